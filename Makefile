@@ -1,0 +1,43 @@
+# therabill — two commands set everything up: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint types pytest bench docs clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## make run: install and start the main job (a demo on the CLI)
+run: $(STAMP)
+	$(BIN)/therabill demo-cli
+
+## make test: install, then lint (ruff), types (mypy --strict) and the whole test suite
+test: $(STAMP) lint types pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+
+types: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	$(BIN)/python -m pytest -n 2
+
+## make bench: measure speed and write docs/performance.md
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+## make docs: regenerate the CLI reference and the scrub-rule list
+docs: $(STAMP)
+	$(BIN)/python -m therabill.docsgen
+
+clean:
+	rm -rf $(VENV) build *.egg-info src/*.egg-info

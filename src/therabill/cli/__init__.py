@@ -1,0 +1,1 @@
+"""The ``therabill`` command: a thin shell over the library (no billing logic here)."""

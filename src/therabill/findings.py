@@ -1,0 +1,34 @@
+"""Findings: what is wrong (or worth a look) with a session or a claim, and why.
+
+Every finding names its source, so a biller can trace it to a manual section, an edit table,
+a payer profile entry or a rule of therabill's own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+from typing import Any
+
+
+class Severity(StrEnum):
+    ERROR = "error"  # blocks submission
+    WARNING = "warning"  # asks for a look
+    INFO = "info"  # worth knowing (money left on the table, how a figure was reached)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    id: str
+    severity: Severity
+    message: str
+    source: str
+    line: int | None = None
+    field: str | None = None
+    fix: str | None = None
+    code: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["severity"] = str(self.severity)
+        return data
