@@ -1,0 +1,1 @@
+"""therabill's benchmarks: ``make bench`` runs them and writes docs/performance.md."""
