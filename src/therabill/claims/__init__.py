@@ -1,0 +1,33 @@
+"""The claim document (JSON) and how to read it."""
+
+from therabill.claims.document import (
+    FREQUENCY_CODES,
+    RELATIONSHIP_CODES,
+    Address,
+    Authorization,
+    BillingProvider,
+    Claim,
+    Client,
+    Payer,
+    Provider,
+    SameDayService,
+    ServiceLine,
+    Session,
+    Subscriber,
+)
+
+__all__ = [
+    "FREQUENCY_CODES",
+    "RELATIONSHIP_CODES",
+    "Address",
+    "Authorization",
+    "BillingProvider",
+    "Claim",
+    "Client",
+    "Payer",
+    "Provider",
+    "SameDayService",
+    "ServiceLine",
+    "Session",
+    "Subscriber",
+]

@@ -1,0 +1,223 @@
+"""The claim document: one client, one payer, one or more service lines, as JSON.
+
+The shape is the one issue 3 (claim scrubber) names, plus the fields an 837P needs (issue 5):
+``billing_provider``, ``client.sex``, ``client.address``, ``payer.payer_id`` and
+``subscriber``. The 837-only fields are optional here: the scrubber reports their absence as
+findings (rule family ``submission``), the 837P writer refuses a claim that lacks them.
+
+The model checks *shape* (types, formats, ranges): input that breaks it cannot be read as a
+claim and becomes a ``TherabillError`` naming the field. Whether the content is *billable*
+(NPI check digit, code active, units supported by minutes …) is the scrubber's job.
+
+Money is ``Decimal`` and travels as a JSON string ("120.00"); a JSON number with a fraction is
+refused, because binary floats do not hold cents exactly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+
+Discipline = Literal["massage", "music", "ot", "pt", "slp", "behavioral", "at"]
+Frequency = Literal["original", "corrected", "void"]
+Sex = Literal["F", "M", "U"]
+Relationship = Literal[
+    "spouse",
+    "child",
+    "employee",
+    "life_partner",
+    "organ_donor",
+    "cadaver_donor",
+    "other",
+    "unknown",
+]
+
+# CLM05-3 claim frequency type code (837P 005010X222A1, NUBC frequency codes).
+FREQUENCY_CODES: dict[str, str] = {"original": "1", "corrected": "7", "void": "8"}
+# Patient's relationship to the subscriber: 837P PAT01 / SBR02 individual relationship codes.
+RELATIONSHIP_CODES: dict[str, str] = {
+    "spouse": "01",
+    "child": "19",
+    "employee": "20",
+    "unknown": "21",
+    "organ_donor": "39",
+    "cadaver_donor": "40",
+    "life_partner": "53",
+    "other": "G8",
+}
+
+MAX_MINUTES = 1440  # a day
+MAX_UNITS = 9999
+MONEY_PATTERN = r"^\d{1,9}(\.\d{1,2})?$"
+
+
+def _money(value: Any) -> Any:
+    """Accept "120.00", 120 or a Decimal; refuse floats and booleans (cents must be exact)."""
+    if isinstance(value, bool | float):
+        raise ValueError('money must be a string such as "120.00", not a number with a fraction')
+    if isinstance(value, str):
+        value = value.strip()
+        if not re.fullmatch(MONEY_PATTERN, value):
+            raise ValueError(f'money must look like "120.00", not {value!r}')
+    return value
+
+
+Money = Annotated[
+    Decimal,
+    BeforeValidator(_money),
+    Field(ge=0, max_digits=11, decimal_places=2),
+    WithJsonSchema({"type": "string", "pattern": MONEY_PATTERN, "examples": ["120.00"]}),
+]
+
+
+def _upper(value: Any) -> Any:
+    return value.strip().upper() if isinstance(value, str) else value
+
+
+Code = Annotated[str, Field(min_length=1, max_length=48), BeforeValidator(_upper)]
+Name = Annotated[str, Field(min_length=1, max_length=120)]
+Text = Annotated[str, Field(max_length=120)]
+
+
+class Document(BaseModel):
+    """Base of every part of the claim: unknown keys are refused (a typo is not ignored)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Address(Document):
+    """A postal address (837P N3/N4; CMS-1500 boxes 5, 7, 33)."""
+
+    line1: Name
+    line2: Text | None = None
+    city: Name
+    state: Annotated[str, Field(pattern=r"^[A-Z]{2}$"), BeforeValidator(_upper)]
+    zip: Annotated[str, Field(pattern=r"^\d{5}(-?\d{4})?$")]
+
+
+class Payer(Document):
+    """Who pays: ``id`` names the payer profile; ``payer_id`` is the payer's EDI id (837P)."""
+
+    id: Annotated[str, BeforeValidator(_upper), Field(min_length=1, max_length=60)]
+    name: Text | None = None
+    payer_id: Annotated[str, Field(min_length=1, max_length=80)] | None = None
+
+
+class Provider(Document):
+    """The rendering provider: who gave the service, and under which licence."""
+
+    npi: Annotated[str, Field(max_length=20)]
+    name: Name
+    discipline: Discipline
+    taxonomy: Annotated[str, Field(max_length=20)] | None = None
+
+
+class BillingProvider(Document):
+    """The practice or provider that bills and is paid (837P loop 2010AA; CMS-1500 box 33)."""
+
+    npi: Annotated[str, Field(max_length=20)]
+    name: Name
+    tax_id: Annotated[str, Field(max_length=20)] | None = None
+    address: Address | None = None
+
+
+class Client(Document):
+    """The patient. ``member_id`` is the id on their insurance card."""
+
+    id: Annotated[str, Field(min_length=1, max_length=60)]
+    first_name: Name
+    last_name: Name
+    birth_date: dt.date
+    member_id: Annotated[str, Field(max_length=80)] | None = None
+    sex: Sex | None = None
+    address: Address | None = None
+
+
+class Subscriber(Document):
+    """The insured person when it is not the client (a parent, a spouse).
+
+    Absent when the client is the subscriber. ``relationship`` is the client's relationship
+    to the subscriber (the client is the subscriber's ``child``, ``spouse`` …).
+    """
+
+    first_name: Name
+    last_name: Name
+    relationship: Relationship
+    member_id: Annotated[str, Field(max_length=80)] | None = None
+    birth_date: dt.date | None = None
+    sex: Sex | None = None
+    address: Address | None = None
+
+
+class Authorization(Document):
+    """Prior authorisation from the payer or case manager: which codes, how many units, when.
+
+    Empty ``codes`` means the authorisation does not name codes (it covers the claim's codes).
+    """
+
+    number: Annotated[str, Field(min_length=1, max_length=60)]
+    codes: list[Code] = Field(default_factory=list)
+    units_remaining: Annotated[int, Field(ge=0, le=1_000_000)] | None = None
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+
+class ServiceLine(Document):
+    """One billed service: code, modifiers, time, units, diagnosis pointers and charge.
+
+    ``units`` may be absent: the scrubber then computes it from ``minutes`` under the payer's
+    unit rule and reports the figure. ``diagnosis_pointers`` are 1-based positions in the
+    claim's ``diagnoses``.
+    """
+
+    date: dt.date
+    code: Code
+    modifiers: list[Annotated[str, BeforeValidator(_upper), Field(max_length=8)]] = Field(
+        default_factory=list
+    )
+    minutes: Annotated[int, Field(ge=0, le=MAX_MINUTES)] | None = None
+    units: Annotated[int, Field(ge=0, le=MAX_UNITS)] | None = None
+    diagnosis_pointers: list[Annotated[int, Field(ge=1, le=99)]] = Field(default_factory=list)
+    charge: Money
+
+
+class Session(Document):
+    """What the note says about the encounter: clock times, techniques used, the note itself."""
+
+    start: dt.time | None = None
+    end: dt.time | None = None
+    techniques: list[Annotated[str, Field(max_length=200)]] = Field(default_factory=list)
+    note: Annotated[str, Field(max_length=100_000)] | None = None
+
+
+class SameDayService(Document):
+    """A service another discipline gave the same client on the claim's date (or ``date``)."""
+
+    discipline: Discipline
+    code: Code
+    date: dt.date | None = None
+
+
+class Claim(Document):
+    """One claim document: one client, one payer, one or more service lines."""
+
+    claim_id: Annotated[str, Field(min_length=1, max_length=38)]
+    frequency: Frequency = "original"
+    original_claim_id: Annotated[str, Field(min_length=1, max_length=50)] | None = None
+    payer: Payer
+    provider: Provider
+    billing_provider: BillingProvider | None = None
+    client: Client
+    subscriber: Subscriber | None = None
+    diagnoses: list[Annotated[str, BeforeValidator(_upper), Field(max_length=10)]] = Field(
+        default_factory=list
+    )
+    authorization: Authorization | None = None
+    place_of_service: Annotated[str, Field(pattern=r"^\d{2}$")]
+    lines: Annotated[list[ServiceLine], Field(min_length=1)]
+    session: Session | None = None
+    same_day_services: list[SameDayService] | None = None
