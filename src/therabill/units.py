@@ -26,7 +26,9 @@ from therabill.errors import InvalidInput
 from therabill.findings import Finding, Severity
 
 CMS_SOURCE = "CMS Pub 100-04 ch.5 §20.2 (8-minute rule)"
-MIDPOINT_SOURCE = "CPT time rule: a unit is reached when its midpoint is passed (Premera, billing for time)"
+MIDPOINT_SOURCE = (
+    "CPT time rule: a unit is reached when its midpoint is passed (Premera, billing for time)"
+)
 FAMILY_SOURCE = "CPT initial/add-on timing (APA health behavior codes; ASHA 97129/97130)"
 MAX_MINUTES = 1440
 
@@ -99,7 +101,8 @@ def _merge(services: Mapping[str, int] | Iterable[tuple[str, int]]) -> dict[str,
             raise InvalidInput(f"minutes must be a whole number, not {minutes!r}", field=code)
         if not 0 <= minutes <= MAX_MINUTES:
             raise InvalidInput(
-                f"{minutes} minutes is outside 0–{MAX_MINUTES}", field=code,
+                f"{minutes} minutes is outside 0–{MAX_MINUTES}",
+                field=code,
                 hint="Give the minutes spent on the code that day.",
             )
         key = code.strip().upper()
@@ -119,7 +122,9 @@ class _Work:
     def set(self, code: str, minutes: int, units: int) -> None:
         self.lines[code] = UnitLine(code, minutes, units)
 
-    def note(self, finding_id: str, severity: Severity, message: str, source: str, code: str) -> None:
+    def note(
+        self, finding_id: str, severity: Severity, message: str, source: str, code: str
+    ) -> None:
         self.findings.append(Finding(finding_id, severity, message, source, code=code))
 
 
@@ -171,7 +176,9 @@ def count_units(
     order = {key: float(i) for i, key in enumerate(minutes)}
     for primary in families:
         addon_code = code_set[primary].addon_code
-        order.setdefault(primary, min(order.get(c, 0.0) for c in minutes if c in (primary, addon_code)))
+        order.setdefault(
+            primary, min(order.get(c, 0.0) for c in minutes if c in (primary, addon_code))
+        )
         if addon_code:
             order[addon_code] = order[primary] + 0.5
     lines = sorted(work.lines.values(), key=lambda ln: order.get(ln.code, float(len(order))))
@@ -195,9 +202,12 @@ def _untimed(work: _Work, code: Code, minutes: int) -> None:
     )
     if code.code in ("97150", "92508"):
         work.note(
-            "units.group-per-member", Severity.INFO,
+            "units.group-per-member",
+            Severity.INFO,
             f"{code.code} is per member, untimed: bill one unit for each group member's claim, "
-            "whatever the session's length.", CMS_SOURCE + " B", code.code,
+            "whatever the session's length.",
+            CMS_SOURCE + " B",
+            code.code,
         )
 
 
@@ -211,11 +221,14 @@ def _per_code(work: _Work, code: Code, minutes: int) -> None:
         f"{code.code}: {minutes} minutes → {units} unit{'s' * (units != 1)}{why}; "
         f"the first unit needs {first} minutes, each further one {unit} more."
     )
-    if 0 < minutes and units == 0:
+    if minutes > 0 and units == 0:
         work.note(
-            "units.below-threshold", Severity.INFO,
+            "units.below-threshold",
+            Severity.INFO,
             f"{minutes} minutes of {code.code} alone bill nothing under the midpoint rule "
-            f"(the first unit needs {first}).", MIDPOINT_SOURCE, code.code,
+            f"(the first unit needs {first}).",
+            MIDPOINT_SOURCE,
+            code.code,
         )
 
 
@@ -227,7 +240,9 @@ def _cms(work: _Work, pooled: dict[str, int]) -> None:
     if units == 0:
         work.explanation.append(f"{total} minutes is under 8: no timed unit may be billed.")
     else:
-        work.explanation.append(f"{total} minutes is in the {_band(units)} band: {units} unit{'s' * (units != 1)} in all.")
+        work.explanation.append(
+            f"{total} minutes is in the {_band(units)} band: {units} unit{'s' * (units != 1)} in all."
+        )
     whole = {code: m // 15 for code, m in pooled.items()}
     left = {code: m % 15 for code, m in pooled.items()}
     if any(whole.values()):
@@ -261,13 +276,15 @@ def _cms(work: _Work, pooled: dict[str, int]) -> None:
         work.set(code, m, got)
         if m > 0 and got == 0:
             work.note(
-                "units.cms-no-unit-left", Severity.INFO,
+                "units.cms-no-unit-left",
+                Severity.INFO,
                 f"{code}'s {m} minutes bill no unit: the day's {units} "
                 f"unit{'s' * (units != 1)} went to codes with more minutes."
                 if units
                 else f"{code}'s {m} minutes bill nothing: the day's timed total of {total} "
                 "minutes is under 8.",
-                CMS_SOURCE, code,
+                CMS_SOURCE,
+                code,
             )
 
 
@@ -284,9 +301,12 @@ def _family(work: _Work, primary: Code, code_set: CodeSet, minutes: int) -> None
         )
         if minutes:
             work.note(
-                "units.minimum-time", Severity.WARNING,
+                "units.minimum-time",
+                Severity.WARNING,
                 f"{minutes} minutes of {primary.code} is under its {first}-minute minimum: "
-                "it may not be reported.", FAMILY_SOURCE, primary.code,
+                "it may not be reported.",
+                FAMILY_SOURCE,
+                primary.code,
             )
         return
     past = max(0, minutes - block)

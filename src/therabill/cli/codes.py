@@ -127,9 +127,7 @@ def list_codes(
         codes = code_set.for_discipline(discipline, day=None if include_deleted else day)
     else:
         codes = [
-            c
-            for c in code_set.values()
-            if include_deleted or c.status_on(day) is CodeStatus.ACTIVE
+            c for c in code_set.values() if include_deleted or c.status_on(day) is CodeStatus.ACTIVE
         ]
     codes.sort(key=lambda c: c.code)
     if json_output:
@@ -166,8 +164,12 @@ def search(
     if json_output:
         emit_json(
             [
-                {"code": h.code.code, "description": h.code.description, "score": h.score,
-                 "matched": list(h.matched)}
+                {
+                    "code": h.code.code,
+                    "description": h.code.description,
+                    "score": h.score,
+                    "matched": list(h.matched),
+                }
                 for h in hits
             ]
         )

@@ -49,4 +49,4 @@ def demo_cli(json_output: JsonOption = False) -> None:
         if notes:
             console.print(notes)
         console.print()
-    console.print("Try: therabill codes search \"myofascial release\"   therabill --help")
+    console.print('Try: therabill codes search "myofascial release"   therabill --help')

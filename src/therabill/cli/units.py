@@ -49,7 +49,8 @@ def units_command(
         list[str], typer.Argument(help="CODE=MINUTES for each code; a repeated code adds up.")
     ],
     rule: Annotated[
-        UnitRule, typer.Option("--rule", help="cms (8-minute rule, total time) or midpoint (per code).")
+        UnitRule,
+        typer.Option("--rule", help="cms (8-minute rule, total time) or midpoint (per code)."),
     ] = UnitRule.CMS,
     date: Annotated[
         str | None, typer.Option("--date", help="Date of service, YYYY-MM-DD (default today).")
@@ -73,11 +74,11 @@ def units_command(
     table.add_column("Units", justify="right")
     table.add_column("Description")
     for line in result.lines:
-        table.add_row(line.code, str(line.minutes), str(line.units), code_set[line.code].description)
+        table.add_row(
+            line.code, str(line.minutes), str(line.units), code_set[line.code].description
+        )
     console.print(table)
-    console.print(
-        f"Timed: {result.total_timed_minutes} minutes, {result.total_timed_units} units"
-    )
+    console.print(f"Timed: {result.total_timed_minutes} minutes, {result.total_timed_units} units")
     console.print("Why:")
     for step in result.explanation:
         console.print(f"  - {step}")

@@ -12,7 +12,29 @@ from dataclasses import dataclass, field
 from therabill.codes.model import DISCIPLINES, Code, CodeStatus
 from therabill.errors import CodeNotActive, InvalidInput, UnknownCode
 
-_STOPWORDS = frozenset("a an and or of the to for with in on by each per at my i we did".split())
+_STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "or",
+        "of",
+        "the",
+        "to",
+        "for",
+        "with",
+        "in",
+        "on",
+        "by",
+        "each",
+        "per",
+        "at",
+        "my",
+        "i",
+        "we",
+        "did",
+    ]
+)
 
 
 def _tokens(text: str) -> list[str]:
@@ -137,8 +159,7 @@ class CodeSet(Mapping[str, Code]):
         return [
             c
             for c in self.codes.values()
-            if c.licensed_for(discipline)
-            and (day is None or c.status_on(day) is CodeStatus.ACTIVE)
+            if c.licensed_for(discipline) and (day is None or c.status_on(day) is CodeStatus.ACTIVE)
         ]
 
     def search(
@@ -157,10 +178,10 @@ class CodeSet(Mapping[str, Code]):
             score = 0.0
             matched: list[str] = []
             for token in query:
-                weight = bag.get(token, 0)
+                weight: float = bag.get(token, 0)
                 if not weight:
                     weight = max(
-                        (0.5 for t in bag if len(token) >= 4 and t.startswith(token)), default=0
+                        (0.5 for t in bag if len(token) >= 4 and t.startswith(token)), default=0.0
                     )
                 if weight:
                     score += weight * self._idf.get(token, 1.0)

@@ -19,16 +19,32 @@ from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 
-from therabill.codes.model import DISCIPLINES, Code, Timing
 from therabill.codes.codeset import CodeSet
+from therabill.codes.model import DISCIPLINES, Code, Timing
 from therabill.errors import DataFileError
 
 CODE_PATTERN = re.compile(r"^(?:\d{4}[0-9FTU]|[A-V]\d{4})$")
-CODE_COLUMNS = (
-    "code kind short timing unit_minutes initial_minutes addon_code primary_code min_minutes "
-    "max_units_per_day disciplines not_recommended not_recommended_reason effective end "
-    "replaced_by terms source grade"
-).split()
+CODE_COLUMNS = [
+    "code",
+    "kind",
+    "short",
+    "timing",
+    "unit_minutes",
+    "initial_minutes",
+    "addon_code",
+    "primary_code",
+    "min_minutes",
+    "max_units_per_day",
+    "disciplines",
+    "not_recommended",
+    "not_recommended_reason",
+    "effective",
+    "end",
+    "replaced_by",
+    "terms",
+    "source",
+    "grade",
+]
 GRADES = {"P", "S", "?"}
 
 
@@ -48,9 +64,7 @@ def _rows(text: str, name: str, columns: Iterable[str]) -> Iterator[tuple[int, d
         if not any(v.strip() for v in values):
             continue
         if len(values) != len(header):
-            raise DataFileError(
-                name, lineno, f"expected {len(header)} fields, found {len(values)}"
-            )
+            raise DataFileError(name, lineno, f"expected {len(header)} fields, found {len(values)}")
         yield lineno, {k: v.strip() for k, v in zip(header, values, strict=True)}
 
 
@@ -68,7 +82,9 @@ def _date(value: str, column: str, name: str, row: int) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise DataFileError(name, row, f"{column} must be a date YYYY-MM-DD, not {value!r}") from None
+        raise DataFileError(
+            name, row, f"{column} must be a date YYYY-MM-DD, not {value!r}"
+        ) from None
 
 
 def _list(value: str) -> tuple[str, ...]:
@@ -80,8 +96,10 @@ def _disciplines(value: str, column: str, name: str, row: int) -> frozenset[str]
     unknown = sorted(items - DISCIPLINES.keys())
     if unknown:
         raise DataFileError(
-            name, row, f"{column}: unknown discipline(s) {', '.join(unknown)}; "
-            f"use {', '.join(DISCIPLINES)} or any"
+            name,
+            row,
+            f"{column}: unknown discipline(s) {', '.join(unknown)}; "
+            f"use {', '.join(DISCIPLINES)} or any",
         )
     return items
 
@@ -112,7 +130,9 @@ def parse_code_row(row: dict[str, str], name: str, lineno: int) -> Code:
     if timing is Timing.PER_HOUR and unit != 60:
         raise DataFileError(name, lineno, f"{code}: a per_hour code has unit_minutes 60")
     if timing is Timing.INITIAL and not (initial and row["addon_code"]):
-        raise DataFileError(name, lineno, f"{code}: an initial code needs initial_minutes and addon_code")
+        raise DataFileError(
+            name, lineno, f"{code}: an initial code needs initial_minutes and addon_code"
+        )
     if timing is Timing.ADDON and not row["primary_code"]:
         raise DataFileError(name, lineno, f"{code}: an add-on code needs primary_code")
     effective = _date(row["effective"], "effective", name, lineno)
@@ -149,22 +169,26 @@ def parse_codes(text: str, name: str) -> dict[str, Code]:
     for lineno, row in _rows(text, name, CODE_COLUMNS):
         code = parse_code_row(row, name, lineno)
         if code.code in codes:
-            raise DataFileError(name, lineno, f"{code.code} is listed twice (first at row {rows[code.code]})")
+            raise DataFileError(
+                name, lineno, f"{code.code} is listed twice (first at row {rows[code.code]})"
+            )
         codes[code.code] = code
         rows[code.code] = lineno
     for code in codes.values():
-        row = rows[code.code]
+        at = rows[code.code]
         for other in (code.addon_code, code.primary_code, *code.replaced_by):
             if other and other not in codes:
-                raise DataFileError(name, row, f"{code.code} refers to {other}, which is not listed")
+                raise DataFileError(name, at, f"{code.code} refers to {other}, which is not listed")
         if code.timing is Timing.INITIAL and code.addon_code:
             addon = codes[code.addon_code]
             if addon.primary_code != code.code or addon.timing is not Timing.ADDON:
                 raise DataFileError(
-                    name, row, f"{code.code} names add-on {addon.code}, whose primary_code is not {code.code}"
+                    name,
+                    at,
+                    f"{code.code} names add-on {addon.code}, whose primary_code is not {code.code}",
                 )
         if code.replaced_by and not code.end:
-            raise DataFileError(name, row, f"{code.code} has replacements but no end date")
+            raise DataFileError(name, at, f"{code.code} has replacements but no end date")
     return codes
 
 
@@ -182,7 +206,9 @@ def parse_descriptors(text: str, name: str) -> dict[str, str]:
 
 
 def parse_misprints(text: str, name: str) -> dict[str, str]:
-    return {row["typo"].upper(): row["code"].upper() for _, row in _rows(text, name, ("typo", "code"))}
+    return {
+        row["typo"].upper(): row["code"].upper() for _, row in _rows(text, name, ("typo", "code"))
+    }
 
 
 def _package_text(filename: str) -> str:
@@ -199,27 +225,35 @@ def build_code_set(
     codes = parse_codes(codes_text, codes_name)
     if descriptors:
         codes = {
-            key: replace(code, licensed_description=descriptors[key]) if key in descriptors else code
+            key: replace(code, licensed_description=descriptors[key])
+            if key in descriptors
+            else code
             for key, code in codes.items()
         }
     return CodeSet(codes, misprints or {})
 
 
 @functools.cache
-def _cached(codes_path: str | None, descriptor_path: str | None, descriptor_mtime: float) -> CodeSet:
+def _cached(
+    codes_path: str | None, descriptor_path: str | None, descriptor_mtime: float
+) -> CodeSet:
     if codes_path:
         path = Path(codes_path)
         try:
             text = path.read_text("utf-8")
         except OSError as exc:
-            raise DataFileError(codes_path, None, f"cannot read the code file: {exc.strerror}") from None
+            raise DataFileError(
+                codes_path, None, f"cannot read the code file: {exc.strerror}"
+            ) from None
         name = codes_path
     else:
         text, name = _package_text("codes.csv"), "therabill/codes/data/codes.csv"
     descriptors = None
     if descriptor_path:
         descriptors = parse_descriptors(Path(descriptor_path).read_text("utf-8"), descriptor_path)
-    misprints = parse_misprints(_package_text("misprints.csv"), "therabill/codes/data/misprints.csv")
+    misprints = parse_misprints(
+        _package_text("misprints.csv"), "therabill/codes/data/misprints.csv"
+    )
     return build_code_set(text, name, descriptors=descriptors, misprints=misprints)
 
 

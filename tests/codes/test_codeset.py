@@ -1,0 +1,155 @@
+"""The code set data: every code sourced, deleted codes with replacements, loader validation."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from conftest import sourced_cases
+from therabill.codes import CodeStatus, Timing, load_code_set
+from therabill.codes.loader import CODE_COLUMNS, parse_codes, parse_descriptors
+from therabill.errors import CodeNotActive, DataFileError, UnknownCode
+
+CODES = load_code_set()
+DELETED = [c for c in sourced_cases() if c.get("kind") == "deleted_code"]
+
+
+def test_every_code_has_a_source_and_grade() -> None:
+    for code in CODES.values():
+        assert code.source.strip(), code.code
+        assert code.grade in {"P", "S", "?"}
+
+
+@pytest.mark.parametrize(
+    "code",
+    # every therapy code named in billing-rules.md (§1, §3, §4, §5, §6, §7)
+    ["97010", "97012", "97014", "97018", "97022", "97024", "97028", "97032", "97033", "97035", "97110", "97112", "97113", "97116", "97124", "97139", "97140", "97150", "97161", "97162", "97163", "97164", "97165", "97166", "97167", "97168", "97169", "97170", "97171", "97172", "97129", "97130", "97530", "97533", "97535", "97537", "97542", "97545", "97546", "97550", "97551", "97552", "97760", "97763", "92507", "92508", "92521", "92522", "92523", "92524", "92526", "96156", "96158", "96159", "96164", "96165", "96167", "96168", "96170", "96171", "98984", "98985", "98986", "G0283", "G0176", "G0515", "97001", "97002", "97003", "97004", "97005", "97006", "97532", "97127", "97762", "92506", "96150", "96151", "96152", "96153", "96154", "96155"],
+)
+def test_reference_codes_are_in_the_set(code: str) -> None:
+    assert code in CODES
+
+
+@pytest.mark.parametrize("case", DELETED, ids=[c["id"] for c in DELETED])
+def test_deleted_code_case(case: dict[str, Any]) -> None:
+    code = case["input"]["code"]
+    day = dt.date.fromisoformat(case["input"]["date_of_service"])
+    expected = case["expected"]
+    if expected["valid"]:
+        assert CODES.require(code, day).code == code
+        return
+    with pytest.raises(CodeNotActive) as err:
+        CODES.require(code, day)
+    assert str(CODES[code].deleted_from) == expected["deleted_effective"]
+    wanted = {r.split()[0] for r in expected["replacements"]}
+    assert set(err.value.replacements) == wanted
+
+
+def test_97633_is_a_misprint_of_97533() -> None:
+    with pytest.raises(UnknownCode) as err:
+        CODES.require("97633", dt.date(2026, 1, 1))
+    assert err.value.suggestions[0] == "97533"
+
+
+@pytest.mark.parametrize(
+    ("typo", "meant"), [("92535", "97535"), ("97507", "92507"), ("G0823", "G0283")]
+)
+def test_misprints_seen_in_the_wild_suggest_the_real_code(typo: str, meant: str) -> None:
+    assert CODES.suggest(typo)[0] == meant
+
+
+def test_97533_is_timed_in_15_minute_units() -> None:
+    code = CODES.require("97533", dt.date(2025, 6, 1))
+    assert code.timed and code.unit_minutes == 15 and code.timing is Timing.PER_15
+
+
+def test_addon_pairs_of_health_behavior_codes() -> None:
+    """APA: 96159→96158, 96165→96164, 96168→96167, 96171→96170."""
+    case = next(c for c in sourced_cases() if c["id"] == "addon-pairs-hbai")
+    for addon, primary in case["expected"].items():
+        assert CODES[addon].primary_code == primary
+        assert CODES[primary].addon_code == addon
+
+
+def test_licence_limits_and_not_recommended() -> None:
+    assert CODES["97161"].disciplines == {"pt"}
+    assert CODES["97166"].disciplines == {"ot"}
+    assert not CODES["97161"].licensed_for("massage")
+    assert "massage" in CODES["97112"].not_recommended
+    assert "massage" in CODES["97530"].not_recommended
+    assert CODES["97124"].licensed_for("massage")
+
+
+def test_status_on_dates() -> None:
+    assert CODES["97127"].status_on(dt.date(2017, 12, 31)) is CodeStatus.NOT_YET
+    assert CODES["97127"].status_on(dt.date(2019, 12, 31)) is CodeStatus.ACTIVE
+    assert CODES["97127"].status_on(dt.date(2020, 1, 1)) is CodeStatus.DELETED
+
+
+@pytest.mark.parametrize(
+    ("query", "best"),
+    [
+        ("neuromuscular re-education balance", "97112"),
+        ("Swedish", "97124"),
+        ("PNF", "97112"),
+        ("myofascial release", "97140"),
+        ("gait", "97116"),
+        ("dressing and bathing ADL", "97535"),
+        ("sensory integration", "97533"),
+        ("dysphagia", "92526"),
+        ("stuttering evaluation", "92521"),
+    ],
+)
+def test_search_ranks_the_fitting_code_first(query: str, best: str) -> None:
+    assert CODES.search(query)[0].code.code == best
+
+
+def test_search_skips_deleted_codes_unless_asked() -> None:
+    assert all(h.code.end is None for h in CODES.search("evaluation", limit=50))
+    assert any(
+        h.code.code == "97001"
+        for h in CODES.search("physical therapy evaluation", limit=50, include_deleted=True)
+    )
+
+
+HEADER = ",".join(CODE_COLUMNS)
+GOOD = "97110,CPT,Exercise,per_15,15,,,,8,,any,,,,,,exercise,CMS,P"
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ("97110,CPT,Exercise,per_15,15,,,,8,,any,,,,,,exercise,,P", "needs a source"),
+        ("97110,CPT,Exercise,sometimes,15,,,,8,,any,,,,,,exercise,CMS,P", "timing 'sometimes'"),
+        ("9711,CPT,Exercise,per_15,15,,,,8,,any,,,,,,exercise,CMS,P", "not a 5-character"),
+        ("97110,CPT,Exercise,per_15,15,,,,eight,,any,,,,,,exercise,CMS,P", "min_minutes must be"),
+        ("97110,CPT,Exercise,per_15,15,,,,8,,dancer,,,,,,exercise,CMS,P", "unknown discipline"),
+        (
+            "97110,CPT,Exercise,per_15,15,,,,8,,any,,,,2020-13-01,,exercise,CMS,P",
+            "end must be a date",
+        ),
+        ("97110,CPT,Exercise,per_15,15,,,,8,,any", "expected 19 fields"),
+        ("97110,CPT,Exercise,per_15,15,,,,8,,any,,,,2020-01-01,97999,exercise,CMS,P", "97999"),
+    ],
+)
+def test_a_broken_data_file_names_file_and_row(row: str, message: str) -> None:
+    text = f"# comment\n{HEADER}\n{GOOD.replace('97110', '97112')}\n{row}\n"
+    with pytest.raises(DataFileError, match=message) as err:
+        parse_codes(text, "my-codes.csv")
+    assert err.value.path == "my-codes.csv"
+    assert err.value.row == 4
+    assert str(err.value).startswith("my-codes.csv, row 4:")
+
+
+def test_duplicate_code_is_refused() -> None:
+    with pytest.raises(DataFileError, match="listed twice"):
+        parse_codes(f"{HEADER}\n{GOOD}\n{GOOD}\n", "x.csv")
+
+
+def test_descriptor_file_is_checked() -> None:
+    assert parse_descriptors("code,description\n97110,Licensed text\n", "d.csv") == {
+        "97110": "Licensed text"
+    }
+    with pytest.raises(DataFileError, match="row 3"):
+        parse_descriptors("code,description\n97110,ok\n97112,\n", "d.csv")
