@@ -1,0 +1,74 @@
+"""ICD-10-CM diagnosis codes: valid, and billable (a leaf, the most specific code).
+
+Validity and billability come from the simple-icd-10-cm package, which ships the CDC's
+ICD-10-CM tabular list (the release it bundles is reported by ``RELEASE``). A category such as
+M54.5 is a valid code but not billable: a claim needs one of its children (M54.50 …).
+"""
+
+from __future__ import annotations
+
+import functools
+
+import simple_icd_10_cm as icd
+
+from therabill.identifiers.exceptions import InvalidComponent, InvalidFormat, InvalidLength
+
+SOURCE = "CDC ICD-10-CM tabular list via the simple-icd-10-cm package"
+RELEASE = "April 2026 (simple-icd-10-cm 1.5)"
+
+
+def compact(code: str) -> str:
+    """Upper case, without spaces or the dot: M54.50 → M5450."""
+    return "".join(str(code).split()).replace(".", "").upper()
+
+
+def format(code: str) -> str:
+    """With the dot after the third character, as claims and notes show it: M5450 → M54.50."""
+    compacted = compact(code)
+    return compacted if len(compacted) <= 3 else f"{compacted[:3]}.{compacted[3:]}"
+
+
+@functools.lru_cache(maxsize=4096)
+def _lookup(compacted: str) -> tuple[bool, bool]:
+    dotted = format(compacted)
+    if not icd.is_valid_item(dotted):
+        return False, False
+    return True, bool(icd.is_leaf(dotted))
+
+
+def validate(code: str) -> str:
+    """The code with its dot if it is a billable ICD-10-CM code; else why not."""
+    compacted = compact(code)
+    if not compacted.isascii() or not compacted.isalnum() or not compacted[:1].isalpha():
+        raise InvalidFormat(f"{code!r} is not an ICD-10-CM code (a letter, then digits).")
+    if not 3 <= len(compacted) <= 7:
+        raise InvalidLength(f"{code!r} is not an ICD-10-CM code (3 to 7 characters).")
+    valid, leaf = _lookup(compacted)
+    if not valid:
+        raise InvalidComponent(f"{format(compacted)} is not in the ICD-10-CM code set.")
+    if not leaf:
+        children = ", ".join(icd.get_children(format(compacted))[:4])
+        raise InvalidComponent(
+            f"{format(compacted)} is a heading, not a billable code.",
+            hint=f"Use a more specific code ({children} …)." if children else None,
+        )
+    return format(compacted)
+
+
+def is_valid(code: str) -> bool:
+    """Whether the code exists in ICD-10-CM (billable or not)."""
+    compacted = compact(code)
+    return compacted.isascii() and compacted.isalnum() and _lookup(compacted)[0]
+
+
+def is_billable(code: str) -> bool:
+    """Whether the code may be put on a claim (it exists and is a leaf)."""
+    try:
+        return bool(validate(code))
+    except (InvalidFormat, InvalidLength, InvalidComponent):
+        return False
+
+
+def description(code: str) -> str | None:
+    """The CDC's title of the code, when it exists."""
+    return str(icd.get_description(format(code))) if is_valid(code) else None
