@@ -202,6 +202,31 @@ class SameDayService(Document):
     date: dt.date | None = None
 
 
+class OtherPayerAdjustment(Document):
+    """A claim-level adjustment another payer made: group code, CARC reason, amount (CAS)."""
+
+    group: Literal["CO", "PR", "OA", "PI"]
+    reason: Annotated[str, Field(pattern=r"^[A-Z0-9]{1,5}$"), BeforeValidator(_upper)]
+    amount: Money
+
+
+class OtherPayer(Document):
+    """Another payer covering the client (coordination of benefits; 837P loops 2320/2330).
+
+    A claim to the secondary payer lists the primary here with what it paid and adjusted
+    (from its 835). ``subscriber`` is that policy's insured when not the client; ``member_id``
+    is the id on that policy.
+    """
+
+    payer: Payer
+    responsibility: Literal["primary", "secondary", "tertiary"] = "primary"
+    member_id: Annotated[str, Field(min_length=1, max_length=80)]
+    subscriber: Subscriber | None = None
+    paid: Money | None = None
+    adjustments: list[OtherPayerAdjustment] = Field(default_factory=list)
+    adjudication_date: dt.date | None = None
+
+
 class Claim(Document):
     """One claim document: one client, one payer, one or more service lines."""
 
@@ -221,3 +246,4 @@ class Claim(Document):
     lines: Annotated[list[ServiceLine], Field(min_length=1)]
     session: Session | None = None
     same_day_services: list[SameDayService] | None = None
+    other_payers: list[OtherPayer] = Field(default_factory=list)
