@@ -1,0 +1,7 @@
+"""The practice's records: SQLite or PostgreSQL through SQLAlchemy 2, migrated by Alembic.
+
+``engine`` opens the database, ``models`` holds the tables, ``services`` is the only way the
+CLI and the web layer change or read client data (one transaction per user action, every
+change and read written to the hash-chained audit log). ``ledger_math`` and ``lifecycle`` are
+pure: no database import.
+"""

@@ -1,0 +1,93 @@
+"""Open the practice database: SQLite by default, PostgreSQL through the same URL.
+
+SQLite gets, on every connection: WAL (readers never block the writer), ``synchronous=FULL``
+(a committed transaction survives a power cut; with WAL, NORMAL may lose the last commits),
+foreign keys (off by default in SQLite) and a busy timeout. Every transaction on SQLite
+starts with ``BEGIN IMMEDIATE`` so two writers queue on the busy timeout instead of failing
+halfway when a read transaction tries to become a write one.
+Source: https://www.sqlite.org/pragma.html, https://www.sqlite.org/wal.html and SQLAlchemy's
+"Serializable isolation / Savepoints / Transactional DDL" recipe for pysqlite.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from therabill.config import data_dir
+from therabill.errors import InvalidInput
+
+URL_ENV = "THERABILL_DATABASE_URL"
+BUSY_TIMEOUT_MS = 30_000
+SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=FULL",
+    "PRAGMA foreign_keys=ON",
+    f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
+)
+
+
+def default_database_path() -> Path:
+    return data_dir() / "therabill.sqlite3"
+
+
+def database_url() -> str:
+    """``THERABILL_DATABASE_URL`` if set, else the SQLite file under the data directory."""
+    url = os.environ.get(URL_ENV, "").strip()
+    return url or f"sqlite:///{default_database_path()}"
+
+
+def _normalise(url: str) -> str:
+    """Accept ``postgresql://`` and ``postgres://`` and use psycopg 3 for them."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's own BEGIN is deferred).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    for pragma in SQLITE_PRAGMAS:
+        cursor.execute(pragma)
+    cursor.close()
+
+
+def _sqlite_begin(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(url: str | None = None, *, echo: bool = False) -> Engine:
+    """An engine for ``url`` (default: :func:`database_url`) with the pragmas above."""
+    text = _normalise(url or database_url())
+    try:
+        parsed = make_url(text)
+    except Exception as exc:  # sqlalchemy raises ArgumentError with its own wording
+        raise InvalidInput(f"not a database URL: {exc}", field=URL_ENV) from exc
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(text, echo=echo, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    if backend == "postgresql":
+        return create_engine(text, echo=echo, pool_pre_ping=True)
+    raise InvalidInput(
+        f"unsupported database {backend!r}; use sqlite:///PATH or postgresql://…", field=URL_ENV
+    )
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"

@@ -1,0 +1,173 @@
+"""What happened and what it is worth: sessions, claims and their lines, status history,
+invoices and the append-only ledger."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from therabill.store.models.base import Base, utcnow
+
+
+class TherapySession(Base):
+    """One encounter. ``claim_id`` is set once, when a claim is built: never billed twice."""
+
+    __tablename__ = "sessions"
+    __table_args__ = (
+        Index("ix_sessions_unbilled", "claim_id", "date_of_service"),
+        Index("ix_sessions_client", "client_id", "date_of_service"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"))
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"))
+    date_of_service: Mapped[dt.date]
+    start_time: Mapped[dt.time | None]
+    end_time: Mapped[dt.time | None]
+    place_of_service: Mapped[str] = mapped_column(String(2), default="11")
+    techniques: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+    claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    services: Mapped[list[SessionService]] = relationship(
+        cascade="all, delete-orphan", order_by="SessionService.position"
+    )
+    diagnoses: Mapped[list[SessionDiagnosis]] = relationship(
+        cascade="all, delete-orphan", order_by="SessionDiagnosis.position"
+    )
+
+
+class SessionService(Base):
+    """Minutes spent on one code in a session (units are decided when the claim is built)."""
+
+    __tablename__ = "session_services"
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(5))
+    minutes: Mapped[int]
+    modifiers: Mapped[str] = mapped_column(String(20), default="")
+
+
+class SessionDiagnosis(Base):
+    __tablename__ = "session_diagnoses"
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(8))
+
+
+class Claim(Base):
+    """One client, one payer, one date of service; lines are its charges."""
+
+    __tablename__ = "claims"
+    __table_args__ = (
+        Index("ix_claims_status", "status", "id"),
+        Index("ix_claims_client", "client_id", "date_of_service"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"))
+    payer_id: Mapped[int] = mapped_column(ForeignKey("payers.id"))
+    policy_id: Mapped[int] = mapped_column(ForeignKey("policies.id"))
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"))
+    date_of_service: Mapped[dt.date]
+    status: Mapped[str] = mapped_column(String(12), default="draft")
+    total_charge_cents: Mapped[int] = mapped_column(default=0)
+    frequency_code: Mapped[str] = mapped_column(String(1), default="1")
+    original_claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"))
+    payer_claim_number: Mapped[str | None] = mapped_column(String(50))
+    findings_json: Mapped[str] = mapped_column(Text, default="[]")
+    document_json: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    lines: Mapped[list[ClaimLine]] = relationship(
+        cascade="all, delete-orphan", order_by="ClaimLine.line_number"
+    )
+    history: Mapped[list[ClaimStatusChange]] = relationship(order_by="ClaimStatusChange.id")
+
+
+class ClaimLine(Base):
+    __tablename__ = "claim_lines"
+    __table_args__ = (UniqueConstraint("claim_id", "line_number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"))
+    line_number: Mapped[int]
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("sessions.id"), index=True)
+    date_of_service: Mapped[dt.date]
+    code: Mapped[str] = mapped_column(String(5))
+    modifiers: Mapped[str] = mapped_column(String(20), default="")
+    minutes: Mapped[int] = mapped_column(default=0)
+    units: Mapped[int]
+    charge_cents: Mapped[int]
+    diagnosis_pointers: Mapped[str] = mapped_column(String(10), default="1")
+    authorisation_id: Mapped[int | None] = mapped_column(ForeignKey("authorisations.id"))
+
+
+class ClaimStatusChange(Base):
+    """Every move through the lifecycle, with who, when and why (draft on creation too)."""
+
+    __tablename__ = "claim_status_changes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(12))
+    to_status: Mapped[str] = mapped_column(String(12))
+    actor: Mapped[str] = mapped_column(String(80))
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class Invoice(Base):
+    """A statement of the client's share, sent to the client."""
+
+    __tablename__ = "invoices"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(30), unique=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    issued_on: Mapped[dt.date]
+    due_on: Mapped[dt.date | None]
+    total_cents: Mapped[int]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    lines: Mapped[list[InvoiceLine]] = relationship(
+        cascade="all, delete-orphan", order_by="InvoiceLine.position"
+    )
+
+
+class InvoiceLine(Base):
+    __tablename__ = "invoice_lines"
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(primary_key=True)
+    claim_line_id: Mapped[int | None] = mapped_column(ForeignKey("claim_lines.id"))
+    description: Mapped[str] = mapped_column(String(200))
+    amount_cents: Mapped[int]
+
+
+class LedgerEntry(Base):
+    """One movement of money. Never updated or deleted (database triggers refuse it);
+    a mistake is undone by a reversing entry (``reverses_id``, negated amount)."""
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('charge','insurance_payment','patient_payment','contractual_adjustment',"
+            "'write_off','refund','transfer_to_patient')",
+            name="kind",
+        ),
+        CheckConstraint("responsibility IN ('insurance','patient')", name="responsibility"),
+        Index("ix_ledger_entries_client", "client_id", "id"),
+        Index("ix_ledger_entries_payer", "payer_id", "id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    amount_cents: Mapped[int]
+    responsibility: Mapped[str] = mapped_column(String(10))
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"))
+    claim_line_id: Mapped[int | None] = mapped_column(ForeignKey("claim_lines.id"), index=True)
+    claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"), index=True)
+    payer_id: Mapped[int | None] = mapped_column(ForeignKey("payers.id"))
+    effective_date: Mapped[dt.date]
+    posted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(80))
+    memo: Mapped[str] = mapped_column(String(200), default="")
+    receipt: Mapped[str | None] = mapped_column(String(60))
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entries.id"), unique=True)

@@ -1,0 +1,159 @@
+"""Who bills and who is billed: practice, users, providers, clients, payers, policies,
+authorisations."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from therabill.store.models.base import Base, utcnow
+
+
+class Practice(Base):
+    """The billing practice (box 33 of the CMS-1500: billing provider)."""
+
+    __tablename__ = "practice"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    npi: Mapped[str | None] = mapped_column(String(10))
+    tax_id: Mapped[str | None] = mapped_column(String(20))
+    address: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(20), default="biller")
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Provider(Base):
+    """A rendering provider: the therapist who saw the client."""
+
+    __tablename__ = "providers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    npi: Mapped[str] = mapped_column(String(10), unique=True)
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    discipline: Mapped[str] = mapped_column(String(20))
+    licence: Mapped[str | None] = mapped_column(String(60))
+    taxonomy: Mapped[str | None] = mapped_column(String(10))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Client(Base):
+    __tablename__ = "clients"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chart_number: Mapped[str | None] = mapped_column(String(40), unique=True)
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    birth_date: Mapped[dt.date]
+    sex: Mapped[str] = mapped_column(String(1), default="U")
+    address: Mapped[str | None] = mapped_column(Text)
+    city: Mapped[str | None] = mapped_column(String(100))
+    state: Mapped[str | None] = mapped_column(String(2))
+    postal_code: Mapped[str | None] = mapped_column(String(10))
+    phone: Mapped[str | None] = mapped_column(String(30))
+    email: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    policies: Mapped[list[Policy]] = relationship(back_populates="client", order_by="Policy.id")
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.last_name}, {self.first_name}"
+
+
+class Payer(Base):
+    """An insurer the practice bills, linked to a payer profile (its rules)."""
+
+    __tablename__ = "payers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    profile_id: Mapped[str] = mapped_column(String(60))
+    payer_id: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Policy(Base):
+    """A client's coverage with one payer; priority orders primary before secondary."""
+
+    __tablename__ = "policies"
+    __table_args__ = (
+        CheckConstraint("priority IN ('primary','secondary','tertiary')", name="priority"),
+        Index("ix_policies_client", "client_id", "priority"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"))
+    payer_id: Mapped[int] = mapped_column(ForeignKey("payers.id"))
+    member_id: Mapped[str] = mapped_column(String(40))
+    group_number: Mapped[str | None] = mapped_column(String(40))
+    priority: Mapped[str] = mapped_column(String(10), default="primary")
+    relationship_to_subscriber: Mapped[str] = mapped_column(String(10), default="self")
+    subscriber_first_name: Mapped[str | None] = mapped_column(String(100))
+    subscriber_last_name: Mapped[str | None] = mapped_column(String(100))
+    subscriber_birth_date: Mapped[dt.date | None]
+    start_date: Mapped[dt.date | None]
+    end_date: Mapped[dt.date | None]
+
+    client: Mapped[Client] = relationship(back_populates="policies")
+    payer: Mapped[Payer] = relationship()
+
+    def covers(self, day: dt.date) -> bool:
+        return (self.start_date is None or self.start_date <= day) and (
+            self.end_date is None or day <= self.end_date
+        )
+
+
+class Authorisation(Base):
+    """Prior authorisation from the client's case manager; used units are the sum of its uses."""
+
+    __tablename__ = "authorisations"
+    __table_args__ = (
+        UniqueConstraint("payer_id", "number"),
+        Index("ix_authorisations_client", "client_id", "start_date"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"))
+    payer_id: Mapped[int] = mapped_column(ForeignKey("payers.id"))
+    number: Mapped[str] = mapped_column(String(60))
+    discipline: Mapped[str | None] = mapped_column(String(20))
+    start_date: Mapped[dt.date]
+    end_date: Mapped[dt.date]
+    units_approved: Mapped[int | None]
+    visits_approved: Mapped[int | None]
+    case_manager_name: Mapped[str | None] = mapped_column(String(200))
+    case_manager_phone: Mapped[str | None] = mapped_column(String(30))
+    case_manager_email: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    codes: Mapped[list[AuthorisationCode]] = relationship(
+        cascade="all, delete-orphan", order_by="AuthorisationCode.code"
+    )
+
+    def code_list(self) -> list[str]:
+        return [c.code for c in self.codes]
+
+
+class AuthorisationCode(Base):
+    __tablename__ = "authorisation_codes"
+    authorisation_id: Mapped[int] = mapped_column(ForeignKey("authorisations.id"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(5), primary_key=True)
+
+
+class AuthorisationUse(Base):
+    """Units (and one visit per date of service) a built claim line took from an authorisation."""
+
+    __tablename__ = "authorisation_uses"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    authorisation_id: Mapped[int] = mapped_column(ForeignKey("authorisations.id"), index=True)
+    claim_line_id: Mapped[int] = mapped_column(ForeignKey("claim_lines.id"), unique=True)
+    units: Mapped[int]
+    visits: Mapped[int] = mapped_column(default=0)

@@ -1,0 +1,94 @@
+"""One transaction per user action, with its audit entries written at the end of it."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine, inspect, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from therabill.errors import InvalidInput, TherabillError
+from therabill.store import audit, migrate
+from therabill.store.engine import make_engine, session_factory
+from therabill.store.models import Practice
+
+ACTOR_ENV = "THERABILL_USER"
+
+
+def current_actor() -> str:
+    """Who is acting: ``THERABILL_USER`` or the login name."""
+    name = os.environ.get(ACTOR_ENV, "").strip()
+    if name:
+        return name[:80]
+    try:
+        return getpass.getuser()[:80]
+    except Exception:  # no login name in some containers
+        return "unknown"
+
+
+@dataclass(slots=True)
+class Work:
+    """The open transaction of one user action: the ORM session, who acts, what to audit."""
+
+    db: Session
+    actor: str
+    events: list[audit.AuditEvent] = field(default_factory=list)
+
+    def audit(self, action: str, entity: str, entity_id: object, detail: str = "") -> None:
+        """Record ``action`` on ``entity`` ``entity_id``. Never pass client data in ``detail``."""
+        self.events.append(
+            audit.AuditEvent(self.actor, action, entity, str(entity_id)[:40], detail[:200])
+        )
+
+
+class NotInitialised(TherabillError):
+    def __init__(self) -> None:
+        super().__init__(
+            "the practice database is not set up yet.",
+            hint="Run: therabill init (or therabill demo)",
+        )
+
+
+@dataclass(slots=True)
+class Store:
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+    @contextmanager
+    def transaction(self, *, actor: str | None = None) -> Iterator[Work]:
+        """Commit everything done in the block and its audit entries, or nothing."""
+        with self.sessions() as db, db.begin():
+            work = Work(db=db, actor=actor or current_actor())
+            yield work
+            db.flush()
+            audit.append(db, work.events)
+
+    def require_initialised(self) -> None:
+        if not inspect(self.engine).has_table("practice"):
+            raise NotInitialised()
+        if migrate.current_revision(self.engine) != migrate.head_revision():
+            raise TherabillError(
+                "the database schema is older than this therabill.",
+                hint="Run: therabill init (it upgrades in place)",
+            )
+        with self.sessions() as db:
+            if db.execute(select(Practice.id).limit(1)).first() is None:
+                raise NotInitialised()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def open_store(url: str | None = None) -> Store:
+    engine = make_engine(url)
+    return Store(engine=engine, sessions=session_factory(engine))
+
+
+def require_text(value: str | None, field_name: str) -> str:
+    if value is None or not value.strip():
+        raise InvalidInput("is required", field=field_name)
+    return value.strip()

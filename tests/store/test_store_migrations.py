@@ -1,0 +1,76 @@
+"""Migrations: an empty database and one made by the previous migration both reach head,
+and the models match what the migrations build (autogenerate finds nothing to do)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from therabill.store import migrate
+from therabill.store.models import Base
+from therabill.store.services import open_store
+
+
+def test_empty_database_upgrades_to_head(db_url: str) -> None:
+    store = open_store(db_url)
+    assert migrate.current_revision(store.engine) is None
+    migrate.upgrade(store.engine)
+    assert migrate.current_revision(store.engine) == migrate.head_revision()
+    migrate.upgrade(store.engine)  # a second run is a no-op
+    store.dispose()
+
+
+def test_database_from_previous_migration_keeps_its_rows(db_url: str) -> None:
+    store = open_store(db_url)
+    migrate.upgrade(store.engine, "0001")
+    with store.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO clients (id, first_name, last_name, birth_date, sex, created_at) "
+                "VALUES (1, 'Ada', 'Example', :born, 'F', :now)"
+            ),
+            {"born": dt.date(1990, 1, 2), "now": dt.datetime(2026, 1, 1, tzinfo=dt.UTC)},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO ledger_entries (kind, amount_cents, responsibility, client_id, "
+                "effective_date, posted_at, actor, memo) VALUES ('patient_payment', 2500, "
+                "'patient', 1, :day, :now, 'tester', '')"
+            ),
+            {"day": dt.date(2026, 1, 1), "now": dt.datetime(2026, 1, 1, tzinfo=dt.UTC)},
+        )
+    migrate.upgrade(store.engine)
+    assert migrate.current_revision(store.engine) == migrate.head_revision()
+    with store.engine.connect() as conn:
+        assert conn.execute(text("SELECT amount_cents FROM ledger_entries")).scalar() == 2500
+    # 0002 made the ledger append-only, for the rows already there too.
+    with pytest.raises(DBAPIError, match="append-only"), store.engine.begin() as conn:
+        conn.execute(text("UPDATE ledger_entries SET amount_cents = 1"))
+    with pytest.raises(DBAPIError, match="append-only"), store.engine.begin() as conn:
+        conn.execute(text("DELETE FROM ledger_entries"))
+    store.dispose()
+
+
+def test_models_match_migrations(db_url: str) -> None:
+    store = open_store(db_url)
+    migrate.upgrade(store.engine)
+    with store.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+    store.dispose()
+
+
+def test_sqlite_pragmas_are_set_on_every_connection(tmp_path: object) -> None:
+    store = open_store(f"sqlite:///{tmp_path}/p.sqlite3")
+    for _ in range(2):
+        with store.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30_000
+        store.engine.dispose()
