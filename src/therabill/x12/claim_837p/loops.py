@@ -1,0 +1,412 @@
+"""The loops of an 837P (005010X222A1), one function each, claim document in, segments out.
+
+Each function writes its loop's segments into a ``Segments`` buffer and refuses, with a
+``TherabillError`` naming the document field, any value the 837P needs but the claim lacks.
+Segment order and situational rules follow the ASC X12 005010X222A1 implementation guide
+(loop numbers in the function names); the comments quote the rule being applied.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from decimal import Decimal
+from importlib import resources
+
+from therabill.claims.document import (
+    FREQUENCY_CODES,
+    RELATIONSHIP_CODES,
+    Address,
+    BillingProvider,
+    Claim,
+    OtherPayer,
+)
+from therabill.errors import DataFileError, InvalidInput
+from therabill.x12.clearinghouse import Clearinghouse
+from therabill.x12.writer import Segments, Values, date8, money
+
+SELF = "18"  # individual relationship code: the patient is the insured
+RESPONSIBILITY = {"primary": "P", "secondary": "S", "tertiary": "T"}
+MAX_LINES = 50  # loop 2400 repeats at most 50 times per claim
+MAX_DIAGNOSES = 12  # HI01…HI12
+MAX_POINTERS = 4  # SV107-1…SV107-4
+MAX_MODIFIERS = 4  # SV101-3…SV101-6
+
+_NPI = re.compile(r"^\d{10}$")
+_CODE = re.compile(r"^[A-Z0-9]{5}$")
+_MODIFIER = re.compile(r"^[A-Z0-9]{2}$")
+_ICD = re.compile(r"^[A-Z][0-9A-Z]{2,6}$")
+
+
+def missing(field: str, claim_id: str, why: str) -> InvalidInput:
+    """The error for a field an 837P needs and the document lacks."""
+    return InvalidInput(f"missing on claim {claim_id!r}; {why}", field=field)
+
+
+@functools.cache
+def claim_filing_codes() -> tuple[str, dict[str, str]]:
+    """(default, payer id → SBR09 code) from ``data/claim_filing.toml``."""
+    name = "claim_filing.toml"
+    try:
+        raw = tomllib.loads(resources.files(__package__).joinpath("data", name).read_text("utf-8"))
+        default = str(raw["default"])
+        payers = {str(k).upper(): str(v) for k, v in raw.get("payers", {}).items()}
+    except (KeyError, tomllib.TOMLDecodeError) as exc:
+        raise DataFileError(name, None, f"malformed: {exc}") from None
+    return default, payers
+
+
+def claim_filing_code(payer_id: str) -> str:
+    default, payers = claim_filing_codes()
+    return payers.get(payer_id.upper(), default)
+
+
+def person_name(full: str) -> tuple[str, str]:
+    """(last, first) from a provider's display name: credentials after a comma are dropped.
+
+    ``"Ana Ruiz, LMT"`` → ("Ruiz", "Ana"); a one-word name is a last name only.
+    """
+    name = full.split(",", 1)[0].strip() or full.strip()
+    first, _, last = name.rpartition(" ")
+    return last, first.strip()
+
+
+def npi(value: str, field: str) -> str:
+    if not _NPI.match(value):
+        raise InvalidInput(f"{value!r} is not a 10-digit NPI", field=field)
+    return value
+
+
+# --- header loops -----------------------------------------------------------------------------
+
+
+def submitter_and_receiver(seg: Segments, v: Values, profile: Clearinghouse) -> None:
+    """1000A submitter (NM1*41, PER*IC) and 1000B receiver (NM1*40)."""
+    s, r = profile.submitter, profile.receiver
+    seg.add(
+        "NM1", "41", "2", v.text(s.name, "submitter.name", max_length=60),
+        "", "", "", "", "46", v.ident(s.id, "submitter.id", max_length=80),
+    )  # fmt: skip
+    contact = ["PER", "IC", v.text(s.contact, "submitter.contact", max_length=60)]
+    if s.phone:
+        contact += ["TE", s.phone]
+    if s.email:
+        contact += ["EM", v.ident(s.email, "submitter.email", max_length=256)]
+    if len(contact) == 3:
+        raise InvalidInput("a phone or an email is needed (PER*IC)", field="submitter.phone")
+    seg.add(*contact)
+    seg.add(
+        "NM1", "40", "2", v.text(r.name, "receiver.name", max_length=60),
+        "", "", "", "", "46", v.ident(r.id, "receiver.id", max_length=80),
+    )  # fmt: skip
+
+
+def address(seg: Segments, v: Values, addr: Address, field: str, *, zip9: bool = False) -> None:
+    """N3/N4. ``zip9``: 2010AA needs the nine-digit ZIP+4 (005010X222A1, N403 note)."""
+    seg.add(
+        "N3",
+        v.text(addr.line1, f"{field}.line1", max_length=55),
+        v.text(addr.line2, f"{field}.line2", max_length=55) if addr.line2 else "",
+    )
+    zip_code = addr.zip.replace("-", "")
+    if zip9 and len(zip_code) != 9:
+        raise InvalidInput(
+            f"{addr.zip!r} has 5 digits; the billing provider's ZIP must be ZIP+4 (9 digits)",
+            field=f"{field}.zip",
+        )
+    seg.add("N4", v.text(addr.city, f"{field}.city", max_length=30), addr.state, zip_code)
+
+
+def billing_provider(seg: Segments, v: Values, claim: Claim, hl: int, taxonomy: str | None) -> None:
+    """2000A billing provider level (HL*20, PRV*BI) and 2010AA name, address and EIN."""
+    bp = claim.billing_provider
+    cid = claim.claim_id
+    if bp is None:
+        raise missing("billing_provider", cid, "an 837P names who bills (loop 2010AA)")
+    if not bp.tax_id:
+        raise missing("billing_provider.tax_id", cid, "an 837P needs the billing EIN (REF*EI)")
+    if bp.address is None:
+        raise missing("billing_provider.address", cid, "an 837P needs its street address")
+    tax_id = bp.tax_id.replace("-", "")
+    if not (len(tax_id) == 9 and tax_id.isdigit()):
+        raise InvalidInput(f"{bp.tax_id!r} is not a 9-digit EIN", field="billing_provider.tax_id")
+    seg.add("HL", str(hl), "", "20", "1")
+    if taxonomy:
+        seg.add("PRV", "BI", "PXC", v.ident(taxonomy, "provider.taxonomy", max_length=50))
+    seg.add(
+        "NM1", "85", "2", v.text(bp.name, "billing_provider.name", max_length=60),
+        "", "", "", "", "XX", npi(bp.npi, "billing_provider.npi"),
+    )  # fmt: skip
+    address(seg, v, bp.address, "billing_provider.address", zip9=True)
+    seg.add("REF", "EI", tax_id)
+
+
+def billing_key(claim: Claim) -> tuple[BillingProvider | None, str | None]:
+    """Claims sharing this key share one 2000A loop (billing provider and its taxonomy)."""
+    bp = claim.billing_provider
+    same = bp is not None and bp.npi == claim.provider.npi
+    return bp, claim.provider.taxonomy if same else None
+
+
+# --- subscriber and patient -------------------------------------------------------------------
+
+
+def own_responsibility(claim: Claim) -> str:
+    """SBR01 for the claim's payer: the first of P/S/T no other payer takes."""
+    taken = {RESPONSIBILITY[o.responsibility] for o in claim.other_payers}
+    for code in ("P", "S", "T"):
+        if code not in taken:
+            return code
+    raise InvalidInput(
+        "primary, secondary and tertiary are all taken by other payers",
+        field="other_payers",
+    )
+
+
+def subscriber(seg: Segments, v: Values, claim: Claim, hl: int, parent: int) -> None:
+    """2000B (HL*22, SBR), 2010BA subscriber and 2010BB payer."""
+    cid = claim.claim_id
+    client, sub, payer = claim.client, claim.subscriber, claim.payer
+    if not payer.payer_id:
+        raise missing("payer.payer_id", cid, "the 837P names the payer by its EDI id (2010BB)")
+    if not payer.name:
+        raise missing("payer.name", cid, "the 837P names the payer (2010BB NM103)")
+    seg.add("HL", str(hl), str(parent), "22", "0" if sub is None else "1")
+    seg.add(
+        "SBR", own_responsibility(claim), SELF if sub is None else "",
+        "", "", "", "", "", "", claim_filing_code(payer.id),
+    )  # fmt: skip
+    if sub is None:
+        if not client.member_id:
+            raise missing("client.member_id", cid, "the insured's member id goes in 2010BA")
+        seg.add(
+            "NM1", "IL", "1", v.text(client.last_name, "client.last_name", max_length=60),
+            v.text(client.first_name, "client.first_name", max_length=35),
+            "", "", "", "MI", v.ident(client.member_id, "client.member_id", max_length=80),
+        )  # fmt: skip
+        # N3/N4 and DMG: "Required when the patient is the subscriber".
+        if client.address is None:
+            raise missing("client.address", cid, "the patient's address is required")
+        address(seg, v, client.address, "client.address")
+        if client.sex is None:
+            raise missing("client.sex", cid, "the patient's sex is required (DMG03: F, M or U)")
+        seg.add("DMG", "D8", date8(client.birth_date), client.sex)
+    else:
+        member_id = sub.member_id or client.member_id
+        if not member_id:
+            raise missing("subscriber.member_id", cid, "the insured's member id goes in 2010BA")
+        seg.add(
+            "NM1", "IL", "1", v.text(sub.last_name, "subscriber.last_name", max_length=60),
+            v.text(sub.first_name, "subscriber.first_name", max_length=35),
+            "", "", "", "MI", v.ident(member_id, "subscriber.member_id", max_length=80),
+        )  # fmt: skip
+        if sub.address is not None:
+            address(seg, v, sub.address, "subscriber.address")
+    seg.add(
+        "NM1", "PR", "2", v.text(payer.name, "payer.name", max_length=60),
+        "", "", "", "", "PI", v.ident(payer.payer_id, "payer.payer_id", max_length=80),
+    )  # fmt: skip
+
+
+def patient(seg: Segments, v: Values, claim: Claim, hl: int, parent: int) -> None:
+    """2000C (HL*23, PAT) and 2010CA: the patient when not the subscriber."""
+    cid = claim.claim_id
+    client, sub = claim.client, claim.subscriber
+    assert sub is not None
+    seg.add("HL", str(hl), str(parent), "23", "0")
+    seg.add("PAT", RELATIONSHIP_CODES[sub.relationship])
+    seg.add(
+        "NM1", "QC", "1", v.text(client.last_name, "client.last_name", max_length=60),
+        v.text(client.first_name, "client.first_name", max_length=35),
+    )  # fmt: skip
+    if client.address is None:
+        raise missing("client.address", cid, "the patient's address is required (2010CA)")
+    address(seg, v, client.address, "client.address")
+    if client.sex is None:
+        raise missing("client.sex", cid, "the patient's sex is required (DMG03: F, M or U)")
+    seg.add("DMG", "D8", date8(client.birth_date), client.sex)
+
+
+# --- claim ------------------------------------------------------------------------------------
+
+
+def claim_information(seg: Segments, v: Values, claim: Claim) -> None:
+    """2300 claim, 2310B rendering provider, 2320/2330 other payers, 2400 service lines."""
+    cid = claim.claim_id
+    lines = claim.lines
+    if len(lines) > MAX_LINES:
+        raise InvalidInput(
+            f"{len(lines)} service lines; an 837P claim holds at most {MAX_LINES}", field="lines"
+        )
+    total = sum((line.charge for line in lines), Decimal(0))
+    frequency = FREQUENCY_CODES[claim.frequency]
+    pos = claim.place_of_service
+    d = v.delimiters
+    seg.add(
+        "CLM", v.ident(claim.claim_id, "claim_id", max_length=38), money(total, "lines.charge"),
+        "", "", f"{pos}{d.component}B{d.component}{frequency}",
+        "Y", "A", "Y", "Y",
+    )  # fmt: skip
+    if claim.authorization is not None:
+        number = claim.authorization.number
+        seg.add("REF", "G1", v.ident(number, "authorization.number", max_length=50))
+    if frequency != "1":
+        # REF*F8: "Required when CLM05-3 (Claim Frequency Code) indicates this claim is a
+        # replacement or void to a previously adjudicated claim."
+        if not claim.original_claim_id:
+            raise missing(
+                "original_claim_id", cid, f"a {claim.frequency} claim names the claim it replaces"
+            )
+        seg.add("REF", "F8", v.ident(claim.original_claim_id, "original_claim_id", max_length=50))
+    diagnoses(seg, v, claim)
+    rendering_provider(seg, v, claim)
+    for index, other in enumerate(claim.other_payers):
+        other_payer(seg, v, claim, other, f"other_payers[{index}]", total)
+    service_lines(seg, v, claim)
+
+
+def diagnoses(seg: Segments, v: Values, claim: Claim) -> None:
+    """HI: ABK principal diagnosis, then ABF for the others (ICD-10-CM without the dot)."""
+    dx = claim.diagnoses
+    if not dx:
+        raise missing("diagnoses", claim.claim_id, "an 837P claim needs at least one diagnosis")
+    if len(dx) > MAX_DIAGNOSES:
+        raise InvalidInput(
+            f"{len(dx)} diagnoses; an 837P claim holds at most {MAX_DIAGNOSES}",
+            field="diagnoses",
+        )
+    elements = []
+    for index, code in enumerate(dx):
+        compact = code.replace(".", "")
+        if not _ICD.match(compact):
+            raise InvalidInput(f"{code!r} is not an ICD-10-CM code", field=f"diagnoses[{index}]")
+        elements.append(v.composite("ABK" if index == 0 else "ABF", compact))
+    seg.add("HI", *elements)
+
+
+def rendering_provider(seg: Segments, v: Values, claim: Claim) -> None:
+    """2310B: "Required when the Rendering Provider NM1 information is different than that
+    carried in the Loop ID-2010AA Billing Provider." """
+    provider = claim.provider
+    bp = claim.billing_provider
+    if bp is not None and provider.npi == bp.npi:
+        return
+    last, first = person_name(provider.name)
+    seg.add(
+        "NM1", "82", "1", v.text(last, "provider.name", max_length=60),
+        v.text(first, "provider.name", max_length=35),
+        "", "", "", "XX", npi(provider.npi, "provider.npi"),
+    )  # fmt: skip
+    if provider.taxonomy:
+        seg.add("PRV", "PE", "PXC", v.ident(provider.taxonomy, "provider.taxonomy", max_length=50))
+
+
+def other_payer(
+    seg: Segments, v: Values, claim: Claim, other: OtherPayer, field: str, total: Decimal
+) -> None:
+    """2320 other subscriber (SBR, CAS, AMT*D, OI), 2330A insured, 2330B payer (DTP*573)."""
+    cid = claim.claim_id
+    payer = other.payer
+    if not payer.payer_id:
+        raise missing(f"{field}.payer.payer_id", cid, "the other payer's EDI id (2330B NM109)")
+    if not payer.name:
+        raise missing(f"{field}.payer.name", cid, "the other payer's name (2330B NM103)")
+    sub = other.subscriber
+    relationship = SELF if sub is None else RELATIONSHIP_CODES[sub.relationship]
+    seg.add(
+        "SBR", RESPONSIBILITY[other.responsibility], relationship,
+        "", "", "", "", "", "", claim_filing_code(payer.id),
+    )  # fmt: skip
+    if other.paid is not None:
+        adjusted = sum((a.amount for a in other.adjustments), Decimal(0))
+        # COB balancing: the other payer's claim-level adjustments plus its payment equal the
+        # claim charge (005010X222A1 section 1.4.1.3, claim-level balancing).
+        if other.paid + adjusted != total:
+            raise InvalidInput(
+                f"paid {other.paid} plus adjustments {adjusted} must equal the claim's charge"
+                f" {total}",
+                field=f"{field}.adjustments",
+            )
+        if other.adjudication_date is None:
+            raise missing(
+                f"{field}.adjudication_date", cid, "an adjudicated claim needs its date (DTP*573)"
+            )
+        groups: dict[str, list[str]] = {}
+        for index, adj in enumerate(other.adjustments):
+            amount = money(adj.amount, f"{field}.adjustments[{index}].amount")
+            groups.setdefault(adj.group, []).extend((adj.reason, amount, ""))
+        for group, items in groups.items():
+            for start in range(0, len(items), 18):  # CAS carries at most six reasons
+                seg.add("CAS", group, *items[start : start + 18])
+        seg.add("AMT", "D", money(other.paid, f"{field}.paid"))
+    elif other.adjustments:
+        raise missing(f"{field}.paid", cid, "adjustments come with what the other payer paid")
+    seg.add("OI", "", "", "Y", "P", "", "Y")
+    if sub is None:
+        last, first = claim.client.last_name, claim.client.first_name
+    else:
+        last, first = sub.last_name, sub.first_name
+    seg.add(
+        "NM1", "IL", "1", v.text(last, f"{field}.subscriber.last_name", max_length=60),
+        v.text(first, f"{field}.subscriber.first_name", max_length=35),
+        "", "", "", "MI", v.ident(other.member_id, f"{field}.member_id", max_length=80),
+    )  # fmt: skip
+    seg.add(
+        "NM1", "PR", "2", v.text(payer.name, f"{field}.payer.name", max_length=60),
+        "", "", "", "", "PI", v.ident(payer.payer_id, f"{field}.payer.payer_id", max_length=80),
+    )  # fmt: skip
+    if other.adjudication_date is not None:
+        seg.add("DTP", "573", "D8", date8(other.adjudication_date))
+
+
+def service_lines(seg: Segments, v: Values, claim: Claim) -> None:
+    """2400: LX, SV1 (HC:code:modifiers, charge, UN units, pointers), DTP*472."""
+    d = v.delimiters
+    component = d.component
+    n_dx = len(claim.diagnoses)
+    for index, line in enumerate(claim.lines):
+        field = f"lines[{index}]"
+        code = line.code
+        if not _CODE.match(code):
+            raise InvalidInput(f"{code!r} is not a procedure code", field=f"{field}.code")
+        modifiers = line.modifiers
+        if len(modifiers) > MAX_MODIFIERS:
+            raise InvalidInput(
+                f"{len(modifiers)} modifiers; a line carries at most {MAX_MODIFIERS}",
+                field=f"{field}.modifiers",
+            )
+        for m_index, modifier in enumerate(modifiers):
+            if not _MODIFIER.match(modifier):
+                raise InvalidInput(
+                    f"{modifier!r} is not a modifier", field=f"{field}.modifiers[{m_index}]"
+                )
+        if line.units is None:
+            raise missing(
+                f"{field}.units", claim.claim_id, "run the scrubber, which computes the units"
+            )
+        if line.units < 1:
+            raise InvalidInput("a billed line needs at least one unit", field=f"{field}.units")
+        pointers = line.diagnosis_pointers
+        if not pointers:
+            raise missing(
+                f"{field}.diagnosis_pointers", claim.claim_id, "each line points at a diagnosis"
+            )
+        if len(pointers) > MAX_POINTERS:
+            raise InvalidInput(
+                f"{len(pointers)} pointers; a line carries at most {MAX_POINTERS}",
+                field=f"{field}.diagnosis_pointers",
+            )
+        for pointer in pointers:
+            if pointer > n_dx:
+                raise InvalidInput(
+                    f"pointer {pointer} but the claim lists {n_dx} diagnoses",
+                    field=f"{field}.diagnosis_pointers",
+                )
+        procedure = component.join(("HC", code, *modifiers))
+        seg.add("LX", str(index + 1))
+        seg.add(
+            "SV1", procedure, money(line.charge, f"{field}.charge"), "UN", str(line.units),
+            "", "", component.join(map(str, pointers)),
+        )  # fmt: skip
+        seg.add("DTP", "472", "D8", date8(line.date))

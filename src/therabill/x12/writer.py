@@ -1,0 +1,286 @@
+"""Building X12 segments and envelopes: delimiters, safe values, ISA/GS/ST…SE/GE/IEA.
+
+X12 has no escape character: a delimiter inside a value would split it and corrupt the file
+for every claim after it. So a value holding a delimiter (or a control character) is refused
+with an error naming the field; accented letters are folded to ASCII first (José → JOSE),
+because 005010 files are ASCII (X12.5 basic and extended character sets).
+
+Everything here is pure (values in, text out); transaction-specific loops live in one package
+per transaction (``x12/claim_837p``).
+Source: ASC X12 005010 envelope (ISA/IEA, GS/GE, ST/SE) as summarised in appendix B of the
+005010X222A1 implementation guide; ISA elements are fixed width.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal
+
+from therabill.errors import InvalidInput
+
+ISA_VERSION = "00501"
+MAX_CONTROL_NUMBER = 999_999_999  # ISA13, GS06 and ST02 are at most 9 digits
+
+
+@dataclass(frozen=True, slots=True)
+class Delimiters:
+    """The four separators of an interchange, declared once in ISA.
+
+    ``newline`` adds a line break after each segment terminator: harmless to readers (they
+    treat it as part of the terminator) and kind to people reading the file.
+    """
+
+    element: str = "*"
+    component: str = ":"
+    repetition: str = "^"
+    segment: str = "~"
+    newline: bool = True
+
+    def __post_init__(self) -> None:
+        chars = (self.element, self.component, self.repetition, self.segment)
+        for char in chars:
+            if len(char) != 1 or char.isalnum() or char == " " or not char.isascii():
+                raise InvalidInput(
+                    f"{char!r} cannot be an X12 delimiter: use one ASCII punctuation character",
+                    field="delimiters",
+                )
+        if len(set(chars)) != 4:
+            raise InvalidInput("the four X12 delimiters must differ", field="delimiters")
+
+    @property
+    def terminator(self) -> str:
+        return self.segment + "\n" if self.newline else self.segment
+
+
+class Values:
+    """Turns document values into safe X12 element text, naming the field when it cannot.
+
+    One instance per delimiter set; the checks are one precompiled regular expression per
+    value, so writing stays fast.
+    """
+
+    def __init__(self, delimiters: Delimiters, *, uppercase: bool = True) -> None:
+        self.delimiters = delimiters
+        self.uppercase = uppercase
+        forbidden = re.escape(
+            delimiters.element + delimiters.component + delimiters.repetition + delimiters.segment
+        )
+        # Anything outside printable ASCII, or a delimiter, needs a closer look.
+        self._unsafe = re.compile(rf"[^\x20-\x7e]|[{forbidden}]")
+
+    def text(self, value: str, field: str, *, max_length: int | None = None) -> str:
+        """A free-text or identifier element: trimmed, ASCII, no delimiter, within its length."""
+        value = value.strip()
+        if self._unsafe.search(value):
+            value = self._fold(value, field)
+        if self.uppercase:
+            value = value.upper()
+        if max_length is not None and len(value) > max_length:
+            raise InvalidInput(
+                f"{value!r} is {len(value)} characters; the 837P allows at most {max_length}",
+                field=field,
+            )
+        return value
+
+    def ident(self, value: str, field: str, *, max_length: int | None = None) -> str:
+        """An identifier (claim id, member id, NPI…): checked like text, never re-cased, so
+        the 835 echoes back exactly what we hold."""
+        value = value.strip()
+        if self._unsafe.search(value):
+            value = self._fold(value, field)
+        if max_length is not None and len(value) > max_length:
+            raise InvalidInput(
+                f"{value!r} is {len(value)} characters; the 837P allows at most {max_length}",
+                field=field,
+            )
+        return value
+
+    def _fold(self, value: str, field: str) -> str:
+        folded = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii")
+        if not value.isascii() and folded.strip():
+            value = folded
+        bad = self._unsafe.search(value)
+        if bad:
+            char = bad.group()
+            what = (
+                "an X12 delimiter"
+                if char
+                in self.delimiters.element
+                + self.delimiters.component
+                + self.delimiters.repetition
+                + self.delimiters.segment
+                else "a character X12 cannot carry"
+            )
+            raise InvalidInput(
+                f"{value!r} contains {char!r}, {what}; X12 has no escape, so remove or replace it",
+                field=field,
+            )
+        return value
+
+    def composite(self, *parts: str) -> str:
+        """Components joined by the component separator; trailing empty ones dropped."""
+        items = list(parts)
+        while items and not items[-1]:
+            items.pop()
+        return self.delimiters.component.join(items)
+
+
+def money(amount: Decimal, field: str) -> str:
+    """An X12 R (decimal) amount with exactly two places and no float artefacts."""
+    if not amount.is_finite():
+        raise InvalidInput(f"{amount} is not an amount", field=field)
+    if abs(amount) >= Decimal("10000000000"):
+        raise InvalidInput(f"{amount} is too large for an X12 amount", field=field)
+    if amount != amount.quantize(Decimal("0.01")):
+        raise InvalidInput(f"{amount} has fractions of a cent", field=field)
+    return "0.00" if not amount else f"{amount:.2f}"
+
+
+def quantity(value: int | Decimal) -> str:
+    """An X12 R quantity: whole numbers without a decimal point, else without trailing zeros."""
+    if isinstance(value, int):
+        return str(value)
+    text = f"{value.normalize():f}"
+    return text
+
+
+def date8(day: dt.date) -> str:
+    """CCYYMMDD (D8)."""
+    return f"{day.year:04d}{day.month:02d}{day.day:02d}"
+
+
+def time4(moment: dt.datetime) -> str:
+    """HHMM."""
+    return f"{moment.hour:02d}{moment.minute:02d}"
+
+
+class Segments:
+    """Collects the segments of one transaction set and counts them for SE01."""
+
+    __slots__ = ("count", "delimiters", "parts")
+
+    def __init__(self, delimiters: Delimiters) -> None:
+        self.delimiters = delimiters
+        self.parts: list[str] = []
+        self.count = 0
+
+    def add(self, segment_id: str, *elements: str) -> None:
+        """One segment; trailing empty elements are dropped, as X12 requires."""
+        items = [segment_id, *elements]
+        while not items[-1]:
+            items.pop()
+        self.parts.append(self.delimiters.element.join(items) + self.delimiters.terminator)
+        self.count += 1
+
+    def take(self) -> str:
+        """The text collected so far (the counter keeps running)."""
+        text = "".join(self.parts)
+        self.parts.clear()
+        return text
+
+
+@dataclass(frozen=True, slots=True)
+class Party:
+    """One side of an interchange: ISA qualifier and id, and the GS application code."""
+
+    qualifier: str
+    id: str
+    application_code: str
+
+
+@dataclass(frozen=True, slots=True)
+class InterchangeSettings:
+    """What ISA and GS carry apart from the control numbers and the date."""
+
+    sender: Party
+    receiver: Party
+    usage: str = "T"  # ISA15: T test, P production
+    acknowledgment_requested: bool = False  # ISA14 (TA1)
+    authorization_qualifier: str = "00"
+    authorization: str = ""
+    security_qualifier: str = "00"
+    security: str = ""
+
+
+def _fixed(value: str, width: int, field: str, values: Values) -> str:
+    text = values.text(value, field)
+    if len(text) > width:
+        raise InvalidInput(
+            f"{text!r} is longer than the {width} characters ISA allows", field=field
+        )
+    return text.ljust(width)
+
+
+def control_number(number: int, field: str) -> int:
+    if not 1 <= number <= MAX_CONTROL_NUMBER:
+        raise InvalidInput(
+            f"control number {number} is outside 1…{MAX_CONTROL_NUMBER}", field=field
+        )
+    return number
+
+
+def isa_segment(
+    settings: InterchangeSettings, number: int, created: dt.datetime, values: Values
+) -> str:
+    """The fixed-width interchange header (every element padded to its exact width)."""
+    d = values.delimiters
+    if settings.usage not in ("T", "P"):
+        raise InvalidInput(
+            f"usage must be T (test) or P (production), not {settings.usage!r}", field="usage"
+        )
+    elements = [
+        "ISA",
+        _fixed(settings.authorization_qualifier, 2, "authorization_qualifier", values),
+        _fixed(settings.authorization, 10, "authorization", values),
+        _fixed(settings.security_qualifier, 2, "security_qualifier", values),
+        _fixed(settings.security, 10, "security", values),
+        _fixed(settings.sender.qualifier, 2, "sender_qualifier", values),
+        _fixed(settings.sender.id, 15, "sender_id", values),
+        _fixed(settings.receiver.qualifier, 2, "receiver_qualifier", values),
+        _fixed(settings.receiver.id, 15, "receiver_id", values),
+        f"{created:%y%m%d}",
+        time4(created),
+        d.repetition,
+        ISA_VERSION,
+        f"{control_number(number, 'ISA13'):09d}",
+        "1" if settings.acknowledgment_requested else "0",
+        settings.usage,
+        d.component,
+    ]
+    return d.element.join(elements) + d.terminator
+
+
+def gs_segment(
+    settings: InterchangeSettings,
+    functional_id: str,
+    number: int,
+    created: dt.datetime,
+    version: str,
+    values: Values,
+) -> str:
+    d = values.delimiters
+    elements = [
+        "GS",
+        functional_id,
+        values.text(settings.sender.application_code, "sender_code", max_length=15),
+        values.text(settings.receiver.application_code, "receiver_code", max_length=15),
+        date8(created.date()),
+        time4(created),
+        str(control_number(number, "GS06")),
+        "X",
+        version,
+    ]
+    return d.element.join(elements) + d.terminator
+
+
+def st_number(number: int) -> str:
+    """ST02/SE02: 4 to 9 digits."""
+    return f"{control_number(number, 'ST02'):04d}"
+
+
+def trailer(segment_id: str, count: int, number: str, delimiters: Delimiters) -> str:
+    """SE, GE or IEA: a count and the control number of the header it closes."""
+    return delimiters.element.join((segment_id, str(count), number)) + delimiters.terminator
