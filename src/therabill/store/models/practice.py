@@ -157,3 +157,12 @@ class AuthorisationUse(Base):
     claim_line_id: Mapped[int] = mapped_column(ForeignKey("claim_lines.id"), unique=True)
     units: Mapped[int]
     visits: Mapped[int] = mapped_column(default=0)
+
+
+class Fee(Base):
+    """The practice's charge per unit for a code (its charge master); a claim line's charge
+    is units × this fee, whatever the payer later allows."""
+
+    __tablename__ = "fees"
+    code: Mapped[str] = mapped_column(String(5), primary_key=True)
+    unit_charge_cents: Mapped[int]

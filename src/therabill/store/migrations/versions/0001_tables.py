@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 17:19:49.745209
+Create Date: 2026-11-28 17:21:55.516057
 """
 
 from __future__ import annotations
@@ -50,6 +50,12 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_clients")),
         sa.UniqueConstraint("chart_number", name=op.f("uq_clients_chart_number")),
+    )
+    op.create_table(
+        "fees",
+        sa.Column("code", sa.String(length=5), nullable=False),
+        sa.Column("unit_charge_cents", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("code", name=op.f("pk_fees")),
     )
     op.create_table(
         "payers",
@@ -467,6 +473,7 @@ def downgrade() -> None:
     op.drop_table("providers")
     op.drop_table("practice")
     op.drop_table("payers")
+    op.drop_table("fees")
     op.drop_table("clients")
     op.drop_table("audit_log")
     # ### end Alembic commands ###

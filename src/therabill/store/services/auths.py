@@ -1,0 +1,161 @@
+"""Prior authorisations: several may be active for one client at once (different codes,
+disciplines or payers). Used units are the sum of what built claims took; never a counter."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+
+from therabill.codes import load_code_set
+from therabill.errors import InvalidInput
+from therabill.store.models import Authorisation, AuthorisationCode, AuthorisationUse
+from therabill.store.services import lookup
+from therabill.store.services.context import Work
+
+WARN_BELOW_UNITS = 4  # "running out" when this few units are left
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorisationStatus:
+    authorisation: Authorisation
+    units_used: int
+    visits_used: int
+
+    @property
+    def units_remaining(self) -> int | None:
+        a = self.authorisation
+        return None if a.units_approved is None else a.units_approved - self.units_used
+
+    @property
+    def visits_remaining(self) -> int | None:
+        a = self.authorisation
+        return None if a.visits_approved is None else a.visits_approved - self.visits_used
+
+    def covers(self, *, code: str, day: dt.date) -> bool:
+        a = self.authorisation
+        codes = a.code_list()
+        return a.start_date <= day <= a.end_date and (not codes or code in codes)
+
+    def to_dict(self) -> dict[str, Any]:
+        a = self.authorisation
+        return {
+            "id": a.id,
+            "client_id": a.client_id,
+            "payer_id": a.payer_id,
+            "number": a.number,
+            "codes": a.code_list(),
+            "discipline": a.discipline,
+            "start_date": a.start_date.isoformat(),
+            "end_date": a.end_date.isoformat(),
+            "units_approved": a.units_approved,
+            "units_used": self.units_used,
+            "units_remaining": self.units_remaining,
+            "visits_approved": a.visits_approved,
+            "visits_used": self.visits_used,
+            "visits_remaining": self.visits_remaining,
+            "case_manager": {
+                "name": a.case_manager_name,
+                "phone": a.case_manager_phone,
+                "email": a.case_manager_email,
+            },
+        }
+
+
+def add_authorisation(
+    *,
+    work: Work,
+    client: str | int,
+    payer: str,
+    number: str,
+    start: dt.date,
+    end: dt.date,
+    codes: list[str],
+    units: int | None = None,
+    visits: int | None = None,
+    discipline: str | None = None,
+    case_manager_name: str | None = None,
+    case_manager_phone: str | None = None,
+    case_manager_email: str | None = None,
+) -> Authorisation:
+    found_client = lookup.client(work, client)
+    found_payer = lookup.payer(work, payer)
+    if end < start:
+        raise InvalidInput("ends before it starts", field="end")
+    if units is None and visits is None:
+        raise InvalidInput("give the units or the visits approved", field="units")
+    for value, name in ((units, "units"), (visits, "visits")):
+        if value is not None and value <= 0:
+            raise InvalidInput("must be more than zero", field=name)
+    code_set = load_code_set()
+    clean = sorted({code.strip().upper() for code in codes if code.strip()})
+    for code in clean:
+        code_set.require(code, start, field="codes")
+    if not number.strip():
+        raise InvalidInput("is required", field="number")
+    if work.db.execute(
+        select(Authorisation.id).where(
+            Authorisation.payer_id == found_payer.id, Authorisation.number == number.strip()
+        )
+    ).first():
+        raise InvalidInput(f"{number!r} is already on file for this payer", field="number")
+    auth = Authorisation(
+        client_id=found_client.id,
+        payer_id=found_payer.id,
+        number=number.strip(),
+        start_date=start,
+        end_date=end,
+        units_approved=units,
+        visits_approved=visits,
+        discipline=discipline,
+        case_manager_name=case_manager_name,
+        case_manager_phone=case_manager_phone,
+        case_manager_email=case_manager_email,
+        codes=[AuthorisationCode(code=c) for c in clean],
+    )
+    work.db.add(auth)
+    work.db.flush()
+    work.audit("create", "authorisation", auth.id, f"client {found_client.id}")
+    return auth
+
+
+def statuses(
+    *, work: Work, client_id: int | None = None, payer_id: int | None = None
+) -> list[AuthorisationStatus]:
+    used = (
+        select(
+            AuthorisationUse.authorisation_id,
+            func.coalesce(func.sum(AuthorisationUse.units), 0).label("units"),
+            func.coalesce(func.sum(AuthorisationUse.visits), 0).label("visits"),
+        )
+        .group_by(AuthorisationUse.authorisation_id)
+        .subquery()
+    )
+    query = (
+        select(Authorisation, used.c.units, used.c.visits)
+        .outerjoin(used, used.c.authorisation_id == Authorisation.id)
+        .order_by(Authorisation.start_date, Authorisation.id)
+    )
+    if client_id is not None:
+        query = query.where(Authorisation.client_id == client_id)
+    if payer_id is not None:
+        query = query.where(Authorisation.payer_id == payer_id)
+    return [
+        AuthorisationStatus(auth, int(units or 0), int(visits or 0))
+        for auth, units, visits in work.db.execute(query).all()
+    ]
+
+
+def list_authorisations(
+    *, work: Work, client: str | int | None = None, active_on: dt.date | None = None
+) -> list[AuthorisationStatus]:
+    client_id = lookup.client(work, client).id if client is not None else None
+    found = statuses(work=work, client_id=client_id)
+    if active_on is not None:
+        found = [
+            s for s in found if s.authorisation.start_date <= active_on <= s.authorisation.end_date
+        ]
+    work.audit("list", "authorisation", client_id or "*", f"{len(found)} rows")
+    return found

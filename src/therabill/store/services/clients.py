@@ -1,0 +1,240 @@
+"""Clients and their insurance policies. Reads are audited as well as changes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, or_, select
+
+from therabill.errors import InvalidInput
+from therabill.store.models import Client, Policy
+from therabill.store.services import lookup
+from therabill.store.services.context import Work
+
+PRIORITIES = ("primary", "secondary", "tertiary")
+RELATIONSHIPS = ("self", "spouse", "child", "other")
+CLIENT_COLUMNS = (
+    "chart_number",
+    "first_name",
+    "last_name",
+    "birth_date",
+    "sex",
+    "address",
+    "city",
+    "state",
+    "postal_code",
+    "phone",
+    "email",
+)
+POLICY_COLUMNS = ("payer", "member_id", "group_number", "priority")
+
+
+@dataclass(frozen=True, slots=True)
+class ClientInput:
+    """A client as typed or imported, already checked field by field."""
+
+    first_name: str
+    last_name: str
+    birth_date: dt.date
+    sex: str = "U"
+    chart_number: str | None = None
+    address: str | None = None
+    city: str | None = None
+    state: str | None = None
+    postal_code: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    payer: str | None = None
+    member_id: str | None = None
+    group_number: str | None = None
+    priority: str = "primary"
+
+
+def _opt(row: Mapping[str, str | None], key: str) -> str | None:
+    value = row.get(key)
+    return value.strip() or None if value is not None else None
+
+
+def client_input(row: Mapping[str, str | None], *, today: dt.date | None = None) -> ClientInput:
+    """Check one client (a CSV row or the CLI's options); raise naming the first bad field."""
+    first = _opt(row, "first_name")
+    last = _opt(row, "last_name")
+    if not first:
+        raise InvalidInput("is required", field="first_name")
+    if not last:
+        raise InvalidInput("is required", field="last_name")
+    born_text = _opt(row, "birth_date")
+    if not born_text:
+        raise InvalidInput("is required", field="birth_date")
+    born = lookup.date(born_text, "birth_date")
+    if born > (today or dt.date.today()) or born.year < 1900:
+        raise InvalidInput(f"{born_text} is not a plausible birth date", field="birth_date")
+    sex = (_opt(row, "sex") or "U").upper()[:1]
+    if sex not in ("F", "M", "U"):
+        raise InvalidInput("must be F, M or U", field="sex")
+    state = _opt(row, "state")
+    if state and not re.fullmatch(r"[A-Za-z]{2}", state):
+        raise InvalidInput(f"{state!r} is not a two-letter state", field="state")
+    postal = _opt(row, "postal_code")
+    if postal and not re.fullmatch(r"\d{5}(-?\d{4})?", postal):
+        raise InvalidInput(f"{postal!r} is not a ZIP code", field="postal_code")
+    email = _opt(row, "email")
+    if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+        raise InvalidInput("is not an email address", field="email")
+    payer, member = _opt(row, "payer"), _opt(row, "member_id")
+    if bool(payer) != bool(member):
+        raise InvalidInput(
+            "payer and member_id go together", field="member_id" if payer else "payer"
+        )
+    priority = (_opt(row, "priority") or "primary").lower()
+    if priority not in PRIORITIES:
+        raise InvalidInput(f"must be one of {', '.join(PRIORITIES)}", field="priority")
+    return ClientInput(
+        first_name=first,
+        last_name=last,
+        birth_date=born,
+        sex=sex,
+        chart_number=_opt(row, "chart_number"),
+        address=_opt(row, "address"),
+        city=_opt(row, "city"),
+        state=state.upper() if state else None,
+        postal_code=postal,
+        phone=_opt(row, "phone"),
+        email=email,
+        payer=payer,
+        member_id=member,
+        group_number=_opt(row, "group_number"),
+        priority=priority,
+    )
+
+
+def add_client(*, work: Work, data: ClientInput) -> Client:
+    if (
+        data.chart_number
+        and work.db.execute(
+            select(Client.id).where(Client.chart_number == data.chart_number)
+        ).first()
+    ):
+        raise InvalidInput(f"chart number {data.chart_number!r} is taken", field="chart_number")
+    client = Client(**{name: getattr(data, name) for name in CLIENT_COLUMNS})
+    work.db.add(client)
+    work.db.flush()
+    work.audit("create", "client", client.id)
+    if data.payer and data.member_id:
+        add_policy(
+            work=work,
+            client_id=client.id,
+            payer=data.payer,
+            member_id=data.member_id,
+            group_number=data.group_number,
+            priority=data.priority,
+        )
+    return client
+
+
+def add_policy(
+    *,
+    work: Work,
+    client_id: int,
+    payer: str,
+    member_id: str,
+    priority: str = "primary",
+    group_number: str | None = None,
+    relationship: str = "self",
+    subscriber_first_name: str | None = None,
+    subscriber_last_name: str | None = None,
+    subscriber_birth_date: dt.date | None = None,
+    start_date: dt.date | None = None,
+    end_date: dt.date | None = None,
+) -> Policy:
+    if priority not in PRIORITIES:
+        raise InvalidInput(f"must be one of {', '.join(PRIORITIES)}", field="priority")
+    if relationship not in RELATIONSHIPS:
+        raise InvalidInput(f"must be one of {', '.join(RELATIONSHIPS)}", field="relationship")
+    if relationship != "self" and not (subscriber_first_name and subscriber_last_name):
+        raise InvalidInput("name the subscriber when the client is not", field="subscriber")
+    if not member_id.strip():
+        raise InvalidInput("is required", field="member_id")
+    policy = Policy(
+        client_id=client_id,
+        payer_id=lookup.payer(work, payer).id,
+        member_id=member_id.strip(),
+        group_number=group_number,
+        priority=priority,
+        relationship_to_subscriber=relationship,
+        subscriber_first_name=subscriber_first_name,
+        subscriber_last_name=subscriber_last_name,
+        subscriber_birth_date=subscriber_birth_date,
+        start_date=start_date,
+        end_date=end_date,
+    )
+    work.db.add(policy)
+    work.db.flush()
+    work.audit("create", "policy", policy.id, f"client {client_id}")
+    return policy
+
+
+def list_clients(*, work: Work, search: str | None = None, limit: int = 200) -> list[Client]:
+    query = select(Client).order_by(Client.last_name, Client.first_name, Client.id).limit(limit)
+    if search:
+        like = f"%{search.strip().lower()}%"
+        query = query.where(
+            or_(
+                func.lower(Client.last_name).like(like),
+                func.lower(Client.first_name).like(like),
+                func.lower(Client.chart_number).like(like),
+            )
+        )
+    clients = list(work.db.execute(query).scalars())
+    work.audit("list", "client", "*", f"{len(clients)} rows")
+    return clients
+
+
+def show_client(*, work: Work, client: str | int) -> Client:
+    found = lookup.client(work, client)
+    work.audit("read", "client", found.id)
+    return found
+
+
+def primary_policy(client: Client, day: dt.date) -> Policy | None:
+    """The client's policy that pays first on ``day`` (primary before secondary)."""
+    active = [p for p in client.policies if p.covers(day)]
+    active.sort(key=lambda p: PRIORITIES.index(p.priority))
+    return active[0] if active else None
+
+
+def client_dict(client: Client, *, full: bool = False) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": client.id,
+        "chart_number": client.chart_number,
+        "name": client.display_name,
+        "birth_date": client.birth_date.isoformat(),
+    }
+    if full:
+        out.update(
+            sex=client.sex,
+            address=client.address,
+            city=client.city,
+            state=client.state,
+            postal_code=client.postal_code,
+            phone=client.phone,
+            email=client.email,
+            policies=[
+                {
+                    "id": p.id,
+                    "payer": p.payer.name,
+                    "member_id": p.member_id,
+                    "group_number": p.group_number,
+                    "priority": p.priority,
+                    "relationship": p.relationship_to_subscriber,
+                    "start_date": p.start_date.isoformat() if p.start_date else None,
+                    "end_date": p.end_date.isoformat() if p.end_date else None,
+                }
+                for p in client.policies
+            ],
+        )
+    return out

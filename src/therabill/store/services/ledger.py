@@ -1,0 +1,248 @@
+"""The ledger: post, reverse, and read balances. There is no update and no delete here (and
+the database refuses both); a mistake is corrected by a reversing entry."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sqlalchemy import select
+
+from therabill.errors import InvalidInput
+from therabill.store.ledger_math import (
+    Allocation,
+    Balance,
+    EntryFacts,
+    EntryKind,
+    OpenItem,
+    Responsibility,
+    allocate_amounts,
+    allocate_in_order,
+    allocate_oldest_first,
+    balance_of,
+    balances_by,
+)
+from therabill.store.models import Claim, ClaimLine, LedgerEntry
+from therabill.store.services import lookup
+from therabill.store.services.context import Work
+
+
+def facts(entry: LedgerEntry) -> EntryFacts:
+    return EntryFacts(
+        EntryKind(entry.kind), entry.amount_cents, Responsibility(entry.responsibility)
+    )
+
+
+def post_entry(
+    *,
+    work: Work,
+    kind: EntryKind,
+    amount_cents: int,
+    client_id: int,
+    claim_line: ClaimLine | None = None,
+    responsibility: Responsibility | None = None,
+    effective_date: dt.date | None = None,
+    memo: str = "",
+    receipt: str | None = None,
+    payer_id: int | None = None,
+) -> LedgerEntry:
+    """Append one entry. ``amount_cents`` is positive; the kind says which way it moves."""
+    if amount_cents <= 0:
+        raise InvalidInput("must be more than zero (reverse an entry to undo it)", field="amount")
+    claim: Claim | None = None
+    if claim_line is not None:
+        claim = work.db.get(Claim, claim_line.claim_id)
+        assert claim is not None
+        if claim.client_id != client_id:
+            raise InvalidInput("that claim line belongs to another client", field="claim_line")
+        payer_id = payer_id or claim.payer_id
+    if responsibility is None:
+        patient_kinds = (EntryKind.PATIENT_PAYMENT, EntryKind.TRANSFER_TO_PATIENT)
+        responsibility = (
+            Responsibility.PATIENT
+            if kind in patient_kinds or payer_id is None
+            else Responsibility.INSURANCE
+        )
+    entry = LedgerEntry(
+        kind=kind.value,
+        amount_cents=amount_cents,
+        responsibility=responsibility.value,
+        client_id=client_id,
+        claim_line_id=claim_line.id if claim_line else None,
+        claim_id=claim.id if claim else None,
+        payer_id=payer_id,
+        effective_date=effective_date or dt.date.today(),
+        actor=work.actor,
+        memo=memo[:200],
+        receipt=receipt,
+    )
+    work.db.add(entry)
+    work.db.flush()
+    work.audit("post", "ledger_entry", entry.id, f"{kind.value} {amount_cents}")
+    return entry
+
+
+def reverse_entry(*, work: Work, entry_id: int, reason: str) -> LedgerEntry:
+    """Undo an entry by posting its negation; the original stays as it was."""
+    original = work.db.get(LedgerEntry, entry_id)
+    if original is None:
+        raise InvalidInput(f"no ledger entry {entry_id}", field="entry")
+    if original.reverses_id is not None:
+        raise InvalidInput("that entry is itself a reversal", field="entry")
+    if work.db.execute(select(LedgerEntry.id).where(LedgerEntry.reverses_id == entry_id)).first():
+        raise InvalidInput(f"entry {entry_id} is already reversed", field="entry")
+    if not reason.strip():
+        raise InvalidInput("say why the entry is reversed", field="reason")
+    reversal = LedgerEntry(
+        kind=original.kind,
+        amount_cents=-original.amount_cents,
+        responsibility=original.responsibility,
+        client_id=original.client_id,
+        claim_line_id=original.claim_line_id,
+        claim_id=original.claim_id,
+        payer_id=original.payer_id,
+        effective_date=dt.date.today(),
+        actor=work.actor,
+        memo=f"reverses #{entry_id}: {reason.strip()}"[:200],
+        receipt=original.receipt,
+        reverses_id=entry_id,
+    )
+    work.db.add(reversal)
+    work.db.flush()
+    work.audit("reverse", "ledger_entry", reversal.id, f"reverses {entry_id}")
+    return reversal
+
+
+def client_entries(work: Work, client_id: int) -> list[LedgerEntry]:
+    return list(
+        work.db.execute(
+            select(LedgerEntry).where(LedgerEntry.client_id == client_id).order_by(LedgerEntry.id)
+        ).scalars()
+    )
+
+
+def claim_balance(work: Work, claim_id: int) -> Balance:
+    entries = work.db.execute(select(LedgerEntry).where(LedgerEntry.claim_id == claim_id)).scalars()
+    return balance_of(facts(e) for e in entries)
+
+
+def line_balances(work: Work, claim_id: int) -> dict[int, Balance]:
+    entries = work.db.execute(
+        select(LedgerEntry).where(LedgerEntry.claim_id == claim_id).order_by(LedgerEntry.id)
+    ).scalars()
+    return balances_by((e.claim_line_id, facts(e)) for e in entries if e.claim_line_id)
+
+
+def payer_balance(work: Work, payer_id: int) -> Balance:
+    entries = work.db.execute(select(LedgerEntry).where(LedgerEntry.payer_id == payer_id)).scalars()
+    return balance_of(facts(e) for e in entries)
+
+
+@dataclass(frozen=True, slots=True)
+class ClientLedger:
+    client_id: int
+    entries: list[LedgerEntry]
+    balance: Balance
+    by_claim: dict[int, Balance]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "client_id": self.client_id,
+            "balance": self.balance.to_dict(),
+            "claims": [
+                {"claim_id": claim_id, **b.to_dict()} for claim_id, b in self.by_claim.items()
+            ],
+            "entries": [entry_dict(e) for e in self.entries],
+        }
+
+
+def client_ledger(*, work: Work, client: str | int) -> ClientLedger:
+    found = lookup.client(work, client)
+    entries = client_entries(work, found.id)
+    work.audit("read", "ledger", found.id)
+    return ClientLedger(
+        client_id=found.id,
+        entries=entries,
+        balance=balance_of(facts(e) for e in entries),
+        by_claim=balances_by((e.claim_id, facts(e)) for e in entries if e.claim_id),
+    )
+
+
+def open_patient_items(work: Work, client_id: int) -> list[OpenItem[int]]:
+    """Claim lines where the client owes something, with their service dates."""
+    entries = client_entries(work, client_id)
+    by_line = balances_by((e.claim_line_id, facts(e)) for e in entries if e.claim_line_id)
+    owed = [line_id for line_id, b in by_line.items() if b.patient_cents > 0]
+    if not owed:
+        return []
+    dates = dict(
+        work.db.execute(
+            select(ClaimLine.id, ClaimLine.date_of_service).where(ClaimLine.id.in_(owed))
+        ).all()
+    )
+    return [OpenItem(line_id, dates[line_id], by_line[line_id].patient_cents) for line_id in owed]
+
+
+def record_patient_payment(
+    *,
+    work: Work,
+    client: str | int,
+    amount_cents: int,
+    order: Literal["oldest"] | Sequence[int] = "oldest",
+    amounts: Mapping[int, int] | None = None,
+    received_on: dt.date | None = None,
+    memo: str = "",
+) -> Allocation[int]:
+    """Post a lump-sum payment across the client's open balances, oldest first, in the
+    user's order of claim lines, or with the user's amounts; the rest is a credit on account."""
+    found = lookup.client(work, client)
+    items = open_patient_items(work, found.id)
+    if amounts is not None:
+        allocation = allocate_amounts(amount_cents, items, amounts)
+    elif order == "oldest":
+        allocation = allocate_oldest_first(amount_cents, items)
+    else:
+        allocation = allocate_in_order(amount_cents, items, list(order))
+    receipt = uuid.uuid4().hex[:16]
+    for line_id, cents in allocation.parts:
+        post_entry(
+            work=work,
+            kind=EntryKind.PATIENT_PAYMENT,
+            amount_cents=cents,
+            client_id=found.id,
+            claim_line=work.db.get(ClaimLine, line_id),
+            effective_date=received_on,
+            memo=memo,
+            receipt=receipt,
+        )
+    if allocation.unapplied_cents:
+        post_entry(
+            work=work,
+            kind=EntryKind.PATIENT_PAYMENT,
+            amount_cents=allocation.unapplied_cents,
+            client_id=found.id,
+            effective_date=received_on,
+            memo=(memo + " (credit on account)").strip(),
+            receipt=receipt,
+        )
+    return allocation
+
+
+def entry_dict(entry: LedgerEntry) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "date": entry.effective_date.isoformat(),
+        "kind": entry.kind,
+        "amount_cents": entry.amount_cents,
+        "responsibility": entry.responsibility,
+        "claim_id": entry.claim_id,
+        "claim_line_id": entry.claim_line_id,
+        "payer_id": entry.payer_id,
+        "memo": entry.memo,
+        "receipt": entry.receipt,
+        "reverses": entry.reverses_id,
+        "actor": entry.actor,
+    }

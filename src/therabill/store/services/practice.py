@@ -1,0 +1,108 @@
+"""Set up the practice, its users and providers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from therabill.errors import InvalidInput
+from therabill.store import migrate
+from therabill.store.models import Practice, Provider, User
+from therabill.store.services import lookup
+from therabill.store.services.context import Store, Work, require_text
+
+DISCIPLINES = ("massage", "music", "ot", "pt", "slp", "behavioral", "at")
+
+
+def init_practice(
+    *, store: Store, name: str | None = None, npi: str | None = None, tax_id: str | None = None
+) -> dict[str, Any]:
+    """Upgrade the schema to the newest migration and make sure a practice row exists."""
+    before = migrate.current_revision(store.engine)
+    migrate.upgrade(store.engine)
+    with store.transaction() as work:
+        practice = work.db.execute(select(Practice).limit(1)).scalar_one_or_none()
+        created = practice is None
+        if practice is None:
+            practice = Practice(name=(name or "My practice").strip())
+            work.db.add(practice)
+        elif name:
+            practice.name = name.strip()
+        if npi:
+            practice.npi = lookup.npi(npi, "practice npi")
+        if tax_id:
+            practice.tax_id = tax_id.strip()
+        work.db.flush()
+        work.audit("create" if created else "update", "practice", practice.id)
+        return {
+            "practice_id": practice.id,
+            "name": practice.name,
+            "created": created,
+            "schema_before": before,
+            "schema": migrate.head_revision(),
+            "database": store.engine.url.render_as_string(hide_password=True),
+        }
+
+
+def add_user(*, work: Work, username: str, display_name: str = "", role: str = "biller") -> User:
+    user = User(username=require_text(username, "username"), display_name=display_name, role=role)
+    work.db.add(user)
+    work.db.flush()
+    work.audit("create", "user", user.id)
+    return user
+
+
+def add_provider(
+    *,
+    work: Work,
+    npi: str,
+    first_name: str,
+    last_name: str,
+    discipline: str,
+    licence: str | None = None,
+    taxonomy: str | None = None,
+) -> Provider:
+    digits = lookup.npi(npi)
+    if discipline not in DISCIPLINES:
+        raise InvalidInput(
+            f"{discipline!r} is not one of {', '.join(DISCIPLINES)}", field="discipline"
+        )
+    if work.db.execute(select(Provider.id).where(Provider.npi == digits)).first():
+        raise InvalidInput(f"a provider with NPI {digits} already exists", field="npi")
+    if taxonomy and len(taxonomy.strip()) != 10:
+        raise InvalidInput(f"{taxonomy!r} is not a 10-character taxonomy code", field="taxonomy")
+    provider = Provider(
+        npi=digits,
+        first_name=require_text(first_name, "first_name"),
+        last_name=require_text(last_name, "last_name"),
+        discipline=discipline,
+        licence=licence,
+        taxonomy=taxonomy.strip().upper() if taxonomy else None,
+    )
+    work.db.add(provider)
+    work.db.flush()
+    work.audit("create", "provider", provider.id)
+    return provider
+
+
+def list_providers(*, work: Work) -> list[Provider]:
+    return list(work.db.execute(select(Provider).order_by(Provider.last_name)).scalars())
+
+
+def provider_dict(provider: Provider) -> dict[str, Any]:
+    return {
+        "id": provider.id,
+        "npi": provider.npi,
+        "name": f"{provider.first_name} {provider.last_name}",
+        "discipline": provider.discipline,
+        "licence": provider.licence,
+        "taxonomy": provider.taxonomy,
+    }
+
+
+def practice_row(work: Work) -> Practice:
+    practice = work.db.execute(select(Practice).limit(1)).scalar_one_or_none()
+    if practice is None:
+        raise InvalidInput("no practice yet; run: therabill init", field="practice")
+    return practice

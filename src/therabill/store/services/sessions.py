@@ -1,0 +1,153 @@
+"""Sessions: what happened, minute by minute. Units are shown under the payer's rule when the
+session is added and fixed when its claim is built."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from therabill.codes import load_code_set
+from therabill.errors import InvalidInput
+from therabill.store.models import (
+    Client,
+    SessionDiagnosis,
+    SessionService,
+    TherapySession,
+)
+from therabill.store.services import lookup, profiles
+from therabill.store.services.clients import primary_policy
+from therabill.store.services.context import Work
+from therabill.units import UnitResult, UnitRule, count_units
+
+ICD10_SHAPE = re.compile(r"^[A-TV-Z][0-9][0-9A-Z](\.?[0-9A-Z]{1,4})?$")
+POS_SHAPE = re.compile(r"^\d{2}$")
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceMinutes:
+    code: str
+    minutes: int
+    modifiers: tuple[str, ...] = ()
+
+
+def parse_service(text: str) -> ServiceMinutes:
+    """``97110=23`` or ``97110:GP=23`` (modifiers after colons) → minutes on a code."""
+    code_part, sep, minutes = text.partition("=")
+    if not sep or not minutes.strip().isdigit():
+        raise InvalidInput(f"{text!r} is not CODE=MINUTES (e.g. 97110=23)", field="services")
+    code, *mods = [p.strip().upper() for p in code_part.split(":")]
+    return ServiceMinutes(code, int(minutes), tuple(m for m in mods if m))
+
+
+def session_rule(client: Client, day: dt.date) -> UnitRule:
+    policy = primary_policy(client, day)
+    return profiles.unit_rule(policy.payer.profile_id) if policy else UnitRule.CMS
+
+
+def add_session(
+    *,
+    work: Work,
+    client: str | int,
+    provider: str | int,
+    day: dt.date,
+    services: Sequence[ServiceMinutes],
+    start: dt.time | None = None,
+    end: dt.time | None = None,
+    place_of_service: str = "11",
+    techniques: Sequence[str] = (),
+    note: str | None = None,
+    diagnoses: Sequence[str] = (),
+) -> tuple[TherapySession, UnitResult]:
+    found_client = lookup.client(work, client)
+    found_provider = lookup.provider(work, provider)
+    if not services:
+        raise InvalidInput("give at least one CODE=MINUTES", field="services")
+    code_set = load_code_set()
+    for service in services:
+        code_set.require(service.code, day, field="services")
+        if not 1 <= service.minutes <= 1440:
+            raise InvalidInput(f"{service.minutes} minutes is not 1–1440", field=service.code)
+    if start and end and end <= start:
+        raise InvalidInput("the session ends before it starts", field="end")
+    if not POS_SHAPE.match(place_of_service):
+        raise InvalidInput(
+            f"{place_of_service!r} is not a two-digit code", field="place_of_service"
+        )
+    clean_dx = [d.strip().upper().replace(".", "") for d in diagnoses if d.strip()]
+    for dx in clean_dx:
+        if not ICD10_SHAPE.match(dx):
+            raise InvalidInput(f"{dx!r} is not shaped like an ICD-10-CM code", field="diagnoses")
+    session = TherapySession(
+        client_id=found_client.id,
+        provider_id=found_provider.id,
+        date_of_service=day,
+        start_time=start,
+        end_time=end,
+        place_of_service=place_of_service,
+        techniques="\n".join(t.strip() for t in techniques if t.strip()) or None,
+        note=note,
+        services=[
+            SessionService(
+                position=i, code=s.code, minutes=s.minutes, modifiers=",".join(s.modifiers)
+            )
+            for i, s in enumerate(services, 1)
+        ],
+        diagnoses=[SessionDiagnosis(position=i, code=d) for i, d in enumerate(clean_dx, 1)],
+    )
+    work.db.add(session)
+    work.db.flush()
+    work.audit("create", "session", session.id, f"client {found_client.id}")
+    units = count_units(
+        [(s.code, s.minutes) for s in services],
+        rule=session_rule(found_client, day),
+        day=day,
+        code_set=code_set,
+    )
+    return session, units
+
+
+def list_sessions(
+    *, work: Work, client: str | int | None = None, unbilled: bool = False, limit: int = 200
+) -> list[TherapySession]:
+    query = select(TherapySession).order_by(
+        TherapySession.date_of_service.desc(), TherapySession.id.desc()
+    )
+    client_id = lookup.client(work, client).id if client is not None else None
+    if client_id is not None:
+        query = query.where(TherapySession.client_id == client_id)
+    if unbilled:
+        query = query.where(TherapySession.claim_id.is_(None))
+    found = list(work.db.execute(query.limit(limit)).scalars())
+    work.audit("list", "session", client_id or "*", f"{len(found)} rows")
+    return found
+
+
+def session_dict(session: TherapySession, *, with_note: bool = False) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": session.id,
+        "client_id": session.client_id,
+        "provider_id": session.provider_id,
+        "date": session.date_of_service.isoformat(),
+        "start": session.start_time.isoformat("minutes") if session.start_time else None,
+        "end": session.end_time.isoformat("minutes") if session.end_time else None,
+        "place_of_service": session.place_of_service,
+        "services": [
+            {
+                "code": s.code,
+                "minutes": s.minutes,
+                "modifiers": s.modifiers.split(",") if s.modifiers else [],
+            }
+            for s in session.services
+        ],
+        "diagnoses": [d.code for d in session.diagnoses],
+        "techniques": session.techniques.split("\n") if session.techniques else [],
+        "claim_id": session.claim_id,
+    }
+    if with_note:
+        out["note"] = session.note
+    return out
