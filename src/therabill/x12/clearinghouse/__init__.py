@@ -100,9 +100,11 @@ def parse_clearinghouse(text: str, *, name: str, source: str) -> Clearinghouse:
     try:
         return Clearinghouse.model_validate({**raw, "name": name, "source": source})
     except ValidationError as exc:
-        first = exc.errors()[0]
-        key = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        raise DataFileError(source, None, f"key {key}: {first['msg']}") from None
+        problems = [
+            f"key {'.'.join(str(p) for p in error['loc']) or '(top level)'}: {error['msg']}"
+            for error in exc.errors()
+        ]
+        raise DataFileError(source, None, "; ".join(problems)) from None
 
 
 def load_clearinghouse(name: str = "default") -> Clearinghouse:
