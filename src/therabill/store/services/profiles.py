@@ -11,14 +11,18 @@ from therabill.errors import InvalidInput
 from therabill.units import UnitRule
 
 
-@cache
 def payer_profiles() -> dict[str, Any]:
-    """Shipped profiles plus the practice's own (``<data dir>/payers``), keyed by profile id."""
+    """Shipped profiles plus the practice's own (``<data dir>/payers``), keyed by id."""
+    return _load(str(data_dir()))
+
+
+@cache
+def _load(_data_dir: str) -> dict[str, Any]:
     try:
         module = importlib.import_module("therabill.payers")
     except ModuleNotFoundError:
         return {}
-    loaded: dict[str, Any] = module.load_payer_profiles(data_dir() / "payers")
+    loaded: dict[str, Any] = module.load_payer_profiles(None)
     return loaded
 
 

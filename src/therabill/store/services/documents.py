@@ -1,0 +1,121 @@
+"""A stored claim as the claim document (``therabill.claims.Claim``): the one shape the
+scrubber, the 837P writer and the CMS-1500 take."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from therabill import claims as doc
+from therabill.store.models import (
+    Authorisation,
+    Claim,
+    Client,
+    Payer,
+    Policy,
+    Practice,
+    Provider,
+    TherapySession,
+)
+
+SUBSCRIBER_RELATIONSHIPS = {"spouse": "spouse", "child": "child", "other": "other"}
+
+
+def claim_number(claim_id: int) -> str:
+    """The patient control number (837P CLM01) therabill gives a stored claim."""
+    return f"TB{claim_id:08d}"
+
+
+def icd_with_dot(code: str) -> str:
+    return f"{code[:3]}.{code[3:]}" if len(code) > 3 and "." not in code else code
+
+
+def _address(
+    line1: str | None, city: str | None, state: str | None, zip_code: str | None
+) -> doc.Address | None:
+    if not (line1 and city and state and zip_code):
+        return None
+    return doc.Address(line1=line1, city=city, state=state, zip=zip_code)
+
+
+def claim_document(
+    *,
+    claim: Claim,
+    client: Client,
+    payer: Payer,
+    policy: Policy,
+    provider: Provider,
+    practice: Practice | None,
+    sessions: list[TherapySession],
+    diagnoses: list[str],
+    authorisation: Authorisation | None,
+    units_remaining: int | None,
+) -> doc.Claim:
+    client_doc = doc.Client(
+        id=str(client.id),
+        first_name=client.first_name,
+        last_name=client.last_name,
+        birth_date=client.birth_date,
+        member_id=policy.member_id if policy.relationship_to_subscriber == "self" else None,
+        sex=client.sex if client.sex in ("F", "M", "U") else None,
+        address=_address(client.address, client.city, client.state, client.postal_code),
+    )
+    subscriber = None
+    if policy.relationship_to_subscriber != "self":
+        subscriber = doc.Subscriber(
+            first_name=policy.subscriber_first_name or "",
+            last_name=policy.subscriber_last_name or "",
+            relationship=SUBSCRIBER_RELATIONSHIPS.get(policy.relationship_to_subscriber, "other"),
+            member_id=policy.member_id,
+            birth_date=policy.subscriber_birth_date,
+        )
+    billing = None
+    if practice is not None and practice.npi:
+        billing = doc.BillingProvider(npi=practice.npi, name=practice.name, tax_id=practice.tax_id)
+    first = sessions[0]
+    techniques = [t for s in sessions if s.techniques for t in s.techniques.split("\n")]
+    notes = "\n\n".join(s.note for s in sessions if s.note)
+    auth_doc = None
+    if authorisation is not None:
+        auth_doc = doc.Authorization(
+            number=authorisation.number,
+            codes=authorisation.code_list(),
+            units_remaining=max(units_remaining, 0) if units_remaining is not None else None,
+            start=authorisation.start_date,
+            end=authorisation.end_date,
+        )
+    return doc.Claim(
+        claim_id=claim_number(claim.id),
+        frequency="corrected" if claim.frequency_code == "7" else "original",
+        original_claim_id=claim.payer_claim_number if claim.frequency_code == "7" else None,
+        payer=doc.Payer(id=payer.profile_id, name=payer.name[:120], payer_id=payer.payer_id),
+        provider=doc.Provider(
+            npi=provider.npi,
+            name=f"{provider.first_name} {provider.last_name}",
+            discipline=provider.discipline,
+            taxonomy=provider.taxonomy,
+        ),
+        billing_provider=billing,
+        client=client_doc,
+        subscriber=subscriber,
+        diagnoses=[icd_with_dot(d) for d in diagnoses],
+        authorization=auth_doc,
+        place_of_service=first.place_of_service,
+        lines=[
+            doc.ServiceLine(
+                date=line.date_of_service,
+                code=line.code,
+                modifiers=[m for m in line.modifiers.split(",") if m],
+                minutes=line.minutes or None,
+                units=line.units,
+                diagnosis_pointers=[int(p) for p in line.diagnosis_pointers.split(",") if p],
+                charge=Decimal(line.charge_cents) / 100,
+            )
+            for line in claim.lines
+        ],
+        session=doc.Session(
+            start=first.start_time,
+            end=sessions[-1].end_time,
+            techniques=techniques[:50],
+            note=notes[:100_000] or None,
+        ),
+    )
