@@ -1,0 +1,281 @@
+"""A demo practice: made-up clients across disciplines and payers, months of sessions,
+claims, payments and denials. Every name and number here is invented."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import select
+
+from therabill.errors import InvalidInput
+from therabill.store.ledger_math import EntryKind
+from therabill.store.lifecycle import ClaimStatus
+from therabill.store.models import Claim, ClaimLine, Client, Fee
+from therabill.store.services import (
+    auths,
+    build,
+    claim_records,
+    clients,
+    ledger,
+    payers,
+    practice,
+    sessions,
+)
+from therabill.store.services.context import Store
+
+# Test NPIs with valid check digits (CMS's example 1234567893 and others made for the demo).
+PROVIDERS = [
+    ("1234567893", "Pat", "Lindqvist", "pt", "225100000X"),
+    ("1245319599", "Sam", "Okafor", "slp", "235Z00000X"),
+    ("1679576722", "Rene", "Marchetti", "ot", "225X00000X"),
+    ("1093817629", "Jo", "Haverford", "massage", "225700000X"),
+    ("1881651297", "Kit", "Abernathy", "music", None),
+]
+PAYERS = [
+    ("MEDICARE", "Medicare Part B (demo)", "00430"),
+    ("COMMERCIAL", "Harbourside Health Plan (demo)", "HHP01"),
+    ("SAMPLE-MASSAGE-PAYER", "Evergreen Wellness Cover (demo)", "EWC99"),
+]
+FEES = {
+    "97110": 4200,
+    "97112": 4600,
+    "97140": 4000,
+    "97530": 4800,
+    "97535": 4400,
+    "92507": 11000,
+    "92526": 9500,
+    "97124": 3600,
+    "96158": 7500,
+    "96159": 3400,
+}
+PLANS: dict[str, list[list[tuple[str, int]]]] = {
+    "pt": [[("97110", 23), ("97112", 24)], [("97110", 30), ("97140", 15)], [("97530", 38)]],
+    "slp": [[("92507", 45)], [("92507", 30), ("92526", 20)]],
+    "ot": [[("97530", 30), ("97535", 15)], [("97110", 20), ("97530", 25)]],
+    "massage": [[("97124", 45)], [("97140", 30), ("97124", 15)]],
+    "music": [[("96158", 30), ("96159", 15)], [("96158", 16)]],
+}
+DIAGNOSES = {
+    "pt": ["M54.50", "M25.561"],
+    "slp": ["F80.0", "R47.01"],
+    "ot": ["F82", "M62.81"],
+    "massage": ["M62.830", "M54.2"],
+    "music": ["F41.1", "F84.0"],
+}
+FIRST = [
+    "Avery",
+    "Blair",
+    "Casey",
+    "Devon",
+    "Emery",
+    "Finley",
+    "Harper",
+    "Indigo",
+    "Jules",
+    "Kendall",
+    "Lane",
+    "Marlowe",
+    "Noel",
+    "Oakley",
+    "Parker",
+    "Quinn",
+    "Reese",
+    "Sawyer",
+    "Tatum",
+    "Umber",
+    "Vale",
+    "Wren",
+    "Yael",
+    "Zion",
+]
+LAST = [
+    "Ashdown",
+    "Brightwater",
+    "Cobblestone",
+    "Dunmore",
+    "Eastlake",
+    "Fernhill",
+    "Glenrock",
+    "Hollowell",
+    "Ivybridge",
+    "Juniper",
+    "Kestrel",
+    "Larkspur",
+]
+
+
+def create_demo(
+    *,
+    store: Store,
+    clients_count: int = 24,
+    months: int = 4,
+    today: dt.date | None = None,
+    seed: int = 4,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Fill an empty database with the demo practice (refuses a database with clients)."""
+    say = progress or (lambda _msg: None)
+    rnd = random.Random(seed)
+    today = today or dt.date.today()
+    start = today - dt.timedelta(days=30 * months)
+    practice.init_practice(store=store, name="Harbour Therapy Collective (demo)", npi="1356433015")
+    with store.transaction(actor="demo") as work:
+        if work.db.execute(select(Client.id).limit(1)).first():
+            raise InvalidInput(
+                "the database already holds clients; the demo needs an empty one",
+                hint="Point THERABILL_HOME (or THERABILL_DATABASE_URL) somewhere new.",
+            )
+        say("payers, providers and fees")
+        for profile, name, payer_id in PAYERS:
+            payers.add_payer(work=work, profile=profile, name=name, payer_id=payer_id)
+        for npi, first, last, discipline, taxonomy in PROVIDERS:
+            practice.add_provider(
+                work=work,
+                npi=npi,
+                first_name=first,
+                last_name=last,
+                discipline=discipline,
+                taxonomy=taxonomy,
+                licence="DEMO-LIC",
+            )
+        for code, cents in FEES.items():
+            work.db.add(Fee(code=code, unit_charge_cents=cents))
+        say(f"{clients_count} clients with policies and authorisations")
+        roster: list[tuple[int, str, str]] = []
+        for i in range(clients_count):
+            discipline = PROVIDERS[i % len(PROVIDERS)][3]
+            profile, payer_name, _ = PAYERS[i % len(PAYERS)]
+            if discipline == "massage":
+                profile, payer_name, _ = PAYERS[2]
+            client = clients.add_client(
+                work=work,
+                data=clients.ClientInput(
+                    first_name=FIRST[i % len(FIRST)],
+                    last_name=LAST[(i * 7) % len(LAST)],
+                    birth_date=dt.date(1940 + (i * 3) % 70, 1 + i % 12, 1 + (i * 5) % 28),
+                    sex="FMU"[i % 3],
+                    chart_number=f"DEMO-{i + 1:03d}",
+                    address=f"{10 + i} Harbour Lane",
+                    city="Springfield",
+                    state="IL",
+                    postal_code="62701",
+                    payer=payer_name,
+                    member_id=f"DM{rnd.randrange(10**8, 10**9)}",
+                ),
+            )
+            roster.append((client.id, discipline, payer_name))
+            if i % 3 == 0:
+                auths.add_authorisation(
+                    work=work,
+                    client=client.id,
+                    payer=payer_name,
+                    number=f"PA-DEMO-{i + 1:03d}",
+                    start=start,
+                    end=today + dt.timedelta(days=60),
+                    codes=[c for plan in PLANS[discipline] for c, _ in plan][:2],
+                    units=40,
+                    visits=20 if i % 2 else None,
+                    case_manager_name="Case Manager (demo)",
+                    case_manager_phone="555-0100",
+                )
+        say("sessions")
+        provider_npi = {p[3]: p[0] for p in PROVIDERS}
+        count = 0
+        for client_id, discipline, _ in roster:
+            day = start + dt.timedelta(days=rnd.randrange(0, 7))
+            while day < today:
+                plan = rnd.choice(PLANS[discipline])
+                sessions.add_session(
+                    work=work,
+                    client=client_id,
+                    provider=provider_npi[discipline],
+                    day=day,
+                    start=dt.time(9 + rnd.randrange(0, 8), 0),
+                    services=[sessions.ServiceMinutes(c, m + rnd.randrange(0, 4)) for c, m in plan],
+                    diagnoses=DIAGNOSES[discipline][: 1 + rnd.randrange(2)],
+                    techniques=["demo technique"],
+                    note="Made-up demo note.",
+                )
+                count += 1
+                day += dt.timedelta(days=rnd.choice((7, 7, 7, 14)))
+    say("claims")
+    with store.transaction(actor="demo") as work:
+        built = build.build_claims(work=work, end=today - dt.timedelta(days=7))
+    say("submissions, remittances and payments")
+    with store.transaction(actor="demo") as work:
+        outcome = _adjudicate(work, rnd, today)
+    return {
+        "clients": clients_count,
+        "sessions": count,
+        "claims": len(built.claims),
+        "ready": built.ready,
+        "draft": built.draft,
+        **outcome,
+    }
+
+
+def _adjudicate(work: Any, rnd: random.Random, today: dt.date) -> dict[str, int]:
+    """Send the older ready claims and post made-up remittances: most paid, some denied."""
+    tally = {"paid": 0, "partly_paid": 0, "denied": 0, "rejected": 0}
+    ready = (
+        work.db.execute(
+            select(Claim)
+            .where(Claim.status == "ready", Claim.date_of_service < today - dt.timedelta(days=21))
+            .order_by(Claim.id)
+        )
+        .scalars()
+        .all()
+    )
+
+    def move(claim: Claim, *steps: tuple[ClaimStatus, str]) -> None:
+        for status, why in steps:
+            claim_records.change_status(work=work, claim_id=claim.id, new=status, reason=why)
+
+    for claim in ready:
+        move(claim, (ClaimStatus.SUBMITTED, "demo batch"))
+        roll = rnd.random()
+        if roll < 0.05:
+            move(claim, (ClaimStatus.REJECTED, "demo: payer front-end edit"))
+            tally["rejected"] += 1
+            continue
+        move(claim, (ClaimStatus.ACCEPTED, "demo: 277CA accepted"))
+        lines = (
+            work.db.execute(select(ClaimLine).where(ClaimLine.claim_id == claim.id)).scalars().all()
+        )
+        if roll < 0.15:
+            move(claim, (ClaimStatus.DENIED, "demo: CARC 197 precertification absent"))
+            tally["denied"] += 1
+            continue
+        partly = roll < 0.3
+        for line in lines:
+            paid = line.charge_cents * (45 if partly else 70) // 100
+            share = line.charge_cents * 10 // 100
+            adjust = line.charge_cents - paid - share
+            for kind, cents in (
+                (EntryKind.INSURANCE_PAYMENT, paid),
+                (EntryKind.CONTRACTUAL_ADJUSTMENT, adjust),
+                (EntryKind.TRANSFER_TO_PATIENT, share),
+            ):
+                if cents > 0:
+                    ledger.post_entry(
+                        work=work,
+                        kind=kind,
+                        amount_cents=cents,
+                        client_id=claim.client_id,
+                        claim_line=line,
+                        memo="demo remittance",
+                    )
+        status = ClaimStatus.PARTLY_PAID if partly else ClaimStatus.PAID
+        move(claim, (status, "demo: 835 posted"))
+        tally[status.value] += 1
+    for client_id in sorted({c.client_id for c in ready})[::2]:
+        items = ledger.open_patient_items(work, client_id)
+        owed = sum(i.balance_cents for i in items)
+        if owed > 0:
+            ledger.record_patient_payment(
+                work=work, client=client_id, amount_cents=max(owed // 2, 100), memo="demo card"
+            )
+    return tally
