@@ -15,6 +15,7 @@ from therabill.claims.document import (
     Session,
     Subscriber,
 )
+from therabill.claims.reader import iter_claims, read_claims
 
 __all__ = [
     "FREQUENCY_CODES",
@@ -30,4 +31,6 @@ __all__ = [
     "ServiceLine",
     "Session",
     "Subscriber",
+    "iter_claims",
+    "read_claims",
 ]

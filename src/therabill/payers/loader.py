@@ -1,0 +1,231 @@
+"""Read payer profiles (TOML, one file per payer) and check every key.
+
+Profiles come from three places, later ones replacing earlier ones with the same id: the
+profiles shipped in the package (``payers/data``), the practice's own directory
+(``data_dir()/payers``) and a directory given on the command line (``--payers DIR``).
+A malformed profile is a ``DataFileError`` naming the file, the key and the problem.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Callable, Iterable
+from decimal import Decimal, InvalidOperation
+from importlib import resources
+from importlib.abc import Traversable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from therabill.codes.model import DISCIPLINES
+from therabill.errors import DataFileError
+from therabill.payers.profile import ALL_CODES, PayerProfile
+from therabill.units import UnitRule
+
+T = TypeVar("T")
+CODE = re.compile(r"^(?:\d{4}[0-9FTU]|[A-V]\d{4})$")
+MODIFIER = re.compile(r"^[A-Z0-9]{2}$")
+POS = re.compile(r"^\d{2}$")
+ID = re.compile(r"^[A-Z0-9][A-Z0-9_.-]{0,59}$")
+MONEY = re.compile(r"^\d{1,7}(\.\d{1,2})?$")
+
+TOP_KEYS = {
+    "id", "name", "unit_rule", "ncci", "timely_filing_days", "disciplines",
+    "therapy_modifier_required", "telehealth_modifier", "telehealth_places",
+    "prior_authorization", "extra_modifiers", "codes", "required_modifiers", "fees",
+    "kx_thresholds", "sources",
+}  # fmt: skip
+CODE_KEYS = {"accepted", "accepted_for", "not_accepted", "alternatives", "preferred"}
+
+
+class _Checker:
+    """Reads typed values out of one parsed file, naming file and key in every error."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def fail(self, key: str, problem: str) -> DataFileError:
+        return DataFileError(self.name, None, f"key {key!r}: {problem}")
+
+    def typed(self, value: Any, kind: type[T], key: str, what: str) -> T:
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise self.fail(key, f"must be {what}, not {type(value).__name__} {value!r}")
+        return value
+
+    def table(self, value: Any, key: str, allowed: set[str] | None = None) -> dict[str, Any]:
+        data: dict[str, Any] = self.typed(value, dict, key, "a table")
+        unknown = sorted(set(data) - allowed) if allowed is not None else []
+        if unknown:
+            raise self.fail(
+                f"{key}.{unknown[0]}" if key else unknown[0],
+                f"unknown key; allowed keys are {', '.join(sorted(allowed or ()))}",
+            )
+        return data
+
+    def text(self, value: Any, key: str, pattern: re.Pattern[str] | None = None) -> str:
+        text = self.typed(value, str, key, "a string").strip()
+        if pattern and not pattern.match(text.upper()):
+            raise self.fail(key, f"{text!r} does not look right (expected {pattern.pattern})")
+        return text.upper() if pattern else text
+
+    def items(self, value: Any, key: str, check: Callable[[Any, str], str]) -> tuple[str, ...]:
+        items = self.typed(value, list, key, "a list")
+        return tuple(check(item, f"{key}[{i}]") for i, item in enumerate(items))
+
+    def code(self, value: Any, key: str) -> str:
+        return self.text(value, key, CODE)
+
+    def modifier(self, value: Any, key: str) -> str:
+        return self.text(value, key, MODIFIER)
+
+    def money(self, value: Any, key: str) -> Decimal:
+        text = self.typed(value, str, key, 'a money string such as "30.00"')
+        if not MONEY.match(text):
+            raise self.fail(key, f'{text!r} is not an amount such as "30.00"')
+        try:
+            return Decimal(text)
+        except InvalidOperation:  # pragma: no cover - the pattern already excludes it
+            raise self.fail(key, f"{text!r} is not an amount") from None
+
+    def discipline(self, value: Any, key: str) -> str:
+        text = self.text(value, key).lower()
+        if text not in DISCIPLINES:
+            raise self.fail(key, f"unknown discipline {text!r}; use {', '.join(DISCIPLINES)}")
+        return text
+
+
+def parse_payer_profile(text: str, name: str) -> PayerProfile:
+    """One validated profile from the text of a TOML file."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise DataFileError(name, None, f"not valid TOML: {exc}") from None
+    c = _Checker(name)
+    data = c.table(raw, "", TOP_KEYS)
+    for key in ("id", "name", "unit_rule"):
+        if key not in data:
+            raise c.fail(key, "is required")
+    payer_id = c.text(data["id"], "id", ID)
+    rule_text = c.text(data["unit_rule"], "unit_rule").lower()
+    if rule_text not in {r.value for r in UnitRule}:
+        raise c.fail("unit_rule", f"{rule_text!r} is not one of cms, midpoint")
+    codes = c.table(data.get("codes", {}), "codes", CODE_KEYS)
+    accepted_for = {
+        c.discipline(d, f"codes.accepted_for.{d}"): frozenset(
+            c.items(v, f"codes.accepted_for.{d}", c.code)
+        )
+        for d, v in c.table(codes.get("accepted_for", {}), "codes.accepted_for").items()
+    }
+    alternatives = {
+        c.code(k, f"codes.alternatives.{k}"): c.items(v, f"codes.alternatives.{k}", c.code)
+        for k, v in c.table(codes.get("alternatives", {}), "codes.alternatives").items()
+    }
+    preferred = {
+        c.code(k, f"codes.preferred.{k}"): c.code(v, f"codes.preferred.{k}")
+        for k, v in c.table(codes.get("preferred", {}), "codes.preferred").items()
+    }
+    auth = c.items(
+        data.get("prior_authorization", []),
+        "prior_authorization",
+        lambda v, k: ALL_CODES if v == ALL_CODES else c.code(v, k),
+    )
+    required = {
+        c.code(k, f"required_modifiers.{k}"): c.items(v, f"required_modifiers.{k}", c.modifier)
+        for k, v in c.table(data.get("required_modifiers", {}), "required_modifiers").items()
+    }
+    fees = {
+        c.code(k, f"fees.{k}"): c.money(v, f"fees.{k}")
+        for k, v in c.table(data.get("fees", {}), "fees").items()
+    }
+    kx: dict[int, Decimal] = {}
+    for year, amount in c.table(data.get("kx_thresholds", {}), "kx_thresholds").items():
+        if not (year.isdigit() and 2000 <= int(year) <= 2100):
+            raise c.fail(f"kx_thresholds.{year}", "must be a year such as 2026")
+        kx[int(year)] = c.money(amount, f"kx_thresholds.{year}")
+    days = data.get("timely_filing_days")
+    if days is not None and not 1 <= c.typed(days, int, "timely_filing_days", "a number") <= 3650:
+        raise c.fail("timely_filing_days", f"{days} is outside 1-3650 days")
+    tele = data.get("telehealth_modifier")
+    sources = {
+        k: c.text(v, f"sources.{k}") for k, v in c.table(data.get("sources", {}), "sources").items()
+    }
+    return PayerProfile(
+        id=payer_id,
+        name=c.text(data["name"], "name"),
+        unit_rule=UnitRule(rule_text),
+        path=name,
+        accepted_codes=frozenset(c.items(codes.get("accepted", []), "codes.accepted", c.code)),
+        accepted_for=accepted_for,
+        not_accepted=frozenset(c.items(codes.get("not_accepted", []), "codes.not_accepted", c.code)),
+        alternatives=alternatives,
+        preferred=preferred,
+        prior_authorization=frozenset(auth),
+        disciplines=frozenset(c.items(data.get("disciplines", []), "disciplines", c.discipline)),
+        therapy_modifier_required=c.typed(
+            data.get("therapy_modifier_required", False), bool, "therapy_modifier_required",
+            "true or false",
+        ),
+        required_modifiers=required,
+        telehealth_modifier=c.modifier(tele, "telehealth_modifier") if tele else None,
+        telehealth_places=frozenset(
+            c.items(data.get("telehealth_places", ["02", "10"]), "telehealth_places",
+                    lambda v, k: c.text(v, k, POS))
+        ),
+        extra_modifiers=frozenset(
+            c.items(data.get("extra_modifiers", []), "extra_modifiers", c.modifier)
+        ),
+        timely_filing_days=days,
+        fees=fees,
+        kx_thresholds=kx,
+        ncci=c.typed(data.get("ncci", True), bool, "ncci", "true or false"),
+        sources=sources,
+    )  # fmt: skip
+
+
+def _profiles_in(files: Iterable[Traversable], label: str) -> dict[str, PayerProfile]:
+    found: dict[str, PayerProfile] = {}
+    for file in sorted(files, key=lambda f: f.name):
+        name = f"{label}/{file.name}"
+        try:
+            text = file.read_text("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise DataFileError(name, None, f"cannot read the profile: {exc}") from None
+        profile = parse_payer_profile(text, name)
+        if profile.id in found:
+            raise DataFileError(
+                name, None, f"key 'id': {profile.id} is also defined in {found[profile.id].path}"
+            )
+        found[profile.id] = profile
+    return found
+
+
+def shipped_profiles() -> dict[str, PayerProfile]:
+    """The profiles in the package: MEDICARE, COMMERCIAL, SAMPLE-MASSAGE-PAYER."""
+    folder = resources.files("therabill.payers").joinpath("data")
+    files = [f for f in folder.iterdir() if f.name.endswith(".toml")]
+    return _profiles_in(files, "therabill/payers/data")
+
+
+def profiles_in_dir(directory: Path) -> dict[str, PayerProfile]:
+    """Every ``*.toml`` profile in a directory (an error if it is not a directory)."""
+    if not directory.is_dir():
+        raise DataFileError(str(directory), None, "the payers directory does not exist")
+    return _profiles_in(list(directory.glob("*.toml")), str(directory))
+
+
+def default_payers_dir() -> Path:
+    """The practice's own profiles: ``data_dir()/payers`` (THERABILL_HOME to move it)."""
+    from therabill.config import data_dir
+
+    return data_dir() / "payers"
+
+
+def load_payer_profiles(extra_dir: Path | None = None) -> dict[str, PayerProfile]:
+    """Shipped profiles, then the practice's directory, then ``extra_dir``: later ids win."""
+    profiles = shipped_profiles()
+    practice = default_payers_dir()
+    if practice.is_dir():
+        profiles.update(profiles_in_dir(practice))
+    if extra_dir is not None:
+        profiles.update(profiles_in_dir(extra_dir))
+    return profiles

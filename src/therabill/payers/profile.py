@@ -1,0 +1,64 @@
+"""What one payer wants: unit rule, codes, authorisation, modifiers, filing limit, fees.
+
+A payer profile is data (a TOML file per payer, see docs/payer-profiles.md); this module is
+its validated, immutable form. ``sources`` names where each setting comes from, so a finding
+raised by a setting can cite it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from therabill.units import UnitRule
+
+ALL_CODES = "*"
+
+
+@dataclass(frozen=True, slots=True)
+class PayerProfile:
+    """One payer's rules. Empty ``accepted_codes`` means the payer takes any code."""
+
+    id: str
+    name: str
+    unit_rule: UnitRule
+    path: str = ""
+    accepted_codes: frozenset[str] = frozenset()
+    accepted_for: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    not_accepted: frozenset[str] = frozenset()
+    alternatives: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    preferred: Mapping[str, str] = field(default_factory=dict)
+    prior_authorization: frozenset[str] = frozenset()
+    disciplines: frozenset[str] = frozenset()
+    therapy_modifier_required: bool = False
+    required_modifiers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    telehealth_modifier: str | None = None
+    telehealth_places: frozenset[str] = frozenset({"02", "10"})
+    extra_modifiers: frozenset[str] = frozenset()
+    timely_filing_days: int | None = None
+    fees: Mapping[str, Decimal] = field(default_factory=dict)
+    kx_thresholds: Mapping[int, Decimal] = field(default_factory=dict)
+    ncci: bool = True
+    sources: Mapping[str, str] = field(default_factory=dict)
+
+    def accepts(self, code: str, discipline: str) -> bool:
+        """Whether the payer takes ``code`` from a provider of ``discipline``."""
+        if code in self.not_accepted:
+            return False
+        if discipline in self.accepted_for:
+            return code in self.accepted_for[discipline]
+        return not self.accepted_codes or code in self.accepted_codes
+
+    def accepted_list(self, discipline: str) -> frozenset[str]:
+        """The codes the payer names as accepted for the discipline (empty: any code)."""
+        return self.accepted_for.get(discipline, self.accepted_codes)
+
+    def needs_authorization(self, code: str) -> bool:
+        return ALL_CODES in self.prior_authorization or code in self.prior_authorization
+
+    def cite(self, key: str) -> str:
+        """The source of a setting, as a finding shows it."""
+        where = f"payer profile {self.id}: {key}"
+        source = self.sources.get(key)
+        return f"{where} ({source})" if source else where

@@ -1,0 +1,75 @@
+"""The rule registry: every scrub rule is a small pure function registered with a decorator.
+
+A rule is ``(claim, context) -> Iterable[Finding]``; the decorator records its id, default
+severity, source and family (the module it lives in), so the CLI can list rules and docs/
+scrub-rules.md can be generated from the registry. ``finding()`` builds a ``Finding`` with the
+rule's severity and source, so rule bodies only say what is wrong and how to fix it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from therabill.findings import Finding, Severity
+
+if TYPE_CHECKING:
+    from therabill.claims import Claim
+    from therabill.scrub.context import ClaimContext
+
+RuleFunction = Callable[["Claim", "ClaimContext"], Iterable[Finding]]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    severity: Severity
+    source: str
+    family: str
+    summary: str
+    check: RuleFunction
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(
+    rule_id: str, severity: Severity, *, source: str
+) -> Callable[[RuleFunction], RuleFunction]:
+    """Register a rule function; its docstring's first line is its summary in the docs."""
+
+    def register(func: RuleFunction) -> RuleFunction:
+        if rule_id in RULES:
+            raise ValueError(f"scrub rule {rule_id} is registered twice")
+        family = func.__module__.rsplit(".", 1)[-1].replace("_", "-")
+        summary = (func.__doc__ or "").strip().splitlines()[0] if func.__doc__ else rule_id
+        RULES[rule_id] = Rule(rule_id, severity, source, family, summary, func)
+        return func
+
+    return register
+
+
+def finding(
+    rule_id: str,
+    message: str,
+    *,
+    at: int | None = None,
+    field: str | None = None,
+    fix: str | None = None,
+    code: str | None = None,
+    source: str | None = None,
+    severity: Severity | None = None,
+) -> Finding:
+    """A finding of a registered rule; ``at`` is the 0-based index of the service line."""
+    registered = RULES[rule_id]
+    return Finding(
+        id=rule_id,
+        severity=severity or registered.severity,
+        message=message,
+        source=source or registered.source,
+        line=None if at is None else at + 1,
+        field=field,
+        fix=fix,
+        code=code,
+    )

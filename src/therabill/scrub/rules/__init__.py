@@ -1,0 +1,19 @@
+"""Scrub rules, one module per family; importing this package registers them all."""
+
+from therabill.scrub.rules import (  # noqa: F401 - imported to register the rules
+    claim,
+    codes,
+    diagnoses,
+    discipline,
+    documentation,
+    group,
+    identity,
+    massage,
+    modifiers,
+    ncci,
+    payer,
+    same_day,
+    submission,
+    time,
+    units,
+)

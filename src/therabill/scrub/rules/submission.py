@@ -1,0 +1,86 @@
+"""Fields an electronic claim (837P 005010X222A1) and the CMS-1500 need, which the claim
+document lets a draft leave out: billing provider with tax id and address, the client's sex
+and address, the payer's EDI id, and the subscriber's details when the client is not the
+subscriber. The 837P writer refuses a claim without them; the scrubber says so first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from therabill.claims import Claim
+from therabill.findings import Finding, Severity
+from therabill.identifiers import InvalidIdentifier, tax_id
+from therabill.scrub.context import ClaimContext
+from therabill.scrub.registry import finding, rule
+
+WHY = {
+    "billing_provider": "the billing provider (837P loop 2010AA; CMS-1500 box 33)",
+    "billing_provider.tax_id": "the billing provider's tax id (837P REF*EI; CMS-1500 box 25)",
+    "billing_provider.address": "the billing provider's address (837P N3/N4; box 33)",
+    "client.sex": "the client's sex F/M/U (837P DMG03; CMS-1500 box 3)",
+    "client.address": "the client's address (837P N3/N4; CMS-1500 box 5)",
+    "payer.payer_id": "the payer's EDI id (837P loop 2010BB NM109)",
+    "payer.name": "the payer's name (837P loop 2010BB NM103)",
+    "subscriber.member_id": "the subscriber's member id (837P loop 2010BA NM109; box 1a)",
+    "subscriber.birth_date": "the subscriber's birth date (837P DMG02; box 11a)",
+    "subscriber.sex": "the subscriber's sex (837P DMG03; box 11a)",
+    "subscriber.address": "the subscriber's address (837P N3/N4; box 7)",
+}
+
+
+def _missing(claim: Claim) -> Iterator[str]:
+    bp = claim.billing_provider
+    if bp is None:
+        yield "billing_provider"
+    else:
+        if not bp.tax_id:
+            yield "billing_provider.tax_id"
+        if bp.address is None:
+            yield "billing_provider.address"
+    if claim.client.sex is None:
+        yield "client.sex"
+    if claim.client.address is None:
+        yield "client.address"
+    if not claim.payer.payer_id:
+        yield "payer.payer_id"
+    if not claim.payer.name:
+        yield "payer.name"
+    sub = claim.subscriber
+    if sub is not None:
+        for key in ("birth_date", "sex", "address"):
+            if getattr(sub, key) is None:
+                yield f"subscriber.{key}"
+
+
+@rule(
+    "submission.missing",
+    Severity.ERROR,
+    source="ASC X12 837P 005010X222A1 required loops; CMS-1500 (02/12) boxes",
+)
+def missing(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
+    """A field the 837P (and the CMS-1500) needs is missing from the claim document."""
+    for field in _missing(claim):
+        yield finding(
+            "submission.missing",
+            f"{field} is missing: {WHY[field]} is required to send the claim.",
+            field=field,
+            fix=f"Add {field} to the claim.",
+        )
+
+
+@rule("submission.tax-id", Severity.ERROR, source=tax_id.SOURCE)
+def tax_id_valid(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
+    """The billing provider's tax id is not a valid EIN (or SSN)."""
+    bp = claim.billing_provider
+    if bp is None or not bp.tax_id:
+        return
+    try:
+        tax_id.validate(bp.tax_id)
+    except InvalidIdentifier as exc:
+        yield finding(
+            "submission.tax-id",
+            exc.message,
+            field="billing_provider.tax_id",
+            fix="Copy the EIN from the practice's IRS letter (12-3456789).",
+        )
