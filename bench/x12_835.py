@@ -1,0 +1,376 @@
+"""835 reading speed: therabill's streaming parser against a plain split and the Python peers.
+
+Generates a realistic therapy 835 (one ST, CLP/NM1/DTM per claim, 2–3 SVC lines with DTM*472,
+CAS and REF*6R, a second CAS for a copay; 100,000 claims, about 31 MB; 5,000 with ``--quick``) into bench/out/,
+then runs every reader in its own subprocess so that each one's peak memory (ru_maxrss of that
+process) is its own. Time is parse time only: imports are done before the clock starts. The
+peers live in virtual environments of their own under bench/.peers/ (created here with pip;
+linuxforhealth-x12 needs pydantic<2 and gets a second one), never in the project's .venv.
+A peer that cannot be installed or fails on the file is reported with its reason.
+
+Repeat with: ``make bench`` (all) or ``.venv/bin/python -m bench x12_835 [--quick]``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+import textwrap
+import venv
+from pathlib import Path
+
+TITLE = "835 remittance reader"
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "out"
+PEERS = HERE / ".peers"
+ROOT = HERE.parent
+
+PEER_VENVS = {
+    # venv name: pip requirements
+    "main": ["pyx12==4.0.0", "edi-835-parser==1.8.0", "oxedi==0.6.0"],
+    "lfh": ["linuxforhealth-x12==0.57.0", "pydantic<2"],
+}
+
+FEES = {  # code: (cents per unit, modifier)
+    "97110": (4500, "GP"),
+    "97112": (4800, "GP"),
+    "97140": (4200, "GP"),
+    "97530": (5000, "GO"),
+    "92507": (12000, "GN"),
+    "97124": (3800, ""),
+}
+
+HEADER = (
+    "ISA*00*          *00*          *ZZ*ACMEHEALTH     *ZZ*THERABILL      *260105*1200*^*00501*"
+    "000000101*0*P*:~\nGS*HP*ACMEHEALTH*THERABILL*20260105*1200*101*X*005010X221A1~\n"
+    "ST*835*0001~\nBPR*I*{total}*C*ACH*CCP*01*999999999*DA*123456789*1512345678**01*999988880*DA"
+    "*98765*20260107~\nTRN*1*EFT20260107001*1512345678~\nDTM*405*20260105~\n"
+    "N1*PR*ACME HEALTH PLAN~\nN3*1 MAIN STREET~\nN4*SPRINGFIELD*IL*62701~\n"
+    "PER*BL*PROVIDER SERVICES*TE*8005551212~\nN1*PE*BRIGHT PATH THERAPY*XX*1234567893~\n"
+    "REF*TJ*123456789~\nLX*1~\n"
+)
+
+
+def _money(cents: int) -> str:
+    return f"{cents // 100}.{cents % 100:02d}"
+
+
+def generate(path: Path, claims: int, seed: int = 835) -> tuple[int, int]:
+    """Write a balanced 835 of ``claims`` claims; returns (claims, service lines)."""
+    rng = random.Random(seed)
+    codes = list(FEES)
+    body: list[str] = []
+    total = 0
+    lines_written = 0
+    segments = 11  # ST … LX
+    for i in range(claims):
+        n_lines = rng.choice((2, 3))
+        day = f"202512{rng.randint(1, 28):02d}"
+        copay = rng.choice((0, 0, 1000, 2000, 3000))
+        claim_charge = claim_paid = 0
+        parts = []
+        for j in range(n_lines):
+            code = rng.choice(codes)
+            fee, modifier = FEES[code]
+            units = rng.randint(1, 4) if code != "92507" else 1
+            charge = fee * units
+            allowed = charge * rng.choice((70, 75, 80, 85)) // 100
+            patient = min(copay, allowed) if j == 0 else 0
+            paid = allowed - patient
+            claim_charge += charge
+            claim_paid += paid
+            proc = f"HC:{code}:{modifier}" if modifier else f"HC:{code}"
+            cas = f"CAS*CO*45*{_money(charge - allowed)}~\n"
+            if patient:
+                cas += f"CAS*PR*3*{_money(patient)}~\n"
+                segments += 1
+            parts.append(
+                f"SVC*{proc}*{_money(charge)}*{_money(paid)}**{units}~\nDTM*472*{day}~\n"
+                f"{cas}REF*6R*{i:07d}L{j + 1}~\n"
+            )
+            segments += 4
+        body.append(
+            f"CLP*TB{i:08d}*1*{_money(claim_charge)}*{_money(claim_paid)}*"
+            f"{_money(min(copay, claim_charge))}*12*26005{i:09d}~\n"
+            f"NM1*QC*1*CLIENT{i % 997}*ALEX****MI*M{i:09d}~\nDTM*232*{day}~\n" + "".join(parts)
+        )
+        segments += 3
+        total += claim_paid
+        lines_written += n_lines
+    with path.open("w", encoding="ascii", newline="") as out:
+        out.write(HEADER.format(total=_money(total)))
+        out.write("".join(body))
+        out.write(f"SE*{segments + 1}*0001~\nGE*1*101~\nIEA*1*000000101~\n")
+    return claims, lines_written
+
+
+# --- one script per reader, each run as `python -c SCRIPT FILE` and printing JSON ---------
+_TAIL = """
+import json, resource
+print(json.dumps({"seconds": elapsed, "claims": claims, "lines": lines,
+                  "peak_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+"""
+
+READERS: dict[str, tuple[str | None, str, str]] = {
+    # name: (peer venv or None for the project's, what it gives back, script)
+    "plain split (floor)": (
+        None,
+        "segments split into elements, nothing else",
+        """
+import sys, time
+start = time.perf_counter()
+claims = lines = 0
+pending = b""
+with open(sys.argv[1], "rb") as f:
+    while chunk := f.read(1 << 20):
+        data = pending + chunk
+        cut = data.rfind(b"~")
+        pending = data[cut + 1:]
+        for seg in data[:cut].split(b"~"):
+            el = seg.split(b"*")
+            if el[0] == b"\\nCLP":
+                claims += 1
+            elif el[0] == b"\\nSVC":
+                lines += 1
+elapsed = time.perf_counter() - start
+""",
+    ),
+    "therabill iter_835 (streaming)": (
+        None,
+        "claim, line and adjustment objects, Decimal money, dates; envelope checked",
+        """
+import sys, time
+from therabill.x12.remittance_835 import iter_claims
+start = time.perf_counter()
+claims = lines = adjustments = 0
+for claim in iter_claims(sys.argv[1]):
+    claims += 1
+    lines += len(claim.services)
+    for line in claim.services:
+        adjustments += len(line.adjustments)
+elapsed = time.perf_counter() - start
+""",
+    ),
+    "therabill read_835 (whole file)": (
+        None,
+        "the same objects, all kept in memory",
+        """
+import sys, time
+from therabill.x12.remittance_835 import read_835
+start = time.perf_counter()
+remittances = read_835(sys.argv[1])
+claims = sum(len(r.claims) for r in remittances)
+lines = sum(len(c.services) for r in remittances for c in r.claims)
+elapsed = time.perf_counter() - start
+""",
+    ),
+    "oxedi 0.6 (Rust core, tables)": (
+        "main",
+        "claim/service tables (Arrow)",
+        """
+import sys, time
+import oxedi
+start = time.perf_counter()
+result = oxedi.parse_file(sys.argv[1])
+claims = result.count_claims()
+lines = len(result.tables["services"])
+elapsed = time.perf_counter() - start
+""",
+    ),
+    "edi-835-parser 1.8": (
+        "main",
+        "claim and service objects",
+        """
+import sys, time
+from edi_835_parser import parse
+start = time.perf_counter()
+sets = parse(sys.argv[1])
+claims = sum(len(t.claims) for t in sets.transaction_sets)
+lines = sum(len(c.services) for t in sets.transaction_sets for c in t.claims)
+elapsed = time.perf_counter() - start
+""",
+    ),
+    "linuxforhealth-x12 0.57": (
+        "lfh",
+        "pydantic models of the transaction",
+        """
+import sys, time
+from linuxforhealth.x12.io import X12ModelReader
+start = time.perf_counter()
+claims = lines = 0
+with X12ModelReader(sys.argv[1]) as reader:
+    for model in reader.models():
+        for header in model.loop_2000 or []:
+            for claim in header.loop_2100:
+                claims += 1
+                lines += len(claim.loop_2110 or [])
+elapsed = time.perf_counter() - start
+""",
+    ),
+    "pyx12 4.0 (validator)": (
+        "main",
+        "validation only (no objects)",
+        """
+import io, sys, time
+import pyx12.params, pyx12.x12n_document
+start = time.perf_counter()
+params = pyx12.params.params()
+ok = pyx12.x12n_document.x12n_document(params, sys.argv[1], io.StringIO(), None, None)
+claims = lines = None
+elapsed = time.perf_counter() - start
+""",
+    ),
+}
+
+
+def _python(venv_name: str | None) -> Path:
+    if venv_name is None:
+        return Path(sys.executable)
+    return PEERS / venv_name / "bin" / "python"
+
+
+def ensure_peers() -> dict[str, str]:
+    """Create the peer venvs (once); returns {venv name: reason} for those that failed."""
+    failed = {}
+    for name, requirements in PEER_VENVS.items():
+        target = PEERS / name
+        stamp = target / ".installed"
+        wanted = "\n".join(requirements)
+        if stamp.exists() and stamp.read_text() == wanted:
+            continue
+        try:
+            venv.create(target, with_pip=True, clear=True)
+            done = subprocess.run(
+                [str(target / "bin" / "python"), "-m", "pip", "install", "--quiet", *requirements],
+                capture_output=True,
+                text=True,
+                timeout=900,
+            )
+        except (OSError, subprocess.SubprocessError) as exc:
+            failed[name] = f"could not create its venv: {exc}"
+            continue
+        if done.returncode != 0:
+            last = (done.stderr.strip().splitlines() or ["pip failed"])[-1]
+            failed[name] = f"pip install failed: {last[:200]}"
+            continue
+        stamp.write_text(wanted)
+    return failed
+
+
+def run_reader(name: str, path: Path, timeout: float) -> dict[str, object]:
+    venv_name, _, script = READERS[name]
+    python = _python(venv_name)
+    env = dict(os.environ)
+    if venv_name is None:
+        env["PYTHONPATH"] = str(ROOT / "src")
+    try:
+        done = subprocess.run(
+            [str(python), "-c", textwrap.dedent(script) + _TAIL, str(path)],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=env,
+            cwd=OUT,
+        )
+    except subprocess.TimeoutExpired:
+        return {"error": f"did not finish within {timeout:.0f} s"}
+    if done.returncode != 0:
+        lines = [x for x in done.stderr.strip().splitlines() if x.strip()]
+        return {"error": f"failed: {(lines or ['exit ' + str(done.returncode)])[-1][:160]}"}
+    result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def run(quick: bool) -> str:
+    OUT.mkdir(exist_ok=True)
+    claims = 5_000 if quick else 100_000
+    path = OUT / f"remit_{claims}.835"
+    n_claims, n_lines = generate(path, claims)
+    size_mb = path.stat().st_size / 1e6
+    failed = ensure_peers()
+    timeout = 120 if quick else 900
+    rows = []
+    figures: dict[str, dict[str, object]] = {}
+    for name, (venv_name, gives, _) in READERS.items():
+        if venv_name in failed:
+            result: dict[str, object] = {"error": f"not installed: {failed[venv_name]}"}
+        else:
+            runs = [run_reader(name, path, timeout)]
+            if "error" not in runs[0] and float(runs[0]["seconds"]) < 30:  # type: ignore[arg-type]
+                runs += [run_reader(name, path, timeout) for _ in range(2)]
+            good = [r for r in runs if "error" not in r]
+            result = (
+                sorted(good, key=lambda r: float(r["seconds"]))[len(good) // 2] if good else runs[0]
+            )  # type: ignore[arg-type]
+            if good and result.get("claims") not in (None, n_claims):
+                result["note"] = f"counted {result['claims']} claims, not {n_claims}"
+        figures[name] = result
+        if "error" in result:
+            rows.append(f"| {name} | {gives} | — | — | — | {result['error']} |")
+            continue
+        seconds = float(result["seconds"])  # type: ignore[arg-type]
+        peak = int(result["peak_kb"]) / 1024  # type: ignore[call-overload]
+        rows.append(
+            f"| {name} | {gives} | {n_claims / seconds:,.0f} | {size_mb / seconds:.1f} | "
+            f"{peak:,.0f} | {seconds:.2f} s {result.get('note', '')}|"
+        )
+    verdict = _verdict(figures, n_claims)
+    return "\n".join(
+        [
+            f"## {TITLE}",
+            "",
+            f"One generated 835: {n_claims:,} claims, {n_lines:,} service lines (DTM*472, CAS and "
+            f"REF*6R on each), {size_mb:.1f} MB, one ST, newline after each segment. Each reader "
+            "runs in its own process; time excludes imports (median of 3 runs when a run takes "
+            "under 30 s, else 1); peak MB is that process's maximum resident set.",
+            "",
+            "| reader | gives back | claims/s | MB/s | peak MB | time / note |",
+            "|---|---|---|---|---|---|",
+            *rows,
+            "",
+            verdict,
+            "",
+            "Repeat: `.venv/bin/python -m bench x12_835` (add `--quick` for 5,000 claims). "
+            "Peers are installed by the benchmark into bench/.peers/ (pip).",
+            "",
+        ]
+    )
+
+
+def _verdict(figures: dict[str, dict[str, object]], claims: int) -> str:
+    def rate(name: str) -> float | None:
+        r = figures.get(name, {})
+        return None if "error" in r or "seconds" not in r else claims / float(r["seconds"])  # type: ignore[arg-type]
+
+    ours = rate("therabill iter_835 (streaming)")
+    floor = rate("plain split (floor)")
+    python_peers = [
+        rate(n) for n in ("edi-835-parser 1.8", "linuxforhealth-x12 0.57", "pyx12 4.0 (validator)")
+    ]
+    known = [r for r in python_peers if r]
+    if ours is None or floor is None:
+        return "Targets: not measured (therabill or the floor failed to run)."
+    peak = int(figures["therabill iter_835 (streaming)"]["peak_kb"]) / 1024  # type: ignore[call-overload]
+    parts = [
+        f"Targets (issue 5): within 3× of the plain split: {floor / ours:.2f}× slower "
+        f"({'met' if floor / ours <= 3 else 'MISSED'})"
+    ]
+    if known:
+        best = max(known)
+        parts.append(
+            f"≥10× the fastest pure-Python peer: {ours / best:.1f}× "
+            f"({'met' if ours / best >= 10 else 'MISSED'})"
+        )
+    else:
+        parts.append("≥10× the fastest pure-Python peer: no Python peer ran")
+    oxedi = rate("oxedi 0.6 (Rust core, tables)")
+    if oxedi:
+        parts.append(f"against oxedi's Rust core: {ours / oxedi:.2f}×")
+    parts.append(
+        f"peak memory streaming: {peak:.0f} MB ({'met' if peak < 100 else 'MISSED'}, < 100 MB)"
+    )
+    return "; ".join(parts) + "."

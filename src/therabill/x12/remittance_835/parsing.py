@@ -1,0 +1,400 @@
+"""Streaming 835 parser: segments in, ``RemittanceHeader`` / ``ClaimPayment`` /
+``RemittanceEnd`` events out, one claim at a time.
+
+The loop below is the hot path of a 100,000-claim remittance and is written for CPython
+speed on purpose: one ``str.split`` per segment, an if-chain ordered by how often segments
+occur, conversions through caches (``values``), repeats collected as tuples, and objects
+built through builder twins (``model.builder``). Everything a transaction has once (header,
+envelope, PLB) goes through plain, readable code in ``header`` and the ``else`` branch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from therabill.x12.reader import Envelope, SegmentReader, X12Error
+from therabill.x12.remittance_835.header import HeaderBuilder
+from therabill.x12.remittance_835.model import (
+    ZERO,
+    Adjustment,
+    ClaimPayment,
+    Name,
+    ProviderAdjustment,
+    RemittanceEnd,
+    RemittanceHeader,
+    ServicePayment,
+    builder,
+)
+from therabill.x12.remittance_835.segments import ADJUSTMENT_GROUPS, SEGMENTS, element_name
+from therabill.x12.remittance_835.values import BadValue, Values
+
+Event = RemittanceHeader | ClaimPayment | RemittanceEnd
+
+_AdjustmentB = builder(Adjustment)
+_NameB = builder(Name)
+_LineB = builder(ServicePayment)
+_ClaimB = builder(ClaimPayment)
+
+_HEADER_SEGMENTS = frozenset({"BPR", "TRN", "CUR", "N1", "N3", "N4", "PER", "RDM"})
+_CLAIM_ONLY = frozenset({"MIA", "MOA", "QTY"})
+_OUTSIDE, _HEADER, _CLAIMS, _SUMMARY = range(4)
+
+
+def _adjustments(el: list[str], values: Values) -> tuple[Adjustment, ...]:
+    """All triples of one CAS (CAS02-04, 05-07, … 17-19) as Adjustments, group CAS01."""
+    group = el[1]
+    found = []
+    for i in range(2, min(len(el), 20), 3):
+        reason = el[i]
+        amount = el[i + 1] if i + 1 < len(el) else ""
+        if not reason and not amount:
+            continue
+        if not reason:
+            raise BadValue(element_name("CAS", i), f"CAS{i:02d} reason code is missing")
+        value = values.amounts.get(amount)
+        if value is None:
+            value = values.amount(amount, element_name("CAS", i + 1))
+        quantity = values.optional_amount(
+            el[i + 2] if i + 2 < len(el) else "", element_name("CAS", i + 2)
+        )
+        found.append(Adjustment(group, reason, value, quantity))
+    return tuple(found)
+
+
+def _provider_adjustments(el: list[str], values: Values) -> list[ProviderAdjustment]:
+    """PLB03/04 … PLB13/14 pairs: reason:reference composite and amount."""
+    found = []
+    period = values.optional_date(el[2], "PLB02")
+    for i in range(3, min(len(el), 15), 2):
+        if not el[i]:
+            continue
+        reason, reference = values.reason_reference(el[i])
+        text = el[i + 1] if i + 1 < len(el) else ""
+        amount = values.amount(text, element_name("PLB", i + 1))
+        found.append(ProviderAdjustment(el[1], period, reason, reference, amount))
+    return found
+
+
+def _fail(
+    file: str,
+    number: int,
+    tag: str,
+    message: str,
+    element: str | None = None,
+    hint: str | None = None,
+) -> X12Error:
+    return X12Error(
+        message, file=file, segment_number=number, segment_id=tag or None, element=element,
+        hint=hint,
+    )  # fmt: skip
+
+
+def _svc_tail(el: list[str], values: Values) -> tuple[Any, ...]:
+    """SVC04–SVC07 (revenue code, units, billed procedure, billed units): the rarer part."""
+    n = len(el)
+    units = values.optional_amount(el[5] if n > 5 else "", "SVC05")
+    billed = el[6] if n > 6 else ""
+    bproc = values.procedures.get(billed) if billed else ("", "", ())
+    if bproc is None:
+        bproc = values.procedure(billed, "SVC06")
+    bunits = values.optional_amount(el[7] if n > 7 else "", "SVC07")
+    return (el[4] if n > 4 else "", units, *bproc, bunits)
+
+
+def parse_source(reader: SegmentReader) -> Iterator[Event]:
+    """Events of one X12 source; raises ``X12Error`` (naming the segment) on bad input.
+
+    The claim (2100) and line (2110) being read are mutable builder objects whose fields are
+    filled as their segments arrive; when the loop closes they are sealed by switching their
+    class to the frozen ``ClaimPayment`` / ``ServicePayment`` and are never touched again.
+    """
+    name = reader.name
+    sep = reader.delimiters.element
+    values = Values(reader.delimiters.component)
+    amounts = values.amounts
+    amount = values.amount
+    dates = values.dates
+    date = values.date
+    procedures = values.procedures
+    procedure = values.procedure
+    groups = ADJUSTMENT_GROUPS
+    env = Envelope(name, enveloped=reader.enveloped)
+    number = 0
+    phase = _OUTSIDE
+    head: HeaderBuilder | None = None
+    header: RemittanceHeader | None = None
+    plb: list[ProviderAdjustment] = []
+    claim_count = 0
+    claim: Any = None  # the 2100 claim being read (a builder), or None
+    lines: list[ServicePayment] = []
+    line: Any = None  # the 2110 line being read (a builder), or None
+    el: list[str] = []
+    tag = ""
+    empty = ()
+    sealed_line = ServicePayment
+    sealed_claim = ClaimPayment
+    sealed_adjustment = Adjustment
+    sealed_name = Name
+
+    for batch in reader.batches():
+        try:
+            for text in batch:
+                number += 1
+                el = text.split(sep)
+                tag = el[0]
+                if tag == "DTM":
+                    s = el[2]
+                    day = dates.get(s)
+                    if day is None:
+                        day = date(s, "DTM02")
+                    if line is not None:
+                        q = el[1]
+                        if q == "472":
+                            line.service_date = line.service_end_date = day
+                        elif q == "150":
+                            line.service_date = day
+                        elif q == "151":
+                            line.service_end_date = day
+                    elif claim is not None:
+                        claim.dates += ((el[1], day),)
+                    elif head is not None and phase == _HEADER:
+                        head.add(tag, el, number)
+                    else:
+                        raise _fail(name, number, tag, "DTM outside a transaction header or claim")
+                elif tag == "CAS":
+                    if claim is None:
+                        raise _fail(name, number, tag, "CAS outside a claim: no CLP before it")
+                    if el[1] not in groups:
+                        raise _fail(
+                            name, number, tag,
+                            f"{el[1][:10]!r} is not a claim adjustment group code",
+                            "CAS01", "Use CO, PR, OA or PI.",
+                        )  # fmt: skip
+                    if len(el) < 5 and el[2]:
+                        s = el[3]
+                        value = amounts.get(s)
+                        if value is None:
+                            value = amount(s, "CAS03")
+                        adj = _AdjustmentB(el[1], el[2], value, None)
+                        adj.__class__ = sealed_adjustment
+                        new: tuple[Adjustment, ...] = (adj,)
+                    else:
+                        new = _adjustments(el, values)
+                    if line is not None:
+                        line.adjustments += new
+                    else:
+                        claim.adjustments += new
+                elif tag == "SVC":
+                    if line is not None:
+                        line.__class__ = sealed_line
+                        lines.append(line)
+                    elif claim is None:
+                        raise _fail(name, number, tag, "SVC outside a claim: no CLP before it")
+                    s = el[1]
+                    proc = procedures.get(s)
+                    if proc is None:
+                        proc = procedure(s, "SVC01")
+                    s = el[2]
+                    charge = amounts.get(s)
+                    if charge is None:
+                        charge = amount(s, "SVC02")
+                    s = el[3]
+                    paid = amounts.get(s)
+                    if paid is None:
+                        paid = amount(s, "SVC03")
+                    if len(el) == 6 and not el[4]:  # the usual SVC*HC:97110*90*72**2
+                        s = el[5]
+                        units = amounts.get(s)
+                        if units is None:
+                            units = values.optional_amount(s, "SVC05")
+                        line = _LineB(
+                            proc[0], proc[1], proc[2], charge, paid, "", units, "", "", empty,
+                            None, None, None, empty, empty, empty, empty,
+                        )  # fmt: skip
+                    else:
+                        line = _LineB(
+                            *proc, charge, paid, *_svc_tail(el, values),
+                            None, None, empty, empty, empty, empty,
+                        )  # fmt: skip
+                elif tag == "REF":
+                    if line is not None:
+                        line.references += ((el[1], el[2]),)
+                    elif claim is not None:
+                        claim.references += ((el[1], el[2]),)
+                    elif head is not None and phase == _HEADER:
+                        head.add(tag, el, number)
+                    else:
+                        raise _fail(name, number, tag, "REF outside a transaction header or claim")
+                elif tag == "CLP":
+                    if claim is not None:
+                        if line is not None:
+                            line.__class__ = sealed_line
+                            lines.append(line)
+                            line = None
+                        claim.services = tuple(lines)
+                        claim.__class__ = sealed_claim
+                        claim_count += 1
+                        yield claim
+                    elif phase == _HEADER and head is not None:
+                        header = head.build(number)
+                        phase = _CLAIMS
+                        yield header
+                    elif phase != _CLAIMS:
+                        raise _fail(name, number, tag, "CLP outside the claims of a transaction")
+                    if not el[1]:
+                        raise _fail(
+                            name, number, tag,
+                            "CLP01 patient control number (our claim id) is missing", "CLP01",
+                        )  # fmt: skip
+                    s = el[3]
+                    charge = amounts.get(s)
+                    if charge is None:
+                        charge = amount(s, "CLP03")
+                    s = el[4]
+                    paid = amounts.get(s)
+                    if paid is None:
+                        paid = amount(s, "CLP04")
+                    n = len(el)
+                    s = el[5] if n > 5 else ""
+                    patient = (amounts.get(s) or amount(s, "CLP05")) if s else ZERO
+                    claim = _ClaimB(
+                        el[1], el[2], charge, paid, patient,
+                        el[6] if n > 6 else "", el[7] if n > 7 else "",
+                        el[8] if n > 8 else "", el[9] if n > 9 else "",
+                        empty, empty, empty, empty, empty, empty, empty, empty, number,
+                    )  # fmt: skip
+                    lines = []
+                elif tag == "NM1":
+                    if claim is None or line is not None:
+                        raise _fail(
+                            name, number, tag,
+                            "NM1 outside a claim's names (it must follow CLP, before SVC)",
+                        )  # fmt: skip
+                    if len(el) < 10:
+                        el += [""] * (10 - len(el))
+                    nm = _NameB(el[1], el[2], el[3], el[4], el[5], el[7], el[8], el[9])
+                    nm.__class__ = sealed_name
+                    claim.names += (nm,)
+                elif tag == "AMT":
+                    s = el[2]
+                    value = amounts.get(s)
+                    if value is None:
+                        value = amount(s, "AMT02")
+                    if line is not None:
+                        line.amounts += ((el[1], value),)
+                    elif claim is not None:
+                        claim.amounts += ((el[1], value),)
+                    else:
+                        raise _fail(name, number, tag, "AMT outside a claim: no CLP before it")
+                elif tag == "LQ":
+                    if line is None:
+                        raise _fail(
+                            name, number, tag, "LQ outside a service line: no SVC before it"
+                        )
+                    line.remarks += ((el[1], el[2]),)
+                elif not tag:
+                    number -= 1  # an empty segment (two terminators in a row) is not counted
+                # --- rare segments: once per transaction, or not in every file ---
+                elif tag in _CLAIM_ONLY:
+                    if claim is None or (line is not None and tag != "QTY"):
+                        raise _fail(name, number, tag, f"{tag} outside a claim")
+                    if tag == "MIA":
+                        claim.inpatient = tuple(el)
+                    elif tag == "MOA":
+                        claim.outpatient = tuple(el)
+                elif tag in _HEADER_SEGMENTS:
+                    if phase != _HEADER or head is None:
+                        raise _fail(
+                            name,
+                            number,
+                            tag,
+                            f"{tag} belongs in the header, before the first claim",
+                        )
+                    head.add(tag, el, number)
+                elif tag in ("LX", "PLB", "SE"):
+                    if phase == _OUTSIDE or head is None:
+                        raise _fail(
+                            name, number, tag, f"{tag} outside a transaction: no ST before it"
+                        )
+                    if claim is not None:
+                        if line is not None:
+                            line.__class__ = sealed_line
+                            lines.append(line)
+                            line = None
+                        claim.services = tuple(lines)
+                        claim.__class__ = sealed_claim
+                        claim_count += 1
+                        yield claim
+                        claim = None
+                    if phase == _HEADER:
+                        header = head.build(number)
+                        phase = _CLAIMS
+                        yield header
+                    if tag == "LX":
+                        if phase == _SUMMARY:
+                            raise _fail(
+                                name,
+                                number,
+                                tag,
+                                "LX after PLB: provider adjustments end the claims",
+                            )
+                    elif tag == "PLB":
+                        phase = _SUMMARY
+                        plb.extend(_provider_adjustments(el, values))
+                    else:  # SE
+                        env.on_se(el, number)
+                        assert header is not None
+                        yield RemittanceEnd(header, tuple(plb), claim_count)
+                        phase, head, header, plb, claim_count = _OUTSIDE, None, None, [], 0
+                elif tag == "ST":
+                    env.on_st(el, number)
+                    if el[1] != "835":
+                        raise _fail(
+                            name, number, tag,
+                            f"transaction set {el[1][:10]!r} is not an 835 remittance",
+                            "ST01", "therabill reads 835 payment/advice files here.",
+                        )  # fmt: skip
+                    head = HeaderBuilder(name, env, el, number, values)
+                    phase = _HEADER
+                elif tag == "ISA":
+                    env.on_isa(el, number)
+                elif tag == "GS":
+                    env.on_gs(el, number)
+                elif tag == "GE":
+                    env.on_ge(el, number)
+                elif tag == "IEA":
+                    env.on_iea(el, number)
+                elif tag in SEGMENTS:  # TS3, TS2: provider summaries, not used
+                    if phase != _CLAIMS:
+                        raise _fail(name, number, tag, f"{tag} outside the claims of a transaction")
+                else:
+                    raise _fail(
+                        name, number, tag,
+                        f"{tag[:20]!r} is not a segment of an 835 (005010X221A1)"
+                        if len(tag) <= 3
+                        else f"{text[:30]!r} is not a segment (no segment id)",
+                        hint="The file may be damaged or not an 835.",
+                    )  # fmt: skip
+        except BadValue as exc:
+            raise _fail(name, number, tag, exc.message, exc.element) from None
+        except IndexError:
+            least = SEGMENTS.get(tag, ("", 0))[1]
+            if len(el) >= least:
+                raise
+            raise _fail(
+                name,
+                number,
+                tag,
+                f"{tag} has {len(el) - 1} elements; it needs at least {least - 1}",
+                element_name(tag, len(el)),
+                "Is the segment cut short?",
+            ) from None
+    if claim is not None or phase != _OUTSIDE:
+        raise X12Error(
+            f"the file ends after segment {number} inside a transaction: its SE is missing",
+            file=name,
+            segment_number=number,
+            hint="The file looks truncated.",
+        )
+    env.finish(number)

@@ -1,0 +1,109 @@
+"""Element values of an 835: amounts, quantities, dates and procedure composites.
+
+Each converter is a cache: a remittance repeats the same amounts, dates and procedure codes
+thousands of times, and a dict lookup is five times cheaper than ``Decimal(text)``. A cache
+is cleared when it grows past ``CACHE_LIMIT`` entries, so memory stays flat on any file.
+A bad value raises ``BadValue`` naming the element; the parser adds file and segment number.
+
+Formats (ASC X12 data element types, as used by 005010X221A1): R (decimal number: optional
+minus sign, digits, optional decimal point, no exponent, no thousands separator); DT
+(CCYYMMDD); composite SVC01/SVC06 = qualifier, code, up to four modifiers, description.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+
+CACHE_LIMIT = 50_000
+
+QUALIFIERS = frozenset({"AD", "ER", "HC", "HP", "IV", "N4", "NU", "WK"})
+"""SVC01-1 product/service id qualifiers of 005010X221A1 (HC: CPT/HCPCS, NU: revenue code…)."""
+
+WRONG_SEPARATORS = frozenset(":>^!|\\")
+"""Separators seen in composites that do not match ISA16 (LinuxForHealth samples use '>' with
+ISA16 ':'). A known qualifier followed by one of them is read anyway: rejecting a payer's real
+payment for a cosmetic fault is worse than reading it (python-stdnum's rule)."""
+
+_NUMBER = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)")
+
+
+class BadValue(Exception):
+    """An element that is not what its type requires."""
+
+    def __init__(self, element: str, message: str) -> None:
+        super().__init__(message)
+        self.element = element
+        self.message = message
+
+
+class Values:
+    """Converters with caches, one set per parse (no global state)."""
+
+    def __init__(self, component: str) -> None:
+        self.component = component
+        self.amounts: dict[str, Decimal] = {}
+        self.dates: dict[str, dt.date] = {}
+        self.procedures: dict[str, tuple[str, str, tuple[str, ...]]] = {}
+
+    def amount(self, text: str, element: str) -> Decimal:
+        """``text`` as a Decimal (cache miss path; callers try ``amounts.get`` first)."""
+        if not _NUMBER.fullmatch(text):
+            what = "empty" if not text else f"{text[:30]!r}, not a number"
+            raise BadValue(element, f"{element} is {what}: an amount like 123.45 is required")
+        value = Decimal(text)
+        if len(self.amounts) >= CACHE_LIMIT:
+            self.amounts.clear()
+        self.amounts[text] = value
+        return value
+
+    def optional_amount(self, text: str, element: str) -> Decimal | None:
+        if not text:
+            return None
+        value = self.amounts.get(text)
+        return value if value is not None else self.amount(text, element)
+
+    def date(self, text: str, element: str) -> dt.date:
+        """CCYYMMDD as a date (cache miss path; callers try ``dates.get`` first)."""
+        try:
+            if len(text) != 8 or not text.isdigit():
+                raise ValueError
+            value = dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
+        except ValueError:
+            what = "empty" if not text else f"{text[:30]!r}, not a date"
+            raise BadValue(element, f"{element} is {what}: CCYYMMDD is required") from None
+        if len(self.dates) >= CACHE_LIMIT:
+            self.dates.clear()
+        self.dates[text] = value
+        return value
+
+    def optional_date(self, text: str, element: str) -> dt.date | None:
+        if not text:
+            return None
+        value = self.dates.get(text)
+        return value if value is not None else self.date(text, element)
+
+    def procedure(self, text: str, element: str) -> tuple[str, str, tuple[str, ...]]:
+        """``HC:97110:GP`` as (qualifier, code, modifiers) (cache miss path)."""
+        parts = text.split(self.component)
+        if len(parts) == 1 and text[:2] in QUALIFIERS and text[2:3] in WRONG_SEPARATORS:
+            parts = text.split(text[2])  # a payer used another separator than ISA16 declares
+        if len(parts) < 2 or not parts[0] or not parts[1]:
+            raise BadValue(
+                element,
+                f"{element} {text[:40]!r} is not a procedure composite "
+                f"(qualifier{self.component}code, e.g. HC{self.component}97110)",
+            )
+        value = (parts[0], parts[1], tuple(m for m in parts[2:6] if m))
+        if len(self.procedures) >= CACHE_LIMIT:
+            self.procedures.clear()
+        self.procedures[text] = value
+        return value
+
+    def reason_reference(self, text: str) -> tuple[str, str]:
+        """PLB03 ``WO:1234`` as (adjustment reason, reference); the reference may be absent."""
+        reason, found, reference = text.partition(self.component)
+        if not found and text[2:3] in WRONG_SEPARATORS:
+            reason, _, reference = text.partition(text[2])
+        return reason, reference
