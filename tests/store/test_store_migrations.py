@@ -25,9 +25,10 @@ def test_empty_database_upgrades_to_head(db_url: str) -> None:
     store.dispose()
 
 
-def test_database_from_previous_migration_keeps_its_rows(db_url: str) -> None:
+@pytest.mark.parametrize("previous", ["0001", "0002"], ids=["from-0001", "from-0002"])
+def test_database_from_previous_migration_keeps_its_rows(db_url: str, previous: str) -> None:
     store = open_store(db_url)
-    migrate.upgrade(store.engine, "0001")
+    migrate.upgrade(store.engine, previous)
     with store.engine.begin() as conn:
         conn.execute(
             text(
@@ -48,7 +49,7 @@ def test_database_from_previous_migration_keeps_its_rows(db_url: str) -> None:
     assert migrate.current_revision(store.engine) == migrate.head_revision()
     with store.engine.connect() as conn:
         assert conn.execute(text("SELECT amount_cents FROM ledger_entries")).scalar() == 2500
-    # 0002 made the ledger append-only, for the rows already there too.
+    # The ledger is append-only (0002), for the rows already there too.
     with pytest.raises(DBAPIError, match="append-only"), store.engine.begin() as conn:
         conn.execute(text("UPDATE ledger_entries SET amount_cents = 1"))
     with pytest.raises(DBAPIError, match="append-only"), store.engine.begin() as conn:

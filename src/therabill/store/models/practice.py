@@ -20,6 +20,9 @@ class Practice(Base):
     npi: Mapped[str | None] = mapped_column(String(10))
     tax_id: Mapped[str | None] = mapped_column(String(20))
     address: Mapped[str | None] = mapped_column(Text)
+    city: Mapped[str | None] = mapped_column(String(100))
+    state: Mapped[str | None] = mapped_column(String(2))
+    postal_code: Mapped[str | None] = mapped_column(String(10))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 

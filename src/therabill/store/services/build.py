@@ -23,9 +23,9 @@ from sqlalchemy.orm import selectinload
 from therabill.codes import load_code_set
 from therabill.errors import TherabillError
 from therabill.findings import Finding, Severity
-from therabill.store.ledger_math import EntryKind, Responsibility
 from therabill.store.lifecycle import ClaimStatus
 from therabill.store.models import (
+    Authorisation,
     AuthorisationUse,
     Claim,
     ClaimLine,
@@ -44,6 +44,9 @@ from therabill.store.services.context import Work
 from therabill.units import count_units
 
 BUILD_LOCK_KEY = 7_401_002
+# Therapy modifiers by the provider's discipline: CMS Pub 100-04 ch.5 §20.1 (GP physical
+# therapy, GO occupational therapy, GN speech-language pathology plan of care).
+THERAPY_MODIFIERS = {"pt": "GP", "ot": "GO", "slp": "GN"}
 MAX_POINTERS = 4  # CMS-1500 box 24E / 837P SV107: up to four diagnosis pointers per line
 
 
@@ -140,7 +143,11 @@ class _Builder:
         self.fees = dict(work.db.execute(select(Fee.code, Fee.unit_charge_cents)).all())
         self.practice = work.db.execute(select(Practice).limit(1)).scalar_one_or_none()
         self.providers: dict[int, Provider] = {}
-        self.scrubber = scrubbing.Scrubber()
+        self.scrubber = scrubbing.Scrubber(work)
+        self.authorised = {
+            (row[0], row[1])
+            for row in work.db.execute(select(Authorisation.client_id, Authorisation.payer_id))
+        }
 
     def provider(self, provider_id: int) -> Provider:
         if provider_id not in self.providers:
@@ -215,6 +222,11 @@ class _Builder:
         )
         work.db.add(claim)
         work.db.flush()
+        plan_modifier = THERAPY_MODIFIERS.get(provider.discipline)
+        if profile is not None and profile.therapy_modifier_required and plan_modifier:
+            for code, mods in modifiers.items():
+                if plan_modifier not in mods.split(","):
+                    modifiers[code] = ",".join(m for m in (mods, plan_modifier) if m)
         pointers = ",".join(str(i) for i in range(1, min(len(diagnoses), MAX_POINTERS) + 1))
         for number, unit_line in enumerate(billable, 1):
             cents, missing_fee = self.charge(unit_line.code, unit_line.units, profile)
@@ -267,18 +279,7 @@ class _Builder:
         if not any(f.severity == Severity.ERROR for f in findings):
             claim.status = ClaimStatus.READY.value
             self.record(claim, ClaimStatus.DRAFT, ClaimStatus.READY, "scrubbed: no errors")
-        for line in claim.lines:
-            if line.charge_cents > 0:
-                ledger.post_entry(
-                    work=work,
-                    kind=EntryKind.CHARGE,
-                    amount_cents=line.charge_cents,
-                    client_id=client_id,
-                    claim_line=line,
-                    responsibility=Responsibility.INSURANCE,
-                    effective_date=day,
-                    memo=f"{line.code} x{line.units}",
-                )
+        ledger.post_charges(work=work, claim=claim)
         work.audit("create", "claim", claim.id, f"{len(claim.lines)} lines")
         return claim
 
@@ -286,6 +287,8 @@ class _Builder:
         self, claim: Claim, client_id: int, payer_id: int
     ) -> tuple[Any, int | None]:
         """Take each line's units from the first active authorisation covering its code."""
+        if (client_id, payer_id) not in self.authorised:
+            return (None, None)
         found = auths.statuses(work=self.work, client_id=client_id, payer_id=payer_id)
         first: tuple[Any, int | None] = (None, None)
         visited: set[int] = set()

@@ -39,6 +39,9 @@ PAYERS = [
     ("COMMERCIAL", "Harbourside Health Plan (demo)", "HHP01"),
     ("SAMPLE-MASSAGE-PAYER", "Evergreen Wellness Cover (demo)", "EWC99"),
 ]
+# Which of PAYERS each discipline's clients are insured by (Medicare pays no massage or music
+# therapists; the sample massage payer takes 97124 from massage therapists).
+PAYER_FOR = {"pt": (0, 1), "slp": (0, 1), "ot": (1, 0), "massage": (2,), "music": (1,)}
 FEES = {
     "97110": 4200,
     "97112": 4600,
@@ -55,7 +58,7 @@ PLANS: dict[str, list[list[tuple[str, int]]]] = {
     "pt": [[("97110", 23), ("97112", 24)], [("97110", 30), ("97140", 15)], [("97530", 38)]],
     "slp": [[("92507", 45)], [("92507", 30), ("92526", 20)]],
     "ot": [[("97530", 30), ("97535", 15)], [("97110", 20), ("97530", 25)]],
-    "massage": [[("97124", 45)], [("97140", 30), ("97124", 15)]],
+    "massage": [[("97124", 45)], [("97124", 30)], [("97124", 60)]],
     "music": [[("96158", 30), ("96159", 15)], [("96158", 16)]],
 }
 DIAGNOSES = {
@@ -111,7 +114,7 @@ def create_demo(
     *,
     store: Store,
     clients_count: int = 24,
-    months: int = 4,
+    months: int = 3,
     today: dt.date | None = None,
     seed: int = 4,
     progress: Callable[[str], None] | None = None,
@@ -121,7 +124,13 @@ def create_demo(
     rnd = random.Random(seed)
     today = today or dt.date.today()
     start = today - dt.timedelta(days=30 * months)
-    practice.init_practice(store=store, name="Harbour Therapy Collective (demo)", npi="1356433015")
+    practice.init_practice(
+        store=store,
+        name="Harbour Therapy Collective (demo)",
+        npi="1356433015",
+        tax_id="04-3216549",
+        address=("1 Harbour Street", "Springfield", "IL", "62701"),
+    )
     with store.transaction(actor="demo") as work:
         if work.db.execute(select(Client.id).limit(1)).first():
             raise InvalidInput(
@@ -147,9 +156,7 @@ def create_demo(
         roster: list[tuple[int, str, str]] = []
         for i in range(clients_count):
             discipline = PROVIDERS[i % len(PROVIDERS)][3]
-            profile, payer_name, _ = PAYERS[i % len(PAYERS)]
-            if discipline == "massage":
-                profile, payer_name, _ = PAYERS[2]
+            payer_name = PAYERS[PAYER_FOR[discipline][i % len(PAYER_FOR[discipline])]][1]
             client = clients.add_client(
                 work=work,
                 data=clients.ClientInput(
@@ -167,7 +174,7 @@ def create_demo(
                 ),
             )
             roster.append((client.id, discipline, payer_name))
-            if i % 3 == 0:
+            if i % 3 == 0 or discipline == "massage":
                 auths.add_authorisation(
                     work=work,
                     client=client.id,
@@ -176,8 +183,8 @@ def create_demo(
                     start=start,
                     end=today + dt.timedelta(days=60),
                     codes=[c for plan in PLANS[discipline] for c, _ in plan][:2],
-                    units=40,
-                    visits=20 if i % 2 else None,
+                    units=120,
+                    visits=30 if i % 2 else None,
                     case_manager_name="Case Manager (demo)",
                     case_manager_phone="555-0100",
                 )
@@ -188,13 +195,17 @@ def create_demo(
             day = start + dt.timedelta(days=rnd.randrange(0, 7))
             while day < today:
                 plan = rnd.choice(PLANS[discipline])
+                services = [sessions.ServiceMinutes(c, m + rnd.randrange(0, 4)) for c, m in plan]
+                begins = dt.datetime.combine(day, dt.time(9 + rnd.randrange(0, 8), 0))
+                ends = begins + dt.timedelta(minutes=sum(s.minutes for s in services))
                 sessions.add_session(
                     work=work,
                     client=client_id,
                     provider=provider_npi[discipline],
                     day=day,
-                    start=dt.time(9 + rnd.randrange(0, 8), 0),
-                    services=[sessions.ServiceMinutes(c, m + rnd.randrange(0, 4)) for c, m in plan],
+                    start=begins.time(),
+                    end=ends.time(),
+                    services=services,
                     diagnoses=DIAGNOSES[discipline][: 1 + rnd.randrange(2)],
                     techniques=["demo technique"],
                     note="Made-up demo note.",

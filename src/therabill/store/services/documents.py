@@ -70,7 +70,12 @@ def claim_document(
         )
     billing = None
     if practice is not None and practice.npi:
-        billing = doc.BillingProvider(npi=practice.npi, name=practice.name, tax_id=practice.tax_id)
+        billing = doc.BillingProvider(
+            npi=practice.npi,
+            name=practice.name,
+            tax_id=practice.tax_id,
+            address=_address(practice.address, practice.city, practice.state, practice.postal_code),
+        )
     first = sessions[0]
     techniques = [t for s in sessions if s.techniques for t in s.techniques.split("\n")]
     notes = "\n\n".join(s.note for s in sessions if s.note)

@@ -85,6 +85,30 @@ def post_entry(
     return entry
 
 
+def post_charges(*, work: Work, claim: Claim) -> None:
+    """A charge entry per line of a newly built claim (billed to the payer)."""
+    added = 0
+    for line in claim.lines:
+        if line.charge_cents <= 0:
+            continue
+        work.db.add(
+            LedgerEntry(
+                kind=EntryKind.CHARGE.value,
+                amount_cents=line.charge_cents,
+                responsibility=Responsibility.INSURANCE.value,
+                client_id=claim.client_id,
+                claim_line_id=line.id,
+                claim_id=claim.id,
+                payer_id=claim.payer_id,
+                effective_date=claim.date_of_service,
+                actor=work.actor,
+                memo=f"{line.code} x{line.units}",
+            )
+        )
+        added += 1
+    work.audit("post", "ledger_entry", f"claim {claim.id}", f"{added} charges")
+
+
 def reverse_entry(*, work: Work, entry_id: int, reason: str) -> LedgerEntry:
     """Undo an entry by posting its negation; the original stays as it was."""
     original = work.db.get(LedgerEntry, entry_id)

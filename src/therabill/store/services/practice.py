@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import select
@@ -16,7 +17,12 @@ DISCIPLINES = ("massage", "music", "ot", "pt", "slp", "behavioral", "at")
 
 
 def init_practice(
-    *, store: Store, name: str | None = None, npi: str | None = None, tax_id: str | None = None
+    *,
+    store: Store,
+    name: str | None = None,
+    npi: str | None = None,
+    tax_id: str | None = None,
+    address: tuple[str, str, str, str] | None = None,
 ) -> dict[str, Any]:
     """Upgrade the schema to the newest migration and make sure a practice row exists."""
     before = migrate.current_revision(store.engine)
@@ -33,6 +39,11 @@ def init_practice(
             practice.npi = lookup.npi(npi, "practice npi")
         if tax_id:
             practice.tax_id = tax_id.strip()
+        if address:
+            practice.address, practice.city, state, practice.postal_code = address
+            if not re.fullmatch(r"[A-Za-z]{2}", state):
+                raise InvalidInput(f"{state!r} is not a two-letter state", field="state")
+            practice.state = state.upper()
         work.db.flush()
         work.audit("create" if created else "update", "practice", practice.id)
         return {

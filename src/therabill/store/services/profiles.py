@@ -1,32 +1,26 @@
-"""Payer profiles (each insurer's rules) as the store needs them: the unit rule and the fee."""
+"""Payer profiles (each insurer's rules) as the store needs them: the unit rule and fees."""
 
 from __future__ import annotations
 
-import importlib
 from functools import cache
-from typing import Any
 
 from therabill.config import data_dir
 from therabill.errors import InvalidInput
+from therabill.payers import PayerProfile, load_payer_profiles
 from therabill.units import UnitRule
 
 
-def payer_profiles() -> dict[str, Any]:
+def payer_profiles() -> dict[str, PayerProfile]:
     """Shipped profiles plus the practice's own (``<data dir>/payers``), keyed by id."""
     return _load(str(data_dir()))
 
 
 @cache
-def _load(_data_dir: str) -> dict[str, Any]:
-    try:
-        module = importlib.import_module("therabill.payers")
-    except ModuleNotFoundError:
-        return {}
-    loaded: dict[str, Any] = module.load_payer_profiles(None)
-    return loaded
+def _load(_data_dir: str) -> dict[str, PayerProfile]:
+    return load_payer_profiles(None)
 
 
-def require_profile(profile_id: str) -> Any:
+def require_profile(profile_id: str) -> PayerProfile:
     profiles = payer_profiles()
     key = profile_id.strip()
     for candidate in (key, key.upper(), key.lower()):
@@ -37,7 +31,6 @@ def require_profile(profile_id: str) -> Any:
 
 
 def unit_rule(profile_id: str) -> UnitRule:
-    """The payer's unit rule; CMS's 8-minute rule when no profile says otherwise."""
+    """The payer's unit rule; CMS's 8-minute rule when the profile is missing."""
     profile = payer_profiles().get(profile_id)
-    rule = getattr(profile, "unit_rule", None)
-    return UnitRule(str(rule)) if rule is not None else UnitRule.CMS
+    return profile.unit_rule if profile is not None else UnitRule.CMS

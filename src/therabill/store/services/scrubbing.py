@@ -1,21 +1,25 @@
-"""Scrub a claim document as it is built: the scrubber's rules plus what only the store knows
-(a line that duplicates a line already billed for the same client, date and code)."""
+"""Scrub a claim document as it is built: the scrubber's rules (``therabill.scrub``), given
+what only the store knows, plus the store's own duplicate check (a line that repeats a line
+already billed for the same client, date and code)."""
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from collections import defaultdict
+from decimal import Decimal
 
 from sqlalchemy import select
 
 from therabill import claims as doc
 from therabill.findings import Finding, Severity
-from therabill.store.models import Claim, ClaimLine
+from therabill.scrub import ScrubContext, scrub_claim
+from therabill.scrub.rules.modifiers import KX_GROUPS
+from therabill.store.models import Claim, ClaimLine, Payer, Provider
+from therabill.store.services import profiles
 from therabill.store.services.context import Work
 
 
 def duplicate_lines(*, work: Work, claim: Claim) -> list[Finding]:
-    """Lines billed before on another open claim for the same client, date and code."""
+    """Lines billed before on another claim for the same client, date and code."""
     codes = {line.code for line in claim.lines}
     rows = work.db.execute(
         select(ClaimLine.code, Claim.id)
@@ -32,7 +36,7 @@ def duplicate_lines(*, work: Work, claim: Claim) -> list[Finding]:
         number = next(line.line_number for line in claim.lines if line.code == code)
         findings.append(
             Finding(
-                id="store-duplicate-line",
+                id="store.duplicate-line",
                 severity=Severity.ERROR,
                 message=f"{code} on {claim.date_of_service} is already billed on claim {other}",
                 source="therabill store: a service is billed once (duplicate claim check)",
@@ -44,24 +48,52 @@ def duplicate_lines(*, work: Work, claim: Claim) -> list[Finding]:
     return findings
 
 
-class Scrubber:
-    """The claim scrubber (``therabill.scrub``) with its tables loaded once per build;
-    only the store's own checks run while the scrubber is not installed."""
+def therapy_spent(work: Work) -> dict[tuple[str, int, str], Decimal]:
+    """Therapy charges billed so far per (client, year, KX group) to payers with a KX
+    threshold (Medicare), so the scrubber's KX rule sees the whole year, not one claim."""
+    payer_ids = [
+        payer_id
+        for payer_id, profile_id in work.db.execute(select(Payer.id, Payer.profile_id)).all()
+        if getattr(profiles.payer_profiles().get(profile_id), "kx_thresholds", None)
+    ]
+    spent: dict[tuple[str, int, str], Decimal] = defaultdict(Decimal)
+    if not payer_ids:
+        return spent
+    rows = work.db.execute(
+        select(
+            Claim.client_id, ClaimLine.date_of_service, Provider.discipline, ClaimLine.charge_cents
+        )
+        .join(Claim, Claim.id == ClaimLine.claim_id)
+        .join(Provider, Provider.id == Claim.provider_id)
+        .where(Claim.payer_id.in_(payer_ids))
+    ).all()
+    for client_id, day, discipline, cents in rows:
+        group = KX_GROUPS.get(discipline)
+        if group:
+            spent[(str(client_id), day.year, group)] += Decimal(cents) / 100
+    return spent
 
-    def __init__(self) -> None:
-        self.scrub_claim: Any = None
-        self.context: Any = None
-        try:
-            module: Any = importlib.import_module("therabill.scrub")
-        except ModuleNotFoundError:
-            return
-        self.scrub_claim = getattr(module, "scrub_claim", None)
-        context_type = getattr(module, "ScrubContext", None)
-        if self.scrub_claim is not None and context_type is not None:
-            self.context = context_type.load()
+
+class Scrubber:
+    """The scrubber with its tables loaded once per build."""
+
+    def __init__(self, work: Work) -> None:
+        self.spent = therapy_spent(work)
+        self.context = ScrubContext.load()
+        self.context = ScrubContext(
+            code_set=self.context.code_set,
+            payers=self.context.payers,
+            edits=self.context.edits,
+            today=self.context.today,
+            therapy_spent=self.spent,
+        )
 
     def __call__(self, *, work: Work, document: doc.Claim, claim: Claim) -> list[Finding]:
-        found: list[Finding] = []
-        if self.scrub_claim is not None:
-            found.extend(self.scrub_claim(document, self.context))
-        return found + duplicate_lines(work=work, claim=claim)
+        found = list(scrub_claim(document, self.context).findings)
+        found += duplicate_lines(work=work, claim=claim)
+        for line in document.lines:  # later claims of this build see this one's charges
+            provider_group = KX_GROUPS.get(document.provider.discipline)
+            if provider_group:
+                key = (document.client.id, line.date.year, provider_group)
+                self.spent[key] += line.charge
+        return found
