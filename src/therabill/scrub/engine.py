@@ -50,6 +50,10 @@ class ScrubResult:
     findings: tuple[Finding, ...]
     lines: tuple[ScrubbedLine, ...]
 
+    def __iter__(self) -> Iterator[Finding]:
+        """Iterating a result gives its findings (callers that only want the findings)."""
+        return iter(self.findings)
+
     @property
     def errors(self) -> list[Finding]:
         return [f for f in self.findings if f.severity is Severity.ERROR]

@@ -153,8 +153,8 @@ def timely_filing(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     if days is None:
         return
     for i, line in enumerate(claim.lines):
-        deadline = line.date + dt.timedelta(days=days)
-        if ctx.today > deadline:
+        if (ctx.today - line.date).days > days:
+            deadline = line.date + dt.timedelta(days=days)
             yield finding(
                 "payer.timely-filing",
                 f"{line.code} on {line.date}: {ctx.payer.name} takes claims within {days} days; "

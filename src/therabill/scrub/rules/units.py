@@ -8,6 +8,7 @@ by MUE and the code set's daily maximum (rule 6).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
 from therabill.claims import Claim
@@ -16,7 +17,7 @@ from therabill.findings import Finding, Severity
 from therabill.scrub.context import ClaimContext
 from therabill.scrub.registry import finding, rule
 from therabill.scrub.rules.common import by_date_and_code, plural
-from therabill.units import CMS_SOURCE, MIDPOINT_SOURCE, UnitRule
+from therabill.units import CMS_SOURCE, MAX_MINUTES, MIDPOINT_SOURCE, UnitRule
 
 PER_UNIT = (Timing.PER_15, Timing.PER_HOUR)
 
@@ -132,13 +133,21 @@ def no_minutes(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
 
 @rule("units.day-too-long", Severity.ERROR, source="therabill: a day has at most 1,440 minutes")
 def day_too_long(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
-    """The minutes of one date add up to something impossible (more than a day)."""
-    for day, counted in sorted(ctx.days.items()):
-        if counted.problem:
-            i = next(i for i, ln in enumerate(claim.lines) if ln.date == day)
+    """The minutes of one date add up to more than a day."""
+    totals: dict[dt.date, int] = {}
+    first: dict[dt.date, int] = {}
+    for i, line in enumerate(claim.lines):
+        totals[line.date] = totals.get(line.date, 0) + (line.minutes or 0)
+        first.setdefault(line.date, i)
+    for day, total in sorted(totals.items()):
+        problem = ctx.days[day].problem if day in ctx.days else None
+        if total > MAX_MINUTES or problem:
+            i = first[day]
             yield finding(
                 "units.day-too-long",
-                f"{day}: {counted.problem}",
+                f"{day}: the lines add up to {total} minutes; a day has {MAX_MINUTES}."
+                if total > MAX_MINUTES
+                else f"{day}: {problem}",
                 at=i,
                 field=f"lines[{i}].minutes",
                 fix="Check the minutes of each line of that date.",
