@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
 import pytest
-
-DATA = Path(__file__).parent / "data"
 
 
 @pytest.fixture(autouse=True)
@@ -21,9 +17,3 @@ def therabill_home(
     monkeypatch.delenv("THERABILL_CODESET", raising=False)
     monkeypatch.delenv("THERABILL_DATABASE_URL", raising=False)
     return home
-
-
-def sourced_cases() -> list[dict[str, Any]]:
-    """The shared reference's worked cases, each with its source and how sure it is."""
-    cases: list[dict[str, Any]] = json.loads((DATA / "sourced-cases.json").read_text("utf-8"))
-    return cases

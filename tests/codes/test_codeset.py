@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from conftest import sourced_cases
+from reference_cases import sourced_cases
 from therabill.codes import CodeStatus, Timing, load_code_set
 from therabill.codes.loader import CODE_COLUMNS, parse_codes, parse_descriptors
 from therabill.errors import CodeNotActive, DataFileError, UnknownCode

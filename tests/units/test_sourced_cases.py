@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from conftest import sourced_cases
+from reference_cases import sourced_cases
 from therabill.codes import load_code_set
 from therabill.units import UnitRule, count_units
 
