@@ -38,6 +38,7 @@ bench: $(STAMP)
 ## make docs: regenerate the CLI reference and the scrub-rule list
 docs: $(STAMP)
 	$(BIN)/python -m therabill.docsgen
+	$(BIN)/python -m therabill.scrub.docs
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info

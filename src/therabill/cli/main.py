@@ -9,6 +9,8 @@ import typer
 
 from therabill import __version__
 from therabill.cli import codes, demo, units
+from therabill.cli import edits as edits_cli
+from therabill.cli import scrub as scrub_cli
 
 app = typer.Typer(
     name="therabill",
@@ -24,6 +26,8 @@ app = typer.Typer(
 app.add_typer(codes.app, name="codes")
 app.command("units")(units.units_command)
 app.command("demo-cli")(demo.demo_cli)
+app.command("scrub")(scrub_cli.scrub_command)
+app.add_typer(edits_cli.app, name="edits")
 
 
 def _version(value: bool) -> None:

@@ -22,7 +22,7 @@ MAX_LINES = 50
     source="837P CLM05-3 frequency 7/8 need the original claim's number (REF*F8)",
 )
 def original_claim(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
-    """A corrected or void claim without ``original_claim_id`` (or an original claim with one)."""
+    """A corrected or void claim without original_claim_id (or an original claim with one)."""
     if claim.frequency != "original" and not claim.original_claim_id:
         yield finding(
             "claim.original-claim",
