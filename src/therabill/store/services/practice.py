@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
 from sqlalchemy import select
 
+from therabill.codes import load_code_set
 from therabill.errors import InvalidInput
 from therabill.store import migrate
-from therabill.store.models import Practice, Provider, User
+from therabill.store.models import Fee, Practice, Provider, User
 from therabill.store.services import lookup
 from therabill.store.services.context import Store, Work, require_text
 
@@ -117,3 +119,24 @@ def practice_row(work: Work) -> Practice:
     if practice is None:
         raise InvalidInput("no practice yet; run: therabill init", field="practice")
     return practice
+
+
+def set_fee(*, work: Work, code: str, unit_charge_cents: int) -> Fee:
+    """The practice's charge per unit of ``code`` (used for claims built from now on)."""
+    clean = code.strip().upper()
+    load_code_set().require(clean, dt.date.today(), field="code")
+    if unit_charge_cents <= 0:
+        raise InvalidInput("must be more than zero", field="amount")
+    fee = work.db.get(Fee, clean)
+    if fee is None:
+        fee = Fee(code=clean, unit_charge_cents=unit_charge_cents)
+        work.db.add(fee)
+    else:
+        fee.unit_charge_cents = unit_charge_cents
+    work.db.flush()
+    work.audit("set", "fee", clean, str(unit_charge_cents))
+    return fee
+
+
+def list_fees(*, work: Work) -> list[Fee]:
+    return list(work.db.execute(select(Fee).order_by(Fee.code)).scalars())

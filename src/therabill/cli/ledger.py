@@ -1,0 +1,162 @@
+"""``therabill ledger`` and ``therabill entry``: read a client's ledger; post, reverse and
+allocate payments. There is no edit or delete: a mistake is undone by a reversing entry."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from therabill.cli import store_common
+from therabill.cli.output import JsonOption, console, emit_json, handles_errors
+from therabill.cli.store_common import ClientArg
+from therabill.errors import InvalidInput
+from therabill.store.ledger_math import EntryKind, Responsibility, parse_money
+from therabill.store.services import ledger, lookup
+
+entry_app = typer.Typer(help="Post, reverse and allocate ledger entries.", no_args_is_help=True)
+
+Opt = typer.Option
+
+
+@handles_errors
+def ledger_command(client: ClientArg, json_output: JsonOption = False) -> None:
+    """A client's ledger: every entry and the balances owed by the payers and the client.
+
+    Example: therabill ledger C-1
+    """
+    with store_common.action() as work:
+        book = ledger.client_ledger(work=work, client=client)
+        data = book.to_dict()
+    if json_output:
+        emit_json(data)
+        return
+    table = Table(box=None)
+    for column in ("Entry", "Date", "Kind", "Amount", "Who owes", "Claim", "Memo"):
+        table.add_column(column)
+    for e in data["entries"]:
+        table.add_row(
+            str(e["id"]),
+            e["date"],
+            e["kind"],
+            store_common.money(e["amount_cents"]),
+            e["responsibility"],
+            str(e["claim_id"] or ""),
+            e["memo"],
+        )
+    console.print(table)
+    b = data["balance"]
+    console.print(
+        f"Owed by payers {store_common.money(b['insurance_cents'])}, by the client {store_common.money(b['patient_cents'])}, total {store_common.money(b['total_cents'])}"
+    )
+
+
+@entry_app.command("post")
+@handles_errors
+def post(
+    client: ClientArg,
+    kind: Annotated[
+        str,
+        typer.Argument(
+            help="insurance_payment, patient_payment, contractual_adjustment, write_off, refund, transfer_to_patient or charge."
+        ),
+    ],
+    amount: Annotated[str, typer.Argument(help="Amount, e.g. 45.10.")],
+    claim: Annotated[int | None, Opt(help="Claim number (with --line).")] = None,
+    line: Annotated[int | None, Opt(help="Line number on the claim.")] = None,
+    responsibility: Annotated[
+        str | None, Opt(help="insurance or patient (for write-offs and refunds).")
+    ] = None,
+    memo: Annotated[str, Opt()] = "",
+    json_output: JsonOption = False,
+) -> None:
+    """Post one ledger entry to a client (and a claim line).
+
+    Example: therabill entry post C-1 insurance_payment 62.40 --claim 12 --line 1
+    """
+    try:
+        entry_kind = EntryKind(kind)
+        who = Responsibility(responsibility) if responsibility else None
+    except ValueError as exc:
+        raise InvalidInput(str(exc), field="kind") from None
+    cents = parse_money(amount)
+    with store_common.action() as work:
+        found = lookup.client(work, client)
+        claim_line = None
+        if claim is not None:
+            claim_line = next(
+                (ln for ln in lookup.claim(work, claim).lines if ln.line_number == (line or 1)),
+                None,
+            )
+            if claim_line is None:
+                raise InvalidInput(f"claim {claim} has no line {line}", field="line")
+        entry = ledger.post_entry(
+            work=work,
+            kind=entry_kind,
+            amount_cents=cents,
+            client_id=found.id,
+            claim_line=claim_line,
+            responsibility=who,
+            memo=memo,
+        )
+        data = ledger.entry_dict(entry)
+    if json_output:
+        emit_json(data)
+        return
+    console.print(f"Posted entry {data['id']}: {data['kind']} {store_common.money(cents)}.")
+
+
+@entry_app.command("reverse")
+@handles_errors
+def reverse(
+    entry_id: Annotated[int, typer.Argument(help="The entry to undo.")],
+    reason: Annotated[str, Opt(help="Why it is reversed.")],
+    json_output: JsonOption = False,
+) -> None:
+    """Undo an entry by posting its reversal (the original stays, as history).
+
+    Example: therabill entry reverse 41 --reason "posted to the wrong client"
+    """
+    with store_common.action() as work:
+        data = ledger.entry_dict(ledger.reverse_entry(work=work, entry_id=entry_id, reason=reason))
+    if json_output:
+        emit_json(data)
+        return
+    console.print(f"Posted reversal {data['id']} of entry {entry_id}.")
+
+
+@entry_app.command("pay")
+@handles_errors
+def pay(
+    client: ClientArg,
+    amount: Annotated[str, typer.Argument(help="The whole payment, e.g. 120.00.")],
+    lines: Annotated[
+        list[int] | None,
+        Opt("--line", help="Claim line ids to pay, in this order (repeat); default oldest first."),
+    ] = None,
+    memo: Annotated[str, Opt()] = "",
+    json_output: JsonOption = False,
+) -> None:
+    """Record a client's lump-sum payment, spread across what they owe oldest first (or
+    over the lines you name); anything left is a credit on their account.
+
+    Example: therabill entry pay C-1 120.00
+    """
+    cents = parse_money(amount)
+    with store_common.action() as work:
+        allocation = ledger.record_patient_payment(
+            work=work, client=client, amount_cents=cents, order=lines or "oldest", memo=memo
+        )
+        data = {
+            "applied": [
+                {"claim_line_id": key, "amount_cents": part} for key, part in allocation.parts
+            ],
+            "unapplied_cents": allocation.unapplied_cents,
+        }
+    if json_output:
+        emit_json(data)
+        return
+    console.print(
+        f"Applied {store_common.money(allocation.applied_cents)} to {len(allocation.parts)} line(s); {store_common.money(allocation.unapplied_cents)} left as credit."
+    )

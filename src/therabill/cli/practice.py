@@ -1,0 +1,248 @@
+"""``therabill init``, ``provider``, ``payer`` and ``demo``: set up the practice."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from therabill.cli import store_common
+from therabill.cli.output import JsonOption, console, emit_json, err_console, handles_errors
+from therabill.errors import InvalidInput
+from therabill.store.ledger_math import parse_money
+from therabill.store.services import demo as demo_service
+from therabill.store.services import payers as payer_service
+from therabill.store.services import practice as practice_service
+from therabill.store.services import profiles
+
+provider_app = typer.Typer(
+    help="The practice's therapists (rendering providers).", no_args_is_help=True
+)
+fee_app = typer.Typer(help="The practice's charge per unit for each code.", no_args_is_help=True)
+payer_app = typer.Typer(
+    help="Insurers the practice bills, each from a payer profile.", no_args_is_help=True
+)
+
+
+@handles_errors
+def init_command(
+    name: Annotated[str | None, typer.Option(help="The practice's name.")] = None,
+    npi: Annotated[str | None, typer.Option(help="The practice's (group) NPI.")] = None,
+    tax_id: Annotated[str | None, typer.Option("--tax-id", help="EIN or SSN for box 25.")] = None,
+    address: Annotated[
+        str | None, typer.Option(help='Billing address "street, city, ST, ZIP".')
+    ] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Create the practice database, or upgrade it to this version's schema.
+
+    Safe to run again: it only migrates and updates what you pass.
+
+    Example: therabill init --name "Harbour Therapy" --npi 1234567893
+    """
+    parts = None
+    if address:
+        pieces = [p.strip() for p in address.split(",")]
+        if len(pieces) != 4:
+            raise InvalidInput('give "street, city, ST, ZIP"', field="address")
+        parts = (pieces[0], pieces[1], pieces[2], pieces[3])
+    opened = store_common.store(initialised=False)
+    try:
+        result = practice_service.init_practice(
+            store=opened, name=name, npi=npi, tax_id=tax_id, address=parts
+        )
+    finally:
+        opened.dispose()
+    if json_output:
+        emit_json(result)
+        return
+    verb = "Created" if result["created"] else "Updated"
+    console.print(f"{verb} practice {result['name']!r} (schema {result['schema']}).")
+    console.print(f"Database: {result['database']}")
+
+
+@provider_app.command("add")
+@handles_errors
+def provider_add(
+    npi: Annotated[str, typer.Option(help="The therapist's individual NPI.")],
+    first_name: Annotated[str, typer.Option("--first-name")],
+    last_name: Annotated[str, typer.Option("--last-name")],
+    discipline: Annotated[str, typer.Option(help="massage, music, ot, pt, slp, behavioral or at.")],
+    licence: Annotated[str | None, typer.Option(help="Licence number and state.")] = None,
+    taxonomy: Annotated[str | None, typer.Option(help="NUCC taxonomy code.")] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Add a therapist who sees clients.
+
+    Example: therabill provider add --npi 1234567893 --first-name Pat --last-name Lee --discipline pt
+    """
+    with store_common.action() as work:
+        provider = practice_service.add_provider(
+            work=work,
+            npi=npi,
+            first_name=first_name,
+            last_name=last_name,
+            discipline=discipline,
+            licence=licence,
+            taxonomy=taxonomy,
+        )
+        data = practice_service.provider_dict(provider)
+    if json_output:
+        emit_json(data)
+        return
+    console.print(
+        f"Added provider {data['id']}: {data['name']} ({data['discipline']}, NPI {data['npi']})."
+    )
+
+
+@provider_app.command("list")
+@handles_errors
+def provider_list(json_output: JsonOption = False) -> None:
+    """List the practice's providers.
+
+    Example: therabill provider list
+    """
+    with store_common.action() as work:
+        data = [
+            practice_service.provider_dict(p) for p in practice_service.list_providers(work=work)
+        ]
+    if json_output:
+        emit_json(data)
+        return
+    table = Table(box=None)
+    for column in ("Id", "NPI", "Name", "Discipline", "Taxonomy"):
+        table.add_column(column)
+    for p in data:
+        table.add_row(str(p["id"]), p["npi"], p["name"], p["discipline"], p["taxonomy"] or "")
+    console.print(table)
+
+
+@payer_app.command("add")
+@handles_errors
+def payer_add(
+    profile: Annotated[str, typer.Argument(help="Payer profile id, e.g. MEDICARE.")],
+    name: Annotated[
+        str | None, typer.Option(help="Name on claims (default: the profile's).")
+    ] = None,
+    payer_id: Annotated[
+        str | None, typer.Option("--payer-id", help="The payer's electronic payer id.")
+    ] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Add an insurer, with its rules taken from a payer profile.
+
+    Example: therabill payer add MEDICARE --payer-id 00430
+    """
+    with store_common.action() as work:
+        data = payer_service.payer_dict(
+            payer_service.add_payer(work=work, profile=profile, name=name, payer_id=payer_id)
+        )
+    if json_output:
+        emit_json(data)
+        return
+    console.print(
+        f"Added payer {data['id']}: {data['name']} (profile {data['profile']}, {data['unit_rule']} units)."
+    )
+
+
+@payer_app.command("list")
+@handles_errors
+def payer_list(
+    profiles_too: Annotated[
+        bool, typer.Option("--profiles", help="Also list the payer profiles available.")
+    ] = False,
+    json_output: JsonOption = False,
+) -> None:
+    """List the practice's payers (and, with --profiles, the profiles to add them from).
+
+    Example: therabill payer list --profiles
+    """
+    with store_common.action() as work:
+        data = [payer_service.payer_dict(p) for p in payer_service.list_payers(work=work)]
+    available = {k: v.name for k, v in sorted(profiles.payer_profiles().items())}
+    if json_output:
+        emit_json({"payers": data, "profiles": available} if profiles_too else data)
+        return
+    table = Table(box=None)
+    for column in ("Id", "Name", "Profile", "Payer id", "Units"):
+        table.add_column(column)
+    for p in data:
+        table.add_row(
+            str(p["id"]), p["name"], p["profile"], p["payer_id"] or "", p["unit_rule"] or "?"
+        )
+    console.print(table)
+    if profiles_too:
+        console.print("\nProfiles: " + ", ".join(f"{k} ({v})" for k, v in available.items()))
+
+
+@handles_errors
+def demo_command(
+    clients: Annotated[int, typer.Option(help="How many made-up clients.")] = 24,
+    months: Annotated[int, typer.Option(help="Months of sessions.")] = 3,
+    json_output: JsonOption = False,
+) -> None:
+    """Fill an empty database with a demo practice: made-up clients across disciplines and
+    payers, months of sessions, claims, payments and denials.
+
+    Example: THERABILL_HOME=/tmp/demo therabill demo
+    """
+    opened = store_common.store(initialised=False)
+    try:
+        result = demo_service.create_demo(
+            store=opened,
+            clients_count=clients,
+            months=months,
+            progress=None if json_output else (lambda msg: err_console.print(f"demo: {msg}")),
+        )
+    finally:
+        opened.dispose()
+    if json_output:
+        emit_json(result)
+        return
+    console.print(
+        f"Demo practice ready: {result['clients']} clients, {result['sessions']} sessions, "
+        f"{result['claims']} claims ({result['paid']} paid, {result['partly_paid']} partly paid, "
+        f"{result['denied']} denied, {result['rejected']} rejected)."
+    )
+    console.print("Try: therabill claims list --attention   therabill ledger DEMO-001")
+
+
+@fee_app.command("set")
+@handles_errors
+def fee_set(
+    code: Annotated[str, typer.Argument(help="CPT/HCPCS code.")],
+    amount: Annotated[str, typer.Argument(help="Charge per unit, e.g. 45.00.")],
+    json_output: JsonOption = False,
+) -> None:
+    """Set what the practice charges per unit of a code (claims built later use it).
+
+    Example: therabill fee set 97110 45.00
+    """
+    cents = parse_money(amount)
+    with store_common.action() as work:
+        fee = practice_service.set_fee(work=work, code=code, unit_charge_cents=cents)
+        data = {"code": fee.code, "unit_charge_cents": fee.unit_charge_cents}
+    if json_output:
+        emit_json(data)
+        return
+    console.print(f"{data['code']}: {store_common.money(cents)} per unit.")
+
+
+@fee_app.command("list")
+@handles_errors
+def fee_list(json_output: JsonOption = False) -> None:
+    """The practice's fee schedule.
+
+    Example: therabill fee list
+    """
+    with store_common.action() as work:
+        data: list[dict[str, Any]] = [
+            {"code": f.code, "unit_charge_cents": f.unit_charge_cents}
+            for f in practice_service.list_fees(work=work)
+        ]
+    if json_output:
+        emit_json(data)
+        return
+    for f in data:
+        console.print(f"{f['code']}  {store_common.money(f['unit_charge_cents'])}")

@@ -1,0 +1,209 @@
+"""``therabill session`` and ``therabill auth``: what happened, and what was approved."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from therabill.cli import store_common
+from therabill.cli.output import JsonOption, console, emit_json, handles_errors
+from therabill.cli.store_common import ClientArg
+from therabill.errors import InvalidInput
+from therabill.store.services import auths, sessions
+
+session_app = typer.Typer(help="Therapy sessions: minutes per code.", no_args_is_help=True)
+auth_app = typer.Typer(help="Prior authorisations and their remaining units.", no_args_is_help=True)
+
+Opt = typer.Option
+
+
+def _time(value: str | None, field: str) -> dt.time | None:
+    if not value:
+        return None
+    try:
+        return dt.time.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"{value!r} is not a time (HH:MM)", field=field) from None
+
+
+@session_app.command("add")
+@handles_errors
+def session_add(
+    client: ClientArg,
+    services: Annotated[
+        list[str], typer.Argument(help="CODE=MINUTES, e.g. 97110=23 (CODE:GP=23 adds modifiers).")
+    ],
+    provider: Annotated[str, Opt(help="The therapist's NPI (or provider id).")],
+    date: Annotated[str | None, Opt(help="Date of service, YYYY-MM-DD (default today).")] = None,
+    start: Annotated[str | None, Opt(help="Start time HH:MM.")] = None,
+    end: Annotated[str | None, Opt(help="End time HH:MM.")] = None,
+    place: Annotated[
+        str, Opt("--pos", help="Place of service code (11 office, 02/10 telehealth).")
+    ] = "11",
+    diagnoses: Annotated[list[str] | None, Opt("--dx", help="ICD-10-CM code (repeat).")] = None,
+    techniques: Annotated[
+        list[str] | None, Opt("--technique", help="Technique used (repeat).")
+    ] = None,
+    note: Annotated[str | None, Opt(help="The clinical note.")] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Record a session; shows the units it supports under the client's payer's rule.
+
+    Example: therabill session add C-1 97112=24 97110=23 --provider 1234567893 --start 09:00 --end 09:50 --dx M54.50
+    """
+    day = store_common.day(date, "date", dt.date.today())
+    assert day is not None
+    with store_common.action() as work:
+        session, units = sessions.add_session(
+            work=work,
+            client=client,
+            provider=provider,
+            day=day,
+            services=[sessions.parse_service(s) for s in services],
+            start=_time(start, "start"),
+            end=_time(end, "end"),
+            place_of_service=place,
+            techniques=techniques or [],
+            note=note,
+            diagnoses=diagnoses or [],
+        )
+        data = {"session": sessions.session_dict(session), "units": units.to_dict()}
+    if json_output:
+        emit_json(data)
+        return
+    lines = ", ".join(f"{ln.code} {ln.minutes} min → {ln.units} unit(s)" for ln in units.lines)
+    console.print(f"Session {session.id} recorded ({units.rule} rule): {lines}.")
+    for f in units.findings:
+        console.print(f"{f.severity}: {f.message}")
+
+
+@session_app.command("list")
+@handles_errors
+def session_list(
+    client: Annotated[str | None, Opt(help="Only this client's sessions.")] = None,
+    unbilled: Annotated[bool, Opt("--unbilled", help="Only sessions not yet on a claim.")] = False,
+    limit: Annotated[int, Opt()] = 100,
+    json_output: JsonOption = False,
+) -> None:
+    """List sessions, newest first.
+
+    Example: therabill session list --unbilled
+    """
+    with store_common.action() as work:
+        data = [
+            sessions.session_dict(s)
+            for s in sessions.list_sessions(
+                work=work, client=client, unbilled=unbilled, limit=limit
+            )
+        ]
+    if json_output:
+        emit_json(data)
+        return
+    table = Table(box=None)
+    for column in ("Id", "Date", "Client", "Provider", "Minutes", "Claim"):
+        table.add_column(column)
+    for s in data:
+        minutes = " ".join(f"{x['code']}={x['minutes']}" for x in s["services"])
+        table.add_row(
+            str(s["id"]),
+            s["date"],
+            str(s["client_id"]),
+            str(s["provider_id"]),
+            minutes,
+            str(s["claim_id"] or "-"),
+        )
+    console.print(table)
+
+
+@auth_app.command("add")
+@handles_errors
+def auth_add(
+    client: ClientArg,
+    number: Annotated[str, Opt(help="Authorisation number from the payer.")],
+    payer: Annotated[str, Opt(help="Payer name or profile id.")],
+    start: Annotated[str, Opt("--from", help="First day, YYYY-MM-DD.")],
+    end: Annotated[str, Opt("--to", help="Last day, YYYY-MM-DD.")],
+    codes: Annotated[
+        list[str] | None, Opt("--code", help="Code covered (repeat; none = any).")
+    ] = None,
+    units: Annotated[int | None, Opt(help="Units approved.")] = None,
+    visits: Annotated[int | None, Opt(help="Visits approved.")] = None,
+    discipline: Annotated[str | None, Opt()] = None,
+    case_manager: Annotated[str | None, Opt("--case-manager", help="Case manager's name.")] = None,
+    phone: Annotated[str | None, Opt(help="Case manager's phone.")] = None,
+    email: Annotated[str | None, Opt(help="Case manager's email.")] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Record a prior authorisation (a client may hold several at once).
+
+    Example: therabill auth add C-1 --number PA-778 --payer MEDICARE --from 2026-01-01 --to 2026-06-30 --code 97110 --units 24
+    """
+    first = store_common.day(start, "from")
+    last = store_common.day(end, "to")
+    assert first is not None and last is not None
+    with store_common.action() as work:
+        added = auths.add_authorisation(
+            work=work,
+            client=client,
+            payer=payer,
+            number=number,
+            start=first,
+            end=last,
+            codes=codes or [],
+            units=units,
+            visits=visits,
+            discipline=discipline,
+            case_manager_name=case_manager,
+            case_manager_phone=phone,
+            case_manager_email=email,
+        )
+        data = auths.AuthorisationStatus(added, 0, 0).to_dict()
+    if json_output:
+        emit_json(data)
+        return
+    console.print(f"Added authorisation {data['id']} ({data['number']}).")
+
+
+@auth_app.command("list")
+@handles_errors
+def auth_list(
+    client: Annotated[
+        str | None, typer.Argument(help="Client id or chart number (default all).")
+    ] = None,
+    active: Annotated[bool, Opt("--active", help="Only those in force today.")] = False,
+    json_output: JsonOption = False,
+) -> None:
+    """Authorisations with units and visits used and remaining.
+
+    Example: therabill auth list C-1 --active
+    """
+    with store_common.action() as work:
+        found = auths.list_authorisations(
+            work=work, client=client, active_on=dt.date.today() if active else None
+        )
+        data = [s.to_dict() for s in found]
+    if json_output:
+        emit_json(data)
+        return
+    table = Table(box=None)
+    for column in ("Id", "Client", "Number", "Codes", "From", "To", "Units left", "Visits left"):
+        table.add_column(column)
+    for a in data:
+        table.add_row(
+            str(a["id"]),
+            str(a["client_id"]),
+            a["number"],
+            " ".join(a["codes"]) or "any",
+            a["start_date"],
+            a["end_date"],
+            "-"
+            if a["units_remaining"] is None
+            else f"{a['units_remaining']}/{a['units_approved']}",
+            "-"
+            if a["visits_remaining"] is None
+            else f"{a['visits_remaining']}/{a['visits_approved']}",
+        )
+    console.print(table)
