@@ -8,9 +8,15 @@ from __future__ import annotations
 import typer
 
 from therabill import __version__
+from therabill.cli import admin as store_admin
+from therabill.cli import claims as store_claims
+from therabill.cli import clients as store_clients
 from therabill.cli import codes, demo, units
 from therabill.cli import edits as edits_cli
+from therabill.cli import ledger as store_ledger
+from therabill.cli import practice as store_practice
 from therabill.cli import scrub as scrub_cli
+from therabill.cli import sessions as store_sessions
 
 app = typer.Typer(
     name="therabill",
@@ -28,6 +34,21 @@ app.command("units")(units.units_command)
 app.command("demo-cli")(demo.demo_cli)
 app.command("scrub")(scrub_cli.scrub_command)
 app.add_typer(edits_cli.app, name="edits")
+# The practice's records (issue 4): therabill.store through therabill/cli/{practice,clients,…}.py
+app.command("init")(store_practice.init_command)
+app.command("demo")(store_practice.demo_command)
+app.add_typer(store_practice.provider_app, name="provider")
+app.add_typer(store_practice.payer_app, name="payer")
+app.add_typer(store_practice.fee_app, name="fee")
+app.add_typer(store_clients.app, name="client")
+app.add_typer(store_sessions.auth_app, name="auth")
+app.add_typer(store_sessions.session_app, name="session")
+app.add_typer(store_claims.app, name="claims")
+app.command("ledger")(store_ledger.ledger_command)
+app.add_typer(store_ledger.entry_app, name="entry")
+app.command("backup")(store_admin.backup_command)
+app.command("export")(store_admin.export_command)
+app.add_typer(store_admin.audit_app, name="audit")
 
 
 def _version(value: bool) -> None:
