@@ -1,0 +1,261 @@
+"""The practice-records commands, through the real CLI, on each backend."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from therabill.cli.main import app
+
+runner = CliRunner()
+
+
+def run(*args: str, ok: bool = True) -> Any:
+    result = runner.invoke(app, [*args])
+    if ok:
+        assert result.exit_code == 0, (result.stdout, result.stderr)
+    return result
+
+
+def run_json(*args: str) -> Any:
+    return json.loads(run(*args, "--json").stdout)
+
+
+@pytest.fixture
+def set_up(home: Path) -> Path:
+    run(
+        "init",
+        "--name",
+        "Harbour Therapy",
+        "--npi",
+        "1234567893",
+        "--tax-id",
+        "04-3216549",
+        "--address",
+        "1 Main St, Springfield, IL, 62701",
+    )
+    run("payer", "add", "MEDICARE", "--payer-id", "00430")
+    run(
+        "provider",
+        "add",
+        "--npi",
+        "1245319599",
+        "--first-name",
+        "Sam",
+        "--last-name",
+        "Ortiz",
+        "--discipline",
+        "pt",
+        "--taxonomy",
+        "225100000X",
+    )
+    run("fee", "set", "97110", "40.00")
+    run("fee", "set", "97112", "45.00")
+    return home
+
+
+def test_commands_need_an_initialised_database(home: Path) -> None:
+    result = run("client", "list", ok=False)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "therabill init" in result.stderr
+
+
+def test_client_session_claim_ledger_round_trip(set_up: Path) -> None:
+    client = run_json(
+        "client",
+        "add",
+        "--first-name",
+        "Ada",
+        "--last-name",
+        "Example",
+        "--birth-date",
+        "1950-03-04",
+        "--chart",
+        "C-1",
+        "--payer",
+        "MEDICARE",
+        "--member-id",
+        "1EG4TE5MK73",
+        "--sex",
+        "F",
+        "--address",
+        "2 Elm St",
+        "--city",
+        "Springfield",
+        "--state",
+        "IL",
+        "--zip",
+        "62701",
+    )
+    assert client["chart_number"] == "C-1"
+    session = run_json(
+        "session",
+        "add",
+        "C-1",
+        "97112=24",
+        "97110=23",
+        "--provider",
+        "1245319599",
+        "--date",
+        "2026-11-20",
+        "--start",
+        "09:00",
+        "--end",
+        "09:50",
+        "--dx",
+        "M54.50",
+        "--technique",
+        "balance training",
+    )
+    assert session["units"]["total_timed_units"] == 3
+    built = run_json("claims", "build")
+    assert built["claims_built"] == 1 and built["sessions_billed"] == 1
+    claim = run_json("claims", "show", str(built["claim_ids"][0]))
+    assert [(ln["code"], ln["units"], ln["modifiers"]) for ln in claim["lines"]] == [
+        ("97112", 2, ["GP"]),
+        ("97110", 1, ["GP"]),
+    ]
+    assert claim["total_charge_cents"] == 13000
+    book = run_json("ledger", "C-1")
+    assert book["balance"] == {"insurance_cents": 13000, "patient_cents": 0, "total_cents": 13000}
+    again = run_json("claims", "build")
+    assert again["claims_built"] == 0
+
+
+def test_import_is_all_or_nothing(set_up: Path, tmp_path: Path) -> None:
+    csv_file = tmp_path / "clients.csv"
+    csv_file.write_text(
+        "chart_number,first_name,last_name,birth_date,payer,member_id\n"
+        "A1,Ann,One,1980-01-02,MEDICARE,M1\n"
+        "A2,Bo,,1981-02-03,,\n"
+        "A3,Cy,Three,1982-13-01,,\n"
+        "A1,Di,Four,1983-04-05,,\n",
+        "utf-8",
+    )
+    result = run("client", "import", str(csv_file), ok=False)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "3 bad row(s), nothing imported" in result.stderr
+    assert "row 3: last_name: is required" in result.stderr
+    assert "row 4: birth_date" in result.stderr
+    assert "row 5: chart_number: 'A1' repeats row 2" in result.stderr
+    assert run_json("client", "list") == []
+    imported = run_json("client", "import", str(csv_file), "--skip-bad")
+    assert imported["imported"] == 1
+    rejects = Path(imported["rejects_file"]).read_text("utf-8").splitlines()
+    assert rejects[0].startswith("row,reason,")
+    assert len(rejects) == 4
+    assert [c["chart_number"] for c in run_json("client", "list")] == ["A1"]
+
+
+def test_audit_verify_catches_an_edited_entry(set_up: Path, db_url: str) -> None:
+    if not db_url.startswith("sqlite"):
+        pytest.skip("tampering is simulated through the SQLite file")
+    run(
+        "client",
+        "add",
+        "--first-name",
+        "Ada",
+        "--last-name",
+        "Example",
+        "--birth-date",
+        "1950-03-04",
+        "--chart",
+        "C-1",
+    )
+    run("client", "show", "C-1")
+    assert "Audit log intact" in run("audit", "verify").stdout
+    path = db_url.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as conn:
+        conn.execute("DROP TRIGGER audit_log_no_update")
+        conn.execute("UPDATE audit_log SET actor = 'someone else' WHERE seq = 3")
+    result = run("audit", "verify", "--json", ok=False)
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["ok"] is False
+    assert "entry 3: changed after it was written" in report["problems"]
+
+
+def test_audit_verify_catches_a_deleted_entry(set_up: Path, db_url: str) -> None:
+    if not db_url.startswith("sqlite"):
+        pytest.skip("tampering is simulated through the SQLite file")
+    head = run_json("audit", "verify")["head_hash"]
+    path = db_url.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as conn:
+        conn.execute("DROP TRIGGER audit_log_no_delete")
+        conn.execute("DELETE FROM audit_log WHERE seq = 2")
+    report = json.loads(run("audit", "verify", "--json", ok=False).stdout)
+    assert "entry 2 missing (deleted?)" in report["problems"]
+    with sqlite3.connect(path) as conn:
+        last = conn.execute("SELECT max(seq) FROM audit_log").fetchone()[0]
+        conn.execute("DELETE FROM audit_log WHERE seq = ?", (last,))
+    cut = json.loads(run("audit", "verify", "--json", "--expect-head", head, ok=False).stdout)
+    assert any("expected head" in p for p in cut["problems"])
+
+
+def test_backup_and_export(set_up: Path, tmp_path: Path, db_url: str) -> None:
+    target = tmp_path / "backup.db"
+    done = run_json("backup", str(target))
+    assert done["bytes"] > 0
+    if db_url.startswith("sqlite"):
+        with sqlite3.connect(target) as conn:
+            assert conn.execute("SELECT count(*) FROM payers").fetchone()[0] == 1
+    again = run("backup", str(target), ok=False)
+    assert "already exists" in again.stderr
+    exported = run_json("export", str(tmp_path / "out"), "--format", "csv")
+    assert exported["rows"]["payers"] == 1
+    assert (tmp_path / "out" / "providers.csv").read_text("utf-8").count("\n") == 2
+    as_json = run_json("export", str(tmp_path / "all.json"), "--format", "json")
+    assert json.loads((tmp_path / "all.json").read_text("utf-8"))["fees"][0]["code"] == "97110"
+    assert as_json["format"] == "json"
+
+
+def test_claims_status_moves_and_refusals(set_up: Path) -> None:
+    run(
+        "client",
+        "add",
+        "--first-name",
+        "Ada",
+        "--last-name",
+        "Example",
+        "--birth-date",
+        "1950-03-04",
+        "--chart",
+        "C-1",
+        "--payer",
+        "MEDICARE",
+        "--member-id",
+        "1EG4TE5MK73",
+    )
+    run(
+        "session",
+        "add",
+        "C-1",
+        "97110=30",
+        "--provider",
+        "1245319599",
+        "--date",
+        "2026-11-20",
+        "--start",
+        "10:00",
+        "--end",
+        "10:30",
+        "--dx",
+        "M54.50",
+    )
+    claim_id = str(run_json("claims", "build")["claim_ids"][0])
+    refused = run("claims", "status", claim_id, "paid", "--reason", "x", ok=False)
+    assert refused.exit_code == 2 and "cannot become paid" in refused.stderr
+    assert run_json("claims", "list", "--attention")[0]["id"] == int(claim_id)
+
+
+def test_demo_practice(home: Path) -> None:
+    summary = run_json("demo", "--clients", "6", "--months", "2")
+    assert summary["clients"] == 6 and summary["claims"] > 10
+    assert summary["paid"] + summary["partly_paid"] > 0
+    assert run_json("audit", "verify")["ok"] is True
