@@ -296,7 +296,9 @@ class SegmentReader:
                 segments = text.split(term_nl)
                 count = len(segments) - 1
                 if (
-                    text.count(term) == count
+                    term_nl + " " not in text
+                    and term_nl + "\t" not in text
+                    and text.count(term) == count
                     and text.count("\n") == count
                     and text.count("\r") == (count if term_nl.endswith("\r\n") else 0)
                 ):

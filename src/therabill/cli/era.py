@@ -1,0 +1,100 @@
+"""``therabill era``: read electronic remittances (X12 835) and show what the payers paid."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from therabill.cli.output import JsonOption, console, emit_json, handles_errors
+from therabill.x12.remittance_835 import Remittance, check_balance, read_835
+from therabill.x12.remittance_835.render import money, remittance_dict
+
+app = typer.Typer(
+    help="Electronic remittance advice (X12 835): what payers paid and why.",
+    no_args_is_help=True,
+)
+
+
+def _adjustments_text(remittance_claim: object) -> str:
+    from therabill.x12.remittance_835 import ClaimPayment
+
+    assert isinstance(remittance_claim, ClaimPayment)
+    totals: dict[str, object] = {}
+    for adj in [
+        *remittance_claim.adjustments,
+        *(a for line in remittance_claim.services for a in line.adjustments),
+    ]:
+        key = f"{adj.group}-{adj.reason}"
+        totals[key] = totals.get(key, 0) + adj.amount  # type: ignore[operator]
+    return ", ".join(f"{k} {money(v)}" for k, v in totals.items())  # type: ignore[arg-type]
+
+
+def _print(remittance: Remittance) -> None:
+    h = remittance.header
+    payer = h.payer.name if h.payer else "unknown payer"
+    payee = h.payee.name if h.payee else "unknown payee"
+    paid_on = f" on {h.payment_date}" if h.payment_date else ""
+    console.print(
+        f"[bold]{payer}[/bold] → {payee}: {money(h.payment_amount)} "
+        f"({h.payment_method or 'no payment'}{paid_on}), trace {h.trace_number}"
+    )
+    console.print(
+        f"{h.file}, transaction {h.transaction_control_number} at segment {h.segment_number}"
+        + (f", interchange {h.interchange_control_number}" if h.interchange_control_number else "")
+    )
+    table = Table(show_edge=False)
+    for column in ("Claim", "Status", "Charge", "Paid", "Patient", "Lines", "Adjustments"):
+        table.add_column(
+            column, justify="right" if column in {"Charge", "Paid", "Patient"} else "left"
+        )
+    for claim in remittance.claims:
+        table.add_row(
+            claim.patient_control_number,
+            claim.status_text,
+            money(claim.charge),
+            money(claim.paid),
+            money(claim.patient_responsibility),
+            str(len(claim.services)),
+            _adjustments_text(claim),
+        )
+    console.print(table)
+    for plb in remittance.provider_adjustments:
+        console.print(
+            f"Provider adjustment {plb.reason} {plb.reference}: {money(plb.amount)}".replace(
+                "  ", " "
+            )
+        )
+    problems = check_balance(remittance)
+    if problems:
+        console.print(f"[red]Does not balance ({len(problems)} problems):[/red]")
+        for problem in problems:
+            console.print(f"  {problem.message}")
+    else:
+        console.print("Balances: payment, claims and lines.")
+    console.print()
+
+
+@app.command("show")
+@handles_errors
+def show(
+    files: Annotated[list[Path], typer.Argument(help="One or more 835 files.")],
+    json_output: JsonOption = False,
+) -> None:
+    """Show what each 835 says: payment, claims, lines, adjustments and whether it balances.
+
+    Nothing is posted. A file that is not a readable 835 is an error naming the file,
+    segment and element.
+
+    Example: therabill era show remit.835 --json
+    """
+    remittances = read_835(*files)
+    if json_output:
+        emit_json([remittance_dict(r) for r in remittances])
+        return
+    if not remittances:
+        console.print("No 835 transactions found.")
+    for remittance in remittances:
+        _print(remittance)
