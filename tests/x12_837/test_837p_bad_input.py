@@ -85,6 +85,8 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
     ("component in payer id", {"payer": {"id": "X", "name": "Acme", "payer_id": "600:54"}}, "payer.payer_id"),
     ("repetition in member id", {"client": {**claim_dict()["client"], "member_id": "XYZ^1"}}, "client.member_id"),
     ("newline in city", {"client": {**claim_dict()["client"], "address": {**claim_dict()["client"]["address"], "city": "Port\nland"}}}, "client.address.city"),
+    ("Arabic-Indic digit in ZIP", {"client": {**claim_dict()["client"], "address": {**claim_dict()["client"]["address"], "zip": "0410\u0663"}}}, "client.address.zip"),
+    ("Arabic-Indic digits in POS", {"place_of_service": "\u0661\u0661"}, "place_of_service"),
     ("long payer name", {"payer": {"id": "X", "name": "A" * 61, "payer_id": "1"}}, "payer.name"),
 ]  # fmt: skip
 

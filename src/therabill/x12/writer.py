@@ -22,6 +22,11 @@ from decimal import Decimal
 from therabill.errors import InvalidInput
 
 ISA_VERSION = "00501"
+# Latin letters that Unicode does not decompose into a base letter and an accent.
+_LETTERS = str.maketrans(
+    {"Ø": "O", "ø": "o", "Æ": "AE", "æ": "ae", "Œ": "OE", "œ": "oe", "ß": "ss", "Ł": "L",
+     "ł": "l", "Đ": "D", "đ": "d", "Þ": "TH", "þ": "th", "ı": "i", "’": "'", "‘": "'"}
+)  # fmt: skip
 MAX_CONTROL_NUMBER = 999_999_999  # ISA13, GS06 and ST02 are at most 9 digits
 
 
@@ -71,21 +76,17 @@ class Values:
         # Anything outside printable ASCII, or a delimiter, needs a closer look.
         self._unsafe = re.compile(rf"[^\x20-\x7e]|[{forbidden}]")
 
-    def text(self, value: str, field: str, *, max_length: int | None = None) -> str:
-        """A free-text or identifier element: trimmed, ASCII, no delimiter, within its length."""
-        value = value.strip()
-        if self._unsafe.search(value):
-            value = self._fold(value, field)
-        if self.uppercase:
-            value = value.upper()
-        if max_length is not None and len(value) > max_length:
-            raise InvalidInput(
-                f"{value!r} is {len(value)} characters; the 837P allows at most {max_length}",
-                field=field,
-            )
-        return value
+    def text(
+        self, value: str, field: str, *, max_length: int | None = None, min_length: int = 1
+    ) -> str:
+        """A name or address element: trimmed, ASCII, no delimiter, within its lengths, and
+        upper case when the profile asks for it."""
+        value = self.ident(value, field, max_length=max_length, min_length=min_length)
+        return value.upper() if self.uppercase else value
 
-    def ident(self, value: str, field: str, *, max_length: int | None = None) -> str:
+    def ident(
+        self, value: str, field: str, *, max_length: int | None = None, min_length: int = 1
+    ) -> str:
         """An identifier (claim id, member id, NPI…): checked like text, never re-cased, so
         the 835 echoes back exactly what we hold."""
         value = value.strip()
@@ -96,22 +97,25 @@ class Values:
                 f"{value!r} is {len(value)} characters; the 837P allows at most {max_length}",
                 field=field,
             )
+        if len(value) < min_length:
+            raise InvalidInput(
+                f"{value!r} is too short; the 837P needs at least {min_length} characters",
+                field=field,
+            )
         return value
 
     def _fold(self, value: str, field: str) -> str:
-        folded = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii")
-        if not value.isascii() and folded.strip():
-            value = folded
+        """Accented letters to plain ones (José → Jose, Øst → Ost); anything else refused."""
+        if not value.isascii():
+            decomposed = unicodedata.normalize("NFKD", value.translate(_LETTERS))
+            value = "".join(c for c in decomposed if not unicodedata.combining(c))
         bad = self._unsafe.search(value)
         if bad:
             char = bad.group()
+            d = self.delimiters
             what = (
                 "an X12 delimiter"
-                if char
-                in self.delimiters.element
-                + self.delimiters.component
-                + self.delimiters.repetition
-                + self.delimiters.segment
+                if char in (d.element, d.component, d.repetition, d.segment)
                 else "a character X12 cannot carry"
             )
             raise InvalidInput(
@@ -206,7 +210,7 @@ class InterchangeSettings:
 
 
 def _fixed(value: str, width: int, field: str, values: Values) -> str:
-    text = values.text(value, field)
+    text = values.text(value, field, min_length=0)
     if len(text) > width:
         raise InvalidInput(
             f"{text!r} is longer than the {width} characters ISA allows", field=field

@@ -33,7 +33,9 @@ MAX_DIAGNOSES = 12  # HI01…HI12
 MAX_POINTERS = 4  # SV107-1…SV107-4
 MAX_MODIFIERS = 4  # SV101-3…SV101-6
 
-_NPI = re.compile(r"^\d{10}$")
+_NPI = re.compile(r"^[0-9]{10}$")  # [0-9], not \d: \d also matches non-ASCII digits
+_ZIP = re.compile(r"^[0-9]{5}(?:[0-9]{4})?$")
+_POS = re.compile(r"^[0-9]{2}$")
 _CODE = re.compile(r"^[A-Z0-9]{5}$")
 _MODIFIER = re.compile(r"^[A-Z0-9]{2}$")
 _ICD = re.compile(r"^[A-Z][0-9A-Z]{2,6}$")
@@ -86,7 +88,7 @@ def submitter_and_receiver(seg: Segments, v: Values, profile: Clearinghouse) -> 
     s, r = profile.submitter, profile.receiver
     seg.add(
         "NM1", "41", "2", v.text(s.name, "submitter.name", max_length=60),
-        "", "", "", "", "46", v.ident(s.id, "submitter.id", max_length=80),
+        "", "", "", "", "46", v.ident(s.id, "submitter.id", max_length=80, min_length=2),
     )  # fmt: skip
     contact = ["PER", "IC", v.text(s.contact, "submitter.contact", max_length=60)]
     if s.phone:
@@ -98,7 +100,7 @@ def submitter_and_receiver(seg: Segments, v: Values, profile: Clearinghouse) -> 
     seg.add(*contact)
     seg.add(
         "NM1", "40", "2", v.text(r.name, "receiver.name", max_length=60),
-        "", "", "", "", "46", v.ident(r.id, "receiver.id", max_length=80),
+        "", "", "", "", "46", v.ident(r.id, "receiver.id", max_length=80, min_length=2),
     )  # fmt: skip
 
 
@@ -110,12 +112,16 @@ def address(seg: Segments, v: Values, addr: Address, field: str, *, zip9: bool =
         v.text(addr.line2, f"{field}.line2", max_length=55) if addr.line2 else "",
     )
     zip_code = addr.zip.replace("-", "")
+    if not _ZIP.match(zip_code):
+        raise InvalidInput(f"{addr.zip!r} is not a US ZIP code", field=f"{field}.zip")
     if zip9 and len(zip_code) != 9:
         raise InvalidInput(
             f"{addr.zip!r} has 5 digits; the billing provider's ZIP must be ZIP+4 (9 digits)",
             field=f"{field}.zip",
         )
-    seg.add("N4", v.text(addr.city, f"{field}.city", max_length=30), addr.state, zip_code)
+    seg.add(
+        "N4", v.text(addr.city, f"{field}.city", max_length=30, min_length=2), addr.state, zip_code
+    )
 
 
 def billing_provider(seg: Segments, v: Values, claim: Claim, hl: int, taxonomy: str | None) -> None:
@@ -129,7 +135,7 @@ def billing_provider(seg: Segments, v: Values, claim: Claim, hl: int, taxonomy: 
     if bp.address is None:
         raise missing("billing_provider.address", cid, "an 837P needs its street address")
     tax_id = bp.tax_id.replace("-", "")
-    if not (len(tax_id) == 9 and tax_id.isdigit()):
+    if not (len(tax_id) == 9 and tax_id.isascii() and tax_id.isdigit()):
         raise InvalidInput(f"{bp.tax_id!r} is not a 9-digit EIN", field="billing_provider.tax_id")
     seg.add("HL", str(hl), "", "20", "1")
     if taxonomy:
@@ -183,7 +189,7 @@ def subscriber(seg: Segments, v: Values, claim: Claim, hl: int, parent: int) -> 
         seg.add(
             "NM1", "IL", "1", v.text(client.last_name, "client.last_name", max_length=60),
             v.text(client.first_name, "client.first_name", max_length=35),
-            "", "", "", "MI", v.ident(client.member_id, "client.member_id", max_length=80),
+            "", "", "", "MI", v.ident(client.member_id, "client.member_id", max_length=80, min_length=2),
         )  # fmt: skip
         # N3/N4 and DMG: "Required when the patient is the subscriber".
         if client.address is None:
@@ -199,13 +205,13 @@ def subscriber(seg: Segments, v: Values, claim: Claim, hl: int, parent: int) -> 
         seg.add(
             "NM1", "IL", "1", v.text(sub.last_name, "subscriber.last_name", max_length=60),
             v.text(sub.first_name, "subscriber.first_name", max_length=35),
-            "", "", "", "MI", v.ident(member_id, "subscriber.member_id", max_length=80),
+            "", "", "", "MI", v.ident(member_id, "subscriber.member_id", max_length=80, min_length=2),
         )  # fmt: skip
         if sub.address is not None:
             address(seg, v, sub.address, "subscriber.address")
     seg.add(
         "NM1", "PR", "2", v.text(payer.name, "payer.name", max_length=60),
-        "", "", "", "", "PI", v.ident(payer.payer_id, "payer.payer_id", max_length=80),
+        "", "", "", "", "PI", v.ident(payer.payer_id, "payer.payer_id", max_length=80, min_length=2),
     )  # fmt: skip
 
 
@@ -242,6 +248,8 @@ def claim_information(seg: Segments, v: Values, claim: Claim) -> None:
     total = sum((line.charge for line in lines), Decimal(0))
     frequency = FREQUENCY_CODES[claim.frequency]
     pos = claim.place_of_service
+    if not _POS.match(pos):
+        raise InvalidInput(f"{pos!r} is not a place of service code", field="place_of_service")
     d = v.delimiters
     seg.add(
         "CLM", v.ident(claim.claim_id, "claim_id", max_length=38), money(total, "lines.charge"),
@@ -295,7 +303,7 @@ def rendering_provider(seg: Segments, v: Values, claim: Claim) -> None:
     last, first = person_name(provider.name)
     seg.add(
         "NM1", "82", "1", v.text(last, "provider.name", max_length=60),
-        v.text(first, "provider.name", max_length=35),
+        v.text(first, "provider.name", max_length=35, min_length=0),
         "", "", "", "XX", npi(provider.npi, "provider.npi"),
     )  # fmt: skip
     if provider.taxonomy:
@@ -350,11 +358,11 @@ def other_payer(
     seg.add(
         "NM1", "IL", "1", v.text(last, f"{field}.subscriber.last_name", max_length=60),
         v.text(first, f"{field}.subscriber.first_name", max_length=35),
-        "", "", "", "MI", v.ident(other.member_id, f"{field}.member_id", max_length=80),
+        "", "", "", "MI", v.ident(other.member_id, f"{field}.member_id", max_length=80, min_length=2),
     )  # fmt: skip
     seg.add(
         "NM1", "PR", "2", v.text(payer.name, f"{field}.payer.name", max_length=60),
-        "", "", "", "", "PI", v.ident(payer.payer_id, f"{field}.payer.payer_id", max_length=80),
+        "", "", "", "", "PI", v.ident(payer.payer_id, f"{field}.payer.payer_id", max_length=80, min_length=2),
     )  # fmt: skip
     if other.adjudication_date is not None:
         seg.add("DTP", "573", "D8", date8(other.adjudication_date))
