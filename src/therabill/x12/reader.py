@@ -406,7 +406,9 @@ class Envelope:
             raise self.error("SE without a transaction (no ST before it)", number, "SE")
         expected = number - self.st_number + 1
         count = self._get(elements, 1)
-        if count != str(expected) and (not count.isdigit() or int(count) != expected):
+        if count != str(expected) and (
+            not (count.isascii() and count.isdigit()) or int(count) != expected
+        ):
             raise self.error(
                 f"SE01 says {count or 'nothing'} segments but transaction "
                 f"{self._get(self.st, 2)} has {expected} (ST at segment {self.st_number})",
@@ -428,7 +430,7 @@ class Envelope:
                 f"GE inside transaction {self._get(self.st, 2)}: its SE is missing", number, "GE"
             )
         count = self._get(elements, 1)
-        if not count.isdigit() or int(count) != self.transactions:
+        if not (count.isascii() and count.isdigit()) or int(count) != self.transactions:
             raise self.error(
                 f"GE01 says {count or 'nothing'} transactions but group "
                 f"{self._get(self.gs, 6)} has {self.transactions}", number, "GE", "GE01",
@@ -449,7 +451,7 @@ class Envelope:
                 f"IEA inside group {self._get(self.gs, 6)}: its GE is missing", number, "IEA"
             )
         count = self._get(elements, 1)
-        if not count.isdigit() or int(count) != self.groups:
+        if not (count.isascii() and count.isdigit()) or int(count) != self.groups:
             raise self.error(
                 f"IEA01 says {count or 'nothing'} groups but interchange "
                 f"{self._get(self.isa, 13)} has {self.groups}", number, "IEA", "IEA01",

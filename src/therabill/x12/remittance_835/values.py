@@ -26,7 +26,7 @@ WRONG_SEPARATORS = frozenset(":>^!|\\")
 ISA16 ':'). A known qualifier followed by one of them is read anyway: rejecting a payer's real
 payment for a cosmetic fault is worse than reading it (python-stdnum's rule)."""
 
-_NUMBER = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)")
+_NUMBER = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 
 
 class BadValue(Exception):
