@@ -1,0 +1,191 @@
+"""Real processes against one database: two builds at once bill each session once, and a
+build or an import killed with SIGKILL halfway leaves the database as before or after it,
+never between. Marked ``processes`` (they start interpreters); they still run in CI."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, func, select, text
+
+from therabill.store import audit
+from therabill.store.models import AuditEntry, Claim, ClaimLine, Client, LedgerEntry, TherapySession
+from therabill.store.services import Store, build, clients, sessions
+
+pytestmark = pytest.mark.processes
+
+CLI = [sys.executable, "-c", "from therabill.cli.main import main; main()"]
+BUILD_LOCK_KEY = 7_401_002
+
+
+def add_sessions(store: Store, count: int) -> None:
+    """``count`` sessions over ``count // 4`` clients (one claim per session)."""
+    with store.transaction(actor="setup") as work:
+        client_ids = []
+        for i in range(max(count // 4, 1)):
+            client = clients.add_client(
+                work=work,
+                data=clients.client_input(
+                    {
+                        "first_name": f"Client{i}",
+                        "last_name": "Test",
+                        "birth_date": "1970-01-01",
+                        "payer": "Medicare Part B",
+                        "member_id": f"M{i:06d}",
+                    }
+                ),
+            )
+            client_ids.append(client.id)
+        for i in range(count):
+            sessions.add_session(
+                work=work,
+                client=client_ids[i % len(client_ids)],
+                provider="1234567893",
+                day=dt.date(2026, 9, 1) + dt.timedelta(days=i // len(client_ids)),
+                start=dt.time(9),
+                end=dt.time(9, 40),
+                services=[sessions.ServiceMinutes("97110", 38)],
+                diagnoses=["M54.50"],
+            )
+
+
+def environment(db_url: str, home: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "THERABILL_DATABASE_URL": db_url,
+        "THERABILL_HOME": str(home),
+        "THERABILL_USER": "process-test",
+    }
+
+
+def snapshot(store: Store) -> tuple[int, int, int, int, int]:
+    with store.sessions() as db:
+        return (
+            db.execute(
+                select(func.count()).where(TherapySession.claim_id.is_not(None))
+            ).scalar_one(),
+            db.execute(select(func.count()).select_from(Claim)).scalar_one(),
+            db.execute(select(func.count()).select_from(ClaimLine)).scalar_one(),
+            db.execute(select(func.count()).select_from(LedgerEntry)).scalar_one(),
+            db.execute(select(func.count()).select_from(Client)).scalar_one(),
+        )
+
+
+def test_two_builds_at_once_bill_each_session_once(
+    practice: Store, db_url: str, tmp_path: Path
+) -> None:
+    add_sessions(practice, 40)
+    env = environment(db_url, tmp_path)
+    builders = [
+        subprocess.Popen(
+            [*CLI, "claims", "build", "--json"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outputs = [b.communicate(timeout=240) for b in builders]
+    for builder, (_, err) in zip(builders, outputs, strict=True):
+        assert builder.returncode == 0, err
+    built = [json.loads(out)["sessions_billed"] for out, _ in outputs]
+    assert sorted(built) == [0, 40]
+    with practice.sessions() as db:
+        per_session = db.execute(
+            select(ClaimLine.session_id, func.count()).group_by(ClaimLine.session_id)
+        ).all()
+        assert len(per_session) == 40 and {n for _, n in per_session} == {1}
+        assert audit.verify(db).ok
+
+
+def writer_is_active(db_url: str) -> bool:
+    """Whether another process holds the write lock (SQLite) or the build lock (PostgreSQL)."""
+    if db_url.startswith("sqlite"):
+        conn = sqlite3.connect(db_url.removeprefix("sqlite:///"), timeout=0, isolation_level=None)
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("ROLLBACK")
+            return False
+        except sqlite3.OperationalError:
+            return True
+        finally:
+            conn.close()
+    engine = create_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            held = conn.execute(
+                text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = :k"),
+                {"k": BUILD_LOCK_KEY},
+            ).scalar_one()
+            writing = conn.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE state LIKE 'idle in transaction%' "
+                    "OR (state = 'active' AND query LIKE 'INSERT%')"
+                )
+            ).scalar_one()
+            return bool(held or writing)
+    finally:
+        engine.dispose()
+
+
+def kill_midway(command: list[str], env: dict[str, str], db_url: str, after: float) -> int:
+    """Start ``command``; once it is writing, wait ``after`` seconds and SIGKILL it."""
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 120
+    while not writer_is_active(db_url):
+        assert process.poll() is None, "finished before it was seen writing; make it bigger"
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    time.sleep(after)
+    process.send_signal(signal.SIGKILL)
+    return process.wait(timeout=30)
+
+
+def test_build_killed_midway_leaves_before_or_after(
+    practice: Store, db_url: str, tmp_path: Path
+) -> None:
+    add_sessions(practice, 240)
+    before = snapshot(practice)
+    code = kill_midway([*CLI, "claims", "build"], environment(db_url, tmp_path), db_url, 0.8)
+    assert code == -signal.SIGKILL
+    after = snapshot(practice)
+    billed, claims, lines, entries, _ = after
+    assert after == before or (billed, claims, lines) == (240, 240, 240), after
+    assert entries in (before[3], before[3] + 240)
+    with practice.sessions() as db:
+        assert audit.verify(db).ok
+        assert db.execute(select(func.count()).select_from(AuditEntry)).scalar_one() > 0
+    if after == before:  # the build can simply be run again
+        with practice.transaction() as work:
+            build.build_claims(work=work)
+        assert snapshot(practice)[:3] == (240, 240, 240)
+
+
+def test_import_killed_midway_leaves_before_or_after(
+    practice: Store, db_url: str, tmp_path: Path
+) -> None:
+    rows = ["chart_number,first_name,last_name,birth_date,payer,member_id"]
+    rows += [f"K{i},First{i},Last{i},1980-01-01,Medicare Part B,MB{i}" for i in range(3000)]
+    csv_file = tmp_path / "many.csv"
+    csv_file.write_text("\n".join(rows) + "\n", "utf-8")
+    before = snapshot(practice)
+    code = kill_midway(
+        [*CLI, "client", "import", str(csv_file)], environment(db_url, tmp_path), db_url, 0.8
+    )
+    assert code == -signal.SIGKILL
+    clients_now = snapshot(practice)[4]
+    assert clients_now in (before[4], before[4] + 3000)
+    with practice.sessions() as db:
+        assert audit.verify(db).ok
