@@ -11,7 +11,7 @@ from therabill import __version__
 from therabill.cli import admin as store_admin
 from therabill.cli import claims as store_claims
 from therabill.cli import clients as store_clients
-from therabill.cli import codes, demo, era, units
+from therabill.cli import codes, demo, era, units, x12
 from therabill.cli import edits as edits_cli
 from therabill.cli import ledger as store_ledger
 from therabill.cli import practice as store_practice
@@ -31,6 +31,7 @@ app = typer.Typer(
 )
 app.add_typer(codes.app, name="codes")
 app.add_typer(era.app, name="era")
+app.add_typer(x12.app, name="x12")
 app.command("units")(units.units_command)
 app.command("demo-cli")(demo.demo_cli)
 app.command("scrub")(scrub_cli.scrub_command)

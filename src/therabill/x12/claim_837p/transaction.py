@@ -151,9 +151,13 @@ class ClaimFile:
     text: str
 
     @property
+    def payer_slug(self) -> str:
+        """The payer id made safe for a file name."""
+        return re.sub(r"[^A-Za-z0-9_-]+", "_", self.payer_id)
+
+    @property
     def file_name(self) -> str:
-        safe = re.sub(r"[^A-Za-z0-9_-]+", "_", self.payer_id)
-        return f"837P-{safe}-{self.interchange:09d}.x12"
+        return f"837P-{self.payer_slug}-{self.interchange:09d}.x12"
 
 
 def by_payer(claims: Sequence[Claim]) -> dict[str, list[Claim]]:
