@@ -13,11 +13,56 @@ from therabill.x12 import codes as code_tables
 from therabill.x12.codes import describe_carc, describe_rarc, load_carc, load_groups, load_rarc
 from therabill.x12.remittance_835 import ClaimPayment, ServicePayment, read_835
 
-THERAPY_CARCS = (
-    "1 2 3 4 5 16 18 22 23 24 26 27 29 45 50 96 97 109 119 151 167 170 185 197 198 204 226 "
-    "227 242 253"
-).split()
-THERAPY_RARCS = "M15 M20 M51 M53 M62 M80 MA01 MA130 N1 N20 N56 N95 N122 N362 N640 N657".split()
+THERAPY_CARCS = [
+    "1",
+    "2",
+    "3",
+    "4",
+    "5",
+    "16",
+    "18",
+    "22",
+    "23",
+    "24",
+    "26",
+    "27",
+    "29",
+    "45",
+    "50",
+    "96",
+    "97",
+    "109",
+    "119",
+    "151",
+    "167",
+    "170",
+    "185",
+    "197",
+    "198",
+    "204",
+    "226",
+    "227",
+    "242",
+    "253",
+]
+THERAPY_RARCS = [
+    "M15",
+    "M20",
+    "M51",
+    "M53",
+    "M62",
+    "M80",
+    "MA01",
+    "MA130",
+    "N1",
+    "N20",
+    "N56",
+    "N95",
+    "N122",
+    "N362",
+    "N640",
+    "N657",
+]
 
 
 def test_the_common_reason_codes_are_described() -> None:
