@@ -294,13 +294,13 @@ class SegmentReader:
                 # The common layout, ``~`` and a line break after every segment: split on both
                 # at once when every terminator has its line break and no other break exists.
                 segments = text.split(term_nl)
-                count = len(segments) - 1
+                rest = "".join(segments)  # a copy: far cheaper than counting characters
                 if (
-                    term_nl + " " not in text
+                    term not in rest
+                    and "\n" not in rest
+                    and "\r" not in rest
+                    and term_nl + " " not in text
                     and term_nl + "\t" not in text
-                    and text.count(term) == count
-                    and text.count("\n") == count
-                    and text.count("\r") == (count if term_nl.endswith("\r\n") else 0)
                 ):
                     yield segments
                     continue

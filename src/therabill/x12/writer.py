@@ -75,34 +75,39 @@ class Values:
         )
         # Anything outside printable ASCII, or a delimiter, needs a closer look.
         self._unsafe = re.compile(rf"[^\x20-\x7e]|[{forbidden}]")
+        self._search = self._unsafe.search
 
-    def text(
-        self, value: str, field: str, *, max_length: int | None = None, min_length: int = 1
-    ) -> str:
+    def text(self, value: str, field: str, max_length: int = 0, min_length: int = 1) -> str:
         """A name or address element: trimmed, ASCII, no delimiter, within its lengths, and
-        upper case when the profile asks for it."""
-        value = self.ident(value, field, max_length=max_length, min_length=min_length)
+        upper case when the profile asks for it. ``max_length`` 0: no upper limit."""
+        value = value.strip()
+        if self._search(value):
+            value = self._fold(value, field)
+        if (max_length and len(value) > max_length) or len(value) < min_length:
+            self._length_error(value, field, max_length, min_length)
         return value.upper() if self.uppercase else value
 
-    def ident(
-        self, value: str, field: str, *, max_length: int | None = None, min_length: int = 1
-    ) -> str:
+    def ident(self, value: str, field: str, max_length: int = 0, min_length: int = 1) -> str:
         """An identifier (claim id, member id, NPI…): checked like text, never re-cased, so
         the 835 echoes back exactly what we hold."""
         value = value.strip()
-        if self._unsafe.search(value):
+        if self._search(value):
             value = self._fold(value, field)
-        if max_length is not None and len(value) > max_length:
-            raise InvalidInput(
-                f"{value!r} is {len(value)} characters; the 837P allows at most {max_length}",
-                field=field,
-            )
+        if (max_length and len(value) > max_length) or len(value) < min_length:
+            self._length_error(value, field, max_length, min_length)
+        return value
+
+    @staticmethod
+    def _length_error(value: str, field: str, max_length: int, min_length: int) -> None:
         if len(value) < min_length:
             raise InvalidInput(
                 f"{value!r} is too short; the 837P needs at least {min_length} characters",
                 field=field,
             )
-        return value
+        raise InvalidInput(
+            f"{value!r} is {len(value)} characters; the 837P allows at most {max_length}",
+            field=field,
+        )
 
     def _fold(self, value: str, field: str) -> str:
         """Accented letters to plain ones (José → Jose, Øst → Ost); anything else refused."""
@@ -132,15 +137,17 @@ class Values:
         return self.delimiters.component.join(items)
 
 
+_CENT = Decimal("0.01")
+_TOO_LARGE = Decimal("10000000000")
+
+
 def money(amount: Decimal, field: str) -> str:
     """An X12 R (decimal) amount with exactly two places and no float artefacts."""
-    if not amount.is_finite():
-        raise InvalidInput(f"{amount} is not an amount", field=field)
-    if abs(amount) >= Decimal("10000000000"):
-        raise InvalidInput(f"{amount} is too large for an X12 amount", field=field)
-    if amount != amount.quantize(Decimal("0.01")):
+    if not amount.is_finite() or not -_TOO_LARGE < amount < _TOO_LARGE:
+        raise InvalidInput(f"{amount} is not an amount X12 can carry", field=field)
+    if amount != amount.quantize(_CENT):
         raise InvalidInput(f"{amount} has fractions of a cent", field=field)
-    return "0.00" if not amount else f"{amount:.2f}"
+    return f"{amount:.2f}" if amount else "0.00"
 
 
 def quantity(value: int | Decimal) -> str:
@@ -153,7 +160,7 @@ def quantity(value: int | Decimal) -> str:
 
 def date8(day: dt.date) -> str:
     """CCYYMMDD (D8)."""
-    return f"{day.year:04d}{day.month:02d}{day.day:02d}"
+    return day.isoformat().replace("-", "")
 
 
 def time4(moment: dt.datetime) -> str:
@@ -162,21 +169,30 @@ def time4(moment: dt.datetime) -> str:
 
 
 class Segments:
-    """Collects the segments of one transaction set and counts them for SE01."""
+    """Collects the segments of one transaction set and counts them for SE01.
 
-    __slots__ = ("count", "delimiters", "parts")
+    ``add`` builds one segment from its elements; hot loops may append ready-made segment
+    text to ``parts`` themselves (with ``element`` and ``terminator``) and add to ``count``.
+    """
+
+    __slots__ = ("count", "delimiters", "element", "parts", "terminator")
 
     def __init__(self, delimiters: Delimiters) -> None:
         self.delimiters = delimiters
+        self.element = delimiters.element
+        self.terminator = delimiters.terminator
         self.parts: list[str] = []
         self.count = 0
 
-    def add(self, segment_id: str, *elements: str) -> None:
-        """One segment; trailing empty elements are dropped, as X12 requires."""
-        items = [segment_id, *elements]
-        while not items[-1]:
-            items.pop()
-        self.parts.append(self.delimiters.element.join(items) + self.delimiters.terminator)
+    def add(self, *elements: str) -> None:
+        """One segment (its id, then its elements); trailing empty elements are dropped, as
+        X12 requires."""
+        if not elements[-1]:
+            items = list(elements)
+            while not items[-1]:
+                items.pop()
+            elements = tuple(items)
+        self.parts.append(self.element.join(elements) + self.terminator)
         self.count += 1
 
     def take(self) -> str:

@@ -18,7 +18,6 @@ from therabill.claims.document import (
     FREQUENCY_CODES,
     RELATIONSHIP_CODES,
     Address,
-    BillingProvider,
     Claim,
     OtherPayer,
 )
@@ -106,11 +105,6 @@ def submitter_and_receiver(seg: Segments, v: Values, profile: Clearinghouse) -> 
 
 def address(seg: Segments, v: Values, addr: Address, field: str, *, zip9: bool = False) -> None:
     """N3/N4. ``zip9``: 2010AA needs the nine-digit ZIP+4 (005010X222A1, N403 note)."""
-    seg.add(
-        "N3",
-        v.text(addr.line1, f"{field}.line1", max_length=55),
-        v.text(addr.line2, f"{field}.line2", max_length=55) if addr.line2 else "",
-    )
     zip_code = addr.zip.replace("-", "")
     if not _ZIP.match(zip_code):
         raise InvalidInput(f"{addr.zip!r} is not a US ZIP code", field=f"{field}.zip")
@@ -119,9 +113,16 @@ def address(seg: Segments, v: Values, addr: Address, field: str, *, zip9: bool =
             f"{addr.zip!r} has 5 digits; the billing provider's ZIP must be ZIP+4 (9 digits)",
             field=f"{field}.zip",
         )
-    seg.add(
-        "N4", v.text(addr.city, f"{field}.city", max_length=30, min_length=2), addr.state, zip_code
+    e, t = seg.element, seg.terminator
+    line1 = v.text(addr.line1, field + ".line1", 55)
+    n3 = (
+        f"N3{e}{line1}{e}{v.text(addr.line2, field + '.line2', 55)}"
+        if addr.line2
+        else f"N3{e}{line1}"
     )
+    city = v.text(addr.city, field + ".city", 30, 2)
+    seg.parts.append(f"{n3}{t}N4{e}{city}{e}{addr.state}{e}{zip_code}{t}")
+    seg.count += 2
 
 
 def billing_provider(seg: Segments, v: Values, claim: Claim, hl: int, taxonomy: str | None) -> None:
@@ -148,11 +149,20 @@ def billing_provider(seg: Segments, v: Values, claim: Claim, hl: int, taxonomy: 
     seg.add("REF", "EI", tax_id)
 
 
-def billing_key(claim: Claim) -> tuple[BillingProvider | None, str | None]:
-    """Claims sharing this key share one 2000A loop (billing provider and its taxonomy)."""
+BillingKey = tuple[str, str, str, str, str, str]
+
+
+def billing_key(claim: Claim) -> BillingKey | None:
+    """Claims sharing this key share one 2000A loop: the billing provider (by value, not
+    object identity) and, when it is also the rendering provider, its taxonomy."""
     bp = claim.billing_provider
-    same = bp is not None and bp.npi == claim.provider.npi
-    return bp, claim.provider.taxonomy if same else None
+    if bp is None:
+        return None
+    provider = claim.provider
+    taxonomy = (provider.taxonomy or "") if bp.npi == provider.npi else ""
+    addr = bp.address
+    where = (addr.line1, addr.zip) if addr is not None else ("", "")
+    return bp.npi, bp.name, bp.tax_id or "", *where, taxonomy
 
 
 # --- subscriber and patient -------------------------------------------------------------------
@@ -174,45 +184,52 @@ def subscriber(seg: Segments, v: Values, claim: Claim, hl: int, parent: int) -> 
     """2000B (HL*22, SBR), 2010BA subscriber and 2010BB payer."""
     cid = claim.claim_id
     client, sub, payer = claim.client, claim.subscriber, claim.payer
+    e, t = seg.element, seg.terminator
     if not payer.payer_id:
         raise missing("payer.payer_id", cid, "the 837P names the payer by its EDI id (2010BB)")
     if not payer.name:
         raise missing("payer.name", cid, "the 837P names the payer (2010BB NM103)")
-    seg.add("HL", str(hl), str(parent), "22", "0" if sub is None else "1")
-    seg.add(
-        "SBR", own_responsibility(claim), SELF if sub is None else "",
-        "", "", "", "", "", "", claim_filing_code(payer.id),
-    )  # fmt: skip
+    sbr01 = own_responsibility(claim) if claim.other_payers else "P"
+    filing = claim_filing_code(payer.id)
     if sub is None:
         if not client.member_id:
             raise missing("client.member_id", cid, "the insured's member id goes in 2010BA")
-        seg.add(
-            "NM1", "IL", "1", v.text(client.last_name, "client.last_name", max_length=60),
-            v.text(client.first_name, "client.first_name", max_length=35),
-            "", "", "", "MI", v.ident(client.member_id, "client.member_id", max_length=80, min_length=2),
-        )  # fmt: skip
+        last = v.text(client.last_name, "client.last_name", 60)
+        first = v.text(client.first_name, "client.first_name", 35)
+        member = v.ident(client.member_id, "client.member_id", 80, 2)
+        seg.parts.append(
+            f"HL{e}{hl}{e}{parent}{e}22{e}0{t}"
+            f"SBR{e}{sbr01}{e}{SELF}{e}{e}{e}{e}{e}{e}{e}{filing}{t}"
+            f"NM1{e}IL{e}1{e}{last}{e}{first}{e}{e}{e}{e}MI{e}{member}{t}"
+        )
+        seg.count += 3
         # N3/N4 and DMG: "Required when the patient is the subscriber".
         if client.address is None:
             raise missing("client.address", cid, "the patient's address is required")
         address(seg, v, client.address, "client.address")
         if client.sex is None:
             raise missing("client.sex", cid, "the patient's sex is required (DMG03: F, M or U)")
-        seg.add("DMG", "D8", date8(client.birth_date), client.sex)
+        seg.parts.append(f"DMG{e}D8{e}{date8(client.birth_date)}{e}{client.sex}{t}")
+        seg.count += 1
     else:
         member_id = sub.member_id or client.member_id
         if not member_id:
             raise missing("subscriber.member_id", cid, "the insured's member id goes in 2010BA")
-        seg.add(
-            "NM1", "IL", "1", v.text(sub.last_name, "subscriber.last_name", max_length=60),
-            v.text(sub.first_name, "subscriber.first_name", max_length=35),
-            "", "", "", "MI", v.ident(member_id, "subscriber.member_id", max_length=80, min_length=2),
-        )  # fmt: skip
+        last = v.text(sub.last_name, "subscriber.last_name", 60)
+        first = v.text(sub.first_name, "subscriber.first_name", 35)
+        member = v.ident(member_id, "subscriber.member_id", 80, 2)
+        seg.parts.append(
+            f"HL{e}{hl}{e}{parent}{e}22{e}1{t}"
+            f"SBR{e}{sbr01}{e}{e}{e}{e}{e}{e}{e}{e}{filing}{t}"
+            f"NM1{e}IL{e}1{e}{last}{e}{first}{e}{e}{e}{e}MI{e}{member}{t}"
+        )
+        seg.count += 3
         if sub.address is not None:
             address(seg, v, sub.address, "subscriber.address")
-    seg.add(
-        "NM1", "PR", "2", v.text(payer.name, "payer.name", max_length=60),
-        "", "", "", "", "PI", v.ident(payer.payer_id, "payer.payer_id", max_length=80, min_length=2),
-    )  # fmt: skip
+    name = v.text(payer.name, "payer.name", 60)
+    payer_id = v.ident(payer.payer_id, "payer.payer_id", 80, 2)
+    seg.parts.append(f"NM1{e}PR{e}2{e}{name}{e}{e}{e}{e}{e}PI{e}{payer_id}{t}")
+    seg.count += 1
 
 
 def patient(seg: Segments, v: Values, claim: Claim, hl: int, parent: int) -> None:
@@ -250,12 +267,14 @@ def claim_information(seg: Segments, v: Values, claim: Claim) -> None:
     pos = claim.place_of_service
     if not _POS.match(pos):
         raise InvalidInput(f"{pos!r} is not a place of service code", field="place_of_service")
-    d = v.delimiters
-    seg.add(
-        "CLM", v.ident(claim.claim_id, "claim_id", max_length=38), money(total, "lines.charge"),
-        "", "", f"{pos}{d.component}B{d.component}{frequency}",
-        "Y", "A", "Y", "Y",
-    )  # fmt: skip
+    e, c, t = seg.element, v.delimiters.component, seg.terminator
+    # CLM06-09: provider signature on file, assignment accepted, benefits assigned, release
+    # of information signed (Y); the practice's intake paperwork covers these.
+    seg.parts.append(
+        f"CLM{e}{v.ident(claim.claim_id, 'claim_id', 38)}{e}{money(total, 'lines.charge')}{e}{e}"
+        f"{e}{pos}{c}B{c}{frequency}{e}Y{e}A{e}Y{e}Y{t}"
+    )
+    seg.count += 1
     if claim.authorization is not None:
         number = claim.authorization.number
         seg.add("REF", "G1", v.ident(number, "authorization.number", max_length=50))
@@ -284,13 +303,17 @@ def diagnoses(seg: Segments, v: Values, claim: Claim) -> None:
             f"{len(dx)} diagnoses; an 837P claim holds at most {MAX_DIAGNOSES}",
             field="diagnoses",
         )
-    elements = []
+    e, c = seg.element, v.delimiters.component
+    text = "HI"
+    qualifier = "ABK"
     for index, code in enumerate(dx):
         compact = code.replace(".", "")
         if not _ICD.match(compact):
             raise InvalidInput(f"{code!r} is not an ICD-10-CM code", field=f"diagnoses[{index}]")
-        elements.append(v.composite("ABK" if index == 0 else "ABF", compact))
-    seg.add("HI", *elements)
+        text += f"{e}{qualifier}{c}{compact}"
+        qualifier = "ABF"
+    seg.parts.append(text + seg.terminator)
+    seg.count += 1
 
 
 def rendering_provider(seg: Segments, v: Values, claim: Claim) -> None:
@@ -370,51 +393,63 @@ def other_payer(
 
 def service_lines(seg: Segments, v: Values, claim: Claim) -> None:
     """2400: LX, SV1 (HC:code:modifiers, charge, UN units, pointers), DTP*472."""
-    d = v.delimiters
-    component = d.component
+    e, c, t = seg.element, v.delimiters.component, seg.terminator
+    parts = seg.parts
     n_dx = len(claim.diagnoses)
+    dates: dict[object, str] = {}
     for index, line in enumerate(claim.lines):
-        field = f"lines[{index}]"
         code = line.code
         if not _CODE.match(code):
-            raise InvalidInput(f"{code!r} is not a procedure code", field=f"{field}.code")
+            raise InvalidInput(f"{code!r} is not a procedure code", field=f"lines[{index}].code")
+        procedure = f"HC{c}{code}"
         modifiers = line.modifiers
-        if len(modifiers) > MAX_MODIFIERS:
-            raise InvalidInput(
-                f"{len(modifiers)} modifiers; a line carries at most {MAX_MODIFIERS}",
-                field=f"{field}.modifiers",
-            )
-        for m_index, modifier in enumerate(modifiers):
-            if not _MODIFIER.match(modifier):
+        if modifiers:
+            if len(modifiers) > MAX_MODIFIERS:
                 raise InvalidInput(
-                    f"{modifier!r} is not a modifier", field=f"{field}.modifiers[{m_index}]"
+                    f"{len(modifiers)} modifiers; a line carries at most {MAX_MODIFIERS}",
+                    field=f"lines[{index}].modifiers",
                 )
-        if line.units is None:
+            for m_index, modifier in enumerate(modifiers):
+                if not _MODIFIER.match(modifier):
+                    raise InvalidInput(
+                        f"{modifier!r} is not a modifier",
+                        field=f"lines[{index}].modifiers[{m_index}]",
+                    )
+                procedure += c + modifier
+        units = line.units
+        if units is None:
             raise missing(
-                f"{field}.units", claim.claim_id, "run the scrubber, which computes the units"
+                f"lines[{index}].units", claim.claim_id, "run the scrubber, which computes them"
             )
-        if line.units < 1:
-            raise InvalidInput("a billed line needs at least one unit", field=f"{field}.units")
+        if units < 1:
+            raise InvalidInput(
+                "a billed line needs at least one unit", field=f"lines[{index}].units"
+            )
         pointers = line.diagnosis_pointers
-        if not pointers:
-            raise missing(
-                f"{field}.diagnosis_pointers", claim.claim_id, "each line points at a diagnosis"
-            )
-        if len(pointers) > MAX_POINTERS:
-            raise InvalidInput(
-                f"{len(pointers)} pointers; a line carries at most {MAX_POINTERS}",
-                field=f"{field}.diagnosis_pointers",
-            )
-        for pointer in pointers:
-            if pointer > n_dx:
-                raise InvalidInput(
-                    f"pointer {pointer} but the claim lists {n_dx} diagnoses",
-                    field=f"{field}.diagnosis_pointers",
-                )
-        procedure = component.join(("HC", code, *modifiers))
-        seg.add("LX", str(index + 1))
-        seg.add(
-            "SV1", procedure, money(line.charge, f"{field}.charge"), "UN", str(line.units),
-            "", "", component.join(map(str, pointers)),
-        )  # fmt: skip
-        seg.add("DTP", "472", "D8", date8(line.date))
+        if not pointers or len(pointers) > MAX_POINTERS or max(pointers) > n_dx:
+            _bad_pointers(claim, index)
+        day = dates.get(line.date)
+        if day is None:
+            day = dates[line.date] = date8(line.date)
+        parts.append(
+            f"LX{e}{index + 1}{t}"
+            f"SV1{e}{procedure}{e}{money(line.charge, f'lines[{index}].charge')}{e}UN{e}{units}{e}{e}{e}"
+            f"{c.join(map(str, pointers))}{t}"
+            f"DTP{e}472{e}D8{e}{day}{t}"
+        )
+    seg.count += 3 * len(claim.lines)
+
+
+def _bad_pointers(claim: Claim, index: int) -> None:
+    field = f"lines[{index}].diagnosis_pointers"
+    pointers = claim.lines[index].diagnosis_pointers
+    if not pointers:
+        raise missing(field, claim.claim_id, "each line points at a diagnosis")
+    if len(pointers) > MAX_POINTERS:
+        raise InvalidInput(
+            f"{len(pointers)} pointers; a line carries at most {MAX_POINTERS}", field=field
+        )
+    raise InvalidInput(
+        f"pointer {max(pointers)} but the claim lists {len(claim.diagnoses)} diagnoses",
+        field=field,
+    )

@@ -36,6 +36,7 @@ FUNCTIONAL_ID = "HC"  # GS01: health care claim
 # envelope) to a maximum of 5000 CLM segments." (005010X222A1, section 1.4.4)
 MAX_CLAIMS_PER_TRANSACTION = 5000
 _CHUNK_SEGMENTS = 2000
+_START = object()
 
 
 def iter_837p(
@@ -105,14 +106,14 @@ def _transaction(
     loops.submitter_and_receiver(seg, v, profile)
     hl = 0
     billing_hl = 0
-    current: object = None
+    current: object = _START  # not None: a claim without a billing provider must be refused
     for claim in _grouped_by_billing_provider(claims):
         try:
             key = loops.billing_key(claim)
             if key != current:
                 hl += 1
                 billing_hl = hl
-                loops.billing_provider(seg, v, claim, hl, key[1])
+                loops.billing_provider(seg, v, claim, hl, key[5] if key else None)
                 current = key
             hl += 1
             subscriber_hl = hl

@@ -82,9 +82,16 @@ def iter_835(*sources: Source) -> Iterator[Event]:
 
 def iter_claims(*sources: Source) -> Iterator[ClaimPayment]:
     """Only the claim payments of ``sources``, streamed (envelope still fully checked)."""
-    for event in iter_835(*sources):
-        if type(event) is ClaimPayment:
-            yield event
+    if not sources:
+        raise X12Error("no 835 file given")
+    for source in sources:  # iter_835 inlined: one generator less per claim
+        reader = SegmentReader(source)
+        try:
+            for event in parse_source(reader):
+                if type(event) is ClaimPayment:
+                    yield event
+        finally:
+            reader.close()
 
 
 def read_835(*sources: Source) -> list[Remittance]:

@@ -27,7 +27,7 @@ from therabill.x12.remittance_835.model import (
     builder,
 )
 from therabill.x12.remittance_835.segments import ADJUSTMENT_GROUPS, SEGMENTS, element_name
-from therabill.x12.remittance_835.values import BadValue, Values
+from therabill.x12.remittance_835.values import CACHE_LIMIT, BadValue, Values
 
 Event = RemittanceHeader | ClaimPayment | RemittanceEnd
 
@@ -102,6 +102,47 @@ def _svc_tail(el: list[str], values: Values) -> tuple[Any, ...]:
     return (el[4] if n > 4 else "", units, *bproc, bunits)
 
 
+class _Repeats:
+    """Whole-segment caches for the segments a remittance repeats most: the same CAS, DTM
+    and SVC texts (one fee schedule, a few dates) come back thousands of times, and their
+    values are immutable, so each distinct text is split and converted once. Bounded like
+    the value caches; a text that is wrong raises ``BadValue`` every time, never cached."""
+
+    def __init__(self, sep: str, values: Values) -> None:
+        self.sep = sep
+        self.values = values
+        self.cas: dict[str, tuple[Adjustment, ...]] = {}
+        self.dtm: dict[str, tuple[str, Any]] = {}
+        self.svc: dict[str, tuple[Any, ...]] = {}
+
+    def _store(self, cache: dict[str, Any], text: str, value: Any) -> Any:
+        if len(cache) >= CACHE_LIMIT:
+            cache.clear()
+        cache[text] = value
+        return value
+
+    def parse_cas(self, text: str) -> tuple[Adjustment, ...]:
+        el = text.split(self.sep)
+        if el[1] not in ADJUSTMENT_GROUPS:
+            raise BadValue("CAS01", f"{el[1][:10]!r} is not a claim adjustment group code")
+        return self._store(self.cas, text, _adjustments(el, self.values))  # type: ignore[no-any-return]
+
+    def parse_dtm(self, text: str) -> tuple[str, Any]:
+        el = text.split(self.sep)
+        day = self.values.date(el[2], "DTM02")
+        return self._store(self.dtm, text, (el[1], day))  # type: ignore[no-any-return]
+
+    def parse_svc(self, text: str) -> tuple[Any, ...]:
+        """SVC01 composite, SVC02 charge, SVC03 paid, SVC04 revenue code, SVC05 units,
+        SVC06 billed composite, SVC07 billed units: the first 11 fields of a line."""
+        el = text.split(self.sep)
+        v = self.values
+        proc = v.procedures.get(el[1]) or v.procedure(el[1], "SVC01")
+        charge = v.amount(el[2], "SVC02")
+        paid = v.amount(el[3], "SVC03")
+        return self._store(self.svc, text, (*proc, charge, paid, *_svc_tail(el, v)))  # type: ignore[no-any-return]
+
+
 def parse_source(reader: SegmentReader) -> Iterator[Event]:
     """Events of one X12 source; raises ``X12Error`` (naming the segment) on bad input.
 
@@ -114,11 +155,6 @@ def parse_source(reader: SegmentReader) -> Iterator[Event]:
     values = Values(reader.delimiters.component)
     amounts = values.amounts
     amount = values.amount
-    dates = values.dates
-    date = values.date
-    procedures = values.procedures
-    procedure = values.procedure
-    groups = ADJUSTMENT_GROUPS
     env = Envelope(name, enveloped=reader.enveloped)
     number = 0
     phase = _OUTSIDE
@@ -134,90 +170,66 @@ def parse_source(reader: SegmentReader) -> Iterator[Event]:
     empty = ()
     sealed_line = ServicePayment
     sealed_claim = ClaimPayment
-    sealed_adjustment = Adjustment
     sealed_name = Name
+    repeats = _Repeats(sep, values)
+    cas_cache, dtm_cache, svc_cache = repeats.cas, repeats.dtm, repeats.svc
+    dtm_, cas_, svc_, ref_ = ("DTM" + sep, "CAS" + sep, "SVC" + sep, "REF" + sep)
 
     for batch in reader.batches():
         try:
             for text in batch:
                 number += 1
-                el = text.split(sep)
-                tag = el[0]
-                if tag == "DTM":
-                    s = el[2]
-                    day = dates.get(s)
-                    if day is None:
-                        day = date(s, "DTM02")
+                head4 = text[:4]
+                if head4 == dtm_:
+                    hit = dtm_cache.get(text)
+                    if hit is None:
+                        hit = repeats.parse_dtm(text)
                     if line is not None:
-                        q = el[1]
+                        q = hit[0]
                         if q == "472":
-                            line.service_date = line.service_end_date = day
+                            line.service_date = line.service_end_date = hit[1]
                         elif q == "150":
-                            line.service_date = day
+                            line.service_date = hit[1]
                         elif q == "151":
-                            line.service_end_date = day
+                            line.service_end_date = hit[1]
                     elif claim is not None:
-                        claim.dates += ((el[1], day),)
+                        claim.dates += (hit,)
                     elif head is not None and phase == _HEADER:
-                        head.add(tag, el, number)
+                        tag = "DTM"
+                        head.add(tag, text.split(sep), number)
                     else:
-                        raise _fail(name, number, tag, "DTM outside a transaction header or claim")
-                elif tag == "CAS":
-                    if claim is None:
-                        raise _fail(name, number, tag, "CAS outside a claim: no CLP before it")
-                    if el[1] not in groups:
                         raise _fail(
-                            name, number, tag,
-                            f"{el[1][:10]!r} is not a claim adjustment group code",
-                            "CAS01", "Use CO, PR, OA or PI.",
-                        )  # fmt: skip
-                    if len(el) < 5 and el[2]:
-                        s = el[3]
-                        value = amounts.get(s)
-                        if value is None:
-                            value = amount(s, "CAS03")
-                        adj = _AdjustmentB(el[1], el[2], value, None)
-                        adj.__class__ = sealed_adjustment
-                        new: tuple[Adjustment, ...] = (adj,)
-                    else:
-                        new = _adjustments(el, values)
+                            name, number, "DTM", "DTM outside a transaction header or claim"
+                        )
+                    continue
+                if head4 == cas_:
+                    adjustments = cas_cache.get(text)
+                    if adjustments is None:
+                        adjustments = repeats.parse_cas(text)
                     if line is not None:
-                        line.adjustments += new
+                        line.adjustments += adjustments
+                    elif claim is not None:
+                        claim.adjustments += adjustments
                     else:
-                        claim.adjustments += new
-                elif tag == "SVC":
+                        raise _fail(name, number, "CAS", "CAS outside a claim: no CLP before it")
+                    continue
+                if head4 == svc_:
                     if line is not None:
                         line.__class__ = sealed_line
                         lines.append(line)
                     elif claim is None:
-                        raise _fail(name, number, tag, "SVC outside a claim: no CLP before it")
-                    s = el[1]
-                    proc = procedures.get(s)
-                    if proc is None:
-                        proc = procedure(s, "SVC01")
-                    s = el[2]
-                    charge = amounts.get(s)
-                    if charge is None:
-                        charge = amount(s, "SVC02")
-                    s = el[3]
-                    paid = amounts.get(s)
-                    if paid is None:
-                        paid = amount(s, "SVC03")
-                    if len(el) == 6 and not el[4]:  # the usual SVC*HC:97110*90*72**2
-                        s = el[5]
-                        units = amounts.get(s)
-                        if units is None:
-                            units = values.optional_amount(s, "SVC05")
-                        line = _LineB(
-                            proc[0], proc[1], proc[2], charge, paid, "", units, "", "", empty,
-                            None, None, None, empty, empty, empty, empty,
-                        )  # fmt: skip
-                    else:
-                        line = _LineB(
-                            *proc, charge, paid, *_svc_tail(el, values),
-                            None, None, empty, empty, empty, empty,
-                        )  # fmt: skip
-                elif tag == "REF":
+                        raise _fail(name, number, "SVC", "SVC outside a claim: no CLP before it")
+                    v = svc_cache.get(text)
+                    if v is None:
+                        v = repeats.parse_svc(text)
+                    line = _LineB(
+                        v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10],
+                        None, None, empty, empty, empty, empty,
+                    )  # fmt: skip
+                    continue
+                el = text.split(sep)
+                tag = el[0]
+                if head4 == ref_:
                     if line is not None:
                         line.references += ((el[1], el[2]),)
                     elif claim is not None:
@@ -365,6 +377,8 @@ def parse_source(reader: SegmentReader) -> Iterator[Event]:
                     env.on_ge(el, number)
                 elif tag == "IEA":
                     env.on_iea(el, number)
+                elif tag in ("DTM", "CAS", "SVC"):  # the fast branches above need elements
+                    raise _fail(name, number, tag, f"{tag} has no elements", f"{tag}01")
                 elif tag in SEGMENTS:  # TS3, TS2: provider summaries, not used
                     if phase != _CLAIMS:
                         raise _fail(name, number, tag, f"{tag} outside the claims of a transaction")
@@ -377,8 +391,11 @@ def parse_source(reader: SegmentReader) -> Iterator[Event]:
                         hint="The file may be damaged or not an 835.",
                     )  # fmt: skip
         except BadValue as exc:
+            tag = text.split(sep)[0]
             raise _fail(name, number, tag, exc.message, exc.element) from None
         except IndexError:
+            el = text.split(sep)
+            tag = el[0]
             least = SEGMENTS.get(tag, ("", 0))[1]
             if len(el) >= least:
                 raise
