@@ -11,7 +11,7 @@ from therabill import __version__
 from therabill.cli import admin as store_admin
 from therabill.cli import claims as store_claims
 from therabill.cli import clients as store_clients
-from therabill.cli import codes, demo, era, units, x12
+from therabill.cli import codes, demo, era, serve, units, users, x12
 from therabill.cli import edits as edits_cli
 from therabill.cli import ledger as store_ledger
 from therabill.cli import practice as store_practice
@@ -34,6 +34,8 @@ app.add_typer(era.app, name="era")
 app.add_typer(x12.app, name="x12")
 app.command("units")(units.units_command)
 app.command("demo-cli")(demo.demo_cli)
+app.command("serve")(serve.serve_command)
+app.add_typer(users.app, name="user")
 app.command("scrub")(scrub_cli.scrub_command)
 app.add_typer(edits_cli.app, name="edits")
 # The practice's records (issue 4): therabill.store through therabill/cli/{practice,clients,…}.py

@@ -1,0 +1,78 @@
+"""``therabill serve``: the web app on the configured database."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import typer
+
+from therabill.cli.output import JsonOption, console, emit_json, handles_errors
+from therabill.store.engine import database_url
+
+if TYPE_CHECKING:
+    from therabill.web.bootstrap import FirstRun
+
+
+@handles_errors
+def serve_command(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port to listen on."),
+    demo: bool = typer.Option(
+        False, "--demo", help="On an empty database, create the demo practice first."
+    ),
+    database: str = typer.Option(
+        "",
+        "--database",
+        help="Database URL (default: THERABILL_DATABASE_URL or the file in the data directory).",
+    ),
+    json_output: JsonOption = False,
+) -> None:
+    """Start the web app (pages and the /api/v1 API) on the practice database.
+
+    On an empty database it creates the practice (with --demo: the demo practice) and an
+    admin whose one-time password is printed once; log in with it and choose your own.
+
+    Example: therabill serve --port 8000
+    """
+    import uvicorn
+
+    from therabill.store.services import open_store
+    from therabill.web.app import create_app
+    from therabill.web.bootstrap import prepare
+
+    url = database or database_url()
+    store = open_store(url)
+    first = prepare(store, demo=demo)
+    store.dispose()
+    address = f"http://{host}:{port}"
+    if json_output:
+        emit_json(
+            {
+                "url": address,
+                "created_practice": first.created_practice,
+                "demo": first.demo,
+                "username": first.admin_username,
+                "one_time_password": first.admin_password,
+            }
+        )
+    elif first.created_practice:
+        kind = "demo practice" if first.demo else "practice"
+        console.print(
+            f"Created the {kind} in {store.engine.url.render_as_string(hide_password=True)}"
+        )
+    if not json_output:
+        _say_how_to_log_in(address, first)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    uvicorn.run(create_app(url), host=host, port=port, access_log=False, log_level="info")
+
+
+def _say_how_to_log_in(address: str, first: FirstRun) -> None:
+    console.print(f"therabill is running on {address}  (Ctrl-C stops it)")
+    if first.admin_password:
+        console.print(
+            f"Log in as [bold]{first.admin_username}[/bold] with the one-time password "
+            f"[bold]{first.admin_password}[/bold]; you will choose your own password next."
+        )
+    else:
+        console.print("Log in with your user name and password (therabill user add creates one).")

@@ -1,0 +1,128 @@
+"""The application factory: ``create_app(database_url)`` → a FastAPI app.
+
+Security that applies to every response lives here: the headers (a Content-Security-Policy
+that allows no inline script and nothing from another origin, no framing, no MIME sniffing,
+no referrer), ``Cache-Control: no-store`` on pages with client data, and the mapping of our
+exceptions to a login redirect, 403, 404 or problem+json.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+from therabill.errors import TherabillError
+from therabill.store.services import open_store
+from therabill.web import api, routes
+from therabill.web.context import HERE, WebContext, WebSettings, make_templates
+from therabill.web.deps import (
+    CsrfFailed,
+    Forbidden,
+    LoginRequired,
+    NotFound,
+    PasswordChangeRequired,
+)
+from therabill.web.problems import problem
+from therabill.web.tables import create_tables
+
+log = logging.getLogger("therabill.web")
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+
+
+def create_app(database_url: str | None = None, *, settings: WebSettings | None = None) -> FastAPI:
+    """The web app on ``database_url`` (default: ``THERABILL_DATABASE_URL`` or the file)."""
+    store = open_store(database_url)
+    create_tables(store.engine)
+    app = FastAPI(
+        title="therabill",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    ctx = WebContext(store=store, settings=settings or WebSettings(), templates=make_templates())
+    app.state.ctx = ctx
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    for router in routes.ROUTERS:
+        app.include_router(router)
+    app.mount("/api/v1", api.create_api(ctx))
+    _add_handlers(app)
+
+    @app.middleware("http")
+    async def security(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        started = time.perf_counter()
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if not request.url.path.startswith("/static/"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        # The path only: query strings never reach the log (they could hold a search term).
+        log.info(
+            "%s %s %s %.1fms",
+            request.method,
+            request.url.path,
+            response.status_code,
+            (time.perf_counter() - started) * 1000,
+        )
+        return response
+
+    return app
+
+
+def _add_handlers(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, _exc: LoginRequired) -> Response:
+        if request.headers.get("hx-request"):
+            return Response(status_code=401, headers={"HX-Redirect": "/login"})
+        return RedirectResponse("/login", status_code=303)
+
+    @app.exception_handler(PasswordChangeRequired)
+    async def password_change(request: Request, _exc: PasswordChangeRequired) -> Response:
+        if request.headers.get("hx-request"):
+            return Response(status_code=403, headers={"HX-Redirect": "/password"})
+        return RedirectResponse("/password", status_code=303)
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, _exc: Forbidden) -> Response:
+        return _error_page(request, 403, "Your role cannot open this page.")
+
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, _exc: NotFound) -> Response:
+        return _error_page(request, 404, "Not found.")
+
+    @app.exception_handler(CsrfFailed)
+    async def csrf_failed(request: Request, _exc: CsrfFailed) -> Response:
+        return _error_page(
+            request, 403, "The form was stale or came from elsewhere. Reload the page and retry."
+        )
+
+    @app.exception_handler(TherabillError)
+    async def bad_input(request: Request, exc: TherabillError) -> Response:
+        return problem(422, "Invalid input", str(exc), field=exc.field)
+
+
+def _error_page(request: Request, status: int, message: str) -> Response:
+    ctx: WebContext = request.app.state.ctx
+    return ctx.templates.TemplateResponse(
+        request,
+        "error.html",
+        {"status": status, "message": message, "account": getattr(request.state, "account", None)},
+        status_code=status,
+    )

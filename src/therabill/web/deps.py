@@ -1,0 +1,116 @@
+"""Who is asking, and may they: the dependencies every route declares.
+
+A page asked for without a live session redirects to /login; an unsafe method (POST …) on a
+page must carry the session's CSRF token (form field ``csrf_token`` or header
+``X-CSRF-Token``, which HTMX sends from the ``hx-headers`` on <body>). API routes take a
+bearer token instead and need no CSRF token (no cookie is involved).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+
+from therabill.web.accounts import Account, Role, load_account
+from therabill.web.context import WebContext
+from therabill.web.sessions import find_session, token_user
+
+SESSION_COOKIE = "therabill_session"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+PASSWORD_PATHS = frozenset({"/password", "/logout"})
+
+
+class LoginRequired(Exception):
+    """No live session: pages redirect to /login, the API answers 401."""
+
+
+class Forbidden(Exception):
+    """Logged in, but this role may not do this (403)."""
+
+
+class NotFound(Exception):
+    """No such record, or not one this user may see (404 either way: no probing)."""
+
+
+class PasswordChangeRequired(Exception):
+    """Logged in with a one-time password: choose one's own before anything else."""
+
+
+class CsrfFailed(Exception):
+    """An unsafe request without the session's CSRF token (403)."""
+
+
+def ctx_of(request: Request) -> WebContext:
+    ctx: WebContext = request.app.state.ctx
+    return ctx
+
+
+async def page_account(request: Request) -> Account:
+    """The logged-in user of a page request; checks the CSRF token on unsafe methods."""
+    ctx = ctx_of(request)
+    secret = request.cookies.get(SESSION_COOKIE, "")
+    found = find_session(
+        ctx.store.engine, secret, idle=ctx.settings.idle, absolute=ctx.settings.absolute
+    )
+    if found is None:
+        raise LoginRequired()
+    with ctx.store.engine.connect() as conn:
+        account = load_account(conn, found.user_id)
+    if account is None:
+        raise LoginRequired()
+    if request.method not in SAFE_METHODS:
+        sent = request.headers.get("x-csrf-token", "")
+        if not sent:
+            form = await request.form()
+            value = form.get("csrf_token", "")
+            sent = value if isinstance(value, str) else ""
+        if not secrets.compare_digest(sent.encode(), found.csrf_token.encode()):
+            raise CsrfFailed()
+    request.state.account = account
+    request.state.csrf_token = found.csrf_token
+    if account.must_change_password and request.url.path not in PASSWORD_PATHS:
+        raise PasswordChangeRequired()
+    return account
+
+
+async def api_account(request: Request) -> Account:
+    """The user of an API request, from ``Authorization: Bearer tb_…``."""
+    ctx = ctx_of(request)
+    header = request.headers.get("authorization", "")
+    scheme, _, secret = header.partition(" ")
+    user_id = token_user(ctx.store.engine, secret.strip()) if scheme.lower() == "bearer" else None
+    if user_id is None:
+        raise LoginRequired()
+    with ctx.store.engine.connect() as conn:
+        account = load_account(conn, user_id)
+    if account is None:
+        raise LoginRequired()
+    request.state.account = account
+    return account
+
+
+def _role_check(
+    source: Callable[[Request], Coroutine[Any, Any, Account]], roles: tuple[Role, ...]
+) -> Callable[[Request], Coroutine[Any, Any, Account]]:
+    async def check(request: Request) -> Account:
+        account = await source(request)
+        if account.role not in roles:
+            raise Forbidden()
+        return account
+
+    return check
+
+
+ALL = (Role.THERAPIST, Role.BILLER, Role.ADMIN)
+BILLING = (Role.BILLER, Role.ADMIN)
+ADMIN = (Role.ADMIN,)
+
+PageUser = Annotated[Account, Depends(_role_check(page_account, ALL))]
+PageBiller = Annotated[Account, Depends(_role_check(page_account, BILLING))]
+PageAdmin = Annotated[Account, Depends(_role_check(page_account, ADMIN))]
+ApiUser = Annotated[Account, Depends(_role_check(api_account, ALL))]
+ApiBiller = Annotated[Account, Depends(_role_check(api_account, BILLING))]
+Ctx = Annotated[WebContext, Depends(ctx_of)]

@@ -1,0 +1,245 @@
+"""The session form's live check: units under the payer's rule, and the scrubber's findings
+for the claim this session would become, computed without saving anything.
+
+The claim-to-be is assembled the way ``claims build`` assembles one (the store's document
+builder, the store's scrubber wrapper) but from unsaved rows; the charge per unit comes from
+the practice's fee, else the payer profile's fee. Nothing is added to the database session.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+
+from therabill.codes import load_code_set
+from therabill.errors import TherabillError
+from therabill.findings import Finding, Severity
+from therabill.scrub import ScrubContext, scrub_claim
+from therabill.scrub.rules.modifiers import KX_GROUPS
+from therabill.store.models import (
+    Claim,
+    ClaimLine,
+    Client,
+    Fee,
+    Payer,
+    Practice,
+    Provider,
+    SessionDiagnosis,
+    TherapySession,
+)
+from therabill.store.services import auths, documents, profiles, scrubbing
+from therabill.store.services.clients import primary_policy
+from therabill.store.services.context import Work
+from therabill.units import UnitResult, UnitRule, count_units
+
+_CONTEXT: ScrubContext | None = None
+
+
+def scrub_context(work: Work, client_id: int, today: dt.date) -> ScrubContext:
+    """The scrubber's tables, loaded once per process, with this client's therapy charges so
+    far this year (Medicare's KX threshold needs the year, not one claim)."""
+    global _CONTEXT
+    if _CONTEXT is None:
+        _CONTEXT = ScrubContext.load()
+    rows = work.db.execute(
+        select(ClaimLine.date_of_service, Provider.discipline, ClaimLine.charge_cents)
+        .join(Claim, Claim.id == ClaimLine.claim_id)
+        .join(Provider, Provider.id == Claim.provider_id)
+        .where(Claim.client_id == client_id)
+    ).all()
+    spent: dict[tuple[str, int, str], Decimal] = defaultdict(Decimal)
+    for day, discipline, cents in rows:
+        group = KX_GROUPS.get(discipline)
+        if group:
+            spent[(str(client_id), day.year, group)] += Decimal(cents) / 100
+    return replace(_CONTEXT, today=today, therapy_spent=spent)
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceEntry:
+    code: str
+    minutes: int
+    modifiers: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class Preview:
+    rule: UnitRule = UnitRule.CMS
+    rule_source: str = "CMS 8-minute rule (no payer profile says otherwise)"
+    payer: str | None = None
+    units: UnitResult | None = None
+    charges: dict[str, int] = field(default_factory=dict)
+    total_cents: int = 0
+    findings: list[Finding] = field(default_factory=list)
+    problem: str | None = None
+    problem_field: str | None = None
+    scrubbed: bool = False
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.severity is Severity.ERROR)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule.value,
+            "payer": self.payer,
+            "units": self.units.to_dict() if self.units else None,
+            "charges_cents": self.charges,
+            "total_charge_cents": self.total_cents,
+            "findings": [
+                {k: v for k, v in f.to_dict().items() if v is not None} for f in self.findings
+            ],
+            "scrubbed": self.scrubbed,
+            "problem": self.problem,
+            "field": self.problem_field,
+        }
+
+
+def preview_session(
+    work: Work,
+    *,
+    client: Client | None,
+    provider: Provider | None,
+    day: dt.date,
+    services: list[ServiceEntry],
+    place_of_service: str = "11",
+    diagnoses: list[str] | None = None,
+) -> Preview:
+    """Units and findings for the claim a session would become; never raises for bad input."""
+    result = Preview()
+    policy = primary_policy(client, day) if client is not None else None
+    payer: Payer | None = policy.payer if policy is not None else None
+    if payer is not None:
+        result.payer = payer.name
+        result.rule = profiles.unit_rule(payer.profile_id)
+        profile = profiles.payer_profiles().get(payer.profile_id)
+        source = getattr(profile, "sources", {}).get("unit_rule") if profile else None
+        result.rule_source = f"{payer.name}'s profile" + (f" ({source})" if source else "")
+    elif client is not None:
+        result.rule_source = "no insurance on file for this date: CMS 8-minute rule shown"
+    wanted = [s for s in services if s.code]
+    if not wanted:
+        return result
+    code_set = load_code_set()
+    try:
+        result.units = count_units(
+            [(s.code, s.minutes) for s in wanted], rule=result.rule, day=day, code_set=code_set
+        )
+    except TherabillError as exc:
+        result.problem, result.problem_field = str(exc), exc.field
+        return result
+    result.findings.extend(result.units.findings)
+    fees = dict(work.db.execute(select(Fee.code, Fee.unit_charge_cents)).tuples().all())
+    profile = profiles.payer_profiles().get(payer.profile_id) if payer else None
+    for line in result.units.lines:
+        per_unit = fees.get(line.code)
+        if per_unit is None and profile is not None and line.code in profile.fees:
+            per_unit = int(Decimal(profile.fees[line.code]) * 100)
+        result.charges[line.code] = (per_unit or 0) * line.units
+    result.total_cents = sum(result.charges.values())
+    if client is None or provider is None or policy is None or payer is None:
+        return result
+    result.findings.extend(
+        _scrub(
+            work,
+            client,
+            provider,
+            policy,
+            payer,
+            day,
+            wanted,
+            result,
+            place_of_service,
+            diagnoses or [],
+        )
+    )
+    result.scrubbed = True
+    return result
+
+
+def _scrub(
+    work: Work,
+    client: Client,
+    provider: Provider,
+    policy: Any,
+    payer: Payer,
+    day: dt.date,
+    services: list[ServiceEntry],
+    result: Preview,
+    place_of_service: str,
+    diagnoses: list[str],
+) -> list[Finding]:
+    assert result.units is not None
+    modifiers = {s.code: ",".join(s.modifiers) for s in services}
+    clean_dx = [d.strip().upper().replace(".", "") for d in diagnoses if d.strip()]
+    pointers = ",".join(str(i) for i in range(1, min(len(clean_dx), 4) + 1))
+    claim = Claim(
+        id=0,
+        client_id=client.id,
+        payer_id=payer.id,
+        policy_id=policy.id,
+        provider_id=provider.id,
+        date_of_service=day,
+        status="draft",
+        frequency_code="1",
+    )
+    lines = [
+        ClaimLine(
+            line_number=n,
+            date_of_service=day,
+            code=ln.code,
+            modifiers=modifiers.get(ln.code, ""),
+            minutes=ln.minutes,
+            units=ln.units,
+            charge_cents=result.charges.get(ln.code, 0),
+            diagnosis_pointers=pointers,
+        )
+        for n, ln in enumerate((ln for ln in result.units.lines if ln.units > 0), 1)
+    ]
+    if not lines:
+        return []
+    claim.lines = lines
+    session = TherapySession(
+        client_id=client.id,
+        provider_id=provider.id,
+        date_of_service=day,
+        place_of_service=place_of_service,
+        diagnoses=[SessionDiagnosis(position=i, code=d) for i, d in enumerate(clean_dx, 1)],
+    )
+    authorisation, remaining = None, None
+    for status in auths.statuses(work=work, client_id=client.id, payer_id=payer.id):
+        if any(status.covers(code=ln.code, day=day) for ln in lines):
+            authorisation, remaining = status.authorisation, status.units_remaining
+            break
+    practice = work.db.execute(select(Practice).limit(1)).scalar_one_or_none()
+    try:
+        document = documents.claim_document(
+            claim=claim,
+            client=client,
+            payer=payer,
+            policy=policy,
+            provider=provider,
+            practice=practice,
+            sessions=[session],
+            diagnoses=clean_dx,
+            authorisation=authorisation,
+            units_remaining=remaining,
+        )
+        context = scrub_context(work, client.id, dt.date.today())
+        found = list(scrub_claim(document, context).findings)
+        return found + scrubbing.duplicate_lines(work=work, claim=claim)
+    except TherabillError as exc:
+        result.problem, result.problem_field = str(exc), exc.field
+        return []
+    except ValueError as exc:  # pydantic's ValidationError: a field the claim cannot hold
+        result.problem = f"the claim cannot be built yet: {str(exc).splitlines()[0]}"
+        return []
+    finally:
+        for obj in (claim, session, *lines):
+            if obj in work.db:
+                work.db.expunge(obj)

@@ -1,0 +1,41 @@
+"""Render a template with what every page needs: the user, the CSRF token, the nav."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+
+from therabill.web.accounts import Account, Role
+from therabill.web.context import WebContext
+
+NAV: tuple[tuple[str, str, tuple[Role, ...]], ...] = (
+    ("/", "Dashboard", (Role.THERAPIST, Role.BILLER, Role.ADMIN)),
+    ("/sessions/new", "New session", (Role.THERAPIST, Role.BILLER, Role.ADMIN)),
+    ("/clients", "Clients", (Role.THERAPIST, Role.BILLER, Role.ADMIN)),
+    ("/claims", "Claims", (Role.BILLER, Role.ADMIN)),
+    ("/remittances", "Remittances", (Role.BILLER, Role.ADMIN)),
+    ("/payers", "Payers", (Role.BILLER, Role.ADMIN)),
+    ("/codes", "Codes", (Role.THERAPIST, Role.BILLER, Role.ADMIN)),
+    ("/admin/users", "Users", (Role.ADMIN,)),
+    ("/admin/settings", "Settings", (Role.ADMIN,)),
+)
+
+
+def render(
+    request: Request, name: str, context: dict[str, Any] | None = None, *, status: int = 200
+) -> HTMLResponse:
+    ctx: WebContext = request.app.state.ctx
+    account: Account | None = getattr(request.state, "account", None)
+    values: dict[str, Any] = {
+        "account": account,
+        "csrf_token": getattr(request.state, "csrf_token", ""),
+        "nav": [(href, label) for href, label, roles in NAV if account and account.role in roles],
+        "path": request.url.path,
+    }
+    values.update(context or {})
+    response: HTMLResponse = ctx.templates.TemplateResponse(
+        request, name, values, status_code=status
+    )
+    return response

@@ -1,0 +1,14 @@
+"""The page routes, one module per area of the app."""
+
+from fastapi import APIRouter
+
+from therabill.web.routes import auth, claims, clients, codes, dashboard, sessions
+
+ROUTERS: list[APIRouter] = [
+    auth.router,
+    dashboard.router,
+    codes.router,
+    clients.router,
+    sessions.router,
+    claims.router,
+]

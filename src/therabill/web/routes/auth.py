@@ -1,0 +1,130 @@
+"""Log in, log out, choose a password.
+
+Before login there is no session, so the login form's CSRF token is a double-submit cookie:
+a random value in a short-lived SameSite=Strict cookie that the form must repeat.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request, Response
+from fastapi.responses import RedirectResponse
+from sqlalchemy import select
+
+from therabill.errors import InvalidInput
+from therabill.store.models import User
+from therabill.web import accounts, sessions
+from therabill.web.deps import SESSION_COOKIE, Ctx, PageUser
+from therabill.web.render import render
+
+router = APIRouter()
+LOGIN_CSRF_COOKIE = "therabill_login_csrf"
+GENERIC_FAILURE = "That user name and password do not match."
+
+
+def _remote(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+def _login_page(request: Request, ctx: Ctx, *, status: int = 200, **values: object) -> Response:
+    token = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not (20 <= len(token) <= 64 and token.replace("-", "").replace("_", "").isalnum()):
+        token = secrets.token_urlsafe(24)
+    response = render(request, "login.html", {"login_csrf": token, **values}, status=status)
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        max_age=1800,
+        httponly=True,
+        secure=ctx.settings.secure_cookies,
+        samesite="strict",
+    )
+    return response
+
+
+@router.get("/login")
+async def login_form(request: Request, ctx: Ctx) -> Response:
+    return _login_page(request, ctx)
+
+
+@router.post("/login")
+async def login(
+    request: Request,
+    ctx: Ctx,
+    username: Annotated[str, Form(max_length=80)] = "",
+    password: Annotated[str, Form(max_length=200)] = "",
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not cookie or not secrets.compare_digest(cookie.encode(), csrf_token.encode()):
+        return _login_page(request, ctx, error="The form expired. Please try again.", status=403)
+    engine = ctx.store.engine
+    name = username.strip()
+    if sessions.login_refused(engine, name, _remote(request)):
+        return _login_page(
+            request,
+            ctx,
+            error="Too many failed attempts. Wait 15 minutes and try again.",
+            status=429,
+        )
+    with engine.connect() as conn:
+        row = conn.execute(select(User.id, User.password_hash).where(User.username == name)).first()
+    ok = accounts.check_password(row.password_hash if row else None, password)
+    account = None
+    if ok and row is not None:
+        with engine.connect() as conn:
+            account = accounts.load_account(conn, row.id)
+    if account is None:
+        sessions.record_failure(engine, name, _remote(request))
+        return _login_page(request, ctx, error=GENERIC_FAILURE, username=name, status=401)
+    sessions.clear_failures(engine, name)
+    secret, _found = sessions.start_session(engine, account.id)
+    with ctx.store.transaction(actor=account.username) as work:
+        work.audit("login", "user", account.id)
+    target = "/password" if account.must_change_password else "/"
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        secret,
+        httponly=True,
+        secure=ctx.settings.secure_cookies,
+        samesite="strict",
+        path="/",
+    )
+    response.delete_cookie(LOGIN_CSRF_COOKIE)
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request, ctx: Ctx, account: PageUser) -> Response:
+    sessions.end_session(ctx.store.engine, request.cookies.get(SESSION_COOKIE, ""))
+    with ctx.store.transaction(actor=account.username) as work:
+        work.audit("logout", "user", account.id)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/password")
+async def password_form(request: Request, account: PageUser) -> Response:
+    return render(request, "password.html")
+
+
+@router.post("/password")
+async def change_password(
+    request: Request,
+    ctx: Ctx,
+    account: PageUser,
+    password: Annotated[str, Form(max_length=200)] = "",
+    again: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    if password != again:
+        return render(request, "password.html", {"error": "The two passwords differ."}, status=422)
+    try:
+        with ctx.store.transaction(actor=account.username) as work:
+            accounts.set_password(work, user_id=account.id, password=password)
+    except InvalidInput as exc:
+        return render(request, "password.html", {"error": f"Password {exc.message}."}, status=422)
+    return RedirectResponse("/", status_code=303)

@@ -1,0 +1,119 @@
+"""Claims: the queue, building claims from sessions, one claim, check and submit."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import FileResponse, HTMLResponse, Response
+
+from therabill.errors import InvalidInput, TherabillError
+from therabill.store.lifecycle import ClaimStatus
+from therabill.store.models import Client
+from therabill.store.services.build import build_claims
+from therabill.store.services.claim_records import show_claim
+from therabill.web.access import claim_for
+from therabill.web.claims_queue import QueueFilter, filter_choices, queue
+from therabill.web.deps import Ctx, NotFound, PageBiller
+from therabill.web.render import render
+from therabill.web.submit import outbox_file, submit_claims
+
+router = APIRouter()
+
+
+def _optional_int(text: str) -> int | None:
+    return int(text) if text.strip().isdigit() else None
+
+
+@router.get("/claims", response_class=HTMLResponse)
+async def claims_page(
+    request: Request,
+    ctx: Ctx,
+    account: PageBiller,
+    status: Annotated[str, Query(max_length=20)] = "attention",
+    payer: Annotated[str, Query(max_length=12)] = "",
+    provider: Annotated[str, Query(max_length=12)] = "",
+) -> HTMLResponse:
+    if status not in ("", "attention") and status not in {s.value for s in ClaimStatus}:
+        status = "attention"
+    wanted = QueueFilter(status, _optional_int(payer), _optional_int(provider))
+    with ctx.store.transaction(actor=account.username) as work:
+        claims, total = queue(work, wanted)
+        choices = filter_choices(work)
+    return render(
+        request, "claims.html", {"claims": claims, "total": total, "wanted": wanted, **choices}
+    )
+
+
+@router.post("/claims/build")
+async def build(request: Request, ctx: Ctx, account: PageBiller) -> Response:
+    with ctx.store.transaction(actor=account.username) as work:
+        result = build_claims(work=work)
+    message = (
+        f"Built {len(result.claims)} claims ({result.ready} ready, {result.draft} with errors) "
+        f"from {result.sessions_billed} sessions"
+        + (f"; {len(result.skipped)} sessions skipped" if result.skipped else "")
+        + "."
+    )
+    with ctx.store.transaction(actor=account.username) as work:
+        claims, total = queue(work, QueueFilter("attention"))
+        choices = filter_choices(work)
+    return render(
+        request,
+        "claims.html",
+        {
+            "claims": claims,
+            "total": total,
+            "wanted": QueueFilter("attention"),
+            "message": message,
+            "skipped": result.skipped,
+            **choices,
+        },
+    )
+
+
+@router.get("/claims/{claim_id}", response_class=HTMLResponse)
+async def claim_page(
+    request: Request, ctx: Ctx, account: PageBiller, claim_id: int
+) -> HTMLResponse:
+    with ctx.store.transaction(actor=account.username) as work:
+        claim_for(work, account, claim_id)
+        shown = show_claim(work=work, claim_id=claim_id)
+        client = work.db.get(Client, shown["client_id"])
+    return render(request, "claim.html", {"claim": shown, "client": client})
+
+
+@router.post("/claims/submit")
+async def submit(request: Request, ctx: Ctx, account: PageBiller) -> Response:
+    form = await request.form()
+    ids = sorted({int(v) for v in form.getlist("claim") if isinstance(v, str) and v.isdigit()})
+    try:
+        if not ids:
+            raise InvalidInput("tick at least one claim", field="claim")
+        with ctx.store.transaction(actor=account.username) as work:
+            outcome = submit_claims(work, claim_ids=ids, outbox=ctx.settings.outbox)
+    except TherabillError as exc:
+        with ctx.store.transaction(actor=account.username) as work:
+            claims, total = queue(work, QueueFilter("attention"))
+            choices = filter_choices(work)
+        return render(
+            request,
+            "claims.html",
+            {
+                "claims": claims,
+                "total": total,
+                "wanted": QueueFilter("attention"),
+                "error": str(exc),
+                **choices,
+            },
+            status=422,
+        )
+    return render(request, "submitted.html", {"outcome": outcome})
+
+
+@router.get("/outbox/{name}")
+async def download(ctx: Ctx, account: PageBiller, name: str) -> Response:
+    path = outbox_file(ctx.settings.outbox, name)
+    if path is None:
+        raise NotFound()
+    return FileResponse(path, media_type="application/edi-x12", filename=path.name)

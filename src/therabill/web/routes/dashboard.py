@@ -1,0 +1,36 @@
+"""The dashboard: today's sessions, unbilled work, claims needing attention, money owed."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy import select
+
+from therabill.store.models import Payer
+from therabill.web import queries
+from therabill.web.charts import bar_chart
+from therabill.web.deps import Ctx, PageUser
+from therabill.web.remittance_log import recent_remittances
+from therabill.web.render import render
+
+router = APIRouter()
+
+
+@router.get("/", response_class=HTMLResponse)
+async def dashboard(request: Request, ctx: Ctx, account: PageUser) -> HTMLResponse:
+    today = dt.date.today()
+    values: dict[str, object] = {"today": today}
+    with ctx.store.transaction(actor=account.username) as work:
+        values["sessions"] = queries.todays_sessions(work, account, today=today)
+        values["unbilled"] = queries.unbilled_count(work, account)
+        if account.sees_all_clients:
+            values["attention"] = queries.attention_counts(work)
+            owed = queries.aging(work, today=today)
+            values["aging"] = owed
+            values["chart"] = bar_chart(owed.totals, title="Insurance balances by age (days)")
+            values["buckets"] = queries.BUCKETS
+            values["remittances"] = recent_remittances(work)
+            values["payer_count"] = len(work.db.execute(select(Payer.id)).all())
+    return render(request, "dashboard.html", values)

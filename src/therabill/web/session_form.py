@@ -1,0 +1,120 @@
+"""Read the session form (rows of code + minutes + modifiers) into plain values, naming the
+field of anything that cannot be read."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from starlette.datastructures import FormData
+
+from therabill.errors import InvalidInput
+from therabill.web.preview import ServiceEntry
+
+ROWS = 4
+PLACES = {
+    "11": "Office",
+    "12": "Home",
+    "02": "Telehealth (not in the client's home)",
+    "10": "Telehealth in the client's home",
+    "22": "Outpatient hospital",
+    "99": "Other place",
+}
+
+
+@dataclass(slots=True)
+class SessionForm:
+    client_id: int | None = None
+    provider_id: int | None = None
+    day: dt.date = field(default_factory=dt.date.today)
+    start: dt.time | None = None
+    end: dt.time | None = None
+    place_of_service: str = "11"
+    services: list[ServiceEntry] = field(default_factory=list)
+    techniques: list[str] = field(default_factory=list)
+    note: str = ""
+    diagnoses: list[str] = field(default_factory=list)
+    errors: dict[str, str] = field(default_factory=dict)
+    raw: dict[str, str] = field(default_factory=dict)
+
+
+def _text(form: FormData, name: str, limit: int = 200) -> str:
+    value = form.get(name, "")
+    return value.strip()[:limit] if isinstance(value, str) else ""
+
+
+def _int(form: FormData, name: str, parsed: SessionForm) -> int | None:
+    text = _text(form, name, 12)
+    if not text:
+        return None
+    if not text.isdigit():
+        parsed.errors[name] = "must be a whole number"
+        return None
+    return int(text)
+
+
+def read_session_form(form: FormData) -> SessionForm:
+    parsed = SessionForm()
+    parsed.raw = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+    parsed.client_id = _int(form, "client", parsed)
+    parsed.provider_id = _int(form, "provider", parsed)
+    day = _text(form, "date", 10)
+    if day:
+        try:
+            parsed.day = dt.date.fromisoformat(day)
+        except ValueError:
+            parsed.errors["date"] = "is not a date (YYYY-MM-DD)"
+    for name in ("start", "end"):
+        text = _text(form, name, 8)
+        if text:
+            try:
+                setattr(parsed, name, dt.time.fromisoformat(text))
+            except ValueError:
+                parsed.errors[name] = "is not a time (HH:MM)"
+    if parsed.start and parsed.end and parsed.end <= parsed.start:
+        parsed.errors["end"] = "is before the start"
+    place = _text(form, "place_of_service", 2) or "11"
+    if place not in PLACES:
+        parsed.errors["place_of_service"] = "is not a place of service therabill knows"
+    parsed.place_of_service = place
+    for row in range(1, ROWS + 1):
+        code = _text(form, f"code_{row}", 5).upper()
+        minutes_text = _text(form, f"minutes_{row}", 5)
+        if not code and not minutes_text:
+            continue
+        if not code:
+            parsed.errors[f"code_{row}"] = "is missing"
+            continue
+        minutes = 0
+        if minutes_text:
+            if not minutes_text.isdigit() or not 0 <= int(minutes_text) <= 1440:
+                parsed.errors[f"minutes_{row}"] = "must be 0–1440"
+                continue
+            minutes = int(minutes_text)
+        mods = tuple(
+            m for m in _text(form, f"modifiers_{row}", 20).upper().replace(" ", ",").split(",") if m
+        )
+        parsed.services.append(ServiceEntry(code, minutes, mods))
+    parsed.techniques = [
+        t.strip() for t in _text(form, "techniques", 2000).splitlines() if t.strip()
+    ]
+    parsed.note = _text(form, "note", 20000)
+    parsed.diagnoses = [
+        d.strip().upper()
+        for d in _text(form, "diagnoses", 200).replace(";", ",").split(",")
+        if d.strip()
+    ]
+    return parsed
+
+
+def require_complete(parsed: SessionForm) -> None:
+    """Saving needs more than previewing: the first missing thing is named."""
+    if parsed.errors:
+        name, message = next(iter(parsed.errors.items()))
+        raise InvalidInput(message, field=name)
+    if parsed.client_id is None:
+        raise InvalidInput("choose the client", field="client")
+    if parsed.provider_id is None:
+        raise InvalidInput("choose the provider", field="provider")
+    if not any(s.minutes > 0 for s in parsed.services):
+        raise InvalidInput("give at least one code with its minutes", field="code_1")

@@ -1,0 +1,157 @@
+"""Login, logout, session expiry, CSRF, throttling and the security headers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import update
+from web_helpers import PASSWORD, Practice, csrf_of, login
+
+from therabill.web import sessions
+from therabill.web.tables import web_sessions
+
+
+def test_pages_without_login_redirect_to_login(web: TestClient) -> None:
+    for path in ("/", "/clients", "/clients/1", "/codes", "/claims", "/sessions/new"):
+        response = web.get(path, follow_redirects=False)
+        assert response.status_code == 303, path
+        assert response.headers["location"] == "/login"
+
+
+def test_login_sets_a_hardened_cookie_and_shows_the_dashboard(web: TestClient) -> None:
+    page = web.get("/login")
+    response = web.post(
+        "/login",
+        data={"username": "bill", "password": PASSWORD, "csrf_token": csrf_of(page.text)},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    cookie = response.headers["set-cookie"].lower()
+    assert "therabill_session=" in cookie
+    assert "httponly" in cookie and "secure" in cookie and "samesite=strict" in cookie
+    home = web.get("/")
+    assert home.status_code == 200 and "Dashboard" in home.text
+
+
+def test_wrong_password_is_refused_with_one_message(web: TestClient) -> None:
+    page = web.get("/login")
+    response = web.post(
+        "/login",
+        data={"username": "bill", "password": "wrong password!", "csrf_token": csrf_of(page.text)},
+    )
+    assert response.status_code == 401
+    assert "do not match" in response.text
+    unknown = web.post(
+        "/login",
+        data={
+            "username": "nobody",
+            "password": "wrong password!",
+            "csrf_token": csrf_of(page.text),
+        },
+    )
+    assert unknown.status_code == 401 and "do not match" in unknown.text
+
+
+def test_login_without_its_csrf_token_is_refused(web: TestClient) -> None:
+    web.get("/login")
+    response = web.post("/login", data={"username": "bill", "password": PASSWORD})
+    assert response.status_code == 403
+    assert web.get("/", follow_redirects=False).status_code == 303
+
+
+def test_login_is_throttled_after_repeated_failures(web: TestClient) -> None:
+    page = web.get("/login")
+    token = csrf_of(page.text)
+    for _ in range(sessions.MAX_FAILURES):
+        web.post(
+            "/login", data={"username": "bill", "password": "nope nope nope", "csrf_token": token}
+        )
+    # Even the right password is refused until the window passes.
+    response = web.post(
+        "/login", data={"username": "bill", "password": PASSWORD, "csrf_token": token}
+    )
+    assert response.status_code == 429
+    assert "Too many failed attempts" in response.text
+
+
+def test_logout_really_ends_the_session(web: TestClient) -> None:
+    login(web, "bill")
+    secret = web.cookies.get("therabill_session")
+    assert secret
+    home = web.get("/")
+    web.post("/logout", data={"csrf_token": csrf_of(home.text)})
+    # Replaying the old cookie does not bring the session back.
+    web.cookies.set("therabill_session", secret, domain="testserver")
+    assert web.get("/", follow_redirects=False).status_code == 303
+
+
+def test_inactivity_ends_the_session(web: TestClient, practice: Practice) -> None:
+    login(web, "bill")
+    assert web.get("/").status_code == 200
+    idle = web.app.state.ctx.settings.idle  # type: ignore[attr-defined]
+    with practice.store.engine.begin() as conn:
+        conn.execute(
+            update(web_sessions).values(
+                last_seen_at=dt.datetime.now(dt.UTC) - idle - dt.timedelta(seconds=1)
+            )
+        )
+    assert web.get("/", follow_redirects=False).headers["location"] == "/login"
+
+
+def test_a_form_without_the_csrf_token_is_refused(web: TestClient) -> None:
+    login(web, "bill")
+    response = web.post("/logout", data={})
+    assert response.status_code == 403
+    assert web.get("/").status_code == 200  # still logged in: the forged logout did nothing
+    forged = web.post("/logout", data={"csrf_token": "x" * 43})
+    assert forged.status_code == 403
+
+
+@pytest.mark.parametrize("path", ["/login", "/", "/codes", "/static/app.css"])
+def test_security_headers_on_every_response(web: TestClient, path: str) -> None:
+    login(web, "bill")
+    response = web.get(path)
+    csp = response.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["x-frame-options"] == "DENY"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["referrer-policy"] == "no-referrer"
+
+
+def test_no_inline_script_in_any_page(web: TestClient) -> None:
+    login(web, "root")
+    for path in ("/", "/codes", "/clients", "/login"):
+        html = web.get(path).text
+        assert "<script>" not in html and " on" + "click=" not in html
+        for tag in html.split("<script")[1:]:
+            assert "src=" in tag.split(">")[0], path
+
+
+def test_one_time_password_must_be_changed_first(web: TestClient, practice: Practice) -> None:
+    from therabill.web import accounts
+
+    with practice.store.transaction(actor="t") as work:
+        accounts.create_user(
+            work,
+            username="newbie",
+            role=accounts.Role.BILLER,
+            password="one-time-secret-1",
+            must_change_password=True,
+        )
+    login(web, "newbie", "one-time-secret-1")
+    assert web.get("/", follow_redirects=False).headers["location"] == "/password"
+    page = web.get("/password")
+    response = web.post(
+        "/password",
+        data={
+            "csrf_token": csrf_of(page.text),
+            "password": "my own long secret",
+            "again": "my own long secret",
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    assert web.get("/").status_code == 200

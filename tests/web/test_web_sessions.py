@@ -1,0 +1,89 @@
+"""Session entry: live units under the payer's rule, the claim check, saving."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi.testclient import TestClient
+from web_helpers import Practice, csrf_of, login
+
+
+def _form(token: str, practice: Practice, **extra: str) -> dict[str, str]:
+    data = {
+        "csrf_token": token,
+        "client": str(practice.ana_client),
+        "provider": str(practice.ana_provider),
+        "date": dt.date.today().isoformat(),
+        "place_of_service": "11",
+        "diagnoses": "M54.50",
+    }
+    data.update(extra)
+    return data
+
+
+def test_live_units_follow_the_cms_rule_for_medicare(web: TestClient, practice: Practice) -> None:
+    login(web, "ana")
+    token = csrf_of(web.get("/sessions/new").text)
+    # CMS Pub 100-04 ch.5 §20.2 example: 24 min 97112 + 23 min 97110 = 47 min -> 3 units.
+    response = web.post(
+        "/sessions/preview",
+        data=_form(token, practice, code_1="97112", minutes_1="24", code_2="97110", minutes_2="23"),
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    assert 'id="total-units">3<' in response.text
+    assert "CMS" in response.text
+    assert "Claim check" in response.text
+
+
+def test_live_units_name_an_unknown_code(web: TestClient, practice: Practice) -> None:
+    login(web, "ana")
+    token = csrf_of(web.get("/sessions/new").text)
+    response = web.post(
+        "/sessions/preview", data=_form(token, practice, code_1="97111", minutes_1="30")
+    )
+    assert response.status_code == 200
+    assert "97111" in response.text and "not a known procedure code" in response.text
+
+
+def test_saving_a_session_shows_it(web: TestClient, practice: Practice) -> None:
+    login(web, "ana")
+    token = csrf_of(web.get("/sessions/new").text)
+    response = web.post(
+        "/sessions",
+        data=_form(token, practice, code_1="97110", minutes_1="38", modifiers_1="GP"),
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    page = web.get(response.headers["location"])
+    assert "Saved." in page.text and "97110" in page.text
+
+
+def test_saving_without_minutes_names_the_field(web: TestClient, practice: Practice) -> None:
+    login(web, "ana")
+    token = csrf_of(web.get("/sessions/new").text)
+    response = web.post("/sessions", data=_form(token, practice))
+    assert response.status_code == 422
+    assert "code_1" in response.text
+
+
+def test_a_therapist_cannot_enter_a_session_for_another_therapists_client(
+    web: TestClient, practice: Practice
+) -> None:
+    login(web, "ana")
+    token = csrf_of(web.get("/sessions/new").text)
+    data = _form(token, practice, code_1="97110", minutes_1="30")
+    data["client"] = str(practice.ben_client)
+    assert web.post("/sessions", data=data).status_code == 404
+    assert web.post("/sessions/preview", data=data).status_code == 404
+
+
+def test_diagnosis_search_by_words_and_code(web: TestClient) -> None:
+    login(web, "ana")
+    token = csrf_of(web.get("/sessions/new").text)
+    by_code = web.post("/diagnoses/search", data={"csrf_token": token, "diagnoses": "M54.5"})
+    assert "M54.50" in by_code.text
+    by_words = web.post(
+        "/diagnoses/search", data={"csrf_token": token, "diagnoses": "M62.81, low back pain"}
+    )
+    assert "M54.5" in by_words.text

@@ -1,0 +1,109 @@
+"""Web test helpers: a small practice (two therapists, a biller, an admin, clients of each
+therapist) on a fresh SQLite file, and a logged-in client per role."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from fastapi.testclient import TestClient
+
+from therabill.store import migrate
+from therabill.store.models import Payer
+from therabill.store.services import Store, open_store
+from therabill.store.services.clients import ClientInput, add_client, add_policy
+from therabill.store.services.practice import add_provider, init_practice
+from therabill.store.services.sessions import ServiceMinutes, add_session
+from therabill.web import accounts
+from therabill.web.tables import create_tables
+
+PASSWORD = "correct horse battery"
+# Real NPIs' shape: ten digits passing the Luhn check over 80840 (CMS NPI check-digit rule).
+NPI_ANA, NPI_BEN = "1234567893", "1245319599"
+
+
+@dataclass(frozen=True)
+class Practice:
+    url: str
+    store: Store
+    ana_client: int  # a client only Ana (therapist) has seen
+    ben_client: int  # a client only Ben (therapist) has seen
+    ana_session: int
+    ben_session: int
+    ana_provider: int
+    ben_provider: int
+
+
+def build_practice(url: str) -> Practice:
+    store = open_store(url)
+    migrate.upgrade(store.engine)
+    init_practice(store=store, name="Test practice", npi="1234567893")
+    create_tables(store.engine)
+    today = dt.date.today()
+    with store.transaction(actor="fixture") as work:
+        ana = add_provider(
+            work=work, npi=NPI_ANA, first_name="Ana", last_name="Alves", discipline="pt"
+        )
+        ben = add_provider(
+            work=work, npi=NPI_BEN, first_name="Ben", last_name="Brook", discipline="massage"
+        )
+        work.db.add(Payer(name="Acme Health", profile_id="COMMERCIAL", payer_id="ACME1"))
+        work.db.add(Payer(name="Medicare Part B", profile_id="MEDICARE", payer_id="MCR01"))
+        work.db.flush()
+        c1 = add_client(
+            work=work,
+            data=ClientInput("Carla", "Cruz", dt.date(1980, 5, 1), "F", chart_number="C-1"),
+        )
+        add_policy(work=work, client_id=c1.id, payer="Medicare Part B", member_id="1EG4TE5MK73")
+        c2 = add_client(
+            work=work,
+            data=ClientInput("Dan", "Dale", dt.date(1975, 2, 3), "M", chart_number="C-2"),
+        )
+        add_policy(work=work, client_id=c2.id, payer="Acme Health", member_id="ACM123")
+        s1, _ = add_session(
+            work=work,
+            client=c1.id,
+            provider=ana.id,
+            day=today,
+            services=[ServiceMinutes("97110", 23), ServiceMinutes("97112", 24)],
+            diagnoses=["M5450"],
+        )
+        s2, _ = add_session(
+            work=work,
+            client=c2.id,
+            provider=ben.id,
+            day=today,
+            services=[ServiceMinutes("97124", 38)],
+            diagnoses=["M6283"],
+        )
+        for name, role, provider in (
+            ("ana", accounts.Role.THERAPIST, ana.id),
+            ("ben", accounts.Role.THERAPIST, ben.id),
+            ("bill", accounts.Role.BILLER, None),
+            ("root", accounts.Role.ADMIN, None),
+        ):
+            accounts.create_user(
+                work, username=name, role=role, password=PASSWORD, provider_id=provider
+            )
+        return Practice(url, store, c1.id, c2.id, s1.id, s2.id, ana.id, ben.id)
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, "no CSRF token in the page"
+    return found.group(1)
+
+
+def login(client: TestClient, username: str, password: str = PASSWORD) -> TestClient:
+    page = client.get("/login")
+    response = client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": csrf_of(page.text)},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    return client
+
+
+ROLES = ("ana", "bill", "root")
