@@ -28,6 +28,7 @@ _LETTERS = str.maketrans(
      "ł": "l", "Đ": "D", "đ": "d", "Þ": "TH", "þ": "th", "ı": "i", "’": "'", "‘": "'"}
 )  # fmt: skip
 MAX_CONTROL_NUMBER = 999_999_999  # ISA13, GS06 and ST02 are at most 9 digits
+_CACHE_LIMIT = 50_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,16 +77,53 @@ class Values:
         # Anything outside printable ASCII, or a delimiter, needs a closer look.
         self._unsafe = re.compile(rf"[^\x20-\x7e]|[{forbidden}]")
         self._search = self._unsafe.search
+        # Batches repeat names, cities, amounts and dates: each is checked once per run.
+        self._texts: dict[str, str] = {}
+        self._amounts: dict[Decimal, str] = {}
+        self._dates: dict[dt.date, str] = {}
+        # For a transaction's own repeated composites (procedure and modifiers, pointers).
+        self.memo: dict[tuple[object, ...], str] = {}
 
     def text(self, value: str, field: str, max_length: int = 0, min_length: int = 1) -> str:
         """A name or address element: trimmed, ASCII, no delimiter, within its lengths, and
         upper case when the profile asks for it. ``max_length`` 0: no upper limit."""
-        value = value.strip()
-        if self._search(value):
-            value = self._fold(value, field)
-        if (max_length and len(value) > max_length) or len(value) < min_length:
-            self._length_error(value, field, max_length, min_length)
-        return value.upper() if self.uppercase else value
+        clean = self._texts.get(value)
+        if clean is None:
+            clean = value.strip()
+            if self._search(clean):
+                clean = self._fold(clean, field)
+            if self.uppercase:
+                clean = clean.upper()
+            if len(self._texts) > _CACHE_LIMIT:
+                self._texts.clear()
+            self._texts[value] = clean
+        if (max_length and len(clean) > max_length) or len(clean) < min_length:
+            self._length_error(clean, field, max_length, min_length)
+        return clean
+
+    def remember(self, key: tuple[object, ...], text: str) -> str:
+        """Keep ``text`` in ``memo`` under ``key`` (the memo is emptied when it grows big)."""
+        if len(self.memo) > _CACHE_LIMIT:
+            self.memo.clear()
+        self.memo[key] = text
+        return text
+
+    def money(self, amount: Decimal, field: str) -> str:
+        """``money()``, remembered per amount (fee schedules repeat the same charges)."""
+        text = self._amounts.get(amount)
+        if text is None:
+            text = money(amount, field)
+            if len(self._amounts) > _CACHE_LIMIT:
+                self._amounts.clear()
+            self._amounts[amount] = text
+        return text
+
+    def date8(self, day: dt.date) -> str:
+        """``date8()``, remembered per date."""
+        text = self._dates.get(day)
+        if text is None:
+            text = self._dates[day] = date8(day)
+        return text
 
     def ident(self, value: str, field: str, max_length: int = 0, min_length: int = 1) -> str:
         """An identifier (claim id, member id, NPI…): checked like text, never re-cased, so

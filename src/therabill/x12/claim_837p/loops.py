@@ -190,7 +190,14 @@ def subscriber(seg: Segments, v: Values, claim: Claim, hl: int, parent: int) -> 
     if not payer.name:
         raise missing("payer.name", cid, "the 837P names the payer (2010BB NM103)")
     sbr01 = own_responsibility(claim) if claim.other_payers else "P"
-    filing = claim_filing_code(payer.id)
+    payer_key = ("2010BB", payer.id, payer.name, payer.payer_id)
+    payer_text = v.memo.get(payer_key)
+    if payer_text is None:
+        name = v.text(payer.name, "payer.name", 60)
+        payer_id = v.ident(payer.payer_id, "payer.payer_id", 80, 2)
+        payer_text = f"{claim_filing_code(payer.id)}{e}NM1{e}PR{e}2{e}{name}{e}{e}{e}{e}{e}PI{e}{payer_id}{t}"
+        v.remember(payer_key, payer_text)
+    filing, _, payer_segment = payer_text.partition(e)
     if sub is None:
         if not client.member_id:
             raise missing("client.member_id", cid, "the insured's member id goes in 2010BA")
@@ -226,9 +233,7 @@ def subscriber(seg: Segments, v: Values, claim: Claim, hl: int, parent: int) -> 
         seg.count += 3
         if sub.address is not None:
             address(seg, v, sub.address, "subscriber.address")
-    name = v.text(payer.name, "payer.name", 60)
-    payer_id = v.ident(payer.payer_id, "payer.payer_id", 80, 2)
-    seg.parts.append(f"NM1{e}PR{e}2{e}{name}{e}{e}{e}{e}{e}PI{e}{payer_id}{t}")
+    seg.parts.append(payer_segment)
     seg.count += 1
 
 
@@ -262,7 +267,9 @@ def claim_information(seg: Segments, v: Values, claim: Claim) -> None:
         raise InvalidInput(
             f"{len(lines)} service lines; an 837P claim holds at most {MAX_LINES}", field="lines"
         )
-    total = sum((line.charge for line in lines), Decimal(0))
+    total = Decimal(0)
+    for line in lines:
+        total += line.charge
     frequency = FREQUENCY_CODES[claim.frequency]
     pos = claim.place_of_service
     if not _POS.match(pos):
@@ -271,7 +278,7 @@ def claim_information(seg: Segments, v: Values, claim: Claim) -> None:
     # CLM06-09: provider signature on file, assignment accepted, benefits assigned, release
     # of information signed (Y); the practice's intake paperwork covers these.
     seg.parts.append(
-        f"CLM{e}{v.ident(claim.claim_id, 'claim_id', 38)}{e}{money(total, 'lines.charge')}{e}{e}"
+        f"CLM{e}{v.ident(claim.claim_id, 'claim_id', 38)}{e}{v.money(total, 'lines.charge')}{e}{e}"
         f"{e}{pos}{c}B{c}{frequency}{e}Y{e}A{e}Y{e}Y{t}"
     )
     seg.count += 1
@@ -303,16 +310,22 @@ def diagnoses(seg: Segments, v: Values, claim: Claim) -> None:
             f"{len(dx)} diagnoses; an 837P claim holds at most {MAX_DIAGNOSES}",
             field="diagnoses",
         )
-    e, c = seg.element, v.delimiters.component
-    text = "HI"
-    qualifier = "ABK"
-    for index, code in enumerate(dx):
-        compact = code.replace(".", "")
-        if not _ICD.match(compact):
-            raise InvalidInput(f"{code!r} is not an ICD-10-CM code", field=f"diagnoses[{index}]")
-        text += f"{e}{qualifier}{c}{compact}"
-        qualifier = "ABF"
-    seg.parts.append(text + seg.terminator)
+    key = ("HI", *dx)
+    text = v.memo.get(key)
+    if text is None:
+        e, c = seg.element, v.delimiters.component
+        text = "HI"
+        qualifier = "ABK"
+        for index, code in enumerate(dx):
+            compact = code.replace(".", "")
+            if not _ICD.match(compact):
+                raise InvalidInput(
+                    f"{code!r} is not an ICD-10-CM code", field=f"diagnoses[{index}]"
+                )
+            text += f"{e}{qualifier}{c}{compact}"
+            qualifier = "ABF"
+        text = v.remember(key, text + seg.terminator)
+    seg.parts.append(text)
     seg.count += 1
 
 
@@ -323,14 +336,25 @@ def rendering_provider(seg: Segments, v: Values, claim: Claim) -> None:
     bp = claim.billing_provider
     if bp is not None and provider.npi == bp.npi:
         return
+    key = ("2310B", provider.npi, provider.name, provider.taxonomy)
+    text = v.memo.get(key)
+    if text is None:
+        text = v.remember(key, _rendering_provider_text(seg, v, claim))
+    seg.parts.append(text)
+    seg.count += 2 if provider.taxonomy else 1
+
+
+def _rendering_provider_text(seg: Segments, v: Values, claim: Claim) -> str:
+    provider = claim.provider
+    e, t = seg.element, seg.terminator
     last, first = person_name(provider.name)
-    seg.add(
-        "NM1", "82", "1", v.text(last, "provider.name", max_length=60),
-        v.text(first, "provider.name", max_length=35, min_length=0),
-        "", "", "", "XX", npi(provider.npi, "provider.npi"),
-    )  # fmt: skip
+    last = v.text(last, "provider.name", max_length=60)
+    first = v.text(first, "provider.name", max_length=35, min_length=0)
+    text = f"NM1{e}82{e}1{e}{last}{e}{first}{e}{e}{e}{e}XX{e}{npi(provider.npi, 'provider.npi')}{t}"
     if provider.taxonomy:
-        seg.add("PRV", "PE", "PXC", v.ident(provider.taxonomy, "provider.taxonomy", max_length=50))
+        taxonomy = v.ident(provider.taxonomy, "provider.taxonomy", max_length=50)
+        text += f"PRV{e}PE{e}PXC{e}{taxonomy}{t}"
+    return text
 
 
 def other_payer(
@@ -396,26 +420,14 @@ def service_lines(seg: Segments, v: Values, claim: Claim) -> None:
     e, c, t = seg.element, v.delimiters.component, seg.terminator
     parts = seg.parts
     n_dx = len(claim.diagnoses)
-    dates: dict[object, str] = {}
+    memo = v.memo
     for index, line in enumerate(claim.lines):
         code = line.code
-        if not _CODE.match(code):
-            raise InvalidInput(f"{code!r} is not a procedure code", field=f"lines[{index}].code")
-        procedure = f"HC{c}{code}"
         modifiers = line.modifiers
-        if modifiers:
-            if len(modifiers) > MAX_MODIFIERS:
-                raise InvalidInput(
-                    f"{len(modifiers)} modifiers; a line carries at most {MAX_MODIFIERS}",
-                    field=f"lines[{index}].modifiers",
-                )
-            for m_index, modifier in enumerate(modifiers):
-                if not _MODIFIER.match(modifier):
-                    raise InvalidInput(
-                        f"{modifier!r} is not a modifier",
-                        field=f"lines[{index}].modifiers[{m_index}]",
-                    )
-                procedure += c + modifier
+        key = (code, *modifiers)
+        procedure = memo.get(key)
+        if procedure is None:
+            procedure = v.remember(key, _procedure(code, modifiers, index, c))
         units = line.units
         if units is None:
             raise missing(
@@ -428,16 +440,30 @@ def service_lines(seg: Segments, v: Values, claim: Claim) -> None:
         pointers = line.diagnosis_pointers
         if not pointers or len(pointers) > MAX_POINTERS or max(pointers) > n_dx:
             _bad_pointers(claim, index)
-        day = dates.get(line.date)
-        if day is None:
-            day = dates[line.date] = date8(line.date)
         parts.append(
             f"LX{e}{index + 1}{t}"
-            f"SV1{e}{procedure}{e}{money(line.charge, f'lines[{index}].charge')}{e}UN{e}{units}{e}{e}{e}"
-            f"{c.join(map(str, pointers))}{t}"
-            f"DTP{e}472{e}D8{e}{day}{t}"
+            f"SV1{e}{procedure}{e}{v.money(line.charge, f'lines[{index}].charge')}{e}UN{e}"
+            f"{units}{e}{e}{e}{c.join(map(str, pointers))}{t}"
+            f"DTP{e}472{e}D8{e}{v.date8(line.date)}{t}"
         )
     seg.count += 3 * len(claim.lines)
+
+
+def _procedure(code: str, modifiers: list[str], index: int, component: str) -> str:
+    """SV101: HC:code[:modifier…], each part checked."""
+    if not _CODE.match(code):
+        raise InvalidInput(f"{code!r} is not a procedure code", field=f"lines[{index}].code")
+    if len(modifiers) > MAX_MODIFIERS:
+        raise InvalidInput(
+            f"{len(modifiers)} modifiers; a line carries at most {MAX_MODIFIERS}",
+            field=f"lines[{index}].modifiers",
+        )
+    for m_index, modifier in enumerate(modifiers):
+        if not _MODIFIER.match(modifier):
+            raise InvalidInput(
+                f"{modifier!r} is not a modifier", field=f"lines[{index}].modifiers[{m_index}]"
+            )
+    return component.join(("HC", code, *modifiers))
 
 
 def _bad_pointers(claim: Claim, index: int) -> None:

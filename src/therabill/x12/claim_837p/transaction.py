@@ -107,9 +107,8 @@ def _transaction(
     hl = 0
     billing_hl = 0
     current: object = _START  # not None: a claim without a billing provider must be refused
-    for claim in _grouped_by_billing_provider(claims):
+    for key, claim in _grouped_by_billing_provider(claims):
         try:
-            key = loops.billing_key(claim)
             if key != current:
                 hl += 1
                 billing_hl = hl
@@ -131,14 +130,18 @@ def _transaction(
     yield seg.take()
 
 
-def _grouped_by_billing_provider(claims: list[Claim]) -> list[Claim]:
+def _grouped_by_billing_provider(
+    claims: list[Claim],
+) -> list[tuple[loops.BillingKey | None, Claim]]:
     """Claims of one billing provider together (stable), so each gets one 2000A loop."""
+    keyed = [(loops.billing_key(claim), claim) for claim in claims]
     order: dict[object, int] = {}
-    for claim in claims:
-        order.setdefault(loops.billing_key(claim), len(order))
-    if len(order) <= 1:
-        return claims
-    return sorted(claims, key=lambda c: order[loops.billing_key(c)])
+    for key, _ in keyed:
+        if key not in order:
+            order[key] = len(order)
+    if len(order) > 1:
+        keyed.sort(key=lambda pair: order[pair[0]])
+    return keyed
 
 
 @dataclass(frozen=True)
