@@ -411,3 +411,24 @@ def test_clean_claim_has_no_findings() -> None:
 
     result = scrub_claim(Claim.model_validate(claim()), context())
     assert result.ok and result.findings == (), [f.message for f in result.findings]
+
+
+@pytest.mark.parametrize(
+    ("build", "make_context"),
+    [(case[2], case[5]) for case in CASES],
+    ids=[f"{case[1]}:{case[0]}" for case in CASES],
+)
+def test_engine_skips_only_rules_that_cannot_fire(
+    build: Build, make_context: Callable[[], ScrubContext] | None
+) -> None:
+    """Rules skipped for a claim without their feature (``when=``) would have found nothing."""
+    from therabill.claims import Claim
+    from therabill.scrub import scrub_claim
+
+    ctx = make_context() if make_context else context()
+    data = build()
+    every = sorted(
+        (f.id, f.line or 0, f.message) for rid in RULES for f in run_rule(rid, data, ctx)
+    )
+    engine = scrub_claim(Claim.model_validate(data), ctx)
+    assert sorted((f.id, f.line or 0, f.message) for f in engine.findings) == every

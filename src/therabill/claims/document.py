@@ -20,7 +20,14 @@ import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+)
 
 Discipline = Literal["massage", "music", "ot", "pt", "slp", "behavioral", "at"]
 Frequency = Literal["original", "corrected", "void"]
@@ -78,7 +85,8 @@ def _upper(value: Any) -> Any:
     return value.strip().upper() if isinstance(value, str) else value
 
 
-Code = Annotated[str, Field(min_length=1, max_length=48), BeforeValidator(_upper)]
+UPPER = StringConstraints(strip_whitespace=True, to_upper=True)  # in pydantic-core: fast
+Code = Annotated[str, UPPER, Field(min_length=1, max_length=48)]
 Name = Annotated[str, Field(min_length=1, max_length=120)]
 Text = Annotated[str, Field(max_length=120)]
 
@@ -95,14 +103,14 @@ class Address(Document):
     line1: Name
     line2: Text | None = None
     city: Name
-    state: Annotated[str, Field(pattern=r"^[A-Z]{2}$"), BeforeValidator(_upper)]
+    state: Annotated[str, UPPER, Field(pattern=r"^[A-Za-z]{2}$")]
     zip: Annotated[str, Field(pattern=r"^\d{5}(-?\d{4})?$")]
 
 
 class Payer(Document):
     """Who pays: ``id`` names the payer profile; ``payer_id`` is the payer's EDI id (837P)."""
 
-    id: Annotated[str, BeforeValidator(_upper), Field(min_length=1, max_length=60)]
+    id: Annotated[str, UPPER, Field(min_length=1, max_length=60)]
     name: Text | None = None
     payer_id: Annotated[str, Field(min_length=1, max_length=80)] | None = None
 
@@ -176,9 +184,7 @@ class ServiceLine(Document):
 
     date: dt.date
     code: Code
-    modifiers: list[Annotated[str, BeforeValidator(_upper), Field(max_length=8)]] = Field(
-        default_factory=list
-    )
+    modifiers: list[Annotated[str, UPPER, Field(max_length=8)]] = Field(default_factory=list)
     minutes: Annotated[int, Field(ge=0, le=MAX_MINUTES)] | None = None
     units: Annotated[int, Field(ge=0, le=MAX_UNITS)] | None = None
     diagnosis_pointers: list[Annotated[int, Field(ge=1, le=99)]] = Field(default_factory=list)
@@ -238,9 +244,7 @@ class Claim(Document):
     billing_provider: BillingProvider | None = None
     client: Client
     subscriber: Subscriber | None = None
-    diagnoses: list[Annotated[str, BeforeValidator(_upper), Field(max_length=10)]] = Field(
-        default_factory=list
-    )
+    diagnoses: list[Annotated[str, UPPER, Field(max_length=10)]] = Field(default_factory=list)
     authorization: Authorization | None = None
     place_of_service: Annotated[str, Field(pattern=r"^\d{2}$")]
     lines: Annotated[list[ServiceLine], Field(min_length=1)]

@@ -97,10 +97,13 @@ def iter_claims(text: str, source: str = "<stdin>") -> Iterator[Claim]:
     for lineno, line in enumerate(stripped.splitlines(keepends=True), start=1):
         if line.strip():
             try:
-                item = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise _not_json(exc, source, stripped, offset) from None
-            yield _validate(item, source, f"line {lineno}")
+                yield Claim.model_validate_json(line)  # fast path: JSON and shape in one go
+            except ValidationError:
+                try:
+                    item = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise _not_json(exc, source, stripped, offset) from None
+                yield _validate(item, source, f"line {lineno}")
         offset += len(line)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -105,6 +106,7 @@ def scrub_command(
         fail("give a FILE of claims (or - for stdin), or --rules")
     text, source = read_input(file)
     context = ScrubContext.load(payers_dir=payers)
+    gc.freeze()  # the loaded tables live as long as the command: keep them out of GC scans
     results = scrub_text(text, context, source=source)
     if json_output:
         emit_json([r.to_dict() for r in results])

@@ -55,6 +55,16 @@ def validate(code: str) -> str:
     return format(compacted)
 
 
+@functools.lru_cache(maxsize=65536)
+def problem(code: str) -> InvalidFormat | InvalidLength | InvalidComponent | None:
+    """Why a diagnosis code may not be billed (None when it may); cached."""
+    try:
+        validate(code)
+    except (InvalidFormat, InvalidLength, InvalidComponent) as exc:
+        return exc
+    return None
+
+
 def is_valid(code: str) -> bool:
     """Whether the code exists in ICD-10-CM (billable or not)."""
     compacted = compact(code)

@@ -8,6 +8,8 @@ begin with 1 or 2 (shared reference billing-rules.md §8).
 
 from __future__ import annotations
 
+import functools
+
 from stdnum import luhn
 
 from therabill.identifiers.exceptions import InvalidChecksum, InvalidFormat, InvalidLength
@@ -41,6 +43,16 @@ def validate(number: str) -> str:
             hint="Copy the NPI again from NPPES: one digit is probably mistyped.",
         )
     return npi
+
+
+@functools.lru_cache(maxsize=65536)
+def problem(number: str) -> InvalidFormat | InvalidLength | InvalidChecksum | None:
+    """Why an NPI is not valid (None when it is); cached, a practice has few NPIs."""
+    try:
+        validate(number)
+    except (InvalidFormat, InvalidLength, InvalidChecksum) as exc:
+        return exc
+    return None
 
 
 def is_valid(number: str) -> bool:

@@ -6,6 +6,7 @@ area/group/serial rules). The 837P sends the EIN as REF*EI, an SSN as REF*SY.
 
 from __future__ import annotations
 
+import functools
 from typing import Literal
 
 from stdnum.exceptions import ValidationError
@@ -44,6 +45,16 @@ def validate(number: str) -> str:
             f"tax id {number!r} is not a valid {label} (its prefix is never issued)."
         ) from None
     return digits
+
+
+@functools.lru_cache(maxsize=65536)
+def problem(number: str) -> InvalidFormat | InvalidLength | InvalidComponent | None:
+    """Why a tax id is not valid (None when it is); cached, a practice has few tax ids."""
+    try:
+        validate(number)
+    except (InvalidFormat, InvalidLength, InvalidComponent) as exc:
+        return exc
+    return None
 
 
 def is_valid(number: str) -> bool:

@@ -13,15 +13,27 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
-from therabill.claims import Claim
+from therabill.claims import Claim, ServiceLine
 from therabill.codes import Code, CodeSet, CodeStatus, Timing, load_code_set
 from therabill.edits import EditTables, load_edit_tables
 from therabill.errors import InvalidInput
 from therabill.payers import PayerProfile, load_payer_profiles
-from therabill.units import UnitResult, count_units
+from therabill.units import UnitRule, count_units
 
 DEFAULT_PAYER = "COMMERCIAL"
+# Claim features a rule may require (registry ``when=``), computed once per claim in prepare().
+FEATURES = {
+    "family": "an initial/add-on code or a code with a minimum time",
+    "pairs": "some date has two or more different codes",
+    "group": "97150 (group therapy) is billed",
+    "authorization": "the payer requires prior authorisation for some code",
+    "kx": "the payer has KX thresholds",
+    "telehealth": "a telehealth place of service with a payer telehealth modifier",
+    "same-day": "same_day_services are given",
+}
+UNIT_CACHE_SIZE = 100_000
 
 
 @dataclass(frozen=True)
@@ -37,6 +49,11 @@ class ScrubContext:
     edits: EditTables
     today: dt.date
     therapy_spent: Mapping[tuple[str, int, str], Decimal] = field(default_factory=dict)
+    # units by code for a day's (code, minutes) under a rule: the same sessions recur across
+    # claims, and the figures do not depend on the date once every code is active on it
+    unit_cache: dict[tuple[str, tuple[tuple[str, int], ...]], DayUnits] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     @classmethod
     def load(cls, *, payers_dir: Path | None = None, today: dt.date | None = None) -> ScrubContext:
@@ -60,13 +77,11 @@ class ScrubContext:
 class DayUnits:
     """Units the minutes support on one date of service, by code, under the payer's rule."""
 
-    result: UnitResult | None
+    by_code: Mapping[str, int]
     problem: str | None = None  # why units could not be counted (e.g. more than 24 hours)
 
     def units(self, code: str) -> int | None:
-        if self.result is None:
-            return None
-        return self.result.units_by_code().get(code)
+        return self.by_code.get(code)
 
 
 @dataclass(frozen=True)
@@ -78,6 +93,11 @@ class ClaimContext:
     payer_known: bool
     codes: tuple[Code | None, ...]  # per line: the code if it is billable on the line's date
     days: Mapping[dt.date, DayUnits]
+    # lines with a billable code by (date, code): [(0-based index, line, code), …]
+    groups: Mapping[tuple[dt.date, str], list[tuple[int, ServiceLine, Code]]]
+    features: frozenset[str] = frozenset()
+    # what a rule family derives once and shares between its rules (e.g. the NCCI pairs)
+    memo: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def code_set(self) -> CodeSet:
@@ -99,26 +119,96 @@ def _active(code_set: CodeSet, code: str, day: dt.date) -> Code | None:
     return entry
 
 
+def _count(
+    items: list[tuple[str, int]], payer: PayerProfile, day: dt.date, scrub: ScrubContext
+) -> DayUnits:
+    try:
+        result = count_units(items, rule=payer.unit_rule, day=day, code_set=scrub.code_set)
+    except InvalidInput as exc:
+        return DayUnits({}, exc.message)
+    return DayUnits(result.units_by_code())
+
+
+def _cached(
+    items: list[tuple[str, int]], payer: PayerProfile, day: dt.date, scrub: ScrubContext
+) -> DayUnits:
+    cache = scrub.unit_cache
+    key = (payer.unit_rule.value, tuple(items))
+    counted = cache.get(key)
+    if counted is None:
+        counted = _count(items, payer, day, scrub)
+        if len(cache) >= UNIT_CACHE_SIZE:
+            cache.clear()
+        cache[key] = counted
+    return counted
+
+
+def _day_units(
+    items: list[tuple[str, int]], payer: PayerProfile, day: dt.date, scrub: ScrubContext
+) -> DayUnits:
+    """Units of one date. Under the midpoint rule each code (or initial/add-on family) stands
+    alone, so its figure is cached on its own; under the CMS rule the day's timed codes share
+    one total, so the whole day is the cache key."""
+    if payer.unit_rule is UnitRule.CMS or len(items) == 1:
+        return _cached(items, payer, day, scrub)
+    parts: dict[str, list[tuple[str, int]]] = {}
+    for code, minutes in items:
+        entry = scrub.code_set.codes[code]
+        family = entry.primary_code if entry.timing is Timing.ADDON else code
+        parts.setdefault(family or code, []).append((code, minutes))
+    by_code: dict[str, int] = {}
+    problem = None
+    for part in parts.values():
+        counted = _cached(part, payer, day, scrub)
+        by_code.update(counted.by_code)
+        problem = problem or counted.problem
+    return DayUnits(by_code, problem)
+
+
 def prepare(claim: Claim, scrub: ScrubContext) -> ClaimContext:
     """Derive once per claim what several rules need."""
     payer, known = scrub.payer_for(claim)
     codes = tuple(_active(scrub.code_set, line.code, line.date) for line in claim.lines)
     services: dict[dt.date, list[tuple[str, int]]] = {}
-    for line, code in zip(claim.lines, codes, strict=True):
+    groups: dict[tuple[dt.date, str], list[tuple[int, ServiceLine, Code]]] = {}
+    for i, (line, code) in enumerate(zip(claim.lines, codes, strict=True)):
         if code is None:
             continue
+        groups.setdefault((line.date, code.code), []).append((i, line, code))
         minutes = line.minutes
         if minutes is None:
             if code.timing not in (Timing.UNTIMED, Timing.ADDON):
                 continue
             minutes = 0  # untimed: one unit; add-on: its family's minutes may be on the primary
         services.setdefault(line.date, []).append((code.code, minutes))
-    days: dict[dt.date, DayUnits] = {}
-    for day, items in services.items():
-        try:
-            result = count_units(items, rule=payer.unit_rule, day=day, code_set=scrub.code_set)
-        except InvalidInput as exc:
-            days[day] = DayUnits(None, exc.message)
-        else:
-            days[day] = DayUnits(result)
-    return ClaimContext(scrub, payer, known, codes, days)
+    days = {day: _day_units(items, payer, day, scrub) for day, items in services.items()}
+    return ClaimContext(scrub, payer, known, codes, days, groups, _features(claim, payer, groups))
+
+
+def _features(
+    claim: Claim,
+    payer: PayerProfile,
+    groups: Mapping[tuple[dt.date, str], list[tuple[int, ServiceLine, Code]]],
+) -> frozenset[str]:
+    found = set()
+    per_day: dict[dt.date, int] = {}
+    for (day, code), lines in groups.items():
+        per_day[day] = per_day.get(day, 0) + 1
+        entry = lines[0][2]
+        if entry.timing in (Timing.INITIAL, Timing.ADDON) or (
+            entry.min_minutes and not entry.timed
+        ):
+            found.add("family")
+        if code == "97150":
+            found.add("group")
+    if any(count > 1 for count in per_day.values()):
+        found.add("pairs")
+    if payer.prior_authorization:
+        found.add("authorization")
+    if payer.kx_thresholds:
+        found.add("kx")
+    if payer.telehealth_modifier and claim.place_of_service in payer.telehealth_places:
+        found.add("telehealth")
+    if claim.same_day_services:
+        found.add("same-day")
+    return frozenset(found)

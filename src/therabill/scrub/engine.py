@@ -97,28 +97,29 @@ def _lines(claim: Claim, ctx: ClaimContext) -> tuple[ScrubbedLine, ...]:
     return tuple(out)
 
 
-def _run(rule: Rule, claim: Claim, ctx: ClaimContext) -> list[Finding]:
-    try:
-        return list(rule.check(claim, ctx))
-    except TherabillError:
-        raise
-    except Exception as exc:  # a bug in a rule: say which, never a traceback to the user
-        raise TherabillError(
-            f"scrub rule {rule.id} failed on claim {claim.claim_id}: {type(exc).__name__}: {exc}",
-            hint="This is a bug in therabill; please report it with the claim (without "
-            "patient data).",
-        ) from exc
-
-
 def scrub_claim(
     claim: Claim, context: ScrubContext, rules: Iterable[Rule] | None = None
 ) -> ScrubResult:
     """Every finding for one claim (errors first, then warnings, then info, by line)."""
     ctx = prepare(claim, context)
     found: list[Finding] = []
-    for rule in rules if rules is not None else RULES.values():
-        found.extend(_run(rule, claim, ctx))
-    found.sort(key=lambda f: (SEVERITY_ORDER[f.severity], f.line or 0))
+    rule: Rule | None = None
+    try:
+        features = ctx.features
+        for rule in rules if rules is not None else RULES.values():
+            if rule.when is None or rule.when in features:
+                found.extend(rule.check(claim, ctx))
+    except TherabillError:
+        raise
+    except Exception as exc:  # a bug in a rule: say which, never a traceback to the user
+        name = rule.id if rule is not None else "(preparation)"
+        raise TherabillError(
+            f"scrub rule {name} failed on claim {claim.claim_id}: {type(exc).__name__}: {exc}",
+            hint="This is a bug in therabill; please report it with the claim (without "
+            "patient data).",
+        ) from exc
+    if found:
+        found.sort(key=lambda f: (SEVERITY_ORDER[f.severity], f.line or 0))
     ok = not any(f.severity is Severity.ERROR for f in found)
     return ScrubResult(claim.claim_id, ok, tuple(found), _lines(claim, ctx))
 

@@ -29,22 +29,28 @@ class Rule:
     family: str
     summary: str
     check: RuleFunction
+    when: str | None = None  # a claim feature (see ``context.FEATURES``) the rule needs
 
 
 RULES: dict[str, Rule] = {}
 
 
 def rule(
-    rule_id: str, severity: Severity, *, source: str
+    rule_id: str, severity: Severity, *, source: str, when: str | None = None
 ) -> Callable[[RuleFunction], RuleFunction]:
-    """Register a rule function; its docstring's first line is its summary in the docs."""
+    """Register a rule function; its docstring's first line is its summary in the docs.
+
+    ``when`` names a claim feature the rule needs (e.g. ``"pairs"``: some date has two or more
+    codes); the engine skips the rule for claims without it, which keeps the loop fast. A rule
+    must still be correct when called without the feature (it then finds nothing).
+    """
 
     def register(func: RuleFunction) -> RuleFunction:
         if rule_id in RULES:
             raise ValueError(f"scrub rule {rule_id} is registered twice")
         family = func.__module__.rsplit(".", 1)[-1].replace("_", "-")
         summary = (func.__doc__ or "").strip().splitlines()[0] if func.__doc__ else rule_id
-        RULES[rule_id] = Rule(rule_id, severity, source, family, summary, func)
+        RULES[rule_id] = Rule(rule_id, severity, source, family, summary, func, when)
         return func
 
     return register

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from therabill.claims import Claim, ServiceLine
 from therabill.codes import Code, Timing
@@ -12,13 +12,12 @@ from therabill.scrub.context import ClaimContext
 
 def by_date_and_code(
     claim: Claim, ctx: ClaimContext
-) -> dict[tuple[dt.date, str], list[tuple[int, ServiceLine, Code]]]:
-    """Lines with a billable code, grouped by (date, code), keeping their 0-based index."""
-    groups: dict[tuple[dt.date, str], list[tuple[int, ServiceLine, Code]]] = {}
-    for i, (line, code) in enumerate(zip(claim.lines, ctx.codes, strict=True)):
-        if code is not None:
-            groups.setdefault((line.date, code.code), []).append((i, line, code))
-    return groups
+) -> Mapping[tuple[dt.date, str], list[tuple[int, ServiceLine, Code]]]:
+    """Lines with a billable code, grouped by (date, code), keeping their 0-based index.
+
+    Computed once per claim (``prepare``); rules must not change it.
+    """
+    return ctx.groups
 
 
 def dates(claim: Claim) -> list[dt.date]:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from therabill.claims import Claim
 from therabill.findings import Finding, Severity
-from therabill.identifiers import InvalidIdentifier, icd10cm
+from therabill.identifiers import icd10cm
 from therabill.scrub.context import ClaimContext
 from therabill.scrub.registry import finding, rule
 
@@ -40,9 +40,8 @@ def missing(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
 def invalid(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     """A diagnosis that is not a valid, billable ICD-10-CM code (e.g. a heading like M54.5)."""
     for n, code in enumerate(claim.diagnoses):
-        try:
-            icd10cm.validate(code)
-        except InvalidIdentifier as exc:
+        exc = icd10cm.problem(code)
+        if exc is not None:
             yield finding(
                 "diagnosis.invalid",
                 exc.message,

@@ -23,6 +23,7 @@ GROUP = "97150"
     "group.one-unit",
     Severity.ERROR,
     source="CMS Pub 100-04 ch.5 §20.2 B (97150 untimed, one unit per group member)",
+    when="group",
 )
 def one_unit(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     """97150 billed with more than one unit for a session (it is untimed)."""
@@ -49,6 +50,7 @@ def one_unit(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     "group.with-individual",
     Severity.ERROR,
     source="CMS Pub 100-04 ch.5 §20.2 (one minute is billed once); NCCI pairs 97150 with one-on-one codes",
+    when="group",
 )
 def with_individual(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     """97150 with one-on-one timed codes the same date whose minutes overlap the group's."""

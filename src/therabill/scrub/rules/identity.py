@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from therabill.claims import Claim
 from therabill.findings import Finding, Severity
-from therabill.identifiers import InvalidIdentifier, npi
+from therabill.identifiers import npi
 from therabill.scrub.context import ClaimContext
 from therabill.scrub.registry import finding, rule
 
@@ -26,9 +26,8 @@ def npi_check(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     if claim.billing_provider is not None:
         numbers.append(("billing_provider.npi", claim.billing_provider.npi))
     for field, number in numbers:
-        try:
-            npi.validate(number)
-        except InvalidIdentifier as exc:
+        exc = npi.problem(number)
+        if exc is not None:
             yield finding(
                 "identity.npi",
                 exc.message,

@@ -19,6 +19,7 @@ from therabill.scrub.registry import finding, rule
     "massage.97124-with-97140",
     Severity.WARNING,
     source="AMA Information Services letters (billing-rules.md §7)",
+    when="pairs",
 )
 def massage_and_manual(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     """97124 and 97140 on one date by a massage therapist: the note must split the minutes."""

@@ -145,6 +145,7 @@ def payer_required(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     "modifier.telehealth",
     Severity.ERROR,
     source="place of service 02/10 (CMS transmittal 11045); telehealth modifier per payer profile [?]",
+    when="telehealth",
 )
 def telehealth(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     """Telehealth place of service (02/10) without the payer's telehealth modifier."""
@@ -211,6 +212,7 @@ def fifty_nine_with_x(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     "modifier.kx",
     Severity.ERROR,
     source="Medicare KX threshold (Noridian, NGS): PT and speech combined, OT separately; payer profile kx_thresholds",
+    when="kx",
 )
 def kx(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     """Therapy above the payer's yearly KX threshold without KX on the line."""

@@ -24,8 +24,17 @@ PT_EVALUATIONS = ("97161", "97162", "97163", "97164")
 GROUP_CODES = frozenset({"97150", "92508"})
 
 
-def _pairs(claim: Claim, ctx: ClaimContext) -> Iterator[tuple[PtpEdit, int, int, set[str]]]:
-    """Each applicable edit with the line index of column 1, of column 2, and column 2's modifiers."""
+def _pairs(claim: Claim, ctx: ClaimContext) -> list[tuple[PtpEdit, int, int, set[str]]]:
+    """Each applicable edit with the line index of column 1, of column 2, and column 2's
+    modifiers; worked out once per claim and shared by the PTP rules."""
+    found: list[tuple[PtpEdit, int, int, set[str]]] | None = ctx.memo.get("ncci.pairs")
+    if found is None:
+        found = list(_find_pairs(claim, ctx))
+        ctx.memo["ncci.pairs"] = found
+    return found
+
+
+def _find_pairs(claim: Claim, ctx: ClaimContext) -> Iterator[tuple[PtpEdit, int, int, set[str]]]:
     if not ctx.payer.ncci:
         return
     groups = by_date_and_code(claim, ctx)
@@ -55,6 +64,7 @@ def _cite(edit: PtpEdit) -> str:
     "ncci.ptp-never",
     Severity.ERROR,
     source="NCCI PTP edit tables, modifier indicator 0 (therabill/edits/data/ptp.csv or imported CMS file)",
+    when="pairs",
 )
 def never_together(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     """Two codes on one date that an NCCI pair with modifier indicator 0 never pays together."""
@@ -77,6 +87,7 @@ def never_together(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     "ncci.ptp-modifier-needed",
     Severity.ERROR,
     source="NCCI PTP edit tables, modifier indicator 1; CMS MLN1783722 (59, XE, XS, XP, XU)",
+    when="pairs",
 )
 def modifier_needed(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     """An NCCI pair with modifier indicator 1 billed without 59/XE/XS/XP/XU on the column 2 code."""
@@ -99,6 +110,7 @@ def modifier_needed(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     "ncci.ptp-modifier-used",
     Severity.INFO,
     source="NCCI PTP edit tables; CMS MLN1783722 (the modifier must be supported by documentation)",
+    when="pairs",
 )
 def modifier_used(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     """An NCCI pair bypassed with 59/X{EPSU}: the documentation must support a distinct service."""
@@ -120,6 +132,7 @@ def modifier_used(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     "ncci.one-pt-evaluation",
     Severity.ERROR,
     source="NCCI Policy Manual ch. XI §P (via RonCom/policy-rag q37) [S]: one PT evaluation or re-evaluation per date",
+    when="pairs",
 )
 def one_pt_evaluation(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     """More than one PT evaluation or re-evaluation code (97161-97164) on one date."""

@@ -98,7 +98,12 @@ def _auth_lines(claim: Claim, ctx: ClaimContext) -> list[int]:
     return [i for i, ln in enumerate(claim.lines) if ctx.payer.needs_authorization(ln.code)]
 
 
-@rule("payer.authorization", Severity.ERROR, source="payer profile prior_authorization")
+@rule(
+    "payer.authorization",
+    Severity.ERROR,
+    source="payer profile prior_authorization",
+    when="authorization",
+)
 def authorization(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     """Prior authorisation required and missing, expired, exhausted, or not covering the code."""
     needing = _auth_lines(claim, ctx)

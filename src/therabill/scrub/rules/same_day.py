@@ -19,6 +19,7 @@ from therabill.scrub.registry import finding, rule
     "same-day.other-discipline",
     Severity.WARNING,
     source="billing-rules.md §7 (same-day duplication, seed 000)",
+    when="same-day",
 )
 def other_discipline(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     """Another discipline bills the same code for the client that day (``same_day_services``)."""

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 from therabill.claims import Claim
 from therabill.findings import Finding, Severity
-from therabill.identifiers import InvalidIdentifier, tax_id
+from therabill.identifiers import tax_id
 from therabill.scrub.context import ClaimContext
 from therabill.scrub.registry import finding, rule
 
@@ -75,9 +75,8 @@ def tax_id_valid(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     bp = claim.billing_provider
     if bp is None or not bp.tax_id:
         return
-    try:
-        tax_id.validate(bp.tax_id)
-    except InvalidIdentifier as exc:
+    exc = tax_id.problem(bp.tax_id)
+    if exc is not None:
         yield finding(
             "submission.tax-id",
             exc.message,

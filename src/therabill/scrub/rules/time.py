@@ -19,7 +19,12 @@ from therabill.scrub.rules.common import by_date_and_code, plural
 from therabill.units import FAMILY_SOURCE
 
 
-@rule("time.minimum", Severity.ERROR, source=FAMILY_SOURCE + "; billing-rules.md §3 minimums")
+@rule(
+    "time.minimum",
+    Severity.ERROR,
+    source=FAMILY_SOURCE + "; billing-rules.md §3 minimums",
+    when="family",
+)
 def minimum(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     """A code billed under its minimum time (e.g. 96158 under 16 minutes, G0176 under 45)."""
     for (day, code), lines in by_date_and_code(claim, ctx).items():
@@ -58,6 +63,7 @@ def minimum(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     "time.addon-without-primary",
     Severity.ERROR,
     source="CPT add-on codes are reported only with their primary code (APA; ASHA; codingahead)",
+    when="family",
 )
 def addon_without_primary(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     """An add-on code (96159, 97130, 97546 …) without its primary code on the same date."""
@@ -83,6 +89,7 @@ def addon_without_primary(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     "time.initial-once",
     Severity.ERROR,
     source="CPT initial codes are reported once a day; further time uses the add-on (ASHA 97129; happyneuronpro)",
+    when="family",
 )
 def initial_once(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     """An initial code (97129, 96158 …) billed more than once on a date; further time is the add-on."""
@@ -106,6 +113,7 @@ def initial_once(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     "time.addon-units",
     Severity.ERROR,
     source=FAMILY_SOURCE + " (add-on units by the midpoint rule past the initial block)",
+    when="family",
 )
 def addon_units(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     """Add-on units that do not match the minutes past the initial block."""
