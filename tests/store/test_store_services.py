@@ -226,3 +226,24 @@ def test_sessions_keep_their_claim(practice: Store) -> None:
         claim_id = build.build_claims(work=work).claims[0]
     with practice.sessions() as db:
         assert db.get(TherapySession, session_id).claim_id == claim_id  # type: ignore[union-attr]
+
+
+def test_a_line_repeating_a_billed_line_is_flagged(practice: Store) -> None:
+    add_pt_session(practice, c97110=30)
+    with practice.transaction() as work:
+        first = build.build_claims(work=work).claims[0]
+    with practice.transaction(actor="sam") as work:  # another provider, same client, day, code
+        sessions.add_session(
+            work=work,
+            client="C-1",
+            provider="1245319599",
+            day=DAY,
+            services=[sessions.ServiceMinutes("97110", 30)],
+            diagnoses=["M54.50"],
+        )
+    with practice.transaction() as work:
+        second = build.build_claims(work=work).claims[0]
+        shown = claim_records.show_claim(work=work, claim_id=second)
+    duplicate = [f for f in shown["findings"] if f["id"] == "store.duplicate-line"]
+    assert duplicate and f"already billed on claim {first}" in duplicate[0]["message"]
+    assert shown["status"] == "draft"

@@ -118,9 +118,10 @@ def build_claims(
             result.skipped.append({"session_id": session.id, "reason": "no insurance on file"})
             continue
         groups[(client.id, policy.id, session.provider_id, session.date_of_service)].append(session)
-    builder = _Builder(work)
+    builder = _Builder(work, sessions)
     for done, (key, group) in enumerate(groups.items(), 1):
-        claim = builder.build(key, group, clients[key[0]], result)
+        with work.db.no_autoflush:
+            claim = builder.build(key, group, clients[key[0]], result)
         if claim is not None:
             result.claims.append(claim.id)
             result.sessions_billed += len(group)
@@ -137,17 +138,27 @@ def build_claims(
 class _Builder:
     """Caches what every claim of one build needs (fees, code set, practice, lookups)."""
 
-    def __init__(self, work: Work) -> None:
+    def __init__(self, work: Work, sessions: Sequence[TherapySession]) -> None:
         self.work = work
         self.code_set = load_code_set()
         self.fees = dict(work.db.execute(select(Fee.code, Fee.unit_charge_cents)).all())
         self.practice = work.db.execute(select(Practice).limit(1)).scalar_one_or_none()
         self.providers: dict[int, Provider] = {}
-        self.scrubber = scrubbing.Scrubber(work)
+        self.policies: dict[int, tuple[Policy, Payer]] = {}
+        self.scrubber = scrubbing.Scrubber(work, sessions)
         self.authorised = {
             (row[0], row[1])
             for row in work.db.execute(select(Authorisation.client_id, Authorisation.payer_id))
         }
+
+    def policy(self, policy_id: int) -> tuple[Policy, Payer]:
+        if policy_id not in self.policies:
+            policy = self.work.db.get(Policy, policy_id)
+            assert policy is not None
+            payer = self.work.db.get(Payer, policy.payer_id)
+            assert payer is not None
+            self.policies[policy_id] = (policy, payer)
+        return self.policies[policy_id]
 
     def provider(self, provider_id: int) -> Provider:
         if provider_id not in self.providers:
@@ -180,10 +191,7 @@ class _Builder:
     ) -> Claim | None:
         work = self.work
         client_id, policy_id, provider_id, day = key
-        policy = work.db.get(Policy, policy_id)
-        assert policy is not None
-        payer = work.db.get(Payer, policy.payer_id)
-        assert payer is not None
+        policy, payer = self.policy(policy_id)
         profile = profiles.payer_profiles().get(payer.profile_id)
         provider = self.provider(provider_id)
         minutes: dict[str, int] = {}
@@ -212,27 +220,18 @@ class _Builder:
                     {"session_id": session.id, "reason": "no billable units (too few minutes)"}
                 )
             return None
-        claim = Claim(
-            client_id=client_id,
-            payer_id=payer.id,
-            policy_id=policy.id,
-            provider_id=provider_id,
-            date_of_service=day,
-            status=ClaimStatus.DRAFT.value,
-        )
-        work.db.add(claim)
-        work.db.flush()
         plan_modifier = THERAPY_MODIFIERS.get(provider.discipline)
         if profile is not None and profile.therapy_modifier_required and plan_modifier:
             for code, mods in modifiers.items():
                 if plan_modifier not in mods.split(","):
                     modifiers[code] = ",".join(m for m in (mods, plan_modifier) if m)
         pointers = ",".join(str(i) for i in range(1, min(len(diagnoses), MAX_POINTERS) + 1))
+        lines: list[ClaimLine] = []
         for number, unit_line in enumerate(billable, 1):
             cents, missing_fee = self.charge(unit_line.code, unit_line.units, profile)
             if missing_fee:
                 findings.append(missing_fee)
-            claim.lines.append(
+            lines.append(
                 ClaimLine(
                     line_number=number,
                     session_id=first_session[unit_line.code].id,
@@ -245,7 +244,17 @@ class _Builder:
                     diagnosis_pointers=pointers,
                 )
             )
-        claim.total_charge_cents = sum(line.charge_cents for line in claim.lines)
+        claim = Claim(
+            client_id=client_id,
+            payer_id=payer.id,
+            policy_id=policy.id,
+            provider_id=provider_id,
+            date_of_service=day,
+            status=ClaimStatus.DRAFT.value,
+            total_charge_cents=sum(line.charge_cents for line in lines),
+            lines=lines,
+        )
+        work.db.add(claim)
         work.db.flush()
         taken = cast(
             CursorResult[Any],

@@ -4,7 +4,9 @@ already billed for the same client, date and code)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -13,35 +15,43 @@ from therabill import claims as doc
 from therabill.findings import Finding, Severity
 from therabill.scrub import ScrubContext, scrub_claim
 from therabill.scrub.rules.modifiers import KX_GROUPS
-from therabill.store.models import Claim, ClaimLine, Payer, Provider
+from therabill.store.models import Claim, ClaimLine, Payer, Provider, TherapySession
 from therabill.store.services import profiles
 from therabill.store.services.context import Work
 
+BilledKey = tuple[int, dt.date, str]  # client, date of service, code
 
-def duplicate_lines(*, work: Work, claim: Claim) -> list[Finding]:
-    """Lines billed before on another claim for the same client, date and code."""
-    codes = {line.code for line in claim.lines}
+
+def billed_lines(work: Work, sessions: Sequence[TherapySession]) -> dict[BilledKey, int]:
+    """Lines already on claims for the clients and dates of ``sessions`` → their claim."""
+    if not sessions:
+        return {}
+    first = min(s.date_of_service for s in sessions)
+    last = max(s.date_of_service for s in sessions)
+    client_ids = {s.client_id for s in sessions}
     rows = work.db.execute(
-        select(ClaimLine.code, Claim.id)
+        select(Claim.client_id, ClaimLine.date_of_service, ClaimLine.code, Claim.id)
         .join(Claim, Claim.id == ClaimLine.claim_id)
-        .where(
-            Claim.client_id == claim.client_id,
-            Claim.id.not_in([claim.id, claim.original_claim_id or claim.id]),
-            ClaimLine.date_of_service == claim.date_of_service,
-            ClaimLine.code.in_(codes),
-        )
+        .where(ClaimLine.date_of_service.between(first, last))
     ).all()
+    return {(c, d, code): claim_id for c, d, code, claim_id in rows if c in client_ids}
+
+
+def duplicate_lines(claim: Claim, billed: dict[BilledKey, int]) -> list[Finding]:
+    """Lines billed before on another claim for the same client, date and code."""
     findings = []
-    for code, other in rows:
-        number = next(line.line_number for line in claim.lines if line.code == code)
+    for line in claim.lines:
+        other = billed.get((claim.client_id, line.date_of_service, line.code))
+        if other is None or other in (claim.id, claim.original_claim_id):
+            continue
         findings.append(
             Finding(
                 id="store.duplicate-line",
                 severity=Severity.ERROR,
-                message=f"{code} on {claim.date_of_service} is already billed on claim {other}",
+                message=f"{line.code} on {line.date_of_service} is already billed on claim {other}",
                 source="therabill store: a service is billed once (duplicate claim check)",
-                line=number,
-                code=code,
+                line=line.line_number,
+                code=line.code,
                 fix="remove the line, or correct the first claim instead",
             )
         )
@@ -77,8 +87,9 @@ def therapy_spent(work: Work) -> dict[tuple[str, int, str], Decimal]:
 class Scrubber:
     """The scrubber with its tables loaded once per build."""
 
-    def __init__(self, work: Work) -> None:
+    def __init__(self, work: Work, sessions: Sequence[TherapySession]) -> None:
         self.spent = therapy_spent(work)
+        self.billed = billed_lines(work, sessions)
         self.context = ScrubContext.load()
         self.context = ScrubContext(
             code_set=self.context.code_set,
@@ -90,10 +101,11 @@ class Scrubber:
 
     def __call__(self, *, work: Work, document: doc.Claim, claim: Claim) -> list[Finding]:
         found = list(scrub_claim(document, self.context).findings)
-        found += duplicate_lines(work=work, claim=claim)
+        found += duplicate_lines(claim, self.billed)
+        for billed in claim.lines:
+            self.billed.setdefault((claim.client_id, billed.date_of_service, billed.code), claim.id)
         for line in document.lines:  # later claims of this build see this one's charges
             provider_group = KX_GROUPS.get(document.provider.discipline)
             if provider_group:
-                key = (document.client.id, line.date.year, provider_group)
-                self.spent[key] += line.charge
+                self.spent[(document.client.id, line.date.year, provider_group)] += line.charge
         return found
