@@ -32,12 +32,13 @@ MAX_DIAGNOSES = 12  # HI01…HI12
 MAX_POINTERS = 4  # SV107-1…SV107-4
 MAX_MODIFIERS = 4  # SV101-3…SV101-6
 
-_NPI = re.compile(r"^[0-9]{10}$")  # [0-9], not \d: \d also matches non-ASCII digits
-_ZIP = re.compile(r"^[0-9]{5}(?:[0-9]{4})?$")
-_POS = re.compile(r"^[0-9]{2}$")
-_CODE = re.compile(r"^[A-Z0-9]{5}$")
-_MODIFIER = re.compile(r"^[A-Z0-9]{2}$")
-_ICD = re.compile(r"^[A-Z][0-9A-Z]{2,6}$")
+# Whole-value patterns (fullmatch); [0-9], not \d, which also matches other scripts' digits.
+_NPI = re.compile(r"[0-9]{10}")
+_ZIP = re.compile(r"[0-9]{5}(?:[0-9]{4})?")
+_CODE = re.compile(r"[A-Z0-9]{5}")
+_MODIFIER = re.compile(r"[A-Z0-9]{2}")
+_PLACES = frozenset(f"{n:02d}" for n in range(100))
+_ICD = re.compile(r"[A-Z][0-9A-Z]{2,6}")
 
 
 def missing(field: str, claim_id: str, why: str) -> InvalidInput:
@@ -74,7 +75,7 @@ def person_name(full: str) -> tuple[str, str]:
 
 
 def npi(value: str, field: str) -> str:
-    if not _NPI.match(value):
+    if not _NPI.fullmatch(value):
         raise InvalidInput(f"{value!r} is not a 10-digit NPI", field=field)
     return value
 
@@ -106,7 +107,7 @@ def submitter_and_receiver(seg: Segments, v: Values, profile: Clearinghouse) -> 
 def address(seg: Segments, v: Values, addr: Address, field: str, *, zip9: bool = False) -> None:
     """N3/N4. ``zip9``: 2010AA needs the nine-digit ZIP+4 (005010X222A1, N403 note)."""
     zip_code = addr.zip.replace("-", "")
-    if not _ZIP.match(zip_code):
+    if not _ZIP.fullmatch(zip_code):
         raise InvalidInput(f"{addr.zip!r} is not a US ZIP code", field=f"{field}.zip")
     if zip9 and len(zip_code) != 9:
         raise InvalidInput(
@@ -272,7 +273,7 @@ def claim_information(seg: Segments, v: Values, claim: Claim) -> None:
         total += line.charge
     frequency = FREQUENCY_CODES[claim.frequency]
     pos = claim.place_of_service
-    if not _POS.match(pos):
+    if pos not in _PLACES:
         raise InvalidInput(f"{pos!r} is not a place of service code", field="place_of_service")
     e, c, t = seg.element, v.delimiters.component, seg.terminator
     # CLM06-09: provider signature on file, assignment accepted, benefits assigned, release
@@ -318,7 +319,7 @@ def diagnoses(seg: Segments, v: Values, claim: Claim) -> None:
         qualifier = "ABK"
         for index, code in enumerate(dx):
             compact = code.replace(".", "")
-            if not _ICD.match(compact):
+            if not _ICD.fullmatch(compact):
                 raise InvalidInput(
                     f"{code!r} is not an ICD-10-CM code", field=f"diagnoses[{index}]"
                 )
@@ -440,10 +441,14 @@ def service_lines(seg: Segments, v: Values, claim: Claim) -> None:
         pointers = line.diagnosis_pointers
         if not pointers or len(pointers) > MAX_POINTERS or max(pointers) > n_dx:
             _bad_pointers(claim, index)
+        pointer_key = tuple(pointers)  # only pointer keys are all numbers
+        pointer_text = memo.get(pointer_key)
+        if pointer_text is None:
+            pointer_text = v.remember(pointer_key, c.join(map(str, pointers)))
         parts.append(
             f"LX{e}{index + 1}{t}"
             f"SV1{e}{procedure}{e}{v.money(line.charge, f'lines[{index}].charge')}{e}UN{e}"
-            f"{units}{e}{e}{e}{c.join(map(str, pointers))}{t}"
+            f"{units}{e}{e}{e}{pointer_text}{t}"
             f"DTP{e}472{e}D8{e}{v.date8(line.date)}{t}"
         )
     seg.count += 3 * len(claim.lines)
@@ -451,7 +456,7 @@ def service_lines(seg: Segments, v: Values, claim: Claim) -> None:
 
 def _procedure(code: str, modifiers: list[str], index: int, component: str) -> str:
     """SV101: HC:code[:modifier…], each part checked."""
-    if not _CODE.match(code):
+    if not _CODE.fullmatch(code):
         raise InvalidInput(f"{code!r} is not a procedure code", field=f"lines[{index}].code")
     if len(modifiers) > MAX_MODIFIERS:
         raise InvalidInput(
@@ -459,7 +464,7 @@ def _procedure(code: str, modifiers: list[str], index: int, component: str) -> s
             field=f"lines[{index}].modifiers",
         )
     for m_index, modifier in enumerate(modifiers):
-        if not _MODIFIER.match(modifier):
+        if not _MODIFIER.fullmatch(modifier):
             raise InvalidInput(
                 f"{modifier!r} is not a modifier", field=f"lines[{index}].modifiers[{m_index}]"
             )
