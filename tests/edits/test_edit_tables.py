@@ -6,6 +6,8 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from therabill.edits import (
     detect_kind,
@@ -177,3 +179,15 @@ def test_shipped_table_errors_name_row() -> None:
     with pytest.raises(DataFileError) as info:
         parse_ptp(text + "97530,97140,,,5,x,y,S\n", "ptp.csv")
     assert "ptp.csv, row 3" in str(info.value)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(min_value=0, max_value=len(PTP_TXT)), st.text(max_size=30))
+def test_cms_files_mutated_never_crash(cut: int, junk: str) -> None:
+    """Random cuts and insertions in real layouts: rows, or a DataFileError; nothing else."""
+    for text, read in ((PTP_TXT, read_cms_ptp), (MUE_CSV, read_cms_mue)):
+        mutated = text[: cut % (len(text) + 1)] + junk + text[cut % (len(text) + 1) :]
+        try:
+            read(mutated, "mutated.txt")
+        except DataFileError as exc:
+            assert "mutated.txt" in str(exc)

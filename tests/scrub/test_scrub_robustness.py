@@ -143,6 +143,26 @@ def test_reader_json_lines_position() -> None:
     assert "c.jsonl, line 2" in str(info.value)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[" * 100_000,
+        '{"claim_id": ' + "9" * 5000 + "}",
+        json.dumps(claim()) + "\n" + "[" * 100_000,
+        json.dumps(claim()) + '\n{"lines": ' + "9" * 5000 + "}",
+        "\ufeff" + json.dumps(claim()),
+        "[]",
+        "   ",
+        json.dumps([1, 2]),
+        json.dumps(claim()).encode("utf-8").decode("latin-1"),
+    ],
+    ids=["deep-list", "huge-int", "jsonl-deep", "jsonl-huge-int", "bom", "empty-list", "blank",
+         "list-of-numbers", "mojibake"],
+)  # fmt: skip
+def test_hostile_json(text: str) -> None:
+    scrub_or_error(text)
+
+
 def test_reader_missing_field() -> None:
     data = claim()
     del data["client"]["last_name"]

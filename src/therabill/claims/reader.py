@@ -59,6 +59,22 @@ def _not_json(exc: json.JSONDecodeError, source: str, text: str, offset: int = 0
     )
 
 
+def _loads(text: str, source: str, whole: str, offset: int = 0) -> Any:
+    """``json.loads`` with every way it can fail turned into ``InvalidInput``."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        raise
+    except RecursionError:
+        raise InvalidInput(
+            f"{source}, {_position(whole, offset)}: JSON nested too deeply to be a claim."
+        ) from None
+    except ValueError:  # Python refuses integers of thousands of digits
+        raise InvalidInput(
+            f"{source}, {_position(whole, offset)}: a number is too long to be read."
+        ) from None
+
+
 def _validate(obj: Any, source: str, position: str) -> Claim:
     if not isinstance(obj, dict):
         raise InvalidInput(
@@ -77,7 +93,7 @@ def iter_claims(text: str, source: str = "<stdin>") -> Iterator[Claim]:
         raise InvalidInput(f"{source}: the input is empty; expected a claim document.")
     if stripped.startswith("["):
         try:
-            data = json.loads(stripped)
+            data = _loads(stripped, source, stripped)
         except json.JSONDecodeError as exc:
             raise _not_json(exc, source, stripped) from None
         if not data:
@@ -86,7 +102,7 @@ def iter_claims(text: str, source: str = "<stdin>") -> Iterator[Claim]:
             yield _validate(item, source, f"claim {index + 1} of the list")
         return
     try:
-        whole = json.loads(stripped)
+        whole = _loads(stripped, source, stripped)
     except json.JSONDecodeError as exc:
         if exc.msg != "Extra data":
             raise _not_json(exc, source, stripped) from None
@@ -100,7 +116,7 @@ def iter_claims(text: str, source: str = "<stdin>") -> Iterator[Claim]:
                 yield Claim.model_validate_json(line)  # fast path: JSON and shape in one go
             except ValidationError:
                 try:
-                    item = json.loads(line)
+                    item = _loads(line, source, stripped, offset)
                 except json.JSONDecodeError as exc:
                     raise _not_json(exc, source, stripped, offset) from None
                 yield _validate(item, source, f"line {lineno}")

@@ -84,12 +84,21 @@ def detect_kind(text: str, name: str) -> Kind:
     )
 
 
-def _records(text: str) -> Iterator[tuple[int, list[str]]]:
+def _records(text: str, name: str) -> Iterator[tuple[int, list[str]]]:
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
     first = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = "\t" if "\t" in text[:20000] and first.count(",") < 2 else ","
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     start = 1
-    for record in reader:
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise DataFileError(
+                name, start, f"cannot be read as {delimiter!r}-separated text: {exc}"
+            ) from None
         yield start, [cell.strip() for cell in record]
         start = reader.line_num + 1
 
@@ -123,7 +132,7 @@ def read_cms_ptp(text: str, name: str) -> list[PtpEdit]:
     edits: list[PtpEdit] = []
     started = False
     source = f"CMS NCCI practitioner PTP file {Path(name).name}"
-    for row, cells in _records(text):
+    for row, cells in _records(text, name):
         looks_like_data = (
             len(cells) >= 6 and CODE.match(cells[0].upper()) is not None and YMD.match(cells[3])
         )
@@ -185,7 +194,7 @@ def read_cms_mue(text: str, name: str) -> list[MueLimit]:
     columns: tuple[int, int, int, int | None] | None = None
     started = False
     source = f"CMS practitioner MUE table {Path(name).name}"
-    for row, cells in _records(text):
+    for row, cells in _records(text, name):
         if columns is None and not started:
             columns = _mue_columns(cells)
             if columns is not None:

@@ -42,8 +42,12 @@ def _rows(text: str, name: str, columns: tuple[str, ...]) -> Iterator[tuple[int,
     missing = [c for c in columns if c not in header]
     if missing:
         raise DataFileError(name, numbered[0][0], f"missing column(s): {', '.join(missing)}")
-    for index, values in enumerate(reader, start=1):
-        lineno = numbered[index][0]
+    try:
+        records = list(reader)
+    except csv.Error as exc:
+        raise DataFileError(name, None, f"not a readable CSV file: {exc}") from None
+    for index, values in enumerate(records, start=1):
+        lineno = numbered[index][0] if index < len(numbered) else numbered[-1][0]
         if not any(v.strip() for v in values):
             continue
         if len(values) != len(header):
