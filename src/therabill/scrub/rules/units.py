@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from therabill.claims import Claim
 from therabill.codes import Timing
@@ -17,7 +18,7 @@ from therabill.findings import Finding, Severity
 from therabill.scrub.context import ClaimContext
 from therabill.scrub.registry import finding, rule
 from therabill.scrub.rules.common import by_date_and_code, plural
-from therabill.units import CMS_SOURCE, MAX_MINUTES, MIDPOINT_SOURCE, UnitRule
+from therabill.units import CMS_SOURCE, MAX_MINUTES, MIDPOINT_SOURCE, UnitRule, cms_total_units
 
 PER_UNIT = (Timing.PER_15, Timing.PER_HOUR)
 
@@ -27,6 +28,103 @@ def _source(ctx: ClaimContext) -> str:
     return f"{base}; {ctx.payer.cite('unit_rule')}"
 
 
+@dataclass(frozen=True, slots=True)
+class _Verdict:
+    over: bool
+    at: int
+    code: str
+    message: str
+    fix: str
+
+
+def _cms_cap(minutes: int) -> int:
+    """Most units one code's minutes can carry under the 8-minute rule: a unit per full 15
+    minutes, plus one if minutes are left over (the manual's example 5: 7 minutes may carry
+    the day's one unit)."""
+    return minutes // 15 + (1 if minutes % 15 else 0)
+
+
+def _verdicts(claim: Claim, ctx: ClaimContext) -> list[_Verdict]:
+    """Units billed against units supported, worked out once per claim for both rules.
+
+    Midpoint rule (and hour codes): code by code. CMS rule: the day's 15-minute codes share
+    one total (§20.2), so the total is compared, and each code only against what its own
+    minutes could ever carry; how the units are spread over codes may differ from therabill's
+    allocation (ties may go either way, manual example 2).
+    """
+    memo: list[_Verdict] | None = ctx.memo.get("units.verdicts")
+    if memo is not None:
+        return memo
+    cms = ctx.payer.unit_rule is UnitRule.CMS
+    out: list[_Verdict] = []
+    pooled: dict[dt.date, list[tuple[int, str, int, int]]] = {}
+    incomplete: set[dt.date] = set()
+    for (day, code), lines in by_date_and_code(claim, ctx).items():
+        timing = lines[0][2].timing
+        if timing not in PER_UNIT:
+            continue
+        if any(ln.units is None or ln.minutes is None for _, ln, _ in lines):
+            if cms and timing is Timing.PER_15:
+                incomplete.add(day)
+            continue
+        at = lines[0][0]
+        billed = sum(ln.units or 0 for _, ln, _ in lines)
+        minutes = sum(ln.minutes or 0 for _, ln, _ in lines)
+        if cms and timing is Timing.PER_15:
+            pooled.setdefault(day, []).append((at, code, billed, minutes))
+            continue
+        supported = ctx.days[day].units(code) if day in ctx.days else None
+        if supported is None or billed == supported:
+            continue
+        out.append(
+            _Verdict(
+                billed > supported, at, code,
+                f"{code} on {day}: {plural(billed, 'unit')} billed; {minutes} minutes support "
+                f"{supported} under the {ctx.payer.unit_rule} rule of {ctx.payer.id}.",
+                f"Bill {plural(supported, 'unit')}"
+                + (", or document the time." if billed > supported else " if the note "
+                   "supports the time."),
+            )
+        )  # fmt: skip
+    for day, items in pooled.items():
+        capped = [
+            _Verdict(
+                True, at, code,
+                f"{code} on {day}: {plural(billed, 'unit')} billed, but its {minutes} minutes "
+                f"can carry at most {_cms_cap(minutes)} under the 8-minute rule.",
+                f"Bill at most {plural(_cms_cap(minutes), 'unit')} of {code}.",
+            )
+            for at, code, billed, minutes in items
+            if billed > _cms_cap(minutes)
+        ]  # fmt: skip
+        out += capped
+        if capped or day in incomplete:
+            continue
+        minutes = sum(m for _, _, _, m in items)
+        billed = sum(b for _, _, b, _ in items)
+        supported = cms_total_units(minutes)
+        if billed == supported:
+            continue
+        share = ctx.days[day].by_code if day in ctx.days else {}
+        at, code = next(
+            ((a, c) for a, c, b, _ in items if (b > share.get(c, 0)) == (billed > supported)),
+            items[0][:2],
+        )
+        spread = ", ".join(f"{c} {share.get(c, 0)}" for _, c, _, _ in items)
+        out.append(
+            _Verdict(
+                billed > supported, at, code,
+                f"{day}: {plural(billed, 'timed unit')} billed for {minutes} timed minutes; the "
+                f"8-minute rule gives {supported} in all (e.g. {spread}).",
+                f"Bill {plural(supported, 'timed unit')} in all that day"
+                + (", or document the time." if billed > supported else " if the note "
+                   "supports the time."),
+            )
+        )  # fmt: skip
+    ctx.memo["units.verdicts"] = out
+    return out
+
+
 @rule(
     "units.over",
     Severity.ERROR,
@@ -34,24 +132,12 @@ def _source(ctx: ClaimContext) -> str:
 )
 def over(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     """More units billed than the minutes support under the payer's unit rule."""
-    for (day, code), lines in by_date_and_code(claim, ctx).items():
-        supported = ctx.days[day].units(code) if day in ctx.days else None
-        billed = [ln.units for _, ln, c in lines if ln.units is not None]
-        if lines[0][2].timing not in PER_UNIT or supported is None or len(billed) != len(lines):
-            continue
-        if sum(billed) > supported:
-            i = lines[0][0]
-            minutes = sum(ln.minutes or 0 for _, ln, _ in lines)
+    for v in _verdicts(claim, ctx):
+        if v.over:
             yield finding(
-                "units.over",
-                f"{code} on {day}: {plural(sum(billed), 'unit')} billed, but {minutes} minutes "
-                f"support {supported} under the {ctx.payer.unit_rule} rule of {ctx.payer.id}.",
-                at=i,
-                field=f"lines[{i}].units",
-                fix=f"Bill {supported} unit{'s' * (supported != 1)}, or document the time.",
-                code=code,
-                source=_source(ctx),
-            )
+                "units.over", v.message, at=v.at, field=f"lines[{v.at}].units", fix=v.fix,
+                code=v.code, source=_source(ctx),
+            )  # fmt: skip
 
 
 @rule(
@@ -61,22 +147,12 @@ def over(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
 )
 def under(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     """Fewer units billed than the minutes support: money left on the table."""
-    for (day, code), lines in by_date_and_code(claim, ctx).items():
-        supported = ctx.days[day].units(code) if day in ctx.days else None
-        billed = [ln.units for _, ln, c in lines if ln.units is not None]
-        if lines[0][2].timing not in PER_UNIT or supported is None or len(billed) != len(lines):
-            continue
-        if sum(billed) < supported:
-            i = lines[0][0]
+    for v in _verdicts(claim, ctx):
+        if not v.over:
             yield finding(
-                "units.under",
-                f"{code} on {day}: the minutes support {supported} units; {sum(billed)} billed.",
-                at=i,
-                field=f"lines[{i}].units",
-                fix=f"Bill {supported} units if the note supports the time.",
-                code=code,
-                source=_source(ctx),
-            )
+                "units.under", v.message, at=v.at, field=f"lines[{v.at}].units", fix=v.fix,
+                code=v.code, source=_source(ctx),
+            )  # fmt: skip
 
 
 @rule(
