@@ -16,6 +16,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 ## make run: install and start the main job (a demo on the CLI)
 run: $(STAMP)
+	$(BIN)/therabill demo --if-empty
 	$(BIN)/therabill demo-cli
 
 ## make test: install, then lint (ruff), types (mypy --strict) and the whole test suite

@@ -259,3 +259,6 @@ def test_demo_practice(home: Path) -> None:
     assert summary["clients"] == 6 and summary["claims"] > 10
     assert summary["paid"] + summary["partly_paid"] > 0
     assert run_json("audit", "verify")["ok"] is True
+    again = run_json("demo", "--if-empty")  # what `make run` does every time
+    assert again == {"skipped": "the database already holds clients"}
+    assert len(run_json("client", "list")) == 6

@@ -180,6 +180,9 @@ def payer_list(
 def demo_command(
     clients: Annotated[int, typer.Option(help="How many made-up clients.")] = 24,
     months: Annotated[int, typer.Option(help="Months of sessions.")] = 3,
+    if_empty: Annotated[
+        bool, typer.Option("--if-empty", help="Do nothing (exit 0) when the database has clients.")
+    ] = False,
     json_output: JsonOption = False,
 ) -> None:
     """Fill an empty database with a demo practice: made-up clients across disciplines and
@@ -188,6 +191,13 @@ def demo_command(
     Example: THERABILL_HOME=/tmp/demo therabill demo
     """
     opened = store_common.store(initialised=False)
+    if if_empty and demo_service.has_clients(opened):
+        opened.dispose()
+        if json_output:
+            emit_json({"skipped": "the database already holds clients"})
+        else:
+            err_console.print("demo: the database already holds clients; nothing added.")
+        return
     try:
         result = demo_service.create_demo(
             store=opened,

@@ -8,7 +8,7 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from therabill.errors import InvalidInput
 from therabill.store.ledger_math import EntryKind
@@ -108,6 +108,14 @@ LAST = [
     "Kestrel",
     "Larkspur",
 ]
+
+
+def has_clients(store: Store) -> bool:
+    """Whether the database (if it exists and is set up) already holds any client."""
+    if not inspect(store.engine).has_table("clients"):
+        return False
+    with store.sessions() as db:
+        return db.execute(select(Client.id).limit(1)).first() is not None
 
 
 def create_demo(
