@@ -8,12 +8,21 @@ M54.5 is a valid code but not billable: a claim needs one of its children (M54.5
 from __future__ import annotations
 
 import functools
-
-import simple_icd_10_cm as icd
+import importlib
+from typing import Any
 
 from therabill.identifiers.exceptions import InvalidComponent, InvalidFormat, InvalidLength
 
 SOURCE = "CDC ICD-10-CM tabular list via the simple-icd-10-cm package"
+
+
+@functools.cache
+def _icd() -> Any:
+    """The simple-icd-10-cm module, imported on first use: reading its tabular list takes
+    about two seconds, which commands that never look at a diagnosis should not pay."""
+    return importlib.import_module("simple_icd_10_cm")
+
+
 RELEASE = "April 2026 (simple-icd-10-cm 1.5)"
 
 
@@ -31,9 +40,9 @@ def format(code: str) -> str:
 @functools.lru_cache(maxsize=4096)
 def _lookup(compacted: str) -> tuple[bool, bool]:
     dotted = format(compacted)
-    if not icd.is_valid_item(dotted):
+    if not _icd().is_valid_item(dotted):
         return False, False
-    return True, bool(icd.is_leaf(dotted))
+    return True, bool(_icd().is_leaf(dotted))
 
 
 def validate(code: str) -> str:
@@ -47,7 +56,7 @@ def validate(code: str) -> str:
     if not valid:
         raise InvalidComponent(f"{format(compacted)} is not in the ICD-10-CM code set.")
     if not leaf:
-        children = ", ".join(icd.get_children(format(compacted))[:4])
+        children = ", ".join(_icd().get_children(format(compacted))[:4])
         raise InvalidComponent(
             f"{format(compacted)} is a heading, not a billable code.",
             hint=f"Use a more specific code ({children} …)." if children else None,
@@ -81,4 +90,4 @@ def is_billable(code: str) -> bool:
 
 def description(code: str) -> str | None:
     """The CDC's title of the code, when it exists."""
-    return str(icd.get_description(format(code))) if is_valid(code) else None
+    return str(_icd().get_description(format(code))) if is_valid(code) else None
