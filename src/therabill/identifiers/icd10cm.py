@@ -23,6 +23,11 @@ def _icd() -> Any:
     return importlib.import_module("simple_icd_10_cm")
 
 
+def preload() -> None:
+    """Read the ICD-10-CM tables now (a scrub run does it once, before the first claim)."""
+    _icd()
+
+
 RELEASE = "April 2026 (simple-icd-10-cm 1.5)"
 
 

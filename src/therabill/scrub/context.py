@@ -19,6 +19,7 @@ from therabill.claims import Claim, ServiceLine
 from therabill.codes import Code, CodeSet, CodeStatus, Timing, load_code_set
 from therabill.edits import EditTables, load_edit_tables
 from therabill.errors import InvalidInput
+from therabill.identifiers import icd10cm
 from therabill.payers import PayerProfile, load_payer_profiles
 from therabill.units import UnitRule, count_units
 
@@ -57,7 +58,8 @@ class ScrubContext:
 
     @classmethod
     def load(cls, *, payers_dir: Path | None = None, today: dt.date | None = None) -> ScrubContext:
-        """Read the code set, payer profiles and edit tables (each file once)."""
+        """Read the code set, payer profiles, edit tables and ICD-10-CM (each file once)."""
+        icd10cm.preload()
         return cls(
             code_set=load_code_set(),
             payers=load_payer_profiles(payers_dir),
