@@ -7,6 +7,9 @@ from typing import Any
 
 import pytest
 from helpers_837 import BILLING, CREATED, claim, claim_dict, profile
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from therabill.claims.document import Claim
 from therabill.errors import TherabillError
@@ -170,3 +173,71 @@ def test_a_bad_claim_uses_up_no_control_numbers() -> None:
     with pytest.raises(TherabillError):
         write_batch([claim(), bad], profile=profile(), numbers=numbers, created=CREATED)
     assert numbers.last() == {"interchange": 0, "group": 0, "transaction": 0}
+
+
+# Each value is usually plain printable ASCII (so many claims get written) and sometimes
+# anything: a delimiter, a control character, an accent, a character no folding can save.
+PLAIN = st.text(
+    st.characters(min_codepoint=0x20, max_codepoint=0x7E, exclude_characters="*:^~"),
+    min_size=2,
+    max_size=30,
+)
+DIRTY = st.text(
+    st.one_of(st.sampled_from("*:^~\n\r\téñØß€😀\u0301"), st.characters()), min_size=1, max_size=70
+)
+ANY_TEXT = st.one_of(*[PLAIN] * 9, DIRTY)
+
+
+@settings(max_examples=250, deadline=None)
+@given(
+    first=ANY_TEXT,
+    last=ANY_TEXT,
+    line1=ANY_TEXT,
+    city=ANY_TEXT,
+    member=ANY_TEXT,
+    payer_name=ANY_TEXT,
+    provider=ANY_TEXT,
+    claim_id=st.one_of(*[PLAIN] * 9, DIRTY.map(lambda s: s[:38])),
+    auth=ANY_TEXT,
+)
+def test_any_text_is_written_safely_or_refused_naming_the_field(
+    first: str,
+    last: str,
+    line1: str,
+    city: str,
+    member: str,
+    payer_name: str,
+    provider: str,
+    claim_id: str,
+    auth: str,
+) -> None:
+    """Whatever the text, either a clean file (no value split a segment or an element) or a
+    TherabillError naming a field: never a traceback, never a broken file."""
+    doc = claim_dict()
+    doc["claim_id"] = claim_id
+    doc["client"] = {
+        **doc["client"],
+        "first_name": first,
+        "last_name": last,
+        "member_id": member,
+        "address": {**doc["client"]["address"], "line1": line1, "city": city},
+    }
+    doc["payer"] = {**doc["payer"], "name": payer_name}
+    doc["provider"] = {**doc["provider"], "npi": "1543210987", "name": provider}
+    doc["authorization"] = {"number": auth}
+    try:
+        document = Claim.model_validate(doc)
+    except ValidationError:
+        return  # not a claim document at all: the reader's job, tested there
+    try:
+        text = write([document])
+    except TherabillError as exc:
+        assert exc.field
+        return
+    segments = text.split("~\n")[:-1]
+    assert int(segments[-3].split("*")[1]) == len(segments) - 4  # SE01 = ST…SE
+    shapes = {s.split("*")[0]: s.count("*") for s in segments}
+    assert shapes["CLM"] == 9 and shapes["SV1"] == 7 and shapes["N4"] == 3
+    assert shapes["DMG"] == 3 and shapes["HI"] == 1
+    assert all(s.isascii() and "\r" not in s and "\n" not in s for s in segments)
+    assert [s.split("*")[1] for s in segments if s.startswith("REF*")] == ["EI", "G1"]
