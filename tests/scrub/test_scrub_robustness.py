@@ -169,3 +169,18 @@ def test_reader_missing_field() -> None:
     with pytest.raises(TherabillError) as info:
         scrub_text(json.dumps(data), context(), source="c.json")
     assert "client.last_name: is required" in str(info.value)
+
+
+@pytest.mark.parametrize("index", range(len(EXTREMES)))
+def test_engine_equals_every_rule_on_extremes(index: int) -> None:
+    """The engine's feature filter never hides a finding on the odd claims either."""
+    from therabill.scrub import scrub_claim
+
+    document = Claim.model_validate(EXTREMES[index])
+    every = sorted(
+        (f.id, f.line or 0, f.message)
+        for r in RULES.values()
+        for f in r.check(document, prepare(document, context()))
+    )
+    engine = scrub_claim(document, context())
+    assert sorted((f.id, f.line or 0, f.message) for f in engine.findings) == every

@@ -432,3 +432,18 @@ def test_engine_skips_only_rules_that_cannot_fire(
     )
     engine = scrub_claim(Claim.model_validate(data), ctx)
     assert sorted((f.id, f.line or 0, f.message) for f in engine.findings) == every
+
+
+def test_registry_sweep() -> None:
+    """Every rule: a dotted id, a severity, a source, a summary, a documented family."""
+    import re
+
+    from therabill.scrub.context import FEATURES
+    from therabill.scrub.docs import FAMILIES
+
+    assert len(RULES) >= 14
+    for rule_id, registered in RULES.items():
+        assert re.fullmatch(r"[a-z-]+\.[a-z0-9-]+", rule_id), rule_id
+        assert registered.source.strip() and registered.summary.strip(), rule_id
+        assert registered.family in FAMILIES, rule_id
+        assert registered.when is None or registered.when in FEATURES, rule_id

@@ -33,7 +33,25 @@ FEATURES = {
     "kx": "the payer has KX thresholds",
     "telehealth": "a telehealth place of service with a payer telehealth modifier",
     "same-day": "same_day_services are given",
+    "uncoded": "some line's code is unknown or not active on its date",
+    "timed": "some line has a timed code",
+    "units-missing": "some line has no units",
+    "modifiers": "some line has modifiers",
+    "therapy-plan": "the payer requires GP/GO/GN, or some line has one",
+    "required-modifiers": "the payer requires modifiers on some codes",
+    "capped": "some code has an MUE or a daily maximum",
+    "restricted-codes": "the payer limits the codes it accepts",
+    "disciplines": "the payer limits the disciplines it pays",
+    "preferred": "the payer prefers some codes to others",
+    "fees": "the payer profile has a fee schedule",
+    "timely-filing": "the payer has a timely filing limit",
+    "taxonomy": "the provider's taxonomy is given",
+    "replaces": "the claim is corrected or void, or names an original claim",
+    "many-lines": "the claim has more than 50 lines",
+    "zero-charge": "some line has a zero charge",
+    "diagnosis-repeats": "more than 12 diagnoses, or one listed twice",
 }
+PLAN_MODIFIERS = frozenset({"GP", "GO", "GN"})
 UNIT_CACHE_SIZE = 100_000
 
 
@@ -184,33 +202,68 @@ def prepare(claim: Claim, scrub: ScrubContext) -> ClaimContext:
             minutes = 0  # untimed: one unit; add-on: its family's minutes may be on the primary
         services.setdefault(line.date, []).append((code.code, minutes))
     days = {day: _day_units(items, payer, day, scrub) for day, items in services.items()}
-    return ClaimContext(scrub, payer, known, codes, days, groups, _features(claim, payer, groups))
+    return ClaimContext(
+        scrub, payer, known, codes, days, groups, _features(claim, payer, groups, codes, scrub)
+    )
 
 
 def _features(
     claim: Claim,
     payer: PayerProfile,
     groups: Mapping[tuple[dt.date, str], list[tuple[int, ServiceLine, Code]]],
+    codes: tuple[Code | None, ...],
+    scrub: ScrubContext,
 ) -> frozenset[str]:
     found = set()
     per_day: dict[dt.date, int] = {}
+    mue = scrub.edits.mue
     for (day, code), lines in groups.items():
         per_day[day] = per_day.get(day, 0) + 1
         entry = lines[0][2]
-        if entry.timing in (Timing.INITIAL, Timing.ADDON) or (
-            entry.min_minutes and not entry.timed
-        ):
+        if entry.timing is not Timing.UNTIMED:
+            found.add("timed")
+            if entry.timing is not Timing.PER_15 and entry.timing is not Timing.PER_HOUR:
+                found.add("family")
+        elif entry.min_minutes:
             found.add("family")
         if code == "97150":
             found.add("group")
+        if code in mue or entry.max_units_per_day is not None:
+            found.add("capped")
     if any(count > 1 for count in per_day.values()):
         found.add("pairs")
-    if payer.prior_authorization:
-        found.add("authorization")
-    if payer.kx_thresholds:
-        found.add("kx")
+    if None in codes:
+        found.add("uncoded")
+    for line in claim.lines:
+        if line.units is None:
+            found.add("units-missing")
+        if line.modifiers:
+            found.add("modifiers")
+            if PLAN_MODIFIERS.intersection(line.modifiers):
+                found.add("therapy-plan")
+        if not line.charge:
+            found.add("zero-charge")
+    if len(claim.lines) > 50:
+        found.add("many-lines")
+    for feature, present in (
+        ("authorization", payer.prior_authorization),
+        ("kx", payer.kx_thresholds),
+        ("therapy-plan", payer.therapy_modifier_required),
+        ("required-modifiers", payer.required_modifiers),
+        ("restricted-codes", payer.accepted_codes or payer.accepted_for or payer.not_accepted),
+        ("disciplines", payer.disciplines),
+        ("preferred", payer.preferred),
+        ("fees", payer.fees),
+        ("timely-filing", payer.timely_filing_days is not None),
+        ("same-day", claim.same_day_services),
+        ("taxonomy", claim.provider.taxonomy),
+        ("replaces", claim.frequency != "original" or claim.original_claim_id),
+    ):
+        if present:
+            found.add(feature)
     if payer.telehealth_modifier and claim.place_of_service in payer.telehealth_places:
         found.add("telehealth")
-    if claim.same_day_services:
-        found.add("same-day")
+    diagnoses = claim.diagnoses
+    if len(diagnoses) > 12 or len({icd10cm.compact(d) for d in diagnoses}) != len(diagnoses):
+        found.add("diagnosis-repeats")
     return frozenset(found)

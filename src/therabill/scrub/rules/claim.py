@@ -20,6 +20,7 @@ MAX_LINES = 50
     "claim.original-claim",
     Severity.ERROR,
     source="837P CLM05-3 frequency 7/8 need the original claim's number (REF*F8)",
+    when="replaces",
 )
 def original_claim(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     """A corrected or void claim without original_claim_id (or an original claim with one)."""
@@ -40,7 +41,12 @@ def original_claim(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
         )
 
 
-@rule("claim.too-many-lines", Severity.ERROR, source="837P loop 2400 repeats at most 50 times")
+@rule(
+    "claim.too-many-lines",
+    Severity.ERROR,
+    source="837P loop 2400 repeats at most 50 times",
+    when="many-lines",
+)
 def too_many_lines(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     """More than 50 service lines on one claim."""
     if len(claim.lines) > MAX_LINES:
@@ -56,6 +62,7 @@ def too_many_lines(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     "claim.zero-charge",
     Severity.WARNING,
     source="837P SV102 line charge; payers deny or ignore zero-charge lines",
+    when="zero-charge",
 )
 def zero_charge(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     """A line with a charge of zero."""

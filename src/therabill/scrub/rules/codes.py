@@ -19,6 +19,7 @@ from therabill.scrub.registry import finding, rule
     "code.unknown",
     Severity.ERROR,
     source="therabill code set (codes.csv); misprints per billing-rules.md §4",
+    when="uncoded",
 )
 def unknown_code(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     """A code that is not in the code set: error naming the nearest real codes."""
@@ -41,6 +42,7 @@ def unknown_code(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     "code.inactive",
     Severity.ERROR,
     source="therabill code set: effective/end dates and replacements (billing-rules.md §4)",
+    when="uncoded",
 )
 def inactive_code(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     """A code deleted before, or not yet valid on, the date of service: error naming its replacement."""

@@ -52,7 +52,7 @@ def invalid(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
             )
 
 
-@rule("diagnosis.too-many", Severity.ERROR, source=LIMITS)
+@rule("diagnosis.too-many", Severity.ERROR, source=LIMITS, when="diagnosis-repeats")
 def too_many(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     """More than 12 diagnoses, or the same diagnosis twice."""
     if len(claim.diagnoses) > MAX_DIAGNOSES:

@@ -25,6 +25,7 @@ def documented_minutes(start: dt.time, end: dt.time) -> int:
     "documentation.session-times",
     Severity.ERROR,
     source="CMS Pub 100-04 ch.5 §20.2 (document the total timed minutes); §20.3",
+    when="timed",
 )
 def session_times(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     """Timed codes billed without the session's start and end time (or the end before the start)."""
@@ -56,6 +57,7 @@ def session_times(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     "documentation.time-short",
     Severity.ERROR,
     source="CMS Pub 100-04 ch.5 §20.2-20.3 (billed minutes must be documented treatment time)",
+    when="timed",
 )
 def time_short(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     """The session is shorter than the timed minutes billed on its date."""

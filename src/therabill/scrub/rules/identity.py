@@ -40,6 +40,7 @@ def npi_check(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     "identity.taxonomy",
     Severity.WARNING,
     source="NUCC health care provider taxonomy code set (10 characters ending in X)",
+    when="taxonomy",
 )
 def taxonomy(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     """A provider taxonomy code that is not shaped like a NUCC code (e.g. 225100000X)."""

@@ -27,6 +27,7 @@ KX_GROUPS = {"pt": "pt_slp", "slp": "pt_slp", "ot": "ot"}
     "modifier.unknown",
     Severity.ERROR,
     source="therabill modifier table (identifiers/data/modifiers.csv) and the payer profile's extra_modifiers",
+    when="modifiers",
 )
 def unknown(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     """A modifier that is not in the modifier table (nor in the payer's own list)."""
@@ -49,6 +50,7 @@ def unknown(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     "modifier.too-many",
     Severity.ERROR,
     source="837P SV101-3..6 and CMS-1500 box 24D hold at most four modifiers",
+    when="modifiers",
 )
 def too_many(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     """More than four modifiers on a line, or one repeated."""
@@ -69,6 +71,7 @@ def too_many(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     "modifier.component",
     Severity.ERROR,
     source="billing-rules.md §6: therapy procedure codes have no professional/technical split (CMS PFS PC/TC indicator)",
+    when="modifiers",
 )
 def component(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     """26 or TC on a therapy code: therapy services have no professional or technical component."""
@@ -92,6 +95,7 @@ def component(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     "modifier.therapy-plan",
     Severity.ERROR,
     source="CMS Pub 100-04 ch.5 §20.1 (GP/GO/GN), where the payer profile requires it",
+    when="therapy-plan",
 )
 def therapy_plan(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     """GP/GO/GN missing or not matching the discipline where the payer requires it."""
@@ -124,7 +128,12 @@ def therapy_plan(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
             )
 
 
-@rule("modifier.payer-required", Severity.ERROR, source="payer profile required_modifiers")
+@rule(
+    "modifier.payer-required",
+    Severity.ERROR,
+    source="payer profile required_modifiers",
+    when="required-modifiers",
+)
 def payer_required(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     """A modifier the payer profile requires on a code is missing."""
     for i, line in enumerate(claim.lines):
@@ -170,6 +179,7 @@ def telehealth(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     "modifier.assistant",
     Severity.ERROR,
     source="CMS CQ/CO modifiers page (CQ with GP, CO with GO); codingahead 97001 (CQ does not apply to 97161-97164)",
+    when="modifiers",
 )
 def assistant(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     """CQ without GP or CO without GO; CQ on a PT evaluation (assistants do not evaluate)."""
@@ -193,6 +203,7 @@ def assistant(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     "modifier.59-with-x",
     Severity.WARNING,
     source="billing-rules.md §6: 59 only when no X modifier fits, never together (CMS MLN1783722)",
+    when="modifiers",
 )
 def fifty_nine_with_x(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     """59 together with XE/XS/XP/XU on one line."""

@@ -160,6 +160,7 @@ def one_pt_evaluation(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     "mue.exceeded",
     Severity.ERROR,
     source="NCCI medically unlikely edits (therabill/edits/data/mue.csv or imported CMS table)",
+    when="capped",
 )
 def mue_exceeded(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     """Units of a code on one date (or one line, MAI 1) above its medically unlikely edit."""
@@ -197,6 +198,7 @@ def mue_exceeded(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     "mue.code-daily-maximum",
     Severity.ERROR,
     source="therabill code set: max_units_per_day (untimed codes are one unit per session, CMS Pub 100-04 ch.5 §20.2 B)",
+    when="capped",
 )
 def code_daily_maximum(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     """Units above the code set's daily maximum for a code without an MUE row (e.g. 97161 × 2)."""

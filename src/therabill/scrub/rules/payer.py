@@ -35,6 +35,7 @@ def unknown_profile(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     "payer.code-not-accepted",
     Severity.ERROR,
     source="payer profile codes.accepted / accepted_for / not_accepted",
+    when="restricted-codes",
 )
 def code_not_accepted(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     """A code the payer does not accept: error naming the accepted alternative."""
@@ -61,7 +62,9 @@ def code_not_accepted(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
         )
 
 
-@rule("payer.preferred-code", Severity.INFO, source="payer profile codes.preferred")
+@rule(
+    "payer.preferred-code", Severity.INFO, source="payer profile codes.preferred", when="preferred"
+)
 def preferred_code(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     """The payer prefers another code for the service billed."""
     for i, line in enumerate(claim.lines):
@@ -78,7 +81,12 @@ def preferred_code(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
             )
 
 
-@rule("payer.discipline-not-covered", Severity.ERROR, source="payer profile disciplines")
+@rule(
+    "payer.discipline-not-covered",
+    Severity.ERROR,
+    source="payer profile disciplines",
+    when="disciplines",
+)
 def discipline_not_covered(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     """The payer does not pay the provider's discipline at all (e.g. massage under Medicare)."""
     covered = ctx.payer.disciplines
@@ -151,7 +159,12 @@ def authorization(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
         )
 
 
-@rule("payer.timely-filing", Severity.ERROR, source="payer profile timely_filing_days")
+@rule(
+    "payer.timely-filing",
+    Severity.ERROR,
+    source="payer profile timely_filing_days",
+    when="timely-filing",
+)
 def timely_filing(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     """The payer's timely filing limit has passed for a date of service."""
     days = ctx.payer.timely_filing_days
@@ -173,7 +186,12 @@ def timely_filing(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
             )
 
 
-@rule("payer.fee-schedule", Severity.INFO, source="payer profile fees (allowed amount per unit)")
+@rule(
+    "payer.fee-schedule",
+    Severity.INFO,
+    source="payer profile fees (allowed amount per unit)",
+    when="fees",
+)
 def fee_schedule(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     """A charge below the payer's allowed amount: a payer never pays more than the charge."""
     for i, line in enumerate(claim.lines):

@@ -129,6 +129,7 @@ def _verdicts(claim: Claim, ctx: ClaimContext) -> list[_Verdict]:
     "units.over",
     Severity.ERROR,
     source="CMS Pub 100-04 ch.5 §20.2 or the CPT midpoint rule, per payer profile",
+    when="timed",
 )
 def over(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     """More units billed than the minutes support under the payer's unit rule."""
@@ -144,6 +145,7 @@ def over(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     "units.under",
     Severity.INFO,
     source="CMS Pub 100-04 ch.5 §20.2 or the CPT midpoint rule, per payer profile",
+    when="timed",
 )
 def under(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     """Fewer units billed than the minutes support: money left on the table."""
@@ -159,6 +161,7 @@ def under(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     "units.computed",
     Severity.INFO,
     source="CMS Pub 100-04 ch.5 §20.2 or the CPT midpoint rule, per payer profile",
+    when="units-missing",
 )
 def computed(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     """A line without units: the scrubber computes them from the minutes and reports the figure."""
@@ -184,6 +187,7 @@ def computed(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     "units.no-minutes",
     Severity.ERROR,
     source="CMS Pub 100-04 ch.5 §20.2 (timed codes are billed by minutes)",
+    when="timed",
 )
 def no_minutes(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     """A timed code without minutes: units cannot be checked (error when units are missing too)."""
