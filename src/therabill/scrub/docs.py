@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import therabill.scrub  # noqa: F401 - registers the rules
+from therabill.scrub.context import FEATURES
 from therabill.scrub.registry import RULES
 
 RULES_DOC = Path("docs") / "scrub-rules.md"
@@ -42,7 +43,9 @@ def rules_markdown() -> str:
         "`therabill scrub --rules` prints the same list.\n",
         "Severity: **error** blocks submission, **warning** asks for a look, **info** is worth "
         "knowing. Some rules report a finding at another severity when the case is less sure "
-        "(the message says so); the severity below is the rule's usual one.\n",
+        "(the message says so); the severity below is the rule's usual one. The last column "
+        "says which claims a rule looks at: the others cannot break it, so it is skipped "
+        "for them (a test checks that skipping never hides a finding).\n",
         f"{len(RULES)} rules.\n",
     ]
     order = list(FAMILIES)
@@ -52,9 +55,10 @@ def rules_markdown() -> str:
     )
     for family in families:
         parts.append(f"## {FAMILIES.get(family, family)}\n")
-        parts.append("| id | severity | checks | source |\n|---|---|---|---|")
+        parts.append("| id | severity | checks | source | looked at when |\n|---|---|---|---|---|")
         for rule in sorted((r for r in RULES.values() if r.family == family), key=lambda r: r.id):
-            cells = [f"`{rule.id}`", str(rule.severity), rule.summary, rule.source]
+            when = FEATURES[rule.when] if rule.when else "always"
+            cells = [f"`{rule.id}`", str(rule.severity), rule.summary, rule.source, when]
             parts.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
         parts.append("")
     return "\n".join(parts)
