@@ -144,6 +144,39 @@ def test_adjudicated_other_payer_needs_its_date() -> None:
     assert caught.value.field == "other_payers[0].adjudication_date"
 
 
+def cob_lines(*lines: dict[str, Any], paid: str | None = "80.00") -> dict[str, Any]:
+    return {**COB, "paid": paid, "adjustments": [], "lines": list(lines)}
+
+
+LINE_PAID = {
+    "line": 1,
+    "paid": "80.00",
+    "adjustments": [{"group": "CO", "reason": "45", "amount": "40.00"}],
+}
+COB_LINES_BAD = [
+    ("line does not balance", cob_lines({**LINE_PAID, "paid": "70.00"}, paid="70.00"), "other_payers[0].lines[0].adjustments"),
+    ("line not on the claim", cob_lines({**LINE_PAID, "line": 2}), "other_payers[0].lines[0].line"),
+    ("line twice", cob_lines(LINE_PAID, LINE_PAID), "other_payers[0].lines[1].line"),
+    ("claim total differs", cob_lines(LINE_PAID, paid="75.00"), "other_payers[0].adjustments"),
+    ("lines without total paid", cob_lines(LINE_PAID, paid=None), "other_payers[0].paid"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("other", "field"), [b[1:] for b in COB_LINES_BAD], ids=[b[0] for b in COB_LINES_BAD]
+)
+def test_line_level_adjudication_must_balance(other: dict[str, Any], field: str) -> None:
+    with pytest.raises(TherabillError) as caught:
+        write([claim(other_payers=[other])])
+    assert caught.value.field == field, str(caught.value)
+
+
+def test_line_level_adjudication_that_balances_is_written() -> None:
+    text = write([claim(other_payers=[cob_lines(LINE_PAID)])])
+    assert "SVD*04111*80.00*HC:97140:GP**3~\nCAS*CO*45*40.00~\nDTP*573*D8*20261210~" in text
+    assert text.count("DTP*573") == 1  # on the line, not again on the other payer
+
+
 def test_all_three_responsibilities_taken() -> None:
     others = [
         {"payer": COB["payer"], "member_id": "1", "responsibility": r}

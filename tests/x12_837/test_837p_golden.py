@@ -111,6 +111,57 @@ SECONDARY: dict[str, Any] = {
     ],
 }
 
+SECONDARY_LINE_LEVEL: dict[str, Any] = {
+    "claim_id": "C-1008",
+    "diagnoses": ["M54.50", "M62.81"],
+    "lines": [
+        {
+            "date": "2026-11-20",
+            "code": "97110",
+            "modifiers": ["GP"],
+            "units": 2,
+            "diagnosis_pointers": [1, 2],
+            "charge": "90.50",
+        },
+        {
+            "date": "2026-11-20",
+            "code": "97140",
+            "modifiers": ["GP", "59"],
+            "units": 1,
+            "diagnosis_pointers": [1],
+            "charge": "48.25",
+        },
+    ],
+    "other_payers": [
+        {
+            "payer": {"id": "MEDICARE", "name": "Medicare Part B", "payer_id": "04111"},
+            "member_id": "1EG4TE5MK73",
+            "subscriber": {"first_name": "Luis", "last_name": "Lopez", "relationship": "spouse"},
+            "paid": "90.00",
+            "adjudication_date": "2026-12-10",
+            "lines": [
+                {
+                    "line": 1,
+                    "paid": "60.00",
+                    "adjustments": [
+                        {"group": "CO", "reason": "45", "amount": "18.50"},
+                        {"group": "PR", "reason": "2", "amount": "12.00"},
+                    ],
+                },
+                {
+                    "line": 2,
+                    "paid": "30.00",
+                    "units": 1,
+                    "adjustments": [
+                        {"group": "CO", "reason": "45", "amount": "10.25"},
+                        {"group": "PR", "reason": "1", "amount": "8.00"},
+                    ],
+                },
+            ],
+        }
+    ],
+}
+
 TELEHEALTH: dict[str, Any] = {
     "claim_id": "C-1006",
     "provider": {"npi": "1234567893", "name": "Ana Ruiz", "discipline": "behavioral"},
@@ -138,6 +189,7 @@ SCENARIOS: dict[str, list[Claim]] = {
     "void-claim": [claim(claim_id="C-1007", frequency="void", original_claim_id="2026112000124")],
     "several-lines-with-modifiers": [claim(**SEVERAL_LINES)],
     "secondary-payer": [claim(**SECONDARY)],
+    "secondary-payer-line-level": [claim(**SECONDARY_LINE_LEVEL)],
     "telehealth": [claim(**TELEHEALTH)],
     "two-billing-providers": [
         claim(),

@@ -87,17 +87,27 @@ def claims(draw: st.DrawFn, claim_id: str) -> Claim:
             "member_id": "M" + claim_id,
         }
     if draw(st.booleans()):
-        total = sum(Decimal(line["charge"]) for line in doc["lines"])
-        paid = draw(st.integers(0, int(total * 100))) / Decimal(100)
-        doc["other_payers"] = [
-            {
-                "payer": {"id": "MEDICARE", "name": "Medicare Part B", "payer_id": "04111"},
-                "member_id": "1EG4TE5MK73",
-                "paid": str(paid),
-                "adjustments": [{"group": "CO", "reason": "45", "amount": str(total - paid)}],
-                "adjudication_date": "2026-11-27",
-            }
-        ]
+        other: dict[str, Any] = {
+            "payer": {"id": "MEDICARE", "name": "Medicare Part B", "payer_id": "04111"},
+            "member_id": "1EG4TE5MK73",
+            "adjudication_date": "2026-11-27",
+        }
+        if draw(st.booleans()):  # adjudicated claim by claim
+            total = sum(Decimal(line["charge"]) for line in doc["lines"])
+            paid = draw(st.integers(0, int(total * 100))) / Decimal(100)
+            other["paid"] = str(paid)
+            other["adjustments"] = [{"group": "CO", "reason": "45", "amount": str(total - paid)}]
+        else:  # line by line (2430)
+            other["lines"] = []
+            for number, line in enumerate(doc["lines"], start=1):
+                charge = Decimal(line["charge"])
+                paid = draw(st.integers(0, int(charge * 100))) / Decimal(100)
+                adjustments = [{"group": "PR", "reason": "2", "amount": str(charge - paid)}]
+                other["lines"].append(
+                    {"line": number, "paid": str(paid), "adjustments": adjustments}
+                )
+            other["paid"] = str(sum(Decimal(x["paid"]) for x in other["lines"]))
+        doc["other_payers"] = [other]
     return Claim.model_validate(doc)
 
 

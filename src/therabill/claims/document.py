@@ -209,19 +209,34 @@ class SameDayService(Document):
 
 
 class OtherPayerAdjustment(Document):
-    """A claim-level adjustment another payer made: group code, CARC reason, amount (CAS)."""
+    """An adjustment another payer made to the claim or a line: group code, CARC reason,
+    amount (CAS)."""
 
     group: Literal["CO", "PR", "OA", "PI"]
     reason: Annotated[str, Field(pattern=r"^[A-Z0-9]{1,5}$"), BeforeValidator(_upper)]
     amount: Money
 
 
+class OtherPayerLine(Document):
+    """What another payer did with one service line (837P loop 2430, from its 835 SVC).
+
+    ``line`` is the 1-based position in the claim's ``lines``; ``units`` the units it paid
+    (default: the units billed).
+    """
+
+    line: Annotated[int, Field(ge=1, le=50)]
+    paid: Money
+    units: Annotated[int, Field(ge=0, le=MAX_UNITS)] | None = None
+    adjustments: list[OtherPayerAdjustment] = Field(default_factory=list)
+
+
 class OtherPayer(Document):
     """Another payer covering the client (coordination of benefits; 837P loops 2320/2330).
 
     A claim to the secondary payer lists the primary here with what it paid and adjusted
-    (from its 835). ``subscriber`` is that policy's insured when not the client; ``member_id``
-    is the id on that policy.
+    (from its 835): ``paid`` and ``adjustments`` for the claim, ``lines`` for what it did with
+    each service line. ``subscriber`` is that policy's insured when not the client;
+    ``member_id`` is the id on that policy.
     """
 
     payer: Payer
@@ -231,6 +246,7 @@ class OtherPayer(Document):
     paid: Money | None = None
     adjustments: list[OtherPayerAdjustment] = Field(default_factory=list)
     adjudication_date: dt.date | None = None
+    lines: list[OtherPayerLine] = Field(default_factory=list)
 
 
 class Claim(Document):

@@ -20,6 +20,7 @@ from therabill.claims.document import (
     Address,
     Claim,
     OtherPayer,
+    OtherPayerAdjustment,
 )
 from therabill.errors import DataFileError, InvalidInput
 from therabill.x12.clearinghouse import Clearinghouse
@@ -374,27 +375,15 @@ def other_payer(
         "SBR", RESPONSIBILITY[other.responsibility], relationship,
         "", "", "", "", "", "", claim_filing_code(payer.id),
     )  # fmt: skip
+    if other.lines and other.paid is None:
+        raise missing(f"{field}.paid", cid, "line payments come with the claim's total paid")
     if other.paid is not None:
-        adjusted = sum((a.amount for a in other.adjustments), Decimal(0))
-        # COB balancing: the other payer's claim-level adjustments plus its payment equal the
-        # claim charge (005010X222A1 section 1.4.1.3, claim-level balancing).
-        if other.paid + adjusted != total:
-            raise InvalidInput(
-                f"paid {other.paid} plus adjustments {adjusted} must equal the claim's charge"
-                f" {total}",
-                field=f"{field}.adjustments",
-            )
+        check_balance(claim, other, field, total)
         if other.adjudication_date is None:
             raise missing(
                 f"{field}.adjudication_date", cid, "an adjudicated claim needs its date (DTP*573)"
             )
-        groups: dict[str, list[str]] = {}
-        for index, adj in enumerate(other.adjustments):
-            amount = money(adj.amount, f"{field}.adjustments[{index}].amount")
-            groups.setdefault(adj.group, []).extend((adj.reason, amount, ""))
-        for group, items in groups.items():
-            for start in range(0, len(items), 18):  # CAS carries at most six reasons
-                seg.add("CAS", group, *items[start : start + 18])
+        adjustments(seg, other.adjustments, f"{field}.adjustments")
         seg.add("AMT", "D", money(other.paid, f"{field}.paid"))
     elif other.adjustments:
         raise missing(f"{field}.paid", cid, "adjustments come with what the other payer paid")
@@ -412,8 +401,71 @@ def other_payer(
         "NM1", "PR", "2", v.text(payer.name, f"{field}.payer.name", max_length=60),
         "", "", "", "", "PI", v.ident(payer.payer_id, f"{field}.payer.payer_id", max_length=80, min_length=2),
     )  # fmt: skip
-    if other.adjudication_date is not None:
+    # 2330B DTP*573: "Required when ... Loop ID-2430 DTP – Line Check or Remittance Date is
+    # not used."
+    if other.adjudication_date is not None and not other.lines:
         seg.add("DTP", "573", "D8", date8(other.adjudication_date))
+
+
+def check_balance(claim: Claim, other: OtherPayer, field: str, total: Decimal) -> None:
+    """COB balancing (005010X222A1 section 1.4.1.3): for each line the other payer
+    adjudicated, its payment plus its adjustments equal the line's charge; for the claim, the
+    payment plus claim- and line-level adjustments equal the claim's charge."""
+    paid = other.paid if other.paid is not None else Decimal(0)
+    adjusted = sum((a.amount for a in other.adjustments), Decimal(0))
+    seen: set[int] = set()
+    for index, line in enumerate(other.lines):
+        where = f"{field}.lines[{index}]"
+        if line.line > len(claim.lines) or line.line in seen:
+            problem = "appears twice" if line.line in seen else "is not a line of the claim"
+            raise InvalidInput(f"line {line.line} {problem}", field=f"{where}.line")
+        seen.add(line.line)
+        line_adjusted = sum((a.amount for a in line.adjustments), Decimal(0))
+        charge = claim.lines[line.line - 1].charge
+        if line.paid + line_adjusted != charge:
+            raise InvalidInput(
+                f"paid {line.paid} plus adjustments {line_adjusted} must equal line"
+                f" {line.line}'s charge {charge}",
+                field=f"{where}.adjustments",
+            )
+        adjusted += line_adjusted
+    if paid + adjusted != total:
+        raise InvalidInput(
+            f"paid {paid} plus adjustments {adjusted} must equal the claim's charge {total}",
+            field=f"{field}.adjustments",
+        )
+
+
+def adjustments(seg: Segments, items: list[OtherPayerAdjustment], field: str) -> None:
+    """CAS segments: one per group code, at most six reasons each."""
+    groups: dict[str, list[str]] = {}
+    for index, adj in enumerate(items):
+        amount = money(adj.amount, f"{field}[{index}].amount")
+        groups.setdefault(adj.group, []).extend((adj.reason, amount, ""))
+    for group, elements in groups.items():
+        for start in range(0, len(elements), 18):
+            seg.add("CAS", group, *elements[start : start + 18])
+
+
+def line_adjudications(
+    seg: Segments, v: Values, claim: Claim, index: int, procedure: str, units: int
+) -> None:
+    """2430 for line ``index``: each other payer's SVD, CAS and DTP*573 for it."""
+    for p_index, other in enumerate(claim.other_payers):
+        for l_index, done in enumerate(other.lines):
+            if done.line != index + 1:
+                continue
+            field = f"other_payers[{p_index}].lines[{l_index}]"
+            payer_id = v.ident(
+                other.payer.payer_id or "", f"other_payers[{p_index}].payer.payer_id"
+            )
+            paid_units = done.units if done.units is not None else units
+            seg.add(
+                "SVD", payer_id, money(done.paid, f"{field}.paid"), procedure, "", str(paid_units)
+            )
+            adjustments(seg, done.adjustments, f"{field}.adjustments")
+            assert other.adjudication_date is not None  # checked with the claim's balance
+            seg.add("DTP", "573", "D8", date8(other.adjudication_date))
 
 
 def service_lines(seg: Segments, v: Values, claim: Claim) -> None:
@@ -451,6 +503,8 @@ def service_lines(seg: Segments, v: Values, claim: Claim) -> None:
             f"{units}{e}{e}{e}{pointer_text}{t}"
             f"DTP{e}472{e}D8{e}{v.date8(line.date)}{t}"
         )
+        if claim.other_payers:
+            line_adjudications(seg, v, claim, index, procedure, units)
     seg.count += 3 * len(claim.lines)
 
 
