@@ -177,6 +177,16 @@ def test_line_level_adjudication_that_balances_is_written() -> None:
     assert text.count("DTP*573") == 1  # on the line, not again on the other payer
 
 
+def test_medicare_as_secondary_payer_is_refused_not_written_wrong() -> None:
+    medicare = {"id": "MEDICARE", "name": "Medicare Part B", "payer_id": "04111"}
+    primary = {**COB, "payer": {"id": "COMMERCIAL", "name": "Acme", "payer_id": "60054"}}
+    primary["adjustments"] = [{"group": "CO", "reason": "45", "amount": "40.00"}]
+    with pytest.raises(TherabillError) as caught:
+        write([claim(payer=medicare, other_payers=[primary])])
+    assert caught.value.field == "other_payers"
+    assert "SBR05" in str(caught.value)
+
+
 def test_all_three_responsibilities_taken() -> None:
     others = [
         {"payer": COB["payer"], "member_id": "1", "responsibility": r}

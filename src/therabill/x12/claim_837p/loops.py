@@ -200,6 +200,16 @@ def subscriber(seg: Segments, v: Values, claim: Claim, hl: int, parent: int) -> 
         payer_text = f"{claim_filing_code(payer.id)}{e}NM1{e}PR{e}2{e}{name}{e}{e}{e}{e}{e}PI{e}{payer_id}{t}"
         v.remember(payer_key, payer_text)
     filing, _, payer_segment = payer_text.partition(e)
+    if filing == "MB" and sbr01 != "P":
+        # SBR05: "Required when the payer identified in Loop ID-2010BB is Medicare and
+        # Medicare is not the primary payer." The claim document has no field for the
+        # Medicare secondary payer type yet, so such a claim cannot be written correctly.
+        raise InvalidInput(
+            "Medicare as a secondary payer needs the Medicare secondary payer type"
+            " (837P SBR05); therabill cannot write that yet",
+            field="other_payers",
+            hint="Bill Medicare as secondary on paper (CMS-1500) for now.",
+        )
     if sub is None:
         if not client.member_id:
             raise missing("client.member_id", cid, "the insured's member id goes in 2010BA")
