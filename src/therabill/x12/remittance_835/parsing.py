@@ -41,24 +41,29 @@ _CLAIM_ONLY = frozenset({"MIA", "MOA", "QTY"})
 _OUTSIDE, _HEADER, _CLAIMS, _SUMMARY = range(4)
 
 
+_CAS = tuple(element_name("CAS", i) for i in range(21))
+
+
 def _adjustments(el: list[str], values: Values) -> tuple[Adjustment, ...]:
     """All triples of one CAS (CAS02-04, 05-07, … 17-19) as Adjustments, group CAS01."""
     group = el[1]
     found = []
-    for i in range(2, min(len(el), 20), 3):
+    get = values.amounts.get
+    n = len(el)
+    for i in range(2, min(n, 20), 3):
         reason = el[i]
-        amount = el[i + 1] if i + 1 < len(el) else ""
-        if not reason and not amount:
+        text = el[i + 1] if i + 1 < n else ""
+        if not reason and not text:
             continue
         if not reason:
-            raise BadValue(element_name("CAS", i), f"CAS{i:02d} reason code is missing")
-        value = values.amounts.get(amount)
+            raise BadValue(_CAS[i], f"{_CAS[i]} reason code is missing")
+        value = get(text)
         if value is None:
-            value = values.amount(amount, element_name("CAS", i + 1))
-        quantity = values.optional_amount(
-            el[i + 2] if i + 2 < len(el) else "", element_name("CAS", i + 2)
-        )
-        found.append(Adjustment(group, reason, value, quantity))
+            value = values.amount(text, _CAS[i + 1])
+        quantity = values.optional_amount(el[i + 2], _CAS[i + 2]) if i + 2 < n else None
+        adjustment = _AdjustmentB(group, reason, value, quantity)
+        adjustment.__class__ = Adjustment
+        found.append(adjustment)
     return tuple(found)
 
 
@@ -138,8 +143,8 @@ class _Repeats:
         el = text.split(self.sep)
         v = self.values
         proc = v.procedures.get(el[1]) or v.procedure(el[1], "SVC01")
-        charge = v.amount(el[2], "SVC02")
-        paid = v.amount(el[3], "SVC03")
+        charge = v.amounts.get(el[2]) or v.amount(el[2], "SVC02")
+        paid = v.amounts.get(el[3]) or v.amount(el[3], "SVC03")
         return self._store(self.svc, text, (*proc, charge, paid, *_svc_tail(el, v)))  # type: ignore[no-any-return]
 
 

@@ -13,7 +13,6 @@ minus sign, digits, optional decimal point, no exponent, no thousands separator)
 from __future__ import annotations
 
 import datetime as dt
-import re
 from decimal import Decimal
 
 CACHE_LIMIT = 50_000
@@ -25,8 +24,6 @@ WRONG_SEPARATORS = frozenset(":>^!|\\")
 """Separators seen in composites that do not match ISA16 (LinuxForHealth samples use '>' with
 ISA16 ':'). A known qualifier followed by one of them is read anyway: rejecting a payer's real
 payment for a cosmetic fault is worse than reading it (python-stdnum's rule)."""
-
-_NUMBER = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 
 
 class BadValue(Exception):
@@ -49,7 +46,8 @@ class Values:
 
     def amount(self, text: str, element: str) -> Decimal:
         """``text`` as a Decimal (cache miss path; callers try ``amounts.get`` first)."""
-        if not _NUMBER.fullmatch(text):
+        digits = text[1:] if text[:1] == "-" else text  # X12 type R: -?digits[.digits]
+        if not (digits.isascii() and digits.replace(".", "", 1).isdigit()):
             what = "empty" if not text else f"{text[:30]!r}, not a number"
             raise BadValue(element, f"{element} is {what}: an amount like 123.45 is required")
         value = Decimal(text)
@@ -67,9 +65,9 @@ class Values:
     def date(self, text: str, element: str) -> dt.date:
         """CCYYMMDD as a date (cache miss path; callers try ``dates.get`` first)."""
         try:
-            if len(text) != 8 or not text.isdigit():
+            if len(text) != 8 or not (text.isascii() and text.isdigit()):
                 raise ValueError
-            value = dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
+            value = dt.date.fromisoformat(text)  # CCYYMMDD is ISO 8601 basic format
         except ValueError:
             what = "empty" if not text else f"{text[:30]!r}, not a date"
             raise BadValue(element, f"{element} is {what}: CCYYMMDD is required") from None
