@@ -284,3 +284,21 @@ def parse_chunked(data: bytes, chunk_size: int):  # type: ignore[no-untyped-def]
     for event in parse_source(SegmentReader(io.BytesIO(data), chunk_size=chunk_size)):
         if type(event) is ClaimPayment:
             yield event
+
+
+class Trickle(io.RawIOBase):
+    """A stream that hands out at most 5 bytes a read, like a slow pipe."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        piece, self.data = self.data[:5], self.data[5:]
+        return piece
+
+
+def test_a_trickling_stream_is_read_whole() -> None:
+    assert summary(Trickle(therapy_file())) == EXPECTED  # type: ignore[arg-type]

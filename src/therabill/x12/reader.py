@@ -222,6 +222,11 @@ class SegmentReader:
         self._chunk_size = chunk_size
         try:
             head = self._stream.read(max(chunk_size, 4096))
+            while 0 < len(head) < 4096:  # a pipe or socket may hand out less than asked
+                more = self._stream.read(4096)
+                if not more:
+                    break
+                head += more
         except OSError as exc:
             self.close()
             raise X12Error(f"cannot read the file: {exc}", file=self.name) from None
