@@ -28,7 +28,7 @@ def preload() -> None:
     _icd()
 
 
-RELEASE = "April 2026 (simple-icd-10-cm 1.5)"
+RELEASE = "April 2026 release in simple-icd-10-cm 1.5"
 
 
 def compact(code: str) -> str:

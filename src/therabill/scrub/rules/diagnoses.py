@@ -48,7 +48,7 @@ def invalid(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
                 field=f"diagnoses[{n}]",
                 fix=exc.hint or "Use a billable ICD-10-CM code from the current code set.",
                 code=code,
-                source=f"{icd10cm.SOURCE} ({icd10cm.RELEASE})",
+                source=f"{icd10cm.SOURCE}, {icd10cm.RELEASE}",
             )
 
 

@@ -121,6 +121,8 @@ def addon_units(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
         entry = lines[0][2]
         if entry.timing is not Timing.ADDON or day not in ctx.days:
             continue
+        if (day, entry.primary_code or "") not in by_date_and_code(claim, ctx):
+            continue  # time.addon-without-primary says what is wrong
         if any(ln.units is None for _, ln, _ in lines):
             continue
         primary = ctx.days[day].units(entry.primary_code or "")
