@@ -199,6 +199,8 @@ def test_unknown_segment() -> None:
         (b"BPR*I*72.50", b"BPR*I*NaN", "BPR02"),
         (b"CAS*CO*197", b"CAS*XX*197", "CAS01"),
         (b"SVC*HC:97530*", b"SVC*97530*", "SVC01"),
+        (b"CAS*CO*45*42.00", b"CAS*CO**", "CAS02"),
+        (b"CAS*CO*45*18.00", b"CAS*CO*45*18.00*1**5.00", "CAS05"),
     ],
     ids=[
         "letter-O-in-charge",
@@ -211,6 +213,8 @@ def test_unknown_segment() -> None:
         "nan-payment",
         "unknown-group",
         "composite-without-qualifier",
+        "cas-without-triple",
+        "cas-second-triple-without-reason",
     ],
 )
 def test_bad_values_name_their_element(old: bytes, new: bytes, element: str) -> None:

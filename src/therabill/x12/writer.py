@@ -122,6 +122,8 @@ class Values:
         """``date8()``, remembered per date."""
         text = self._dates.get(day)
         if text is None:
+            if len(self._dates) > _CACHE_LIMIT:
+                self._dates.clear()
             text = self._dates[day] = date8(day)
         return text
 

@@ -35,7 +35,6 @@ MAX_MODIFIERS = 4  # SV101-3…SV101-6
 
 # Whole-value patterns (fullmatch); [0-9], not \d, which also matches other scripts' digits.
 _NPI = re.compile(r"[0-9]{10}")
-_ZIP = re.compile(r"[0-9]{5}(?:[0-9]{4})?")
 _CODE = re.compile(r"[A-Z0-9]{5}")
 _MODIFIER = re.compile(r"[A-Z0-9]{2}")
 _PLACES = frozenset(f"{n:02d}" for n in range(100))
@@ -105,25 +104,30 @@ def submitter_and_receiver(seg: Segments, v: Values, profile: Clearinghouse) -> 
     )  # fmt: skip
 
 
+@functools.cache
+def _address_fields(field: str) -> tuple[str, str, str, str]:
+    return f"{field}.line1", f"{field}.line2", f"{field}.city", f"{field}.zip"
+
+
 def address(seg: Segments, v: Values, addr: Address, field: str, *, zip9: bool = False) -> None:
     """N3/N4. ``zip9``: 2010AA needs the nine-digit ZIP+4 (005010X222A1, N403 note)."""
-    zip_code = addr.zip.replace("-", "")
-    if not _ZIP.fullmatch(zip_code):
-        raise InvalidInput(f"{addr.zip!r} is not a US ZIP code", field=f"{field}.zip")
+    line1_field, line2_field, city_field, zip_field = _address_fields(field)
+    zip_code = addr.zip
+    if len(zip_code) == 10:
+        zip_code = zip_code.replace("-", "")
+    if not (zip_code.isascii() and zip_code.isdigit() and len(zip_code) in (5, 9)):
+        raise InvalidInput(f"{addr.zip!r} is not a US ZIP code", field=zip_field)
     if zip9 and len(zip_code) != 9:
         raise InvalidInput(
             f"{addr.zip!r} has 5 digits; the billing provider's ZIP must be ZIP+4 (9 digits)",
-            field=f"{field}.zip",
+            field=zip_field,
         )
     e, t = seg.element, seg.terminator
-    line1 = v.text(addr.line1, field + ".line1", 55)
-    n3 = (
-        f"N3{e}{line1}{e}{v.text(addr.line2, field + '.line2', 55)}"
-        if addr.line2
-        else f"N3{e}{line1}"
-    )
-    city = v.text(addr.city, field + ".city", 30, 2)
-    seg.parts.append(f"{n3}{t}N4{e}{city}{e}{addr.state}{e}{zip_code}{t}")
+    line1 = v.text(addr.line1, line1_field, 55)
+    if addr.line2:
+        line1 = f"{line1}{e}{v.text(addr.line2, line2_field, 55)}"
+    city = v.text(addr.city, city_field, 30, 2)
+    seg.parts.append(f"N3{e}{line1}{t}N4{e}{city}{e}{addr.state}{e}{zip_code}{t}")
     seg.count += 2
 
 
@@ -228,7 +232,7 @@ def subscriber(seg: Segments, v: Values, claim: Claim, hl: int, parent: int) -> 
         address(seg, v, client.address, "client.address")
         if client.sex is None:
             raise missing("client.sex", cid, "the patient's sex is required (DMG03: F, M or U)")
-        seg.parts.append(f"DMG{e}D8{e}{date8(client.birth_date)}{e}{client.sex}{t}")
+        seg.parts.append(f"DMG{e}D8{e}{v.date8(client.birth_date)}{e}{client.sex}{t}")
         seg.count += 1
     else:
         member_id = sub.member_id or client.member_id

@@ -64,6 +64,8 @@ def _adjustments(el: list[str], values: Values) -> tuple[Adjustment, ...]:
         adjustment = _AdjustmentB(group, reason, value, quantity)
         adjustment.__class__ = Adjustment
         found.append(adjustment)
+    if not found:
+        raise BadValue("CAS02", "CAS has no adjustment: CAS02 reason and CAS03 amount are required")
     return tuple(found)
 
 
