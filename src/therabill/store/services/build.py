@@ -118,9 +118,10 @@ def build_claims(
             result.skipped.append({"session_id": session.id, "reason": "no insurance on file"})
             continue
         groups[(client.id, policy.id, session.provider_id, session.date_of_service)].append(session)
-    builder = _Builder(work, sessions)
+    builder = _Builder(work, sessions) if groups else None  # loading the scrubber takes time
     for done, (key, group) in enumerate(groups.items(), 1):
         with work.db.no_autoflush:
+            assert builder is not None
             claim = builder.build(key, group, clients[key[0]], result)
         if claim is not None:
             result.claims.append(claim.id)
