@@ -262,3 +262,52 @@ def test_demo_practice(home: Path) -> None:
     again = run_json("demo", "--if-empty")  # what `make run` does every time
     assert again == {"skipped": "the database already holds clients"}
     assert len(run_json("client", "list")) == 6
+
+
+def test_invoice_lists_what_the_client_owes(set_up: Path) -> None:
+    run(
+        "client",
+        "add",
+        "--first-name",
+        "Ada",
+        "--last-name",
+        "Example",
+        "--birth-date",
+        "1950-03-04",
+        "--chart",
+        "C-1",
+        "--payer",
+        "MEDICARE",
+        "--member-id",
+        "1EG4TE5MK73",
+    )
+    run(
+        "session",
+        "add",
+        "C-1",
+        "97110=30",
+        "--provider",
+        "1245319599",
+        "--date",
+        "2026-11-20",
+        "--start",
+        "10:00",
+        "--end",
+        "10:30",
+        "--dx",
+        "M54.50",
+    )
+    claim_id = str(run_json("claims", "build")["claim_ids"][0])
+    nothing = run("invoice", "create", "C-1", ok=False)
+    assert "owes nothing" in nothing.stderr
+    run("entry", "post", "C-1", "insurance_payment", "50.00", "--claim", claim_id, "--line", "1")
+    run("entry", "post", "C-1", "transfer_to_patient", "12.50", "--claim", claim_id)
+    invoice = run_json("invoice", "create", "C-1")
+    assert invoice["total_cents"] == 1250
+    assert invoice["lines"][0]["description"].startswith("2026-11-20 97110 x2")
+    assert run_json("ledger", "C-1")["balance"]["patient_cents"] == 1250
+    paid = run_json("entry", "pay", "C-1", "20.00")
+    assert paid == {
+        "applied": [{"claim_line_id": invoice["lines"][0]["claim_line_id"], "amount_cents": 1250}],
+        "unapplied_cents": 750,
+    }

@@ -13,9 +13,10 @@ from therabill.cli.output import JsonOption, console, emit_json, handles_errors
 from therabill.cli.store_common import ClientArg
 from therabill.errors import InvalidInput
 from therabill.store.ledger_math import EntryKind, Responsibility, parse_money
-from therabill.store.services import ledger, lookup
+from therabill.store.services import invoices, ledger, lookup
 
 entry_app = typer.Typer(help="Post, reverse and allocate ledger entries.", no_args_is_help=True)
+invoice_app = typer.Typer(help="Invoices: statements of what a client owes.", no_args_is_help=True)
 
 Opt = typer.Option
 
@@ -160,3 +161,48 @@ def pay(
     console.print(
         f"Applied {store_common.money(allocation.applied_cents)} to {len(allocation.parts)} line(s); {store_common.money(allocation.unapplied_cents)} left as credit."
     )
+
+
+@invoice_app.command("create")
+@handles_errors
+def invoice_create(
+    client: ClientArg,
+    due_days: Annotated[int, Opt("--due-days", help="Days until it is due.")] = 30,
+    json_output: JsonOption = False,
+) -> None:
+    """An invoice of everything the client owes now, line by line (balances do not change).
+
+    Example: therabill invoice create C-1
+    """
+    with store_common.action() as work:
+        data = invoices.invoice_dict(
+            invoices.create_invoice(work=work, client=client, due_days=due_days)
+        )
+    if json_output:
+        emit_json(data)
+        return
+    console.print(f"Invoice {data['number']} for client {data['client_id']}, due {data['due_on']}:")
+    for line in data["lines"]:
+        console.print(f"  {line['description']:<40} {store_common.money(line['amount_cents']):>10}")
+    console.print(f"  {'Total':<40} {store_common.money(data['total_cents']):>10}")
+
+
+@invoice_app.command("list")
+@handles_errors
+def invoice_list(
+    client: Annotated[str | None, Opt(help="Only this client's invoices.")] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """List invoices, newest first.
+
+    Example: therabill invoice list --client C-1
+    """
+    with store_common.action() as work:
+        data = [invoices.invoice_dict(i) for i in invoices.list_invoices(work=work, client=client)]
+    if json_output:
+        emit_json(data)
+        return
+    for i in data:
+        console.print(
+            f"{i['number']}  client {i['client_id']}  {i['issued_on']}  {store_common.money(i['total_cents'])}"
+        )
