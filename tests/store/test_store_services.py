@@ -4,17 +4,27 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sqlite3
+from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 from sqlalchemy.exc import DBAPIError
 
 from therabill.errors import InvalidInput
-from therabill.store import audit
+from therabill.store import audit, migrate
 from therabill.store.ledger_math import EntryKind
 from therabill.store.lifecycle import ClaimStatus
 from therabill.store.models import AuditEntry, Claim, ClaimLine, LedgerEntry, TherapySession
-from therabill.store.services import Store, auths, build, claim_records, ledger, sessions
+from therabill.store.services import (
+    Store,
+    auths,
+    build,
+    claim_records,
+    ledger,
+    open_store,
+    sessions,
+)
 
 DAY = dt.date(2026, 3, 2)
 
@@ -247,3 +257,24 @@ def test_a_line_repeating_a_billed_line_is_flagged(practice: Store) -> None:
     duplicate = [f for f in shown["findings"] if f["id"] == "store.duplicate-line"]
     assert duplicate and f"already billed on claim {first}" in duplicate[0]["message"]
     assert shown["status"] == "draft"
+
+
+def test_a_busy_database_is_a_clear_error(tmp_path: Path) -> None:
+    """A writer holding SQLite's lock longer than the busy timeout: an error, not a traceback."""
+    from therabill.store.services.context import DatabaseBusy
+
+    path = tmp_path / "busy.sqlite3"
+    store = open_store(f"sqlite:///{path}")
+    migrate.upgrade(store.engine)
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    store.engine.dispose()
+    quick = open_store(f"sqlite:///{path}")
+    event.listen(quick.engine, "connect", lambda conn, _: conn.execute("PRAGMA busy_timeout=50"))
+    try:
+        with pytest.raises(DatabaseBusy, match="busy"), quick.transaction() as work:
+            work.audit("read", "client", 1)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+        quick.dispose()

@@ -9,11 +9,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, inspect, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from therabill.errors import InvalidInput, TherabillError
 from therabill.store import audit, migrate
-from therabill.store.engine import make_engine, session_factory
+from therabill.store.engine import BUSY_TIMEOUT_MS, make_engine, session_factory
 from therabill.store.models import Practice
 
 ACTOR_ENV = "THERABILL_USER"
@@ -45,6 +46,17 @@ class Work:
         )
 
 
+class DatabaseBusy(TherabillError):
+    """SQLite's busy timeout ran out: another process held the write lock all that time."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            f"the database stayed busy for {BUSY_TIMEOUT_MS // 1000} s (another therabill "
+            "command, such as a long claims build, is writing).",
+            hint="Try again when it has finished.",
+        )
+
+
 class NotInitialised(TherabillError):
     def __init__(self) -> None:
         super().__init__(
@@ -61,11 +73,16 @@ class Store:
     @contextmanager
     def transaction(self, *, actor: str | None = None) -> Iterator[Work]:
         """Commit everything done in the block and its audit entries, or nothing."""
-        with self.sessions() as db, db.begin():
-            work = Work(db=db, actor=actor or current_actor())
-            yield work
-            db.flush()
-            audit.append(db, work.events)
+        try:
+            with self.sessions() as db, db.begin():
+                work = Work(db=db, actor=actor or current_actor())
+                yield work
+                db.flush()
+                audit.append(db, work.events)
+        except OperationalError as exc:
+            if "locked" in str(exc.orig):
+                raise DatabaseBusy() from exc
+            raise
 
     def require_initialised(self) -> None:
         if not inspect(self.engine).has_table("practice"):
