@@ -3,84 +3,35 @@
 Each function writes its loop's segments into a ``Segments`` buffer and refuses, with a
 ``TherabillError`` naming the document field, any value the 837P needs but the claim lacks.
 Segment order and situational rules follow the ASC X12 005010X222A1 implementation guide
-(loop numbers in the function names); the comments quote the rule being applied.
+(loop numbers in the function names); the comments quote the rule being applied. Other
+payers (2320-2330, 2430) are in ``cob``, service lines (2400) in ``service``.
 """
 
 from __future__ import annotations
 
 import functools
-import re
-import tomllib
 from decimal import Decimal
-from importlib import resources
 
-from therabill.claims.document import (
-    FREQUENCY_CODES,
-    RELATIONSHIP_CODES,
-    Address,
-    Claim,
-    OtherPayer,
-    OtherPayerAdjustment,
+from therabill.claims.document import FREQUENCY_CODES, RELATIONSHIP_CODES, Address, Claim
+from therabill.errors import InvalidInput
+from therabill.x12.claim_837p.cob import other_payer
+from therabill.x12.claim_837p.common import (
+    ICD_PATTERN,
+    MAX_DIAGNOSES,
+    MAX_LINES,
+    PLACES,
+    RESPONSIBILITY,
+    SELF,
+    claim_filing_code,
+    missing,
+    npi,
+    person_name,
 )
-from therabill.errors import DataFileError, InvalidInput
+from therabill.x12.claim_837p.service import service_lines
 from therabill.x12.clearinghouse import Clearinghouse
-from therabill.x12.writer import Segments, Values, date8, money
+from therabill.x12.writer import Segments, Values, date8
 
-SELF = "18"  # individual relationship code: the patient is the insured
-RESPONSIBILITY = {"primary": "P", "secondary": "S", "tertiary": "T"}
-MAX_LINES = 50  # loop 2400 repeats at most 50 times per claim
-MAX_DIAGNOSES = 12  # HI01…HI12
-MAX_POINTERS = 4  # SV107-1…SV107-4
-MAX_MODIFIERS = 4  # SV101-3…SV101-6
-
-# Whole-value patterns (fullmatch); [0-9], not \d, which also matches other scripts' digits.
-_NPI = re.compile(r"[0-9]{10}")
-_CODE = re.compile(r"[A-Z0-9]{5}")
-_MODIFIER = re.compile(r"[A-Z0-9]{2}")
-_PLACES = frozenset(f"{n:02d}" for n in range(100))
-_ICD = re.compile(r"[A-Z][0-9A-Z]{2,6}")
-
-
-def missing(field: str, claim_id: str, why: str) -> InvalidInput:
-    """The error for a field an 837P needs and the document lacks."""
-    return InvalidInput(f"missing on claim {claim_id!r}; {why}", field=field)
-
-
-@functools.cache
-def claim_filing_codes() -> tuple[str, dict[str, str]]:
-    """(default, payer id → SBR09 code) from ``data/claim_filing.toml``."""
-    name = "claim_filing.toml"
-    try:
-        raw = tomllib.loads(resources.files(__package__).joinpath("data", name).read_text("utf-8"))
-        default = str(raw["default"])
-        payers = {str(k).upper(): str(v) for k, v in raw.get("payers", {}).items()}
-    except (KeyError, tomllib.TOMLDecodeError) as exc:
-        raise DataFileError(name, None, f"malformed: {exc}") from None
-    return default, payers
-
-
-def claim_filing_code(payer_id: str) -> str:
-    default, payers = claim_filing_codes()
-    return payers.get(payer_id.upper(), default)
-
-
-def person_name(full: str) -> tuple[str, str]:
-    """(last, first) from a provider's display name: credentials after a comma are dropped.
-
-    ``"Ana Ruiz, LMT"`` → ("Ruiz", "Ana"); a one-word name is a last name only.
-    """
-    name = full.split(",", 1)[0].strip() or full.strip()
-    first, _, last = name.rpartition(" ")
-    return last, first.strip()
-
-
-def npi(value: str, field: str) -> str:
-    if not _NPI.fullmatch(value):
-        raise InvalidInput(f"{value!r} is not a 10-digit NPI", field=field)
-    return value
-
-
-# --- header loops -----------------------------------------------------------------------------
+__all__ = ["BillingKey", "billing_key", "missing"]
 
 
 def submitter_and_receiver(seg: Segments, v: Values, profile: Clearinghouse) -> None:
@@ -288,7 +239,7 @@ def claim_information(seg: Segments, v: Values, claim: Claim) -> None:
         total += line.charge
     frequency = FREQUENCY_CODES[claim.frequency]
     pos = claim.place_of_service
-    if pos not in _PLACES:
+    if pos not in PLACES:
         raise InvalidInput(f"{pos!r} is not a place of service code", field="place_of_service")
     e, c, t = seg.element, v.delimiters.component, seg.terminator
     # CLM06-09: provider signature on file, assignment accepted, benefits assigned, release
@@ -334,7 +285,7 @@ def diagnoses(seg: Segments, v: Values, claim: Claim) -> None:
         qualifier = "ABK"
         for index, code in enumerate(dx):
             compact = code.replace(".", "")
-            if not _ICD.fullmatch(compact):
+            if not ICD_PATTERN.fullmatch(compact):
                 raise InvalidInput(
                     f"{code!r} is not an ICD-10-CM code", field=f"diagnoses[{index}]"
                 )
@@ -371,184 +322,3 @@ def _rendering_provider_text(seg: Segments, v: Values, claim: Claim) -> str:
         taxonomy = v.ident(provider.taxonomy, "provider.taxonomy", max_length=50)
         text += f"PRV{e}PE{e}PXC{e}{taxonomy}{t}"
     return text
-
-
-def other_payer(
-    seg: Segments, v: Values, claim: Claim, other: OtherPayer, field: str, total: Decimal
-) -> None:
-    """2320 other subscriber (SBR, CAS, AMT*D, OI), 2330A insured, 2330B payer (DTP*573)."""
-    cid = claim.claim_id
-    payer = other.payer
-    if not payer.payer_id:
-        raise missing(f"{field}.payer.payer_id", cid, "the other payer's EDI id (2330B NM109)")
-    if not payer.name:
-        raise missing(f"{field}.payer.name", cid, "the other payer's name (2330B NM103)")
-    sub = other.subscriber
-    relationship = SELF if sub is None else RELATIONSHIP_CODES[sub.relationship]
-    seg.add(
-        "SBR", RESPONSIBILITY[other.responsibility], relationship,
-        "", "", "", "", "", "", claim_filing_code(payer.id),
-    )  # fmt: skip
-    if other.lines and other.paid is None:
-        raise missing(f"{field}.paid", cid, "line payments come with the claim's total paid")
-    if other.paid is not None:
-        check_balance(claim, other, field, total)
-        if other.adjudication_date is None:
-            raise missing(
-                f"{field}.adjudication_date", cid, "an adjudicated claim needs its date (DTP*573)"
-            )
-        adjustments(seg, other.adjustments, f"{field}.adjustments")
-        seg.add("AMT", "D", money(other.paid, f"{field}.paid"))
-    elif other.adjustments:
-        raise missing(f"{field}.paid", cid, "adjustments come with what the other payer paid")
-    seg.add("OI", "", "", "Y", "P", "", "Y")
-    if sub is None:
-        last, first = claim.client.last_name, claim.client.first_name
-    else:
-        last, first = sub.last_name, sub.first_name
-    seg.add(
-        "NM1", "IL", "1", v.text(last, f"{field}.subscriber.last_name", max_length=60),
-        v.text(first, f"{field}.subscriber.first_name", max_length=35),
-        "", "", "", "MI", v.ident(other.member_id, f"{field}.member_id", max_length=80, min_length=2),
-    )  # fmt: skip
-    seg.add(
-        "NM1", "PR", "2", v.text(payer.name, f"{field}.payer.name", max_length=60),
-        "", "", "", "", "PI", v.ident(payer.payer_id, f"{field}.payer.payer_id", max_length=80, min_length=2),
-    )  # fmt: skip
-    # 2330B DTP*573: "Required when ... Loop ID-2430 DTP – Line Check or Remittance Date is
-    # not used."
-    if other.adjudication_date is not None and not other.lines:
-        seg.add("DTP", "573", "D8", date8(other.adjudication_date))
-
-
-def check_balance(claim: Claim, other: OtherPayer, field: str, total: Decimal) -> None:
-    """COB balancing (005010X222A1 section 1.4.1.3): for each line the other payer
-    adjudicated, its payment plus its adjustments equal the line's charge; for the claim, the
-    payment plus claim- and line-level adjustments equal the claim's charge."""
-    paid = other.paid if other.paid is not None else Decimal(0)
-    adjusted = sum((a.amount for a in other.adjustments), Decimal(0))
-    seen: set[int] = set()
-    for index, line in enumerate(other.lines):
-        where = f"{field}.lines[{index}]"
-        if line.line > len(claim.lines) or line.line in seen:
-            problem = "appears twice" if line.line in seen else "is not a line of the claim"
-            raise InvalidInput(f"line {line.line} {problem}", field=f"{where}.line")
-        seen.add(line.line)
-        line_adjusted = sum((a.amount for a in line.adjustments), Decimal(0))
-        charge = claim.lines[line.line - 1].charge
-        if line.paid + line_adjusted != charge:
-            raise InvalidInput(
-                f"paid {line.paid} plus adjustments {line_adjusted} must equal line"
-                f" {line.line}'s charge {charge}",
-                field=f"{where}.adjustments",
-            )
-        adjusted += line_adjusted
-    if paid + adjusted != total:
-        raise InvalidInput(
-            f"paid {paid} plus adjustments {adjusted} must equal the claim's charge {total}",
-            field=f"{field}.adjustments",
-        )
-
-
-def adjustments(seg: Segments, items: list[OtherPayerAdjustment], field: str) -> None:
-    """CAS segments: one per group code, at most six reasons each."""
-    groups: dict[str, list[str]] = {}
-    for index, adj in enumerate(items):
-        amount = money(adj.amount, f"{field}[{index}].amount")
-        groups.setdefault(adj.group, []).extend((adj.reason, amount, ""))
-    for group, elements in groups.items():
-        for start in range(0, len(elements), 18):
-            seg.add("CAS", group, *elements[start : start + 18])
-
-
-def line_adjudications(
-    seg: Segments, v: Values, claim: Claim, index: int, procedure: str, units: int
-) -> None:
-    """2430 for line ``index``: each other payer's SVD, CAS and DTP*573 for it."""
-    for p_index, other in enumerate(claim.other_payers):
-        for l_index, done in enumerate(other.lines):
-            if done.line != index + 1:
-                continue
-            field = f"other_payers[{p_index}].lines[{l_index}]"
-            payer_id = v.ident(
-                other.payer.payer_id or "", f"other_payers[{p_index}].payer.payer_id"
-            )
-            paid_units = done.units if done.units is not None else units
-            seg.add(
-                "SVD", payer_id, money(done.paid, f"{field}.paid"), procedure, "", str(paid_units)
-            )
-            adjustments(seg, done.adjustments, f"{field}.adjustments")
-            assert other.adjudication_date is not None  # checked with the claim's balance
-            seg.add("DTP", "573", "D8", date8(other.adjudication_date))
-
-
-def service_lines(seg: Segments, v: Values, claim: Claim) -> None:
-    """2400: LX, SV1 (HC:code:modifiers, charge, UN units, pointers), DTP*472."""
-    e, c, t = seg.element, v.delimiters.component, seg.terminator
-    parts = seg.parts
-    n_dx = len(claim.diagnoses)
-    memo = v.memo
-    for index, line in enumerate(claim.lines):
-        code = line.code
-        modifiers = line.modifiers
-        key = (code, *modifiers)
-        procedure = memo.get(key)
-        if procedure is None:
-            procedure = v.remember(key, _procedure(code, modifiers, index, c))
-        units = line.units
-        if units is None:
-            raise missing(
-                f"lines[{index}].units", claim.claim_id, "run the scrubber, which computes them"
-            )
-        if units < 1:
-            raise InvalidInput(
-                "a billed line needs at least one unit", field=f"lines[{index}].units"
-            )
-        pointers = line.diagnosis_pointers
-        if not pointers or len(pointers) > MAX_POINTERS or max(pointers) > n_dx:
-            _bad_pointers(claim, index)
-        pointer_key = tuple(pointers)  # only pointer keys are all numbers
-        pointer_text = memo.get(pointer_key)
-        if pointer_text is None:
-            pointer_text = v.remember(pointer_key, c.join(map(str, pointers)))
-        parts.append(
-            f"LX{e}{index + 1}{t}"
-            f"SV1{e}{procedure}{e}{v.money(line.charge, f'lines[{index}].charge')}{e}UN{e}"
-            f"{units}{e}{e}{e}{pointer_text}{t}"
-            f"DTP{e}472{e}D8{e}{v.date8(line.date)}{t}"
-        )
-        if claim.other_payers:
-            line_adjudications(seg, v, claim, index, procedure, units)
-    seg.count += 3 * len(claim.lines)
-
-
-def _procedure(code: str, modifiers: list[str], index: int, component: str) -> str:
-    """SV101: HC:code[:modifier…], each part checked."""
-    if not _CODE.fullmatch(code):
-        raise InvalidInput(f"{code!r} is not a procedure code", field=f"lines[{index}].code")
-    if len(modifiers) > MAX_MODIFIERS:
-        raise InvalidInput(
-            f"{len(modifiers)} modifiers; a line carries at most {MAX_MODIFIERS}",
-            field=f"lines[{index}].modifiers",
-        )
-    for m_index, modifier in enumerate(modifiers):
-        if not _MODIFIER.fullmatch(modifier):
-            raise InvalidInput(
-                f"{modifier!r} is not a modifier", field=f"lines[{index}].modifiers[{m_index}]"
-            )
-    return component.join(("HC", code, *modifiers))
-
-
-def _bad_pointers(claim: Claim, index: int) -> None:
-    field = f"lines[{index}].diagnosis_pointers"
-    pointers = claim.lines[index].diagnosis_pointers
-    if not pointers:
-        raise missing(field, claim.claim_id, "each line points at a diagnosis")
-    if len(pointers) > MAX_POINTERS:
-        raise InvalidInput(
-            f"{len(pointers)} pointers; a line carries at most {MAX_POINTERS}", field=field
-        )
-    raise InvalidInput(
-        f"pointer {max(pointers)} but the claim lists {len(claim.diagnoses)} diagnoses",
-        field=field,
-    )
