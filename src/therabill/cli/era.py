@@ -98,3 +98,10 @@ def show(
         console.print("No 835 transactions found.")
     for remittance in remittances:
         _print(remittance)
+
+
+# Posting (issue 5): the commands live in cli/posting.py, over store.services.remittances.
+from therabill.cli import posting as _posting  # noqa: E402
+
+app.command("post")(_posting.post)
+app.command("exceptions")(_posting.exceptions)

@@ -17,6 +17,7 @@ from therabill.cli import ledger as store_ledger
 from therabill.cli import practice as store_practice
 from therabill.cli import scrub as scrub_cli
 from therabill.cli import sessions as store_sessions
+from therabill.cli import submit as submit_cli
 
 app = typer.Typer(
     name="therabill",
@@ -48,6 +49,7 @@ app.add_typer(store_clients.app, name="client")
 app.add_typer(store_sessions.auth_app, name="auth")
 app.add_typer(store_sessions.session_app, name="session")
 app.add_typer(store_claims.app, name="claims")
+store_claims.app.command("submit")(submit_cli.submit_command)  # issue 5: cli/submit.py
 app.command("ledger")(store_ledger.ledger_command)
 app.add_typer(store_ledger.entry_app, name="entry")
 app.add_typer(store_ledger.invoice_app, name="invoice")

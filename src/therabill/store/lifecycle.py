@@ -35,9 +35,11 @@ TRANSITIONS: dict[ClaimStatus, frozenset[ClaimStatus]] = {
     S.SUBMITTED: frozenset({S.ACCEPTED, S.REJECTED}),
     S.ACCEPTED: frozenset({S.PAID, S.PARTLY_PAID, S.DENIED}),
     S.REJECTED: frozenset({S.CORRECTED, S.CLOSED}),
-    S.PAID: frozenset({S.CLOSED}),
-    S.PARTLY_PAID: frozenset({S.CORRECTED, S.APPEALED, S.CLOSED}),
-    S.DENIED: frozenset({S.CORRECTED, S.APPEALED, S.CLOSED}),
+    # → accepted: the payer reversed its payment or denial (835 CLP02 = 22) and will
+    # adjudicate the claim again.
+    S.PAID: frozenset({S.CLOSED, S.ACCEPTED}),
+    S.PARTLY_PAID: frozenset({S.CORRECTED, S.APPEALED, S.CLOSED, S.ACCEPTED}),
+    S.DENIED: frozenset({S.CORRECTED, S.APPEALED, S.CLOSED, S.ACCEPTED}),
     S.CORRECTED: frozenset({S.READY, S.SUBMITTED, S.CLOSED}),
     S.APPEALED: frozenset({S.PAID, S.PARTLY_PAID, S.DENIED, S.CLOSED}),
     S.CLOSED: frozenset(),

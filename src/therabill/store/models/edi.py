@@ -65,6 +65,8 @@ class RemittanceClaim(Base):
     paid_cents: Mapped[int]
     patient_cents: Mapped[int]
     secondary: Mapped[bool] = mapped_column(default=False)
+    reconciled: Mapped[bool] = mapped_column(default=True)
+    reversed_by_id: Mapped[int | None] = mapped_column(ForeignKey("remittance_claims.id"))
     note: Mapped[str] = mapped_column(Text, default="")
 
 

@@ -47,11 +47,17 @@ def upgrade() -> None:
             batch_op.f("ix_remittance_quarantine_sha256"), ["sha256"], unique=False
         )
 
-    op.create_table(
+    counters = op.create_table(
         "x12_control_numbers",
         sa.Column("kind", sa.String(length=12), nullable=False),
         sa.Column("last_number", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("kind", name=op.f("pk_x12_control_numbers")),
+    )
+    # One row per kind from the start, so handing out numbers is always an UPDATE (a row lock
+    # on PostgreSQL), never a racing INSERT.
+    op.bulk_insert(
+        counters,
+        [{"kind": k, "last_number": 0} for k in ("interchange", "group", "transaction")],
     )
     op.create_table(
         "remittances",
@@ -139,6 +145,8 @@ def upgrade() -> None:
         sa.Column("paid_cents", sa.Integer(), nullable=False),
         sa.Column("patient_cents", sa.Integer(), nullable=False),
         sa.Column("secondary", sa.Boolean(), nullable=False),
+        sa.Column("reconciled", sa.Boolean(), nullable=False),
+        sa.Column("reversed_by_id", sa.Integer(), nullable=True),
         sa.Column("note", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(
             ["claim_id"], ["claims.id"], name=op.f("fk_remittance_claims_claim_id_claims")
@@ -150,6 +158,11 @@ def upgrade() -> None:
             ["remittance_id"],
             ["remittances.id"],
             name=op.f("fk_remittance_claims_remittance_id_remittances"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["reversed_by_id"],
+            ["remittance_claims.id"],
+            name=op.f("fk_remittance_claims_reversed_by_id_remittance_claims"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_remittance_claims")),
     )

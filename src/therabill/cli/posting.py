@@ -1,0 +1,116 @@
+"""``therabill era post`` and ``era exceptions``: post 835 remittances into the practice's
+records (each file in one transaction: all of it or none of it, and only once)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from therabill.cli import store_common
+from therabill.cli.output import JsonOption, console, emit_json, handles_errors
+from therabill.errors import InvalidInput
+from therabill.store.services import remittances
+
+EXIT_QUARANTINED = 1
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InvalidInput(f"cannot read the file: {exc.strerror}", field=str(path)) from None
+
+
+def _print(result: remittances.PostingResult) -> None:
+    colour = {"posted": "green", "quarantined": "red"}.get(result.outcome, "yellow")
+    console.print(f"[bold]{result.file_name}[/bold]: [{colour}]{result.message}[/{colour}]")
+    for payment in result.payments:
+        console.print(
+            f"  payment {payment['trace_number']} from {payment['payer'] or 'unknown payer'}: "
+            f"{payment['amount']}, {payment['claims']} claims, {payment['outcome']}"
+        )
+    if result.status_changes:
+        moved = ", ".join(f"{n} {status}" for status, n in sorted(result.status_changes.items()))
+        console.print(f"  claims now: {moved}")
+    if result.provider_adjustment_cents:
+        console.print(
+            "  provider-level adjustments (PLB): "
+            + store_common.money(result.provider_adjustment_cents)
+        )
+    for exception in result.exceptions:
+        console.print(f"  [yellow]not posted[/yellow] {exception['claim']}: {exception['reason']}")
+    for problem in result.unreconciled:
+        console.print(f"  [yellow]does not reconcile[/yellow] {problem}")
+
+
+def post_command(
+    files: Annotated[list[Path], typer.Argument(help="One or more 835 files.")],
+    json_output: JsonOption = False,
+) -> None:
+    """Post 835 remittances: payments, adjustments, the client's share, denials with their
+    reasons and provider-level adjustments, matched to your claims and lines.
+
+    Each file is posted whole or not at all, and only once: the same file (or the same payer
+    and trace number) again changes nothing and says so. A file that does not balance is
+    quarantined with the reason (exit status 1); claims that cannot be matched are listed as
+    exceptions (see: therabill era exceptions).
+
+    Example: therabill era post remit-2026-03-07.835
+    """
+    results: list[dict[str, Any]] = []
+    quarantined = False
+    for path in files:
+        data = _read(path)
+        with store_common.action() as work:
+            result = remittances.post_remittance(work=work, data=data, file_name=str(path))
+        quarantined = quarantined or result.outcome == "quarantined"
+        results.append(result.to_dict())
+        if not json_output:
+            _print(result)
+    if json_output:
+        emit_json({"files": results})
+    if quarantined:
+        raise typer.Exit(EXIT_QUARANTINED)
+
+
+def exceptions_command(
+    include_resolved: Annotated[
+        bool, typer.Option("--all", help="Resolved exceptions too.")
+    ] = False,
+    json_output: JsonOption = False,
+) -> None:
+    """Claims from posted 835s that could not be matched, and quarantined files.
+
+    Example: therabill era exceptions --json
+    """
+    with store_common.action() as work:
+        data = {
+            "exceptions": remittances.list_exceptions(work=work, include_resolved=include_resolved),
+            "quarantined": remittances.list_quarantine(work=work),
+        }
+    if json_output:
+        emit_json(data)
+        return
+    table = Table(box=None)
+    for column in ("Claim", "Payer", "Trace", "Paid", "Why"):
+        table.add_column(column)
+    for e in data["exceptions"]:
+        table.add_row(
+            e["claim"],
+            e["payer"],
+            e["trace_number"],
+            store_common.money(e["paid_cents"]),
+            e["reason"],
+        )
+    console.print(table if data["exceptions"] else "No exceptions.")
+    for q in data["quarantined"]:
+        console.print(
+            f"[red]quarantined[/red] {q['file']} ({q['received_at'][:19]}): {q['reason']}"
+        )
+
+
+post = handles_errors(post_command)
+exceptions = handles_errors(exceptions_command)

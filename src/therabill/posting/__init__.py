@@ -1,0 +1,52 @@
+"""Posting remittances, the pure part: match 835 claim and service lines to our claims and
+lines, and turn the payer's figures into ledger moves, an outcome and a reconciliation.
+
+No database here (``therabill.store.services.remittances`` is the adapter that reads our
+claims and writes the ledger); everything is integer cents.
+"""
+
+from therabill.posting.matching import (
+    BilledLine,
+    PaidService,
+    Share,
+    claim_id_from_control_number,
+    match_services,
+)
+from therabill.posting.plan import (
+    INFORMATION_ONLY,
+    OUTCOME_STATUS,
+    Amount,
+    ClaimPlan,
+    LinePosting,
+    Move,
+    NotPostable,
+    allocate,
+    cents,
+    check_amounts,
+    ledger_moves,
+    plan_claim,
+    reconcile,
+    status_path,
+)
+
+__all__ = [
+    "INFORMATION_ONLY",
+    "OUTCOME_STATUS",
+    "Amount",
+    "BilledLine",
+    "ClaimPlan",
+    "LinePosting",
+    "Move",
+    "NotPostable",
+    "PaidService",
+    "Share",
+    "allocate",
+    "cents",
+    "check_amounts",
+    "claim_id_from_control_number",
+    "ledger_moves",
+    "match_services",
+    "plan_claim",
+    "reconcile",
+    "status_path",
+]

@@ -1,0 +1,338 @@
+"""Posting arithmetic: one 835 claim payment (CLP) becomes amounts per claim line, ledger
+moves, a claim outcome, and a reconciliation check. Integer cents only; pure.
+
+How amounts are booked (group codes: 005010X221A1 CAS01; X12 "Claim Adjustment Group Codes"):
+
+- SVC03 / CLP04 paid: an insurance payment.
+- CO (contractual), PI (payer initiated), OA (other): a contractual adjustment, taken off what
+  the payer owes. On a denied claim (CLP02 = 4, or nothing paid and nothing to the patient)
+  they are *not* written off: the payer still owes the charge until the biller appeals,
+  corrects or writes it off; the reasons are recorded.
+- PR (patient responsibility: deductible 1, coinsurance 2, copay 3 …): moved from the payer's
+  part to the client's balance.
+- Claim-level CAS (and CLP04 when the payer sent no SVC lines) is spread over the lines by
+  what is still unexplained of each line's charge, else by charge.
+- Secondary payer (CLP02 = 2/3/20/21): OA-23 (the prior payer's adjudication) is not posted
+  again; what the secondary pays or adjusts comes off the client's balance, which the
+  primary's PR put there, so that amount first moves back from the client to the payer.
+- Reversal (CLP02 = 22): the service layer reverses the ledger entries of the payment it
+  takes back; these moves are only used when no earlier payment is on record.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from therabill.errors import TherabillError
+from therabill.posting.matching import BilledLine, PaidService, Share, match_services
+from therabill.store.ledger_math import EntryKind
+from therabill.store.lifecycle import TRANSITIONS, ClaimStatus
+from therabill.x12.remittance_835 import Adjustment, ClaimPayment, Remittance, ServicePayment
+
+SECONDARY_STATUSES = frozenset({"2", "3", "20", "21"})
+INFORMATION_ONLY = {
+    "23": "the payer says it is not their claim and forwarded it to another payer",
+    "25": "a predetermination only: nothing was paid",
+}
+PRIOR_PAYER = ("OA", "23")  # impact of prior payer(s) adjudication
+
+
+class NotPostable(TherabillError):
+    """An amount the poster cannot book (a fraction of a cent): the file is quarantined."""
+
+
+def cents(amount: Decimal, what: str) -> int:
+    """Exact cents of an 835 amount; refuses fractions of a cent."""
+    scaled = amount * 100
+    if scaled != scaled.to_integral_value():
+        raise NotPostable(f"{what}: {amount} is not a whole number of cents")
+    return int(scaled)
+
+
+def allocate(total: int, weights: Sequence[int]) -> list[int]:
+    """Split ``total`` cents by ``weights`` (largest remainder); the parts add up exactly.
+    Zero or negative weights all round: equal parts."""
+    if not weights:
+        return []
+    if sum(w for w in weights if w > 0) <= 0:
+        weights = [1] * len(weights)
+    weights = [max(w, 0) for w in weights]
+    whole = sum(weights)
+    sign = -1 if total < 0 else 1
+    amount = abs(total)
+    parts = [amount * w // whole for w in weights]
+    remainders = sorted(range(len(weights)), key=lambda i: (-(amount * weights[i] % whole), i))
+    for i in remainders[: amount - sum(parts)]:
+        parts[i] += 1
+    return [sign * p for p in parts]
+
+
+@dataclass(frozen=True, slots=True)
+class Amount:
+    """One CAS amount booked on one line (a claim-level one after spreading)."""
+
+    group: str
+    reason: str
+    cents: int
+    remarks: str = ""
+    claim_level: bool = False
+
+    @property
+    def label(self) -> str:
+        return f"{self.group}-{self.reason}"
+
+
+@dataclass(slots=True)
+class LinePosting:
+    """What one remittance says about one of our lines."""
+
+    line_id: int
+    how: str = ""
+    paid_code: str = ""
+    paid_modifiers: str = ""
+    paid_units: str = ""
+    charge_cents: int = 0
+    paid_cents: int = 0
+    adjustments: list[Amount] = field(default_factory=list)
+
+    @property
+    def patient_cents(self) -> int:
+        return sum(a.cents for a in self.adjustments if a.group == "PR")
+
+    @property
+    def adjusted_cents(self) -> int:
+        return sum(a.cents for a in self.adjustments if a.group != "PR")
+
+    @property
+    def explained_cents(self) -> int:
+        return self.paid_cents + self.adjusted_cents + self.patient_cents
+
+
+@dataclass(slots=True)
+class ClaimPlan:
+    claim_id: int
+    status_code: str
+    charge_cents: int
+    paid_cents: int
+    patient_cents: int
+    lines: list[LinePosting]
+    outcome: str  # paid | partly_paid | denied | reversed
+    secondary: bool
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """One ledger entry to post (negative cents: the opposite direction, e.g. a reversal)."""
+
+    line_id: int
+    kind: EntryKind
+    cents: int
+    memo: str
+
+
+def paid_service(index: int, svc: ServicePayment, claim_number: str) -> PaidService:
+    def whole(value: Decimal | None) -> int | None:
+        return int(value) if value is not None and value == value.to_integral_value() else None
+
+    return PaidService(
+        index=index,
+        code=svc.procedure_code,
+        modifiers=svc.modifiers,
+        billed_code=svc.billed_code,
+        billed_modifiers=svc.billed_modifiers,
+        units=whole(svc.units),
+        billed_units=whole(svc.billed_units),
+        charge_cents=abs(cents(svc.charge, f"claim {claim_number} SVC{index + 1} charge")),
+        day=svc.service_date,
+    )
+
+
+def _amounts(adjustments: Iterable[Adjustment], remarks: str, where: str) -> list[Amount]:
+    return [
+        Amount(a.group, a.reason, cents(a.amount, f"{where} CAS {a.group}-{a.reason}"), remarks)
+        for a in adjustments
+    ]
+
+
+def plan_claim(claim_id: int, payment: ClaimPayment, lines: list[BilledLine]) -> ClaimPlan:
+    """Amounts per line for one CLP matched to our claim ``claim_id`` with ``lines``."""
+    number = payment.patient_control_number
+    by_id = {line.id: LinePosting(line.id) for line in lines}
+    notes: list[str] = []
+    services = [paid_service(i, s, number) for i, s in enumerate(payment.services)]
+    shares_of: dict[int, list[Share]] = {}
+    for share in match_services(services, lines):
+        shares_of.setdefault(share.service, []).append(share)
+    for index, svc in enumerate(payment.services):
+        shares = shares_of.get(index, [])
+        where = f"claim {number} SVC{index + 1}"
+        if not shares:
+            continue
+        if shares[0].how != "as billed":
+            notes.append(f"SVC{index + 1} {svc.procedure_code}: {shares[0].how}")
+        weights = [s.numerator * 10_000 // s.denominator for s in shares]
+        charge = allocate(cents(svc.charge, f"{where} charge"), weights)
+        paid = allocate(cents(svc.paid, f"{where} paid"), weights)
+        remarks = ",".join(svc.remark_codes)
+        split_adjustments = [
+            (a, allocate(a.cents, weights)) for a in _amounts(svc.adjustments, remarks, where)
+        ]
+        for i, share in enumerate(shares):
+            posting = by_id[share.line_id]
+            posting.how = posting.how or share.how
+            posting.paid_code = posting.paid_code or svc.procedure_code
+            posting.paid_modifiers = posting.paid_modifiers or ",".join(svc.modifiers)
+            posting.paid_units = posting.paid_units or (str(svc.units) if svc.units else "")
+            posting.charge_cents += charge[i]
+            posting.paid_cents += paid[i]
+            for a, parts in split_adjustments:
+                if parts[i]:
+                    posting.adjustments.append(Amount(a.group, a.reason, parts[i], a.remarks))
+    postings = [by_id[line.id] for line in lines]
+    claim_paid = cents(payment.paid, f"claim {number} CLP04")
+    if not payment.services:
+        claim_charge = cents(payment.charge, f"claim {number} CLP03")
+        weights = [line.charge_cents for line in lines]
+        for posting, part, paid_part in zip(
+            postings, allocate(claim_charge, weights), allocate(claim_paid, weights), strict=True
+        ):
+            posting.charge_cents, posting.paid_cents, posting.how = part, paid_part, "claim level"
+    remarks = ",".join(payment.remark_codes)
+    for a in _amounts(payment.adjustments, remarks, f"claim {number}"):
+        open_part = [p.charge_cents - p.explained_cents for p in postings]
+        same_sign = [x if (x > 0) == (a.cents > 0) else 0 for x in open_part]
+        weights = (
+            [abs(x) for x in same_sign] if any(same_sign) else [line.charge_cents for line in lines]
+        )
+        for posting, part in zip(postings, allocate(a.cents, weights), strict=True):
+            if part:
+                posting.adjustments.append(Amount(a.group, a.reason, part, a.remarks, True))
+    patient = sum(p.patient_cents for p in postings)
+    if payment.is_reversal:
+        outcome = "reversed"
+    elif payment.is_denied or (claim_paid == 0 and patient == 0):
+        outcome = "denied"
+    elif any(p.paid_cents == 0 and p.patient_cents == 0 and p.charge_cents for p in postings):
+        outcome = "partly_paid"
+    else:
+        outcome = "paid"
+    return ClaimPlan(
+        claim_id=claim_id,
+        status_code=payment.status,
+        charge_cents=cents(payment.charge, f"claim {number} CLP03"),
+        paid_cents=claim_paid,
+        patient_cents=patient,
+        lines=postings,
+        outcome=outcome,
+        secondary=payment.status in SECONDARY_STATUSES,
+        notes=notes,
+    )
+
+
+def ledger_moves(plan: ClaimPlan, trace: str) -> list[Move]:
+    """The ledger entries that book ``plan`` (see the module docstring)."""
+    moves: list[Move] = []
+    tag = f"835 {trace}"[:60]
+    denied = plan.outcome == "denied"
+    for line in plan.lines:
+        if plan.secondary:
+            written_off = [
+                a
+                for a in line.adjustments
+                if a.group != "PR" and (a.group, a.reason) != PRIOR_PAYER
+            ]
+            back = line.paid_cents + sum(a.cents for a in written_off)
+            if back:
+                moves.append(
+                    Move(
+                        line.line_id,
+                        EntryKind.TRANSFER_TO_PATIENT,
+                        -back,
+                        f"{tag}: client's share now paid or adjusted by the secondary payer",
+                    )
+                )
+        else:
+            written_off = [a for a in line.adjustments if a.group != "PR"]
+        if line.paid_cents:
+            moves.append(Move(line.line_id, EntryKind.INSURANCE_PAYMENT, line.paid_cents, tag))
+        if not denied:
+            for a in written_off:
+                moves.append(
+                    Move(
+                        line.line_id, EntryKind.CONTRACTUAL_ADJUSTMENT, a.cents, f"{tag}: {a.label}"
+                    )
+                )
+        if not plan.secondary:
+            for a in line.adjustments:
+                if a.group == "PR" and a.cents:
+                    moves.append(
+                        Move(
+                            line.line_id,
+                            EntryKind.TRANSFER_TO_PATIENT,
+                            a.cents,
+                            f"{tag}: {a.label}",
+                        )
+                    )
+    return [m for m in moves if m.cents]
+
+
+def status_path(current: ClaimStatus, target: ClaimStatus) -> list[ClaimStatus] | None:
+    """The lifecycle steps from ``current`` to ``target`` through submitted/accepted only
+    (an 835 implies the claim was received and adjudicated); [] when already there."""
+    if current == target:
+        return []
+    via = {ClaimStatus.SUBMITTED, ClaimStatus.ACCEPTED}
+    queue: deque[tuple[ClaimStatus, list[ClaimStatus]]] = deque([(current, [])])
+    seen = {current}
+    while queue:
+        status, path = queue.popleft()
+        for nxt in sorted(TRANSITIONS[status]):
+            if nxt in seen:
+                continue
+            if nxt == target:
+                return [*path, nxt]
+            if nxt in via:
+                seen.add(nxt)
+                queue.append((nxt, [*path, nxt]))
+    return None
+
+
+OUTCOME_STATUS = {
+    "paid": ClaimStatus.PAID,
+    "partly_paid": ClaimStatus.PARTLY_PAID,
+    "denied": ClaimStatus.DENIED,
+    "reversed": ClaimStatus.ACCEPTED,
+}
+
+
+def reconcile(charge_cents: int, explained_cents: int, where: str) -> str | None:
+    """``charge = paid + adjustments + patient responsibility``, or what is wrong."""
+    if charge_cents == explained_cents:
+        return None
+    return (
+        f"{where}: charge {charge_cents / 100:.2f} but paid + adjustments + patient "
+        f"responsibility = {explained_cents / 100:.2f}"
+    )
+
+
+def check_amounts(remittance: Remittance) -> None:
+    """Every amount of ``remittance`` is whole cents (else ``NotPostable``), before posting."""
+    cents(remittance.payment_amount, f"payment {remittance.trace_number} BPR02")
+    for plb in remittance.provider_adjustments:
+        cents(plb.amount, f"payment {remittance.trace_number} PLB {plb.reason}")
+    for claim in remittance.claims:
+        where = f"claim {claim.patient_control_number}"
+        for value, name in ((claim.charge, "CLP03"), (claim.paid, "CLP04")):
+            cents(value, f"{where} {name}")
+        cents(claim.patient_responsibility, f"{where} CLP05")
+        for a in claim.adjustments:
+            cents(a.amount, f"{where} CAS")
+        for i, svc in enumerate(claim.services, 1):
+            cents(svc.charge, f"{where} SVC{i} charge")
+            cents(svc.paid, f"{where} SVC{i} paid")
+            for a in svc.adjustments:
+                cents(a.amount, f"{where} SVC{i} CAS")

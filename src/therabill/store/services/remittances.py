@@ -1,0 +1,765 @@
+"""Post an 835 remittance into the practice's records: all of a file or none of it, once.
+
+``post_remittance(work=…, data=…, file_name=…)`` runs inside the caller's transaction (the
+CLI opens one per file, so a file is atomic). In order:
+
+1. the file is read (``therabill.x12.remittance_835``) and its own arithmetic checked with the
+   reader's balancing checks, and every amount must be whole cents: otherwise the file is
+   quarantined (``remittance_quarantine``, with the reason) and nothing is posted;
+2. the file's SHA-256 and each payment's payer + trace number (TRN03/TRN02) are unique keys:
+   seen before, nothing changes and the result says so. The key rows are inserted (under a
+   savepoint) *before* anything else, so a second process posting the same file waits for the
+   first and then finds the key taken (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: the unique
+   index); a reversal (CLP02 = 22) arrives in a new payment with its own trace: new money;
+3. each CLP is matched to our claim (CLP01 = ``TB`` + claim id) and its SVCs to our lines
+   (``therabill.posting``); a CLP that cannot be matched goes to ``remittance_exceptions``
+   with the reason, nothing of it posted;
+4. the ledger gets insurance payments, contractual adjustments and transfers to the client
+   (see ``therabill.posting.plan``); a reversal reverses the ledger entries of the payment it
+   takes back; PLB amounts are recorded; claim statuses move through the lifecycle
+   (``store.lifecycle``), every move in the claim's history;
+5. each claim and line is reconciled (charge = paid + adjustments + patient responsibility)
+   and flagged when it does not.
+
+Speed: 100,000 claims must post in well under a minute on SQLite, so rows are written in
+batches with SQLAlchemy Core ``executemany`` instead of one ORM flush per ledger entry
+(``ledger.post_entry``); the rows are the same ones ``post_entry`` writes, and the audit log
+gets one event per claim posted and one per payment.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from therabill.errors import TherabillError
+from therabill.posting import (
+    INFORMATION_ONLY,
+    OUTCOME_STATUS,
+    BilledLine,
+    ClaimPlan,
+    Move,
+    NotPostable,
+    cents,
+    check_amounts,
+    claim_id_from_control_number,
+    ledger_moves,
+    plan_claim,
+    reconcile,
+    status_path,
+)
+from therabill.store.ledger_math import Responsibility
+from therabill.store.lifecycle import ClaimStatus
+from therabill.store.models import (
+    Claim,
+    ClaimLine,
+    ClaimStatusChange,
+    LedgerEntry,
+    Payer,
+    Policy,
+    ProviderAdjustmentRecord,
+    QuarantinedFile,
+    Remittance,
+    RemittanceAdjustment,
+    RemittanceClaim,
+    RemittanceException,
+    RemittanceFile,
+    RemittanceLine,
+    utcnow,
+)
+from therabill.store.services.context import Work
+from therabill.x12.remittance_835 import ClaimPayment, X12Error, check_balance, read_835
+from therabill.x12.remittance_835 import Remittance as RemittanceData
+
+BATCH = 500
+POSTABLE = frozenset(
+    {
+        ClaimStatus.SUBMITTED,
+        ClaimStatus.ACCEPTED,
+        ClaimStatus.PAID,
+        ClaimStatus.PARTLY_PAID,
+        ClaimStatus.DENIED,
+        ClaimStatus.APPEALED,
+        ClaimStatus.CORRECTED,
+        ClaimStatus.REJECTED,
+    }
+)
+
+
+@dataclass(slots=True)
+class PostingResult:
+    """What posting one file did (``to_dict`` for ``--json`` and the web page)."""
+
+    file_name: str
+    sha256: str
+    outcome: str = "posted"  # posted | already posted | quarantined
+    message: str = ""
+    payments: list[dict[str, Any]] = field(default_factory=list)
+    claims_posted: int = 0
+    lines_posted: int = 0
+    paid_cents: int = 0
+    patient_cents: int = 0
+    adjusted_cents: int = 0
+    provider_adjustment_cents: int = 0
+    status_changes: dict[str, int] = field(default_factory=dict)
+    exceptions: list[dict[str, Any]] = field(default_factory=list)
+    unreconciled: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def already_posted(self) -> bool:
+        return self.outcome == "already posted"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file_name,
+            "sha256": self.sha256,
+            "outcome": self.outcome,
+            "already_posted": self.already_posted,
+            "message": self.message,
+            "payments": self.payments,
+            "claims_posted": self.claims_posted,
+            "lines_posted": self.lines_posted,
+            "paid_cents": self.paid_cents,
+            "patient_cents": self.patient_cents,
+            "adjusted_cents": self.adjusted_cents,
+            "provider_adjustment_cents": self.provider_adjustment_cents,
+            "status_changes": self.status_changes,
+            "exceptions": self.exceptions,
+            "unreconciled": self.unreconciled,
+            "notes": self.notes,
+        }
+
+
+def payer_key(remittance: RemittanceData) -> str:
+    """Who sent the payment, for the payer + trace key: TRN03, else the payer's N1 id/name."""
+    header = remittance.header
+    key = header.payer_identifier
+    if not key and header.payer is not None:
+        key = header.payer.id or header.payer.name
+    return (key or "unknown payer").strip().upper()[:80]
+
+
+def post_remittance(*, work: Work, data: bytes, file_name: str) -> PostingResult:
+    """Post one 835 file (see the module docstring); never raises for a bad file."""
+    result = PostingResult(file_name=file_name[:200], sha256=hashlib.sha256(data).hexdigest())
+    db = work.db
+    if db.execute(select(RemittanceFile.id).where(RemittanceFile.sha256 == result.sha256)).first():
+        return _already(result, "this file was posted before; nothing changed")
+    try:
+        remittances = read_835(data)
+        if not remittances:
+            raise X12Error("the file holds no 835 transaction")
+        problems = [p.message for r in remittances for p in check_balance(r)]
+        for r in remittances:
+            check_amounts(r)
+    except TherabillError as exc:
+        return _quarantine(work, result, data, f"{file_name}: {exc}")
+    if problems:
+        shown = "; ".join(problems[:10]) + (
+            f"; and {len(problems) - 10} more" if len(problems) > 10 else ""
+        )
+        return _quarantine(work, result, data, f"the file does not balance: {shown}")
+    keys = [(payer_key(r), r.trace_number.strip()[:80]) for r in remittances]
+    seen = _posted_keys(work, keys)
+    if all(k in seen for k in keys):
+        traces = ", ".join(t for _, t in keys)
+        return _already(result, f"every payment in it (trace {traces}) was posted before")
+    try:
+        with db.begin_nested():
+            record = RemittanceFile(
+                sha256=result.sha256,
+                file_name=result.file_name,
+                size_bytes=len(data),
+                actor=work.actor,
+            )
+            db.add(record)
+            db.flush()
+    except IntegrityError:
+        return _already(result, "this file was posted at the same time by someone else")
+    poster = _Poster(work, result)
+    for remittance, key in zip(remittances, keys, strict=True):
+        if key in seen:
+            result.payments.append(_payment(remittance, "already posted"))
+            result.notes.append(f"payment {key[1]} was posted before; skipped")
+            continue
+        row = _claim_key(work, remittance, key, record.id)
+        if row is None:
+            result.payments.append(_payment(remittance, "already posted"))
+            result.notes.append(f"payment {key[1]} was posted at the same time; skipped")
+            continue
+        poster.post(remittance, row)
+        result.payments.append(_payment(remittance, "posted"))
+    record.summary = (
+        f"{result.claims_posted} claims, paid {result.paid_cents / 100:.2f}, "
+        f"{len(result.exceptions)} exceptions, {len(result.unreconciled)} unreconciled"
+    )[:400]
+    result.message = "Posted: " + record.summary
+    work.audit("post", "remittance_file", record.id, record.summary)
+    return result
+
+
+def _already(result: PostingResult, why: str) -> PostingResult:
+    result.outcome = "already posted"
+    result.message = f"Already posted: {why}."
+    return result
+
+
+def _quarantine(work: Work, result: PostingResult, data: bytes, reason: str) -> PostingResult:
+    result.outcome = "quarantined"
+    result.message = f"Quarantined, nothing posted: {reason}"
+    known = work.db.execute(
+        select(QuarantinedFile.id).where(QuarantinedFile.sha256 == result.sha256)
+    ).first()
+    if known is None:
+        row = QuarantinedFile(
+            sha256=result.sha256,
+            file_name=result.file_name,
+            size_bytes=len(data),
+            reason=reason,
+            actor=work.actor,
+        )
+        work.db.add(row)
+        work.db.flush()
+        work.audit("quarantine", "remittance_file", row.id, reason[:200])
+    return result
+
+
+def _posted_keys(work: Work, keys: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
+    traces = {t for _, t in keys}
+    rows = work.db.execute(
+        select(Remittance.payer_key, Remittance.trace_number).where(
+            Remittance.trace_number.in_(traces)
+        )
+    ).all()
+    return {(p, t) for p, t in rows}
+
+
+def _claim_key(
+    work: Work, remittance: RemittanceData, key: tuple[str, str], file_id: int
+) -> Remittance | None:
+    """Insert the payment's key row first; None when another poster holds it."""
+    header = remittance.header
+    row = Remittance(
+        file_id=file_id,
+        payer_key=key[0],
+        trace_number=key[1],
+        payer_name=(header.payer.name if header.payer else "")[:200],
+        payer_id=_payer_id(work, remittance),
+        payment_cents=cents(header.payment_amount, "BPR02")
+        * (-1 if header.credit_debit == "D" else 1),
+        payment_method=header.payment_method[:3],
+        payment_date=header.payment_date,
+        claim_count=len(remittance.claims),
+    )
+    try:
+        with work.db.begin_nested():
+            work.db.add(row)
+            work.db.flush()
+    except IntegrityError:
+        return None
+    return row
+
+
+def _payer_id(work: Work, remittance: RemittanceData) -> int | None:
+    """Our payer for the remittance: its EDI id (N1*PR N104, TRN03, REF*2U) or its name."""
+    header = remittance.header
+    ids = {header.payer_identifier}
+    name = ""
+    if header.payer is not None:
+        ids |= {header.payer.id} | {v for q, v in header.payer.references if q == "2U"}
+        name = header.payer.name
+    ids.discard("")
+    if ids:
+        found = work.db.execute(select(Payer.id).where(Payer.payer_id.in_(ids))).first()
+        if found:
+            return int(found[0])
+    if name:
+        found = work.db.execute(
+            select(Payer.id).where(func.upper(Payer.name) == name.upper())
+        ).first()
+        if found:
+            return int(found[0])
+    return None
+
+
+def _payment(remittance: RemittanceData, outcome: str) -> dict[str, Any]:
+    header = remittance.header
+    return {
+        "trace_number": header.trace_number,
+        "payer": header.payer.name if header.payer else "",
+        "amount": str(header.payment_amount),
+        "claims": len(remittance.claims),
+        "outcome": outcome,
+    }
+
+
+@dataclass(slots=True)
+class _ClaimRow:
+    id: int
+    client_id: int
+    payer_id: int
+    status: ClaimStatus
+    total_charge_cents: int
+    lines: list[BilledLine]
+
+
+class _Poster:
+    """Posts the claims of one payment in batches (see the module docstring)."""
+
+    def __init__(self, work: Work, result: PostingResult) -> None:
+        self.work = work
+        self.db = work.db
+        self.result = result
+        self.payer_keys: dict[int, str] = {}
+
+    def post(self, remittance: RemittanceData, row: Remittance) -> None:
+        self.remittance = remittance
+        self.row = row
+        self.trace = row.trace_number
+        for batch in _batches(remittance.claims):
+            self._post_batch(batch)
+        for plb in remittance.provider_adjustments:
+            amount = cents(plb.amount, "PLB")
+            self.db.add(
+                ProviderAdjustmentRecord(
+                    remittance_id=row.id,
+                    provider_id=plb.provider_id[:80],
+                    reason=plb.reason[:5],
+                    reference=plb.reference[:80],
+                    amount_cents=amount,
+                    fiscal_period_end=plb.fiscal_period_end,
+                )
+            )
+            self.result.provider_adjustment_cents += amount
+        self.work.audit("post", "remittance", row.id, f"{len(remittance.claims)} claims")
+
+    def _post_batch(self, batch: list[ClaimPayment]) -> None:
+        ids = {
+            i for i in (claim_id_from_control_number(c.patient_control_number) for c in batch) if i
+        }
+        claims = self._load_claims(ids)
+        earlier = self._earlier_postings(ids)
+        plans: list[tuple[ClaimPayment, _ClaimRow, ClaimPlan, RemittanceClaim]] = []
+        for payment in batch:
+            claim = claims.get(claim_id_from_control_number(payment.patient_control_number) or 0)
+            why = self._cannot_post(payment, claim)
+            if why is not None or claim is None:
+                self._exception(payment, why or "no such claim")
+                continue
+            plan = plan_claim(claim.id, payment, claim.lines)
+            previous = earlier.get(claim.id, [])
+            keys = self.payer_keys
+            if (
+                not plan.secondary
+                and not payment.is_reversal
+                and any(
+                    keys.get(p.id) != self.row.payer_key
+                    and p.reversed_by_id is None
+                    and not p.secondary
+                    for p in previous
+                )
+            ):
+                plan.secondary = True
+                plan.notes.append("another payer paid this claim before: posted as secondary")
+            record = RemittanceClaim(
+                remittance_id=self.row.id,
+                claim_id=claim.id,
+                payer_id=self.row.payer_id,
+                status_code=payment.status[:2],
+                payer_claim_number=payment.payer_claim_control_number[:50],
+                charge_cents=plan.charge_cents,
+                paid_cents=plan.paid_cents,
+                patient_cents=plan.patient_cents,
+                secondary=plan.secondary,
+            )
+            plans.append((payment, claim, plan, record))
+        self.db.add_all([p[3] for p in plans])
+        self.db.flush()
+        entries: list[dict[str, Any]] = []
+        line_rows: list[dict[str, Any]] = []
+        adjustment_rows: list[dict[str, Any]] = []
+        for payment, claim, plan, record in plans:
+            self._book(payment, claim, plan, record, entries, earlier.get(claim.id, []))
+            for line in plan.lines:
+                line_rows.append(
+                    {
+                        "remittance_claim_id": record.id,
+                        "claim_line_id": line.line_id,
+                        "paid_code": line.paid_code[:48],
+                        "paid_modifiers": line.paid_modifiers[:20],
+                        "paid_units": line.paid_units[:12],
+                        "charge_cents": line.charge_cents,
+                        "paid_cents": line.paid_cents,
+                        "adjusted_cents": line.adjusted_cents,
+                        "patient_cents": line.patient_cents,
+                        "how_matched": line.how[:40],
+                    }
+                )
+                for a in line.adjustments:
+                    adjustment_rows.append(
+                        {
+                            "remittance_claim_id": record.id,
+                            "claim_line_id": line.line_id,
+                            "group_code": a.group[:2],
+                            "reason": a.reason[:5],
+                            "amount_cents": a.cents,
+                            "remarks": a.remarks[:100],
+                        }
+                    )
+            self._reconcile(claim, plan, record, earlier.get(claim.id, []))
+            self._move_status(claim, plan, payment)
+        if entries:
+            self.db.execute(insert(LedgerEntry), entries)
+        if line_rows:
+            self.db.execute(insert(RemittanceLine), line_rows)
+        if adjustment_rows:
+            self.db.execute(insert(RemittanceAdjustment), adjustment_rows)
+        self.db.flush()
+
+    def _cannot_post(self, payment: ClaimPayment, claim: _ClaimRow | None) -> str | None:
+        number = payment.patient_control_number
+        if payment.status in INFORMATION_ONLY:
+            return INFORMATION_ONLY[payment.status]
+        if claim_id_from_control_number(number) is None:
+            return f"CLP01 {number!r} is not a therabill claim number (TB + digits)"
+        if claim is None:
+            return f"no claim {number} in the practice's records"
+        if claim.status not in POSTABLE:
+            return f"claim {number} is {claim.status.value}: it was never sent or is closed"
+        if not claim.lines:
+            return f"claim {number} has no lines"
+        charge = abs(cents(payment.charge, "CLP03"))
+        codes = {line.code for line in claim.lines}
+        billed = {s.billed_code or s.procedure_code for s in payment.services}
+        if charge != claim.total_charge_cents and payment.services and not codes & billed:
+            return (
+                f"claim {number}: the payer's charge {charge / 100:.2f} and codes "
+                f"{', '.join(sorted(billed))} do not match ours ({claim.total_charge_cents / 100:.2f}, "
+                f"{', '.join(sorted(codes))})"
+            )
+        return None
+
+    def _exception(self, payment: ClaimPayment, reason: str) -> None:
+        self.db.add(
+            RemittanceException(
+                remittance_id=self.row.id,
+                patient_control_number=payment.patient_control_number[:50],
+                payer_claim_number=payment.payer_claim_control_number[:50],
+                status_code=payment.status[:2],
+                charge_cents=cents(payment.charge, "CLP03"),
+                paid_cents=cents(payment.paid, "CLP04"),
+                reason=reason,
+            )
+        )
+        self.result.exceptions.append(
+            {
+                "claim": payment.patient_control_number,
+                "payer_claim_number": payment.payer_claim_control_number,
+                "paid": str(payment.paid),
+                "reason": reason,
+            }
+        )
+
+    def _book(
+        self,
+        payment: ClaimPayment,
+        claim: _ClaimRow,
+        plan: ClaimPlan,
+        record: RemittanceClaim,
+        entries: list[dict[str, Any]],
+        previous: list[RemittanceClaim],
+    ) -> None:
+        """Ledger rows for one claim (a reversal reverses the payment it takes back)."""
+        self.result.claims_posted += 1
+        self.result.lines_posted += len(plan.lines)
+        self.result.paid_cents += plan.paid_cents
+        self.result.patient_cents += sum(line.patient_cents for line in plan.lines)
+        self.result.adjusted_cents += sum(line.adjusted_cents for line in plan.lines)
+        payer_id = self.row.payer_id or self._fallback_payer(claim, plan)
+        receipt = f"835:{record.id}"
+        day = self.remittance.header.payment_date or utcnow().date()
+        if payment.is_reversal:
+            original = _original(previous, payment)
+            if original is not None:
+                self._reverse(original, record, receipt, entries)
+                return
+            plan.notes.append("no earlier payment of this claim on record: reversal posted as sent")
+        moves: list[Move] = ledger_moves(plan, self.trace)
+        for move in moves:
+            entries.append(
+                {
+                    "kind": move.kind.value,
+                    "amount_cents": move.cents,
+                    "responsibility": Responsibility.INSURANCE.value,
+                    "client_id": claim.client_id,
+                    "claim_line_id": move.line_id,
+                    "claim_id": claim.id,
+                    "payer_id": payer_id,
+                    "effective_date": day,
+                    "posted_at": utcnow(),
+                    "actor": self.work.actor,
+                    "memo": move.memo[:200],
+                    "receipt": receipt,
+                    "reverses_id": None,
+                }
+            )
+        self.work.audit("post", "claim", claim.id, f"835 {self.trace[:40]}: {plan.outcome}")
+
+    def _reverse(
+        self,
+        original: RemittanceClaim,
+        record: RemittanceClaim,
+        receipt: str,
+        entries: list[dict[str, Any]],
+    ) -> None:
+        rows = self.db.execute(
+            select(LedgerEntry).where(LedgerEntry.receipt == f"835:{original.id}")
+        ).scalars()
+        for entry in rows:
+            entries.append(
+                {
+                    "kind": entry.kind,
+                    "amount_cents": -entry.amount_cents,
+                    "responsibility": entry.responsibility,
+                    "client_id": entry.client_id,
+                    "claim_line_id": entry.claim_line_id,
+                    "claim_id": entry.claim_id,
+                    "payer_id": entry.payer_id,
+                    "effective_date": self.remittance.header.payment_date or utcnow().date(),
+                    "posted_at": utcnow(),
+                    "actor": self.work.actor,
+                    "memo": f"reverses #{entry.id}: 835 {self.trace} reversal (CLP02 22)"[:200],
+                    "receipt": receipt,
+                    "reverses_id": entry.id,
+                }
+            )
+        original.reversed_by_id = record.id
+        self.work.audit("reverse", "remittance_claim", original.id, f"by {record.id}")
+
+    def _fallback_payer(self, claim: _ClaimRow, plan: ClaimPlan) -> int:
+        if not plan.secondary:
+            return claim.payer_id
+        found = self.db.execute(
+            select(Policy.payer_id)
+            .join(Claim, Claim.client_id == Policy.client_id)
+            .where(Claim.id == claim.id, Policy.priority == "secondary")
+        ).first()
+        return int(found[0]) if found else claim.payer_id
+
+    def _reconcile(
+        self,
+        claim: _ClaimRow,
+        plan: ClaimPlan,
+        record: RemittanceClaim,
+        previous: list[RemittanceClaim],
+    ) -> None:
+        """charge = paid + adjustments + patient responsibility, per line and claim."""
+        problems: list[str] = []
+        number = f"TB{claim.id:08d}"
+        charges = {line.id: line.charge_cents for line in claim.lines}
+        numbers = {line.id: line.line_number for line in claim.lines}
+        if plan.secondary:
+            for line in plan.lines:
+                problem = reconcile(
+                    charges[line.line_id],
+                    line.explained_cents,
+                    f"{number} line {numbers[line.line_id]}",
+                )
+                if problem:
+                    problems.append(problem + " (secondary payer)")
+        else:
+            net = {line.line_id: line.explained_cents for line in plan.lines}
+            primary = [p.id for p in previous if not p.secondary]
+            if primary:
+                rows = self.db.execute(
+                    select(
+                        RemittanceLine.claim_line_id,
+                        func.sum(
+                            RemittanceLine.paid_cents
+                            + RemittanceLine.adjusted_cents
+                            + RemittanceLine.patient_cents
+                        ),
+                    )
+                    .where(RemittanceLine.remittance_claim_id.in_(primary))
+                    .group_by(RemittanceLine.claim_line_id)
+                ).all()
+                for line_id, total in rows:
+                    net[line_id] = net.get(line_id, 0) + int(total or 0)
+            if plan.outcome != "reversed":
+                for line_id, charge in charges.items():
+                    problem = reconcile(
+                        charge, net.get(line_id, 0), f"{number} line {numbers[line_id]}"
+                    )
+                    if problem:
+                        problems.append(problem)
+        record.reconciled = not problems
+        record.note = "; ".join(plan.notes + problems)[:2000]
+        self.result.unreconciled.extend(problems)
+        self.result.notes.extend(f"{number}: {n}" for n in plan.notes)
+
+    def _move_status(self, claim: _ClaimRow, plan: ClaimPlan, payment: ClaimPayment) -> None:
+        if plan.secondary:
+            return
+        target = OUTCOME_STATUS[plan.outcome]
+        path = status_path(claim.status, target)
+        number = f"TB{claim.id:08d}"
+        if path is None:
+            self.result.notes.append(
+                f"{number}: status stays {claim.status.value} (the lifecycle does not allow "
+                f"{target.value} from there)"
+            )
+            return
+        reason = f"835 {self.trace[:40]}: {payment.status_text}"
+        changes = []
+        current = claim.status
+        for step in path:
+            changes.append(
+                {
+                    "claim_id": claim.id,
+                    "from_status": current.value,
+                    "to_status": step.value,
+                    "actor": self.work.actor,
+                    "at": utcnow(),
+                    "reason": reason,
+                }
+            )
+            current = step
+        if changes:
+            self.db.execute(insert(ClaimStatusChange), changes)
+            self.db.execute(update(Claim).where(Claim.id == claim.id).values(status=current.value))
+            claim.status = current
+            key = current.value
+            self.result.status_changes[key] = self.result.status_changes.get(key, 0) + 1
+
+    def _load_claims(self, ids: set[int]) -> dict[int, _ClaimRow]:
+        if not ids:
+            return {}
+        rows = self.db.execute(
+            select(
+                Claim.id, Claim.client_id, Claim.payer_id, Claim.status, Claim.total_charge_cents
+            ).where(Claim.id.in_(ids))
+        ).all()
+        claims = {r[0]: _ClaimRow(r[0], r[1], r[2], ClaimStatus(r[3]), r[4], []) for r in rows}
+        lines = self.db.execute(
+            select(
+                ClaimLine.id,
+                ClaimLine.claim_id,
+                ClaimLine.line_number,
+                ClaimLine.date_of_service,
+                ClaimLine.code,
+                ClaimLine.modifiers,
+                ClaimLine.units,
+                ClaimLine.charge_cents,
+            )
+            .where(ClaimLine.claim_id.in_(ids))
+            .order_by(ClaimLine.claim_id, ClaimLine.line_number)
+        ).all()
+        for line_id, claim_id, number, day, code, modifiers, units, charge in lines:
+            claims[claim_id].lines.append(
+                BilledLine(
+                    line_id,
+                    number,
+                    day,
+                    code,
+                    tuple(m for m in modifiers.split(",") if m),
+                    units,
+                    charge,
+                )
+            )
+        return claims
+
+    def _earlier_postings(self, ids: set[int]) -> dict[int, list[RemittanceClaim]]:
+        if not ids:
+            return {}
+        found: dict[int, list[RemittanceClaim]] = defaultdict(list)
+        rows = self.db.execute(
+            select(RemittanceClaim, Remittance.payer_key)
+            .join(Remittance, Remittance.id == RemittanceClaim.remittance_id)
+            .where(RemittanceClaim.claim_id.in_(ids))
+            .order_by(RemittanceClaim.id)
+        ).all()
+        for record, key in rows:
+            self.payer_keys[record.id] = key
+            found[record.claim_id].append(record)
+        return found
+
+
+def _original(previous: list[RemittanceClaim], payment: ClaimPayment) -> RemittanceClaim | None:
+    """The payment a reversal takes back: the newest one not yet reversed, same payer claim
+    number (CLP07) when both have one."""
+    number = payment.payer_claim_control_number
+    for record in reversed(previous):
+        if record.reversed_by_id is not None or record.status_code == "22":
+            continue
+        if number and record.payer_claim_number and record.payer_claim_number != number:
+            continue
+        return record
+    return None
+
+
+def _batches(claims: Sequence[ClaimPayment]) -> Iterator[list[ClaimPayment]]:
+    """Claims in batches; a reversal, or a claim met twice, starts a new batch so it sees
+    everything posted before it."""
+    batch: list[ClaimPayment] = []
+    ids: set[str] = set()
+    for claim in claims:
+        key = claim.patient_control_number
+        if batch and (claim.is_reversal or key in ids or len(batch) >= BATCH):
+            yield batch
+            batch, ids = [], set()
+        batch.append(claim)
+        ids.add(key)
+    if batch:
+        yield batch
+
+
+def list_exceptions(*, work: Work, include_resolved: bool = False) -> list[dict[str, Any]]:
+    """Claims of posted remittances that could not be matched, newest first."""
+    query = (
+        select(RemittanceException, Remittance.trace_number, Remittance.payer_name)
+        .join(Remittance, Remittance.id == RemittanceException.remittance_id)
+        .order_by(RemittanceException.id.desc())
+    )
+    if not include_resolved:
+        query = query.where(RemittanceException.resolved_at.is_(None))
+    rows = work.db.execute(query).all()
+    work.audit("list", "remittance_exception", "*", f"{len(rows)} rows")
+    return [
+        {
+            "id": e.id,
+            "claim": e.patient_control_number,
+            "payer_claim_number": e.payer_claim_number,
+            "payer": payer,
+            "trace_number": trace,
+            "status_code": e.status_code,
+            "charge_cents": e.charge_cents,
+            "paid_cents": e.paid_cents,
+            "reason": e.reason,
+            "created_at": e.created_at.isoformat(),
+        }
+        for e, trace, payer in rows
+    ]
+
+
+def list_quarantine(*, work: Work) -> list[dict[str, Any]]:
+    rows = work.db.execute(select(QuarantinedFile).order_by(QuarantinedFile.id.desc())).scalars()
+    return [
+        {
+            "id": q.id,
+            "file": q.file_name,
+            "sha256": q.sha256,
+            "reason": q.reason,
+            "received_at": q.received_at.isoformat(),
+        }
+        for q in rows
+    ]
+
+
+__all__ = ["NotPostable", "PostingResult", "list_exceptions", "list_quarantine", "post_remittance"]

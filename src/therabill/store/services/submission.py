@@ -1,0 +1,213 @@
+"""Submit claims: ready claims → one 837P file per payer in the outbox, claims marked
+submitted, control numbers taken from the database — all in the caller's transaction.
+
+The one service behind ``therabill claims submit`` and the web app's "check and submit".
+Files are written under a temporary name (``.NAME.part``, fsynced) while the transaction is
+open and renamed into place only when it commits (a SQLAlchemy ``after_commit`` hook); if the
+transaction rolls back — the commit fails, or anything after this call raises — they are
+removed. So the outbox never holds a file for claims that are not marked submitted. (A crash
+between commit and rename leaves a ``.part`` file: claims submitted, file not yet sent; that
+is found, whereas the opposite order could send the same claims twice.)
+
+Control numbers (ISA13, GS06, ST02) come from ``x12_control_numbers``, raised inside the same
+transaction: a number is used once, and two submitters queue on the row lock (PostgreSQL) or
+the write lock (SQLite). The file-backed store of ``therabill x12 837`` shares the sender id,
+so both are kept at the same high-water mark and neither can reuse the other's numbers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, select, update
+from sqlalchemy.orm import Session
+
+from therabill import claims as doc
+from therabill.errors import InvalidInput
+from therabill.store.lifecycle import ClaimStatus
+from therabill.store.models import Claim, ControlNumberCounter
+from therabill.store.services import lookup
+from therabill.store.services.claim_records import change_status
+from therabill.store.services.context import Work
+from therabill.x12.claim_837p import write_batch
+from therabill.x12.clearinghouse import Clearinghouse, load_clearinghouse
+from therabill.x12.control_numbers import KINDS, FileControlNumbers, Kind
+from therabill.x12.writer import MAX_CONTROL_NUMBER
+
+SUBMITTABLE = frozenset({ClaimStatus.READY.value, ClaimStatus.CORRECTED.value})
+
+
+class DatabaseControlNumbers:
+    """``ControlNumbers`` kept in the practice database, in the caller's transaction."""
+
+    def __init__(self, work: Work, *, mirror: FileControlNumbers | None = None) -> None:
+        self.work = work
+        self.mirror = mirror
+
+    def reserve(self, kind: Kind, count: int = 1) -> range:
+        if kind not in KINDS:
+            raise InvalidInput(f"unknown control number kind {kind!r}", field="kind")
+        if count < 1:
+            raise InvalidInput("at least one control number must be reserved", field="count")
+        db = self.work.db
+        # Take the row lock first (UPDATE), then read: concurrent submitters queue here.
+        db.execute(
+            update(ControlNumberCounter)
+            .where(ControlNumberCounter.kind == kind)
+            .values(last_number=ControlNumberCounter.last_number)
+        )
+        row = db.execute(
+            select(ControlNumberCounter.last_number).where(ControlNumberCounter.kind == kind)
+        ).first()
+        if row is None:
+            raise InvalidInput(
+                "the control number table is empty", hint="Run: therabill init (it upgrades)"
+            )
+        last = int(row[0])
+        if self.mirror is not None:
+            last = max(last, self.mirror.last()[kind])
+        first, new_last = last + 1, last + count
+        if new_last > MAX_CONTROL_NUMBER:
+            raise InvalidInput(
+                f"the {kind} control numbers are used up (last {last})",
+                field="x12_control_numbers",
+                hint="Agree a new sender id with the clearinghouse before sending more.",
+            )
+        db.execute(
+            update(ControlNumberCounter)
+            .where(ControlNumberCounter.kind == kind)
+            .values(last_number=new_last)
+        )
+        if self.mirror is not None:
+            behind = new_last - self.mirror.last()[kind]
+            if behind > 0:
+                self.mirror.reserve(kind, behind)
+        self.work.audit("reserve", "x12_control_number", kind, f"{first}-{new_last}")
+        return range(first, new_last + 1)
+
+    def last(self) -> dict[str, int]:
+        rows = self.work.db.execute(
+            select(ControlNumberCounter.kind, ControlNumberCounter.last_number)
+        ).all()
+        return {kind: int(number) for kind, number in rows}
+
+
+@dataclass(slots=True)
+class SubmitOutcome:
+    """``files``: the outbox file names; ``paths``: where they will be once committed."""
+
+    files: list[str] = field(default_factory=list)
+    claims: list[int] = field(default_factory=list)
+    paths: list[Path] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"files": [str(p) for p in self.paths], "claims": self.claims}
+
+
+def submittable_claims(work: Work, *, payer: str | int | None = None) -> list[int]:
+    """Ready (or corrected) claims with no scrub errors, oldest first, optionally one payer's."""
+    query = select(Claim.id, Claim.findings_json).where(Claim.status.in_(sorted(SUBMITTABLE)))
+    if payer is not None:
+        query = query.where(Claim.payer_id == lookup.payer(work, payer).id)
+    rows = work.db.execute(query.order_by(Claim.id)).all()
+    return [
+        claim_id
+        for claim_id, findings in rows
+        if not any(f.get("severity") == "error" for f in json.loads(findings))
+    ]
+
+
+def submit_claims(
+    *,
+    work: Work,
+    outbox: Path,
+    claim_ids: list[int] | None = None,
+    payer: str | int | None = None,
+    profile: Clearinghouse | None = None,
+    created: dt.datetime | None = None,
+    reason: str = "submitted in an 837P batch",
+) -> SubmitOutcome:
+    """Write the claims' 837P files (one per payer) and mark the claims submitted.
+
+    ``claim_ids`` None means every submittable claim (of ``payer``). Refuses the whole batch,
+    naming the claim, if one is not ready or has scrub errors; nothing to submit is an error.
+    """
+    ids = submittable_claims(work, payer=payer) if claim_ids is None else list(claim_ids)
+    if not ids:
+        raise InvalidInput("no claims are ready to submit", field="claims")
+    documents: list[doc.Claim] = []
+    for claim_id in ids:
+        claim = work.db.get(Claim, claim_id)
+        if claim is None:
+            raise InvalidInput(f"no claim {claim_id}", field="claim")
+        if claim.status not in SUBMITTABLE:
+            raise InvalidInput(
+                f"claim {claim_id} is {claim.status}; only ready or corrected claims go out",
+                field="claim",
+            )
+        errors = [f for f in json.loads(claim.findings_json) if f.get("severity") == "error"]
+        if errors:
+            raise InvalidInput(f"claim {claim_id} has {len(errors)} scrub error(s)", field="claim")
+        if not claim.document_json:
+            raise InvalidInput(f"claim {claim_id} has no claim document; rebuild it", field="claim")
+        documents.append(doc.Claim.model_validate_json(claim.document_json))
+    files = write_batch(
+        documents,
+        profile=profile or load_clearinghouse(),
+        numbers=DatabaseControlNumbers(work, mirror=FileControlNumbers()),
+        created=created or dt.datetime.now(dt.UTC),
+    )
+    outcome = SubmitOutcome(claims=ids)
+    outbox.mkdir(parents=True, exist_ok=True)
+    pending: list[tuple[Path, Path]] = []
+    _when_done(work.db, pending)
+    for claim_file in files:
+        target = outbox / claim_file.file_name
+        if target.exists():
+            raise InvalidInput(f"{target} already exists", field="outbox")
+        temporary = outbox / f".{claim_file.file_name}.part"
+        with open(temporary, "w", encoding="ascii", newline="") as handle:
+            handle.write(claim_file.text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        pending.append((temporary, target))
+        outcome.files.append(target.name)
+        outcome.paths.append(target)
+    for claim_id in ids:
+        change_status(work=work, claim_id=claim_id, new=ClaimStatus.SUBMITTED, reason=reason)
+    work.audit("submit", "claims", ",".join(map(str, ids))[:40], f"{len(files)} files")
+    return outcome
+
+
+def _when_done(db: Session, pending: list[tuple[Path, Path]]) -> None:
+    """Rename the files into place after the commit; remove them after a rollback."""
+
+    def publish(_session: Session) -> None:
+        for temporary, target in pending:
+            temporary.replace(target)
+        if pending:
+            _sync_directory(pending[0][1].parent)
+        pending.clear()
+
+    def discard(_session: Session) -> None:
+        for temporary, _ in pending:
+            temporary.unlink(missing_ok=True)
+        pending.clear()
+
+    event.listen(db, "after_commit", publish, once=True)
+    event.listen(db, "after_rollback", discard, once=True)
+
+
+def _sync_directory(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        handle = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(handle)
+        finally:
+            os.close(handle)
