@@ -116,3 +116,14 @@ def test_unwritable_output(tmp_path: Path) -> None:
     code, stdout, stderr = run("x12", "837", source, "-o", str(tmp_path / "no" / "x.837"))
     assert code == 2 and stdout == ""
     assert stderr.startswith("Error: -o: cannot write")
+
+
+def test_clearinghouses_lists_shipped_and_user_profiles(therabill_home: Path) -> None:
+    folder = therabill_home / "clearinghouses"
+    folder.mkdir()
+    shipped = Path(__file__).parents[2] / "src/therabill/x12/clearinghouse/data/default.toml"
+    (folder / "acme.toml").write_text(shipped.read_text().replace('usage = "T"', 'usage = "P"'))
+    code, stdout, stderr = run("x12", "clearinghouses", "--json")
+    assert code == 0 and stderr == ""
+    listed = {c["name"]: c["usage"] for c in json.loads(stdout)["clearinghouses"]}
+    assert listed == {"acme": "P", "default": "T"}

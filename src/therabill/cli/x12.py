@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.table import Table
 
 from therabill.claims.document import Claim
 from therabill.claims.reader import read_claims
@@ -19,7 +20,7 @@ from therabill.errors import InvalidInput
 from therabill.findings import Severity
 from therabill.scrub import ScrubContext, ScrubResult, scrub_claim
 from therabill.x12.claim_837p import ClaimFile, write_batch
-from therabill.x12.clearinghouse import load_clearinghouse
+from therabill.x12.clearinghouse import available_clearinghouses, load_clearinghouse, user_folder
 from therabill.x12.control_numbers import FileControlNumbers
 
 EXIT_CLAIMS_HELD_BACK = 1
@@ -174,3 +175,38 @@ def write_837(
             console.print("No file written: no claim passed the scrubber.")
     if held:
         raise typer.Exit(EXIT_CLAIMS_HELD_BACK)
+
+
+@app.command("clearinghouses")
+@handles_errors
+def list_clearinghouses(json_output: JsonOption = False) -> None:
+    """List the clearinghouse profiles (shipped and your own) with their ids and test or
+    production usage; your own go in the data directory's clearinghouses folder.
+
+    Example: therabill x12 clearinghouses --json
+    """
+    profiles = [load_clearinghouse(name) for name in available_clearinghouses()]
+    rows = [
+        {
+            "name": p.name,
+            "usage": p.interchange.usage,
+            "sender": f"{p.interchange.sender_qualifier}:{p.interchange.sender_id}",
+            "receiver": f"{p.interchange.receiver_qualifier}:{p.interchange.receiver_id}",
+            "submitter": p.submitter.name,
+            "file": p.source,
+            "description": p.description,
+        }
+        for p in profiles
+    ]
+    if json_output:
+        emit_json({"folder": str(user_folder()), "clearinghouses": rows})
+        return
+    table = Table(title="Clearinghouse profiles")
+    for column in ("name", "usage", "sender", "receiver", "submitter", "file"):
+        table.add_column(column.capitalize())
+    for row in rows:
+        table.add_row(
+            *(str(row[c]) for c in ("name", "usage", "sender", "receiver", "submitter", "file"))
+        )
+    console.print(table)
+    console.print(f"Your own profiles: {user_folder()}/<name>.toml")
