@@ -9,6 +9,7 @@ from rich.table import Table
 
 from therabill.cli import store_common
 from therabill.cli.output import JsonOption, console, emit_json, handles_errors
+from therabill.scrub import ScrubContext
 from therabill.store.lifecycle import ClaimStatus, parse_status
 from therabill.store.services import build, claim_records, lookup
 
@@ -32,6 +33,7 @@ def build_command(
 
     Example: therabill claims build --from 2026-03-01 --to 2026-03-31
     """
+    tables = ScrubContext.load()  # before the transaction: the write lock is for the build
     with (
         store_common.action() as work,
         store_common.progress_bar("Building claims", enabled=not json_output) as advance,
@@ -43,6 +45,7 @@ def build_command(
             end=store_common.day(end, "to"),
             provider_id=provider_id,
             progress=advance,
+            scrub_tables=tables,
         )
     if json_output:
         emit_json(result.to_dict())

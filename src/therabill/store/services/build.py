@@ -23,6 +23,7 @@ from sqlalchemy.orm import selectinload
 from therabill.codes import load_code_set
 from therabill.errors import TherabillError
 from therabill.findings import Finding, Severity
+from therabill.scrub import ScrubContext
 from therabill.store.lifecycle import ClaimStatus
 from therabill.store.models import (
     Authorisation,
@@ -101,8 +102,13 @@ def build_claims(
     end: dt.date | None = None,
     provider_id: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    scrub_tables: ScrubContext | None = None,
 ) -> BuildResult:
-    """Build claims from unbilled sessions; ``progress(done, total)`` after each claim."""
+    """Build claims from unbilled sessions; ``progress(done, total)`` after each claim.
+
+    ``scrub_tables`` (``ScrubContext.load()``) loaded before the transaction keeps the
+    database's write lock for the build itself, not for reading the scrubber's tables.
+    """
     if work.db.get_bind().dialect.name == "postgresql":
         work.db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": BUILD_LOCK_KEY})
     result = BuildResult()
@@ -118,7 +124,9 @@ def build_claims(
             result.skipped.append({"session_id": session.id, "reason": "no insurance on file"})
             continue
         groups[(client.id, policy.id, session.provider_id, session.date_of_service)].append(session)
-    builder = _Builder(work, sessions) if groups else None  # loading the scrubber takes time
+    builder = (
+        _Builder(work, sessions, scrub_tables) if groups else None
+    )  # loading the scrubber takes time
     for done, (key, group) in enumerate(groups.items(), 1):
         with work.db.no_autoflush:
             assert builder is not None
@@ -139,14 +147,16 @@ def build_claims(
 class _Builder:
     """Caches what every claim of one build needs (fees, code set, practice, lookups)."""
 
-    def __init__(self, work: Work, sessions: Sequence[TherapySession]) -> None:
+    def __init__(
+        self, work: Work, sessions: Sequence[TherapySession], tables: ScrubContext | None
+    ) -> None:
         self.work = work
         self.code_set = load_code_set()
         self.fees = dict(work.db.execute(select(Fee.code, Fee.unit_charge_cents)).all())
         self.practice = work.db.execute(select(Practice).limit(1)).scalar_one_or_none()
         self.providers: dict[int, Provider] = {}
         self.policies: dict[int, tuple[Policy, Payer]] = {}
-        self.scrubber = scrubbing.Scrubber(work, sessions)
+        self.scrubber = scrubbing.Scrubber(work, sessions, tables)
         self.authorised = {
             (row[0], row[1])
             for row in work.db.execute(select(Authorisation.client_id, Authorisation.payer_id))

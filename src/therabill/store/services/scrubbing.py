@@ -4,6 +4,7 @@ already billed for the same client, date and code)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
@@ -87,17 +88,13 @@ def therapy_spent(work: Work) -> dict[tuple[str, int, str], Decimal]:
 class Scrubber:
     """The scrubber with its tables loaded once per build."""
 
-    def __init__(self, work: Work, sessions: Sequence[TherapySession]) -> None:
+    def __init__(
+        self, work: Work, sessions: Sequence[TherapySession], loaded: ScrubContext | None
+    ) -> None:
         self.spent = therapy_spent(work)
         self.billed = billed_lines(work, sessions)
-        self.context = ScrubContext.load()
-        self.context = ScrubContext(
-            code_set=self.context.code_set,
-            payers=self.context.payers,
-            edits=self.context.edits,
-            today=self.context.today,
-            therapy_spent=self.spent,
-        )
+        tables = loaded or ScrubContext.load()
+        self.context = dataclasses.replace(tables, therapy_spent=self.spent)
 
     def __call__(self, *, work: Work, document: doc.Claim, claim: Claim) -> list[Finding]:
         found = list(scrub_claim(document, self.context).findings)
