@@ -88,7 +88,12 @@ def paid_as_billed(line: BilledLine, allowed_pct: int = 80, cas_extra=()) -> Svc
     """The usual answer: allowed = pct of charge, the rest CO-45."""
     allowed = line.charge * allowed_pct // 100
     return Svc(
-        line.code, line.charge, allowed, line.units, line.day, line.modifiers,
+        line.code,
+        line.charge,
+        allowed,
+        line.units,
+        line.day,
+        line.modifiers,
         [("CO", "45", line.charge - allowed), *cas_extra],
     )
 
@@ -122,8 +127,17 @@ class Clp:
         out.append("NM1*QC*1*EXAMPLE*ADA****MI*M100")
         for s in self.services:
             if sign < 0:
-                s = Svc(s.code, -s.charge, -s.paid, s.units, s.day, s.modifiers,
-                        [(g, r, -a) for g, r, a in s.cas], s.billed, s.billed_units)
+                s = Svc(
+                    s.code,
+                    -s.charge,
+                    -s.paid,
+                    s.units,
+                    s.day,
+                    s.modifiers,
+                    [(g, r, -a) for g, r, a in s.cas],
+                    s.billed,
+                    s.billed_units,
+                )
             out += s.segments()
         return out
 
@@ -160,6 +174,11 @@ def remit(
         "ISA*00*          *00*          *ZZ*ACMEHEALTH     *ZZ*THERABILL      *260105*1200*^*"
         f"00501*{control:09d}*0*P*:"
     )
-    segments = [isa, f"GS*HP*ACMEHEALTH*THERABILL*20260105*1200*{control}*X*005010X221A1", *tx,
-                f"GE*1*{control}", f"IEA*1*{control:09d}"]
+    segments = [
+        isa,
+        f"GS*HP*ACMEHEALTH*THERABILL*20260105*1200*{control}*X*005010X221A1",
+        *tx,
+        f"GE*1*{control}",
+        f"IEA*1*{control:09d}",
+    ]
     return ("~\n".join(segments) + "~\n").encode("ascii")

@@ -181,6 +181,15 @@ def plan_claim(claim_id: int, payment: ClaimPayment, lines: list[BilledLine]) ->
         split_adjustments = [
             (a, allocate(a.cents, weights)) for a in _amounts(svc.adjustments, remarks, where)
         ]
+        if split_adjustments and len(shares) > 1:
+            # The last adjustment takes what rounding left on each share, so every share
+            # balances on its own (the SVC balances, so the parts still add up to its amount).
+            last, _ = split_adjustments[-1]
+            residual = [
+                charge[i] - paid[i] - sum(parts[i] for _, parts in split_adjustments[:-1])
+                for i in range(len(shares))
+            ]
+            split_adjustments[-1] = (last, residual)
         for i, share in enumerate(shares):
             posting = by_id[share.line_id]
             posting.how = posting.how or share.how
@@ -202,7 +211,15 @@ def plan_claim(claim_id: int, payment: ClaimPayment, lines: list[BilledLine]) ->
         ):
             posting.charge_cents, posting.paid_cents, posting.how = part, paid_part, "claim level"
     remarks = ",".join(payment.remark_codes)
-    for a in _amounts(payment.adjustments, remarks, f"claim {number}"):
+    claim_level = _amounts(payment.adjustments, remarks, f"claim {number}")
+    for n, a in enumerate(claim_level, 1):
+        if not payment.services and n == len(claim_level):
+            # the last one takes what rounding left, so each line balances on its own
+            for posting in postings:
+                part = posting.charge_cents - posting.explained_cents
+                if part:
+                    posting.adjustments.append(Amount(a.group, a.reason, part, a.remarks, True))
+            break
         open_part = [p.charge_cents - p.explained_cents for p in postings]
         same_sign = [x if (x > 0) == (a.cents > 0) else 0 for x in open_part]
         weights = (

@@ -1,0 +1,274 @@
+"""Posting scenarios from real round trips: sessions → claims → 837P (claims submit) → the
+payer's 835 → era post, on each backend."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from remit_builder import BilledClaim, Clp, Svc, billed, paid_as_billed, remit
+from sqlalchemy import func, select
+
+from conftest import build_claim
+from therabill.store.models import (
+    ClaimStatusChange,
+    LedgerEntry,
+    ProviderAdjustmentRecord,
+    QuarantinedFile,
+    RemittanceAdjustment,
+    RemittanceClaim,
+    RemittanceException,
+)
+from therabill.store.services import Store, claim_records, remittances, submission
+
+
+def submit(store: Store, outbox: Path) -> list[BilledClaim]:
+    with store.transaction(actor="biller") as work:
+        outcome = submission.submit_claims(work=work, outbox=outbox)
+    return [c for path in outcome.paths for c in billed(path.read_text("ascii"))]
+
+
+def post(store: Store, data: bytes, name: str = "remit.835") -> remittances.PostingResult:
+    with store.transaction(actor="poster") as work:
+        return remittances.post_remittance(work=work, data=data, file_name=name)
+
+
+def claim(store: Store, claim_id: int) -> dict:  # type: ignore[type-arg]
+    with store.transaction() as work:
+        return claim_records.show_claim(work=work, claim_id=claim_id)
+
+
+def count(store: Store, model: type) -> int:
+    with store.transaction() as work:
+        return int(work.db.execute(select(func.count()).select_from(model)).scalar_one())
+
+
+def test_paid_with_coinsurance_moves_the_client_share(practice: Store, tmp_path: Path) -> None:
+    cid = build_claim(practice, c97110=30, c97140=25)
+    (c,) = submit(practice, tmp_path)
+    first = paid_as_billed(c.lines[0], cas_extra=[("PR", "2", 1000)])
+    first.paid -= 1000
+    result = post(practice, remit([Clp(c.claim_id, "1", [first, paid_as_billed(c.lines[1])])]))
+    assert result.outcome == "posted" and result.unreconciled == [] and result.exceptions == []
+    shown = claim(practice, cid)
+    assert shown["status"] == "paid"
+    assert [h["to"] for h in shown["history"]][-2:] == ["accepted", "paid"]
+    assert shown["balance"] == {"insurance_cents": 0, "patient_cents": 1000, "total_cents": 1000}
+
+
+def test_deductible_and_copay_go_to_the_client(practice: Store, tmp_path: Path) -> None:
+    cid = build_claim(practice, c97110=30)
+    (c,) = submit(practice, tmp_path)
+    line = c.lines[0]  # 90.00: allowed 72.00, deductible 50.00, copay 20.00, paid 2.00
+    svc = Svc(
+        line.code,
+        line.charge,
+        200,
+        line.units,
+        line.day,
+        [],
+        [("CO", "45", 1800), ("PR", "1", 5000), ("PR", "3", 2000)],
+    )
+    result = post(practice, remit([Clp(c.claim_id, "1", [svc])]))
+    assert result.patient_cents == 7000 and result.paid_cents == 200
+    assert claim(practice, cid)["balance"]["patient_cents"] == 7000
+
+
+def test_denied_claim_keeps_its_balance_and_reasons(practice: Store, tmp_path: Path) -> None:
+    cid = build_claim(practice, c97110=30)
+    (c,) = submit(practice, tmp_path)
+    line = c.lines[0]
+    svc = Svc(
+        line.code,
+        line.charge,
+        0,
+        line.units,
+        line.day,
+        [],
+        [("CO", "197", line.charge)],
+        remarks=["N54"],
+    )
+    result = post(practice, remit([Clp(c.claim_id, "4", [svc])]))
+    assert result.status_changes == {"denied": 1}
+    shown = claim(practice, cid)
+    assert shown["status"] == "denied"
+    assert shown["balance"]["insurance_cents"] == line.charge  # not written off: appeal it
+    with practice.transaction() as work:
+        reasons = work.db.execute(
+            select(
+                RemittanceAdjustment.group_code,
+                RemittanceAdjustment.reason,
+                RemittanceAdjustment.remarks,
+            )
+        ).all()
+    assert reasons == [("CO", "197", "N54")]
+
+
+def test_line_paid_under_another_code_and_fewer_units(practice: Store, tmp_path: Path) -> None:
+    cid = build_claim(practice, c97110=30, c97140=25)
+    (c,) = submit(practice, tmp_path)
+    a, b = c.lines
+    # 97140 paid as 97530 (SVC06 carries the billed code), and 97110 paid for 1 unit of 2.
+    recoded = Svc(
+        "97530",
+        b.charge,
+        5000,
+        b.units,
+        b.day,
+        [],
+        [("CO", "45", b.charge - 5000)],
+        billed=f"HC:{b.code}",
+    )
+    fewer = Svc(
+        a.code,
+        a.charge,
+        3600,
+        1,
+        a.day,
+        [],
+        [("CO", "151", a.charge - 3600)],
+        billed=f"HC:{a.code}",
+        billed_units=a.units,
+    )
+    result = post(practice, remit([Clp(c.claim_id, "1", [recoded, fewer])]))
+    assert result.unreconciled == []
+    assert claim(practice, cid)["balance"]["insurance_cents"] == 0
+    with practice.transaction() as work:
+        paid = work.db.execute(
+            select(LedgerEntry.claim_line_id, LedgerEntry.amount_cents)
+            .where(LedgerEntry.kind == "insurance_payment")
+            .order_by(LedgerEntry.amount_cents)
+        ).all()
+    lines = {ln["code"]: ln for ln in claim(practice, cid)["lines"]}
+    assert [amount for _, amount in paid] == [3600, 5000]
+    assert lines["97140"]["balance"]["insurance_cents"] == 0
+
+
+def test_bundled_lines_share_one_payment(practice: Store, tmp_path: Path) -> None:
+    cid = build_claim(practice, c97110=30, c97140=25)
+    (c,) = submit(practice, tmp_path)
+    a, b = c.lines
+    total = a.charge + b.charge
+    bundled = Svc("97530", total, 10000, 1, a.day, [], [("CO", "97", total - 10000)])
+    result = post(practice, remit([Clp(c.claim_id, "1", [bundled])]))
+    assert result.unreconciled == []
+    assert claim(practice, cid)["balance"]["total_cents"] == 0
+
+
+def test_split_line_adds_up(practice: Store, tmp_path: Path) -> None:
+    cid = build_claim(practice, c97110=30)
+    (c,) = submit(practice, tmp_path)
+    (a,) = c.lines
+    half = a.charge // 2
+    parts = [
+        Svc(a.code, half, 3000, 1, a.day, [], [("CO", "45", half - 3000)]),
+        Svc(a.code, a.charge - half, 3000, 1, a.day, [], [("CO", "45", a.charge - half - 3000)]),
+    ]
+    result = post(practice, remit([Clp(c.claim_id, "1", parts)]))
+    assert result.unreconciled == [] and claim(practice, cid)["balance"]["total_cents"] == 0
+
+
+def test_reversal_and_readjudication_later_file(practice: Store, tmp_path: Path) -> None:
+    cid = build_claim(practice, c97110=30)
+    (c,) = submit(practice, tmp_path)
+    first = [paid_as_billed(c.lines[0], 80)]
+    post(practice, remit([Clp(c.claim_id, "1", first, icn="ICN1")], trace="T1"))
+    again = [paid_as_billed(c.lines[0], 90)]
+    result = post(
+        practice,
+        remit(
+            [Clp(c.claim_id, "22", first, icn="ICN1"), Clp(c.claim_id, "1", again, icn="ICN2")],
+            trace="T2",
+        ),
+    )
+    assert result.outcome == "posted" and result.unreconciled == []
+    shown = claim(practice, cid)
+    assert [h["to"] for h in shown["history"]][-3:] == ["paid", "accepted", "paid"]
+    with practice.transaction() as work:
+        paid = work.db.execute(
+            select(func.sum(LedgerEntry.amount_cents)).where(
+                LedgerEntry.kind == "insurance_payment"
+            )
+        ).scalar_one()
+        reversed_ = work.db.execute(
+            select(func.count()).where(LedgerEntry.reverses_id.is_not(None))
+        ).scalar_one()
+    assert paid == c.lines[0].charge * 90 // 100 and reversed_ == 2  # payment and CO-45
+    assert shown["balance"]["total_cents"] == 0
+
+
+def test_secondary_pays_the_client_share_after_primary(practice: Store, tmp_path: Path) -> None:
+    cid = build_claim(practice, c97110=30)
+    (c,) = submit(practice, tmp_path)
+    a = c.lines[0]
+    primary = paid_as_billed(a, 80, cas_extra=[("PR", "2", 1500)])
+    primary.paid -= 1500
+    post(practice, remit([Clp(c.claim_id, "1", [primary])], trace="P1"))
+    assert claim(practice, cid)["balance"]["patient_cents"] == 1500
+    # the secondary pays 10.00 of the 15.00 and leaves 5.00 to the client
+    prior = a.charge - 1500
+    secondary = Svc(
+        a.code, a.charge, 1000, a.units, a.day, [], [("OA", "23", prior), ("PR", "2", 500)]
+    )
+    result = post(
+        practice,
+        remit(
+            [Clp(c.claim_id, "2", [secondary])], trace="S1", payer="SECOND MUTUAL", payer_id="SEC02"
+        ),
+    )
+    assert result.unreconciled == []
+    shown = claim(practice, cid)
+    assert shown["balance"] == {"insurance_cents": 0, "patient_cents": 500, "total_cents": 500}
+    assert shown["status"] == "paid"
+
+
+def test_provider_level_adjustment_is_recorded(practice: Store, tmp_path: Path) -> None:
+    build_claim(practice, c97110=30)
+    (c,) = submit(practice, tmp_path)
+    data = remit([Clp(c.claim_id, "1", [paid_as_billed(c.lines[0])])], plb=[("WO", 1750)])
+    result = post(practice, data)
+    assert result.provider_adjustment_cents == 1750
+    assert count(practice, ProviderAdjustmentRecord) == 1
+
+
+def test_unmatched_claim_goes_to_the_exception_list(practice: Store, tmp_path: Path) -> None:
+    cid = build_claim(practice, c97110=30)
+    (c,) = submit(practice, tmp_path)
+    stranger = Clp("TB00009999", "1", [paid_as_billed(c.lines[0])])
+    foreign = Clp("X-12", "1", [paid_as_billed(c.lines[0])])
+    result = post(
+        practice, remit([Clp(c.claim_id, "1", [paid_as_billed(c.lines[0])]), stranger, foreign])
+    )
+    assert result.claims_posted == 1
+    assert [e["claim"] for e in result.exceptions] == ["TB00009999", "X-12"]
+    assert "no claim TB00009999" in result.exceptions[0]["reason"]
+    assert count(practice, RemittanceException) == 2
+    assert claim(practice, cid)["status"] == "paid"
+
+
+def test_unbalanced_file_is_quarantined_and_nothing_posted(practice: Store, tmp_path: Path) -> None:
+    cid = build_claim(practice, c97110=30)
+    (c,) = submit(practice, tmp_path)
+    before = count(practice, LedgerEntry), count(practice, ClaimStatusChange)
+    data = remit([Clp(c.claim_id, "1", [paid_as_billed(c.lines[0])])], bpr_off_by=1)
+    result = post(practice, data)
+    assert result.outcome == "quarantined" and "does not balance" in result.message
+    assert (count(practice, LedgerEntry), count(practice, ClaimStatusChange)) == before
+    assert count(practice, QuarantinedFile) == 1 and count(practice, RemittanceClaim) == 0
+    assert claim(practice, cid)["status"] == "submitted"
+
+
+def test_same_file_or_same_trace_twice_changes_nothing(practice: Store, tmp_path: Path) -> None:
+    build_claim(practice, c97110=30)
+    (c,) = submit(practice, tmp_path)
+    data = remit([Clp(c.claim_id, "1", [paid_as_billed(c.lines[0])])], trace="SAME")
+    assert post(practice, data).outcome == "posted"
+    entries = count(practice, LedgerEntry)
+    again = post(practice, data)
+    assert again.already_posted and "posted before" in again.message
+    other_bytes = remit(
+        [Clp(c.claim_id, "1", [paid_as_billed(c.lines[0])])], trace="SAME", control=7
+    )
+    assert other_bytes != data
+    third = post(practice, other_bytes)
+    assert third.already_posted and "SAME" in third.message
+    assert count(practice, LedgerEntry) == entries
