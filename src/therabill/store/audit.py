@@ -15,8 +15,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -110,19 +111,27 @@ class Verification:
         }
 
 
-def verify(db: Session, *, expect_head: str | None = None) -> Verification:
-    """Walk the chain from the first entry; report every break (without changing anything)."""
+class ChainRow(Protocol):
+    seq: int
+    at: dt.datetime
+    actor: str
+    action: str
+    entity: str
+    entity_id: str
+    detail: str
+    prev_hash: str
+    hash: str
+
+
+def check_chain(rows: Iterable[ChainRow], *, expect_head: str | None = None) -> Verification:
+    """Walk entries in ``seq`` order from the first; report every break."""
     result = Verification()
     prev, expected_seq = GENESIS, 1
-    rows = db.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars()
     for entry in rows:
         result.entries += 1
         if entry.seq != expected_seq:
-            result.problems.append(
-                f"entry {expected_seq}"
-                + (f"–{entry.seq - 1}" if entry.seq - 1 > expected_seq else "")
-                + " missing (deleted?)"
-            )
+            gap = f"{expected_seq}–{entry.seq - 1}" if entry.seq - 1 > expected_seq else ""
+            result.problems.append(f"entry {gap or expected_seq} missing (deleted?)")
         if entry.prev_hash != prev:
             result.problems.append(f"entry {entry.seq}: does not follow the entry before it")
         event = AuditEvent(entry.actor, entry.action, entry.entity, entry.entity_id, entry.detail)
@@ -134,5 +143,12 @@ def verify(db: Session, *, expect_head: str | None = None) -> Verification:
         result.problems.append(
             "the newest entry is not the expected head (entries removed from the end?)"
         )
+    return result
+
+
+def verify(db: Session, *, expect_head: str | None = None) -> Verification:
+    """Check the stored chain (reads only)."""
+    rows = db.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars()
+    result = check_chain(rows, expect_head=expect_head)
     db.expunge_all()
     return result
