@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from posting_fixtures import build_claim
 from remit_builder import BilledClaim, Clp, Svc, billed, paid_as_billed, remit
 from sqlalchemy import func, select
 
-from conftest import build_claim
 from therabill.store.models import (
     ClaimStatusChange,
     LedgerEntry,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import typer
 
 from therabill import __version__
+from therabill.cli import acks as acks_cli
 from therabill.cli import admin as store_admin
 from therabill.cli import claims as store_claims
 from therabill.cli import clients as store_clients
@@ -50,6 +51,7 @@ app.add_typer(store_sessions.auth_app, name="auth")
 app.add_typer(store_sessions.session_app, name="session")
 app.add_typer(store_claims.app, name="claims")
 store_claims.app.command("submit")(submit_cli.submit_command)  # issue 5: cli/submit.py
+x12.app.command("ack")(acks_cli.ack_command)  # issue 5: cli/acks.py
 app.command("ledger")(store_ledger.ledger_command)
 app.add_typer(store_ledger.entry_app, name="entry")
 app.add_typer(store_ledger.invoice_app, name="invoice")

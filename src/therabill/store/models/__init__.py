@@ -23,6 +23,7 @@ from therabill.store.models.edi import (
     RemittanceException,
     RemittanceFile,
     RemittanceLine,
+    SubmittedClaim,
 )
 from therabill.store.models.practice import (
     Authorisation,
@@ -66,6 +67,7 @@ __all__ = [
     "RemittanceLine",
     "SessionDiagnosis",
     "SessionService",
+    "SubmittedClaim",
     "TherapySession",
     "User",
     "utcnow",

@@ -149,3 +149,18 @@ class ControlNumberCounter(Base):
     __tablename__ = "x12_control_numbers"
     kind: Mapped[str] = mapped_column(String(12), primary_key=True)
     last_number: Mapped[int] = mapped_column(default=0)
+
+
+class SubmittedClaim(Base):
+    """Which 837P file, functional group (GS06) and transaction (ST02) carried a claim: how a
+    999 acknowledgement (which names group and transaction, not claims) finds its claims."""
+
+    __tablename__ = "submitted_claims"
+    __table_args__ = (Index("ix_submitted_claims_control", "group_number", "transaction_number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    file_name: Mapped[str] = mapped_column(String(200))
+    interchange_number: Mapped[int]
+    group_number: Mapped[int]
+    transaction_number: Mapped[str] = mapped_column(String(9))
+    submitted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -30,14 +30,17 @@ from sqlalchemy.orm import Session
 
 from therabill import claims as doc
 from therabill.errors import InvalidInput
+from therabill.posting import claim_id_from_control_number
 from therabill.store.lifecycle import ClaimStatus
-from therabill.store.models import Claim, ControlNumberCounter
+from therabill.store.models import Claim, ControlNumberCounter, SubmittedClaim
 from therabill.store.services import lookup
 from therabill.store.services.claim_records import change_status
 from therabill.store.services.context import Work
+from therabill.x12.acknowledgements import Acknowledgements
 from therabill.x12.claim_837p import write_batch
 from therabill.x12.clearinghouse import Clearinghouse, load_clearinghouse
 from therabill.x12.control_numbers import KINDS, FileControlNumbers, Kind
+from therabill.x12.reader import iter_segments
 from therabill.x12.writer import MAX_CONTROL_NUMBER
 
 SUBMITTABLE = frozenset({ClaimStatus.READY.value, ClaimStatus.CORRECTED.value})
@@ -177,6 +180,7 @@ def submit_claims(
             handle.flush()
             os.fsync(handle.fileno())
         pending.append((temporary, target))
+        _remember(work, claim_file.text, target.name, claim_file.interchange)
         outcome.files.append(target.name)
         outcome.paths.append(target)
     for claim_id in ids:
@@ -211,3 +215,94 @@ def _sync_directory(path: Path) -> None:
             os.fsync(handle)
         finally:
             os.close(handle)
+
+
+def _remember(work: Work, text: str, file_name: str, interchange: int) -> None:
+    """Which group and transaction carried each claim (for 999 acknowledgements)."""
+    group, transaction = 0, ""
+    for _, _, seg in iter_segments(text.encode("ascii")):
+        if seg.id == "GS":
+            group = int(seg.get(6))
+        elif seg.id == "ST":
+            transaction = seg.get(2)
+        elif seg.id == "CLM":
+            claim_id = claim_id_from_control_number(seg.get(1))
+            if claim_id is not None:
+                work.db.add(
+                    SubmittedClaim(
+                        claim_id=claim_id,
+                        file_name=file_name,
+                        interchange_number=interchange,
+                        group_number=group,
+                        transaction_number=transaction,
+                    )
+                )
+
+
+@dataclass(slots=True)
+class AckResult:
+    """What ``therabill x12 ack`` did to each claim."""
+
+    accepted: list[dict[str, Any]] = field(default_factory=list)
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+    unchanged: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"accepted": self.accepted, "rejected": self.rejected, "unchanged": self.unchanged}
+
+
+def apply_acknowledgements(*, work: Work, acks: Acknowledgements) -> AckResult:
+    """Mark claims accepted (277CA A2) or rejected (999 R, 277CA A3/A4/A6/A7/A8/E3/E4) with
+    the reason; a 999 that accepts a transaction leaves its claims submitted (the 277CA
+    says whether each claim was accepted), and a move the lifecycle refuses is reported."""
+    result = AckResult()
+    for tx in acks.transactions:
+        query = select(SubmittedClaim.claim_id).where(
+            SubmittedClaim.group_number == tx.group_number
+        )
+        if tx.transaction:
+            query = query.where(SubmittedClaim.transaction_number == tx.transaction)
+        claim_ids = sorted({int(row[0]) for row in work.db.execute(query)})
+        if not claim_ids:
+            result.unchanged.append(
+                {"claim": None, "reason": f"{tx.reason}: no claims sent in group {tx.group_number}"}
+            )
+        for claim_id in claim_ids:
+            if tx.rejected:
+                _move(work, result, claim_id, ClaimStatus.REJECTED, tx.reason)
+            else:
+                result.unchanged.append({"claim": claim_id, "reason": tx.reason})
+    for ack in acks.claims:
+        found = claim_id_from_control_number(ack.claim_number)
+        if found is None or work.db.get(Claim, found) is None:
+            result.unchanged.append(
+                {"claim": ack.claim_number, "reason": f"{ack.reason} (not one of our claims)"}
+            )
+            continue
+        claim_id = found
+        if ack.payer_claim_number:
+            claim = work.db.get(Claim, claim_id)
+            assert claim is not None
+            claim.payer_claim_number = ack.payer_claim_number[:50]
+        if ack.accepted:
+            _move(work, result, claim_id, ClaimStatus.ACCEPTED, ack.reason)
+        elif ack.rejected:
+            _move(work, result, claim_id, ClaimStatus.REJECTED, ack.reason)
+        else:
+            result.unchanged.append({"claim": claim_id, "reason": ack.reason})
+    return result
+
+
+def _move(work: Work, result: AckResult, claim_id: int, new: ClaimStatus, reason: str) -> None:
+    claim = work.db.get(Claim, claim_id)
+    assert claim is not None
+    entry = {"claim": claim_id, "reason": reason}
+    if claim.status == new.value:
+        result.unchanged.append({**entry, "reason": f"already {new.value}: {reason}"})
+        return
+    try:
+        change_status(work=work, claim_id=claim_id, new=new, reason=reason[:500])
+    except InvalidInput as exc:
+        result.unchanged.append({**entry, "reason": f"{reason} — not applied: {exc.message}"})
+        return
+    (result.accepted if new is ClaimStatus.ACCEPTED else result.rejected).append(entry)

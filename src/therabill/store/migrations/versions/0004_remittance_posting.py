@@ -60,6 +60,28 @@ def upgrade() -> None:
         [{"kind": k, "last_number": 0} for k in ("interchange", "group", "transaction")],
     )
     op.create_table(
+        "submitted_claims",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("claim_id", sa.Integer(), nullable=False),
+        sa.Column("file_name", sa.String(length=200), nullable=False),
+        sa.Column("interchange_number", sa.Integer(), nullable=False),
+        sa.Column("group_number", sa.Integer(), nullable=False),
+        sa.Column("transaction_number", sa.String(length=9), nullable=False),
+        sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["claim_id"], ["claims.id"], name=op.f("fk_submitted_claims_claim_id_claims")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_submitted_claims")),
+    )
+    with op.batch_alter_table("submitted_claims", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_submitted_claims_claim_id"), ["claim_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_submitted_claims_control", ["group_number", "transaction_number"], unique=False
+        )
+
+    op.create_table(
         "remittances",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("file_id", sa.Integer(), nullable=False),
@@ -267,6 +289,11 @@ def downgrade() -> None:
 
     op.drop_table("remittances")
     op.drop_table("x12_control_numbers")
+    with op.batch_alter_table("submitted_claims", schema=None) as batch_op:
+        batch_op.drop_index("ix_submitted_claims_control")
+        batch_op.drop_index(batch_op.f("ix_submitted_claims_claim_id"))
+
+    op.drop_table("submitted_claims")
     with op.batch_alter_table("remittance_quarantine", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_remittance_quarantine_sha256"))
 

@@ -1,0 +1,39 @@
+"""``therabill x12 ack``: read 999 and 277CA acknowledgements and mark claims accepted or
+rejected with the reason."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from therabill.cli import store_common
+from therabill.cli.output import JsonOption, console, emit_json, handles_errors
+from therabill.store.services import submission
+from therabill.x12.acknowledgements import read_acknowledgements
+
+
+@handles_errors
+def ack_command(
+    file: Annotated[Path, typer.Argument(help="A 999 or 277CA file from the clearinghouse.")],
+    json_output: JsonOption = False,
+) -> None:
+    """Mark claims accepted (277CA A2) or rejected (999 R, 277CA A3/A6/A7…) with the reason.
+
+    A rejected claim is corrected and sent again (therabill claims status ID corrected).
+
+    Example: therabill x12 ack 277CA-2026-03-08.x12 --json
+    """
+    acks = read_acknowledgements(file)
+    with store_common.action() as work:
+        result = submission.apply_acknowledgements(work=work, acks=acks)
+    if json_output:
+        emit_json(result.to_dict())
+        return
+    for entry in result.accepted:
+        console.print(f"claim {entry['claim']}: [green]accepted[/green] ({entry['reason']})")
+    for entry in result.rejected:
+        console.print(f"claim {entry['claim']}: [red]rejected[/red] ({entry['reason']})")
+    for entry in result.unchanged:
+        console.print(f"claim {entry['claim'] or '-'}: unchanged ({entry['reason']})")

@@ -1,0 +1,122 @@
+"""claims submit (files only when the transaction commits, control numbers from the
+database) and x12 ack (999 and 277CA mark claims accepted or rejected with the reason)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from posting_fixtures import build_claim
+from typer.testing import CliRunner
+
+from therabill.cli.main import app
+from therabill.store.services import Store, claim_records, submission
+from therabill.x12.acknowledgements import read_acknowledgements
+
+ISA = (
+    "ISA*00*          *00*          *ZZ*CLEARINGHOUSE  *ZZ*THERABILL      *261128*1200*^*"
+    "00501*000000777*0*P*:~"
+)
+
+
+def envelope(kind: str, functional: str, body: list[str]) -> bytes:
+    tx = [f"ST*{kind}*0001", *body]
+    tx.append(f"SE*{len(tx) + 1}*0001")
+    segments = [ISA, f"GS*{functional}*CLEARINGHOUSE*THERABILL*20261128*1200*77*X*005010", *tx]
+    segments += ["GE*1*77", "IEA*1*000000777"]
+    return "\n".join(s.rstrip("~") + "~" for s in segments).encode()
+
+
+def status(store: Store, claim_id: int) -> str:
+    with store.transaction() as work:
+        return str(claim_records.show_claim(work=work, claim_id=claim_id)["status"])
+
+
+def test_claims_submit_json_and_never_reused_numbers(practice: Store, home: Path) -> None:
+    build_claim(practice, c97110=30)
+    runner = CliRunner()
+    first = runner.invoke(app, ["claims", "submit", "--outbox", str(home / "out"), "--json"])
+    assert first.exit_code == 0, first.output
+    data = json.loads(first.stdout)
+    assert data["claims"] == [1] and Path(data["files"][0]).name == "837P-ACME1-000000001.x12"
+    build_claim(practice, "C-2", c97140=25)
+    second = json.loads(
+        runner.invoke(app, ["claims", "submit", "--outbox", str(home / "out"), "--json"]).stdout
+    )
+    assert Path(second["files"][0]).name == "837P-ACME1-000000002.x12"
+    nothing = runner.invoke(app, ["claims", "submit", "--outbox", str(home / "out")])
+    assert nothing.exit_code == 2 and "no claims are ready" in nothing.stderr
+
+
+def test_no_file_is_left_when_the_transaction_fails(practice: Store, tmp_path: Path) -> None:
+    claim_id = build_claim(practice, c97110=30)
+    outbox = tmp_path / "outbox"
+    with pytest.raises(RuntimeError), practice.transaction() as work:
+        submission.submit_claims(work=work, outbox=outbox)
+        raise RuntimeError("the commit never happens")
+    assert list(outbox.iterdir()) == []
+    assert status(practice, claim_id) == "ready"
+    with practice.transaction() as work:
+        assert submission.DatabaseControlNumbers(work).last()["interchange"] == 0
+
+
+def test_999_rejection_and_277ca_acceptance(practice: Store, tmp_path: Path) -> None:
+    first = build_claim(practice, c97110=30)
+    second = build_claim(practice, "C-2", c97140=25)
+    with practice.transaction() as work:
+        submission.submit_claims(work=work, outbox=tmp_path, claim_ids=[first])
+    with practice.transaction() as work:
+        submission.submit_claims(work=work, outbox=tmp_path, claim_ids=[second])
+    # group 2 (the second file) rejected for a bad element; the first claim accepted by 277CA
+    rejected = envelope(
+        "999",
+        "FA",
+        [
+            "AK1*HC*2*005010X222A1",
+            "AK2*837*0001*005010X222A1",
+            "IK3*NM1*8**8",
+            "IK4*9*67*7*XX",
+            "IK5*R*5",
+            "AK9*R*1*1*0",
+        ],
+    )
+    path = tmp_path / "ack.999"
+    path.write_bytes(rejected)
+    result = CliRunner().invoke(app, ["x12", "ack", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert [r["claim"] for r in data["rejected"]] == [second]
+    assert "invalid code value" in data["rejected"][0]["reason"]
+    assert status(practice, second) == "rejected"
+    ca = envelope(
+        "277",
+        "HN",
+        [
+            "BHT*0085*08*1*20261128*1200*TH",
+            "HL*1**20*1",
+            "NM1*PR*2*ACME HEALTH PLAN*****PI*ACME1",
+            "HL*2*1*21*1",
+            "NM1*41*2*HARBOUR THERAPY*****46*THERABILL",
+            "HL*3*2*19*1",
+            "NM1*85*2*HARBOUR THERAPY*****XX*1234567893",
+            "HL*4*3*PT",
+            "NM1*QC*1*EXAMPLE*ADA****MI*M100",
+            f"TRN*2*TB{first:08d}",
+            "STC*A2:20*20261128*WQ*90.00",
+            "REF*1K*PAYER123",
+        ],
+    )
+    acks = read_acknowledgements(ca)
+    assert acks.claims[0].accepted and acks.claims[0].payer_claim_number == "PAYER123"
+    with practice.transaction() as work:
+        done = submission.apply_acknowledgements(work=work, acks=acks)
+    assert [r["claim"] for r in done.accepted] == [first]
+    assert status(practice, first) == "accepted"
+
+
+def test_an_835_is_not_an_acknowledgement() -> None:
+    from therabill.x12.reader import X12Error
+
+    with pytest.raises(X12Error, match="not an acknowledgement"):
+        read_acknowledgements(envelope("835", "HP", ["BPR*I*0*C*NON"]))
