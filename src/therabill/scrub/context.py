@@ -21,7 +21,7 @@ from therabill.edits import EditTables, load_edit_tables
 from therabill.errors import InvalidInput
 from therabill.identifiers import icd10cm
 from therabill.payers import PayerProfile, load_payer_profiles
-from therabill.units import UnitRule, count_units
+from therabill.units import MAX_MINUTES, UnitRule, count_units
 
 DEFAULT_PAYER = "COMMERCIAL"
 # Claim features a rule may require (registry ``when=``), computed once per claim in prepare().
@@ -50,6 +50,9 @@ FEATURES = {
     "many-lines": "the claim has more than 50 lines",
     "zero-charge": "some line has a zero charge",
     "diagnosis-repeats": "more than 12 diagnoses, or one listed twice",
+    "licence": "some code is limited by licence to other disciplines",
+    "not-recommended": "some code is not recommended for the provider's discipline",
+    "long-day": "the minutes of some date add up to more than a day",
 }
 PLAN_MODIFIERS = frozenset({"GP", "GO", "GN"})
 UNIT_CACHE_SIZE = 100_000
@@ -203,7 +206,13 @@ def prepare(claim: Claim, scrub: ScrubContext) -> ClaimContext:
         services.setdefault(line.date, []).append((code.code, minutes))
     days = {day: _day_units(items, payer, day, scrub) for day, items in services.items()}
     return ClaimContext(
-        scrub, payer, known, codes, days, groups, _features(claim, payer, groups, codes, scrub)
+        scrub,
+        payer,
+        known,
+        codes,
+        days,
+        groups,
+        _features(claim, payer, groups, codes, days, scrub),
     )
 
 
@@ -212,11 +221,13 @@ def _features(
     payer: PayerProfile,
     groups: Mapping[tuple[dt.date, str], list[tuple[int, ServiceLine, Code]]],
     codes: tuple[Code | None, ...],
+    days: Mapping[dt.date, DayUnits],
     scrub: ScrubContext,
 ) -> frozenset[str]:
     found = set()
     per_day: dict[dt.date, int] = {}
     mue = scrub.edits.mue
+    discipline = claim.provider.discipline
     for (day, code), lines in groups.items():
         per_day[day] = per_day.get(day, 0) + 1
         entry = lines[0][2]
@@ -230,11 +241,17 @@ def _features(
             found.add("group")
         if code in mue or entry.max_units_per_day is not None:
             found.add("capped")
+        if entry.disciplines and discipline not in entry.disciplines:
+            found.add("licence")
+        if discipline in entry.not_recommended:
+            found.add("not-recommended")
     if any(count > 1 for count in per_day.values()):
         found.add("pairs")
     if None in codes:
         found.add("uncoded")
+    minutes: dict[dt.date, int] = {}
     for line in claim.lines:
+        minutes[line.date] = minutes.get(line.date, 0) + (line.minutes or 0)
         if line.units is None:
             found.add("units-missing")
         if line.modifiers:
@@ -245,6 +262,8 @@ def _features(
             found.add("zero-charge")
     if len(claim.lines) > 50:
         found.add("many-lines")
+    if max(minutes.values()) > MAX_MINUTES or any(d.problem for d in days.values()):
+        found.add("long-day")
     for feature, present in (
         ("authorization", payer.prior_authorization),
         ("kx", payer.kx_thresholds),

@@ -20,6 +20,7 @@ from therabill.scrub.registry import finding, rule
     "discipline.licence",
     Severity.ERROR,
     source="billing-rules.md §7 (who may bill what), codes.csv disciplines",
+    when="licence",
 )
 def licence(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     """A code limited by licence (e.g. PT or OT evaluations) billed by another discipline."""
@@ -44,6 +45,7 @@ def licence(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     "discipline.not-recommended",
     Severity.WARNING,
     source="AMA Information Services letters (billing-rules.md §7), codes.csv not_recommended",
+    when="not-recommended",
 )
 def not_recommended(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     """A code 'not recommended' for the discipline (e.g. 97112 or 97530 by a massage therapist)."""

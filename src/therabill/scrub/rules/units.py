@@ -211,7 +211,12 @@ def no_minutes(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
         )
 
 
-@rule("units.day-too-long", Severity.ERROR, source="therabill: a day has at most 1,440 minutes")
+@rule(
+    "units.day-too-long",
+    Severity.ERROR,
+    source="therabill: a day has at most 1,440 minutes",
+    when="long-day",
+)
 def day_too_long(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     """The minutes of one date add up to more than a day."""
     totals: dict[dt.date, int] = {}
