@@ -13,12 +13,13 @@ from typing import Any
 from sqlalchemy import func, select
 
 from therabill.errors import DataFileError, InvalidInput, TherabillError
-from therabill.store.models import Client, Payer
+from therabill.store.models import Client, Payer, Policy
 from therabill.store.services import clients
 from therabill.store.services.context import Work
 
 REQUIRED_COLUMNS = ("first_name", "last_name", "birth_date")
 KNOWN_COLUMNS = clients.CLIENT_COLUMNS + clients.POLICY_COLUMNS
+BATCH = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,9 +148,34 @@ def import_clients(
         target = rejects_path or path.with_name(path.stem + ".rejects.csv")
         write_rejects(target, bad)
         result.rejects_file = str(target)
+    payers = work.db.execute(
+        select(Payer.id, Payer.name, Payer.profile_id).order_by(Payer.id.desc())
+    ).all()
+    payer_ids = {profile.lower(): payer_id for payer_id, _, profile in payers}
+    payer_ids.update({name.lower(): payer_id for payer_id, name, _ in payers})
+    batch: list[Client] = []
     for done, (_, data) in enumerate(good, 1):
-        result.imported.append(clients.add_client(work=work, data=data).id)
-        if progress:
-            progress(done, len(good))
+        client = Client(**{name: getattr(data, name) for name in clients.CLIENT_COLUMNS})
+        if data.payer and data.member_id:
+            client.policies.append(
+                Policy(
+                    payer_id=payer_ids[data.payer.lower()],
+                    member_id=data.member_id,
+                    group_number=data.group_number,
+                    priority=data.priority,
+                )
+            )
+        work.db.add(client)
+        batch.append(client)
+        if len(batch) == BATCH or done == len(good):
+            work.db.flush()  # rows written in batches; ids known for the audit log
+            for added in batch:
+                result.imported.append(added.id)
+                work.audit("create", "client", added.id)
+                for policy in added.policies:
+                    work.audit("create", "policy", policy.id, f"client {added.id}")
+            batch = []
+            if progress:
+                progress(done, len(good))
     work.audit("import", "client", "*", f"{len(good)} imported, {len(bad)} rejected")
     return result
