@@ -73,7 +73,10 @@ class ScrubContext:
     therapy_spent: Mapping[tuple[str, int, str], Decimal] = field(default_factory=dict)
     # units by code for a day's (code, minutes) under a rule: the same sessions recur across
     # claims, and the figures do not depend on the date once every code is active on it
-    unit_cache: dict[tuple[str, tuple[tuple[str, int], ...]], DayUnits] = field(
+    unit_cache: dict[tuple[UnitRule, tuple[tuple[str, int], ...]], DayUnits] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+    feature_cache: dict[str, tuple[PayerProfile, frozenset[str]]] = field(
         default_factory=dict, repr=False, compare=False
     )
 
@@ -87,6 +90,28 @@ class ScrubContext:
             edits=load_edit_tables(),
             today=today or dt.date.today(),
         )
+
+    def payer_features(self, payer: PayerProfile) -> set[str]:
+        """The claim features a payer's settings give every claim to it (worked out once)."""
+        cached = self.feature_cache.get(payer.id)
+        if cached is None or cached[0] is not payer:
+            settings = (
+                ("authorization", payer.prior_authorization),
+                ("kx", payer.kx_thresholds),
+                ("therapy-plan", payer.therapy_modifier_required),
+                ("required-modifiers", payer.required_modifiers),
+                (
+                    "restricted-codes",
+                    payer.accepted_codes or payer.accepted_for or payer.not_accepted,
+                ),
+                ("disciplines", payer.disciplines),
+                ("preferred", payer.preferred),
+                ("fees", payer.fees),
+                ("timely-filing", payer.timely_filing_days is not None),
+            )
+            cached = (payer, frozenset(name for name, present in settings if present))
+            self.feature_cache[payer.id] = cached
+        return set(cached[1])
 
     def payer_for(self, claim: Claim) -> tuple[PayerProfile, bool]:
         """The claim's payer profile and whether it was found (else the generic profile)."""
@@ -156,7 +181,7 @@ def _cached(
     items: list[tuple[str, int]], payer: PayerProfile, day: dt.date, scrub: ScrubContext
 ) -> DayUnits:
     cache = scrub.unit_cache
-    key = (payer.unit_rule.value, tuple(items))
+    key = (payer.unit_rule, tuple(items))
     counted = cache.get(key)
     if counted is None:
         counted = _count(items, payer, day, scrub)
@@ -224,7 +249,7 @@ def _features(
     days: Mapping[dt.date, DayUnits],
     scrub: ScrubContext,
 ) -> frozenset[str]:
-    found = set()
+    found = scrub.payer_features(payer)
     per_day: dict[dt.date, int] = {}
     mue = scrub.edits.mue
     discipline = claim.provider.discipline
@@ -265,15 +290,6 @@ def _features(
     if max(minutes.values()) > MAX_MINUTES or any(d.problem for d in days.values()):
         found.add("long-day")
     for feature, present in (
-        ("authorization", payer.prior_authorization),
-        ("kx", payer.kx_thresholds),
-        ("therapy-plan", payer.therapy_modifier_required),
-        ("required-modifiers", payer.required_modifiers),
-        ("restricted-codes", payer.accepted_codes or payer.accepted_for or payer.not_accepted),
-        ("disciplines", payer.disciplines),
-        ("preferred", payer.preferred),
-        ("fees", payer.fees),
-        ("timely-filing", payer.timely_filing_days is not None),
         ("same-day", claim.same_day_services),
         ("taxonomy", claim.provider.taxonomy),
         ("replaces", claim.frequency != "original" or claim.original_claim_id),
@@ -283,6 +299,6 @@ def _features(
     if payer.telehealth_modifier and claim.place_of_service in payer.telehealth_places:
         found.add("telehealth")
     diagnoses = claim.diagnoses
-    if len(diagnoses) > 12 or len({icd10cm.compact(d) for d in diagnoses}) != len(diagnoses):
+    if len(diagnoses) > 12 or len({d.replace(".", "") for d in diagnoses}) != len(diagnoses):
         found.add("diagnosis-repeats")
     return frozenset(found)
