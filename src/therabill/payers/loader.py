@@ -209,7 +209,9 @@ def shipped_profiles() -> dict[str, PayerProfile]:
 def profiles_in_dir(directory: Path) -> dict[str, PayerProfile]:
     """Every ``*.toml`` profile in a directory (an error if it is not a directory)."""
     if not directory.is_dir():
-        raise DataFileError(str(directory), None, "the payers directory does not exist")
+        raise DataFileError(
+            str(directory), None, "the payers directory does not exist (or is not a directory)"
+        )
     return _profiles_in(list(directory.glob("*.toml")), str(directory))
 
 
