@@ -107,3 +107,15 @@ def login(client: TestClient, username: str, password: str = PASSWORD) -> TestCl
 
 
 ROLES = ("ana", "bill", "root")
+
+
+def api_token(practice: Practice, username: str) -> str:
+    """An API token for ``username`` (as ``therabill user token`` makes one)."""
+    from sqlalchemy import select
+
+    from therabill.store.models import User
+    from therabill.web.sessions import issue_token
+
+    with practice.store.transaction(actor="fixture") as work:
+        user_id = work.db.execute(select(User.id).where(User.username == username)).scalar_one()
+        return issue_token(work.db.connection(), user_id, "tests")

@@ -12,7 +12,7 @@ import secrets
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 
 from therabill.web.accounts import Account, Role, load_account
 from therabill.web.context import WebContext
@@ -114,3 +114,4 @@ PageAdmin = Annotated[Account, Depends(_role_check(page_account, ADMIN))]
 ApiUser = Annotated[Account, Depends(_role_check(api_account, ALL))]
 ApiBiller = Annotated[Account, Depends(_role_check(api_account, BILLING))]
 Ctx = Annotated[WebContext, Depends(ctx_of)]
+PathId = Annotated[int, Path(ge=1, le=2_000_000_000)]

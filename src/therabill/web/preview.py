@@ -32,12 +32,18 @@ from therabill.store.models import (
     SessionDiagnosis,
     TherapySession,
 )
-from therabill.store.services import auths, documents, profiles, scrubbing
+from therabill.store.services import auths, documents, profiles
 from therabill.store.services.clients import primary_policy
 from therabill.store.services.context import Work
 from therabill.units import UnitResult, UnitRule, count_units
 
 _CONTEXT: ScrubContext | None = None
+
+
+def forget_scrub_context() -> None:
+    """Reload the scrubber's tables on next use (a payer profile was edited)."""
+    global _CONTEXT
+    _CONTEXT = None
 
 
 def scrub_context(work: Work, client_id: int, today: dt.date) -> ScrubContext:
@@ -162,6 +168,40 @@ def preview_session(
     return result
 
 
+def _already_billed(
+    work: Work, client_id: int, day: dt.date, lines: list[ClaimLine]
+) -> list[Finding]:
+    """A code billed before for this client on this date (the store's duplicate check, run
+    here on unsaved lines: a service is billed once)."""
+    codes = {line.code for line in lines}
+    billed = dict(
+        work.db.execute(
+            select(ClaimLine.code, Claim.id)
+            .join(Claim, Claim.id == ClaimLine.claim_id)
+            .where(
+                Claim.client_id == client_id,
+                ClaimLine.date_of_service == day,
+                ClaimLine.code.in_(codes),
+            )
+        )
+        .tuples()
+        .all()
+    )
+    return [
+        Finding(
+            id="store.duplicate-line",
+            severity=Severity.ERROR,
+            message=f"{line.code} on {day} is already billed on claim {billed[line.code]}",
+            source="therabill store: a service is billed once (duplicate claim check)",
+            line=line.line_number,
+            code=line.code,
+            fix="remove the line, or correct the first claim instead",
+        )
+        for line in lines
+        if line.code in billed
+    ]
+
+
 def _scrub(
     work: Work,
     client: Client,
@@ -232,7 +272,7 @@ def _scrub(
         )
         context = scrub_context(work, client.id, dt.date.today())
         found = list(scrub_claim(document, context).findings)
-        return found + scrubbing.duplicate_lines(work=work, claim=claim)
+        return found + _already_billed(work, client.id, day, lines)
     except TherabillError as exc:
         result.problem, result.problem_field = str(exc), exc.field
         return []

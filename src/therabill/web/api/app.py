@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 
@@ -10,6 +12,8 @@ from therabill.web.api.routes import ROUTERS
 from therabill.web.context import WebContext
 from therabill.web.deps import Forbidden, LoginRequired, NotFound
 from therabill.web.problems import problem
+
+log = logging.getLogger("therabill.web.api")
 
 
 def create_api(ctx: WebContext) -> FastAPI:
@@ -44,6 +48,11 @@ def create_api(ctx: WebContext) -> FastAPI:
     @api.exception_handler(TherabillError)
     async def bad_input(_request: Request, exc: TherabillError) -> Response:
         return problem(422, "Invalid input", str(exc), field=exc.field)
+
+    @api.exception_handler(Exception)
+    async def crashed(_request: Request, exc: Exception) -> Response:
+        log.exception("API error: %s", type(exc).__name__)
+        return problem(500, "Internal error", "Something went wrong; it has been logged.")
 
     @api.exception_handler(RequestValidationError)
     async def invalid(_request: Request, exc: RequestValidationError) -> Response:

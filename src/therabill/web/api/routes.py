@@ -1,5 +1,228 @@
-"""API routers (filled in area by area)."""
+"""The API's routes: the same service layer and access rules as the pages."""
 
-from fastapi import APIRouter
+from __future__ import annotations
 
-ROUTERS: list[APIRouter] = []
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request
+
+from therabill.codes import load_code_set
+from therabill.errors import InvalidInput
+from therabill.store.lifecycle import ClaimStatus
+from therabill.store.models import Provider
+from therabill.store.services.claim_records import show_claim
+from therabill.store.services.clients import client_dict
+from therabill.store.services.sessions import ServiceMinutes, add_session, session_dict
+from therabill.units import count_units
+from therabill.web import queries
+from therabill.web.access import claim_for, client_for, session_for
+from therabill.web.api.schemas import (
+    ClientSearchIn,
+    Item,
+    Page,
+    Problem,
+    ScrubIn,
+    SessionIn,
+    UnitsIn,
+)
+from therabill.web.claims_queue import QueueFilter, queue
+from therabill.web.deps import ApiBiller, ApiUser, Ctx, NotFound
+from therabill.web.preview import ServiceEntry, preview_session
+from therabill.web.remittance_log import record_upload
+from therabill.web.remittances import MAX_UPLOAD, post_upload, read_upload
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": Problem, "content": {"application/problem+json": {}}}
+    for status in (401, 403, 404, 422)
+}
+router = APIRouter(responses=ERRORS)
+PathId = Annotated[int, Path(ge=1, le=2_000_000_000)]
+StatusQuery = Annotated[str, Query(max_length=20, pattern=r"^[a-z_]*$")]
+
+
+@router.post("/units", tags=["units"])
+async def units(body: UnitsIn, account: ApiUser) -> dict[str, Any]:
+    """Units for minutes per code under a rule (CMS 8-minute or midpoint), with the reasons."""
+    result = count_units(
+        [(s.code.upper(), s.minutes) for s in body.services],
+        rule=body.rule,
+        day=body.date or dt.date.today(),
+        code_set=load_code_set(),
+    )
+    return result.to_dict()
+
+
+@router.post("/scrub", tags=["scrub"])
+async def scrub(body: ScrubIn, ctx: Ctx, account: ApiUser) -> dict[str, Any]:
+    """Units under the client's payer's rule and the findings for the claim a session would
+    become, without saving anything."""
+    with ctx.store.transaction(actor=account.username) as work:
+        client = client_for(work, account, body.client_id)
+        provider_id = body.provider_id or account.provider_id
+        provider = work.db.get(Provider, provider_id) if provider_id else None
+        if provider_id and provider is None:
+            raise InvalidInput(f"no provider {provider_id}", field="provider_id")
+        if provider and not account.sees_all_clients and provider.id != account.provider_id:
+            raise NotFound()
+        preview = preview_session(
+            work,
+            client=client,
+            provider=provider,
+            day=body.date or dt.date.today(),
+            services=[
+                ServiceEntry(s.code.upper(), s.minutes, tuple(m.upper() for m in s.modifiers))
+                for s in body.services
+            ],
+            place_of_service=body.place_of_service,
+            diagnoses=body.diagnoses,
+        )
+    if preview.problem:
+        raise InvalidInput(preview.problem, field=preview.problem_field or "services")
+    return preview.to_dict()
+
+
+@router.get("/clients", tags=["clients"])
+async def clients(
+    ctx: Ctx, account: ApiUser, limit: Annotated[int, Query(ge=1, le=200)] = 50
+) -> Page:
+    """Clients this user may see, by name (search with POST /clients/search: names stay
+    out of URLs)."""
+    with ctx.store.transaction(actor=account.username) as work:
+        found = queries.search_clients(work, account, "", limit=limit)
+        return Page(data=[client_dict(c) for c in found], count=len(found))
+
+
+@router.post("/clients/search", tags=["clients"])
+async def clients_search(body: ClientSearchIn, ctx: Ctx, account: ApiUser) -> Page:
+    with ctx.store.transaction(actor=account.username) as work:
+        found = queries.search_clients(work, account, body.q, limit=body.limit)
+        return Page(data=[client_dict(c) for c in found], count=len(found))
+
+
+@router.get("/clients/{client_id}", tags=["clients"])
+async def client(client_id: PathId, ctx: Ctx, account: ApiUser) -> Item:
+    with ctx.store.transaction(actor=account.username) as work:
+        found = client_for(work, account, client_id)
+        data = client_dict(found, full=True)
+        if account.sees_all_clients:
+            picture = queries.client_picture(work, account, found, today=dt.date.today())
+            data["balance"] = picture["balance"].to_dict()
+        return Item(data=data)
+
+
+@router.get("/sessions/{session_id}", tags=["sessions"])
+async def session(session_id: PathId, ctx: Ctx, account: ApiUser) -> Item:
+    with ctx.store.transaction(actor=account.username) as work:
+        found = session_for(work, account, session_id)
+        return Item(data=session_dict(found, with_note=True))
+
+
+@router.post("/sessions", tags=["sessions"], status_code=201)
+async def create_session(body: SessionIn, ctx: Ctx, account: ApiUser) -> Item:
+    """Record a session (minutes per code); units and findings come back with it."""
+    if not any(s.minutes > 0 for s in body.services):
+        raise InvalidInput("give at least one code with its minutes", field="services")
+    with ctx.store.transaction(actor=account.username) as work:
+        client = client_for(work, account, body.client_id)
+        provider_id = body.provider_id or account.provider_id
+        if provider_id is None:
+            raise InvalidInput("is required", field="provider_id")
+        if not account.sees_all_clients and provider_id != account.provider_id:
+            raise NotFound()
+        if work.db.get(Provider, provider_id) is None:
+            raise InvalidInput(f"no provider {provider_id}", field="provider_id")
+        created, result = add_session(
+            work=work,
+            client=client.id,
+            provider=provider_id,
+            day=body.date or dt.date.today(),
+            services=[
+                ServiceMinutes(s.code.upper(), s.minutes, tuple(m.upper() for m in s.modifiers))
+                for s in body.services
+                if s.minutes > 0
+            ],
+            start=body.start,
+            end=body.end,
+            place_of_service=body.place_of_service,
+            techniques=body.techniques,
+            note=body.note,
+            diagnoses=body.diagnoses,
+        )
+        data = session_dict(created)
+        data["units"] = result.to_dict()
+        return Item(data=data)
+
+
+@router.get("/claims", tags=["claims"])
+async def claims(ctx: Ctx, account: ApiBiller, status: StatusQuery = "") -> Page:
+    """Claims, newest first (up to 200); ``status`` is a lifecycle status or ``attention``."""
+    if status not in ("", "attention") and status not in {s.value for s in ClaimStatus}:
+        raise InvalidInput(f"unknown status {status!r}", field="status")
+    with ctx.store.transaction(actor=account.username) as work:
+        rows, total = queue(work, QueueFilter(status))
+    for row in rows:
+        row["date_of_service"] = row["date_of_service"].isoformat()
+    return Page(data=rows, count=total)
+
+
+@router.get("/claims/{claim_id}", tags=["claims"])
+async def claim(claim_id: PathId, ctx: Ctx, account: ApiBiller) -> Item:
+    with ctx.store.transaction(actor=account.username) as work:
+        claim_for(work, account, claim_id)
+        return Item(data=show_claim(work=work, claim_id=claim_id))
+
+
+@router.post(
+    "/remittances",
+    tags=["remittances"],
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/edi-x12": {"schema": {"type": "string"}}},
+        }
+    },
+)
+async def remittance(request: Request, ctx: Ctx, account: ApiBiller) -> dict[str, Any]:
+    """Post an 835 (the raw file as the body). Posting the same file again changes nothing
+    and says ``already posted``."""
+    data = await request.body()
+    if not data:
+        raise InvalidInput("send the 835 file as the request body", field="body")
+    if len(data) > MAX_UPLOAD:
+        raise InvalidInput("the file is larger than 50 MB", field="body")
+    result = read_upload(data, "api-upload.835")
+    with ctx.store.transaction(actor=account.username) as work:
+        if result.outcome == "read":
+            post_upload(work, data, result)
+    with ctx.store.transaction(actor=account.username) as work:
+        record_upload(
+            work,
+            file_name=result.file_name,
+            sha256=result.sha256,
+            outcome=result.outcome,
+            summary=f"{len(result.claims)} claims, {result.payment} paid",
+        )
+    if result.outcome in ("refused", "quarantined"):
+        raise InvalidInput(result.message, field="body")
+    return {
+        "outcome": result.outcome,
+        "message": result.message,
+        "payment": str(result.payment),
+        "trace_numbers": result.trace_numbers,
+        "claims": [
+            {
+                "claim": c.control_number,
+                "status": c.status,
+                "charge": str(c.charge),
+                "paid": str(c.paid),
+                "patient_responsibility": str(c.patient),
+                "adjustments": c.reasons,
+            }
+            for c in result.claims
+        ],
+        "posting": result.posting,
+    }
+
+
+ROUTERS: list[APIRouter] = [router]

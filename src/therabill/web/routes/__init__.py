@@ -2,7 +2,17 @@
 
 from fastapi import APIRouter
 
-from therabill.web.routes import auth, claims, clients, codes, dashboard, sessions
+from therabill.web.routes import (
+    admin,
+    auth,
+    claims,
+    clients,
+    codes,
+    dashboard,
+    payers,
+    remittances,
+    sessions,
+)
 
 ROUTERS: list[APIRouter] = [
     auth.router,
@@ -11,4 +21,7 @@ ROUTERS: list[APIRouter] = [
     clients.router,
     sessions.router,
     claims.router,
+    remittances.router,
+    payers.router,
+    admin.router,
 ]

@@ -14,7 +14,7 @@ from therabill.store.services.build import build_claims
 from therabill.store.services.claim_records import show_claim
 from therabill.web.access import claim_for
 from therabill.web.claims_queue import QueueFilter, filter_choices, queue
-from therabill.web.deps import Ctx, NotFound, PageBiller
+from therabill.web.deps import Ctx, NotFound, PageBiller, PathId
 from therabill.web.render import render
 from therabill.web.submit import outbox_file, submit_claims
 
@@ -74,7 +74,7 @@ async def build(request: Request, ctx: Ctx, account: PageBiller) -> Response:
 
 @router.get("/claims/{claim_id}", response_class=HTMLResponse)
 async def claim_page(
-    request: Request, ctx: Ctx, account: PageBiller, claim_id: int
+    request: Request, ctx: Ctx, account: PageBiller, claim_id: PathId
 ) -> HTMLResponse:
     with ctx.store.transaction(actor=account.username) as work:
         claim_for(work, account, claim_id)

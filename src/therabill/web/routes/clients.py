@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 
 from therabill.web import queries
 from therabill.web.access import client_for
-from therabill.web.deps import Ctx, PageUser
+from therabill.web.deps import Ctx, PageUser, PathId
 from therabill.web.render import render
 
 router = APIRouter()
@@ -37,10 +37,11 @@ async def clients_search(
 
 @router.get("/clients/{client_id}", response_class=HTMLResponse)
 async def client_page(
-    request: Request, ctx: Ctx, account: PageUser, client_id: int
+    request: Request, ctx: Ctx, account: PageUser, client_id: PathId
 ) -> HTMLResponse:
     today = dt.date.today()
     with ctx.store.transaction(actor=account.username) as work:
         client = client_for(work, account, client_id)
         picture = queries.client_picture(work, account, client, today=today)
-    return render(request, "client.html", {**picture, "today": today})
+        # Rendered inside the transaction: the template follows relationships (policies).
+        return render(request, "client.html", {**picture, "today": today})

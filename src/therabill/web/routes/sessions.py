@@ -14,9 +14,9 @@ from therabill.store.services import Work
 from therabill.store.services.sessions import ServiceMinutes, add_session
 from therabill.web.access import client_for, session_for, visible_clients
 from therabill.web.accounts import Account
-from therabill.web.deps import Ctx, NotFound, PageUser
+from therabill.web.deps import Ctx, NotFound, PageUser, PathId
 from therabill.web.diagnoses import search_diagnoses
-from therabill.web.preview import preview_session
+from therabill.web.preview import ServiceEntry, preview_session
 from therabill.web.render import render
 from therabill.web.session_form import (
     PLACES,
@@ -131,13 +131,12 @@ async def save_session(request: Request, ctx: Ctx, account: PageUser) -> Respons
 
 @router.get("/sessions/{session_id}", response_class=HTMLResponse)
 async def session_page(
-    request: Request, ctx: Ctx, account: PageUser, session_id: int
+    request: Request, ctx: Ctx, account: PageUser, session_id: PathId
 ) -> HTMLResponse:
     with ctx.store.transaction(actor=account.username) as work:
         session = session_for(work, account, session_id)
         client = client_for(work, account, session.client_id)
         provider = work.db.get(Provider, session.provider_id)
-        from therabill.web.preview import ServiceEntry
 
         preview = preview_session(
             work,
@@ -151,17 +150,17 @@ async def session_page(
             place_of_service=session.place_of_service,
             diagnoses=[d.code for d in session.diagnoses],
         )
-    return render(
-        request,
-        "session.html",
-        {
-            "session": session,
-            "client": client,
-            "provider": provider,
-            "preview": preview,
-            "places": PLACES,
-        },
-    )
+        return render(
+            request,
+            "session.html",
+            {
+                "session": session,
+                "client": client,
+                "provider": provider,
+                "preview": preview,
+                "places": PLACES,
+            },
+        )
 
 
 @router.post("/diagnoses/search", response_class=HTMLResponse)

@@ -1,0 +1,56 @@
+"""Remittances: upload an 835, see what was paid, denied and why, and what needs a look."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, UploadFile
+from fastapi.responses import HTMLResponse
+
+from therabill.web.deps import Ctx, PageBiller
+from therabill.web.remittance_log import recent_remittances, record_upload
+from therabill.web.remittances import MAX_UPLOAD, post_upload, read_upload
+from therabill.web.render import render
+
+router = APIRouter()
+
+
+@router.get("/remittances", response_class=HTMLResponse)
+async def remittances_page(request: Request, ctx: Ctx, account: PageBiller) -> HTMLResponse:
+    with ctx.store.transaction(actor=account.username) as work:
+        recent = recent_remittances(work, limit=25)
+    return render(request, "remittances.html", {"recent": recent, "result": None})
+
+
+@router.post("/remittances", response_class=HTMLResponse)
+async def upload(request: Request, ctx: Ctx, account: PageBiller) -> HTMLResponse:
+    form = await request.form(max_part_size=MAX_UPLOAD)
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return render(
+            request,
+            "remittances.html",
+            {"recent": [], "result": None, "error": "Choose an 835 file to upload."},
+            status=422,
+        )
+    data = await upload.read(MAX_UPLOAD + 1)
+    if len(data) > MAX_UPLOAD:
+        return render(
+            request,
+            "remittances.html",
+            {"recent": [], "result": None, "error": "The file is larger than 50 MB."},
+            status=413,
+        )
+    result = read_upload(data, upload.filename)
+    with ctx.store.transaction(actor=account.username) as work:
+        if result.outcome == "read":
+            post_upload(work, data, result)
+    with ctx.store.transaction(actor=account.username) as work:
+        record_upload(
+            work,
+            file_name=result.file_name,
+            sha256=result.sha256,
+            outcome=result.outcome,
+            summary=f"{len(result.claims)} claims, {result.payment} paid",
+        )
+        recent = recent_remittances(work, limit=25)
+    status = 422 if result.outcome in ("refused", "quarantined") else 200
+    return render(request, "remittances.html", {"recent": recent, "result": result}, status=status)

@@ -1,0 +1,191 @@
+"""Role isolation: every route tried by every role (and by no one).
+
+Therapists see their own clients and sessions only (another therapist's are 404, so ids
+cannot be probed); billing pages are for billers and admins; users and settings for admins.
+A test fails when a route exists that this table does not list, so no route is forgotten.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from starlette.routing import Mount
+from web_helpers import Practice, api_token, csrf_of, login
+
+ALL = frozenset({"ana", "bill", "root"})
+BILLING = frozenset({"bill", "root"})
+ADMIN = frozenset({"root"})
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    template: str
+    allowed: frozenset[str]
+
+
+PAGES = [
+    Route("GET", "/", ALL),
+    Route("GET", "/codes", ALL),
+    Route("GET", "/codes/search", ALL),
+    Route("GET", "/codes/{code}", ALL),
+    Route("GET", "/clients", ALL),
+    Route("POST", "/clients/search", ALL),
+    Route("GET", "/clients/{client_id}", ALL),
+    Route("GET", "/sessions/new", ALL),
+    Route("POST", "/sessions/preview", ALL),
+    Route("POST", "/sessions", ALL),
+    Route("GET", "/sessions/{session_id}", ALL),
+    Route("POST", "/diagnoses/search", ALL),
+    Route("GET", "/claims", BILLING),
+    Route("POST", "/claims/build", BILLING),
+    Route("GET", "/claims/{claim_id}", BILLING),
+    Route("POST", "/claims/submit", BILLING),
+    Route("GET", "/outbox/{name}", BILLING),
+    Route("GET", "/remittances", BILLING),
+    Route("POST", "/remittances", BILLING),
+    Route("GET", "/payers", BILLING),
+    Route("GET", "/payers/profiles/{profile_id}", BILLING),
+    Route("POST", "/payers/profiles/{profile_id}", BILLING),
+    Route("GET", "/admin/users", ADMIN),
+    Route("POST", "/admin/users", ADMIN),
+    Route("POST", "/admin/users/{user_id}/{action}", ADMIN),
+    Route("GET", "/admin/settings", ADMIN),
+    Route("POST", "/admin/settings", ADMIN),
+    Route("GET", "/password", ALL),
+    Route("POST", "/password", ALL),
+    Route("POST", "/logout", ALL),
+]
+PUBLIC = {("GET", "/login"), ("POST", "/login")}
+API = [
+    Route("POST", "/units", ALL),
+    Route("POST", "/scrub", ALL),
+    Route("GET", "/clients", ALL),
+    Route("POST", "/clients/search", ALL),
+    Route("GET", "/clients/{client_id}", ALL),
+    Route("GET", "/sessions/{session_id}", ALL),
+    Route("POST", "/sessions", ALL),
+    Route("GET", "/claims", BILLING),
+    Route("GET", "/claims/{claim_id}", BILLING),
+    Route("POST", "/remittances", BILLING),
+]
+
+
+def _fill(template: str, practice: Practice, *, own_for: str) -> str:
+    """Ids of records the user may see (``own_for`` = whose client to use)."""
+    client = practice.ana_client if own_for == "ana" else practice.ben_client
+    session = practice.ana_session if own_for == "ana" else practice.ben_session
+    return (
+        template.replace("{client_id}", str(client))
+        .replace("{session_id}", str(session))
+        .replace("{claim_id}", "1")
+        .replace("{code}", "97110")
+        .replace("{name}", "837P-X-000000001.x12")
+        .replace("{profile_id}", "COMMERCIAL")
+        .replace("{user_id}", "1")
+        .replace("{action}", "enable")
+    )
+
+
+def _listed(app: FastAPI) -> set[tuple[str, str]]:
+    """Every (method, path) the app serves, from its own route table (OpenAPI)."""
+    found = {
+        (method.upper(), path) for path, item in app.openapi()["paths"].items() for method in item
+    }
+    for route in app.routes:
+        if isinstance(route, Mount) and route.path == "/api/v1":
+            api = route.app
+            assert isinstance(api, FastAPI)
+            found |= {
+                (method.upper(), "/api/v1" + path)
+                for path, item in api.openapi()["paths"].items()
+                for method in item
+            }
+    return found
+
+
+def test_every_route_is_in_the_role_table(web: TestClient) -> None:
+    listed = _listed(web.app)  # type: ignore[arg-type]
+    table = {(r.method, r.template) for r in PAGES} | PUBLIC
+    table |= {(r.method, "/api/v1" + r.template) for r in API}
+    assert listed == table
+
+
+@pytest.mark.parametrize("route", PAGES, ids=lambda r: f"{r.method} {r.template}")
+def test_pages_by_role(web: TestClient, practice: Practice, route: Route) -> None:
+    path = _fill(route.template, practice, own_for="ana")
+    anonymous = web.request(route.method, path, follow_redirects=False)
+    assert anonymous.status_code in (303, 403), "anonymous must be sent to /login (or CSRF)"
+    if anonymous.status_code == 303:
+        assert anonymous.headers["location"] == "/login"
+    for user in ("ana", "bill", "root"):
+        web.cookies.clear()
+        login(web, user)
+        token = csrf_of(web.get("/password").text)
+        response = web.request(
+            route.method,
+            path,
+            data={"csrf_token": token} if route.method == "POST" else None,
+            follow_redirects=False,
+        )
+        if user in route.allowed:
+            assert response.status_code not in (401, 403), (user, response.status_code)
+        else:
+            assert response.status_code == 403, (user, response.status_code)
+
+
+OTHER_THERAPISTS = [r for r in PAGES if "{client_id}" in r.template or "{session_id}" in r.template]
+
+
+@pytest.mark.parametrize("route", OTHER_THERAPISTS, ids=lambda r: f"{r.method} {r.template}")
+def test_a_therapist_cannot_see_another_therapists_records(
+    web: TestClient, practice: Practice, route: Route
+) -> None:
+    login(web, "ana")
+    theirs = _fill(route.template, practice, own_for="ben")
+    assert web.request(route.method, theirs).status_code == 404
+    mine = _fill(route.template, practice, own_for="ana")
+    assert web.request(route.method, mine).status_code == 200
+
+
+def test_a_therapists_client_list_holds_only_their_clients(web: TestClient) -> None:
+    login(web, "ana")
+    page = web.get("/clients").text
+    assert "Cruz" in page and "Dale" not in page
+    login(web, "bill")
+    page = web.get("/clients").text
+    assert "Cruz" in page and "Dale" in page
+
+
+@pytest.mark.parametrize("route", API, ids=lambda r: f"{r.method} {r.template}")
+def test_api_by_role(web: TestClient, practice: Practice, route: Route) -> None:
+    path = "/api/v1" + _fill(route.template, practice, own_for="ana")
+    anonymous = web.request(route.method, path)
+    assert anonymous.status_code == 401
+    assert anonymous.headers["content-type"] == "application/problem+json"
+    for user in ("ana", "bill", "root"):
+        headers = {"Authorization": f"Bearer {api_token(practice, user)}"}
+        response = web.request(route.method, path, headers=headers, json={})
+        if user in route.allowed:
+            assert response.status_code not in (401, 403), (user, response.status_code)
+        else:
+            assert response.status_code == 403, (user, response.status_code)
+            assert response.json()["status"] == 403
+
+
+def test_api_therapist_gets_404_for_another_therapists_client(
+    web: TestClient, practice: Practice
+) -> None:
+    headers = {"Authorization": f"Bearer {api_token(practice, 'ana')}"}
+    assert web.get(f"/api/v1/clients/{practice.ben_client}", headers=headers).status_code == 404
+    assert web.get(f"/api/v1/sessions/{practice.ben_session}", headers=headers).status_code == 404
+    scrub = web.post(
+        "/api/v1/scrub",
+        headers=headers,
+        json={"client_id": practice.ben_client, "services": [{"code": "97110", "minutes": 30}]},
+    )
+    assert scrub.status_code == 404
+    assert web.get(f"/api/v1/clients/{practice.ana_client}", headers=headers).status_code == 200
