@@ -74,7 +74,7 @@ def test_999_rejection_and_277ca_acceptance(practice: Store, tmp_path: Path) -> 
         "FA",
         [
             "AK1*HC*2*005010X222A1",
-            "AK2*837*0001*005010X222A1",
+            "AK2*837*0002*005010X222A1",
             "IK3*NM1*8**8",
             "IK4*9*67*7*XX",
             "IK5*R*5",
@@ -86,7 +86,7 @@ def test_999_rejection_and_277ca_acceptance(practice: Store, tmp_path: Path) -> 
     result = CliRunner().invoke(app, ["x12", "ack", str(path), "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert [r["claim"] for r in data["rejected"]] == [second]
+    assert [r["claim"] for r in data["rejected"]] == [second], data
     assert "invalid code value" in data["rejected"][0]["reason"]
     assert status(practice, second) == "rejected"
     ca = envelope(

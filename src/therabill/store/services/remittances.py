@@ -341,14 +341,14 @@ class _Poster:
         self.work.audit("post", "remittance", row.id, f"{len(remittance.claims)} claims")
 
     def _post_batch(self, batch: list[ClaimPayment]) -> None:
-        ids = {
-            i for i in (claim_id_from_control_number(c.patient_control_number) for c in batch) if i
-        }
+        numbers = (claim_id_from_control_number(c.patient_control_number) for c in batch)
+        ids = {i for i in numbers if i is not None}
         claims = self._load_claims(ids)
         earlier = self._earlier_postings(ids)
         plans: list[tuple[ClaimPayment, _ClaimRow, ClaimPlan, RemittanceClaim]] = []
         for payment in batch:
-            claim = claims.get(claim_id_from_control_number(payment.patient_control_number) or 0)
+            found = claim_id_from_control_number(payment.patient_control_number)
+            claim = claims.get(found) if found is not None else None
             why = self._cannot_post(payment, claim)
             if why is not None or claim is None:
                 self._exception(payment, why or "no such claim")
