@@ -77,12 +77,16 @@ class Values:
         # Anything outside printable ASCII, or a delimiter, needs a closer look.
         self._unsafe = re.compile(rf"[^\x20-\x7e]|[{forbidden}]")
         self._search = self._unsafe.search
-        # Batches repeat names, cities, amounts and dates: each is checked once per run.
+        # Batches repeat names, cities, amounts and dates: each is checked once per run. Hot
+        # loops may read ``amounts`` and ``dates`` directly and call ``money``/``date8`` on a
+        # miss.
         self._texts: dict[str, str] = {}
-        self._amounts: dict[Decimal, str] = {}
-        self._dates: dict[dt.date, str] = {}
-        # For a transaction's own repeated composites (procedure and modifiers, pointers).
+        self.amounts: dict[Decimal, str] = {}
+        self.dates: dict[dt.date, str] = {}
+        # For a transaction's own repeated composites (procedure and modifiers, segments).
         self.memo: dict[tuple[object, ...], str] = {}
+        # Diagnosis pointer lists: their SV107 text and their highest pointer.
+        self.pointers: dict[tuple[int, ...], tuple[str, int]] = {}
 
     def text(self, value: str, field: str, max_length: int = 0, min_length: int = 1) -> str:
         """A name or address element: trimmed, ASCII, no delimiter, within its lengths, and
@@ -97,7 +101,8 @@ class Values:
             if len(self._texts) > _CACHE_LIMIT:
                 self._texts.clear()
             self._texts[value] = clean
-        if (max_length and len(clean) > max_length) or len(clean) < min_length:
+        size = len(clean)
+        if size < min_length or (max_length and size > max_length):
             self._length_error(clean, field, max_length, min_length)
         return clean
 
@@ -110,21 +115,21 @@ class Values:
 
     def money(self, amount: Decimal, field: str) -> str:
         """``money()``, remembered per amount (fee schedules repeat the same charges)."""
-        text = self._amounts.get(amount)
+        text = self.amounts.get(amount)
         if text is None:
             text = money(amount, field)
-            if len(self._amounts) > _CACHE_LIMIT:
-                self._amounts.clear()
-            self._amounts[amount] = text
+            if len(self.amounts) > _CACHE_LIMIT:
+                self.amounts.clear()
+            self.amounts[amount] = text
         return text
 
     def date8(self, day: dt.date) -> str:
         """``date8()``, remembered per date."""
-        text = self._dates.get(day)
+        text = self.dates.get(day)
         if text is None:
-            if len(self._dates) > _CACHE_LIMIT:
-                self._dates.clear()
-            text = self._dates[day] = date8(day)
+            if len(self.dates) > _CACHE_LIMIT:
+                self.dates.clear()
+            text = self.dates[day] = date8(day)
         return text
 
     def ident(self, value: str, field: str, max_length: int = 0, min_length: int = 1) -> str:
@@ -133,7 +138,8 @@ class Values:
         value = value.strip()
         if self._search(value):
             value = self._fold(value, field)
-        if (max_length and len(value) > max_length) or len(value) < min_length:
+        size = len(value)
+        if size < min_length or (max_length and size > max_length):
             self._length_error(value, field, max_length, min_length)
         return value
 

@@ -20,7 +20,8 @@ def service_lines(seg: Segments, v: Values, claim: Claim) -> None:
     e, c, t = seg.element, v.delimiters.component, seg.terminator
     parts = seg.parts
     n_dx = len(claim.diagnoses)
-    memo = v.memo
+    memo, amounts, dates, pointer_texts = v.memo, v.amounts, v.dates, v.pointers
+    others = claim.other_payers
     for index, line in enumerate(claim.lines):
         code = line.code
         modifiers = line.modifiers
@@ -37,22 +38,42 @@ def service_lines(seg: Segments, v: Values, claim: Claim) -> None:
             raise InvalidInput(
                 "a billed line needs at least one unit", field=f"lines[{index}].units"
             )
-        pointers = line.diagnosis_pointers
-        if not pointers or len(pointers) > MAX_POINTERS or max(pointers) > n_dx:
-            _bad_pointers(claim, index)
-        pointer_key = tuple(pointers)  # only pointer keys are all numbers
-        pointer_text = memo.get(pointer_key)
-        if pointer_text is None:
-            pointer_text = v.remember(pointer_key, c.join(map(str, pointers)))
+        pointers = tuple(line.diagnosis_pointers)
+        known = pointer_texts.get(pointers)
+        if known is None or known[1] > n_dx:
+            known = _pointers(pointers, n_dx, claim, index, c)
+            if len(pointer_texts) < 10_000:
+                pointer_texts[pointers] = known
+        charge = line.charge
+        day = line.date
         parts.append(
             f"LX{e}{index + 1}{t}"
-            f"SV1{e}{procedure}{e}{v.money(line.charge, f'lines[{index}].charge')}{e}UN{e}"
-            f"{units}{e}{e}{e}{pointer_text}{t}"
-            f"DTP{e}472{e}D8{e}{v.date8(line.date)}{t}"
+            f"SV1{e}{procedure}{e}"
+            f"{amounts.get(charge) or v.money(charge, f'lines[{index}].charge')}{e}UN{e}"
+            f"{units}{e}{e}{e}{known[0]}{t}"
+            f"DTP{e}472{e}D8{e}{dates.get(day) or v.date8(day)}{t}"
         )
-        if claim.other_payers:
+        if others:
             line_adjudications(seg, v, claim, index, procedure, units)
     seg.count += 3 * len(claim.lines)
+
+
+def _pointers(
+    pointers: tuple[int, ...], n_dx: int, claim: Claim, index: int, component: str
+) -> tuple[str, int]:
+    """SV107's text and highest pointer, once the pointers are checked against the claim."""
+    field = f"lines[{index}].diagnosis_pointers"
+    if not pointers:
+        raise missing(field, claim.claim_id, "each line points at a diagnosis")
+    if len(pointers) > MAX_POINTERS:
+        raise InvalidInput(
+            f"{len(pointers)} pointers; a line carries at most {MAX_POINTERS}", field=field
+        )
+    if max(pointers) > n_dx:
+        raise InvalidInput(
+            f"pointer {max(pointers)} but the claim lists {n_dx} diagnoses", field=field
+        )
+    return component.join(map(str, pointers)), max(pointers)
 
 
 def _procedure(code: str, modifiers: list[str], index: int, component: str) -> str:
@@ -70,18 +91,3 @@ def _procedure(code: str, modifiers: list[str], index: int, component: str) -> s
                 f"{modifier!r} is not a modifier", field=f"lines[{index}].modifiers[{m_index}]"
             )
     return component.join(("HC", code, *modifiers))
-
-
-def _bad_pointers(claim: Claim, index: int) -> None:
-    field = f"lines[{index}].diagnosis_pointers"
-    pointers = claim.lines[index].diagnosis_pointers
-    if not pointers:
-        raise missing(field, claim.claim_id, "each line points at a diagnosis")
-    if len(pointers) > MAX_POINTERS:
-        raise InvalidInput(
-            f"{len(pointers)} pointers; a line carries at most {MAX_POINTERS}", field=field
-        )
-    raise InvalidInput(
-        f"pointer {max(pointers)} but the claim lists {len(claim.diagnoses)} diagnoses",
-        field=field,
-    )
