@@ -12,6 +12,7 @@ import itertools
 import os
 import random
 import resource
+import statistics
 import sys
 import tempfile
 import time
@@ -23,6 +24,7 @@ FULL = 100_000
 QUICK = 5_000
 POOL = 1_000
 PYX12_CLAIMS = 1_000
+RUNS = 3  # the writer's timing is the median of three runs (machines share their cores)
 CREATED = dt.datetime(2026, 11, 28, 9, 30)
 
 CODES = {
@@ -163,23 +165,31 @@ def run(quick: bool) -> str:
     copy_seconds = time.process_time() - started
 
     rss_before = peak_rss_mb()
-    size = 0
+    runs: list[float] = []
+    walls: list[float] = []
+    size = segments = 0
+    split_seconds = 0.0
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "bench.837")
-        started = time.process_time()
-        wall = time.perf_counter()
-        with open(path, "w", encoding="ascii", newline="") as handle:
-            for chunk in chunks(count):
-                handle.write(chunk)
-                size += len(chunk)
-        stream_seconds = time.process_time() - started
-        wall = time.perf_counter() - wall
+        for _ in range(RUNS):
+            size = 0
+            started = time.process_time()
+            wall = time.perf_counter()
+            with open(path, "w", encoding="ascii", newline="") as handle:
+                for chunk in chunks(count):
+                    handle.write(chunk)
+                    size += len(chunk)
+            runs.append(time.process_time() - started)
+            walls.append(time.perf_counter() - wall)
         with open(path, "rb") as handle:
             started = time.perf_counter()
             segments = sum(chunk.count(b"~") for chunk in iter(lambda: handle.read(1 << 20), b""))
             split_seconds = time.perf_counter() - started
     rss_after = peak_rss_mb()
+    stream_seconds = statistics.median(runs)
     write_seconds = max(stream_seconds - copy_seconds, 1e-9)
+    best_seconds = max(min(runs) - copy_seconds, 1e-9)
+    wall = statistics.median(walls)
     mb = size / 1e6
 
     sample = render_837p(
@@ -204,13 +214,14 @@ alone took {copy_seconds:.2f} s and is subtracted. CPU seconds of one process.
 
 | step | seconds | MB/s | claims/second |
 |---|---:|---:|---:|
-| **837P writer (documents → text, streamed to a file)** | **{write_seconds:.2f}** | **{mb / write_seconds:.1f}** | **{count / write_seconds:,.0f}** |
+| **837P writer (documents → text, streamed to a file), median of {RUNS}** | **{write_seconds:.2f}** | **{mb / write_seconds:.1f}** | **{count / write_seconds:,.0f}** |
+| same, fastest of {RUNS} | {best_seconds:.2f} | {mb / best_seconds:.1f} | {count / best_seconds:,.0f} |
 | same, including making the documents | {stream_seconds:.2f} | {mb / stream_seconds:.1f} | {count / stream_seconds:,.0f} |
 | floor: read the written file back and count segments (`bytes.count`) | {split_seconds:.2f} | {mb / max(split_seconds, 1e-9):.0f} | |
 | peer: pyx12 4.0 validating a {PYX12_CLAIMS:,}-claim file of the same claims ({pyx12_mb:.2f} MB; verdict: {"valid" if pyx12_ok else "INVALID"}) | {pyx12_seconds:.2f} | {pyx12_mb / pyx12_seconds:.2f} | {PYX12_CLAIMS / pyx12_seconds:,.0f} |
 
-Target: at least 20 MB/s; this run {verdict} it. Wall-clock time of the streamed write:
-{wall:.1f} s. Peak memory (resident set of the whole process, the pool of claims included):
+Target: at least 20 MB/s; this run {verdict} it (median). Wall-clock time of one streamed
+write: {wall:.1f} s (median). Peak memory (resident set of the whole process, the pool of claims included):
 {rss_before:.0f} MB before the write, {rss_after:.0f} MB after it: the writer streams, so
 the file's size does not add to it. No Python 837P writer was found to compare with; pyx12 is
 the independent validator every test file goes through.
