@@ -185,3 +185,13 @@ def test_junk_never_crashes(name: str, value: Any) -> None:
     assert module.is_valid(value) in (True, False)
     with contextlib.suppress(InvalidIdentifier):
         module.validate(value)
+
+
+@pytest.mark.parametrize(
+    ("code", "valid"),
+    [("11", True), ("02", True), ("10", True), ("00", False), ("1", False), ("AB", False)],
+)
+def test_place_of_service(code: str, valid: bool) -> None:
+    from therabill.identifiers import place_of_service
+
+    assert place_of_service.is_valid(code) is valid

@@ -46,6 +46,8 @@ def sample_payer(*lines: dict[str, Any], **extra: Any) -> dict[str, Any]:
 # (case id, rule id, claim builder, expected to fire, text the message must contain, context)
 CASES: list[tuple[str, str, Build, bool, str | None, Callable[[], ScrubContext] | None]] = [
     ("clean-97110", "code.unknown", lambda: claim(), False, None, None),
+    ("pos-11", "claim.place-of-service", lambda: claim(), False, None, None),
+    ("pos-00", "claim.place-of-service", lambda: claim(pos="00"), True, "00", None),
     ("96159-alone-left-to-addon-rule", "time.addon-units",
      lambda: claim(line("96159", 15, 1), discipline="behavioral"), False, None, None),
     ("one-pointer", "diagnosis.pointer", lambda: claim(), False, None, None),

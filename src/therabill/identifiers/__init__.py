@@ -9,7 +9,14 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Protocol
 
-from therabill.identifiers import icd10cm, modifier, npi, procedure_code, tax_id
+from therabill.identifiers import (
+    icd10cm,
+    modifier,
+    npi,
+    place_of_service,
+    procedure_code,
+    tax_id,
+)
 from therabill.identifiers.exceptions import (
     InvalidChecksum,
     InvalidComponent,
@@ -34,6 +41,7 @@ MODULES: dict[str, ModuleType] = {
     "tax_id": tax_id,
     "modifier": modifier,
     "procedure_code": procedure_code,
+    "place_of_service": place_of_service,
 }
 
 __all__ = [
@@ -47,6 +55,7 @@ __all__ = [
     "icd10cm",
     "modifier",
     "npi",
+    "place_of_service",
     "procedure_code",
     "tax_id",
 ]

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 from therabill.claims import Claim
 from therabill.findings import Finding, Severity
+from therabill.identifiers import place_of_service
 from therabill.scrub.context import ClaimContext
 from therabill.scrub.registry import finding, rule
 
@@ -76,3 +77,16 @@ def zero_charge(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
                 fix="Enter the practice's fee for the service.",
                 code=line.code,
             )
+
+
+@rule("claim.place-of-service", Severity.WARNING, source=place_of_service.SOURCE)
+def place(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
+    """A place of service that is not in the CMS code set (a warning: the table may be older)."""
+    if claim.place_of_service not in place_of_service.places():
+        yield finding(
+            "claim.place-of-service",
+            f"place of service {claim.place_of_service} is not a CMS place of service code.",
+            field="place_of_service",
+            fix="Use the code for where the service was given: 11 office, 12 home, "
+            "02 or 10 telehealth.",
+        )

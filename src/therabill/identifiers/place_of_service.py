@@ -1,0 +1,59 @@
+"""Place of service: the two-digit CMS code for where the service was given (11 office,
+12 home, 02/10 telehealth …), from a sourced table (``data/place_of_service.csv``)."""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+from importlib import resources
+
+from therabill.errors import DataFileError
+from therabill.identifiers.exceptions import InvalidComponent, InvalidFormat
+
+TABLE = "therabill/identifiers/data/place_of_service.csv"
+SOURCE = "CMS Place of Service Code Set (professional claims)"
+
+
+def parse_places(text: str, name: str) -> dict[str, str]:
+    """The table, code → name; a broken row is a ``DataFileError`` naming file and row."""
+    lines = [(n, line) for n, line in enumerate(text.splitlines(), 1) if not line.startswith("#")]
+    reader = csv.DictReader(io.StringIO("\n".join(line for _, line in lines)))
+    table: dict[str, str] = {}
+    for index, row in enumerate(reader, start=1):
+        code = (row.get("code") or "").strip()
+        if len(code) != 2 or not code.isdigit() or code in table:
+            raise DataFileError(name, lines[index][0], f"code {code!r}: two digits, listed once")
+        table[code] = (row.get("name") or "").strip()
+    return table
+
+
+@functools.cache
+def places() -> dict[str, str]:
+    """Every place of service code therabill knows, with its name."""
+    text = resources.files("therabill.identifiers").joinpath("data", "place_of_service.csv")
+    return parse_places(text.read_text("utf-8"), TABLE)
+
+
+def compact(code: str) -> str:
+    return "".join(str(code).split())
+
+
+def validate(code: str) -> str:
+    compacted = compact(code)
+    if len(compacted) != 2 or not compacted.isascii() or not compacted.isdigit():
+        raise InvalidFormat(f"place of service {code!r} must be two digits (11 for an office).")
+    if compacted not in places():
+        raise InvalidComponent(f"place of service {compacted} is not in the CMS code set.")
+    return compacted
+
+
+def is_valid(code: str) -> bool:
+    try:
+        return bool(validate(code))
+    except (InvalidFormat, InvalidComponent):
+        return False
+
+
+def format(code: str) -> str:
+    return compact(code)
