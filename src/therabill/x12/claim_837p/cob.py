@@ -18,12 +18,11 @@ def other_payer(
     seg: Segments, v: Values, claim: Claim, other: OtherPayer, field: str, total: Decimal
 ) -> None:
     """2320 other subscriber (SBR, CAS, AMT*D, OI), 2330A insured, 2330B payer (DTP*573)."""
-    cid = claim.claim_id
     payer = other.payer
     if not payer.payer_id:
-        raise missing(f"{field}.payer.payer_id", cid, "the other payer's EDI id (2330B NM109)")
+        raise missing(f"{field}.payer.payer_id", "the other payer's EDI id (2330B NM109)")
     if not payer.name:
-        raise missing(f"{field}.payer.name", cid, "the other payer's name (2330B NM103)")
+        raise missing(f"{field}.payer.name", "the other payer's name (2330B NM103)")
     sub = other.subscriber
     relationship = SELF if sub is None else RELATIONSHIP_CODES[sub.relationship]
     seg.add(
@@ -31,17 +30,17 @@ def other_payer(
         "", "", "", "", "", "", claim_filing_code(payer.id),
     )  # fmt: skip
     if other.lines and other.paid is None:
-        raise missing(f"{field}.paid", cid, "line payments come with the claim's total paid")
+        raise missing(f"{field}.paid", "line payments come with the claim's total paid")
     if other.paid is not None:
         check_balance(claim, other, field, total)
         if other.adjudication_date is None:
             raise missing(
-                f"{field}.adjudication_date", cid, "an adjudicated claim needs its date (DTP*573)"
+                f"{field}.adjudication_date", "an adjudicated claim needs its date (DTP*573)"
             )
         adjustments(seg, other.adjustments, f"{field}.adjustments")
         seg.add("AMT", "D", money(other.paid, f"{field}.paid"))
     elif other.adjustments:
-        raise missing(f"{field}.paid", cid, "adjustments come with what the other payer paid")
+        raise missing(f"{field}.paid", "adjustments come with what the other payer paid")
     seg.add("OI", "", "", "Y", "P", "", "Y")
     if sub is None:
         last, first = claim.client.last_name, claim.client.first_name

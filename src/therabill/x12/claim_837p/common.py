@@ -25,9 +25,10 @@ PLACES = frozenset(f"{n:02d}" for n in range(100))
 ICD_PATTERN = re.compile(r"[A-Z][0-9A-Z]{2,6}")
 
 
-def missing(field: str, claim_id: str, why: str) -> InvalidInput:
-    """The error for a field an 837P needs and the document lacks."""
-    return InvalidInput(f"missing on claim {claim_id!r}; {why}", field=field)
+def missing(field: str, why: str) -> InvalidInput:
+    """The error for a field an 837P needs and the document lacks (the transaction writer
+    puts the claim id in front of every claim's error)."""
+    return InvalidInput(f"missing: {why}", field=field)
 
 
 @functools.cache

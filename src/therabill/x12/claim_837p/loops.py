@@ -85,13 +85,12 @@ def address(seg: Segments, v: Values, addr: Address, field: str, *, zip9: bool =
 def billing_provider(seg: Segments, v: Values, claim: Claim, hl: int, taxonomy: str | None) -> None:
     """2000A billing provider level (HL*20, PRV*BI) and 2010AA name, address and EIN."""
     bp = claim.billing_provider
-    cid = claim.claim_id
     if bp is None:
-        raise missing("billing_provider", cid, "an 837P names who bills (loop 2010AA)")
+        raise missing("billing_provider", "an 837P names who bills (loop 2010AA)")
     if not bp.tax_id:
-        raise missing("billing_provider.tax_id", cid, "an 837P needs the billing EIN (REF*EI)")
+        raise missing("billing_provider.tax_id", "an 837P needs the billing EIN (REF*EI)")
     if bp.address is None:
-        raise missing("billing_provider.address", cid, "an 837P needs its street address")
+        raise missing("billing_provider.address", "an 837P needs its street address")
     tax_id = bp.tax_id.replace("-", "")
     if not (len(tax_id) == 9 and tax_id.isascii() and tax_id.isdigit()):
         raise InvalidInput(f"{bp.tax_id!r} is not a 9-digit EIN", field="billing_provider.tax_id")
@@ -139,13 +138,12 @@ def own_responsibility(claim: Claim) -> str:
 
 def subscriber(seg: Segments, v: Values, claim: Claim, hl: int, parent: int) -> None:
     """2000B (HL*22, SBR), 2010BA subscriber and 2010BB payer."""
-    cid = claim.claim_id
     client, sub, payer = claim.client, claim.subscriber, claim.payer
     e, t = seg.element, seg.terminator
     if not payer.payer_id:
-        raise missing("payer.payer_id", cid, "the 837P names the payer by its EDI id (2010BB)")
+        raise missing("payer.payer_id", "the 837P names the payer by its EDI id (2010BB)")
     if not payer.name:
-        raise missing("payer.name", cid, "the 837P names the payer (2010BB NM103)")
+        raise missing("payer.name", "the 837P names the payer (2010BB NM103)")
     sbr01 = own_responsibility(claim) if claim.other_payers else "P"
     payer_key = ("2010BB", payer.id, payer.name, payer.payer_id)
     payer_text = v.memo.get(payer_key)
@@ -167,7 +165,7 @@ def subscriber(seg: Segments, v: Values, claim: Claim, hl: int, parent: int) -> 
         )
     if sub is None:
         if not client.member_id:
-            raise missing("client.member_id", cid, "the insured's member id goes in 2010BA")
+            raise missing("client.member_id", "the insured's member id goes in 2010BA")
         last = v.text(client.last_name, "client.last_name", 60)
         first = v.text(client.first_name, "client.first_name", 35)
         member = v.ident(client.member_id, "client.member_id", 80, 2)
@@ -179,16 +177,16 @@ def subscriber(seg: Segments, v: Values, claim: Claim, hl: int, parent: int) -> 
         seg.count += 3
         # N3/N4 and DMG: "Required when the patient is the subscriber".
         if client.address is None:
-            raise missing("client.address", cid, "the patient's address is required")
+            raise missing("client.address", "the patient's address is required")
         address(seg, v, client.address, "client.address")
         if client.sex is None:
-            raise missing("client.sex", cid, "the patient's sex is required (DMG03: F, M or U)")
+            raise missing("client.sex", "the patient's sex is required (DMG03: F, M or U)")
         seg.parts.append(f"DMG{e}D8{e}{v.date8(client.birth_date)}{e}{client.sex}{t}")
         seg.count += 1
     else:
         member_id = sub.member_id or client.member_id
         if not member_id:
-            raise missing("subscriber.member_id", cid, "the insured's member id goes in 2010BA")
+            raise missing("subscriber.member_id", "the insured's member id goes in 2010BA")
         last = v.text(sub.last_name, "subscriber.last_name", 60)
         first = v.text(sub.first_name, "subscriber.first_name", 35)
         member = v.ident(member_id, "subscriber.member_id", 80, 2)
@@ -206,7 +204,6 @@ def subscriber(seg: Segments, v: Values, claim: Claim, hl: int, parent: int) -> 
 
 def patient(seg: Segments, v: Values, claim: Claim, hl: int, parent: int) -> None:
     """2000C (HL*23, PAT) and 2010CA: the patient when not the subscriber."""
-    cid = claim.claim_id
     client, sub = claim.client, claim.subscriber
     assert sub is not None
     seg.add("HL", str(hl), str(parent), "23", "0")
@@ -216,10 +213,10 @@ def patient(seg: Segments, v: Values, claim: Claim, hl: int, parent: int) -> Non
         v.text(client.first_name, "client.first_name", max_length=35),
     )  # fmt: skip
     if client.address is None:
-        raise missing("client.address", cid, "the patient's address is required (2010CA)")
+        raise missing("client.address", "the patient's address is required (2010CA)")
     address(seg, v, client.address, "client.address")
     if client.sex is None:
-        raise missing("client.sex", cid, "the patient's sex is required (DMG03: F, M or U)")
+        raise missing("client.sex", "the patient's sex is required (DMG03: F, M or U)")
     seg.add("DMG", "D8", date8(client.birth_date), client.sex)
 
 
@@ -228,7 +225,6 @@ def patient(seg: Segments, v: Values, claim: Claim, hl: int, parent: int) -> Non
 
 def claim_information(seg: Segments, v: Values, claim: Claim) -> None:
     """2300 claim, 2310B rendering provider, 2320/2330 other payers, 2400 service lines."""
-    cid = claim.claim_id
     lines = claim.lines
     if len(lines) > MAX_LINES:
         raise InvalidInput(
@@ -257,7 +253,7 @@ def claim_information(seg: Segments, v: Values, claim: Claim) -> None:
         # replacement or void to a previously adjudicated claim."
         if not claim.original_claim_id:
             raise missing(
-                "original_claim_id", cid, f"a {claim.frequency} claim names the claim it replaces"
+                "original_claim_id", f"a {claim.frequency} claim names the claim it replaces"
             )
         seg.add("REF", "F8", v.ident(claim.original_claim_id, "original_claim_id", max_length=50))
     diagnoses(seg, v, claim)
@@ -271,7 +267,7 @@ def diagnoses(seg: Segments, v: Values, claim: Claim) -> None:
     """HI: ABK principal diagnosis, then ABF for the others (ICD-10-CM without the dot)."""
     dx = claim.diagnoses
     if not dx:
-        raise missing("diagnoses", claim.claim_id, "an 837P claim needs at least one diagnosis")
+        raise missing("diagnoses", "an 837P claim needs at least one diagnosis")
     if len(dx) > MAX_DIAGNOSES:
         raise InvalidInput(
             f"{len(dx)} diagnoses; an 837P claim holds at most {MAX_DIAGNOSES}",

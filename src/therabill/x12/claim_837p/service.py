@@ -31,9 +31,7 @@ def service_lines(seg: Segments, v: Values, claim: Claim) -> None:
             procedure = v.remember(key, _procedure(code, modifiers, index, c))
         units = line.units
         if units is None:
-            raise missing(
-                f"lines[{index}].units", claim.claim_id, "run the scrubber, which computes them"
-            )
+            raise missing(f"lines[{index}].units", "run the scrubber, which computes them")
         if units < 1:
             raise InvalidInput(
                 "a billed line needs at least one unit", field=f"lines[{index}].units"
@@ -41,7 +39,7 @@ def service_lines(seg: Segments, v: Values, claim: Claim) -> None:
         pointers = tuple(line.diagnosis_pointers)
         known = pointer_texts.get(pointers)
         if known is None or known[1] > n_dx:
-            known = _pointers(pointers, n_dx, claim, index, c)
+            known = _pointers(pointers, n_dx, index, c)
             if len(pointer_texts) < 10_000:
                 pointer_texts[pointers] = known
         charge = line.charge
@@ -58,13 +56,11 @@ def service_lines(seg: Segments, v: Values, claim: Claim) -> None:
     seg.count += 3 * len(claim.lines)
 
 
-def _pointers(
-    pointers: tuple[int, ...], n_dx: int, claim: Claim, index: int, component: str
-) -> tuple[str, int]:
+def _pointers(pointers: tuple[int, ...], n_dx: int, index: int, component: str) -> tuple[str, int]:
     """SV107's text and highest pointer, once the pointers are checked against the claim."""
     field = f"lines[{index}].diagnosis_pointers"
     if not pointers:
-        raise missing(field, claim.claim_id, "each line points at a diagnosis")
+        raise missing(field, "each line points at a diagnosis")
     if len(pointers) > MAX_POINTERS:
         raise InvalidInput(
             f"{len(pointers)} pointers; a line carries at most {MAX_POINTERS}", field=field

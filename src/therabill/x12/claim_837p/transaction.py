@@ -177,8 +177,9 @@ def by_payer(claims: Sequence[Claim]) -> dict[str, list[Claim]]:
         seen.add(claim.claim_id)
         payer_id = claim.payer.payer_id
         if not payer_id:
-            raise loops.missing(
-                "payer.payer_id", claim.claim_id, "files are made per payer EDI id (2010BB)"
+            raise InvalidInput(
+                f"claim {claim.claim_id!r}: missing: files are made per payer EDI id (2010BB)",
+                field="payer.payer_id",
             )
         groups.setdefault(payer_id, []).append(claim)
     return groups
