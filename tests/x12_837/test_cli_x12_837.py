@@ -127,3 +127,22 @@ def test_clearinghouses_lists_shipped_and_user_profiles(therabill_home: Path) ->
     assert code == 0 and stderr == ""
     listed = {c["name"]: c["usage"] for c in json.loads(stdout)["clearinghouses"]}
     assert listed == {"acme": "P", "default": "T"}
+
+
+def test_a_claim_the_scrubber_passes_but_x12_cannot_carry_is_an_error(tmp_path: Path) -> None:
+    """A 5-digit billing ZIP passes the scrubber but the 837P needs ZIP+4: `Error:` naming
+    the claim and field, exit 2, no file and no control number used."""
+    doc = claim_dict(session=SESSION)
+    doc["billing_provider"] = {
+        **doc["billing_provider"],
+        "address": {**doc["billing_provider"]["address"], "zip": "04101"},
+    }
+    out = tmp_path / "x.837"
+    code, stdout, stderr = run("x12", "837", claims_file(tmp_path, [doc]), "-o", str(out))
+    assert code == 2 and stdout == ""
+    assert stderr.startswith("Error: billing_provider.address.zip: claim 'C-1001': ")
+    assert not out.exists()
+    code, stdout, _ = run(
+        "x12", "837", claims_file(tmp_path, [claim_dict(session=SESSION)]), "-o", str(out), "--json"
+    )
+    assert code == 0 and json.loads(stdout)["files"][0]["interchange"] == 1
