@@ -146,3 +146,20 @@ def test_a_claim_the_scrubber_passes_but_x12_cannot_carry_is_an_error(tmp_path: 
         "x12", "837", claims_file(tmp_path, [claim_dict(session=SESSION)]), "-o", str(out), "--json"
     )
     assert code == 0 and json.loads(stdout)["files"][0]["interchange"] == 1
+
+
+def test_payer_ids_that_look_alike_in_a_file_name_get_separate_files(tmp_path: Path) -> None:
+    docs = [
+        claim_dict(session=SESSION, payer={"id": "COMMERCIAL", "name": "A", "payer_id": "A/B"}),
+        claim_dict(
+            claim_id="C-2",
+            session=SESSION,
+            payer={"id": "COMMERCIAL", "name": "B", "payer_id": "A_B"},
+        ),
+    ]
+    code, stdout, _ = run(
+        "x12", "837", claims_file(tmp_path, docs), "-o", str(tmp_path / "x.837"), "--json"
+    )
+    assert code == 0
+    names = [Path(f["path"]).name for f in json.loads(stdout)["files"]]
+    assert names == ["x-A_B-000000001.837", "x-A_B-000000002.837"]

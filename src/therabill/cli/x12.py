@@ -56,7 +56,15 @@ def output_paths(output: Path, files: list[ClaimFile]) -> list[Path]:
     if len(files) == 1:
         return [output]
     suffix = output.suffix or ".837"
-    return [output.with_name(f"{output.stem}-{f.payer_slug}{suffix}") for f in files]
+    slugs = [f.payer_slug for f in files]
+    return [
+        output.with_name(
+            f"{output.stem}-{f.payer_slug}"
+            + (f"-{f.interchange:09d}" if slugs.count(f.payer_slug) > 1 else "")
+            + suffix
+        )
+        for f in files
+    ]
 
 
 def save_all(paths: list[Path], files: list[ClaimFile]) -> None:
