@@ -1,7 +1,10 @@
-"""Web fixtures: a practice on a fresh SQLite file and a browser-like client."""
+"""Web fixtures: a practice (built once per test run, copied per test) and a browser-like
+client."""
 
 from __future__ import annotations
 
+import dataclasses
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,14 +12,31 @@ import pytest
 from fastapi.testclient import TestClient
 from web_helpers import Practice, build_practice
 
+from therabill.store.services import open_store
 from therabill.web.app import create_app
 
 
+@pytest.fixture(scope="session")
+def practice_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Practice]:
+    """The practice database, built once: migrations and password hashing are slow."""
+    path = tmp_path_factory.mktemp("web-template") / "practice.sqlite3"
+    built = build_practice(f"sqlite:///{path}")
+    built.store.dispose()  # the last connection to close folds the WAL into the file
+    return path, built
+
+
 @pytest.fixture
-def practice(tmp_path: Path) -> Iterator[Practice]:
-    built = build_practice(f"sqlite:///{tmp_path / 'practice.sqlite3'}")
-    yield built
-    built.store.dispose()
+def practice(practice_template: tuple[Path, Practice], tmp_path: Path) -> Iterator[Practice]:
+    """A fresh copy of the practice for one test."""
+    source, built = practice_template
+    target = tmp_path / "practice.sqlite3"
+    for suffix in ("", "-wal"):
+        if Path(f"{source}{suffix}").exists():
+            shutil.copyfile(f"{source}{suffix}", f"{target}{suffix}")
+    url = f"sqlite:///{target}"
+    store = open_store(url)
+    yield dataclasses.replace(built, url=url, store=store)
+    store.dispose()
 
 
 @pytest.fixture

@@ -114,17 +114,21 @@ def test_every_route_is_in_the_role_table(web: TestClient) -> None:
     assert listed == table
 
 
-@pytest.mark.parametrize("route", PAGES, ids=lambda r: f"{r.method} {r.template}")
-def test_pages_by_role(web: TestClient, practice: Practice, route: Route) -> None:
-    path = _fill(route.template, practice, own_for="ana")
-    anonymous = web.request(route.method, path, follow_redirects=False)
-    assert anonymous.status_code in (303, 403), "anonymous must be sent to /login (or CSRF)"
-    if anonymous.status_code == 303:
-        assert anonymous.headers["location"] == "/login"
-    for user in ("ana", "bill", "root"):
-        web.cookies.clear()
-        login(web, user)
-        token = csrf_of(web.get("/password").text)
+def test_pages_without_a_login_send_to_the_login_page(web: TestClient, practice: Practice) -> None:
+    for route in PAGES:
+        path = _fill(route.template, practice, own_for="ana")
+        response = web.request(route.method, path, follow_redirects=False)
+        assert response.status_code == 303, route
+        assert response.headers["location"] == "/login", route
+
+
+@pytest.mark.parametrize("user", ["ana", "bill", "root"])
+def test_pages_by_role(web: TestClient, practice: Practice, user: str) -> None:
+    """Each page tried by a logged-in user of each role (logout last: it ends the login)."""
+    login(web, user)
+    token = csrf_of(web.get("/password").text)
+    for route in sorted(PAGES, key=lambda r: r.template == "/logout"):
+        path = _fill(route.template, practice, own_for="ana")
         response = web.request(
             route.method,
             path,
@@ -132,9 +136,9 @@ def test_pages_by_role(web: TestClient, practice: Practice, route: Route) -> Non
             follow_redirects=False,
         )
         if user in route.allowed:
-            assert response.status_code not in (401, 403), (user, response.status_code)
+            assert response.status_code not in (401, 403), (route, response.status_code)
         else:
-            assert response.status_code == 403, (user, response.status_code)
+            assert response.status_code == 403, (route, response.status_code)
 
 
 OTHER_THERAPISTS = [r for r in PAGES if "{client_id}" in r.template or "{session_id}" in r.template]
@@ -160,19 +164,26 @@ def test_a_therapists_client_list_holds_only_their_clients(web: TestClient) -> N
     assert "Cruz" in page and "Dale" in page
 
 
-@pytest.mark.parametrize("route", API, ids=lambda r: f"{r.method} {r.template}")
-def test_api_by_role(web: TestClient, practice: Practice, route: Route) -> None:
-    path = "/api/v1" + _fill(route.template, practice, own_for="ana")
-    anonymous = web.request(route.method, path)
-    assert anonymous.status_code == 401
-    assert anonymous.headers["content-type"] == "application/problem+json"
-    for user in ("ana", "bill", "root"):
-        headers = {"Authorization": f"Bearer {api_token(practice, user)}"}
+def test_api_without_a_token_is_401(web: TestClient, practice: Practice) -> None:
+    for route in API:
+        path = "/api/v1" + _fill(route.template, practice, own_for="ana")
+        response = web.request(route.method, path, json={})
+        assert response.status_code == 401, route
+        assert response.headers["content-type"] == "application/problem+json"
+        bad = web.request(route.method, path, json={}, headers={"Authorization": "Bearer tb_x"})
+        assert bad.status_code == 401, route
+
+
+@pytest.mark.parametrize("user", ["ana", "bill", "root"])
+def test_api_by_role(web: TestClient, practice: Practice, user: str) -> None:
+    headers = {"Authorization": f"Bearer {api_token(practice, user)}"}
+    for route in API:
+        path = "/api/v1" + _fill(route.template, practice, own_for="ana")
         response = web.request(route.method, path, headers=headers, json={})
         if user in route.allowed:
-            assert response.status_code not in (401, 403), (user, response.status_code)
+            assert response.status_code not in (401, 403), (route, response.status_code)
         else:
-            assert response.status_code == 403, (user, response.status_code)
+            assert response.status_code == 403, (route, response.status_code)
             assert response.json()["status"] == 403
 
 
