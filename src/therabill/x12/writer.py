@@ -80,7 +80,7 @@ class Values:
         # Batches repeat names, cities, amounts and dates: each is checked once per run. Hot
         # loops may read ``amounts`` and ``dates`` directly and call ``money``/``date8`` on a
         # miss.
-        self._texts: dict[str, str] = {}
+        self.texts: dict[str, str] = {}
         self.amounts: dict[Decimal, str] = {}
         self.dates: dict[dt.date, str] = {}
         # For a transaction's own repeated composites (procedure and modifiers, segments).
@@ -91,16 +91,16 @@ class Values:
     def text(self, value: str, field: str, max_length: int = 0, min_length: int = 1) -> str:
         """A name or address element: trimmed, ASCII, no delimiter, within its lengths, and
         upper case when the profile asks for it. ``max_length`` 0: no upper limit."""
-        clean = self._texts.get(value)
+        clean = self.texts.get(value)
         if clean is None:
             clean = value.strip()
             if self._search(clean):
                 clean = self._fold(clean, field)
             if self.uppercase:
                 clean = clean.upper()
-            if len(self._texts) > _CACHE_LIMIT:
-                self._texts.clear()
-            self._texts[value] = clean
+            if len(self.texts) > _CACHE_LIMIT:
+                self.texts.clear()
+            self.texts[value] = clean
         size = len(clean)
         if size < min_length or (max_length and size > max_length):
             self._length_error(clean, field, max_length, min_length)

@@ -136,6 +136,18 @@ def own_responsibility(claim: Claim) -> str:
     )
 
 
+def names(v: Values, last: str, first: str, field: str) -> tuple[str, str]:
+    """NM103/NM104 of a person (at most 60 and 35 characters), from the cache when seen."""
+    texts = v.texts
+    last_text = texts.get(last)
+    if not last_text or len(last_text) > 60:
+        last_text = v.text(last, f"{field}.last_name", 60)
+    first_text = texts.get(first)
+    if not first_text or len(first_text) > 35:
+        first_text = v.text(first, f"{field}.first_name", 35)
+    return last_text, first_text
+
+
 def subscriber(seg: Segments, v: Values, claim: Claim, hl: int, parent: int) -> None:
     """2000B (HL*22, SBR), 2010BA subscriber and 2010BB payer."""
     client, sub, payer = claim.client, claim.subscriber, claim.payer
@@ -166,8 +178,7 @@ def subscriber(seg: Segments, v: Values, claim: Claim, hl: int, parent: int) -> 
     if sub is None:
         if not client.member_id:
             raise missing("client.member_id", "the insured's member id goes in 2010BA")
-        last = v.text(client.last_name, "client.last_name", 60)
-        first = v.text(client.first_name, "client.first_name", 35)
+        last, first = names(v, client.last_name, client.first_name, "client")
         member = v.ident(client.member_id, "client.member_id", 80, 2)
         seg.parts.append(
             f"HL{e}{hl}{e}{parent}{e}22{e}0{t}"
@@ -187,8 +198,7 @@ def subscriber(seg: Segments, v: Values, claim: Claim, hl: int, parent: int) -> 
         member_id = sub.member_id or client.member_id
         if not member_id:
             raise missing("subscriber.member_id", "the insured's member id goes in 2010BA")
-        last = v.text(sub.last_name, "subscriber.last_name", 60)
-        first = v.text(sub.first_name, "subscriber.first_name", 35)
+        last, first = names(v, sub.last_name, sub.first_name, "subscriber")
         member = v.ident(member_id, "subscriber.member_id", 80, 2)
         seg.parts.append(
             f"HL{e}{hl}{e}{parent}{e}22{e}1{t}"
