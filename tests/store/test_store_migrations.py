@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
@@ -25,7 +26,13 @@ def test_empty_database_upgrades_to_head(db_url: str) -> None:
     store.dispose()
 
 
-@pytest.mark.parametrize("previous", ["0001", "0002"], ids=["from-0001", "from-0002"])
+PREVIOUS = [
+    r.revision
+    for r in reversed(list(ScriptDirectory.from_config(migrate.alembic_config()).walk_revisions()))
+][:-1]
+
+
+@pytest.mark.parametrize("previous", PREVIOUS, ids=[f"from-{r}" for r in PREVIOUS])
 def test_database_from_previous_migration_keeps_its_rows(db_url: str, previous: str) -> None:
     store = open_store(db_url)
     migrate.upgrade(store.engine, previous)
