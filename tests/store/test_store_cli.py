@@ -311,3 +311,85 @@ def test_invoice_lists_what_the_client_owes(set_up: Path) -> None:
         "applied": [{"claim_line_id": invoice["lines"][0]["claim_line_id"], "amount_cents": 1250}],
         "unapplied_cents": 750,
     }
+
+
+def test_build_filters_and_client_show(set_up: Path) -> None:
+    run(
+        "provider",
+        "add",
+        "--npi",
+        "1234567893",
+        "--first-name",
+        "Pat",
+        "--last-name",
+        "Lee",
+        "--discipline",
+        "pt",
+    )
+    run(
+        "client",
+        "add",
+        "--first-name",
+        "Ada",
+        "--last-name",
+        "Example",
+        "--birth-date",
+        "1950-03-04",
+        "--chart",
+        "C-1",
+        "--payer",
+        "MEDICARE",
+        "--member-id",
+        "1EG4TE5MK73",
+    )
+    run(
+        "auth",
+        "add",
+        "C-1",
+        "--number",
+        "PA-1",
+        "--payer",
+        "MEDICARE",
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2026-12-31",
+        "--code",
+        "97110",
+        "--units",
+        "10",
+        "--case-manager",
+        "J. Smith",
+    )
+    for npi, day in (
+        ("1245319599", "2026-11-02"),
+        ("1234567893", "2026-11-03"),
+        ("1245319599", "2026-11-20"),
+    ):
+        run(
+            "session",
+            "add",
+            "C-1",
+            "97110=30",
+            "--provider",
+            npi,
+            "--date",
+            day,
+            "--start",
+            "10:00",
+            "--end",
+            "10:30",
+            "--dx",
+            "M54.50",
+        )
+    assert len(run_json("session", "list", "--unbilled")) == 3
+    only_sam = run_json("claims", "build", "--provider", "1245319599", "--to", "2026-11-10")
+    assert only_sam["sessions_billed"] == 1
+    rest = run_json("claims", "build")
+    assert rest["sessions_billed"] == 2
+    shown = run_json("client", "show", "C-1")
+    assert shown["policies"][0]["member_id"] == "1EG4TE5MK73"
+    assert shown["authorisations"][0]["units_remaining"] == 4  # 3 claims x 2 units
+    assert shown["balance"]["insurance_cents"] == 3 * 8000
+    table = run("auth", "list", "C-1").stdout
+    assert "PA-1" in table and "4/10" in table
