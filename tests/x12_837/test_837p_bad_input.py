@@ -81,6 +81,8 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
     ("corrected, no original", {"frequency": "corrected"}, "original_claim_id"),
     ("void, no original", {"frequency": "void"}, "original_claim_id"),
     ("5-digit billing ZIP", {"billing_provider": {**BILLING, "address": {**BILLING["address"], "zip": "04101"}}}, "billing_provider.address.zip"),
+    ("billing PO box", {"billing_provider": {**BILLING, "address": {**BILLING["address"], "line1": "P.O. Box 12"}}}, "billing_provider.address.line1"),
+    ("billing lock box", {"billing_provider": {**BILLING, "address": {**BILLING["address"], "line1": "Lockbox 7781"}}}, "billing_provider.address.line1"),
     ("EIN not 9 digits", {"billing_provider": {**BILLING, "tax_id": "12-345678"}}, "billing_provider.tax_id"),
     ("billing NPI", {"billing_provider": {**BILLING, "npi": "12345"}}, "billing_provider.npi"),
     ("delimiter in name", {"client": {**claim_dict()["client"], "last_name": "Lopez*Garcia"}}, "client.last_name"),

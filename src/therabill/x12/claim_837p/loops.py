@@ -10,6 +10,7 @@ payers (2320-2330, 2430) are in ``cob``, service lines (2400) in ``service``.
 from __future__ import annotations
 
 import functools
+import re
 from decimal import Decimal
 
 from therabill.claims.document import FREQUENCY_CODES, RELATIONSHIP_CODES, Address, Claim
@@ -55,14 +56,25 @@ def submitter_and_receiver(seg: Segments, v: Values, profile: Clearinghouse) -> 
     )  # fmt: skip
 
 
+_PO_BOX = re.compile(r"\s*(?:P\.?\s*O\.?\s*BOX|POST\s+OFFICE\s+BOX|LOCK\s*BOX)\b", re.IGNORECASE)
+
+
 @functools.cache
 def _address_fields(field: str) -> tuple[str, str, str, str]:
     return f"{field}.line1", f"{field}.line2", f"{field}.city", f"{field}.zip"
 
 
 def address(seg: Segments, v: Values, addr: Address, field: str, *, zip9: bool = False) -> None:
-    """N3/N4. ``zip9``: 2010AA needs the nine-digit ZIP+4 (005010X222A1, N403 note)."""
+    """N3/N4. ``zip9``: the billing provider's address is a street address with the full
+    nine-digit ZIP (005010X222A1 loop 2010AA N301/N403 notes; restated for payers in e.g.
+    BCBSTX, "Important v5010 reminders for electronic claim submitters", 2012-03-16)."""
     line1_field, line2_field, city_field, zip_field = _address_fields(field)
+    if zip9 and _PO_BOX.match(addr.line1):
+        raise InvalidInput(
+            f"{addr.line1!r} is a post office or lock box; the billing provider's address must"
+            " be a street address (a box belongs in the pay-to address, not written yet)",
+            field=line1_field,
+        )
     zip_code = addr.zip
     if len(zip_code) == 10:
         zip_code = zip_code.replace("-", "")
