@@ -66,3 +66,23 @@ def test_the_writer_streams_in_chunks() -> None:
     )
     assert len(chunks) > 3
     assert max(len(chunk) for chunk in chunks) < len("".join(chunks)) / 2
+
+
+def test_a_profile_may_keep_letter_case_and_drop_line_breaks() -> None:
+    shipped = profile()
+    keep_case = shipped.model_copy(
+        update={"format": shipped.format.model_copy(update={"uppercase": False, "newline": False})}
+    )
+    text = "".join(
+        iter_837p(
+            [claim()],
+            profile=keep_case,
+            interchange=1,
+            group=1,
+            transactions=itertools.count(1),
+            created=CREATED,
+        )
+    )
+    assert "\n" not in text
+    assert "NM1*IL*1*Lopez*Maria****MI*XYZ123456789~" in text
+    assert pyx12_errors(text) == []
