@@ -26,7 +26,10 @@ from therabill.x12.control_numbers import FileControlNumbers
 EXIT_CLAIMS_HELD_BACK = 1
 
 app = typer.Typer(
-    help="HIPAA X12 files: 837P claims out.\n\nExample: therabill x12 837 claims.json -o out.837",
+    help=(
+        "HIPAA X12 files: 837P claims out, 999/277CA acknowledgements in.\n\n"
+        "Example: therabill x12 837 claims.json -o out.837"
+    ),
     no_args_is_help=True,
     rich_markup_mode=None,
 )
