@@ -55,8 +55,8 @@ def cents(amount: Decimal, what: str) -> int:
 def allocate(total: int, weights: Sequence[int]) -> list[int]:
     """Split ``total`` cents by ``weights`` (largest remainder); the parts add up exactly.
     Zero or negative weights all round: equal parts."""
-    if not weights:
-        return []
+    if len(weights) <= 1:
+        return [total] if weights else []
     if sum(w for w in weights if w > 0) <= 0:
         weights = [1] * len(weights)
     weights = [max(w, 0) for w in weights]

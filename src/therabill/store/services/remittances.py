@@ -29,13 +29,14 @@ gets one event per claim posted and one per payment.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from therabill.errors import TherabillError
@@ -44,7 +45,6 @@ from therabill.posting import (
     OUTCOME_STATUS,
     BilledLine,
     ClaimPlan,
-    Move,
     NotPostable,
     cents,
     check_amounts,
@@ -59,14 +59,12 @@ from therabill.store.lifecycle import ClaimStatus
 from therabill.store.models import (
     Claim,
     ClaimLine,
-    ClaimStatusChange,
     LedgerEntry,
     Payer,
     Policy,
     ProviderAdjustmentRecord,
     QuarantinedFile,
     Remittance,
-    RemittanceAdjustment,
     RemittanceClaim,
     RemittanceException,
     RemittanceFile,
@@ -318,11 +316,15 @@ class _Poster:
         self.db = work.db
         self.result = result
         self.payer_keys: dict[int, str] = {}
+        self.status_changes: list[tuple[Any, ...]] = []
+        self.new_status: list[dict[str, Any]] = []
 
     def post(self, remittance: RemittanceData, row: Remittance) -> None:
         self.remittance = remittance
         self.row = row
         self.trace = row.trace_number
+        self.now = utcnow()
+        self.day = remittance.header.payment_date or self.now.date()
         for batch in _batches(remittance.claims):
             self._post_batch(batch)
         for plb in remittance.provider_adjustments:
@@ -345,7 +347,8 @@ class _Poster:
         ids = {i for i in numbers if i is not None}
         claims = self._load_claims(ids)
         earlier = self._earlier_postings(ids)
-        plans: list[tuple[ClaimPayment, _ClaimRow, ClaimPlan, RemittanceClaim]] = []
+        plans: list[tuple[ClaimPayment, _ClaimRow, ClaimPlan, _Record]] = []
+        keys = self.payer_keys
         for payment in batch:
             found = claim_id_from_control_number(payment.patient_control_number)
             claim = claims.get(found) if found is not None else None
@@ -355,7 +358,6 @@ class _Poster:
                 continue
             plan = plan_claim(claim.id, payment, claim.lines)
             previous = earlier.get(claim.id, [])
-            keys = self.payer_keys
             if (
                 not plan.secondary
                 and not payment.is_reversal
@@ -368,60 +370,85 @@ class _Poster:
             ):
                 plan.secondary = True
                 plan.notes.append("another payer paid this claim before: posted as secondary")
-            record = RemittanceClaim(
-                remittance_id=self.row.id,
-                claim_id=claim.id,
-                payer_id=self.row.payer_id,
-                status_code=payment.status[:2],
-                payer_claim_number=payment.payer_claim_control_number[:50],
-                charge_cents=plan.charge_cents,
-                paid_cents=plan.paid_cents,
-                patient_cents=plan.patient_cents,
-                secondary=plan.secondary,
+            record = _Record(
+                {
+                    "remittance_id": self.row.id,
+                    "claim_id": claim.id,
+                    "payer_id": self.row.payer_id,
+                    "status_code": payment.status[:2],
+                    "payer_claim_number": payment.payer_claim_control_number[:50],
+                    "charge_cents": plan.charge_cents,
+                    "paid_cents": plan.paid_cents,
+                    "patient_cents": plan.patient_cents,
+                    "secondary": plan.secondary,
+                    "reversed_by_id": None,
+                }
             )
+            if payment.is_reversal:
+                record.original = _original(previous, payment)
+                if record.original is None:
+                    plan.notes.append(
+                        "no earlier payment of this claim on record: reversal posted as sent"
+                    )
+            self._reconcile(claim, plan, record, previous)
             plans.append((payment, claim, plan, record))
-        self.db.add_all([p[3] for p in plans])
         self.db.flush()
-        entries: list[dict[str, Any]] = []
-        line_rows: list[dict[str, Any]] = []
-        adjustment_rows: list[dict[str, Any]] = []
+        connection = self.db.connection()
+        if plans:
+            table = cast(Table, RemittanceClaim.__table__)
+            returned = connection.execute(
+                insert(table).returning(table.c.id, sort_by_parameter_order=True),
+                [r.values for *_, r in plans],
+            ).all()
+            for (*_, record), (new_id,) in zip(plans, returned, strict=True):
+                record.id = int(new_id)
+        entries: list[tuple[Any, ...]] = []
+        line_rows: list[tuple[Any, ...]] = []
+        adjustment_rows: list[tuple[Any, ...]] = []
         for payment, claim, plan, record in plans:
-            self._book(payment, claim, plan, record, entries, earlier.get(claim.id, []))
+            self._book(payment, claim, plan, record, entries)
             for line in plan.lines:
                 line_rows.append(
-                    {
-                        "remittance_claim_id": record.id,
-                        "claim_line_id": line.line_id,
-                        "paid_code": line.paid_code[:48],
-                        "paid_modifiers": line.paid_modifiers[:20],
-                        "paid_units": line.paid_units[:12],
-                        "charge_cents": line.charge_cents,
-                        "paid_cents": line.paid_cents,
-                        "adjusted_cents": line.adjusted_cents,
-                        "patient_cents": line.patient_cents,
-                        "how_matched": line.how[:40],
-                    }
+                    (
+                        record.id,
+                        line.line_id,
+                        line.paid_code[:48],
+                        line.paid_modifiers[:20],
+                        line.paid_units[:12],
+                        line.charge_cents,
+                        line.paid_cents,
+                        line.adjusted_cents,
+                        line.patient_cents,
+                        line.how[:40],
+                    )
                 )
                 for a in line.adjustments:
                     adjustment_rows.append(
-                        {
-                            "remittance_claim_id": record.id,
-                            "claim_line_id": line.line_id,
-                            "group_code": a.group[:2],
-                            "reason": a.reason[:5],
-                            "amount_cents": a.cents,
-                            "remarks": a.remarks[:100],
-                        }
+                        (
+                            record.id,
+                            line.line_id,
+                            a.group[:2],
+                            a.reason[:5],
+                            a.cents,
+                            a.remarks[:100],
+                        )
                     )
-            self._reconcile(claim, plan, record, earlier.get(claim.id, []))
             self._move_status(claim, plan, payment)
-        if entries:
-            self.db.execute(insert(LedgerEntry), entries)
-        if line_rows:
-            self.db.execute(insert(RemittanceLine), line_rows)
-        if adjustment_rows:
-            self.db.execute(insert(RemittanceAdjustment), adjustment_rows)
         self.db.flush()
+        # Plain DBAPI executemany for the many rows: no per-row ORM or parameter processing.
+        _bulk_insert(connection, "ledger_entries", LEDGER_COLUMNS, entries)
+        _bulk_insert(connection, "remittance_lines", LINE_COLUMNS, line_rows)
+        _bulk_insert(connection, "remittance_adjustments", ADJUSTMENT_COLUMNS, adjustment_rows)
+        _bulk_insert(connection, "claim_status_changes", STATUS_COLUMNS, self.status_changes)
+        if self.new_status:
+            claims_table = cast(Table, Claim.__table__)
+            connection.execute(
+                update(claims_table)
+                .where(claims_table.c.id == bindparam("claim"))
+                .values(status=bindparam("status")),
+                self.new_status,
+            )
+        self.status_changes, self.new_status = [], []
 
     def _cannot_post(self, payment: ClaimPayment, claim: _ClaimRow | None) -> str | None:
         number = payment.patient_control_number
@@ -472,9 +499,8 @@ class _Poster:
         payment: ClaimPayment,
         claim: _ClaimRow,
         plan: ClaimPlan,
-        record: RemittanceClaim,
-        entries: list[dict[str, Any]],
-        previous: list[RemittanceClaim],
+        record: _Record,
+        entries: list[tuple[Any, ...]],
     ) -> None:
         """Ledger rows for one claim (a reversal reverses the payment it takes back)."""
         self.result.claims_posted += 1
@@ -482,63 +508,61 @@ class _Poster:
         self.result.paid_cents += plan.paid_cents
         self.result.patient_cents += sum(line.patient_cents for line in plan.lines)
         self.result.adjusted_cents += sum(line.adjusted_cents for line in plan.lines)
-        payer_id = self.row.payer_id or self._fallback_payer(claim, plan)
         receipt = f"835:{record.id}"
-        day = self.remittance.header.payment_date or utcnow().date()
-        if payment.is_reversal:
-            original = _original(previous, payment)
-            if original is not None:
-                self._reverse(original, record, receipt, entries)
-                return
-            plan.notes.append("no earlier payment of this claim on record: reversal posted as sent")
-        moves: list[Move] = ledger_moves(plan, self.trace)
-        for move in moves:
-            entries.append(
-                {
-                    "kind": move.kind.value,
-                    "amount_cents": move.cents,
-                    "responsibility": Responsibility.INSURANCE.value,
-                    "client_id": claim.client_id,
-                    "claim_line_id": move.line_id,
-                    "claim_id": claim.id,
-                    "payer_id": payer_id,
-                    "effective_date": day,
-                    "posted_at": utcnow(),
-                    "actor": self.work.actor,
-                    "memo": move.memo[:200],
-                    "receipt": receipt,
-                    "reverses_id": None,
-                }
-            )
         self.work.audit("post", "claim", claim.id, f"835 {self.trace[:40]}: {plan.outcome}")
+        if record.original is not None:
+            self._reverse(record.original, record, receipt, entries)
+            return
+        payer_id = self.row.payer_id or self._fallback_payer(claim, plan)
+        day = self.day
+        now = self.now
+        actor = self.work.actor
+        for move in ledger_moves(plan, self.trace):
+            entries.append(
+                (
+                    move.kind.value,
+                    move.cents,
+                    INSURANCE,
+                    claim.client_id,
+                    move.line_id,
+                    claim.id,
+                    payer_id,
+                    day,
+                    now,
+                    actor,
+                    move.memo[:200],
+                    receipt,
+                    None,
+                )
+            )
 
     def _reverse(
         self,
         original: RemittanceClaim,
-        record: RemittanceClaim,
+        record: _Record,
         receipt: str,
-        entries: list[dict[str, Any]],
+        entries: list[tuple[Any, ...]],
     ) -> None:
         rows = self.db.execute(
             select(LedgerEntry).where(LedgerEntry.receipt == f"835:{original.id}")
         ).scalars()
         for entry in rows:
             entries.append(
-                {
-                    "kind": entry.kind,
-                    "amount_cents": -entry.amount_cents,
-                    "responsibility": entry.responsibility,
-                    "client_id": entry.client_id,
-                    "claim_line_id": entry.claim_line_id,
-                    "claim_id": entry.claim_id,
-                    "payer_id": entry.payer_id,
-                    "effective_date": self.remittance.header.payment_date or utcnow().date(),
-                    "posted_at": utcnow(),
-                    "actor": self.work.actor,
-                    "memo": f"reverses #{entry.id}: 835 {self.trace} reversal (CLP02 22)"[:200],
-                    "receipt": receipt,
-                    "reverses_id": entry.id,
-                }
+                (
+                    entry.kind,
+                    -entry.amount_cents,
+                    entry.responsibility,
+                    entry.client_id,
+                    entry.claim_line_id,
+                    entry.claim_id,
+                    entry.payer_id,
+                    self.day,
+                    self.now,
+                    self.work.actor,
+                    f"reverses #{entry.id}: 835 {self.trace} reversal (CLP02 22)"[:200],
+                    receipt,
+                    entry.id,
+                )
             )
         original.reversed_by_id = record.id
         self.work.audit("reverse", "remittance_claim", original.id, f"by {record.id}")
@@ -557,7 +581,7 @@ class _Poster:
         self,
         claim: _ClaimRow,
         plan: ClaimPlan,
-        record: RemittanceClaim,
+        record: _Record,
         previous: list[RemittanceClaim],
     ) -> None:
         """charge = paid + adjustments + patient responsibility, per line and claim."""
@@ -599,8 +623,8 @@ class _Poster:
                     )
                     if problem:
                         problems.append(problem)
-        record.reconciled = not problems
-        record.note = "; ".join(plan.notes + problems)[:2000]
+        record.values["reconciled"] = not problems
+        record.values["note"] = "; ".join(plan.notes + problems)[:2000]
         self.result.unreconciled.extend(problems)
         self.result.notes.extend(f"{number}: {n}" for n in plan.notes)
 
@@ -620,20 +644,11 @@ class _Poster:
         changes = []
         current = claim.status
         for step in path:
-            changes.append(
-                {
-                    "claim_id": claim.id,
-                    "from_status": current.value,
-                    "to_status": step.value,
-                    "actor": self.work.actor,
-                    "at": utcnow(),
-                    "reason": reason,
-                }
-            )
+            changes.append((claim.id, current.value, step.value, self.work.actor, self.now, reason))
             current = step
         if changes:
-            self.db.execute(insert(ClaimStatusChange), changes)
-            self.db.execute(update(Claim).where(Claim.id == claim.id).values(status=current.value))
+            self.status_changes.extend(changes)
+            self.new_status.append({"claim": claim.id, "status": current.value})
             claim.status = current
             key = current.value
             self.result.status_changes[key] = self.result.status_changes.get(key, 0) + 1
@@ -689,6 +704,77 @@ class _Poster:
             self.payer_keys[record.id] = key
             found[record.claim_id].append(record)
         return found
+
+
+@dataclass(slots=True)
+class _Record:
+    """A remittance_claims row before and after its insert (``id`` set by RETURNING)."""
+
+    values: dict[str, Any]
+    id: int = 0
+    original: RemittanceClaim | None = None
+
+
+INSURANCE = Responsibility.INSURANCE.value
+LEDGER_COLUMNS = (
+    "kind",
+    "amount_cents",
+    "responsibility",
+    "client_id",
+    "claim_line_id",
+    "claim_id",
+    "payer_id",
+    "effective_date",
+    "posted_at",
+    "actor",
+    "memo",
+    "receipt",
+    "reverses_id",
+)
+LINE_COLUMNS = (
+    "remittance_claim_id",
+    "claim_line_id",
+    "paid_code",
+    "paid_modifiers",
+    "paid_units",
+    "charge_cents",
+    "paid_cents",
+    "adjusted_cents",
+    "patient_cents",
+    "how_matched",
+)
+ADJUSTMENT_COLUMNS = (
+    "remittance_claim_id",
+    "claim_line_id",
+    "group_code",
+    "reason",
+    "amount_cents",
+    "remarks",
+)
+STATUS_COLUMNS = ("claim_id", "from_status", "to_status", "actor", "at", "reason")
+
+
+def _bulk_insert(
+    connection: Connection, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]
+) -> None:
+    """``executemany`` straight on the DBAPI cursor. SQLite gets dates and times as the text
+    SQLAlchemy itself stores (``YYYY-MM-DD`` and ``YYYY-MM-DD HH:MM:SS.ffffff``, UTC)."""
+    if not rows:
+        return
+    sqlite = connection.dialect.name == "sqlite"
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
+    if sqlite:
+        rows = [tuple(_sqlite_value(v) for v in row) for row in rows]
+    connection.exec_driver_sql(sql, rows)
+
+
+def _sqlite_value(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
 
 
 def _original(previous: list[RemittanceClaim], payment: ClaimPayment) -> RemittanceClaim | None:
