@@ -37,6 +37,7 @@ EXPECTED = [("EFT0001", "72.50", 3)]
         {"element": "|", "component": ">", "terminator": "\n", "newline": ""},
         {"element": "^", "component": "\\", "terminator": "'", "repetition": "{"},
         {"terminator": "~", "newline": "\n    "},
+        {"terminator": "\r", "newline": "\n"},
     ],
     ids=[
         "tilde-newline",
@@ -45,6 +46,7 @@ EXPECTED = [("EFT0001", "72.50", 3)]
         "pipe-newline-terminator",
         "edifact-like",
         "indented",
+        "carriage-return-terminator",
     ],
 )
 def test_delimiters_come_from_isa(options: dict[str, str]) -> None:

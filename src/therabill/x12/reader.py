@@ -316,6 +316,8 @@ class SegmentReader:
                     text = text.replace("\r", "")
             elif term == "\n" and "\r" in text:
                 text = text.replace("\r", "")
+            elif term == "\r" and "\n" in text:
+                text = text.replace("\n", "")
             if term + " " in text or term + "\t" in text:
                 text = indent.sub(term, text)
             segments = text.split(term)
