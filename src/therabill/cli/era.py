@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
@@ -9,7 +10,8 @@ import typer
 from rich.table import Table
 
 from therabill.cli.output import JsonOption, console, emit_json, handles_errors
-from therabill.x12.remittance_835 import Remittance, check_balance, read_835
+from therabill.x12.remittance_835 import ClaimPayment, Remittance, check_balance, read_835
+from therabill.x12.remittance_835.model import ZERO
 from therabill.x12.remittance_835.render import money, remittance_dict
 
 app = typer.Typer(
@@ -18,18 +20,13 @@ app = typer.Typer(
 )
 
 
-def _adjustments_text(remittance_claim: object) -> str:
-    from therabill.x12.remittance_835 import ClaimPayment
-
-    assert isinstance(remittance_claim, ClaimPayment)
-    totals: dict[str, object] = {}
-    for adj in [
-        *remittance_claim.adjustments,
-        *(a for line in remittance_claim.services for a in line.adjustments),
-    ]:
+def _adjustments_text(claim: ClaimPayment) -> str:
+    """Claim- and line-level adjustments summed by group and reason: ``CO-45 30.00, PR-3 …``."""
+    totals: dict[str, Decimal] = {}
+    for adj in [*claim.adjustments, *(a for line in claim.services for a in line.adjustments)]:
         key = f"{adj.group}-{adj.reason}"
-        totals[key] = totals.get(key, 0) + adj.amount  # type: ignore[operator]
-    return ", ".join(f"{k} {money(v)}" for k, v in totals.items())  # type: ignore[arg-type]
+        totals[key] = totals.get(key, ZERO) + adj.amount
+    return ", ".join(f"{key} {money(total)}" for key, total in totals.items())
 
 
 def _print(remittance: Remittance) -> None:
