@@ -317,14 +317,18 @@ class _Poster:
         self.result = result
         self.payer_keys: dict[int, str] = {}
         self.status_changes: list[tuple[Any, ...]] = []
+        self.sqlite = work.db.get_bind().dialect.name == "sqlite"
         self.new_status: list[dict[str, Any]] = []
 
     def post(self, remittance: RemittanceData, row: Remittance) -> None:
         self.remittance = remittance
         self.row = row
         self.trace = row.trace_number
-        self.now = utcnow()
-        self.day = remittance.header.payment_date or self.now.date()
+        now = utcnow()
+        day = remittance.header.payment_date or now.date()
+        # Values for _bulk_insert: on SQLite, the text SQLAlchemy itself stores for them.
+        self.now: Any = _sqlite_value(now) if self.sqlite else now
+        self.day: Any = _sqlite_value(day) if self.sqlite else day
         for batch in _batches(remittance.claims):
             self._post_batch(batch)
         for plb in remittance.provider_adjustments:
@@ -757,19 +761,17 @@ STATUS_COLUMNS = ("claim_id", "from_status", "to_status", "actor", "at", "reason
 def _bulk_insert(
     connection: Connection, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]
 ) -> None:
-    """``executemany`` straight on the DBAPI cursor. SQLite gets dates and times as the text
-    SQLAlchemy itself stores (``YYYY-MM-DD`` and ``YYYY-MM-DD HH:MM:SS.ffffff``, UTC)."""
+    """``executemany`` straight on the DBAPI cursor; values must be ready for the driver (on
+    SQLite, dates and times as ``_sqlite_value`` text)."""
     if not rows:
         return
-    sqlite = connection.dialect.name == "sqlite"
     mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
-    if sqlite:
-        rows = [tuple(_sqlite_value(v) for v in row) for row in rows]
     connection.exec_driver_sql(sql, rows)
 
 
 def _sqlite_value(value: Any) -> Any:
+    """The text SQLAlchemy stores on SQLite: ``YYYY-MM-DD``, ``YYYY-MM-DD HH:MM:SS.ffffff`` (UTC)."""
     if isinstance(value, dt.datetime):
         return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
     if isinstance(value, dt.date):
