@@ -3,6 +3,7 @@ payer's 835 → era post, on each backend."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from posting_fixtures import build_claim
@@ -272,3 +273,50 @@ def test_same_file_or_same_trace_twice_changes_nothing(practice: Store, tmp_path
     third = post(practice, other_bytes)
     assert third.already_posted and "SAME" in third.message
     assert count(practice, LedgerEntry) == entries
+
+
+def test_reversal_and_readjudication_in_the_same_file(practice: Store, tmp_path: Path) -> None:
+    cid = build_claim(practice, c97110=30)
+    (c,) = submit(practice, tmp_path)
+    first = [paid_as_billed(c.lines[0], 80)]
+    again = [paid_as_billed(c.lines[0], 70)]
+    result = post(
+        practice,
+        remit(
+            [
+                Clp(c.claim_id, "1", first, icn="A"),
+                Clp(c.claim_id, "22", first, icn="A"),
+                Clp(c.claim_id, "1", again, icn="B"),
+            ]
+        ),
+    )
+    assert result.unreconciled == [] and result.claims_posted == 3
+    shown = claim(practice, cid)
+    assert [h["to"] for h in shown["history"]][-4:] == ["accepted", "paid", "accepted", "paid"]
+    assert shown["balance"]["total_cents"] == 0
+
+
+def test_era_post_cli(practice: Store, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from therabill.cli.main import app
+
+    build_claim(practice, c97110=30)
+    (c,) = submit(practice, tmp_path / "out")
+    good = tmp_path / "good.835"
+    good.write_bytes(remit([Clp(c.claim_id, "1", [paid_as_billed(c.lines[0])])]))
+    bad = tmp_path / "bad.835"
+    bad.write_bytes(remit([Clp(c.claim_id, "1", [paid_as_billed(c.lines[0])])], bpr_off_by=5))
+    runner = CliRunner()
+    posted = runner.invoke(app, ["era", "post", str(good), "--json"])
+    assert posted.exit_code == 0, posted.output
+    assert json.loads(posted.stdout)["files"][0]["outcome"] == "posted"
+    twice = runner.invoke(app, ["era", "post", str(good)])
+    assert twice.exit_code == 0 and "Already posted" in twice.stdout
+    refused = runner.invoke(app, ["era", "post", str(bad), "--json"])
+    assert refused.exit_code == 1
+    assert json.loads(refused.stdout)["files"][0]["outcome"] == "quarantined"
+    listed = json.loads(runner.invoke(app, ["era", "exceptions", "--json"]).stdout)
+    assert "does not balance" in listed["quarantined"][0]["reason"]
+    missing = runner.invoke(app, ["era", "post", str(tmp_path / "nope.835")])
+    assert missing.exit_code == 2 and "Error:" in missing.stderr
