@@ -13,6 +13,8 @@ from therabill.scrub import RULES, ScrubContext, prepare
 TODAY = dt.date(2026, 11, 28)
 DAY = "2026-11-20"
 ADDRESS = {"line1": "12 Main St", "city": "Springfield", "state": "IL", "zip": "62701"}
+# The billing provider's address needs ZIP+4 (837P loop 2010AA N403).
+BILLING_ADDRESS = {**ADDRESS, "zip": "62701-1234"}
 NPI = {"pt": "1234567893", "billing": "1558598797"}
 
 
@@ -73,7 +75,7 @@ def claim(
         "provider": {"npi": NPI["pt"], "name": "Sam Lee, PT", "discipline": discipline,
                      "taxonomy": "225100000X"},
         "billing_provider": {"npi": NPI["billing"], "name": "Lee Therapy LLC",
-                             "tax_id": "12-3456789", "address": ADDRESS},
+                             "tax_id": "12-3456789", "address": BILLING_ADDRESS},
         "client": {"id": "CL-1", "first_name": "Ana", "last_name": "Lopez",
                    "birth_date": "1970-05-01", "member_id": "XYZ123", "sex": "F",
                    "address": ADDRESS},

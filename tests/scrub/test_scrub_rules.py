@@ -379,6 +379,16 @@ CASES: list[tuple[str, str, Build, bool, str | None, Callable[[], ScrubContext] 
                                      "address": {"line1": "1 A", "city": "B", "state": "IL",
                                                  "zip": "62701"}}), True, "EIN", None),
     ("ein-valid", "submission.tax-id", lambda: claim(), False, None, None),
+    ("billing-po-box", "submission.billing-address",
+     lambda: claim(billing_provider={"npi": "1558598797", "name": "X", "tax_id": "12-3456789",
+                                     "address": {"line1": "PO Box 12", "city": "B",
+                                                 "state": "IL", "zip": "62701-1234"}}),
+     True, "post office or lock box", None),
+    ("billing-zip-5", "submission.billing-address",
+     lambda: claim(billing_provider={"npi": "1558598797", "name": "X", "tax_id": "12-3456789",
+                                     "address": {"line1": "1 A", "city": "B", "state": "IL",
+                                                 "zip": "62701"}}), True, "ZIP+4", None),
+    ("billing-street-zip4", "submission.billing-address", lambda: claim(), False, None, None),
 ]  # fmt: skip
 
 

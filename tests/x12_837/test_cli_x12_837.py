@@ -129,19 +129,23 @@ def test_clearinghouses_lists_shipped_and_user_profiles(therabill_home: Path) ->
     assert listed == {"acme": "P", "default": "T"}
 
 
-def test_a_claim_the_scrubber_passes_but_x12_cannot_carry_is_an_error(tmp_path: Path) -> None:
-    """A 5-digit billing ZIP passes the scrubber but the 837P needs ZIP+4: `Error:` naming
-    the claim and field, exit 2, no file and no control number used."""
+def test_a_billing_address_the_837p_cannot_carry_is_held_back_by_the_scrubber(
+    tmp_path: Path,
+) -> None:
+    """A 5-digit billing ZIP: the 837P needs ZIP+4, and the scrubber says so first, so the
+    claim is held back (exit 1) naming the field; no file and no control number used."""
     doc = claim_dict(session=SESSION)
     doc["billing_provider"] = {
         **doc["billing_provider"],
         "address": {**doc["billing_provider"]["address"], "zip": "04101"},
     }
     out = tmp_path / "x.837"
-    code, stdout, stderr = run("x12", "837", claims_file(tmp_path, [doc]), "-o", str(out))
-    assert code == 2 and stdout == ""
-    assert stderr.startswith("Error: billing_provider.address.zip: claim 'C-1001': ")
-    assert not out.exists()
+    code, stdout, _ = run("x12", "837", claims_file(tmp_path, [doc]), "-o", str(out), "--json")
+    assert code == 1 and not out.exists()
+    held = json.loads(stdout)["held_back"]
+    assert [(h["claim_id"], [e["field"] for e in h["errors"]]) for h in held] == [
+        ("C-1001", ["billing_provider.address.zip"])
+    ]
     code, stdout, _ = run(
         "x12", "837", claims_file(tmp_path, [claim_dict(session=SESSION)]), "-o", str(out), "--json"
     )

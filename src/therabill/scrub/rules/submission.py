@@ -13,6 +13,7 @@ from therabill.findings import Finding, Severity
 from therabill.identifiers import tax_id
 from therabill.scrub.context import ClaimContext
 from therabill.scrub.registry import finding, rule
+from therabill.x12.claim_837p.loops import billing_address_problem
 
 WHY = {
     "billing_provider": "the billing provider (837P loop 2010AA; CMS-1500 box 33)",
@@ -82,4 +83,25 @@ def tax_id_valid(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
             exc.message,
             field="billing_provider.tax_id",
             fix="Copy the EIN from the practice's IRS letter (12-3456789).",
+        )
+
+
+@rule(
+    "submission.billing-address",
+    Severity.ERROR,
+    source="005010X222A1 loop 2010AA N301/N403: a street address with ZIP+4",
+)
+def billing_address(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
+    """The billing provider's address is a PO or lock box, or its ZIP lacks the +4."""
+    bp = claim.billing_provider
+    if bp is None or bp.address is None:
+        return
+    problem = billing_address_problem(bp.address)
+    if problem is not None:
+        part, message = problem
+        yield finding(
+            "submission.billing-address",
+            message,
+            field=f"billing_provider.address.{part}",
+            fix="Use the practice's street address with its full ZIP+4 (USPS look-up).",
         )

@@ -32,7 +32,7 @@ from therabill.x12.claim_837p.service import service_lines
 from therabill.x12.clearinghouse import Clearinghouse
 from therabill.x12.writer import Segments, Values, date8
 
-__all__ = ["BillingKey", "billing_key", "missing"]
+__all__ = ["BillingKey", "billing_address_problem", "billing_key", "missing"]
 
 
 def submitter_and_receiver(seg: Segments, v: Values, profile: Clearinghouse) -> None:
@@ -64,27 +64,40 @@ def _address_fields(field: str) -> tuple[str, str, str, str]:
     return f"{field}.line1", f"{field}.line2", f"{field}.city", f"{field}.zip"
 
 
-def address(seg: Segments, v: Values, addr: Address, field: str, *, zip9: bool = False) -> None:
-    """N3/N4. ``zip9``: the billing provider's address is a street address with the full
-    nine-digit ZIP (005010X222A1 loop 2010AA N301/N403 notes; restated for payers in e.g.
-    BCBSTX, "Important v5010 reminders for electronic claim submitters", 2012-03-16)."""
-    line1_field, line2_field, city_field, zip_field = _address_fields(field)
-    if zip9 and _PO_BOX.match(addr.line1):
-        raise InvalidInput(
+def billing_address_problem(addr: Address) -> tuple[str, str] | None:
+    """Why an address cannot be the billing provider's, as (field under the address, message).
+
+    The billing provider's address is a street address with the full nine-digit ZIP
+    (005010X222A1 loop 2010AA N301/N403 notes; restated for payers in e.g. BCBSTX, "Important
+    v5010 reminders for electronic claim submitters", 2012-03-16). The scrubber asks the same
+    question, so a claim it passes is one this writer accepts.
+    """
+    if _PO_BOX.match(addr.line1):
+        return "line1", (
             f"{addr.line1!r} is a post office or lock box; the billing provider's address must"
-            " be a street address (a box belongs in the pay-to address, not written yet)",
-            field=line1_field,
+            " be a street address (a box belongs in the pay-to address, not written yet)"
         )
+    digits = addr.zip.replace("-", "") if len(addr.zip) == 10 else addr.zip
+    if digits.isascii() and digits.isdigit() and len(digits) == 5:
+        return "zip", (
+            f"{addr.zip!r} has 5 digits; the billing provider's ZIP must be ZIP+4 (9 digits)"
+        )
+    return None
+
+
+def address(seg: Segments, v: Values, addr: Address, field: str, *, zip9: bool = False) -> None:
+    """N3/N4. ``zip9``: the billing provider's address (see ``billing_address_problem``)."""
+    line1_field, line2_field, city_field, zip_field = _address_fields(field)
+    problem = billing_address_problem(addr) if zip9 else None
+    if problem is not None and problem[0] == "line1":
+        raise InvalidInput(problem[1], field=line1_field)
     zip_code = addr.zip
     if len(zip_code) == 10:
         zip_code = zip_code.replace("-", "")
     if not (zip_code.isascii() and zip_code.isdigit() and len(zip_code) in (5, 9)):
         raise InvalidInput(f"{addr.zip!r} is not a US ZIP code", field=zip_field)
-    if zip9 and len(zip_code) != 9:
-        raise InvalidInput(
-            f"{addr.zip!r} has 5 digits; the billing provider's ZIP must be ZIP+4 (9 digits)",
-            field=zip_field,
-        )
+    if problem is not None:
+        raise InvalidInput(problem[1], field=zip_field)
     e, t = seg.element, seg.terminator
     line1 = v.text(addr.line1, line1_field, 55)
     if addr.line2:
