@@ -215,6 +215,9 @@ def demo_command(
         f"{result['claims']} claims ({result['paid']} paid, {result['partly_paid']} partly paid, "
         f"{result['denied']} denied, {result['rejected']} rejected)."
     )
+    if result["draft"]:
+        top = ", ".join(f"{k} ×{v}" for k, v in list(result["draft_findings"].items())[:3])
+        console.print(f"{result['draft']} claim(s) kept as draft by the scrubber: {top}.")
     console.print("Try: therabill claims list --attention   therabill ledger DEMO-001")
 
 

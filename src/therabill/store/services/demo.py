@@ -4,7 +4,9 @@ claims, payments and denials. Every name and number here is invented."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -137,7 +139,7 @@ def create_demo(
         name="Harbour Therapy Collective (demo)",
         npi="1356433015",
         tax_id="04-3216549",
-        address=("1 Harbour Street", "Springfield", "IL", "62701"),
+        address=("1 Harbour Street", "Springfield", "IL", "62701-4621"),
     )
     with store.transaction(actor="demo") as work:
         if work.db.execute(select(Client.id).limit(1)).first():
@@ -223,6 +225,17 @@ def create_demo(
     say("claims")
     with store.transaction(actor="demo") as work:
         built = build.build_claims(work=work, end=today - dt.timedelta(days=7))
+    with store.sessions() as db:
+        draft_findings = dict(
+            Counter(
+                f["id"]
+                for (text,) in db.execute(
+                    select(Claim.findings_json).where(Claim.status == "draft")
+                )
+                for f in json.loads(text)
+                if f.get("severity") == "error"
+            ).most_common()
+        )
     say("submissions, remittances and payments")
     with store.transaction(actor="demo") as work:
         outcome = _adjudicate(work, rnd, today)
@@ -233,6 +246,7 @@ def create_demo(
         "ready": built.ready,
         "draft": built.draft,
         **outcome,
+        "draft_findings": draft_findings,
     }
 
 
