@@ -29,6 +29,7 @@ gets one event per claim posted and one per payment.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 from collections import defaultdict
@@ -76,6 +77,7 @@ from therabill.x12.remittance_835 import ClaimPayment, X12Error, check_balance, 
 from therabill.x12.remittance_835 import Remittance as RemittanceData
 
 BATCH = 500
+SQLITE_CACHE_KB = 256 * 1024
 POSTABLE = frozenset(
     {
         ClaimStatus.SUBMITTED,
@@ -182,18 +184,8 @@ def post_remittance(*, work: Work, data: bytes, file_name: str) -> PostingResult
     except IntegrityError:
         return _already(result, "this file was posted at the same time by someone else")
     poster = _Poster(work, result)
-    for remittance, key in zip(remittances, keys, strict=True):
-        if key in seen:
-            result.payments.append(_payment(remittance, "already posted"))
-            result.notes.append(f"payment {key[1]} was posted before; skipped")
-            continue
-        row = _claim_key(work, remittance, key, record.id)
-        if row is None:
-            result.payments.append(_payment(remittance, "already posted"))
-            result.notes.append(f"payment {key[1]} was posted at the same time; skipped")
-            continue
-        poster.post(remittance, row)
-        result.payments.append(_payment(remittance, "posted"))
+    with _bigger_sqlite_cache(work):
+        _post_all(work, result, poster, remittances, keys, seen, record.id)
     record.summary = (
         f"{result.claims_posted} claims, paid {result.paid_cents / 100:.2f}, "
         f"{len(result.exceptions)} exceptions, {len(result.unreconciled)} unreconciled"
@@ -201,6 +193,45 @@ def post_remittance(*, work: Work, data: bytes, file_name: str) -> PostingResult
     result.message = "Posted: " + record.summary
     work.audit("post", "remittance_file", record.id, record.summary)
     return result
+
+
+@contextlib.contextmanager
+def _bigger_sqlite_cache(work: Work) -> Iterator[None]:
+    """A large file is one big transaction: on SQLite its index pages must stay in memory or
+    every insert rereads them (superlinear). 256 MB page cache for the posting, then back."""
+    if work.db.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    connection = work.db.connection()
+    before = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+    connection.exec_driver_sql(f"PRAGMA cache_size={-SQLITE_CACHE_KB}")
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql(f"PRAGMA cache_size={int(before or -2000)}")
+
+
+def _post_all(
+    work: Work,
+    result: PostingResult,
+    poster: _Poster,
+    remittances: list[RemittanceData],
+    keys: list[tuple[str, str]],
+    seen: set[tuple[str, str]],
+    file_id: int,
+) -> None:
+    for remittance, key in zip(remittances, keys, strict=True):
+        if key in seen:
+            result.payments.append(_payment(remittance, "already posted"))
+            result.notes.append(f"payment {key[1]} was posted before; skipped")
+            continue
+        row = _claim_key(work, remittance, key, file_id)
+        if row is None:
+            result.payments.append(_payment(remittance, "already posted"))
+            result.notes.append(f"payment {key[1]} was posted at the same time; skipped")
+            continue
+        poster.post(remittance, row)
+        result.payments.append(_payment(remittance, "posted"))
 
 
 def _already(result: PostingResult, why: str) -> PostingResult:
