@@ -21,6 +21,7 @@ How amounts are booked (group codes: 005010X221A1 CAS01; X12 "Claim Adjustment G
 
 from __future__ import annotations
 
+import functools
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -46,10 +47,17 @@ class NotPostable(TherabillError):
 
 def cents(amount: Decimal, what: str) -> int:
     """Exact cents of an 835 amount; refuses fractions of a cent."""
-    scaled = amount * 100
-    if scaled != scaled.to_integral_value():
+    value = _exact_cents(amount)
+    if value is None:
         raise NotPostable(f"{what}: {amount} is not a whole number of cents")
-    return int(scaled)
+    return value
+
+
+@functools.lru_cache(maxsize=16384)
+def _exact_cents(amount: Decimal) -> int | None:
+    """Cached: a remittance repeats the same few fees and amounts thousands of times."""
+    scaled = amount * 100
+    return int(scaled) if scaled == scaled.to_integral_value() else None
 
 
 def allocate(total: int, weights: Sequence[int]) -> list[int]:
