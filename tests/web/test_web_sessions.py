@@ -13,7 +13,7 @@ def _form(token: str, practice: Practice, **extra: str) -> dict[str, str]:
         "csrf_token": token,
         "client": str(practice.ana_client),
         "provider": str(practice.ana_provider),
-        "date": dt.date.today().isoformat(),
+        "date": (dt.date.today() - dt.timedelta(days=1)).isoformat(),  # no other session
         "place_of_service": "11",
         "diagnoses": "M54.50",
     }
@@ -87,3 +87,20 @@ def test_diagnosis_search_by_words_and_code(web: TestClient) -> None:
         "/diagnoses/search", data={"csrf_token": token, "diagnoses": "M62.81, low back pain"}
     )
     assert "M54.5" in by_words.text
+
+
+def test_the_days_other_unbilled_sessions_are_counted_in(
+    web: TestClient, practice: Practice
+) -> None:
+    """claims build pools a client's sessions with one provider on one day into one claim
+    (the CMS rule counts the day's total timed minutes), so the live check does too."""
+    login(web, "ana")
+    token = csrf_of(web.get("/sessions/new").text)
+    today = dt.date.today().isoformat()  # the fixture has 97110 23 + 97112 24 min today
+    response = web.post(
+        "/sessions/preview",
+        data=_form(token, practice, date=today, code_1="97110", minutes_1="8"),
+    )
+    assert "Includes 1 other unbilled session" in response.text
+    # 31 + 24 = 55 timed minutes: 4 units (53-67 band).
+    assert 'id="total-units">4<' in response.text

@@ -8,9 +8,11 @@ import re
 from dataclasses import dataclass
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from therabill.store import migrate
-from therabill.store.models import Payer
+from therabill.store.models import Fee, Payer
+from therabill.store.models import Practice as PracticeRow
 from therabill.store.services import Store, open_store
 from therabill.store.services.clients import ClientInput, add_client, add_policy
 from therabill.store.services.practice import add_provider, init_practice
@@ -38,7 +40,7 @@ class Practice:
 def build_practice(url: str) -> Practice:
     store = open_store(url)
     migrate.upgrade(store.engine)
-    init_practice(store=store, name="Test practice", npi="1234567893")
+    init_practice(store=store, name="Test practice", npi="1234567893", tax_id="123456789")
     create_tables(store.engine)
     today = dt.date.today()
     with store.transaction(actor="fixture") as work:
@@ -48,17 +50,47 @@ def build_practice(url: str) -> Practice:
         ben = add_provider(
             work=work, npi=NPI_BEN, first_name="Ben", last_name="Brook", discipline="massage"
         )
+        place = work.db.execute(select(PracticeRow)).scalar_one()
+        place.address, place.city, place.state, place.postal_code = (
+            "1 Harbour Way",
+            "Springfield",
+            "IL",
+            "627011234",
+        )
+        # The practice's charge per unit (its charge master), in cents.
+        for code, cents in (("97110", 4500), ("97112", 4800), ("97124", 3800), ("97140", 4200)):
+            work.db.add(Fee(code=code, unit_charge_cents=cents))
         work.db.add(Payer(name="Acme Health", profile_id="COMMERCIAL", payer_id="ACME1"))
         work.db.add(Payer(name="Medicare Part B", profile_id="MEDICARE", payer_id="MCR01"))
         work.db.flush()
         c1 = add_client(
             work=work,
-            data=ClientInput("Carla", "Cruz", dt.date(1980, 5, 1), "F", chart_number="C-1"),
+            data=ClientInput(
+                "Carla",
+                "Cruz",
+                dt.date(1980, 5, 1),
+                "F",
+                chart_number="C-1",
+                address="2 Elm Street",
+                city="Springfield",
+                state="IL",
+                postal_code="62702",
+            ),
         )
         add_policy(work=work, client_id=c1.id, payer="Medicare Part B", member_id="1EG4TE5MK73")
         c2 = add_client(
             work=work,
-            data=ClientInput("Dan", "Dale", dt.date(1975, 2, 3), "M", chart_number="C-2"),
+            data=ClientInput(
+                "Dan",
+                "Dale",
+                dt.date(1975, 2, 3),
+                "M",
+                chart_number="C-2",
+                address="3 Oak Road",
+                city="Springfield",
+                state="IL",
+                postal_code="62703",
+            ),
         )
         add_policy(work=work, client_id=c2.id, payer="Acme Health", member_id="ACM123")
         s1, _ = add_session(
@@ -66,7 +98,10 @@ def build_practice(url: str) -> Practice:
             client=c1.id,
             provider=ana.id,
             day=today,
-            services=[ServiceMinutes("97110", 23), ServiceMinutes("97112", 24)],
+            services=[ServiceMinutes("97110", 23, ("GP",)), ServiceMinutes("97112", 24, ("GP",))],
+            start=dt.time(9, 0),
+            end=dt.time(9, 50),
+            techniques=["therapeutic exercise", "balance training"],
             diagnoses=["M5450"],
         )
         s2, _ = add_session(
@@ -75,7 +110,10 @@ def build_practice(url: str) -> Practice:
             provider=ben.id,
             day=today,
             services=[ServiceMinutes("97124", 38)],
-            diagnoses=["M6283"],
+            start=dt.time(10, 0),
+            end=dt.time(10, 40),
+            techniques=["effleurage", "petrissage"],
+            diagnoses=["M62830"],
         )
         for name, role, provider in (
             ("ana", accounts.Role.THERAPIST, ana.id),

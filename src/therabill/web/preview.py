@@ -85,6 +85,7 @@ class Preview:
     problem: str | None = None
     problem_field: str | None = None
     scrubbed: bool = False
+    pooled_sessions: int = 0  # the day's other unbilled sessions counted in
 
     @property
     def errors(self) -> int:
@@ -115,6 +116,10 @@ def preview_session(
     services: list[ServiceEntry],
     place_of_service: str = "11",
     diagnoses: list[str] | None = None,
+    start: dt.time | None = None,
+    end: dt.time | None = None,
+    techniques: list[str] | None = None,
+    exclude_session: int | None = None,
 ) -> Preview:
     """Units and findings for the claim a session would become; never raises for bad input."""
     result = Preview()
@@ -131,6 +136,25 @@ def preview_session(
     wanted = [s for s in services if s.code]
     if not wanted:
         return result
+    others: list[TherapySession] = []
+    if client is not None and provider is not None:
+        # ``claims build`` pools the day's unbilled sessions of one client and provider into
+        # one claim (the CMS rule counts the day's total timed minutes): so does the preview.
+        query = select(TherapySession).where(
+            TherapySession.client_id == client.id,
+            TherapySession.provider_id == provider.id,
+            TherapySession.date_of_service == day,
+            TherapySession.claim_id.is_(None),
+        )
+        if exclude_session is not None:
+            query = query.where(TherapySession.id != exclude_session)
+        others = list(work.db.execute(query.order_by(TherapySession.id)).scalars())
+        result.pooled_sessions = len(others)
+        wanted = [
+            ServiceEntry(sv.code, sv.minutes, tuple(m for m in sv.modifiers.split(",") if m))
+            for other in others
+            for sv in other.services
+        ] + wanted
     code_set = load_code_set()
     try:
         result.units = count_units(
@@ -150,6 +174,15 @@ def preview_session(
     result.total_cents = sum(result.charges.values())
     if client is None or provider is None or policy is None or payer is None:
         return result
+    session = TherapySession(
+        client_id=client.id,
+        provider_id=provider.id,
+        date_of_service=day,
+        start_time=start,
+        end_time=end,
+        place_of_service=place_of_service,
+        techniques="\n".join(techniques or []) or None,
+    )
     result.findings.extend(
         _scrub(
             work,
@@ -157,10 +190,9 @@ def preview_session(
             provider,
             policy,
             payer,
-            day,
+            [*others, session],
             wanted,
             result,
-            place_of_service,
             diagnoses or [],
         )
     )
@@ -208,15 +240,22 @@ def _scrub(
     provider: Provider,
     policy: Any,
     payer: Payer,
-    day: dt.date,
+    sessions: list[TherapySession],
     services: list[ServiceEntry],
     result: Preview,
-    place_of_service: str,
     diagnoses: list[str],
 ) -> list[Finding]:
+    session = sessions[-1]
+    day = session.date_of_service
+    for other in sessions[:-1]:
+        for dx in other.diagnoses:
+            if dx.code not in diagnoses:
+                diagnoses = [dx.code, *diagnoses]
     assert result.units is not None
     modifiers = {s.code: ",".join(s.modifiers) for s in services}
-    clean_dx = [d.strip().upper().replace(".", "") for d in diagnoses if d.strip()]
+    clean_dx = list(
+        dict.fromkeys(d.strip().upper().replace(".", "") for d in diagnoses if d.strip())
+    )
     pointers = ",".join(str(i) for i in range(1, min(len(clean_dx), 4) + 1))
     claim = Claim(
         id=0,
@@ -244,13 +283,7 @@ def _scrub(
     if not lines:
         return []
     claim.lines = lines
-    session = TherapySession(
-        client_id=client.id,
-        provider_id=provider.id,
-        date_of_service=day,
-        place_of_service=place_of_service,
-        diagnoses=[SessionDiagnosis(position=i, code=d) for i, d in enumerate(clean_dx, 1)],
-    )
+    session.diagnoses = [SessionDiagnosis(position=i, code=d) for i, d in enumerate(clean_dx, 1)]
     authorisation, remaining = None, None
     for status in auths.statuses(work=work, client_id=client.id, payer_id=payer.id):
         if any(status.covers(code=ln.code, day=day) for ln in lines):
@@ -265,7 +298,7 @@ def _scrub(
             policy=policy,
             provider=provider,
             practice=practice,
-            sessions=[session],
+            sessions=sessions,
             diagnoses=clean_dx,
             authorisation=authorisation,
             units_remaining=remaining,

@@ -6,13 +6,13 @@ computed here but sums for display.
 from __future__ import annotations
 
 import hashlib
-import importlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from therabill.errors import TherabillError
 from therabill.store.services import Work
+from therabill.store.services.remittances import post_remittance
 from therabill.x12.remittance_835 import Remittance, check_balance, read_835
 
 MAX_UPLOAD = 50 * 1024 * 1024
@@ -79,33 +79,10 @@ def read_upload(data: bytes, file_name: str) -> UploadResult:
     return result
 
 
-def poster() -> Any | None:
-    """The store's remittance posting service, once installed (issue 5's ``era post``)."""
-    for name in ("therabill.store.services.posting", "therabill.store.services.remittances"):
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError:
-            continue
-        post = getattr(module, "post_remittance", None) or getattr(module, "post_835", None)
-        if post is not None:
-            return post
-    return None
-
-
 def post_upload(work: Work, data: bytes, result: UploadResult) -> None:
-    """Post through the store's service when there is one; otherwise say so."""
-    post = poster()
-    if post is None:
-        result.message = (
-            "Read and checked. Posting is not installed in this build yet; nothing was posted."
-        )
-        return
-    outcome = post(work=work, data=data, file_name=result.file_name)
-    summary = outcome.to_dict() if hasattr(outcome, "to_dict") else dict(outcome)
-    result.posting = summary
-    if summary.get("already_posted"):
-        result.outcome = "already posted"
-        result.message = "This remittance was already posted; nothing changed."
-    else:
-        result.outcome = "posted"
-        result.message = "Posted."
+    """Post through the store's remittance service (all of the file or none of it; the same
+    file or payer + trace number twice changes nothing and says so)."""
+    posted = post_remittance(work=work, data=data, file_name=result.file_name)
+    result.posting = posted.to_dict()
+    result.outcome = posted.outcome
+    result.message = posted.message or ("Posted." if posted.outcome == "posted" else "")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, UploadFile
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
+from starlette.datastructures import UploadFile
 
 from therabill.web.deps import Ctx, PageBiller
 from therabill.web.remittance_log import recent_remittances, record_upload

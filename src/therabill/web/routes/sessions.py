@@ -87,6 +87,9 @@ async def session_preview(request: Request, ctx: Ctx, account: PageUser) -> HTML
             services=form.services,
             place_of_service=form.place_of_service,
             diagnoses=form.diagnoses,
+            start=form.start,
+            end=form.end,
+            techniques=form.techniques,
         )
     return render(request, "session_preview.html", {"preview": preview, "form": form})
 
@@ -149,6 +152,10 @@ async def session_page(
             ],
             place_of_service=session.place_of_service,
             diagnoses=[d.code for d in session.diagnoses],
+            start=session.start_time,
+            end=session.end_time,
+            techniques=(session.techniques or "").splitlines(),
+            exclude_session=session.id,
         )
         return render(
             request,

@@ -1,0 +1,242 @@
+"""End to end in a real browser: Debian's chromium driven by Playwright.
+
+log in → enter a session → see units and findings update as minutes are typed → save →
+build the claims and check them → submit (837P to the outbox) → upload a matching 835 →
+see it posted, the claim paid and the client's balance changed; posting twice says so.
+Screenshots of each page go to test-artifacts/web/. Skips only when /usr/bin/chromium is
+absent and CI is not set; under CI it must run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from era_builder import PaidClaim, PaidLine, build_835
+from sqlalchemy import select
+from web_helpers import PASSWORD, Practice
+
+from therabill.store.models import Claim
+from therabill.web.app import create_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists() and not os.environ.get("CI"),
+        reason="/usr/bin/chromium is not installed (apt-get install chromium); CI runs it",
+    ),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def server(practice: Practice) -> Iterator[str]:
+    """The web app on a loopback port, in a thread of this process."""
+    port = _free_port()
+    app = create_app(practice.url)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    running = uvicorn.Server(config)
+    thread = threading.Thread(target=running.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not running.started:
+        assert time.monotonic() < deadline, "the web app did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    running.should_exit = True
+    thread.join(timeout=10)
+    app.state.ctx.store.dispose()
+
+
+@pytest.fixture
+def page(server: str) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        page.csp_errors = []  # type: ignore[attr-defined]
+        page.on(
+            "console",
+            lambda msg: (
+                page.csp_errors.append(msg.text)  # type: ignore[attr-defined]
+                if "Content Security Policy" in msg.text or "Refused" in msg.text
+                else None
+            ),
+        )
+        yield page
+        browser.close()
+
+
+def shot(page: Any, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def log_in(page: Any, server: str, username: str) -> None:
+    page.goto(server + "/")
+    assert page.url.endswith("/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(server + "/")
+
+
+def test_a_session_from_entry_to_payment(page: Any, server: str, practice: Practice) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(server + "/clients")
+    expect(page).to_have_url(server + "/login")
+    shot(page, "01-login")
+    log_in(page, server, "bill")
+    expect(page.locator("h1")).to_have_text("Dashboard")
+    shot(page, "02-dashboard")
+
+    # Session entry: units and the claim check follow the minutes as they are typed.
+    yesterday = (dt.date.today() - dt.timedelta(days=1)).isoformat()
+    page.goto(server + f"/sessions/new?client={practice.ana_client}")
+    page.select_option("select[name=provider]", str(practice.ana_provider))
+    page.fill("input[name=date]", yesterday)
+    page.fill("input[name=start]", "09:00")
+    page.fill("input[name=end]", "09:50")
+    page.fill("input[name=diagnoses]", "M54.50")
+    page.fill("textarea[name=techniques]", "neuromuscular re-education\ntherapeutic exercise")
+    page.fill("input[name=code_1]", "97112")
+    page.fill("input[name=minutes_1]", "24")
+    expect(page.locator("#total-units")).to_have_text("2")  # 24 minutes alone: 2 units
+    page.fill("input[name=code_2]", "97110")
+    page.fill("input[name=minutes_2]", "23")
+    # CMS Pub 100-04 ch.5 §20.2: 47 timed minutes make 3 units.
+    expect(page.locator("#total-units")).to_have_text("3")
+    expect(page.locator("#findings")).to_contain_text("G")  # Medicare wants the GP modifier
+    before = page.locator("#finding-count").inner_text()
+    shot(page, "03-session-units-and-findings")
+    page.fill("input[name=modifiers_1]", "GP")
+    page.fill("input[name=modifiers_2]", "GP")
+    expect(page.locator("#finding-count")).to_have_text("0 errors, 0 findings")
+    assert before != "0 errors, 0 findings"
+    shot(page, "04-session-clean")
+    page.click("#save-session")
+    expect(page.locator("#saved")).to_be_visible()
+    shot(page, "05-session-saved")
+
+    # Build the claims, check them, submit them: 837P files to the outbox.
+    page.goto(server + "/claims")
+    page.click("#build-claims")
+    expect(page.locator("#build-result")).to_contain_text("Built 3 claims (3 ready")
+    shot(page, "06-claims-built")
+    boxes = page.locator("input[name=claim]")
+    assert boxes.count() == 3
+    for i in range(boxes.count()):
+        boxes.nth(i).check()
+    page.click("#submit-claims")
+    expect(page.locator("#submit-result")).to_contain_text("3 claims marked submitted")
+    files = page.locator("#outbox-files a")
+    assert files.count() == 2  # one 837P per payer
+    with page.expect_download() as download:
+        files.first.click()
+    assert download.value.suggested_filename.startswith("837P-")
+    shot(page, "07-submitted")
+
+    with practice.store.sessions() as db:
+        claim = db.execute(
+            select(Claim).where(
+                Claim.client_id == practice.ana_client,
+                Claim.date_of_service == dt.date.fromisoformat(yesterday),
+            )
+        ).scalar_one()
+        paid = PaidClaim(
+            f"TB{claim.id:08d}",
+            tuple(
+                PaidLine(
+                    ln.code,
+                    tuple(m for m in ln.modifiers.split(",") if m),
+                    ln.units,
+                    ln.charge_cents,
+                    ln.date_of_service,
+                )
+                for ln in claim.lines
+            ),
+        )
+    page.goto(server + f"/claims/{claim.id}")
+    expect(page.locator("#claim-status")).to_have_text("submitted")
+    shot(page, "08-claim")
+    page.goto(server + f"/clients/{practice.ana_client}")
+    balance_before = page.locator("#balance").inner_text()
+    shot(page, "09-client-before-payment")
+
+    # Upload the payer's 835 for that claim: posted, and posting it twice changes nothing.
+    era = ARTIFACTS / "payment.835"
+    era.write_text(build_835([paid]), encoding="ascii")
+    page.goto(server + "/remittances")
+    page.set_input_files("input[name=file]", str(era))
+    page.click("#upload-835")
+    expect(page.locator("#remittance-claims")).to_contain_text(paid.control_number)
+    shot(page, "10-remittance")
+    expect(page.locator("#remittance-outcome")).to_have_text("posted")
+    expect(page.locator("#posted-paid")).not_to_have_text("$0.00")
+    page.goto(server + "/remittances")
+    page.set_input_files("input[name=file]", str(era))
+    page.click("#upload-835")
+    expect(page.locator("#remittance-outcome")).to_have_text("already posted")
+    shot(page, "11-remittance-again")
+    page.goto(server + f"/clients/{practice.ana_client}")
+    assert page.locator("#balance").inner_text() != balance_before
+    page.goto(server + f"/claims/{claim.id}")
+    expect(page.locator("#claim-status")).not_to_have_text("submitted")
+    shot(page, "12-claim-paid")
+    page.goto(server + f"/clients/{practice.ana_client}")
+    shot(page, "13-client-after-payment")
+
+    for path, name in (
+        ("/codes?q=gait", "14-codes"),
+        ("/payers", "15-payers"),
+        ("/", "16-dashboard-after"),
+    ):
+        page.goto(server + path)
+        shot(page, name)
+    page.goto(server + "/codes/97110")
+    shot(page, "17-code")
+    assert page.csp_errors == []  # type: ignore[attr-defined]
+
+
+def test_admin_pages_and_logout(page: Any, server: str) -> None:
+    from playwright.sync_api import expect
+
+    log_in(page, server, "root")
+    page.goto(server + "/admin/users")
+    shot(page, "18-users")
+    page.goto(server + "/admin/settings")
+    shot(page, "19-settings")
+    page.click("form.logout button")
+    expect(page).to_have_url(server + "/login")
+    page.goto(server + "/admin/users")
+    expect(page).to_have_url(server + "/login")
+    assert page.csp_errors == []  # type: ignore[attr-defined]
