@@ -4,6 +4,7 @@ database) and x12 ack (999 and 277CA mark claims accepted or rejected with the r
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -120,3 +121,15 @@ def test_an_835_is_not_an_acknowledgement() -> None:
 
     with pytest.raises(X12Error, match="not an acknowledgement"):
         read_acknowledgements(envelope("835", "HP", ["BPR*I*0*C*NON"]))
+
+
+def test_submitted_files_pass_pyx12(practice: Store, tmp_path: Path) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "x12_837"))
+    from helpers_837 import pyx12_errors
+
+    build_claim(practice, c97110=30, c97140=25)
+    build_claim(practice, "C-2", c97112=40)
+    with practice.transaction() as work:
+        outcome = submission.submit_claims(work=work, outbox=tmp_path)
+    assert len(outcome.paths) == 1 and outcome.claims == [1, 2]
+    assert pyx12_errors(outcome.paths[0].read_text("ascii")) == []
