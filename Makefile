@@ -14,10 +14,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## make run: install and start the main job (a demo on the CLI)
+## make run: start the web app on http://127.0.0.1:8000 with the demo practice (prints how to log in)
 run: $(STAMP)
 	$(BIN)/therabill demo --if-empty
-	$(BIN)/therabill demo-cli
+	$(BIN)/therabill serve --host 127.0.0.1 --port 8000
 
 ## make test: install, then lint (ruff), types (mypy --strict) and the whole test suite
 test: $(STAMP) lint types pytest

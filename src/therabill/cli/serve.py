@@ -75,4 +75,7 @@ def _say_how_to_log_in(address: str, first: FirstRun) -> None:
             f"[bold]{first.admin_password}[/bold]; you will choose your own password next."
         )
     else:
-        console.print("Log in with your user name and password (therabill user add creates one).")
+        console.print(
+            "Log in with your user name and password. New login: therabill user add NAME; "
+            "forgotten password: therabill user password NAME (prints a one-time one)."
+        )

@@ -48,6 +48,7 @@ SECURITY_HEADERS = {
 def create_app(database_url: str | None = None, *, settings: WebSettings | None = None) -> FastAPI:
     """The web app on ``database_url`` (default: ``THERABILL_DATABASE_URL`` or the file)."""
     store = open_store(database_url)
+    store.require_initialised()  # a clear "run therabill init" rather than a 500 per page
     create_tables(store.engine)
     app = FastAPI(
         title="therabill",
