@@ -320,3 +320,13 @@ def test_era_post_cli(practice: Store, tmp_path: Path) -> None:
     assert "does not balance" in listed["quarantined"][0]["reason"]
     missing = runner.invoke(app, ["era", "post", str(tmp_path / "nope.835")])
     assert missing.exit_code == 2 and "Error:" in missing.stderr
+
+
+def test_unreadable_file_is_quarantined_naming_file_and_segment(practice: Store) -> None:
+    data = remit([Clp("TB00000001", "1", [])]).replace(
+        b"CLP*TB00000001*1*0.00", b"CLP*TB00000001*1*X"
+    )
+    result = post(practice, data, name="broken.835")
+    assert result.outcome == "quarantined"
+    assert "broken.835, segment" in result.message and "CLP03" in result.message
+    assert count(practice, QuarantinedFile) == 1 and count(practice, RemittanceClaim) == 0

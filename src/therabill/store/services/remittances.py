@@ -32,6 +32,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import io
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -152,15 +153,17 @@ def post_remittance(*, work: Work, data: bytes, file_name: str) -> PostingResult
     db = work.db
     if db.execute(select(RemittanceFile.id).where(RemittanceFile.sha256 == result.sha256)).first():
         return _already(result, "this file was posted before; nothing changed")
+    source = io.BytesIO(data)
+    source.name = file_name  # errors name the file, not "<bytes>"
     try:
-        remittances = read_835(data)
+        remittances = read_835(source)
         if not remittances:
             raise X12Error("the file holds no 835 transaction")
         problems = [p.message for r in remittances for p in check_balance(r)]
         for r in remittances:
             check_amounts(r)
     except TherabillError as exc:
-        return _quarantine(work, result, data, f"{file_name}: {exc}")
+        return _quarantine(work, result, data, str(exc))
     if problems:
         shown = "; ".join(problems[:10]) + (
             f"; and {len(problems) - 10} more" if len(problems) > 10 else ""
