@@ -132,7 +132,15 @@ class _Repeats:
         el = text.split(self.sep)
         if el[1] not in ADJUSTMENT_GROUPS:
             raise BadValue("CAS01", f"{el[1][:10]!r} is not a claim adjustment group code")
-        return self._store(self.cas, text, _adjustments(el, self.values))  # type: ignore[no-any-return]
+        if len(el) == 4 and el[2]:  # the usual single triple without quantity
+            v = self.values
+            amount = v.amounts.get(el[3]) or v.amount(el[3], "CAS03")
+            adjustment = _AdjustmentB(el[1], el[2], amount, None)
+            adjustment.__class__ = Adjustment
+            found: tuple[Adjustment, ...] = (adjustment,)
+        else:
+            found = _adjustments(el, self.values)
+        return self._store(self.cas, text, found)  # type: ignore[no-any-return]
 
     def parse_dtm(self, text: str) -> tuple[str, Any]:
         el = text.split(self.sep)
@@ -144,10 +152,20 @@ class _Repeats:
         SVC06 billed composite, SVC07 billed units: the first 11 fields of a line."""
         el = text.split(self.sep)
         v = self.values
+        get = v.amounts.get
         proc = v.procedures.get(el[1]) or v.procedure(el[1], "SVC01")
-        charge = v.amounts.get(el[2]) or v.amount(el[2], "SVC02")
-        paid = v.amounts.get(el[3]) or v.amount(el[3], "SVC03")
-        return self._store(self.svc, text, (*proc, charge, paid, *_svc_tail(el, v)))  # type: ignore[no-any-return]
+        charge = get(el[2]) or v.amount(el[2], "SVC02")
+        paid = get(el[3]) or v.amount(el[3], "SVC03")
+        if len(el) == 6 and not el[4] and el[5]:  # the usual SVC*HC:97110*90*72**2
+            units = get(el[5]) or v.amount(el[5], "SVC05")
+            found = (proc[0], proc[1], proc[2], charge, paid, "", units, "", "", (), None)
+        else:
+            found = (*proc, charge, paid, *_svc_tail(el, v))
+        cache = self.svc
+        if len(cache) >= CACHE_LIMIT:
+            cache.clear()
+        cache[text] = found
+        return found
 
 
 def parse_source(reader: SegmentReader) -> Iterator[Event]:
