@@ -71,7 +71,7 @@ def _set_up(store: Store) -> None:
         name="Bench Practice",
         npi="1356433015",
         tax_id="04-3216549",
-        address=("1 Harbour Street", "Springfield", "IL", "62701"),
+        address=("1 Harbour Street", "Springfield", "IL", "62701-4621"),
     )
     with store.transaction(actor="bench") as work:
         for profile, name, payer_id in PAYERS:
