@@ -8,10 +8,11 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from sqlalchemy.exc import OperationalError
 
 from therabill.cli import store_common
 from therabill.cli.output import JsonOption, console, emit_json, handles_errors
-from therabill.errors import InvalidInput
+from therabill.errors import InvalidInput, TherabillError
 from therabill.store.services import remittances
 
 EXIT_QUARANTINED = 1
@@ -64,8 +65,18 @@ def post_command(
     quarantined = False
     for path in files:
         data = _read(path)
-        with store_common.action() as work:
-            result = remittances.post_remittance(work=work, data=data, file_name=str(path))
+        try:
+            with store_common.action() as work:
+                result = remittances.post_remittance(work=work, data=data, file_name=str(path))
+        except OperationalError as exc:
+            if "locked" not in str(exc):
+                raise
+            raise TherabillError(
+                "the practice database stayed busy (another posting or import is running); "
+                "nothing was posted",
+                field=str(path),
+                hint="Run the same command again when it has finished.",
+            ) from None
         quarantined = quarantined or result.outcome == "quarantined"
         results.append(result.to_dict())
         if not json_output:
