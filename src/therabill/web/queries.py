@@ -6,11 +6,11 @@ goes through a :class:`Work`, so it is audited.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, case, func, select
 
 from therabill.store.ledger_math import Balance, EntryKind, Responsibility, effect
 from therabill.store.models import (
@@ -31,75 +31,109 @@ BUCKETS = ("0–30", "31–60", "61–90", "91–120", "over 120")
 ATTENTION = ("draft", "rejected", "denied")
 
 
-def bucket_of(days: int) -> str:
-    """Aging bucket for a balance ``days`` after its date of service."""
-    for limit, name in zip((30, 60, 90, 120), BUCKETS, strict=False):
-        if days <= limit:
-            return name
-    return BUCKETS[-1]
-
-
 @dataclass
 class Aging:
     """Money owed, by who owes it and how old it is (cents)."""
 
     by_payer: dict[str, dict[str, int]] = field(default_factory=dict)
+    as_of: str = ""
     by_client: dict[str, dict[str, int]] = field(default_factory=dict)
     totals: dict[str, int] = field(default_factory=lambda: dict.fromkeys(BUCKETS, 0))
 
 
+def _coefficients() -> tuple[ColumnElement[int], ColumnElement[int]]:
+    """Per-entry change of what the insurer and the client owe, as SQL: the ledger's own
+    ``effect()`` evaluated for one cent of every (kind, responsibility), so the arithmetic
+    stays in ``ledger_math`` and the database only multiplies and sums."""
+    insurance: list[tuple[ColumnElement[bool], int]] = []
+    patient: list[tuple[ColumnElement[bool], int]] = []
+    for kind in EntryKind:
+        for resp in Responsibility:
+            unit = effect(kind, 1, resp)
+            match = and_(LedgerEntry.kind == kind.value, LedgerEntry.responsibility == resp.value)
+            if unit.insurance_cents:
+                insurance.append((match, unit.insurance_cents))
+            if unit.patient_cents:
+                patient.append((match, unit.patient_cents))
+
+    def expression(pairs: list[tuple[ColumnElement[bool], int]]) -> ColumnElement[int]:
+        return case(*[(match, LedgerEntry.amount_cents * sign) for match, sign in pairs], else_=0)
+
+    return expression(insurance), expression(patient)
+
+
+def _bucket(today: dt.date) -> ColumnElement[str]:
+    limits = [today - dt.timedelta(days=days) for days in (30, 60, 90, 120)]
+    return case(
+        *[(Claim.date_of_service >= day, name) for day, name in zip(limits, BUCKETS, strict=False)],
+        else_=BUCKETS[-1],
+    )
+
+
+_AGING_CACHE: dict[tuple[str, dt.date], tuple[float, Aging]] = {}
+AGING_TTL_SECONDS = 30.0
+
+
 def aging(work: Work, *, today: dt.date, top_clients: int = 10) -> Aging:
-    """Insurance balances by payer and patient balances by client, in aging buckets."""
-    rows = work.db.execute(
-        select(
-            Claim.payer_id,
-            Claim.client_id,
-            Claim.date_of_service,
-            LedgerEntry.kind,
-            LedgerEntry.responsibility,
-            func.sum(LedgerEntry.amount_cents),
-        )
-        .join(Claim, Claim.id == LedgerEntry.claim_id)
-        .group_by(
-            Claim.payer_id,
-            Claim.client_id,
-            Claim.date_of_service,
-            LedgerEntry.kind,
-            LedgerEntry.responsibility,
-        )
-    ).all()
-    payer_owes: dict[tuple[int, str], int] = defaultdict(int)
-    client_owes: dict[tuple[int, str], int] = defaultdict(int)
-    for payer_id, client_id, day, kind, resp, amount in rows:
-        change: Balance = effect(EntryKind(kind), int(amount or 0), Responsibility(resp))
-        bucket = bucket_of((today - day).days)
-        payer_owes[(payer_id, bucket)] += change.insurance_cents
-        client_owes[(client_id, bucket)] += change.patient_cents
+    """Insurance balances by payer and the largest client balances, in aging buckets.
+
+    Practice-wide figures, the same for every biller: kept for ``AGING_TTL_SECONDS`` so a
+    busy dashboard does not sum the whole ledger on every visit (``as_of`` says when)."""
+    key = (str(work.db.get_bind().engine.url), today)
+    cached = _AGING_CACHE.get(key)
+    if cached is not None and time.monotonic() - cached[0] < AGING_TTL_SECONDS:
+        work.audit("list", "aging", "practice")
+        return cached[1]
+    insurance, patient = _coefficients()
+    bucket = _bucket(today).label("bucket")
     result = Aging()
     names = dict(work.db.execute(select(Payer.id, Payer.name)).tuples().all())
-    for (payer_id, bucket), cents in payer_owes.items():
+    for payer_id, name, cents in work.db.execute(
+        select(Claim.payer_id, bucket, func.sum(insurance))
+        .join(Claim, Claim.id == LedgerEntry.claim_id)
+        .group_by(Claim.payer_id, bucket)
+    ).tuples():
         if cents:
             row = result.by_payer.setdefault(
                 names.get(payer_id, str(payer_id)), dict.fromkeys(BUCKETS, 0)
             )
-            row[bucket] += cents
-            result.totals[bucket] += cents
-    per_client: dict[int, dict[str, int]] = {}
-    for (client_id, bucket), cents in client_owes.items():
-        if cents:
-            per_client.setdefault(client_id, dict.fromkeys(BUCKETS, 0))[bucket] += cents
-    biggest = sorted(per_client.items(), key=lambda kv: -sum(kv[1].values()))[:top_clients]
+            row[name] += int(cents)
+            result.totals[name] += int(cents)
+    owed = func.sum(patient).label("owed")
+    biggest = [
+        int(client_id)
+        for client_id, _ in work.db.execute(
+            select(LedgerEntry.client_id, owed)
+            .group_by(LedgerEntry.client_id)
+            .having(owed > 0)
+            .order_by(owed.desc())
+            .limit(top_clients)
+        ).tuples()
+    ]
     if biggest:
         clients = {
             c.id: c.display_name
-            for c in work.db.execute(
-                select(Client).where(Client.id.in_([cid for cid, _ in biggest]))
-            ).scalars()
+            for c in work.db.execute(select(Client).where(Client.id.in_(biggest))).scalars()
         }
-        for cid, buckets in biggest:
-            result.by_client[clients.get(cid, f"#{cid}")] = buckets
+        rows: dict[int, dict[str, int]] = {cid: dict.fromkeys(BUCKETS, 0) for cid in biggest}
+        for client_id, name, cents in work.db.execute(
+            select(LedgerEntry.client_id, bucket, func.sum(patient))
+            .join(Claim, Claim.id == LedgerEntry.claim_id)
+            .where(LedgerEntry.client_id.in_(biggest))
+            .group_by(LedgerEntry.client_id, bucket)
+        ).tuples():
+            rows[client_id][name] += int(cents or 0)
+        for cid in biggest:
+            result.by_client[clients.get(cid, f"#{cid}")] = rows[cid]
+    result.as_of = dt.datetime.now().strftime("%H:%M:%S")
+    _AGING_CACHE[key] = (time.monotonic(), result)
     work.audit("list", "aging", "practice")
     return result
+
+
+def forget_aging() -> None:
+    """Drop the cached figures (after posting or building, so the next visit is current)."""
+    _AGING_CACHE.clear()
 
 
 def todays_sessions(work: Work, account: Account, *, today: dt.date) -> list[dict[str, Any]]:

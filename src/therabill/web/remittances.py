@@ -13,6 +13,7 @@ from typing import Any
 from therabill.errors import TherabillError
 from therabill.store.services import Work
 from therabill.store.services.remittances import post_remittance
+from therabill.web.queries import forget_aging
 from therabill.x12.remittance_835 import Remittance, check_balance, read_835
 
 MAX_UPLOAD = 50 * 1024 * 1024
@@ -83,6 +84,7 @@ def post_upload(work: Work, data: bytes, result: UploadResult) -> None:
     """Post through the store's remittance service (all of the file or none of it; the same
     file or payer + trace number twice changes nothing and says so)."""
     posted = post_remittance(work=work, data=data, file_name=result.file_name)
+    forget_aging()
     result.posting = posted.to_dict()
     result.outcome = posted.outcome
     result.message = posted.message or ("Posted." if posted.outcome == "posted" else "")

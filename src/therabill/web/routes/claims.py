@@ -15,6 +15,7 @@ from therabill.store.services.claim_records import show_claim
 from therabill.web.access import claim_for
 from therabill.web.claims_queue import QueueFilter, filter_choices, queue
 from therabill.web.deps import Ctx, NotFound, PageBiller, PathId
+from therabill.web.queries import forget_aging
 from therabill.web.render import render
 from therabill.web.submit import outbox_file, submit_claims
 
@@ -49,6 +50,7 @@ async def claims_page(
 async def build(request: Request, ctx: Ctx, account: PageBiller) -> Response:
     with ctx.store.transaction(actor=account.username) as work:
         result = build_claims(work=work)
+    forget_aging()
     message = (
         f"Built {len(result.claims)} claims ({result.ready} ready, {result.draft} with errors) "
         f"from {result.sessions_billed} sessions"
@@ -92,6 +94,7 @@ async def submit(request: Request, ctx: Ctx, account: PageBiller) -> Response:
             raise InvalidInput("tick at least one claim", field="claim")
         with ctx.store.transaction(actor=account.username) as work:
             outcome = submit_claims(work, claim_ids=ids, outbox=ctx.settings.outbox)
+        forget_aging()
     except TherabillError as exc:
         with ctx.store.transaction(actor=account.username) as work:
             claims, total = queue(work, QueueFilter("attention"))

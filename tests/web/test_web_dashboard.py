@@ -1,0 +1,33 @@
+"""The dashboard's money figures agree with the ledger's own arithmetic."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from web_helpers import Practice, csrf_of, login
+
+from therabill.store.models import Claim, Payer
+from therabill.store.services import ledger
+from therabill.web import queries
+
+
+def test_aging_by_payer_sums_the_claims_balances(web: TestClient, practice: Practice) -> None:
+    login(web, "bill")
+    token = csrf_of(web.get("/claims").text)
+    assert web.post("/claims/build", data={"csrf_token": token}).status_code == 200
+    queries.forget_aging()
+    with practice.store.transaction(actor="t") as work:
+        owed = queries.aging(work, today=dt.date.today())
+        expected: dict[str, int] = {}
+        for claim in work.db.execute(select(Claim)).scalars():
+            payer = work.db.get(Payer, claim.payer_id)
+            assert payer is not None
+            balance = ledger.claim_balance(work, claim.id)
+            expected[payer.name] = expected.get(payer.name, 0) + balance.insurance_cents
+    assert expected and all(expected.values())
+    assert {name: sum(row.values()) for name, row in owed.by_payer.items()} == expected
+    assert owed.totals[queries.BUCKETS[0]] == sum(expected.values())
+    page = web.get("/")
+    assert "Money owed by insurers" in page.text and "<svg" in page.text
