@@ -155,3 +155,27 @@ def test_one_time_password_must_be_changed_first(web: TestClient, practice: Prac
     )
     assert response.status_code == 303
     assert web.get("/").status_code == 200
+
+
+def test_reads_of_client_data_are_audited_with_who(web: TestClient, practice: Practice) -> None:
+    from sqlalchemy import select
+
+    from therabill.store.models import AuditEntry
+
+    login(web, "bill")
+    assert web.get(f"/clients/{practice.ana_client}").status_code == 200
+    with practice.store.sessions() as db:
+        entries = db.execute(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(5))
+        seen = {(e.actor, e.action, e.entity, e.entity_id) for e in entries.scalars()}
+    assert ("bill", "read", "client", str(practice.ana_client)) in seen
+    assert ("bill", "read", "ledger", str(practice.ana_client)) in seen
+
+
+def test_the_log_never_holds_a_query_string(
+    web: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    login(web, "bill")
+    with caplog.at_level("INFO", logger="therabill.web"):
+        web.get("/codes?q=secret-words")
+    assert any("/codes" in r.getMessage() for r in caplog.records)
+    assert not any("secret-words" in r.getMessage() for r in caplog.records)
