@@ -179,3 +179,19 @@ def test_the_log_never_holds_a_query_string(
         web.get("/codes?q=secret-words")
     assert any("/codes" in r.getMessage() for r in caplog.records)
     assert not any("secret-words" in r.getMessage() for r in caplog.records)
+
+
+def test_an_unexpected_error_is_logged_without_its_message(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import logging
+
+    from therabill.web.problems import log_failure
+
+    try:
+        raise ValueError("INSERT … parameters ('Carla', 'Cruz', '1980-05-01')")
+    except ValueError as exc:
+        with caplog.at_level("ERROR"):
+            log_failure(logging.getLogger("therabill.web"), exc)
+    text = " ".join(r.getMessage() for r in caplog.records)
+    assert "ValueError" in text and "Cruz" not in text

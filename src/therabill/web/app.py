@@ -27,7 +27,7 @@ from therabill.web.deps import (
     NotFound,
     PasswordChangeRequired,
 )
-from therabill.web.problems import problem
+from therabill.web.problems import log_failure, problem
 from therabill.web.tables import create_tables
 
 log = logging.getLogger("therabill.web")
@@ -117,6 +117,11 @@ def _add_handlers(app: FastAPI) -> None:
     @app.exception_handler(TherabillError)
     async def bad_input(request: Request, exc: TherabillError) -> Response:
         return problem(422, "Invalid input", str(exc), field=exc.field)
+
+    @app.exception_handler(Exception)
+    async def crashed(request: Request, exc: Exception) -> Response:
+        log_failure(log, exc)
+        return _error_page(request, 500, "Something went wrong; it has been logged.")
 
 
 def _error_page(request: Request, status: int, message: str) -> Response:

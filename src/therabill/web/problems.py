@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import traceback
+
 from fastapi.responses import JSONResponse
 
 PROBLEM = "application/problem+json"
@@ -13,3 +16,12 @@ def problem(status: int, title: str, detail: str, *, field: str | None = None) -
     if field:
         body["field"] = field
     return JSONResponse(body, status_code=status, media_type=PROBLEM)
+
+
+def log_failure(log: logging.Logger, exc: BaseException) -> None:
+    """Log an unexpected error by type and place only: an exception's message can carry
+    client data (SQLAlchemy puts the statement's parameters in it), so it is not logged."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    ours = [f for f in frames if "therabill" in f.filename] or frames
+    where = f"{ours[-1].filename.rsplit('/', 1)[-1]}:{ours[-1].lineno}" if ours else "?"
+    log.error("unexpected %s at %s", type(exc).__name__, where)

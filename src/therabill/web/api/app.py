@@ -11,7 +11,7 @@ from therabill.errors import TherabillError
 from therabill.web.api.routes import ROUTERS
 from therabill.web.context import WebContext
 from therabill.web.deps import Forbidden, LoginRequired, NotFound
-from therabill.web.problems import problem
+from therabill.web.problems import log_failure, problem
 
 log = logging.getLogger("therabill.web.api")
 
@@ -51,7 +51,7 @@ def create_api(ctx: WebContext) -> FastAPI:
 
     @api.exception_handler(Exception)
     async def crashed(_request: Request, exc: Exception) -> Response:
-        log.exception("API error: %s", type(exc).__name__)
+        log_failure(log, exc)
         return problem(500, "Internal error", "Something went wrong; it has been logged.")
 
     @api.exception_handler(RequestValidationError)
