@@ -1,9 +1,10 @@
 """Run every benchmark and write the figures to docs/performance.md.
 
 Each benchmark is a module in this package with ``TITLE: str`` and ``run(quick: bool) -> str``
-returning a Markdown section (figures, peers measured in the same run, the command to repeat
-it). ``python -m bench [--quick] [name ...]`` runs some or all; only a full run of all of them
-rewrites docs/performance.md (a partial run prints its sections).
+returning a Markdown section that starts with ``## TITLE`` (figures, peers measured in the
+same run, the command to repeat it). ``python -m bench`` runs all of them and rewrites
+docs/performance.md; ``python -m bench --write NAME …`` runs some and replaces only their
+sections there; ``--quick`` (small sizes) and a plain named run only print.
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ def main() -> int:
         "names", nargs="*", help=f"benchmarks to run (default all: {', '.join(BENCHMARKS)})"
     )
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    parser.add_argument(
+        "--write", action="store_true", help="replace the named sections in docs/performance.md"
+    )
     args = parser.parse_args()
     names = args.names or BENCHMARKS
     sections = []
@@ -47,20 +51,35 @@ def main() -> int:
         started = time.perf_counter()
         section = module.run(args.quick)
         print(f"bench: {name} done in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-        sections.append(section.rstrip() + "\n")
+        stamp = f"_Measured on {machine()}, {dt.date.today().isoformat()}._\n"
+        head, _, body = section.strip().partition("\n")
+        sections.append(f"{head}\n\n{stamp}{body.rstrip()}\n")
     header = (
         "# therabill performance\n\n"
-        "Written by `make bench` (`python -m bench`); every figure below was measured in the same "
-        f"run, peers included, on {machine()}, {dt.date.today().isoformat()}.\n"
+        "Written by `make bench` (`python -m bench`). Each section was measured in one run, its "
+        "peers beside it in that same run; the line under each heading says where and when.\n"
         "Numbers vary with the machine: repeat with the command each section gives.\n\n"
     )
-    text = header + "\n".join(sections)
-    if args.names or args.quick:
-        print(text)
+    if args.quick or (args.names and not args.write):
+        print(header + "\n".join(sections))
+    elif args.names:
+        OUT.write_text(
+            _merge(OUT.read_text("utf-8") if OUT.exists() else header, sections), "utf-8"
+        )
+        print(f"bench: updated {', '.join(names)} in {OUT}", file=sys.stderr)
     else:
-        OUT.write_text(text, "utf-8")
+        OUT.write_text(header + "\n".join(sections), "utf-8")
         print(f"bench: wrote {OUT}", file=sys.stderr)
     return 0
+
+
+def _merge(document: str, sections: list[str]) -> str:
+    """Replace the ``## TITLE`` sections of ``document`` by the new ones (append new titles)."""
+    preamble, *old = document.split("\n## ")
+    parts = {part.partition("\n")[0]: "## " + part.rstrip() + "\n" for part in old}
+    for section in sections:
+        parts[section.partition("\n")[0].removeprefix("## ")] = section
+    return preamble.rstrip() + "\n\n" + "\n".join(parts.values())
 
 
 if __name__ == "__main__":
