@@ -64,6 +64,7 @@ def serve_command(
     if not json_output:
         _say_how_to_log_in(address, first)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     uvicorn.run(create_app(url), host=host, port=port, access_log=False, log_level="info")
 
 
