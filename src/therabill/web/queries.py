@@ -6,11 +6,13 @@ goes through a :class:`Work`, so it is audited.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy import ColumnElement, Engine, and_, case, create_engine, func, select
+from sqlalchemy.orm import Session
 
 from therabill.store.ledger_math import Balance, EntryKind, Responsibility, effect
 from therabill.store.models import (
@@ -70,25 +72,71 @@ def _bucket(today: dt.date) -> ColumnElement[str]:
     )
 
 
-_AGING_CACHE: dict[tuple[str, dt.date], tuple[float, Aging]] = {}
+_AGING_CACHE: dict[str, tuple[float, dt.date, Aging]] = {}
+_REFRESHING: set[str] = set()
+_LOCK = threading.Lock()
+_READERS: dict[str, Engine] = {}
 AGING_TTL_SECONDS = 30.0
+
+
+def _reader(work: Work) -> Engine:
+    """An engine for reading the whole ledger without holding the write lock: the store's
+    SQLite engine starts every transaction with BEGIN IMMEDIATE, which would stall every
+    other request while the sums run; a plain (deferred) read transaction in WAL mode
+    blocks no writer. PostgreSQL readers never block writers, so its engine is used as is."""
+    engine = work.db.get_bind().engine
+    if engine.dialect.name != "sqlite":
+        return engine
+    key = str(engine.url)
+    with _LOCK:
+        if key not in _READERS:
+            _READERS[key] = create_engine(engine.url, connect_args={"timeout": 30})
+        return _READERS[key]
 
 
 def aging(work: Work, *, today: dt.date, top_clients: int = 10) -> Aging:
     """Insurance balances by payer and the largest client balances, in aging buckets.
 
-    Practice-wide figures, the same for every biller: kept for ``AGING_TTL_SECONDS`` so a
-    busy dashboard does not sum the whole ledger on every visit (``as_of`` says when)."""
-    key = (str(work.db.get_bind().engine.url), today)
-    cached = _AGING_CACHE.get(key)
-    if cached is not None and time.monotonic() - cached[0] < AGING_TTL_SECONDS:
-        work.audit("list", "aging", "practice")
-        return cached[1]
+    Practice-wide figures, the same for every biller, so they are kept: fresh for
+    ``AGING_TTL_SECONDS``, then served while a background thread sums them again (the
+    dashboard never waits for the whole ledger twice); ``as_of`` says when they were summed."""
+    work.audit("list", "aging", "practice")
+    engine = _reader(work)
+    key = str(engine.url)
+    with _LOCK:
+        cached = _AGING_CACHE.get(key)
+        stale = cached is None or cached[1] != today
+        if cached is not None and cached[1] == today:
+            if time.monotonic() - cached[0] < AGING_TTL_SECONDS:
+                return cached[2]
+            if key not in _REFRESHING:
+                _REFRESHING.add(key)
+                threading.Thread(
+                    target=_refresh, args=(engine, key, today, top_clients), daemon=True
+                ).start()
+            return cached[2]
+    assert stale
+    return _refresh(engine, key, today, top_clients)
+
+
+def _refresh(engine: Engine, key: str, today: dt.date, top_clients: int) -> Aging:
+    try:
+        with Session(engine) as db:
+            result = _sum_aging(db, today=today, top_clients=top_clients)
+        with _LOCK:
+            _AGING_CACHE[key] = (time.monotonic(), today, result)
+        return result
+    finally:
+        with _LOCK:
+            _REFRESHING.discard(key)
+
+
+def _sum_aging(db: Session, *, today: dt.date, top_clients: int) -> Aging:
     insurance, patient = _coefficients()
     bucket = _bucket(today).label("bucket")
     result = Aging()
-    names = dict(work.db.execute(select(Payer.id, Payer.name)).tuples().all())
-    for payer_id, name, cents in work.db.execute(
+    names = dict(db.execute(select(Payer.id, Payer.name)).tuples().all())
+    for payer_id, name, cents in db.execute(
         select(Claim.payer_id, bucket, func.sum(insurance))
         .join(Claim, Claim.id == LedgerEntry.claim_id)
         .group_by(Claim.payer_id, bucket)
@@ -102,7 +150,7 @@ def aging(work: Work, *, today: dt.date, top_clients: int = 10) -> Aging:
     owed = func.sum(patient).label("owed")
     biggest = [
         int(client_id)
-        for client_id, _ in work.db.execute(
+        for client_id, _ in db.execute(
             select(LedgerEntry.client_id, owed)
             .group_by(LedgerEntry.client_id)
             .having(owed > 0)
@@ -113,10 +161,10 @@ def aging(work: Work, *, today: dt.date, top_clients: int = 10) -> Aging:
     if biggest:
         clients = {
             c.id: c.display_name
-            for c in work.db.execute(select(Client).where(Client.id.in_(biggest))).scalars()
+            for c in db.execute(select(Client).where(Client.id.in_(biggest))).scalars()
         }
         rows: dict[int, dict[str, int]] = {cid: dict.fromkeys(BUCKETS, 0) for cid in biggest}
-        for client_id, name, cents in work.db.execute(
+        for client_id, name, cents in db.execute(
             select(LedgerEntry.client_id, bucket, func.sum(patient))
             .join(Claim, Claim.id == LedgerEntry.claim_id)
             .where(LedgerEntry.client_id.in_(biggest))
@@ -126,14 +174,15 @@ def aging(work: Work, *, today: dt.date, top_clients: int = 10) -> Aging:
         for cid in biggest:
             result.by_client[clients.get(cid, f"#{cid}")] = rows[cid]
     result.as_of = dt.datetime.now().strftime("%H:%M:%S")
-    _AGING_CACHE[key] = (time.monotonic(), result)
-    work.audit("list", "aging", "practice")
     return result
 
 
 def forget_aging() -> None:
-    """Drop the cached figures (after posting or building, so the next visit is current)."""
-    _AGING_CACHE.clear()
+    """Mark the kept figures stale (after building, submitting or posting): the next visit
+    shows them once more and has them summed again in the background."""
+    with _LOCK:
+        for key, (_, day, figures) in list(_AGING_CACHE.items()):
+            _AGING_CACHE[key] = (-AGING_TTL_SECONDS, day, figures)
 
 
 def todays_sessions(work: Work, account: Account, *, today: dt.date) -> list[dict[str, Any]]:
