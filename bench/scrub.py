@@ -38,6 +38,7 @@ ONE_UNIT = {"97161": (30, 50), "97164": (20, 30), "97165": (30, 50), "97168": (2
             "96158": (20, 30), "96156": (45, 60), "96164": (20, 30), "G0176": (45, 60)}  # fmt: skip
 WEIGHTS = {"pt": 40, "ot": 20, "slp": 10, "massage": 20, "behavioral": 5, "music": 5}
 ADDRESS = {"line1": "12 Main St", "city": "Springfield", "state": "IL", "zip": "62701"}
+BILLING_ADDRESS = {**ADDRESS, "zip": "62701-4621"}  # 837P 2010AA: street address, ZIP+4
 
 
 def make_claim(rng: random.Random, n: int) -> dict[str, Any]:
@@ -77,7 +78,7 @@ def make_claim(rng: random.Random, n: int) -> dict[str, Any]:
         "provider": {"npi": "1234567893", "name": "Provider", "discipline": discipline,
                      "taxonomy": "225100000X"},
         "billing_provider": {"npi": "1558598797", "name": "Practice LLC", "tax_id": "12-3456789",
-                             "address": ADDRESS},
+                             "address": BILLING_ADDRESS},
         "client": {"id": f"CL-{n % 5000}", "first_name": "Ana", "last_name": "Lopez",
                    "birth_date": f"{rng.randint(1940, 2015)}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}",
                    "member_id": f"M{n:08d}", "sex": rng.choice("FMU"), "address": ADDRESS},
