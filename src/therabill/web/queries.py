@@ -79,12 +79,11 @@ _READERS: dict[str, Engine] = {}
 AGING_TTL_SECONDS = 30.0
 
 
-def _reader(work: Work) -> Engine:
+def _reader(engine: Engine) -> Engine:
     """An engine for reading the whole ledger without holding the write lock: the store's
     SQLite engine starts every transaction with BEGIN IMMEDIATE, which would stall every
     other request while the sums run; a plain (deferred) read transaction in WAL mode
     blocks no writer. PostgreSQL readers never block writers, so its engine is used as is."""
-    engine = work.db.get_bind().engine
     if engine.dialect.name != "sqlite":
         return engine
     key = str(engine.url)
@@ -94,14 +93,14 @@ def _reader(work: Work) -> Engine:
         return _READERS[key]
 
 
-def aging(work: Work, *, today: dt.date, top_clients: int = 10) -> Aging:
+def aging(store_engine: Engine, *, today: dt.date, top_clients: int = 10) -> Aging:
     """Insurance balances by payer and the largest client balances, in aging buckets.
 
     Practice-wide figures, the same for every biller, so they are kept: fresh for
     ``AGING_TTL_SECONDS``, then served while a background thread sums them again (the
-    dashboard never waits for the whole ledger twice); ``as_of`` says when they were summed."""
-    work.audit("list", "aging", "practice")
-    engine = _reader(work)
+    dashboard never waits for the whole ledger twice); ``as_of`` says when they were summed.
+    Called outside the request's transaction; the caller audits the read."""
+    engine = _reader(store_engine)
     key = str(engine.url)
     with _LOCK:
         cached = _AGING_CACHE.get(key)
