@@ -11,9 +11,10 @@ from decimal import Decimal
 from typing import Any
 
 from therabill.errors import TherabillError
-from therabill.store.services import Work
+from therabill.store.services import Store, Work
 from therabill.store.services.remittances import post_remittance
 from therabill.web.queries import forget_aging
+from therabill.web.remittance_log import record_upload
 from therabill.x12.remittance_835 import Remittance, check_balance, read_835
 
 MAX_UPLOAD = 50 * 1024 * 1024
@@ -88,3 +89,21 @@ def post_upload(work: Work, data: bytes, result: UploadResult) -> None:
     result.posting = posted.to_dict()
     result.outcome = posted.outcome
     result.message = posted.message or ("Posted." if posted.outcome == "posted" else "")
+
+
+def receive_upload(store: Store, *, actor: str, data: bytes, file_name: str) -> UploadResult:
+    """One uploaded 835, from the page or the API: read it, post it in one transaction when
+    it reads, then remember the upload (whatever its outcome) for the dashboard."""
+    result = read_upload(data, file_name)
+    with store.transaction(actor=actor) as work:
+        if result.outcome == "read":
+            post_upload(work, data, result)
+    with store.transaction(actor=actor) as work:
+        record_upload(
+            work,
+            file_name=result.file_name,
+            sha256=result.sha256,
+            outcome=result.outcome,
+            summary=f"{len(result.claims)} claims, {result.payment} paid",
+        )
+    return result

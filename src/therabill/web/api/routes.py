@@ -29,8 +29,7 @@ from therabill.web.api.schemas import (
 from therabill.web.claims_queue import QueueFilter, queue
 from therabill.web.deps import ApiBiller, ApiUser, Ctx, NotFound
 from therabill.web.preview import ServiceEntry, preview_session
-from therabill.web.remittance_log import record_upload
-from therabill.web.remittances import MAX_UPLOAD, post_upload, read_upload
+from therabill.web.remittances import MAX_UPLOAD, receive_upload
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem, "content": {"application/problem+json": {}}}
@@ -191,18 +190,9 @@ async def remittance(request: Request, ctx: Ctx, account: ApiBiller) -> dict[str
         raise InvalidInput("send the 835 file as the request body", field="body")
     if len(data) > MAX_UPLOAD:
         raise InvalidInput("the file is larger than 50 MB", field="body")
-    result = read_upload(data, "api-upload.835")
-    with ctx.store.transaction(actor=account.username) as work:
-        if result.outcome == "read":
-            post_upload(work, data, result)
-    with ctx.store.transaction(actor=account.username) as work:
-        record_upload(
-            work,
-            file_name=result.file_name,
-            sha256=result.sha256,
-            outcome=result.outcome,
-            summary=f"{len(result.claims)} claims, {result.payment} paid",
-        )
+    result = receive_upload(
+        ctx.store, actor=account.username, data=data, file_name="api-upload.835"
+    )
     if result.outcome in ("refused", "quarantined"):
         raise InvalidInput(result.message, field="body")
     return {

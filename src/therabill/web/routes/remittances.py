@@ -7,8 +7,8 @@ from fastapi.responses import HTMLResponse
 from starlette.datastructures import UploadFile
 
 from therabill.web.deps import Ctx, PageBiller
-from therabill.web.remittance_log import recent_remittances, record_upload
-from therabill.web.remittances import MAX_UPLOAD, post_upload, read_upload
+from therabill.web.remittance_log import recent_remittances
+from therabill.web.remittances import MAX_UPLOAD, receive_upload
 from therabill.web.render import render
 
 router = APIRouter()
@@ -40,18 +40,8 @@ async def upload(request: Request, ctx: Ctx, account: PageBiller) -> HTMLRespons
             {"recent": [], "result": None, "error": "The file is larger than 50 MB."},
             status=413,
         )
-    result = read_upload(data, upload.filename)
+    result = receive_upload(ctx.store, actor=account.username, data=data, file_name=upload.filename)
     with ctx.store.transaction(actor=account.username) as work:
-        if result.outcome == "read":
-            post_upload(work, data, result)
-    with ctx.store.transaction(actor=account.username) as work:
-        record_upload(
-            work,
-            file_name=result.file_name,
-            sha256=result.sha256,
-            outcome=result.outcome,
-            summary=f"{len(result.claims)} claims, {result.payment} paid",
-        )
         recent = recent_remittances(work, limit=25)
     status = 422 if result.outcome in ("refused", "quarantined") else 200
     return render(request, "remittances.html", {"recent": recent, "result": result}, status=status)
