@@ -35,6 +35,7 @@ from therabill.store.models import (
 from therabill.store.services import auths, documents, profiles
 from therabill.store.services.clients import primary_policy
 from therabill.store.services.context import Work
+from therabill.store.services.scrubbing import duplicate_line
 from therabill.units import UnitResult, UnitRule, count_units
 
 _CONTEXT: ScrubContext | None = None
@@ -220,15 +221,7 @@ def _already_billed(
         .all()
     )
     return [
-        Finding(
-            id="store.duplicate-line",
-            severity=Severity.ERROR,
-            message=f"{line.code} on {day} is already billed on claim {billed[line.code]}",
-            source="therabill store: a service is billed once (duplicate claim check)",
-            line=line.line_number,
-            code=line.code,
-            fix="remove the line, or correct the first claim instead",
-        )
+        duplicate_line(line.code, day, billed[line.code], line.line_number)
         for line in lines
         if line.code in billed
     ]

@@ -38,6 +38,19 @@ def billed_lines(work: Work, sessions: Sequence[TherapySession]) -> dict[BilledK
     return {(c, d, code): claim_id for c, d, code, claim_id in rows if c in client_ids}
 
 
+def duplicate_line(code: str, day: dt.date, other_claim: int, line_number: int) -> Finding:
+    """The finding for a line whose client, date and code were billed on ``other_claim``."""
+    return Finding(
+        id="store.duplicate-line",
+        severity=Severity.ERROR,
+        message=f"{code} on {day} is already billed on claim {other_claim}",
+        source="therabill store: a service is billed once (duplicate claim check)",
+        line=line_number,
+        code=code,
+        fix="remove the line, or correct the first claim instead",
+    )
+
+
 def duplicate_lines(claim: Claim, billed: dict[BilledKey, int]) -> list[Finding]:
     """Lines billed before on another claim for the same client, date and code."""
     findings = []
@@ -45,17 +58,7 @@ def duplicate_lines(claim: Claim, billed: dict[BilledKey, int]) -> list[Finding]
         other = billed.get((claim.client_id, line.date_of_service, line.code))
         if other is None or other in (claim.id, claim.original_claim_id):
             continue
-        findings.append(
-            Finding(
-                id="store.duplicate-line",
-                severity=Severity.ERROR,
-                message=f"{line.code} on {line.date_of_service} is already billed on claim {other}",
-                source="therabill store: a service is billed once (duplicate claim check)",
-                line=line.line_number,
-                code=line.code,
-                fix="remove the line, or correct the first claim instead",
-            )
-        )
+        findings.append(duplicate_line(line.code, line.date_of_service, other, line.line_number))
     return findings
 
 
