@@ -6,6 +6,9 @@ from pathlib import Path
 
 import pytest
 
+# The two databases (SQLite, PostgreSQL) of every store-backed test: the ``db_url`` fixture.
+pytest_plugins = ["db_backends"]
+
 
 @pytest.fixture(autouse=True)
 def therabill_home(

@@ -4,55 +4,18 @@ store, on SQLite and (when THERABILL_TEST_POSTGRES_URL is set) PostgreSQL."""
 from __future__ import annotations
 
 import datetime as dt
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from therabill.store import migrate
 from therabill.store.models import Fee
 from therabill.store.services import Store, build, clients, open_store, payers, sessions
 from therabill.store.services import practice as practice_services
 
-POSTGRES_ENV = "THERABILL_TEST_POSTGRES_URL"
-BACKENDS = [
-    "sqlite",
-    pytest.param(
-        "postgresql",
-        marks=[
-            pytest.mark.postgres,
-            pytest.mark.skipif(not os.environ.get(POSTGRES_ENV), reason=f"{POSTGRES_ENV} not set"),
-        ],
-    ),
-]
 PT_NPI = "1234567893"
 DAY = dt.date.today() - dt.timedelta(days=20)  # within every timely-filing limit
-
-
-def _postgres_database() -> Iterator[str]:
-    admin_url = os.environ[POSTGRES_ENV].replace("postgresql://", "postgresql+psycopg://", 1)
-    name = f"therabill_post_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-@pytest.fixture(params=BACKENDS)
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'practice.sqlite3'}"
-    else:
-        yield from _postgres_database()
 
 
 @pytest.fixture
