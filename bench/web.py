@@ -46,10 +46,8 @@ def _port() -> int:
 def _login_user(url: str) -> tuple[str, str, str]:
     """A biller login (session cookie + its CSRF token) and an API token, made directly."""
     from therabill.web import accounts, sessions
-    from therabill.web.tables import create_tables
 
     store = open_store(url)
-    create_tables(store.engine)
     with store.transaction(actor="bench") as work:
         user = accounts.create_user(
             work, username="bench", role=accounts.Role.BILLER, password="bench password 1"

@@ -13,8 +13,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from therabill.store import migrate
-from therabill.store.models import Base
 from therabill.store.services import open_store
+from therabill.web import tables
 
 
 def test_empty_database_upgrades_to_head(db_url: str) -> None:
@@ -69,7 +69,54 @@ def test_models_match_migrations(db_url: str) -> None:
     migrate.upgrade(store.engine)
     with store.engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
-        assert compare_metadata(context, Base.metadata) == []
+        assert compare_metadata(context, migrate.schema_metadata()) == []
+    store.dispose()
+
+
+def test_web_tables_made_before_0005_upgrade_and_keep_their_rows(db_url: str) -> None:
+    """Before 0005 the web app made its tables with create_all on start-up: such a database
+    reaches head, keeps its logins, and matches the models as a new one does."""
+    store = open_store(db_url)
+    migrate.upgrade(store.engine, "0004")
+    old = [t for t in tables.metadata.sorted_tables if t.name != "web_flashes"]
+    tables.metadata.create_all(store.engine, tables=old)
+    now = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)
+    with store.engine.begin() as conn:
+        conn.execute(
+            tables.web_sessions.insert().values(
+                id_hash="a" * 64, user_id=1, csrf_token="t", created_at=now, last_seen_at=now
+            )
+        )
+        conn.execute(
+            tables.web_api_tokens.insert().values(
+                token_hash="b" * 64, user_id=1, name="sync", created_at=now
+            )
+        )
+        conn.execute(
+            tables.web_accounts.insert().values(
+                user_id=1, provider_id=None, must_change_password=True, disabled=False
+            )
+        )
+    migrate.upgrade(store.engine)
+    assert migrate.current_revision(store.engine) == migrate.head_revision()
+    with store.engine.connect() as conn:
+        assert conn.execute(text("SELECT csrf_token FROM web_sessions")).scalar() == "t"
+        assert conn.execute(text("SELECT name FROM web_api_tokens")).scalar() == "sync"
+        assert conn.execute(text("SELECT count(*) FROM web_accounts")).scalar() == 1
+        assert conn.execute(text("SELECT count(*) FROM web_flashes")).scalar() == 0
+        assert conn.execute(text("SELECT count(*) FROM client_providers")).scalar() == 0
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert compare_metadata(context, migrate.schema_metadata()) == []
+    store.dispose()
+
+
+def test_migrations_build_the_web_tables(db_url: str) -> None:
+    """therabill init alone is enough for the web app: no create_all on start-up."""
+    store = open_store(db_url)
+    migrate.upgrade(store.engine)
+    with store.engine.connect() as conn:
+        for table in tables.metadata.sorted_tables:
+            assert conn.execute(text(f"SELECT count(*) FROM {table.name}")).scalar() == 0
     store.dispose()
 
 

@@ -18,7 +18,6 @@ from therabill.store.services.clients import ClientInput, add_client, add_policy
 from therabill.store.services.practice import add_provider, init_practice
 from therabill.store.services.sessions import ServiceMinutes, add_session
 from therabill.web import accounts
-from therabill.web.tables import create_tables
 
 PASSWORD = "correct horse battery"
 # Real NPIs' shape: ten digits passing the Luhn check over 80840 (CMS NPI check-digit rule).
@@ -41,7 +40,6 @@ def build_practice(url: str) -> Practice:
     store = open_store(url)
     migrate.upgrade(store.engine)
     init_practice(store=store, name="Test practice", npi="1234567893", tax_id="123456789")
-    create_tables(store.engine)
     today = dt.date.today()
     with store.transaction(actor="fixture") as work:
         ana = add_provider(

@@ -8,7 +8,6 @@ from sqlalchemy import select
 from therabill.cli.output import JsonOption, console, emit_json, fail, handles_errors
 from therabill.store.models import User
 from therabill.store.services import Store, open_store
-from therabill.web.tables import create_tables
 
 app = typer.Typer(
     help="Web app logins and API tokens.\n\nExample: therabill user add ana --role biller",
@@ -18,10 +17,8 @@ app = typer.Typer(
 
 
 def _store() -> Store:
-
     store = open_store()
-    store.require_initialised()
-    create_tables(store.engine)
+    store.require_initialised()  # at the newest migration, so the web tables are there
     return store
 
 

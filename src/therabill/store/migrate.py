@@ -10,7 +10,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, MetaData
 
 SCRIPT_LOCATION = "therabill.store:migrations"
 
@@ -19,6 +19,17 @@ def alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", SCRIPT_LOCATION)
     return config
+
+
+def schema_metadata() -> list[MetaData]:
+    """Everything the migrations build: the store's models and the web app's own tables
+    (login sessions, tokens, upload log), which keep a MetaData without the naming
+    convention (see therabill.web.tables). Alembic compares both, so autogenerate neither
+    misses a change to a web table nor proposes to drop one."""
+    from therabill.store.models import Base
+    from therabill.web import tables
+
+    return [Base.metadata, tables.metadata]
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:

@@ -28,7 +28,6 @@ from therabill.web.deps import (
     PasswordChangeRequired,
 )
 from therabill.web.problems import log_failure, problem
-from therabill.web.tables import create_tables
 
 log = logging.getLogger("therabill.web")
 
@@ -49,7 +48,6 @@ def create_app(database_url: str | None = None, *, settings: WebSettings | None 
     """The web app on ``database_url`` (default: ``THERABILL_DATABASE_URL`` or the file)."""
     store = open_store(database_url)
     store.require_initialised()  # a clear "run therabill init" rather than a 500 per page
-    create_tables(store.engine)
     app = FastAPI(
         title="therabill",
         docs_url=None,

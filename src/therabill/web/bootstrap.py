@@ -14,7 +14,6 @@ from therabill.store.services import Store
 from therabill.store.services.demo import create_demo
 from therabill.store.services.practice import init_practice
 from therabill.web import accounts
-from therabill.web.tables import create_tables
 
 ADMIN_NAME = "admin"
 
@@ -52,7 +51,6 @@ def prepare(store: Store, *, demo: bool = False) -> FirstRun:
             init_practice(store=store, name="Demo practice" if demo else None)
     else:
         migrate.upgrade(store.engine)
-    create_tables(store.engine)
     with store.sessions() as db:
         anyone = db.execute(select(User.id).where(User.password_hash.is_not(None)).limit(1)).first()
     if anyone is not None:

@@ -1,9 +1,12 @@
-"""The web app's own tables: login sessions, API tokens, failed logins, account settings.
+"""The web app's own tables: login sessions, API tokens, failed logins, account settings,
+the 835 upload log and one-time messages shown after a redirect.
 
-They live in their own metadata (not the store's), created on start-up with ``create_all``,
-so the store's migration chain stays the store engineer's alone. Every row holds ids and
-hashes only: a session or token is stored as the SHA-256 of the secret the browser holds, so a
-copy of the database cannot be used to log in.
+The store's migration chain builds them (migration 0005); ``therabill.store.migrate``
+hands this metadata to Alembic beside the store's models, so autogenerate compares them too.
+They keep a MetaData of their own, without the store's naming convention, so a database whose
+web tables were made before 0005 (by ``create_all``) has exactly the constraint names 0005
+builds. Every row holds ids and hashes only: a session or token is stored as the SHA-256 of the
+secret the browser holds, so a copy of the database cannot be used to log in.
 """
 
 from __future__ import annotations
@@ -14,12 +17,12 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
-    Engine,
     Index,
     Integer,
     MetaData,
     String,
     Table,
+    Text,
 )
 
 metadata = MetaData()
@@ -77,10 +80,17 @@ web_remittance_uploads = Table(
     Column("summary", String(400), nullable=False, default=""),
 )
 
-
-def create_tables(engine: Engine) -> None:
-    """Create the web tables that do not exist yet (idempotent)."""
-    metadata.create_all(engine, checkfirst=True)
+# A message for the next page of one login session (Post/Redirect/Get): written by a POST,
+# read and deleted by the GET it redirects to. ``session_hash`` is web_sessions.id_hash.
+web_flashes = Table(
+    "web_flashes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("session_hash", String(64), nullable=False, index=True),
+    Column("page", String(40), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
 
 
 def utcnow() -> dt.datetime:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-from therabill.store.models import Base
+from therabill.store.migrate import schema_metadata
 
 connection: Connection | None = context.config.attributes.get("connection")
 if connection is None:
@@ -13,7 +13,7 @@ if connection is None:
 
 context.configure(
     connection=connection,
-    target_metadata=Base.metadata,
+    target_metadata=schema_metadata(),
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
 )

@@ -74,6 +74,17 @@ class Client(Base):
         return f"{self.last_name}, {self.first_name}"
 
 
+class CaseloadEntry(Base):
+    """A provider who works with a client, seen or not yet: a therapist can pick a new client
+    for their first session only when the client is on their caseload."""
+
+    __tablename__ = "client_providers"
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), primary_key=True)
+    provider_id: Mapped[int] = mapped_column(
+        ForeignKey("providers.id"), primary_key=True, index=True
+    )
+
+
 class Payer(Base):
     """An insurer the practice bills, linked to a payer profile (its rules)."""
 
