@@ -1,24 +1,32 @@
 """Which records a user may see: therapists their own clients and sessions, others all.
 
-A therapist's clients are those with a session by the provider the login is linked to. A
-record outside that set is reported as not found, so ids cannot be probed.
+A therapist's clients are those on the caseload of the provider the login is linked to
+(client_providers: assigned by a biller, or added by the therapist) and those with a session
+by that provider (seen before any caseload was kept). A record outside that set is reported
+as not found, so ids cannot be probed.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, exists, select
+from sqlalchemy import ColumnElement, Select, exists, or_, select
 
-from therabill.store.models import Claim, Client, TherapySession
+from therabill.store.models import CaseloadEntry, Claim, Client, TherapySession
 from therabill.store.services import Work
 from therabill.web.accounts import Account
 from therabill.web.deps import NotFound
 
 
 def own_client_clause(account: Account) -> ColumnElement[bool]:
-    """A WHERE clause on Client limiting a therapist to clients they have seen."""
-    return exists().where(
-        TherapySession.client_id == Client.id,
-        TherapySession.provider_id == (account.provider_id or -1),
+    """A WHERE clause on Client limiting a therapist to their caseload and clients they have
+    seen."""
+    provider_id = account.provider_id or -1
+    return or_(
+        exists().where(
+            CaseloadEntry.client_id == Client.id, CaseloadEntry.provider_id == provider_id
+        ),
+        exists().where(
+            TherapySession.client_id == Client.id, TherapySession.provider_id == provider_id
+        ),
     )
 
 

@@ -59,41 +59,74 @@ def _opt(row: Mapping[str, str | None], key: str) -> str | None:
     return value.strip() or None if value is not None else None
 
 
-def client_input(row: Mapping[str, str | None], *, today: dt.date | None = None) -> ClientInput:
-    """Check one client (a CSV row or the CLI's options); raise naming the first bad field."""
+# Longest value each text column holds (the models' String lengths), checked here so a long
+# value is a message naming the field rather than a database error on PostgreSQL.
+MAX_LENGTHS = {
+    "chart_number": 40,
+    "first_name": 100,
+    "last_name": 100,
+    "city": 100,
+    "phone": 30,
+    "email": 200,
+    "member_id": 40,
+    "group_number": 40,
+}
+
+
+def read_client(
+    row: Mapping[str, str | None], *, today: dt.date | None = None
+) -> tuple[ClientInput | None, list[InvalidInput]]:
+    """Check every field of one client; the client when all are good, else every problem
+    (a form shows each beside its field; an import reports the first)."""
+    problems: list[InvalidInput] = []
+
+    def bad(field: str, message: str) -> None:
+        problems.append(InvalidInput(message, field=field))
+
+    for name, longest in MAX_LENGTHS.items():
+        value = _opt(row, name)
+        if value and len(value) > longest:
+            bad(name, f"is longer than {longest} characters")
     first = _opt(row, "first_name")
     last = _opt(row, "last_name")
     if not first:
-        raise InvalidInput("is required", field="first_name")
+        bad("first_name", "is required")
     if not last:
-        raise InvalidInput("is required", field="last_name")
+        bad("last_name", "is required")
+    born: dt.date | None = None
     born_text = _opt(row, "birth_date")
     if not born_text:
-        raise InvalidInput("is required", field="birth_date")
-    born = lookup.date(born_text, "birth_date")
-    if born > (today or dt.date.today()) or born.year < 1900:
-        raise InvalidInput(f"{born_text} is not a plausible birth date", field="birth_date")
+        bad("birth_date", "is required")
+    else:
+        try:
+            born = lookup.date(born_text, "birth_date")
+        except InvalidInput as exc:
+            problems.append(exc)
+        else:
+            if born > (today or dt.date.today()) or born.year < 1900:
+                bad("birth_date", f"{born_text} is not a plausible birth date")
+                born = None
     sex = (_opt(row, "sex") or "U").upper()[:1]
     if sex not in ("F", "M", "U"):
-        raise InvalidInput("must be F, M or U", field="sex")
+        bad("sex", "must be F, M or U")
     state = _opt(row, "state")
     if state and not re.fullmatch(r"[A-Za-z]{2}", state):
-        raise InvalidInput(f"{state!r} is not a two-letter state", field="state")
+        bad("state", f"{state!r} is not a two-letter state")
     postal = _opt(row, "postal_code")
     if postal and not re.fullmatch(r"\d{5}(-?\d{4})?", postal):
-        raise InvalidInput(f"{postal!r} is not a ZIP code", field="postal_code")
+        bad("postal_code", f"{postal!r} is not a ZIP code")
     email = _opt(row, "email")
     if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
-        raise InvalidInput("is not an email address", field="email")
+        bad("email", "is not an email address")
     payer, member = _opt(row, "payer"), _opt(row, "member_id")
     if bool(payer) != bool(member):
-        raise InvalidInput(
-            "payer and member_id go together", field="member_id" if payer else "payer"
-        )
+        bad("member_id" if payer else "payer", "payer and member_id go together")
     priority = (_opt(row, "priority") or "primary").lower()
     if priority not in PRIORITIES:
-        raise InvalidInput(f"must be one of {', '.join(PRIORITIES)}", field="priority")
-    return ClientInput(
+        bad("priority", f"must be one of {', '.join(PRIORITIES)}")
+    if problems or not first or not last or born is None:
+        return None, problems
+    client = ClientInput(
         first_name=first,
         last_name=last,
         birth_date=born,
@@ -110,16 +143,30 @@ def client_input(row: Mapping[str, str | None], *, today: dt.date | None = None)
         group_number=_opt(row, "group_number"),
         priority=priority,
     )
+    return client, []
+
+
+def client_input(row: Mapping[str, str | None], *, today: dt.date | None = None) -> ClientInput:
+    """Check one client (a CSV row or the CLI's options); raise naming the first bad field."""
+    client, problems = read_client(row, today=today)
+    if problems:
+        raise problems[0]
+    assert client is not None
+    return client
+
+
+def _chart_number_free(work: Work, chart_number: str | None, *, but: int | None = None) -> None:
+    if not chart_number:
+        return
+    query = select(Client.id).where(Client.chart_number == chart_number)
+    if but is not None:
+        query = query.where(Client.id != but)
+    if work.db.execute(query).first():
+        raise InvalidInput(f"chart number {chart_number!r} is taken", field="chart_number")
 
 
 def add_client(*, work: Work, data: ClientInput) -> Client:
-    if (
-        data.chart_number
-        and work.db.execute(
-            select(Client.id).where(Client.chart_number == data.chart_number)
-        ).first()
-    ):
-        raise InvalidInput(f"chart number {data.chart_number!r} is taken", field="chart_number")
+    _chart_number_free(work, data.chart_number)
     client = Client(**{name: getattr(data, name) for name in CLIENT_COLUMNS})
     work.db.add(client)
     work.db.flush()
@@ -133,6 +180,22 @@ def add_client(*, work: Work, data: ClientInput) -> Client:
             group_number=data.group_number,
             priority=data.priority,
         )
+    return client
+
+
+def update_client(*, work: Work, client_id: int, data: ClientInput) -> Client:
+    """Replace the client's own details (name, birth date, sex, address, phone, chart number)
+    with ``data``; policies are not touched here (``add_policy``). The audit entry names the
+    fields that changed, never their values."""
+    client = work.db.get(Client, client_id)
+    if client is None:
+        raise InvalidInput(f"no client {client_id}", field="client")
+    _chart_number_free(work, data.chart_number, but=client_id)
+    changed = [name for name in CLIENT_COLUMNS if getattr(client, name) != getattr(data, name)]
+    for name in changed:
+        setattr(client, name, getattr(data, name))
+    work.db.flush()
+    work.audit("change", "client", client_id, ",".join(changed) or "nothing changed")
     return client
 
 

@@ -1,0 +1,96 @@
+"""Client details and caseloads through the store's services, on each backend."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from therabill.errors import InvalidInput
+from therabill.store.models import Client, Provider
+from therabill.store.services import Store
+from therabill.store.services.caseload import add_to_caseload, caseload_providers, set_caseload
+from therabill.store.services.clients import client_input, read_client, update_client
+
+
+def _ids(store: Store) -> tuple[int, list[int]]:
+    with store.sessions() as db:
+        client = db.execute(select(Client.id)).scalar_one()
+        providers = list(db.execute(select(Provider.id).order_by(Provider.id)).scalars())
+    return client, providers
+
+
+def test_a_caseload_is_set_exactly_and_audited(practice: Store) -> None:
+    client, (pat, sam) = _ids(practice)
+    with practice.transaction(actor="tester") as work:
+        set_caseload(work=work, client_id=client, provider_ids=[pat, sam])
+        add_to_caseload(work=work, client_id=client, provider_id=pat)  # already there
+    with practice.transaction(actor="tester") as work:
+        assert [p.id for p in caseload_providers(work=work, client_id=client)] == [pat, sam]
+        set_caseload(work=work, client_id=client, provider_ids=[sam])
+        assert [p.id for p in caseload_providers(work=work, client_id=client)] == [sam]
+        changes = [e for e in work.events if e.entity == "caseload"]
+        assert [e.detail for e in changes] == [f"added= removed={pat}"]
+
+
+def test_an_unknown_provider_changes_nothing(practice: Store) -> None:
+    client, (pat, _sam) = _ids(practice)
+    with pytest.raises(InvalidInput, match="no provider 999"), practice.transaction() as work:
+        set_caseload(work=work, client_id=client, provider_ids=[pat, 999])
+    with practice.transaction() as work:
+        assert caseload_providers(work=work, client_id=client) == []
+
+
+def test_every_bad_field_is_reported_and_imports_still_stop_at_the_first() -> None:
+    row = {"first_name": "", "last_name": "X", "birth_date": "2990-01-01", "state": "Ill"}
+    client, problems = read_client(row)
+    assert client is None
+    assert [(p.field, p.message) for p in problems] == [
+        ("first_name", "is required"),
+        ("birth_date", "2990-01-01 is not a plausible birth date"),
+        ("state", "'Ill' is not a two-letter state"),
+    ]
+    with pytest.raises(InvalidInput) as raised:
+        client_input(row)
+    assert raised.value.field == "first_name"
+
+
+def test_updating_a_client_keeps_chart_numbers_unique(practice: Store) -> None:
+    client, _providers = _ids(practice)
+    with practice.transaction(actor="tester") as work:
+        work.db.add(
+            Client(
+                first_name="Bo",
+                last_name="Other",
+                birth_date=dt.date(1960, 1, 1),
+                chart_number="C-2",
+            )
+        )
+    changed = client_input(
+        {
+            "first_name": "Ada",
+            "last_name": "Example",
+            "birth_date": "1950-03-04",
+            "sex": "F",
+            "chart_number": "C-2",
+        }
+    )
+    with pytest.raises(InvalidInput, match="taken"), practice.transaction() as work:
+        update_client(work=work, client_id=client, data=changed)
+    kept = client_input(
+        {
+            "first_name": "Ada",
+            "last_name": "Example-Long",
+            "birth_date": "1950-03-04",
+            "sex": "F",
+            "chart_number": "C-1",
+        }
+    )
+    with practice.transaction(actor="tester") as work:
+        update_client(work=work, client_id=client, data=kept)
+        [change] = [e for e in work.events if e.action == "change"]
+        assert change.detail == "last_name"
+    with practice.sessions() as db:
+        stored = db.get(Client, client)
+        assert stored is not None and stored.last_name == "Example-Long"
