@@ -1,4 +1,5 @@
-"""Clients: search (a POST, so a name never sits in a URL or a log) and one client's page."""
+"""Clients: search (a POST, so a name never sits in a URL or a log), one client's page, and
+adding or changing a client (POST, then 303 to the client's page)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,24 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from therabill.errors import TherabillError
+from therabill.store.services import Work
+from therabill.store.services.caseload import caseload_providers
 from therabill.web import queries
 from therabill.web.access import client_for
+from therabill.web.accounts import Account
+from therabill.web.client_form import (
+    FIELDS,
+    ClientForm,
+    check_form,
+    form_of,
+    note_error,
+    providers_to_choose,
+    read_form,
+    save_client,
+)
 from therabill.web.deps import Ctx, PageUser, PathId
 from therabill.web.render import render
 
@@ -35,6 +50,76 @@ async def clients_search(
     return render(request, "clients_results.html", {"clients": found})
 
 
+def _form_page(
+    request: Request,
+    work: Work,
+    account: Account,
+    form: ClientForm,
+    client_id: int | None,
+    *,
+    status: int = 200,
+) -> HTMLResponse:
+    return render(
+        request,
+        "client_form.html",
+        {
+            "form": form,
+            "client_id": client_id,
+            "fields": FIELDS,
+            "providers": providers_to_choose(work, account),
+        },
+        status=status,
+    )
+
+
+async def _save(request: Request, ctx: Ctx, account: Account, client_id: int | None) -> Response:
+    """Check every field, then save in one transaction; on any problem show the form again
+    (422) with each message beside its field and nothing written."""
+    form = read_form(await request.form())
+    if client_id is not None:  # someone else's client is 404 whatever the form holds
+        with ctx.store.transaction(actor=account.username) as work:
+            client_for(work, account, client_id)
+    if check_form(form):
+        try:
+            with ctx.store.transaction(actor=account.username) as work:
+                if client_id is not None:
+                    client_for(work, account, client_id)
+                saved = save_client(work, account, form, client_id)
+            return RedirectResponse(f"/clients/{saved}", status_code=303)
+        except TherabillError as exc:
+            note_error(form, exc)
+    with ctx.store.transaction(actor=account.username) as work:
+        return _form_page(request, work, account, form, client_id, status=422)
+
+
+@router.get("/clients/new", response_class=HTMLResponse)
+async def new_client_page(request: Request, ctx: Ctx, account: PageUser) -> HTMLResponse:
+    with ctx.store.transaction(actor=account.username) as work:
+        return _form_page(request, work, account, ClientForm(), None)
+
+
+@router.post("/clients/new")
+async def add_client(request: Request, ctx: Ctx, account: PageUser) -> Response:
+    return await _save(request, ctx, account, None)
+
+
+@router.get("/clients/{client_id}/edit", response_class=HTMLResponse)
+async def edit_client_page(
+    request: Request, ctx: Ctx, account: PageUser, client_id: PathId
+) -> HTMLResponse:
+    with ctx.store.transaction(actor=account.username) as work:
+        client = client_for(work, account, client_id)
+        form = form_of(client, caseload_providers(work=work, client_id=client_id))
+        return _form_page(request, work, account, form, client_id)
+
+
+@router.post("/clients/{client_id}/edit")
+async def change_client(
+    request: Request, ctx: Ctx, account: PageUser, client_id: PathId
+) -> Response:
+    return await _save(request, ctx, account, client_id)
+
+
 @router.get("/clients/{client_id}", response_class=HTMLResponse)
 async def client_page(
     request: Request, ctx: Ctx, account: PageUser, client_id: PathId
@@ -44,4 +129,5 @@ async def client_page(
         client = client_for(work, account, client_id)
         picture = queries.client_picture(work, account, client, today=today)
         # Rendered inside the transaction: the template follows relationships (policies).
-        return render(request, "client.html", {**picture, "today": today})
+        caseload = caseload_providers(work=work, client_id=client.id)
+        return render(request, "client.html", {**picture, "today": today, "caseload": caseload})

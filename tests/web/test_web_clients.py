@@ -1,0 +1,216 @@
+"""Adding and changing a client in the web app, and caseloads: who sees which client."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from web_helpers import Practice, csrf_of, login
+
+from therabill.store.models import AuditEntry, CaseloadEntry, Client
+
+
+def _new_client(token: str, **extra: str | list[str]) -> dict[str, str | list[str]]:
+    data: dict[str, str | list[str]] = {
+        "csrf_token": token,
+        "first_name": "Eve",
+        "last_name": "Evans",
+        "birth_date": "1990-06-15",
+        "sex": "F",
+        "address": "4 Pine Lane",
+        "city": "Springfield",
+        "state": "IL",
+        "postal_code": "62704",
+        "phone": "217-555-0100",
+        "chart_number": "C-9",
+    }
+    data.update(extra)
+    return data
+
+
+def _client_count(practice: Practice) -> int:
+    with practice.store.sessions() as db:
+        return db.execute(select(func.count()).select_from(Client)).scalar_one()
+
+
+def _audit(practice: Practice) -> set[tuple[str, str, str, str]]:
+    with practice.store.sessions() as db:
+        rows = db.execute(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(20)).scalars()
+        return {(e.actor, e.action, e.entity, e.entity_id) for e in rows}
+
+
+def _saved_id(response_location: str) -> int:
+    found = re.fullmatch(r"/clients/(\d+)", response_location)
+    assert found, response_location
+    return int(found.group(1))
+
+
+def test_a_biller_adds_a_client_on_a_therapists_caseload(
+    web: TestClient, practice: Practice
+) -> None:
+    login(web, "bill")
+    page = web.get("/clients/new")
+    assert page.status_code == 200 and 'id="caseload"' in page.text
+    response = web.post(
+        "/clients/new",
+        data=_new_client(csrf_of(page.text), providers=[str(practice.ana_provider)]),
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    client_id = _saved_id(response.headers["location"])
+    shown = web.get(f"/clients/{client_id}").text
+    assert "Evans, Eve" in shown and "Ana Alves" in shown
+    assert ("bill", "create", "client", str(client_id)) in _audit(practice)
+    assert ("bill", "change", "caseload", str(client_id)) in _audit(practice)
+
+    # Ana has never seen Eve, but Eve is on her caseload: she sees and can pick her.
+    login(web, "ana")
+    assert "Evans" in web.get("/clients").text
+    assert web.get(f"/clients/{client_id}").status_code == 200
+    login(web, "ben")
+    assert "Evans" not in web.get("/clients").text
+    assert web.get(f"/clients/{client_id}").status_code == 404
+
+
+def test_a_therapists_new_client_goes_on_their_own_caseload(
+    web: TestClient, practice: Practice
+) -> None:
+    login(web, "ana")
+    page = web.get("/clients/new")
+    assert 'id="caseload"' not in page.text  # a therapist assigns no one
+    response = web.post(
+        "/clients/new",
+        # A therapist cannot put the client on someone else's caseload.
+        data=_new_client(csrf_of(page.text), providers=[str(practice.ben_provider)]),
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    client_id = _saved_id(response.headers["location"])
+    with practice.store.sessions() as db:
+        caseload = db.execute(
+            select(CaseloadEntry.provider_id).where(CaseloadEntry.client_id == client_id)
+        ).scalars()
+        assert list(caseload) == [practice.ana_provider]
+    assert web.get(f"/clients/{client_id}").status_code == 200
+    login(web, "ben")
+    assert web.get(f"/clients/{client_id}").status_code == 404
+    assert web.get(f"/clients/{client_id}/edit").status_code == 404
+
+
+def test_every_bad_field_is_named_beside_it_and_nothing_is_saved(
+    web: TestClient, practice: Practice
+) -> None:
+    login(web, "bill")
+    before = _client_count(practice)
+    token = csrf_of(web.get("/clients/new").text)
+    response = web.post(
+        "/clients/new",
+        data=_new_client(
+            token,
+            first_name="",
+            birth_date="1990-13-40",
+            postal_code="6270",
+            state="Illinois",
+            phone="2" * 31,
+        ),
+    )
+    assert response.status_code == 422
+    page = response.text
+    assert 'id="first_name-error">First name: is required<' in page
+    assert 'id="birth_date-error">Date of birth: &#39;1990-13-40&#39; is not a date' in page
+    assert 'id="postal_code-error">ZIP code: &#39;6270&#39; is not a ZIP code<' in page
+    assert 'id="state-error">State: &#39;Illinois&#39; is not a two-letter state<' in page
+    assert 'id="phone-error">Phone: is longer than 30 characters<' in page
+    assert 'value="Evans"' in page  # what was typed is kept
+    assert _client_count(practice) == before
+
+
+def test_a_taken_chart_number_is_refused_with_nothing_half_written(
+    web: TestClient, practice: Practice
+) -> None:
+    login(web, "bill")
+    before = _client_count(practice)
+    token = csrf_of(web.get("/clients/new").text)
+    response = web.post(
+        "/clients/new",
+        data=_new_client(token, chart_number="C-1", providers=[str(practice.ana_provider)]),
+    )
+    assert response.status_code == 422
+    assert "chart number &#39;C-1&#39; is taken" in response.text
+    assert _client_count(practice) == before
+    # An unknown provider is refused the same way, after the client row was flushed: rolled back.
+    response = web.post("/clients/new", data=_new_client(token, providers=["999"]))
+    assert response.status_code == 422
+    assert 'id="providers-error">Providers: no provider 999' in response.text
+    assert _client_count(practice) == before
+    with practice.store.sessions() as db:
+        assert db.execute(select(func.count()).select_from(CaseloadEntry)).scalar_one() == 0
+
+
+def test_editing_a_client_changes_them_and_their_caseload(
+    web: TestClient, practice: Practice
+) -> None:
+    login(web, "bill")
+    page = web.get(f"/clients/{practice.ana_client}")
+    assert f'href="/clients/{practice.ana_client}/edit"' in page.text
+    form = web.get(f"/clients/{practice.ana_client}/edit").text
+    assert 'value="Carla"' in form and 'value="1980-05-01"' in form
+    response = web.post(
+        f"/clients/{practice.ana_client}/edit",
+        data=_new_client(
+            csrf_of(form),
+            first_name="Carla",
+            last_name="Cruz-Lopez",
+            chart_number="C-1",
+            birth_date="1980-05-01",
+            providers=[str(practice.ben_provider)],
+        ),
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/clients/{practice.ana_client}"
+    with practice.store.sessions() as db:
+        client = db.get(Client, practice.ana_client)
+        assert client is not None
+        assert (client.last_name, client.phone) == ("Cruz-Lopez", "217-555-0100")
+    # Ben's caseload now holds Carla; Ana still sees her through her session.
+    login(web, "ben")
+    assert web.get(f"/clients/{practice.ana_client}").status_code == 200
+    login(web, "ana")
+    assert web.get(f"/clients/{practice.ana_client}").status_code == 200
+    with practice.store.sessions() as db:
+        change = db.execute(
+            select(AuditEntry).where(AuditEntry.action == "change", AuditEntry.entity == "client")
+        ).scalar_one()
+    assert change.actor == "bill" and change.entity_id == str(practice.ana_client)
+    # The fields that changed are named; their values are not (no client data in the audit).
+    assert "last_name" in change.detail and "Cruz" not in change.detail
+
+
+def test_a_therapist_edits_only_clients_they_can_see(web: TestClient, practice: Practice) -> None:
+    login(web, "ana")
+    token = csrf_of(web.get("/password").text)
+    assert web.get(f"/clients/{practice.ben_client}/edit").status_code == 404
+    theirs = web.post(f"/clients/{practice.ben_client}/edit", data=_new_client(token))
+    assert theirs.status_code == 404
+    with practice.store.sessions() as db:
+        ben_client = db.get(Client, practice.ben_client)
+        assert ben_client is not None and ben_client.first_name == "Dan"
+    mine = web.post(
+        f"/clients/{practice.ana_client}/edit",
+        data=_new_client(token, chart_number="C-1", providers=[str(practice.ben_provider)]),
+        follow_redirects=False,
+    )
+    assert mine.status_code == 303
+    with practice.store.sessions() as db:
+        # A therapist's edit leaves caseloads as they were.
+        assert db.execute(select(func.count()).select_from(CaseloadEntry)).scalar_one() == 0
+
+
+def test_the_client_forms_need_the_csrf_token(web: TestClient, practice: Practice) -> None:
+    login(web, "bill")
+    data = _new_client("not-the-token")
+    assert web.post("/clients/new", data=data).status_code == 403
+    edit = web.post(f"/clients/{practice.ana_client}/edit", data=data)
+    assert edit.status_code == 403
