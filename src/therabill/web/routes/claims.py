@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from therabill.errors import InvalidInput, TherabillError
 from therabill.store.lifecycle import ClaimStatus
 from therabill.store.models import Client
 from therabill.store.services.build import build_claims
 from therabill.store.services.claim_records import show_claim
+from therabill.web import flash
 from therabill.web.access import claim_for
 from therabill.web.claims_queue import QueueFilter, filter_choices, queue
 from therabill.web.deps import Ctx, NotFound, PageBiller, PathId
@@ -20,6 +21,7 @@ from therabill.web.render import render
 from therabill.web.submit import outbox_file, submit_claims
 
 router = APIRouter()
+SKIPPED_SHOWN = 200  # sessions listed after a build; the message gives the full count
 
 
 def _optional_int(text: str) -> int | None:
@@ -41,37 +43,41 @@ async def claims_page(
     with ctx.store.transaction(actor=account.username) as work:
         claims, total = queue(work, wanted)
         choices = filter_choices(work)
-    return render(
-        request, "claims.html", {"claims": claims, "total": total, "wanted": wanted, **choices}
-    )
-
-
-@router.post("/claims/build")
-async def build(request: Request, ctx: Ctx, account: PageBiller) -> Response:
-    with ctx.store.transaction(actor=account.username) as work:
-        result = build_claims(work=work)
-    forget_aging()
-    message = (
-        f"Built {len(result.claims)} claims ({result.ready} ready, {result.draft} with errors) "
-        f"from {result.sessions_billed} sessions"
-        + (f"; {len(result.skipped)} sessions skipped" if result.skipped else "")
-        + "."
-    )
-    with ctx.store.transaction(actor=account.username) as work:
-        claims, total = queue(work, QueueFilter("attention"))
-        choices = filter_choices(work)
+        left = flash.take(work, request, "claims") or {}
     return render(
         request,
         "claims.html",
         {
             "claims": claims,
             "total": total,
-            "wanted": QueueFilter("attention"),
-            "message": message,
-            "skipped": result.skipped,
+            "wanted": wanted,
+            "message": left.get("message"),
+            "skipped": left.get("skipped"),
             **choices,
         },
     )
+
+
+@router.post("/claims/build")
+async def build(request: Request, ctx: Ctx, account: PageBiller) -> Response:
+    """Build, then 303 to the queue (Post/Redirect/Get: a reload does not build again); what
+    was built is left for the queue page as a one-time message kept on the server."""
+    with ctx.store.transaction(actor=account.username) as work:
+        result = build_claims(work=work)
+        message = (
+            f"Built {len(result.claims)} claims ({result.ready} ready, {result.draft} with "
+            f"errors) from {result.sessions_billed} sessions"
+            + (f"; {len(result.skipped)} sessions skipped" if result.skipped else "")
+            + "."
+        )
+        flash.leave(
+            work,
+            request,
+            "claims",
+            {"message": message, "skipped": result.skipped[:SKIPPED_SHOWN]},
+        )
+    forget_aging()
+    return RedirectResponse("/claims", status_code=303)
 
 
 @router.get("/claims/{claim_id}", response_class=HTMLResponse)

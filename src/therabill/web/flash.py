@@ -1,0 +1,62 @@
+"""One-time messages for Post/Redirect/Get: a POST leaves what it did for its login session,
+the page it redirects to shows it once.
+
+The message is kept in the database (web_flashes), not in the URL or a cookie, so no client
+data reaches a URL, a log or the browser's history, and it works whichever worker serves the
+GET. It belongs to the login session: the key is the session's id_hash (the SHA-256 of the
+cookie secret, as web_sessions keeps it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Any
+
+from fastapi import Request
+from sqlalchemy import delete, insert, select
+
+from therabill.store.services import Work
+from therabill.web.deps import SESSION_COOKIE
+from therabill.web.tables import utcnow, web_flashes
+
+KEEP = dt.timedelta(hours=1)  # a message nobody came back for is dropped after this
+
+
+def _session_key(request: Request) -> str:
+    secret = request.cookies.get(SESSION_COOKIE, "")
+    return hashlib.sha256(secret.encode("ascii", "replace")).hexdigest()
+
+
+def leave(work: Work, request: Request, page: str, payload: dict[str, Any]) -> None:
+    """Keep ``payload`` for the next ``page`` this login session opens (in ``work``'s
+    transaction, so it is there exactly when what it reports was committed)."""
+    now = utcnow()
+    work.db.execute(delete(web_flashes).where(web_flashes.c.created_at < now - KEEP))
+    work.db.execute(
+        insert(web_flashes).values(
+            session_hash=_session_key(request),
+            page=page,
+            payload=json.dumps(payload),
+            created_at=now,
+        )
+    )
+
+
+def take(work: Work, request: Request, page: str) -> dict[str, Any] | None:
+    """The newest message left for ``page`` by this login session, removed as it is read."""
+    key = _session_key(request)
+    row = work.db.execute(
+        select(web_flashes.c.id, web_flashes.c.payload)
+        .where(web_flashes.c.session_hash == key, web_flashes.c.page == page)
+        .order_by(web_flashes.c.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    work.db.execute(
+        delete(web_flashes).where(web_flashes.c.session_hash == key, web_flashes.c.page == page)
+    )
+    found: dict[str, Any] = json.loads(row.payload)
+    return found

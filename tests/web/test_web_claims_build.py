@@ -1,0 +1,44 @@
+"""Building claims is Post/Redirect/Get: 303 to the queue, which shows what was built once."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from web_helpers import Practice, csrf_of, login
+
+from therabill.store.models import Claim
+from therabill.web.app import create_app
+from therabill.web.tables import web_flashes
+
+
+def test_build_redirects_to_the_queue_which_says_once_what_was_built(
+    web: TestClient, practice: Practice
+) -> None:
+    login(web, "bill")
+    token = csrf_of(web.get("/claims").text)
+    response = web.post("/claims/build", data={"csrf_token": token}, follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/claims"  # no query string, no client data
+    with practice.store.sessions() as db:
+        built = db.execute(select(func.count()).select_from(Claim)).scalar_one()
+    assert built == 2
+    page = web.get("/claims").text
+    assert 'id="build-result">Built 2 claims (' in page
+    assert "from 2 sessions." in page
+    assert "build-result" not in web.get("/claims").text  # shown once
+    with practice.store.sessions() as db:
+        assert db.execute(select(func.count()).select_from(web_flashes)).scalar_one() == 0
+
+
+def test_the_message_belongs_to_the_login_session_that_built(
+    web: TestClient, practice: Practice
+) -> None:
+    login(web, "bill")
+    other_app = create_app(practice.url)
+    with TestClient(other_app, base_url="https://testserver") as other:
+        login(other, "bill")  # the same user in another browser
+        token = csrf_of(web.get("/claims").text)
+        web.post("/claims/build", data={"csrf_token": token}, follow_redirects=False)
+        assert "build-result" not in other.get("/claims").text
+    other_app.state.ctx.store.dispose()
+    assert "build-result" in web.get("/claims").text
