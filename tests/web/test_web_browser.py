@@ -121,7 +121,11 @@ def test_a_session_from_entry_to_payment(page: Any, server: str, practice: Pract
 
     # Session entry: units and the claim check follow the minutes as they are typed.
     yesterday = (dt.date.today() - dt.timedelta(days=1)).isoformat()
-    page.goto(server + f"/sessions/new?client={practice.ana_client}")
+    # The client is found by typing (the name goes in a POST, never the URL) and picked.
+    page.goto(server + "/sessions/new")
+    page.fill("input[name=client_search]", "cru")
+    page.check(f"#client-choices input[name=client][value='{practice.ana_client}']")
+    assert "cru" not in page.url
     page.select_option("select[name=provider]", str(practice.ana_provider))
     page.fill("input[name=date]", yesterday)
     page.fill("input[name=start]", "09:00")

@@ -41,6 +41,7 @@ PAGES = [
     Route("POST", "/clients/{client_id}/edit", ALL),
     Route("GET", "/sessions/new", ALL),
     Route("POST", "/sessions/preview", ALL),
+    Route("POST", "/sessions/clients", ALL),
     Route("POST", "/sessions", ALL),
     Route("GET", "/sessions/{session_id}", ALL),
     Route("POST", "/diagnoses/search", ALL),

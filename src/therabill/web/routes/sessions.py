@@ -12,11 +12,12 @@ from therabill.errors import TherabillError
 from therabill.store.models import Client, Provider
 from therabill.store.services import Work
 from therabill.store.services.sessions import ServiceMinutes, add_session
-from therabill.web.access import client_for, session_for, visible_clients
+from therabill.web.access import client_for, session_for
 from therabill.web.accounts import Account
 from therabill.web.deps import Ctx, NotFound, PageUser, PathId
 from therabill.web.diagnoses import search_diagnoses
 from therabill.web.preview import ServiceEntry, preview_session
+from therabill.web.queries import search_clients
 from therabill.web.render import render
 from therabill.web.session_form import (
     PLACES,
@@ -27,28 +28,39 @@ from therabill.web.session_form import (
 )
 
 router = APIRouter()
-CLIENT_CHOICES = 300
+CLIENT_MATCHES = 20  # clients listed under the search box; typing more narrows them
 
 
 def _choices(work: Work, account: Account, chosen: int | None) -> dict[str, object]:
-    clients = list(
-        work.db.execute(
-            visible_clients(account)
-            .order_by(Client.last_name, Client.first_name)
-            .limit(CLIENT_CHOICES)
-        ).scalars()
-    )
-    if chosen is not None and all(c.id != chosen for c in clients):
-        clients.insert(0, client_for(work, account, chosen))
+    """What the form offers: the chosen client (kept when the form comes back), the first
+    clients this user may see, the providers, the places."""
+    picked = client_for(work, account, chosen) if chosen is not None else None
     providers_q = select(Provider).where(Provider.active.is_(True)).order_by(Provider.last_name)
     if not account.sees_all_clients:
         providers_q = providers_q.where(Provider.id == (account.provider_id or -1))
-    work.audit("list", "client", "session-form", f"{len(clients)} rows")
     return {
-        "clients": clients,
+        **_client_matches(work, account, "", picked),
         "providers": list(work.db.execute(providers_q).scalars()),
         "places": PLACES,
         "rows": range(1, ROWS + 1),
+    }
+
+
+def _client_matches(
+    work: Work, account: Account, text: str, picked: Client | None
+) -> dict[str, object]:
+    """The clients to pick from: those matching ``text`` that this user may see (a page at a
+    time, whatever the practice's size), the picked one first and kept; with nothing typed,
+    the picked client alone, or the first clients when none is picked yet."""
+    if picked is not None and not text.strip():
+        return {"picked": picked, "matches": [], "more": False, "searched": False}
+    found = search_clients(work, account, text, limit=CLIENT_MATCHES + 1)
+    matches = [c for c in found if picked is None or c.id != picked.id]
+    return {
+        "picked": picked,
+        "matches": matches[:CLIENT_MATCHES],
+        "more": len(found) > CLIENT_MATCHES,
+        "searched": bool(text.strip()),
     }
 
 
@@ -130,6 +142,24 @@ async def save_session(request: Request, ctx: Ctx, account: PageUser) -> Respons
             status=422,
         )
     return RedirectResponse(f"/sessions/{session_id}", status_code=303)
+
+
+@router.post("/sessions/clients", response_class=HTMLResponse)
+async def session_clients(request: Request, ctx: Ctx, account: PageUser) -> HTMLResponse:
+    """The session form's client search (HTMX): a POST, so a typed name never sits in a URL;
+    the client already picked stays picked."""
+    form = await request.form()
+    typed = form.get("client_search", "")
+    text = typed[:100] if isinstance(typed, str) else ""
+    chosen = form.get("client", "")
+    with ctx.store.transaction(actor=account.username) as work:
+        picked = (
+            client_for(work, account, int(chosen))
+            if isinstance(chosen, str) and chosen.isdigit() and len(chosen) < 10
+            else None
+        )
+        values = _client_matches(work, account, text, picked)
+        return render(request, "session_clients.html", values)
 
 
 @router.get("/sessions/{session_id}", response_class=HTMLResponse)
