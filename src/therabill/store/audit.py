@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
 from therabill.store.models import AuditEntry, utcnow
@@ -72,24 +72,25 @@ def append(db: Session, events: Sequence[AuditEvent]) -> None:
     ).first()
     seq, prev = (last[0], last[1]) if last else (0, GENESIS)
     at = utcnow()
+    rows = []
     for event in events:
         seq += 1
         digest = entry_hash(prev, seq, at, event)
-        db.add(
-            AuditEntry(
-                seq=seq,
-                at=at,
-                actor=event.actor,
-                action=event.action,
-                entity=event.entity,
-                entity_id=event.entity_id,
-                detail=event.detail,
-                prev_hash=prev,
-                hash=digest,
-            )
+        rows.append(
+            {
+                "seq": seq,
+                "at": at,
+                "actor": event.actor,
+                "action": event.action,
+                "entity": event.entity,
+                "entity_id": event.entity_id,
+                "detail": event.detail,
+                "prev_hash": prev,
+                "hash": digest,
+            }
         )
         prev = digest
-    db.flush()
+    db.execute(insert(AuditEntry), rows)  # one executemany, not one ORM object per entry
 
 
 @dataclass(slots=True)

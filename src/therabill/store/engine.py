@@ -2,8 +2,8 @@
 
 SQLite gets, on every connection: WAL (readers never block the writer), ``synchronous=FULL``
 (a committed transaction survives a power cut; with WAL, NORMAL may lose the last commits),
-foreign keys (off by default in SQLite) and a busy timeout. Every transaction on SQLite
-starts with ``BEGIN IMMEDIATE`` so two writers queue on the busy timeout instead of failing
+foreign keys (off by default in SQLite) and a busy timeout. Every writing transaction on
+SQLite starts with ``BEGIN IMMEDIATE`` so two writers queue on the busy timeout instead of failing
 halfway when a read transaction tries to become a write one.
 Source: https://www.sqlite.org/pragma.html, https://www.sqlite.org/wal.html and SQLAlchemy's
 "Serializable isolation / Savepoints / Transactional DDL" recipe for pysqlite.
@@ -59,8 +59,25 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+READ_ONLY = "therabill_read_only"
+"""Execution option marking a connection that only reads (see :meth:`Store.reading`)."""
+
+
 def _sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # A reader takes no write lock: in WAL mode its snapshot never blocks the writer, and
+    # readers never queue behind each other (https://www.sqlite.org/lang_transaction.html).
+    if connection.get_execution_options().get(READ_ONLY):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def read_only(engine: Engine) -> Engine:
+    """The same engine and pool, for transactions that only read: a deferred transaction on
+    SQLite, ``SET TRANSACTION READ ONLY`` on PostgreSQL."""
+    if is_sqlite(engine):
+        return engine.execution_options(**{READ_ONLY: True})
+    return engine.execution_options(postgresql_readonly=True)
 
 
 def make_engine(url: str | None = None, *, echo: bool = False) -> Engine:

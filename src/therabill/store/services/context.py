@@ -1,10 +1,16 @@
-"""One transaction per user action, with its audit entries written at the end of it."""
+"""One transaction per user action, with its audit entries written at the end of it.
+
+Actions that change data run in :meth:`Store.transaction` (the write lock, their audit
+entries in the same transaction). Actions that only read run in :meth:`Store.reading`: a read
+transaction that takes no lock, whose audit entries are committed right after it, before the
+caller carries on (the web app commits many readers' entries in one transaction).
+"""
 
 from __future__ import annotations
 
 import getpass
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -14,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from therabill.errors import InvalidInput, TherabillError
 from therabill.store import audit, migrate
-from therabill.store.engine import BUSY_TIMEOUT_MS, make_engine, session_factory
+from therabill.store.engine import BUSY_TIMEOUT_MS, make_engine, read_only, session_factory
 from therabill.store.models import Practice
 
 ACTOR_ENV = "THERABILL_USER"
@@ -65,10 +71,16 @@ class NotInitialised(TherabillError):
         )
 
 
+class ReadOnlyViolation(RuntimeError):
+    """Code inside :meth:`Store.reading` added, changed or deleted a row: a programming error
+    (use :meth:`Store.transaction`); the change is rolled back, never written."""
+
+
 @dataclass(slots=True)
 class Store:
     engine: Engine
     sessions: sessionmaker[Session]
+    read_sessions: sessionmaker[Session]
 
     @contextmanager
     def transaction(self, *, actor: str | None = None) -> Iterator[Work]:
@@ -79,6 +91,33 @@ class Store:
                 yield work
                 db.flush()
                 audit.append(db, work.events)
+        except OperationalError as exc:
+            if "locked" in str(exc.orig):
+                raise DatabaseBusy() from exc
+            raise
+
+    @contextmanager
+    def reading(self, *, actor: str | None = None, audit_later: bool = False) -> Iterator[Work]:
+        """A unit of work that only reads: a read transaction that waits for no lock and
+        makes no reader or writer wait. Its audit entries are committed after the block,
+        before this returns; with ``audit_later`` they are left on ``work.events`` for the
+        caller to hand to :meth:`record_reads` (the web app gathers many requests' entries
+        into one transaction)."""
+        with self.read_sessions() as db:  # closing it ends the read transaction
+            work = Work(db=db, actor=actor or current_actor())
+            yield work
+            if db.new or db.dirty or db.deleted:
+                raise ReadOnlyViolation("a read-only unit of work tried to change data")
+        if not audit_later:
+            self.record_reads(work.events)
+
+    def record_reads(self, events: Sequence[audit.AuditEvent]) -> None:
+        """Commit the audit entries of reads in one write transaction (all or none)."""
+        if not events:
+            return
+        try:
+            with self.sessions() as db, db.begin():
+                audit.append(db, events)
         except OperationalError as exc:
             if "locked" in str(exc.orig):
                 raise DatabaseBusy() from exc
@@ -102,7 +141,11 @@ class Store:
 
 def open_store(url: str | None = None) -> Store:
     engine = make_engine(url)
-    return Store(engine=engine, sessions=session_factory(engine))
+    return Store(
+        engine=engine,
+        sessions=session_factory(engine),
+        read_sessions=session_factory(read_only(engine)),
+    )
 
 
 def require_text(value: str | None, field_name: str) -> str:
