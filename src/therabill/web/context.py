@@ -10,6 +10,7 @@ from fastapi.templating import Jinja2Templates
 
 from therabill.config import data_dir
 from therabill.store.services import Store
+from therabill.web.audit_batch import AuditBatcher
 
 HERE = Path(__file__).resolve().parent
 
@@ -31,6 +32,10 @@ class WebContext:
     store: Store
     settings: WebSettings
     templates: Jinja2Templates
+    audit: AuditBatcher = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.audit = AuditBatcher(self.store.record_reads)
 
 
 def make_templates() -> Jinja2Templates:

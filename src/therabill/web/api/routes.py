@@ -29,6 +29,7 @@ from therabill.web.api.schemas import (
 from therabill.web.claims_queue import QueueFilter, queue
 from therabill.web.deps import ApiBiller, ApiUser, Ctx, NotFound
 from therabill.web.preview import ServiceEntry, preview_session
+from therabill.web.reads import reading
 from therabill.web.remittances import MAX_UPLOAD, receive_upload
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -56,7 +57,7 @@ async def units(body: UnitsIn, account: ApiUser) -> dict[str, Any]:
 async def scrub(body: ScrubIn, ctx: Ctx, account: ApiUser) -> dict[str, Any]:
     """Units under the client's payer's rule and the findings for the claim a session would
     become, without saving anything."""
-    with ctx.store.transaction(actor=account.username) as work:
+    async with reading(ctx, account) as work:
         client = client_for(work, account, body.client_id)
         provider_id = body.provider_id or account.provider_id
         provider = work.db.get(Provider, provider_id) if provider_id else None
@@ -87,21 +88,21 @@ async def clients(
 ) -> Page:
     """Clients this user may see, by name (search with POST /clients/search: names stay
     out of URLs)."""
-    with ctx.store.transaction(actor=account.username) as work:
+    async with reading(ctx, account) as work:
         found = queries.search_clients(work, account, "", limit=limit)
         return Page(data=[client_dict(c) for c in found], count=len(found))
 
 
 @router.post("/clients/search", tags=["clients"])
 async def clients_search(body: ClientSearchIn, ctx: Ctx, account: ApiUser) -> Page:
-    with ctx.store.transaction(actor=account.username) as work:
+    async with reading(ctx, account) as work:
         found = queries.search_clients(work, account, body.q, limit=body.limit)
         return Page(data=[client_dict(c) for c in found], count=len(found))
 
 
 @router.get("/clients/{client_id}", tags=["clients"])
 async def client(client_id: PathId, ctx: Ctx, account: ApiUser) -> Item:
-    with ctx.store.transaction(actor=account.username) as work:
+    async with reading(ctx, account) as work:
         found = client_for(work, account, client_id)
         data = client_dict(found, full=True)
         if account.sees_all_clients:
@@ -112,7 +113,7 @@ async def client(client_id: PathId, ctx: Ctx, account: ApiUser) -> Item:
 
 @router.get("/sessions/{session_id}", tags=["sessions"])
 async def session(session_id: PathId, ctx: Ctx, account: ApiUser) -> Item:
-    with ctx.store.transaction(actor=account.username) as work:
+    async with reading(ctx, account) as work:
         found = session_for(work, account, session_id)
         return Item(data=session_dict(found, with_note=True))
 
@@ -158,7 +159,7 @@ async def claims(ctx: Ctx, account: ApiBiller, status: StatusQuery = "") -> Page
     """Claims, newest first (up to 200); ``status`` is a lifecycle status or ``attention``."""
     if status not in ("", "attention") and status not in {s.value for s in ClaimStatus}:
         raise InvalidInput(f"unknown status {status!r}", field="status")
-    with ctx.store.transaction(actor=account.username) as work:
+    async with reading(ctx, account) as work:
         rows, total = queue(work, QueueFilter(status))
     for row in rows:
         row["date_of_service"] = row["date_of_service"].isoformat()
@@ -167,7 +168,7 @@ async def claims(ctx: Ctx, account: ApiBiller, status: StatusQuery = "") -> Page
 
 @router.get("/claims/{claim_id}", tags=["claims"])
 async def claim(claim_id: PathId, ctx: Ctx, account: ApiBiller) -> Item:
-    with ctx.store.transaction(actor=account.username) as work:
+    async with reading(ctx, account) as work:
         claim_for(work, account, claim_id)
         return Item(data=show_claim(work=work, claim_id=claim_id))
 

@@ -1,0 +1,110 @@
+"""Reads are audited through a group commit: many requests' entries in one transaction,
+every answer sent only after its entries are committed, the chain intact."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+import httpx
+import pytest
+from sqlalchemy import select
+from web_helpers import Practice, api_token
+
+from therabill.store import audit
+from therabill.store.audit import AuditEvent
+from therabill.store.models import AuditEntry
+from therabill.web.app import create_app
+from therabill.web.audit_batch import AuditBatcher
+
+
+def _event(n: int) -> AuditEvent:
+    return AuditEvent("ann", "read", "client", str(n))
+
+
+def test_entries_arriving_together_share_one_transaction() -> None:
+    written: list[list[AuditEvent]] = []
+    batcher = AuditBatcher(lambda events: written.append(list(events)))
+
+    async def main() -> None:
+        await asyncio.gather(*(batcher.record([_event(n)]) for n in range(20)))
+        await batcher.record([_event(99)])
+
+    asyncio.run(main())
+    assert [len(batch) for batch in written] == [20, 1]
+    assert (batcher.batches, batcher.entries) == (2, 21)
+
+
+def test_every_waiter_hears_that_its_entries_were_not_written() -> None:
+    def refuse(_events: Sequence[AuditEvent]) -> None:
+        raise RuntimeError("disk full")
+
+    batcher = AuditBatcher(refuse)
+
+    async def main() -> list[BaseException | None]:
+        return await asyncio.gather(
+            *(batcher.record([_event(n)]) for n in range(5)), return_exceptions=True
+        )
+
+    outcomes = asyncio.run(main())
+    assert all(isinstance(o, RuntimeError) and str(o) == "disk full" for o in outcomes)
+    assert batcher.batches == 0
+
+
+def test_concurrent_api_reads_are_each_audited_in_fewer_transactions(practice: Practice) -> None:
+    token = api_token(practice, "bill")
+    app = create_app(practice.url)
+    with practice.store.sessions() as db:
+        before = db.execute(select(AuditEntry.seq).order_by(AuditEntry.seq.desc())).first()
+    start = before[0] if before else 0
+
+    async def main() -> list[int]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport,
+            base_url="https://testserver",
+            headers={"Authorization": f"Bearer {token}"},
+        ) as client:
+            ids = [practice.ana_client, practice.ben_client] * 10
+            answers = await asyncio.gather(*(client.get(f"/api/v1/clients/{i}") for i in ids))
+            return [a.status_code for a in answers]
+
+    assert asyncio.run(main()) == [200] * 20
+    batcher = app.state.ctx.audit
+    assert batcher.entries >= 20 and batcher.batches < 20
+    with practice.store.sessions() as db:
+        reads = list(
+            db.execute(
+                select(AuditEntry).where(AuditEntry.seq > start, AuditEntry.action == "read")
+            ).scalars()
+        )
+        assert sorted(int(e.entity_id) for e in reads if e.entity == "client") == sorted(
+            [practice.ana_client, practice.ben_client] * 10
+        )
+        assert audit.verify(db).ok
+    app.state.ctx.store.dispose()
+
+
+def test_no_answer_leaves_when_its_audit_entry_cannot_be_written(
+    practice: Practice, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = api_token(practice, "bill")
+    app = create_app(practice.url)
+
+    def refuse(_events: Sequence[AuditEvent]) -> None:
+        raise RuntimeError("audit log unavailable")
+
+    monkeypatch.setattr(app.state.ctx.audit, "_write", refuse)
+
+    async def main() -> httpx.Response:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
+            base_url="https://testserver",
+            headers={"Authorization": f"Bearer {token}"},
+        ) as client:
+            return await client.get(f"/api/v1/clients/{practice.ana_client}")
+
+    answer = asyncio.run(main())
+    assert answer.status_code == 500
+    assert "Carla" not in answer.text and "1980-05-01" not in answer.text
+    app.state.ctx.store.dispose()
