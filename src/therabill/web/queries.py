@@ -11,14 +11,16 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, and_, case, create_engine, func, select
+from sqlalchemy import ColumnElement, Engine, and_, case, func, select
 from sqlalchemy.orm import Session
 
+from therabill.store.engine import read_only
 from therabill.store.ledger_math import Balance, EntryKind, Responsibility, effect
 from therabill.store.models import (
     Authorisation,
     AuthorisationUse,
     Claim,
+    ClaimStatusChange,
     Client,
     LedgerEntry,
     Payer,
@@ -35,12 +37,14 @@ ATTENTION = ("draft", "rejected", "denied")
 
 @dataclass
 class Aging:
-    """Money owed, by who owes it and how old it is (cents)."""
+    """Money owed, by who owes it and how old it is (cents), and the claims needing attention
+    by status: the practice-wide figures of the dashboard."""
 
     by_payer: dict[str, dict[str, int]] = field(default_factory=dict)
     as_of: str = ""
     by_client: dict[str, dict[str, int]] = field(default_factory=dict)
     totals: dict[str, int] = field(default_factory=lambda: dict.fromkeys(BUCKETS, 0))
+    attention: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ATTENTION, 0))
 
 
 def _coefficients() -> tuple[ColumnElement[int], ColumnElement[int]]:
@@ -72,58 +76,58 @@ def _bucket(today: dt.date) -> ColumnElement[str]:
     )
 
 
-_AGING_CACHE: dict[str, tuple[float, dt.date, Aging]] = {}
+_AGING_CACHE: dict[str, tuple[float, dt.date, tuple[int, int], Aging]] = {}
 _REFRESHING: set[str] = set()
 _LOCK = threading.Lock()
-_READERS: dict[str, Engine] = {}
-AGING_TTL_SECONDS = 30.0
+AGING_MAX_AGE_SECONDS = 300.0
 
 
-def _reader(engine: Engine) -> Engine:
-    """An engine for reading the whole ledger without holding the write lock: the store's
-    SQLite engine starts every transaction with BEGIN IMMEDIATE, which would stall every
-    other request while the sums run; a plain (deferred) read transaction in WAL mode
-    blocks no writer. PostgreSQL readers never block writers, so its engine is used as is."""
-    if engine.dialect.name != "sqlite":
-        return engine
-    key = str(engine.url)
-    with _LOCK:
-        if key not in _READERS:
-            _READERS[key] = create_engine(engine.url, connect_args={"timeout": 30})
-        return _READERS[key]
+def _ledger_mark(db: Session) -> tuple[int, int]:
+    """The newest ledger entry and claim status change: the figures depend on nothing else
+    that changes often, and both are append-only, so while this pair stays the same the kept
+    figures are exact. Two primary-key look-ups, whatever the size of the ledger."""
+    newest_entry = db.execute(select(func.max(LedgerEntry.id))).scalar_one()
+    newest_change = db.execute(select(func.max(ClaimStatusChange.id))).scalar_one()
+    return int(newest_entry or 0), int(newest_change or 0)
 
 
 def aging(store_engine: Engine, *, today: dt.date, top_clients: int = 10) -> Aging:
-    """Insurance balances by payer and the largest client balances, in aging buckets.
+    """Insurance balances by payer, the largest client balances in aging buckets, and the
+    claims needing attention.
 
-    Practice-wide figures, the same for every biller, so they are kept: fresh for
-    ``AGING_TTL_SECONDS``, then served while a background thread sums them again (the
-    dashboard never waits for the whole ledger twice); ``as_of`` says when they were summed.
-    Called outside the request's transaction; the caller audits the read."""
-    engine = _reader(store_engine)
+    Practice-wide figures, the same for every biller, so they are kept, and summed again only
+    when the ledger or a claim's status has changed since (every web worker sees that
+    through :func:`_ledger_mark`) or after ``AGING_MAX_AGE_SECONDS`` (on PostgreSQL a row
+    committed late can carry a lower id). A changed ledger is summed again by a background
+    thread while the kept figures are served once more, so the dashboard never waits for the
+    whole ledger twice; ``as_of`` says when they were summed. Called outside the request's
+    transaction; the caller audits the read."""
+    engine = read_only(store_engine)
     key = str(engine.url)
+    with Session(engine) as db:
+        mark = _ledger_mark(db)
     with _LOCK:
         cached = _AGING_CACHE.get(key)
-        stale = cached is None or cached[1] != today
         if cached is not None and cached[1] == today:
-            if time.monotonic() - cached[0] < AGING_TTL_SECONDS:
-                return cached[2]
+            summed_at, _, summed_mark, figures = cached
+            if summed_mark == mark and time.monotonic() - summed_at < AGING_MAX_AGE_SECONDS:
+                return figures
             if key not in _REFRESHING:
                 _REFRESHING.add(key)
                 threading.Thread(
                     target=_refresh, args=(engine, key, today, top_clients), daemon=True
                 ).start()
-            return cached[2]
-    assert stale
+            return figures
     return _refresh(engine, key, today, top_clients)
 
 
 def _refresh(engine: Engine, key: str, today: dt.date, top_clients: int) -> Aging:
     try:
-        with Session(engine) as db:
+        with Session(engine) as db:  # one snapshot: the mark and the sums agree
+            mark = _ledger_mark(db)
             result = _sum_aging(db, today=today, top_clients=top_clients)
         with _LOCK:
-            _AGING_CACHE[key] = (time.monotonic(), today, result)
+            _AGING_CACHE[key] = (time.monotonic(), today, mark, result)
         return result
     finally:
         with _LOCK:
@@ -134,12 +138,12 @@ def _sum_aging(db: Session, *, today: dt.date, top_clients: int) -> Aging:
     insurance, patient = _coefficients()
     bucket = _bucket(today).label("bucket")
     result = Aging()
-    names = dict(db.execute(select(Payer.id, Payer.name)).tuples().all())
+    names = dict(db.execute(select(Payer.id, Payer.name)).all())
     for payer_id, name, cents in db.execute(
         select(Claim.payer_id, bucket, func.sum(insurance))
         .join(Claim, Claim.id == LedgerEntry.claim_id)
         .group_by(Claim.payer_id, bucket)
-    ).tuples():
+    ):
         if cents:
             row = result.by_payer.setdefault(
                 names.get(payer_id, str(payer_id)), dict.fromkeys(BUCKETS, 0)
@@ -155,7 +159,7 @@ def _sum_aging(db: Session, *, today: dt.date, top_clients: int) -> Aging:
             .having(owed > 0)
             .order_by(owed.desc())
             .limit(top_clients)
-        ).tuples()
+        )
     ]
     if biggest:
         clients = {
@@ -168,20 +172,22 @@ def _sum_aging(db: Session, *, today: dt.date, top_clients: int) -> Aging:
             .join(Claim, Claim.id == LedgerEntry.claim_id)
             .where(LedgerEntry.client_id.in_(biggest))
             .group_by(LedgerEntry.client_id, bucket)
-        ).tuples():
+        ):
             rows[client_id][name] += int(cents or 0)
         for cid in biggest:
             result.by_client[clients.get(cid, f"#{cid}")] = rows[cid]
+    result.attention = attention_counts(db)
     result.as_of = dt.datetime.now().strftime("%H:%M:%S")
     return result
 
 
 def forget_aging() -> None:
-    """Mark the kept figures stale (after building, submitting or posting): the next visit
-    shows them once more and has them summed again in the background."""
+    """Mark the kept figures stale: the next visit shows them once more and has them summed
+    again in the background. (Building, submitting and posting change the ledger mark, which
+    does the same; this is for changes the mark cannot see.)"""
     with _LOCK:
-        for key, (_, day, figures) in list(_AGING_CACHE.items()):
-            _AGING_CACHE[key] = (-AGING_TTL_SECONDS, day, figures)
+        for key, (_, day, mark, figures) in list(_AGING_CACHE.items()):
+            _AGING_CACHE[key] = (-AGING_MAX_AGE_SECONDS, day, mark, figures)
 
 
 def todays_sessions(work: Work, account: Account, *, today: dt.date) -> list[dict[str, Any]]:
@@ -220,8 +226,9 @@ def unbilled_count(work: Work, account: Account) -> int:
     return int(work.db.execute(query).scalar_one())
 
 
-def attention_counts(work: Work) -> dict[str, int]:
-    rows = work.db.execute(
+def attention_counts(db: Session) -> dict[str, int]:
+    """Claims by status among those a biller must act on (kept with the aging figures)."""
+    rows = db.execute(
         select(Claim.status, func.count()).where(Claim.status.in_(ATTENTION)).group_by(Claim.status)
     ).all()
     found = {status: int(count) for status, count in rows}
@@ -270,9 +277,7 @@ def client_picture(
             select(AuthorisationUse.authorisation_id, func.sum(AuthorisationUse.units))
             .where(AuthorisationUse.authorisation_id.in_([a.id for a in auths]))
             .group_by(AuthorisationUse.authorisation_id)
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     auth_views = [
         AuthorisationView(

@@ -12,6 +12,7 @@ from therabill.store.models import Payer
 from therabill.web import queries
 from therabill.web.charts import bar_chart
 from therabill.web.deps import Ctx, PageUser
+from therabill.web.reads import reading
 from therabill.web.remittance_log import recent_remittances
 from therabill.web.render import render
 
@@ -27,11 +28,11 @@ async def dashboard(request: Request, ctx: Ctx, account: PageUser) -> HTMLRespon
         values["aging"] = owed
         values["chart"] = bar_chart(owed.totals, title="Insurance balances by age (days)")
         values["buckets"] = queries.BUCKETS
-    with ctx.store.transaction(actor=account.username) as work:
+    async with reading(ctx, account) as work:
         values["sessions"] = queries.todays_sessions(work, account, today=today)
         values["unbilled"] = queries.unbilled_count(work, account)
         if account.sees_all_clients:
-            values["attention"] = queries.attention_counts(work)
+            values["attention"] = owed.attention
             work.audit("list", "aging", "practice")
             values["remittances"] = recent_remittances(work)
             values["payer_count"] = len(work.db.execute(select(Payer.id)).all())
