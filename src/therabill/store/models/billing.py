@@ -18,6 +18,8 @@ class TherapySession(Base):
     __table_args__ = (
         Index("ix_sessions_unbilled", "claim_id", "date_of_service"),
         Index("ix_sessions_client", "client_id", "date_of_service"),
+        # The day's sessions in the order of the day (dashboard, day sheet).
+        Index("ix_sessions_day", "date_of_service", "start_time", "id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"))
