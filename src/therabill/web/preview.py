@@ -165,7 +165,7 @@ def preview_session(
         result.problem, result.problem_field = str(exc), exc.field
         return result
     result.findings.extend(result.units.findings)
-    fees = dict(work.db.execute(select(Fee.code, Fee.unit_charge_cents)).tuples().all())
+    fees = dict(work.db.execute(select(Fee.code, Fee.unit_charge_cents)).all())
     profile = profiles.payer_profiles().get(payer.profile_id) if payer else None
     for line in result.units.lines:
         per_unit = fees.get(line.code)
@@ -216,9 +216,7 @@ def _already_billed(
                 ClaimLine.date_of_service == day,
                 ClaimLine.code.in_(codes),
             )
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     return [
         duplicate_line(line.code, day, billed[line.code], line.line_number)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from functools import cache
 
-from therabill.config import data_dir
 from therabill.errors import InvalidInput
 from therabill.payers import PayerProfile, load_payer_profiles
 from therabill.units import UnitRule
@@ -12,11 +12,13 @@ from therabill.units import UnitRule
 
 def payer_profiles() -> dict[str, PayerProfile]:
     """Shipped profiles plus the practice's own (``<data dir>/payers``), keyed by id."""
-    return _load(str(data_dir()))
+    # Kept per data directory (tests switch it); read from the environment, not data_dir(),
+    # which creates the directory: a file-system call on every live check otherwise.
+    return _load(os.environ.get("THERABILL_HOME", ""))
 
 
 @cache
-def _load(_data_dir: str) -> dict[str, PayerProfile]:
+def _load(_home: str) -> dict[str, PayerProfile]:
     return load_payer_profiles(None)
 
 
