@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from web_helpers import Practice, csrf_of, login
 
-from therabill.store.models import AuditEntry, CaseloadEntry, Client
+from therabill.store.models import AuditEntry, CaseloadEntry, Client, Payer, Policy
 
 
 def _new_client(token: str, **extra: str | list[str]) -> dict[str, str | list[str]]:
@@ -214,3 +214,77 @@ def test_the_client_forms_need_the_csrf_token(web: TestClient, practice: Practic
     assert web.post("/clients/new", data=data).status_code == 403
     edit = web.post(f"/clients/{practice.ana_client}/edit", data=data)
     assert edit.status_code == 403
+
+
+def _policies(practice: Practice, client_id: int) -> list[Policy]:
+    with practice.store.sessions() as db:
+        return list(db.execute(select(Policy).where(Policy.client_id == client_id)).scalars())
+
+
+def test_a_biller_adds_a_policy_on_the_edit_page(web: TestClient, practice: Practice) -> None:
+    login(web, "bill")
+    page = web.get(f"/clients/{practice.ben_client}/edit")
+    assert 'id="policy-form"' in page.text and "ACM123" in page.text
+    with practice.store.sessions() as db:
+        medicare = db.execute(select(Payer.id).where(Payer.name == "Medicare Part B")).scalar_one()
+    response = web.post(
+        f"/clients/{practice.ben_client}/policies",
+        data={
+            "csrf_token": csrf_of(page.text),
+            "payer": str(medicare),
+            "member_id": "9AB8CD7EF65",
+            "priority": "secondary",
+            "relationship": "spouse",
+            "subscriber_first_name": "Dora",
+            "subscriber_last_name": "Dale",
+            "subscriber_birth_date": "1974-01-02",
+            "start_date": "2026-01-01",
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/clients/{practice.ben_client}"
+    added = [p for p in _policies(practice, practice.ben_client) if p.priority == "secondary"]
+    assert [(p.member_id, p.subscriber_first_name) for p in added] == [("9AB8CD7EF65", "Dora")]
+    assert ("bill", "create", "policy", str(added[0].id)) in _audit(practice)
+
+
+def test_a_bad_policy_is_named_beside_its_field_and_not_added(
+    web: TestClient, practice: Practice
+) -> None:
+    login(web, "bill")
+    token = csrf_of(web.get(f"/clients/{practice.ana_client}/edit").text)
+    before = len(_policies(practice, practice.ana_client))
+    url = f"/clients/{practice.ana_client}/policies"
+    cases = [
+        ({"member_id": "X1"}, "policy-payer-error", "Payer: choose the payer"),
+        ({"payer": "1", "member_id": ""}, "policy-member_id-error", "Member id: is required"),
+        (
+            {"payer": "1", "member_id": "X1", "start_date": "2026-02-30"},
+            "policy-start_date-error",
+            "Coverage from: &#39;2026-02-30&#39; is not a date",
+        ),
+        (
+            {"payer": "1", "member_id": "X1", "relationship": "child"},
+            "policy-subscriber-error",
+            "Subscriber: name the subscriber when the client is not",
+        ),
+        (
+            {"payer": "1", "member_id": "X1", "start_date": "2026-03-01", "end_date": "2026-02-01"},
+            "policy-end_date-error",
+            "Coverage to: is before the start of coverage",
+        ),
+    ]
+    for fields, error_id, message in cases:
+        response = web.post(url, data={"csrf_token": token, **fields})
+        assert response.status_code == 422, fields
+        assert f'id="{error_id}">{message}' in response.text, fields
+    assert len(_policies(practice, practice.ana_client)) == before
+
+
+def test_policies_are_for_billers(web: TestClient, practice: Practice) -> None:
+    login(web, "ana")
+    page = web.get(f"/clients/{practice.ana_client}/edit")
+    assert page.status_code == 200 and 'id="policy-form"' not in page.text
+    data = {"csrf_token": csrf_of(page.text), "payer": "1", "member_id": "X1"}
+    assert web.post(f"/clients/{practice.ana_client}/policies", data=data).status_code == 403

@@ -1,21 +1,24 @@
 """The add/edit client form: read it, check it with the store's own client checks, save it in
-one transaction (details, caseload) or say what is wrong beside each field."""
+one transaction (details, caseload) or say what is wrong beside each field; and the form that
+adds an insurance policy (the store's add_policy) on the edit page."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from starlette.datastructures import FormData
 
 from therabill.errors import InvalidInput, TherabillError
-from therabill.store.models import Client, Provider
-from therabill.store.services import Work
+from therabill.store.models import Client, Payer, Provider
+from therabill.store.services import Work, lookup
 from therabill.store.services.caseload import add_to_caseload, set_caseload
 from therabill.store.services.clients import (
     CLIENT_COLUMNS,
     MAX_LENGTHS,
     add_client,
+    add_policy,
     read_client,
     update_client,
 )
@@ -105,3 +108,69 @@ def check_form(form: ClientForm) -> bool:
 
 def note_error(form: ClientForm, exc: TherabillError) -> None:
     form.errors.setdefault(exc.field or "form", exc.message)
+
+
+POLICY_FIELDS = {
+    "payer": 12,
+    "member_id": 40,
+    "group_number": 40,
+    "priority": 10,
+    "relationship": 10,
+    "subscriber_first_name": 100,
+    "subscriber_last_name": 100,
+    "subscriber_birth_date": 10,
+    "start_date": 10,
+    "end_date": 10,
+}
+POLICY_DATES = ("subscriber_birth_date", "start_date", "end_date")
+
+
+@dataclass(slots=True)
+class PolicyForm:
+    """A policy being added, as typed, and what is wrong with it by field."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def read_policy_form(form: FormData) -> PolicyForm:
+    read = PolicyForm()
+    for name, longest in POLICY_FIELDS.items():
+        value = form.get(name, "")
+        read.values[name] = value.strip()[: longest + 1] if isinstance(value, str) else ""
+    return read
+
+
+def save_policy(work: Work, client_id: int, form: PolicyForm) -> None:
+    """Add the policy with the store's add_policy (its checks); dates are read first, so each
+    bad date is named beside its field; raise InvalidInput naming the first other problem."""
+    dates: dict[str, dt.date | None] = {}
+    for name in POLICY_DATES:
+        text = form.values.get(name, "")
+        try:
+            dates[name] = lookup.date(text, name) if text else None
+        except InvalidInput as exc:
+            form.errors[name] = exc.message
+    if form.errors:
+        raise InvalidInput(next(iter(form.errors.values())), field=next(iter(form.errors)))
+    payer_id = form.values.get("payer", "")
+    if not payer_id.isdigit():
+        raise InvalidInput("choose the payer", field="payer")
+    add_policy(
+        work=work,
+        client_id=client_id,
+        payer=payer_id,
+        member_id=form.values.get("member_id", ""),
+        priority=form.values.get("priority", "") or "primary",
+        group_number=form.values.get("group_number") or None,
+        relationship=form.values.get("relationship", "") or "self",
+        subscriber_first_name=form.values.get("subscriber_first_name") or None,
+        subscriber_last_name=form.values.get("subscriber_last_name") or None,
+        subscriber_birth_date=dates["subscriber_birth_date"],
+        start_date=dates["start_date"],
+        end_date=dates["end_date"],
+    )
+
+
+def payers_to_choose(work: Work) -> list[Payer]:
+    return list(work.db.execute(select(Payer).order_by(Payer.name)).scalars())

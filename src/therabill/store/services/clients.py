@@ -222,6 +222,16 @@ def add_policy(
         raise InvalidInput("name the subscriber when the client is not", field="subscriber")
     if not member_id.strip():
         raise InvalidInput("is required", field="member_id")
+    for name, value, longest in (
+        ("member_id", member_id.strip(), 40),
+        ("group_number", group_number, 40),
+        ("subscriber_first_name", subscriber_first_name, 100),
+        ("subscriber_last_name", subscriber_last_name, 100),
+    ):
+        if value and len(value) > longest:
+            raise InvalidInput(f"is longer than {longest} characters", field=name)
+    if start_date and end_date and end_date < start_date:
+        raise InvalidInput("is before the start of coverage", field="end_date")
     policy = Policy(
         client_id=client_id,
         payer_id=lookup.payer(work, payer).id,

@@ -1,5 +1,5 @@
 """Clients: search (a POST, so a name never sits in a URL or a log), one client's page, and
-adding or changing a client (POST, then 303 to the client's page)."""
+adding or changing a client and adding a policy (POST, then 303 to the client's page)."""
 
 from __future__ import annotations
 
@@ -10,22 +10,29 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from therabill.errors import TherabillError
+from therabill.store.models import Client
 from therabill.store.services import Work
 from therabill.store.services.caseload import caseload_providers
+from therabill.store.services.clients import PRIORITIES, RELATIONSHIPS
 from therabill.web import queries
 from therabill.web.access import client_for
 from therabill.web.accounts import Account
 from therabill.web.client_form import (
     FIELDS,
+    POLICY_FIELDS,
     ClientForm,
+    PolicyForm,
     check_form,
     form_of,
     note_error,
+    payers_to_choose,
     providers_to_choose,
     read_form,
+    read_policy_form,
     save_client,
+    save_policy,
 )
-from therabill.web.deps import Ctx, PageUser, PathId
+from therabill.web.deps import Ctx, PageBiller, PageUser, PathId
 from therabill.web.render import render
 
 router = APIRouter()
@@ -57,8 +64,13 @@ def _form_page(
     form: ClientForm,
     client_id: int | None,
     *,
+    policy: PolicyForm | None = None,
     status: int = 200,
 ) -> HTMLResponse:
+    """The add/edit page; on the edit page billers and admins also see the client's policies
+    and a form to add one."""
+    billing = client_id is not None and account.sees_all_clients
+    client = work.db.get(Client, client_id) if billing else None
     return render(
         request,
         "client_form.html",
@@ -67,6 +79,12 @@ def _form_page(
             "client_id": client_id,
             "fields": FIELDS,
             "providers": providers_to_choose(work, account),
+            "policies": list(client.policies) if client is not None else None,
+            "payers": payers_to_choose(work) if billing else [],
+            "policy": policy or PolicyForm(),
+            "policy_fields": POLICY_FIELDS,
+            "priorities": PRIORITIES,
+            "relationships": RELATIONSHIPS,
         },
         status=status,
     )
@@ -118,6 +136,26 @@ async def change_client(
     request: Request, ctx: Ctx, account: PageUser, client_id: PathId
 ) -> Response:
     return await _save(request, ctx, account, client_id)
+
+
+@router.post("/clients/{client_id}/policies")
+async def add_client_policy(
+    request: Request, ctx: Ctx, account: PageBiller, client_id: PathId
+) -> Response:
+    """Add an insurance policy (billers and admins); 303 to the client's page, or the edit
+    page again (422) with the problem beside its field and nothing written."""
+    policy = read_policy_form(await request.form())
+    try:
+        with ctx.store.transaction(actor=account.username) as work:
+            client_for(work, account, client_id)
+            save_policy(work, client_id, policy)
+        return RedirectResponse(f"/clients/{client_id}", status_code=303)
+    except TherabillError as exc:
+        policy.errors.setdefault(exc.field or "member_id", exc.message)
+    with ctx.store.transaction(actor=account.username) as work:
+        client = client_for(work, account, client_id)
+        form = form_of(client, caseload_providers(work=work, client_id=client_id))
+        return _form_page(request, work, account, form, client_id, policy=policy, status=422)
 
 
 @router.get("/clients/{client_id}", response_class=HTMLResponse)
