@@ -244,3 +244,39 @@ def test_admin_pages_and_logout(page: Any, server: str) -> None:
     page.goto(server + "/admin/users")
     expect(page).to_have_url(server + "/login")
     assert page.csp_errors == []  # type: ignore[attr-defined]
+
+
+def test_a_new_client_is_added_and_picked_for_a_session(
+    page: Any, server: str, practice: Practice
+) -> None:
+    from playwright.sync_api import expect
+
+    log_in(page, server, "bill")
+    page.goto(server + "/clients")
+    page.click("#new-client")
+    page.fill("input[name=first_name]", "Gil")
+    page.fill("input[name=last_name]", "Garnet")
+    page.fill("input[name=birth_date]", "1988-07-09")
+    page.fill("input[name=postal_code]", "627")
+    page.check(f"#caseload input[value='{practice.ana_provider}']")
+    page.click("#save-client")
+    expect(page.locator("#postal_code-error")).to_contain_text("is not a ZIP code")
+    shot(page, "11-client-form-error")
+    page.fill("input[name=postal_code]", "62704")
+    page.click("#save-client")
+    expect(page.locator("h1")).to_contain_text("Garnet, Gil")
+    expect(page.locator("#caseload")).to_contain_text("Ana Alves")
+    page.click("#edit-client")
+    expect(page.locator("#policy-form")).to_be_visible()
+    shot(page, "12-client-edit")
+    page.goto(server + "/sessions/new")
+    page.fill("input[name=client_search]", "garn")
+    expect(page.locator("#client-choices")).not_to_contain_text("Cruz")  # the search answered
+    page.locator("#client-choices label", has_text="Garnet, Gil").locator("input").check()
+    page.fill("input[name=client_search]", "dale")  # another search keeps Gil picked
+    expect(page.locator("#client-choices")).to_contain_text("Dale, Dan")
+    expect(page.locator("#client-choices input[checked]")).to_have_count(1)
+    expect(page.locator("#client-choices label.picked")).to_contain_text("Garnet, Gil")
+    shot(page, "13-session-client-search")
+    assert "garn" not in page.url
+    assert not page.csp_errors, page.csp_errors
