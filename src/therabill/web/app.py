@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from therabill.errors import TherabillError
 from therabill.store.services import open_store
@@ -62,27 +63,47 @@ def create_app(database_url: str | None = None, *, settings: WebSettings | None 
     app.mount("/api/v1", api.create_api(ctx))
     _add_handlers(app)
 
-    @app.middleware("http")
-    async def security(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        started = time.perf_counter()
-        response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        if not request.url.path.startswith("/static/"):
-            response.headers.setdefault("Cache-Control", "no-store")
-        # The path only: query strings never reach the log (they could hold a search term).
-        log.info(
-            "%s %s %s %.1fms",
-            request.method,
-            request.url.path,
-            response.status_code,
-            (time.perf_counter() - started) * 1000,
-        )
-        return response
-
+    app.add_middleware(SecurityHeaders)
     return app
+
+
+class SecurityHeaders:
+    """The security headers and ``Cache-Control`` on every response, and one log line per
+    request with the path only: query strings never reach the log (they could hold a
+    search term). Plain ASGI: Starlette's ``BaseHTTPMiddleware`` costs an extra task and a
+    body stream per request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        path: str = scope["path"]
+        status = 0
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    headers.setdefault(name, value)
+                if not path.startswith("/static/"):
+                    headers.setdefault("Cache-Control", "no-store")
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+        if log.isEnabledFor(logging.INFO):
+            log.info(
+                "%s %s %s %.1fms",
+                scope["method"],
+                path,
+                status,
+                (time.perf_counter() - started) * 1000,
+            )
 
 
 def _add_handlers(app: FastAPI) -> None:

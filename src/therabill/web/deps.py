@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request
 
+from therabill.store.engine import read_only
 from therabill.web.accounts import Account, Role, load_account
 from therabill.web.context import WebContext
 from therabill.web.sessions import find_session, token_user
@@ -52,14 +53,16 @@ async def page_account(request: Request) -> Account:
     """The logged-in user of a page request; checks the CSRF token on unsafe methods."""
     ctx = ctx_of(request)
     secret = request.cookies.get(SESSION_COOKIE, "")
-    found = find_session(
-        ctx.store.engine, secret, idle=ctx.settings.idle, absolute=ctx.settings.absolute
-    )
-    if found is None:
-        raise LoginRequired()
-    with ctx.store.engine.connect() as conn:
-        account = load_account(conn, found.user_id)
-    if account is None:
+    with read_only(ctx.store.engine).connect() as conn:  # one connection, no write lock
+        found = find_session(
+            ctx.store.engine,
+            secret,
+            idle=ctx.settings.idle,
+            absolute=ctx.settings.absolute,
+            reader=conn,
+        )
+        account = None if found is None else load_account(conn, found.user_id)
+    if found is None or account is None:
         raise LoginRequired()
     if request.method not in SAFE_METHODS:
         sent = request.headers.get("x-csrf-token", "")
@@ -81,11 +84,11 @@ async def api_account(request: Request) -> Account:
     ctx = ctx_of(request)
     header = request.headers.get("authorization", "")
     scheme, _, secret = header.partition(" ")
-    user_id = token_user(ctx.store.engine, secret.strip()) if scheme.lower() == "bearer" else None
-    if user_id is None:
+    if scheme.lower() != "bearer":
         raise LoginRequired()
-    with ctx.store.engine.connect() as conn:
-        account = load_account(conn, user_id)
+    with read_only(ctx.store.engine).connect() as conn:  # one connection, no write lock
+        user_id = token_user(conn, secret.strip())
+        account = None if user_id is None else load_account(conn, user_id)
     if account is None:
         raise LoginRequired()
     request.state.account = account

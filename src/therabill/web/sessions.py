@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
+from therabill.store.engine import read_only
 from therabill.web.tables import (
     aware,
     utcnow,
@@ -62,15 +63,25 @@ def start_session(engine: Engine, user_id: int) -> tuple[str, LoginSession]:
 
 
 def find_session(
-    engine: Engine, secret: str, *, idle: dt.timedelta, absolute: dt.timedelta
+    engine: Engine,
+    secret: str,
+    *,
+    idle: dt.timedelta,
+    absolute: dt.timedelta,
+    reader: Connection | None = None,
 ) -> LoginSession | None:
-    """The live session for ``secret``, touched; ``None`` (and ended) when it has expired."""
+    """The live session for ``secret``, touched; ``None`` (and ended) when it has expired.
+    ``reader``: an open read-only connection to look it up on (the caller's, to save one)."""
     if not secret or len(secret) > 100:
         return None
     key = _digest(secret)
     now = utcnow()
-    with engine.connect() as conn:
-        row = conn.execute(select(web_sessions).where(web_sessions.c.id_hash == key)).first()
+    query = select(web_sessions).where(web_sessions.c.id_hash == key)
+    if reader is not None:
+        row = reader.execute(query).first()
+    else:
+        with read_only(engine).connect() as conn:  # no write lock for a look-up
+            row = conn.execute(query).first()
     if row is None or row.ended_at is not None:
         return None
     last_seen = aware(row.last_seen_at)
@@ -106,7 +117,7 @@ def end_all_sessions(conn: Connection, user_id: int) -> None:
 def login_refused(engine: Engine, username: str, remote: str) -> bool:
     """Whether too many recent failures block another try for this user or address."""
     since = utcnow() - FAILURE_WINDOW
-    with engine.connect() as conn:
+    with read_only(engine).connect() as conn:
         by_user = conn.execute(
             select(func.count())
             .select_from(web_login_failures)
@@ -150,14 +161,14 @@ def issue_token(conn: Connection, user_id: int, name: str) -> str:
     return secret
 
 
-def token_user(engine: Engine, secret: str) -> int | None:
+def token_user(conn: Connection, secret: str) -> int | None:
+    """The user of a live API token (looked up on ``conn``, a read-only connection)."""
     if not secret.startswith("tb_") or len(secret) > 100:
         return None
-    with engine.connect() as conn:
-        row = conn.execute(
-            select(web_api_tokens.c.user_id).where(
-                web_api_tokens.c.token_hash == _digest(secret),
-                web_api_tokens.c.revoked_at.is_(None),
-            )
-        ).first()
+    row = conn.execute(
+        select(web_api_tokens.c.user_id).where(
+            web_api_tokens.c.token_hash == _digest(secret),
+            web_api_tokens.c.revoked_at.is_(None),
+        )
+    ).first()
     return None if row is None else int(row.user_id)
