@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import extract, func, select
 
 from therabill.codes import load_code_set
 from therabill.errors import TherabillError
@@ -53,17 +53,19 @@ def scrub_context(work: Work, client_id: int, today: dt.date) -> ScrubContext:
     global _CONTEXT
     if _CONTEXT is None:
         _CONTEXT = ScrubContext.load()
+    year = extract("year", ClaimLine.date_of_service)
     rows = work.db.execute(
-        select(ClaimLine.date_of_service, Provider.discipline, ClaimLine.charge_cents)
+        select(year, Provider.discipline, func.sum(ClaimLine.charge_cents))
         .join(Claim, Claim.id == ClaimLine.claim_id)
         .join(Provider, Provider.id == Claim.provider_id)
         .where(Claim.client_id == client_id)
+        .group_by(year, Provider.discipline)
     ).all()
     spent: dict[tuple[str, int, str], Decimal] = defaultdict(Decimal)
-    for day, discipline, cents in rows:
+    for in_year, discipline, cents in rows:
         group = KX_GROUPS.get(discipline)
         if group:
-            spent[(str(client_id), day.year, group)] += Decimal(cents) / 100
+            spent[(str(client_id), int(in_year), group)] += Decimal(int(cents or 0)) / 100
     return replace(_CONTEXT, today=today, therapy_spent=spent)
 
 

@@ -124,28 +124,31 @@ def add_authorisation(
 def statuses(
     *, work: Work, client_id: int | None = None, payer_id: int | None = None
 ) -> list[AuthorisationStatus]:
-    used = (
-        select(
-            AuthorisationUse.authorisation_id,
-            func.coalesce(func.sum(AuthorisationUse.units), 0).label("units"),
-            func.coalesce(func.sum(AuthorisationUse.visits), 0).label("visits"),
-        )
-        .group_by(AuthorisationUse.authorisation_id)
-        .subquery()
-    )
-    query = (
-        select(Authorisation, used.c.units, used.c.visits)
-        .outerjoin(used, used.c.authorisation_id == Authorisation.id)
-        .order_by(Authorisation.start_date, Authorisation.id)
-    )
+    """Authorisations with the units and visits used so far, oldest first.
+
+    The uses are summed for the chosen authorisations only (not for every authorisation in
+    the practice and then joined): the live check asks this for one client on every key."""
+    query = select(Authorisation).order_by(Authorisation.start_date, Authorisation.id)
     if client_id is not None:
         query = query.where(Authorisation.client_id == client_id)
     if payer_id is not None:
         query = query.where(Authorisation.payer_id == payer_id)
-    return [
-        AuthorisationStatus(auth, int(units or 0), int(visits or 0))
-        for auth, units, visits in work.db.execute(query).all()
-    ]
+    found = list(work.db.execute(query).scalars())
+    if not found:
+        return []
+    used = {
+        auth_id: (int(units or 0), int(visits or 0))
+        for auth_id, units, visits in work.db.execute(
+            select(
+                AuthorisationUse.authorisation_id,
+                func.sum(AuthorisationUse.units),
+                func.sum(AuthorisationUse.visits),
+            )
+            .where(AuthorisationUse.authorisation_id.in_([a.id for a in found]))
+            .group_by(AuthorisationUse.authorisation_id)
+        )
+    }
+    return [AuthorisationStatus(a, *used.get(a.id, (0, 0))) for a in found]
 
 
 def list_authorisations(
