@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from web_helpers import Practice, csrf_of, login
 
-from therabill.store.models import AuditEntry, CaseloadEntry, Client, Payer, Policy
+from therabill.store.models import AuditEntry, CaseloadEntry, Client, Payer, Policy, Provider
 
 
 def _new_client(token: str, **extra: str | list[str]) -> dict[str, str | list[str]]:
@@ -288,3 +288,33 @@ def test_policies_are_for_billers(web: TestClient, practice: Practice) -> None:
     assert page.status_code == 200 and 'id="policy-form"' not in page.text
     data = {"csrf_token": csrf_of(page.text), "payer": "1", "member_id": "X1"}
     assert web.post(f"/clients/{practice.ana_client}/policies", data=data).status_code == 403
+
+
+def test_an_inactive_provider_on_the_caseload_is_kept_by_an_edit(
+    web: TestClient, practice: Practice
+) -> None:
+    with practice.store.transaction(actor="fixture") as work:
+        work.db.add(CaseloadEntry(client_id=practice.ben_client, provider_id=practice.ben_provider))
+        ben = work.db.get(Provider, practice.ben_provider)
+        assert ben is not None
+        ben.active = False
+    login(web, "bill")
+    form = web.get(f"/clients/{practice.ben_client}/edit").text
+    assert f'value="{practice.ben_provider}" checked' in form
+    response = web.post(
+        f"/clients/{practice.ben_client}/edit",
+        data=_new_client(
+            csrf_of(form),
+            first_name="Dan",
+            last_name="Dale",
+            chart_number="C-2",
+            providers=[str(practice.ben_provider)],
+        ),
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    with practice.store.sessions() as db:
+        kept = db.execute(
+            select(CaseloadEntry.provider_id).where(CaseloadEntry.client_id == practice.ben_client)
+        ).scalars()
+        assert list(kept) == [practice.ben_provider]

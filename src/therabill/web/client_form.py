@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from starlette.datastructures import FormData
 
 from therabill.errors import InvalidInput, TherabillError
@@ -60,14 +60,15 @@ def read_form(form: FormData) -> ClientForm:
     return read
 
 
-def providers_to_choose(work: Work, account: Account) -> list[Provider]:
-    """Billers and admins assign any active provider; a therapist assigns no one."""
+def providers_to_choose(work: Work, account: Account, form: ClientForm) -> list[Provider]:
+    """Billers and admins assign any active provider (and keep those already ticked, active
+    or not, so saving does not drop them unseen); a therapist assigns no one."""
     if not account.sees_all_clients:
         return []
     return list(
         work.db.execute(
             select(Provider)
-            .where(Provider.active.is_(True))
+            .where(or_(Provider.active.is_(True), Provider.id.in_(form.provider_ids)))
             .order_by(Provider.last_name, Provider.first_name)
         ).scalars()
     )

@@ -78,7 +78,7 @@ def _form_page(
             "form": form,
             "client_id": client_id,
             "fields": FIELDS,
-            "providers": providers_to_choose(work, account),
+            "providers": providers_to_choose(work, account, form),
             "policies": list(client.policies) if client is not None else None,
             "payers": payers_to_choose(work) if billing else [],
             "policy": policy or PolicyForm(),
