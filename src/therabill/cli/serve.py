@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import logging
+import os
 from typing import TYPE_CHECKING
 
 import typer
 
 from therabill.cli.output import JsonOption, console, emit_json, handles_errors
-from therabill.store.engine import database_url
+from therabill.store.engine import URL_ENV, database_url
 
 if TYPE_CHECKING:
     from therabill.web.bootstrap import FirstRun
+
+
+def default_workers() -> int:
+    """One worker per core, at most 4: a Python worker uses one core at a time, and a small
+    practice's load needs no more (each worker holds its own code tables in memory)."""
+    return max(1, min(4, os.cpu_count() or 1))
 
 
 @handles_errors
@@ -20,6 +27,14 @@ def serve_command(
     port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port to listen on."),
     demo: bool = typer.Option(
         False, "--demo", help="On an empty database, create the demo practice first."
+    ),
+    workers: int = typer.Option(
+        0,
+        "--workers",
+        min=0,
+        max=32,
+        help="Worker processes; 0 (the default): one per CPU core, at most 4. More than the "
+        "cores only adds memory.",
     ),
     database: str = typer.Option(
         "",
@@ -30,7 +45,8 @@ def serve_command(
 ) -> None:
     """Start the web app (pages and the /api/v1 API) on the practice database.
 
-    On an empty database it creates the practice (with --demo: the demo practice) and an
+    Runs one worker process per CPU core (at most 4; --workers to choose). On an empty
+    database it creates the practice (with --demo: the demo practice) and an
     admin whose one-time password is printed once; log in with it and choose your own.
 
     Example: therabill serve --port 8000
@@ -65,7 +81,21 @@ def serve_command(
         _say_how_to_log_in(address, first)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    uvicorn.run(create_app(url), host=host, port=port, access_log=False, log_level="info")
+    workers = workers or default_workers()
+    if workers == 1:
+        uvicorn.run(create_app(url), host=host, port=port, access_log=False, log_level="info")
+        return
+    # Several processes: each worker builds the app itself from the factory and the URL.
+    os.environ[URL_ENV] = url
+    uvicorn.run(
+        "therabill.web.app:create_app",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        access_log=False,
+        log_level="info",
+    )
 
 
 def _say_how_to_log_in(address: str, first: FirstRun) -> None:
