@@ -393,3 +393,26 @@ def test_build_filters_and_client_show(set_up: Path) -> None:
     assert shown["balance"]["insurance_cents"] == 3 * 8000
     table = run("auth", "list", "C-1").stdout
     assert "PA-1" in table and "4/10" in table
+
+
+def test_client_caseload_is_shown_and_changed(set_up: Path) -> None:
+    run(
+        "client",
+        "add",
+        "--first-name",
+        "Ada",
+        "--last-name",
+        "Example",
+        "--birth-date",
+        "1950-03-04",
+        "--chart",
+        "C-1",
+    )
+    assert run_json("client", "caseload", "C-1")["providers"] == []
+    added = run_json("client", "caseload", "C-1", "--add", "1245319599")
+    assert [p["npi"] for p in added["providers"]] == ["1245319599"]
+    assert "1245319599  Sam Ortiz" in run("client", "caseload", "C-1").stdout
+    removed = run_json("client", "caseload", "C-1", "--remove", "1245319599")
+    assert removed["providers"] == []
+    unknown = run("client", "caseload", "C-1", "--add", "1234567893", ok=False)
+    assert unknown.exit_code == 2 and "no provider" in unknown.stderr

@@ -1,4 +1,5 @@
-"""``therabill client``: add, list, show and import clients (every read is audited)."""
+"""``therabill client``: add, list, show and import clients, and their caseloads (every read
+is audited)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from rich.table import Table
 from therabill.cli import store_common
 from therabill.cli.output import JsonOption, console, emit_json, err_console, handles_errors
 from therabill.cli.store_common import ClientArg
-from therabill.store.services import auths, clients, importing, ledger
+from therabill.store.services import auths, caseload, clients, importing, ledger, lookup
 
 app = typer.Typer(help="The practice's clients and their insurance.", no_args_is_help=True)
 
@@ -110,6 +111,46 @@ def policy(
         emit_json(result)
         return
     console.print(f"Added {added.priority} policy {added.id} to client {found.id}.")
+
+
+@app.command("caseload")
+@handles_errors
+def caseload_command(
+    client: ClientArg,
+    add: Annotated[
+        list[str] | None, Opt("--add", help="Put on this provider's caseload (NPI or id).")
+    ] = None,
+    remove: Annotated[
+        list[str] | None, Opt("--remove", help="Take off this provider's caseload (NPI or id).")
+    ] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Show or change which providers work with a client. A therapist's web login sees the
+    clients on their caseload (and those they have a session with), so a new client can be
+    picked for a first session.
+
+    Example: therabill client caseload C-1 --add 1234567893
+    """
+    with store_common.action() as work:
+        found = clients.show_client(work=work, client=client)
+        current = {p.id for p in caseload.caseload_providers(work=work, client_id=found.id)}
+        added = {lookup.provider(work, ref).id for ref in add or []}
+        removed = {lookup.provider(work, ref).id for ref in remove or []}
+        if add or remove:
+            caseload.set_caseload(
+                work=work, client_id=found.id, provider_ids=(current | added) - removed
+            )
+        providers = [
+            {"id": p.id, "npi": p.npi, "name": f"{p.first_name} {p.last_name}"}
+            for p in caseload.caseload_providers(work=work, client_id=found.id)
+        ]
+    if json_output:
+        emit_json({"client_id": found.id, "providers": providers})
+        return
+    if not providers:
+        console.print(f"Client {found.id} is on no provider's caseload.")
+    for p in providers:
+        console.print(f"{p['npi']}  {p['name']}")
 
 
 @app.command("list")
