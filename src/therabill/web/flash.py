@@ -17,7 +17,7 @@ from typing import Any
 from fastapi import Request
 from sqlalchemy import delete, insert, select
 
-from therabill.store.services import Work
+from therabill.store.services import Store, Work
 from therabill.web.deps import SESSION_COOKIE
 from therabill.web.tables import utcnow, web_flashes
 
@@ -44,19 +44,20 @@ def leave(work: Work, request: Request, page: str, payload: dict[str, Any]) -> N
     )
 
 
-def take(work: Work, request: Request, page: str) -> dict[str, Any] | None:
-    """The newest message left for ``page`` by this login session, removed as it is read."""
+def take(store: Store, request: Request, page: str) -> dict[str, Any] | None:
+    """The newest message left for ``page`` by this login session, removed as it is read.
+
+    Looked for on a plain read; only when there is one does a short write transaction remove
+    it, so a page that only reads (``reading``) can show messages without writing each time."""
     key = _session_key(request)
-    row = work.db.execute(
-        select(web_flashes.c.id, web_flashes.c.payload)
-        .where(web_flashes.c.session_hash == key, web_flashes.c.page == page)
-        .order_by(web_flashes.c.id.desc())
-        .limit(1)
-    ).first()
+    mine = (web_flashes.c.session_hash == key) & (web_flashes.c.page == page)
+    with store.engine.connect() as conn:
+        row = conn.execute(
+            select(web_flashes.c.payload).where(mine).order_by(web_flashes.c.id.desc()).limit(1)
+        ).first()
     if row is None:
         return None
-    work.db.execute(
-        delete(web_flashes).where(web_flashes.c.session_hash == key, web_flashes.c.page == page)
-    )
+    with store.engine.begin() as conn:
+        conn.execute(delete(web_flashes).where(mine))
     found: dict[str, Any] = json.loads(row.payload)
     return found

@@ -40,10 +40,10 @@ async def claims_page(
     if status not in ("", "attention") and status not in {s.value for s in ClaimStatus}:
         status = "attention"
     wanted = QueueFilter(status, _optional_int(payer), _optional_int(provider))
+    left = flash.take(ctx.store, request, "claims") or {}
     with ctx.store.transaction(actor=account.username) as work:
         claims, total = queue(work, wanted)
         choices = filter_choices(work)
-        left = flash.take(work, request, "claims") or {}
     return render(
         request,
         "claims.html",

@@ -33,6 +33,7 @@ from therabill.web.client_form import (
     save_policy,
 )
 from therabill.web.deps import Ctx, PageBiller, PageUser, PathId
+from therabill.web.reads import reading
 from therabill.web.render import render
 
 router = APIRouter()
@@ -95,7 +96,7 @@ async def _save(request: Request, ctx: Ctx, account: Account, client_id: int | N
     (422) with each message beside its field and nothing written."""
     form = read_form(await request.form())
     if client_id is not None:  # someone else's client is 404 whatever the form holds
-        with ctx.store.transaction(actor=account.username) as work:
+        async with reading(ctx, account) as work:
             client_for(work, account, client_id)
     if check_form(form):
         try:
@@ -106,14 +107,16 @@ async def _save(request: Request, ctx: Ctx, account: Account, client_id: int | N
             return RedirectResponse(f"/clients/{saved}", status_code=303)
         except TherabillError as exc:
             note_error(form, exc)
-    with ctx.store.transaction(actor=account.username) as work:
-        return _form_page(request, work, account, form, client_id, status=422)
+    async with reading(ctx, account) as work:
+        page = _form_page(request, work, account, form, client_id, status=422)
+    return page
 
 
 @router.get("/clients/new", response_class=HTMLResponse)
 async def new_client_page(request: Request, ctx: Ctx, account: PageUser) -> HTMLResponse:
-    with ctx.store.transaction(actor=account.username) as work:
-        return _form_page(request, work, account, ClientForm(), None)
+    async with reading(ctx, account) as work:
+        page = _form_page(request, work, account, ClientForm(), None)
+    return page
 
 
 @router.post("/clients/new")
@@ -125,10 +128,11 @@ async def add_client(request: Request, ctx: Ctx, account: PageUser) -> Response:
 async def edit_client_page(
     request: Request, ctx: Ctx, account: PageUser, client_id: PathId
 ) -> HTMLResponse:
-    with ctx.store.transaction(actor=account.username) as work:
+    async with reading(ctx, account) as work:
         client = client_for(work, account, client_id)
         form = form_of(client, caseload_providers(work=work, client_id=client_id))
-        return _form_page(request, work, account, form, client_id)
+        page = _form_page(request, work, account, form, client_id)
+    return page
 
 
 @router.post("/clients/{client_id}/edit")
@@ -152,10 +156,11 @@ async def add_client_policy(
         return RedirectResponse(f"/clients/{client_id}", status_code=303)
     except TherabillError as exc:
         policy.errors.setdefault(exc.field or "member_id", exc.message)
-    with ctx.store.transaction(actor=account.username) as work:
+    async with reading(ctx, account) as work:
         client = client_for(work, account, client_id)
         form = form_of(client, caseload_providers(work=work, client_id=client_id))
-        return _form_page(request, work, account, form, client_id, policy=policy, status=422)
+        page = _form_page(request, work, account, form, client_id, policy=policy, status=422)
+    return page
 
 
 @router.get("/clients/{client_id}", response_class=HTMLResponse)

@@ -18,6 +18,7 @@ from therabill.web.deps import Ctx, NotFound, PageUser, PathId
 from therabill.web.diagnoses import search_diagnoses
 from therabill.web.preview import ServiceEntry, preview_session
 from therabill.web.queries import search_clients
+from therabill.web.reads import reading
 from therabill.web.render import render
 from therabill.web.session_form import (
     PLACES,
@@ -152,14 +153,15 @@ async def session_clients(request: Request, ctx: Ctx, account: PageUser) -> HTML
     typed = form.get("client_search", "")
     text = typed[:100] if isinstance(typed, str) else ""
     chosen = form.get("client", "")
-    with ctx.store.transaction(actor=account.username) as work:
+    async with reading(ctx, account) as work:
         picked = (
             client_for(work, account, int(chosen))
             if isinstance(chosen, str) and chosen.isdigit() and len(chosen) < 10
             else None
         )
         values = _client_matches(work, account, text, picked)
-        return render(request, "session_clients.html", values)
+        page = render(request, "session_clients.html", values)
+    return page
 
 
 @router.get("/sessions/{session_id}", response_class=HTMLResponse)
