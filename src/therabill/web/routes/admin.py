@@ -13,6 +13,7 @@ from therabill.store.models import Practice, Provider, User
 from therabill.store.services import Work, lookup
 from therabill.web import accounts, sessions
 from therabill.web.deps import Ctx, NotFound, PageAdmin, PathId
+from therabill.web.reads import reading
 from therabill.web.render import render
 from therabill.web.tables import web_accounts
 
@@ -51,7 +52,7 @@ def _page(request: Request, work: Work, **values: object) -> HTMLResponse:
 
 @router.get("/admin/users", response_class=HTMLResponse)
 async def users_page(request: Request, ctx: Ctx, account: PageAdmin) -> HTMLResponse:
-    with ctx.store.transaction(actor=account.username) as work:
+    async with reading(ctx, account) as work:
         work.audit("list", "user", "*")
         return _page(request, work)
 
@@ -111,7 +112,7 @@ async def user_action(
 
 @router.get("/admin/settings", response_class=HTMLResponse)
 async def settings_page(request: Request, ctx: Ctx, account: PageAdmin) -> HTMLResponse:
-    with ctx.store.transaction(actor=account.username) as work:
+    async with reading(ctx, account) as work:
         practice = work.db.execute(select(Practice).limit(1)).scalar_one()
         work.audit("read", "practice", practice.id)
     return render(request, "settings.html", {"practice": practice, **_app_settings(ctx)})

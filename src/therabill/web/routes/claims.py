@@ -17,6 +17,7 @@ from therabill.web.access import claim_for
 from therabill.web.claims_queue import QueueFilter, filter_choices, queue
 from therabill.web.deps import Ctx, NotFound, PageBiller, PathId
 from therabill.web.queries import forget_aging
+from therabill.web.reads import reading
 from therabill.web.render import render
 from therabill.web.submit import outbox_file, submit_claims
 
@@ -41,7 +42,7 @@ async def claims_page(
         status = "attention"
     wanted = QueueFilter(status, _optional_int(payer), _optional_int(provider))
     left = flash.take(ctx.store, request, "claims") or {}
-    with ctx.store.transaction(actor=account.username) as work:
+    async with reading(ctx, account) as work:
         claims, total = queue(work, wanted)
         choices = filter_choices(work)
     return render(
@@ -84,7 +85,7 @@ async def build(request: Request, ctx: Ctx, account: PageBiller) -> Response:
 async def claim_page(
     request: Request, ctx: Ctx, account: PageBiller, claim_id: PathId
 ) -> HTMLResponse:
-    with ctx.store.transaction(actor=account.username) as work:
+    async with reading(ctx, account) as work:
         claim_for(work, account, claim_id)
         shown = show_claim(work=work, claim_id=claim_id)
         client = work.db.get(Client, shown["client_id"])

@@ -41,7 +41,7 @@ router = APIRouter()
 
 @router.get("/clients", response_class=HTMLResponse)
 async def clients_page(request: Request, ctx: Ctx, account: PageUser) -> HTMLResponse:
-    with ctx.store.transaction(actor=account.username) as work:
+    async with reading(ctx, account) as work:
         found = queries.search_clients(work, account, "")
     return render(request, "clients.html", {"clients": found})
 
@@ -53,7 +53,7 @@ async def clients_search(
     account: PageUser,
     q: Annotated[str, Form(max_length=100)] = "",
 ) -> HTMLResponse:
-    with ctx.store.transaction(actor=account.username) as work:
+    async with reading(ctx, account) as work:
         found = queries.search_clients(work, account, q)
     return render(request, "clients_results.html", {"clients": found})
 
@@ -168,7 +168,7 @@ async def client_page(
     request: Request, ctx: Ctx, account: PageUser, client_id: PathId
 ) -> HTMLResponse:
     today = dt.date.today()
-    with ctx.store.transaction(actor=account.username) as work:
+    async with reading(ctx, account) as work:
         client = client_for(work, account, client_id)
         picture = queries.client_picture(work, account, client, today=today)
         # Rendered inside the transaction: the template follows relationships (policies).

@@ -13,6 +13,7 @@ from therabill.store.models import Payer
 from therabill.store.services import profiles
 from therabill.web.deps import Ctx, NotFound, PageBiller
 from therabill.web.payer_profiles import profile_text, save_profile
+from therabill.web.reads import reading
 from therabill.web.render import render
 
 router = APIRouter()
@@ -20,7 +21,7 @@ router = APIRouter()
 
 @router.get("/payers", response_class=HTMLResponse)
 async def payers_page(request: Request, ctx: Ctx, account: PageBiller) -> HTMLResponse:
-    with ctx.store.transaction(actor=account.username) as work:
+    async with reading(ctx, account) as work:
         payers = list(work.db.execute(select(Payer).order_by(Payer.name)).scalars())
     known = profiles.payer_profiles()
     return render(

@@ -7,6 +7,7 @@ from fastapi.responses import HTMLResponse
 from starlette.datastructures import UploadFile
 
 from therabill.web.deps import Ctx, PageBiller
+from therabill.web.reads import reading
 from therabill.web.remittance_log import recent_remittances
 from therabill.web.remittances import MAX_UPLOAD, receive_upload
 from therabill.web.render import render
@@ -16,7 +17,7 @@ router = APIRouter()
 
 @router.get("/remittances", response_class=HTMLResponse)
 async def remittances_page(request: Request, ctx: Ctx, account: PageBiller) -> HTMLResponse:
-    with ctx.store.transaction(actor=account.username) as work:
+    async with reading(ctx, account) as work:
         recent = recent_remittances(work, limit=25)
     return render(request, "remittances.html", {"recent": recent, "result": None})
 

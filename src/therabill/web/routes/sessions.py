@@ -82,7 +82,7 @@ async def new_session(
     request: Request, ctx: Ctx, account: PageUser, client: Annotated[int | None, Query()] = None
 ) -> HTMLResponse:
     form = SessionForm(client_id=client, provider_id=account.provider_id)
-    with ctx.store.transaction(actor=account.username) as work:
+    async with reading(ctx, account) as work:
         values = _choices(work, account, client)
     return render(request, "session_new.html", {**values, "form": form, "preview": None})
 
@@ -90,7 +90,7 @@ async def new_session(
 @router.post("/sessions/preview", response_class=HTMLResponse)
 async def session_preview(request: Request, ctx: Ctx, account: PageUser) -> HTMLResponse:
     form = read_session_form(await request.form())
-    with ctx.store.transaction(actor=account.username) as work:
+    async with reading(ctx, account) as work:
         client, provider = _check_choice(work, account, form)
         preview = preview_session(
             work,
@@ -168,7 +168,7 @@ async def session_clients(request: Request, ctx: Ctx, account: PageUser) -> HTML
 async def session_page(
     request: Request, ctx: Ctx, account: PageUser, session_id: PathId
 ) -> HTMLResponse:
-    with ctx.store.transaction(actor=account.username) as work:
+    async with reading(ctx, account) as work:
         session = session_for(work, account, session_id)
         client = client_for(work, account, session.client_id)
         provider = work.db.get(Provider, session.provider_id)
