@@ -235,17 +235,23 @@ def attention_counts(db: Session) -> dict[str, int]:
     return {status: found.get(status, 0) for status in ATTENTION}
 
 
+def escape_like(text: str) -> str:
+    """``text`` matched literally inside a LIKE pattern: a typed ``%`` or ``_`` is a
+    character, not a wildcard (the pattern's escape character is a backslash)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def search_clients(work: Work, account: Account, text: str, *, limit: int = 50) -> list[Client]:
     query = select(Client).order_by(Client.last_name, Client.first_name).limit(limit)
     if not account.sees_all_clients:
         query = query.where(own_client_clause(account))
     words = text.strip().split()
     for word in words[:3]:
-        like = f"%{word.lower()}%"
+        like = f"%{escape_like(word.lower())}%"
         query = query.where(
-            func.lower(Client.last_name).like(like)
-            | func.lower(Client.first_name).like(like)
-            | func.lower(func.coalesce(Client.chart_number, "")).like(like)
+            func.lower(Client.last_name).like(like, escape="\\")
+            | func.lower(Client.first_name).like(like, escape="\\")
+            | func.lower(func.coalesce(Client.chart_number, "")).like(like, escape="\\")
         )
     found = list(work.db.execute(query).scalars())
     work.audit("search", "client", f"results={len(found)}")
