@@ -140,7 +140,11 @@ def _add_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def crashed(request: Request, exc: Exception) -> Response:
         log_failure(log, exc)
-        return _error_page(request, 500, "Something went wrong; it has been logged.")
+        page = _error_page(request, 500, "Something went wrong; it has been logged.")
+        # Starlette answers this from its outermost layer, outside SecurityHeaders.
+        for name, value in {**SECURITY_HEADERS, "Cache-Control": "no-store"}.items():
+            page.headers.setdefault(name, value)
+        return page
 
 
 def _error_page(request: Request, status: int, message: str) -> Response:
