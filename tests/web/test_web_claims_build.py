@@ -42,3 +42,28 @@ def test_the_message_belongs_to_the_login_session_that_built(
         assert "build-result" not in other.get("/claims").text
     other_app.state.ctx.store.dispose()
     assert "build-result" in web.get("/claims").text
+
+
+def test_submit_redirects_to_what_was_written_shown_once(
+    web: TestClient, practice: Practice
+) -> None:
+    login(web, "bill")
+    token = csrf_of(web.get("/claims").text)
+    web.post("/claims/build", data={"csrf_token": token})
+    with practice.store.sessions() as db:
+        ids = list(db.execute(select(Claim.id).where(Claim.status == "ready")).scalars())
+    assert ids
+    response = web.post(
+        "/claims/submit",
+        data={"csrf_token": token, "claim": [str(i) for i in ids]},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == "/claims/submitted"
+    page = web.get("/claims/submitted")
+    assert f"{len(ids)} claim" in page.text and "837P-" in page.text
+    again = web.get("/claims/submitted", follow_redirects=False)  # a reload submits nothing
+    assert again.status_code == 303 and again.headers["location"] == "/claims"
+    with practice.store.sessions() as db:
+        statuses = set(db.execute(select(Claim.status).where(Claim.id.in_(ids))).scalars())
+    assert statuses == {"submitted"}

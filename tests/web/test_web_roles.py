@@ -50,6 +50,7 @@ PAGES = [
     Route("POST", "/claims/build", BILLING),
     Route("GET", "/claims/{claim_id}", BILLING),
     Route("POST", "/claims/submit", BILLING),
+    Route("GET", "/claims/submitted", BILLING),
     Route("GET", "/outbox/{name}", BILLING),
     Route("GET", "/remittances", BILLING),
     Route("POST", "/remittances", BILLING),

@@ -81,6 +81,16 @@ async def build(request: Request, ctx: Ctx, account: PageBiller) -> Response:
     return RedirectResponse("/claims", status_code=303)
 
 
+@router.get("/claims/submitted", response_class=HTMLResponse)
+async def submitted(request: Request, ctx: Ctx, account: PageBiller) -> Response:
+    """What the last *Check and submit* wrote, shown once (Post/Redirect/Get: a reload does
+    not submit again); without one, the queue."""
+    outcome = flash.take(ctx.store, request, "submitted")
+    if outcome is None:
+        return RedirectResponse("/claims", status_code=303)
+    return render(request, "submitted.html", {"outcome": outcome})
+
+
 @router.get("/claims/{claim_id}", response_class=HTMLResponse)
 async def claim_page(
     request: Request, ctx: Ctx, account: PageBiller, claim_id: PathId
@@ -94,6 +104,7 @@ async def claim_page(
 
 @router.post("/claims/submit")
 async def submit(request: Request, ctx: Ctx, account: PageBiller) -> Response:
+    """Check and submit the ticked claims, then 303 to what was written."""
     form = await request.form()
     ids = sorted({int(v) for v in form.getlist("claim") if isinstance(v, str) and v.isdigit()})
     try:
@@ -101,6 +112,9 @@ async def submit(request: Request, ctx: Ctx, account: PageBiller) -> Response:
             raise InvalidInput("tick at least one claim", field="claim")
         with ctx.store.transaction(actor=account.username) as work:
             outcome = submit_claims(work, claim_ids=ids, outbox=ctx.settings.outbox)
+            flash.leave(
+                work, request, "submitted", {"files": outcome.files, "claims": outcome.claims}
+            )
         forget_aging()
     except TherabillError as exc:
         with ctx.store.transaction(actor=account.username) as work:
@@ -118,7 +132,7 @@ async def submit(request: Request, ctx: Ctx, account: PageBiller) -> Response:
             },
             status=422,
         )
-    return render(request, "submitted.html", {"outcome": outcome})
+    return RedirectResponse("/claims/submitted", status_code=303)
 
 
 @router.get("/outbox/{name}")
