@@ -34,6 +34,8 @@ pytest: $(STAMP)
 
 ## make bench: measure speed and write docs/performance.md
 bench: $(STAMP)
+	@command -v wrk >/dev/null || { echo "installing wrk (the web benchmark's load generator)"; \
+		{ apt-get install -y -q wrk || sudo apt-get install -y -q wrk; } >/dev/null; }
 	$(BIN)/python -m bench
 
 ## make docs: regenerate the CLI reference and the scrub-rule list
