@@ -13,8 +13,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from therabill.store import migrate
+from therabill.store import web_tables as tables
 from therabill.store.services import open_store
-from therabill.web import tables
 
 
 def test_empty_database_upgrades_to_head(db_url: str) -> None:

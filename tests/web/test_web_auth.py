@@ -9,8 +9,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 from web_helpers import PASSWORD, Practice, csrf_of, login
 
+from therabill.store.web_tables import web_sessions
 from therabill.web import sessions
-from therabill.web.tables import web_sessions
 
 
 def test_pages_without_login_redirect_to_login(web: TestClient) -> None:

@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 from web_helpers import Practice, csrf_of, login
 
 from therabill.store.models import Claim
+from therabill.store.web_tables import web_flashes
 from therabill.web.app import create_app
-from therabill.web.tables import web_flashes
 
 
 def test_build_redirects_to_the_queue_which_says_once_what_was_built(

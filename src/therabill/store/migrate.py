@@ -24,12 +24,12 @@ def alembic_config() -> Config:
 def schema_metadata() -> list[MetaData]:
     """Everything the migrations build: the store's models and the web app's own tables
     (login sessions, tokens, upload log), which keep a MetaData without the naming
-    convention (see therabill.web.tables). Alembic compares both, so autogenerate neither
+    convention (see therabill.store.web_tables). Alembic compares both, so autogenerate neither
     misses a change to a web table nor proposes to drop one."""
+    from therabill.store import web_tables
     from therabill.store.models import Base
-    from therabill.web import tables
 
-    return [Base.metadata, tables.metadata]
+    return [Base.metadata, web_tables.metadata]
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, insert, select, update
 from therabill.errors import InvalidInput
 from therabill.store.models import Provider, User
 from therabill.store.services import Work
-from therabill.web.tables import web_accounts
+from therabill.store.web_tables import web_accounts
 
 _HASHER = PasswordHasher()
 # Hashing a throwaway password keeps a login for an unknown user as slow as a real one.

@@ -19,8 +19,8 @@ from sqlalchemy import delete, insert, select
 
 from therabill.store.engine import read_only
 from therabill.store.services import Store, Work
+from therabill.store.web_tables import utcnow, web_flashes
 from therabill.web.deps import SESSION_COOKIE
-from therabill.web.tables import utcnow, web_flashes
 
 KEEP = dt.timedelta(hours=1)  # a message nobody came back for is dropped after this
 

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import insert, select
 
 from therabill.store.services import Work
-from therabill.web.tables import utcnow, web_remittance_uploads
+from therabill.store.web_tables import utcnow, web_remittance_uploads
 
 
 def record_upload(work: Work, *, file_name: str, sha256: str, outcome: str, summary: str) -> None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
 from therabill.store.engine import read_only
-from therabill.web.tables import (
+from therabill.store.web_tables import (
     aware,
     utcnow,
     web_api_tokens,

@@ -11,11 +11,11 @@ from sqlalchemy import select
 from therabill.errors import InvalidInput, TherabillError
 from therabill.store.models import Practice, Provider, User
 from therabill.store.services import Work, lookup
+from therabill.store.web_tables import web_accounts
 from therabill.web import accounts, sessions
 from therabill.web.deps import Ctx, NotFound, PageAdmin, PathId
 from therabill.web.reads import reading
 from therabill.web.render import render
-from therabill.web.tables import web_accounts
 
 router = APIRouter()
 

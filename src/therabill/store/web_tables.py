@@ -1,8 +1,9 @@
 """The web app's own tables: login sessions, API tokens, failed logins, account settings,
 the 835 upload log and one-time messages shown after a redirect.
 
-The store's migration chain builds them (migration 0005); ``therabill.store.migrate``
-hands this metadata to Alembic beside the store's models, so autogenerate compares them too.
+The store's migration chain builds them (migration 0005), so they live with the store, which
+never imports the web package; ``therabill.store.migrate`` hands this metadata to Alembic
+beside the store's models, so autogenerate compares them too.
 They keep a MetaData of their own, without the store's naming convention, so a database whose
 web tables were made before 0005 (by ``create_all``) has exactly the constraint names 0005
 builds. Every row holds ids and hashes only: a session or token is stored as the SHA-256 of the
