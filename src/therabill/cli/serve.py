@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -82,20 +83,40 @@ def serve_command(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     workers = workers or default_workers()
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "access_log": False,  # ours logs the path without the query string
+        "log_level": "info",
+        "log_config": log_config(),  # applied in every worker process too
+    }
     if workers == 1:
-        uvicorn.run(create_app(url), host=host, port=port, access_log=False, log_level="info")
+        uvicorn.run(create_app(url), **options)
         return
     # Several processes: each worker builds the app itself from the factory and the URL.
     os.environ[URL_ENV] = url
-    uvicorn.run(
-        "therabill.web.app:create_app",
-        factory=True,
-        workers=workers,
-        host=host,
-        port=port,
-        access_log=False,
-        log_level="info",
-    )
+    uvicorn.run("therabill.web.app:create_app", factory=True, workers=workers, **options)
+
+
+def log_config() -> dict[str, Any]:
+    """uvicorn's logging set-up plus the app's request log (``therabill.web``: method, path,
+    status, time). Worker processes start with fresh logging, so it goes to uvicorn, which
+    applies it in each of them."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["formatters"]["therabill"] = {"format": "%(asctime)s %(name)s %(message)s"}
+    config["handlers"]["therabill"] = {
+        "class": "logging.StreamHandler",
+        "formatter": "therabill",
+        "stream": "ext://sys.stderr",
+    }
+    config["loggers"]["therabill"] = {
+        "handlers": ["therabill"],
+        "level": "INFO",
+        "propagate": False,
+    }
+    return config
 
 
 def _say_how_to_log_in(address: str, first: FirstRun) -> None:

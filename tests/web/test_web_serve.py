@@ -1,0 +1,60 @@
+"""`therabill serve` with several worker processes: the app answers, and each worker writes
+the request log (path only, never the query string)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def test_two_workers_serve_and_log_paths_only(tmp_path: Path) -> None:
+    port = _free_port()
+    log = tmp_path / "serve.log"
+    env = {**os.environ, "THERABILL_HOME": str(tmp_path / "home")}
+    env.pop("THERABILL_DATABASE_URL", None)
+    command = [str(Path(sys.executable).parent / "therabill"), "serve", "--demo"]
+    with log.open("w") as out:
+        server = subprocess.Popen(
+            [*command, "--port", str(port), "--workers", "2"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 120
+            while True:
+                try:
+                    if httpx.get(base + "/login", timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                assert server.poll() is None, log.read_text()
+                assert time.monotonic() < deadline, "the app did not start"
+                time.sleep(0.3)
+            for _ in range(10):
+                assert httpx.get(base + "/login?q=Carla+Cruz", timeout=5).status_code == 200
+                assert httpx.get(base + "/", timeout=5).status_code == 303  # to /login
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
+    text = log.read_text()
+    assert "one-time password" in text
+    assert text.count("Started server process") == 2
+    assert "therabill.web GET /login 200" in text and "therabill.web GET / 303" in text
+    assert "Carla" not in text and "q=" not in text
