@@ -13,11 +13,17 @@ import platformdirs
 
 
 def data_dir() -> Path:
-    """The directory for the practice's database, imported descriptors and outbox."""
-    override = os.environ.get("THERABILL_HOME")
-    path = Path(override) if override else Path(platformdirs.user_data_dir("therabill"))
+    """The directory for the practice's database, imported descriptors and outbox (created
+    when missing)."""
+    path = data_dir_path()
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def data_dir_path() -> Path:
+    """Where :func:`data_dir` is, without creating it (for look-ups made on every request)."""
+    override = os.environ.get("THERABILL_HOME")
+    return Path(override) if override else Path(platformdirs.user_data_dir("therabill"))
 
 
 def descriptor_file() -> Path:

@@ -38,7 +38,7 @@ from therabill.store.services.context import Work
 from therabill.store.services.scrubbing import duplicate_line
 from therabill.units import UnitResult, UnitRule, count_units
 
-_CONTEXT: ScrubContext | None = None
+_CONTEXT: tuple[profiles.Stamp, ScrubContext] | None = None
 
 
 def forget_scrub_context() -> None:
@@ -48,11 +48,14 @@ def forget_scrub_context() -> None:
 
 
 def scrub_context(work: Work, client_id: int, today: dt.date) -> ScrubContext:
-    """The scrubber's tables, loaded once per process, with this client's therapy charges so
-    far this year (Medicare's KX threshold needs the year, not one claim)."""
+    """The scrubber's tables, loaded once per process and again when a payer profile file
+    changes (saved by any worker), with this client's therapy charges so far this year
+    (Medicare's KX threshold needs the year, not one claim)."""
     global _CONTEXT
-    if _CONTEXT is None:
-        _CONTEXT = ScrubContext.load()
+    stamp = profiles.profiles_stamp()
+    if _CONTEXT is None or _CONTEXT[0] != stamp:
+        _CONTEXT = (stamp, ScrubContext.load())
+    tables = _CONTEXT[1]
     year = extract("year", ClaimLine.date_of_service)
     rows = work.db.execute(
         select(year, Provider.discipline, func.sum(ClaimLine.charge_cents))
@@ -66,7 +69,7 @@ def scrub_context(work: Work, client_id: int, today: dt.date) -> ScrubContext:
         group = KX_GROUPS.get(discipline)
         if group:
             spent[(str(client_id), int(in_year), group)] += Decimal(int(cents or 0)) / 100
-    return replace(_CONTEXT, today=today, therapy_spent=spent)
+    return replace(tables, today=today, therapy_spent=spent)
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,22 +3,41 @@
 from __future__ import annotations
 
 import os
-from functools import cache
+from functools import lru_cache
 
+from therabill.config import data_dir_path
 from therabill.errors import InvalidInput
 from therabill.payers import PayerProfile, load_payer_profiles
 from therabill.units import UnitRule
 
+Stamp = tuple[str, tuple[tuple[str, int, int], ...]]
+
+
+def profiles_stamp() -> Stamp:
+    """The practice's profile files as they are now: folder, and each file's name, change
+    time and size. A profile saved by another worker process (``therabill serve`` runs
+    several) changes it, so every process sees the new profile on its next request."""
+    folder = data_dir_path() / "payers"
+    try:
+        with os.scandir(folder) as entries:
+            files = sorted(
+                (e.name, e.stat().st_mtime_ns, e.stat().st_size)
+                for e in entries
+                if e.name.endswith(".toml")
+            )
+    except (FileNotFoundError, NotADirectoryError):
+        files = []
+    return str(folder), tuple(files)
+
 
 def payer_profiles() -> dict[str, PayerProfile]:
-    """Shipped profiles plus the practice's own (``<data dir>/payers``), keyed by id."""
-    # Kept per data directory (tests switch it); read from the environment, not data_dir(),
-    # which creates the directory: a file-system call on every live check otherwise.
-    return _load(os.environ.get("THERABILL_HOME", ""))
+    """Shipped profiles plus the practice's own (``<data dir>/payers``), keyed by id; read
+    again whenever :func:`profiles_stamp` changes."""
+    return _load(profiles_stamp())
 
 
-@cache
-def _load(_home: str) -> dict[str, PayerProfile]:
+@lru_cache(maxsize=4)
+def _load(_stamp: Stamp) -> dict[str, PayerProfile]:
     return load_payer_profiles(None)
 
 
