@@ -102,3 +102,4 @@ from therabill.cli import posting as _posting  # noqa: E402
 
 app.command("post")(_posting.post)
 app.command("exceptions")(_posting.exceptions)
+app.command("resolve")(_posting.resolve)

@@ -106,15 +106,19 @@ def exceptions_command(
         emit_json(data)
         return
     table = Table(box=None)
-    for column in ("Claim", "Payer", "Trace", "Paid", "Why"):
+    for column in ("Id", "Claim", "Payer", "Trace", "Paid", "Why", "Resolved"):
         table.add_column(column)
     for e in data["exceptions"]:
         table.add_row(
+            str(e["id"]),
             e["claim"],
             e["payer"],
             e["trace_number"],
             store_common.money(e["paid_cents"]),
             e["reason"],
+            f"{e['resolved_at'][:10]} {e['resolved_by']}: {e['resolution']}"
+            if e["resolved_at"]
+            else "",
         )
     console.print(table if data["exceptions"] else "No exceptions.")
     for q in data["quarantined"]:
@@ -123,5 +127,34 @@ def exceptions_command(
         )
 
 
+def resolve_command(
+    exception_id: Annotated[int, typer.Argument(help="The exception's id (era exceptions).")],
+    note: Annotated[
+        str,
+        typer.Option("--note", help="What was done about it, e.g. 'posted by hand to claim 42'."),
+    ],
+    json_output: JsonOption = False,
+) -> None:
+    """Mark an exception resolved, saying what was done (kept with who and when).
+
+    Nothing is posted by this: post or correct the claim first, then record it here.
+
+    Example: therabill era resolve 3 --note "returned to the payer: not our patient"
+    """
+    with store_common.action() as work:
+        found = remittances.resolve_exception(work=work, exception_id=exception_id, note=note)
+        done = {
+            "id": found.id,
+            "resolved_at": found.resolved_at.isoformat() if found.resolved_at else None,
+            "resolved_by": found.resolved_by,
+            "resolution": found.resolution,
+        }
+    if json_output:
+        emit_json(done)
+        return
+    console.print(f"Exception {done['id']} resolved: {done['resolution']}")
+
+
 post = handles_errors(post_command)
 exceptions = handles_errors(exceptions_command)
+resolve = handles_errors(resolve_command)

@@ -127,6 +127,8 @@ class RemittanceException(Base):
     reason: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[dt.datetime | None]
+    resolved_by: Mapped[str | None] = mapped_column(String(80))
+    resolution: Mapped[str | None] = mapped_column(Text)  # what the biller did about it
 
 
 class QuarantinedFile(Base):

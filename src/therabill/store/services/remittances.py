@@ -41,7 +41,7 @@ from typing import Any, cast
 from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from therabill.errors import TherabillError
+from therabill.errors import InvalidInput, TherabillError
 from therabill.posting import (
     INFORMATION_ONLY,
     OUTCOME_STATUS,
@@ -865,9 +865,43 @@ def list_exceptions(*, work: Work, include_resolved: bool = False) -> list[dict[
             "paid_cents": e.paid_cents,
             "reason": e.reason,
             "created_at": e.created_at.isoformat(),
+            "resolved_at": e.resolved_at.isoformat() if e.resolved_at else None,
+            "resolved_by": e.resolved_by,
+            "resolution": e.resolution,
         }
         for e, trace, payer in rows
     ]
+
+
+RESOLUTION_MAX = 500
+
+
+def resolve_exception(*, work: Work, exception_id: int, note: str) -> RemittanceException:
+    """Mark an unmatched remittance claim as dealt with, saying what was done (posted by hand
+    to a claim, returned to the payer as not ours, …). Nothing is posted here: the note is the
+    record of what the biller did elsewhere, kept with who and when."""
+    text = note.strip()
+    if not text:
+        raise InvalidInput(
+            "say what was done about it (e.g. 'posted by hand to claim 42')", field="note"
+        )
+    if len(text) > RESOLUTION_MAX:
+        raise InvalidInput(f"is longer than {RESOLUTION_MAX} characters", field="note")
+    found = work.db.get(RemittanceException, exception_id)
+    if found is None:
+        raise InvalidInput(f"no remittance exception {exception_id}", field="exception")
+    if found.resolved_at is not None:
+        raise InvalidInput(
+            f"exception {exception_id} was already resolved by {found.resolved_by} on "
+            f"{found.resolved_at:%Y-%m-%d}",
+            field="exception",
+        )
+    found.resolved_at = utcnow()
+    found.resolved_by = work.actor
+    found.resolution = text
+    work.db.flush()
+    work.audit("resolve", "remittance_exception", exception_id)
+    return found
 
 
 def list_quarantine(*, work: Work) -> list[dict[str, Any]]:

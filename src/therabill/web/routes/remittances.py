@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
-from therabill.web.deps import Ctx, PageBiller
+from therabill.errors import TherabillError
+from therabill.store.services import remittances as posting
+from therabill.web import flash
+from therabill.web.deps import Ctx, PageBiller, PathId
 from therabill.web.reads import reading
 from therabill.web.remittance_log import recent_remittances
 from therabill.web.remittances import MAX_UPLOAD, receive_upload
@@ -17,9 +22,42 @@ router = APIRouter()
 
 @router.get("/remittances", response_class=HTMLResponse)
 async def remittances_page(request: Request, ctx: Ctx, account: PageBiller) -> HTMLResponse:
+    left = flash.take(ctx.store, request, "remittances") or {}
     async with reading(ctx, account) as work:
         recent = recent_remittances(work, limit=25)
-    return render(request, "remittances.html", {"recent": recent, "result": None})
+        open_exceptions = posting.list_exceptions(work=work)
+    return render(
+        request,
+        "remittances.html",
+        {
+            "recent": recent,
+            "result": None,
+            "open_exceptions": open_exceptions,
+            "message": left.get("message"),
+            "error": left.get("error"),
+        },
+    )
+
+
+@router.post("/remittances/exceptions/{exception_id}/resolve")
+async def resolve_exception(
+    request: Request,
+    ctx: Ctx,
+    account: PageBiller,
+    exception_id: PathId,
+    note: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Record what was done about an unmatched claim, then back to the page (303)."""
+    try:
+        with ctx.store.transaction(actor=account.username) as work:
+            posting.resolve_exception(work=work, exception_id=exception_id, note=note)
+            flash.leave(
+                work, request, "remittances", {"message": f"Exception {exception_id} resolved."}
+            )
+    except TherabillError as exc:
+        with ctx.store.transaction(actor=account.username) as work:
+            flash.leave(work, request, "remittances", {"error": f"Exception {exception_id}: {exc}"})
+    return RedirectResponse("/remittances", status_code=303)
 
 
 @router.post("/remittances", response_class=HTMLResponse)
