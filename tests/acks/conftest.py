@@ -1,9 +1,4 @@
-"""The posting tests' practice fixtures (tests/posting/posting_fixtures.py)."""
-
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "posting"))
+"""The posting tests' practice fixtures (tests/posting_fixtures.py)."""
 
 from posting_fixtures import home, practice
 

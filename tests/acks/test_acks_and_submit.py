@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from posting_fixtures import build_claim
 from typer.testing import CliRunner
 
+from posting_fixtures import build_claim
 from therabill.cli.main import app
 from therabill.store.services import Store, claim_records, submission
 from therabill.x12.acknowledgements import read_acknowledgements

@@ -1,4 +1,5 @@
-"""Fixtures live in posting_fixtures.py (conftest module names collide across folders)."""
+"""The practice fixtures live in tests/posting_fixtures.py, shared with tests/acks (a conftest
+cannot be imported from another folder: conftest module names collide)."""
 
 from posting_fixtures import home, practice
 

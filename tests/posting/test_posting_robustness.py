@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from posting_fixtures import build_claim
 from remit_builder import Clp, billed, paid_as_billed, remit
 from sqlalchemy import func, select
 
+from posting_fixtures import build_claim
 from therabill.errors import TherabillError
 from therabill.store.models import LedgerEntry, RemittanceClaim, RemittanceLine
 from therabill.store.services import Store, remittances, submission

@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from posting_fixtures import build_claim
 from remit_builder import BilledClaim, Clp, Svc, billed, paid_as_billed, remit
 from sqlalchemy import func, select
 
+from posting_fixtures import build_claim
 from therabill.store.models import (
     ClaimStatusChange,
     LedgerEntry,

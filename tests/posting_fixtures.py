@@ -1,5 +1,6 @@
-"""Posting fixtures (imported by the conftest files of tests/posting and tests/acks): a practice
-store, on SQLite and (when THERABILL_TEST_POSTGRES_URL is set) PostgreSQL."""
+"""Posting fixtures (imported by the conftest files of tests/posting and tests/acks, as
+tests/db_backends.py is: tests/ is on pytest's pythonpath): a practice store, on SQLite and (when
+THERABILL_TEST_POSTGRES_URL is set) PostgreSQL."""
 
 from __future__ import annotations
 
