@@ -3,17 +3,47 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 
 from therabill.errors import TherabillError
+from therabill.web.api.errors import FieldsInvalid, RoleMayNot
 from therabill.web.api.routes import ROUTERS
 from therabill.web.context import WebContext
 from therabill.web.deps import Forbidden, LoginRequired, NotFound
-from therabill.web.problems import log_failure, problem
+from therabill.web.problems import PROBLEM, log_failure, problem
 
 log = logging.getLogger("therabill.web.api")
+
+
+def _invalid(errors: list[tuple[str | None, str]]) -> Response:
+    """422 naming the first bad field in ``field`` and every one in ``errors``."""
+    field, detail = errors[0]
+    body: dict[str, object] = {
+        "type": "about:blank",
+        "title": "Invalid input",
+        "status": 422,
+        "detail": f"{field}: {detail}" if field else detail,
+        "errors": [{"field": f, "detail": d} for f, d in errors],
+    }
+    if field:
+        body["field"] = field
+    return JSONResponse(body, status_code=422, media_type=PROBLEM)
+
+
+def _pydantic_message(error: Mapping[str, Any]) -> str:
+    """Pydantic's message, in the store's words where the store has them (a missing or
+    over-long field reads as it does on the pages)."""
+    context = error.get("ctx") or {}
+    if error.get("type") == "missing":
+        return "is required"
+    if error.get("type") == "string_too_long" and "max_length" in context:
+        return f"is longer than {context['max_length']} characters"
+    return str(error.get("msg", "invalid"))
 
 
 def create_api(ctx: WebContext) -> FastAPI:
@@ -41,12 +71,18 @@ def create_api(ctx: WebContext) -> FastAPI:
     async def forbidden(_request: Request, _exc: Forbidden) -> Response:
         return problem(403, "Forbidden", "Your role may not do this.")
 
+    @api.exception_handler(RoleMayNot)
+    async def role_may_not(_request: Request, exc: RoleMayNot) -> Response:
+        return problem(403, "Forbidden", f"{exc.field}: {exc.detail}", field=exc.field)
+
     @api.exception_handler(NotFound)
     async def not_found(_request: Request, _exc: NotFound) -> Response:
         return problem(404, "Not found", "No such record.")
 
     @api.exception_handler(TherabillError)
     async def bad_input(_request: Request, exc: TherabillError) -> Response:
+        if isinstance(exc, FieldsInvalid):
+            return _invalid([(p.field, p.message) for p in exc.problems])
         return problem(422, "Invalid input", str(exc), field=exc.field)
 
     @api.exception_handler(Exception)
@@ -56,8 +92,13 @@ def create_api(ctx: WebContext) -> FastAPI:
 
     @api.exception_handler(RequestValidationError)
     async def invalid(_request: Request, exc: RequestValidationError) -> Response:
-        first = exc.errors()[0] if exc.errors() else {}
-        where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
-        return problem(422, "Invalid input", str(first.get("msg", "invalid")), field=where or None)
+        errors = [
+            (
+                ".".join(str(p) for p in e.get("loc", ()) if p != "body") or None,
+                _pydantic_message(e),
+            )
+            for e in exc.errors()
+        ]
+        return _invalid(errors or [(None, "invalid")])
 
     return api

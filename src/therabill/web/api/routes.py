@@ -5,19 +5,25 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from therabill.codes import load_code_set
 from therabill.errors import InvalidInput
 from therabill.store.lifecycle import ClaimStatus
-from therabill.store.models import Provider
+from therabill.store.models import Client, Provider
+from therabill.store.services import Work
+from therabill.store.services.caseload import caseload_providers
 from therabill.store.services.claim_records import show_claim
-from therabill.store.services.clients import client_dict
+from therabill.store.services.clients import CLIENT_COLUMNS, client_dict, read_client
 from therabill.store.services.sessions import ServiceMinutes, add_session, session_dict
 from therabill.units import count_units
 from therabill.web import queries
 from therabill.web.access import claim_for, client_for, session_for
+from therabill.web.accounts import Account
+from therabill.web.api.errors import FieldsInvalid, RoleMayNot
 from therabill.web.api.schemas import (
+    ClientChange,
+    ClientIn,
     ClientSearchIn,
     Item,
     Page,
@@ -27,6 +33,7 @@ from therabill.web.api.schemas import (
     UnitsIn,
 )
 from therabill.web.claims_queue import QueueFilter, queue
+from therabill.web.client_form import ClientForm, form_of, save_client
 from therabill.web.deps import ApiBiller, ApiUser, Ctx, NotFound
 from therabill.web.preview import ServiceEntry, preview_session
 from therabill.web.reads import reading
@@ -100,15 +107,87 @@ async def clients_search(body: ClientSearchIn, ctx: Ctx, account: ApiUser) -> Pa
         return Page(data=[client_dict(c) for c in found], count=len(found))
 
 
+def _client_data(work: Work, account: Account, found: Client) -> dict[str, Any]:
+    """A client as the API shows one: details, policies, caseload (provider ids) and, for
+    billers and admins, the balance."""
+    data = client_dict(found, full=True)
+    data["caseload"] = [p.id for p in caseload_providers(work=work, client_id=found.id)]
+    if account.sees_all_clients:
+        picture = queries.client_picture(work, account, found, today=dt.date.today())
+        data["balance"] = picture["balance"].to_dict()
+    return data
+
+
 @router.get("/clients/{client_id}", tags=["clients"])
 async def client(client_id: PathId, ctx: Ctx, account: ApiUser) -> Item:
     async with reading(ctx, account) as work:
         found = client_for(work, account, client_id)
-        data = client_dict(found, full=True)
-        if account.sees_all_clients:
-            picture = queries.client_picture(work, account, found, today=dt.date.today())
-            data["balance"] = picture["balance"].to_dict()
-        return Item(data=data)
+        return Item(data=_client_data(work, account, found))
+
+
+def _may_set_caseload(account: Account, sent: set[str]) -> None:
+    """Caseloads are set by billers and admins, as on the pages (403 for a therapist)."""
+    if "caseload" in sent and not account.sees_all_clients:
+        raise RoleMayNot(
+            "only billers and admins set a client's caseload; "
+            "a therapist's new client goes on their own caseload",
+            field="caseload",
+        )
+
+
+def _check(form: ClientForm) -> None:
+    """Every field checked by the store's read_client (the page's checks and messages)."""
+    _data, problems = read_client(form.values)
+    if problems:
+        raise FieldsInvalid(problems)
+
+
+def _save(work: Work, account: Account, form: ClientForm, client_id: int | None) -> int:
+    """The page's save (details, then caseload) in the caller's transaction; the store's
+    ``providers`` is the API's ``caseload``."""
+    try:
+        return save_client(work, account, form, client_id)
+    except InvalidInput as exc:
+        if exc.field == "providers":
+            raise InvalidInput(exc.message, field="caseload") from exc
+        raise
+
+
+@router.post("/clients", tags=["clients"], status_code=201)
+async def create_client(body: ClientIn, ctx: Ctx, account: ApiUser, response: Response) -> Item:
+    """Add a client; the answer is the client as ``GET /clients/{id}`` shows it. Billers and
+    admins may send ``caseload`` (provider ids); a therapist's new client goes on their own
+    caseload, and a therapist sending ``caseload`` gets 403."""
+    _may_set_caseload(account, body.model_fields_set)
+    form = ClientForm(
+        values={name: getattr(body, name) or "" for name in CLIENT_COLUMNS},
+        provider_ids=set(body.caseload),
+    )
+    _check(form)
+    with ctx.store.transaction(actor=account.username) as work:
+        client_id = _save(work, account, form, None)
+        data = _client_data(work, account, client_for(work, account, client_id))
+    response.headers["Location"] = f"/api/v1/clients/{client_id}"
+    return Item(data=data)
+
+
+@router.patch("/clients/{client_id}", tags=["clients"])
+async def change_client(client_id: PathId, body: ClientChange, ctx: Ctx, account: ApiUser) -> Item:
+    """Change only the fields sent (``null`` or ``""`` clears an optional one); ``caseload``
+    (billers and admins) replaces the client's providers. Checked as a whole, as the page
+    checks its form; nothing is written unless every field is right."""
+    sent = body.model_fields_set
+    _may_set_caseload(account, sent)
+    with ctx.store.transaction(actor=account.username) as work:
+        found = client_for(work, account, client_id)
+        form = form_of(found, caseload_providers(work=work, client_id=client_id))
+        form.values.update({n: getattr(body, n) or "" for n in CLIENT_COLUMNS if n in sent})
+        if "caseload" in sent:
+            form.provider_ids = set(body.caseload)
+        _check(form)
+        _save(work, account, form, client_id)
+        data = _client_data(work, account, found)
+    return Item(data=data)
 
 
 @router.get("/sessions/{session_id}", tags=["sessions"])
