@@ -54,6 +54,7 @@ PAGES = [
     Route("GET", "/outbox/{name}", BILLING),
     Route("GET", "/remittances", BILLING),
     Route("POST", "/remittances", BILLING),
+    Route("POST", "/remittances/exceptions/{exception_id}/resolve", BILLING),
     Route("GET", "/payers", BILLING),
     Route("GET", "/payers/profiles/{profile_id}", BILLING),
     Route("POST", "/payers/profiles/{profile_id}", BILLING),
@@ -96,6 +97,7 @@ def _fill(template: str, practice: Practice, *, own_for: str) -> str:
         .replace("{profile_id}", "COMMERCIAL")
         .replace("{user_id}", "1")
         .replace("{action}", "enable")
+        .replace("{exception_id}", "1")
     )
 
 
