@@ -94,3 +94,17 @@ def test_updating_a_client_keeps_chart_numbers_unique(practice: Store) -> None:
     with practice.sessions() as db:
         stored = db.get(Client, client)
         assert stored is not None and stored.last_name == "Example-Long"
+
+
+@pytest.mark.parametrize(
+    ("name", "longest"), [("address", 400), ("city", 100), ("chart_number", 40)]
+)
+def test_a_field_too_long_is_refused_not_cut(name: str, longest: int) -> None:
+    row = {"first_name": "Ada", "last_name": "Byrne", "birth_date": "1980-01-02"}
+    ok, problems = read_client({**row, name: "x" * longest})
+    assert ok is not None and problems == []
+    client, problems = read_client({**row, name: "x" * (longest + 1)})
+    assert client is None
+    assert [(p.field, p.message) for p in problems] == [
+        (name, f"is longer than {longest} characters")
+    ]

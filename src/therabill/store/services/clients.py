@@ -65,6 +65,7 @@ MAX_LENGTHS = {
     "chart_number": 40,
     "first_name": 100,
     "last_name": 100,
+    "address": 400,
     "city": 100,
     "phone": 30,
     "email": 200,
