@@ -2,13 +2,16 @@
 THERABILL_TEST_POSTGRES_URL points at a server (a fresh database per test, dropped after).
 
 Shared by tests/store, tests/posting and tests/acks: import ``db_url`` into a conftest.
+:func:`database_copy` gives each hypothesis example its own copy of a database the test built.
 """
 
 from __future__ import annotations
 
 import os
+import sqlite3
 import uuid
 from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import pytest
@@ -28,13 +31,15 @@ BACKENDS = [
 ]
 
 
-def postgres_database() -> Iterator[str]:
-    """A new, empty PostgreSQL database's URL; the database is dropped afterwards."""
+def postgres_database(template: str | None = None) -> Iterator[str]:
+    """A new PostgreSQL database's URL, empty or a copy of ``template`` (a database's name);
+    the database is dropped afterwards."""
     admin_url = os.environ[POSTGRES_ENV].replace("postgresql://", "postgresql+psycopg://", 1)
     name = f"therabill_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    copy_of = f' TEMPLATE "{template}"' if template else ""
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"{copy_of}'))
     try:
         yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     finally:
@@ -50,3 +55,27 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / 'practice.sqlite3'}"
     else:
         yield from postgres_database()
+
+
+@contextmanager
+def database_copy(url: str) -> Iterator[str]:
+    """The URL of a fresh copy of the database at ``url``, removed afterwards: every hypothesis
+    example of a test that writes starts from the same state, and a failure replays the same.
+
+    Nothing may be connected to a PostgreSQL ``url`` (dispose its store first): PostgreSQL
+    copies a template database only while no one is using it."""
+    parsed = make_url(url)
+    assert parsed.database
+    if parsed.get_backend_name() == "sqlite":
+        original = Path(parsed.database)
+        copy = original.with_name(f"{original.stem}-copy-{uuid.uuid4().hex[:12]}.sqlite3")
+        # SQLite's online backup copies a consistent database even if a WAL file is left over.
+        with closing(sqlite3.connect(original)) as source, closing(sqlite3.connect(copy)) as dest:
+            source.backup(dest)
+        try:
+            yield parsed.set(database=str(copy)).render_as_string(hide_password=False)
+        finally:
+            for path in (copy, Path(f"{copy}-wal"), Path(f"{copy}-shm")):
+                path.unlink(missing_ok=True)
+    else:
+        yield from postgres_database(template=parsed.database)

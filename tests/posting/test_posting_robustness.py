@@ -10,15 +10,16 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from remit_builder import Clp, billed, paid_as_billed, remit
 from sqlalchemy import func, select
 
+from db_backends import database_copy
 from posting_fixtures import build_claim
 from therabill.errors import TherabillError
 from therabill.store.models import LedgerEntry, RemittanceClaim, RemittanceLine
-from therabill.store.services import Store, remittances, submission
+from therabill.store.services import Store, open_store, remittances, submission
 
 POSTER = """
 import sys, json
@@ -94,10 +95,16 @@ def test_two_processes_post_the_same_file_once(
 
 
 @pytest.fixture
-def posted_once(practice: Store, tmp_path: Path) -> tuple[Store, bytes]:
-    return practice, _real_835(practice, tmp_path / "outbox")
+def submitted_practice(practice: Store, tmp_path: Path, db_url: str) -> tuple[str, bytes]:
+    """The practice with one claim submitted, closed to serve as every example's template, and
+    a real 835 that pays that claim."""
+    data = _real_835(practice, tmp_path / "outbox")
+    practice.dispose()
+    return db_url, data
 
 
+# The function-scoped fixture is only the template: each example posts into its own copy of it,
+# so no example sees another's writes and a failing example replays from the same state.
 @settings(
     max_examples=40,
     deadline=None,
@@ -105,9 +112,9 @@ def posted_once(practice: Store, tmp_path: Path) -> tuple[Store, bytes]:
 )
 @given(data=st.data())
 def test_cut_or_mutated_835_is_refused_or_posted_whole(
-    posted_once: tuple[Store, bytes], data: st.DataObject
+    submitted_practice: tuple[str, bytes], data: st.DataObject
 ) -> None:
-    store, original = posted_once
+    template_url, original = submitted_practice
     text = bytearray(original)
     if data.draw(st.booleans(), label="cut"):
         text = text[: data.draw(st.integers(0, len(text)), label="at")]
@@ -116,13 +123,21 @@ def test_cut_or_mutated_835_is_refused_or_posted_whole(
             break
         i = data.draw(st.integers(0, len(text) - 1), label="where")
         text[i] = data.draw(st.sampled_from(b"0123456789*~:.-AZ \n"), label="byte")
-    before = _counts(store)
-    try:
-        with store.transaction(actor="fuzz") as work:
-            result = remittances.post_remittance(work=work, data=bytes(text), file_name="f.835")
-    except TherabillError:
-        result = None
-    after = _counts(store)
+    with database_copy(template_url) as url:
+        store = open_store(url)
+        try:
+            before = _counts(store)
+            try:
+                with store.transaction(actor="fuzz") as work:
+                    result = remittances.post_remittance(
+                        work=work, data=bytes(text), file_name="f.835"
+                    )
+            except TherabillError:
+                result = None
+            after = _counts(store)
+        finally:
+            store.dispose()
+    event("refused" if result is None else result.outcome)
     if result is None or result.outcome != "posted":
         assert after == before
     else:
