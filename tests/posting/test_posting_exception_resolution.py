@@ -7,10 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
-from posting_fixtures import build_claim
 from remit_builder import Clp, billed, paid_as_billed, remit
 from typer.testing import CliRunner
 
+from posting_fixtures import build_claim
 from therabill.cli.main import app
 from therabill.errors import InvalidInput
 from therabill.store.services import Store, remittances, submission
