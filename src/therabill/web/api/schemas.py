@@ -87,7 +87,20 @@ Email = Annotated[
 Caseload = Annotated[list[Id], Field(max_length=100)]
 
 
-class ClientIn(Strict):
+class _ClientDetails(Strict):
+    """The optional details a new client and a change both carry."""
+
+    chart_number: ChartNumber = None
+    address: Address = None
+    city: City = None
+    state: State = None
+    postal_code: PostalCode = None
+    phone: Phone = None
+    email: Email = None
+    caseload: Caseload = []
+
+
+class ClientIn(_ClientDetails):
     """A new client. ``caseload``: the provider ids who work with the client (billers and
     admins only; a therapist's new client goes on their own caseload)."""
 
@@ -95,17 +108,9 @@ class ClientIn(Strict):
     last_name: Annotated[str, _text(MAX_LENGTHS["last_name"])]
     birth_date: Annotated[str, _text(10), _published(format="date")]
     sex: Sex = "U"
-    chart_number: ChartNumber = None
-    address: Address = None
-    city: City = None
-    state: State = None
-    postal_code: PostalCode = None
-    phone: Phone = None
-    email: Email = None
-    caseload: Caseload = []
 
 
-class ClientChange(Strict):
+class ClientChange(_ClientDetails):
     """Only the fields sent change; ``null`` or ``""`` clears an optional field.
     ``caseload`` (billers and admins only) replaces the client's providers."""
 
@@ -113,14 +118,6 @@ class ClientChange(Strict):
     last_name: LastName = None
     birth_date: BirthDate = None
     sex: Sex = None
-    chart_number: ChartNumber = None
-    address: Address = None
-    city: City = None
-    state: State = None
-    postal_code: PostalCode = None
-    phone: Phone = None
-    email: Email = None
-    caseload: Caseload = []
 
 
 class FieldError(BaseModel):
