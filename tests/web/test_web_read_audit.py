@@ -85,9 +85,10 @@ def test_concurrent_api_reads_are_each_audited_in_fewer_transactions(practice: P
     app.state.ctx.store.dispose()
 
 
-def test_no_answer_leaves_when_its_audit_entry_cannot_be_written(
+def _read_while_the_audit_log_fails(
     practice: Practice, monkeypatch: pytest.MonkeyPatch
-) -> None:
+) -> httpx.Response:
+    """A client read by the API while its audit entry cannot be written."""
     token = api_token(practice, "bill")
     app = create_app(practice.url)
 
@@ -104,34 +105,25 @@ def test_no_answer_leaves_when_its_audit_entry_cannot_be_written(
         ) as client:
             return await client.get(f"/api/v1/clients/{practice.ana_client}")
 
-    answer = asyncio.run(main())
+    try:
+        return asyncio.run(main())
+    finally:
+        app.state.ctx.store.dispose()
+
+
+def test_no_answer_leaves_when_its_audit_entry_cannot_be_written(
+    practice: Practice, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answer = _read_while_the_audit_log_fails(practice, monkeypatch)
     assert answer.status_code == 500
     assert "Carla" not in answer.text and "1980-05-01" not in answer.text
-    app.state.ctx.store.dispose()
 
 
 def test_the_error_page_carries_the_security_headers(
     practice: Practice, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    token = api_token(practice, "bill")
-    app = create_app(practice.url)
-
-    def refuse(_events: Sequence[AuditEvent]) -> None:
-        raise RuntimeError("audit log unavailable")
-
-    monkeypatch.setattr(app.state.ctx.audit, "_write", refuse)
-
-    async def main() -> httpx.Response:
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
-            base_url="https://testserver",
-            headers={"Authorization": f"Bearer {token}"},
-        ) as client:
-            return await client.get(f"/api/v1/clients/{practice.ana_client}")
-
-    answer = asyncio.run(main())
+    answer = _read_while_the_audit_log_fails(practice, monkeypatch)
     assert answer.status_code == 500
     assert answer.headers["cache-control"] == "no-store"
     assert answer.headers["x-frame-options"] == "DENY"
     assert "script-src 'self'" in answer.headers["content-security-policy"]
-    app.state.ctx.store.dispose()
