@@ -325,22 +325,16 @@ def _report(
         "server's 5 s keep-alive, as wrk, unlike a browser, counts a connection closed while "
         "idle as an error), as a person typing minutes or opening pages does.",
         "",
-        "| Endpoint | requests | p50 ms | p95 ms | p99 ms | requests/s | errors | p95 target |",
-        "|---|---|---|---|---|---|---|---|",
     ]
-    for name, human, _ in rows:
-        lines.append(_row(name, human, _verdict(name, human)))
+    lines += _table([(name, human) for name, human, _ in rows])
     lines += [
         "",
         f"**Saturation**: {USERS} connections sending back to back, no pause: the capacity. "
         "Latency here is queueing (requests/s × p50 ≈ "
         f"{USERS}).",
         "",
-        "| Endpoint | requests | p50 ms | p95 ms | p99 ms | requests/s | errors | p95 < 100 ms |",
-        "|---|---|---|---|---|---|---|---|",
     ]
-    for name, _, flat_out in rows:
-        lines.append(_row(name, flat_out, _verdict(name, flat_out)))
+    lines += _table([(name, flat_out) for name, _, flat_out in rows])
     lines += [
         "",
         "Every page request looks its login session up, every read of client data is "
@@ -351,6 +345,15 @@ def _report(
         f"Repeat: `python -m bench{' --quick' if quick else ''} web` (needs `wrk`).",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _table(rows: list[tuple[str, Figures]]) -> list[str]:
+    """One load model's figures, one endpoint a row, with the verdict on the p95 target."""
+    return [
+        "| Endpoint | requests | p50 ms | p95 ms | p99 ms | requests/s | errors | p95 < 100 ms |",
+        "|---|---|---|---|---|---|---|---|",
+        *(_row(name, figures, _verdict(name, figures)) for name, figures in rows),
+    ]
 
 
 def _row(name: str, figures: Figures, verdict: str) -> str:
