@@ -4,12 +4,12 @@ database) and x12 ack (999 and 277CA mark claims accepted or rejected with the r
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from helpers_837 import pyx12_errors
 from posting_fixtures import build_claim
 from therabill.cli.main import app
 from therabill.store.services import Store, claim_records, submission
@@ -124,9 +124,6 @@ def test_an_835_is_not_an_acknowledgement() -> None:
 
 
 def test_submitted_files_pass_pyx12(practice: Store, tmp_path: Path) -> None:
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "x12_837"))
-    from helpers_837 import pyx12_errors
-
     build_claim(practice, c97110=30, c97140=25)
     build_claim(practice, "C-2", c97112=40)
     with practice.transaction() as work:

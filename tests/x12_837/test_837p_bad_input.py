@@ -6,11 +6,11 @@ import itertools
 from typing import Any
 
 import pytest
-from helpers_837 import BILLING, CREATED, claim, claim_dict, profile
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from helpers_837 import BILLING, CREATED, claim, claim_dict, profile
 from therabill.claims.document import Claim
 from therabill.errors import TherabillError
 from therabill.x12.claim_837p import render_837p, write_batch

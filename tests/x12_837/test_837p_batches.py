@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 
 from helpers_837 import CREATED, claim, profile, pyx12_errors
-
 from therabill.x12.claim_837p import MAX_CLAIMS_PER_TRANSACTION, iter_837p, write_batch
 from therabill.x12.control_numbers import FileControlNumbers, FixedControlNumbers
 

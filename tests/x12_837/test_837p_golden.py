@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers_837 import CREATED, claim, claim_dict, profile, pyx12_errors
 
+from helpers_837 import CREATED, claim, claim_dict, profile, pyx12_errors
 from therabill.claims.document import Claim
 from therabill.x12.claim_837p import render_837p
 

@@ -11,10 +11,10 @@ import itertools
 from decimal import Decimal
 from typing import Any
 
-from helpers_837 import CREATED, claim_dict, profile, pyx12_errors
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from helpers_837 import CREATED, claim_dict, profile, pyx12_errors
 from therabill.claims.document import Claim
 from therabill.x12.claim_837p import render_837p
 

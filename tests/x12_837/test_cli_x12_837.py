@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from helpers_837 import claim_dict, pyx12_errors
 from typer.testing import CliRunner
 
+from helpers_837 import claim_dict, pyx12_errors
 from therabill.cli.main import app
 
 runner = CliRunner()
