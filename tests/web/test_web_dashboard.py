@@ -18,7 +18,7 @@ def test_aging_by_payer_sums_the_claims_balances(web: TestClient, practice: Prac
     token = csrf_of(web.get("/claims").text)
     assert web.post("/claims/build", data={"csrf_token": token}).status_code == 200
     with practice.store.transaction(actor="t") as work:
-        owed = queries.aging(practice.store.engine, today=dt.date.today())
+        owed = queries.aging(practice.store.reader, today=dt.date.today())
         expected: dict[str, int] = {}
         for claim in work.db.execute(select(Claim)).scalars():
             payer = work.db.get(Payer, claim.payer_id)
@@ -36,13 +36,13 @@ def test_stale_figures_are_served_while_they_are_summed_again(practice: Practice
     import time
 
     today = dt.date.today()
-    first = queries.aging(practice.store.engine, today=today)
+    first = queries.aging(practice.store.reader, today=today)
     queries.forget_aging()
     # Stale now: served once more while it is summed again in the background.
-    assert queries.aging(practice.store.engine, today=today) is first
+    assert queries.aging(practice.store.reader, today=today) is first
     deadline = time.monotonic() + 10
     while True:
-        again = queries.aging(practice.store.engine, today=today)
+        again = queries.aging(practice.store.reader, today=today)
         if again is not first or time.monotonic() > deadline:
             break
         time.sleep(0.05)

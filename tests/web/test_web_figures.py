@@ -25,7 +25,7 @@ def lookup_status(work: Work, claim_id: int) -> ClaimStatus:
 def _wait_for_new(practice: Practice, old: queries.Aging, today: dt.date) -> queries.Aging:
     deadline = time.monotonic() + 10
     while True:
-        figures = queries.aging(practice.store.engine, today=today)
+        figures = queries.aging(practice.store.reader, today=today)
         if figures is not old or time.monotonic() > deadline:
             return figures
         time.sleep(0.05)
@@ -34,14 +34,14 @@ def _wait_for_new(practice: Practice, old: queries.Aging, today: dt.date) -> que
 def test_figures_are_kept_until_the_ledger_or_a_status_changes(practice: Practice) -> None:
     today = dt.date.today()
     queries.forget_aging()
-    first = _wait_for_new(practice, queries.aging(practice.store.engine, today=today), today)
-    assert queries.aging(practice.store.engine, today=today) is first  # nothing changed
+    first = _wait_for_new(practice, queries.aging(practice.store.reader, today=today), today)
+    assert queries.aging(practice.store.reader, today=today) is first  # nothing changed
 
     with practice.store.transaction(actor="bill") as work:
         built = build_claims(work=work)
     assert built.claims
     # The ledger moved (charges posted): the kept figures are served once more ...
-    assert queries.aging(practice.store.engine, today=today) is first
+    assert queries.aging(practice.store.reader, today=today) is first
     # ... while they are summed again, and the new ones count the new claims.
     second = _wait_for_new(practice, first, today)
     assert second is not first

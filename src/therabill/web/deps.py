@@ -14,7 +14,6 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request
 
-from therabill.store.engine import read_only
 from therabill.web.accounts import Account, Role, load_account
 from therabill.web.context import WebContext
 from therabill.web.sessions import find_session, token_user
@@ -53,13 +52,13 @@ async def page_account(request: Request) -> Account:
     """The logged-in user of a page request; checks the CSRF token on unsafe methods."""
     ctx = ctx_of(request)
     secret = request.cookies.get(SESSION_COOKIE, "")
-    with read_only(ctx.store.engine).connect() as conn:  # one connection, no write lock
+    with ctx.store.reader.connect() as conn:  # one connection, no write lock
         found = find_session(
             ctx.store.engine,
+            conn,
             secret,
             idle=ctx.settings.idle,
             absolute=ctx.settings.absolute,
-            reader=conn,
         )
         account = None if found is None else load_account(conn, found.user_id)
     if found is None or account is None:
@@ -86,7 +85,7 @@ async def api_account(request: Request) -> Account:
     scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer":
         raise LoginRequired()
-    with read_only(ctx.store.engine).connect() as conn:  # one connection, no write lock
+    with ctx.store.reader.connect() as conn:  # one connection, no write lock
         user_id = token_user(conn, secret.strip())
         account = None if user_id is None else load_account(conn, user_id)
     if account is None:

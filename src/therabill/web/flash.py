@@ -17,7 +17,6 @@ from typing import Any
 from fastapi import Request
 from sqlalchemy import delete, insert, select
 
-from therabill.store.engine import read_only
 from therabill.store.services import Store, Work
 from therabill.store.web_tables import utcnow, web_flashes
 from therabill.web.deps import SESSION_COOKIE
@@ -52,7 +51,7 @@ def take(store: Store, request: Request, page: str) -> dict[str, Any] | None:
     it, so a page that only reads (``reading``) can show messages without writing each time."""
     key = _session_key(request)
     mine = (web_flashes.c.session_hash == key) & (web_flashes.c.page == page)
-    with read_only(store.engine).connect() as conn:  # no write lock to look
+    with store.reader.connect() as conn:  # no write lock to look
         row = conn.execute(
             select(web_flashes.c.payload).where(mine).order_by(web_flashes.c.id.desc()).limit(1)
         ).first()

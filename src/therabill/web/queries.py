@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import ColumnElement, Engine, and_, case, func, select
 from sqlalchemy.orm import Session
 
-from therabill.store.engine import read_only
 from therabill.store.ledger_math import Balance, EntryKind, Responsibility, effect
 from therabill.store.models import (
     Authorisation,
@@ -91,7 +90,7 @@ def _ledger_mark(db: Session) -> tuple[int, int]:
     return int(newest_entry or 0), int(newest_change or 0)
 
 
-def aging(store_engine: Engine, *, today: dt.date, top_clients: int = 10) -> Aging:
+def aging(reader: Engine, *, today: dt.date, top_clients: int = 10) -> Aging:
     """Insurance balances by payer, the largest client balances in aging buckets, and the
     claims needing attention.
 
@@ -100,9 +99,10 @@ def aging(store_engine: Engine, *, today: dt.date, top_clients: int = 10) -> Agi
     through :func:`_ledger_mark`) or after ``AGING_MAX_AGE_SECONDS`` (on PostgreSQL a row
     committed late can carry a lower id). A changed ledger is summed again by a background
     thread while the kept figures are served once more, so the dashboard never waits for the
-    whole ledger twice; ``as_of`` says when they were summed. Called outside the request's
-    transaction; the caller audits the read."""
-    engine = read_only(store_engine)
+    whole ledger twice; ``as_of`` says when they were summed. ``reader``: the store's
+    read-only engine (``Store.reader``). Called outside the request's transaction; the caller
+    audits the read."""
+    engine = reader
     key = str(engine.url)
     with Session(engine) as db:
         mark = _ledger_mark(db)

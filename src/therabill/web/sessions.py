@@ -64,24 +64,20 @@ def start_session(engine: Engine, user_id: int) -> tuple[str, LoginSession]:
 
 def find_session(
     engine: Engine,
+    reader: Connection,
     secret: str,
     *,
     idle: dt.timedelta,
     absolute: dt.timedelta,
-    reader: Connection | None = None,
 ) -> LoginSession | None:
     """The live session for ``secret``, touched; ``None`` (and ended) when it has expired.
-    ``reader``: an open read-only connection to look it up on (the caller's, to save one)."""
+    Looked up on ``reader`` (a read-only connection: no write lock); ``engine`` writes the
+    touch and the end."""
     if not secret or len(secret) > 100:
         return None
     key = _digest(secret)
     now = utcnow()
-    query = select(web_sessions).where(web_sessions.c.id_hash == key)
-    if reader is not None:
-        row = reader.execute(query).first()
-    else:
-        with read_only(engine).connect() as conn:  # no write lock for a look-up
-            row = conn.execute(query).first()
+    row = reader.execute(select(web_sessions).where(web_sessions.c.id_hash == key)).first()
     if row is None or row.ended_at is not None:
         return None
     last_seen = aware(row.last_seen_at)

@@ -80,6 +80,7 @@ class ReadOnlyViolation(RuntimeError):
 class Store:
     engine: Engine
     sessions: sessionmaker[Session]
+    reader: Engine  # the same pool, for transactions that only read (engine.read_only)
     read_sessions: sessionmaker[Session]
 
     @contextmanager
@@ -141,10 +142,12 @@ class Store:
 
 def open_store(url: str | None = None) -> Store:
     engine = make_engine(url)
+    reader = read_only(engine)
     return Store(
         engine=engine,
         sessions=session_factory(engine),
-        read_sessions=session_factory(read_only(engine)),
+        reader=reader,
+        read_sessions=session_factory(reader),
     )
 
 

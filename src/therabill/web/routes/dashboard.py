@@ -24,7 +24,7 @@ async def dashboard(request: Request, ctx: Ctx, account: PageUser) -> HTMLRespon
     today = dt.date.today()
     values: dict[str, object] = {"today": today}
     if account.sees_all_clients:  # summed outside the transaction: it can take a while
-        owed = queries.aging(ctx.store.engine, today=today)
+        owed = queries.aging(ctx.store.reader, today=today)
         values["aging"] = owed
         values["chart"] = bar_chart(owed.totals, title="Insurance balances by age (days)")
         values["buckets"] = queries.BUCKETS
