@@ -8,23 +8,9 @@ from typing import Any, cast
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
-from web_helpers import NPI_ANA, Practice, api_token
+from web_helpers import EXAMPLE_CLIENT, NPI_ANA, Practice, api_token
 
 from therabill.store.models import AuditEntry, CaseloadEntry, Client
-
-NEW_CLIENT: dict[str, Any] = {
-    "first_name": "Eve",
-    "last_name": "Evans",
-    "birth_date": "1990-06-15",
-    "sex": "F",
-    "address": "4 Pine Lane",
-    "city": "Springfield",
-    "state": "IL",
-    "postal_code": "62704",
-    "phone": "217-555-0100",
-    "email": "eve@example.org",
-    "chart_number": "C-9",
-}
 
 
 def _headers(practice: Practice, user: str) -> dict[str, str]:
@@ -59,7 +45,7 @@ def test_a_biller_creates_a_client_and_reads_it_back(web: TestClient, practice: 
     created = web.post(
         "/api/v1/clients",
         headers=headers,
-        json={**NEW_CLIENT, "caseload": [practice.ana_provider]},
+        json={**EXAMPLE_CLIENT, "caseload": [practice.ana_provider]},
     )
     assert created.status_code == 201, created.text
     data = created.json()["data"]
@@ -76,7 +62,7 @@ def test_a_biller_creates_a_client_and_reads_it_back(web: TestClient, practice: 
         ("bill", "change", "caseload", str(data["id"])),
     } <= made
     for entry in entries:
-        for value in (v for v in NEW_CLIENT.values() if len(v) > 2):
+        for value in (v for v in EXAMPLE_CLIENT.values() if len(v) > 2):
             assert value not in (entry.detail or ""), (entry.action, entry.entity)
     # Ana sees the new client (her caseload); Ben does not.
     ana, ben = _headers(practice, "ana"), _headers(practice, "ben")
@@ -88,7 +74,7 @@ def test_a_therapists_new_client_goes_on_their_own_caseload(
     web: TestClient, practice: Practice
 ) -> None:
     ana = _headers(practice, "ana")
-    created = web.post("/api/v1/clients", headers=ana, json=NEW_CLIENT)
+    created = web.post("/api/v1/clients", headers=ana, json=EXAMPLE_CLIENT)
     assert created.status_code == 201, created.text
     data = created.json()["data"]
     assert data["caseload"] == [practice.ana_provider] and "balance" not in data
@@ -141,7 +127,7 @@ def test_billers_and_admins_create_and_patch_any_client(
     web: TestClient, practice: Practice, user: str
 ) -> None:
     headers = _headers(practice, user)
-    created = web.post("/api/v1/clients", headers=headers, json=NEW_CLIENT)
+    created = web.post("/api/v1/clients", headers=headers, json=EXAMPLE_CLIENT)
     assert created.status_code == 201
     assert created.json()["data"]["caseload"] == []
     assert "balance" in created.json()["data"]
@@ -176,7 +162,7 @@ def test_a_therapist_sending_a_caseload_gets_403(web: TestClient, practice: Prac
     ana = _headers(practice, "ana")
     counts = _counts(practice)
     created = web.post(
-        "/api/v1/clients", headers=ana, json={**NEW_CLIENT, "caseload": [practice.ana_provider]}
+        "/api/v1/clients", headers=ana, json={**EXAMPLE_CLIENT, "caseload": [practice.ana_provider]}
     )
     assert created.status_code == 403
     problem = created.json()
@@ -191,7 +177,7 @@ def test_a_therapist_sending_a_caseload_gets_403(web: TestClient, practice: Prac
 
 
 def test_without_a_token_is_401(web: TestClient, practice: Practice) -> None:
-    assert web.post("/api/v1/clients", json=NEW_CLIENT).status_code == 401
+    assert web.post("/api/v1/clients", json=EXAMPLE_CLIENT).status_code == 401
     path = f"/api/v1/clients/{practice.ana_client}"
     assert web.patch(path, json={"city": "X"}).status_code == 401
 
@@ -224,7 +210,7 @@ def test_a_bad_field_is_named_and_nothing_is_written(
 ) -> None:
     headers = _headers(practice, "bill")
     counts = _counts(practice)
-    created = web.post("/api/v1/clients", headers=headers, json={**NEW_CLIENT, **change})
+    created = web.post("/api/v1/clients", headers=headers, json={**EXAMPLE_CLIENT, **change})
     assert created.status_code == 422, created.text
     assert created.headers["content-type"] == "application/problem+json"
     problem = created.json()
@@ -245,9 +231,9 @@ def test_the_page_and_the_api_give_the_same_message(web: TestClient, practice: P
 
     for param in BAD_FIELDS[:6]:
         change = cast(dict[str, Any], param.values[0])
-        _data, problems = read_client({**NEW_CLIENT, **change})
+        _data, problems = read_client({**EXAMPLE_CLIENT, **change})
         answer = web.post(
-            "/api/v1/clients", headers=_headers(practice, "bill"), json={**NEW_CLIENT, **change}
+            "/api/v1/clients", headers=_headers(practice, "bill"), json={**EXAMPLE_CLIENT, **change}
         ).json()
         assert answer["detail"] == f"{problems[0].field}: {problems[0].message}"
 
@@ -256,7 +242,7 @@ def test_every_bad_field_is_listed(web: TestClient, practice: Practice) -> None:
     response = web.post(
         "/api/v1/clients",
         headers=_headers(practice, "bill"),
-        json={**NEW_CLIENT, "birth_date": "tomorrow", "sex": "Q", "last_name": ""},
+        json={**EXAMPLE_CLIENT, "birth_date": "tomorrow", "sex": "Q", "last_name": ""},
     )
     assert response.status_code == 422
     assert {e["field"] for e in response.json()["errors"]} == {"birth_date", "sex", "last_name"}
@@ -272,11 +258,13 @@ def test_missing_and_unknown_fields_are_named(web: TestClient, practice: Practic
     assert missing.json()["detail"] == "birth_date: is required"
     # Policies are added by billers on their own (as on the page), not with the client.
     extra = web.post(
-        "/api/v1/clients", headers=headers, json={**NEW_CLIENT, "payer": "Acme Health"}
+        "/api/v1/clients", headers=headers, json={**EXAMPLE_CLIENT, "payer": "Acme Health"}
     )
     assert extra.status_code == 422 and extra.json()["field"] == "payer"
     # The caseload is provider ids, not NPIs.
-    npi = web.post("/api/v1/clients", headers=headers, json={**NEW_CLIENT, "caseload": [NPI_ANA]})
+    npi = web.post(
+        "/api/v1/clients", headers=headers, json={**EXAMPLE_CLIENT, "caseload": [NPI_ANA]}
+    )
     assert npi.status_code == 422 and npi.json()["field"] == "caseload"
     assert npi.json()["detail"] == f"caseload: no provider {NPI_ANA}"
 

@@ -6,27 +6,13 @@ import re
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
-from web_helpers import Practice, csrf_of, login
+from web_helpers import EXAMPLE_CLIENT, Practice, csrf_of, login
 
 from therabill.store.models import AuditEntry, CaseloadEntry, Client, Payer, Policy, Provider
 
 
 def _new_client(token: str, **extra: str | list[str]) -> dict[str, str | list[str]]:
-    data: dict[str, str | list[str]] = {
-        "csrf_token": token,
-        "first_name": "Eve",
-        "last_name": "Evans",
-        "birth_date": "1990-06-15",
-        "sex": "F",
-        "address": "4 Pine Lane",
-        "city": "Springfield",
-        "state": "IL",
-        "postal_code": "62704",
-        "phone": "217-555-0100",
-        "chart_number": "C-9",
-    }
-    data.update(extra)
-    return data
+    return {"csrf_token": token, **EXAMPLE_CLIENT, **extra}
 
 
 def _client_count(practice: Practice) -> int:

@@ -125,6 +125,22 @@ def build_practice(url: str) -> Practice:
         return Practice(url, store, c1.id, c2.id, s1.id, s2.id, ana.id, ben.id)
 
 
+# A new client's details, valid everywhere: the page's form and the API both take them.
+EXAMPLE_CLIENT: dict[str, str] = {
+    "first_name": "Eve",
+    "last_name": "Evans",
+    "birth_date": "1990-06-15",
+    "sex": "F",
+    "address": "4 Pine Lane",
+    "city": "Springfield",
+    "state": "IL",
+    "postal_code": "62704",
+    "phone": "217-555-0100",
+    "email": "eve@example.org",
+    "chart_number": "C-9",
+}
+
+
 def csrf_of(html: str) -> str:
     found = re.search(r'name="csrf_token" value="([^"]+)"', html)
     assert found, "no CSRF token in the page"
