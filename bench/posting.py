@@ -23,7 +23,15 @@ from sqlalchemy import func, insert, select
 
 from bench.x12_835 import OUT, generate
 from therabill.store import migrate
-from therabill.store.models import Claim, ClaimLine, Client, LedgerEntry, Payer, Policy, Provider
+from therabill.store.models import (
+    ClaimLine,
+    ClaimRecord,
+    Client,
+    LedgerEntry,
+    Payer,
+    Policy,
+    Provider,
+)
 from therabill.store.services import open_store
 from therabill.store.services import practice as practice_services
 from therabill.x12.remittance_835 import iter_claims
@@ -79,7 +87,7 @@ def _prepare(url: str, remit: Path) -> int:
                         "diagnosis_pointers": "1",
                     }
                 )
-        work.db.execute(insert(Claim), claims)
+        work.db.execute(insert(ClaimRecord), claims)
         work.db.execute(insert(ClaimLine), lines)
     store.dispose()
     return len(lines)

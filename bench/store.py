@@ -27,8 +27,8 @@ from sqlalchemy import insert
 
 from therabill.store import migrate
 from therabill.store.models import (
-    Claim,
     ClaimLine,
+    ClaimRecord,
     Fee,
     LedgerEntry,
     SessionDiagnosis,
@@ -189,7 +189,7 @@ def _load_sessions(store: Store, clients: int, sessions: int, unbilled: int) -> 
                             "units": units,
                             "charge_cents": charge,
                             "diagnosis_pointers": "1",
-                            "authorisation_id": None,
+                            "authorization_id": None,
                         }
                     )
                     moves = [("charge", charge, "insurance")]
@@ -239,7 +239,7 @@ def _load_sessions(store: Store, clients: int, sessions: int, unbilled: int) -> 
                     }
                 )
             if claims:
-                conn.execute(insert(Claim), claims)
+                conn.execute(insert(ClaimRecord), claims)
             conn.execute(insert(TherapySession), batch)
             conn.execute(insert(SessionService), services)
             conn.execute(insert(SessionDiagnosis), diagnoses)

@@ -206,7 +206,7 @@ def run(quick: bool) -> str:
     verdict = "meets" if mb / write_seconds >= 20 else "misses"
     return f"""## {TITLE}
 
-{count:,} claims (1-4 service lines each; 20% dependants, telehealth and authorisations mixed
+{count:,} claims (1-4 service lines each; 20% dependants, telehealth and authorizations mixed
 in; two payers, one interchange with an ST/SE per 5,000 claims) written by
 `therabill.x12.claim_837p.iter_837p` to a file: {mb:.1f} MB, {segments:,} segments. The claims
 are shallow copies of 1,000 validated claim documents made as they are written; making them

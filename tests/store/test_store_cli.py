@@ -389,7 +389,7 @@ def test_build_filters_and_client_show(set_up: Path) -> None:
     assert rest["sessions_billed"] == 2
     shown = run_json("client", "show", "C-1")
     assert shown["policies"][0]["member_id"] == "1EG4TE5MK73"
-    assert shown["authorisations"][0]["units_remaining"] == 4  # 3 claims x 2 units
+    assert shown["authorizations"][0]["units_remaining"] == 4  # 3 claims x 2 units
     assert shown["balance"]["insurance_cents"] == 3 * 8000
     table = run("auth", "list", "C-1").stdout
     assert "PA-1" in table and "4/10" in table

@@ -129,3 +129,44 @@ def test_sqlite_pragmas_are_set_on_every_connection(tmp_path: object) -> None:
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
             assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30_000
         store.engine.dispose()
+
+
+def test_authorizations_keep_their_rows_across_the_spelling_change(db_url: str) -> None:
+    """0008 rebuilds the authorization tables under their US names: rows, ids, the claim
+    line's link and the foreign keys survive, and new rows get fresh ids."""
+    store = open_store(db_url)
+    migrate.upgrade(store.engine, "0007")
+    now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    day = dt.date(2026, 1, 5)
+    statements = [
+        "INSERT INTO clients (id, first_name, last_name, birth_date, sex, created_at) "
+        "VALUES (1, 'Ada', 'Example', :day, 'F', :now)",
+        "INSERT INTO payers (id, name, payer_id, profile_id, created_at) "
+        "VALUES (1, 'Medicare', '00430', 'MEDICARE', :now)",
+        "INSERT INTO authorisations (id, client_id, payer_id, number, start_date, end_date, "
+        "units_approved, created_at) VALUES (7, 1, 1, 'PA-778', :day, :day, 24, :now)",
+        "INSERT INTO authorisation_codes (authorisation_id, code) VALUES (7, '97110')",
+    ]
+    with store.engine.begin() as conn:
+        for statement in statements:
+            conn.execute(text(statement), {"day": day, "now": now})
+    migrate.upgrade(store.engine)
+    with store.engine.begin() as conn:
+        assert (
+            conn.execute(text("SELECT number FROM authorizations WHERE id = 7")).scalar()
+            == "PA-778"
+        )
+        assert conn.execute(text("SELECT code FROM authorization_codes")).scalar() == "97110"
+        conn.execute(
+            text(
+                "INSERT INTO authorizations (client_id, payer_id, number, start_date, end_date, "
+                "created_at) VALUES (1, 1, 'PA-779', :day, :day, :now)"
+            ),
+            {"day": day, "now": now},
+        )
+        assert conn.execute(text("SELECT max(id) FROM authorizations")).scalar() == 8
+    with pytest.raises(DBAPIError), store.engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO authorization_codes (authorization_id, code) VALUES (99, '97110')")
+        )
+    store.dispose()

@@ -18,7 +18,14 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 
 from therabill.store import audit
-from therabill.store.models import AuditEntry, Claim, ClaimLine, Client, LedgerEntry, TherapySession
+from therabill.store.models import (
+    AuditEntry,
+    ClaimLine,
+    ClaimRecord,
+    Client,
+    LedgerEntry,
+    TherapySession,
+)
 from therabill.store.services import Store, build, clients, sessions
 
 pytestmark = pytest.mark.processes
@@ -73,7 +80,7 @@ def snapshot(store: Store) -> tuple[int, int, int, int, int]:
             db.execute(
                 select(func.count()).where(TherapySession.claim_id.is_not(None))
             ).scalar_one(),
-            db.execute(select(func.count()).select_from(Claim)).scalar_one(),
+            db.execute(select(func.count()).select_from(ClaimRecord)).scalar_one(),
             db.execute(select(func.count()).select_from(ClaimLine)).scalar_one(),
             db.execute(select(func.count()).select_from(LedgerEntry)).scalar_one(),
             db.execute(select(func.count()).select_from(Client)).scalar_one(),

@@ -41,7 +41,7 @@ def test_the_live_checks_scrub_tables_follow_the_profile_files(
     from sqlalchemy.orm import Session
 
     from therabill.store import migrate
-    from therabill.store.services import Work
+    from therabill.store.services import UnitOfWork
     from therabill.store.services.context import open_store
     from therabill.web import preview
 
@@ -50,7 +50,7 @@ def test_the_live_checks_scrub_tables_follow_the_profile_files(
     migrate.upgrade(store.engine)
     today = dt.date(2026, 12, 4)
     with Session(store.engine) as db:
-        work = Work(db=db, actor="t")
+        work = UnitOfWork(db=db, actor="t")
         before = preview.scrub_context(work, 1, today)
         assert before.payers["COMMERCIAL"].unit_rule is UnitRule.MIDPOINT
         _write_commercial(tmp_path, "cms")

@@ -15,7 +15,7 @@ from therabill.errors import InvalidInput
 from therabill.store import audit, migrate
 from therabill.store.ledger_math import EntryKind
 from therabill.store.lifecycle import ClaimStatus
-from therabill.store.models import AuditEntry, Claim, ClaimLine, LedgerEntry, TherapySession
+from therabill.store.models import AuditEntry, ClaimLine, ClaimRecord, LedgerEntry, TherapySession
 from therabill.store.services import (
     Store,
     auths,
@@ -79,9 +79,9 @@ def test_same_day_sessions_pool_minutes_under_the_cms_rule(practice: Store) -> N
     assert sum(line["units"] for line in shown["lines"]) == 1
 
 
-def test_authorisation_units_are_consumed_when_the_claim_is_built(practice: Store) -> None:
+def test_authorization_units_are_consumed_when_the_claim_is_built(practice: Store) -> None:
     with practice.transaction() as work:
-        auths.add_authorisation(
+        auths.add_authorization(
             work=work,
             client="C-1",
             payer="Medicare Part B",
@@ -91,7 +91,7 @@ def test_authorisation_units_are_consumed_when_the_claim_is_built(practice: Stor
             codes=["97110"],
             units=10,
         )
-        auths.add_authorisation(
+        auths.add_authorization(
             work=work,
             client="C-1",
             payer="Medicare Part B",
@@ -103,11 +103,11 @@ def test_authorisation_units_are_consumed_when_the_claim_is_built(practice: Stor
         )
     add_pt_session(practice, c97110=38, c97112=15)
     with practice.transaction() as work:
-        before = {s.authorisation.number: s.units_remaining for s in auths.statuses(work=work)}
+        before = {s.authorization.number: s.units_remaining for s in auths.statuses(work=work)}
         build.build_claims(work=work)
     with practice.transaction() as work:
         after = {
-            s.authorisation.number: s for s in auths.list_authorisations(work=work, client="C-1")
+            s.authorization.number: s for s in auths.list_authorizations(work=work, client="C-1")
         }
     assert before["AUTH-1"] == 10
     assert after["AUTH-1"].units_remaining == 7
@@ -120,7 +120,7 @@ def built_clean_claim(store: Store) -> int:
     with store.transaction() as work:
         claim_id = build.build_claims(work=work).claims[0]
     with store.transaction() as work:
-        claim = work.db.get(Claim, claim_id)
+        claim = work.db.get(ClaimRecord, claim_id)
         assert claim is not None
         if claim.status == "draft":
             claim.findings_json = "[]"
@@ -134,7 +134,7 @@ def test_a_claim_with_scrub_errors_cannot_become_ready(practice: Store) -> None:
     add_pt_session(practice, c97110=30)
     with practice.transaction() as work:
         claim_id = build.build_claims(work=work).claims[0]
-        claim = work.db.get(Claim, claim_id)
+        claim = work.db.get(ClaimRecord, claim_id)
         assert claim is not None
         claim.findings_json = json.dumps([{"id": "x", "severity": "error", "message": "m"}])
         claim.status = "draft"
@@ -166,7 +166,7 @@ def test_payments_adjustments_and_reversal(practice: Store) -> None:
         claim_id = build.build_claims(work=work).claims[0]
     with practice.transaction() as work:
         line = work.db.execute(select(ClaimLine).where(ClaimLine.claim_id == claim_id)).scalar_one()
-        client_id = work.db.get(Claim, claim_id).client_id  # type: ignore[union-attr]
+        client_id = work.db.get(ClaimRecord, claim_id).client_id  # type: ignore[union-attr]
         for kind, cents in (
             (EntryKind.INSURANCE_PAYMENT, 5000),
             (EntryKind.CONTRACTUAL_ADJUSTMENT, 1500),

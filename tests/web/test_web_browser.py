@@ -24,7 +24,7 @@ from era_builder import PaidClaim, PaidLine, build_835
 from sqlalchemy import select
 from web_helpers import PASSWORD, Practice
 
-from therabill.store.models import Claim
+from therabill.store.models import ClaimRecord
 from therabill.web.app import create_app
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -171,9 +171,9 @@ def test_a_session_from_entry_to_payment(page: Any, server: str, practice: Pract
 
     with practice.store.sessions() as db:
         claim = db.execute(
-            select(Claim).where(
-                Claim.client_id == practice.ana_client,
-                Claim.date_of_service == dt.date.fromisoformat(yesterday),
+            select(ClaimRecord).where(
+                ClaimRecord.client_id == practice.ana_client,
+                ClaimRecord.date_of_service == dt.date.fromisoformat(yesterday),
             )
         ).scalar_one()
         paid = PaidClaim(

@@ -6,7 +6,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from web_helpers import Practice, csrf_of, login
 
-from therabill.store.models import Claim
+from therabill.store.models import ClaimRecord
 from therabill.store.web_tables import web_flashes
 from therabill.web.app import create_app
 
@@ -20,7 +20,7 @@ def test_build_redirects_to_the_queue_which_says_once_what_was_built(
     assert response.status_code == 303
     assert response.headers["location"] == "/claims"  # no query string, no client data
     with practice.store.sessions() as db:
-        built = db.execute(select(func.count()).select_from(Claim)).scalar_one()
+        built = db.execute(select(func.count()).select_from(ClaimRecord)).scalar_one()
     assert built == 2
     page = web.get("/claims").text
     assert 'id="build-result">Built 2 claims (' in page
@@ -51,7 +51,9 @@ def test_submit_redirects_to_what_was_written_shown_once(
     token = csrf_of(web.get("/claims").text)
     web.post("/claims/build", data={"csrf_token": token})
     with practice.store.sessions() as db:
-        ids = list(db.execute(select(Claim.id).where(Claim.status == "ready")).scalars())
+        ids = list(
+            db.execute(select(ClaimRecord.id).where(ClaimRecord.status == "ready")).scalars()
+        )
     assert ids
     response = web.post(
         "/claims/submit",
@@ -65,5 +67,7 @@ def test_submit_redirects_to_what_was_written_shown_once(
     again = web.get("/claims/submitted", follow_redirects=False)  # a reload submits nothing
     assert again.status_code == 303 and again.headers["location"] == "/claims"
     with practice.store.sessions() as db:
-        statuses = set(db.execute(select(Claim.status).where(Claim.id.in_(ids))).scalars())
+        statuses = set(
+            db.execute(select(ClaimRecord.status).where(ClaimRecord.id.in_(ids))).scalars()
+        )
     assert statuses == {"submitted"}

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from web_helpers import Practice, csrf_of, login
 
-from therabill.store.models import Claim, Payer
+from therabill.store.models import ClaimRecord, Payer
 from therabill.store.services import ledger
 from therabill.web import queries
 
@@ -20,7 +20,7 @@ def test_aging_by_payer_sums_the_claims_balances(web: TestClient, practice: Prac
     with practice.store.transaction(actor="t") as work:
         owed = queries.aging(practice.store.reader, today=dt.date.today())
         expected: dict[str, int] = {}
-        for claim in work.db.execute(select(Claim)).scalars():
+        for claim in work.db.execute(select(ClaimRecord)).scalars():
             payer = work.db.get(Payer, claim.payer_id)
             assert payer is not None
             balance = ledger.claim_balance(work, claim.id)

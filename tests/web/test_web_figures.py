@@ -9,15 +9,15 @@ import time
 from web_helpers import Practice
 
 from therabill.store.lifecycle import ClaimStatus
-from therabill.store.models import Claim
-from therabill.store.services import Work
+from therabill.store.models import ClaimRecord
+from therabill.store.services import UnitOfWork
 from therabill.store.services.build import build_claims
 from therabill.store.services.claim_records import change_status
 from therabill.web import queries
 
 
-def lookup_status(work: Work, claim_id: int) -> ClaimStatus:
-    claim = work.db.get(Claim, claim_id)
+def lookup_status(work: UnitOfWork, claim_id: int) -> ClaimStatus:
+    claim = work.db.get(ClaimRecord, claim_id)
     assert claim is not None
     return ClaimStatus(claim.status)
 

@@ -9,8 +9,14 @@ import pytest
 from remit_factory import therapy_file
 
 from therabill.errors import DataFileError
-from therabill.x12 import codes as code_tables
-from therabill.x12.codes import describe_carc, describe_rarc, load_carc, load_groups, load_rarc
+from therabill.x12 import adjustment_codes as code_tables
+from therabill.x12.adjustment_codes import (
+    describe_carc,
+    describe_rarc,
+    load_carc,
+    load_groups,
+    load_rarc,
+)
 from therabill.x12.remittance_835 import ClaimPayment, ServicePayment, read_835
 
 THERAPY_CARCS = [
@@ -98,7 +104,7 @@ def test_tables_name_their_source() -> None:
     from importlib import resources
 
     for name in ("carc.csv", "rarc.csv", "groups.csv"):
-        text = resources.files("therabill.x12.codes").joinpath(name).read_text("utf-8")
+        text = resources.files("therabill.x12.adjustment_codes").joinpath(name).read_text("utf-8")
         assert text.startswith("# ") and "Source: X12" in text
         assert "own" in text  # descriptions in our own words, not X12's
 
@@ -119,7 +125,7 @@ def test_a_broken_table_names_file_and_row(
 ) -> None:
     from importlib import resources
 
-    text = resources.files("therabill.x12.codes").joinpath("carc.csv").read_text("utf-8")
+    text = resources.files("therabill.x12.adjustment_codes").joinpath("carc.csv").read_text("utf-8")
     broken = text + row + "\n"
 
     class Fake:

@@ -15,7 +15,7 @@ from remit_factory import PEER_DIR
 
 from therabill.x12.reader import X12Error
 from therabill.x12.remittance_835 import check_balance, read_835
-from therabill.x12.remittance_835.render import remittance_dict
+from therabill.x12.remittance_835.as_json import remittance_dict
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 

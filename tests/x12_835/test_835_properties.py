@@ -21,7 +21,7 @@ from remit_factory import (
 
 from therabill.x12.reader import X12Error
 from therabill.x12.remittance_835 import check_balance, read_835
-from therabill.x12.remittance_835.render import remittance_dict
+from therabill.x12.remittance_835.as_json import remittance_dict
 
 SOURCES = {p.name: p.read_bytes() for p in sorted(PEER_DIR.iterdir()) if p.name != "README.md"}
 SOURCES["therapy"] = therapy_file()

@@ -1,6 +1,6 @@
 """The claim document: one client, one payer, one or more service lines, as JSON.
 
-The shape is the one issue 3 (claim scrubber) names, plus the fields an 837P needs (issue 5):
+The shape the claim scrubber reads, plus the fields an 837P needs:
 ``billing_provider``, ``client.sex``, ``client.address``, ``payer.payer_id`` and
 ``subscriber``. The 837-only fields are optional here: the scrubber reports their absence as
 findings (rule family ``submission``), the 837P writer refuses a claim that lacks them.
@@ -162,9 +162,9 @@ class Subscriber(Document):
 
 
 class Authorization(Document):
-    """Prior authorisation from the payer or case manager: which codes, how many units, when.
+    """Prior authorization from the payer or case manager: which codes, how many units, when.
 
-    Empty ``codes`` means the authorisation does not name codes (it covers the claim's codes).
+    Empty ``codes`` means the authorization does not name codes (it covers the claim's codes).
     """
 
     number: Annotated[str, Field(min_length=1, max_length=60)]

@@ -183,14 +183,14 @@ def list_command(
 @app.command("show")
 @handles_errors
 def show(client: ClientArg, json_output: JsonOption = False) -> None:
-    """A client's details, policies, authorisations and balance.
+    """A client's details, policies, authorizations and balance.
 
     Example: therabill client show C-1
     """
     with store_common.action() as work:
         found = clients.show_client(work=work, client=client)
         data: dict[str, Any] = clients.client_dict(found, full=True)
-        data["authorisations"] = [
+        data["authorizations"] = [
             s.to_dict() for s in auths.statuses(work=work, client_id=found.id)
         ]
         data["balance"] = ledger.client_ledger(work=work, client=found.id).balance.to_dict()
@@ -209,11 +209,11 @@ def show(client: ClientArg, json_output: JsonOption = False) -> None:
         console.print(
             f"{p['priority']}: {p['payer']}  member {p['member_id']}  ({p['relationship']})"
         )
-    for a in data["authorisations"]:
+    for a in data["authorizations"]:
         left = a["units_remaining"] if a["units_remaining"] is not None else a["visits_remaining"]
         unit = "units" if a["units_remaining"] is not None else "visits"
         console.print(
-            f"authorisation {a['number']}: {', '.join(a['codes']) or 'any code'} {a['start_date']}–{a['end_date']}, {left} {unit} left"
+            f"authorization {a['number']}: {', '.join(a['codes']) or 'any code'} {a['start_date']}–{a['end_date']}, {left} {unit} left"
         )
     b = data["balance"]
     console.print(

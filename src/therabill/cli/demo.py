@@ -1,4 +1,4 @@
-"""``therabill demo-cli``: a short end-to-end tour (session minutes → units → descriptions)."""
+"""``therabill units-tour``: a short end-to-end tour (session minutes → units → descriptions)."""
 
 from __future__ import annotations
 
@@ -20,10 +20,10 @@ DEMO_SESSIONS: list[tuple[str, str, dict[str, int]]] = [
 ]
 
 
-def demo_cli(json_output: JsonOption = False) -> None:
+def units_tour(json_output: JsonOption = False) -> None:
     """Show therabill's unit engine on a few sessions a practice sees every week.
 
-    Example: therabill demo-cli
+    Example: therabill units-tour
     """
     code_set = load_code_set()
     day = dt.date.today()

@@ -11,8 +11,8 @@ from rich.table import Table
 
 from therabill.cli.output import JsonOption, console, emit_json, handles_errors
 from therabill.x12.remittance_835 import ClaimPayment, Remittance, check_balance, read_835
+from therabill.x12.remittance_835.as_json import money, remittance_dict
 from therabill.x12.remittance_835.model import ZERO
-from therabill.x12.remittance_835.render import money, remittance_dict
 
 app = typer.Typer(
     help="Electronic remittance advice (X12 835): what payers paid and why.",
@@ -97,7 +97,7 @@ def show(
         _print(remittance)
 
 
-# Posting (issue 5): the commands live in cli/posting.py, over store.services.remittances.
+# Posting: the commands live in cli/posting.py, over store.services.remittances.
 from therabill.cli import posting as _posting  # noqa: E402
 
 app.command("post")(_posting.post)

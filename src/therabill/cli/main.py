@@ -35,12 +35,12 @@ app.add_typer(codes.app, name="codes")
 app.add_typer(era.app, name="era")
 app.add_typer(x12.app, name="x12")
 app.command("units")(units.units_command)
-app.command("demo-cli")(demo.demo_cli)
+app.command("units-tour")(demo.units_tour)
 app.command("serve")(serve.serve_command)
 app.add_typer(users.app, name="user")
 app.command("scrub")(scrub_cli.scrub_command)
 app.add_typer(edits_cli.app, name="edits")
-# The practice's records (issue 4): therabill.store through therabill/cli/{practice,clients,…}.py
+# The practice's records: therabill.store through therabill/cli/{practice,clients,…}.py
 app.command("init")(store_practice.init_command)
 app.command("demo")(store_practice.demo_command)
 app.add_typer(store_practice.provider_app, name="provider")
@@ -50,8 +50,8 @@ app.add_typer(store_clients.app, name="client")
 app.add_typer(store_sessions.auth_app, name="auth")
 app.add_typer(store_sessions.session_app, name="session")
 app.add_typer(store_claims.app, name="claims")
-store_claims.app.command("submit")(submit_cli.submit_command)  # issue 5: cli/submit.py
-x12.app.command("ack")(acks_cli.ack_command)  # issue 5: cli/acks.py
+store_claims.app.command("submit")(submit_cli.submit_command)  # cli/submit.py
+x12.app.command("ack")(acks_cli.ack_command)  # cli/acks.py
 app.command("ledger")(store_ledger.ledger_command)
 app.add_typer(store_ledger.entry_app, name="entry")
 app.add_typer(store_ledger.invoice_app, name="invoice")

@@ -93,7 +93,7 @@ def scrub_command(
     ] = False,
     json_output: JsonOption = False,
 ) -> None:
-    """Check claims against code, unit, payer, authorisation, NCCI and documentation rules.
+    """Check claims against code, unit, payer, authorization, NCCI and documentation rules.
 
     Exit status: 0 no errors, 1 some claim has errors, 2 input unreadable or not a claim.
 

@@ -15,7 +15,7 @@ from therabill.errors import InvalidInput
 from therabill.store.services import auths, sessions
 
 session_app = typer.Typer(help="Therapy sessions: minutes per code.", no_args_is_help=True)
-auth_app = typer.Typer(help="Prior authorisations and their remaining units.", no_args_is_help=True)
+auth_app = typer.Typer(help="Prior authorizations and their remaining units.", no_args_is_help=True)
 
 Opt = typer.Option
 
@@ -122,7 +122,7 @@ def session_list(
 @handles_errors
 def auth_add(
     client: ClientArg,
-    number: Annotated[str, Opt(help="Authorisation number from the payer.")],
+    number: Annotated[str, Opt(help="Authorization number from the payer.")],
     payer: Annotated[str, Opt(help="Payer name or profile id.")],
     start: Annotated[str, Opt("--from", help="First day, YYYY-MM-DD.")],
     end: Annotated[str, Opt("--to", help="Last day, YYYY-MM-DD.")],
@@ -137,7 +137,7 @@ def auth_add(
     email: Annotated[str | None, Opt(help="Case manager's email.")] = None,
     json_output: JsonOption = False,
 ) -> None:
-    """Record a prior authorisation (a client may hold several at once).
+    """Record a prior authorization (a client may hold several at once).
 
     Example: therabill auth add C-1 --number PA-778 --payer MEDICARE --from 2026-01-01 --to 2026-06-30 --code 97110 --units 24
     """
@@ -145,7 +145,7 @@ def auth_add(
     last = store_common.day(end, "to")
     assert first is not None and last is not None
     with store_common.action() as work:
-        added = auths.add_authorisation(
+        added = auths.add_authorization(
             work=work,
             client=client,
             payer=payer,
@@ -160,11 +160,11 @@ def auth_add(
             case_manager_phone=phone,
             case_manager_email=email,
         )
-        data = auths.AuthorisationStatus(added, 0, 0).to_dict()
+        data = auths.AuthorizationStatus(added, 0, 0).to_dict()
     if json_output:
         emit_json(data)
         return
-    console.print(f"Added authorisation {data['id']} ({data['number']}).")
+    console.print(f"Added authorization {data['id']} ({data['number']}).")
 
 
 @auth_app.command("list")
@@ -176,12 +176,12 @@ def auth_list(
     active: Annotated[bool, Opt("--active", help="Only those in force today.")] = False,
     json_output: JsonOption = False,
 ) -> None:
-    """Authorisations with units and visits used and remaining.
+    """Authorizations with units and visits used and remaining.
 
     Example: therabill auth list C-1 --active
     """
     with store_common.action() as work:
-        found = auths.list_authorisations(
+        found = auths.list_authorizations(
             work=work, client=client, active_on=dt.date.today() if active else None
         )
         data = [s.to_dict() for s in found]

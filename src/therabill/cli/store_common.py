@@ -14,7 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from therabill.cli.output import err_console
 from therabill.errors import InvalidInput
 from therabill.store.ledger_math import format_money
-from therabill.store.services import Store, Work, open_store
+from therabill.store.services import Store, UnitOfWork, open_store
 
 ClientArg = Annotated[str, typer.Argument(help="Client id or chart number.")]
 
@@ -27,7 +27,7 @@ def store(*, initialised: bool = True) -> Store:
 
 
 @contextmanager
-def action() -> Iterator[Work]:
+def action() -> Iterator[UnitOfWork]:
     """One user action: one transaction on the practice database, audited."""
     opened = store()
     try:

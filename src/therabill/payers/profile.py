@@ -1,4 +1,4 @@
-"""What one payer wants: unit rule, codes, authorisation, modifiers, filing limit, fees.
+"""What one payer wants: unit rule, codes, authorization, modifiers, filing limit, fees.
 
 A payer profile is data (a TOML file per payer, see docs/payer-profiles.md); this module is
 its validated, immutable form. ``sources`` names where each setting comes from, so a finding

@@ -29,7 +29,7 @@ FEATURES = {
     "family": "an initial/add-on code or a code with a minimum time",
     "pairs": "some date has two or more different codes",
     "group": "97150 (group therapy) is billed",
-    "authorization": "the payer requires prior authorisation for some code",
+    "authorization": "the payer requires prior authorization for some code",
     "kx": "the payer has KX thresholds",
     "telehealth": "a telehealth place of service with a payer telehealth modifier",
     "same-day": "same_day_services are given",

@@ -33,11 +33,30 @@ def schema_metadata() -> list[MetaData]:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Upgrade to ``revision`` in one transaction (all of it, or nothing on PostgreSQL)."""
+    """Upgrade to ``revision`` in one transaction (all of it, or nothing on PostgreSQL).
+
+    On SQLite foreign keys are off while the migrations run and checked before the commit:
+    rebuilding a table that others reference (batch mode, 0008) needs it, and SQLite ignores
+    the pragma inside a transaction (https://www.sqlite.org/lang_altertable.html#otheralter).
+    """
     config = alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                command.upgrade(config, revision)
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(
+                            f"the upgrade left rows without their parent: {broken[:5]}"
+                        )
+        finally:
+            if sqlite:
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement, Select, exists, or_, select
 
-from therabill.store.models import CaseloadEntry, Claim, Client, TherapySession
-from therabill.store.services import Work
+from therabill.store.models import CaseloadEntry, ClaimRecord, Client, TherapySession
+from therabill.store.services import UnitOfWork
 from therabill.web.accounts import Account
 from therabill.web.deps import NotFound
 
@@ -37,7 +37,7 @@ def visible_clients(account: Account) -> Select[Client]:
     return query
 
 
-def client_for(work: Work, account: Account, client_id: int) -> Client:
+def client_for(work: UnitOfWork, account: Account, client_id: int) -> Client:
     """The client, if this user may see them; audited as a read."""
     found = work.db.execute(
         visible_clients(account).where(Client.id == client_id)
@@ -48,7 +48,7 @@ def client_for(work: Work, account: Account, client_id: int) -> Client:
     return found
 
 
-def session_for(work: Work, account: Account, session_id: int) -> TherapySession:
+def session_for(work: UnitOfWork, account: Account, session_id: int) -> TherapySession:
     found = work.db.get(TherapySession, session_id)
     if found is None or (not account.sees_all_clients and found.provider_id != account.provider_id):
         raise NotFound()
@@ -56,8 +56,8 @@ def session_for(work: Work, account: Account, session_id: int) -> TherapySession
     return found
 
 
-def claim_for(work: Work, account: Account, claim_id: int) -> Claim:
-    found = work.db.get(Claim, claim_id)
+def claim_for(work: UnitOfWork, account: Account, claim_id: int) -> ClaimRecord:
+    found = work.db.get(ClaimRecord, claim_id)
     if found is None or not account.sees_all_clients:
         raise NotFound()
     work.audit("read", "claim", claim_id)

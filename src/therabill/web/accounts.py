@@ -17,7 +17,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from therabill.errors import InvalidInput
 from therabill.store.models import Provider, User
-from therabill.store.services import Work
+from therabill.store.services import UnitOfWork
 from therabill.store.web_tables import web_accounts
 
 _HASHER = PasswordHasher()
@@ -109,7 +109,7 @@ def load_account(conn: Connection, user_id: int) -> Account | None:
 
 
 def create_user(
-    work: Work,
+    work: UnitOfWork,
     *,
     username: str,
     role: Role,
@@ -149,7 +149,9 @@ def create_user(
     return user
 
 
-def set_password(work: Work, *, user_id: int, password: str, must_change: bool = False) -> None:
+def set_password(
+    work: UnitOfWork, *, user_id: int, password: str, must_change: bool = False
+) -> None:
     user = work.db.get(User, user_id)
     if user is None:
         raise InvalidInput(f"no user {user_id}", field="user")
@@ -158,12 +160,12 @@ def set_password(work: Work, *, user_id: int, password: str, must_change: bool =
     work.audit("password", "user", user_id)
 
 
-def set_disabled(work: Work, *, user_id: int, disabled: bool) -> None:
+def set_disabled(work: UnitOfWork, *, user_id: int, disabled: bool) -> None:
     _upsert_account(work, user_id, disabled=disabled)
     work.audit("disable" if disabled else "enable", "user", user_id)
 
 
-def _upsert_account(work: Work, user_id: int, **values: object) -> None:
+def _upsert_account(work: UnitOfWork, user_id: int, **values: object) -> None:
     exists = work.db.execute(
         select(web_accounts.c.user_id).where(web_accounts.c.user_id == user_id)
     ).first()

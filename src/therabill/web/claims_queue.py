@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 
 from therabill.store.lifecycle import NEEDS_ATTENTION, ClaimStatus
-from therabill.store.models import Claim, Client, Payer, Provider
-from therabill.store.services import Work
+from therabill.store.models import ClaimRecord, Client, Payer, Provider
+from therabill.store.services import UnitOfWork
 
 PAGE = 200
 
@@ -22,28 +22,28 @@ class QueueFilter:
     provider_id: int | None = None
 
 
-def queue(work: Work, wanted: QueueFilter) -> tuple[list[dict[str, Any]], int]:
+def queue(work: UnitOfWork, wanted: QueueFilter) -> tuple[list[dict[str, Any]], int]:
     """Up to ``PAGE`` claims, newest first, and how many match in all."""
     query = (
-        select(Claim, Client.last_name, Client.first_name, Payer.name, Provider.last_name)
-        .join(Client, Client.id == Claim.client_id)
-        .join(Payer, Payer.id == Claim.payer_id)
-        .join(Provider, Provider.id == Claim.provider_id)
+        select(ClaimRecord, Client.last_name, Client.first_name, Payer.name, Provider.last_name)
+        .join(Client, Client.id == ClaimRecord.client_id)
+        .join(Payer, Payer.id == ClaimRecord.payer_id)
+        .join(Provider, Provider.id == ClaimRecord.provider_id)
     )
-    count = select(func.count()).select_from(Claim)
+    count = select(func.count()).select_from(ClaimRecord)
     conditions: list[ColumnElement[bool]] = []
     if wanted.status == "attention":
-        conditions.append(Claim.status.in_(sorted(s.value for s in NEEDS_ATTENTION)))
+        conditions.append(ClaimRecord.status.in_(sorted(s.value for s in NEEDS_ATTENTION)))
     elif wanted.status:
-        conditions.append(Claim.status == ClaimStatus(wanted.status).value)
+        conditions.append(ClaimRecord.status == ClaimStatus(wanted.status).value)
     if wanted.payer_id is not None:
-        conditions.append(Claim.payer_id == wanted.payer_id)
+        conditions.append(ClaimRecord.payer_id == wanted.payer_id)
     if wanted.provider_id is not None:
-        conditions.append(Claim.provider_id == wanted.provider_id)
+        conditions.append(ClaimRecord.provider_id == wanted.provider_id)
     for condition in conditions:
         query = query.where(condition)
         count = count.where(condition)
-    rows = work.db.execute(query.order_by(Claim.id.desc()).limit(PAGE)).all()
+    rows = work.db.execute(query.order_by(ClaimRecord.id.desc()).limit(PAGE)).all()
     total = int(work.db.execute(count).scalar_one())
     work.audit("list", "claim", "queue", f"{len(rows)} rows")
     return [
@@ -64,7 +64,7 @@ def queue(work: Work, wanted: QueueFilter) -> tuple[list[dict[str, Any]], int]:
     ], total
 
 
-def filter_choices(work: Work) -> dict[str, Any]:
+def filter_choices(work: UnitOfWork) -> dict[str, Any]:
     return {
         "statuses": [s.value for s in ClaimStatus],
         "payers": work.db.execute(select(Payer.id, Payer.name).order_by(Payer.name)).all(),

@@ -12,7 +12,7 @@ from starlette.datastructures import FormData
 
 from therabill.errors import InvalidInput, TherabillError
 from therabill.store.models import Client, Payer, Provider
-from therabill.store.services import Work, lookup
+from therabill.store.services import UnitOfWork, lookup
 from therabill.store.services.caseload import add_to_caseload, set_caseload
 from therabill.store.services.clients import (
     CLIENT_COLUMNS,
@@ -60,7 +60,7 @@ def read_form(form: FormData) -> ClientForm:
     return read
 
 
-def providers_to_choose(work: Work, account: Account, form: ClientForm) -> list[Provider]:
+def providers_to_choose(work: UnitOfWork, account: Account, form: ClientForm) -> list[Provider]:
     """Billers and admins assign any active provider (and keep those already ticked, active
     or not, so saving does not drop them unseen); a therapist assigns no one."""
     if not account.sees_all_clients:
@@ -74,7 +74,7 @@ def providers_to_choose(work: Work, account: Account, form: ClientForm) -> list[
     )
 
 
-def save_client(work: Work, account: Account, form: ClientForm, client_id: int | None) -> int:
+def save_client(work: UnitOfWork, account: Account, form: ClientForm, client_id: int | None) -> int:
     """Add (``client_id`` None) or change a client; raise InvalidInput naming the field.
 
     A therapist's new client goes on their own caseload; a therapist cannot change caseloads.
@@ -142,7 +142,7 @@ def read_policy_form(form: FormData) -> PolicyForm:
     return read
 
 
-def save_policy(work: Work, client_id: int, form: PolicyForm) -> None:
+def save_policy(work: UnitOfWork, client_id: int, form: PolicyForm) -> None:
     """Add the policy with the store's add_policy (its checks); dates are read first, so each
     bad date is named beside its field; raise InvalidInput naming the first other problem."""
     dates: dict[str, dt.date | None] = {}
@@ -173,5 +173,5 @@ def save_policy(work: Work, client_id: int, form: PolicyForm) -> None:
     )
 
 
-def payers_to_choose(work: Work) -> list[Payer]:
+def payers_to_choose(work: UnitOfWork) -> list[Payer]:
     return list(work.db.execute(select(Payer).order_by(Payer.name)).scalars())

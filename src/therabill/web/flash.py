@@ -17,7 +17,7 @@ from typing import Any
 from fastapi import Request
 from sqlalchemy import delete, insert, select
 
-from therabill.store.services import Store, Work
+from therabill.store.services import Store, UnitOfWork
 from therabill.store.web_tables import utcnow, web_flashes
 from therabill.web.deps import SESSION_COOKIE
 
@@ -29,7 +29,7 @@ def _session_key(request: Request) -> str:
     return hashlib.sha256(secret.encode("ascii", "replace")).hexdigest()
 
 
-def leave(work: Work, request: Request, page: str, payload: dict[str, Any]) -> None:
+def leave(work: UnitOfWork, request: Request, page: str, payload: dict[str, Any]) -> None:
     """Keep ``payload`` for the next ``page`` this login session opens (in ``work``'s
     transaction, so it is there exactly when what it reports was committed)."""
     now = utcnow()

@@ -22,8 +22,8 @@ from therabill.findings import Finding, Severity
 from therabill.scrub import ScrubContext, scrub_claim
 from therabill.scrub.rules.modifiers import KX_GROUPS
 from therabill.store.models import (
-    Claim,
     ClaimLine,
+    ClaimRecord,
     Client,
     Fee,
     Payer,
@@ -34,7 +34,7 @@ from therabill.store.models import (
 )
 from therabill.store.services import auths, documents, profiles
 from therabill.store.services.clients import primary_policy
-from therabill.store.services.context import Work
+from therabill.store.services.context import UnitOfWork
 from therabill.store.services.scrubbing import duplicate_line
 from therabill.units import UnitResult, UnitRule, count_units
 
@@ -47,7 +47,7 @@ def forget_scrub_context() -> None:
     _CONTEXT = None
 
 
-def scrub_context(work: Work, client_id: int, today: dt.date) -> ScrubContext:
+def scrub_context(work: UnitOfWork, client_id: int, today: dt.date) -> ScrubContext:
     """The scrubber's tables, loaded once per process and again when a payer profile file
     changes (saved by any worker), with this client's therapy charges so far this year
     (Medicare's KX threshold needs the year, not one claim)."""
@@ -59,9 +59,9 @@ def scrub_context(work: Work, client_id: int, today: dt.date) -> ScrubContext:
     year = extract("year", ClaimLine.date_of_service)
     rows = work.db.execute(
         select(year, Provider.discipline, func.sum(ClaimLine.charge_cents))
-        .join(Claim, Claim.id == ClaimLine.claim_id)
-        .join(Provider, Provider.id == Claim.provider_id)
-        .where(Claim.client_id == client_id)
+        .join(ClaimRecord, ClaimRecord.id == ClaimLine.claim_id)
+        .join(Provider, Provider.id == ClaimRecord.provider_id)
+        .where(ClaimRecord.client_id == client_id)
         .group_by(year, Provider.discipline)
     ).all()
     spent: dict[tuple[str, int, str], Decimal] = defaultdict(Decimal)
@@ -114,7 +114,7 @@ class Preview:
 
 
 def preview_session(
-    work: Work,
+    work: UnitOfWork,
     *,
     client: Client | None,
     provider: Provider | None,
@@ -207,17 +207,17 @@ def preview_session(
 
 
 def _already_billed(
-    work: Work, client_id: int, day: dt.date, lines: list[ClaimLine]
+    work: UnitOfWork, client_id: int, day: dt.date, lines: list[ClaimLine]
 ) -> list[Finding]:
     """A code billed before for this client on this date (the store's duplicate check, run
     here on unsaved lines: a service is billed once)."""
     codes = {line.code for line in lines}
     billed = dict(
         work.db.execute(
-            select(ClaimLine.code, Claim.id)
-            .join(Claim, Claim.id == ClaimLine.claim_id)
+            select(ClaimLine.code, ClaimRecord.id)
+            .join(ClaimRecord, ClaimRecord.id == ClaimLine.claim_id)
             .where(
-                Claim.client_id == client_id,
+                ClaimRecord.client_id == client_id,
                 ClaimLine.date_of_service == day,
                 ClaimLine.code.in_(codes),
             )
@@ -231,7 +231,7 @@ def _already_billed(
 
 
 def _scrub(
-    work: Work,
+    work: UnitOfWork,
     client: Client,
     provider: Provider,
     policy: Any,
@@ -253,7 +253,7 @@ def _scrub(
         dict.fromkeys(d.strip().upper().replace(".", "") for d in diagnoses if d.strip())
     )
     pointers = ",".join(str(i) for i in range(1, min(len(clean_dx), 4) + 1))
-    claim = Claim(
+    claim = ClaimRecord(
         id=0,
         client_id=client.id,
         payer_id=payer.id,
@@ -280,10 +280,10 @@ def _scrub(
         return []
     claim.lines = lines
     session.diagnoses = [SessionDiagnosis(position=i, code=d) for i, d in enumerate(clean_dx, 1)]
-    authorisation, remaining = None, None
+    authorization, remaining = None, None
     for status in auths.statuses(work=work, client_id=client.id, payer_id=payer.id):
         if any(status.covers(code=ln.code, day=day) for ln in lines):
-            authorisation, remaining = status.authorisation, status.units_remaining
+            authorization, remaining = status.authorization, status.units_remaining
             break
     practice = work.db.execute(select(Practice).limit(1)).scalar_one_or_none()
     try:
@@ -296,7 +296,7 @@ def _scrub(
             practice=practice,
             sessions=sessions,
             diagnoses=clean_dx,
-            authorisation=authorisation,
+            authorization=authorization,
             units_remaining=remaining,
         )
         context = scrub_context(work, client.id, dt.date.today())

@@ -1,6 +1,6 @@
 """Read-only views the pages need that the store's services do not offer as one call:
 the dashboard's figures, aging buckets, a client's whole picture. Every read of client data
-goes through a :class:`Work`, so it is audited.
+goes through a :class:`UnitOfWork`, so it is audited.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 
 from therabill.store.ledger_math import Balance, EntryKind, Responsibility, effect
 from therabill.store.models import (
-    Authorisation,
-    AuthorisationUse,
-    Claim,
+    Authorization,
+    AuthorizationUse,
+    ClaimRecord,
     ClaimStatusChange,
     Client,
     LedgerEntry,
@@ -26,7 +26,7 @@ from therabill.store.models import (
     Provider,
     TherapySession,
 )
-from therabill.store.services import Work
+from therabill.store.services import UnitOfWork
 from therabill.web.access import own_client_clause
 from therabill.web.accounts import Account
 
@@ -70,7 +70,10 @@ def _coefficients() -> tuple[ColumnElement[int], ColumnElement[int]]:
 def _bucket(today: dt.date) -> ColumnElement[str]:
     limits = [today - dt.timedelta(days=days) for days in (30, 60, 90, 120)]
     return case(
-        *[(Claim.date_of_service >= day, name) for day, name in zip(limits, BUCKETS, strict=False)],
+        *[
+            (ClaimRecord.date_of_service >= day, name)
+            for day, name in zip(limits, BUCKETS, strict=False)
+        ],
         else_=BUCKETS[-1],
     )
 
@@ -140,9 +143,9 @@ def _sum_aging(db: Session, *, today: dt.date, top_clients: int) -> Aging:
     result = Aging()
     names = dict(db.execute(select(Payer.id, Payer.name)).all())
     for payer_id, name, cents in db.execute(
-        select(Claim.payer_id, bucket, func.sum(insurance))
-        .join(Claim, Claim.id == LedgerEntry.claim_id)
-        .group_by(Claim.payer_id, bucket)
+        select(ClaimRecord.payer_id, bucket, func.sum(insurance))
+        .join(ClaimRecord, ClaimRecord.id == LedgerEntry.claim_id)
+        .group_by(ClaimRecord.payer_id, bucket)
     ):
         if cents:
             row = result.by_payer.setdefault(
@@ -169,7 +172,7 @@ def _sum_aging(db: Session, *, today: dt.date, top_clients: int) -> Aging:
         rows: dict[int, dict[str, int]] = {cid: dict.fromkeys(BUCKETS, 0) for cid in biggest}
         for client_id, name, cents in db.execute(
             select(LedgerEntry.client_id, bucket, func.sum(patient))
-            .join(Claim, Claim.id == LedgerEntry.claim_id)
+            .join(ClaimRecord, ClaimRecord.id == LedgerEntry.claim_id)
             .where(LedgerEntry.client_id.in_(biggest))
             .group_by(LedgerEntry.client_id, bucket)
         ):
@@ -190,7 +193,7 @@ def forget_aging() -> None:
             _AGING_CACHE[key] = (-AGING_MAX_AGE_SECONDS, day, mark, figures)
 
 
-def todays_sessions(work: Work, account: Account, *, today: dt.date) -> list[dict[str, Any]]:
+def todays_sessions(work: UnitOfWork, account: Account, *, today: dt.date) -> list[dict[str, Any]]:
     query = (
         select(TherapySession, Client, Provider)
         .join(Client, Client.id == TherapySession.client_id)
@@ -217,7 +220,7 @@ def todays_sessions(work: Work, account: Account, *, today: dt.date) -> list[dic
     ]
 
 
-def unbilled_count(work: Work, account: Account) -> int:
+def unbilled_count(work: UnitOfWork, account: Account) -> int:
     query = (
         select(func.count()).select_from(TherapySession).where(TherapySession.claim_id.is_(None))
     )
@@ -229,7 +232,9 @@ def unbilled_count(work: Work, account: Account) -> int:
 def attention_counts(db: Session) -> dict[str, int]:
     """Claims by status among those a biller must act on (kept with the aging figures)."""
     rows = db.execute(
-        select(Claim.status, func.count()).where(Claim.status.in_(ATTENTION)).group_by(Claim.status)
+        select(ClaimRecord.status, func.count())
+        .where(ClaimRecord.status.in_(ATTENTION))
+        .group_by(ClaimRecord.status)
     ).all()
     found = {status: int(count) for status, count in rows}
     return {status: found.get(status, 0) for status in ATTENTION}
@@ -241,7 +246,9 @@ def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def search_clients(work: Work, account: Account, text: str, *, limit: int = 50) -> list[Client]:
+def search_clients(
+    work: UnitOfWork, account: Account, text: str, *, limit: int = 50
+) -> list[Client]:
     query = select(Client).order_by(Client.last_name, Client.first_name).limit(limit)
     if not account.sees_all_clients:
         query = query.where(own_client_clause(account))
@@ -259,8 +266,8 @@ def search_clients(work: Work, account: Account, text: str, *, limit: int = 50) 
 
 
 @dataclass
-class AuthorisationView:
-    auth: Authorisation
+class AuthorizationView:
+    auth: Authorization
     used: int
     left: int | None
     expires_soon: bool
@@ -268,25 +275,25 @@ class AuthorisationView:
 
 
 def client_picture(
-    work: Work, account: Account, client: Client, *, today: dt.date
+    work: UnitOfWork, account: Account, client: Client, *, today: dt.date
 ) -> dict[str, Any]:
-    """Everything the client page shows: policies, authorisations, sessions, claims, ledger."""
+    """Everything the client page shows: policies, authorizations, sessions, claims, ledger."""
     auths = list(
         work.db.execute(
-            select(Authorisation)
-            .where(Authorisation.client_id == client.id)
-            .order_by(Authorisation.start_date.desc())
+            select(Authorization)
+            .where(Authorization.client_id == client.id)
+            .order_by(Authorization.start_date.desc())
         ).scalars()
     )
     used = dict(
         work.db.execute(
-            select(AuthorisationUse.authorisation_id, func.sum(AuthorisationUse.units))
-            .where(AuthorisationUse.authorisation_id.in_([a.id for a in auths]))
-            .group_by(AuthorisationUse.authorisation_id)
+            select(AuthorizationUse.authorization_id, func.sum(AuthorizationUse.units))
+            .where(AuthorizationUse.authorization_id.in_([a.id for a in auths]))
+            .group_by(AuthorizationUse.authorization_id)
         ).all()
     )
     auth_views = [
-        AuthorisationView(
+        AuthorizationView(
             auth=a,
             used=int(used.get(a.id) or 0),
             left=None if a.units_approved is None else a.units_approved - int(used.get(a.id) or 0),
@@ -307,7 +314,7 @@ def client_picture(
     picture: dict[str, Any] = {
         "client": client,
         "policies": client.policies,
-        "authorisations": auth_views,
+        "authorizations": auth_views,
         "sessions": sessions,
         "claims": [],
         "ledger": [],
@@ -316,9 +323,9 @@ def client_picture(
     if account.sees_all_clients:
         picture["claims"] = list(
             work.db.execute(
-                select(Claim)
-                .where(Claim.client_id == client.id)
-                .order_by(Claim.date_of_service.desc(), Claim.id.desc())
+                select(ClaimRecord)
+                .where(ClaimRecord.client_id == client.id)
+                .order_by(ClaimRecord.date_of_service.desc(), ClaimRecord.id.desc())
                 .limit(100)
             ).scalars()
         )

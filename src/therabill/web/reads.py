@@ -7,13 +7,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from therabill.store.services import Work
+from therabill.store.services import UnitOfWork
 from therabill.web.accounts import Account
 from therabill.web.context import WebContext
 
 
 @asynccontextmanager
-async def reading(ctx: WebContext, account: Account) -> AsyncIterator[Work]:
+async def reading(ctx: WebContext, account: Account) -> AsyncIterator[UnitOfWork]:
     """``async with reading(ctx, account) as work:`` — read and render; audited on the way
     out, and the answer waits for the commit."""
     with ctx.store.reading(actor=account.username, audit_later=True) as work:

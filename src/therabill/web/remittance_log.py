@@ -9,11 +9,13 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
-from therabill.store.services import Work
+from therabill.store.services import UnitOfWork
 from therabill.store.web_tables import utcnow, web_remittance_uploads
 
 
-def record_upload(work: Work, *, file_name: str, sha256: str, outcome: str, summary: str) -> None:
+def record_upload(
+    work: UnitOfWork, *, file_name: str, sha256: str, outcome: str, summary: str
+) -> None:
     work.db.execute(
         insert(web_remittance_uploads).values(
             file_name=file_name[:200],
@@ -27,7 +29,7 @@ def record_upload(work: Work, *, file_name: str, sha256: str, outcome: str, summ
     work.audit("upload", "remittance", sha256[:40], outcome)
 
 
-def recent_remittances(work: Work, limit: int = 10) -> list[dict[str, Any]]:
+def recent_remittances(work: UnitOfWork, limit: int = 10) -> list[dict[str, Any]]:
     rows = work.db.execute(
         select(web_remittance_uploads).order_by(web_remittance_uploads.c.id.desc()).limit(limit)
     ).all()

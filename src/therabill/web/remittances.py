@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from therabill.errors import TherabillError
-from therabill.store.services import Store, Work
+from therabill.store.services import Store, UnitOfWork
 from therabill.store.services.remittances import post_remittance
 from therabill.web.queries import forget_aging
 from therabill.web.remittance_log import record_upload
@@ -81,7 +81,7 @@ def read_upload(data: bytes, file_name: str) -> UploadResult:
     return result
 
 
-def post_upload(work: Work, data: bytes, result: UploadResult) -> None:
+def post_upload(work: UnitOfWork, data: bytes, result: UploadResult) -> None:
     """Post through the store's remittance service (all of the file or none of it; the same
     file or payer + trace number twice changes nothing and says so)."""
     posted = post_remittance(work=work, data=data, file_name=result.file_name)

@@ -7,14 +7,14 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from therabill.store.services import Work
+from therabill.store.services import UnitOfWork
 from therabill.store.services.submission import SubmitOutcome
 from therabill.store.services.submission import submit_claims as store_submit
 
 SAFE_NAME = re.compile(r"^837P-[A-Za-z0-9_-]+-\d{9}\.x12$")
 
 
-def submit_claims(work: Work, *, claim_ids: list[int], outbox: Path) -> SubmitOutcome:
+def submit_claims(work: UnitOfWork, *, claim_ids: list[int], outbox: Path) -> SubmitOutcome:
     """The ticked claims, checked again and written (the whole batch, or none of it)."""
     return store_submit(
         work=work,

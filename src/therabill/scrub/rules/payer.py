@@ -1,4 +1,4 @@
-"""Rule 14: what the payer profile says: codes accepted and preferred, prior authorisation,
+"""Rule 14: what the payer profile says: codes accepted and preferred, prior authorization,
 disciplines covered, timely filing, fee schedule.
 
 Sources: the payer profile (TOML data file; each setting cites its source in ``[sources]``,
@@ -113,7 +113,7 @@ def _auth_lines(claim: Claim, ctx: ClaimContext) -> list[int]:
     when="authorization",
 )
 def authorization(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
-    """Prior authorisation required and missing, expired, exhausted, or not covering the code."""
+    """Prior authorization required and missing, expired, exhausted, or not covering the code."""
     needing = _auth_lines(claim, ctx)
     if not needing:
         return
@@ -123,9 +123,9 @@ def authorization(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
         codes = ", ".join(sorted({claim.lines[i].code for i in needing}))
         yield finding(
             "payer.authorization",
-            f"{ctx.payer.name} requires prior authorisation for {codes}; the claim has none.",
+            f"{ctx.payer.name} requires prior authorization for {codes}; the claim has none.",
             field="authorization",
-            fix="Get the authorisation number from the case manager and add it.",
+            fix="Get the authorization number from the case manager and add it.",
             source=source,
         )
         return
@@ -135,23 +135,23 @@ def authorization(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
         if auth.codes and line.code not in auth.codes:
             yield finding(
                 "payer.authorization",
-                f"authorisation {auth.number} covers {', '.join(auth.codes)}, not {line.code}.",
+                f"authorization {auth.number} covers {', '.join(auth.codes)}, not {line.code}.",
                 at=i, field=f"lines[{i}].code", code=line.code, source=source,
-                fix="Ask for an authorisation that covers this code, or bill an authorised code.",
+                fix="Ask for an authorization that covers this code, or bill an authorized code.",
             )  # fmt: skip
         if (auth.start and line.date < auth.start) or (auth.end and line.date > auth.end):
             yield finding(
                 "payer.authorization",
-                f"{line.code} on {line.date} is outside authorisation {auth.number} "
+                f"{line.code} on {line.date} is outside authorization {auth.number} "
                 f"({auth.start or '…'} to {auth.end or '…'}).",
                 at=i, field=f"lines[{i}].date", code=line.code, source=source,
-                fix="Renew the authorisation for this period.",
+                fix="Renew the authorization for this period.",
             )  # fmt: skip
         used += line.units if line.units is not None else 1
     if auth.units_remaining is not None and used > auth.units_remaining:
         yield finding(
             "payer.authorization",
-            f"the claim uses {used} authorised units; authorisation {auth.number} has "
+            f"the claim uses {used} authorized units; authorization {auth.number} has "
             f"{auth.units_remaining} left.",
             field="authorization.units_remaining",
             fix="Ask the case manager for more units before billing the rest.",

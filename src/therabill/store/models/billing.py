@@ -59,7 +59,7 @@ class SessionDiagnosis(Base):
     code: Mapped[str] = mapped_column(String(8))
 
 
-class Claim(Base):
+class ClaimRecord(Base):
     """One client, one payer, one date of service; lines are its charges."""
 
     __tablename__ = "claims"
@@ -102,7 +102,7 @@ class ClaimLine(Base):
     units: Mapped[int]
     charge_cents: Mapped[int]
     diagnosis_pointers: Mapped[str] = mapped_column(String(10), default="1")
-    authorisation_id: Mapped[int | None] = mapped_column(ForeignKey("authorisations.id"))
+    authorization_id: Mapped[int | None] = mapped_column(ForeignKey("authorizations.id"))
 
 
 class ClaimStatusChange(Base):

@@ -32,7 +32,7 @@ class RemittanceFile(Base):
     summary: Mapped[str] = mapped_column(String(400), default="")
 
 
-class Remittance(Base):
+class RemittanceRecord(Base):
     """One 835 transaction (ST…SE): one payment (BPR) with its trace number (TRN)."""
 
     __tablename__ = "remittances"

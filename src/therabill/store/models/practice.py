@@ -1,5 +1,5 @@
 """Who bills and who is billed: practice, users, providers, clients, payers, policies,
-authorisations."""
+authorizations."""
 
 from __future__ import annotations
 
@@ -126,13 +126,13 @@ class Policy(Base):
         )
 
 
-class Authorisation(Base):
-    """Prior authorisation from the client's case manager; used units are the sum of its uses."""
+class Authorization(Base):
+    """Prior authorization from the client's case manager; used units are the sum of its uses."""
 
-    __tablename__ = "authorisations"
+    __tablename__ = "authorizations"
     __table_args__ = (
         UniqueConstraint("payer_id", "number"),
-        Index("ix_authorisations_client", "client_id", "start_date"),
+        Index("ix_authorizations_client", "client_id", "start_date"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"))
@@ -148,26 +148,26 @@ class Authorisation(Base):
     case_manager_email: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
-    codes: Mapped[list[AuthorisationCode]] = relationship(
-        cascade="all, delete-orphan", order_by="AuthorisationCode.code"
+    codes: Mapped[list[AuthorizationCode]] = relationship(
+        cascade="all, delete-orphan", order_by="AuthorizationCode.code"
     )
 
     def code_list(self) -> list[str]:
         return [c.code for c in self.codes]
 
 
-class AuthorisationCode(Base):
-    __tablename__ = "authorisation_codes"
-    authorisation_id: Mapped[int] = mapped_column(ForeignKey("authorisations.id"), primary_key=True)
+class AuthorizationCode(Base):
+    __tablename__ = "authorization_codes"
+    authorization_id: Mapped[int] = mapped_column(ForeignKey("authorizations.id"), primary_key=True)
     code: Mapped[str] = mapped_column(String(5), primary_key=True)
 
 
-class AuthorisationUse(Base):
-    """Units (and one visit per date of service) a built claim line took from an authorisation."""
+class AuthorizationUse(Base):
+    """Units (and one visit per date of service) a built claim line took from an authorization."""
 
-    __tablename__ = "authorisation_uses"
+    __tablename__ = "authorization_uses"
     id: Mapped[int] = mapped_column(primary_key=True)
-    authorisation_id: Mapped[int] = mapped_column(ForeignKey("authorisations.id"), index=True)
+    authorization_id: Mapped[int] = mapped_column(ForeignKey("authorizations.id"), index=True)
     claim_line_id: Mapped[int] = mapped_column(ForeignKey("claim_lines.id"), unique=True)
     units: Mapped[int]
     visits: Mapped[int] = mapped_column(default=0)

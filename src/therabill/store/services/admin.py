@@ -17,7 +17,7 @@ from sqlalchemy import Table, select
 from therabill.errors import InvalidInput, TherabillError
 from therabill.store import audit
 from therabill.store.models import AuditEntry, Base
-from therabill.store.services.context import Store, Work
+from therabill.store.services.context import Store, UnitOfWork
 
 EXPORT_TABLES = (
     "practice",
@@ -25,8 +25,8 @@ EXPORT_TABLES = (
     "payers",
     "clients",
     "policies",
-    "authorisations",
-    "authorisation_codes",
+    "authorizations",
+    "authorization_codes",
     "sessions",
     "session_services",
     "session_diagnoses",
@@ -86,7 +86,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def export(*, work: Work, out: Path, fmt: str) -> dict[str, Any]:
+def export(*, work: UnitOfWork, out: Path, fmt: str) -> dict[str, Any]:
     """Every table (not the audit log) as CSV files in a directory, or one JSON file."""
     if fmt not in ("csv", "json"):
         raise InvalidInput("must be csv or json", field="format")
@@ -111,7 +111,9 @@ def export(*, work: Work, out: Path, fmt: str) -> dict[str, Any]:
     return {"path": str(out), "format": fmt, "rows": {k: len(v) for k, v in data.items()}}
 
 
-def list_audit(*, work: Work, limit: int = 100, entity: str | None = None) -> list[dict[str, Any]]:
+def list_audit(
+    *, work: UnitOfWork, limit: int = 100, entity: str | None = None
+) -> list[dict[str, Any]]:
     query = select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(limit)
     if entity:
         query = query.where(AuditEntry.entity == entity)

@@ -1,4 +1,4 @@
-"""Prior authorisations: several may be active for one client at once (different codes,
+"""Prior authorizations: several may be active for one client at once (different codes,
 disciplines or payers). Used units are the sum of what built claims took; never a counter."""
 
 from __future__ import annotations
@@ -11,36 +11,36 @@ from sqlalchemy import func, select
 
 from therabill.codes import load_code_set
 from therabill.errors import InvalidInput
-from therabill.store.models import Authorisation, AuthorisationCode, AuthorisationUse
+from therabill.store.models import Authorization, AuthorizationCode, AuthorizationUse
 from therabill.store.services import lookup
-from therabill.store.services.context import Work
+from therabill.store.services.context import UnitOfWork
 
 WARN_BELOW_UNITS = 4  # "running out" when this few units are left
 
 
 @dataclass(frozen=True, slots=True)
-class AuthorisationStatus:
-    authorisation: Authorisation
+class AuthorizationStatus:
+    authorization: Authorization
     units_used: int
     visits_used: int
 
     @property
     def units_remaining(self) -> int | None:
-        a = self.authorisation
+        a = self.authorization
         return None if a.units_approved is None else a.units_approved - self.units_used
 
     @property
     def visits_remaining(self) -> int | None:
-        a = self.authorisation
+        a = self.authorization
         return None if a.visits_approved is None else a.visits_approved - self.visits_used
 
     def covers(self, *, code: str, day: dt.date) -> bool:
-        a = self.authorisation
+        a = self.authorization
         codes = a.code_list()
         return a.start_date <= day <= a.end_date and (not codes or code in codes)
 
     def to_dict(self) -> dict[str, Any]:
-        a = self.authorisation
+        a = self.authorization
         return {
             "id": a.id,
             "client_id": a.client_id,
@@ -64,9 +64,9 @@ class AuthorisationStatus:
         }
 
 
-def add_authorisation(
+def add_authorization(
     *,
-    work: Work,
+    work: UnitOfWork,
     client: str | int,
     payer: str,
     number: str,
@@ -79,7 +79,7 @@ def add_authorisation(
     case_manager_name: str | None = None,
     case_manager_phone: str | None = None,
     case_manager_email: str | None = None,
-) -> Authorisation:
+) -> Authorization:
     found_client = lookup.client(work, client)
     found_payer = lookup.payer(work, payer)
     if end < start:
@@ -96,12 +96,12 @@ def add_authorisation(
     if not number.strip():
         raise InvalidInput("is required", field="number")
     if work.db.execute(
-        select(Authorisation.id).where(
-            Authorisation.payer_id == found_payer.id, Authorisation.number == number.strip()
+        select(Authorization.id).where(
+            Authorization.payer_id == found_payer.id, Authorization.number == number.strip()
         )
     ).first():
         raise InvalidInput(f"{number!r} is already on file for this payer", field="number")
-    auth = Authorisation(
+    auth = Authorization(
         client_id=found_client.id,
         payer_id=found_payer.id,
         number=number.strip(),
@@ -113,26 +113,26 @@ def add_authorisation(
         case_manager_name=case_manager_name,
         case_manager_phone=case_manager_phone,
         case_manager_email=case_manager_email,
-        codes=[AuthorisationCode(code=c) for c in clean],
+        codes=[AuthorizationCode(code=c) for c in clean],
     )
     work.db.add(auth)
     work.db.flush()
-    work.audit("create", "authorisation", auth.id, f"client {found_client.id}")
+    work.audit("create", "authorization", auth.id, f"client {found_client.id}")
     return auth
 
 
 def statuses(
-    *, work: Work, client_id: int | None = None, payer_id: int | None = None
-) -> list[AuthorisationStatus]:
-    """Authorisations with the units and visits used so far, oldest first.
+    *, work: UnitOfWork, client_id: int | None = None, payer_id: int | None = None
+) -> list[AuthorizationStatus]:
+    """Authorizations with the units and visits used so far, oldest first.
 
-    The uses are summed for the chosen authorisations only (not for every authorisation in
+    The uses are summed for the chosen authorizations only (not for every authorization in
     the practice and then joined): the live check asks this for one client on every key."""
-    query = select(Authorisation).order_by(Authorisation.start_date, Authorisation.id)
+    query = select(Authorization).order_by(Authorization.start_date, Authorization.id)
     if client_id is not None:
-        query = query.where(Authorisation.client_id == client_id)
+        query = query.where(Authorization.client_id == client_id)
     if payer_id is not None:
-        query = query.where(Authorisation.payer_id == payer_id)
+        query = query.where(Authorization.payer_id == payer_id)
     found = list(work.db.execute(query).scalars())
     if not found:
         return []
@@ -140,25 +140,25 @@ def statuses(
         auth_id: (int(units or 0), int(visits or 0))
         for auth_id, units, visits in work.db.execute(
             select(
-                AuthorisationUse.authorisation_id,
-                func.sum(AuthorisationUse.units),
-                func.sum(AuthorisationUse.visits),
+                AuthorizationUse.authorization_id,
+                func.sum(AuthorizationUse.units),
+                func.sum(AuthorizationUse.visits),
             )
-            .where(AuthorisationUse.authorisation_id.in_([a.id for a in found]))
-            .group_by(AuthorisationUse.authorisation_id)
+            .where(AuthorizationUse.authorization_id.in_([a.id for a in found]))
+            .group_by(AuthorizationUse.authorization_id)
         )
     }
-    return [AuthorisationStatus(a, *used.get(a.id, (0, 0))) for a in found]
+    return [AuthorizationStatus(a, *used.get(a.id, (0, 0))) for a in found]
 
 
-def list_authorisations(
-    *, work: Work, client: str | int | None = None, active_on: dt.date | None = None
-) -> list[AuthorisationStatus]:
+def list_authorizations(
+    *, work: UnitOfWork, client: str | int | None = None, active_on: dt.date | None = None
+) -> list[AuthorizationStatus]:
     client_id = lookup.client(work, client).id if client is not None else None
     found = statuses(work=work, client_id=client_id)
     if active_on is not None:
         found = [
-            s for s in found if s.authorisation.start_date <= active_on <= s.authorisation.end_date
+            s for s in found if s.authorization.start_date <= active_on <= s.authorization.end_date
         ]
-    work.audit("list", "authorisation", client_id or "*", f"{len(found)} rows")
+    work.audit("list", "authorization", client_id or "*", f"{len(found)} rows")
     return found

@@ -26,10 +26,10 @@ from therabill.findings import Finding, Severity
 from therabill.scrub import ScrubContext
 from therabill.store.lifecycle import ClaimStatus
 from therabill.store.models import (
-    Authorisation,
-    AuthorisationUse,
-    Claim,
+    Authorization,
+    AuthorizationUse,
     ClaimLine,
+    ClaimRecord,
     ClaimStatusChange,
     Client,
     Fee,
@@ -41,7 +41,7 @@ from therabill.store.models import (
 )
 from therabill.store.services import auths, documents, ledger, profiles, scrubbing
 from therabill.store.services.clients import primary_policy
-from therabill.store.services.context import Work
+from therabill.store.services.context import UnitOfWork
 from therabill.units import count_units
 
 BUILD_LOCK_KEY = 7_401_002
@@ -78,7 +78,7 @@ GroupKey = tuple[int, int, int, dt.date]  # client, policy, provider, date
 
 
 def _unbilled(
-    work: Work, start: dt.date | None, end: dt.date | None, provider_id: int | None
+    work: UnitOfWork, start: dt.date | None, end: dt.date | None, provider_id: int | None
 ) -> list[TherapySession]:
     query = (
         select(TherapySession)
@@ -97,7 +97,7 @@ def _unbilled(
 
 def build_claims(
     *,
-    work: Work,
+    work: UnitOfWork,
     start: dt.date | None = None,
     end: dt.date | None = None,
     provider_id: int | None = None,
@@ -148,7 +148,7 @@ class _Builder:
     """Caches what every claim of one build needs (fees, code set, practice, lookups)."""
 
     def __init__(
-        self, work: Work, sessions: Sequence[TherapySession], tables: ScrubContext | None
+        self, work: UnitOfWork, sessions: Sequence[TherapySession], tables: ScrubContext | None
     ) -> None:
         self.work = work
         self.code_set = load_code_set()
@@ -157,9 +157,9 @@ class _Builder:
         self.providers: dict[int, Provider] = {}
         self.policies: dict[int, tuple[Policy, Payer]] = {}
         self.scrubber = scrubbing.Scrubber(work, sessions, tables)
-        self.authorised = {
+        self.authorized = {
             (row[0], row[1])
-            for row in work.db.execute(select(Authorisation.client_id, Authorisation.payer_id))
+            for row in work.db.execute(select(Authorization.client_id, Authorization.payer_id))
         }
 
     def policy(self, policy_id: int) -> tuple[Policy, Payer]:
@@ -199,7 +199,7 @@ class _Builder:
         group: Sequence[TherapySession],
         client: Client,
         result: BuildResult,
-    ) -> Claim | None:
+    ) -> ClaimRecord | None:
         work = self.work
         client_id, policy_id, provider_id, day = key
         policy, payer = self.policy(policy_id)
@@ -255,7 +255,7 @@ class _Builder:
                     diagnosis_pointers=pointers,
                 )
             )
-        claim = Claim(
+        claim = ClaimRecord(
             client_id=client_id,
             payer_id=payer.id,
             policy_id=policy.id,
@@ -279,7 +279,7 @@ class _Builder:
         )
         if taken.rowcount != len(group):
             raise ConcurrentBuild("another build billed some of these sessions; run it again")
-        auth, remaining = self.consume_authorisation(claim, client_id, payer.id)
+        auth, remaining = self.consume_authorization(claim, client_id, payer.id)
         document = documents.claim_document(
             claim=claim,
             client=client,
@@ -289,7 +289,7 @@ class _Builder:
             practice=self.practice,
             sessions=list(group),
             diagnoses=diagnoses,
-            authorisation=auth,
+            authorization=auth,
             units_remaining=remaining,
         )
         findings.extend(self.scrubber(work=work, document=document, claim=claim))
@@ -303,11 +303,11 @@ class _Builder:
         work.audit("create", "claim", claim.id, f"{len(claim.lines)} lines")
         return claim
 
-    def consume_authorisation(
-        self, claim: Claim, client_id: int, payer_id: int
+    def consume_authorization(
+        self, claim: ClaimRecord, client_id: int, payer_id: int
     ) -> tuple[Any, int | None]:
-        """Take each line's units from the first active authorisation covering its code."""
-        if (client_id, payer_id) not in self.authorised:
+        """Take each line's units from the first active authorization covering its code."""
+        if (client_id, payer_id) not in self.authorized:
             return (None, None)
         found = auths.statuses(work=self.work, client_id=client_id, payer_id=payer_id)
         first: tuple[Any, int | None] = (None, None)
@@ -316,25 +316,27 @@ class _Builder:
             for status in found:
                 if not status.covers(code=line.code, day=line.date_of_service):
                     continue
-                a = status.authorisation
+                a = status.authorization
                 left = status.units_remaining
                 if first[0] is None:
                     first = (a, left)
                 self.work.db.add(
-                    AuthorisationUse(
-                        authorisation_id=a.id,
+                    AuthorizationUse(
+                        authorization_id=a.id,
                         claim_line_id=line.id,
                         units=line.units if a.units_approved is not None else 0,
                         visits=0 if a.id in visited else 1,
                     )
                 )
                 visited.add(a.id)
-                line.authorisation_id = a.id
+                line.authorization_id = a.id
                 break
         self.work.db.flush()
         return first
 
-    def record(self, claim: Claim, old: ClaimStatus | None, new: ClaimStatus, reason: str) -> None:
+    def record(
+        self, claim: ClaimRecord, old: ClaimStatus | None, new: ClaimStatus, reason: str
+    ) -> None:
         self.work.db.add(
             ClaimStatusChange(
                 claim_id=claim.id,

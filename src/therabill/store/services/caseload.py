@@ -13,10 +13,10 @@ from sqlalchemy import delete, select
 
 from therabill.errors import InvalidInput
 from therabill.store.models import CaseloadEntry, Client, Provider
-from therabill.store.services.context import Work
+from therabill.store.services.context import UnitOfWork
 
 
-def caseload_providers(*, work: Work, client_id: int) -> list[Provider]:
+def caseload_providers(*, work: UnitOfWork, client_id: int) -> list[Provider]:
     """The providers whose caseload holds the client, by name."""
     return list(
         work.db.execute(
@@ -28,7 +28,7 @@ def caseload_providers(*, work: Work, client_id: int) -> list[Provider]:
     )
 
 
-def set_caseload(*, work: Work, client_id: int, provider_ids: Iterable[int]) -> None:
+def set_caseload(*, work: UnitOfWork, client_id: int, provider_ids: Iterable[int]) -> None:
     """Make exactly ``provider_ids`` the client's providers (added and removed as needed)."""
     if work.db.get(Client, client_id) is None:
         raise InvalidInput(f"no client {client_id}", field="client")
@@ -60,7 +60,7 @@ def set_caseload(*, work: Work, client_id: int, provider_ids: Iterable[int]) -> 
         )
 
 
-def add_to_caseload(*, work: Work, client_id: int, provider_id: int) -> None:
+def add_to_caseload(*, work: UnitOfWork, client_id: int, provider_id: int) -> None:
     """Put the client on one provider's caseload (nothing changes if they are on it)."""
     current = {p.id for p in caseload_providers(work=work, client_id=client_id)}
     set_caseload(work=work, client_id=client_id, provider_ids=current | {provider_id})

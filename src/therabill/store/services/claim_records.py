@@ -10,14 +10,14 @@ from sqlalchemy import select
 from therabill.errors import InvalidInput
 from therabill.store.ledger_math import Balance
 from therabill.store.lifecycle import NEEDS_ATTENTION, ClaimStatus, check_transition
-from therabill.store.models import Claim, ClaimStatusChange, Payer
+from therabill.store.models import ClaimRecord, ClaimStatusChange, Payer
 from therabill.store.services import ledger, lookup
-from therabill.store.services.context import Work
+from therabill.store.services.context import UnitOfWork
 
 
 def list_claims(
     *,
-    work: Work,
+    work: UnitOfWork,
     statuses: list[ClaimStatus] | None = None,
     needs_attention: bool = False,
     client: str | int | None = None,
@@ -29,22 +29,22 @@ def list_claims(
         wanted |= NEEDS_ATTENTION
     query = (
         select(
-            Claim.id,
-            Claim.client_id,
+            ClaimRecord.id,
+            ClaimRecord.client_id,
             Payer.name,
-            Claim.date_of_service,
-            Claim.status,
-            Claim.total_charge_cents,
-            Claim.findings_json,
+            ClaimRecord.date_of_service,
+            ClaimRecord.status,
+            ClaimRecord.total_charge_cents,
+            ClaimRecord.findings_json,
         )
-        .join(Payer, Payer.id == Claim.payer_id)
-        .order_by(Claim.id.desc())
+        .join(Payer, Payer.id == ClaimRecord.payer_id)
+        .order_by(ClaimRecord.id.desc())
         .limit(limit)
     )
     if wanted:
-        query = query.where(Claim.status.in_(sorted(s.value for s in wanted)))
+        query = query.where(ClaimRecord.status.in_(sorted(s.value for s in wanted)))
     if client is not None:
-        query = query.where(Claim.client_id == lookup.client(work, client).id)
+        query = query.where(ClaimRecord.client_id == lookup.client(work, client).id)
     rows = work.db.execute(query).all()
     work.audit("list", "claim", "*", f"{len(rows)} rows")
     return [
@@ -61,7 +61,7 @@ def list_claims(
     ]
 
 
-def show_claim(*, work: Work, claim_id: int) -> dict[str, Any]:
+def show_claim(*, work: UnitOfWork, claim_id: int) -> dict[str, Any]:
     claim = lookup.claim(work, claim_id)
     by_line = ledger.line_balances(work, claim.id)
     balance = ledger.claim_balance(work, claim.id)
@@ -84,7 +84,7 @@ def show_claim(*, work: Work, claim_id: int) -> dict[str, Any]:
                 "units": line.units,
                 "charge_cents": line.charge_cents,
                 "diagnosis_pointers": line.diagnosis_pointers,
-                "authorisation_id": line.authorisation_id,
+                "authorization_id": line.authorization_id,
                 "session_id": line.session_id,
                 "balance": by_line.get(line.id, Balance()).to_dict(),
             }
@@ -105,7 +105,7 @@ def show_claim(*, work: Work, claim_id: int) -> dict[str, Any]:
     }
 
 
-def change_status(*, work: Work, claim_id: int, new: ClaimStatus, reason: str) -> Claim:
+def change_status(*, work: UnitOfWork, claim_id: int, new: ClaimStatus, reason: str) -> ClaimRecord:
     """Move a claim along its lifecycle; refuses moves not in ``lifecycle.TRANSITIONS`` and
     a claim with scrub errors becoming ready or submitted."""
     claim = lookup.claim(work, claim_id)

@@ -13,7 +13,7 @@ from sqlalchemy import func, or_, select
 from therabill.errors import InvalidInput
 from therabill.store.models import Client, Policy
 from therabill.store.services import lookup
-from therabill.store.services.context import Work
+from therabill.store.services.context import UnitOfWork
 
 PRIORITIES = ("primary", "secondary", "tertiary")
 RELATIONSHIPS = ("self", "spouse", "child", "other")
@@ -156,7 +156,9 @@ def client_input(row: Mapping[str, str | None], *, today: dt.date | None = None)
     return client
 
 
-def _chart_number_free(work: Work, chart_number: str | None, *, but: int | None = None) -> None:
+def _chart_number_free(
+    work: UnitOfWork, chart_number: str | None, *, but: int | None = None
+) -> None:
     if not chart_number:
         return
     query = select(Client.id).where(Client.chart_number == chart_number)
@@ -166,7 +168,7 @@ def _chart_number_free(work: Work, chart_number: str | None, *, but: int | None 
         raise InvalidInput(f"chart number {chart_number!r} is taken", field="chart_number")
 
 
-def add_client(*, work: Work, data: ClientInput) -> Client:
+def add_client(*, work: UnitOfWork, data: ClientInput) -> Client:
     _chart_number_free(work, data.chart_number)
     client = Client(**{name: getattr(data, name) for name in CLIENT_COLUMNS})
     work.db.add(client)
@@ -184,7 +186,7 @@ def add_client(*, work: Work, data: ClientInput) -> Client:
     return client
 
 
-def update_client(*, work: Work, client_id: int, data: ClientInput) -> Client:
+def update_client(*, work: UnitOfWork, client_id: int, data: ClientInput) -> Client:
     """Replace the client's own details (name, birth date, sex, address, phone, chart number)
     with ``data``; policies are not touched here (``add_policy``). The audit entry names the
     fields that changed, never their values."""
@@ -202,7 +204,7 @@ def update_client(*, work: Work, client_id: int, data: ClientInput) -> Client:
 
 def add_policy(
     *,
-    work: Work,
+    work: UnitOfWork,
     client_id: int,
     payer: str,
     member_id: str,
@@ -252,7 +254,7 @@ def add_policy(
     return policy
 
 
-def list_clients(*, work: Work, search: str | None = None, limit: int = 200) -> list[Client]:
+def list_clients(*, work: UnitOfWork, search: str | None = None, limit: int = 200) -> list[Client]:
     query = select(Client).order_by(Client.last_name, Client.first_name, Client.id).limit(limit)
     if search:
         like = f"%{search.strip().lower()}%"
@@ -268,7 +270,7 @@ def list_clients(*, work: Work, search: str | None = None, limit: int = 200) -> 
     return clients
 
 
-def show_client(*, work: Work, client: str | int) -> Client:
+def show_client(*, work: UnitOfWork, client: str | int) -> Client:
     found = lookup.client(work, client)
     work.audit("read", "client", found.id)
     return found

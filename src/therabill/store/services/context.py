@@ -38,7 +38,7 @@ def current_actor() -> str:
 
 
 @dataclass(slots=True)
-class Work:
+class UnitOfWork:
     """The open transaction of one user action: the ORM session, who acts, what to audit."""
 
     db: Session
@@ -84,11 +84,11 @@ class Store:
     read_sessions: sessionmaker[Session]
 
     @contextmanager
-    def transaction(self, *, actor: str | None = None) -> Iterator[Work]:
+    def transaction(self, *, actor: str | None = None) -> Iterator[UnitOfWork]:
         """Commit everything done in the block and its audit entries, or nothing."""
         try:
             with self.sessions() as db, db.begin():
-                work = Work(db=db, actor=actor or current_actor())
+                work = UnitOfWork(db=db, actor=actor or current_actor())
                 yield work
                 db.flush()
                 audit.append(db, work.events)
@@ -98,14 +98,16 @@ class Store:
             raise
 
     @contextmanager
-    def reading(self, *, actor: str | None = None, audit_later: bool = False) -> Iterator[Work]:
+    def reading(
+        self, *, actor: str | None = None, audit_later: bool = False
+    ) -> Iterator[UnitOfWork]:
         """A unit of work that only reads: a read transaction that waits for no lock and
         makes no reader or writer wait. Its audit entries are committed after the block,
         before this returns; with ``audit_later`` they are left on ``work.events`` for the
         caller to hand to :meth:`record_reads` (the web app gathers many requests' entries
         into one transaction)."""
         with self.read_sessions() as db:  # closing it ends the read transaction
-            work = Work(db=db, actor=actor or current_actor())
+            work = UnitOfWork(db=db, actor=actor or current_actor())
             yield work
             if db.new or db.dirty or db.deleted:
                 raise ReadOnlyViolation("a read-only unit of work tried to change data")

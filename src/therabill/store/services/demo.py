@@ -15,7 +15,7 @@ from sqlalchemy import inspect, select
 from therabill.errors import InvalidInput
 from therabill.store.ledger_math import EntryKind
 from therabill.store.lifecycle import ClaimStatus
-from therabill.store.models import Claim, ClaimLine, Client, Fee
+from therabill.store.models import ClaimLine, ClaimRecord, Client, Fee
 from therabill.store.services import (
     auths,
     build,
@@ -162,7 +162,7 @@ def create_demo(
             )
         for code, cents in FEES.items():
             work.db.add(Fee(code=code, unit_charge_cents=cents))
-        say(f"{clients_count} clients with policies and authorisations")
+        say(f"{clients_count} clients with policies and authorizations")
         roster: list[tuple[int, str, str]] = []
         for i in range(clients_count):
             discipline = PROVIDERS[i % len(PROVIDERS)][3]
@@ -185,7 +185,7 @@ def create_demo(
             )
             roster.append((client.id, discipline, payer_name))
             if i % 3 == 0 or discipline == "massage":
-                auths.add_authorisation(
+                auths.add_authorization(
                     work=work,
                     client=client.id,
                     payer=payer_name,
@@ -230,7 +230,7 @@ def create_demo(
             Counter(
                 f["id"]
                 for (text,) in db.execute(
-                    select(Claim.findings_json).where(Claim.status == "draft")
+                    select(ClaimRecord.findings_json).where(ClaimRecord.status == "draft")
                 )
                 for f in json.loads(text)
                 if f.get("severity") == "error"
@@ -255,15 +255,18 @@ def _adjudicate(work: Any, rnd: random.Random, today: dt.date) -> dict[str, int]
     tally = {"paid": 0, "partly_paid": 0, "denied": 0, "rejected": 0}
     ready = (
         work.db.execute(
-            select(Claim)
-            .where(Claim.status == "ready", Claim.date_of_service < today - dt.timedelta(days=21))
-            .order_by(Claim.id)
+            select(ClaimRecord)
+            .where(
+                ClaimRecord.status == "ready",
+                ClaimRecord.date_of_service < today - dt.timedelta(days=21),
+            )
+            .order_by(ClaimRecord.id)
         )
         .scalars()
         .all()
     )
 
-    def move(claim: Claim, *steps: tuple[ClaimStatus, str]) -> None:
+    def move(claim: ClaimRecord, *steps: tuple[ClaimStatus, str]) -> None:
         for status, why in steps:
             claim_records.change_status(work=work, claim_id=claim.id, new=status, reason=why)
 

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 from therabill import claims as doc
 from therabill.store.models import (
-    Authorisation,
-    Claim,
+    Authorization,
+    ClaimRecord,
     Client,
     Payer,
     Policy,
@@ -39,7 +39,7 @@ def _address(
 
 def claim_document(
     *,
-    claim: Claim,
+    claim: ClaimRecord,
     client: Client,
     payer: Payer,
     policy: Policy,
@@ -47,7 +47,7 @@ def claim_document(
     practice: Practice | None,
     sessions: list[TherapySession],
     diagnoses: list[str],
-    authorisation: Authorisation | None,
+    authorization: Authorization | None,
     units_remaining: int | None,
 ) -> doc.Claim:
     client_doc = doc.Client(
@@ -80,13 +80,13 @@ def claim_document(
     techniques = [t for s in sessions if s.techniques for t in s.techniques.split("\n")]
     notes = "\n\n".join(s.note for s in sessions if s.note)
     auth_doc = None
-    if authorisation is not None:
+    if authorization is not None:
         auth_doc = doc.Authorization(
-            number=authorisation.number,
-            codes=authorisation.code_list(),
+            number=authorization.number,
+            codes=authorization.code_list(),
             units_remaining=max(units_remaining, 0) if units_remaining is not None else None,
-            start=authorisation.start_date,
-            end=authorisation.end_date,
+            start=authorization.start_date,
+            end=authorization.end_date,
         )
     return doc.Claim(
         claim_id=claim_number(claim.id),

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from therabill.errors import DataFileError, InvalidInput, TherabillError
 from therabill.store.models import Client, Payer, Policy
 from therabill.store.services import clients
-from therabill.store.services.context import Work
+from therabill.store.services.context import UnitOfWork
 
 REQUIRED_COLUMNS = ("first_name", "last_name", "birth_date")
 KNOWN_COLUMNS = clients.CLIENT_COLUMNS + clients.POLICY_COLUMNS
@@ -86,7 +86,7 @@ def read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
 
 
 def check_rows(
-    work: Work, rows: list[tuple[int, dict[str, str]]]
+    work: UnitOfWork, rows: list[tuple[int, dict[str, str]]]
 ) -> tuple[list[tuple[int, clients.ClientInput]], list[Rejected]]:
     payer_names = {n.lower() for n in work.db.execute(select(func.lower(Payer.name))).scalars()} | {
         p.lower() for p in work.db.execute(select(Payer.profile_id)).scalars()
@@ -133,7 +133,7 @@ def write_rejects(path: Path, rejected: list[Rejected]) -> None:
 
 def import_clients(
     *,
-    work: Work,
+    work: UnitOfWork,
     path: Path,
     skip_bad: bool = False,
     rejects_path: Path | None = None,

@@ -11,11 +11,11 @@ from sqlalchemy import select
 from therabill.errors import InvalidInput
 from therabill.store.models import ClaimLine, Invoice, InvoiceLine
 from therabill.store.services import ledger, lookup
-from therabill.store.services.context import Work
+from therabill.store.services.context import UnitOfWork
 
 
 def create_invoice(
-    *, work: Work, client: str | int, issued_on: dt.date | None = None, due_days: int = 30
+    *, work: UnitOfWork, client: str | int, issued_on: dt.date | None = None, due_days: int = 30
 ) -> Invoice:
     """An invoice for every claim line on which the client owes something, oldest first."""
     found = lookup.client(work, client)
@@ -54,7 +54,7 @@ def create_invoice(
     return invoice
 
 
-def list_invoices(*, work: Work, client: str | int | None = None) -> list[Invoice]:
+def list_invoices(*, work: UnitOfWork, client: str | int | None = None) -> list[Invoice]:
     query = select(Invoice).order_by(Invoice.id.desc())
     client_id = lookup.client(work, client).id if client is not None else None
     if client_id is not None:

@@ -25,9 +25,9 @@ from therabill.store.ledger_math import (
     balance_of,
     balances_by,
 )
-from therabill.store.models import Claim, ClaimLine, LedgerEntry
+from therabill.store.models import ClaimLine, ClaimRecord, LedgerEntry
 from therabill.store.services import lookup
-from therabill.store.services.context import Work
+from therabill.store.services.context import UnitOfWork
 
 
 def facts(entry: LedgerEntry) -> EntryFacts:
@@ -38,7 +38,7 @@ def facts(entry: LedgerEntry) -> EntryFacts:
 
 def post_entry(
     *,
-    work: Work,
+    work: UnitOfWork,
     kind: EntryKind,
     amount_cents: int,
     client_id: int,
@@ -52,9 +52,9 @@ def post_entry(
     """Append one entry. ``amount_cents`` is positive; the kind says which way it moves."""
     if amount_cents <= 0:
         raise InvalidInput("must be more than zero (reverse an entry to undo it)", field="amount")
-    claim: Claim | None = None
+    claim: ClaimRecord | None = None
     if claim_line is not None:
-        claim = work.db.get(Claim, claim_line.claim_id)
+        claim = work.db.get(ClaimRecord, claim_line.claim_id)
         assert claim is not None
         if claim.client_id != client_id:
             raise InvalidInput("that claim line belongs to another client", field="claim_line")
@@ -85,7 +85,7 @@ def post_entry(
     return entry
 
 
-def post_charges(*, work: Work, claim: Claim) -> None:
+def post_charges(*, work: UnitOfWork, claim: ClaimRecord) -> None:
     """A charge entry per line of a newly built claim (billed to the payer)."""
     added = 0
     for line in claim.lines:
@@ -109,7 +109,7 @@ def post_charges(*, work: Work, claim: Claim) -> None:
     work.audit("post", "ledger_entry", f"claim {claim.id}", f"{added} charges")
 
 
-def reverse_entry(*, work: Work, entry_id: int, reason: str) -> LedgerEntry:
+def reverse_entry(*, work: UnitOfWork, entry_id: int, reason: str) -> LedgerEntry:
     """Undo an entry by posting its negation; the original stays as it was."""
     original = work.db.get(LedgerEntry, entry_id)
     if original is None:
@@ -140,7 +140,7 @@ def reverse_entry(*, work: Work, entry_id: int, reason: str) -> LedgerEntry:
     return reversal
 
 
-def client_entries(work: Work, client_id: int) -> list[LedgerEntry]:
+def client_entries(work: UnitOfWork, client_id: int) -> list[LedgerEntry]:
     return list(
         work.db.execute(
             select(LedgerEntry).where(LedgerEntry.client_id == client_id).order_by(LedgerEntry.id)
@@ -148,19 +148,19 @@ def client_entries(work: Work, client_id: int) -> list[LedgerEntry]:
     )
 
 
-def claim_balance(work: Work, claim_id: int) -> Balance:
+def claim_balance(work: UnitOfWork, claim_id: int) -> Balance:
     entries = work.db.execute(select(LedgerEntry).where(LedgerEntry.claim_id == claim_id)).scalars()
     return balance_of(facts(e) for e in entries)
 
 
-def line_balances(work: Work, claim_id: int) -> dict[int, Balance]:
+def line_balances(work: UnitOfWork, claim_id: int) -> dict[int, Balance]:
     entries = work.db.execute(
         select(LedgerEntry).where(LedgerEntry.claim_id == claim_id).order_by(LedgerEntry.id)
     ).scalars()
     return balances_by((e.claim_line_id, facts(e)) for e in entries if e.claim_line_id)
 
 
-def payer_balance(work: Work, payer_id: int) -> Balance:
+def payer_balance(work: UnitOfWork, payer_id: int) -> Balance:
     entries = work.db.execute(select(LedgerEntry).where(LedgerEntry.payer_id == payer_id)).scalars()
     return balance_of(facts(e) for e in entries)
 
@@ -183,7 +183,7 @@ class ClientLedger:
         }
 
 
-def client_ledger(*, work: Work, client: str | int) -> ClientLedger:
+def client_ledger(*, work: UnitOfWork, client: str | int) -> ClientLedger:
     found = lookup.client(work, client)
     entries = client_entries(work, found.id)
     work.audit("read", "ledger", found.id)
@@ -195,7 +195,7 @@ def client_ledger(*, work: Work, client: str | int) -> ClientLedger:
     )
 
 
-def open_patient_items(work: Work, client_id: int) -> list[OpenItem[int]]:
+def open_patient_items(work: UnitOfWork, client_id: int) -> list[OpenItem[int]]:
     """Claim lines where the client owes something, with their service dates."""
     entries = client_entries(work, client_id)
     by_line = balances_by((e.claim_line_id, facts(e)) for e in entries if e.claim_line_id)
@@ -212,7 +212,7 @@ def open_patient_items(work: Work, client_id: int) -> list[OpenItem[int]]:
 
 def record_patient_payment(
     *,
-    work: Work,
+    work: UnitOfWork,
     client: str | int,
     amount_cents: int,
     order: Literal["oldest"] | Sequence[int] = "oldest",

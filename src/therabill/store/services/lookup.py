@@ -9,11 +9,11 @@ from sqlalchemy import func, select
 from stdnum import luhn
 
 from therabill.errors import InvalidInput
-from therabill.store.models import Authorisation, Claim, Client, Payer, Provider
-from therabill.store.services.context import Work
+from therabill.store.models import Authorization, ClaimRecord, Client, Payer, Provider
+from therabill.store.services.context import UnitOfWork
 
 
-def client(work: Work, ref: str | int) -> Client:
+def client(work: UnitOfWork, ref: str | int) -> Client:
     """By id (``12``, ``#12``) or chart number."""
     text = str(ref).strip().lstrip("#")
     found = work.db.execute(select(Client).where(Client.chart_number == text)).scalar_one_or_none()
@@ -24,7 +24,7 @@ def client(work: Work, ref: str | int) -> Client:
     return found
 
 
-def provider(work: Work, ref: str | int) -> Provider:
+def provider(work: UnitOfWork, ref: str | int) -> Provider:
     """By NPI or id."""
     text = str(ref).strip()
     found = work.db.execute(select(Provider).where(Provider.npi == text)).scalar_one_or_none()
@@ -35,7 +35,7 @@ def provider(work: Work, ref: str | int) -> Provider:
     return found
 
 
-def payer(work: Work, ref: str | int) -> Payer:
+def payer(work: UnitOfWork, ref: str | int) -> Payer:
     """By id, name (any case) or payer profile id."""
     text = str(ref).strip()
     found = work.db.execute(
@@ -54,17 +54,17 @@ def payer(work: Work, ref: str | int) -> Payer:
     return found
 
 
-def claim(work: Work, claim_id: int) -> Claim:
-    found = work.db.get(Claim, claim_id)
+def claim(work: UnitOfWork, claim_id: int) -> ClaimRecord:
+    found = work.db.get(ClaimRecord, claim_id)
     if found is None:
         raise InvalidInput(f"no claim {claim_id}", field="claim")
     return found
 
 
-def authorisation(work: Work, auth_id: int) -> Authorisation:
-    found = work.db.get(Authorisation, auth_id)
+def authorization(work: UnitOfWork, auth_id: int) -> Authorization:
+    found = work.db.get(Authorization, auth_id)
     if found is None:
-        raise InvalidInput(f"no authorisation {auth_id}", field="authorisation")
+        raise InvalidInput(f"no authorization {auth_id}", field="authorization")
     return found
 
 

@@ -9,11 +9,11 @@ from sqlalchemy import func, select
 from therabill.errors import InvalidInput
 from therabill.store.models import Payer
 from therabill.store.services import profiles
-from therabill.store.services.context import Work
+from therabill.store.services.context import UnitOfWork
 
 
 def add_payer(
-    *, work: Work, profile: str, name: str | None = None, payer_id: str | None = None
+    *, work: UnitOfWork, profile: str, name: str | None = None, payer_id: str | None = None
 ) -> Payer:
     """Add a payer from a profile; ``name`` defaults to the profile's name."""
     found = profiles.require_profile(profile)
@@ -27,7 +27,7 @@ def add_payer(
     return payer
 
 
-def list_payers(*, work: Work) -> list[Payer]:
+def list_payers(*, work: UnitOfWork) -> list[Payer]:
     return list(work.db.execute(select(Payer).order_by(Payer.name)).scalars())
 
 

@@ -13,7 +13,7 @@ from therabill.errors import InvalidInput
 from therabill.store import migrate
 from therabill.store.models import Fee, Practice, Provider, User
 from therabill.store.services import lookup
-from therabill.store.services.context import Store, Work, require_text
+from therabill.store.services.context import Store, UnitOfWork, require_text
 
 DISCIPLINES = ("massage", "music", "ot", "pt", "slp", "behavioral", "at")
 
@@ -58,7 +58,9 @@ def init_practice(
         }
 
 
-def add_user(*, work: Work, username: str, display_name: str = "", role: str = "biller") -> User:
+def add_user(
+    *, work: UnitOfWork, username: str, display_name: str = "", role: str = "biller"
+) -> User:
     user = User(username=require_text(username, "username"), display_name=display_name, role=role)
     work.db.add(user)
     work.db.flush()
@@ -68,7 +70,7 @@ def add_user(*, work: Work, username: str, display_name: str = "", role: str = "
 
 def add_provider(
     *,
-    work: Work,
+    work: UnitOfWork,
     npi: str,
     first_name: str,
     last_name: str,
@@ -99,7 +101,7 @@ def add_provider(
     return provider
 
 
-def list_providers(*, work: Work) -> list[Provider]:
+def list_providers(*, work: UnitOfWork) -> list[Provider]:
     return list(work.db.execute(select(Provider).order_by(Provider.last_name)).scalars())
 
 
@@ -114,14 +116,14 @@ def provider_dict(provider: Provider) -> dict[str, Any]:
     }
 
 
-def practice_row(work: Work) -> Practice:
+def practice_row(work: UnitOfWork) -> Practice:
     practice = work.db.execute(select(Practice).limit(1)).scalar_one_or_none()
     if practice is None:
         raise InvalidInput("no practice yet; run: therabill init", field="practice")
     return practice
 
 
-def set_fee(*, work: Work, code: str, unit_charge_cents: int) -> Fee:
+def set_fee(*, work: UnitOfWork, code: str, unit_charge_cents: int) -> Fee:
     """The practice's charge per unit of ``code`` (used for claims built from now on)."""
     clean = code.strip().upper()
     load_code_set().require(clean, dt.date.today(), field="code")
@@ -138,5 +140,5 @@ def set_fee(*, work: Work, code: str, unit_charge_cents: int) -> Fee:
     return fee
 
 
-def list_fees(*, work: Work) -> list[Fee]:
+def list_fees(*, work: UnitOfWork) -> list[Fee]:
     return list(work.db.execute(select(Fee).order_by(Fee.code)).scalars())

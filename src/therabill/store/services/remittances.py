@@ -59,21 +59,21 @@ from therabill.posting import (
 from therabill.store.ledger_math import Responsibility
 from therabill.store.lifecycle import ClaimStatus
 from therabill.store.models import (
-    Claim,
     ClaimLine,
+    ClaimRecord,
     LedgerEntry,
     Payer,
     Policy,
     ProviderAdjustmentRecord,
     QuarantinedFile,
-    Remittance,
     RemittanceClaim,
     RemittanceException,
     RemittanceFile,
     RemittanceLine,
+    RemittanceRecord,
     utcnow,
 )
-from therabill.store.services.context import Work
+from therabill.store.services.context import UnitOfWork
 from therabill.x12.remittance_835 import ClaimPayment, X12Error, check_balance, read_835
 from therabill.x12.remittance_835 import Remittance as RemittanceData
 
@@ -147,7 +147,7 @@ def payer_key(remittance: RemittanceData) -> str:
     return (key or "unknown payer").strip().upper()[:80]
 
 
-def post_remittance(*, work: Work, data: bytes, file_name: str) -> PostingResult:
+def post_remittance(*, work: UnitOfWork, data: bytes, file_name: str) -> PostingResult:
     """Post one 835 file (see the module docstring); never raises for a bad file."""
     result = PostingResult(file_name=file_name[:200], sha256=hashlib.sha256(data).hexdigest())
     db = work.db
@@ -199,7 +199,7 @@ def post_remittance(*, work: Work, data: bytes, file_name: str) -> PostingResult
 
 
 @contextlib.contextmanager
-def _bigger_sqlite_cache(work: Work) -> Iterator[None]:
+def _bigger_sqlite_cache(work: UnitOfWork) -> Iterator[None]:
     """A large file is one big transaction: on SQLite its index pages must stay in memory or
     every insert rereads them (superlinear). 256 MB page cache for the posting, then back."""
     if work.db.get_bind().dialect.name != "sqlite":
@@ -215,7 +215,7 @@ def _bigger_sqlite_cache(work: Work) -> Iterator[None]:
 
 
 def _post_all(
-    work: Work,
+    work: UnitOfWork,
     result: PostingResult,
     poster: _Poster,
     remittances: list[RemittanceData],
@@ -243,7 +243,7 @@ def _already(result: PostingResult, why: str) -> PostingResult:
     return result
 
 
-def _quarantine(work: Work, result: PostingResult, data: bytes, reason: str) -> PostingResult:
+def _quarantine(work: UnitOfWork, result: PostingResult, data: bytes, reason: str) -> PostingResult:
     result.outcome = "quarantined"
     result.message = f"Quarantined, nothing posted: {reason}"
     known = work.db.execute(
@@ -263,22 +263,22 @@ def _quarantine(work: Work, result: PostingResult, data: bytes, reason: str) -> 
     return result
 
 
-def _posted_keys(work: Work, keys: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
+def _posted_keys(work: UnitOfWork, keys: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
     traces = {t for _, t in keys}
     rows = work.db.execute(
-        select(Remittance.payer_key, Remittance.trace_number).where(
-            Remittance.trace_number.in_(traces)
+        select(RemittanceRecord.payer_key, RemittanceRecord.trace_number).where(
+            RemittanceRecord.trace_number.in_(traces)
         )
     ).all()
     return {(p, t) for p, t in rows}
 
 
 def _claim_key(
-    work: Work, remittance: RemittanceData, key: tuple[str, str], file_id: int
-) -> Remittance | None:
+    work: UnitOfWork, remittance: RemittanceData, key: tuple[str, str], file_id: int
+) -> RemittanceRecord | None:
     """Insert the payment's key row first; None when another poster holds it."""
     header = remittance.header
-    row = Remittance(
+    row = RemittanceRecord(
         file_id=file_id,
         payer_key=key[0],
         trace_number=key[1],
@@ -299,7 +299,7 @@ def _claim_key(
     return row
 
 
-def _payer_id(work: Work, remittance: RemittanceData) -> int | None:
+def _payer_id(work: UnitOfWork, remittance: RemittanceData) -> int | None:
     """Our payer for the remittance: its EDI id (N1*PR N104, TRN03, REF*2U) or its name."""
     header = remittance.header
     ids = {header.payer_identifier}
@@ -345,7 +345,7 @@ class _ClaimRow:
 class _Poster:
     """Posts the claims of one payment in batches (see the module docstring)."""
 
-    def __init__(self, work: Work, result: PostingResult) -> None:
+    def __init__(self, work: UnitOfWork, result: PostingResult) -> None:
         self.work = work
         self.db = work.db
         self.result = result
@@ -354,7 +354,7 @@ class _Poster:
         self.sqlite = work.db.get_bind().dialect.name == "sqlite"
         self.new_status: list[dict[str, Any]] = []
 
-    def post(self, remittance: RemittanceData, row: Remittance) -> None:
+    def post(self, remittance: RemittanceData, row: RemittanceRecord) -> None:
         self.remittance = remittance
         self.row = row
         self.trace = row.trace_number
@@ -479,7 +479,7 @@ class _Poster:
         _bulk_insert(connection, "remittance_adjustments", ADJUSTMENT_COLUMNS, adjustment_rows)
         _bulk_insert(connection, "claim_status_changes", STATUS_COLUMNS, self.status_changes)
         if self.new_status:
-            claims_table = cast(Table, Claim.__table__)
+            claims_table = cast(Table, ClaimRecord.__table__)
             connection.execute(
                 update(claims_table)
                 .where(claims_table.c.id == bindparam("claim"))
@@ -610,8 +610,8 @@ class _Poster:
             return claim.payer_id
         found = self.db.execute(
             select(Policy.payer_id)
-            .join(Claim, Claim.client_id == Policy.client_id)
-            .where(Claim.id == claim.id, Policy.priority == "secondary")
+            .join(ClaimRecord, ClaimRecord.client_id == Policy.client_id)
+            .where(ClaimRecord.id == claim.id, Policy.priority == "secondary")
         ).first()
         return int(found[0]) if found else claim.payer_id
 
@@ -696,8 +696,12 @@ class _Poster:
             return {}
         rows = self.db.execute(
             select(
-                Claim.id, Claim.client_id, Claim.payer_id, Claim.status, Claim.total_charge_cents
-            ).where(Claim.id.in_(ids))
+                ClaimRecord.id,
+                ClaimRecord.client_id,
+                ClaimRecord.payer_id,
+                ClaimRecord.status,
+                ClaimRecord.total_charge_cents,
+            ).where(ClaimRecord.id.in_(ids))
         ).all()
         claims = {r[0]: _ClaimRow(r[0], r[1], r[2], ClaimStatus(r[3]), r[4], []) for r in rows}
         lines = self.db.execute(
@@ -733,8 +737,8 @@ class _Poster:
             return {}
         found: dict[int, list[RemittanceClaim]] = defaultdict(list)
         rows = self.db.execute(
-            select(RemittanceClaim, Remittance.payer_key)
-            .join(Remittance, Remittance.id == RemittanceClaim.remittance_id)
+            select(RemittanceClaim, RemittanceRecord.payer_key)
+            .join(RemittanceRecord, RemittanceRecord.id == RemittanceClaim.remittance_id)
             .where(RemittanceClaim.claim_id.in_(ids))
             .order_by(RemittanceClaim.id)
         ).all()
@@ -842,11 +846,11 @@ def _batches(claims: Sequence[ClaimPayment]) -> Iterator[list[ClaimPayment]]:
         yield batch
 
 
-def list_exceptions(*, work: Work, include_resolved: bool = False) -> list[dict[str, Any]]:
+def list_exceptions(*, work: UnitOfWork, include_resolved: bool = False) -> list[dict[str, Any]]:
     """Claims of posted remittances that could not be matched, newest first."""
     query = (
-        select(RemittanceException, Remittance.trace_number, Remittance.payer_name)
-        .join(Remittance, Remittance.id == RemittanceException.remittance_id)
+        select(RemittanceException, RemittanceRecord.trace_number, RemittanceRecord.payer_name)
+        .join(RemittanceRecord, RemittanceRecord.id == RemittanceException.remittance_id)
         .order_by(RemittanceException.id.desc())
     )
     if not include_resolved:
@@ -876,7 +880,7 @@ def list_exceptions(*, work: Work, include_resolved: bool = False) -> list[dict[
 RESOLUTION_MAX = 500
 
 
-def resolve_exception(*, work: Work, exception_id: int, note: str) -> RemittanceException:
+def resolve_exception(*, work: UnitOfWork, exception_id: int, note: str) -> RemittanceException:
     """Mark an unmatched remittance claim as dealt with, saying what was done (posted by hand
     to a claim, returned to the payer as not ours, …). Nothing is posted here: the note is the
     record of what the biller did elsewhere, kept with who and when."""
@@ -904,7 +908,7 @@ def resolve_exception(*, work: Work, exception_id: int, note: str) -> Remittance
     return found
 
 
-def list_quarantine(*, work: Work) -> list[dict[str, Any]]:
+def list_quarantine(*, work: UnitOfWork) -> list[dict[str, Any]]:
     rows = work.db.execute(select(QuarantinedFile).order_by(QuarantinedFile.id.desc())).scalars()
     return [
         {

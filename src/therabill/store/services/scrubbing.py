@@ -16,14 +16,14 @@ from therabill import claims as doc
 from therabill.findings import Finding, Severity
 from therabill.scrub import ScrubContext, scrub_claim
 from therabill.scrub.rules.modifiers import KX_GROUPS
-from therabill.store.models import Claim, ClaimLine, Payer, Provider, TherapySession
+from therabill.store.models import ClaimLine, ClaimRecord, Payer, Provider, TherapySession
 from therabill.store.services import profiles
-from therabill.store.services.context import Work
+from therabill.store.services.context import UnitOfWork
 
 BilledKey = tuple[int, dt.date, str]  # client, date of service, code
 
 
-def billed_lines(work: Work, sessions: Sequence[TherapySession]) -> dict[BilledKey, int]:
+def billed_lines(work: UnitOfWork, sessions: Sequence[TherapySession]) -> dict[BilledKey, int]:
     """Lines already on claims for the clients and dates of ``sessions`` → their claim."""
     if not sessions:
         return {}
@@ -31,8 +31,8 @@ def billed_lines(work: Work, sessions: Sequence[TherapySession]) -> dict[BilledK
     last = max(s.date_of_service for s in sessions)
     client_ids = {s.client_id for s in sessions}
     rows = work.db.execute(
-        select(Claim.client_id, ClaimLine.date_of_service, ClaimLine.code, Claim.id)
-        .join(Claim, Claim.id == ClaimLine.claim_id)
+        select(ClaimRecord.client_id, ClaimLine.date_of_service, ClaimLine.code, ClaimRecord.id)
+        .join(ClaimRecord, ClaimRecord.id == ClaimLine.claim_id)
         .where(ClaimLine.date_of_service.between(first, last))
     ).all()
     return {(c, d, code): claim_id for c, d, code, claim_id in rows if c in client_ids}
@@ -51,7 +51,7 @@ def duplicate_line(code: str, day: dt.date, other_claim: int, line_number: int) 
     )
 
 
-def duplicate_lines(claim: Claim, billed: dict[BilledKey, int]) -> list[Finding]:
+def duplicate_lines(claim: ClaimRecord, billed: dict[BilledKey, int]) -> list[Finding]:
     """Lines billed before on another claim for the same client, date and code."""
     findings = []
     for line in claim.lines:
@@ -62,7 +62,7 @@ def duplicate_lines(claim: Claim, billed: dict[BilledKey, int]) -> list[Finding]
     return findings
 
 
-def therapy_spent(work: Work) -> dict[tuple[str, int, str], Decimal]:
+def therapy_spent(work: UnitOfWork) -> dict[tuple[str, int, str], Decimal]:
     """Therapy charges billed so far per (client, year, KX group) to payers with a KX
     threshold (Medicare), so the scrubber's KX rule sees the whole year, not one claim."""
     payer_ids = [
@@ -75,11 +75,14 @@ def therapy_spent(work: Work) -> dict[tuple[str, int, str], Decimal]:
         return spent
     rows = work.db.execute(
         select(
-            Claim.client_id, ClaimLine.date_of_service, Provider.discipline, ClaimLine.charge_cents
+            ClaimRecord.client_id,
+            ClaimLine.date_of_service,
+            Provider.discipline,
+            ClaimLine.charge_cents,
         )
-        .join(Claim, Claim.id == ClaimLine.claim_id)
-        .join(Provider, Provider.id == Claim.provider_id)
-        .where(Claim.payer_id.in_(payer_ids))
+        .join(ClaimRecord, ClaimRecord.id == ClaimLine.claim_id)
+        .join(Provider, Provider.id == ClaimRecord.provider_id)
+        .where(ClaimRecord.payer_id.in_(payer_ids))
     ).all()
     for client_id, day, discipline, cents in rows:
         group = KX_GROUPS.get(discipline)
@@ -92,14 +95,16 @@ class Scrubber:
     """The scrubber with its tables loaded once per build."""
 
     def __init__(
-        self, work: Work, sessions: Sequence[TherapySession], loaded: ScrubContext | None
+        self, work: UnitOfWork, sessions: Sequence[TherapySession], loaded: ScrubContext | None
     ) -> None:
         self.spent = therapy_spent(work)
         self.billed = billed_lines(work, sessions)
         tables = loaded or ScrubContext.load()
         self.context = dataclasses.replace(tables, therapy_spent=self.spent)
 
-    def __call__(self, *, work: Work, document: doc.Claim, claim: Claim) -> list[Finding]:
+    def __call__(
+        self, *, work: UnitOfWork, document: doc.Claim, claim: ClaimRecord
+    ) -> list[Finding]:
         found = list(scrub_claim(document, self.context).findings)
         found += duplicate_lines(claim, self.billed)
         for billed in claim.lines:

@@ -21,7 +21,7 @@ from therabill.store.models import (
 )
 from therabill.store.services import lookup, profiles
 from therabill.store.services.clients import primary_policy
-from therabill.store.services.context import Work
+from therabill.store.services.context import UnitOfWork
 from therabill.units import UnitResult, UnitRule, count_units
 
 ICD10_SHAPE = re.compile(r"^[A-TV-Z][0-9][0-9A-Z](\.?[0-9A-Z]{1,4})?$")
@@ -51,7 +51,7 @@ def session_rule(client: Client, day: dt.date) -> UnitRule:
 
 def add_session(
     *,
-    work: Work,
+    work: UnitOfWork,
     client: str | int,
     provider: str | int,
     day: dt.date,
@@ -112,7 +112,7 @@ def add_session(
 
 
 def list_sessions(
-    *, work: Work, client: str | int | None = None, unbilled: bool = False, limit: int = 200
+    *, work: UnitOfWork, client: str | int | None = None, unbilled: bool = False, limit: int = 200
 ) -> list[TherapySession]:
     query = select(TherapySession).order_by(
         TherapySession.date_of_service.desc(), TherapySession.id.desc()

@@ -32,10 +32,10 @@ from therabill import claims as doc
 from therabill.errors import InvalidInput
 from therabill.posting import claim_id_from_control_number
 from therabill.store.lifecycle import ClaimStatus
-from therabill.store.models import Claim, ControlNumberCounter, SubmittedClaim
+from therabill.store.models import ClaimRecord, ControlNumberCounter, SubmittedClaim
 from therabill.store.services import lookup
 from therabill.store.services.claim_records import change_status
-from therabill.store.services.context import Work
+from therabill.store.services.context import UnitOfWork
 from therabill.x12.acknowledgements import Acknowledgements
 from therabill.x12.claim_837p import write_batch
 from therabill.x12.clearinghouse import Clearinghouse, load_clearinghouse
@@ -49,7 +49,7 @@ SUBMITTABLE = frozenset({ClaimStatus.READY.value, ClaimStatus.CORRECTED.value})
 class DatabaseControlNumbers:
     """``ControlNumbers`` kept in the practice database, in the caller's transaction."""
 
-    def __init__(self, work: Work, *, mirror: FileControlNumbers | None = None) -> None:
+    def __init__(self, work: UnitOfWork, *, mirror: FileControlNumbers | None = None) -> None:
         self.work = work
         self.mirror = mirror
 
@@ -113,12 +113,14 @@ class SubmitOutcome:
         return {"files": [str(p) for p in self.paths], "claims": self.claims}
 
 
-def submittable_claims(work: Work, *, payer: str | int | None = None) -> list[int]:
+def submittable_claims(work: UnitOfWork, *, payer: str | int | None = None) -> list[int]:
     """Ready (or corrected) claims with no scrub errors, oldest first, optionally one payer's."""
-    query = select(Claim.id, Claim.findings_json).where(Claim.status.in_(sorted(SUBMITTABLE)))
+    query = select(ClaimRecord.id, ClaimRecord.findings_json).where(
+        ClaimRecord.status.in_(sorted(SUBMITTABLE))
+    )
     if payer is not None:
-        query = query.where(Claim.payer_id == lookup.payer(work, payer).id)
-    rows = work.db.execute(query.order_by(Claim.id)).all()
+        query = query.where(ClaimRecord.payer_id == lookup.payer(work, payer).id)
+    rows = work.db.execute(query.order_by(ClaimRecord.id)).all()
     return [
         claim_id
         for claim_id, findings in rows
@@ -128,7 +130,7 @@ def submittable_claims(work: Work, *, payer: str | int | None = None) -> list[in
 
 def submit_claims(
     *,
-    work: Work,
+    work: UnitOfWork,
     outbox: Path,
     claim_ids: list[int] | None = None,
     payer: str | int | None = None,
@@ -146,7 +148,7 @@ def submit_claims(
         raise InvalidInput("no claims are ready to submit", field="claims")
     documents: list[doc.Claim] = []
     for claim_id in ids:
-        claim = work.db.get(Claim, claim_id)
+        claim = work.db.get(ClaimRecord, claim_id)
         if claim is None:
             raise InvalidInput(f"no claim {claim_id}", field="claim")
         if claim.status not in SUBMITTABLE:
@@ -217,7 +219,7 @@ def _sync_directory(path: Path) -> None:
             os.close(handle)
 
 
-def _remember(work: Work, text: str, file_name: str, interchange: int) -> None:
+def _remember(work: UnitOfWork, text: str, file_name: str, interchange: int) -> None:
     """Which group and transaction carried each claim (for 999 acknowledgements)."""
     group, transaction = 0, ""
     for _, _, seg in iter_segments(text.encode("ascii")):
@@ -251,7 +253,7 @@ class AckResult:
         return {"accepted": self.accepted, "rejected": self.rejected, "unchanged": self.unchanged}
 
 
-def apply_acknowledgements(*, work: Work, acks: Acknowledgements) -> AckResult:
+def apply_acknowledgements(*, work: UnitOfWork, acks: Acknowledgements) -> AckResult:
     """Mark claims accepted (277CA A2) or rejected (999 R, 277CA A3/A4/A6/A7/A8/E3/E4) with
     the reason; a 999 that accepts a transaction leaves its claims submitted (the 277CA
     says whether each claim was accepted), and a move the lifecycle refuses is reported."""
@@ -274,14 +276,14 @@ def apply_acknowledgements(*, work: Work, acks: Acknowledgements) -> AckResult:
                 result.unchanged.append({"claim": claim_id, "reason": tx.reason})
     for ack in acks.claims:
         found = claim_id_from_control_number(ack.claim_number)
-        if found is None or work.db.get(Claim, found) is None:
+        if found is None or work.db.get(ClaimRecord, found) is None:
             result.unchanged.append(
                 {"claim": ack.claim_number, "reason": f"{ack.reason} (not one of our claims)"}
             )
             continue
         claim_id = found
         if ack.payer_claim_number:
-            claim = work.db.get(Claim, claim_id)
+            claim = work.db.get(ClaimRecord, claim_id)
             assert claim is not None
             claim.payer_claim_number = ack.payer_claim_number[:50]
         if ack.accepted:
@@ -293,8 +295,10 @@ def apply_acknowledgements(*, work: Work, acks: Acknowledgements) -> AckResult:
     return result
 
 
-def _move(work: Work, result: AckResult, claim_id: int, new: ClaimStatus, reason: str) -> None:
-    claim = work.db.get(Claim, claim_id)
+def _move(
+    work: UnitOfWork, result: AckResult, claim_id: int, new: ClaimStatus, reason: str
+) -> None:
+    claim = work.db.get(ClaimRecord, claim_id)
     assert claim is not None
     entry = {"claim": claim_id, "reason": reason}
     if claim.status == new.value:

@@ -62,8 +62,8 @@ def create_api(ctx: WebContext) -> FastAPI:
         api.include_router(router)
 
     @api.exception_handler(LoginRequired)
-    async def unauthorised(_request: Request, _exc: LoginRequired) -> Response:
-        response = problem(401, "Unauthorised", "A valid bearer token is required.")
+    async def unauthorized(_request: Request, _exc: LoginRequired) -> Response:
+        response = problem(401, "Unauthorized", "A valid bearer token is required.")
         response.headers["WWW-Authenticate"] = "Bearer"
         return response
 

@@ -11,7 +11,7 @@ from therabill.codes import load_code_set
 from therabill.errors import InvalidInput
 from therabill.store.lifecycle import ClaimStatus
 from therabill.store.models import Client, Provider
-from therabill.store.services import Work
+from therabill.store.services import UnitOfWork
 from therabill.store.services.caseload import caseload_providers
 from therabill.store.services.claim_records import show_claim
 from therabill.store.services.clients import CLIENT_COLUMNS, client_dict, read_client
@@ -107,7 +107,7 @@ async def clients_search(body: ClientSearchIn, ctx: Ctx, account: ApiUser) -> Pa
         return Page(data=[client_dict(c) for c in found], count=len(found))
 
 
-def _client_data(work: Work, account: Account, found: Client) -> dict[str, Any]:
+def _client_data(work: UnitOfWork, account: Account, found: Client) -> dict[str, Any]:
     """A client as the API shows one: details, policies, caseload (provider ids) and, for
     billers and admins, the balance."""
     data = client_dict(found, full=True)
@@ -142,7 +142,7 @@ def _check(form: ClientForm) -> None:
         raise FieldsInvalid(problems)
 
 
-def _save(work: Work, account: Account, form: ClientForm, client_id: int | None) -> int:
+def _save(work: UnitOfWork, account: Account, form: ClientForm, client_id: int | None) -> int:
     """The page's save (details, then caseload) in the caller's transaction; the store's
     ``providers`` is the API's ``caseload``."""
     try:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from therabill.errors import InvalidInput, TherabillError
 from therabill.store.models import Practice, Provider, User
-from therabill.store.services import Work, lookup
+from therabill.store.services import UnitOfWork, lookup
 from therabill.store.web_tables import web_accounts
 from therabill.web import accounts, sessions
 from therabill.web.deps import Ctx, NotFound, PageAdmin, PathId
@@ -20,7 +20,7 @@ from therabill.web.render import render
 router = APIRouter()
 
 
-def _users(work: Work) -> list[dict[str, object]]:
+def _users(work: UnitOfWork) -> list[dict[str, object]]:
     rows = work.db.execute(
         select(User, web_accounts.c.provider_id, web_accounts.c.disabled)
         .outerjoin(web_accounts, web_accounts.c.user_id == User.id)
@@ -43,7 +43,7 @@ def _users(work: Work) -> list[dict[str, object]]:
     ]
 
 
-def _page(request: Request, work: Work, **values: object) -> HTMLResponse:
+def _page(request: Request, work: UnitOfWork, **values: object) -> HTMLResponse:
     status = int(str(values.pop("status", 200)))
     providers = list(work.db.execute(select(Provider).order_by(Provider.last_name)).scalars())
     context = {"users": _users(work), "providers": providers, "roles": list(accounts.Role)}

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from therabill.errors import TherabillError
 from therabill.store.models import Client
-from therabill.store.services import Work
+from therabill.store.services import UnitOfWork
 from therabill.store.services.caseload import caseload_providers
 from therabill.store.services.clients import PRIORITIES, RELATIONSHIPS
 from therabill.web import queries
@@ -60,7 +60,7 @@ async def clients_search(
 
 def _form_page(
     request: Request,
-    work: Work,
+    work: UnitOfWork,
     account: Account,
     form: ClientForm,
     client_id: int | None,

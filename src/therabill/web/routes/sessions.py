@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from therabill.errors import TherabillError
 from therabill.store.models import Client, Provider
-from therabill.store.services import Work
+from therabill.store.services import UnitOfWork
 from therabill.store.services.sessions import ServiceMinutes, add_session
 from therabill.web.access import client_for, session_for
 from therabill.web.accounts import Account
@@ -32,7 +32,7 @@ router = APIRouter()
 CLIENT_MATCHES = 20  # clients listed under the search box; typing more narrows them
 
 
-def _choices(work: Work, account: Account, chosen: int | None) -> dict[str, object]:
+def _choices(work: UnitOfWork, account: Account, chosen: int | None) -> dict[str, object]:
     """What the form offers: the chosen client (kept when the form comes back), the first
     clients this user may see, the providers, the places."""
     picked = client_for(work, account, chosen) if chosen is not None else None
@@ -48,7 +48,7 @@ def _choices(work: Work, account: Account, chosen: int | None) -> dict[str, obje
 
 
 def _client_matches(
-    work: Work, account: Account, text: str, picked: Client | None
+    work: UnitOfWork, account: Account, text: str, picked: Client | None
 ) -> dict[str, object]:
     """The clients to pick from: those matching ``text`` that this user may see (a page at a
     time, whatever the practice's size), the picked one first and kept; with nothing typed,
@@ -66,7 +66,7 @@ def _client_matches(
 
 
 def _check_choice(
-    work: Work, account: Account, form: SessionForm
+    work: UnitOfWork, account: Account, form: SessionForm
 ) -> tuple[Client | None, Provider | None]:
     client = client_for(work, account, form.client_id) if form.client_id else None
     provider = work.db.get(Provider, form.provider_id) if form.provider_id else None

@@ -1,7 +1,7 @@
 """Remittances as plain JSON-ready dicts: ``therabill era show --json`` and the golden files.
 
 Money is a string with at least two decimal places (``"34.60"``), never a float; dates are
-ISO; codes keep their descriptions from ``therabill.x12.codes`` next to them so a biller can
+ISO; codes keep their descriptions from ``therabill.x12.adjustment_codes`` next to them so a biller can
 read the output without the code lists. The shape is stable: tests compare it byte for byte.
 """
 
@@ -11,7 +11,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from therabill.x12.codes import describe_carc, describe_group, describe_rarc
+from therabill.x12.adjustment_codes import describe_carc, describe_group, describe_rarc
 from therabill.x12.remittance_835.balancing import BalanceProblem, check_balance
 from therabill.x12.remittance_835.model import (
     Adjustment,
