@@ -9,6 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from therabill.claims.status import ClaimStatus
+from therabill.ledger import Balance, EntryKind, Responsibility, effect
 from therabill.posting import (
     BilledLine,
     allocate,
@@ -17,8 +19,6 @@ from therabill.posting import (
     plan_claim,
     status_path,
 )
-from therabill.store.ledger_math import Balance, EntryKind, Responsibility, effect
-from therabill.store.lifecycle import ClaimStatus
 from therabill.x12.remittance_835 import Adjustment, ClaimPayment, ServicePayment
 
 DAY = dt.date(2026, 3, 2)

@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import event, select, text
 from sqlalchemy.exc import DBAPIError
 
+from therabill.claims.status import ClaimStatus
 from therabill.errors import InvalidInput
+from therabill.ledger import EntryKind
 from therabill.store import audit, migrate
-from therabill.store.ledger_math import EntryKind
-from therabill.store.lifecycle import ClaimStatus
 from therabill.store.models import AuditEntry, ClaimLine, ClaimRecord, LedgerEntry, TherapySession
 from therabill.store.services import (
     Store,

@@ -8,7 +8,7 @@ import time
 
 from web_helpers import Practice
 
-from therabill.store.lifecycle import ClaimStatus
+from therabill.claims.status import ClaimStatus
 from therabill.store.models import ClaimRecord
 from therabill.store.services import UnitOfWork
 from therabill.store.services.build import build_claims

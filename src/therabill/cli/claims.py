@@ -7,10 +7,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from therabill.claims.status import ClaimStatus, parse_status
 from therabill.cli import store_common
 from therabill.cli.output import JsonOption, console, emit_json, handles_errors
 from therabill.scrub import ScrubContext
-from therabill.store.lifecycle import ClaimStatus, parse_status
 from therabill.store.services import build, claim_records, lookup
 
 app = typer.Typer(

@@ -12,7 +12,8 @@ from therabill.cli import store_common
 from therabill.cli.output import JsonOption, console, emit_json, handles_errors
 from therabill.cli.store_common import ClientArg
 from therabill.errors import InvalidInput
-from therabill.store.ledger_math import EntryKind, Responsibility, parse_money
+from therabill.ledger import EntryKind, Responsibility
+from therabill.money import parse_money
 from therabill.store.services import invoices, ledger, lookup
 
 entry_app = typer.Typer(help="Post, reverse and allocate ledger entries.", no_args_is_help=True)

@@ -10,7 +10,7 @@ from rich.table import Table
 from therabill.cli import store_common
 from therabill.cli.output import JsonOption, console, emit_json, err_console, handles_errors
 from therabill.errors import InvalidInput
-from therabill.store.ledger_math import parse_money
+from therabill.money import parse_money
 from therabill.store.services import demo as demo_service
 from therabill.store.services import payers as payer_service
 from therabill.store.services import practice as practice_service

@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from therabill.cli.output import err_console
 from therabill.errors import InvalidInput
-from therabill.store.ledger_math import format_money
+from therabill.money import format_money
 from therabill.store.services import Store, UnitOfWork, open_store
 
 ClientArg = Annotated[str, typer.Argument(help="Client id or chart number.")]

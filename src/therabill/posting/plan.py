@@ -27,10 +27,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from therabill.claims.status import TRANSITIONS, ClaimStatus
 from therabill.errors import TherabillError
+from therabill.ledger import EntryKind
 from therabill.posting.matching import BilledLine, PaidService, Share, match_services
-from therabill.store.ledger_math import EntryKind
-from therabill.store.lifecycle import TRANSITIONS, ClaimStatus
 from therabill.x12.remittance_835 import Adjustment, ClaimPayment, Remittance, ServicePayment
 
 SECONDARY_STATUSES = frozenset({"2", "3", "20", "21"})

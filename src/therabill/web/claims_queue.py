@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
 
-from therabill.store.lifecycle import NEEDS_ATTENTION, ClaimStatus
+from therabill.claims.status import NEEDS_ATTENTION, ClaimStatus
 from therabill.store.models import ClaimRecord, Client, Payer, Provider
 from therabill.store.services import UnitOfWork
 

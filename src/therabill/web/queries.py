@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Engine, and_, case, func, select
 from sqlalchemy.orm import Session
 
-from therabill.store.ledger_math import Balance, EntryKind, Responsibility, effect
+from therabill.ledger import Balance, EntryKind, Responsibility, effect
 from therabill.store.models import (
     Authorization,
     AuthorizationUse,
@@ -49,7 +49,7 @@ class Aging:
 def _coefficients() -> tuple[ColumnElement[int], ColumnElement[int]]:
     """Per-entry change of what the insurer and the client owe, as SQL: the ledger's own
     ``effect()`` evaluated for one cent of every (kind, responsibility), so the arithmetic
-    stays in ``ledger_math`` and the database only multiplies and sums."""
+    stays in ``therabill.ledger`` and the database only multiplies and sums."""
     insurance: list[tuple[ColumnElement[bool], int]] = []
     patient: list[tuple[ColumnElement[bool], int]] = []
     for kind in EntryKind:

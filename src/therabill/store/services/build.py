@@ -20,11 +20,11 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, select, text, update
 from sqlalchemy.orm import selectinload
 
+from therabill.claims.status import ClaimStatus
 from therabill.codes import load_code_set
 from therabill.errors import TherabillError
 from therabill.findings import Finding, Severity
 from therabill.scrub import ScrubContext
-from therabill.store.lifecycle import ClaimStatus
 from therabill.store.models import (
     Authorization,
     AuthorizationUse,

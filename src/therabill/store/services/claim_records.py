@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy import select
 
+from therabill.claims.status import NEEDS_ATTENTION, ClaimStatus, check_transition
 from therabill.errors import InvalidInput
-from therabill.store.ledger_math import Balance
-from therabill.store.lifecycle import NEEDS_ATTENTION, ClaimStatus, check_transition
+from therabill.ledger import Balance
 from therabill.store.models import ClaimRecord, ClaimStatusChange, Payer
 from therabill.store.services import ledger, lookup
 from therabill.store.services.context import UnitOfWork
@@ -106,7 +106,7 @@ def show_claim(*, work: UnitOfWork, claim_id: int) -> dict[str, Any]:
 
 
 def change_status(*, work: UnitOfWork, claim_id: int, new: ClaimStatus, reason: str) -> ClaimRecord:
-    """Move a claim along its lifecycle; refuses moves not in ``lifecycle.TRANSITIONS`` and
+    """Move a claim along its lifecycle; refuses moves not in ``claims.status.TRANSITIONS`` and
     a claim with scrub errors becoming ready or submitted."""
     claim = lookup.claim(work, claim_id)
     current = ClaimStatus(claim.status)

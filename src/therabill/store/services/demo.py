@@ -12,9 +12,9 @@ from typing import Any
 
 from sqlalchemy import inspect, select
 
+from therabill.claims.status import ClaimStatus
 from therabill.errors import InvalidInput
-from therabill.store.ledger_math import EntryKind
-from therabill.store.lifecycle import ClaimStatus
+from therabill.ledger import EntryKind
 from therabill.store.models import ClaimLine, ClaimRecord, Client, Fee
 from therabill.store.services import (
     auths,

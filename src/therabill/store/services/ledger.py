@@ -12,7 +12,7 @@ from typing import Any, Literal
 from sqlalchemy import select
 
 from therabill.errors import InvalidInput
-from therabill.store.ledger_math import (
+from therabill.ledger import (
     Allocation,
     Balance,
     EntryFacts,

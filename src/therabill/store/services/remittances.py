@@ -17,7 +17,7 @@ CLI opens one per file, so a file is atomic). In order:
 4. the ledger gets insurance payments, contractual adjustments and transfers to the client
    (see ``therabill.posting.plan``); a reversal reverses the ledger entries of the payment it
    takes back; PLB amounts are recorded; claim statuses move through the lifecycle
-   (``store.lifecycle``), every move in the claim's history;
+   (``claims.status``), every move in the claim's history;
 5. each claim and line is reconciled (charge = paid + adjustments + patient responsibility)
    and flagged when it does not.
 
@@ -41,7 +41,9 @@ from typing import Any, cast
 from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from therabill.claims.status import ClaimStatus
 from therabill.errors import InvalidInput, TherabillError
+from therabill.ledger import Responsibility
 from therabill.posting import (
     INFORMATION_ONLY,
     OUTCOME_STATUS,
@@ -56,8 +58,6 @@ from therabill.posting import (
     reconcile,
     status_path,
 )
-from therabill.store.ledger_math import Responsibility
-from therabill.store.lifecycle import ClaimStatus
 from therabill.store.models import (
     ClaimLine,
     ClaimRecord,

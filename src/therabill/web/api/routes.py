@@ -7,9 +7,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
+from therabill.claims.status import ClaimStatus
 from therabill.codes import load_code_set
 from therabill.errors import InvalidInput
-from therabill.store.lifecycle import ClaimStatus
 from therabill.store.models import Client, Provider
 from therabill.store.services import UnitOfWork
 from therabill.store.services.caseload import caseload_providers

@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
+from therabill.claims.status import ClaimStatus
 from therabill.errors import InvalidInput, TherabillError
-from therabill.store.lifecycle import ClaimStatus
 from therabill.store.models import Client
 from therabill.store.services.build import build_claims
 from therabill.store.services.claim_records import show_claim

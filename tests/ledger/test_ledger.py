@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from therabill.errors import InvalidInput
-from therabill.store.ledger_math import (
+from therabill.ledger import (
     Balance,
     EntryFacts,
     EntryKind,
@@ -21,8 +21,6 @@ from therabill.store.ledger_math import (
     allocate_oldest_first,
     balance_of,
     balances_by,
-    format_money,
-    parse_money,
 )
 
 INS, PAT = Responsibility.INSURANCE, Responsibility.PATIENT
@@ -175,23 +173,3 @@ def test_chosen_amounts_are_checked() -> None:
         allocate_in_order(100, items, [3])
     with pytest.raises(InvalidInput, match="more than zero"):
         allocate_oldest_first(0, items)
-
-
-@pytest.mark.parametrize(
-    ("text", "cents"),
-    [("12.34", 1234), ("$1,200", 120000), ("0.5", 50), ("-3.10", -310), ("7", 700)],
-    ids=["plain", "dollar-sign-and-comma", "one-decimal", "negative", "whole"],
-)
-def test_parse_money(text: str, cents: int) -> None:
-    assert parse_money(text) == cents
-
-
-@pytest.mark.parametrize("text", ["", "abc", "1.234", "1.2.3", "$", "."])
-def test_parse_money_refuses_junk(text: str) -> None:
-    with pytest.raises(InvalidInput):
-        parse_money(text)
-
-
-@given(st.integers(min_value=-(10**12), max_value=10**12))
-def test_money_text_round_trips(cents: int) -> None:
-    assert parse_money(format_money(cents)) == cents
