@@ -80,16 +80,16 @@ def _port() -> int:
 
 def _login_user(url: str) -> tuple[str, str, str]:
     """A biller login (session cookie + its CSRF token) and an API token, made directly."""
-    from therabill.web import accounts, sessions
+    from therabill.store.services import api_tokens, login_sessions, users
 
     store = open_store(url)
     with store.transaction(actor="bench") as work:
-        user = accounts.create_user(
-            work, username="bench", role=accounts.Role.BILLER, password="bench password 1"
+        user = users.create_user(
+            work, username="bench", role=users.Role.BILLER, password="bench password 1"
         )
-        token = sessions.issue_token(work.db.connection(), user.id, "bench")
+        token = api_tokens.issue_token(work, user_id=user.id, name="bench")
         user_id = user.id
-    secret, found = sessions.start_session(store.engine, user_id)
+    secret, found = login_sessions.start_session(store.engine, user_id)
     store.dispose()
     return secret, found.csrf_token, token
 

@@ -64,3 +64,9 @@ class DataFileError(TherabillError):
         super().__init__(message, field=where)
         self.path = path
         self.row = row
+
+
+class NotFound(Exception):
+    """No such record, or not one this user may see (the same answer either way, so ids
+    cannot be probed). Not a :class:`TherabillError`: a form that reports bad input beside
+    its fields must not report this there; the web app answers 404."""

@@ -9,8 +9,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 from web_helpers import PASSWORD, Practice, csrf_of, login
 
+from therabill.store.services import login_sessions
 from therabill.store.web_tables import web_sessions
-from therabill.web import sessions
 
 
 def test_pages_without_login_redirect_to_login(web: TestClient) -> None:
@@ -64,7 +64,7 @@ def test_login_without_its_csrf_token_is_refused(web: TestClient) -> None:
 def test_login_is_throttled_after_repeated_failures(web: TestClient) -> None:
     page = web.get("/login")
     token = csrf_of(page.text)
-    for _ in range(sessions.MAX_FAILURES):
+    for _ in range(login_sessions.MAX_FAILURES):
         web.post(
             "/login", data={"username": "bill", "password": "nope nope nope", "csrf_token": token}
         )
@@ -131,13 +131,13 @@ def test_no_inline_script_in_any_page(web: TestClient) -> None:
 
 
 def test_one_time_password_must_be_changed_first(web: TestClient, practice: Practice) -> None:
-    from therabill.web import accounts
+    from therabill.store.services import users
 
     with practice.store.transaction(actor="t") as work:
-        accounts.create_user(
+        users.create_user(
             work,
             username="newbie",
-            role=accounts.Role.BILLER,
+            role=users.Role.BILLER,
             password="one-time-secret-1",
             must_change_password=True,
         )

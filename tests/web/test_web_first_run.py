@@ -13,8 +13,8 @@ from web_helpers import csrf_of
 
 from therabill.cli.main import app as cli
 from therabill.store.services import open_store
+from therabill.store.services.first_run import prepare
 from therabill.web.app import create_app
-from therabill.web.bootstrap import prepare
 
 
 def test_first_run_creates_the_practice_and_a_one_time_admin(tmp_path: Path) -> None:

@@ -13,11 +13,10 @@ from sqlalchemy import select
 from therabill.store import migrate
 from therabill.store.models import Fee, Payer
 from therabill.store.models import Practice as PracticeRow
-from therabill.store.services import Store, open_store
+from therabill.store.services import Store, open_store, users
 from therabill.store.services.clients import ClientInput, add_client, add_policy
 from therabill.store.services.practice import add_provider, init_practice
 from therabill.store.services.sessions import ServiceMinutes, add_session
-from therabill.web import accounts
 
 PASSWORD = "correct horse battery"
 # Real NPIs' shape: ten digits passing the Luhn check over 80840 (CMS NPI check-digit rule).
@@ -114,12 +113,12 @@ def build_practice(url: str) -> Practice:
             diagnoses=["M62830"],
         )
         for name, role, provider in (
-            ("ana", accounts.Role.THERAPIST, ana.id),
-            ("ben", accounts.Role.THERAPIST, ben.id),
-            ("bill", accounts.Role.BILLER, None),
-            ("root", accounts.Role.ADMIN, None),
+            ("ana", users.Role.THERAPIST, ana.id),
+            ("ben", users.Role.THERAPIST, ben.id),
+            ("bill", users.Role.BILLER, None),
+            ("root", users.Role.ADMIN, None),
         ):
-            accounts.create_user(
+            users.create_user(
                 work, username=name, role=role, password=PASSWORD, provider_id=provider
             )
         return Practice(url, store, c1.id, c2.id, s1.id, s2.id, ana.id, ben.id)
@@ -166,8 +165,8 @@ def api_token(practice: Practice, username: str) -> str:
     from sqlalchemy import select
 
     from therabill.store.models import User
-    from therabill.web.sessions import issue_token
+    from therabill.store.services.api_tokens import issue_token
 
     with practice.store.transaction(actor="fixture") as work:
         user_id = work.db.execute(select(User.id).where(User.username == username)).scalar_one()
-        return issue_token(work.db.connection(), user_id, "tests")
+        return issue_token(work, user_id=user_id, name="tests")

@@ -13,7 +13,7 @@ from therabill.cli.output import JsonOption, console, emit_json, handles_errors
 from therabill.store.engine import URL_ENV, database_url
 
 if TYPE_CHECKING:
-    from therabill.web.bootstrap import FirstRun
+    from therabill.store.services.first_run import FirstRun
 
 
 def default_workers() -> int:
@@ -55,8 +55,8 @@ def serve_command(
     import uvicorn
 
     from therabill.store.services import open_store
+    from therabill.store.services.first_run import prepare
     from therabill.web.app import create_app
-    from therabill.web.bootstrap import prepare
 
     url = database or database_url()
     store = open_store(url)

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import typer
-from sqlalchemy import select
 
-from therabill.cli.output import JsonOption, console, emit_json, fail, handles_errors
-from therabill.store.models import User
+from therabill.cli.output import JsonOption, console, emit_json, handles_errors
 from therabill.store.services import Store, open_store
 
 app = typer.Typer(
@@ -41,36 +39,34 @@ def add(
 
     Example: therabill user add ana --role therapist --provider 1234567893
     """
-    from therabill.store.services import lookup
-    from therabill.web import accounts
+    from therabill.store.services import users
 
-    chosen_role = accounts.parse_role(role)
-    one_time = not password_stdin
-    if one_time:
-        password = accounts.one_time_password() + "-once"
-    else:
-        password = typer.get_text_stream("stdin").readline().rstrip("\n")
+    given = typer.get_text_stream("stdin").readline().rstrip("\n") if password_stdin else None
     store = _store()
     with store.transaction() as work:
-        provider_id = lookup.provider(work, provider).id if provider else None
-        user = accounts.create_user(
+        added = users.add_login(
             work,
             username=username,
-            role=chosen_role,
-            password=password,
+            role=role,
+            provider=provider,
             display_name=name,
-            provider_id=provider_id,
-            must_change_password=one_time,
+            password=given,
         )
-        result = {"id": user.id, "username": user.username, "role": chosen_role.value}
-    if one_time:
-        result["one_time_password"] = password
+    result: dict[str, object] = {
+        "id": added.id,
+        "username": added.username,
+        "role": added.role.value,
+    }
+    if added.one_time_password:
+        result["one_time_password"] = added.one_time_password
     if json_output:
         emit_json(result)
         return
-    console.print(f"Added {result['username']} ({result['role']}).")
-    if one_time:
-        console.print(f"One-time password: {password}  (they choose their own at first login)")
+    console.print(f"Added {added.username} ({added.role.value}).")
+    if added.one_time_password:
+        console.print(
+            f"One-time password: {added.one_time_password}  (they choose their own at first login)"
+        )
 
 
 @app.command("password")
@@ -83,16 +79,11 @@ def password(
 
     Example: therabill user password ana
     """
-    from therabill.web import accounts, sessions
+    from therabill.store.services import users
 
     store = _store()
-    new = accounts.one_time_password() + "-once"
     with store.transaction() as work:
-        user = work.db.execute(select(User).where(User.username == username)).scalar_one_or_none()
-        if user is None:
-            fail(f"no user {username!r}")
-        accounts.set_password(work, user_id=user.id, password=new, must_change=True)
-        sessions.end_all_sessions(work.db.connection(), user.id)
+        new = users.reset_password(work, user_id=users.user_named(work, username).id)
     if json_output:
         emit_json({"username": username, "one_time_password": new})
     else:
@@ -110,15 +101,12 @@ def token(
 
     Example: therabill user token ana --name clearinghouse-sync
     """
-    from therabill.web import sessions
+    from therabill.store.services import api_tokens, users
 
     store = _store()
     with store.transaction() as work:
-        user = work.db.execute(select(User).where(User.username == username)).scalar_one_or_none()
-        if user is None:
-            fail(f"no user {username!r}")
-        secret = sessions.issue_token(work.db.connection(), user.id, name)
-        work.audit("create", "api_token", user.id, name[:40])
+        user_id = users.user_named(work, username).id
+        secret = api_tokens.issue_token(work, user_id=user_id, name=name)
     if json_output:
         emit_json({"username": username, "token": secret})
     else:
@@ -132,13 +120,14 @@ def list_users(json_output: JsonOption = False) -> None:
 
     Example: therabill user list --json
     """
+    from therabill.store.services import users
+
     store = _store()
     with store.transaction() as work:
         rows = [
-            {"id": u.id, "username": u.username, "role": u.role, "name": u.display_name}
-            for u in work.db.execute(select(User).order_by(User.username)).scalars()
+            {"id": u.id, "username": u.username, "role": u.role, "name": u.name}
+            for u in users.list_users(work)
         ]
-        work.audit("list", "user", "*")
     if json_output:
         emit_json(rows)
         return

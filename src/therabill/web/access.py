@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, Select, exists, or_, select
 
 from therabill.store.models import CaseloadEntry, ClaimRecord, Client, TherapySession
 from therabill.store.services import UnitOfWork
-from therabill.web.accounts import Account
+from therabill.store.services.users import Account
 from therabill.web.deps import NotFound
 
 

@@ -22,7 +22,7 @@ from therabill.store.services.clients import (
     read_client,
     update_client,
 )
-from therabill.web.accounts import Account
+from therabill.store.services.users import Account
 
 # Every field the form has, with the longest text a browser lets through (the server checks
 # again: MAX_LENGTHS and read_client).

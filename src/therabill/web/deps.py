@@ -14,9 +14,11 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request
 
-from therabill.web.accounts import Account, Role, load_account
+from therabill.errors import NotFound as NotFound
+from therabill.store.services.api_tokens import token_account
+from therabill.store.services.login_sessions import logged_in
+from therabill.store.services.users import Account, Role
 from therabill.web.context import WebContext
-from therabill.web.sessions import find_session, token_user
 
 SESSION_COOKIE = "therabill_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -29,10 +31,6 @@ class LoginRequired(Exception):
 
 class Forbidden(Exception):
     """Logged in, but this role may not do this (403)."""
-
-
-class NotFound(Exception):
-    """No such record, or not one this user may see (404 either way: no probing)."""
 
 
 class PasswordChangeRequired(Exception):
@@ -52,17 +50,10 @@ async def page_account(request: Request) -> Account:
     """The logged-in user of a page request; checks the CSRF token on unsafe methods."""
     ctx = ctx_of(request)
     secret = request.cookies.get(SESSION_COOKIE, "")
-    with ctx.store.reader.connect() as conn:  # one connection, no write lock
-        found = find_session(
-            ctx.store.engine,
-            conn,
-            secret,
-            idle=ctx.settings.idle,
-            absolute=ctx.settings.absolute,
-        )
-        account = None if found is None else load_account(conn, found.user_id)
-    if found is None or account is None:
+    live = logged_in(ctx.store, secret, idle=ctx.settings.idle, absolute=ctx.settings.absolute)
+    if live is None:
         raise LoginRequired()
+    found, account = live
     if request.method not in SAFE_METHODS:
         sent = request.headers.get("x-csrf-token", "")
         if not sent:
@@ -85,9 +76,7 @@ async def api_account(request: Request) -> Account:
     scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer":
         raise LoginRequired()
-    with ctx.store.reader.connect() as conn:  # one connection, no write lock
-        user_id = token_user(conn, secret.strip())
-        account = None if user_id is None else load_account(conn, user_id)
+    account = token_account(ctx.store, secret.strip())
     if account is None:
         raise LoginRequired()
     request.state.account = account

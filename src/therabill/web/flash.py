@@ -10,7 +10,6 @@ cookie secret, as web_sessions keeps it).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from typing import Any
 
@@ -18,6 +17,7 @@ from fastapi import Request
 from sqlalchemy import delete, insert, select
 
 from therabill.store.services import Store, UnitOfWork
+from therabill.store.services.login_sessions import digest
 from therabill.store.web_tables import utcnow, web_flashes
 from therabill.web.deps import SESSION_COOKIE
 
@@ -25,8 +25,7 @@ KEEP = dt.timedelta(hours=1)  # a message nobody came back for is dropped after 
 
 
 def _session_key(request: Request) -> str:
-    secret = request.cookies.get(SESSION_COOKIE, "")
-    return hashlib.sha256(secret.encode("ascii", "replace")).hexdigest()
+    return digest(request.cookies.get(SESSION_COOKIE, ""))
 
 
 def leave(work: UnitOfWork, request: Request, page: str, payload: dict[str, Any]) -> None:

@@ -27,8 +27,8 @@ from therabill.store.models import (
     TherapySession,
 )
 from therabill.store.services import UnitOfWork
+from therabill.store.services.users import Account
 from therabill.web.access import own_client_clause
-from therabill.web.accounts import Account
 
 BUCKETS = ("0–30", "31–60", "61–90", "91–120", "over 120")
 ATTENTION = ("draft", "rejected", "denied")

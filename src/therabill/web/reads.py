@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from therabill.store.services import UnitOfWork
-from therabill.web.accounts import Account
+from therabill.store.services.users import Account
 from therabill.web.context import WebContext
 
 

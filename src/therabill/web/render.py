@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
-from therabill.web.accounts import Account, Role
+from therabill.store.services.users import Account, Role
 from therabill.web.context import WebContext
 
 NAV: tuple[tuple[str, str, tuple[Role, ...]], ...] = (

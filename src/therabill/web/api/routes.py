@@ -16,10 +16,10 @@ from therabill.store.services.caseload import caseload_providers
 from therabill.store.services.claim_records import show_claim
 from therabill.store.services.clients import CLIENT_COLUMNS, client_dict, read_client
 from therabill.store.services.sessions import ServiceMinutes, add_session, session_dict
+from therabill.store.services.users import Account
 from therabill.units import count_units
 from therabill.web import queries
 from therabill.web.access import claim_for, client_for, session_for
-from therabill.web.accounts import Account
 from therabill.web.api.errors import FieldsInvalid, RoleMayNot
 from therabill.web.api.schemas import (
     ClientChange,

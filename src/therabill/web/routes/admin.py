@@ -9,10 +9,8 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
 from therabill.errors import InvalidInput, TherabillError
-from therabill.store.models import Practice, Provider, User
-from therabill.store.services import UnitOfWork, lookup
-from therabill.store.web_tables import web_accounts
-from therabill.web import accounts, sessions
+from therabill.store.models import Practice, Provider
+from therabill.store.services import UnitOfWork, lookup, users
 from therabill.web.deps import Ctx, NotFound, PageAdmin, PathId
 from therabill.web.reads import reading
 from therabill.web.render import render
@@ -20,40 +18,16 @@ from therabill.web.render import render
 router = APIRouter()
 
 
-def _users(work: UnitOfWork) -> list[dict[str, object]]:
-    rows = work.db.execute(
-        select(User, web_accounts.c.provider_id, web_accounts.c.disabled)
-        .outerjoin(web_accounts, web_accounts.c.user_id == User.id)
-        .order_by(User.username)
-    ).all()
-    names = {
-        p.id: f"{p.first_name} {p.last_name}" for p in work.db.execute(select(Provider)).scalars()
-    }
-    return [
-        {
-            "id": user.id,
-            "username": user.username,
-            "name": user.display_name,
-            "role": user.role,
-            "provider": names.get(provider_id, "") if provider_id else "",
-            "disabled": bool(disabled),
-            "can_log_in": user.password_hash is not None,
-        }
-        for user, provider_id, disabled in rows
-    ]
-
-
 def _page(request: Request, work: UnitOfWork, **values: object) -> HTMLResponse:
     status = int(str(values.pop("status", 200)))
     providers = list(work.db.execute(select(Provider).order_by(Provider.last_name)).scalars())
-    context = {"users": _users(work), "providers": providers, "roles": list(accounts.Role)}
+    context = {"users": users.list_users(work), "providers": providers, "roles": list(users.Role)}
     return render(request, "users.html", {**context, **values}, status=status)
 
 
 @router.get("/admin/users", response_class=HTMLResponse)
 async def users_page(request: Request, ctx: Ctx, account: PageAdmin) -> HTMLResponse:
     async with reading(ctx, account) as work:
-        work.audit("list", "user", "*")
         return _page(request, work)
 
 
@@ -67,24 +41,18 @@ async def add_user(
     name: Annotated[str, Form(max_length=200)] = "",
     provider: Annotated[str, Form(max_length=12)] = "",
 ) -> HTMLResponse:
-    password = accounts.one_time_password() + "-once"
     try:
         with ctx.store.transaction(actor=account.username) as work:
-            user = accounts.create_user(
-                work,
-                username=username,
-                role=accounts.parse_role(role),
-                password=password,
-                display_name=name,
-                provider_id=lookup.provider(work, provider).id if provider.strip() else None,
-                must_change_password=True,
+            added = users.add_login(
+                work, username=username, role=role, provider=provider, display_name=name
             )
-            created = user.username
     except TherabillError as exc:
         with ctx.store.transaction(actor=account.username) as work:
             return _page(request, work, error=str(exc), status=422)
     with ctx.store.transaction(actor=account.username) as work:
-        return _page(request, work, created=created, one_time_password=password)
+        return _page(
+            request, work, created=added.username, one_time_password=added.one_time_password
+        )
 
 
 @router.post("/admin/users/{user_id}/{action}", response_class=HTMLResponse)
@@ -98,14 +66,10 @@ async def user_action(
             return _page(request, work, error="You cannot disable your own login.", status=422)
     password = None
     with ctx.store.transaction(actor=account.username) as work:
-        if work.db.get(User, user_id) is None:
-            raise NotFound()
         if action == "password":
-            password = accounts.one_time_password() + "-once"
-            accounts.set_password(work, user_id=user_id, password=password, must_change=True)
+            password = users.reset_password(work, user_id=user_id)
         else:
-            accounts.set_disabled(work, user_id=user_id, disabled=action == "disable")
-        sessions.end_all_sessions(work.db.connection(), user_id)
+            users.set_disabled(work, user_id=user_id, disabled=action == "disable")
     with ctx.store.transaction(actor=account.username) as work:
         return _page(request, work, reset_id=user_id, one_time_password=password)
 

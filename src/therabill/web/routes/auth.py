@@ -11,11 +11,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
-from sqlalchemy import select
 
 from therabill.errors import InvalidInput
-from therabill.store.models import User
-from therabill.web import accounts, sessions
+from therabill.store.services import login_sessions, users
 from therabill.web.deps import SESSION_COOKIE, Ctx, PageUser
 from therabill.web.render import render
 
@@ -60,29 +58,20 @@ async def login(
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not cookie or not secrets.compare_digest(cookie.encode(), csrf_token.encode()):
         return _login_page(request, ctx, error="The form expired. Please try again.", status=403)
-    engine = ctx.store.engine
     name = username.strip()
-    if sessions.login_refused(engine, name, _remote(request)):
+    tried = login_sessions.log_in(
+        ctx.store, username=name, password=password, remote=_remote(request)
+    )
+    if tried.outcome is login_sessions.LoginOutcome.THROTTLED:
         return _login_page(
             request,
             ctx,
             error="Too many failed attempts. Wait 15 minutes and try again.",
             status=429,
         )
-    with engine.connect() as conn:
-        row = conn.execute(select(User.id, User.password_hash).where(User.username == name)).first()
-    ok = accounts.check_password(row.password_hash if row else None, password)
-    account = None
-    if ok and row is not None:
-        with engine.connect() as conn:
-            account = accounts.load_account(conn, row.id)
+    account, secret = tried.account, tried.secret
     if account is None:
-        sessions.record_failure(engine, name, _remote(request))
         return _login_page(request, ctx, error=GENERIC_FAILURE, username=name, status=401)
-    sessions.clear_failures(engine, name)
-    secret, _found = sessions.start_session(engine, account.id)
-    with ctx.store.transaction(actor=account.username) as work:
-        work.audit("login", "user", account.id)
     target = "/password" if account.must_change_password else "/"
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
@@ -99,9 +88,8 @@ async def login(
 
 @router.post("/logout")
 async def logout(request: Request, ctx: Ctx, account: PageUser) -> Response:
-    sessions.end_session(ctx.store.engine, request.cookies.get(SESSION_COOKIE, ""))
-    with ctx.store.transaction(actor=account.username) as work:
-        work.audit("logout", "user", account.id)
+    secret = request.cookies.get(SESSION_COOKIE, "")
+    login_sessions.log_out(ctx.store, secret=secret, account=account)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -124,7 +112,7 @@ async def change_password(
         return render(request, "password.html", {"error": "The two passwords differ."}, status=422)
     try:
         with ctx.store.transaction(actor=account.username) as work:
-            accounts.set_password(work, user_id=account.id, password=password)
+            users.set_password(work, user_id=account.id, password=password)
     except InvalidInput as exc:
         return render(request, "password.html", {"error": f"Password {exc.message}."}, status=422)
     return RedirectResponse("/", status_code=303)

@@ -14,9 +14,9 @@ from therabill.store.models import Client
 from therabill.store.services import UnitOfWork
 from therabill.store.services.caseload import caseload_providers
 from therabill.store.services.clients import PRIORITIES, RELATIONSHIPS
+from therabill.store.services.users import Account
 from therabill.web import queries
 from therabill.web.access import client_for
-from therabill.web.accounts import Account
 from therabill.web.client_form import (
     FIELDS,
     POLICY_FIELDS,

@@ -12,8 +12,8 @@ from therabill.errors import TherabillError
 from therabill.store.models import Client, Provider
 from therabill.store.services import UnitOfWork
 from therabill.store.services.sessions import ServiceMinutes, add_session
+from therabill.store.services.users import Account
 from therabill.web.access import client_for, session_for
-from therabill.web.accounts import Account
 from therabill.web.deps import Ctx, NotFound, PageUser, PathId
 from therabill.web.diagnoses import search_diagnoses
 from therabill.web.preview import ServiceEntry, preview_session

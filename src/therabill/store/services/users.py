@@ -1,4 +1,5 @@
-"""Users, passwords and roles for the web app.
+"""Users, passwords and roles: the logins of the web app and its API, managed from the web
+app's admin page and ``therabill user`` alike.
 
 Passwords are hashed with argon2id (argon2-cffi's defaults follow RFC 9106's second
 recommended option). A therapist account is linked to the provider it is, so it sees only its
@@ -15,10 +16,11 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, insert, select, update
 
-from therabill.errors import InvalidInput
+from therabill.errors import InvalidInput, NotFound
 from therabill.store.models import Provider, User
-from therabill.store.services import UnitOfWork
-from therabill.store.web_tables import web_accounts
+from therabill.store.services import lookup
+from therabill.store.services.context import UnitOfWork
+from therabill.store.web_tables import utcnow, web_accounts, web_sessions
 
 _HASHER = PasswordHasher()
 # Hashing a throwaway password keeps a login for an unknown user as slow as a real one.
@@ -52,6 +54,29 @@ class Account:
         return self.role is Role.ADMIN
 
 
+@dataclass(frozen=True, slots=True)
+class NewLogin:
+    """A login just added; ``one_time_password`` is shown once (None: the user gave theirs)."""
+
+    id: int
+    username: str
+    role: Role
+    one_time_password: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class UserRow:
+    """One line of the list of logins."""
+
+    id: int
+    username: str
+    name: str
+    role: str
+    provider: str
+    disabled: bool
+    can_log_in: bool
+
+
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD:
         raise InvalidInput(f"must be at least {MIN_PASSWORD} characters", field="password")
@@ -66,7 +91,8 @@ def check_password(stored: str | None, password: str) -> bool:
 
 
 def one_time_password() -> str:
-    return secrets.token_urlsafe(12)
+    """A password to hand over once; the user must choose their own at first login."""
+    return secrets.token_urlsafe(12) + "-once"
 
 
 def parse_role(text: str) -> Role:
@@ -79,6 +105,7 @@ def parse_role(text: str) -> Role:
 
 
 def load_account(conn: Connection, user_id: int) -> Account | None:
+    """The account of ``user_id``; ``None`` when there is none or it is disabled."""
     row = conn.execute(
         select(
             User.id,
@@ -106,6 +133,13 @@ def load_account(conn: Connection, user_id: int) -> Account | None:
         provider_id=row.provider_id,
         must_change_password=bool(row.must_change_password),
     )
+
+
+def user_named(work: UnitOfWork, username: str) -> User:
+    found = work.db.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    if found is None:
+        raise InvalidInput(f"no user {username!r}")
+    return found
 
 
 def create_user(
@@ -149,20 +183,92 @@ def create_user(
     return user
 
 
+def add_login(
+    work: UnitOfWork,
+    *,
+    username: str,
+    role: str,
+    provider: str = "",
+    display_name: str = "",
+    password: str | None = None,
+) -> NewLogin:
+    """Add a login as typed (role by name, provider by NPI or id). Without ``password`` it
+    gets a one-time password, which the user replaces at first login."""
+    chosen = parse_role(role)
+    one_time = one_time_password() if password is None else None
+    user = create_user(
+        work,
+        username=username,
+        role=chosen,
+        password=one_time or password or "",
+        display_name=display_name,
+        provider_id=lookup.provider(work, provider).id if provider.strip() else None,
+        must_change_password=one_time is not None,
+    )
+    return NewLogin(user.id, user.username, chosen, one_time)
+
+
 def set_password(
     work: UnitOfWork, *, user_id: int, password: str, must_change: bool = False
 ) -> None:
     user = work.db.get(User, user_id)
     if user is None:
-        raise InvalidInput(f"no user {user_id}", field="user")
+        raise NotFound()
     user.password_hash = hash_password(password)
     _upsert_account(work, user_id, must_change_password=must_change)
     work.audit("password", "user", user_id)
 
 
+def reset_password(work: UnitOfWork, *, user_id: int) -> str:
+    """A new one-time password for ``user_id`` (returned, to hand over), and the user is
+    logged out everywhere."""
+    password = one_time_password()
+    set_password(work, user_id=user_id, password=password, must_change=True)
+    log_out_everywhere(work, user_id=user_id)
+    return password
+
+
 def set_disabled(work: UnitOfWork, *, user_id: int, disabled: bool) -> None:
+    """Disable (and log out everywhere) or enable a login."""
+    if work.db.get(User, user_id) is None:
+        raise NotFound()
     _upsert_account(work, user_id, disabled=disabled)
+    log_out_everywhere(work, user_id=user_id)
     work.audit("disable" if disabled else "enable", "user", user_id)
+
+
+def log_out_everywhere(work: UnitOfWork, *, user_id: int) -> None:
+    """End every open login session of a user (password changed, account disabled)."""
+    work.db.execute(
+        update(web_sessions)
+        .where(web_sessions.c.user_id == user_id, web_sessions.c.ended_at.is_(None))
+        .values(ended_at=utcnow())
+    )
+
+
+def list_users(work: UnitOfWork) -> list[UserRow]:
+    """Every login, by name, with the provider a therapist is linked to (audited)."""
+    rows = work.db.execute(
+        select(User, web_accounts.c.provider_id, web_accounts.c.disabled)
+        .outerjoin(web_accounts, web_accounts.c.user_id == User.id)
+        .order_by(User.username)
+    ).all()
+    names = {
+        p.id: f"{p.first_name} {p.last_name}" for p in work.db.execute(select(Provider)).scalars()
+    }
+    work.audit("list", "user", "*")
+    return [
+        UserRow(
+            id=user.id,
+            username=user.username,
+            name=user.display_name or "",
+            role=user.role,
+            provider=names.get(provider_id, "") if provider_id else "",
+            disabled=bool(disabled),
+            can_log_in=user.password_hash is not None,
+        )
+        for user, provider_id, disabled in rows
+    ]
 
 
 def _upsert_account(work: UnitOfWork, user_id: int, **values: object) -> None:

@@ -1,5 +1,6 @@
-"""First run: bring the database to the newest schema, create the practice (the demo one when
-asked) and, when no one can log in yet, an admin with a one-time password to print.
+"""First run of ``therabill serve``: bring the database to the newest schema, create the
+practice (the demo one when asked) and, when no one can log in yet, an admin with a one-time
+password to print.
 """
 
 from __future__ import annotations
@@ -10,10 +11,10 @@ from sqlalchemy import inspect, select
 
 from therabill.store import migrate
 from therabill.store.models import Practice, User
-from therabill.store.services import Store
+from therabill.store.services import users
+from therabill.store.services.context import Store
 from therabill.store.services.demo import create_demo
 from therabill.store.services.practice import init_practice
-from therabill.web import accounts
 
 ADMIN_NAME = "admin"
 
@@ -55,18 +56,18 @@ def prepare(store: Store, *, demo: bool = False) -> FirstRun:
         anyone = db.execute(select(User.id).where(User.password_hash.is_not(None)).limit(1)).first()
     if anyone is not None:
         return FirstRun(created, made_demo)
-    password = accounts.one_time_password() + "-once"
+    password = users.one_time_password()
     name = ADMIN_NAME
     with store.transaction(actor="therabill serve") as work:
         taken = work.db.execute(select(User).where(User.username == name)).scalar_one_or_none()
         if taken is not None:
-            accounts.set_password(work, user_id=taken.id, password=password, must_change=True)
-            taken.role = accounts.Role.ADMIN.value
+            users.set_password(work, user_id=taken.id, password=password, must_change=True)
+            taken.role = users.Role.ADMIN.value
         else:
-            accounts.create_user(
+            users.create_user(
                 work,
                 username=name,
-                role=accounts.Role.ADMIN,
+                role=users.Role.ADMIN,
                 password=password,
                 display_name="Administrator",
                 must_change_password=True,
