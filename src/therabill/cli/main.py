@@ -1,6 +1,8 @@
 """Entry point: ``therabill`` and its command groups.
 
-Each group lives in its own module and is added here; the modules hold no billing logic.
+Each group lives in its own module and holds no billing logic. The root imports a group's
+module only when that group runs (therabill.cli.lazy), so ``therabill units`` and ``--version``
+answer without loading the database and web libraries that the store commands need.
 """
 
 from __future__ import annotations
@@ -8,20 +10,113 @@ from __future__ import annotations
 import typer
 
 from therabill import __version__
-from therabill.cli import acks as acks_cli
-from therabill.cli import admin as store_admin
-from therabill.cli import claims as store_claims
-from therabill.cli import clients as store_clients
-from therabill.cli import codes, demo, era, serve, units, users, x12
-from therabill.cli import edits as edits_cli
-from therabill.cli import ledger as store_ledger
-from therabill.cli import practice as store_practice
-from therabill.cli import scrub as scrub_cli
-from therabill.cli import sessions as store_sessions
-from therabill.cli import submit as submit_cli
+from therabill.cli.lazy import LazyCommand, LazyGroup
+
+# In the order `therabill --help` lists them; each summary is the first paragraph of the
+# command's own help (tests/cli/test_startup.py holds the two equal).
+COMMANDS: dict[str, LazyCommand] = {
+    "units": LazyCommand(
+        "therabill.cli.units:units_command",
+        "How many units the minutes of one date of service may bill.",
+    ),
+    "units-tour": LazyCommand(
+        "therabill.cli.demo:units_tour",
+        "Show therabill's unit engine on a few sessions a practice sees every week.",
+    ),
+    "serve": LazyCommand(
+        "therabill.cli.serve:serve_command",
+        "Start the web app (pages and the /api/v1 API) on the practice database.",
+    ),
+    "scrub": LazyCommand(
+        "therabill.cli.scrub:scrub_command",
+        "Check claims against code, unit, payer, authorization, NCCI and documentation rules.",
+    ),
+    # The practice's records: therabill.store through therabill/cli/{practice,clients,…}.py
+    "init": LazyCommand(
+        "therabill.cli.practice:init_command",
+        "Create the practice database, or upgrade it to this version's schema.",
+    ),
+    "demo": LazyCommand(
+        "therabill.cli.practice:demo_command",
+        "Fill an empty database with a demo practice: made-up clients across disciplines and "
+        "payers, months of sessions, claims, payments and denials.",
+    ),
+    "ledger": LazyCommand(
+        "therabill.cli.ledger:ledger_command",
+        "A client's ledger: every entry and the balances owed by the payers and the client.",
+    ),
+    "backup": LazyCommand(
+        "therabill.cli.admin:backup_command",
+        "Copy the whole database while it is in use (SQLite online backup; pg_dump for "
+        "PostgreSQL).",
+    ),
+    "export": LazyCommand(
+        "therabill.cli.admin:export_command",
+        "Export every record (not the audit log) as CSV files or one JSON file.",
+    ),
+    "codes": LazyCommand(
+        "therabill.cli.codes:app", "Look up, list, search and import procedure codes."
+    ),
+    "era": LazyCommand(
+        "therabill.cli.era:app",
+        "Electronic remittance advice (X12 835): what payers paid and why.",
+    ),
+    "x12": LazyCommand(
+        "therabill.cli.x12:app",
+        "HIPAA X12 files: 837P claims out, 999/277CA acknowledgements in.",
+        adds=(("ack", "therabill.cli.acks:ack_command"),),
+    ),
+    "user": LazyCommand("therabill.cli.users:app", "Web app logins and API tokens."),
+    "edits": LazyCommand(
+        "therabill.cli.edits:app",
+        "NCCI procedure-to-procedure pairs and medically unlikely edits (MUE).",
+    ),
+    "provider": LazyCommand(
+        "therabill.cli.practice:provider_app", "The practice's therapists (rendering providers)."
+    ),
+    "payer": LazyCommand(
+        "therabill.cli.practice:payer_app",
+        "Insurers the practice bills, each from a payer profile.",
+    ),
+    "fee": LazyCommand(
+        "therabill.cli.practice:fee_app", "The practice's charge per unit for each code."
+    ),
+    "client": LazyCommand(
+        "therabill.cli.clients:app", "The practice's clients and their insurance."
+    ),
+    "auth": LazyCommand(
+        "therabill.cli.sessions:auth_app", "Prior authorizations and their remaining units."
+    ),
+    "session": LazyCommand(
+        "therabill.cli.sessions:session_app", "Therapy sessions: minutes per code."
+    ),
+    "claims": LazyCommand(
+        "therabill.cli.claims:app",
+        "Claims: build, list, show and move through their lifecycle.",
+        adds=(("submit", "therabill.cli.submit:submit_command"),),
+    ),
+    "entry": LazyCommand(
+        "therabill.cli.ledger:entry_app", "Post, reverse and allocate ledger entries."
+    ),
+    "invoice": LazyCommand(
+        "therabill.cli.ledger:invoice_app", "Invoices: statements of what a client owes."
+    ),
+    "audit": LazyCommand(
+        "therabill.cli.admin:audit_app",
+        "The audit log: who read or changed what, and when (no client data in it).",
+    ),
+}
+
+
+class TherabillGroup(LazyGroup):
+    """The ``therabill`` root: every command in COMMANDS, each imported when it runs."""
+
+    table = COMMANDS
+
 
 app = typer.Typer(
     name="therabill",
+    cls=TherabillGroup,
     help=(
         "therabill: therapy sessions to correct, payable insurance claims.\n\n"
         "Example: therabill units --rule cms 97112=24 97110=23"
@@ -31,33 +126,7 @@ app = typer.Typer(
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
-app.add_typer(codes.app, name="codes")
-app.add_typer(era.app, name="era")
-app.add_typer(x12.app, name="x12")
-app.command("units")(units.units_command)
-app.command("units-tour")(demo.units_tour)
-app.command("serve")(serve.serve_command)
-app.add_typer(users.app, name="user")
-app.command("scrub")(scrub_cli.scrub_command)
-app.add_typer(edits_cli.app, name="edits")
-# The practice's records: therabill.store through therabill/cli/{practice,clients,…}.py
-app.command("init")(store_practice.init_command)
-app.command("demo")(store_practice.demo_command)
-app.add_typer(store_practice.provider_app, name="provider")
-app.add_typer(store_practice.payer_app, name="payer")
-app.add_typer(store_practice.fee_app, name="fee")
-app.add_typer(store_clients.app, name="client")
-app.add_typer(store_sessions.auth_app, name="auth")
-app.add_typer(store_sessions.session_app, name="session")
-app.add_typer(store_claims.app, name="claims")
-store_claims.app.command("submit")(submit_cli.submit_command)  # cli/submit.py
-x12.app.command("ack")(acks_cli.ack_command)  # cli/acks.py
-app.command("ledger")(store_ledger.ledger_command)
-app.add_typer(store_ledger.entry_app, name="entry")
-app.add_typer(store_ledger.invoice_app, name="invoice")
-app.command("backup")(store_admin.backup_command)
-app.command("export")(store_admin.export_command)
-app.add_typer(store_admin.audit_app, name="audit")
+TherabillGroup.root = app
 
 
 def _version(value: bool) -> None:
