@@ -211,6 +211,19 @@ def test_a_session_from_entry_to_payment(page: Any, server: str, practice: Pract
     page.click("#upload-835")
     expect(page.locator("#remittance-outcome")).to_have_text("already posted")
     shot(page, "11-remittance-again")
+    # A file that does not balance is quarantined, and listed as such on the page.
+    unbalanced = ARTIFACTS / "unbalanced.835"
+    unbalanced.write_text(
+        build_835([paid], trace="EFT-UNBALANCED").replace("BPR*I*", "BPR*I*1", 1),
+        encoding="ascii",
+    )
+    page.set_input_files("input[name=file]", str(unbalanced))
+    page.click("#upload-835")
+    expect(page.locator("#remittance-outcome")).to_have_text("quarantined")
+    page.goto(server + "/remittances")
+    expect(page.locator("#quarantined-files")).to_contain_text("unbalanced.835")
+    expect(page.locator("#quarantined-files")).to_contain_text("does not balance")
+    shot(page, "11b-remittance-quarantined")
     page.goto(server + f"/clients/{practice.ana_client}")
     assert page.locator("#balance").inner_text() != balance_before
     page.goto(server + f"/claims/{claim.id}")

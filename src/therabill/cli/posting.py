@@ -14,6 +14,7 @@ from therabill.cli import store_common
 from therabill.cli.output import JsonOption, console, emit_json, handles_errors
 from therabill.errors import InvalidInput, TherabillError
 from therabill.store.services import remittances
+from therabill.store.services.remittance_intake import Intake, receive_remittance
 
 EXIT_QUARANTINED = 1
 
@@ -25,7 +26,8 @@ def _read(path: Path) -> bytes:
         raise InvalidInput(f"cannot read the file: {exc.strerror}", field=str(path)) from None
 
 
-def _print(result: remittances.PostingResult) -> None:
+def _print(intake: Intake) -> None:
+    result = intake.posting
     colour = {"posted": "green", "quarantined": "red"}.get(result.outcome, "yellow")
     console.print(f"[bold]{result.file_name}[/bold]: [{colour}]{result.message}[/{colour}]")
     for payment in result.payments:
@@ -67,7 +69,7 @@ def post_command(
         data = _read(path)
         try:
             with store_common.action() as work:
-                result = remittances.post_remittance(work=work, data=data, file_name=str(path))
+                intake = receive_remittance(work=work, data=data, file_name=str(path))
         except OperationalError as exc:
             if "locked" not in str(exc):
                 raise
@@ -77,10 +79,10 @@ def post_command(
                 field=str(path),
                 hint="Run the same command again when it has finished.",
             ) from None
-        quarantined = quarantined or result.outcome == "quarantined"
-        results.append(result.to_dict())
+        quarantined = quarantined or intake.quarantined
+        results.append(intake.posting.to_dict())
         if not json_output:
-            _print(result)
+            _print(intake)
     if json_output:
         emit_json({"files": results})
     if quarantined:

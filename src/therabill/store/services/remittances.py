@@ -1,7 +1,9 @@
 """Post an 835 remittance into the practice's records: all of a file or none of it, once.
 
-``post_remittance(work=…, data=…, file_name=…)`` runs inside the caller's transaction (the
-CLI opens one per file, so a file is atomic). In order:
+``post_remittance(work=…, data=…, file_name=…)`` runs inside the caller's transaction (one
+per file, so a file is atomic); it is :func:`read_remittance` then :func:`post_read`, which
+the remittance intake (``remittance_intake.receive_remittance``, the one way in for the page,
+the API and ``therabill era post``) calls itself so that the file is read once. In order:
 
 1. the file is read (``therabill.x12.remittance_835``) and its own arithmetic checked with the
    reader's balancing checks, and every amount must be whole cents: otherwise the file is
@@ -147,28 +149,60 @@ def payer_key(remittance: RemittanceData) -> str:
     return (key or "unknown payer").strip().upper()[:80]
 
 
-def post_remittance(*, work: UnitOfWork, data: bytes, file_name: str) -> PostingResult:
-    """Post one 835 file (see the module docstring); never raises for a bad file."""
-    result = PostingResult(file_name=file_name[:200], sha256=hashlib.sha256(data).hexdigest())
-    db = work.db
-    if db.execute(select(RemittanceFile.id).where(RemittanceFile.sha256 == result.sha256)).first():
-        return _already(result, "this file was posted before; nothing changed")
+@dataclass(slots=True)
+class RemittanceFile835:
+    """One 835 file read once (:func:`read_remittance`): what it says and, when it cannot be
+    posted, why. Posting (:func:`post_read`) and the intake's summary both use this."""
+
+    file_name: str
+    sha256: str
+    size_bytes: int
+    remittances: list[RemittanceData] = field(default_factory=list)
+    refusal: str = ""  # unreadable, or amounts not in whole cents: quarantined with this
+    problems: list[str] = field(default_factory=list)  # the file's own arithmetic
+
+
+def read_remittance(data: bytes, file_name: str) -> RemittanceFile835:
+    """Read one 835 and check its own arithmetic (the reader's balancing checks, whole
+    cents); never raises for a bad file: the reason is kept for the quarantine."""
+    read = RemittanceFile835(
+        file_name=file_name[:200], sha256=hashlib.sha256(data).hexdigest(), size_bytes=len(data)
+    )
     source = io.BytesIO(data)
     source.name = file_name  # errors name the file, not "<bytes>"
     try:
-        remittances = read_835(source)
-        if not remittances:
+        read.remittances = read_835(source)
+        if not read.remittances:
             raise X12Error("the file holds no 835 transaction")
-        problems = [p.message for r in remittances for p in check_balance(r)]
-        for r in remittances:
+        read.problems = [p.message for r in read.remittances for p in check_balance(r)]
+        for r in read.remittances:
             check_amounts(r)
     except TherabillError as exc:
-        return _quarantine(work, result, data, str(exc))
+        read.refusal = str(exc)
+    return read
+
+
+def post_remittance(*, work: UnitOfWork, data: bytes, file_name: str) -> PostingResult:
+    """Read and post one 835 file (see the module docstring); never raises for a bad file."""
+    return post_read(work=work, read=read_remittance(data, file_name))
+
+
+def post_read(*, work: UnitOfWork, read: RemittanceFile835) -> PostingResult:
+    """Post one 835 file already read by :func:`read_remittance`: quarantined when it could
+    not be read or does not balance, once only (see the module docstring)."""
+    result = PostingResult(file_name=read.file_name, sha256=read.sha256)
+    db = work.db
+    if db.execute(select(RemittanceFile.id).where(RemittanceFile.sha256 == result.sha256)).first():
+        return _already(result, "this file was posted before; nothing changed")
+    if read.refusal:
+        return _quarantine(work, result, read.size_bytes, read.refusal)
+    problems = read.problems
     if problems:
         shown = "; ".join(problems[:10]) + (
             f"; and {len(problems) - 10} more" if len(problems) > 10 else ""
         )
-        return _quarantine(work, result, data, f"the file does not balance: {shown}")
+        return _quarantine(work, result, read.size_bytes, f"the file does not balance: {shown}")
+    remittances = read.remittances
     keys = [(payer_key(r), r.trace_number.strip()[:80]) for r in remittances]
     seen = _posted_keys(work, keys)
     if all(k in seen for k in keys):
@@ -179,7 +213,7 @@ def post_remittance(*, work: UnitOfWork, data: bytes, file_name: str) -> Posting
             record = RemittanceFile(
                 sha256=result.sha256,
                 file_name=result.file_name,
-                size_bytes=len(data),
+                size_bytes=read.size_bytes,
                 actor=work.actor,
             )
             db.add(record)
@@ -243,7 +277,9 @@ def _already(result: PostingResult, why: str) -> PostingResult:
     return result
 
 
-def _quarantine(work: UnitOfWork, result: PostingResult, data: bytes, reason: str) -> PostingResult:
+def _quarantine(
+    work: UnitOfWork, result: PostingResult, size_bytes: int, reason: str
+) -> PostingResult:
     result.outcome = "quarantined"
     result.message = f"Quarantined, nothing posted: {reason}"
     known = work.db.execute(
@@ -253,7 +289,7 @@ def _quarantine(work: UnitOfWork, result: PostingResult, data: bytes, reason: st
         row = QuarantinedFile(
             sha256=result.sha256,
             file_name=result.file_name,
-            size_bytes=len(data),
+            size_bytes=size_bytes,
             reason=reason,
             actor=work.actor,
         )
@@ -922,4 +958,13 @@ def list_quarantine(*, work: UnitOfWork) -> list[dict[str, Any]]:
     ]
 
 
-__all__ = ["NotPostable", "PostingResult", "list_exceptions", "list_quarantine", "post_remittance"]
+__all__ = [
+    "NotPostable",
+    "PostingResult",
+    "RemittanceFile835",
+    "list_exceptions",
+    "list_quarantine",
+    "post_read",
+    "post_remittance",
+    "read_remittance",
+]

@@ -15,6 +15,7 @@ from therabill.store.services import UnitOfWork
 from therabill.store.services.caseload import caseload_providers
 from therabill.store.services.claim_records import show_claim
 from therabill.store.services.clients import CLIENT_COLUMNS, client_dict, read_client
+from therabill.store.services.remittance_intake import MAX_UPLOAD, receive_remittance
 from therabill.store.services.sessions import ServiceMinutes, add_session, session_dict
 from therabill.store.services.users import Account
 from therabill.units import count_units
@@ -37,7 +38,6 @@ from therabill.web.client_form import ClientForm, form_of, save_client
 from therabill.web.deps import ApiBiller, ApiUser, Ctx, NotFound
 from therabill.web.preview import ServiceEntry, preview_session
 from therabill.web.reads import reading
-from therabill.web.remittances import MAX_UPLOAD, receive_upload
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem, "content": {"application/problem+json": {}}}
@@ -270,10 +270,9 @@ async def remittance(request: Request, ctx: Ctx, account: ApiBiller) -> dict[str
         raise InvalidInput("send the 835 file as the request body", field="body")
     if len(data) > MAX_UPLOAD:
         raise InvalidInput("the file is larger than 50 MB", field="body")
-    result = receive_upload(
-        ctx.store, actor=account.username, data=data, file_name="api-upload.835"
-    )
-    if result.outcome in ("refused", "quarantined"):
+    with ctx.store.transaction(actor=account.username) as work:
+        result = receive_remittance(work=work, data=data, file_name="api-upload.835")
+    if result.quarantined:
         raise InvalidInput(result.message, field="body")
     return {
         "outcome": result.outcome,
@@ -291,7 +290,7 @@ async def remittance(request: Request, ctx: Ctx, account: ApiBiller) -> dict[str
             }
             for c in result.claims
         ],
-        "posting": result.posting,
+        "posting": result.posted,
     }
 
 

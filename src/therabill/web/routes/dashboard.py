@@ -9,11 +9,11 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
 from therabill.store.models import Payer
+from therabill.store.services.remittance_intake import recent_remittances
 from therabill.web import queries
 from therabill.web.charts import bar_chart
 from therabill.web.deps import Ctx, PageUser
 from therabill.web.reads import reading
-from therabill.web.remittance_log import recent_remittances
 from therabill.web.render import render
 
 router = APIRouter()

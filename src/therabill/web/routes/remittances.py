@@ -10,11 +10,14 @@ from starlette.datastructures import UploadFile
 
 from therabill.errors import TherabillError
 from therabill.store.services import remittances as posting
+from therabill.store.services.remittance_intake import (
+    MAX_UPLOAD,
+    receive_remittance,
+    recent_remittances,
+)
 from therabill.web import flash
 from therabill.web.deps import Ctx, PageBiller, PathId
 from therabill.web.reads import reading
-from therabill.web.remittance_log import recent_remittances
-from therabill.web.remittances import MAX_UPLOAD, receive_upload
 from therabill.web.render import render
 
 router = APIRouter()
@@ -26,6 +29,7 @@ async def remittances_page(request: Request, ctx: Ctx, account: PageBiller) -> H
     async with reading(ctx, account) as work:
         recent = recent_remittances(work, limit=25)
         open_exceptions = posting.list_exceptions(work=work)
+        quarantined = posting.list_quarantine(work=work)
     return render(
         request,
         "remittances.html",
@@ -33,6 +37,7 @@ async def remittances_page(request: Request, ctx: Ctx, account: PageBiller) -> H
             "recent": recent,
             "result": None,
             "open_exceptions": open_exceptions,
+            "quarantined": quarantined,
             "message": left.get("message"),
             "error": left.get("error"),
         },
@@ -79,8 +84,8 @@ async def upload(request: Request, ctx: Ctx, account: PageBiller) -> HTMLRespons
             {"recent": [], "result": None, "error": "The file is larger than 50 MB."},
             status=413,
         )
-    result = receive_upload(ctx.store, actor=account.username, data=data, file_name=upload.filename)
     with ctx.store.transaction(actor=account.username) as work:
+        result = receive_remittance(work=work, data=data, file_name=upload.filename)
         recent = recent_remittances(work, limit=25)
-    status = 422 if result.outcome in ("refused", "quarantined") else 200
+    status = 422 if result.quarantined else 200
     return render(request, "remittances.html", {"recent": recent, "result": result}, status=status)

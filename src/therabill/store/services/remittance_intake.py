@@ -1,0 +1,145 @@
+"""Remittance intake: one 835 received, whichever way it came in (uploaded on the
+Remittances page, sent to the API, or ``therabill era post``).
+
+:func:`receive_remittance` reads the file once, checks it, quarantines or posts it
+(:mod:`therabill.store.services.remittances`) and records the upload for the dashboard, all in
+the caller's transaction. Every way in calls it, so a file that does not balance is
+quarantined, listed and remembered the same way wherever it was received.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import insert, select
+
+from therabill.store.services.context import UnitOfWork
+from therabill.store.services.remittances import (
+    PostingResult,
+    RemittanceFile835,
+    post_read,
+    read_remittance,
+)
+from therabill.store.web_tables import utcnow, web_remittance_uploads
+
+MAX_UPLOAD = 50 * 1024 * 1024  # the largest file the page and the API take (the CLI: any)
+
+
+@dataclass(slots=True)
+class ClaimSummary:
+    """One claim as the payer reported it (CLP and its adjustments), for display."""
+
+    control_number: str
+    status: str
+    charge: Decimal
+    paid: Decimal
+    patient: Decimal
+    reasons: list[str] = field(default_factory=list)  # "CO-45 30.00", claim and line level
+    denied: bool = False
+
+
+@dataclass(slots=True)
+class Intake:
+    """What one received 835 says and what came of it."""
+
+    posting: PostingResult
+    payment: Decimal = Decimal(0)
+    trace_numbers: list[str] = field(default_factory=list)
+    claims: list[ClaimSummary] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def file_name(self) -> str:
+        return self.posting.file_name
+
+    @property
+    def sha256(self) -> str:
+        return self.posting.sha256
+
+    @property
+    def outcome(self) -> str:
+        """posted | already posted | quarantined (as :class:`PostingResult`)."""
+        return self.posting.outcome
+
+    @property
+    def message(self) -> str:
+        return self.posting.message
+
+    @property
+    def quarantined(self) -> bool:
+        return self.outcome == "quarantined"
+
+    @property
+    def posted(self) -> dict[str, Any] | None:
+        """The posting's figures (``PostingResult.to_dict``); None when quarantined."""
+        return None if self.quarantined else self.posting.to_dict()
+
+    @property
+    def denied(self) -> list[ClaimSummary]:
+        return [c for c in self.claims if c.denied]
+
+
+def receive_remittance(*, work: UnitOfWork, data: bytes, file_name: str) -> Intake:
+    """Read ``data`` once, quarantine or post it, and remember the upload (whatever its
+    outcome) for the dashboard; never raises for a bad file."""
+    read = read_remittance(data, file_name)
+    intake = summarize(read, post_read(work=work, read=read))
+    record_upload(
+        work,
+        file_name=intake.file_name,
+        sha256=intake.sha256,
+        outcome=intake.outcome,
+        summary=f"{len(intake.claims)} claims, {intake.payment} paid",
+    )
+    return intake
+
+
+def summarize(read: RemittanceFile835, posting: PostingResult) -> Intake:
+    """What the file says, claim by claim, beside what posting did with it."""
+    intake = Intake(posting=posting, problems=list(read.problems))
+    for remittance in read.remittances:
+        intake.payment += remittance.payment_amount
+        intake.trace_numbers.append(remittance.trace_number)
+        for claim in remittance.claims:
+            reasons = [f"{a.group}-{a.reason} {a.amount}" for a in claim.adjustments]
+            for line in claim.services:
+                reasons.extend(f"{a.group}-{a.reason} {a.amount}" for a in line.adjustments)
+            intake.claims.append(
+                ClaimSummary(
+                    control_number=claim.patient_control_number,
+                    status=claim.status_text,
+                    charge=claim.charge,
+                    paid=claim.paid,
+                    patient=claim.patient_responsibility,
+                    reasons=reasons,
+                    denied=claim.is_denied,
+                )
+            )
+    return intake
+
+
+def record_upload(
+    work: UnitOfWork, *, file_name: str, sha256: str, outcome: str, summary: str
+) -> None:
+    """Remember a received file and its outcome for the dashboard's list."""
+    work.db.execute(
+        insert(web_remittance_uploads).values(
+            file_name=file_name[:200],
+            sha256=sha256,
+            uploaded_at=utcnow(),
+            actor=work.actor,
+            outcome=outcome[:40],
+            summary=summary[:400],
+        )
+    )
+    work.audit("upload", "remittance", sha256[:40], outcome)
+
+
+def recent_remittances(work: UnitOfWork, limit: int = 10) -> list[dict[str, Any]]:
+    """The files received last, newest first."""
+    rows = work.db.execute(
+        select(web_remittance_uploads).order_by(web_remittance_uploads.c.id.desc()).limit(limit)
+    ).all()
+    return [dict(row._mapping) for row in rows]
