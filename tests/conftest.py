@@ -1,13 +1,26 @@
-"""Shared fixtures: every test runs with its own therabill home directory."""
+"""Shared fixtures: every test runs with its own therabill home directory, on the frozen
+date of tests/clock.py."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import time_machine
+
+from clock import NOW
 
 # The two databases (SQLite, PostgreSQL) of every store-backed test: the ``db_url`` fixture.
 pytest_plugins = ["db_backends"]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def frozen_today() -> Iterator[None]:
+    """The whole run (session-scoped fixtures included) on ``clock.TODAY``; the clock ticks
+    on from noon, so durations and expiries still move forward."""
+    with time_machine.travel(NOW, tick=True):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -10,13 +10,14 @@ from pathlib import Path
 
 import pytest
 
+from clock import TODAY
 from therabill.store import migrate
 from therabill.store.models import Fee
 from therabill.store.services import Store, build, clients, open_store, payers, sessions
 from therabill.store.services import practice as practice_services
 
 PT_NPI = "1234567893"
-DAY = dt.date.today() - dt.timedelta(days=20)  # within every timely-filing limit
+DAY = TODAY - dt.timedelta(days=20)  # within every timely-filing limit
 
 
 @pytest.fixture

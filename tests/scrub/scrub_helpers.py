@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 from typing import Any
 
+from clock import TODAY
 from therabill.claims import Claim
 from therabill.findings import Finding
 from therabill.scrub import RULES, ScrubContext, prepare
 
-TODAY = dt.date(2026, 11, 28)
 DAY = "2026-11-20"
 ADDRESS = {"line1": "12 Main St", "city": "Springfield", "state": "IL", "zip": "62701"}
 # The billing provider's address needs ZIP+4 (837P loop 2010AA N403).

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
 from scrub_helpers import claim, line
 from typer.testing import CliRunner
 
+from clock import TODAY
 from therabill.cli.main import app
 from therabill.scrub import RULES
 from therabill.scrub.docs import RULES_DOC, rules_markdown
@@ -28,9 +30,7 @@ def write(tmp_path: Path, data: object, name: str = "claims.json") -> str:
 
 
 def test_clean_claim_exit_0_json_shape(tmp_path: Path) -> None:
-    from datetime import date, timedelta
-
-    day = (date.today() - timedelta(days=3)).isoformat()
+    day = (TODAY - dt.timedelta(days=3)).isoformat()
     path = write(tmp_path, claim(line("97110", 23, 2, date=day)))
     code, out, err = run("scrub", path, "--json")
     assert (code, err) == (0, "")

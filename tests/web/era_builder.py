@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from clock import TODAY
+
 
 @dataclass(frozen=True)
 class PaidLine:
@@ -57,7 +59,7 @@ def build_835(claims: list[PaidClaim], *, trace: str = "EFT0001", copay_cents: i
             f"*MB*PAYER{n:08d}"
         )
         body.extend(lines)
-    today = dt.date.today()
+    today = TODAY
     segments = [
         "ST*835*0001",
         f"BPR*I*{_money(total_paid)}*C*ACH*CCP*01*999999999*DA*123456789*1512345678**01"

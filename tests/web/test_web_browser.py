@@ -24,6 +24,7 @@ from era_builder import PaidClaim, PaidLine, build_835
 from sqlalchemy import select
 from web_helpers import PASSWORD, Practice
 
+from clock import TODAY
 from therabill.store.models import ClaimRecord
 from therabill.web.app import create_app
 
@@ -120,7 +121,7 @@ def test_a_session_from_entry_to_payment(page: Any, server: str, practice: Pract
     shot(page, "02-dashboard")
 
     # Session entry: units and the claim check follow the minutes as they are typed.
-    yesterday = (dt.date.today() - dt.timedelta(days=1)).isoformat()
+    yesterday = (TODAY - dt.timedelta(days=1)).isoformat()
     # The client is found by typing (the name goes in a POST, never the URL) and picked.
     page.goto(server + "/sessions/new")
     page.fill("input[name=client_search]", "cru")

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from web_helpers import Practice, csrf_of, login
 
+from clock import TODAY
 from therabill.store.models import ClaimRecord, Payer
 from therabill.store.services import ledger
 from therabill.web import queries
@@ -18,7 +17,7 @@ def test_aging_by_payer_sums_the_claims_balances(web: TestClient, practice: Prac
     token = csrf_of(web.get("/claims").text)
     assert web.post("/claims/build", data={"csrf_token": token}).status_code == 200
     with practice.store.transaction(actor="t") as work:
-        owed = queries.aging(practice.store.reader, today=dt.date.today())
+        owed = queries.aging(practice.store.reader, today=TODAY)
         expected: dict[str, int] = {}
         for claim in work.db.execute(select(ClaimRecord)).scalars():
             payer = work.db.get(Payer, claim.payer_id)
@@ -35,7 +34,7 @@ def test_aging_by_payer_sums_the_claims_balances(web: TestClient, practice: Prac
 def test_stale_figures_are_served_while_they_are_summed_again(practice: Practice) -> None:
     import time
 
-    today = dt.date.today()
+    today = TODAY
     first = queries.aging(practice.store.reader, today=today)
     queries.forget_aging()
     # Stale now: served once more while it is summed again in the background.

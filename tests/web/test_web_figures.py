@@ -8,6 +8,7 @@ import time
 
 from web_helpers import Practice
 
+from clock import TODAY
 from therabill.claims.status import ClaimStatus
 from therabill.store.models import ClaimRecord
 from therabill.store.services import UnitOfWork
@@ -32,7 +33,7 @@ def _wait_for_new(practice: Practice, old: queries.Aging, today: dt.date) -> que
 
 
 def test_figures_are_kept_until_the_ledger_or_a_status_changes(practice: Practice) -> None:
-    today = dt.date.today()
+    today = TODAY
     queries.forget_aging()
     first = _wait_for_new(practice, queries.aging(practice.store.reader, today=today), today)
     assert queries.aging(practice.store.reader, today=today) is first  # nothing changed

@@ -7,13 +7,15 @@ import datetime as dt
 from fastapi.testclient import TestClient
 from web_helpers import Practice, csrf_of, login
 
+from clock import TODAY
+
 
 def _form(token: str, practice: Practice, **extra: str) -> dict[str, str]:
     data = {
         "csrf_token": token,
         "client": str(practice.ana_client),
         "provider": str(practice.ana_provider),
-        "date": (dt.date.today() - dt.timedelta(days=1)).isoformat(),  # no other session
+        "date": (TODAY - dt.timedelta(days=1)).isoformat(),  # no other session
         "place_of_service": "11",
         "diagnoses": "M54.50",
     }
@@ -96,7 +98,7 @@ def test_the_days_other_unbilled_sessions_are_counted_in(
     (the CMS rule counts the day's total timed minutes), so the live check does too."""
     login(web, "ana")
     token = csrf_of(web.get("/sessions/new").text)
-    today = dt.date.today().isoformat()  # the fixture has 97110 23 + 97112 24 min today
+    today = TODAY.isoformat()  # the fixture has 97110 23 + 97112 24 min today
     response = web.post(
         "/sessions/preview",
         data=_form(token, practice, date=today, code_1="97110", minutes_1="8"),

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import Engine, event, select
 
+from clock import TODAY
 from therabill.store import migrate
 from therabill.store.models import Fee, Payer
 from therabill.store.models import Practice as PracticeRow
@@ -39,7 +43,7 @@ def build_practice(url: str) -> Practice:
     store = open_store(url)
     migrate.upgrade(store.engine)
     init_practice(store=store, name="Test practice", npi="1234567893", tax_id="123456789")
-    today = dt.date.today()
+    today = TODAY
     with store.transaction(actor="fixture") as work:
         ana = add_provider(
             work=work, npi=NPI_ANA, first_name="Ana", last_name="Alves", discipline="pt"
@@ -170,3 +174,19 @@ def api_token(practice: Practice, username: str) -> str:
     with practice.store.transaction(actor="fixture") as work:
         user_id = work.db.execute(select(User.id).where(User.username == username)).scalar_one()
         return issue_token(work, user_id=user_id, name="tests")
+
+
+@contextmanager
+def counting_queries() -> Iterator[list[str]]:
+    """The SQL statements every engine of this process sends inside the block, in order: a
+    bound on a page's work that a slow machine cannot make flaky, as a timing would be."""
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)

@@ -9,6 +9,7 @@ from typing import Any
 
 from typer.testing import CliRunner
 
+from clock import TODAY
 from helpers_837 import claim_dict, pyx12_errors
 from therabill.cli.main import app
 
@@ -24,8 +25,9 @@ def run(*args: str) -> tuple[int, str, str]:
 
 
 def claims_file(tmp_path: Path, docs: list[dict[str, Any]]) -> str:
-    """The claims as a file, dated last week: the scrubber judges dates against today."""
-    day = (dt.date.today() - dt.timedelta(days=7)).isoformat()
+    """The claims as a file, dated a week before the frozen today (the scrubber judges dates
+    against today)."""
+    day = (TODAY - dt.timedelta(days=7)).isoformat()
     for doc in docs:
         doc["lines"] = [{**line, "date": day} for line in doc["lines"]]
     path = tmp_path / "claims.json"
