@@ -23,6 +23,9 @@ import textwrap
 import venv
 from pathlib import Path
 
+from therabill.claims.number import claim_number
+from therabill.money import to_decimal
+
 TITLE = "835 remittance reader"
 
 HERE = Path(__file__).resolve().parent
@@ -54,10 +57,6 @@ HEADER = (
     "PER*BL*PROVIDER SERVICES*TE*8005551212~\nN1*PE*BRIGHT PATH THERAPY*XX*1234567893~\n"
     "REF*TJ*123456789~\nLX*1~\n"
 )
-
-
-def _money(cents: int) -> str:
-    return f"{cents // 100}.{cents % 100:02d}"
 
 
 def generate(
@@ -100,24 +99,24 @@ def generate(
             claim_charge += charge
             claim_paid += paid
             proc = f"HC:{code}:{modifier}" if modifier else f"HC:{code}"
-            cas = f"CAS*CO*45*{_money(charge - allowed)}~\n"
+            cas = f"CAS*CO*45*{to_decimal(charge - allowed)}~\n"
             if patient:
-                cas += f"CAS*PR*3*{_money(patient)}~\n"
+                cas += f"CAS*PR*3*{to_decimal(patient)}~\n"
                 segments += 1
             parts.append(
-                f"SVC*{proc}*{_money(charge)}*{_money(paid)}**{units}~\nDTM*472*{day}~\n"
+                f"SVC*{proc}*{to_decimal(charge)}*{to_decimal(paid)}**{units}~\nDTM*472*{day}~\n"
                 f"{cas}REF*6R*{i:07d}L{j + 1}~\n"
             )
             segments += 4
         body.append(
-            f"CLP*TB{i:08d}*1*{_money(claim_charge)}*{_money(claim_paid)}*"
-            f"{_money(min(copay, claim_charge))}*12*26005{i:09d}~\n"
+            f"CLP*{claim_number(i)}*1*{to_decimal(claim_charge)}*{to_decimal(claim_paid)}*"
+            f"{to_decimal(min(copay, claim_charge))}*12*26005{i:09d}~\n"
             f"NM1*QC*1*CLIENT{i % 997}*ALEX****MI*M{i:09d}~\nDTM*232*{day}~\n" + "".join(parts)
         )
         segments += 3
         total += claim_paid
         lines_written += n_lines
-    header = HEADER.format(total=_money(total))
+    header = HEADER.format(total=to_decimal(total))
     if not payer_contact:
         header = header.replace("PER*BL*PROVIDER SERVICES*TE*8005551212~\n", "")
         segments -= 1

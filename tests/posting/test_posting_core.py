@@ -9,12 +9,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from therabill.claims.number import claim_id_from_control_number
 from therabill.claims.status import ClaimStatus
 from therabill.ledger import Balance, EntryKind, Responsibility, effect
 from therabill.posting import (
     BilledLine,
     allocate,
-    claim_id_from_control_number,
     ledger_moves,
     plan_claim,
     status_path,

@@ -17,7 +17,6 @@ from therabill.x12.writer import (
     Segments,
     Values,
     isa_segment,
-    money,
     quantity,
     st_number,
 )
@@ -88,34 +87,6 @@ def test_trailing_empty_elements_and_components_are_dropped() -> None:
     assert seg.take() == "NM1*QC*1*DOE~\n"
     assert seg.count == 1
     assert Values(Delimiters()).composite("11", "B", "") == "11:B"
-
-
-MONEY = [
-    (Decimal("120"), "120.00"),
-    (Decimal("120.5"), "120.50"),
-    (Decimal("0.1") + Decimal("0.2"), "0.30"),
-    (Decimal("-0"), "0.00"),
-    (Decimal("-12.30"), "-12.30"),
-    (Decimal("1.000"), "1.00"),
-]
-
-
-@pytest.mark.parametrize(("amount", "text"), MONEY, ids=[t for _, t in MONEY])
-def test_money_has_two_places(amount: Decimal, text: str) -> None:
-    assert money(amount, "charge") == text
-
-
-@pytest.mark.parametrize("amount", ["1.005", "NaN", "Infinity", "1E+11"])
-def test_money_refuses_what_is_not_cents(amount: str) -> None:
-    with pytest.raises(InvalidInput) as caught:
-        money(Decimal(amount), "lines[0].charge")
-    assert caught.value.field == "lines[0].charge"
-
-
-@given(st.integers(min_value=0, max_value=10**11 - 1))
-def test_money_round_trips_every_cent_amount(cents: int) -> None:
-    amount = Decimal(cents) / 100
-    assert Decimal(money(amount, "x")) == amount
 
 
 def test_quantity_and_st_number() -> None:

@@ -16,7 +16,6 @@ refused, because binary floats do not hold cents exactly.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -28,6 +27,9 @@ from pydantic import (
     StringConstraints,
     WithJsonSchema,
 )
+
+from therabill.errors import InvalidInput
+from therabill.money import AMOUNT_PATTERN, parse_amount
 
 Discipline = Literal["massage", "music", "ot", "pt", "slp", "behavioral", "at"]
 Frequency = Literal["original", "corrected", "void"]
@@ -59,7 +61,6 @@ RELATIONSHIP_CODES: dict[str, str] = {
 
 MAX_MINUTES = 1440  # a day
 MAX_UNITS = 9999
-MONEY_PATTERN = r"^\d{1,9}(\.\d{1,2})?$"
 
 
 def _money(value: Any) -> Any:
@@ -67,9 +68,10 @@ def _money(value: Any) -> Any:
     if isinstance(value, bool | float):
         raise ValueError('money must be a string such as "120.00", not a number with a fraction')
     if isinstance(value, str):
-        value = value.strip()
-        if not re.fullmatch(MONEY_PATTERN, value):
-            raise ValueError(f'money must look like "120.00", not {value!r}')
+        try:
+            return parse_amount(value.strip(), field="money")
+        except InvalidInput as exc:
+            raise ValueError(exc.message) from None  # pydantic reports ValueErrors by path
     return value
 
 
@@ -77,7 +79,7 @@ Money = Annotated[
     Decimal,
     BeforeValidator(_money),
     Field(ge=0, max_digits=11, decimal_places=2),
-    WithJsonSchema({"type": "string", "pattern": MONEY_PATTERN, "examples": ["120.00"]}),
+    WithJsonSchema({"type": "string", "pattern": AMOUNT_PATTERN, "examples": ["120.00"]}),
 ]
 
 

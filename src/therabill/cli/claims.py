@@ -10,6 +10,7 @@ from rich.table import Table
 from therabill.claims.status import ClaimStatus, parse_status
 from therabill.cli import store_common
 from therabill.cli.output import JsonOption, console, emit_json, handles_errors
+from therabill.money import format_money
 from therabill.scrub import ScrubContext
 from therabill.store.services import build, claim_records, lookup
 
@@ -94,7 +95,7 @@ def list_command(
             c["payer"],
             c["date_of_service"],
             c["status"],
-            store_common.money(c["total_charge_cents"]),
+            format_money(c["total_charge_cents"]),
             str(c["errors"] or ""),
         )
     console.print(table)
@@ -127,9 +128,9 @@ def show(
             ",".join(ln["modifiers"]),
             str(ln["minutes"]),
             str(ln["units"]),
-            store_common.money(ln["charge_cents"]),
-            store_common.money(ln["balance"]["insurance_cents"]),
-            store_common.money(ln["balance"]["patient_cents"]),
+            format_money(ln["charge_cents"]),
+            format_money(ln["balance"]["insurance_cents"]),
+            format_money(ln["balance"]["patient_cents"]),
         )
     console.print(table)
     for f in data["findings"]:
@@ -139,7 +140,7 @@ def show(
         console.print(f"{h['at'][:19]} {h['by']}: {h['from'] or '-'} → {h['to']} ({h['why']})")
     b = data["balance"]
     console.print(
-        f"Balance: payer {store_common.money(b['insurance_cents'])}, client {store_common.money(b['patient_cents'])}"
+        f"Balance: payer {format_money(b['insurance_cents'])}, client {format_money(b['patient_cents'])}"
     )
 
 

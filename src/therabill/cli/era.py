@@ -10,8 +10,9 @@ import typer
 from rich.table import Table
 
 from therabill.cli.output import JsonOption, console, emit_json, handles_errors
+from therabill.money import amount_text
 from therabill.x12.remittance_835 import ClaimPayment, Remittance, check_balance, read_835
-from therabill.x12.remittance_835.as_json import money, remittance_dict
+from therabill.x12.remittance_835.as_json import remittance_dict
 from therabill.x12.remittance_835.model import ZERO
 
 app = typer.Typer(
@@ -26,7 +27,7 @@ def _adjustments_text(claim: ClaimPayment) -> str:
     for adj in [*claim.adjustments, *(a for line in claim.services for a in line.adjustments)]:
         key = f"{adj.group}-{adj.reason}"
         totals[key] = totals.get(key, ZERO) + adj.amount
-    return ", ".join(f"{key} {money(total)}" for key, total in totals.items())
+    return ", ".join(f"{key} {amount_text(total)}" for key, total in totals.items())
 
 
 def _print(remittance: Remittance) -> None:
@@ -35,7 +36,7 @@ def _print(remittance: Remittance) -> None:
     payee = h.payee.name if h.payee else "unknown payee"
     paid_on = f" on {h.payment_date}" if h.payment_date else ""
     console.print(
-        f"[bold]{payer}[/bold] → {payee}: {money(h.payment_amount)} "
+        f"[bold]{payer}[/bold] → {payee}: {amount_text(h.payment_amount)} "
         f"({h.payment_method or 'no payment'}{paid_on}), trace {h.trace_number}"
     )
     console.print(
@@ -51,16 +52,16 @@ def _print(remittance: Remittance) -> None:
         table.add_row(
             claim.patient_control_number,
             claim.status_text,
-            money(claim.charge),
-            money(claim.paid),
-            money(claim.patient_responsibility),
+            amount_text(claim.charge),
+            amount_text(claim.paid),
+            amount_text(claim.patient_responsibility),
             str(len(claim.services)),
             _adjustments_text(claim),
         )
     console.print(table)
     for plb in remittance.provider_adjustments:
         console.print(
-            f"Provider adjustment {plb.reason} {plb.reference}: {money(plb.amount)}".replace(
+            f"Provider adjustment {plb.reason} {plb.reference}: {amount_text(plb.amount)}".replace(
                 "  ", " "
             )
         )

@@ -13,7 +13,7 @@ from therabill.cli.output import JsonOption, console, emit_json, handles_errors
 from therabill.cli.store_common import ClientArg
 from therabill.errors import InvalidInput
 from therabill.ledger import EntryKind, Responsibility
-from therabill.money import parse_money
+from therabill.money import format_money, parse_money
 from therabill.store.services import invoices, ledger, lookup
 
 entry_app = typer.Typer(help="Post, reverse and allocate ledger entries.", no_args_is_help=True)
@@ -42,7 +42,7 @@ def ledger_command(client: ClientArg, json_output: JsonOption = False) -> None:
             str(e["id"]),
             e["date"],
             e["kind"],
-            store_common.money(e["amount_cents"]),
+            format_money(e["amount_cents"]),
             e["responsibility"],
             str(e["claim_id"] or ""),
             e["memo"],
@@ -50,7 +50,7 @@ def ledger_command(client: ClientArg, json_output: JsonOption = False) -> None:
     console.print(table)
     b = data["balance"]
     console.print(
-        f"Owed by payers {store_common.money(b['insurance_cents'])}, by the client {store_common.money(b['patient_cents'])}, total {store_common.money(b['total_cents'])}"
+        f"Owed by payers {format_money(b['insurance_cents'])}, by the client {format_money(b['patient_cents'])}, total {format_money(b['total_cents'])}"
     )
 
 
@@ -106,7 +106,7 @@ def post(
     if json_output:
         emit_json(data)
         return
-    console.print(f"Posted entry {data['id']}: {data['kind']} {store_common.money(cents)}.")
+    console.print(f"Posted entry {data['id']}: {data['kind']} {format_money(cents)}.")
 
 
 @entry_app.command("reverse")
@@ -160,7 +160,7 @@ def pay(
         emit_json(data)
         return
     console.print(
-        f"Applied {store_common.money(allocation.applied_cents)} to {len(allocation.parts)} line(s); {store_common.money(allocation.unapplied_cents)} left as credit."
+        f"Applied {format_money(allocation.applied_cents)} to {len(allocation.parts)} line(s); {format_money(allocation.unapplied_cents)} left as credit."
     )
 
 
@@ -184,8 +184,8 @@ def invoice_create(
         return
     console.print(f"Invoice {data['number']} for client {data['client_id']}, due {data['due_on']}:")
     for line in data["lines"]:
-        console.print(f"  {line['description']:<40} {store_common.money(line['amount_cents']):>10}")
-    console.print(f"  {'Total':<40} {store_common.money(data['total_cents']):>10}")
+        console.print(f"  {line['description']:<40} {format_money(line['amount_cents']):>10}")
+    console.print(f"  {'Total':<40} {format_money(data['total_cents']):>10}")
 
 
 @invoice_app.command("list")
@@ -205,5 +205,5 @@ def invoice_list(
         return
     for i in data:
         console.print(
-            f"{i['number']}  client {i['client_id']}  {i['issued_on']}  {store_common.money(i['total_cents'])}"
+            f"{i['number']}  client {i['client_id']}  {i['issued_on']}  {format_money(i['total_cents'])}"
         )

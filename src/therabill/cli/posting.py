@@ -13,6 +13,7 @@ from sqlalchemy.exc import OperationalError
 from therabill.cli import store_common
 from therabill.cli.output import JsonOption, console, emit_json, handles_errors
 from therabill.errors import InvalidInput, TherabillError
+from therabill.money import format_money
 from therabill.store.services import remittances
 from therabill.store.services.remittance_intake import Intake, receive_remittance
 
@@ -40,8 +41,7 @@ def _print(intake: Intake) -> None:
         console.print(f"  claims now: {moved}")
     if result.provider_adjustment_cents:
         console.print(
-            "  provider-level adjustments (PLB): "
-            + store_common.money(result.provider_adjustment_cents)
+            "  provider-level adjustments (PLB): " + format_money(result.provider_adjustment_cents)
         )
     for exception in result.exceptions:
         console.print(f"  [yellow]not posted[/yellow] {exception['claim']}: {exception['reason']}")
@@ -116,7 +116,7 @@ def exceptions_command(
             e["claim"],
             e["payer"],
             e["trace_number"],
-            store_common.money(e["paid_cents"]),
+            format_money(e["paid_cents"]),
             e["reason"],
             f"{e['resolved_at'][:10]} {e['resolved_by']}: {e['resolution']}"
             if e["resolved_at"]

@@ -10,7 +10,7 @@ from rich.table import Table
 from therabill.cli import store_common
 from therabill.cli.output import JsonOption, console, emit_json, err_console, handles_errors
 from therabill.errors import InvalidInput
-from therabill.money import parse_money
+from therabill.money import format_money, parse_money
 from therabill.store.services import demo as demo_service
 from therabill.store.services import payers as payer_service
 from therabill.store.services import practice as practice_service
@@ -239,7 +239,7 @@ def fee_set(
     if json_output:
         emit_json(data)
         return
-    console.print(f"{data['code']}: {store_common.money(cents)} per unit.")
+    console.print(f"{data['code']}: {format_money(cents)} per unit.")
 
 
 @fee_app.command("list")
@@ -258,4 +258,4 @@ def fee_list(json_output: JsonOption = False) -> None:
         emit_json(data)
         return
     for f in data:
-        console.print(f"{f['code']}  {store_common.money(f['unit_charge_cents'])}")
+        console.print(f"{f['code']}  {format_money(f['unit_charge_cents'])}")

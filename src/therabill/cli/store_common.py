@@ -13,7 +13,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from therabill.cli.output import err_console
 from therabill.errors import InvalidInput
-from therabill.money import format_money
 from therabill.store.services import Store, UnitOfWork, open_store
 
 ClientArg = Annotated[str, typer.Argument(help="Client id or chart number.")]
@@ -44,10 +43,6 @@ def day(value: str | None, field: str, default: dt.date | None = None) -> dt.dat
         return dt.date.fromisoformat(value.strip())
     except ValueError:
         raise InvalidInput(f"{value!r} is not a date (YYYY-MM-DD)", field=field) from None
-
-
-def money(cents: int) -> str:
-    return format_money(cents)
 
 
 @contextmanager

@@ -11,14 +11,15 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Callable, Iterable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from importlib import resources
 from importlib.abc import Traversable
 from pathlib import Path
 from typing import Any, TypeVar
 
 from therabill.codes.model import DISCIPLINES
-from therabill.errors import DataFileError
+from therabill.errors import DataFileError, InvalidInput
+from therabill.money import parse_amount
 from therabill.payers.profile import ALL_CODES, PayerProfile
 from therabill.units import UnitRule
 
@@ -27,7 +28,6 @@ CODE = re.compile(r"^(?:\d{4}[0-9FTU]|[A-V]\d{4})$")
 MODIFIER = re.compile(r"^[A-Z0-9]{2}$")
 POS = re.compile(r"^\d{2}$")
 ID = re.compile(r"^[A-Z0-9][A-Z0-9_.-]{0,59}$")
-MONEY = re.compile(r"^\d{1,7}(\.\d{1,2})?$")
 
 TOP_KEYS = {
     "id", "name", "unit_rule", "ncci", "timely_filing_days", "disciplines",
@@ -80,12 +80,10 @@ class _Checker:
 
     def money(self, value: Any, key: str) -> Decimal:
         text = self.typed(value, str, key, 'a money string such as "30.00"')
-        if not MONEY.match(text):
-            raise self.fail(key, f'{text!r} is not an amount such as "30.00"')
         try:
-            return Decimal(text)
-        except InvalidOperation:  # pragma: no cover - the pattern already excludes it
-            raise self.fail(key, f"{text!r} is not an amount") from None
+            return parse_amount(text, field=key, whole_digits=7)
+        except InvalidInput as exc:
+            raise self.fail(key, exc.message) from None
 
     def discipline(self, value: Any, key: str) -> str:
         text = self.text(value, key).lower()

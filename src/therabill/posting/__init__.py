@@ -9,7 +9,6 @@ from therabill.posting.matching import (
     BilledLine,
     PaidService,
     Share,
-    claim_id_from_control_number,
     match_services,
 )
 from therabill.posting.plan import (
@@ -43,7 +42,6 @@ __all__ = [
     "allocate",
     "cents",
     "check_amounts",
-    "claim_id_from_control_number",
     "ledger_moves",
     "match_services",
     "plan_claim",

@@ -22,20 +22,10 @@ Pure: plain data in, plain data out.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from itertools import combinations
 
-CLAIM_NUMBER = re.compile(r"TB0*(\d{1,12})", re.IGNORECASE)
 MAX_BUNDLE = 4
-
-
-def claim_id_from_control_number(text: str) -> int | None:
-    """Our claim id from CLP01 (we send ``TB`` + 8 digits as CLM01), or None."""
-    found = CLAIM_NUMBER.fullmatch(text.strip())
-    if not found or not found.group(1):
-        return None
-    return int(found.group(1))
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,6 @@ How amounts are booked (group codes: 005010X221A1 CAS01; X12 "Claim Adjustment G
 
 from __future__ import annotations
 
-import functools
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from decimal import Decimal
 from therabill.claims.status import TRANSITIONS, ClaimStatus
 from therabill.errors import TherabillError
 from therabill.ledger import EntryKind
+from therabill.money import exact_cents, to_decimal
 from therabill.posting.matching import BilledLine, PaidService, Share, match_services
 from therabill.x12.remittance_835 import Adjustment, ClaimPayment, Remittance, ServicePayment
 
@@ -46,18 +46,11 @@ class NotPostable(TherabillError):
 
 
 def cents(amount: Decimal, what: str) -> int:
-    """Exact cents of an 835 amount; refuses fractions of a cent."""
-    value = _exact_cents(amount)
+    """Exact cents of an 835 amount; a fraction of a cent is ``NotPostable``."""
+    value = exact_cents(amount)
     if value is None:
         raise NotPostable(f"{what}: {amount} is not a whole number of cents")
     return value
-
-
-@functools.lru_cache(maxsize=16384)
-def _exact_cents(amount: Decimal) -> int | None:
-    """Cached: a remittance repeats the same few fees and amounts thousands of times."""
-    scaled = amount * 100
-    return int(scaled) if scaled == scaled.to_integral_value() else None
 
 
 def allocate(total: int, weights: Sequence[int]) -> list[int]:
@@ -339,8 +332,8 @@ def reconcile(charge_cents: int, explained_cents: int, where: str) -> str | None
     if charge_cents == explained_cents:
         return None
     return (
-        f"{where}: charge {charge_cents / 100:.2f} but paid + adjustments + patient "
-        f"responsibility = {explained_cents / 100:.2f}"
+        f"{where}: charge {to_decimal(charge_cents)} but paid + adjustments + patient "
+        f"responsibility = {to_decimal(explained_cents)}"
     )
 
 

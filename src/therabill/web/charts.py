@@ -7,7 +7,7 @@ from html import escape
 
 from markupsafe import Markup
 
-from therabill.web.context import money
+from therabill.money import format_dollars
 
 WIDTH, HEIGHT, PAD, LABEL = 560, 220, 28, 22
 
@@ -32,10 +32,10 @@ def bar_chart(values: Mapping[str, int], *, title: str) -> Markup:
         y = HEIGHT - PAD - LABEL - height
         parts.append(
             f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{height:.1f}" '
-            f'class="bar bar{i}"><title>{escape(name)} days: {escape(money(cents))}</title></rect>'
+            f'class="bar bar{i}"><title>{escape(name)} days: {escape(format_dollars(cents))}</title></rect>'
         )
         parts.append(
-            f'<text x="{x + bar / 2:.1f}" y="{y - 4:.1f}" class="amount">{escape(money(cents))}</text>'
+            f'<text x="{x + bar / 2:.1f}" y="{y - 4:.1f}" class="amount">{escape(format_dollars(cents))}</text>'
         )
         parts.append(
             f'<text x="{x + bar / 2:.1f}" y="{HEIGHT - PAD:.1f}" class="label">{escape(name)}</text>'

@@ -9,6 +9,7 @@ from pathlib import Path
 from fastapi.templating import Jinja2Templates
 
 from therabill.config import data_dir
+from therabill.money import format_dollars
 from therabill.store.services import Store
 from therabill.web.audit_batch import AuditBatcher
 
@@ -40,14 +41,5 @@ class WebContext:
 
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(HERE / "templates"))
-    templates.env.filters["money"] = money
+    templates.env.filters["money"] = format_dollars
     return templates
-
-
-def money(cents: int | None) -> str:
-    """Integer cents as dollars for display: 12345 → $123.45, -500 → -$5.00."""
-    if cents is None:
-        return ""
-    sign = "-" if cents < 0 else ""
-    whole, part = divmod(abs(int(cents)), 100)
-    return f"{sign}${whole:,}.{part:02d}"

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from therabill.errors import InvalidInput
+from therabill.money import x12_amount
 
 ISA_VERSION = "00501"
 # Latin letters that Unicode does not decompose into a base letter and an accent.
@@ -114,10 +115,11 @@ class Values:
         return text
 
     def money(self, amount: Decimal, field: str) -> str:
-        """``money()``, remembered per amount (fee schedules repeat the same charges)."""
+        """``therabill.money.x12_amount()``, remembered per amount (fee schedules repeat the same
+        charges)."""
         text = self.amounts.get(amount)
         if text is None:
-            text = money(amount, field)
+            text = x12_amount(amount, field=field)
             if len(self.amounts) > _CACHE_LIMIT:
                 self.amounts.clear()
             self.amounts[amount] = text
@@ -181,19 +183,6 @@ class Values:
         while items and not items[-1]:
             items.pop()
         return self.delimiters.component.join(items)
-
-
-_CENT = Decimal("0.01")
-_TOO_LARGE = Decimal("10000000000")
-
-
-def money(amount: Decimal, field: str) -> str:
-    """An X12 R (decimal) amount with exactly two places and no float artefacts."""
-    if not amount.is_finite() or not -_TOO_LARGE < amount < _TOO_LARGE:
-        raise InvalidInput(f"{amount} is not an amount X12 can carry", field=field)
-    if amount != amount.quantize(_CENT):
-        raise InvalidInput(f"{amount} has fractions of a cent", field=field)
-    return f"{amount:.2f}" if amount else "0.00"
 
 
 def quantity(value: int | Decimal) -> str:

@@ -3,9 +3,9 @@ scrubber, the 837P writer and the CMS-1500 take."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from therabill import claims as doc
+from therabill.claims.number import claim_number
+from therabill.money import to_decimal
 from therabill.store.models import (
     Authorization,
     ClaimRecord,
@@ -18,11 +18,6 @@ from therabill.store.models import (
 )
 
 SUBSCRIBER_RELATIONSHIPS = {"spouse": "spouse", "child": "child", "other": "other"}
-
-
-def claim_number(claim_id: int) -> str:
-    """The patient control number (837P CLM01) therabill gives a stored claim."""
-    return f"TB{claim_id:08d}"
 
 
 def icd_with_dot(code: str) -> str:
@@ -113,7 +108,7 @@ def claim_document(
                 minutes=line.minutes or None,
                 units=line.units,
                 diagnosis_pointers=[int(p) for p in line.diagnosis_pointers.split(",") if p],
-                charge=Decimal(line.charge_cents) / 100,
+                charge=to_decimal(line.charge_cents),
             )
             for line in claim.lines
         ],

@@ -43,9 +43,11 @@ from typing import Any, cast
 from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from therabill.claims.number import claim_id_from_control_number, claim_number
 from therabill.claims.status import ClaimStatus
 from therabill.errors import InvalidInput, TherabillError
 from therabill.ledger import Responsibility
+from therabill.money import to_decimal
 from therabill.posting import (
     INFORMATION_ONLY,
     OUTCOME_STATUS,
@@ -54,7 +56,6 @@ from therabill.posting import (
     NotPostable,
     cents,
     check_amounts,
-    claim_id_from_control_number,
     ledger_moves,
     plan_claim,
     reconcile,
@@ -224,7 +225,7 @@ def post_read(*, work: UnitOfWork, read: RemittanceFile835) -> PostingResult:
     with _bigger_sqlite_cache(work):
         _post_all(work, result, poster, remittances, keys, seen, record.id)
     record.summary = (
-        f"{result.claims_posted} claims, paid {result.paid_cents / 100:.2f}, "
+        f"{result.claims_posted} claims, paid {to_decimal(result.paid_cents)}, "
         f"{len(result.exceptions)} exceptions, {len(result.unreconciled)} unreconciled"
     )[:400]
     result.message = "Posted: " + record.summary
@@ -541,8 +542,8 @@ class _Poster:
         billed = {s.billed_code or s.procedure_code for s in payment.services}
         if charge != claim.total_charge_cents and payment.services and not codes & billed:
             return (
-                f"claim {number}: the payer's charge {charge / 100:.2f} and codes "
-                f"{', '.join(sorted(billed))} do not match ours ({claim.total_charge_cents / 100:.2f}, "
+                f"claim {number}: the payer's charge {to_decimal(charge)} and codes "
+                f"{', '.join(sorted(billed))} do not match ours ({to_decimal(claim.total_charge_cents)}, "
                 f"{', '.join(sorted(codes))})"
             )
         return None
@@ -660,7 +661,7 @@ class _Poster:
     ) -> None:
         """charge = paid + adjustments + patient responsibility, per line and claim."""
         problems: list[str] = []
-        number = f"TB{claim.id:08d}"
+        number = claim_number(claim.id)
         charges = {line.id: line.charge_cents for line in claim.lines}
         numbers = {line.id: line.line_number for line in claim.lines}
         if plan.secondary:
@@ -707,7 +708,7 @@ class _Poster:
             return
         target = OUTCOME_STATUS[plan.outcome]
         path = status_path(claim.status, target)
-        number = f"TB{claim.id:08d}"
+        number = claim_number(claim.id)
         if path is None:
             self.result.notes.append(
                 f"{number}: status stays {claim.status.value} (the lifecycle does not allow "

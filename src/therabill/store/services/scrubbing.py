@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from therabill import claims as doc
 from therabill.findings import Finding, Severity
+from therabill.money import to_decimal
 from therabill.scrub import ScrubContext, scrub_claim
 from therabill.scrub.rules.modifiers import KX_GROUPS
 from therabill.store.models import ClaimLine, ClaimRecord, Payer, Provider, TherapySession
@@ -87,7 +88,7 @@ def therapy_spent(work: UnitOfWork) -> dict[tuple[str, int, str], Decimal]:
     for client_id, day, discipline, cents in rows:
         group = KX_GROUPS.get(discipline)
         if group:
-            spent[(str(client_id), day.year, group)] += Decimal(cents) / 100
+            spent[(str(client_id), day.year, group)] += to_decimal(cents)
     return spent
 
 

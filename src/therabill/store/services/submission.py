@@ -29,9 +29,9 @@ from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
 from therabill import claims as doc
+from therabill.claims.number import claim_id_from_control_number
 from therabill.claims.status import ClaimStatus
 from therabill.errors import InvalidInput
-from therabill.posting import claim_id_from_control_number
 from therabill.store.models import ClaimRecord, ControlNumberCounter, SubmittedClaim
 from therabill.store.services import lookup
 from therabill.store.services.claim_records import change_status

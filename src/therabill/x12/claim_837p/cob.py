@@ -10,8 +10,9 @@ from decimal import Decimal
 
 from therabill.claims.document import RELATIONSHIP_CODES, Claim, OtherPayer, OtherPayerAdjustment
 from therabill.errors import InvalidInput
+from therabill.money import x12_amount
 from therabill.x12.claim_837p.common import RESPONSIBILITY, SELF, claim_filing_code, missing
-from therabill.x12.writer import Segments, Values, date8, money
+from therabill.x12.writer import Segments, Values, date8
 
 
 def other_payer(
@@ -38,7 +39,7 @@ def other_payer(
                 f"{field}.adjudication_date", "an adjudicated claim needs its date (DTP*573)"
             )
         adjustments(seg, other.adjustments, f"{field}.adjustments")
-        seg.add("AMT", "D", money(other.paid, f"{field}.paid"))
+        seg.add("AMT", "D", x12_amount(other.paid, field=f"{field}.paid"))
     elif other.adjustments:
         raise missing(f"{field}.paid", "adjustments come with what the other payer paid")
     seg.add("OI", "", "", "Y", "P", "", "Y")
@@ -94,7 +95,7 @@ def adjustments(seg: Segments, items: list[OtherPayerAdjustment], field: str) ->
     """CAS segments: one per group code, at most six reasons each."""
     groups: dict[str, list[str]] = {}
     for index, adj in enumerate(items):
-        amount = money(adj.amount, f"{field}[{index}].amount")
+        amount = x12_amount(adj.amount, field=f"{field}[{index}].amount")
         groups.setdefault(adj.group, []).extend((adj.reason, amount, ""))
     for group, elements in groups.items():
         for start in range(0, len(elements), 18):
@@ -115,7 +116,12 @@ def line_adjudications(
             )
             paid_units = done.units if done.units is not None else units
             seg.add(
-                "SVD", payer_id, money(done.paid, f"{field}.paid"), procedure, "", str(paid_units)
+                "SVD",
+                payer_id,
+                x12_amount(done.paid, field=f"{field}.paid"),
+                procedure,
+                "",
+                str(paid_units),
             )
             adjustments(seg, done.adjustments, f"{field}.adjustments")
             assert other.adjudication_date is not None  # checked with the claim's balance

@@ -11,6 +11,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from therabill.money import amount_text
 from therabill.x12.adjustment_codes import describe_carc, describe_group, describe_rarc
 from therabill.x12.remittance_835.balancing import BalanceProblem, check_balance
 from therabill.x12.remittance_835.model import (
@@ -22,18 +23,6 @@ from therabill.x12.remittance_835.model import (
     Remittance,
     ServicePayment,
 )
-
-_CENT = Decimal("0.01")
-
-
-def money(value: Decimal | None) -> str | None:
-    """``Decimal('34.6')`` -> ``'34.60'``; more decimal places than two are kept as sent."""
-    if value is None:
-        return None
-    exponent = value.as_tuple().exponent
-    if isinstance(exponent, int) and exponent >= -2:
-        return str(value.quantize(_CENT))
-    return str(value)
 
 
 def number(value: Decimal | None) -> str | None:
@@ -50,7 +39,7 @@ def adjustment_dict(a: Adjustment) -> dict[str, Any]:
         "group_text": describe_group(a.group),
         "reason": a.reason,
         "reason_text": describe_carc(a.reason),
-        "amount": money(a.amount),
+        "amount": amount_text(a.amount),
         "quantity": number(a.quantity),
     }
 
@@ -88,7 +77,9 @@ def party_dict(p: Party | None) -> dict[str, Any] | None:
 
 
 def _pairs(pairs: tuple[tuple[str, Any], ...], key: str = "value") -> list[dict[str, Any]]:
-    return [{"qualifier": q, key: money(v) if isinstance(v, Decimal) else v} for q, v in pairs]
+    return [
+        {"qualifier": q, key: amount_text(v) if isinstance(v, Decimal) else v} for q, v in pairs
+    ]
 
 
 def line_dict(line: ServicePayment) -> dict[str, Any]:
@@ -107,15 +98,15 @@ def line_dict(line: ServicePayment) -> dict[str, Any]:
             if line.billed_code
             else None
         ),
-        "charge": money(line.charge),
-        "paid": money(line.paid),
+        "charge": amount_text(line.charge),
+        "paid": amount_text(line.paid),
         "revenue_code": line.revenue_code,
         "units": number(line.units),
         "billed_units": number(line.billed_units),
         "service_date": day(line.service_date),
         "service_end_date": day(line.service_end_date),
         "control_number": line.control_number,
-        "allowed": money(line.allowed),
+        "allowed": amount_text(line.allowed),
         "adjustments": [adjustment_dict(a) for a in line.adjustments],
         "remarks": [
             {"qualifier": q, "code": c, "text": describe_rarc(c) if q == "HE" else ""}
@@ -131,9 +122,9 @@ def claim_dict(claim: ClaimPayment) -> dict[str, Any]:
         "patient_control_number": claim.patient_control_number,
         "status": claim.status,
         "status_text": claim.status_text,
-        "charge": money(claim.charge),
-        "paid": money(claim.paid),
-        "patient_responsibility": money(claim.patient_responsibility),
+        "charge": amount_text(claim.charge),
+        "paid": amount_text(claim.paid),
+        "patient_responsibility": amount_text(claim.patient_responsibility),
         "filing_indicator": claim.filing_indicator,
         "payer_claim_control_number": claim.payer_claim_control_number,
         "facility_type": claim.facility_type,
@@ -160,7 +151,7 @@ def provider_adjustment_dict(p: ProviderAdjustment) -> dict[str, Any]:
         "fiscal_period_end": day(p.fiscal_period_end),
         "reason": p.reason,
         "reference": p.reference,
-        "amount": money(p.amount),
+        "amount": amount_text(p.amount),
     }
 
 
@@ -168,8 +159,8 @@ def problem_dict(p: BalanceProblem) -> dict[str, Any]:
     return {
         "level": p.level,
         "message": p.message,
-        "expected": money(p.expected),
-        "actual": money(p.actual),
+        "expected": amount_text(p.expected),
+        "actual": amount_text(p.actual),
         "claim": p.claim or None,
         "line": p.line,
     }
@@ -189,7 +180,7 @@ def remittance_dict(r: Remittance) -> dict[str, Any]:
         "segment_number": h.segment_number,
         "payment": {
             "handling_code": h.handling_code,
-            "amount": money(h.payment_amount),
+            "amount": amount_text(h.payment_amount),
             "credit_debit": h.credit_debit,
             "method": h.payment_method,
             "format": h.payment_format,
