@@ -101,6 +101,14 @@ def test_the_root_help_is_the_same_loaded_or_not(width: int) -> None:
     assert all(f"\n  {name} " in help_text(lazy) for name in COMMANDS)
 
 
+def test_the_listing_imports_no_command_and_a_command_only_itself() -> None:
+    root = typer.main.get_command(app)
+    root.get_help(root.context_class(root, info_name="therabill"))
+    assert [name for name in COMMANDS if root.lazy_commands.is_loaded(name)] == []
+    assert root.commands["units"].name == "units"
+    assert [name for name in COMMANDS if root.lazy_commands.is_loaded(name)] == ["units"]
+
+
 def test_the_root_lists_every_command_in_the_table_order() -> None:
     root = typer.main.get_command(app)
     assert root.list_commands(root.context_class(root)) == list(COMMANDS)

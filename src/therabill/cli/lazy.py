@@ -68,7 +68,7 @@ class LazyCommands(MutableMapping[str, Any]):
 
     def __getitem__(self, name: str) -> Any:
         if name not in self._loaded:
-            if name not in self._table:
+            if name not in self._order:  # never known, or deleted
                 raise KeyError(name)
             self._loaded[name] = self._build(name, self._table[name].load())
         return self._loaded[name]
@@ -104,9 +104,9 @@ class LazyGroup(TyperGroup):
 
     def __init__(self, **attrs: Any) -> None:
         super().__init__(**attrs)
-        eager = dict(self.commands)
-        self.commands = LazyCommands(self.table, self._build)
-        self.commands.update(eager)
+        self.lazy_commands = LazyCommands(self.table, self._build)
+        self.lazy_commands.update(self.commands)  # any Typer registered on the root itself
+        self.commands = self.lazy_commands
 
     def _build(self, name: str, target: Target) -> Any:
         """The click command ``target`` becomes under ``name`` in the root Typer."""
@@ -126,11 +126,10 @@ class LazyGroup(TyperGroup):
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         """List every subcommand with its summary without importing any of them."""
-        commands: LazyCommands = self.commands  # type: ignore[assignment]
         rows: list[tuple[str, Any]] = []
         for name in self.list_commands(ctx):
-            if commands.is_loaded(name) or name not in self.table:
-                command = commands[name]
+            if self.lazy_commands.is_loaded(name) or name not in self.table:
+                command = self.lazy_commands[name]
             else:  # what the listing needs of the command: its name and summary
                 command = TyperCommand(name=name, help=self.table[name].summary)
             if not command.hidden:
