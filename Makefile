@@ -19,12 +19,13 @@ run: $(STAMP)
 	$(BIN)/therabill demo --if-empty
 	$(BIN)/therabill serve --host 127.0.0.1 --port 8000
 
-## make test: install, then lint (ruff), types (mypy --strict) and the whole test suite
+## make test: install, then lint (ruff, import-linter's layering contracts), types (mypy --strict) and the whole test suite
 test: $(STAMP) lint types pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
+	$(BIN)/lint-imports --no-logo
 
 types: $(STAMP)
 	$(BIN)/mypy
