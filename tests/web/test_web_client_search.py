@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 from web_helpers import Practice, csrf_of, login
 
-from therabill.web.queries import escape_like
+from therabill.store.services.clients import escape_like
 
 
 @pytest.mark.parametrize(

@@ -8,8 +8,7 @@ from web_helpers import Practice, csrf_of, login
 
 from clock import TODAY
 from therabill.store.models import ClaimRecord, Payer
-from therabill.store.services import ledger
-from therabill.web import queries
+from therabill.store.services import ledger, reports
 
 
 def test_aging_by_payer_sums_the_claims_balances(web: TestClient, practice: Practice) -> None:
@@ -17,7 +16,7 @@ def test_aging_by_payer_sums_the_claims_balances(web: TestClient, practice: Prac
     token = csrf_of(web.get("/claims").text)
     assert web.post("/claims/build", data={"csrf_token": token}).status_code == 200
     with practice.store.transaction(actor="t") as work:
-        owed = queries.aging(practice.store.reader, today=TODAY)
+        owed = reports.aging(practice.store.reader, today=TODAY)
         expected: dict[str, int] = {}
         for claim in work.db.execute(select(ClaimRecord)).scalars():
             payer = work.db.get(Payer, claim.payer_id)
@@ -26,7 +25,7 @@ def test_aging_by_payer_sums_the_claims_balances(web: TestClient, practice: Prac
             expected[payer.name] = expected.get(payer.name, 0) + balance.insurance_cents
     assert expected and all(expected.values())
     assert {name: sum(row.values()) for name, row in owed.by_payer.items()} == expected
-    assert owed.totals[queries.BUCKETS[0]] == sum(expected.values())
+    assert owed.totals[reports.BUCKETS[0]] == sum(expected.values())
     page = web.get("/")
     assert "Money owed by insurers" in page.text and "<svg" in page.text
 
@@ -35,13 +34,13 @@ def test_stale_figures_are_served_while_they_are_summed_again(practice: Practice
     import time
 
     today = TODAY
-    first = queries.aging(practice.store.reader, today=today)
-    queries.forget_aging()
+    first = reports.aging(practice.store.reader, today=today)
+    reports.forget_aging()
     # Stale now: served once more while it is summed again in the background.
-    assert queries.aging(practice.store.reader, today=today) is first
+    assert reports.aging(practice.store.reader, today=today) is first
     deadline = time.monotonic() + 10
     while True:
-        again = queries.aging(practice.store.reader, today=today)
+        again = reports.aging(practice.store.reader, today=today)
         if again is not first or time.monotonic() > deadline:
             break
         time.sleep(0.05)

@@ -11,10 +11,9 @@ from web_helpers import Practice
 from clock import TODAY
 from therabill.claims.status import ClaimStatus
 from therabill.store.models import ClaimRecord
-from therabill.store.services import UnitOfWork
+from therabill.store.services import UnitOfWork, reports
 from therabill.store.services.build import build_claims
 from therabill.store.services.claim_records import change_status
-from therabill.web import queries
 
 
 def lookup_status(work: UnitOfWork, claim_id: int) -> ClaimStatus:
@@ -23,10 +22,10 @@ def lookup_status(work: UnitOfWork, claim_id: int) -> ClaimStatus:
     return ClaimStatus(claim.status)
 
 
-def _wait_for_new(practice: Practice, old: queries.Aging, today: dt.date) -> queries.Aging:
+def _wait_for_new(practice: Practice, old: reports.Aging, today: dt.date) -> reports.Aging:
     deadline = time.monotonic() + 10
     while True:
-        figures = queries.aging(practice.store.reader, today=today)
+        figures = reports.aging(practice.store.reader, today=today)
         if figures is not old or time.monotonic() > deadline:
             return figures
         time.sleep(0.05)
@@ -34,15 +33,15 @@ def _wait_for_new(practice: Practice, old: queries.Aging, today: dt.date) -> que
 
 def test_figures_are_kept_until_the_ledger_or_a_status_changes(practice: Practice) -> None:
     today = TODAY
-    queries.forget_aging()
-    first = _wait_for_new(practice, queries.aging(practice.store.reader, today=today), today)
-    assert queries.aging(practice.store.reader, today=today) is first  # nothing changed
+    reports.forget_aging()
+    first = _wait_for_new(practice, reports.aging(practice.store.reader, today=today), today)
+    assert reports.aging(practice.store.reader, today=today) is first  # nothing changed
 
     with practice.store.transaction(actor="bill") as work:
         built = build_claims(work=work)
     assert built.claims
     # The ledger moved (charges posted): the kept figures are served once more ...
-    assert queries.aging(practice.store.reader, today=today) is first
+    assert reports.aging(practice.store.reader, today=today) is first
     # ... while they are summed again, and the new ones count the new claims.
     second = _wait_for_new(practice, first, today)
     assert second is not first

@@ -96,3 +96,35 @@ def is_billable(code: str) -> bool:
 def description(code: str) -> str | None:
     """The CDC's title of the code, when it exists."""
     return str(_icd().get_description(format(code))) if is_valid(code) else None
+
+
+@functools.cache
+def _billable() -> tuple[tuple[str, str, str], ...]:
+    """(code with dot, description, lower-case description) for every billable code."""
+    icd = _icd()
+    return tuple(
+        (code, desc := str(icd.get_description(code)), desc.lower())
+        for code in icd.get_all_codes(with_dots=True)
+        if icd.is_leaf(code)
+    )
+
+
+def search_billable(text: str, *, limit: int = 12) -> list[tuple[str, str]]:
+    """Billable codes (code, description) for a look-up box: those whose code starts with
+    ``text``, else those whose description has every word of it. Only leaves are offered,
+    since a claim needs the most specific code."""
+    term = text.strip()
+    if len(term) < 2:
+        return []
+    prefix = compact(term)
+    by_code = [(c, d) for c, d, _ in _billable() if c.replace(".", "").startswith(prefix)]
+    if by_code:
+        return by_code[:limit]
+    words = term.lower().split()
+    found: list[tuple[str, str]] = []
+    for code, desc, lower in _billable():
+        if all(w in lower for w in words):
+            found.append((code, desc))
+            if len(found) >= limit:
+                break
+    return found

@@ -18,6 +18,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from therabill.errors import TherabillError
+from therabill.identifiers import icd10cm
 from therabill.store.services import open_store
 from therabill.web import api, routes
 from therabill.web.context import HERE, WebContext, WebSettings, make_templates
@@ -49,6 +50,7 @@ def create_app(database_url: str | None = None, *, settings: WebSettings | None 
     """The web app on ``database_url`` (default: ``THERABILL_DATABASE_URL`` or the file)."""
     store = open_store(database_url)
     store.require_initialised()  # a clear "run therabill init" rather than a 500 per page
+    icd10cm.preload()  # about two seconds, here rather than in the first session form's request
     app = FastAPI(
         title="therabill",
         docs_url=None,

@@ -8,12 +8,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from therabill.errors import InvalidInput
 from therabill.store.models import Client, Policy
 from therabill.store.services import lookup
+from therabill.store.services.access import own_client_clause
 from therabill.store.services.context import UnitOfWork
+from therabill.store.services.users import Account
 
 PRIORITIES = ("primary", "secondary", "tertiary")
 RELATIONSHIPS = ("self", "spouse", "child", "other")
@@ -254,20 +256,36 @@ def add_policy(
     return policy
 
 
-def list_clients(*, work: UnitOfWork, search: str | None = None, limit: int = 200) -> list[Client]:
+def escape_like(text: str) -> str:
+    """``text`` matched literally inside a LIKE pattern: a typed ``%`` or ``_`` is a
+    character, not a wildcard (the pattern's escape character is a backslash)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search_clients(
+    work: UnitOfWork, account: Account | None, text: str, *, limit: int = 50
+) -> list[Client]:
+    """Clients by name, each typed word (up to three) found in the last or first name or the
+    chart number; only those ``account`` may see (``None``: the practice's own command line,
+    which sees every client). The pages, the API and ``therabill client list`` all use it."""
     query = select(Client).order_by(Client.last_name, Client.first_name, Client.id).limit(limit)
-    if search:
-        like = f"%{search.strip().lower()}%"
+    if account is not None and not account.sees_all_clients:
+        query = query.where(own_client_clause(account))
+    for word in text.strip().split()[:3]:
+        like = f"%{escape_like(word.lower())}%"
         query = query.where(
-            or_(
-                func.lower(Client.last_name).like(like),
-                func.lower(Client.first_name).like(like),
-                func.lower(Client.chart_number).like(like),
-            )
+            func.lower(Client.last_name).like(like, escape="\\")
+            | func.lower(Client.first_name).like(like, escape="\\")
+            | func.lower(func.coalesce(Client.chart_number, "")).like(like, escape="\\")
         )
-    clients = list(work.db.execute(query).scalars())
-    work.audit("list", "client", "*", f"{len(clients)} rows")
-    return clients
+    found = list(work.db.execute(query).scalars())
+    work.audit("search", "client", f"results={len(found)}")
+    return found
+
+
+def list_clients(*, work: UnitOfWork, search: str | None = None, limit: int = 200) -> list[Client]:
+    """Every client, or those matching ``search`` (see :func:`search_clients`)."""
+    return search_clients(work, None, search or "", limit=limit)
 
 
 def show_client(*, work: UnitOfWork, client: str | int) -> Client:

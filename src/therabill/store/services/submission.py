@@ -21,6 +21,7 @@ import contextlib
 import datetime as dt
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -189,6 +190,18 @@ def submit_claims(
         change_status(work=work, claim_id=claim_id, new=ClaimStatus.SUBMITTED, reason=reason)
     work.audit("submit", "claims", ",".join(map(str, ids))[:40], f"{len(files)} files")
     return outcome
+
+
+OUTBOX_NAME = re.compile(r"^837P-[A-Za-z0-9_-]+-\d{9}\.x12$")  # as write_batch names files
+
+
+def outbox_file(outbox: Path, name: str) -> Path | None:
+    """A file of the outbox by name, for download; ``None`` for anything else (no path
+    tricks: only names as the batch writer makes them)."""
+    if not OUTBOX_NAME.match(name):
+        return None
+    path = outbox / name
+    return path if path.is_file() else None
 
 
 def _when_done(db: Session, pending: list[tuple[Path, Path]]) -> None:

@@ -11,16 +11,16 @@ from therabill.claims.status import ClaimStatus
 from therabill.codes import load_code_set
 from therabill.errors import InvalidInput
 from therabill.store.models import Client, Provider
-from therabill.store.services import UnitOfWork
+from therabill.store.services import UnitOfWork, client_entry, reports
+from therabill.store.services.access import claim_for, client_for, session_for
 from therabill.store.services.caseload import caseload_providers
 from therabill.store.services.claim_records import show_claim
-from therabill.store.services.clients import CLIENT_COLUMNS, client_dict, read_client
+from therabill.store.services.claims_queue import QueueFilter, queue
+from therabill.store.services.clients import CLIENT_COLUMNS, client_dict, search_clients
 from therabill.store.services.remittance_intake import MAX_UPLOAD, receive_remittance
 from therabill.store.services.sessions import ServiceMinutes, add_session, session_dict
 from therabill.store.services.users import Account
 from therabill.units import count_units
-from therabill.web import queries
-from therabill.web.access import claim_for, client_for, session_for
 from therabill.web.api.errors import FieldsInvalid, RoleMayNot
 from therabill.web.api.schemas import (
     ClientChange,
@@ -33,8 +33,7 @@ from therabill.web.api.schemas import (
     SessionIn,
     UnitsIn,
 )
-from therabill.web.claims_queue import QueueFilter, queue
-from therabill.web.client_form import ClientForm, form_of, save_client
+from therabill.web.client_form import ClientForm, form_of
 from therabill.web.deps import ApiBiller, ApiUser, Ctx, NotFound
 from therabill.web.preview import ServiceEntry, preview_session
 from therabill.web.reads import reading
@@ -96,14 +95,14 @@ async def clients(
     """Clients this user may see, by name (search with POST /clients/search: names stay
     out of URLs)."""
     async with reading(ctx, account) as work:
-        found = queries.search_clients(work, account, "", limit=limit)
+        found = search_clients(work, account, "", limit=limit)
         return Page(data=[client_dict(c) for c in found], count=len(found))
 
 
 @router.post("/clients/search", tags=["clients"])
 async def clients_search(body: ClientSearchIn, ctx: Ctx, account: ApiUser) -> Page:
     async with reading(ctx, account) as work:
-        found = queries.search_clients(work, account, body.q, limit=body.limit)
+        found = search_clients(work, account, body.q, limit=body.limit)
         return Page(data=[client_dict(c) for c in found], count=len(found))
 
 
@@ -113,7 +112,7 @@ def _client_data(work: UnitOfWork, account: Account, found: Client) -> dict[str,
     data = client_dict(found, full=True)
     data["caseload"] = [p.id for p in caseload_providers(work=work, client_id=found.id)]
     if account.sees_all_clients:
-        picture = queries.client_picture(work, account, found, today=dt.date.today())
+        picture = reports.client_picture(work, account, found, today=dt.date.today())
         data["balance"] = picture["balance"].to_dict()
     return data
 
@@ -137,7 +136,7 @@ def _may_set_caseload(account: Account, sent: set[str]) -> None:
 
 def _check(form: ClientForm) -> None:
     """Every field checked by the store's read_client (the page's checks and messages)."""
-    _data, problems = read_client(form.values)
+    problems = client_entry.check_client(form.values)
     if problems:
         raise FieldsInvalid(problems)
 
@@ -146,7 +145,13 @@ def _save(work: UnitOfWork, account: Account, form: ClientForm, client_id: int |
     """The page's save (details, then caseload) in the caller's transaction; the store's
     ``providers`` is the API's ``caseload``."""
     try:
-        return save_client(work, account, form, client_id)
+        return client_entry.save_client(
+            work,
+            account=account,
+            values=form.values,
+            provider_ids=form.provider_ids,
+            client_id=client_id,
+        )
     except InvalidInput as exc:
         if exc.field == "providers":
             raise InvalidInput(exc.message, field="caseload") from exc

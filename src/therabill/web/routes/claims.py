@@ -10,16 +10,16 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from therabill.claims.status import ClaimStatus
 from therabill.errors import InvalidInput, TherabillError
 from therabill.store.models import Client
+from therabill.store.services.access import claim_for
 from therabill.store.services.build import build_claims
 from therabill.store.services.claim_records import show_claim
+from therabill.store.services.claims_queue import QueueFilter, filter_choices, queue
+from therabill.store.services.reports import forget_aging
+from therabill.store.services.submission import outbox_file, submit_claims
 from therabill.web import flash
-from therabill.web.access import claim_for
-from therabill.web.claims_queue import QueueFilter, filter_choices, queue
 from therabill.web.deps import Ctx, NotFound, PageBiller, PathId
-from therabill.web.queries import forget_aging
 from therabill.web.reads import reading
 from therabill.web.render import render
-from therabill.web.submit import outbox_file, submit_claims
 
 router = APIRouter()
 SKIPPED_SHOWN = 200  # sessions listed after a build; the message gives the full count
@@ -111,7 +111,12 @@ async def submit(request: Request, ctx: Ctx, account: PageBiller) -> Response:
         if not ids:
             raise InvalidInput("tick at least one claim", field="claim")
         with ctx.store.transaction(actor=account.username) as work:
-            outcome = submit_claims(work, claim_ids=ids, outbox=ctx.settings.outbox)
+            outcome = submit_claims(
+                work=work,
+                outbox=ctx.settings.outbox,
+                claim_ids=ids,
+                reason="submitted in an 837P batch from the web app",
+            )
             flash.leave(
                 work, request, "submitted", {"files": outcome.files, "claims": outcome.claims}
             )

@@ -11,12 +11,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from therabill.errors import TherabillError
 from therabill.store.models import Client
-from therabill.store.services import UnitOfWork
+from therabill.store.services import UnitOfWork, client_entry, reports
+from therabill.store.services.access import client_for
 from therabill.store.services.caseload import caseload_providers
-from therabill.store.services.clients import PRIORITIES, RELATIONSHIPS
+from therabill.store.services.clients import PRIORITIES, RELATIONSHIPS, search_clients
 from therabill.store.services.users import Account
-from therabill.web import queries
-from therabill.web.access import client_for
 from therabill.web.client_form import (
     FIELDS,
     POLICY_FIELDS,
@@ -25,12 +24,8 @@ from therabill.web.client_form import (
     check_form,
     form_of,
     note_error,
-    payers_to_choose,
-    providers_to_choose,
     read_form,
     read_policy_form,
-    save_client,
-    save_policy,
 )
 from therabill.web.deps import Ctx, PageBiller, PageUser, PathId
 from therabill.web.reads import reading
@@ -42,7 +37,7 @@ router = APIRouter()
 @router.get("/clients", response_class=HTMLResponse)
 async def clients_page(request: Request, ctx: Ctx, account: PageUser) -> HTMLResponse:
     async with reading(ctx, account) as work:
-        found = queries.search_clients(work, account, "")
+        found = search_clients(work, account, "")
     return render(request, "clients.html", {"clients": found})
 
 
@@ -54,7 +49,7 @@ async def clients_search(
     q: Annotated[str, Form(max_length=100)] = "",
 ) -> HTMLResponse:
     async with reading(ctx, account) as work:
-        found = queries.search_clients(work, account, q)
+        found = search_clients(work, account, q)
     return render(request, "clients_results.html", {"clients": found})
 
 
@@ -79,9 +74,9 @@ def _form_page(
             "form": form,
             "client_id": client_id,
             "fields": FIELDS,
-            "providers": providers_to_choose(work, account, form),
+            "providers": client_entry.providers_to_choose(work, account, form.provider_ids),
             "policies": list(client.policies) if client is not None else None,
-            "payers": payers_to_choose(work) if billing else [],
+            "payers": client_entry.payers_to_choose(work) if billing else [],
             "policy": policy or PolicyForm(),
             "policy_fields": POLICY_FIELDS,
             "priorities": PRIORITIES,
@@ -103,7 +98,13 @@ async def _save(request: Request, ctx: Ctx, account: Account, client_id: int | N
             with ctx.store.transaction(actor=account.username) as work:
                 if client_id is not None:
                     client_for(work, account, client_id)
-                saved = save_client(work, account, form, client_id)
+                saved = client_entry.save_client(
+                    work,
+                    account=account,
+                    values=form.values,
+                    provider_ids=form.provider_ids,
+                    client_id=client_id,
+                )
             return RedirectResponse(f"/clients/{saved}", status_code=303)
         except TherabillError as exc:
             note_error(form, exc)
@@ -152,7 +153,7 @@ async def add_client_policy(
     try:
         with ctx.store.transaction(actor=account.username) as work:
             client_for(work, account, client_id)
-            save_policy(work, client_id, policy)
+            client_entry.save_policy(work, client_id=client_id, values=policy.values)
         return RedirectResponse(f"/clients/{client_id}", status_code=303)
     except TherabillError as exc:
         policy.errors.setdefault(exc.field or "member_id", exc.message)
@@ -170,7 +171,7 @@ async def client_page(
     today = dt.date.today()
     async with reading(ctx, account) as work:
         client = client_for(work, account, client_id)
-        picture = queries.client_picture(work, account, client, today=today)
+        picture = reports.client_picture(work, account, client, today=today)
         # Rendered inside the transaction: the template follows relationships (policies).
         caseload = caseload_providers(work=work, client_id=client.id)
         return render(request, "client.html", {**picture, "today": today, "caseload": caseload})

@@ -9,8 +9,8 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
 from therabill.store.models import Payer
+from therabill.store.services import reports
 from therabill.store.services.remittance_intake import recent_remittances
-from therabill.web import queries
 from therabill.web.charts import bar_chart
 from therabill.web.deps import Ctx, PageUser
 from therabill.web.reads import reading
@@ -24,13 +24,13 @@ async def dashboard(request: Request, ctx: Ctx, account: PageUser) -> HTMLRespon
     today = dt.date.today()
     values: dict[str, object] = {"today": today}
     if account.sees_all_clients:  # summed outside the transaction: it can take a while
-        owed = queries.aging(ctx.store.reader, today=today)
+        owed = reports.aging(ctx.store.reader, today=today)
         values["aging"] = owed
         values["chart"] = bar_chart(owed.totals, title="Insurance balances by age (days)")
-        values["buckets"] = queries.BUCKETS
+        values["buckets"] = reports.BUCKETS
     async with reading(ctx, account) as work:
-        values["sessions"] = queries.todays_sessions(work, account, today=today)
-        values["unbilled"] = queries.unbilled_count(work, account)
+        values["sessions"] = reports.todays_sessions(work, account, today=today)
+        values["unbilled"] = reports.unbilled_count(work, account)
         if account.sees_all_clients:
             values["attention"] = owed.attention
             work.audit("list", "aging", "practice")

@@ -12,7 +12,6 @@ from therabill.errors import TherabillError
 from therabill.store.models import Payer
 from therabill.store.services import profiles
 from therabill.web.deps import Ctx, NotFound, PageBiller
-from therabill.web.payer_profiles import profile_text, save_profile
 from therabill.web.reads import reading
 from therabill.web.render import render
 
@@ -39,7 +38,7 @@ async def profile_page(request: Request, account: PageBiller, profile_id: str) -
     return render(
         request,
         "payer_profile.html",
-        {"profile": profile, "text": profile_text(profile)},
+        {"profile": profile, "text": profiles.profile_text(profile)},
     )
 
 
@@ -55,7 +54,8 @@ async def save_profile_page(
     if profile is None:
         raise NotFound()
     try:
-        save_profile(profile_id, text)
+        with ctx.store.transaction(actor=account.username) as work:
+            profiles.save_profile(work, profile_id=profile_id, text=text)
     except TherabillError as exc:
         return render(
             request,
@@ -63,6 +63,4 @@ async def save_profile_page(
             {"profile": profile, "text": text, "error": str(exc)},
             status=422,
         )
-    with ctx.store.transaction(actor=account.username) as work:
-        work.audit("update", "payer_profile", profile_id)
     return RedirectResponse(f"/payers/profiles/{profile_id}", status_code=303)

@@ -9,15 +9,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from therabill.errors import TherabillError
+from therabill.identifiers.icd10cm import search_billable
 from therabill.store.models import Client, Provider
 from therabill.store.services import UnitOfWork
+from therabill.store.services.access import client_for, session_for
+from therabill.store.services.clients import search_clients
 from therabill.store.services.sessions import ServiceMinutes, add_session
 from therabill.store.services.users import Account
-from therabill.web.access import client_for, session_for
 from therabill.web.deps import Ctx, NotFound, PageUser, PathId
-from therabill.web.diagnoses import search_diagnoses
 from therabill.web.preview import ServiceEntry, preview_session
-from therabill.web.queries import search_clients
 from therabill.web.reads import reading
 from therabill.web.render import render
 from therabill.web.session_form import (
@@ -207,4 +207,4 @@ async def diagnoses_search(request: Request, account: PageUser) -> HTMLResponse:
     form = await request.form()
     typed = form.get("diagnoses", "")
     last = typed.replace(";", ",").split(",")[-1] if isinstance(typed, str) else ""
-    return render(request, "diagnoses.html", {"found": search_diagnoses(last[:60])})
+    return render(request, "diagnoses.html", {"found": search_billable(last[:60])})

@@ -1,6 +1,6 @@
-"""Read-only views the pages need that the store's services do not offer as one call:
-the dashboard's figures, aging buckets, a client's whole picture. Every read of client data
-goes through a :class:`UnitOfWork`, so it is audited.
+"""Reports: the dashboard's figures (money owed by age, claims needing attention, today's
+sessions, unbilled work) and a client's whole picture. Every read of client data goes through
+a :class:`UnitOfWork`, so it is audited.
 """
 
 from __future__ import annotations
@@ -26,9 +26,8 @@ from therabill.store.models import (
     Provider,
     TherapySession,
 )
-from therabill.store.services import UnitOfWork
+from therabill.store.services.context import UnitOfWork
 from therabill.store.services.users import Account
-from therabill.web.access import own_client_clause
 
 BUCKETS = ("0–30", "31–60", "61–90", "91–120", "over 120")
 ATTENTION = ("draft", "rejected", "denied")
@@ -238,31 +237,6 @@ def attention_counts(db: Session) -> dict[str, int]:
     ).all()
     found = {status: int(count) for status, count in rows}
     return {status: found.get(status, 0) for status in ATTENTION}
-
-
-def escape_like(text: str) -> str:
-    """``text`` matched literally inside a LIKE pattern: a typed ``%`` or ``_`` is a
-    character, not a wildcard (the pattern's escape character is a backslash)."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def search_clients(
-    work: UnitOfWork, account: Account, text: str, *, limit: int = 50
-) -> list[Client]:
-    query = select(Client).order_by(Client.last_name, Client.first_name).limit(limit)
-    if not account.sees_all_clients:
-        query = query.where(own_client_clause(account))
-    words = text.strip().split()
-    for word in words[:3]:
-        like = f"%{escape_like(word.lower())}%"
-        query = query.where(
-            func.lower(Client.last_name).like(like, escape="\\")
-            | func.lower(Client.first_name).like(like, escape="\\")
-            | func.lower(func.coalesce(Client.chart_number, "")).like(like, escape="\\")
-        )
-    found = list(work.db.execute(query).scalars())
-    work.audit("search", "client", f"results={len(found)}")
-    return found
 
 
 @dataclass

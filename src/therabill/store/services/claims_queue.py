@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, func, select
 
 from therabill.claims.status import NEEDS_ATTENTION, ClaimStatus
 from therabill.store.models import ClaimRecord, Client, Payer, Provider
-from therabill.store.services import UnitOfWork
+from therabill.store.services.context import UnitOfWork
 
 PAGE = 200
 

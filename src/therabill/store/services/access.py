@@ -1,4 +1,5 @@
-"""Which records a user may see: therapists their own clients and sessions, others all.
+"""Which records a login may see, in the pages, the API and the services that list records:
+therapists their own clients and sessions, others all.
 
 A therapist's clients are those on the caseload of the provider the login is linked to
 (client_providers: assigned by a biller, or added by the therapist) and those with a session
@@ -10,10 +11,10 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement, Select, exists, or_, select
 
+from therabill.errors import NotFound
 from therabill.store.models import CaseloadEntry, ClaimRecord, Client, TherapySession
-from therabill.store.services import UnitOfWork
+from therabill.store.services.context import UnitOfWork
 from therabill.store.services.users import Account
-from therabill.web.deps import NotFound
 
 
 def own_client_clause(account: Account) -> ColumnElement[bool]:

@@ -1,0 +1,63 @@
+"""Adding a client or a policy as typed (the page's form and the API's JSON share these), and
+the one client search of the pages, the API and ``therabill client list``."""
+
+from __future__ import annotations
+
+import pytest
+
+from therabill.errors import InvalidInput
+from therabill.store.services import Store, client_entry
+from therabill.store.services.clients import search_clients
+from therabill.store.services.users import Account, Role
+
+BILLER = Account(id=1, username="bill", display_name="Bill", role=Role.BILLER, provider_id=None)
+NEW = {"first_name": "Eve", "last_name": "Evans", "birth_date": "1990-06-15", "sex": "F"}
+
+
+@pytest.mark.parametrize(
+    ("typed", "field"),
+    [
+        ({"start_date": "2026-02-30"}, "start_date"),
+        ({"subscriber_birth_date": "soon"}, "subscriber_birth_date"),
+        ({"payer": "", "member_id": "X1"}, "payer"),
+        ({"payer": "1", "member_id": ""}, "member_id"),
+    ],
+    ids=["impossible date", "not a date", "no payer", "no member id"],
+)
+def test_a_bad_policy_names_its_field_and_adds_nothing(
+    practice: Store, typed: dict[str, str], field: str
+) -> None:
+    with pytest.raises(InvalidInput) as caught, practice.transaction(actor="t") as work:
+        client_entry.save_policy(work, client_id=1, values={"payer": "1", **typed})
+    assert caught.value.field == field
+
+
+def test_a_new_client_is_saved_with_the_caseload_a_biller_chose(practice: Store) -> None:
+    assert client_entry.check_client(NEW) == []
+    with practice.transaction(actor="t") as work:
+        client_id = client_entry.save_client(
+            work, account=BILLER, values=NEW, provider_ids={1}, client_id=None
+        )
+        assert [p.id for p in client_entry.providers_to_choose(work, BILLER, {1})] == [1, 2]
+    with practice.reading(actor="t") as work:
+        assert [c.id for c in search_clients(work, BILLER, "eve evans")] == [client_id]
+
+
+@pytest.mark.parametrize(
+    ("typed", "found"),
+    [("", ["Example", "O'Hara"]), ("ada", ["Example"]), ("o'h", ["O'Hara"]), ("100%", [])],
+    ids=["everyone", "first name", "apostrophe", "percent is literal"],
+)
+def test_the_command_line_search_sees_every_client(
+    practice: Store, typed: str, found: list[str]
+) -> None:
+    with practice.transaction(actor="t") as work:
+        client_entry.save_client(
+            work,
+            account=BILLER,
+            values={**NEW, "first_name": "Ola", "last_name": "O'Hara"},
+            provider_ids=set(),
+            client_id=None,
+        )
+    with practice.reading(actor="t") as work:
+        assert [c.last_name for c in search_clients(work, None, typed)] == found
