@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from therabill.claims.number import (
     claim_id_from_control_number,
     claim_number,
+    parse_claim_id,
     parse_claim_number,
 )
 from therabill.errors import InvalidInput
@@ -81,3 +82,19 @@ def test_round_trip(claim_id: int) -> None:
 def test_any_text_reads_as_an_id_or_none(text: str) -> None:
     found = claim_id_from_control_number(text)
     assert found is None or claim_id_from_control_number(claim_number(found)) == found
+
+
+@pytest.mark.parametrize(
+    ("text", "claim_id"),
+    [("12", 12), (" 12 ", 12), ("TB00000012", 12), ("tb12", 12), ("000000000012", 12)],
+    ids=["id", "id-with-spaces", "claim-number", "lower-case-number", "id-with-zeros"],
+)
+def test_a_claim_named_by_id_or_number(text: str, claim_id: int) -> None:
+    assert parse_claim_id(text) == claim_id
+
+
+@pytest.mark.parametrize("text", ["", "-12", "12a", "١٢", "9" * 5000, "TB"])
+def test_a_claim_named_wrongly(text: str) -> None:
+    with pytest.raises(InvalidInput, match="is not a therabill claim number") as err:
+        parse_claim_id(text, field="claim")
+    assert err.value.field == "claim"

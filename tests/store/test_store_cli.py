@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from therabill.claims.number import claim_number
 from therabill.cli.main import app
 
 runner = CliRunner()
@@ -252,6 +253,15 @@ def test_claims_status_moves_and_refusals(set_up: Path) -> None:
     refused = run("claims", "status", claim_id, "paid", "--reason", "x", ok=False)
     assert refused.exit_code == 2 and "cannot become paid" in refused.stderr
     assert run_json("claims", "list", "--attention")[0]["id"] == int(claim_id)
+    # a claim is named by its id or by the claim number a payer's letter shows
+    number = claim_number(int(claim_id))
+    assert run_json("claims", "show", number)["id"] == int(claim_id)
+    assert run_json("claims", "show", number.lower())["id"] == int(claim_id)
+    refused = run("claims", "status", number, "paid", "--reason", "x", ok=False)
+    assert refused.exit_code == 2 and "cannot become paid" in refused.stderr
+    malformed = run("claims", "show", "TB-12", ok=False)
+    assert malformed.exit_code == 2
+    assert "'TB-12' is not a therabill claim number" in malformed.stderr
 
 
 def test_demo_practice(home: Path) -> None:

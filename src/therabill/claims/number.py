@@ -35,6 +35,15 @@ def claim_id_from_control_number(text: str) -> int | None:
     return int(found.group(1)) if found else None
 
 
+def parse_claim_id(text: str, *, field: str = "claim") -> int:
+    """A claim as a user names it: its id (``"12"``) or its claim number (``"TB00000012"``,
+    as a payer's letter or remittance shows it)."""
+    clean = text.strip()
+    if clean.isascii() and clean.isdigit() and len(clean) <= MAX_DIGITS:
+        return int(clean)
+    return parse_claim_number(clean, field=field)
+
+
 def parse_claim_number(text: str, *, field: str = "claim") -> int:
     """The claim id in ``text``; refuses anything else with a message naming ``field``."""
     claim_id = claim_id_from_control_number(text)

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from therabill.claims.number import parse_claim_id
 from therabill.claims.status import ClaimStatus, parse_status
 from therabill.cli import store_common
 from therabill.cli.output import JsonOption, console, emit_json, handles_errors
@@ -104,12 +105,14 @@ def list_command(
 @app.command("show")
 @handles_errors
 def show(
-    claim_id: Annotated[int, typer.Argument(help="Claim number.")], json_output: JsonOption = False
+    claim: Annotated[str, typer.Argument(help="Claim id or claim number, e.g. 12 or TB00000012.")],
+    json_output: JsonOption = False,
 ) -> None:
     """A claim's lines, scrub findings, status history and balance.
 
     Example: therabill claims show 12
     """
+    claim_id = parse_claim_id(claim)
     with store_common.action() as work:
         data = claim_records.show_claim(work=work, claim_id=claim_id)
     if json_output:
@@ -147,7 +150,7 @@ def show(
 @app.command("status")
 @handles_errors
 def status_command(
-    claim_id: Annotated[int, typer.Argument(help="Claim number.")],
+    claim: Annotated[str, typer.Argument(help="Claim id or claim number, e.g. 12 or TB00000012.")],
     new: Annotated[
         str, typer.Argument(help="The new status, e.g. submitted, paid, denied, appealed.")
     ],
@@ -158,10 +161,13 @@ def status_command(
 
     Example: therabill claims status 12 submitted --reason "batch 2026-03-31"
     """
+    claim_id = parse_claim_id(claim)
     target: ClaimStatus = parse_status(new)
     with store_common.action() as work:
-        claim = claim_records.change_status(work=work, claim_id=claim_id, new=target, reason=reason)
-        data = {"id": claim.id, "status": claim.status}
+        record = claim_records.change_status(
+            work=work, claim_id=claim_id, new=target, reason=reason
+        )
+        data = {"id": record.id, "status": record.status}
     if json_output:
         emit_json(data)
         return

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from therabill.claims.number import parse_claim_id
 from therabill.cli import store_common
 from therabill.cli.output import JsonOption, console, emit_json, handles_errors
 from therabill.cli.store_common import ClientArg
@@ -65,7 +66,9 @@ def post(
         ),
     ],
     amount: Annotated[str, typer.Argument(help="Amount, e.g. 45.10.")],
-    claim: Annotated[int | None, Opt(help="Claim number (with --line).")] = None,
+    claim: Annotated[
+        str | None, Opt(help="Claim id or claim number, e.g. 12 or TB00000012 (with --line).")
+    ] = None,
     line: Annotated[int | None, Opt(help="Line number on the claim.")] = None,
     responsibility: Annotated[
         str | None, Opt(help="insurance or patient (for write-offs and refunds).")
@@ -83,12 +86,13 @@ def post(
     except ValueError as exc:
         raise InvalidInput(str(exc), field="kind") from None
     cents = parse_money(amount)
+    claim_id = None if claim is None else parse_claim_id(claim)
     with store_common.action() as work:
         found = lookup.client(work, client)
         claim_line = None
-        if claim is not None:
+        if claim_id is not None:
             claim_line = next(
-                (ln for ln in lookup.claim(work, claim).lines if ln.line_number == (line or 1)),
+                (ln for ln in lookup.claim(work, claim_id).lines if ln.line_number == (line or 1)),
                 None,
             )
             if claim_line is None:
