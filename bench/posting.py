@@ -22,36 +22,48 @@ from typing import Any
 from sqlalchemy import func, insert, select
 
 from bench.x12_835 import OUT, generate
-from therabill.store import migrate
+from therabill.store.factories import (
+    SLP_NPI,
+    PracticeSpec,
+    ProviderSpec,
+    client,
+    set_up_practice,
+)
 from therabill.store.models import (
     ClaimLine,
     ClaimRecord,
-    Client,
     LedgerEntry,
-    Payer,
     Policy,
-    Provider,
 )
 from therabill.store.services import open_store
-from therabill.store.services import practice as practice_services
 from therabill.x12.remittance_835 import iter_claims
 
 TITLE = "Posting an 835 into SQLite"
+# Written through the services (the 100,000 claims themselves are bulk-inserted).
+BENCH_PRACTICE = PracticeSpec(
+    name="Bench Therapy",
+    providers=(ProviderSpec(SLP_NPI, "Pat", "Lee", "pt"),),
+    clients=(
+        client(
+            "B-1",
+            "Alex",
+            "Bench",
+            birth_date=dt.date(1980, 1, 1),
+            payer="Acme Health Plan",
+            member_id="M1",
+        ),
+    ),
+)
 
 
 def _prepare(url: str, remit: Path) -> int:
     store = open_store(url)
-    migrate.upgrade(store.engine)
-    practice_services.init_practice(store=store, name="Bench Therapy", npi="1234567893")
+    built = set_up_practice(store, BENCH_PRACTICE, actor="bench")
+    (payer_id,), (provider_id,), (client_id,) = built.payers, built.providers, built.clients
     with store.transaction(actor="bench") as work:
-        payer = Payer(name="Acme Health Plan", profile_id="COMMERCIAL", payer_id="ACME1")
-        client = Client(first_name="Alex", last_name="Bench", birth_date=dt.date(1980, 1, 1))
-        provider = Provider(npi="1245319599", first_name="Pat", last_name="Lee", discipline="pt")
-        work.db.add_all([payer, client, provider])
-        work.db.flush()
-        policy = Policy(client_id=client.id, payer_id=payer.id, member_id="M1")
-        work.db.add(policy)
-        work.db.flush()
+        policy_id = work.db.execute(
+            select(Policy.id).where(Policy.client_id == client_id)
+        ).scalar_one()
         claims: list[dict[str, Any]] = []
         lines: list[dict[str, Any]] = []
         now = dt.datetime.now(dt.UTC)
@@ -61,10 +73,10 @@ def _prepare(url: str, remit: Path) -> int:
             claims.append(
                 {
                     "id": claim_id,
-                    "client_id": client.id,
-                    "payer_id": payer.id,
-                    "policy_id": policy.id,
-                    "provider_id": provider.id,
+                    "client_id": client_id,
+                    "payer_id": payer_id,
+                    "policy_id": policy_id,
+                    "provider_id": provider_id,
                     "date_of_service": day,
                     "status": "submitted",
                     "total_charge_cents": int(payment.charge * 100),

@@ -20,25 +20,24 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert
 
 from therabill.store import migrate
+from therabill.store.factories import set_up_practice
 from therabill.store.models import (
     ClaimLine,
     ClaimRecord,
-    Fee,
     LedgerEntry,
     SessionDiagnosis,
     SessionService,
     TherapySession,
 )
 from therabill.store.services import Store, build, claim_records, ledger, open_store
-from therabill.store.services import payers as payer_services
-from therabill.store.services import practice as practice_services
-from therabill.store.services.demo import FEES, PAYERS, PROVIDERS
+from therabill.store.services.demo import DEMO_PRACTICE, FEES, PAYERS, PROVIDERS
 
 TITLE = "Practice records (store)"
 FULL = {"clients": 10_000, "sessions": 500_000, "build": 10_000}
@@ -66,27 +65,7 @@ def _chunks(rows: Iterator[dict[str, Any]], size: int = 20_000) -> Iterator[list
 
 
 def _set_up(store: Store) -> None:
-    practice_services.init_practice(
-        store=store,
-        name="Bench Practice",
-        npi="1356433015",
-        tax_id="04-3216549",
-        address=("1 Harbour Street", "Springfield", "IL", "62701-4621"),
-    )
-    with store.transaction(actor="bench") as work:
-        for profile, name, payer_id in PAYERS:
-            payer_services.add_payer(work=work, profile=profile, name=name, payer_id=payer_id)
-        for npi, first, last, discipline, taxonomy in PROVIDERS:
-            practice_services.add_provider(
-                work=work,
-                npi=npi,
-                first_name=first,
-                last_name=last,
-                discipline=discipline,
-                taxonomy=taxonomy,
-            )
-        for code, cents in FEES.items():
-            work.db.add(Fee(code=code, unit_charge_cents=cents))
+    set_up_practice(store, replace(DEMO_PRACTICE, name="Bench Practice"), actor="bench")
 
 
 def _import_clients(store: Store, count: int, folder: Path) -> float:
@@ -98,7 +77,7 @@ def _import_clients(store: Store, count: int, folder: Path) -> float:
         "payer,member_id"
     ]
     for i in range(count):
-        payer = PAYERS[0 if i % 5 < 2 else 1][1] if i % 5 != 3 else PAYERS[2][1]
+        payer = PAYERS[0 if i % 5 < 2 else 1].name if i % 5 != 3 else PAYERS[2].name
         lines.append(
             f"B{i:06d},First{i},Last{i % 997},19{40 + i % 60}-0{1 + i % 9}-1{i % 9},"
             f"{'FMU'[i % 3]},{i} Bench Road,Springfield,IL,62701,{payer},BM{i:08d}"
@@ -114,7 +93,7 @@ def _discipline_of(client_index: int) -> tuple[int, str]:
     """Each client sees one provider whose discipline fits the client's payer."""
     slot = client_index % 5
     provider = {0: 0, 1: 1, 2: 2, 3: 3, 4: 4}[slot]  # pt, slp, ot, massage, music
-    return provider + 1, PROVIDERS[provider][3]
+    return provider + 1, PROVIDERS[provider].discipline
 
 
 def _load_sessions(store: Store, clients: int, sessions: int, unbilled: int) -> float:

@@ -14,6 +14,7 @@ Repeat with: ``make bench`` (all) or ``.venv/bin/python -m bench x12_835 [--quic
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import random
@@ -24,7 +25,12 @@ import venv
 from pathlib import Path
 
 from therabill.claims.number import claim_number
-from therabill.money import to_decimal
+from therabill.x12.remittance_835.builder import (
+    AdjudicatedClaim,
+    AdjudicatedLine,
+    Payee,
+    write_835,
+)
 
 TITLE = "835 remittance reader"
 
@@ -48,16 +54,6 @@ FEES = {  # code: (cents per unit, modifier)
     "97124": (3800, ""),
 }
 
-HEADER = (
-    "ISA*00*          *00*          *ZZ*ACMEHEALTH     *ZZ*THERABILL      *260105*1200*^*00501*"
-    "000000101*0*P*:~\nGS*HP*ACMEHEALTH*THERABILL*20260105*1200*101*X*005010X221A1~\n"
-    "ST*835*0001~\nBPR*I*{total}*C*ACH*CCP*01*999999999*DA*123456789*1512345678**01*999988880*DA"
-    "*98765*20260107~\nTRN*1*EFT20260107001*1512345678~\nDTM*405*20260105~\n"
-    "N1*PR*ACME HEALTH PLAN~\nN3*1 MAIN STREET~\nN4*SPRINGFIELD*IL*62701~\n"
-    "PER*BL*PROVIDER SERVICES*TE*8005551212~\nN1*PE*BRIGHT PATH THERAPY*XX*1234567893~\n"
-    "REF*TJ*123456789~\nLX*1~\n"
-)
-
 
 def generate(
     path: Path, claims: int, seed: int = 835, *, varied: bool = False, payer_contact: bool = True
@@ -67,63 +63,63 @@ def generate(
     By default charges follow a fee schedule, as a practice's do, so amounts repeat;
     ``varied`` makes nearly every amount and date unique (a worst case for the reader's
     caches of repeated segments). ``payer_contact=False`` leaves out the payer's PER*BL
-    (required by 005010X221A1, but linuxforhealth-x12 rejects it)."""
+    (required by 005010X221A1, but linuxforhealth-x12 rejects it). The file itself is written
+    by ``therabill.x12.remittance_835.builder``, as the tests' and the demo's are."""
     rng = random.Random(seed)
     codes = list(FEES)
-    body: list[str] = []
-    total = 0
+    decided: list[AdjudicatedClaim] = []
     lines_written = 0
-    segments = 11  # ST … LX
     for i in range(claims):
         n_lines = rng.choice((2, 3))
         day = (
-            f"20{rng.randint(10, 25)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
+            dt.date(2000 + rng.randint(10, 25), rng.randint(1, 12), rng.randint(1, 28))
             if varied
-            else f"202512{rng.randint(1, 28):02d}"
+            else dt.date(2025, 12, rng.randint(1, 28))
         )
         copay = rng.choice((0, 0, 1000, 2000, 3000))
-        claim_charge = claim_paid = 0
-        parts = []
+        lines = []
         for j in range(n_lines):
             code = rng.choice(codes)
             fee, modifier = FEES[code]
             units = rng.randint(1, 4) if code != "92507" else 1
             charge = fee * units + (rng.randint(1, 9999) if varied else 0)
-            allowed = (
-                charge
-                * (rng.randint(500, 950) if varied else rng.choice((700, 750, 800, 850)))
-                // 1000
-            )
+            per_mille = rng.randint(500, 950) if varied else rng.choice((700, 750, 800, 850))
+            allowed = charge * per_mille // 1000
             patient = min(copay, allowed) if j == 0 else 0
-            paid = allowed - patient
-            claim_charge += charge
-            claim_paid += paid
-            proc = f"HC:{code}:{modifier}" if modifier else f"HC:{code}"
-            cas = f"CAS*CO*45*{to_decimal(charge - allowed)}~\n"
+            adjustments = [("CO", "45", charge - allowed)]
             if patient:
-                cas += f"CAS*PR*3*{to_decimal(patient)}~\n"
-                segments += 1
-            parts.append(
-                f"SVC*{proc}*{to_decimal(charge)}*{to_decimal(paid)}**{units}~\nDTM*472*{day}~\n"
-                f"{cas}REF*6R*{i:07d}L{j + 1}~\n"
+                adjustments.append(("PR", "3", patient))
+            lines.append(
+                AdjudicatedLine(
+                    code,
+                    charge,
+                    allowed - patient,
+                    units,
+                    day,
+                    (modifier,) if modifier else (),
+                    adjustments,
+                    line_control_number=f"{i:07d}L{j + 1}",
+                )
             )
-            segments += 4
-        body.append(
-            f"CLP*{claim_number(i)}*1*{to_decimal(claim_charge)}*{to_decimal(claim_paid)}*"
-            f"{to_decimal(min(copay, claim_charge))}*12*26005{i:09d}~\n"
-            f"NM1*QC*1*CLIENT{i % 997}*ALEX****MI*M{i:09d}~\nDTM*232*{day}~\n" + "".join(parts)
+        decided.append(
+            AdjudicatedClaim(
+                claim_number(i),
+                "1",
+                lines,
+                payer_claim_number=f"26005{i:09d}",
+                patient=(f"CLIENT{i % 997}", "ALEX", f"M{i:09d}"),
+                statement_day=day,
+            )
         )
-        segments += 3
-        total += claim_paid
         lines_written += n_lines
-    header = HEADER.format(total=to_decimal(total))
-    if not payer_contact:
-        header = header.replace("PER*BL*PROVIDER SERVICES*TE*8005551212~\n", "")
-        segments -= 1
-    with path.open("w", encoding="ascii", newline="") as out:
-        out.write(header)
-        out.write("".join(body))
-        out.write(f"SE*{segments + 1}*0001~\nGE*1*101~\nIEA*1*000000101~\n")
+    text = write_835(
+        decided,
+        trace="EFT20260107001",
+        payee=Payee("BRIGHT PATH THERAPY", "1234567893", tax_id="123456789"),
+        control=101,
+        payer_contact=payer_contact,
+    )
+    path.write_text(text, encoding="ascii", newline="")
     return claims, lines_written
 
 

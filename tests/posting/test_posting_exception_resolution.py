@@ -7,13 +7,14 @@ import json
 from pathlib import Path
 
 import pytest
-from remit_builder import Clp, billed, paid_as_billed, remit
+from remit_builder import billed, paid_as_billed, remit
 from typer.testing import CliRunner
 
 from posting_fixtures import build_claim
 from therabill.cli.main import app
 from therabill.errors import InvalidInput
 from therabill.store.services import Store, remittances, submission
+from therabill.x12.remittance_835.builder import AdjudicatedClaim
 
 
 def _one_exception(store: Store, outbox: Path) -> int:
@@ -21,11 +22,11 @@ def _one_exception(store: Store, outbox: Path) -> int:
     with store.transaction(actor="biller") as work:
         outcome = submission.submit_claims(work=work, outbox=outbox)
     (c,) = [c for path in outcome.paths for c in billed(path.read_text("ascii"))]
-    stranger = Clp("TB00009999", "1", [paid_as_billed(c.lines[0])])
+    stranger = AdjudicatedClaim("TB00009999", "1", [paid_as_billed(c.lines[0])])
     with store.transaction(actor="poster") as work:
         result = remittances.post_remittance(
             work=work,
-            data=remit([Clp(c.claim_id, "1", [paid_as_billed(c.lines[0])]), stranger]),
+            data=remit([AdjudicatedClaim(c.claim_id, "1", [paid_as_billed(c.lines[0])]), stranger]),
             file_name="remit.835",
         )
     assert [e["claim"] for e in result.exceptions] == ["TB00009999"]

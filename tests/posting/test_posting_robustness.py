@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from remit_builder import Clp, billed, paid_as_billed, remit
+from remit_builder import billed, paid_as_billed, remit
 from sqlalchemy import func, select
 
 from db_backends import database_copy
@@ -20,6 +20,7 @@ from posting_fixtures import build_claim
 from therabill.errors import TherabillError
 from therabill.store.models import LedgerEntry, RemittanceClaim, RemittanceLine
 from therabill.store.services import Store, open_store, remittances, submission
+from therabill.x12.remittance_835.builder import AdjudicatedClaim
 
 POSTER = """
 import sys, json
@@ -42,9 +43,7 @@ def _real_835(store: Store, outbox: Path) -> bytes:
         outcome = submission.submit_claims(work=work, outbox=outbox)
     (c,) = billed(outcome.paths[0].read_text("ascii"))
     svcs = [paid_as_billed(line, cas_extra=[("PR", "3", 500)]) for line in c.lines]
-    for svc in svcs:
-        svc.paid -= 500
-    return remit([Clp(c.claim_id, "1", svcs)], plb=[("WO", 250)])
+    return remit([AdjudicatedClaim(c.claim_id, "1", svcs)], provider_adjustments=[("WO", 250)])
 
 
 def _counts(store: Store) -> tuple[int, int, int]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from remit_builder import BilledClaim, Clp, Svc, billed, paid_as_billed, remit
+from remit_builder import BilledClaim, billed, paid_as_billed, remit
 from sqlalchemy import func, select
 
 from posting_fixtures import build_claim
@@ -20,6 +20,7 @@ from therabill.store.models import (
     RemittanceException,
 )
 from therabill.store.services import Store, claim_records, remittances, submission
+from therabill.x12.remittance_835.builder import AdjudicatedClaim, AdjudicatedLine
 
 
 def submit(store: Store, outbox: Path) -> list[BilledClaim]:
@@ -47,8 +48,9 @@ def test_paid_with_coinsurance_moves_the_client_share(practice: Store, tmp_path:
     cid = build_claim(practice, c97110=30, c97140=25)
     (c,) = submit(practice, tmp_path)
     first = paid_as_billed(c.lines[0], cas_extra=[("PR", "2", 1000)])
-    first.paid -= 1000
-    result = post(practice, remit([Clp(c.claim_id, "1", [first, paid_as_billed(c.lines[1])])]))
+    result = post(
+        practice, remit([AdjudicatedClaim(c.claim_id, "1", [first, paid_as_billed(c.lines[1])])])
+    )
     assert result.outcome == "posted" and result.unreconciled == [] and result.exceptions == []
     shown = claim(practice, cid)
     assert shown["status"] == "paid"
@@ -60,7 +62,7 @@ def test_deductible_and_copay_go_to_the_client(practice: Store, tmp_path: Path) 
     cid = build_claim(practice, c97110=30)
     (c,) = submit(practice, tmp_path)
     line = c.lines[0]  # 90.00: allowed 72.00, deductible 50.00, copay 20.00, paid 2.00
-    svc = Svc(
+    svc = AdjudicatedLine(
         line.code,
         line.charge,
         200,
@@ -69,7 +71,7 @@ def test_deductible_and_copay_go_to_the_client(practice: Store, tmp_path: Path) 
         [],
         [("CO", "45", 1800), ("PR", "1", 5000), ("PR", "3", 2000)],
     )
-    result = post(practice, remit([Clp(c.claim_id, "1", [svc])]))
+    result = post(practice, remit([AdjudicatedClaim(c.claim_id, "1", [svc])]))
     assert result.patient_cents == 7000 and result.paid_cents == 200
     assert claim(practice, cid)["balance"]["patient_cents"] == 7000
 
@@ -78,7 +80,7 @@ def test_denied_claim_keeps_its_balance_and_reasons(practice: Store, tmp_path: P
     cid = build_claim(practice, c97110=30)
     (c,) = submit(practice, tmp_path)
     line = c.lines[0]
-    svc = Svc(
+    svc = AdjudicatedLine(
         line.code,
         line.charge,
         0,
@@ -88,7 +90,7 @@ def test_denied_claim_keeps_its_balance_and_reasons(practice: Store, tmp_path: P
         [("CO", "197", line.charge)],
         remarks=["N54"],
     )
-    result = post(practice, remit([Clp(c.claim_id, "4", [svc])]))
+    result = post(practice, remit([AdjudicatedClaim(c.claim_id, "4", [svc])]))
     assert result.status_changes == {"denied": 1}
     shown = claim(practice, cid)
     assert shown["status"] == "denied"
@@ -109,7 +111,7 @@ def test_line_paid_under_another_code_and_fewer_units(practice: Store, tmp_path:
     (c,) = submit(practice, tmp_path)
     a, b = c.lines
     # 97140 paid as 97530 (SVC06 carries the billed code), and 97110 paid for 1 unit of 2.
-    recoded = Svc(
+    recoded = AdjudicatedLine(
         "97530",
         b.charge,
         5000,
@@ -117,9 +119,9 @@ def test_line_paid_under_another_code_and_fewer_units(practice: Store, tmp_path:
         b.day,
         [],
         [("CO", "45", b.charge - 5000)],
-        billed=f"HC:{b.code}",
+        billed_as=f"HC:{b.code}",
     )
-    fewer = Svc(
+    fewer = AdjudicatedLine(
         a.code,
         a.charge,
         3600,
@@ -127,10 +129,10 @@ def test_line_paid_under_another_code_and_fewer_units(practice: Store, tmp_path:
         a.day,
         [],
         [("CO", "151", a.charge - 3600)],
-        billed=f"HC:{a.code}",
+        billed_as=f"HC:{a.code}",
         billed_units=a.units,
     )
-    result = post(practice, remit([Clp(c.claim_id, "1", [recoded, fewer])]))
+    result = post(practice, remit([AdjudicatedClaim(c.claim_id, "1", [recoded, fewer])]))
     assert result.unreconciled == []
     assert claim(practice, cid)["balance"]["insurance_cents"] == 0
     with practice.transaction() as work:
@@ -149,8 +151,8 @@ def test_bundled_lines_share_one_payment(practice: Store, tmp_path: Path) -> Non
     (c,) = submit(practice, tmp_path)
     a, b = c.lines
     total = a.charge + b.charge
-    bundled = Svc("97530", total, 10000, 1, a.day, [], [("CO", "97", total - 10000)])
-    result = post(practice, remit([Clp(c.claim_id, "1", [bundled])]))
+    bundled = AdjudicatedLine("97530", total, 10000, 1, a.day, [], [("CO", "97", total - 10000)])
+    result = post(practice, remit([AdjudicatedClaim(c.claim_id, "1", [bundled])]))
     assert result.unreconciled == []
     assert claim(practice, cid)["balance"]["total_cents"] == 0
 
@@ -161,10 +163,12 @@ def test_split_line_adds_up(practice: Store, tmp_path: Path) -> None:
     (a,) = c.lines
     half = a.charge // 2
     parts = [
-        Svc(a.code, half, 3000, 1, a.day, [], [("CO", "45", half - 3000)]),
-        Svc(a.code, a.charge - half, 3000, 1, a.day, [], [("CO", "45", a.charge - half - 3000)]),
+        AdjudicatedLine(a.code, half, 3000, 1, a.day, [], [("CO", "45", half - 3000)]),
+        AdjudicatedLine(
+            a.code, a.charge - half, 3000, 1, a.day, [], [("CO", "45", a.charge - half - 3000)]
+        ),
     ]
-    result = post(practice, remit([Clp(c.claim_id, "1", parts)]))
+    result = post(practice, remit([AdjudicatedClaim(c.claim_id, "1", parts)]))
     assert result.unreconciled == [] and claim(practice, cid)["balance"]["total_cents"] == 0
 
 
@@ -172,12 +176,18 @@ def test_reversal_and_readjudication_later_file(practice: Store, tmp_path: Path)
     cid = build_claim(practice, c97110=30)
     (c,) = submit(practice, tmp_path)
     first = [paid_as_billed(c.lines[0], 80)]
-    post(practice, remit([Clp(c.claim_id, "1", first, icn="ICN1")], trace="T1"))
+    post(
+        practice,
+        remit([AdjudicatedClaim(c.claim_id, "1", first, payer_claim_number="ICN1")], trace="T1"),
+    )
     again = [paid_as_billed(c.lines[0], 90)]
     result = post(
         practice,
         remit(
-            [Clp(c.claim_id, "22", first, icn="ICN1"), Clp(c.claim_id, "1", again, icn="ICN2")],
+            [
+                AdjudicatedClaim(c.claim_id, "22", first, payer_claim_number="ICN1"),
+                AdjudicatedClaim(c.claim_id, "1", again, payer_claim_number="ICN2"),
+            ],
             trace="T2",
         ),
     )
@@ -202,18 +212,20 @@ def test_secondary_pays_the_client_share_after_primary(practice: Store, tmp_path
     (c,) = submit(practice, tmp_path)
     a = c.lines[0]
     primary = paid_as_billed(a, 80, cas_extra=[("PR", "2", 1500)])
-    primary.paid -= 1500
-    post(practice, remit([Clp(c.claim_id, "1", [primary])], trace="P1"))
+    post(practice, remit([AdjudicatedClaim(c.claim_id, "1", [primary])], trace="P1"))
     assert claim(practice, cid)["balance"]["patient_cents"] == 1500
     # the secondary pays 10.00 of the 15.00 and leaves 5.00 to the client
     prior = a.charge - 1500
-    secondary = Svc(
+    secondary = AdjudicatedLine(
         a.code, a.charge, 1000, a.units, a.day, [], [("OA", "23", prior), ("PR", "2", 500)]
     )
     result = post(
         practice,
         remit(
-            [Clp(c.claim_id, "2", [secondary])], trace="S1", payer="SECOND MUTUAL", payer_id="SEC02"
+            [AdjudicatedClaim(c.claim_id, "2", [secondary])],
+            trace="S1",
+            payer="SECOND MUTUAL",
+            payer_id="SEC02",
         ),
     )
     assert result.unreconciled == []
@@ -225,7 +237,10 @@ def test_secondary_pays_the_client_share_after_primary(practice: Store, tmp_path
 def test_provider_level_adjustment_is_recorded(practice: Store, tmp_path: Path) -> None:
     build_claim(practice, c97110=30)
     (c,) = submit(practice, tmp_path)
-    data = remit([Clp(c.claim_id, "1", [paid_as_billed(c.lines[0])])], plb=[("WO", 1750)])
+    data = remit(
+        [AdjudicatedClaim(c.claim_id, "1", [paid_as_billed(c.lines[0])])],
+        provider_adjustments=[("WO", 1750)],
+    )
     result = post(practice, data)
     assert result.provider_adjustment_cents == 1750
     assert count(practice, ProviderAdjustmentRecord) == 1
@@ -234,10 +249,11 @@ def test_provider_level_adjustment_is_recorded(practice: Store, tmp_path: Path) 
 def test_unmatched_claim_goes_to_the_exception_list(practice: Store, tmp_path: Path) -> None:
     cid = build_claim(practice, c97110=30)
     (c,) = submit(practice, tmp_path)
-    stranger = Clp("TB00009999", "1", [paid_as_billed(c.lines[0])])
-    foreign = Clp("X-12", "1", [paid_as_billed(c.lines[0])])
+    stranger = AdjudicatedClaim("TB00009999", "1", [paid_as_billed(c.lines[0])])
+    foreign = AdjudicatedClaim("X-12", "1", [paid_as_billed(c.lines[0])])
     result = post(
-        practice, remit([Clp(c.claim_id, "1", [paid_as_billed(c.lines[0])]), stranger, foreign])
+        practice,
+        remit([AdjudicatedClaim(c.claim_id, "1", [paid_as_billed(c.lines[0])]), stranger, foreign]),
     )
     assert result.claims_posted == 1
     assert [e["claim"] for e in result.exceptions] == ["TB00009999", "X-12"]
@@ -250,7 +266,7 @@ def test_unbalanced_file_is_quarantined_and_nothing_posted(practice: Store, tmp_
     cid = build_claim(practice, c97110=30)
     (c,) = submit(practice, tmp_path)
     before = count(practice, LedgerEntry), count(practice, ClaimStatusChange)
-    data = remit([Clp(c.claim_id, "1", [paid_as_billed(c.lines[0])])], bpr_off_by=1)
+    data = remit([AdjudicatedClaim(c.claim_id, "1", [paid_as_billed(c.lines[0])])], bpr_off_by=1)
     result = post(practice, data)
     assert result.outcome == "quarantined" and "does not balance" in result.message
     assert (count(practice, LedgerEntry), count(practice, ClaimStatusChange)) == before
@@ -261,13 +277,13 @@ def test_unbalanced_file_is_quarantined_and_nothing_posted(practice: Store, tmp_
 def test_same_file_or_same_trace_twice_changes_nothing(practice: Store, tmp_path: Path) -> None:
     build_claim(practice, c97110=30)
     (c,) = submit(practice, tmp_path)
-    data = remit([Clp(c.claim_id, "1", [paid_as_billed(c.lines[0])])], trace="SAME")
+    data = remit([AdjudicatedClaim(c.claim_id, "1", [paid_as_billed(c.lines[0])])], trace="SAME")
     assert post(practice, data).outcome == "posted"
     entries = count(practice, LedgerEntry)
     again = post(practice, data)
     assert again.already_posted and "posted before" in again.message
     other_bytes = remit(
-        [Clp(c.claim_id, "1", [paid_as_billed(c.lines[0])])], trace="SAME", control=7
+        [AdjudicatedClaim(c.claim_id, "1", [paid_as_billed(c.lines[0])])], trace="SAME", control=7
     )
     assert other_bytes != data
     third = post(practice, other_bytes)
@@ -284,9 +300,9 @@ def test_reversal_and_readjudication_in_the_same_file(practice: Store, tmp_path:
         practice,
         remit(
             [
-                Clp(c.claim_id, "1", first, icn="A"),
-                Clp(c.claim_id, "22", first, icn="A"),
-                Clp(c.claim_id, "1", again, icn="B"),
+                AdjudicatedClaim(c.claim_id, "1", first, payer_claim_number="A"),
+                AdjudicatedClaim(c.claim_id, "22", first, payer_claim_number="A"),
+                AdjudicatedClaim(c.claim_id, "1", again, payer_claim_number="B"),
             ]
         ),
     )
@@ -304,9 +320,11 @@ def test_era_post_cli(practice: Store, tmp_path: Path) -> None:
     build_claim(practice, c97110=30)
     (c,) = submit(practice, tmp_path / "out")
     good = tmp_path / "good.835"
-    good.write_bytes(remit([Clp(c.claim_id, "1", [paid_as_billed(c.lines[0])])]))
+    good.write_bytes(remit([AdjudicatedClaim(c.claim_id, "1", [paid_as_billed(c.lines[0])])]))
     bad = tmp_path / "bad.835"
-    bad.write_bytes(remit([Clp(c.claim_id, "1", [paid_as_billed(c.lines[0])])], bpr_off_by=5))
+    bad.write_bytes(
+        remit([AdjudicatedClaim(c.claim_id, "1", [paid_as_billed(c.lines[0])])], bpr_off_by=5)
+    )
     runner = CliRunner()
     posted = runner.invoke(app, ["era", "post", str(good), "--json"])
     assert posted.exit_code == 0, posted.output
@@ -323,7 +341,7 @@ def test_era_post_cli(practice: Store, tmp_path: Path) -> None:
 
 
 def test_unreadable_file_is_quarantined_naming_file_and_segment(practice: Store) -> None:
-    data = remit([Clp("TB00000001", "1", [])]).replace(
+    data = remit([AdjudicatedClaim("TB00000001", "1", [])]).replace(
         b"CLP*TB00000001*1*0.00", b"CLP*TB00000001*1*X"
     )
     result = post(practice, data, name="broken.835")

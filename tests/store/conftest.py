@@ -3,13 +3,15 @@ THERABILL_TEST_POSTGRES_URL points at a server (a fresh database per test, dropp
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from therabill.store import migrate
+from therabill.store import factories, migrate
 from therabill.store.services import Store, open_store
+from therabill.store.services.clients import ClientInput
 
 
 @pytest.fixture
@@ -30,50 +32,36 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db_url: str) -> Path:
     return tmp_path / "home"
 
 
-PT_NPI = "1234567893"  # the CMS check-digit example NPI
-SLP_NPI = "1245319599"
+PT_NPI, SLP_NPI = factories.PT_NPI, factories.SLP_NPI
+
+HARBOUR = factories.PracticeSpec(
+    tax_id=None,
+    address=None,
+    payers=(
+        factories.PayerSpec("MEDICARE", payer_id="00430"),
+        factories.PayerSpec("COMMERCIAL", "Blue Harbour Health"),
+    ),
+    providers=(
+        factories.PHYSICAL_THERAPIST,
+        factories.ProviderSpec(SLP_NPI, "Sam", "Ortiz", "slp"),
+    ),
+    fees={"97110": 4000, "97112": 4500, "97140": 3800, "92507": 9000},
+    clients=(
+        ClientInput(
+            "Ada",
+            "Example",
+            dt.date(1950, 3, 4),
+            "F",
+            chart_number="C-1",
+            payer="Medicare Part B",
+            member_id="1EG4TE5MK73",
+        ),
+    ),
+)
 
 
 @pytest.fixture
 def practice(store: Store) -> Store:
     """A practice with two payers, two providers, fees, and one client on Medicare."""
-    from therabill.store.models import Fee
-    from therabill.store.services import clients, payers
-    from therabill.store.services import practice as practice_services
-
-    practice_services.init_practice(store=store, name="Harbour Therapy", npi="1234567893")
-    with store.transaction(actor="setup") as work:
-        payers.add_payer(work=work, profile="MEDICARE", payer_id="00430")
-        payers.add_payer(work=work, profile="COMMERCIAL", name="Blue Harbour Health")
-        practice_services.add_provider(
-            work=work,
-            npi=PT_NPI,
-            first_name="Pat",
-            last_name="Lee",
-            discipline="pt",
-            taxonomy="225100000X",
-        )
-        practice_services.add_provider(
-            work=work,
-            npi=SLP_NPI,
-            first_name="Sam",
-            last_name="Ortiz",
-            discipline="slp",
-        )
-        for code, cents in {"97110": 4000, "97112": 4500, "97140": 3800, "92507": 9000}.items():
-            work.db.add(Fee(code=code, unit_charge_cents=cents))
-        clients.add_client(
-            work=work,
-            data=clients.client_input(
-                {
-                    "chart_number": "C-1",
-                    "first_name": "Ada",
-                    "last_name": "Example",
-                    "birth_date": "1950-03-04",
-                    "sex": "F",
-                    "payer": "Medicare Part B",
-                    "member_id": "1EG4TE5MK73",
-                }
-            ),
-        )
+    factories.set_up_practice(store, HARBOUR)
     return store

@@ -20,11 +20,11 @@ from typing import Any
 
 import pytest
 import uvicorn
-from era_builder import PaidClaim, PaidLine, build_835
 from sqlalchemy import select
 from web_helpers import PASSWORD, Practice
 
 from clock import TODAY
+from therabill.store import factories
 from therabill.store.models import ClaimRecord
 from therabill.web.app import create_app
 
@@ -170,26 +170,18 @@ def test_a_session_from_entry_to_payment(page: Any, server: str, practice: Pract
     assert download.value.suggested_filename.startswith("837P-")
     shot(page, "07-submitted")
 
-    with practice.store.sessions() as db:
-        claim = db.execute(
+    with practice.store.transaction(actor="payer") as work:
+        claim = work.db.execute(
             select(ClaimRecord).where(
                 ClaimRecord.client_id == practice.ana_client,
                 ClaimRecord.date_of_service == dt.date.fromisoformat(yesterday),
             )
         ).scalar_one()
-        paid = PaidClaim(
-            f"TB{claim.id:08d}",
-            tuple(
-                PaidLine(
-                    ln.code,
-                    tuple(m for m in ln.modifiers.split(",") if m),
-                    ln.units,
-                    ln.charge_cents,
-                    ln.date_of_service,
-                )
-                for ln in claim.lines
-            ),
+        paid = factories.remittance_for(work, [claim.id], copay_cents=1000)
+        unbalanced_835 = factories.remittance_for(
+            work, [claim.id], copay_cents=1000, trace="EFT-UNBALANCED", bpr_off_by=100_000
         )
+        claim_number = f"TB{claim.id:08d}"
     page.goto(server + f"/claims/{claim.id}")
     expect(page.locator("#claim-status")).to_have_text("submitted")
     shot(page, "08-claim")
@@ -199,11 +191,11 @@ def test_a_session_from_entry_to_payment(page: Any, server: str, practice: Pract
 
     # Upload the payer's 835 for that claim: posted, and posting it twice changes nothing.
     era = ARTIFACTS / "payment.835"
-    era.write_text(build_835([paid]), encoding="ascii")
+    era.write_text(paid, encoding="ascii")
     page.goto(server + "/remittances")
     page.set_input_files("input[name=file]", str(era))
     page.click("#upload-835")
-    expect(page.locator("#remittance-claims")).to_contain_text(paid.control_number)
+    expect(page.locator("#remittance-claims")).to_contain_text(claim_number)
     shot(page, "10-remittance")
     expect(page.locator("#remittance-outcome")).to_have_text("posted")
     expect(page.locator("#posted-paid")).not_to_have_text("$0.00")
@@ -215,7 +207,7 @@ def test_a_session_from_entry_to_payment(page: Any, server: str, practice: Pract
     # A file that does not balance is quarantined, and listed as such on the page.
     unbalanced = ARTIFACTS / "unbalanced.835"
     unbalanced.write_text(
-        build_835([paid], trace="EFT-UNBALANCED").replace("BPR*I*", "BPR*I*1", 1),
+        unbalanced_835,
         encoding="ascii",
     )
     page.set_input_files("input[name=file]", str(unbalanced))

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 
-from era_builder import PaidClaim, PaidLine, build_835
 from fastapi.testclient import TestClient
 from web_helpers import Practice, csrf_of, login
 
+from therabill.x12.remittance_835.builder import AdjudicatedClaim, paid_line, write_835
+
 
 def _upload_a_stranger(web: TestClient) -> None:
-    line = PaidLine("97110", ("GP",), 1, 4500, dt.date(2026, 11, 2))
-    data = build_835([PaidClaim("TB00009999", (line,))], trace="EFT-STRANGER")
+    line = paid_line("97110", 4500, day=dt.date(2026, 11, 2), modifiers=["GP"], copay=1000)
+    data = write_835(
+        [AdjudicatedClaim("TB00009999", "1", [line])],
+        trace="EFT-STRANGER",
+        payer="MEDICARE PART B",
+        payer_id="MCR01",
+    )
     token = csrf_of(web.get("/remittances").text)
     answer = web.post(
         "/remittances",

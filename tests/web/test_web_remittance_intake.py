@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from era_builder import PaidClaim, PaidLine, build_835
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 from web_helpers import Practice, api_token, csrf_of, login
@@ -21,15 +20,22 @@ from therabill.cli.main import app as cli
 from therabill.store.services import open_store
 from therabill.store.services.remittance_intake import recent_remittances
 from therabill.store.services.remittances import list_quarantine
+from therabill.x12.remittance_835.builder import AdjudicatedClaim, paid_line, write_835
 
-LINE = PaidLine("97110", ("GP",), 1, 4500, dt.date(2026, 11, 2))
+LINE = paid_line("97110", 4500, day=dt.date(2026, 11, 2), modifiers=["GP"], copay=1000)
 
 
 def unbalanced_835() -> bytes:
     """A payment of 27.00 for claims paid 26.00 (BPR02 must equal the sum of CLP04)."""
-    text = build_835([PaidClaim("TB00000001", (LINE,))], trace="EFT-OFF-BY-ONE")
-    assert "BPR*I*26.00*" in text
-    return text.replace("BPR*I*26.00*", "BPR*I*27.00*").encode("ascii")
+    text = write_835(
+        [AdjudicatedClaim("TB00000001", "1", [LINE])],
+        trace="EFT-OFF-BY-ONE",
+        payer="MEDICARE PART B",
+        payer_id="MCR01",
+        bpr_off_by=100,
+    )
+    assert "BPR*I*27.00*" in text and "CLP*TB00000001*1*45.00*26.00*" in text
+    return text.encode("ascii")
 
 
 def _quarantined(url: str) -> list[dict[str, Any]]:

@@ -14,12 +14,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event, select
 
 from clock import TODAY
-from therabill.store import migrate
-from therabill.store.models import Fee, Payer
-from therabill.store.models import Practice as PracticeRow
+from therabill.store import factories
 from therabill.store.services import Store, open_store, users
-from therabill.store.services.clients import ClientInput, add_client, add_policy
-from therabill.store.services.practice import add_provider, init_practice
 from therabill.store.services.sessions import ServiceMinutes, add_session
 
 PASSWORD = "correct horse battery"
@@ -39,66 +35,53 @@ class Practice:
     ben_provider: int
 
 
+SPRINGFIELD = factories.PracticeSpec(
+    name="Test practice",
+    address=("1 Harbour Way", "Springfield", "IL", "627011234"),
+    payers=(
+        factories.PayerSpec("COMMERCIAL", "Acme Health", "ACME1"),
+        factories.PayerSpec("MEDICARE", "Medicare Part B", "MCR01"),
+    ),
+    providers=(
+        factories.ProviderSpec(NPI_ANA, "Ana", "Alves", "pt"),
+        factories.ProviderSpec(NPI_BEN, "Ben", "Brook", "massage"),
+    ),
+    # The practice's charge per unit (its charge master), in cents.
+    fees={"97110": 4500, "97112": 4800, "97124": 3800, "97140": 4200},
+    clients=(
+        factories.client(
+            "C-1",
+            "Carla",
+            "Cruz",
+            birth_date=dt.date(1980, 5, 1),
+            payer="Medicare Part B",
+            member_id="1EG4TE5MK73",
+            address=("2 Elm Street", "Springfield", "IL", "62702"),
+        ),
+        factories.client(
+            "C-2",
+            "Dan",
+            "Dale",
+            birth_date=dt.date(1975, 2, 3),
+            sex="M",
+            payer="Acme Health",
+            member_id="ACM123",
+            address=("3 Oak Road", "Springfield", "IL", "62703"),
+        ),
+    ),
+)
+
+
 def build_practice(url: str) -> Practice:
     store = open_store(url)
-    migrate.upgrade(store.engine)
-    init_practice(store=store, name="Test practice", npi="1234567893", tax_id="123456789")
-    today = TODAY
+    built = factories.set_up_practice(store, SPRINGFIELD, actor="fixture")
+    (ana, ben), (c1, c2) = built.providers, built.clients
     with store.transaction(actor="fixture") as work:
-        ana = add_provider(
-            work=work, npi=NPI_ANA, first_name="Ana", last_name="Alves", discipline="pt"
-        )
-        ben = add_provider(
-            work=work, npi=NPI_BEN, first_name="Ben", last_name="Brook", discipline="massage"
-        )
-        place = work.db.execute(select(PracticeRow)).scalar_one()
-        place.address, place.city, place.state, place.postal_code = (
-            "1 Harbour Way",
-            "Springfield",
-            "IL",
-            "627011234",
-        )
-        # The practice's charge per unit (its charge master), in cents.
-        for code, cents in (("97110", 4500), ("97112", 4800), ("97124", 3800), ("97140", 4200)):
-            work.db.add(Fee(code=code, unit_charge_cents=cents))
-        work.db.add(Payer(name="Acme Health", profile_id="COMMERCIAL", payer_id="ACME1"))
-        work.db.add(Payer(name="Medicare Part B", profile_id="MEDICARE", payer_id="MCR01"))
-        work.db.flush()
-        c1 = add_client(
-            work=work,
-            data=ClientInput(
-                "Carla",
-                "Cruz",
-                dt.date(1980, 5, 1),
-                "F",
-                chart_number="C-1",
-                address="2 Elm Street",
-                city="Springfield",
-                state="IL",
-                postal_code="62702",
-            ),
-        )
-        add_policy(work=work, client_id=c1.id, payer="Medicare Part B", member_id="1EG4TE5MK73")
-        c2 = add_client(
-            work=work,
-            data=ClientInput(
-                "Dan",
-                "Dale",
-                dt.date(1975, 2, 3),
-                "M",
-                chart_number="C-2",
-                address="3 Oak Road",
-                city="Springfield",
-                state="IL",
-                postal_code="62703",
-            ),
-        )
-        add_policy(work=work, client_id=c2.id, payer="Acme Health", member_id="ACM123")
         s1, _ = add_session(
             work=work,
-            client=c1.id,
-            provider=ana.id,
-            day=today,
+            client=c1,
+            provider=ana,
+            day=TODAY,
             services=[ServiceMinutes("97110", 23, ("GP",)), ServiceMinutes("97112", 24, ("GP",))],
             start=dt.time(9, 0),
             end=dt.time(9, 50),
@@ -107,9 +90,9 @@ def build_practice(url: str) -> Practice:
         )
         s2, _ = add_session(
             work=work,
-            client=c2.id,
-            provider=ben.id,
-            day=today,
+            client=c2,
+            provider=ben,
+            day=TODAY,
             services=[ServiceMinutes("97124", 38)],
             start=dt.time(10, 0),
             end=dt.time(10, 40),
@@ -117,15 +100,15 @@ def build_practice(url: str) -> Practice:
             diagnoses=["M62830"],
         )
         for name, role, provider in (
-            ("ana", users.Role.THERAPIST, ana.id),
-            ("ben", users.Role.THERAPIST, ben.id),
+            ("ana", users.Role.THERAPIST, ana),
+            ("ben", users.Role.THERAPIST, ben),
             ("bill", users.Role.BILLER, None),
             ("root", users.Role.ADMIN, None),
         ):
             users.create_user(
                 work, username=name, role=role, password=PASSWORD, provider_id=provider
             )
-        return Practice(url, store, c1.id, c2.id, s1.id, s2.id, ana.id, ben.id)
+        return Practice(url, store, c1, c2, s1.id, s2.id, ana, ben)
 
 
 # A new client's details, valid everywhere: the page's form and the API both take them.
@@ -166,7 +149,6 @@ ROLES = ("ana", "bill", "root")
 
 def api_token(practice: Practice, username: str) -> str:
     """An API token for ``username`` (as ``therabill user token`` makes one)."""
-    from sqlalchemy import select
 
     from therabill.store.models import User
     from therabill.store.services.api_tokens import issue_token

@@ -15,32 +15,31 @@ from sqlalchemy import inspect, select
 from therabill.claims.status import ClaimStatus
 from therabill.errors import InvalidInput
 from therabill.ledger import EntryKind
-from therabill.store.models import ClaimLine, ClaimRecord, Client, Fee
+from therabill.store.factories import PayerSpec, PracticeSpec, ProviderSpec, set_up_practice
+from therabill.store.models import ClaimLine, ClaimRecord, Client
 from therabill.store.services import (
     auths,
     build,
     claim_records,
     clients,
     ledger,
-    payers,
-    practice,
     sessions,
 )
 from therabill.store.services.context import Store
 
 # Test NPIs with valid check digits (CMS's example 1234567893 and others made for the demo).
-PROVIDERS = [
-    ("1234567893", "Pat", "Lindqvist", "pt", "225100000X"),
-    ("1245319599", "Sam", "Okafor", "slp", "235Z00000X"),
-    ("1679576722", "Rene", "Marchetti", "ot", "225X00000X"),
-    ("1093817629", "Jo", "Haverford", "massage", "225700000X"),
-    ("1881651297", "Kit", "Abernathy", "music", None),
-]
-PAYERS = [
-    ("MEDICARE", "Medicare Part B (demo)", "00430"),
-    ("COMMERCIAL", "Harbourside Health Plan (demo)", "HHP01"),
-    ("SAMPLE-MASSAGE-PAYER", "Evergreen Wellness Cover (demo)", "EWC99"),
-]
+PROVIDERS = (
+    ProviderSpec("1234567893", "Pat", "Lindqvist", "pt", "225100000X", "DEMO-LIC"),
+    ProviderSpec("1245319599", "Sam", "Okafor", "slp", "235Z00000X", "DEMO-LIC"),
+    ProviderSpec("1679576722", "Rene", "Marchetti", "ot", "225X00000X", "DEMO-LIC"),
+    ProviderSpec("1093817629", "Jo", "Haverford", "massage", "225700000X", "DEMO-LIC"),
+    ProviderSpec("1881651297", "Kit", "Abernathy", "music", None, "DEMO-LIC"),
+)
+PAYERS = (
+    PayerSpec("MEDICARE", "Medicare Part B (demo)", "00430"),
+    PayerSpec("COMMERCIAL", "Harbourside Health Plan (demo)", "HHP01"),
+    PayerSpec("SAMPLE-MASSAGE-PAYER", "Evergreen Wellness Cover (demo)", "EWC99"),
+)
 # Which of PAYERS each discipline's clients are insured by (Medicare pays no massage or music
 # therapists; the sample massage payer takes 97124 from massage therapists).
 PAYER_FOR = {"pt": (0, 1), "slp": (0, 1), "ot": (1, 0), "massage": (2,), "music": (1,)}
@@ -56,6 +55,15 @@ FEES = {
     "96158": 7500,
     "96159": 3400,
 }
+DEMO_PRACTICE = PracticeSpec(
+    name="Harbour Therapy Collective (demo)",
+    npi="1356433015",
+    tax_id="04-3216549",
+    address=("1 Harbour Street", "Springfield", "IL", "62701-4621"),
+    payers=PAYERS,
+    providers=PROVIDERS,
+    fees=FEES,
+)
 PLANS: dict[str, list[list[tuple[str, int]]]] = {
     "pt": [[("97110", 23), ("97112", 24)], [("97110", 30), ("97140", 15)], [("97530", 38)]],
     "slp": [[("92507", 45)], [("92507", 30), ("92526", 20)]],
@@ -134,39 +142,20 @@ def create_demo(
     rnd = random.Random(seed)
     today = today or dt.date.today()
     start = today - dt.timedelta(days=30 * months)
-    practice.init_practice(
-        store=store,
-        name="Harbour Therapy Collective (demo)",
-        npi="1356433015",
-        tax_id="04-3216549",
-        address=("1 Harbour Street", "Springfield", "IL", "62701-4621"),
-    )
+    if has_clients(store):
+        raise InvalidInput(
+            "the database already holds clients; the demo needs an empty one",
+            hint="Point THERABILL_HOME (or THERABILL_DATABASE_URL) somewhere new.",
+        )
+    say("payers, providers and fees")
+    set_up_practice(store, DEMO_PRACTICE, actor="demo")
     with store.transaction(actor="demo") as work:
-        if work.db.execute(select(Client.id).limit(1)).first():
-            raise InvalidInput(
-                "the database already holds clients; the demo needs an empty one",
-                hint="Point THERABILL_HOME (or THERABILL_DATABASE_URL) somewhere new.",
-            )
-        say("payers, providers and fees")
-        for profile, name, payer_id in PAYERS:
-            payers.add_payer(work=work, profile=profile, name=name, payer_id=payer_id)
-        for npi, first, last, discipline, taxonomy in PROVIDERS:
-            practice.add_provider(
-                work=work,
-                npi=npi,
-                first_name=first,
-                last_name=last,
-                discipline=discipline,
-                taxonomy=taxonomy,
-                licence="DEMO-LIC",
-            )
-        for code, cents in FEES.items():
-            work.db.add(Fee(code=code, unit_charge_cents=cents))
         say(f"{clients_count} clients with policies and authorizations")
         roster: list[tuple[int, str, str]] = []
         for i in range(clients_count):
-            discipline = PROVIDERS[i % len(PROVIDERS)][3]
-            payer_name = PAYERS[PAYER_FOR[discipline][i % len(PAYER_FOR[discipline])]][1]
+            discipline = PROVIDERS[i % len(PROVIDERS)].discipline
+            payer = PAYERS[PAYER_FOR[discipline][i % len(PAYER_FOR[discipline])]]
+            payer_name = payer.name or payer.profile
             client = clients.add_client(
                 work=work,
                 data=clients.ClientInput(
@@ -199,7 +188,7 @@ def create_demo(
                     case_manager_phone="555-0100",
                 )
         say("sessions")
-        provider_npi = {p[3]: p[0] for p in PROVIDERS}
+        provider_npi = {p.discipline: p.npi for p in PROVIDERS}
         count = 0
         for client_id, discipline, _ in roster:
             day = start + dt.timedelta(days=rnd.randrange(0, 7))

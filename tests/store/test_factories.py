@@ -1,0 +1,85 @@
+"""The example-data factories (tests, benchmarks, ``therabill demo``) write through the
+services: every row is checked and audited, and the practice they make bills and gets paid."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from clock import TODAY
+from therabill.errors import InvalidInput
+from therabill.store import factories
+from therabill.store.models import AuditEntry, ClaimRecord, Client, Payer
+from therabill.store.services import Store, remittances, submission
+
+
+def test_the_default_practice_is_written_and_audited_through_the_services(store: Store) -> None:
+    spec = factories.PracticeSpec(
+        clients=(factories.client(payer="Acme Health Plan", member_id="M100"),)
+    )
+    built = factories.set_up_practice(store, spec)
+    assert (len(built.payers), len(built.providers), len(built.clients)) == (1, 1, 1)
+    with store.sessions() as db:
+        audited = Counter(
+            (action, entity)
+            for action, entity in db.execute(select(AuditEntry.action, AuditEntry.entity))
+        )
+    assert audited[("create", "practice")] == 1
+    assert audited[("create", "payer")] == audited[("create", "provider")] == 1
+    assert audited[("set", "fee")] == len(factories.PT_FEES)
+    assert audited[("create", "client")] == audited[("create", "policy")] == 1
+
+
+@pytest.mark.parametrize(
+    ("spec", "field"),
+    [
+        (factories.PracticeSpec(fees={"99999": 100}), "code"),
+        (factories.PracticeSpec(payers=(factories.PayerSpec("NO-SUCH-PROFILE"),)), None),
+        (
+            factories.PracticeSpec(
+                providers=(factories.ProviderSpec("1234567890", "A", "B", "pt"),)
+            ),
+            None,
+        ),
+        (factories.PracticeSpec(clients=(factories.client(payer="Nobody", member_id="1"),)), None),
+    ],
+    ids=["unknown-code", "unknown-profile", "bad-npi-check-digit", "unknown-payer"],
+)
+def test_a_spec_the_services_refuse_is_refused_and_nothing_is_left_half_written(
+    store: Store, spec: factories.PracticeSpec, field: str | None
+) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        factories.set_up_practice(store, spec)
+    if field:
+        assert refused.value.field == field
+    with store.sessions() as db:
+        assert db.execute(select(Client.id)).first() is None
+        assert db.execute(select(Payer.id)).first() is None
+
+
+def test_its_remittance_pays_the_claims_it_built(store: Store, tmp_path: Path) -> None:
+    spec = factories.PracticeSpec(
+        clients=(factories.client(payer="Acme Health Plan", member_id="M100"),)
+    )
+    factories.set_up_practice(store, spec)
+    claim_id = factories.build_one_claim(
+        store,
+        client="C-1",
+        provider=factories.PT_NPI,
+        day=TODAY - dt.timedelta(days=20),
+        services={"97110": 30, "97140": 23},
+    )
+    with store.transaction(actor="biller") as work:
+        submission.submit_claims(work=work, outbox=tmp_path)
+    with store.transaction(actor="biller") as work:
+        text = factories.remittance_for(work, [claim_id], copay_cents=1000, paid_on=TODAY)
+        result = remittances.post_remittance(work=work, data=text.encode(), file_name="pay.835")
+    assert result.outcome == "posted" and result.exceptions == []
+    assert result.claims_posted == 1 and result.patient_cents == 1000
+    with store.sessions() as db:
+        claim = db.get(ClaimRecord, claim_id)
+        assert claim is not None and claim.status == "paid"
