@@ -4,7 +4,6 @@ are keyed by the profile files' names, change times and sizes."""
 
 from __future__ import annotations
 
-import datetime as dt
 from importlib.resources import files
 from pathlib import Path
 
@@ -38,22 +37,11 @@ def test_a_profile_saved_elsewhere_is_seen_next_time(
 def test_the_live_checks_scrub_tables_follow_the_profile_files(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from sqlalchemy.orm import Session
-
-    from therabill.store import migrate
-    from therabill.store.services import UnitOfWork
-    from therabill.store.services.context import open_store
-    from therabill.web import preview
+    from therabill.store.services import live_check
 
     monkeypatch.setenv("THERABILL_HOME", str(tmp_path))
-    store = open_store(f"sqlite:///{tmp_path / 'p.sqlite3'}")
-    migrate.upgrade(store.engine)
-    today = dt.date(2026, 12, 4)
-    with Session(store.engine) as db:
-        work = UnitOfWork(db=db, actor="t")
-        before = preview.scrub_context(work, 1, today)
-        assert before.payers["COMMERCIAL"].unit_rule is UnitRule.MIDPOINT
-        _write_commercial(tmp_path, "cms")
-        after = preview.scrub_context(work, 1, today)
-        assert after.payers["COMMERCIAL"].unit_rule is UnitRule.CMS
-    store.dispose()
+    before = live_check.scrub_tables()
+    assert before.payers["COMMERCIAL"].unit_rule is UnitRule.MIDPOINT
+    _write_commercial(tmp_path, "cms")
+    after = live_check.scrub_tables()
+    assert after.payers["COMMERCIAL"].unit_rule is UnitRule.CMS

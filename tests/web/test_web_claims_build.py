@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from web_helpers import Practice, csrf_of, login
 
-from therabill.store.models import ClaimRecord
+from therabill.store.models import ClaimLine, ClaimRecord
+from therabill.store.services.sessions import ServiceMinutes, add_session
 from therabill.store.web_tables import web_flashes
 from therabill.web.app import create_app
 
@@ -71,3 +74,31 @@ def test_submit_redirects_to_what_was_written_shown_once(
             db.execute(select(ClaimRecord.status).where(ClaimRecord.id.in_(ids))).scalars()
         )
     assert statuses == {"submitted"}
+
+
+def test_a_session_the_unit_engine_adds_an_addon_to_builds_from_the_button(
+    web: TestClient, practice: Practice
+) -> None:
+    """97550=40 is 97550 (first 30 minutes) + 97551 (10 more): the build button made a 500
+    (KeyError on the code the session did not list)."""
+    with practice.store.transaction(actor="ana") as work:
+        session, _ = add_session(
+            work=work,
+            client=practice.ana_client,
+            provider=practice.ana_provider,
+            day=dt.date.today() - dt.timedelta(days=1),
+            services=[ServiceMinutes("97550", 40)],
+            diagnoses=["M5450"],
+        )
+    login(web, "bill")
+    token = csrf_of(web.get("/claims").text)
+    response = web.post("/claims/build", data={"csrf_token": token}, follow_redirects=False)
+    assert response.status_code == 303
+    with practice.store.sessions() as db:
+        lines = db.execute(
+            select(ClaimLine.code, ClaimLine.units, ClaimLine.session_id)
+            .where(ClaimLine.session_id == session.id)
+            .order_by(ClaimLine.line_number)
+        ).all()
+    assert [tuple(line) for line in lines] == [("97550", 1, session.id), ("97551", 1, session.id)]
+    assert "Built 3 claims" in web.get("/claims").text

@@ -106,3 +106,19 @@ def test_the_days_other_unbilled_sessions_are_counted_in(
     assert "Includes 1 other unbilled session" in response.text
     # 31 + 24 = 55 timed minutes: 4 units (53-67 band).
     assert 'id="total-units">4<' in response.text
+
+
+def test_the_live_check_adds_the_plan_modifier_as_the_build_does(
+    web: TestClient, practice: Practice
+) -> None:
+    """A Medicare PT session of 97110 entered without GP: the build adds GP (CMS Pub 100-04
+    ch.5 §20.1, the payer profile requires it), so the live check shows no "needs GP" error."""
+    login(web, "ana")
+    token = csrf_of(web.get("/sessions/new").text)
+    response = web.post(
+        "/sessions/preview", data=_form(token, practice, code_1="97110", minutes_1="30")
+    )
+    assert response.status_code == 200
+    assert "Claim check" in response.text and 'id="finding-count"' in response.text
+    assert "needs GP" not in response.text
+    assert "modifier.therapy-plan" not in response.text

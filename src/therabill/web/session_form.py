@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from starlette.datastructures import FormData
 
 from therabill.errors import InvalidInput
-from therabill.web.preview import ServiceEntry
+from therabill.store.services.live_check import ServiceEntry
 
 ROWS = 4
 PLACES = {

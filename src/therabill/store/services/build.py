@@ -4,25 +4,36 @@ before the build. A session is claimed with ``UPDATE … WHERE claim_id IS NULL`
 queue on a lock (SQLite: BEGIN IMMEDIATE; PostgreSQL: an advisory lock), so two builds at once
 never bill a session twice.
 
-The day's minutes of all the provider's sessions for the client are pooled before units are
-counted: the CMS 8-minute rule counts the day's total timed minutes (Pub 100-04 ch.5 §20.2).
+The lines come from :func:`therabill.claims.assemble.assemble_claim` (pooling of the day's
+minutes, units under the payer's rule, add-on codes, therapy plan modifiers, diagnosis
+pointers, fees). :func:`draft_claim` turns them into an unsaved claim with its document and
+findings; the session form's live check (``live_check``) calls the same function and saves
+nothing, so it shows the findings the build records.
+
+Sessions that cannot become a claim (no insurance, too few minutes, more than a day's minutes
+of a code, a detail the claim document cannot hold) are skipped with their reason; the rest
+of the batch is built.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+from pydantic import ValidationError
 from sqlalchemy import CursorResult, select, text, update
 from sqlalchemy.orm import selectinload
 
+from therabill import claims as doc
+from therabill.claims.assemble import Assembly, ServiceEntry, SessionEntry, assemble_claim
 from therabill.claims.status import ClaimStatus
-from therabill.codes import load_code_set
-from therabill.errors import TherabillError
+from therabill.codes import CodeSet, load_code_set
+from therabill.errors import InvalidInput, TherabillError
 from therabill.findings import Finding, Severity
 from therabill.scrub import ScrubContext
 from therabill.store.models import (
@@ -40,19 +51,22 @@ from therabill.store.models import (
     TherapySession,
 )
 from therabill.store.services import auths, documents, ledger, profiles, scrubbing
+from therabill.store.services.auths import AuthorizationStatus
 from therabill.store.services.clients import primary_policy
 from therabill.store.services.context import UnitOfWork
-from therabill.units import count_units
+from therabill.units import UnitRule
 
 BUILD_LOCK_KEY = 7_401_002
-# Therapy modifiers by the provider's discipline: CMS Pub 100-04 ch.5 §20.1 (GP physical
-# therapy, GO occupational therapy, GN speech-language pathology plan of care).
-THERAPY_MODIFIERS = {"pt": "GP", "ot": "GO", "slp": "GN"}
-MAX_POINTERS = 4  # CMS-1500 box 24E / 837P SV107: up to four diagnosis pointers per line
+NO_UNITS = "no billable units (too few minutes)"
+MODIFIERS_WIDTH = 20  # claim_lines.modifiers: four two-character modifiers fit with room
 
 
 class ConcurrentBuild(TherabillError):
     """Another build billed a session this one had chosen; nothing of this build is kept."""
+
+
+class NotBillable(TherabillError):
+    """The sessions of one claim cannot become a claim; the message says why."""
 
 
 @dataclass(slots=True)
@@ -72,6 +86,162 @@ class BuildResult:
             "claim_ids": self.claims,
             "skipped": self.skipped,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class Parties:
+    """Who a claim is between: the client, their policy and its payer, the rendering
+    provider and the practice (the billing provider)."""
+
+    client: Client
+    policy: Policy
+    payer: Payer
+    provider: Provider
+    practice: Practice | None
+
+
+@dataclass(slots=True)
+class Draft:
+    """A claim as the build would write it, not added to the database session."""
+
+    claim: ClaimRecord
+    assembly: Assembly
+    document: doc.Claim
+    findings: list[Finding]
+    covering: list[tuple[ClaimLine, AuthorizationStatus]]  # the authorization each line uses
+
+
+def session_entry(session: TherapySession) -> SessionEntry:
+    """A stored (or unsaved) session as the claim assembly takes it."""
+    return SessionEntry(
+        id=session.id,
+        services=tuple(
+            ServiceEntry(s.code, s.minutes, tuple(m for m in (s.modifiers or "").split(",") if m))
+            for s in session.services
+        ),
+        diagnoses=tuple(d.code for d in session.diagnoses),
+    )
+
+
+def practice_fees(work: UnitOfWork) -> dict[str, int]:
+    """The practice's charge per unit in cents, by code (its charge master)."""
+    return {
+        code: int(cents) for code, cents in work.db.execute(select(Fee.code, Fee.unit_charge_cents))
+    }
+
+
+def assemble_for(
+    *,
+    discipline: str,
+    payer: Payer | None,
+    sessions: Sequence[TherapySession],
+    fees: dict[str, int],
+    code_set: CodeSet,
+    day: dt.date,
+) -> Assembly:
+    """The claim lines for one day's ``sessions`` under ``payer``'s profile (without a payer,
+    or with a profile no longer installed: the CMS 8-minute rule and no profile settings)."""
+    profile = profiles.payer_profiles().get(payer.profile_id) if payer is not None else None
+    return assemble_claim(
+        sessions=[session_entry(s) for s in sessions],
+        discipline=discipline,
+        profile=profile,
+        rule=profile.unit_rule if profile is not None else UnitRule.CMS,
+        fees=fees,
+        code_set=code_set,
+        day=day,
+    )
+
+
+def covering(
+    lines: Sequence[ClaimLine], statuses: Sequence[AuthorizationStatus]
+) -> list[tuple[ClaimLine, AuthorizationStatus]]:
+    """Each line with the first authorization (oldest first) covering its code on its date."""
+    found = []
+    for line in lines:
+        for status in statuses:
+            if status.covers(code=line.code, day=line.date_of_service):
+                found.append((line, status))
+                break
+    return found
+
+
+def draft_claim(
+    *,
+    parties: Parties,
+    sessions: Sequence[TherapySession],
+    assembly: Assembly,
+    statuses: Sequence[AuthorizationStatus],
+    scrubber: scrubbing.Scrubber,
+    day: dt.date,
+) -> Draft:
+    """The claim for ``sessions`` with its document and every finding the build records,
+    nothing written. Raises ``NotBillable`` when the sessions cannot become a claim."""
+    if not assembly.lines:
+        raise NotBillable(NO_UNITS)
+    lines = [
+        ClaimLine(
+            line_number=line.line_number,
+            session_id=line.session_id,
+            date_of_service=day,
+            code=line.code,
+            modifiers=",".join(line.modifiers),
+            minutes=line.minutes,
+            units=line.units,
+            charge_cents=line.charge_cents,
+            diagnosis_pointers=",".join(str(p) for p in line.diagnosis_pointers),
+        )
+        for line in assembly.lines
+    ]
+    for line in lines:
+        if len(line.modifiers) > MODIFIERS_WIDTH:
+            raise NotBillable(
+                f"line {line.line_number} ({line.code}): modifiers {line.modifiers!r} do not "
+                "fit a claim line (at most four, 837P SV101-3 to SV101-6)"
+            )
+    claim = ClaimRecord(
+        client_id=parties.client.id,
+        payer_id=parties.payer.id,
+        policy_id=parties.policy.id,
+        provider_id=parties.provider.id,
+        date_of_service=day,
+        status=ClaimStatus.DRAFT.value,
+        frequency_code="1",
+        total_charge_cents=assembly.total_cents,
+        lines=lines,
+    )
+    uses = covering(lines, statuses)
+    authorization, remaining = (
+        (uses[0][1].authorization, uses[0][1].units_remaining) if uses else (None, None)
+    )
+    try:
+        document = documents.claim_document(
+            claim=claim,
+            client=parties.client,
+            payer=parties.payer,
+            policy=parties.policy,
+            provider=parties.provider,
+            practice=parties.practice,
+            sessions=list(sessions),
+            diagnoses=list(assembly.diagnoses),
+            authorization=authorization,
+            units_remaining=remaining,
+        )
+    except ValidationError as exc:  # a detail the claim document cannot hold
+        raise InvalidInput(f"the claim cannot be built: {_problems(exc)}") from None
+    findings = [*assembly.findings, *scrubber(document=document, claim=claim)]
+    return Draft(claim, assembly, document, findings, uses)
+
+
+def _problems(exc: ValidationError) -> str:
+    """What the claim document refused, by field, without the values (they may be a
+    client's details): "session techniques #1: String should have at most 200 characters"."""
+    model = re.sub(r"(?<!^)(?=[A-Z])", " ", exc.title).lower()
+    return "; ".join(
+        " ".join([model, *(f"#{p + 1}" if isinstance(p, int) else str(p) for p in e["loc"])])
+        + f": {e['msg']}"
+        for e in exc.errors()[:3]
+    )
 
 
 GroupKey = tuple[int, int, int, dt.date]  # client, policy, provider, date
@@ -108,6 +278,7 @@ def build_claims(
 
     ``scrub_tables`` (``ScrubContext.load()``) loaded before the transaction keeps the
     database's write lock for the build itself, not for reading the scrubber's tables.
+    Sessions that cannot become a claim are in ``skipped`` with the reason, never raised.
     """
     if work.db.get_bind().dialect.name == "postgresql":
         work.db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": BUILD_LOCK_KEY})
@@ -128,9 +299,15 @@ def build_claims(
         _Builder(work, sessions, scrub_tables) if groups else None
     )  # loading the scrubber takes time
     for done, (key, group) in enumerate(groups.items(), 1):
+        assert builder is not None
+        claim = None
         with work.db.no_autoflush:
-            assert builder is not None
-            claim = builder.build(key, group, clients[key[0]], result)
+            try:
+                draft = builder.draft(key, group, clients[key[0]])
+            except TherabillError as exc:  # nothing of this claim is written yet
+                result.skipped.extend({"session_id": s.id, "reason": str(exc)} for s in group)
+            else:
+                claim = builder.save(draft, group)
         if claim is not None:
             result.claims.append(claim.id)
             result.sessions_billed += len(group)
@@ -152,7 +329,7 @@ class _Builder:
     ) -> None:
         self.work = work
         self.code_set = load_code_set()
-        self.fees = dict(work.db.execute(select(Fee.code, Fee.unit_charge_cents)).all())
+        self.fees = practice_fees(work)
         self.practice = work.db.execute(select(Practice).limit(1)).scalar_one_or_none()
         self.providers: dict[int, Provider] = {}
         self.policies: dict[int, tuple[Policy, Payer]] = {}
@@ -178,93 +355,41 @@ class _Builder:
             self.providers[provider_id] = found
         return self.providers[provider_id]
 
-    def charge(self, code: str, units: int, profile: Any) -> tuple[int, Finding | None]:
-        per_unit = self.fees.get(code)
-        if per_unit is None and profile is not None and code in profile.fees:
-            per_unit = int(profile.fees[code] * 100)
-        if per_unit is None:
-            return 0, Finding(
-                id="store-no-fee",
-                severity=Severity.ERROR,
-                message=f"no fee on file for {code}",
-                source="practice fee schedule (therabill store)",
-                code=code,
-                fix=f"set the practice's charge for {code}",
-            )
-        return per_unit * units, None
+    def statuses(self, client_id: int, payer_id: int) -> list[AuthorizationStatus]:
+        """The client's authorizations with this payer as used so far (this build's earlier
+        claims included)."""
+        if (client_id, payer_id) not in self.authorized:
+            return []
+        return auths.statuses(work=self.work, client_id=client_id, payer_id=payer_id)
 
-    def build(
-        self,
-        key: GroupKey,
-        group: Sequence[TherapySession],
-        client: Client,
-        result: BuildResult,
-    ) -> ClaimRecord | None:
-        work = self.work
+    def draft(self, key: GroupKey, group: Sequence[TherapySession], client: Client) -> Draft:
+        """The claim for one group, nothing written; ``TherabillError`` when the group cannot
+        become a claim."""
         client_id, policy_id, provider_id, day = key
         policy, payer = self.policy(policy_id)
-        profile = profiles.payer_profiles().get(payer.profile_id)
         provider = self.provider(provider_id)
-        minutes: dict[str, int] = {}
-        first_session: dict[str, TherapySession] = {}
-        modifiers: dict[str, str] = {}
-        diagnoses: list[str] = []
-        for session in group:
-            for service in session.services:
-                minutes[service.code] = minutes.get(service.code, 0) + service.minutes
-                first_session.setdefault(service.code, session)
-                modifiers.setdefault(service.code, service.modifiers)
-            for dx in session.diagnoses:
-                if dx.code not in diagnoses:
-                    diagnoses.append(dx.code)
-        units = count_units(
-            list(minutes.items()),
-            rule=profiles.unit_rule(payer.profile_id),
-            day=day,
+        assembly = assemble_for(
+            discipline=provider.discipline,
+            payer=payer,
+            sessions=group,
+            fees=self.fees,
             code_set=self.code_set,
+            day=day,
         )
-        findings = list(units.findings)
-        billable = [line for line in units.lines if line.units > 0]
-        if not billable:
-            for session in group:
-                result.skipped.append(
-                    {"session_id": session.id, "reason": "no billable units (too few minutes)"}
-                )
-            return None
-        plan_modifier = THERAPY_MODIFIERS.get(provider.discipline)
-        if profile is not None and profile.therapy_modifier_required and plan_modifier:
-            for code, mods in modifiers.items():
-                if plan_modifier not in mods.split(","):
-                    modifiers[code] = ",".join(m for m in (mods, plan_modifier) if m)
-        pointers = ",".join(str(i) for i in range(1, min(len(diagnoses), MAX_POINTERS) + 1))
-        lines: list[ClaimLine] = []
-        for number, unit_line in enumerate(billable, 1):
-            cents, missing_fee = self.charge(unit_line.code, unit_line.units, profile)
-            if missing_fee:
-                findings.append(missing_fee)
-            lines.append(
-                ClaimLine(
-                    line_number=number,
-                    session_id=first_session[unit_line.code].id,
-                    date_of_service=day,
-                    code=unit_line.code,
-                    modifiers=modifiers.get(unit_line.code, ""),
-                    minutes=unit_line.minutes,
-                    units=unit_line.units,
-                    charge_cents=cents,
-                    diagnosis_pointers=pointers,
-                )
-            )
-        claim = ClaimRecord(
-            client_id=client_id,
-            payer_id=payer.id,
-            policy_id=policy.id,
-            provider_id=provider_id,
-            date_of_service=day,
-            status=ClaimStatus.DRAFT.value,
-            total_charge_cents=sum(line.charge_cents for line in lines),
-            lines=lines,
+        return draft_claim(
+            parties=Parties(client, policy, payer, provider, self.practice),
+            sessions=group,
+            assembly=assembly,
+            statuses=self.statuses(client_id, payer.id),
+            scrubber=self.scrubber,
+            day=day,
         )
+
+    def save(self, draft: Draft, group: Sequence[TherapySession]) -> ClaimRecord:
+        """Write the drafted claim, bill its sessions, take its authorization units, post
+        its charges."""
+        work = self.work
+        claim = draft.claim
         work.db.add(claim)
         work.db.flush()
         taken = cast(
@@ -279,60 +404,36 @@ class _Builder:
         )
         if taken.rowcount != len(group):
             raise ConcurrentBuild("another build billed some of these sessions; run it again")
-        auth, remaining = self.consume_authorization(claim, client_id, payer.id)
-        document = documents.claim_document(
-            claim=claim,
-            client=client,
-            payer=payer,
-            policy=policy,
-            provider=provider,
-            practice=self.practice,
-            sessions=list(group),
-            diagnoses=diagnoses,
-            authorization=auth,
-            units_remaining=remaining,
-        )
-        findings.extend(self.scrubber(work=work, document=document, claim=claim))
+        self.consume_authorizations(draft.covering)
+        self.scrubber.remember(document=draft.document, claim=claim)
+        document = draft.document.model_copy(update={"claim_id": documents.claim_number(claim.id)})
         claim.document_json = document.model_dump_json()
-        claim.findings_json = json.dumps([f.to_dict() for f in findings])
+        claim.findings_json = json.dumps([f.to_dict() for f in draft.findings])
         self.record(claim, None, ClaimStatus.DRAFT, f"built from {len(group)} session(s)")
-        if not any(f.severity == Severity.ERROR for f in findings):
+        if not any(f.severity == Severity.ERROR for f in draft.findings):
             claim.status = ClaimStatus.READY.value
             self.record(claim, ClaimStatus.DRAFT, ClaimStatus.READY, "scrubbed: no errors")
         ledger.post_charges(work=work, claim=claim)
         work.audit("create", "claim", claim.id, f"{len(claim.lines)} lines")
         return claim
 
-    def consume_authorization(
-        self, claim: ClaimRecord, client_id: int, payer_id: int
-    ) -> tuple[Any, int | None]:
-        """Take each line's units from the first active authorization covering its code."""
-        if (client_id, payer_id) not in self.authorized:
-            return (None, None)
-        found = auths.statuses(work=self.work, client_id=client_id, payer_id=payer_id)
-        first: tuple[Any, int | None] = (None, None)
+    def consume_authorizations(self, uses: Sequence[tuple[ClaimLine, AuthorizationStatus]]) -> None:
+        """Take each line's units (and the visit, once per authorization) from the
+        authorization covering its code."""
         visited: set[int] = set()
-        for line in claim.lines:
-            for status in found:
-                if not status.covers(code=line.code, day=line.date_of_service):
-                    continue
-                a = status.authorization
-                left = status.units_remaining
-                if first[0] is None:
-                    first = (a, left)
-                self.work.db.add(
-                    AuthorizationUse(
-                        authorization_id=a.id,
-                        claim_line_id=line.id,
-                        units=line.units if a.units_approved is not None else 0,
-                        visits=0 if a.id in visited else 1,
-                    )
+        for line, status in uses:
+            a = status.authorization
+            self.work.db.add(
+                AuthorizationUse(
+                    authorization_id=a.id,
+                    claim_line_id=line.id,
+                    units=line.units if a.units_approved is not None else 0,
+                    visits=0 if a.id in visited else 1,
                 )
-                visited.add(a.id)
-                line.authorization_id = a.id
-                break
+            )
+            visited.add(a.id)
+            line.authorization_id = a.id
         self.work.db.flush()
-        return first
 
     def record(
         self, claim: ClaimRecord, old: ClaimStatus | None, new: ClaimStatus, reason: str

@@ -84,7 +84,7 @@ def claim_document(
             end=authorization.end_date,
         )
     return doc.Claim(
-        claim_id=claim_number(claim.id),
+        claim_id=claim_number(claim.id or 0),  # 0: a claim not saved yet (live check)
         frequency="corrected" if claim.frequency_code == "7" else "original",
         original_claim_id=claim.payer_claim_number if claim.frequency_code == "7" else None,
         payer=doc.Payer(id=payer.profile_id, name=payer.name[:120], payer_id=payer.payer_id),

@@ -1,13 +1,17 @@
 """Scrub a claim document as it is built: the scrubber's rules (``therabill.scrub``), given
 what only the store knows, plus the store's own duplicate check (a line that repeats a line
-already billed for the same client, date and code)."""
+already billed for the same client, date and code).
+
+``claims build`` and the session form's live check scrub through the same :class:`Scrubber`,
+so both report the same findings; only the build tells it what it wrote (:meth:`remember`).
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -63,9 +67,12 @@ def duplicate_lines(claim: ClaimRecord, billed: dict[BilledKey, int]) -> list[Fi
     return findings
 
 
-def therapy_spent(work: UnitOfWork) -> dict[tuple[str, int, str], Decimal]:
+def therapy_spent(
+    work: UnitOfWork, clients: Collection[int] | None = None
+) -> dict[tuple[str, int, str], Decimal]:
     """Therapy charges billed so far per (client, year, KX group) to payers with a KX
-    threshold (Medicare), so the scrubber's KX rule sees the whole year, not one claim."""
+    threshold (Medicare), so the scrubber's KX rule sees the whole year, not one claim;
+    only ``clients``' when given (the live check asks for one client)."""
     payer_ids = [
         payer_id
         for payer_id, profile_id in work.db.execute(select(Payer.id, Payer.profile_id)).all()
@@ -74,7 +81,7 @@ def therapy_spent(work: UnitOfWork) -> dict[tuple[str, int, str], Decimal]:
     spent: dict[tuple[str, int, str], Decimal] = defaultdict(Decimal)
     if not payer_ids:
         return spent
-    rows = work.db.execute(
+    query = (
         select(
             ClaimRecord.client_id,
             ClaimLine.date_of_service,
@@ -84,7 +91,10 @@ def therapy_spent(work: UnitOfWork) -> dict[tuple[str, int, str], Decimal]:
         .join(ClaimRecord, ClaimRecord.id == ClaimLine.claim_id)
         .join(Provider, Provider.id == ClaimRecord.provider_id)
         .where(ClaimRecord.payer_id.in_(payer_ids))
-    ).all()
+    )
+    if clients is not None:
+        query = query.where(ClaimRecord.client_id.in_(list(clients)))
+    rows = work.db.execute(query).all()
     for client_id, day, discipline, cents in rows:
         group = KX_GROUPS.get(discipline)
         if group:
@@ -93,25 +103,40 @@ def therapy_spent(work: UnitOfWork) -> dict[tuple[str, int, str], Decimal]:
 
 
 class Scrubber:
-    """The scrubber with its tables loaded once per build."""
+    """The scrubber with its tables loaded once per build (or live check).
+
+    ``clients`` limits the year's therapy charges read for the KX rule to those clients;
+    ``today`` replaces the tables' date (tables kept by a long-running process are older).
+    """
 
     def __init__(
-        self, work: UnitOfWork, sessions: Sequence[TherapySession], loaded: ScrubContext | None
+        self,
+        work: UnitOfWork,
+        sessions: Sequence[TherapySession],
+        loaded: ScrubContext | None,
+        *,
+        clients: Collection[int] | None = None,
+        today: dt.date | None = None,
     ) -> None:
-        self.spent = therapy_spent(work)
+        self.spent = therapy_spent(work, clients)
         self.billed = billed_lines(work, sessions)
         tables = loaded or ScrubContext.load()
-        self.context = dataclasses.replace(tables, therapy_spent=self.spent)
+        self.context = dataclasses.replace(
+            tables, therapy_spent=self.spent, today=today or tables.today
+        )
 
-    def __call__(
-        self, *, work: UnitOfWork, document: doc.Claim, claim: ClaimRecord
-    ) -> list[Finding]:
+    def __call__(self, *, document: doc.Claim, claim: ClaimRecord) -> list[Finding]:
+        """The scrubber's findings for ``document``, then the lines already billed."""
         found = list(scrub_claim(document, self.context).findings)
-        found += duplicate_lines(claim, self.billed)
+        return found + duplicate_lines(claim, self.billed)
+
+    def remember(self, *, document: doc.Claim, claim: ClaimRecord) -> None:
+        """A claim the build wrote: later claims of the build see its lines (duplicates)
+        and, to a payer with a KX threshold, its charges (the year's therapy total)."""
         for billed in claim.lines:
             self.billed.setdefault((claim.client_id, billed.date_of_service, billed.code), claim.id)
-        for line in document.lines:  # later claims of this build see this one's charges
-            provider_group = KX_GROUPS.get(document.provider.discipline)
-            if provider_group:
+        payer = profiles.payer_profiles().get(document.payer.id)
+        provider_group = KX_GROUPS.get(document.provider.discipline)
+        if provider_group and payer is not None and payer.kx_thresholds:  # as therapy_spent
+            for line in document.lines:
                 self.spent[(document.client.id, line.date.year, provider_group)] += line.charge
-        return found

@@ -17,6 +17,7 @@ from therabill.store.services.caseload import caseload_providers
 from therabill.store.services.claim_records import show_claim
 from therabill.store.services.claims_queue import QueueFilter, queue
 from therabill.store.services.clients import CLIENT_COLUMNS, client_dict, search_clients
+from therabill.store.services.live_check import ServiceEntry, preview_session
 from therabill.store.services.remittance_intake import MAX_UPLOAD, receive_remittance
 from therabill.store.services.sessions import ServiceMinutes, add_session, session_dict
 from therabill.store.services.users import Account
@@ -35,7 +36,6 @@ from therabill.web.api.schemas import (
 )
 from therabill.web.client_form import ClientForm, form_of
 from therabill.web.deps import ApiBiller, ApiUser, Ctx, NotFound
-from therabill.web.preview import ServiceEntry, preview_session
 from therabill.web.reads import reading
 
 ERRORS: dict[int | str, dict[str, Any]] = {

@@ -14,10 +14,10 @@ from therabill.store.models import Client, Provider
 from therabill.store.services import UnitOfWork
 from therabill.store.services.access import client_for, session_for
 from therabill.store.services.clients import search_clients
+from therabill.store.services.live_check import ServiceEntry, preview_session
 from therabill.store.services.sessions import ServiceMinutes, add_session
 from therabill.store.services.users import Account
 from therabill.web.deps import Ctx, NotFound, PageUser, PathId
-from therabill.web.preview import ServiceEntry, preview_session
 from therabill.web.reads import reading
 from therabill.web.render import render
 from therabill.web.session_form import (

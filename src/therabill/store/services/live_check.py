@@ -1,0 +1,212 @@
+"""The session form's live check: units under the payer's rule, and the findings for the claim
+this session would become, computed without saving anything.
+
+It is the build's own path run on an unsaved session: the day's other unbilled sessions of
+the client with the provider are pooled in (as ``claims build`` pools them), the lines come
+from the same assembly (:func:`therabill.claims.assemble.assemble_claim`), and
+:func:`therabill.store.services.build.draft_claim` makes the claim document and collects the
+same findings (the assembly's, the scrubber's, the duplicate-line check, the authorization
+the build would draw on). So the live check shows exactly what the build would record for
+that claim. What it cannot see: sessions of other days or providers built earlier in the same
+build (their authorization units and duplicate lines).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from therabill.claims.assemble import ServiceEntry
+from therabill.codes import load_code_set
+from therabill.errors import TherabillError
+from therabill.findings import Finding, Severity
+from therabill.scrub import ScrubContext
+from therabill.store.models import (
+    Client,
+    Payer,
+    Practice,
+    Provider,
+    SessionDiagnosis,
+    SessionService,
+    TherapySession,
+)
+from therabill.store.services import auths, build, profiles, scrubbing
+from therabill.store.services.clients import primary_policy
+from therabill.store.services.context import UnitOfWork
+from therabill.units import UnitResult, UnitRule
+
+__all__ = ["Preview", "ServiceEntry", "forget_scrub_context", "preview_session", "scrub_tables"]
+
+_CONTEXT: tuple[profiles.Stamp, ScrubContext] | None = None
+
+
+def forget_scrub_context() -> None:
+    """Reload the scrubber's tables on next use (a payer profile was edited)."""
+    global _CONTEXT
+    _CONTEXT = None
+
+
+def scrub_tables() -> ScrubContext:
+    """The scrubber's tables, loaded once per process and again when a payer profile file
+    changes (saved by any worker)."""
+    global _CONTEXT
+    stamp = profiles.profiles_stamp()
+    if _CONTEXT is None or _CONTEXT[0] != stamp:
+        _CONTEXT = (stamp, ScrubContext.load())
+    return _CONTEXT[1]
+
+
+@dataclass(slots=True)
+class Preview:
+    rule: UnitRule = UnitRule.CMS
+    rule_source: str = "CMS 8-minute rule (no payer profile says otherwise)"
+    payer: str | None = None
+    units: UnitResult | None = None
+    charges: dict[str, int] = field(default_factory=dict)
+    total_cents: int = 0
+    findings: list[Finding] = field(default_factory=list)
+    problem: str | None = None
+    problem_field: str | None = None
+    scrubbed: bool = False  # ``findings`` are the claim's, as the build would record them
+    not_billed: str | None = None  # why the build would make no claim of these sessions
+    pooled_sessions: int = 0  # the day's other unbilled sessions counted in
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.severity is Severity.ERROR)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule.value,
+            "payer": self.payer,
+            "units": self.units.to_dict() if self.units else None,
+            "charges_cents": self.charges,
+            "total_charge_cents": self.total_cents,
+            "findings": [
+                {k: v for k, v in f.to_dict().items() if v is not None} for f in self.findings
+            ],
+            "scrubbed": self.scrubbed,
+            "not_billed": self.not_billed,
+            "problem": self.problem,
+            "field": self.problem_field,
+        }
+
+
+def preview_session(
+    work: UnitOfWork,
+    *,
+    client: Client | None,
+    provider: Provider | None,
+    day: dt.date,
+    services: list[ServiceEntry],
+    place_of_service: str = "11",
+    diagnoses: list[str] | None = None,
+    start: dt.time | None = None,
+    end: dt.time | None = None,
+    techniques: list[str] | None = None,
+    exclude_session: int | None = None,
+) -> Preview:
+    """Units and findings for the claim a session would become; never raises for bad input.
+
+    ``exclude_session`` is the id of the stored session being shown: it takes its own place
+    among the day's sessions (in the build's order) instead of being counted twice.
+    """
+    result = Preview()
+    policy = primary_policy(client, day) if client is not None else None
+    payer: Payer | None = policy.payer if policy is not None else None
+    if payer is not None:
+        result.payer = payer.name
+        result.rule = profiles.unit_rule(payer.profile_id)
+        profile = profiles.payer_profiles().get(payer.profile_id)
+        source = profile.sources.get("unit_rule") if profile else None
+        result.rule_source = f"{payer.name}'s profile" + (f" ({source})" if source else "")
+    elif client is not None:
+        result.rule_source = "no insurance on file for this date: CMS 8-minute rule shown"
+    # The rows a save keeps (it drops rows without minutes), in the session's own shape.
+    wanted = [s for s in services if s.code and s.minutes != 0]
+    if not wanted:
+        return result
+    others: list[TherapySession] = []
+    if client is not None and provider is not None:
+        query = select(TherapySession).where(
+            TherapySession.client_id == client.id,
+            TherapySession.provider_id == provider.id,
+            TherapySession.date_of_service == day,
+            TherapySession.claim_id.is_(None),
+        )
+        if exclude_session is not None:
+            query = query.where(TherapySession.id != exclude_session)
+        others = list(work.db.execute(query.order_by(TherapySession.id)).scalars())
+        result.pooled_sessions = len(others)
+    session = TherapySession(
+        id=exclude_session,  # None: not saved yet
+        client_id=client.id if client is not None else None,
+        provider_id=provider.id if provider is not None else None,
+        date_of_service=day,
+        start_time=start,
+        end_time=end,
+        place_of_service=place_of_service,
+        **_as_stored(wanted, diagnoses or [], techniques or []),
+    )
+    group = sorted([*others, session], key=lambda s: (s.id is None, s.id or 0))
+    try:
+        assembly = build.assemble_for(
+            discipline=provider.discipline if provider is not None else "",
+            payer=payer,
+            sessions=group,
+            fees=build.practice_fees(work),
+            code_set=load_code_set(),
+            day=day,
+        )
+    except TherabillError as exc:
+        result.problem, result.problem_field = str(exc), exc.field
+        return result
+    result.units = assembly.units
+    result.charges = assembly.charges()
+    result.total_cents = assembly.total_cents
+    result.findings = list(assembly.units.findings)
+    if client is None or provider is None or policy is None or payer is None:
+        return result
+    scrubber = scrubbing.Scrubber(
+        work, group, scrub_tables(), clients=[client.id], today=dt.date.today()
+    )
+    practice = work.db.execute(select(Practice).limit(1)).scalar_one_or_none()
+    try:
+        draft = build.draft_claim(
+            parties=build.Parties(client, policy, payer, provider, practice),
+            sessions=group,
+            assembly=assembly,
+            statuses=auths.statuses(work=work, client_id=client.id, payer_id=payer.id),
+            scrubber=scrubber,
+            day=day,
+        )
+    except build.NotBillable as exc:
+        result.not_billed = str(exc)
+        return result
+    except TherabillError as exc:
+        result.problem, result.problem_field = str(exc), exc.field
+        return result
+    result.findings = draft.findings
+    result.scrubbed = True
+    return result
+
+
+def _as_stored(
+    services: list[ServiceEntry], diagnoses: list[str], techniques: list[str]
+) -> dict[str, Any]:
+    """Services, diagnoses and techniques as ``add_session`` stores them (diagnoses upper
+    case without dots, techniques stripped), on rows never added to the database session."""
+    clean_dx = [d.strip().upper().replace(".", "") for d in diagnoses if d.strip()]
+    return {
+        "services": [
+            SessionService(
+                position=i, code=s.code, minutes=s.minutes, modifiers=",".join(s.modifiers)
+            )
+            for i, s in enumerate(services, 1)
+        ],
+        "diagnoses": [SessionDiagnosis(position=i, code=d) for i, d in enumerate(clean_dx, 1)],
+        "techniques": "\n".join(t.strip() for t in techniques if t.strip()) or None,
+    }

@@ -1,0 +1,252 @@
+"""The session form's live check shows what ``claims build`` records, on each backend.
+
+A hypothesis property: for generated days of sessions (every code family — initial/add-on,
+timed, untimed —, every shipped payer profile, every discipline, modifiers entered or not,
+an authorization or not, a line billed before or not) the live check's findings are the
+build's (id, severity, line), its lines are the build's, and the build never raises. Each
+example runs in a transaction that is rolled back, so examples cannot see each other.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from therabill.errors import TherabillError
+from therabill.identifiers.npi import calc_check_digit
+from therabill.store.models import (
+    ClaimLine,
+    ClaimRecord,
+    Client,
+    Fee,
+    Provider,
+    TherapySession,
+)
+from therabill.store.models import Practice as PracticeRow
+from therabill.store.services import (
+    Store,
+    UnitOfWork,
+    auths,
+    build,
+    clients,
+    live_check,
+    payers,
+    practice,
+    sessions,
+)
+
+DAY = dt.date.today() - dt.timedelta(days=3)
+DISCIPLINES = ("pt", "ot", "slp", "massage", "music", "behavioral", "at")
+# Every timing: per-15 timed, untimed, initial/add-on families (the add-on alone too),
+# an hour code, a code Medicare does not accept (97014), one only the massage payer wants.
+CODES = (
+    "97110", "97112", "97140", "97530", "97035", "97124", "97161", "92507", "97150", "97010",
+    "97014", "G0283", "96158", "96159", "97129", "97130", "97545", "97546", "97550", "97551",
+    "96164", "96165",
+)  # fmt: skip
+MODIFIERS = ((), ("GP",), ("GO",), ("59",), ("95",), ("KX",), ("GP", "59"))
+DIAGNOSES = ("M5450", "F4310", "R262", "M6281", "Z9181", "M25511")
+
+
+def npi(first_nine: str) -> str:
+    """A well-formed NPI (Luhn check digit over the 80840 prefix, CMS NPI standard)."""
+    return first_nine + calc_check_digit(first_nine)
+
+
+@dataclass(frozen=True)
+class Setting:
+    store: Store
+    providers: dict[str, int]  # by discipline
+    clients: dict[str | None, int]  # by payer profile; None: no insurance
+
+
+@pytest.fixture
+def setting(practice: Store) -> Setting:
+    """The store's practice plus a provider of every discipline and a client per payer
+    profile (and one without insurance)."""
+    with practice.transaction(actor="setup") as work:
+        place = work.db.execute(select(PracticeRow)).scalar_one()
+        place.address, place.city, place.state = "1 Harbour Way", "Springfield", "IL"
+        place.postal_code, place.tax_id = "627011234", "043216549"
+        for code, cents in {"96158": 9000, "96159": 4000, "97129": 5000, "97130": 4000}.items():
+            work.db.add(Fee(code=code, unit_charge_cents=cents))  # some codes keep no fee
+        payers.add_payer(work=work, profile="SAMPLE-MASSAGE-PAYER")
+        providers = {d: practice_provider(work, n, d) for n, d in enumerate(DISCIPLINES)}
+        found: dict[str | None, int] = {}
+        for n, (profile, payer) in enumerate(
+            (
+                ("MEDICARE", "Medicare Part B"),
+                ("COMMERCIAL", "Blue Harbour Health"),
+                ("SAMPLE-MASSAGE-PAYER", "Sample massage payer"),
+                (None, None),
+            )
+        ):
+            row = {"chart_number": f"P-{n}", "first_name": "Pat", "last_name": f"Case{n}"}
+            row |= {"birth_date": "1960-01-02", "sex": "M", "address": "2 Elm St"}
+            row |= {"city": "Springfield", "state": "IL", "postal_code": "62702"}
+            if payer:
+                row |= {"payer": payer, "member_id": f"1EG4TE5MK7{n}"}
+            found[profile] = clients.add_client(work=work, data=clients.client_input(row)).id
+    return Setting(practice, providers, found)
+
+
+def practice_provider(work: UnitOfWork, n: int, discipline: str) -> int:
+    return practice.add_provider(
+        work=work,
+        npi=npi(f"18000000{n}"),
+        first_name="Kim",
+        last_name=discipline.title(),
+        discipline=discipline,
+    ).id
+
+
+services = st.lists(
+    st.builds(
+        sessions.ServiceMinutes,
+        st.sampled_from(CODES),
+        st.one_of(st.integers(1, 130), st.integers(700, 800)),
+        st.sampled_from(MODIFIERS),
+    ),
+    min_size=1,
+    max_size=3,
+)
+
+
+@dataclass(frozen=True)
+class Day:
+    profile: str | None
+    discipline: str
+    sessions: list[tuple[list[sessions.ServiceMinutes], list[str]]]
+    authorized: list[str] | None  # codes of an authorization with 20 units, if any
+    billed_before: str | None  # a code another provider billed that day for the client
+
+
+days = st.builds(
+    Day,
+    st.sampled_from(["MEDICARE", "COMMERCIAL", "SAMPLE-MASSAGE-PAYER", None]),
+    st.sampled_from(DISCIPLINES),
+    st.lists(
+        st.tuples(services, st.lists(st.sampled_from(DIAGNOSES), max_size=5)),
+        min_size=1,
+        max_size=3,
+    ),
+    st.one_of(st.none(), st.lists(st.sampled_from(CODES), max_size=3)),
+    st.one_of(st.none(), st.sampled_from(CODES[:4])),
+)
+
+
+@contextmanager
+def rolled_back(store: Store) -> Iterator[UnitOfWork]:
+    """A unit of work whose changes are all undone: each example starts from the setting."""
+    with store.sessions() as db:
+        transaction = db.begin()
+        try:
+            yield UnitOfWork(db=db, actor="property")
+        finally:
+            transaction.rollback()
+
+
+def add(work: UnitOfWork, client: int, provider: int, entered: list[sessions.ServiceMinutes],
+        dx: list[str]) -> int:  # fmt: skip
+    session, _ = sessions.add_session(
+        work=work,
+        client=client,
+        provider=provider,
+        day=DAY,
+        services=entered,
+        diagnoses=dx,
+        start=dt.time(9, 0),
+        end=dt.time(10, 0),
+        techniques=["therapeutic exercise"],
+        note="Worked on balance.",
+    )
+    return session.id
+
+
+def recorded(findings: list[dict[str, object]]) -> list[tuple[object, ...]]:
+    return [(f["id"], str(f["severity"]), f.get("line")) for f in findings]
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(day=days)
+def test_the_live_check_shows_what_the_build_records(setting: Setting, day: Day) -> None:
+    with rolled_back(setting.store) as work:
+        db = work.db
+        client_id = setting.clients[day.profile]
+        provider_id = setting.providers[day.discipline]
+        payer_name = db.get(Client, client_id).policies[0].payer.name if day.profile else None  # type: ignore[union-attr]
+        if day.authorized is not None and payer_name:
+            auths.add_authorization(
+                work=work,
+                client=client_id,
+                payer=payer_name,
+                number="A-1",
+                start=DAY - dt.timedelta(days=30),
+                end=DAY + dt.timedelta(days=30),
+                codes=day.authorized,
+                units=20,
+            )
+        if day.billed_before and payer_name:
+            other = setting.providers["pt" if day.discipline != "pt" else "ot"]
+            add(work, client_id, other, [sessions.ServiceMinutes(day.billed_before, 30)], ["M5450"])
+            build.build_claims(work=work, scrub_tables=live_check.scrub_tables())
+        for entered, dx in day.sessions[:-1]:
+            add(work, client_id, provider_id, entered, dx)
+        entered, dx = day.sessions[-1]
+        client = db.get(Client, client_id)
+        provider = db.get(Provider, provider_id)
+        preview = live_check.preview_session(
+            work,
+            client=client,
+            provider=provider,
+            day=DAY,
+            services=[live_check.ServiceEntry(s.code, s.minutes, s.modifiers) for s in entered],
+            diagnoses=dx,
+            start=dt.time(9, 0),
+            end=dt.time(10, 0),
+            techniques=["therapeutic exercise"],
+        )
+        assert not (db.new or db.dirty or db.deleted)  # the live check writes nothing
+        try:
+            last = add(work, client_id, provider_id, entered, dx)
+        except TherabillError as exc:  # the save refuses it; the live check names a problem
+            event("not saved")
+            assert preview.problem is not None, exc
+            return
+        result = build.build_claims(work=work, scrub_tables=live_check.scrub_tables())
+        claim_id = db.execute(
+            select(TherapySession.claim_id).where(TherapySession.id == last)
+        ).scalar_one()
+        if claim_id is None:
+            (reason,) = {s["reason"] for s in result.skipped if s["session_id"] == last}
+            event(f"skipped: {reason[:90]}")
+            assert not preview.scrubbed
+            if day.profile is None:
+                assert reason == "no insurance on file" and preview.payer is None
+            else:
+                assert reason == (preview.not_billed or preview.problem)
+            return
+        claim = db.get(ClaimRecord, claim_id)
+        assert claim is not None and preview.scrubbed
+        event(
+            f"built: {claim.status} {sorted({f.id for f in preview.findings if f.severity == 'error'})}"
+        )
+        shown = [(f.id, str(f.severity), f.line) for f in preview.findings]
+        assert shown == recorded(json.loads(claim.findings_json))
+        lines = db.execute(
+            select(ClaimLine).where(ClaimLine.claim_id == claim_id).order_by(ClaimLine.line_number)
+        ).scalars()
+        assert {ln.code: ln.charge_cents for ln in lines} == preview.charges
+        assert preview.total_cents == claim.total_charge_cents
