@@ -250,3 +250,39 @@ def test_the_live_check_shows_what_the_build_records(setting: Setting, day: Day)
         ).scalars()
         assert {ln.code: ln.charge_cents for ln in lines} == preview.charges
         assert preview.total_cents == claim.total_charge_cents
+
+
+def test_a_billed_session_shows_its_units_and_no_second_claim(setting: Setting) -> None:
+    """The session page of a billed session: no "already billed" errors against its own
+    claim, no pooling with later sessions; the claim holds the findings."""
+    store = setting.store
+    with store.transaction() as work:
+        shown = add(
+            work,
+            setting.clients["MEDICARE"],
+            setting.providers["pt"],
+            [sessions.ServiceMinutes("97110", 30)],
+            ["M5450"],
+        )
+        claim_id = build.build_claims(work=work).claims[0]
+        add(
+            work,
+            setting.clients["MEDICARE"],
+            setting.providers["pt"],
+            [sessions.ServiceMinutes("97112", 30)],
+            ["M5450"],
+        )
+    with store.reading() as work:
+        preview = live_check.preview_session(
+            work,
+            client=work.db.get(Client, setting.clients["MEDICARE"]),
+            provider=work.db.get(Provider, setting.providers["pt"]),
+            day=DAY,
+            services=[live_check.ServiceEntry("97110", 30)],
+            diagnoses=["M54.50"],
+            exclude_session=shown,
+        )
+    assert preview.not_billed == f"already billed on claim {claim_id}"
+    assert not preview.scrubbed and preview.pooled_sessions == 0
+    assert preview.units is not None and preview.units.units_by_code() == {"97110": 2}
+    assert preview.findings == []

@@ -112,7 +112,8 @@ def preview_session(
     """Units and findings for the claim a session would become; never raises for bad input.
 
     ``exclude_session`` is the id of the stored session being shown: it takes its own place
-    among the day's sessions (in the build's order) instead of being counted twice.
+    among the day's sessions (in the build's order) instead of being counted twice; once
+    billed, only its own units are shown (its claim holds the findings).
     """
     result = Preview()
     policy = primary_policy(client, day) if client is not None else None
@@ -129,8 +130,15 @@ def preview_session(
     wanted = [s for s in services if s.code and s.minutes != 0]
     if not wanted:
         return result
+    billed_on = (
+        work.db.execute(
+            select(TherapySession.claim_id).where(TherapySession.id == exclude_session)
+        ).scalar()
+        if exclude_session is not None
+        else None
+    )
     others: list[TherapySession] = []
-    if client is not None and provider is not None:
+    if client is not None and provider is not None and billed_on is None:
         query = select(TherapySession).where(
             TherapySession.client_id == client.id,
             TherapySession.provider_id == provider.id,
@@ -168,6 +176,9 @@ def preview_session(
     result.charges = assembly.charges()
     result.total_cents = assembly.total_cents
     result.findings = list(assembly.units.findings)
+    if billed_on is not None:  # its claim has its findings; none would be built again
+        result.not_billed = f"already billed on claim {billed_on}"
+        return result
     if client is None or provider is None or policy is None or payer is None:
         return result
     scrubber = scrubbing.Scrubber(
