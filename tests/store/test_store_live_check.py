@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from clock import TODAY
 from therabill.errors import TherabillError
 from therabill.identifiers.npi import calc_check_digit
 from therabill.store.models import (
@@ -43,7 +44,7 @@ from therabill.store.services import (
     sessions,
 )
 
-DAY = dt.date.today() - dt.timedelta(days=3)
+DAY = TODAY - dt.timedelta(days=3)  # the tests' frozen today (tests/clock.py)
 DISCIPLINES = ("pt", "ot", "slp", "massage", "music", "behavioral", "at")
 # Every timing: per-15 timed, untimed, initial/add-on families (the add-on alone too),
 # an hour code, a code Medicare does not accept (97014), one only the massage payer wants.

@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from web_helpers import Practice, csrf_of, login
 
+from clock import TODAY
 from therabill.store.models import ClaimLine, ClaimRecord
 from therabill.store.services.sessions import ServiceMinutes, add_session
 from therabill.store.web_tables import web_flashes
@@ -86,7 +87,7 @@ def test_a_session_the_unit_engine_adds_an_addon_to_builds_from_the_button(
             work=work,
             client=practice.ana_client,
             provider=practice.ana_provider,
-            day=dt.date.today() - dt.timedelta(days=1),
+            day=TODAY - dt.timedelta(days=1),
             services=[ServiceMinutes("97550", 40)],
             diagnoses=["M5450"],
         )
