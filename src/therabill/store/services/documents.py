@@ -45,6 +45,9 @@ def claim_document(
     authorization: Authorization | None,
     units_remaining: int | None,
 ) -> doc.Claim:
+    """The claim document of ``claim`` with its lines, saved or a draft not saved yet (the
+    live check's; numbered ``TB00000000``). Raises pydantic's ``ValidationError`` for a
+    detail the document cannot hold (the build skips that claim with the reason)."""
     client_doc = doc.Client(
         id=str(client.id),
         first_name=client.first_name,
