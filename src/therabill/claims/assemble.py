@@ -30,11 +30,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 
 from therabill.codes import CodeSet
 from therabill.findings import Finding, Severity
 from therabill.identifiers.modifier import THERAPY_PLAN
+from therabill.money import to_cents
 from therabill.payers.profile import PayerProfile
 from therabill.units import UnitResult, UnitRule, count_units
 
@@ -183,8 +183,7 @@ def _fee(code: str, fees: Mapping[str, int], profile: PayerProfile | None) -> in
     if code in fees:
         return fees[code]
     if profile is not None and code in profile.fees:
-        cents = (Decimal(profile.fees[code]) * 100).quantize(Decimal(1), ROUND_HALF_UP)
-        return int(cents)
+        return to_cents(profile.fees[code], field=f"payer profile {profile.id}: fees.{code}")
     return None
 
 

@@ -31,6 +31,7 @@ from sqlalchemy.orm import selectinload
 
 from therabill import claims as doc
 from therabill.claims.assemble import Assembly, ServiceEntry, SessionEntry, assemble_claim
+from therabill.claims.number import claim_number
 from therabill.claims.status import ClaimStatus
 from therabill.codes import CodeSet, load_code_set
 from therabill.errors import InvalidInput, TherabillError
@@ -406,7 +407,7 @@ class _Builder:
             raise ConcurrentBuild("another build billed some of these sessions; run it again")
         self.consume_authorizations(draft.covering)
         self.scrubber.remember(document=draft.document, claim=claim)
-        document = draft.document.model_copy(update={"claim_id": documents.claim_number(claim.id)})
+        document = draft.document.model_copy(update={"claim_id": claim_number(claim.id)})
         claim.document_json = document.model_dump_json()
         claim.findings_json = json.dumps([f.to_dict() for f in draft.findings])
         self.record(claim, None, ClaimStatus.DRAFT, f"built from {len(group)} session(s)")
