@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from therabill.store.services import profiles
+from therabill.store.services import caches, profiles
 from therabill.units import UnitRule
 
 
@@ -27,9 +27,9 @@ def test_a_profile_saved_elsewhere_is_seen_next_time(
 ) -> None:
     monkeypatch.setenv("THERABILL_HOME", str(tmp_path))
     assert profiles.unit_rule("COMMERCIAL") is UnitRule.MIDPOINT
-    first = profiles.profiles_stamp()
+    first = caches.practice_files()
     _write_commercial(tmp_path, "cms")  # as another worker's save would, no cache cleared
-    assert profiles.profiles_stamp() != first
+    assert caches.practice_files() != first
     assert profiles.unit_rule("COMMERCIAL") is UnitRule.CMS
     assert profiles.payer_profiles() is profiles.payer_profiles()  # kept while unchanged
 

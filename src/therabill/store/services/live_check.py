@@ -23,7 +23,6 @@ from therabill.claims.assemble import ServiceEntry
 from therabill.codes import load_code_set
 from therabill.errors import TherabillError
 from therabill.findings import Finding, Severity
-from therabill.scrub import ScrubContext
 from therabill.store.models import (
     Client,
     Payer,
@@ -34,29 +33,12 @@ from therabill.store.models import (
     TherapySession,
 )
 from therabill.store.services import auths, build, profiles, scrubbing
+from therabill.store.services.caches import scrub_tables
 from therabill.store.services.clients import primary_policy
 from therabill.store.services.context import UnitOfWork
 from therabill.units import UnitResult, UnitRule
 
-__all__ = ["Preview", "ServiceEntry", "forget_scrub_context", "preview_session", "scrub_tables"]
-
-_CONTEXT: tuple[profiles.Stamp, ScrubContext] | None = None
-
-
-def forget_scrub_context() -> None:
-    """Reload the scrubber's tables on next use (a payer profile was edited)."""
-    global _CONTEXT
-    _CONTEXT = None
-
-
-def scrub_tables() -> ScrubContext:
-    """The scrubber's tables, loaded once per process and again when a payer profile file
-    changes (saved by any worker)."""
-    global _CONTEXT
-    stamp = profiles.profiles_stamp()
-    if _CONTEXT is None or _CONTEXT[0] != stamp:
-        _CONTEXT = (stamp, ScrubContext.load())
-    return _CONTEXT[1]
+__all__ = ["Preview", "ServiceEntry", "preview_session", "scrub_tables"]
 
 
 @dataclass(slots=True)

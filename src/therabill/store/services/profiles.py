@@ -9,46 +9,22 @@ where it overrides the shipped one with the same id. Nothing else changes.
 from __future__ import annotations
 
 import os
-from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from therabill.config import data_dir_path
 from therabill.errors import InvalidInput
-from therabill.payers import PayerProfile, load_payer_profiles
+from therabill.payers import PayerProfile
 from therabill.payers.loader import default_payers_dir, parse_payer_profile
+from therabill.store.services import caches
 from therabill.store.services.context import UnitOfWork
 from therabill.units import UnitRule
 
-Stamp = tuple[str, tuple[tuple[str, int, int], ...]]
-
-
-def profiles_stamp() -> Stamp:
-    """The practice's profile files as they are now: folder, and each file's name, change
-    time and size. A profile saved by another worker process (``therabill serve`` runs
-    several) changes it, so every process sees the new profile on its next request."""
-    folder = data_dir_path() / "payers"
-    try:
-        with os.scandir(folder) as entries:
-            files = sorted(
-                (e.name, e.stat().st_mtime_ns, e.stat().st_size)
-                for e in entries
-                if e.name.endswith(".toml")
-            )
-    except (FileNotFoundError, NotADirectoryError):
-        files = []
-    return str(folder), tuple(files)
-
 
 def payer_profiles() -> dict[str, PayerProfile]:
-    """Shipped profiles plus the practice's own (``<data dir>/payers``), keyed by id; read
-    again whenever :func:`profiles_stamp` changes."""
-    return _load(profiles_stamp())
-
-
-@lru_cache(maxsize=4)
-def _load(_stamp: Stamp) -> dict[str, PayerProfile]:
-    return load_payer_profiles(None)
+    """Shipped profiles plus the practice's own (``<data dir>/payers``), keyed by id; kept
+    while the profile files stay the same (``caches``: a profile saved by any process is
+    used by every process on its next look-up)."""
+    return caches.payer_profiles()
 
 
 def require_profile(profile_id: str) -> PayerProfile:
@@ -97,6 +73,5 @@ def save_profile(work: UnitOfWork, *, profile_id: str, text: str) -> PayerProfil
     with temporary.open("rb") as handle:
         os.fsync(handle.fileno())
     temporary.replace(target)
-    _load.cache_clear()
     work.audit("update", "payer_profile", profile_id)
     return parsed

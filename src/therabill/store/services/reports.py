@@ -6,8 +6,8 @@ a :class:`UnitOfWork`, so it is audited.
 from __future__ import annotations
 
 import datetime as dt
-import threading
 import time
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,13 +19,13 @@ from therabill.store.models import (
     Authorization,
     AuthorizationUse,
     ClaimRecord,
-    ClaimStatusChange,
     Client,
     LedgerEntry,
     Payer,
     Provider,
     TherapySession,
 )
+from therabill.store.services import caches
 from therabill.store.services.context import UnitOfWork
 from therabill.store.services.users import Account
 
@@ -77,63 +77,36 @@ def _bucket(today: dt.date) -> ColumnElement[str]:
     )
 
 
-_AGING_CACHE: dict[str, tuple[float, dt.date, tuple[int, int], Aging]] = {}
-_REFRESHING: set[str] = set()
-_LOCK = threading.Lock()
-AGING_MAX_AGE_SECONDS = 300.0
-
-
-def _ledger_mark(db: Session) -> tuple[int, int]:
-    """The newest ledger entry and claim status change: the figures depend on nothing else
-    that changes often, and both are append-only, so while this pair stays the same the kept
-    figures are exact. Two primary-key look-ups, whatever the size of the ledger."""
-    newest_entry = db.execute(select(func.max(LedgerEntry.id))).scalar_one()
-    newest_change = db.execute(select(func.max(ClaimStatusChange.id))).scalar_one()
-    return int(newest_entry or 0), int(newest_change or 0)
+AGING_PERIOD_SECONDS = 300  # figures are summed again at least this often
 
 
 def aging(reader: Engine, *, today: dt.date, top_clients: int = 10) -> Aging:
     """Insurance balances by payer, the largest client balances in aging buckets, and the
     claims needing attention.
 
-    Practice-wide figures, the same for every biller, so they are kept, and summed again only
-    when the ledger or a claim's status has changed since (every web worker sees that
-    through :func:`_ledger_mark`) or after ``AGING_MAX_AGE_SECONDS`` (on PostgreSQL a row
-    committed late can carry a lower id). A changed ledger is summed again by a background
-    thread while the kept figures are served once more, so the dashboard never waits for the
-    whole ledger twice; ``as_of`` says when they were summed. ``reader``: the store's
-    read-only engine (``Store.reader``). Called outside the request's transaction; the caller
-    audits the read."""
-    engine = reader
-    key = str(engine.url)
-    with Session(engine) as db:
-        mark = _ledger_mark(db)
-    with _LOCK:
-        cached = _AGING_CACHE.get(key)
-        if cached is not None and cached[1] == today:
-            summed_at, _, summed_mark, figures = cached
-            if summed_mark == mark and time.monotonic() - summed_at < AGING_MAX_AGE_SECONDS:
-                return figures
-            if key not in _REFRESHING:
-                _REFRESHING.add(key)
-                threading.Thread(
-                    target=_refresh, args=(engine, key, today, top_clients), daemon=True
-                ).start()
-            return figures
-    return _refresh(engine, key, today, top_clients)
+    Practice-wide figures, the same for every biller, so they are kept (``caches``), stamped
+    with the ledger's generation (every web worker sees a write through it) and the
+    ``AGING_PERIOD_SECONDS`` period (on PostgreSQL a row committed late can carry a lower
+    id). Under a newer stamp the kept figures are served once more while a background thread
+    sums them again, so the dashboard never waits for the whole ledger; ``as_of`` says when
+    they were summed. ``reader``: the store's read-only engine (``Store.reader``). Called
+    outside the request's transaction; the caller audits the read."""
+    with Session(reader) as db:
+        stamp = (caches.ledger_generation(db), _period())
+
+    def summed() -> tuple[Hashable, Aging]:
+        with Session(reader) as db:  # one snapshot: the stamp and the sums agree
+            now = (caches.ledger_generation(db), _period())
+            return now, _sum_aging(db, today=today, top_clients=top_clients)
+
+    figures: Aging = caches.MONEY_FIGURES.get_or_refresh(
+        (str(reader.url), today, top_clients), stamp, summed
+    )
+    return figures
 
 
-def _refresh(engine: Engine, key: str, today: dt.date, top_clients: int) -> Aging:
-    try:
-        with Session(engine) as db:  # one snapshot: the mark and the sums agree
-            mark = _ledger_mark(db)
-            result = _sum_aging(db, today=today, top_clients=top_clients)
-        with _LOCK:
-            _AGING_CACHE[key] = (time.monotonic(), today, mark, result)
-        return result
-    finally:
-        with _LOCK:
-            _REFRESHING.discard(key)
+def _period() -> int:
+    return int(time.time() // AGING_PERIOD_SECONDS)
 
 
 def _sum_aging(db: Session, *, today: dt.date, top_clients: int) -> Aging:
@@ -181,15 +154,6 @@ def _sum_aging(db: Session, *, today: dt.date, top_clients: int) -> Aging:
     result.attention = attention_counts(db)
     result.as_of = dt.datetime.now().strftime("%H:%M:%S")
     return result
-
-
-def forget_aging() -> None:
-    """Mark the kept figures stale: the next visit shows them once more and has them summed
-    again in the background. (Building, submitting and posting change the ledger mark, which
-    does the same; this is for changes the mark cannot see.)"""
-    with _LOCK:
-        for key, (_, day, mark, figures) in list(_AGING_CACHE.items()):
-            _AGING_CACHE[key] = (-AGING_MAX_AGE_SECONDS, day, mark, figures)
 
 
 def todays_sessions(work: UnitOfWork, account: Account, *, today: dt.date) -> list[dict[str, Any]]:

@@ -14,7 +14,6 @@ from therabill.store.services.access import claim_for
 from therabill.store.services.build import build_claims
 from therabill.store.services.claim_records import show_claim
 from therabill.store.services.claims_queue import QueueFilter, filter_choices, queue
-from therabill.store.services.reports import forget_aging
 from therabill.store.services.submission import outbox_file, submit_claims
 from therabill.web import flash
 from therabill.web.deps import Ctx, NotFound, PageBiller, PathId
@@ -77,7 +76,6 @@ async def build(request: Request, ctx: Ctx, account: PageBiller) -> Response:
             "claims",
             {"message": message, "skipped": result.skipped[:SKIPPED_SHOWN]},
         )
-    forget_aging()
     return RedirectResponse("/claims", status_code=303)
 
 
@@ -120,7 +118,6 @@ async def submit(request: Request, ctx: Ctx, account: PageBiller) -> Response:
             flash.leave(
                 work, request, "submitted", {"files": outcome.files, "claims": outcome.claims}
             )
-        forget_aging()
     except TherabillError as exc:
         with ctx.store.transaction(actor=account.username) as work:
             claims, total = queue(work, QueueFilter("attention"))

@@ -1,0 +1,161 @@
+"""Every cache the services keep, and the one rule that keeps them right.
+
+**The rule**: a cached value is kept with the *stamp* of what it was computed from, and it is
+current only while the stamp read now is the same. Nothing is cleared by hand: a change made
+by any path (a page, the API, the command line, another ``therabill serve`` worker process)
+changes the stamp, so the next read computes the value again. Two kinds of stamp:
+
+- :func:`practice_files` — the practice's own files that a user or another process may
+  rewrite: the payer profiles in ``<data dir>/payers`` and the imported CPT descriptor file
+  (each file's name, size, change time and inode: a save writes a new file and renames it
+  over the old one, so even two saves within one clock tick differ). The shipped data files
+  (code set, NCCI and MUE tables, ICD-10-CM) change only with a new release, which restarts
+  the process.
+- :func:`ledger_generation` — the database's generation of the money figures: the newest
+  ledger entry and the newest claim status change. Both tables are append-only and every
+  write that changes what is owed, or a claim's status, appends to one of them, so the pair
+  moves with every such write, in every process. Two primary-key look-ups.
+
+How a stale value is replaced is the cache's choice: :meth:`Stamped.get` computes it before
+answering (the payer profiles, the scrubber's tables); :meth:`Stamped.get_or_refresh` answers
+once more with the kept value while a background thread computes the new one (the
+dashboard's money figures, which sum the whole ledger: a dashboard never waits for that).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Hashable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from therabill.config import data_dir_path, descriptor_file
+from therabill.payers import PayerProfile, load_payer_profiles
+from therabill.store.models import ClaimStatusChange, LedgerEntry
+
+if TYPE_CHECKING:
+    from therabill.scrub import ScrubContext
+
+V = TypeVar("V")
+FileStamp = tuple[str, int, int, int]
+
+
+def _file_stamp(path: Path) -> FileStamp | None:
+    try:
+        seen = path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return path.name, seen.st_size, seen.st_mtime_ns, seen.st_ino
+
+
+def payer_profile_files() -> tuple[str, tuple[FileStamp, ...]]:
+    """The practice's payer profile folder and the stamp of each ``.toml`` in it."""
+    folder = data_dir_path() / "payers"
+    try:
+        names = sorted(e.name for e in os.scandir(folder) if e.name.endswith(".toml"))
+    except (FileNotFoundError, NotADirectoryError):
+        names = []
+    stamps = (_file_stamp(folder / name) for name in names)
+    return str(folder), tuple(s for s in stamps if s is not None)
+
+
+def practice_files() -> Hashable:
+    """The stamp of the practice's own data files: payer profiles and imported descriptors."""
+    return payer_profile_files(), _file_stamp(descriptor_file())
+
+
+def ledger_generation(db: Session) -> tuple[int, int]:
+    """The stamp of the money figures: the newest ledger entry and claim status change."""
+    newest_entry = db.execute(select(func.max(LedgerEntry.id))).scalar_one()
+    newest_change = db.execute(select(func.max(ClaimStatusChange.id))).scalar_one()
+    return int(newest_entry or 0), int(newest_change or 0)
+
+
+class Stamped(Generic[V]):
+    """Values by key (a database, a folder), each kept with the stamp it was computed under.
+    Safe to share between the threads of one process; every process keeps its own."""
+
+    def __init__(self, name: str, *, keys: int = 8) -> None:
+        self.name = name
+        self.keys = keys  # the oldest key is dropped beyond this many
+        self._kept: dict[Hashable, tuple[Hashable, V]] = {}
+        self._refreshing: set[Hashable] = set()
+        self._lock = threading.Lock()
+        CACHES.append(self)
+
+    def get(self, key: Hashable, stamp: Hashable, compute: Callable[[], V]) -> V:
+        """The value kept for ``key`` if it was computed under ``stamp``, else a new one.
+        Read ``stamp`` before computing: a change in between costs one more computation,
+        never a stale answer."""
+        with self._lock:
+            kept = self._kept.get(key)
+        if kept is not None and kept[0] == stamp:
+            return kept[1]
+        value = compute()
+        with self._lock:
+            self._keep(key, stamp, value)
+        return value
+
+    def get_or_refresh(
+        self, key: Hashable, stamp: Hashable, compute: Callable[[], tuple[Hashable, V]]
+    ) -> V:
+        """Like :meth:`get`, but a value kept under an older stamp is answered once more
+        while one background thread computes the new one. ``compute`` returns the stamp it
+        read with the value (in one database snapshot, so the two agree). With nothing kept
+        yet, the caller waits for the first value."""
+        with self._lock:
+            kept = self._kept.get(key)
+            if kept is not None:
+                if kept[0] != stamp and key not in self._refreshing:
+                    self._refreshing.add(key)
+                    threading.Thread(target=self._refresh, args=(key, compute), daemon=True).start()
+                return kept[1]
+        return self._refresh(key, compute)
+
+    def _refresh(self, key: Hashable, compute: Callable[[], tuple[Hashable, V]]) -> V:
+        try:
+            stamp, value = compute()
+            with self._lock:
+                self._keep(key, stamp, value)
+            return value
+        finally:
+            with self._lock:
+                self._refreshing.discard(key)
+
+    def _keep(self, key: Hashable, stamp: Hashable, value: V) -> None:
+        self._kept.pop(key, None)
+        self._kept[key] = (stamp, value)
+        while len(self._kept) > self.keys:
+            del self._kept[next(iter(self._kept))]
+
+    def refreshing(self) -> bool:
+        """Whether a background computation is running (tests wait for it)."""
+        with self._lock:
+            return bool(self._refreshing)
+
+
+CACHES: list[Stamped[Any]] = []  # every cache: the ones below
+
+
+PAYER_PROFILES: Stamped[dict[str, PayerProfile]] = Stamped("payer profiles")
+SCRUB_TABLES: Stamped[ScrubContext] = Stamped("the scrubber's tables")
+MONEY_FIGURES: Stamped[Any] = Stamped("the dashboard's money figures")  # reports.Aging
+
+
+def payer_profiles() -> dict[str, PayerProfile]:
+    """Shipped profiles plus the practice's own (``<data dir>/payers``), keyed by id."""
+    folder, files = payer_profile_files()
+    return PAYER_PROFILES.get(folder, files, lambda: load_payer_profiles(None))
+
+
+def scrub_tables() -> ScrubContext:
+    """The scrubber's tables (code set, payer profiles, edit tables), shared by the live
+    check and the claims build; their ``today`` and ``therapy_spent`` are the caller's to
+    set (``dataclasses.replace``)."""
+    from therabill.scrub import ScrubContext  # the scrubber only when it is needed
+
+    return SCRUB_TABLES.get("tables", practice_files(), ScrubContext.load)

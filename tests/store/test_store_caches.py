@@ -1,0 +1,120 @@
+"""The one cache rule (``store.services.caches``): a kept value is current only while the
+stamp of what it was computed from is the same, so a change made by any path, or by another
+process, is seen by the next read; nothing is cleared by hand."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+import time
+from importlib.resources import files
+from pathlib import Path
+
+import pytest
+
+from therabill.store.services import Store, caches, profiles
+from therabill.units import UnitRule
+
+SHIPPED = files("therabill.payers").joinpath("data/commercial.toml").read_text("utf-8")
+
+
+def _commercial(unit_rule: str, name: str = "Commercial payer (generic)") -> str:
+    changed = SHIPPED.replace('unit_rule = "midpoint"', f'unit_rule = "{unit_rule}"', 1)
+    changed = changed.replace('name = "Commercial payer (generic)"', f'name = "{name}"', 1)
+    assert changed != SHIPPED
+    return changed
+
+
+def test_a_value_is_kept_while_its_stamp_stays_the_same() -> None:
+    cache: caches.Stamped[list[int]] = caches.Stamped("test", keys=2)
+    first = cache.get("a", 1, lambda: [1])
+    assert cache.get("a", 1, lambda: [2]) is first
+    assert cache.get("a", 2, lambda: [2]) == [2]
+    cache.get("b", 1, lambda: [3])
+    cache.get("c", 1, lambda: [4])  # beyond two keys the oldest goes
+    assert cache.get("a", 2, lambda: [5]) == [5]
+
+
+def test_a_stale_value_is_served_once_more_while_it_is_computed_again() -> None:
+    cache: caches.Stamped[str] = caches.Stamped("test")
+    assert cache.get_or_refresh("k", 1, lambda: (1, "old")) == "old"
+    assert cache.get_or_refresh("k", 2, lambda: (2, "new")) == "old"
+    deadline = time.monotonic() + 10
+    while cache.refreshing() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert cache.get_or_refresh("k", 2, lambda: (2, "newer")) == "new"
+
+
+def test_a_profile_saved_through_the_service_is_used_by_the_next_read(practice: Store) -> None:
+    assert profiles.unit_rule("COMMERCIAL") is UnitRule.MIDPOINT
+    tables = caches.scrub_tables()
+    for name in ("Payer A", "Payer B", "Payer A"):  # the same size each time
+        with practice.transaction(actor="t") as work:
+            profiles.save_profile(work, profile_id="COMMERCIAL", text=_commercial("cms", name))
+        assert profiles.payer_profiles()["COMMERCIAL"].name == name
+        assert caches.scrub_tables().payers["COMMERCIAL"].name == name
+    assert profiles.unit_rule("COMMERCIAL") is UnitRule.CMS
+    assert caches.scrub_tables() is not tables
+    assert caches.scrub_tables() is caches.scrub_tables()  # kept while nothing changes
+
+
+def test_a_profile_saved_by_another_process_is_used_by_the_next_read(
+    practice: Store, home: Path
+) -> None:
+    assert caches.scrub_tables().payers["COMMERCIAL"].unit_rule is UnitRule.MIDPOINT
+    assert profiles.unit_rule("COMMERCIAL") is UnitRule.MIDPOINT
+    save = (
+        "import sys\n"
+        "from therabill.store.services import open_store, profiles\n"
+        "store = open_store(sys.argv[1])\n"
+        "with store.transaction(actor='worker 2') as work:\n"
+        "    profiles.save_profile(work, profile_id='COMMERCIAL', text=sys.stdin.read())\n"
+    )
+    url = practice.engine.url.render_as_string(hide_password=False)
+    subprocess.run(
+        [sys.executable, "-c", save, url], input=_commercial("cms"), text=True, check=True
+    )
+    assert profiles.unit_rule("COMMERCIAL") is UnitRule.CMS
+    assert caches.scrub_tables().payers["COMMERCIAL"].unit_rule is UnitRule.CMS
+
+
+def test_the_ledger_generation_moves_with_a_write_from_another_process(practice: Store) -> None:
+    with practice.reading(actor="t") as work:
+        before = caches.ledger_generation(work.db)
+    post = (
+        "import sys\n"
+        "from therabill.store.services import open_store, ledger\n"
+        "store = open_store(sys.argv[1])\n"
+        "with store.transaction(actor='worker 2') as work:\n"
+        "    ledger.record_patient_payment(work=work, client=1, amount_cents=1000)\n"
+    )
+    url = practice.engine.url.render_as_string(hide_password=False)
+    subprocess.run([sys.executable, "-c", post, url], check=True)
+    with practice.reading(actor="t") as work:
+        assert caches.ledger_generation(work.db) > before
+
+
+STORE = Path(caches.__file__).parents[1]
+
+
+def _decorator_name(node: ast.expr) -> str:
+    target = node.func if isinstance(node, ast.Call) else node
+    if isinstance(target, ast.Attribute):
+        return target.attr
+    return target.id if isinstance(target, ast.Name) else ""
+
+
+@pytest.mark.parametrize("package", ["store", "web"])
+def test_no_module_keeps_a_cache_of_its_own(package: str) -> None:
+    """A functools cache outside ``caches`` would be a second rule (or none)."""
+    root = STORE.parent / package
+    found = [
+        f"{path.relative_to(root)}:{node.lineno}"
+        for path in sorted(root.rglob("*.py"))
+        if path.name != "caches.py"
+        for node in ast.walk(ast.parse(path.read_text("utf-8")))
+        if isinstance(node, ast.FunctionDef)
+        and any(_decorator_name(d) in {"cache", "lru_cache"} for d in node.decorator_list)
+    ]
+    assert found == []
