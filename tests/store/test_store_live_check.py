@@ -23,24 +23,15 @@ from sqlalchemy import select
 from clock import TODAY
 from therabill.errors import TherabillError
 from therabill.identifiers.npi import calc_check_digit
-from therabill.store.models import (
-    ClaimLine,
-    ClaimRecord,
-    Client,
-    Fee,
-    Provider,
-    TherapySession,
-)
-from therabill.store.models import Practice as PracticeRow
+from therabill.payers import shipped_profiles
+from therabill.store import factories
+from therabill.store.models import ClaimLine, ClaimRecord, Client, Provider, TherapySession
 from therabill.store.services import (
     Store,
     UnitOfWork,
     auths,
     build,
-    clients,
     live_check,
-    payers,
-    practice,
     sessions,
 )
 
@@ -69,51 +60,44 @@ class Setting:
     clients: dict[str | None, int]  # by payer profile; None: no insurance
 
 
+PROFILES = ("MEDICARE", "COMMERCIAL", "SAMPLE-MASSAGE-PAYER", None)  # None: no insurance
+SPEC = factories.PracticeSpec(
+    payers=[factories.PayerSpec(p, payer_id=f"EDI{n}") for n, p in enumerate(PROFILES) if p],
+    providers=[
+        factories.ProviderSpec(npi(f"18000000{n}"), "Kim", d.title(), d)
+        for n, d in enumerate(DISCIPLINES)
+    ],
+    # the practice's charges; the other codes have none (claim.no-fee) or the profile's
+    fees={**factories.PT_FEES, "96158": 9000, "96159": 4000, "97129": 5000, "97130": 4000},
+    clients=[
+        factories.client(
+            f"P-{n}",
+            last_name=f"Case{n}",
+            payer=profile and shipped_profiles()[profile].name,
+            member_id=f"1EG4TE5MK7{n}" if profile else None,
+        )
+        for n, profile in enumerate(PROFILES)
+    ],
+)
+
+
 @pytest.fixture
-def setting(practice: Store) -> Setting:
-    """The store's practice plus a provider of every discipline and a client per payer
-    profile (and one without insurance)."""
-    with practice.transaction(actor="setup") as work:
-        place = work.db.execute(select(PracticeRow)).scalar_one()
-        place.address, place.city, place.state = "1 Harbour Way", "Springfield", "IL"
-        place.postal_code, place.tax_id = "627011234", "043216549"
-        for code, cents in {"96158": 9000, "96159": 4000, "97129": 5000, "97130": 4000}.items():
-            work.db.add(Fee(code=code, unit_charge_cents=cents))  # some codes keep no fee
-        payers.add_payer(work=work, profile="SAMPLE-MASSAGE-PAYER")
-        providers = {d: practice_provider(work, n, d) for n, d in enumerate(DISCIPLINES)}
-        found: dict[str | None, int] = {}
-        for n, (profile, payer) in enumerate(
-            (
-                ("MEDICARE", "Medicare Part B"),
-                ("COMMERCIAL", "Blue Harbour Health"),
-                ("SAMPLE-MASSAGE-PAYER", "Sample massage payer"),
-                (None, None),
-            )
-        ):
-            row = {"chart_number": f"P-{n}", "first_name": "Pat", "last_name": f"Case{n}"}
-            row |= {"birth_date": "1960-01-02", "sex": "M", "address": "2 Elm St"}
-            row |= {"city": "Springfield", "state": "IL", "postal_code": "62702"}
-            if payer:
-                row |= {"payer": payer, "member_id": f"1EG4TE5MK7{n}"}
-            found[profile] = clients.add_client(work=work, data=clients.client_input(row)).id
-    return Setting(practice, providers, found)
-
-
-def practice_provider(work: UnitOfWork, n: int, discipline: str) -> int:
-    return practice.add_provider(
-        work=work,
-        npi=npi(f"18000000{n}"),
-        first_name="Kim",
-        last_name=discipline.title(),
-        discipline=discipline,
-    ).id
+def setting(store: Store) -> Setting:
+    """A practice that can send 837Ps, with a provider of every discipline and a client on
+    each shipped payer profile (and one without insurance)."""
+    made = factories.set_up_practice(store, SPEC)
+    return Setting(
+        store,
+        dict(zip(DISCIPLINES, made.providers, strict=True)),
+        dict(zip(PROFILES, made.clients, strict=True)),
+    )
 
 
 services = st.lists(
     st.builds(
         sessions.ServiceMinutes,
         st.sampled_from(CODES),
-        st.one_of(st.integers(1, 130), st.integers(700, 800)),
+        st.integers(1, 160).map(lambda m: m if m <= 130 else 5 * m),  # 1 in 5: 655-800 minutes
         st.sampled_from(MODIFIERS),
     ),
     min_size=1,
