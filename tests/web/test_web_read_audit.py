@@ -4,7 +4,9 @@ every answer sent only after its entries are committed, the chain intact."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import threading
+import time
+from collections.abc import Callable, Sequence
 
 import httpx
 import pytest
@@ -22,31 +24,68 @@ def _event(n: int) -> AuditEvent:
     return AuditEvent("ann", "read", "client", str(n))
 
 
-def test_entries_arriving_together_share_one_transaction() -> None:
+def _wait_for(condition: Callable[[], bool]) -> None:
+    """Until ``condition`` holds (the threads under test get there on their own)."""
+    for _ in range(20_000):
+        if condition():
+            return
+        time.sleep(0.001)
+    raise AssertionError("the threads never got there")
+
+
+def _record_while_the_first_write_is_held(
+    batcher: AuditBatcher, held: threading.Event, release: threading.Event, more: int
+) -> list[BaseException | None]:
+    """One entry recorded alone and held in its write; ``more`` entries handed in meanwhile;
+    then the write released. What each ``record`` call ended with."""
+    outcomes: list[BaseException | None] = [None] * (more + 1)
+
+    def record(n: int) -> None:
+        try:
+            batcher.record([_event(n)])
+        except Exception as exc:  # the outcome is what is tested
+            outcomes[n] = exc
+
+    first = threading.Thread(target=record, args=(0,))
+    first.start()
+    assert held.wait(20)
+    others = [threading.Thread(target=record, args=(n,)) for n in range(1, more + 1)]
+    for thread in others:
+        thread.start()
+    _wait_for(lambda: batcher.waiting == more)
+    release.set()
+    for thread in [first, *others]:
+        thread.join()
+    return outcomes
+
+
+def test_entries_arriving_during_a_write_share_the_next_transaction() -> None:
     written: list[list[AuditEvent]] = []
-    batcher = AuditBatcher(lambda events: written.append(list(events)))
+    held, release = threading.Event(), threading.Event()
 
-    async def main() -> None:
-        await asyncio.gather(*(batcher.record([_event(n)]) for n in range(20)))
-        await batcher.record([_event(99)])
+    def write(events: Sequence[AuditEvent]) -> None:
+        held.set()
+        assert release.wait(20)
+        written.append(list(events))
 
-    asyncio.run(main())
-    assert [len(batch) for batch in written] == [20, 1]
-    assert (batcher.batches, batcher.entries) == (2, 21)
+    batcher = AuditBatcher(write)
+    outcomes = _record_while_the_first_write_is_held(batcher, held, release, more=19)
+    assert outcomes == [None] * 20
+    batcher.record([_event(99)])
+    assert [len(batch) for batch in written] == [1, 19, 1]
+    assert (batcher.batches, batcher.entries) == (3, 21)
 
 
 def test_every_waiter_hears_that_its_entries_were_not_written() -> None:
+    held, release = threading.Event(), threading.Event()
+
     def refuse(_events: Sequence[AuditEvent]) -> None:
+        held.set()
+        assert release.wait(20)
         raise RuntimeError("disk full")
 
     batcher = AuditBatcher(refuse)
-
-    async def main() -> list[BaseException | None]:
-        return await asyncio.gather(
-            *(batcher.record([_event(n)]) for n in range(5)), return_exceptions=True
-        )
-
-    outcomes = asyncio.run(main())
+    outcomes = _record_while_the_first_write_is_held(batcher, held, release, more=4)
     assert all(isinstance(o, RuntimeError) and str(o) == "disk full" for o in outcomes)
     assert batcher.batches == 0
 

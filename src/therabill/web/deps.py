@@ -13,6 +13,7 @@ from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request
+from starlette.datastructures import FormData
 
 from therabill.errors import NotFound as NotFound
 from therabill.store.services.api_tokens import token_account
@@ -46,22 +47,32 @@ def ctx_of(request: Request) -> WebContext:
     return ctx
 
 
-async def page_account(request: Request) -> Account:
-    """The logged-in user of a page request; checks the CSRF token on unsafe methods."""
+async def sent_csrf_token(request: Request) -> str:
+    """The CSRF token an unsafe request carries (header, else the form field); ``""`` for a
+    safe one. Async because reading the form is; nothing here touches the database."""
+    if request.method in SAFE_METHODS:
+        return ""
+    sent = request.headers.get("x-csrf-token", "")
+    if not sent:
+        form = await request.form()
+        value = form.get("csrf_token", "")
+        sent = value if isinstance(value, str) else ""
+    return sent
+
+
+def page_account(request: Request, sent: Annotated[str, Depends(sent_csrf_token)]) -> Account:
+    """The logged-in user of a page request; checks the CSRF token on unsafe methods.
+    A plain ``def``: the session look-up runs in the threadpool, not on the event loop."""
     ctx = ctx_of(request)
     secret = request.cookies.get(SESSION_COOKIE, "")
     live = logged_in(ctx.store, secret, idle=ctx.settings.idle, absolute=ctx.settings.absolute)
     if live is None:
         raise LoginRequired()
     found, account = live
-    if request.method not in SAFE_METHODS:
-        sent = request.headers.get("x-csrf-token", "")
-        if not sent:
-            form = await request.form()
-            value = form.get("csrf_token", "")
-            sent = value if isinstance(value, str) else ""
-        if not secrets.compare_digest(sent.encode(), found.csrf_token.encode()):
-            raise CsrfFailed()
+    if request.method not in SAFE_METHODS and not secrets.compare_digest(
+        sent.encode(), found.csrf_token.encode()
+    ):
+        raise CsrfFailed()
     request.state.account = account
     request.state.csrf_token = found.csrf_token
     if account.must_change_password and request.url.path not in PASSWORD_PATHS:
@@ -69,8 +80,8 @@ async def page_account(request: Request) -> Account:
     return account
 
 
-async def api_account(request: Request) -> Account:
-    """The user of an API request, from ``Authorization: Bearer tb_…``."""
+def api_account(request: Request) -> Account:
+    """The user of an API request, from ``Authorization: Bearer tb_…`` (in the threadpool)."""
     ctx = ctx_of(request)
     header = request.headers.get("authorization", "")
     scheme, _, secret = header.partition(" ")
@@ -84,15 +95,29 @@ async def api_account(request: Request) -> Account:
 
 
 def _role_check(
-    source: Callable[[Request], Coroutine[Any, Any, Account]], roles: tuple[Role, ...]
-) -> Callable[[Request], Coroutine[Any, Any, Account]]:
-    async def check(request: Request) -> Account:
-        account = await source(request)
+    source: Callable[..., Account], roles: tuple[Role, ...]
+) -> Callable[[Account], Coroutine[Any, Any, Account]]:
+    """A dependency: ``source``'s account when its role is one of ``roles``. Async because
+    it only compares (a plain ``def`` would cost a trip to the threadpool for nothing)."""
+
+    async def check(account: Account) -> Account:
         if account.role not in roles:
             raise Forbidden()
         return account
 
+    # Set as objects, not the strings this module's annotations are: ``source`` is local.
+    check.__annotations__ = {"account": Annotated[Account, Depends(source)], "return": Account}
     return check
+
+
+async def form_data(request: Request) -> FormData:
+    """The request's form, read on the event loop, for plain ``def`` routes."""
+    return await request.form()
+
+
+async def body_bytes(request: Request) -> bytes:
+    """The request's body, read on the event loop, for plain ``def`` routes."""
+    return await request.body()
 
 
 ALL = (Role.THERAPIST, Role.BILLER, Role.ADMIN)
@@ -106,3 +131,5 @@ ApiUser = Annotated[Account, Depends(_role_check(api_account, ALL))]
 ApiBiller = Annotated[Account, Depends(_role_check(api_account, BILLING))]
 Ctx = Annotated[WebContext, Depends(ctx_of)]
 PathId = Annotated[int, Path(ge=1, le=2_000_000_000)]
+FormFields = Annotated[FormData, Depends(form_data)]
+RawBody = Annotated[bytes, Depends(body_bytes)]

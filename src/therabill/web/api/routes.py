@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Response
 
 from therabill.claims.status import ClaimStatus
 from therabill.codes import load_code_set
@@ -35,7 +35,7 @@ from therabill.web.api.schemas import (
     UnitsIn,
 )
 from therabill.web.client_form import ClientForm, form_of
-from therabill.web.deps import ApiBiller, ApiUser, Ctx, NotFound
+from therabill.web.deps import ApiBiller, ApiUser, Ctx, NotFound, RawBody
 from therabill.web.reads import reading
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -48,7 +48,7 @@ StatusQuery = Annotated[str, Query(max_length=20, pattern=r"^[a-z_]*$")]
 
 
 @router.post("/units", tags=["units"])
-async def units(body: UnitsIn, account: ApiUser) -> dict[str, Any]:
+def units(body: UnitsIn, account: ApiUser) -> dict[str, Any]:
     """Units for minutes per code under a rule (CMS 8-minute or midpoint), with the reasons."""
     result = count_units(
         [(s.code.upper(), s.minutes) for s in body.services],
@@ -60,10 +60,10 @@ async def units(body: UnitsIn, account: ApiUser) -> dict[str, Any]:
 
 
 @router.post("/scrub", tags=["scrub"])
-async def scrub(body: ScrubIn, ctx: Ctx, account: ApiUser) -> dict[str, Any]:
+def scrub(body: ScrubIn, ctx: Ctx, account: ApiUser) -> dict[str, Any]:
     """Units under the client's payer's rule and the findings for the claim a session would
     become, without saving anything."""
-    async with reading(ctx, account) as work:
+    with reading(ctx, account) as work:
         client = client_for(work, account, body.client_id)
         provider_id = body.provider_id or account.provider_id
         provider = work.db.get(Provider, provider_id) if provider_id else None
@@ -89,19 +89,17 @@ async def scrub(body: ScrubIn, ctx: Ctx, account: ApiUser) -> dict[str, Any]:
 
 
 @router.get("/clients", tags=["clients"])
-async def clients(
-    ctx: Ctx, account: ApiUser, limit: Annotated[int, Query(ge=1, le=200)] = 50
-) -> Page:
+def clients(ctx: Ctx, account: ApiUser, limit: Annotated[int, Query(ge=1, le=200)] = 50) -> Page:
     """Clients this user may see, by name (search with POST /clients/search: names stay
     out of URLs)."""
-    async with reading(ctx, account) as work:
+    with reading(ctx, account) as work:
         found = search_clients(work, account, "", limit=limit)
         return Page(data=[client_dict(c) for c in found], count=len(found))
 
 
 @router.post("/clients/search", tags=["clients"])
-async def clients_search(body: ClientSearchIn, ctx: Ctx, account: ApiUser) -> Page:
-    async with reading(ctx, account) as work:
+def clients_search(body: ClientSearchIn, ctx: Ctx, account: ApiUser) -> Page:
+    with reading(ctx, account) as work:
         found = search_clients(work, account, body.q, limit=body.limit)
         return Page(data=[client_dict(c) for c in found], count=len(found))
 
@@ -118,8 +116,8 @@ def _client_data(work: UnitOfWork, account: Account, found: Client) -> dict[str,
 
 
 @router.get("/clients/{client_id}", tags=["clients"])
-async def client(client_id: PathId, ctx: Ctx, account: ApiUser) -> Item:
-    async with reading(ctx, account) as work:
+def client(client_id: PathId, ctx: Ctx, account: ApiUser) -> Item:
+    with reading(ctx, account) as work:
         found = client_for(work, account, client_id)
         return Item(data=_client_data(work, account, found))
 
@@ -159,7 +157,7 @@ def _save(work: UnitOfWork, account: Account, form: ClientForm, client_id: int |
 
 
 @router.post("/clients", tags=["clients"], status_code=201)
-async def create_client(body: ClientIn, ctx: Ctx, account: ApiUser, response: Response) -> Item:
+def create_client(body: ClientIn, ctx: Ctx, account: ApiUser, response: Response) -> Item:
     """Add a client; the answer is the client as ``GET /clients/{id}`` shows it. Billers and
     admins may send ``caseload`` (provider ids); a therapist's new client goes on their own
     caseload, and a therapist sending ``caseload`` gets 403."""
@@ -177,7 +175,7 @@ async def create_client(body: ClientIn, ctx: Ctx, account: ApiUser, response: Re
 
 
 @router.patch("/clients/{client_id}", tags=["clients"])
-async def change_client(client_id: PathId, body: ClientChange, ctx: Ctx, account: ApiUser) -> Item:
+def change_client(client_id: PathId, body: ClientChange, ctx: Ctx, account: ApiUser) -> Item:
     """Change only the fields sent (``null`` or ``""`` clears an optional one); ``caseload``
     (billers and admins) replaces the client's providers. Checked as a whole, as the page
     checks its form; nothing is written unless every field is right."""
@@ -196,14 +194,14 @@ async def change_client(client_id: PathId, body: ClientChange, ctx: Ctx, account
 
 
 @router.get("/sessions/{session_id}", tags=["sessions"])
-async def session(session_id: PathId, ctx: Ctx, account: ApiUser) -> Item:
-    async with reading(ctx, account) as work:
+def session(session_id: PathId, ctx: Ctx, account: ApiUser) -> Item:
+    with reading(ctx, account) as work:
         found = session_for(work, account, session_id)
         return Item(data=session_dict(found, with_note=True))
 
 
 @router.post("/sessions", tags=["sessions"], status_code=201)
-async def create_session(body: SessionIn, ctx: Ctx, account: ApiUser) -> Item:
+def create_session(body: SessionIn, ctx: Ctx, account: ApiUser) -> Item:
     """Record a session (minutes per code); units and findings come back with it."""
     if not any(s.minutes > 0 for s in body.services):
         raise InvalidInput("give at least one code with its minutes", field="services")
@@ -239,11 +237,11 @@ async def create_session(body: SessionIn, ctx: Ctx, account: ApiUser) -> Item:
 
 
 @router.get("/claims", tags=["claims"])
-async def claims(ctx: Ctx, account: ApiBiller, status: StatusQuery = "") -> Page:
+def claims(ctx: Ctx, account: ApiBiller, status: StatusQuery = "") -> Page:
     """Claims, newest first (up to 200); ``status`` is a lifecycle status or ``attention``."""
     if status not in ("", "attention") and status not in {s.value for s in ClaimStatus}:
         raise InvalidInput(f"unknown status {status!r}", field="status")
-    async with reading(ctx, account) as work:
+    with reading(ctx, account) as work:
         rows, total = queue(work, QueueFilter(status))
     for row in rows:
         row["date_of_service"] = row["date_of_service"].isoformat()
@@ -251,8 +249,8 @@ async def claims(ctx: Ctx, account: ApiBiller, status: StatusQuery = "") -> Page
 
 
 @router.get("/claims/{claim_id}", tags=["claims"])
-async def claim(claim_id: PathId, ctx: Ctx, account: ApiBiller) -> Item:
-    async with reading(ctx, account) as work:
+def claim(claim_id: PathId, ctx: Ctx, account: ApiBiller) -> Item:
+    with reading(ctx, account) as work:
         claim_for(work, account, claim_id)
         return Item(data=show_claim(work=work, claim_id=claim_id))
 
@@ -267,10 +265,9 @@ async def claim(claim_id: PathId, ctx: Ctx, account: ApiBiller) -> Item:
         }
     },
 )
-async def remittance(request: Request, ctx: Ctx, account: ApiBiller) -> dict[str, Any]:
+def remittance(data: RawBody, ctx: Ctx, account: ApiBiller) -> dict[str, Any]:
     """Post an 835 (the raw file as the body). Posting the same file again changes nothing
     and says ``already posted``."""
-    data = await request.body()
     if not data:
         raise InvalidInput("send the 835 file as the request body", field="body")
     if len(data) > MAX_UPLOAD:

@@ -26,13 +26,13 @@ def _page(request: Request, work: UnitOfWork, **values: object) -> HTMLResponse:
 
 
 @router.get("/admin/users", response_class=HTMLResponse)
-async def users_page(request: Request, ctx: Ctx, account: PageAdmin) -> HTMLResponse:
-    async with reading(ctx, account) as work:
+def users_page(request: Request, ctx: Ctx, account: PageAdmin) -> HTMLResponse:
+    with reading(ctx, account) as work:
         return _page(request, work)
 
 
 @router.post("/admin/users", response_class=HTMLResponse)
-async def add_user(
+def add_user(
     request: Request,
     ctx: Ctx,
     account: PageAdmin,
@@ -56,7 +56,7 @@ async def add_user(
 
 
 @router.post("/admin/users/{user_id}/{action}", response_class=HTMLResponse)
-async def user_action(
+def user_action(
     request: Request, ctx: Ctx, account: PageAdmin, user_id: PathId, action: str
 ) -> HTMLResponse:
     if action not in ("disable", "enable", "password"):
@@ -75,15 +75,15 @@ async def user_action(
 
 
 @router.get("/admin/settings", response_class=HTMLResponse)
-async def settings_page(request: Request, ctx: Ctx, account: PageAdmin) -> HTMLResponse:
-    async with reading(ctx, account) as work:
+def settings_page(request: Request, ctx: Ctx, account: PageAdmin) -> HTMLResponse:
+    with reading(ctx, account) as work:
         practice = work.db.execute(select(Practice).limit(1)).scalar_one()
         work.audit("read", "practice", practice.id)
     return render(request, "settings.html", {"practice": practice, **_app_settings(ctx)})
 
 
 @router.post("/admin/settings", response_class=HTMLResponse)
-async def save_settings(
+def save_settings(
     request: Request,
     ctx: Ctx,
     account: PageAdmin,

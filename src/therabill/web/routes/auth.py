@@ -43,12 +43,12 @@ def _login_page(request: Request, ctx: Ctx, *, status: int = 200, **values: obje
 
 
 @router.get("/login")
-async def login_form(request: Request, ctx: Ctx) -> Response:
+def login_form(request: Request, ctx: Ctx) -> Response:
     return _login_page(request, ctx)
 
 
 @router.post("/login")
-async def login(
+def login(
     request: Request,
     ctx: Ctx,
     username: Annotated[str, Form(max_length=80)] = "",
@@ -87,7 +87,7 @@ async def login(
 
 
 @router.post("/logout")
-async def logout(request: Request, ctx: Ctx, account: PageUser) -> Response:
+def logout(request: Request, ctx: Ctx, account: PageUser) -> Response:
     secret = request.cookies.get(SESSION_COOKIE, "")
     login_sessions.log_out(ctx.store, secret=secret, account=account)
     response = RedirectResponse("/login", status_code=303)
@@ -96,12 +96,12 @@ async def logout(request: Request, ctx: Ctx, account: PageUser) -> Response:
 
 
 @router.get("/password")
-async def password_form(request: Request, account: PageUser) -> Response:
+def password_form(request: Request, account: PageUser) -> Response:
     return render(request, "password.html")
 
 
 @router.post("/password")
-async def change_password(
+def change_password(
     request: Request,
     ctx: Ctx,
     account: PageUser,

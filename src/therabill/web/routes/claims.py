@@ -16,7 +16,7 @@ from therabill.store.services.claim_records import show_claim
 from therabill.store.services.claims_queue import QueueFilter, filter_choices, queue
 from therabill.store.services.submission import outbox_file, submit_claims
 from therabill.web import flash
-from therabill.web.deps import Ctx, NotFound, PageBiller, PathId
+from therabill.web.deps import Ctx, FormFields, NotFound, PageBiller, PathId
 from therabill.web.reads import reading
 from therabill.web.render import render
 
@@ -29,7 +29,7 @@ def _optional_int(text: str) -> int | None:
 
 
 @router.get("/claims", response_class=HTMLResponse)
-async def claims_page(
+def claims_page(
     request: Request,
     ctx: Ctx,
     account: PageBiller,
@@ -41,7 +41,7 @@ async def claims_page(
         status = "attention"
     wanted = QueueFilter(status, _optional_int(payer), _optional_int(provider))
     left = flash.take(ctx.store, request, "claims") or {}
-    async with reading(ctx, account) as work:
+    with reading(ctx, account) as work:
         claims, total = queue(work, wanted)
         choices = filter_choices(work)
     return render(
@@ -59,7 +59,7 @@ async def claims_page(
 
 
 @router.post("/claims/build")
-async def build(request: Request, ctx: Ctx, account: PageBiller) -> Response:
+def build(request: Request, ctx: Ctx, account: PageBiller) -> Response:
     """Build, then 303 to the queue (Post/Redirect/Get: a reload does not build again); what
     was built is left for the queue page as a one-time message kept on the server."""
     with ctx.store.transaction(actor=account.username) as work:
@@ -80,7 +80,7 @@ async def build(request: Request, ctx: Ctx, account: PageBiller) -> Response:
 
 
 @router.get("/claims/submitted", response_class=HTMLResponse)
-async def submitted(request: Request, ctx: Ctx, account: PageBiller) -> Response:
+def submitted(request: Request, ctx: Ctx, account: PageBiller) -> Response:
     """What the last *Check and submit* wrote, shown once (Post/Redirect/Get: a reload does
     not submit again); without one, the queue."""
     outcome = flash.take(ctx.store, request, "submitted")
@@ -90,10 +90,8 @@ async def submitted(request: Request, ctx: Ctx, account: PageBiller) -> Response
 
 
 @router.get("/claims/{claim_id}", response_class=HTMLResponse)
-async def claim_page(
-    request: Request, ctx: Ctx, account: PageBiller, claim_id: PathId
-) -> HTMLResponse:
-    async with reading(ctx, account) as work:
+def claim_page(request: Request, ctx: Ctx, account: PageBiller, claim_id: PathId) -> HTMLResponse:
+    with reading(ctx, account) as work:
         claim_for(work, account, claim_id)
         shown = show_claim(work=work, claim_id=claim_id)
         client = work.db.get(Client, shown["client_id"])
@@ -101,9 +99,8 @@ async def claim_page(
 
 
 @router.post("/claims/submit")
-async def submit(request: Request, ctx: Ctx, account: PageBiller) -> Response:
+def submit(request: Request, ctx: Ctx, account: PageBiller, form: FormFields) -> Response:
     """Check and submit the ticked claims, then 303 to what was written."""
-    form = await request.form()
     ids = sorted({int(v) for v in form.getlist("claim") if isinstance(v, str) and v.isdigit()})
     try:
         if not ids:
@@ -138,7 +135,7 @@ async def submit(request: Request, ctx: Ctx, account: PageBiller) -> Response:
 
 
 @router.get("/outbox/{name}")
-async def download(ctx: Ctx, account: PageBiller, name: str) -> Response:
+def download(ctx: Ctx, account: PageBiller, name: str) -> Response:
     path = outbox_file(ctx.settings.outbox, name)
     if path is None:
         raise NotFound()

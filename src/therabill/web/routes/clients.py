@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
 
 from therabill.errors import TherabillError
 from therabill.store.models import Client
@@ -27,7 +28,7 @@ from therabill.web.client_form import (
     read_form,
     read_policy_form,
 )
-from therabill.web.deps import Ctx, PageBiller, PageUser, PathId
+from therabill.web.deps import Ctx, FormFields, PageBiller, PageUser, PathId
 from therabill.web.reads import reading
 from therabill.web.render import render
 
@@ -35,20 +36,20 @@ router = APIRouter()
 
 
 @router.get("/clients", response_class=HTMLResponse)
-async def clients_page(request: Request, ctx: Ctx, account: PageUser) -> HTMLResponse:
-    async with reading(ctx, account) as work:
+def clients_page(request: Request, ctx: Ctx, account: PageUser) -> HTMLResponse:
+    with reading(ctx, account) as work:
         found = search_clients(work, account, "")
     return render(request, "clients.html", {"clients": found})
 
 
 @router.post("/clients/search", response_class=HTMLResponse)
-async def clients_search(
+def clients_search(
     request: Request,
     ctx: Ctx,
     account: PageUser,
     q: Annotated[str, Form(max_length=100)] = "",
 ) -> HTMLResponse:
-    async with reading(ctx, account) as work:
+    with reading(ctx, account) as work:
         found = search_clients(work, account, q)
     return render(request, "clients_results.html", {"clients": found})
 
@@ -86,12 +87,14 @@ def _form_page(
     )
 
 
-async def _save(request: Request, ctx: Ctx, account: Account, client_id: int | None) -> Response:
+def _save(
+    request: Request, ctx: Ctx, account: Account, fields: FormData, client_id: int | None
+) -> Response:
     """Check every field, then save in one transaction; on any problem show the form again
     (422) with each message beside its field and nothing written."""
-    form = read_form(await request.form())
+    form = read_form(fields)
     if client_id is not None:  # someone else's client is 404 whatever the form holds
-        async with reading(ctx, account) as work:
+        with reading(ctx, account) as work:
             client_for(work, account, client_id)
     if check_form(form):
         try:
@@ -108,28 +111,28 @@ async def _save(request: Request, ctx: Ctx, account: Account, client_id: int | N
             return RedirectResponse(f"/clients/{saved}", status_code=303)
         except TherabillError as exc:
             note_error(form, exc)
-    async with reading(ctx, account) as work:
+    with reading(ctx, account) as work:
         page = _form_page(request, work, account, form, client_id, status=422)
     return page
 
 
 @router.get("/clients/new", response_class=HTMLResponse)
-async def new_client_page(request: Request, ctx: Ctx, account: PageUser) -> HTMLResponse:
-    async with reading(ctx, account) as work:
+def new_client_page(request: Request, ctx: Ctx, account: PageUser) -> HTMLResponse:
+    with reading(ctx, account) as work:
         page = _form_page(request, work, account, ClientForm(), None)
     return page
 
 
 @router.post("/clients/new")
-async def add_client(request: Request, ctx: Ctx, account: PageUser) -> Response:
-    return await _save(request, ctx, account, None)
+def add_client(request: Request, ctx: Ctx, account: PageUser, form: FormFields) -> Response:
+    return _save(request, ctx, account, form, None)
 
 
 @router.get("/clients/{client_id}/edit", response_class=HTMLResponse)
-async def edit_client_page(
+def edit_client_page(
     request: Request, ctx: Ctx, account: PageUser, client_id: PathId
 ) -> HTMLResponse:
-    async with reading(ctx, account) as work:
+    with reading(ctx, account) as work:
         client = client_for(work, account, client_id)
         form = form_of(client, caseload_providers(work=work, client_id=client_id))
         page = _form_page(request, work, account, form, client_id)
@@ -137,19 +140,19 @@ async def edit_client_page(
 
 
 @router.post("/clients/{client_id}/edit")
-async def change_client(
-    request: Request, ctx: Ctx, account: PageUser, client_id: PathId
+def change_client(
+    request: Request, ctx: Ctx, account: PageUser, client_id: PathId, form: FormFields
 ) -> Response:
-    return await _save(request, ctx, account, client_id)
+    return _save(request, ctx, account, form, client_id)
 
 
 @router.post("/clients/{client_id}/policies")
-async def add_client_policy(
-    request: Request, ctx: Ctx, account: PageBiller, client_id: PathId
+def add_client_policy(
+    request: Request, ctx: Ctx, account: PageBiller, client_id: PathId, fields: FormFields
 ) -> Response:
     """Add an insurance policy (billers and admins); 303 to the client's page, or the edit
     page again (422) with the problem beside its field and nothing written."""
-    policy = read_policy_form(await request.form())
+    policy = read_policy_form(fields)
     try:
         with ctx.store.transaction(actor=account.username) as work:
             client_for(work, account, client_id)
@@ -157,7 +160,7 @@ async def add_client_policy(
         return RedirectResponse(f"/clients/{client_id}", status_code=303)
     except TherabillError as exc:
         policy.errors.setdefault(exc.field or "member_id", exc.message)
-    async with reading(ctx, account) as work:
+    with reading(ctx, account) as work:
         client = client_for(work, account, client_id)
         form = form_of(client, caseload_providers(work=work, client_id=client_id))
         page = _form_page(request, work, account, form, client_id, policy=policy, status=422)
@@ -165,11 +168,9 @@ async def add_client_policy(
 
 
 @router.get("/clients/{client_id}", response_class=HTMLResponse)
-async def client_page(
-    request: Request, ctx: Ctx, account: PageUser, client_id: PathId
-) -> HTMLResponse:
+def client_page(request: Request, ctx: Ctx, account: PageUser, client_id: PathId) -> HTMLResponse:
     today = dt.date.today()
-    async with reading(ctx, account) as work:
+    with reading(ctx, account) as work:
         client = client_for(work, account, client_id)
         picture = reports.client_picture(work, account, client, today=today)
         # Rendered inside the transaction: the template follows relationships (policies).

@@ -27,7 +27,7 @@ def _results(q: str) -> list[Code]:
 
 
 @router.get("/codes", response_class=HTMLResponse)
-async def codes_page(
+def codes_page(
     request: Request, account: PageUser, q: Annotated[str, Query(max_length=100)] = ""
 ) -> HTMLResponse:
     return render(
@@ -38,14 +38,14 @@ async def codes_page(
 
 
 @router.get("/codes/search", response_class=HTMLResponse)
-async def codes_search(
+def codes_search(
     request: Request, account: PageUser, q: Annotated[str, Query(max_length=100)] = ""
 ) -> HTMLResponse:
     return render(request, "codes_results.html", {"codes": _results(q), "disciplines": DISCIPLINES})
 
 
 @router.get("/codes/{code}", response_class=HTMLResponse)
-async def code_page(request: Request, account: PageUser, code: str) -> HTMLResponse:
+def code_page(request: Request, account: PageUser, code: str) -> HTMLResponse:
     code_set = load_code_set()
     found = code_set.get(code.strip().upper()[:10])
     if found is None:

@@ -20,7 +20,7 @@ router = APIRouter()
 
 
 @router.get("/", response_class=HTMLResponse)
-async def dashboard(request: Request, ctx: Ctx, account: PageUser) -> HTMLResponse:
+def dashboard(request: Request, ctx: Ctx, account: PageUser) -> HTMLResponse:
     today = dt.date.today()
     values: dict[str, object] = {"today": today}
     if account.sees_all_clients:  # summed outside the transaction: it can take a while
@@ -28,7 +28,7 @@ async def dashboard(request: Request, ctx: Ctx, account: PageUser) -> HTMLRespon
         values["aging"] = owed
         values["chart"] = bar_chart(owed.totals, title="Insurance balances by age (days)")
         values["buckets"] = reports.BUCKETS
-    async with reading(ctx, account) as work:
+    with reading(ctx, account) as work:
         values["sessions"] = reports.todays_sessions(work, account, today=today)
         values["unbilled"] = reports.unbilled_count(work, account)
         if account.sees_all_clients:

@@ -19,8 +19,8 @@ router = APIRouter()
 
 
 @router.get("/payers", response_class=HTMLResponse)
-async def payers_page(request: Request, ctx: Ctx, account: PageBiller) -> HTMLResponse:
-    async with reading(ctx, account) as work:
+def payers_page(request: Request, ctx: Ctx, account: PageBiller) -> HTMLResponse:
+    with reading(ctx, account) as work:
         payers = list(work.db.execute(select(Payer).order_by(Payer.name)).scalars())
     known = profiles.payer_profiles()
     return render(
@@ -31,7 +31,7 @@ async def payers_page(request: Request, ctx: Ctx, account: PageBiller) -> HTMLRe
 
 
 @router.get("/payers/profiles/{profile_id}", response_class=HTMLResponse)
-async def profile_page(request: Request, account: PageBiller, profile_id: str) -> HTMLResponse:
+def profile_page(request: Request, account: PageBiller, profile_id: str) -> HTMLResponse:
     profile = profiles.payer_profiles().get(profile_id)
     if profile is None:
         raise NotFound()
@@ -43,7 +43,7 @@ async def profile_page(request: Request, account: PageBiller, profile_id: str) -
 
 
 @router.post("/payers/profiles/{profile_id}")
-async def save_profile_page(
+def save_profile_page(
     request: Request,
     ctx: Ctx,
     account: PageBiller,

@@ -16,7 +16,7 @@ from therabill.store.services.remittance_intake import (
     recent_remittances,
 )
 from therabill.web import flash
-from therabill.web.deps import Ctx, PageBiller, PathId
+from therabill.web.deps import Ctx, FormFields, PageBiller, PathId
 from therabill.web.reads import reading
 from therabill.web.render import render
 
@@ -24,9 +24,9 @@ router = APIRouter()
 
 
 @router.get("/remittances", response_class=HTMLResponse)
-async def remittances_page(request: Request, ctx: Ctx, account: PageBiller) -> HTMLResponse:
+def remittances_page(request: Request, ctx: Ctx, account: PageBiller) -> HTMLResponse:
     left = flash.take(ctx.store, request, "remittances") or {}
-    async with reading(ctx, account) as work:
+    with reading(ctx, account) as work:
         recent = recent_remittances(work, limit=25)
         open_exceptions = posting.list_exceptions(work=work)
         quarantined = posting.list_quarantine(work=work)
@@ -45,7 +45,7 @@ async def remittances_page(request: Request, ctx: Ctx, account: PageBiller) -> H
 
 
 @router.post("/remittances/exceptions/{exception_id}/resolve")
-async def resolve_exception(
+def resolve_exception(
     request: Request,
     ctx: Ctx,
     account: PageBiller,
@@ -66,8 +66,8 @@ async def resolve_exception(
 
 
 @router.post("/remittances", response_class=HTMLResponse)
-async def upload(request: Request, ctx: Ctx, account: PageBiller) -> HTMLResponse:
-    form = await request.form(max_part_size=MAX_UPLOAD)
+def upload(request: Request, ctx: Ctx, account: PageBiller, form: FormFields) -> HTMLResponse:
+    """Post an uploaded 835 (read on the event loop; posted here, in the threadpool)."""
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
         return render(
@@ -76,7 +76,7 @@ async def upload(request: Request, ctx: Ctx, account: PageBiller) -> HTMLRespons
             {"recent": [], "result": None, "error": "Choose an 835 file to upload."},
             status=422,
         )
-    data = await upload.read(MAX_UPLOAD + 1)
+    data = upload.file.read(MAX_UPLOAD + 1)
     if len(data) > MAX_UPLOAD:
         return render(
             request,

@@ -17,7 +17,7 @@ from therabill.store.services.clients import search_clients
 from therabill.store.services.live_check import ServiceEntry, preview_session
 from therabill.store.services.sessions import ServiceMinutes, add_session
 from therabill.store.services.users import Account
-from therabill.web.deps import Ctx, NotFound, PageUser, PathId
+from therabill.web.deps import Ctx, FormFields, NotFound, PageUser, PathId
 from therabill.web.reads import reading
 from therabill.web.render import render
 from therabill.web.session_form import (
@@ -78,19 +78,21 @@ def _check_choice(
 
 
 @router.get("/sessions/new", response_class=HTMLResponse)
-async def new_session(
+def new_session(
     request: Request, ctx: Ctx, account: PageUser, client: Annotated[int | None, Query()] = None
 ) -> HTMLResponse:
     form = SessionForm(client_id=client, provider_id=account.provider_id)
-    async with reading(ctx, account) as work:
+    with reading(ctx, account) as work:
         values = _choices(work, account, client)
     return render(request, "session_new.html", {**values, "form": form, "preview": None})
 
 
 @router.post("/sessions/preview", response_class=HTMLResponse)
-async def session_preview(request: Request, ctx: Ctx, account: PageUser) -> HTMLResponse:
-    form = read_session_form(await request.form())
-    async with reading(ctx, account) as work:
+def session_preview(
+    request: Request, ctx: Ctx, account: PageUser, fields: FormFields
+) -> HTMLResponse:
+    form = read_session_form(fields)
+    with reading(ctx, account) as work:
         client, provider = _check_choice(work, account, form)
         preview = preview_session(
             work,
@@ -108,8 +110,8 @@ async def session_preview(request: Request, ctx: Ctx, account: PageUser) -> HTML
 
 
 @router.post("/sessions")
-async def save_session(request: Request, ctx: Ctx, account: PageUser) -> Response:
-    form = read_session_form(await request.form())
+def save_session(request: Request, ctx: Ctx, account: PageUser, fields: FormFields) -> Response:
+    form = read_session_form(fields)
     try:
         require_complete(form)
         with ctx.store.transaction(actor=account.username) as work:
@@ -146,14 +148,15 @@ async def save_session(request: Request, ctx: Ctx, account: PageUser) -> Respons
 
 
 @router.post("/sessions/clients", response_class=HTMLResponse)
-async def session_clients(request: Request, ctx: Ctx, account: PageUser) -> HTMLResponse:
+def session_clients(
+    request: Request, ctx: Ctx, account: PageUser, form: FormFields
+) -> HTMLResponse:
     """The session form's client search (HTMX): a POST, so a typed name never sits in a URL;
     the client already picked stays picked."""
-    form = await request.form()
     typed = form.get("client_search", "")
     text = typed[:100] if isinstance(typed, str) else ""
     chosen = form.get("client", "")
-    async with reading(ctx, account) as work:
+    with reading(ctx, account) as work:
         picked = (
             client_for(work, account, int(chosen))
             if isinstance(chosen, str) and chosen.isdigit() and len(chosen) < 10
@@ -165,10 +168,8 @@ async def session_clients(request: Request, ctx: Ctx, account: PageUser) -> HTML
 
 
 @router.get("/sessions/{session_id}", response_class=HTMLResponse)
-async def session_page(
-    request: Request, ctx: Ctx, account: PageUser, session_id: PathId
-) -> HTMLResponse:
-    async with reading(ctx, account) as work:
+def session_page(request: Request, ctx: Ctx, account: PageUser, session_id: PathId) -> HTMLResponse:
+    with reading(ctx, account) as work:
         session = session_for(work, account, session_id)
         client = client_for(work, account, session.client_id)
         provider = work.db.get(Provider, session.provider_id)
@@ -203,8 +204,7 @@ async def session_page(
 
 
 @router.post("/diagnoses/search", response_class=HTMLResponse)
-async def diagnoses_search(request: Request, account: PageUser) -> HTMLResponse:
-    form = await request.form()
+def diagnoses_search(request: Request, account: PageUser, form: FormFields) -> HTMLResponse:
     typed = form.get("diagnoses", "")
     last = typed.replace(";", ",").split(",")[-1] if isinstance(typed, str) else ""
     return render(request, "diagnoses.html", {"found": search_billable(last[:60])})
