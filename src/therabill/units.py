@@ -169,6 +169,14 @@ def count_units(
             pooled[key] = minutes[key]
         else:
             _per_code(work, code, minutes[key])
+    for primary, total in families.items():
+        if total > MAX_MINUTES:  # an initial code and its add-on share one day's minutes
+            raise InvalidInput(
+                f"{primary} and its add-on code add up to {total} minutes; "
+                f"a day has at most {MAX_MINUTES}",
+                field=primary,
+                hint="Give the minutes spent on the family that day, initial and add-on together.",
+            )
     if pooled:
         _cms(work, pooled)
     for primary, total in families.items():

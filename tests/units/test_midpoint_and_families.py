@@ -134,3 +134,16 @@ def test_code_checked_against_the_date_of_service() -> None:
     assert result.units_by_code() == {"97001": 1}
     with pytest.raises(CodeNotActive, match="takes effect on 2020-01-01"):
         count_units({"97129": 20}, rule="cms", day=dt.date(2019, 6, 1), code_set=load_code_set())
+
+
+@pytest.mark.parametrize(
+    ("initial", "addon"),
+    [("96158", "96159"), ("97129", "97130"), ("97545", "97546"), ("97550", "97551")],
+)
+def test_a_family_over_a_day_is_refused(initial: str, addon: str) -> None:
+    """An initial code and its add-on share one day: 800 + 800 minutes cannot both be true."""
+    with pytest.raises(InvalidInput, match="at most 1440") as refused:
+        count_units({initial: 800, addon: 800}, rule="cms", day=DAY, code_set=load_code_set())
+    assert refused.value.field == initial
+    result = count_units({initial: 720, addon: 720}, rule="cms", day=DAY, code_set=load_code_set())
+    assert sum(line.minutes for line in result.lines) == 1440
