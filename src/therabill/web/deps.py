@@ -47,6 +47,12 @@ def ctx_of(request: Request) -> WebContext:
     return ctx
 
 
+async def context_of(request: Request) -> WebContext:
+    """``ctx_of`` as a dependency: async, because FastAPI sends a plain ``def`` dependency
+    to the threadpool, a trip for nothing when no work blocks."""
+    return ctx_of(request)
+
+
 async def sent_csrf_token(request: Request) -> str:
     """The CSRF token an unsafe request carries (header, else the form field); ``""`` for a
     safe one. Async because reading the form is; nothing here touches the database."""
@@ -129,7 +135,7 @@ PageBiller = Annotated[Account, Depends(_role_check(page_account, BILLING))]
 PageAdmin = Annotated[Account, Depends(_role_check(page_account, ADMIN))]
 ApiUser = Annotated[Account, Depends(_role_check(api_account, ALL))]
 ApiBiller = Annotated[Account, Depends(_role_check(api_account, BILLING))]
-Ctx = Annotated[WebContext, Depends(ctx_of)]
+Ctx = Annotated[WebContext, Depends(context_of)]
 PathId = Annotated[int, Path(ge=1, le=2_000_000_000)]
 FormFields = Annotated[FormData, Depends(form_data)]
 RawBody = Annotated[bytes, Depends(body_bytes)]
