@@ -61,3 +61,34 @@ def test_the_command_line_search_sees_every_client(
         )
     with practice.reading(actor="t") as work:
         assert [c.last_name for c in search_clients(work, None, typed)] == found
+
+
+@pytest.mark.parametrize(
+    ("typed", "field"),
+    [({"name": " "}, "name"), ({"npi": "1234567890"}, "npi"), ({"state": "1L"}, "state")],
+    ids=["no name", "NPI check digit", "state not two letters"],
+)
+def test_the_practice_settings_name_the_bad_field(
+    practice: Store, typed: dict[str, str], field: str
+) -> None:
+    from therabill.store.services.practice import update_practice
+
+    values = {"name": "Harbour Therapy", "state": "il", **typed}
+    with pytest.raises(InvalidInput) as caught, practice.transaction(actor="t") as work:
+        update_practice(work=work, **values)
+    assert caught.value.field == field
+
+
+def test_the_practice_settings_clear_what_is_left_empty(practice: Store) -> None:
+    from therabill.store.services.practice import show_practice, update_practice
+
+    with practice.transaction(actor="t") as work:
+        update_practice(work=work, name=" Harbour ", state="il", postal_code="")
+    with practice.transaction(actor="t") as work:
+        shown = show_practice(work=work)
+        assert (shown.name, shown.state, shown.npi, shown.postal_code) == (
+            "Harbour",
+            "IL",
+            None,
+            None,
+        )

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from therabill.codes import load_code_set
 from therabill.errors import InvalidInput
 from therabill.store import migrate
-from therabill.store.models import Fee, Practice, Provider, User
+from therabill.store.models import Fee, Practice, Provider
 from therabill.store.services import lookup
 from therabill.store.services.context import Store, UnitOfWork, require_text
 
@@ -43,9 +43,7 @@ def init_practice(
             practice.tax_id = tax_id.strip()
         if address:
             practice.address, practice.city, state, practice.postal_code = address
-            if not re.fullmatch(r"[A-Za-z]{2}", state):
-                raise InvalidInput(f"{state!r} is not a two-letter state", field="state")
-            practice.state = state.upper()
+            practice.state = _state(state)
         work.db.flush()
         work.audit("create" if created else "update", "practice", practice.id)
         return {
@@ -56,16 +54,6 @@ def init_practice(
             "schema": migrate.head_revision(),
             "database": store.engine.url.render_as_string(hide_password=True),
         }
-
-
-def add_user(
-    *, work: UnitOfWork, username: str, display_name: str = "", role: str = "biller"
-) -> User:
-    user = User(username=require_text(username, "username"), display_name=display_name, role=role)
-    work.db.add(user)
-    work.db.flush()
-    work.audit("create", "user", user.id)
-    return user
 
 
 def add_provider(
@@ -114,6 +102,44 @@ def provider_dict(provider: Provider) -> dict[str, Any]:
         "licence": provider.licence,
         "taxonomy": provider.taxonomy,
     }
+
+
+def _state(text: str) -> str:
+    if not re.fullmatch(r"[A-Za-z]{2}", text):
+        raise InvalidInput(f"{text!r} is not a two-letter state", field="state")
+    return text.upper()
+
+
+def update_practice(
+    *,
+    work: UnitOfWork,
+    name: str,
+    npi: str = "",
+    tax_id: str = "",
+    address: str = "",
+    city: str = "",
+    state: str = "",
+    postal_code: str = "",
+) -> Practice:
+    """Set the practice's details as typed on the settings page: the name is required, an
+    empty field clears it, the NPI and the state are checked."""
+    practice = practice_row(work)
+    practice.name = require_text(name, "name")
+    practice.npi = lookup.npi(npi, "npi") if npi.strip() else None
+    practice.tax_id = tax_id.strip() or None
+    practice.address = address.strip() or None
+    practice.city = city.strip() or None
+    practice.state = _state(state.strip()) if state.strip() else None
+    practice.postal_code = postal_code.strip() or None
+    work.audit("update", "practice", practice.id)
+    return practice
+
+
+def show_practice(*, work: UnitOfWork) -> Practice:
+    """The practice's details (audited)."""
+    practice = practice_row(work)
+    work.audit("read", "practice", practice.id)
+    return practice
 
 
 def practice_row(work: UnitOfWork) -> Practice:

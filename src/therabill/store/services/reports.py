@@ -192,6 +192,11 @@ def unbilled_count(work: UnitOfWork, account: Account) -> int:
     return int(work.db.execute(query).scalar_one())
 
 
+def payer_count(work: UnitOfWork) -> int:
+    """How many payers the practice bills (the dashboard asks for a first one when none)."""
+    return int(work.db.execute(select(func.count()).select_from(Payer)).scalar_one())
+
+
 def attention_counts(db: Session) -> dict[str, int]:
     """Claims by status among those a biller must act on (kept with the aging figures)."""
     rows = db.execute(

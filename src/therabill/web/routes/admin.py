@@ -6,11 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import select
 
-from therabill.errors import InvalidInput, TherabillError
-from therabill.store.models import Practice, Provider
-from therabill.store.services import UnitOfWork, lookup, users
+from therabill.errors import TherabillError
+from therabill.store.services import UnitOfWork, users
+from therabill.store.services import practice as practice_services
 from therabill.web.deps import Ctx, NotFound, PageAdmin, PathId
 from therabill.web.reads import reading
 from therabill.web.render import render
@@ -20,7 +19,7 @@ router = APIRouter()
 
 def _page(request: Request, work: UnitOfWork, **values: object) -> HTMLResponse:
     status = int(str(values.pop("status", 200)))
-    providers = list(work.db.execute(select(Provider).order_by(Provider.last_name)).scalars())
+    providers = practice_services.list_providers(work=work)
     context = {"users": users.list_users(work), "providers": providers, "roles": list(users.Role)}
     return render(request, "users.html", {**context, **values}, status=status)
 
@@ -77,8 +76,7 @@ def user_action(
 @router.get("/admin/settings", response_class=HTMLResponse)
 def settings_page(request: Request, ctx: Ctx, account: PageAdmin) -> HTMLResponse:
     with reading(ctx, account) as work:
-        practice = work.db.execute(select(Practice).limit(1)).scalar_one()
-        work.audit("read", "practice", practice.id)
+        practice = practice_services.show_practice(work=work)
     return render(request, "settings.html", {"practice": practice, **_app_settings(ctx)})
 
 
@@ -98,21 +96,20 @@ def save_settings(
     error = None
     try:
         with ctx.store.transaction(actor=account.username) as work:
-            practice = work.db.execute(select(Practice).limit(1)).scalar_one()
-            if not name.strip():
-                raise InvalidInput("is required", field="name")
-            practice.name = name.strip()
-            practice.npi = lookup.npi(npi, "npi") if npi.strip() else None
-            practice.tax_id = tax_id.strip() or None
-            practice.address = address.strip() or None
-            practice.city = city.strip() or None
-            practice.state = state.strip().upper() or None
-            practice.postal_code = postal_code.strip() or None
-            work.audit("update", "practice", practice.id)
+            practice_services.update_practice(
+                work=work,
+                name=name,
+                npi=npi,
+                tax_id=tax_id,
+                address=address,
+                city=city,
+                state=state,
+                postal_code=postal_code,
+            )
     except TherabillError as exc:
         error = str(exc)
     with ctx.store.transaction(actor=account.username) as work:
-        practice = work.db.execute(select(Practice).limit(1)).scalar_one()
+        practice = practice_services.practice_row(work)
     return render(
         request,
         "settings.html",

@@ -6,9 +6,7 @@ import datetime as dt
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy import select
 
-from therabill.store.models import Payer
 from therabill.store.services import reports
 from therabill.store.services.remittance_intake import recent_remittances
 from therabill.web.charts import bar_chart
@@ -35,5 +33,5 @@ def dashboard(request: Request, ctx: Ctx, account: PageUser) -> HTMLResponse:
             values["attention"] = owed.attention
             work.audit("list", "aging", "practice")
             values["remittances"] = recent_remittances(work)
-            values["payer_count"] = len(work.db.execute(select(Payer.id)).all())
+            values["payer_count"] = reports.payer_count(work)
     return render(request, "dashboard.html", values)

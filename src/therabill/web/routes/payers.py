@@ -6,10 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 
 from therabill.errors import TherabillError
-from therabill.store.models import Payer
+from therabill.store.services import payers as payer_services
 from therabill.store.services import profiles
 from therabill.web.deps import Ctx, NotFound, PageBiller
 from therabill.web.reads import reading
@@ -21,7 +20,7 @@ router = APIRouter()
 @router.get("/payers", response_class=HTMLResponse)
 def payers_page(request: Request, ctx: Ctx, account: PageBiller) -> HTMLResponse:
     with reading(ctx, account) as work:
-        payers = list(work.db.execute(select(Payer).order_by(Payer.name)).scalars())
+        payers = payer_services.list_payers(work=work)
     known = profiles.payer_profiles()
     return render(
         request,
