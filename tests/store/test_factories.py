@@ -13,8 +13,16 @@ from sqlalchemy import select
 from clock import TODAY
 from therabill.errors import InvalidInput
 from therabill.store import factories
-from therabill.store.models import AuditEntry, ClaimRecord, Client, Payer
+from therabill.store.models import (
+    AuditEntry,
+    ClaimRecord,
+    Client,
+    Payer,
+    RemittanceException,
+    RemittanceFile,
+)
 from therabill.store.services import Store, remittances, submission
+from therabill.store.services.demo import create_demo
 
 
 def test_the_default_practice_is_written_and_audited_through_the_services(store: Store) -> None:
@@ -83,3 +91,15 @@ def test_its_remittance_pays_the_claims_it_built(store: Store, tmp_path: Path) -
     with store.sessions() as db:
         claim = db.get(ClaimRecord, claim_id)
         assert claim is not None and claim.status == "paid"
+
+
+def test_the_demo_is_paid_by_835s_through_the_posting_service(store: Store) -> None:
+    summary = create_demo(store=store, clients_count=6, months=2, today=TODAY)
+    assert summary["paid"] + summary["partly_paid"] > 0 and summary["denied"] >= 0
+    with store.sessions() as db:
+        files = db.execute(select(RemittanceFile.file_name)).scalars().all()
+        assert files and all(name.startswith("demo-") for name in files)
+        assert db.execute(select(RemittanceException.id)).first() is None
+        statuses = Counter(db.execute(select(ClaimRecord.status)).scalars())
+    assert statuses["paid"] == summary["paid"]
+    assert statuses["partly_paid"] == summary["partly_paid"]

@@ -12,20 +12,28 @@ from typing import Any
 
 from sqlalchemy import inspect, select
 
+from therabill.claims.number import claim_number
 from therabill.claims.status import ClaimStatus
 from therabill.errors import InvalidInput
-from therabill.ledger import EntryKind
 from therabill.store.factories import PayerSpec, PracticeSpec, ProviderSpec, set_up_practice
-from therabill.store.models import ClaimLine, ClaimRecord, Client
+from therabill.store.models import ClaimLine, ClaimRecord, Client, Payer, Practice
 from therabill.store.services import (
     auths,
     build,
     claim_records,
     clients,
     ledger,
+    remittances,
     sessions,
 )
-from therabill.store.services.context import Store
+from therabill.store.services.context import Store, UnitOfWork
+from therabill.x12.remittance_835.builder import (
+    AdjudicatedClaim,
+    AdjudicatedLine,
+    Payee,
+    paid_line,
+    write_835,
+)
 
 # Test NPIs with valid check digits (CMS's example 1234567893 and others made for the demo).
 PROVIDERS = (
@@ -239,8 +247,10 @@ def create_demo(
     }
 
 
-def _adjudicate(work: Any, rnd: random.Random, today: dt.date) -> dict[str, int]:
-    """Send the older ready claims and post made-up remittances: most paid, some denied."""
+def _adjudicate(work: UnitOfWork, rnd: random.Random, today: dt.date) -> dict[str, int]:
+    """Send the older ready claims and answer them as their payers would: a few rejected at
+    the payer's front door, the rest in one made-up 835 per payer (most paid, some partly
+    paid or denied) posted by the same service as a real one."""
     tally = {"paid": 0, "partly_paid": 0, "denied": 0, "rejected": 0}
     ready = (
         work.db.execute(
@@ -255,47 +265,41 @@ def _adjudicate(work: Any, rnd: random.Random, today: dt.date) -> dict[str, int]
         .all()
     )
 
-    def move(claim: ClaimRecord, *steps: tuple[ClaimStatus, str]) -> None:
-        for status, why in steps:
-            claim_records.change_status(work=work, claim_id=claim.id, new=status, reason=why)
+    def move(claim: ClaimRecord, status: ClaimStatus, why: str) -> None:
+        claim_records.change_status(work=work, claim_id=claim.id, new=status, reason=why)
 
+    answers: dict[int, list[AdjudicatedClaim]] = {}
     for claim in ready:
-        move(claim, (ClaimStatus.SUBMITTED, "demo batch"))
+        move(claim, ClaimStatus.SUBMITTED, "demo batch")
         roll = rnd.random()
         if roll < 0.05:
-            move(claim, (ClaimStatus.REJECTED, "demo: payer front-end edit"))
+            move(claim, ClaimStatus.REJECTED, "demo: payer front-end edit")
             tally["rejected"] += 1
             continue
-        move(claim, (ClaimStatus.ACCEPTED, "demo: 277CA accepted"))
-        lines = (
-            work.db.execute(select(ClaimLine).where(ClaimLine.claim_id == claim.id)).scalars().all()
+        move(claim, ClaimStatus.ACCEPTED, "demo: 277CA accepted")
+        answers.setdefault(claim.payer_id, []).append(_answer(claim, roll))
+    office = work.db.execute(select(Practice).limit(1)).scalar_one()
+    for payer_id, claims in answers.items():
+        payer = work.db.execute(select(Payer).where(Payer.id == payer_id)).scalar_one()
+        text = write_835(
+            claims,
+            trace=f"DEMO{payer_id:04d}",
+            payer=payer.name.upper(),
+            payer_id=payer.payer_id or f"DEMO{payer_id}",
+            payee=Payee(office.name.upper(), office.npi or ""),
+            paid_on=today,
+            produced_on=today,
         )
-        if roll < 0.15:
-            move(claim, (ClaimStatus.DENIED, "demo: CARC 197 precertification absent"))
-            tally["denied"] += 1
-            continue
-        partly = roll < 0.3
-        for line in lines:
-            paid = line.charge_cents * (45 if partly else 70) // 100
-            share = line.charge_cents * 10 // 100
-            adjust = line.charge_cents - paid - share
-            for kind, cents in (
-                (EntryKind.INSURANCE_PAYMENT, paid),
-                (EntryKind.CONTRACTUAL_ADJUSTMENT, adjust),
-                (EntryKind.TRANSFER_TO_PATIENT, share),
-            ):
-                if cents > 0:
-                    ledger.post_entry(
-                        work=work,
-                        kind=kind,
-                        amount_cents=cents,
-                        client_id=claim.client_id,
-                        claim_line=line,
-                        memo="demo remittance",
-                    )
-        status = ClaimStatus.PARTLY_PAID if partly else ClaimStatus.PAID
-        move(claim, (status, "demo: 835 posted"))
-        tally[status.value] += 1
+        remittances.post_remittance(
+            work=work, data=text.encode("ascii"), file_name=f"demo-{payer_id}.835"
+        )
+    posted = work.db.execute(
+        select(ClaimRecord.status).where(ClaimRecord.id.in_([c.id for c in ready]))
+    ).scalars()
+    for status in posted:
+        if status in tally:
+            tally[status] += 1
+    # Half the clients pay part of what they owe at the front desk.
     for client_id in sorted({c.client_id for c in ready})[::2]:
         items = ledger.open_patient_items(work, client_id)
         owed = sum(i.balance_cents for i in items)
@@ -304,3 +308,52 @@ def _adjudicate(work: Any, rnd: random.Random, today: dt.date) -> dict[str, int]
                 work=work, client=client_id, amount_cents=max(owed // 2, 100), memo="demo card"
             )
     return tally
+
+
+def _answer(claim: ClaimRecord, roll: float) -> AdjudicatedClaim:
+    """A payer's made-up decision: 10% of claims denied (CARC 197, no prior authorization);
+    on 15% the lines after the first are not paid (CARC 97, included in another service);
+    otherwise each line allowed at 80% of its charge with 10% of the charge left to the
+    client as a copay."""
+    number = claim_number(claim.id)
+    if roll < 0.15:
+        denied = [
+            AdjudicatedLine(
+                line.code,
+                line.charge_cents,
+                0,
+                line.units,
+                line.date_of_service,
+                _modifiers(line),
+                [("CO", "197", line.charge_cents)],
+            )
+            for line in claim.lines
+        ]
+        return AdjudicatedClaim(number, "4", denied, payer_claim_number=f"D{claim.id:08d}")
+    partly = roll < 0.3
+    lines = [
+        paid_line(
+            line.code,
+            line.charge_cents,
+            line.units,
+            day=line.date_of_service,
+            modifiers=_modifiers(line),
+            copay=line.charge_cents // 10,
+        )
+        if n == 0 or not partly
+        else AdjudicatedLine(
+            line.code,
+            line.charge_cents,
+            0,
+            line.units,
+            line.date_of_service,
+            _modifiers(line),
+            [("CO", "97", line.charge_cents)],
+        )
+        for n, line in enumerate(claim.lines)
+    ]
+    return AdjudicatedClaim(number, "1", lines, payer_claim_number=f"P{claim.id:08d}")
+
+
+def _modifiers(line: ClaimLine) -> list[str]:
+    return [m for m in line.modifiers.split(",") if m]
