@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from therabill.errors import InvalidInput
+from therabill.errors import InvalidInput, NotFound
 from therabill.store.services import Store, client_entry
 from therabill.store.services.clients import search_clients
 from therabill.store.services.users import Account, Role
@@ -92,3 +92,41 @@ def test_the_practice_settings_clear_what_is_left_empty(practice: Store) -> None
             None,
             None,
         )
+
+
+THERAPIST = Account(id=2, username="pat", display_name="Pat", role=Role.THERAPIST, provider_id=1)
+
+
+@pytest.mark.parametrize(
+    ("account", "chosen", "expected"),
+    [
+        (BILLER, None, None),
+        (BILLER, 2, 2),
+        (THERAPIST, None, 1),
+        (THERAPIST, 1, 1),
+        (THERAPIST, 2, NotFound),
+        (THERAPIST, 999, NotFound),  # no probing for ids that exist
+        (BILLER, 999, InvalidInput),
+    ],
+    ids=[
+        "biller none",
+        "biller any",
+        "therapist own",
+        "therapist self",
+        "therapist other",
+        "therapist unknown",
+        "biller unknown",
+    ],
+)
+def test_the_provider_a_session_is_entered_for(
+    practice: Store, account: Account, chosen: int | None, expected: object
+) -> None:
+    from therabill.store.services.access import provider_for
+
+    with practice.reading(actor="t") as work:
+        if isinstance(expected, type):
+            with pytest.raises(expected):
+                provider_for(work, account, chosen)
+        else:
+            found = provider_for(work, account, chosen)
+            assert (found.id if found else None) == expected

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement, Select, exists, or_, select
 
-from therabill.errors import NotFound
-from therabill.store.models import CaseloadEntry, ClaimRecord, Client, TherapySession
+from therabill.errors import InvalidInput, NotFound
+from therabill.store.models import CaseloadEntry, ClaimRecord, Client, Provider, TherapySession
 from therabill.store.services.context import UnitOfWork
 from therabill.store.services.users import Account
 
@@ -63,3 +63,28 @@ def claim_for(work: UnitOfWork, account: Account, claim_id: int) -> ClaimRecord:
         raise NotFound()
     work.audit("read", "claim", claim_id)
     return found
+
+
+def provider_for(
+    work: UnitOfWork, account: Account, provider_id: int | None, *, field: str = "provider_id"
+) -> Provider | None:
+    """The provider a session is entered for: the one chosen, else a therapist's own. A
+    therapist choosing another provider gets not found (whether or not it exists); anyone
+    choosing an unknown one is told so, naming ``field``."""
+    chosen = provider_id or (None if account.sees_all_clients else account.provider_id)
+    if chosen is None:
+        return None
+    if not account.sees_all_clients and chosen != account.provider_id:
+        raise NotFound()
+    found = work.db.get(Provider, chosen)
+    if found is None:
+        raise InvalidInput(f"no provider {chosen}", field=field)
+    return found
+
+
+def providers_to_choose(work: UnitOfWork, account: Account) -> list[Provider]:
+    """The active providers a session may be entered for: a therapist only themself."""
+    query = select(Provider).where(Provider.active.is_(True)).order_by(Provider.last_name)
+    if not account.sees_all_clients:
+        query = query.where(Provider.id == (account.provider_id or -1))
+    return list(work.db.execute(query).scalars())

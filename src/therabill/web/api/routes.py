@@ -10,9 +10,9 @@ from fastapi import APIRouter, Path, Query, Response
 from therabill.claims.status import ClaimStatus
 from therabill.codes import load_code_set
 from therabill.errors import InvalidInput
-from therabill.store.models import Client, Provider
+from therabill.store.models import Client
 from therabill.store.services import UnitOfWork, client_entry, reports
-from therabill.store.services.access import claim_for, client_for, session_for
+from therabill.store.services.access import claim_for, client_for, provider_for, session_for
 from therabill.store.services.caseload import caseload_providers
 from therabill.store.services.claim_records import show_claim
 from therabill.store.services.claims_queue import QueueFilter, queue
@@ -35,7 +35,7 @@ from therabill.web.api.schemas import (
     UnitsIn,
 )
 from therabill.web.client_form import ClientForm, form_of
-from therabill.web.deps import ApiBiller, ApiUser, Ctx, NotFound, RawBody
+from therabill.web.deps import ApiBiller, ApiUser, Ctx, RawBody
 from therabill.web.reads import reading
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -65,12 +65,7 @@ def scrub(body: ScrubIn, ctx: Ctx, account: ApiUser) -> dict[str, Any]:
     become, without saving anything."""
     with reading(ctx, account) as work:
         client = client_for(work, account, body.client_id)
-        provider_id = body.provider_id or account.provider_id
-        provider = work.db.get(Provider, provider_id) if provider_id else None
-        if provider_id and provider is None:
-            raise InvalidInput(f"no provider {provider_id}", field="provider_id")
-        if provider and not account.sees_all_clients and provider.id != account.provider_id:
-            raise NotFound()
+        provider = provider_for(work, account, body.provider_id)
         preview = preview_session(
             work,
             client=client,
@@ -207,17 +202,13 @@ def create_session(body: SessionIn, ctx: Ctx, account: ApiUser) -> Item:
         raise InvalidInput("give at least one code with its minutes", field="services")
     with ctx.store.transaction(actor=account.username) as work:
         client = client_for(work, account, body.client_id)
-        provider_id = body.provider_id or account.provider_id
-        if provider_id is None:
+        provider = provider_for(work, account, body.provider_id)
+        if provider is None:
             raise InvalidInput("is required", field="provider_id")
-        if not account.sees_all_clients and provider_id != account.provider_id:
-            raise NotFound()
-        if work.db.get(Provider, provider_id) is None:
-            raise InvalidInput(f"no provider {provider_id}", field="provider_id")
         created, result = add_session(
             work=work,
             client=client.id,
-            provider=provider_id,
+            provider=provider.id,
             day=body.date or dt.date.today(),
             services=[
                 ServiceMinutes(s.code.upper(), s.minutes, tuple(m.upper() for m in s.modifiers))

@@ -6,18 +6,22 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 
 from therabill.errors import TherabillError
 from therabill.identifiers.icd10cm import search_billable
 from therabill.store.models import Client, Provider
 from therabill.store.services import UnitOfWork
-from therabill.store.services.access import client_for, session_for
+from therabill.store.services.access import (
+    client_for,
+    provider_for,
+    providers_to_choose,
+    session_for,
+)
 from therabill.store.services.clients import search_clients
 from therabill.store.services.live_check import ServiceEntry, preview_session
 from therabill.store.services.sessions import ServiceMinutes, add_session
 from therabill.store.services.users import Account
-from therabill.web.deps import Ctx, FormFields, NotFound, PageUser, PathId
+from therabill.web.deps import Ctx, FormFields, PageUser, PathId
 from therabill.web.reads import reading
 from therabill.web.render import render
 from therabill.web.session_form import (
@@ -36,12 +40,9 @@ def _choices(work: UnitOfWork, account: Account, chosen: int | None) -> dict[str
     """What the form offers: the chosen client (kept when the form comes back), the first
     clients this user may see, the providers, the places."""
     picked = client_for(work, account, chosen) if chosen is not None else None
-    providers_q = select(Provider).where(Provider.active.is_(True)).order_by(Provider.last_name)
-    if not account.sees_all_clients:
-        providers_q = providers_q.where(Provider.id == (account.provider_id or -1))
     return {
         **_client_matches(work, account, "", picked),
-        "providers": list(work.db.execute(providers_q).scalars()),
+        "providers": providers_to_choose(work, account),
         "places": PLACES,
         "rows": range(1, ROWS + 1),
     }
@@ -69,12 +70,7 @@ def _check_choice(
     work: UnitOfWork, account: Account, form: SessionForm
 ) -> tuple[Client | None, Provider | None]:
     client = client_for(work, account, form.client_id) if form.client_id else None
-    provider = work.db.get(Provider, form.provider_id) if form.provider_id else None
-    if provider is not None and not account.sees_all_clients and provider.id != account.provider_id:
-        raise NotFound()
-    if provider is None and not account.sees_all_clients and account.provider_id:
-        provider = work.db.get(Provider, account.provider_id)
-    return client, provider
+    return client, provider_for(work, account, form.provider_id, field="provider")
 
 
 @router.get("/sessions/new", response_class=HTMLResponse)
