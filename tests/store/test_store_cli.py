@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from therabill.claims.number import claim_number
 from therabill.cli.main import app
+from therabill.store.services import open_store, remittance_intake
 
 runner = CliRunner()
 
@@ -264,10 +265,15 @@ def test_claims_status_moves_and_refusals(set_up: Path) -> None:
     assert "'TB-12' is not a therabill claim number" in malformed.stderr
 
 
-def test_demo_practice(home: Path) -> None:
+def test_demo_practice(home: Path, db_url: str) -> None:
     summary = run_json("demo", "--clients", "6", "--months", "2")
     assert summary["clients"] == 6 and summary["claims"] > 10
     assert summary["paid"] + summary["partly_paid"] > 0, summary["draft_findings"]
+    store = open_store(db_url)  # the demo's 835s came in as a biller's uploads do
+    with store.reading(actor="tester") as work:
+        uploads = remittance_intake.recent_remittances(work)
+    store.dispose()
+    assert uploads and {u["outcome"] for u in uploads} == {"posted"}
     assert run_json("audit", "verify")["ok"] is True
     again = run_json("demo", "--if-empty")  # what `make run` does every time
     assert again == {"skipped": "the database already holds clients"}

@@ -23,7 +23,7 @@ from therabill.store.services import (
     claim_records,
     clients,
     ledger,
-    remittances,
+    remittance_intake,
     sessions,
 )
 from therabill.store.services.context import Store, UnitOfWork
@@ -290,7 +290,8 @@ def _adjudicate(work: UnitOfWork, rnd: random.Random, today: dt.date) -> dict[st
             paid_on=today,
             produced_on=today,
         )
-        remittances.post_remittance(
+        # As a biller's upload: posted and listed under the dashboard's recent remittances.
+        remittance_intake.receive_remittance(
             work=work, data=text.encode("ascii"), file_name=f"demo-{payer_id}.835"
         )
     posted = work.db.execute(
