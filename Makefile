@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.installed-run
 
 .PHONY: run test lint types pytest bench docs clean
 
@@ -10,12 +11,17 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# Running needs the package and its dependencies only; the dev tools come with `make test`.
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(RUN_STAMP)
+
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
 ## make run: start the web app on http://127.0.0.1:8000 with the demo practice (prints how to log in)
-run: $(STAMP)
+run: $(RUN_STAMP)
 	$(BIN)/therabill demo --if-empty
 	$(BIN)/therabill serve --host 127.0.0.1 --port 8000
 
