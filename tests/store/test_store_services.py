@@ -278,3 +278,25 @@ def test_a_busy_database_is_a_clear_error(tmp_path: Path) -> None:
         holder.execute("ROLLBACK")
         holder.close()
         quick.dispose()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("97110=-5", "minutes '-5' must be a whole number from 0 to 1440"),
+        ("97110=2.5", "minutes '2.5' must be a whole number from 0 to 1440"),
+        ("97110=", "minutes '' must be a whole number from 0 to 1440"),
+        ("97110", "is not CODE=MINUTES"),
+        ("=30", "is not CODE=MINUTES"),
+    ],
+)
+def test_a_bad_service_says_what_is_wrong(text: str, message: str) -> None:
+    with pytest.raises(InvalidInput, match=message) as refused:
+        sessions.parse_service(text)
+    assert refused.value.field == "services"
+
+
+def test_a_service_with_modifiers_is_read() -> None:
+    assert sessions.parse_service("97110:gp:59=23") == sessions.ServiceMinutes(
+        "97110", 23, ("GP", "59")
+    )

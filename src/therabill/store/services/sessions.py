@@ -22,7 +22,7 @@ from therabill.store.models import (
 from therabill.store.services import lookup, profiles
 from therabill.store.services.clients import primary_policy
 from therabill.store.services.context import UnitOfWork
-from therabill.units import UnitResult, UnitRule, count_units
+from therabill.units import MAX_MINUTES, UnitResult, UnitRule, count_units
 
 ICD10_SHAPE = re.compile(r"^[A-TV-Z][0-9][0-9A-Z](\.?[0-9A-Z]{1,4})?$")
 POS_SHAPE = re.compile(r"^\d{2}$")
@@ -38,8 +38,14 @@ class ServiceMinutes:
 def parse_service(text: str) -> ServiceMinutes:
     """``97110=23`` or ``97110:GP=23`` (modifiers after colons) → minutes on a code."""
     code_part, sep, minutes = text.partition("=")
-    if not sep or not minutes.strip().isdigit():
+    if not sep or not code_part.strip():
         raise InvalidInput(f"{text!r} is not CODE=MINUTES (e.g. 97110=23)", field="services")
+    if not minutes.strip().isdigit():
+        raise InvalidInput(
+            f"{text!r}: minutes {minutes.strip()!r} must be a whole number from 0 to "
+            f"{MAX_MINUTES} (e.g. 97110=23)",
+            field="services",
+        )
     code, *mods = [p.strip().upper() for p in code_part.split(":")]
     return ServiceMinutes(code, int(minutes), tuple(m for m in mods if m))
 
