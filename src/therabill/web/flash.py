@@ -1,27 +1,15 @@
-"""One-time messages for Post/Redirect/Get: a POST leaves what it did for its login session,
-the page it redirects to shows it once.
-
-The message is kept in the database (web_flashes), not in the URL or a cookie, so no client
-data reaches a URL, a log or the browser's history, and it works whichever worker serves the
-GET. It belongs to the login session: the key is the session's id_hash (the SHA-256 of the
-cookie secret, as web_sessions keeps it).
-"""
+"""The page side of one-time messages (store.services.flash_messages keeps them): the login
+session's key comes from the request's cookie."""
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy import delete, insert, select
 
-from therabill.store.services import Store, UnitOfWork
+from therabill.store.services import Store, UnitOfWork, flash_messages
 from therabill.store.services.login_sessions import digest
-from therabill.store.web_tables import utcnow, web_flashes
 from therabill.web.deps import SESSION_COOKIE
-
-KEEP = dt.timedelta(hours=1)  # a message nobody came back for is dropped after this
 
 
 def _session_key(request: Request) -> str:
@@ -29,34 +17,10 @@ def _session_key(request: Request) -> str:
 
 
 def leave(work: UnitOfWork, request: Request, page: str, payload: dict[str, Any]) -> None:
-    """Keep ``payload`` for the next ``page`` this login session opens (in ``work``'s
-    transaction, so it is there exactly when what it reports was committed)."""
-    now = utcnow()
-    work.db.execute(delete(web_flashes).where(web_flashes.c.created_at < now - KEEP))
-    work.db.execute(
-        insert(web_flashes).values(
-            session_hash=_session_key(request),
-            page=page,
-            payload=json.dumps(payload),
-            created_at=now,
-        )
-    )
+    """Keep ``payload`` for the next ``page`` this login session opens."""
+    flash_messages.leave(work, session_key=_session_key(request), page=page, payload=payload)
 
 
 def take(store: Store, request: Request, page: str) -> dict[str, Any] | None:
-    """The newest message left for ``page`` by this login session, removed as it is read.
-
-    Looked for on a plain read; only when there is one does a short write transaction remove
-    it, so a page that only reads (``reading``) can show messages without writing each time."""
-    key = _session_key(request)
-    mine = (web_flashes.c.session_hash == key) & (web_flashes.c.page == page)
-    with store.reader.connect() as conn:  # no write lock to look
-        row = conn.execute(
-            select(web_flashes.c.payload).where(mine).order_by(web_flashes.c.id.desc()).limit(1)
-        ).first()
-    if row is None:
-        return None
-    with store.engine.begin() as conn:
-        conn.execute(delete(web_flashes).where(mine))
-    found: dict[str, Any] = json.loads(row.payload)
-    return found
+    """The newest message left for ``page`` by this login session, removed as it is read."""
+    return flash_messages.take(store, session_key=_session_key(request), page=page)
