@@ -7,10 +7,12 @@ M54.5 is a valid code but not billable: a claim needs one of its children (M54.5
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import importlib
 from typing import Any
 
+from therabill.identifiers import icd10cm_releases
 from therabill.identifiers.exceptions import InvalidComponent, InvalidFormat, InvalidLength
 
 SOURCE = "CDC ICD-10-CM tabular list via the simple-icd-10-cm package"
@@ -25,6 +27,7 @@ def _icd() -> Any:
 
 def preload() -> None:
     """Read the ICD-10-CM tables now (a scrub run does it once, before the first claim)."""
+    icd10cm_releases.releases()
     _icd()
 
 
@@ -77,6 +80,51 @@ def problem(code: str) -> InvalidFormat | InvalidLength | InvalidComponent | Non
     except (InvalidFormat, InvalidLength, InvalidComponent) as exc:
         return exc
     return None
+
+
+Problem = InvalidFormat | InvalidLength | InvalidComponent
+
+
+@functools.lru_cache(maxsize=65536)
+def problem_on(code: str, day: dt.date) -> Problem | None:
+    """Why a diagnosis code may not be billed for a service on ``day`` (None when it may).
+
+    Validity follows the ICD-10-CM release in force on the date (``icd10cm_releases``): M54.5
+    is billable on 2021-09-30 and a heading from 2021-10-01 (FY2022), when M54.50 starts.
+    """
+    compacted = compact(code)
+    if not compacted.isascii() or not compacted.isalnum() or not compacted[:1].isalpha():
+        return InvalidFormat(f"{code!r} is not an ICD-10-CM code (a letter, then digits).")
+    if not 3 <= len(compacted) <= 7:
+        return InvalidLength(f"{code!r} is not an ICD-10-CM code (3 to 7 characters).")
+    data = icd10cm_releases.releases()
+    if data.billable_on(compacted, day):
+        return None
+    shown = format(compacted)
+    later = data.change_after(compacted, day)
+    if later is not None and later[1] == "added":
+        starts = icd10cm_releases.release_name(later[0])
+        broader = next(
+            (format(compacted[:end]) for end in range(len(compacted) - 1, 2, -1)
+             if data.billable_on(compacted[:end], day)),
+            None,
+        )  # fmt: skip
+        return InvalidComponent(
+            f"{shown} is not valid on {day}: it is billable from {later[0]} ({starts}).",
+            hint=f"For a service before {later[0]} use {broader}." if broader else None,
+        )
+    children = [format(c) for c in data.billable_children(compacted, day)]
+    hint = f"Use a more specific code ({', '.join(children)} …)." if children else None
+    ended = data.change_until(compacted, day)
+    if ended is not None and ended[1] == "deleted":
+        since = icd10cm_releases.release_name(ended[0])
+        what = "a heading" if children else "no longer in ICD-10-CM"
+        return InvalidComponent(
+            f"{shown} is {what} from {ended[0]} ({since}): not billable on {day}.", hint=hint
+        )
+    if children:
+        return InvalidComponent(f"{shown} is a heading, not a billable code.", hint=hint)
+    return InvalidComponent(f"{shown} is not in the ICD-10-CM code set.")
 
 
 def is_valid(code: str) -> bool:

@@ -1,17 +1,21 @@
-"""Rule 10: diagnoses present, valid and billable ICD-10-CM codes, pointed at correctly.
+"""Rule 10: diagnoses present, billable on each date of service, in a valid order, consistent
+with the client's sex, and pointed at correctly.
 
-Sources: ICD-10-CM validity and billability from the simple-icd-10-cm package (CDC tabular
-list); at most 12 diagnoses per claim and 4 pointers per line (837P HI segment and SV107;
-CMS-1500 boxes 21 and 24E).
+Sources: ICD-10-CM billability by release (the CMS/CDC tabular order files of each fiscal year
+and April update since FY2021, ``identifiers.icd10cm_releases``); external cause codes never
+first-listed (ICD-10-CM Official Guidelines for Coding and Reporting, section I.C.20; the
+Medicare Code Editor's edit 2); the MCE's sex conflict lists; at most 12 diagnoses per claim and
+4 pointers per line (837P HI segment and SV107; CMS-1500 boxes 21 and 24E).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
 from therabill.claims import Claim
 from therabill.findings import Finding, Severity
-from therabill.identifiers import icd10cm
+from therabill.identifiers import icd10cm, icd10cm_releases
 from therabill.scrub.context import ClaimContext
 from therabill.scrub.registry import finding, rule
 
@@ -36,19 +40,75 @@ def missing(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
         )
 
 
-@rule("diagnosis.invalid", Severity.ERROR, source=icd10cm.SOURCE)
+EXTERNAL_CAUSE = ("V", "W", "X", "Y")  # chapter 20, V00-Y99
+EXTERNAL_SOURCE = (
+    "ICD-10-CM Official Guidelines for Coding and Reporting, section I.C.20 (external cause"
+    " codes are never first-listed); CMS Medicare Code Editor edit 2"
+)
+SEXES = {"F": "female", "M": "male"}
+
+
+def _dates(claim: Claim, position: int) -> list[dt.date]:
+    """The dates of service of the lines pointing to diagnosis ``position`` (1-based); every
+    date of the claim when no line points to it."""
+    pointed = {line.date for line in claim.lines if position in line.diagnosis_pointers}
+    return sorted(pointed or {line.date for line in claim.lines})
+
+
+@rule("diagnosis.invalid", Severity.ERROR, source=icd10cm_releases.CHANGES_SOURCE)
 def invalid(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
-    """A diagnosis that is not a valid, billable ICD-10-CM code (e.g. a heading like M54.5)."""
+    """A diagnosis that is not a billable ICD-10-CM code on its lines' dates of service
+    (M54.5 after 2021-09-30, a heading, a code not yet in force)."""
     for n, code in enumerate(claim.diagnoses):
-        exc = icd10cm.problem(code)
-        if exc is not None:
+        said: set[str] = set()
+        for day in _dates(claim, n + 1):
+            exc = icd10cm.problem_on(code, day)
+            if exc is None or exc.message in said:
+                continue
+            said.add(exc.message)
             yield finding(
                 "diagnosis.invalid",
                 exc.message,
                 field=f"diagnoses[{n}]",
-                fix=exc.hint or "Use a billable ICD-10-CM code from the current code set.",
+                fix=exc.hint
+                or "Use a code billable on the date of service (ICD-10-CM release"
+                " in force on that date).",
                 code=code,
-                source=f"{icd10cm.SOURCE}, {icd10cm.RELEASE}",
+            )
+
+
+@rule("diagnosis.external-cause-first", Severity.ERROR, source=EXTERNAL_SOURCE)
+def external_cause_first(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
+    """An external cause code (V00-Y99: how or where an injury happened) listed first."""
+    if claim.diagnoses and icd10cm.compact(claim.diagnoses[0]).startswith(EXTERNAL_CAUSE):
+        first = claim.diagnoses[0]
+        yield finding(
+            "diagnosis.external-cause-first",
+            f"{first} is an external cause code: it may not be the first-listed diagnosis.",
+            field="diagnoses[0]",
+            fix="List the condition treated (the injury or its aftercare) first and the"
+            " external cause after it.",
+            code=first,
+        )
+
+
+@rule("diagnosis.sex", Severity.WARNING, source=icd10cm_releases.SEX_SOURCE)
+def sex_conflict(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
+    """A diagnosis for one sex only (CMS Medicare Code Editor) on a client of the other sex."""
+    sex = claim.client.sex
+    if sex not in SEXES:
+        return
+    for n, code in enumerate(claim.diagnoses):
+        only = icd10cm_releases.sex_only(icd10cm.compact(code))
+        if only is not None and only != sex:
+            yield finding(
+                "diagnosis.sex",
+                f"{code} is a diagnosis for {SEXES[only]} patients only, but the client's sex"
+                f" is {SEXES[sex]}: the payer's code editor may reject the claim.",
+                field=f"diagnoses[{n}]",
+                fix="Check the diagnosis code and the client's sex on file (as on the insurance"
+                " card); if both are right, add a note for the payer.",
+                code=code,
             )
 
 
