@@ -12,10 +12,13 @@ from hypothesis import strategies as st
 from therabill.edits import (
     detect_kind,
     import_cms_file,
+    import_cms_files,
+    index_file,
     load_edit_tables,
     parse_ptp,
     read_cms_mue,
     read_cms_ptp,
+    shipped_tables,
 )
 from therabill.errors import DataFileError
 
@@ -46,7 +49,7 @@ MUE_CSV = (
 
 
 def test_shipped_subset_every_row_sourced() -> None:
-    tables = load_edit_tables()
+    tables = shipped_tables()
     assert tables.all_ptp() and tables.mue
     for edit in tables.all_ptp():
         assert edit.source and edit.status in {"P", "S", "?"}
@@ -55,11 +58,11 @@ def test_shipped_subset_every_row_sourced() -> None:
 
 @pytest.mark.parametrize(
     ("first", "second", "indicator"),
-    [("97530", "97140", 1), ("97140", "97530", 1), ("92522", "92523", 0), ("97110", "97124", None)],
-    ids=["in-order", "reversed", "indicator-0", "no-pair"],
+    [("97162", "97161", 0), ("97161", "97162", 0), ("92522", "92523", 0), ("97110", "97124", None)],
+    ids=["in-order", "reversed", "indicator-0-article", "no-pair"],
 )
 def test_pair_lookup_either_order(first: str, second: str, indicator: int | None) -> None:
-    edit = load_edit_tables().pair(first, second, DAY)
+    edit = shipped_tables().pair(first, second, DAY)
     assert (edit.modifier_indicator if edit else None) == indicator
 
 
@@ -70,7 +73,8 @@ def test_cms_ptp_layout() -> None:
     assert (first.column1, first.column2, first.modifier_indicator) == ("97530", "97140", 1)
     assert first.effective == dt.date(2020, 1, 1) and first.deletion is None
     assert deleted.deletion == dt.date(2020, 4, 1)
-    assert deleted.active_on(dt.date(2020, 3, 31)) and not deleted.active_on(dt.date(2020, 4, 1))
+    # the deletion date is the edit's last day (CMS files: 99201 edits end 20201231)
+    assert deleted.active_on(dt.date(2020, 4, 1)) and not deleted.active_on(dt.date(2020, 4, 2))
     assert "ccipra-v321r0-f1.txt" in first.source and first.status == "P"
 
 
@@ -123,33 +127,56 @@ def test_detect_kind() -> None:
         detect_kind("hello", "c.txt")
 
 
-def test_import_merges_parts_and_overrides_shipped_rows(tmp_path: Path) -> None:
-    part1 = tmp_path / "f1.txt"
+def test_import_adds_up_parts_of_one_release_and_replaces_shipped_rows(tmp_path: Path) -> None:
+    part1 = tmp_path / "ccipra-v321r0-f1.txt"
     part1.write_text(PTP_TXT, "latin-1")
-    part2 = tmp_path / "f2.txt"
+    part2 = tmp_path / "ccipra-v321r0-f2.txt"
     part2.write_text(PTP_TXT.split("97530\t97140")[0] + "97110\t97530\t\t20210101\t*\t0\tx\n",
                      "utf-8")  # fmt: skip
     store = tmp_path / "edits"
-    keep = {"97530", "97140", "97161", "97012", "97110"}
+    keep = {"97530", "97140", "97161", "97012", "97110", "97162"}
     first = import_cms_file(part1, keep=keep, directory=store)
     second = import_cms_file(part2, keep=keep, directory=store)
     assert (first.rows_read, first.rows_kept) == (4, 3) and second.rows_kept == 1
-    stored = parse_ptp((store / "ptp.csv").read_text("utf-8"), "ptp.csv")
-    assert len(stored) == 4
+    assert first.release == "v321r0"
     tables = load_edit_tables(store)
     edit = tables.pair("97530", "97140", DAY)
     assert edit is not None and "f1.txt" in edit.source
     assert tables.pair("97110", "97530", DAY) is not None
+    # the shipped 97162/97161 pair is gone: the imported file replaces the shipped rows
+    assert tables.pair("97162", "97161", DAY) is None
     again = import_cms_file(part1, keep=keep, directory=store)
     assert again.rows_kept == 3
-    assert len(parse_ptp((store / "ptp.csv").read_text("utf-8"), "ptp.csv")) == 4
+    assert len(load_edit_tables(store).all_ptp()) == 4
+    newer = tmp_path / "ccipra-v322r0-f1.txt"
+    newer.write_text(PTP_TXT, "utf-8")
+    import_cms_file(newer, keep=keep, directory=store)
+    tables = load_edit_tables(store)
+    assert tables.pair("97110", "97530", DAY) is None and len(tables.all_ptp()) == 3
+
+
+def test_import_keeps_repeated_pair_and_effective_date_rows(tmp_path: Path) -> None:
+    """Real files repeat (column 1, column 2, effective date) with other deletion dates or
+    indicators; every row is kept."""
+    repeated = (
+        PTP_TXT + "97530\t97140\t\t20200101\t20200101\t9\tx\n"
+        "97530\t97140\t\t20200101\t*\t1\tMutually exclusive procedures\n"
+    )
+    path = tmp_path / "ccipra-v323r0-f3.txt"
+    path.write_text(repeated, "utf-8")
+    report = import_cms_file(path, directory=tmp_path / "edits")
+    assert report.rows_kept == 6
+    rows = load_edit_tables(tmp_path / "edits").ptp[("97530", "97140")]
+    assert len(rows) == 3
 
 
 def test_import_mue_replaces_limit(tmp_path: Path) -> None:
     path = tmp_path / "mue.csv"
     path.write_text(MUE_CSV.replace('"97035","2"', '"97035","3"'), "utf-8")
     import_cms_file(path, keep={"97035", "92507"}, directory=tmp_path / "edits")
-    assert load_edit_tables(tmp_path / "edits").mue["97035"].limit == 3
+    tables = load_edit_tables(tmp_path / "edits")
+    assert tables.mue["97035"].limit == 3
+    assert "97110" not in tables.mue  # the shipped table is replaced, not merged
 
 
 def test_import_refuses_zip_and_writes_nothing(tmp_path: Path) -> None:
@@ -166,12 +193,15 @@ def test_failed_import_keeps_previous_store(tmp_path: Path) -> None:
     good.write_text(PTP_TXT, "utf-8")
     store = tmp_path / "edits"
     import_cms_file(good, directory=store)
-    before = (store / "ptp.csv").read_text("utf-8")
+    before = index_file(store).read_bytes()
     bad = tmp_path / "f2.txt"
     bad.write_text(PTP_TXT + "97530\tXX\n", "utf-8")
+    mue = tmp_path / "mue.csv"
+    mue.write_text(MUE_CSV, "utf-8")
     with pytest.raises(DataFileError):
-        import_cms_file(bad, directory=store)
-    assert (store / "ptp.csv").read_text("utf-8") == before
+        import_cms_files([mue, bad], directory=store)
+    assert index_file(store).read_bytes() == before
+    assert sorted(p.name for p in store.iterdir()) == [index_file(store).name]
 
 
 def test_shipped_table_errors_name_row() -> None:

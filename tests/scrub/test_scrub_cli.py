@@ -128,7 +128,10 @@ def test_scrub_without_file_is_an_error() -> None:
 def test_edits_list_and_import(tmp_path: Path) -> None:
     code, out, _ = run("edits", "list", "--code", "97140", "--json")
     data = json.loads(out)
-    assert code == 0 and any(e["column1"] == "97530" for e in data["ptp"])
+    assert code == 0 and any(
+        (e["column1"], e["column2"], e["deletion"]) == ("97140", "97530", "2019-12-31")
+        for e in data["ptp"]
+    )
     assert all(e["source"] and e["status"] for e in data["ptp"])
     ptp = tmp_path / "ccipra-v321r0-f1.txt"
     ptp.write_text(
@@ -142,9 +145,18 @@ def test_edits_list_and_import(tmp_path: Path) -> None:
     )
     code, out, err = run("edits", "import", str(ptp), "--json")
     assert (code, err) == (0, "")
-    assert json.loads(out)["rows_read"] == 2 and json.loads(out)["rows_kept"] == 1
+    (report,) = json.loads(out)["files"]
+    assert report["rows_read"] == 2 and report["rows_kept"] == 1
+    assert report["release"] == "v321r0"
+    compared = json.loads(out)["compared_with_shipped"]
+    assert {"item": "PTP 97110/97113", "shipped": "97113/97110 indicator 1",
+            "imported": "no edit"} in compared["differences"]  # fmt: skip
     code, out, _ = run("edits", "list", "--code", "97124", "--json")
     assert any(e["column2"] == "97124" and "ccipra" in e["source"] for e in json.loads(out)["ptp"])
+    code, out, _ = run("edits", "list", "--code", "97140", "--json")
+    assert json.loads(out)["ptp"] == []  # the shipped rows are replaced, not merged
+    code, out, _ = run("edits", "import", str(ptp))
+    assert code == 0 and "1 kept" in out and "97113/97110 indicator 1; imported no edit" in out
 
 
 def test_edits_import_bad_row_exit_2(tmp_path: Path) -> None:

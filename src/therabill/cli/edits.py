@@ -7,13 +7,13 @@ from typing import Annotated, Literal
 
 import typer
 
+from therabill.cli import store_common
 from therabill.cli.output import JsonOption, console, emit_json, handles_errors
-from therabill.codes import load_code_set
-from therabill.edits import import_cms_file, load_edit_tables
+from therabill.store.services import edits as edits_service
 
 app = typer.Typer(
     help="NCCI procedure-to-procedure pairs and medically unlikely edits (MUE).\n\n"
-    "Example: therabill edits import ccipra-v321r0-f1.txt",
+    "Example: therabill edits import ccipra-v323r0-f1.txt",
     no_args_is_help=True,
 )
 
@@ -21,22 +21,26 @@ app = typer.Typer(
 @app.command("import")
 @handles_errors
 def import_command(
-    file: Annotated[
-        Path, typer.Argument(help="A CMS practitioner PTP .txt file or MUE .csv table.")
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="CMS practitioner PTP .txt part files and/or an MUE .csv table."),
     ],
     kind: Annotated[
-        str | None, typer.Option("--kind", help="ptp or mue (default: read from the file).")
+        str | None, typer.Option("--kind", help="ptp or mue (default: read from each file).")
     ] = None,
     keep_all: Annotated[
         bool, typer.Option("--all", help="Keep every row, not only codes in the code set.")
     ] = False,
     json_output: JsonOption = False,
 ) -> None:
-    """Load an official CMS quarterly file (PTP part or MUE table) into therabill's edit tables.
+    """Load the official CMS quarterly files into therabill's edit tables.
 
-    Rows are validated; a bad row stops the import with its row number and nothing is written.
+    The imported rows replace the shipped subset of their kind. PTP part files of the same
+    CMS release (v323r0 in the name) add up; a new release replaces the old one. A bad row
+    stops the import with its row number and nothing is written. The result is compared
+    with the shipped subset.
 
-    Example: therabill edits import MCR_MUE_PractitionerServices_Eff_01-01-2026.csv
+    Example: therabill edits import ccipra-v323r0-f1.txt ccipra-v323r0-f2.txt
     """
     chosen: Literal["ptp", "mue"] | None = None
     if kind is not None:
@@ -45,15 +49,34 @@ def import_command(
 
             raise InvalidInput(f"{kind!r} is not ptp or mue", field="--kind")
         chosen = "ptp" if kind.lower() == "ptp" else "mue"
-    keep = None if keep_all else set(load_code_set())
-    report = import_cms_file(file, kind=chosen, keep=keep)
+    with store_common.progress_bar("Importing", enabled=not json_output) as advance:
+        result = edits_service.import_edit_files(
+            files, kind=chosen, keep_all=keep_all, progress=advance
+        )
     if json_output:
-        emit_json(report.to_dict())
+        emit_json(result.to_dict())
         return
+    for report in result.files:
+        release = f" (release {report.release})" if report.release else ""
+        console.print(
+            f"Imported {report.kind.upper()} file {report.file}{release}: {report.rows_read} rows "
+            f"read, {report.rows_kept} kept{'' if keep_all else ' (codes in the code set)'}."
+        )
+    console.print(f"Stored in {result.files[0].written_to}; it replaces the shipped rows.")
+    compared = result.comparison
+    agree = compared.compared - len(compared.differences)
     console.print(
-        f"Imported {report.kind.upper()} file {report.file}: {report.rows_read} rows read, "
-        f"{report.rows_kept} kept (codes in the code set), stored in {report.written_to}."
+        f"Compared with the shipped subset on {compared.day}: {agree} of {compared.compared} agree."
     )
+    for difference in compared.differences:
+        console.print(
+            f"  {difference.item}: shipped {difference.shipped}; imported {difference.imported}"
+        )
+    if compared.not_covered:
+        console.print(
+            f"  Not in the imported files (still to import, e.g. another PTP part): "
+            f"{', '.join(compared.not_covered)}"
+        )
 
 
 @app.command("list")
@@ -66,10 +89,8 @@ def list_command(
 
     Example: therabill edits list --code 97140
     """
-    tables = load_edit_tables()
     wanted = code.strip().upper() if code else None
-    ptp = [e for e in tables.all_ptp() if wanted in (None, e.column1, e.column2)]
-    mue = [m for m in tables.mue.values() if wanted in (None, m.code)]
+    ptp, mue = edits_service.edit_rows(wanted)
     if json_output:
         emit_json(
             {
@@ -89,10 +110,15 @@ def list_command(
             }
         )  # fmt: skip
         return
-    console.print(f"NCCI pairs ({len(ptp)}): column 1 / column 2, modifier indicator, status")
+    console.print(
+        f"NCCI pairs ({len(ptp)} rows): column 1 / column 2, modifier indicator, in force, status"
+    )
     for e in ptp:
+        start = e.effective.isoformat() if e.effective else "always"
+        end = e.deletion.isoformat() if e.deletion else "now"
         console.print(
-            f"  {e.column1} / {e.column2}  {e.modifier_indicator}  [{e.status}]  {e.source}"
+            f"  {e.column1} / {e.column2}  {e.modifier_indicator}  {start} to {end}  "
+            f"[{e.status}]  {e.source}"
         )
     console.print(f"MUE limits ({len(mue)}): code, units, adjudication indicator, status")
     for m in sorted(mue, key=lambda m: m.code):

@@ -3,19 +3,24 @@
 Published layouts (CMS "Medicare NCCI Procedure to Procedure (PTP) Edits" and "Medically
 Unlikely Edits" pages; Medicaid NCCI Edit Design Manual, publication formats):
 
-- PTP (``ccipra-v###r#-f#.txt``, four parts a quarter): tab-delimited text, a copyright
-  preamble and a header wrapped over several lines, then seven columns: Column 1, Column 2,
-  ``*`` = in existence prior to 1996, Effective Date (YYYYMMDD), Deletion Date (YYYYMMDD or
-  ``*`` = none), Modifier (0 not allowed, 1 allowed, 9 not applicable), PTP Edit Rationale.
-  A CSV saved from the ``.xlsx`` with the same columns is read too.
+- PTP (``ccipra-v###r#-f#.txt``, four parts a quarter split by column 1 code ranges):
+  tab-delimited text, a copyright preamble and a header wrapped over several lines, then
+  seven columns: Column 1, Column 2, ``*`` = in existence prior to 1996, Effective Date
+  (YYYYMMDD), Deletion Date (YYYYMMDD or ``*`` = none), Modifier (0 not allowed, 1 allowed,
+  9 not applicable), PTP Edit Rationale. A CSV saved from the ``.xlsx`` is read too.
 - MUE (``MCR_MUE_PractitionerServices_Eff_MM-DD-YYYY.csv``): CSV, a quoted preamble, a header
   ``HCPCS/CPT Code, Practitioner Services MUE Values, MUE Adjudication Indicator, MUE
   Rationale``; the indicator cell reads e.g. ``3 Date of Service Edit: Clinical``.
 
 Lines before the first data row are the preamble; after it every non-blank row must parse,
-or the import fails naming the rows (nothing is written). Only pairs and codes in therabill's
-code set are kept (the full practitioner table has over a million pairs; the others can never
-meet on a claim therabill accepts), and the import reports how many were read and kept.
+or the import fails naming the rows (nothing is written). Files are read line by line and
+written in batches to the indexed table (``therabill.edits.indexed``), so a full quarter
+(over a million pairs) imports in bounded memory.
+
+An import replaces the shipped subset for its kind. A PTP file replaces the imported PTP
+rows too, except the other part files of the same CMS release (``v323r0`` in the name), so
+the four parts of a quarter add up and a new quarter replaces the old one; an MUE table
+replaces the imported MUE table.
 """
 
 from __future__ import annotations
@@ -23,22 +28,27 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import os
 import re
-import tempfile
-from collections.abc import Callable, Container, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
-from typing import Literal
+from typing import IO, Generic, Literal, TypeVar
 
+from therabill.edits.indexed import IndexBuilder
 from therabill.edits.model import MueLimit, PtpEdit
-from therabill.edits.tables import MUE_COLUMNS, PTP_COLUMNS, imported_dir, parse_mue, parse_ptp
+from therabill.edits.tables import imported_dir
 from therabill.errors import DataFileError
 
 Kind = Literal["ptp", "mue"]
 CODE = re.compile(r"^[0-9A-Z]{5}$")
 YMD = re.compile(r"^\d{8}$")
+RELEASE = re.compile(r"v(\d{3})r(\d+)", re.IGNORECASE)
 MAX_REPORTED = 5
+SNIFF = 65_536
+Progress = Callable[[int, int], None]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,28 +58,61 @@ class ImportReport:
     rows_read: int
     rows_kept: int
     written_to: str
+    release: str | None = None
 
     def to_dict(self) -> dict[str, object]:
         return {
             "kind": self.kind,
             "file": self.file,
+            "release": self.release,
             "rows_read": self.rows_read,
             "rows_kept": self.rows_kept,
             "written_to": self.written_to,
         }
 
 
-def decode(data: bytes, name: str) -> str:
-    """Text of a CMS file (UTF-8 or Latin-1); a zip or Excel file is refused with advice."""
-    if data[:2] == b"PK":
+def release_of(name: str) -> str | None:
+    """The CMS release in a PTP file name (``ccipra-v323r0-f1.txt`` → ``v323r0``)."""
+    found = RELEASE.search(Path(name).name)
+    return f"v{found.group(1)}r{found.group(2)}" if found else None
+
+
+def _encoding(head: bytes, name: str) -> str:
+    if head[:2] == b"PK":
         raise DataFileError(
             name, None, "this is a zip or Excel file: unzip it and import the .txt (PTP) or "
             ".csv (MUE) file inside"
         )  # fmt: skip
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not just a character cut at the end of the sample
+            return "latin-1"
+    return "utf-8-sig"
+
+
+@contextmanager
+def open_cms_file(
+    path: Path, progress: Progress | None = None
+) -> Iterator[tuple[IO[str], Callable[[], None]]]:
+    """The file as text (UTF-8, or Latin-1 when the start is not UTF-8) and a function that
+    reports how far the reading has got to ``progress(bytes_read, bytes_total)``."""
+    name = str(path)
+    try:
+        raw = path.open("rb")
+    except OSError as exc:
+        raise DataFileError(name, None, f"cannot read the file: {exc.strerror}") from None
+    with raw:
+        total = path.stat().st_size
+        encoding = _encoding(raw.read(SNIFF), name)
+        raw.seek(0)
+        text = io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
+
+        def tick() -> None:
+            if progress is not None:
+                progress(min(raw.tell(), total), total)
+
+        yield text, tick
 
 
 def detect_kind(text: str, name: str) -> Kind:
@@ -84,11 +127,15 @@ def detect_kind(text: str, name: str) -> Kind:
     )
 
 
-def _records(text: str, name: str) -> Iterator[tuple[int, list[str]]]:
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    delimiter = "\t" if "\t" in text[:20000] and first.count(",") < 2 else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+def _records(lines: Iterable[str], name: str) -> Iterator[tuple[int, list[str]]]:
+    """Rows of a tab- or comma-separated file with their first line numbers."""
+    stream = iter(lines)
+    head = [line for _, line in zip(range(40), stream, strict=False)]
+    first = next((line for line in head if line.strip()), "")
+    tabbed = any("\t" in line for line in head)
+    delimiter = "\t" if tabbed and first.count(",") < 2 else ","
+    clean = (line.replace("\x00", "") for line in chain(head, stream))
+    reader = csv.reader(clean, delimiter=delimiter)
     start = 1
     while True:
         try:
@@ -107,9 +154,12 @@ class _Problems:
     def __init__(self, name: str) -> None:
         self.name = name
         self.rows: list[tuple[int, str]] = []
+        self.count = 0
 
     def add(self, row: int, message: str) -> None:
-        self.rows.append((row, message))
+        self.count += 1
+        if len(self.rows) <= MAX_REPORTED:
+            self.rows.append((row, message))
 
     def raise_if_any(self) -> None:
         if not self.rows:
@@ -118,26 +168,29 @@ class _Problems:
         more = [str(r) for r, _ in self.rows[1:MAX_REPORTED]]
         extra = f" (also rows {', '.join(more)}" if more else ""
         if extra:
-            extra += f"{' and more' if len(self.rows) > MAX_REPORTED else ''})"
+            extra += f"{' and more' if self.count > MAX_REPORTED else ''})"
         raise DataFileError(self.name, row, f"{message}{extra}; nothing was imported")
 
 
 def _ymd(value: str) -> dt.date:
-    return dt.date(int(value[:4]), int(value[4:6]), int(value[6:8]))
+    try:
+        return dt.date(int(value[:4]), int(value[4:6]), int(value[6:8]))
+    except ValueError:
+        raise ValueError(f"{value!r} is not a real date") from None
 
 
-def read_cms_ptp(text: str, name: str) -> list[PtpEdit]:
-    """Every edit of a CMS practitioner PTP file, or a ``DataFileError`` naming bad rows."""
+def iter_cms_ptp(lines: Iterable[str], name: str) -> Iterator[PtpEdit]:
+    """Each edit of a CMS practitioner PTP file, in file order; a ``DataFileError`` naming
+    the bad rows after the last row (the caller discards what it wrote)."""
     problems = _Problems(name)
-    edits: list[PtpEdit] = []
     started = False
     source = f"CMS NCCI practitioner PTP file {Path(name).name}"
-    for row, cells in _records(text, name):
-        looks_like_data = (
-            len(cells) >= 6 and CODE.match(cells[0].upper()) is not None and YMD.match(cells[3])
-        )
+    for row, cells in _records(lines, name):
         if not started:
-            started = bool(looks_like_data)
+            started = (
+                len(cells) >= 6 and CODE.match(cells[0].upper()) is not None
+                and YMD.match(cells[3]) is not None
+            )  # fmt: skip
             if not started:
                 continue
         if not any(cells):
@@ -155,24 +208,28 @@ def read_cms_ptp(text: str, name: str) -> list[PtpEdit]:
                 raise ValueError(f"deletion date {deletion!r} is not YYYYMMDD or *")
             if indicator not in ("0", "1", "9"):
                 raise ValueError(f"modifier indicator {indicator!r} is not 0, 1 or 9")
-            edits.append(
-                PtpEdit(
-                    column1=col1,
-                    column2=col2,
-                    effective=_ymd(effective),
-                    deletion=_ymd(deletion) if YMD.match(deletion) else None,
-                    modifier_indicator=int(indicator),
-                    rationale=cells[6] if len(cells) > 6 else "",
-                    source=source,
-                    status="P",
-                )
+            edit = PtpEdit(
+                column1=col1,
+                column2=col2,
+                effective=_ymd(effective),
+                deletion=_ymd(deletion) if YMD.match(deletion) else None,
+                modifier_indicator=int(indicator),
+                rationale=cells[6] if len(cells) > 6 else "",
+                source=source,
+                status="P",
             )
         except ValueError as exc:
             problems.add(row, str(exc))
+            continue
+        yield edit
     if not started:
         raise DataFileError(name, None, "no PTP data rows found (code, code, *, YYYYMMDD …)")
     problems.raise_if_any()
-    return edits
+
+
+def read_cms_ptp(text: str, name: str) -> list[PtpEdit]:
+    """Every edit of a CMS practitioner PTP file held in memory (small files, tests)."""
+    return list(iter_cms_ptp(io.StringIO(text), name))
 
 
 def _mue_columns(cells: list[str]) -> tuple[int, int, int, int | None] | None:
@@ -187,14 +244,13 @@ def _mue_columns(cells: list[str]) -> tuple[int, int, int, int | None] | None:
     return code, value, mai, find("rationale")
 
 
-def read_cms_mue(text: str, name: str) -> list[MueLimit]:
-    """Every limit of a CMS practitioner MUE table, or a ``DataFileError`` naming bad rows."""
+def iter_cms_mue(lines: Iterable[str], name: str) -> Iterator[MueLimit]:
+    """Each limit of a CMS practitioner MUE table; bad rows as in :func:`iter_cms_ptp`."""
     problems = _Problems(name)
-    limits: list[MueLimit] = []
     columns: tuple[int, int, int, int | None] | None = None
-    started = False
+    started = found = False
     source = f"CMS practitioner MUE table {Path(name).name}"
-    for row, cells in _records(text, name):
+    for row, cells in _records(lines, name):
         if columns is None and not started:
             columns = _mue_columns(cells)
             if columns is not None:
@@ -217,30 +273,101 @@ def read_cms_mue(text: str, name: str) -> list[MueLimit]:
             if mai not in ("1", "2", "3"):
                 raise ValueError(f"adjudication indicator {cells[mai_at]!r} does not start 1-3")
             why = cells[why_at] if why_at is not None and why_at < len(cells) else ""
-            limits.append(MueLimit(code, int(value), int(mai), why, source, "P"))
+            limit = MueLimit(code, int(value), int(mai), why, source, "P")
         except ValueError as exc:
             problems.add(row, str(exc))
-    if not limits and not problems.rows:
+            continue
+        found = True
+        yield limit
+    if not found and not problems.rows:
         raise DataFileError(name, None, "no MUE data rows found (code, units, indicator …)")
     problems.raise_if_any()
-    return limits
 
 
-def _write_atomic(path: Path, header: tuple[str, ...], rows: list[list[str]], note: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    buffer = io.StringIO()
-    buffer.write(f"# {note}\n")
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".import-", suffix=".csv")
-    with os.fdopen(handle, "w", encoding="utf-8") as out:
-        out.write(buffer.getvalue())
-    os.replace(temp, path)
+def read_cms_mue(text: str, name: str) -> list[MueLimit]:
+    """Every limit of a CMS practitioner MUE table held in memory (small files, tests)."""
+    return list(iter_cms_mue(io.StringIO(text), name))
 
 
-def _iso(day: dt.date | None) -> str:
-    return day.isoformat() if day else ""
+def _kind_of(path: Path) -> Kind:
+    with open_cms_file(path) as (text, _):
+        return detect_kind(text.read(5000), str(path))
+
+
+def _counted(rows: Iterable[PtpEdit | MueLimit], tick: Callable[[], None], seen: list[int]) -> Iterator[PtpEdit | MueLimit]:  # fmt: skip
+    for row in rows:
+        seen[0] += 1
+        if seen[0] % 20_000 == 0:
+            tick()
+        yield row
+
+
+def import_cms_files(
+    paths: Sequence[Path],
+    *,
+    kind: Kind | None = None,
+    keep: Container[str] | None = None,
+    directory: Path | None = None,
+    progress: Progress | None = None,
+) -> list[ImportReport]:
+    """Read CMS files line by line, keep the rows whose codes are in ``keep`` (all when
+    None), and write them to the indexed table in one step: all files or none."""
+    kinds = [(path, kind or _kind_of(path)) for path in paths]
+    folder = directory if directory is not None else imported_dir()
+    ptp_releases = {release_of(str(p)) for p, k in kinds if k == "ptp"}
+    same_release = next(iter(ptp_releases)) if len(ptp_releases) == 1 else None
+    builder = IndexBuilder(folder)
+    reports: list[ImportReport] = []
+    try:
+        builder.carry_over(drop_kinds={k for _, k in kinds}, keep_release=same_release)
+        for path, file_kind in kinds:
+            name = path.name
+            release = release_of(name) if file_kind == "ptp" else None
+            builder.drop_file(name)
+            file_id = builder.add_file(file_kind, name, release)
+            seen = [0]
+            with open_cms_file(path, progress) as (text, tick):
+                if file_kind == "ptp":
+                    edits = iter_cms_ptp(text, str(path))
+                    kept_ptp = (e for e in _counted(edits, tick, seen)
+                                if isinstance(e, PtpEdit) and (keep is None or (e.column1 in keep and e.column2 in keep)))  # fmt: skip
+                    tally_ptp = _Tally(kept_ptp)
+                    codes = builder.add_ptp(file_id, tally_ptp)
+                    kept = tally_ptp.count
+                else:
+                    limits = iter_cms_mue(text, str(path))
+                    kept_mue = (m for m in _counted(limits, tick, seen)
+                                if isinstance(m, MueLimit) and (keep is None or m.code in keep))  # fmt: skip
+                    tally_mue = _Tally(kept_mue)
+                    builder.add_mue(file_id, tally_mue)
+                    codes, kept = (None, None), tally_mue.count
+                tick()
+            builder.count_file(file_id, seen[0], kept, codes)
+            reports.append(ImportReport(file_kind, str(path), seen[0], kept,
+                                        str(builder.target), release))  # fmt: skip
+        target = builder.finish()
+    except BaseException:
+        builder.discard()
+        raise
+    for legacy in ("ptp.csv", "mue.csv"):  # rows imported by earlier versions, now superseded
+        (folder / legacy).unlink(missing_ok=True)
+    return [
+        ImportReport(r.kind, r.file, r.rows_read, r.rows_kept, str(target), r.release)
+        for r in reports
+    ]
+
+
+class _Tally(Generic[T]):
+    """Counts the rows that pass through it."""
+
+    def __init__(self, rows: Iterable[T]) -> None:
+        self.rows = rows
+        self.count = 0
+
+    def __iter__(self) -> Iterator[T]:
+        for row in self.rows:
+            self.count += 1
+            yield row
 
 
 def import_cms_file(
@@ -249,41 +376,7 @@ def import_cms_file(
     kind: Kind | None = None,
     keep: Container[str] | None = None,
     directory: Path | None = None,
-    read: Callable[[Path], bytes] = Path.read_bytes,
 ) -> ImportReport:
-    """Read a CMS file, keep the rows whose codes are in ``keep``, merge them into the store.
-
-    PTP rows replace stored rows with the same pair and effective date (the four part files
-    of a quarter add up); MUE rows replace the stored limit of their code.
-    """
-    name = str(path)
-    try:
-        data = read(path)
-    except OSError as exc:
-        raise DataFileError(name, None, f"cannot read the file: {exc.strerror}") from None
-    text = decode(data, name)
-    kind = kind or detect_kind(text, name)
-    folder = directory if directory is not None else imported_dir()
-    target = folder / f"{kind}.csv"
-    if kind == "ptp":
-        edits = read_cms_ptp(text, name)
-        kept = [e for e in edits if keep is None or (e.column1 in keep and e.column2 in keep)]
-        stored = parse_ptp(target.read_text("utf-8"), str(target)) if target.exists() else []
-        merged = {(e.column1, e.column2, e.effective): e for e in [*stored, *kept]}
-        rows = [
-            [e.column1, e.column2, _iso(e.effective), _iso(e.deletion),
-             str(e.modifier_indicator), e.rationale, e.source, e.status]
-            for e in sorted(merged.values(), key=lambda e: (e.column1, e.column2, _iso(e.effective)))
-        ]  # fmt: skip
-        _write_atomic(target, PTP_COLUMNS, rows, "NCCI PTP rows imported by therabill edits import")
-        return ImportReport("ptp", name, len(edits), len(kept), str(target))
-    limits = read_cms_mue(text, name)
-    kept_mue = [m for m in limits if keep is None or m.code in keep]
-    stored_mue = parse_mue(target.read_text("utf-8"), str(target)) if target.exists() else []
-    by_code = {m.code: m for m in [*stored_mue, *kept_mue]}
-    mue_rows = [
-        [m.code, str(m.limit), str(m.mai or ""), m.rationale, m.source, m.status]
-        for m in sorted(by_code.values(), key=lambda m: m.code)
-    ]
-    _write_atomic(target, MUE_COLUMNS, mue_rows, "MUE rows imported by therabill edits import")
-    return ImportReport("mue", name, len(limits), len(kept_mue), str(target))
+    """One file: :func:`import_cms_files` with a single path."""
+    (report,) = import_cms_files([path], kind=kind, keep=keep, directory=directory)
+    return report

@@ -9,7 +9,7 @@ code per line (MAI 1) or per date (MAI 2, 3).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass, field
 
 
@@ -25,10 +25,15 @@ class PtpEdit:
     status: str
 
     def active_on(self, day: dt.date) -> bool:
-        """Whether the edit applies on a date (a deleted edit stops on its deletion date)."""
+        """Whether the edit applies on a date: from its effective date through its deletion date.
+
+        The CMS files give the last day an edit applies as its deletion date: the edits of
+        99201, which CPT deleted from 2021-01-01, end 20201231, and 97140/97530, which CMS
+        removed from the January 2020 file, ends 20191231 (2026 Q3/Q4 practitioner PTP files).
+        """
         if self.effective and day < self.effective:
             return False
-        return not (self.deletion and day >= self.deletion)
+        return not (self.deletion and day > self.deletion)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,13 +50,25 @@ class MueLimit:
         return self.mai == 1
 
 
+class EveryCode:
+    """A container that holds every code: an indexed table is asked pair by pair instead."""
+
+    def __contains__(self, code: object) -> bool:
+        return True
+
+
 @dataclass
 class EditTables:
-    """PTP pairs indexed by code pair, MUE limits by code."""
+    """PTP rows by (column 1, column 2), MUE limits by code.
 
-    ptp: dict[tuple[str, str], tuple[PtpEdit, ...]] = field(default_factory=dict)
-    mue: dict[str, MueLimit] = field(default_factory=dict)
-    codes_with_ptp: frozenset[str] = frozenset()
+    In memory for the shipped subset; for an imported CMS file the two mappings read an
+    indexed table row by row (``therabill.edits.indexed``), so a scrub reads only the rows of
+    the codes it meets.
+    """
+
+    ptp: Mapping[tuple[str, str], tuple[PtpEdit, ...]] = field(default_factory=dict)
+    mue: Mapping[str, MueLimit] = field(default_factory=dict)
+    codes_with_ptp: Container[str] = frozenset()
 
     @classmethod
     def build(cls, ptp: Iterable[PtpEdit], mue: Iterable[MueLimit]) -> EditTables:
@@ -62,12 +79,20 @@ class EditTables:
         return cls({k: tuple(v) for k, v in pairs.items()}, {m.code: m for m in mue}, codes)
 
     def pair(self, first: str, second: str, day: dt.date) -> PtpEdit | None:
-        """The edit for two codes on a date, whichever is column 1 (None if none applies)."""
+        """The edit for two codes on a date, whichever is column 1 (None if none applies).
+
+        Indicator 9 means no edit (CMS: "not applicable", an edit deleted back to its
+        effective date), so such rows never answer.
+        """
         for key in ((first, second), (second, first)):
             for edit in self.ptp.get(key, ()):
                 if edit.modifier_indicator != 9 and edit.active_on(day):
                     return edit
         return None
+
+    def rows_for(self, first: str, second: str) -> tuple[PtpEdit, ...]:
+        """Every row of a pair in either order, as the table holds them."""
+        return self.ptp.get((first, second), ()) + self.ptp.get((second, first), ())
 
     def all_ptp(self) -> list[PtpEdit]:
         return [edit for edits in self.ptp.values() for edit in edits]

@@ -1,8 +1,9 @@
-"""Read therabill's edit tables: the sourced subset in the package plus imported CMS files.
+"""Read therabill's edit tables: the subset shipped in the package, or imported CMS files.
 
-Both use one CSV layout (``data/ptp.csv``, ``data/mue.csv``); rows imported with
-``therabill edits import`` live in ``data_dir()/edits/`` and replace shipped rows for the same
-pair or code. A broken row is a ``DataFileError`` naming file and row.
+The shipped subset is two CSV files (``data/ptp.csv``, ``data/mue.csv``) written by
+``scripts/build_ncci_subset.py`` from the CMS files; rows imported with ``therabill edits
+import`` live in an indexed table in ``data_dir()/edits/`` and replace the shipped rows of
+their kind. A broken row is a ``DataFileError`` naming file and row.
 """
 
 from __future__ import annotations
@@ -134,20 +135,44 @@ def _package_text(filename: str) -> str:
     return resources.files("therabill.edits").joinpath("data", filename).read_text("utf-8")
 
 
-def load_edit_tables(directory: Path | None = None) -> EditTables:
-    """Shipped subset, then imported rows (``directory``, default ``data_dir()/edits``).
+def shipped_tables() -> EditTables:
+    """The subset shipped in the package (built from the CMS files by
+    ``scripts/build_ncci_subset.py``; a few secondary rows for codes that copy lacks)."""
+    return EditTables.build(
+        parse_ptp(_package_text("ptp.csv"), "ptp.csv"),
+        parse_mue(_package_text("mue.csv"), "mue.csv"),
+    )
 
-    Imported rows replace the shipped rows for the same code pair (PTP) or code (MUE).
-    """
-    ptp = {(e.column1, e.column2): [e] for e in parse_ptp(_package_text("ptp.csv"), "ptp.csv")}
-    mue = {m.code: m for m in parse_mue(_package_text("mue.csv"), "mue.csv")}
+
+def index_file(directory: Path | None = None) -> Path:
+    """The indexed table of imported CMS rows (``edits.sqlite3`` in ``directory``)."""
+    from therabill.edits.indexed import INDEX_NAME
+
+    return (directory if directory is not None else imported_dir()) / INDEX_NAME
+
+
+def load_edit_tables(directory: Path | None = None) -> EditTables:
+    """The edit rows a scrub consults: for each kind (PTP, MUE), the imported CMS file if
+    one was imported, else the shipped subset. An import replaces the shipped rows of its
+    kind outright: an article pair that the official file ended must not keep firing."""
+    from therabill.edits.indexed import EditIndex, IndexedLimits, IndexedPairs
+    from therabill.edits.model import EveryCode
+
+    shipped = shipped_tables()
     folder = directory if directory is not None else imported_dir()
+    index_path = index_file(folder)
+    if index_path.exists():
+        index = EditIndex(index_path)
+        if index.has("ptp"):
+            shipped.ptp, shipped.codes_with_ptp = IndexedPairs(index), EveryCode()
+        if index.has("mue"):
+            shipped.mue = IndexedLimits(index)
+        return shipped
+    # rows imported by therabill before the indexed table (CSV files), until the next import
     ptp_file, mue_file = folder / "ptp.csv", folder / "mue.csv"
     if ptp_file.exists():
-        imported: dict[tuple[str, str], list[PtpEdit]] = {}
-        for edit in parse_ptp(ptp_file.read_text("utf-8"), str(ptp_file)):
-            imported.setdefault((edit.column1, edit.column2), []).append(edit)
-        ptp.update(imported)
+        legacy = EditTables.build(parse_ptp(ptp_file.read_text("utf-8"), str(ptp_file)), ())
+        shipped.ptp, shipped.codes_with_ptp = legacy.ptp, legacy.codes_with_ptp
     if mue_file.exists():
-        mue.update({m.code: m for m in parse_mue(mue_file.read_text("utf-8"), str(mue_file))})
-    return EditTables.build((e for edits in ptp.values() for e in edits), mue.values())
+        shipped.mue = {m.code: m for m in parse_mue(mue_file.read_text("utf-8"), str(mue_file))}
+    return shipped

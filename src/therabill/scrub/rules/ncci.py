@@ -1,9 +1,11 @@
 """Rules 5 and 6: NCCI procedure-to-procedure pairs and medically unlikely edits (MUE).
 
-Sources: the edit tables (therabill/edits/data, each row with its source and how sure; or the
-CMS quarterly files imported with ``therabill edits import``). Mechanics: APTA, ASHA and AOTA
-NCCI pages; CMS MLN1783722 for 59 and XE/XS/XP/XU. Applied when the payer profile's ``ncci``
-is true (the default).
+Sources: the edit tables: the therapy rows of the CMS practitioner PTP file and MUE table
+(2026 Q4, built into therabill/edits/data by scripts/build_ncci_subset.py, each row with its
+source and how sure), or the quarter's CMS files imported with ``therabill edits import``,
+which replace them. An edit applies from its effective date through its deletion date;
+indicator 9 is no edit. Mechanics: APTA, ASHA and AOTA NCCI pages; CMS MLN1783722 for 59 and
+XE/XS/XP/XU. Applied when the payer profile's ``ncci`` is true (the default).
 """
 
 from __future__ import annotations
@@ -63,7 +65,7 @@ def _cite(edit: PtpEdit) -> str:
 @rule(
     "ncci.ptp-never",
     Severity.ERROR,
-    source="NCCI PTP edit tables, modifier indicator 0 (therabill/edits/data/ptp.csv or imported CMS file)",
+    source="CMS NCCI practitioner PTP file, modifier indicator 0 (shipped 2026 Q4 therapy rows, or the imported quarter)",
     when="pairs",
 )
 def never_together(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
@@ -159,7 +161,7 @@ def one_pt_evaluation(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
 @rule(
     "mue.exceeded",
     Severity.ERROR,
-    source="NCCI medically unlikely edits (therabill/edits/data/mue.csv or imported CMS table)",
+    source="CMS practitioner MUE table (shipped 2026 Q4 therapy rows, or the imported quarter)",
     when="capped",
 )
 def mue_exceeded(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:

@@ -6,9 +6,10 @@ by any path (a page, the API, the command line, another ``therabill serve`` work
 changes the stamp, so the next read computes the value again. Two kinds of stamp:
 
 - :func:`practice_files` — the practice's own files that a user or another process may
-  rewrite: the payer profiles in ``<data dir>/payers`` and the imported CPT descriptor file
-  (each file's name, size, change time and inode: a save writes a new file and renames it
-  over the old one, so even two saves within one clock tick differ). The shipped data files
+  rewrite: the payer profiles in ``<data dir>/payers``, the imported CPT descriptor file and
+  the imported NCCI edit index (each file's name, size, change time and inode: a save writes
+  a new file and renames it over the old one, so even two saves within one clock tick
+  differ). The shipped data files
   (code set, NCCI and MUE tables, ICD-10-CM) change only with a new release, which restarts
   the process.
 - :func:`ledger_generation` — the database's generation of the money figures: the newest
@@ -34,6 +35,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from therabill.config import data_dir_path, descriptor_file
+from therabill.edits.indexed import INDEX_NAME
 from therabill.payers import PayerProfile, load_payer_profiles
 from therabill.store.models import ClaimStatusChange, LedgerEntry
 
@@ -64,8 +66,10 @@ def payer_profile_files() -> tuple[str, tuple[FileStamp, ...]]:
 
 
 def practice_files() -> Hashable:
-    """The stamp of the practice's own data files: payer profiles and imported descriptors."""
-    return payer_profile_files(), _file_stamp(descriptor_file())
+    """The stamp of the practice's own data files: payer profiles, imported descriptors and
+    imported NCCI edits (an import renames a new index over the old one)."""
+    edits = _file_stamp(data_dir_path() / "edits" / INDEX_NAME)
+    return payer_profile_files(), _file_stamp(descriptor_file()), edits
 
 
 def ledger_generation(db: Session) -> tuple[int, int]:
