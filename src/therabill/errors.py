@@ -37,7 +37,8 @@ class UnknownCode(InvalidInput):
         hint = (
             f"Did you mean {', '.join(suggestions)}?"
             if suggestions
-            else "Check the code, or import your licensed code file."
+            else "There is no such code, and none close to it: check the code, or add it by "
+            "importing your licensed descriptor file with its timing (therabill codes import)."
         )
         super().__init__(f"{code!r} is not a known procedure code.", field=field, hint=hint)
         self.code = code

@@ -73,8 +73,8 @@ def test_repeated_code_adds_its_minutes() -> None:
         ),
         (
             ["units", "--date", "2026-11-20", "97001=30"],
-            "Error: 97001: 97001 was deleted from 2017-01-01 and cannot be billed for 2026-11-20. "
-            "Use 97161 or 97162 or 97163 instead.\n",
+            "Error: 97001: 97001 was deleted from 2017-01-01 and cannot be billed for 2026-11-20; "
+            "it was replaced by 97161, 97162 or 97163. Use 97161 or 97162 or 97163 instead.\n",
         ),
         (
             ["units", "97110=-5"],
@@ -188,3 +188,15 @@ def test_every_command_has_help_with_an_example_and_json() -> None:
         if not hasattr(command, "commands"):
             assert "Example:" in (command.help or ""), f"{name} help lacks an example"
             assert any("--json" in p.opts for p in command.params), f"{name} lacks --json"
+
+
+def test_codes_show_follows_the_replacement_chain_to_the_date() -> None:
+    """ASHA: 97532 → 97127/G0515 (2018) → 97129/97130 (2020)."""
+    code, out, _ = run("codes", "show", "97532", "--date", "2026-11-20")
+    assert code == 0
+    assert (
+        "Billable instead on 2026-11-20: 97129 (add-on 97130) (its replacements were deleted in turn)\n"
+        in out
+    )
+    _, out, _ = run("codes", "show", "97532", "--date", "2026-11-20", "--json")
+    assert json.loads(out)["billable_instead"] == ["97129", "97130"]

@@ -236,3 +236,100 @@ def test_descriptor_file_is_checked() -> None:
     }
     with pytest.raises(DataFileError, match="row 3"):
         parse_descriptors("code,description\n97110,ok\n97112,\n", "d.csv")
+
+
+@pytest.mark.parametrize(
+    ("code", "day", "billable"),
+    [
+        pytest.param("97532", "2018-06-01", ["97127", "G0515"], id="ASHA-2018-97532-direct"),
+        pytest.param("97532", "2026-03-01", ["97129", "97130"], id="ASHA-2020-97532-via-97127"),
+        pytest.param("G0515", "2020-02-01", ["97129", "97130"], id="ASHA-2020-G0515"),
+        pytest.param("97001", "2017-03-01", ["97161", "97162", "97163"], id="APTA-2017-97001"),
+    ],
+)
+def test_deleted_codes_point_to_what_is_billable_on_the_date(
+    code: str, day: str, billable: list[str]
+) -> None:
+    """ASHA 2018 and 2020 code updates: 97532 → 97127/G0515 (2018) → 97129/97130 (2020)."""
+    date = dt.date.fromisoformat(day)
+    assert CODES.billable_instead(code, date) == billable
+    with pytest.raises(CodeNotActive) as err:
+        CODES.require(code, date)
+    assert err.value.replacements == billable
+    assert err.value.hint == f"Use {' or '.join(billable)} instead."
+
+
+def test_the_chain_is_said_in_words() -> None:
+    text = CODES.deleted_text("97532", dt.date(2026, 3, 1))
+    assert text == (
+        "97532 was deleted from 2018-01-01 and cannot be billed for 2026-03-01; it was replaced "
+        "by 97127 or G0515; 97127 and G0515 were deleted in turn from 2020-01-01. "
+        "For 2026-03-01 bill 97129 (add-on 97130)."
+    )
+
+
+def test_a_replacement_not_yet_in_effect_is_not_offered() -> None:
+    """A chain walks forward in time only: on a date before the replacement starts, nothing."""
+    header = ",".join(CODE_COLUMNS)
+    text = (
+        f"{header}\n"
+        "97001,CPT,Old,untimed,,,,,,1,any,,,,2016-12-31,97161,,src,P\n"
+        "97161,CPT,New,untimed,,,,,,1,any,,,2018-01-01,,,,src,P\n"
+    )
+    from therabill.codes import CodeSet
+
+    codes = CodeSet(parse_codes(text, "x.csv"))
+    assert codes.billable_instead("97001", dt.date(2017, 6, 1)) == []
+    assert codes.deleted_text("97001", dt.date(2017, 6, 1)).endswith("replaced by 97161.")
+
+
+def _without(*codes: str) -> Any:
+    from therabill.codes import CodeSet
+
+    return CodeSet({k: v for k, v in CODES.codes.items() if k not in codes}, CODES.misprints)
+
+
+@pytest.mark.parametrize(
+    ("typed", "missing", "harmful"),
+    [
+        pytest.param("90837", "90837", "97537", id="psychotherapy-is-not-community-reintegration"),
+        pytest.param("92610", "92610", "96170", id="swallow-eval-is-not-family-health-behavior"),
+        pytest.param("90853", "90853", "97153", id="group-psychotherapy-is-not-ABA"),
+    ],
+)
+def test_did_you_mean_never_offers_a_code_of_another_section(
+    typed: str, missing: str, harmful: str
+) -> None:
+    """Issue 11 item 6: a code two slips away, or in another CPT section, is not a suggestion."""
+    assert harmful not in _without(missing).suggest(typed)
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        pytest.param("97410", "97140", id="neighbours-swapped"),
+        pytest.param("91710", "97110", id="neighbours-swapped-early"),
+        pytest.param("97111", "97110", id="last-digit"),
+        pytest.param("G283", "G0283", id="dropped-zero"),
+        pytest.param("971100", "97110", id="doubled-zero"),
+        pytest.param("97633", "97533", id="known-misprint"),
+        pytest.param("97507", "92507", id="known-misprint-other-section"),
+        pytest.param("Swedish massage", "97124", id="words-not-a-code"),
+    ],
+)
+def test_did_you_mean_offers_real_typos(typed: str, meant: str) -> None:
+    assert meant in CODES.suggest(typed)
+
+
+@pytest.mark.parametrize("typed", ["99999", "12345", "XYZ12", "80837", "nothing like it"])
+def test_no_such_code_when_nothing_is_close(typed: str) -> None:
+    assert CODES.suggest(typed) == []
+    with pytest.raises(UnknownCode) as err:
+        CODES.require(typed, dt.date(2026, 1, 1))
+    assert err.value.hint is not None and "no such code" in err.value.hint
+
+
+def test_did_you_mean_leaves_out_codes_the_licence_does_not_cover() -> None:
+    """97161 is a PT evaluation: a massage therapist's typo 97160 is not offered it."""
+    assert "97161" in CODES.suggest("97160")
+    assert "97161" not in CODES.suggest("97160", discipline="massage")

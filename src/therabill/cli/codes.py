@@ -12,14 +12,15 @@ from rich.table import Table
 
 from therabill.cli.output import JsonOption, console, emit_json, fail, handles_errors
 from therabill.cli.units import parse_date
-from therabill.codes import Code, CodeStatus, load_code_set, parse_descriptors
+from therabill.codes import Code, CodeSet, CodeStatus, load_code_set, parse_descriptors
 from therabill.config import descriptor_file
 from therabill.errors import DataFileError
 
 app = typer.Typer(help="Look up, list, search and import procedure codes.", no_args_is_help=True)
 
 
-def code_dict(code: Code, day: dt.date) -> dict[str, Any]:
+def code_dict(code: Code, day: dt.date, code_set: CodeSet | None = None) -> dict[str, Any]:
+    deleted = code.status_on(day) is CodeStatus.DELETED
     return {
         "code": code.code,
         "kind": code.kind,
@@ -40,6 +41,9 @@ def code_dict(code: Code, day: dt.date) -> dict[str, Any]:
         "end": code.end.isoformat() if code.end else None,
         "deleted_from": code.deleted_from.isoformat() if code.deleted_from else None,
         "replaced_by": list(code.replaced_by),
+        "billable_instead": code_set.billable_instead(code.code, day)
+        if code_set is not None and deleted
+        else [],
         "status": str(code.status_on(day)),
         "terms": list(code.terms),
         "source": code.source,
@@ -69,7 +73,7 @@ def show(
     if wanted not in code_set:
         code_set.require(wanted, day, field="code")  # raises UnknownCode with suggestions
     entry = code_set[wanted]
-    data = code_dict(entry, day)
+    data = code_dict(entry, day, code_set)
     if json_output:
         emit_json(data)
         return
@@ -101,6 +105,11 @@ def show(
             CodeStatus.NOT_YET: "not yet in effect",
         }[status]
     )
+    if data["billable_instead"] and data["billable_instead"] != list(entry.replaced_by):
+        console.print(
+            f"Billable instead on {day}: {code_set.family_text(data['billable_instead'])} "
+            "(its replacements were deleted in turn)"
+        )
     console.print(f"Source: {entry.source} (grade {entry.grade})")
 
 
@@ -131,7 +140,7 @@ def list_codes(
         ]
     codes.sort(key=lambda c: c.code)
     if json_output:
-        emit_json([code_dict(c, day) for c in codes])
+        emit_json([code_dict(c, day, code_set) for c in codes])
         return
     table = Table(title=f"Codes{f' for {discipline}' if discipline else ''} on {day}")
     for column in ("Code", "Timing", "Description", "Note"):

@@ -26,14 +26,20 @@ def unknown_code(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     for i, line in enumerate(claim.lines):
         if line.code in ctx.code_set.codes:
             continue
-        near = ctx.code_set.suggest(line.code)
+        near = ctx.code_set.suggest(line.code, discipline=claim.provider.discipline)
         yield finding(
             "code.unknown",
             f"{line.code} is not a known procedure code"
-            + (f"; nearest: {', '.join(near)}." if near else "."),
+            + (
+                f"; nearest: {', '.join(near)}."
+                if near
+                else "; no such code, and none close to it."
+            ),
             at=i,
             field=f"lines[{i}].code",
-            fix=f"Did you mean {' or '.join(near)}?" if near else "Check the code on the note.",
+            fix=f"Did you mean {' or '.join(near)}?"
+            if near
+            else "Check the code on the note, or import it with your licensed descriptor file.",
             code=line.code,
         )
 
@@ -45,21 +51,23 @@ def unknown_code(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     when="uncoded",
 )
 def inactive_code(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
-    """A code deleted before, or not yet valid on, the date of service: error naming its replacement."""
+    """A code deleted before, or not yet valid on, the date of service: error naming the codes
+    billable on that date, following replacements that were deleted in turn."""
     for i, line in enumerate(claim.lines):
         code = ctx.code_set.codes.get(line.code)
         if code is None:
             continue
         status = code.status_on(line.date)
         if status is CodeStatus.DELETED:
-            instead = " or ".join(code.replaced_by)
+            billable = ctx.code_set.billable_instead(code.code, line.date)
             yield finding(
                 "code.inactive",
-                f"{code.code} was deleted from {code.deleted_from} and cannot be billed for "
-                f"{line.date}" + (f"; it was replaced by {instead}." if instead else "."),
+                ctx.code_set.deleted_text(code.code, line.date),
                 at=i,
                 field=f"lines[{i}].code",
-                fix=f"Bill {instead} instead." if instead else "Choose a current code.",
+                fix=f"Bill {ctx.code_set.family_text(billable)} instead."
+                if billable
+                else "Choose a current code.",
                 code=code.code,
                 source=f"{code.source} (code set)",
             )
