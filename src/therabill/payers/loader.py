@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 from therabill.codes.model import DISCIPLINES
 from therabill.errors import DataFileError, InvalidInput
 from therabill.money import parse_amount
-from therabill.payers.profile import ALL_CODES, PayerProfile
+from therabill.payers.profile import ALL_CODES, PAYMENT_STATUS, PayerProfile
 from therabill.units import UnitRule
 
 T = TypeVar("T")
@@ -35,7 +35,7 @@ TOP_KEYS = {
     "prior_authorization", "extra_modifiers", "codes", "required_modifiers", "fees",
     "kx_thresholds", "sources",
 }  # fmt: skip
-CODE_KEYS = {"accepted", "accepted_for", "not_accepted", "alternatives", "preferred"}
+CODE_KEYS = {"accepted", "accepted_for", "not_accepted", "alternatives", "preferred", "status"}
 
 
 class _Checker:
@@ -92,6 +92,13 @@ class _Checker:
         return text
 
 
+def _status(c: _Checker, value: Any, key: str) -> str:
+    text = c.text(value, key)
+    if text not in PAYMENT_STATUS:
+        raise c.fail(key, f"{text!r} is not one of {', '.join(PAYMENT_STATUS)}")
+    return text
+
+
 def parse_payer_profile(text: str, name: str) -> PayerProfile:
     """One validated profile from the text of a TOML file."""
     try:
@@ -121,6 +128,10 @@ def parse_payer_profile(text: str, name: str) -> PayerProfile:
     preferred = {
         c.code(k, f"codes.preferred.{k}"): c.code(v, f"codes.preferred.{k}")
         for k, v in c.table(codes.get("preferred", {}), "codes.preferred").items()
+    }
+    status = {
+        c.code(k, f"codes.status.{k}"): _status(c, v, f"codes.status.{k}")
+        for k, v in c.table(codes.get("status", {}), "codes.status").items()
     }
     auth = c.items(
         data.get("prior_authorization", []),
@@ -157,6 +168,7 @@ def parse_payer_profile(text: str, name: str) -> PayerProfile:
         not_accepted=frozenset(c.items(codes.get("not_accepted", []), "codes.not_accepted", c.code)),
         alternatives=alternatives,
         preferred=preferred,
+        status=status,
         prior_authorization=frozenset(auth),
         disciplines=frozenset(c.items(data.get("disciplines", []), "disciplines", c.discipline)),
         therapy_modifier_required=c.typed(

@@ -14,6 +14,22 @@ from decimal import Decimal
 from therabill.units import UnitRule
 
 ALL_CODES = "*"
+# What a payer's payment status for a code means (profile ``[codes.status]``). The letters are
+# the status indicators of CMS's Physician Fee Schedule Relative Value File (PPRRVU, its
+# record layout "Status Code"); "institutional" is a code paid only on an institutional claim
+# (HCPCS file pricing indicator 00: not priced by Part B for a professional claim).
+PAYMENT_STATUS: dict[str, str] = {
+    "B": "bundled: paid only as part of the day's other services, never on its own (status B)",
+    "E": "excluded from the fee schedule by regulation (status E)",
+    "I": "not valid for this payer, which uses another code for the service (status I)",
+    "N": "not covered (status N)",
+    "P": "bundled or excluded: never paid on its own (status P)",
+    "R": "restricted coverage: no national payment, paid only in special cases (status R)",
+    "T": "paid only when no other paid service is billed that day (status T)",
+    "X": "excluded from coverage by statute (status X)",
+    "institutional": "paid only to a hospital or community mental health center on an "
+    "institutional claim, not on a professional claim",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +45,7 @@ class PayerProfile:
     not_accepted: frozenset[str] = frozenset()
     alternatives: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     preferred: Mapping[str, str] = field(default_factory=dict)
+    status: Mapping[str, str] = field(default_factory=dict)  # code -> PAYMENT_STATUS key
     prior_authorization: frozenset[str] = frozenset()
     disciplines: frozenset[str] = frozenset()
     therapy_modifier_required: bool = False
@@ -57,8 +74,8 @@ class PayerProfile:
     def needs_authorization(self, code: str) -> bool:
         return ALL_CODES in self.prior_authorization or code in self.prior_authorization
 
-    def cite(self, key: str) -> str:
-        """The source of a setting, as a finding shows it."""
+    def cite(self, key: str, code: str | None = None) -> str:
+        """The source of a setting, as a finding shows it; ``sources."key.CODE"`` first."""
         where = f"payer profile {self.id}: {key}"
-        source = self.sources.get(key)
+        source = (self.sources.get(f"{key}.{code}") if code else None) or self.sources.get(key)
         return f"{where} ({source})" if source else where

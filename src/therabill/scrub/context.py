@@ -43,6 +43,7 @@ FEATURES = {
     "restricted-codes": "the payer limits the codes it accepts",
     "disciplines": "the payer limits the disciplines it pays",
     "preferred": "the payer prefers some codes to others",
+    "payer-status": "the payer profile gives a payment status for some codes",
     "fees": "the payer profile has a fee schedule",
     "timely-filing": "the payer has a timely filing limit",
     "taxonomy": "the provider's taxonomy is given",
@@ -106,6 +107,7 @@ class ScrubContext:
                 ),
                 ("disciplines", payer.disciplines),
                 ("preferred", payer.preferred),
+                ("payer-status", payer.status),
                 ("fees", payer.fees),
                 ("timely-filing", payer.timely_filing_days is not None),
             )

@@ -1,4 +1,4 @@
-"""Rule 14: what the payer profile says: codes accepted and preferred, prior authorization,
+"""Rule 14: what the payer profile says: codes accepted, preferred and paid, prior authorization,
 disciplines covered, timely filing, fee schedule.
 
 Sources: the payer profile (TOML data file; each setting cites its source in ``[sources]``,
@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from therabill.claims import Claim
 from therabill.codes import DISCIPLINES
 from therabill.findings import Finding, Severity
+from therabill.payers.profile import PAYMENT_STATUS
 from therabill.scrub.context import DEFAULT_PAYER, ClaimContext
 from therabill.scrub.registry import finding, rule
 
@@ -79,6 +80,48 @@ def preferred_code(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
                 code=line.code,
                 source=ctx.payer.cite("preferred"),
             )
+
+
+# Statuses under which a line cannot be paid at all: an error. The others (bundled, restricted,
+# not covered, excluded) are a warning: a biller may send such a line on purpose, e.g. to get
+# the denial a secondary payer asks for.
+_UNPAYABLE = frozenset({"I", "institutional"})
+
+
+@rule(
+    "payer.code-status",
+    Severity.WARNING,
+    source="payer profile codes.status (CMS PFS Relative Value File status indicator; HCPCS "
+    "pricing indicator)",
+    when="payer-status",
+)
+def code_status(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
+    """A code the payer does not pay as billed: bundled (97010 to Medicare, status B),
+    restricted (97545/97546), or paid only on an institutional claim (G0176/G0177)."""
+    for i, line in enumerate(claim.lines):
+        status = ctx.payer.status.get(line.code)
+        if status is None:
+            continue
+        alternatives = list(ctx.payer.alternatives.get(line.code, ()))
+        if alternatives:
+            fix = f"Bill {' or '.join(alternatives)} if it describes the service."
+        elif status in ("B", "P", "T"):
+            fix = "Leave the line off the claim: its payment is in the day's other services."
+        elif status in _UNPAYABLE:
+            fix = "Do not bill it on this claim: bill the service under a code this payer pays."
+        else:
+            fix = "Bill it only to get the payer's denial (e.g. for a secondary payer), or bill "
+            fix += "the client if they agreed in writing beforehand."
+        yield finding(
+            "payer.code-status",
+            f"{ctx.payer.name} does not pay {line.code} as billed: {PAYMENT_STATUS[status]}.",
+            at=i,
+            field=f"lines[{i}].code",
+            fix=fix,
+            code=line.code,
+            source=ctx.payer.cite("status", line.code),
+            severity=Severity.ERROR if status in _UNPAYABLE else None,
+        )
 
 
 @rule(
