@@ -156,12 +156,72 @@ def test_codes_search_json_ranks() -> None:
 
 def test_codes_import_overrides_descriptions(tmp_path: Path) -> None:
     licensed = tmp_path / "cpt.csv"
-    licensed.write_text("code,description\n97140,LICENSED MANUAL THERAPY TEXT\n99999,Not ours\n")
+    licensed.write_text("code,description\n97140,LICENSED MANUAL THERAPY TEXT\n")
     code, out, _ = run("codes", "import", str(licensed), "--json")
     assert code == 0
-    assert json.loads(out)["imported"] == 1 and json.loads(out)["ignored_unknown"] == ["99999"]
+    assert json.loads(out)["imported"] == 1 and json.loads(out)["added"] == []
     _, out, _ = run("codes", "show", "97140", "--json")
     assert json.loads(out)["description"] == "LICENSED MANUAL THERAPY TEXT"
+
+
+def test_codes_import_adds_a_code_it_does_not_know_with_its_timing(tmp_path: Path) -> None:
+    """Issue 11 item 5: a licensed file can add rows; units then follow the timing it gives."""
+    licensed = tmp_path / "cpt.csv"
+    licensed.write_text(
+        "code,description,timing,min_minutes,disciplines\n"
+        "97140,LICENSED MANUAL THERAPY TEXT,,,\n"
+        "99999,LICENSED TEXT OF A CODE THERABILL LACKS,per_15,8,pt;ot\n"
+    )
+    code, out, _ = run("codes", "import", str(licensed), "--json")
+    assert code == 0
+    assert json.loads(out) | {"file": ""} == {"file": "", "imported": 1, "added": ["99999"]}
+    _, out, _ = run("codes", "show", "99999", "--json")
+    shown = json.loads(out)
+    assert (shown["timing"], shown["unit_minutes"], shown["disciplines"]) == (
+        "per_15",
+        15,
+        ["ot", "pt"],
+    )
+    assert shown["source"].startswith("your descriptor file ")
+    assert shown["source"].endswith("descriptors.csv, row 3")
+    _, out, _ = run("units", "--json", "--rule", "midpoint", "99999=38")
+    assert json.loads(out)["lines"] == [{"code": "99999", "minutes": 38, "units": 3}]
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        pytest.param(
+            "99999,Licensed text\n",
+            "row 2: 99999 is not in therabill's code set: give its timing (untimed, per_15",
+            id="no-timing-column",
+        ),
+        pytest.param(
+            "97140,ok,\n99999,Licensed text,\n",
+            "row 3: 99999 is not in therabill's code set",
+            id="empty-timing",
+        ),
+        pytest.param(
+            "99999,Licensed text,sometimes\n",
+            "row 2: timing 'sometimes' is not one of",
+            id="bad-timing",
+        ),
+        pytest.param(
+            "99998,Licensed add-on,addon\n",
+            "row 2: 99998: timing addon needs unit_minutes",
+            id="addon-without-primary",
+        ),
+    ],
+)
+def test_codes_import_names_the_row_of_a_new_code_it_cannot_add(
+    tmp_path: Path, rows: str, message: str
+) -> None:
+    licensed = tmp_path / "cpt.csv"
+    header = "code,description" + (",timing" if rows.count(",") > rows.count("\n") else "")
+    licensed.write_text(f"{header}\n{rows}")
+    code, out, err = run("codes", "import", str(licensed))
+    assert (code, out) == (2, "")
+    assert err.startswith(f"Error: {licensed}, ") and message in err, err
 
 
 def test_codes_import_refuses_a_bad_file_and_keeps_the_old_one(tmp_path: Path) -> None:

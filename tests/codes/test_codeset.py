@@ -333,3 +333,169 @@ def test_did_you_mean_leaves_out_codes_the_licence_does_not_cover() -> None:
     """97161 is a PT evaluation: a massage therapist's typo 97160 is not offered it."""
     assert "97161" in CODES.suggest("97160")
     assert "97161" not in CODES.suggest("97160", discipline="massage")
+
+
+ISSUE_11_CODES = [
+    "90785",
+    "90791",
+    "90792",
+    "90846",
+    "90847",
+    "90853",
+    "96127",
+    "96130",
+    "96131",
+    "96132",
+    "96133",
+    "96136",
+    "96137",
+    "96138",
+    "96139",
+    "97151",
+    "97152",
+    "97153",
+    "97154",
+    "97155",
+    "97156",
+    "97157",
+    "97158",
+    "0362T",
+    "0373T",
+    "92597",
+    "92605",
+    "92606",
+    "92607",
+    "92608",
+    "92609",
+    "92610",
+    "92611",
+    "92612",
+    "92618",
+    "92626",
+    "92627",
+    "96105",
+    "96125",
+    "96110",
+    "96112",
+    "96113",
+    "97016",
+    "97026",
+    "97034",
+    "97036",
+    "97039",
+    "97750",
+    "97755",
+    "97761",
+    "97597",
+    "97598",
+    "97602",
+    "97605",
+    "97606",
+    "97607",
+    "97608",
+    "97610",
+    "98960",
+    "98961",
+    "98962",
+    "0552T",
+    "20560",
+    "20561",
+    "97810",
+    "97811",
+    "97813",
+    "97814",
+    "29240",
+    "29530",
+    "29580",
+    "G0281",
+    "G0329",
+    "G0177",
+    "98975",
+    "98977",
+    "98980",
+    "98981",
+    "98979",
+    "98984",
+    "98985",
+    "98986",
+]
+
+
+@pytest.mark.parametrize("code", ISSUE_11_CODES)
+def test_issue_11_codes_are_in_the_set_with_a_source(code: str) -> None:
+    entry = CODES[code]
+    assert entry.source and entry.short and entry.grade in {"P", "S"}
+    assert entry.status_on(dt.date(2026, 11, 20)) is CodeStatus.ACTIVE
+
+
+@pytest.mark.parametrize(
+    ("code", "timing", "unit", "first"),
+    [
+        # CY 2026 PFS final rule (90 FR 49266) and CMS CR 14250: the 2026 RTM codes
+        pytest.param(
+            "98979", Timing.UNTIMED, None, 10, id="PFS2026-98979-10-to-19-minutes-a-month"
+        ),
+        pytest.param("98984", Timing.UNTIMED, None, None, id="PFS2026-98984-2-15-days-supply"),
+        pytest.param("98985", Timing.UNTIMED, None, None, id="PFS2026-98985-2-15-days-supply"),
+        pytest.param("98986", Timing.UNTIMED, None, None, id="PFS2026-98986-2-15-days-supply"),
+        pytest.param("98980", Timing.INITIAL, 20, 20, id="PFS2022-98980-first-20-minutes"),
+        pytest.param("98981", Timing.ADDON, 20, 20, id="PFS2022-98981-each-further-20"),
+        # APA 2019 testing codes: first hour / each further hour, first 30 / each further 30
+        pytest.param("96130", Timing.INITIAL, 60, 31, id="APA-96130-first-hour"),
+        pytest.param("96131", Timing.ADDON, 60, 31, id="APA-96131-each-further-hour"),
+        pytest.param("96136", Timing.INITIAL, 30, 16, id="APA-96136-first-30-minutes"),
+        pytest.param("96139", Timing.ADDON, 30, 16, id="APA-96139-each-further-30"),
+        # ABA each 15 minutes; family psychotherapy 50 minutes (26 to report)
+        pytest.param("97153", Timing.PER_15, 15, 8, id="ABA-97153-each-15"),
+        pytest.param("0373T", Timing.PER_15, 15, 8, id="ABA-0373T-each-15"),
+        pytest.param("90847", Timing.UNTIMED, None, 26, id="CPT-90847-26-of-50-minutes"),
+        pytest.param("98960", Timing.PER_30, 30, 16, id="CPT-98960-each-30"),
+        pytest.param("96105", Timing.PER_HOUR, 60, 31, id="ASHA-96105-per-hour"),
+        pytest.param("92610", Timing.UNTIMED, None, None, id="ASHA-92610-untimed"),
+        pytest.param("97750", Timing.PER_15, 15, 8, id="CMS-97750-each-15"),
+        pytest.param("97597", Timing.UNTIMED, None, None, id="CMS-97597-by-area"),
+        pytest.param("20560", Timing.UNTIMED, None, None, id="PFS2020-20560-untimed"),
+    ],
+)
+def test_issue_11_code_timing_follows_its_source(
+    code: str, timing: Timing, unit: int | None, first: int | None
+) -> None:
+    entry = CODES[code]
+    assert (entry.timing, entry.unit_minutes, entry.min_minutes) == (timing, unit, first)
+
+
+def test_the_2026_rtm_codes_start_in_2026() -> None:
+    for code in ("98979", "98984", "98985", "98986"):
+        assert CODES[code].effective == dt.date(2026, 1, 1)
+        assert CODES[code].status_on(dt.date(2025, 12, 31)) is CodeStatus.NOT_YET
+
+
+@pytest.mark.parametrize(
+    ("minutes", "units"),
+    [
+        pytest.param({"98980": 19}, {"98980": 0, "98981": 0}, id="under-20-is-98979"),
+        pytest.param({"98980": 40}, {"98980": 1, "98981": 1}, id="40-minutes"),
+        pytest.param({"96130": 90}, {"96130": 1, "96131": 0}, id="90-minutes-one-hour"),
+        pytest.param({"96130": 91}, {"96130": 1, "96131": 1}, id="91-minutes-two-hours"),
+        pytest.param({"98960": 46}, {"98960": 2}, id="46-minutes-two-half-hours"),
+    ],
+)
+def test_new_families_count_units_from_their_timing(
+    minutes: dict[str, int], units: dict[str, int]
+) -> None:
+    from therabill.units import count_units
+
+    result = count_units(minutes, rule="midpoint", day=dt.date(2026, 3, 2), code_set=CODES)
+    assert result.units_by_code() == units
+
+
+def test_descriptor_file_adds_a_code_with_its_timing_and_names_a_row_without() -> None:
+    from therabill.codes.loader import read_descriptor_file
+
+    text = "code,description,timing\n97110,Licensed,\n99999,New code,per_30\n"
+    read = read_descriptor_file(text, "d.csv", known=CODES.keys())
+    assert read.descriptions == {"97110": "Licensed", "99999": "New code"}
+    assert read.added["99999"].timing is Timing.PER_30
+    assert read.added["99999"].unit_minutes == 30
+    with pytest.raises(DataFileError, match="row 2: 99999 is not in therabill's code set"):
+        read_descriptor_file("code,description\n99999,New\n", "d.csv", known=CODES.keys())

@@ -12,7 +12,8 @@ from rich.table import Table
 
 from therabill.cli.output import JsonOption, console, emit_json, fail, handles_errors
 from therabill.cli.units import parse_date
-from therabill.codes import Code, CodeSet, CodeStatus, load_code_set, parse_descriptors
+from therabill.codes import Code, CodeSet, CodeStatus, load_code_set
+from therabill.codes.loader import check_descriptor_file
 from therabill.config import descriptor_file
 from therabill.errors import DataFileError
 
@@ -197,13 +198,19 @@ def search(
 @app.command("import")
 @handles_errors
 def import_descriptors(
-    file: Annotated[Path, typer.Argument(help="CSV with a header: code,description.")],
+    file: Annotated[
+        Path,
+        typer.Argument(help="CSV with a header: code,description (and timing for new codes)."),
+    ],
     json_output: JsonOption = False,
 ) -> None:
     """Load your licensed CPT descriptor file; its descriptions replace therabill's short ones.
 
-    The whole file is checked first; a bad row is reported with its number and nothing is
-    imported. Codes not in therabill's code set are reported and ignored.
+    A code therabill does not have is added when its row gives a timing column (untimed,
+    per_15, per_30, per_hour, initial, addon, with unit_minutes, initial_minutes, addon_code,
+    primary_code, min_minutes, disciplines, effective, end as in the code file where that
+    timing needs them). The whole file is checked first; a bad row, or a new code without a
+    timing, is reported with its row number and nothing is imported.
 
     Example: therabill codes import cpt-descriptors.csv
     """
@@ -213,17 +220,18 @@ def import_descriptors(
         fail(f"{file}: cannot read the file: {exc.strerror}")
     except UnicodeDecodeError:
         raise DataFileError(str(file), None, "the file is not UTF-8 text") from None
-    descriptors = parse_descriptors(text, str(file))
-    known = load_code_set()
-    unknown = sorted(set(descriptors) - set(known))
+    imported = check_descriptor_file(text, str(file))
     target = descriptor_file()
     tmp = target.with_suffix(".tmp")
     tmp.write_text(text, "utf-8")
     shutil.move(tmp, target)
-    used = len(descriptors) - len(unknown)
+    added = sorted(imported.added)
+    described = len(imported.descriptions) - len(added)
     if json_output:
-        emit_json({"file": str(target), "imported": used, "ignored_unknown": unknown})
+        emit_json({"file": str(target), "imported": described, "added": added})
         return
-    console.print(f"Imported {used} descriptions into {target}.")
-    if unknown:
-        console.print(f"Ignored {len(unknown)} codes therabill does not bill: {', '.join(unknown)}")
+    console.print(f"Imported {described} descriptions into {target}.")
+    if added:
+        console.print(
+            f"Added {len(added)} codes with the timing your file gives: {', '.join(added)}"
+        )

@@ -2,7 +2,8 @@
 
 The package ships ``data/codes.csv`` (our own short descriptions, each row with its source) and
 ``data/misprints.csv``. ``THERABILL_CODESET`` points at a replacement code file (a newer year);
-a licensed descriptor file imported with ``therabill codes import`` overrides descriptions.
+a licensed descriptor file imported with ``therabill codes import`` overrides descriptions and
+may add codes therabill lacks (each with its timing).
 A broken file is a ``DataFileError`` naming the file and the row, raised at load.
 """
 
@@ -14,8 +15,8 @@ import functools
 import io
 import os
 import re
-from collections.abc import Iterable, Iterator
-from dataclasses import replace
+from collections.abc import Collection, Iterable, Iterator
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
@@ -123,10 +124,15 @@ def parse_code_row(row: dict[str, str], name: str, lineno: int) -> Code:
         raise DataFileError(name, lineno, f"{code}: grade must be P, S or ?")
     unit = _int(row["unit_minutes"], "unit_minutes", name, lineno)
     initial = _int(row["initial_minutes"], "initial_minutes", name, lineno)
-    if timing in (Timing.PER_15, Timing.PER_HOUR, Timing.INITIAL, Timing.ADDON) and not unit:
-        raise DataFileError(name, lineno, f"{code}: a {timing} code needs unit_minutes")
+    if (
+        timing in (Timing.PER_15, Timing.PER_30, Timing.PER_HOUR, Timing.INITIAL, Timing.ADDON)
+        and not unit
+    ):
+        raise DataFileError(name, lineno, f"{code}: timing {timing} needs unit_minutes")
     if timing is Timing.PER_15 and unit != 15:
         raise DataFileError(name, lineno, f"{code}: a per_15 code has unit_minutes 15")
+    if timing is Timing.PER_30 and unit != 30:
+        raise DataFileError(name, lineno, f"{code}: a per_30 code has unit_minutes 30")
     if timing is Timing.PER_HOUR and unit != 60:
         raise DataFileError(name, lineno, f"{code}: a per_hour code has unit_minutes 60")
     if timing is Timing.INITIAL and not (initial and row["addon_code"]):
@@ -174,8 +180,14 @@ def parse_codes(text: str, name: str) -> dict[str, Code]:
             )
         codes[code.code] = code
         rows[code.code] = lineno
-    for code in codes.values():
-        at = rows[code.code]
+    _check_links(codes, rows, name)
+    return codes
+
+
+def _check_links(codes: dict[str, Code], rows: dict[str, int], name: str) -> None:
+    """Families and replacements refer to listed codes, and an add-on names its primary."""
+    for key, at in rows.items():
+        code = codes[key]
         for other in (code.addon_code, code.primary_code, *code.replaced_by):
             if other and other not in codes:
                 raise DataFileError(name, at, f"{code.code} refers to {other}, which is not listed")
@@ -189,12 +201,40 @@ def parse_codes(text: str, name: str) -> dict[str, Code]:
                 )
         if code.replaced_by and not code.end:
             raise DataFileError(name, at, f"{code.code} has replacements but no end date")
-    return codes
+
+
+# Columns a descriptor file may add to code,description to bring in a code therabill lacks.
+ADDED_CODE_COLUMNS = (
+    "timing", "unit_minutes", "initial_minutes", "addon_code", "primary_code", "min_minutes",
+    "max_units_per_day", "disciplines", "effective", "end", "terms",
+)  # fmt: skip
+_UNIT_OF = {Timing.PER_15: "15", Timing.PER_30: "30", Timing.PER_HOUR: "60"}
+
+
+@dataclass(frozen=True)
+class DescriptorFile:
+    """A licensed descriptor file: descriptions by code, and the codes it adds to the set."""
+
+    descriptions: dict[str, str]
+    added: dict[str, Code]
+    rows: dict[str, int]  # the file's row of each added code
 
 
 def parse_descriptors(text: str, name: str) -> dict[str, str]:
-    """A licensed descriptor file: CSV with columns ``code,description`` (a header row)."""
+    """A licensed descriptor file's descriptions: CSV with a ``code,description`` header."""
+    return read_descriptor_file(text, name, known=None).descriptions
+
+
+def read_descriptor_file(text: str, name: str, *, known: Collection[str] | None) -> DescriptorFile:
+    """Descriptions for known codes, and new codes for the others (``known`` None: no check).
+
+    A code therabill does not know is added when its row gives a ``timing`` (untimed, per_15,
+    per_30, per_hour, initial, addon, with the columns that timing needs, as in codes.csv);
+    without one the row is an error naming it, since units cannot be counted for it.
+    """
     descriptors: dict[str, str] = {}
+    added: dict[str, Code] = {}
+    rows: dict[str, int] = {}
     for lineno, row in _rows(text, name, ("code", "description")):
         code = row["code"].upper()
         if not CODE_PATTERN.match(code):
@@ -202,7 +242,32 @@ def parse_descriptors(text: str, name: str) -> dict[str, str]:
         if not row["description"]:
             raise DataFileError(name, lineno, f"{code}: description is empty")
         descriptors[code] = row["description"]
-    return descriptors
+        if known is None or code in known:
+            continue
+        timing = row.get("timing", "")
+        if not timing:
+            raise DataFileError(
+                name,
+                lineno,
+                f"{code} is not in therabill's code set: give its timing "
+                f"({', '.join(Timing)}) in a timing column to add it",
+            )
+        full = {column: row.get(column, "") for column in CODE_COLUMNS}
+        if not full["unit_minutes"] and timing in _UNIT_OF:
+            full["unit_minutes"] = _UNIT_OF[Timing(timing)]
+        full.update(
+            code=code,
+            kind="HCPCS" if code[0].isalpha() else "CPT",
+            short=row["description"],
+            disciplines=full["disciplines"] or "any",
+            source=f"your descriptor file {name}, row {lineno}",
+            grade="?",
+        )
+        added[code] = replace(
+            parse_code_row(full, name, lineno), licensed_description=row["description"]
+        )
+        rows[code] = lineno
+    return DescriptorFile(descriptors, added, rows)
 
 
 def parse_misprints(text: str, name: str) -> dict[str, str]:
@@ -221,40 +286,66 @@ def build_code_set(
     *,
     descriptors: dict[str, str] | None = None,
     misprints: dict[str, str] | None = None,
+    descriptor_text: str | None = None,
+    descriptor_name: str = "descriptors.csv",
 ) -> CodeSet:
+    """The code set from a code file, with a licensed descriptor file's descriptions and codes."""
     codes = parse_codes(codes_text, codes_name)
-    if descriptors:
+    descriptions = dict(descriptors or {})
+    if descriptor_text is not None:
+        imported = read_descriptor_file(descriptor_text, descriptor_name, known=codes.keys())
+        descriptions.update(imported.descriptions)
+        merged = {**codes, **imported.added}
+        _check_links(merged, imported.rows, descriptor_name)
+        codes = merged
+    if descriptions:
         codes = {
-            key: replace(code, licensed_description=descriptors[key])
-            if key in descriptors
+            key: replace(code, licensed_description=descriptions[key])
+            if key in descriptions
             else code
             for key, code in codes.items()
         }
     return CodeSet(codes, misprints or {})
 
 
+def _code_file(codes_path: str | None) -> tuple[str, str]:
+    """The text and name of the code file in force: ``codes_path`` or the package's."""
+    if not codes_path:
+        return _package_text("codes.csv"), "therabill/codes/data/codes.csv"
+    try:
+        return Path(codes_path).read_text("utf-8"), codes_path
+    except OSError as exc:
+        raise DataFileError(
+            codes_path, None, f"cannot read the code file: {exc.strerror}"
+        ) from None
+
+
+def check_descriptor_file(text: str, name: str) -> DescriptorFile:
+    """A descriptor file read against the code file in force, as loading it will read it: a
+    bad row or a new code without its timing is an error now, before the file is kept."""
+    base_text, base_name = _code_file(os.environ.get("THERABILL_CODESET") or None)
+    codes = parse_codes(base_text, base_name)
+    imported = read_descriptor_file(text, name, known=codes.keys())
+    _check_links({**codes, **imported.added}, imported.rows, name)
+    return imported
+
+
 @functools.cache
 def _cached(
     codes_path: str | None, descriptor_path: str | None, descriptor_mtime: float
 ) -> CodeSet:
-    if codes_path:
-        path = Path(codes_path)
-        try:
-            text = path.read_text("utf-8")
-        except OSError as exc:
-            raise DataFileError(
-                codes_path, None, f"cannot read the code file: {exc.strerror}"
-            ) from None
-        name = codes_path
-    else:
-        text, name = _package_text("codes.csv"), "therabill/codes/data/codes.csv"
-    descriptors = None
-    if descriptor_path:
-        descriptors = parse_descriptors(Path(descriptor_path).read_text("utf-8"), descriptor_path)
+    text, name = _code_file(codes_path)
+    descriptor_text = Path(descriptor_path).read_text("utf-8") if descriptor_path else None
     misprints = parse_misprints(
         _package_text("misprints.csv"), "therabill/codes/data/misprints.csv"
     )
-    return build_code_set(text, name, descriptors=descriptors, misprints=misprints)
+    return build_code_set(
+        text,
+        name,
+        misprints=misprints,
+        descriptor_text=descriptor_text,
+        descriptor_name=descriptor_path or "descriptors.csv",
+    )
 
 
 def load_code_set() -> CodeSet:

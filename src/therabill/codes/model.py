@@ -23,6 +23,7 @@ class Timing(StrEnum):
     UNTIMED = "untimed"  # one unit per session whatever its length (service-based)
     PER_15 = "per_15"  # one unit per 15 minutes (8-minute rule or midpoint)
     PER_HOUR = "per_hour"  # one unit per hour (midpoint: 31 minutes make the first hour)
+    PER_30 = "per_30"  # one unit per 30 minutes (midpoint: 16 minutes make the first; 98960)
     INITIAL = "initial"  # first block of a family (e.g. 96158, first 30 minutes)
     ADDON = "addon"  # each further block of a family (e.g. 96159, each further 15 minutes)
 
@@ -91,6 +92,8 @@ class Code:
                 return "timed: each 15 minutes"
             case Timing.PER_HOUR:
                 return "timed: each hour"
+            case Timing.PER_30:
+                return "timed: each 30 minutes"
             case Timing.INITIAL:
                 return f"first {self.initial_minutes} minutes; add-on {self.addon_code} after"
             case Timing.ADDON:
