@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import IO, Generic, Literal, TypeVar
 
 from therabill.edits.indexed import IndexBuilder
-from therabill.edits.model import MueLimit, PtpEdit
+from therabill.edits.model import MueLimit, PtpEdit, PtpRow
 from therabill.edits.tables import imported_dir
 from therabill.errors import DataFileError
 
@@ -172,19 +172,31 @@ class _Problems:
         raise DataFileError(self.name, row, f"{message}{extra}; nothing was imported")
 
 
-def _ymd(value: str) -> dt.date:
-    try:
-        return dt.date(int(value[:4]), int(value[4:6]), int(value[6:8]))
-    except ValueError:
-        raise ValueError(f"{value!r} is not a real date") from None
+class _Dates:
+    """YYYYMMDD to ISO text, each distinct value checked once (a file repeats few dates)."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, str] = {}
+
+    def iso(self, value: str, what: str, form: str = "YYYYMMDD") -> str:
+        found = self.seen.get(value)
+        if found is None:
+            if not YMD.match(value):
+                raise ValueError(f"{what} {value!r} is not {form}")
+            try:
+                found = dt.date(int(value[:4]), int(value[4:6]), int(value[6:8])).isoformat()
+            except ValueError:
+                raise ValueError(f"{what} {value!r} is not a real date") from None
+            self.seen[value] = found
+        return found
 
 
-def iter_cms_ptp(lines: Iterable[str], name: str) -> Iterator[PtpEdit]:
-    """Each edit of a CMS practitioner PTP file, in file order; a ``DataFileError`` naming
+def ptp_rows(lines: Iterable[str], name: str) -> Iterator[PtpRow]:
+    """Each row of a CMS practitioner PTP file, in file order; a ``DataFileError`` naming
     the bad rows after the last row (the caller discards what it wrote)."""
     problems = _Problems(name)
+    dates = _Dates()
     started = False
-    source = f"CMS NCCI practitioner PTP file {Path(name).name}"
     for row, cells in _records(lines, name):
         if not started:
             started = (
@@ -193,38 +205,48 @@ def iter_cms_ptp(lines: Iterable[str], name: str) -> Iterator[PtpEdit]:
             )  # fmt: skip
             if not started:
                 continue
-        if not any(cells):
+        if len(cells) < 6 or not cells[0]:
+            if any(cells):
+                short = len(cells) < 6
+                problems.add(row, f"expected 7 columns, found {len(cells)}" if short
+                             else "column 1 is empty")  # fmt: skip
             continue
-        if len(cells) < 6:
-            problems.add(row, f"expected 7 columns, found {len(cells)}")
-            continue
-        col1, col2, _, effective, deletion, indicator = (c.upper() for c in cells[:6])
+        col1, col2, deletion, indicator = (
+            cells[0].upper(), cells[1].upper(), cells[4], cells[5]
+        )  # fmt: skip
         try:
             if not (CODE.match(col1) and CODE.match(col2)):
                 raise ValueError(f"column 1/2 {col1!r}/{col2!r} are not 5-character codes")
-            if not YMD.match(effective):
-                raise ValueError(f"effective date {effective!r} is not YYYYMMDD")
-            if deletion not in ("*", "") and not YMD.match(deletion):
-                raise ValueError(f"deletion date {deletion!r} is not YYYYMMDD or *")
+            effective = dates.iso(cells[3], "effective date")
+            ended = (
+                None if deletion in ("*", "")
+                else dates.iso(deletion, "deletion date", "YYYYMMDD or *")
+            )  # fmt: skip
             if indicator not in ("0", "1", "9"):
                 raise ValueError(f"modifier indicator {indicator!r} is not 0, 1 or 9")
-            edit = PtpEdit(
-                column1=col1,
-                column2=col2,
-                effective=_ymd(effective),
-                deletion=_ymd(deletion) if YMD.match(deletion) else None,
-                modifier_indicator=int(indicator),
-                rationale=cells[6] if len(cells) > 6 else "",
-                source=source,
-                status="P",
-            )
         except ValueError as exc:
             problems.add(row, str(exc))
             continue
-        yield edit
+        yield col1, col2, effective, ended, int(indicator), cells[6] if len(cells) > 6 else ""
     if not started:
         raise DataFileError(name, None, "no PTP data rows found (code, code, *, YYYYMMDD …)")
     problems.raise_if_any()
+
+
+def iter_cms_ptp(lines: Iterable[str], name: str) -> Iterator[PtpEdit]:
+    """Each edit of a CMS practitioner PTP file (see :func:`ptp_rows`)."""
+    source = f"CMS NCCI practitioner PTP file {Path(name).name}"
+    for col1, col2, effective, deletion, indicator, why in ptp_rows(lines, name):
+        yield PtpEdit(
+            column1=col1,
+            column2=col2,
+            effective=dt.date.fromisoformat(effective),
+            deletion=dt.date.fromisoformat(deletion) if deletion else None,
+            modifier_indicator=indicator,
+            rationale=why,
+            source=source,
+            status="P",
+        )
 
 
 def read_cms_ptp(text: str, name: str) -> list[PtpEdit]:
@@ -294,7 +316,7 @@ def _kind_of(path: Path) -> Kind:
         return detect_kind(text.read(5000), str(path))
 
 
-def _counted(rows: Iterable[PtpEdit | MueLimit], tick: Callable[[], None], seen: list[int]) -> Iterator[PtpEdit | MueLimit]:  # fmt: skip
+def _counted(rows: Iterable[T], tick: Callable[[], None], seen: list[int]) -> Iterator[T]:
     for row in rows:
         seen[0] += 1
         if seen[0] % 20_000 == 0:
@@ -328,16 +350,16 @@ def import_cms_files(
             seen = [0]
             with open_cms_file(path, progress) as (text, tick):
                 if file_kind == "ptp":
-                    edits = iter_cms_ptp(text, str(path))
-                    kept_ptp = (e for e in _counted(edits, tick, seen)
-                                if isinstance(e, PtpEdit) and (keep is None or (e.column1 in keep and e.column2 in keep)))  # fmt: skip
+                    rows = ptp_rows(text, str(path))
+                    kept_ptp = (r for r in _counted(rows, tick, seen)
+                                if keep is None or (r[0] in keep and r[1] in keep))  # fmt: skip
                     tally_ptp = _Tally(kept_ptp)
                     codes = builder.add_ptp(file_id, tally_ptp)
                     kept = tally_ptp.count
                 else:
                     limits = iter_cms_mue(text, str(path))
                     kept_mue = (m for m in _counted(limits, tick, seen)
-                                if isinstance(m, MueLimit) and (keep is None or m.code in keep))  # fmt: skip
+                                if keep is None or m.code in keep)  # fmt: skip
                     tally_mue = _Tally(kept_mue)
                     builder.add_mue(file_id, tally_mue)
                     codes, kept = (None, None), tally_mue.count

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from therabill.edits.model import MueLimit, PtpEdit
+from therabill.edits.model import MueLimit, PtpEdit, PtpRow
 
 INDEX_NAME = "edits.sqlite3"
 BATCH = 5_000
@@ -126,19 +126,19 @@ class IndexBuilder:
         )
         return int(cursor.lastrowid or 0)
 
-    def add_ptp(self, file_id: int, edits: Iterable[PtpEdit]) -> tuple[str | None, str | None]:
+    def add_ptp(self, file_id: int, rows: Iterable[PtpRow]) -> tuple[str | None, str | None]:
         """Insert in batches; return the lowest and highest column 1 code seen."""
         low: str | None = None
         high: str | None = None
         batch: list[tuple[object, ...]] = []
         sql = "INSERT INTO ptp VALUES (?, ?, ?, ?, ?, ?, ?)"
-        for e in edits:
-            batch.append((e.column1, e.column2, _iso(e.effective), _iso(e.deletion),
-                          e.modifier_indicator, e.rationale, file_id))  # fmt: skip
-            if low is None or e.column1 < low:
-                low = e.column1
-            if high is None or e.column1 > high:
-                high = e.column1
+        for row in rows:
+            column1 = row[0]
+            if low is None or column1 < low:
+                low = column1
+            if high is None or column1 > high:
+                high = column1
+            batch.append((*row, file_id))
             if len(batch) >= BATCH:
                 self.db.executemany(sql, batch)
                 batch.clear()

@@ -12,6 +12,10 @@ import datetime as dt
 from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass, field
 
+# A PTP row as an import writes it: column 1, column 2, effective and deletion dates (ISO
+# text; the deletion None when the file says "*"), modifier indicator, rationale.
+PtpRow = tuple[str, str, str, str | None, int, str]
+
 
 @dataclass(frozen=True, slots=True)
 class PtpEdit:
