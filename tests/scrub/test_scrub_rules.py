@@ -394,10 +394,12 @@ CASES: list[tuple[str, str, Build, bool, str | None, Callable[[], ScrubContext] 
                            "birth_date": "1970-01-01", "member_id": "M",
                            "address": {"line1": "1 A", "city": "B", "state": "IL",
                                        "zip": "62701"}}), True, "client.sex", None),
-    ("subscriber-without-details", "submission.missing",
+    # 005010X222A1 2010BA N3/N4/DMG: "Required when the patient is the subscriber": a child
+    # on a parent's policy needs only the parent's name and member id.
+    ("dependant-without-subscriber-address", "submission.missing",
      lambda: claim(subscriber={"first_name": "Mo", "last_name": "Lopez",
-                               "relationship": "child", "member_id": "P-1"}), True,
-     "subscriber.birth_date", None),
+                               "relationship": "child", "member_id": "P-1"}), False,
+     None, None),
     ("complete-837-fields", "submission.missing", lambda: claim(), False, None, None),
     ("ein-unissued-prefix", "submission.tax-id",
      lambda: claim(billing_provider={"npi": "1558598797", "name": "X", "tax_id": "07-1234567",

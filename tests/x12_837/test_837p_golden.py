@@ -183,6 +183,22 @@ TELEHEALTH: dict[str, Any] = {
 SCENARIOS: dict[str, list[Claim]] = {
     "patient-is-subscriber": [claim()],
     "dependant-patient": [claim(**DEPENDANT)],
+    # A child on a parent's policy when the practice knows only the parent's name and member
+    # id: 2010BA N3/N4/DMG are sent only when the patient is the subscriber (005010X222A1).
+    "dependant-subscriber-name-only": [
+        claim(
+            **{
+                **DEPENDANT,
+                "claim_id": "C-1008",
+                "subscriber": {
+                    "first_name": "Maria",
+                    "last_name": "Lopez",
+                    "relationship": "child",
+                    "member_id": "XYZ123456789",
+                },
+            }
+        )
+    ],
     "corrected-claim": [
         claim(claim_id="C-1003", frequency="corrected", original_claim_id="2026112000123")
     ],

@@ -83,11 +83,20 @@ def policy(
     subscriber_first: Annotated[str | None, Opt("--subscriber-first-name")] = None,
     subscriber_last: Annotated[str | None, Opt("--subscriber-last-name")] = None,
     subscriber_born: Annotated[str | None, Opt("--subscriber-birth-date")] = None,
+    subscriber_sex: Annotated[str | None, Opt("--subscriber-sex", help="F, M or U.")] = None,
+    subscriber_address: Annotated[str | None, Opt("--subscriber-address")] = None,
+    subscriber_city: Annotated[str | None, Opt("--subscriber-city")] = None,
+    subscriber_state: Annotated[str | None, Opt("--subscriber-state")] = None,
+    subscriber_zip: Annotated[str | None, Opt("--subscriber-zip")] = None,
     start: Annotated[str | None, Opt("--from", help="Coverage starts, YYYY-MM-DD.")] = None,
     end: Annotated[str | None, Opt("--to", help="Coverage ends, YYYY-MM-DD.")] = None,
     json_output: JsonOption = False,
 ) -> None:
     """Add an insurance policy (primary or secondary) to a client.
+
+    For a child on a parent's policy give --relationship child and the parent's name; the
+    parent's birth date, sex and address are optional (a claim for a dependant does not send
+    them).
 
     Example: therabill client policy C-1 --payer COMMERCIAL --member-id XYZ123 --priority secondary
     """
@@ -104,6 +113,11 @@ def policy(
             subscriber_first_name=subscriber_first,
             subscriber_last_name=subscriber_last,
             subscriber_birth_date=store_common.day(subscriber_born, "subscriber_birth_date"),
+            subscriber_sex=subscriber_sex.upper() if subscriber_sex else None,
+            subscriber_address=subscriber_address,
+            subscriber_city=subscriber_city,
+            subscriber_state=subscriber_state,
+            subscriber_postal_code=subscriber_zip,
             start_date=store_common.day(start, "from"),
             end_date=store_common.day(end, "to"),
         )

@@ -1,7 +1,12 @@
 """Fields an electronic claim (837P 005010X222A1) and the CMS-1500 need, which the claim
 document lets a draft leave out: billing provider with tax id and address, the client's sex
-and address, the payer's EDI id, and the subscriber's details when the client is not the
-subscriber. The 837P writer refuses a claim without them; the scrubber says so first.
+and address, and the payer's EDI id. The 837P writer refuses a claim without them; the
+scrubber says so first.
+
+A dependant (a child on a parent's policy) is billable without the subscriber's address, birth
+date or sex: in 005010X222A1 loop 2010BA the N3/N4 and DMG segments are "Required when the
+patient is the subscriber. If not required by this implementation guide, do not send." The
+patient's own address and sex go in loop 2010CA instead (required there).
 """
 
 from __future__ import annotations
@@ -23,10 +28,6 @@ WHY = {
     "client.address": "the client's address (837P N3/N4; CMS-1500 box 5)",
     "payer.payer_id": "the payer's EDI id (837P loop 2010BB NM109)",
     "payer.name": "the payer's name (837P loop 2010BB NM103)",
-    "subscriber.member_id": "the subscriber's member id (837P loop 2010BA NM109; box 1a)",
-    "subscriber.birth_date": "the subscriber's birth date (837P DMG02; box 11a)",
-    "subscriber.sex": "the subscriber's sex (837P DMG03; box 11a)",
-    "subscriber.address": "the subscriber's address (837P N3/N4; box 7)",
 }
 
 
@@ -47,11 +48,6 @@ def _missing(claim: Claim) -> Iterator[str]:
         yield "payer.payer_id"
     if not claim.payer.name:
         yield "payer.name"
-    sub = claim.subscriber
-    if sub is not None:
-        for key in ("birth_date", "sex", "address"):
-            if getattr(sub, key) is None:
-                yield f"subscriber.{key}"
 
 
 @rule(

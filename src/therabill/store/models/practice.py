@@ -114,6 +114,13 @@ class Policy(Base):
     subscriber_first_name: Mapped[str | None] = mapped_column(String(100))
     subscriber_last_name: Mapped[str | None] = mapped_column(String(100))
     subscriber_birth_date: Mapped[dt.date | None]
+    # The subscriber's sex and address when the client is not the subscriber (CMS-1500 boxes
+    # 7 and 11a); the 837P does not send them for a dependant (2010BA N3/N4/DMG).
+    subscriber_sex: Mapped[str | None] = mapped_column(String(1))
+    subscriber_address: Mapped[str | None] = mapped_column(String(200))
+    subscriber_city: Mapped[str | None] = mapped_column(String(100))
+    subscriber_state: Mapped[str | None] = mapped_column(String(2))
+    subscriber_postal_code: Mapped[str | None] = mapped_column(String(10))
     start_date: Mapped[dt.date | None]
     end_date: Mapped[dt.date | None]
 

@@ -19,6 +19,8 @@ from therabill.store.services.users import Account
 
 PRIORITIES = ("primary", "secondary", "tertiary")
 RELATIONSHIPS = ("self", "spouse", "child", "other")
+SEXES = ("F", "M", "U")
+ZIP = re.compile(r"\d{5}(-?\d{4})?")
 CLIENT_COLUMNS = (
     "chart_number",
     "first_name",
@@ -216,9 +218,18 @@ def add_policy(
     subscriber_first_name: str | None = None,
     subscriber_last_name: str | None = None,
     subscriber_birth_date: dt.date | None = None,
+    subscriber_sex: str | None = None,
+    subscriber_address: str | None = None,
+    subscriber_city: str | None = None,
+    subscriber_state: str | None = None,
+    subscriber_postal_code: str | None = None,
     start_date: dt.date | None = None,
     end_date: dt.date | None = None,
 ) -> Policy:
+    """Add a policy. When the client is not the subscriber (a child on a parent's policy),
+    the subscriber's name is required; their birth date, sex and address are kept when given
+    (CMS-1500 boxes 7 and 11a) but a claim does not need them (837P 2010BA sends N3/N4/DMG
+    only when the patient is the subscriber)."""
     if priority not in PRIORITIES:
         raise InvalidInput(f"must be one of {', '.join(PRIORITIES)}", field="priority")
     if relationship not in RELATIONSHIPS:
@@ -232,9 +243,19 @@ def add_policy(
         ("group_number", group_number, 40),
         ("subscriber_first_name", subscriber_first_name, 100),
         ("subscriber_last_name", subscriber_last_name, 100),
+        ("subscriber_address", subscriber_address, 200),
+        ("subscriber_city", subscriber_city, 100),
     ):
         if value and len(value) > longest:
             raise InvalidInput(f"is longer than {longest} characters", field=name)
+    if subscriber_sex is not None and subscriber_sex not in SEXES:
+        raise InvalidInput("must be F, M or U", field="subscriber_sex")
+    if subscriber_state and not (len(subscriber_state) == 2 and subscriber_state.isalpha()):
+        raise InvalidInput("must be a two-letter state", field="subscriber_state")
+    if subscriber_postal_code and not ZIP.fullmatch(subscriber_postal_code):
+        raise InvalidInput(
+            "must be a US ZIP code (12345 or 12345-6789)", field="subscriber_postal_code"
+        )
     if start_date and end_date and end_date < start_date:
         raise InvalidInput("is before the start of coverage", field="end_date")
     policy = Policy(
@@ -247,6 +268,11 @@ def add_policy(
         subscriber_first_name=subscriber_first_name,
         subscriber_last_name=subscriber_last_name,
         subscriber_birth_date=subscriber_birth_date,
+        subscriber_sex=subscriber_sex,
+        subscriber_address=subscriber_address,
+        subscriber_city=subscriber_city,
+        subscriber_state=subscriber_state.upper() if subscriber_state else None,
+        subscriber_postal_code=subscriber_postal_code,
         start_date=start_date,
         end_date=end_date,
     )

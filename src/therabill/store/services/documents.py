@@ -65,6 +65,13 @@ def claim_document(
             relationship=SUBSCRIBER_RELATIONSHIPS.get(policy.relationship_to_subscriber, "other"),
             member_id=policy.member_id,
             birth_date=policy.subscriber_birth_date,
+            sex=policy.subscriber_sex if policy.subscriber_sex in ("F", "M", "U") else None,
+            address=_address(
+                policy.subscriber_address,
+                policy.subscriber_city,
+                policy.subscriber_state,
+                policy.subscriber_postal_code,
+            ),
         )
     billing = None
     if practice is not None and practice.npi:

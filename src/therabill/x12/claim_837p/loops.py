@@ -231,8 +231,8 @@ def subscriber(seg: Segments, v: Values, claim: Claim, hl: int, parent: int) -> 
             f"NM1{e}IL{e}1{e}{last}{e}{first}{e}{e}{e}{e}MI{e}{member}{t}"
         )
         seg.count += 3
-        if sub.address is not None:
-            address(seg, v, sub.address, "subscriber.address")
+        # No N3/N4 or DMG for a dependant's subscriber: "Required when the patient is the
+        # subscriber. If not required by this implementation guide, do not send." (2010BA)
     seg.parts.append(payer_segment)
     seg.count += 1
 
