@@ -15,6 +15,7 @@ from therabill.ledger import Balance, EntryKind, Responsibility, effect
 from therabill.posting import (
     BilledLine,
     allocate,
+    denied_amounts,
     ledger_moves,
     plan_claim,
     status_path,
@@ -101,18 +102,26 @@ line_amounts = st.tuples(
 )
 
 
+REASONS = ["45", "253", "59", "16", "97", "151", "50"]  # write-downs, then denials
+
+
 @given(st.lists(line_amounts, min_size=1, max_size=4), st.sampled_from(["1", "4"]))
 def test_every_line_is_explained_and_the_ledger_follows(
     amounts: list[tuple[int, int, int, int]], status: str
 ) -> None:
+    """Every cent of a line is paid, the patient's, written down (contractual reasons only)
+    or an open denial that the payer still owes, whatever the claim's status."""
     lines, services = [], []
-    for i, (charge, paid_pct, pr_pct, _) in enumerate(amounts, 1):
+    for i, (charge, paid_pct, pr_pct, pick) in enumerate(amounts, 1):
         code = ["97110", "97112", "97140", "97530"][i - 1]
         paid = charge * paid_pct // 100
         patient = (charge - paid) * pr_pct // 100
         lines.append(BilledLine(i, i, DAY, code, (), 1, charge))
+        reason = REASONS[pick % len(REASONS)]
         services.append(
-            _svc(code, charge, paid, [("CO", "45", charge - paid - patient), ("PR", "2", patient)])
+            _svc(
+                code, charge, paid, [("CO", reason, charge - paid - patient), ("PR", "2", patient)]
+            )
         )
     plan = plan_claim(1, _clp(status, services), lines)
     for posting, line in zip(plan.lines, lines, strict=True):
@@ -122,8 +131,10 @@ def test_every_line_is_explained_and_the_ledger_follows(
         balance += effect(move.kind, move.cents, Responsibility.INSURANCE)
     patient = sum(p.patient_cents for p in plan.lines)
     paid = sum(p.paid_cents for p in plan.lines)
-    adjusted = sum(p.adjusted_cents for p in plan.lines)
+    written_off = sum(a.cents for p in plan.lines for a in p.adjustments if a.written_down)
+    denied = sum(d.cents for d in denied_amounts(plan))
     assert balance.patient_cents == patient
-    written_off = 0 if plan.outcome == "denied" else adjusted
     assert balance.insurance_cents == -(paid + patient + written_off)
+    assert paid + patient + written_off + denied == sum(line.charge_cents for line in lines)
+    assert all(d.classified.is_denial and d.group == "CO" for d in denied_amounts(plan))
     assert all(m.kind is not EntryKind.CHARGE for m in ledger_moves(plan, "T"))

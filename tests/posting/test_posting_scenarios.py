@@ -134,7 +134,13 @@ def test_line_paid_under_another_code_and_fewer_units(practice: Store, tmp_path:
     )
     result = post(practice, remit([AdjudicatedClaim(c.claim_id, "1", [recoded, fewer])]))
     assert result.unreconciled == []
-    assert claim(practice, cid)["balance"]["insurance_cents"] == 0
+    # CO-151 (documentation does not support the units) is a denial, not a write-down: the
+    # payer still owes the unit it did not pay until the biller appeals or writes it off.
+    shown = claim(practice, cid)
+    assert shown["balance"]["insurance_cents"] == a.charge - 3600
+    assert [
+        (d["line"], d["carc"], d["amount_cents"], d["class"], d["status"]) for d in shown["denials"]
+    ] == [(1, "151", a.charge - 3600, "appeal", "open")]
     with practice.transaction() as work:
         paid = work.db.execute(
             select(LedgerEntry.claim_line_id, LedgerEntry.amount_cents)
@@ -151,10 +157,28 @@ def test_bundled_lines_share_one_payment(practice: Store, tmp_path: Path) -> Non
     (c,) = submit(practice, tmp_path)
     a, b = c.lines
     total = a.charge + b.charge
-    bundled = AdjudicatedLine("97530", total, 10000, 1, a.day, [], [("CO", "97", total - 10000)])
+    bundled = AdjudicatedLine("97530", total, 10000, 1, a.day, [], [("CO", "45", total - 10000)])
     result = post(practice, remit([AdjudicatedClaim(c.claim_id, "1", [bundled])]))
     assert result.unreconciled == []
     assert claim(practice, cid)["balance"]["total_cents"] == 0
+
+
+def test_bundled_line_denied_co97_stays_owed(practice: Store, tmp_path: Path) -> None:
+    """CO-97 (paid as part of another service) is a correct-or-write-off decision for the
+    biller, not a write-down on posting: each line keeps its unpaid share, with a denial."""
+    cid = build_claim(practice, c97110=30, c97140=25)
+    (c,) = submit(practice, tmp_path)
+    a, b = c.lines
+    total = a.charge + b.charge
+    bundled = AdjudicatedLine(
+        "97530", total, 10000, 1, a.day, [], [("CO", "97", total - 10000)], remarks=["M15"]
+    )
+    result = post(practice, remit([AdjudicatedClaim(c.claim_id, "1", [bundled])]))
+    assert result.unreconciled == [] and result.denials_opened == 2
+    shown = claim(practice, cid)
+    assert shown["balance"]["insurance_cents"] == total - 10000
+    assert sum(d["amount_cents"] for d in shown["denials"]) == total - 10000
+    assert {d["class"] for d in shown["denials"]} == {"correct"}
 
 
 def test_split_line_adds_up(practice: Store, tmp_path: Path) -> None:

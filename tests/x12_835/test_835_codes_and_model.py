@@ -114,9 +114,9 @@ def test_tables_name_their_source() -> None:
     [
         ("45,active,Duplicate row", "appears twice"),
         ("4.5,active,Bad code", "not a valid code"),
-        ("300,maybe,Bad status", "status must be one of"),
-        ("301,active,", "description must be"),
-        ("302,active,a,b", "expected 3 columns"),
+        ("990,maybe,Bad status", "status must be one of"),
+        ("991,active,", "description must be"),
+        ("992,active,a,b", "expected 3 columns"),
     ],
     ids=["duplicate", "bad-code", "bad-status", "empty-description", "extra-column"],
 )

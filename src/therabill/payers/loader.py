@@ -33,7 +33,7 @@ TOP_KEYS = {
     "id", "name", "unit_rule", "ncci", "timely_filing_days", "disciplines",
     "therapy_modifier_required", "telehealth_modifier", "telehealth_places",
     "prior_authorization", "extra_modifiers", "codes", "required_modifiers", "fees",
-    "kx_thresholds", "sources",
+    "kx_thresholds", "sources", "appeal_days", "corrected_claim_days",
 }  # fmt: skip
 CODE_KEYS = {"accepted", "accepted_for", "not_accepted", "alternatives", "preferred", "status"}
 
@@ -154,6 +154,10 @@ def parse_payer_profile(text: str, name: str) -> PayerProfile:
     days = data.get("timely_filing_days")
     if days is not None and not 1 <= c.typed(days, int, "timely_filing_days", "a number") <= 3650:
         raise c.fail("timely_filing_days", f"{days} is outside 1-3650 days")
+    for key in ("appeal_days", "corrected_claim_days"):
+        value = data.get(key)
+        if value is not None and not 1 <= c.typed(value, int, key, "a number") <= 3650:
+            raise c.fail(key, f"{value} is outside 1-3650 days")
     tele = data.get("telehealth_modifier")
     sources = {
         k: c.text(v, f"sources.{k}") for k, v in c.table(data.get("sources", {}), "sources").items()
@@ -185,6 +189,8 @@ def parse_payer_profile(text: str, name: str) -> PayerProfile:
             c.items(data.get("extra_modifiers", []), "extra_modifiers", c.modifier)
         ),
         timely_filing_days=days,
+        appeal_days=data.get("appeal_days"),
+        corrected_claim_days=data.get("corrected_claim_days"),
         fees=fees,
         kx_thresholds=kx,
         ncci=c.typed(data.get("ncci", True), bool, "ncci", "true or false"),

@@ -54,6 +54,8 @@ class PayerProfile:
     telehealth_places: frozenset[str] = frozenset({"02", "10"})
     extra_modifiers: frozenset[str] = frozenset()
     timely_filing_days: int | None = None
+    appeal_days: int | None = None  # from the remittance date, to file a first-level appeal
+    corrected_claim_days: int | None = None  # from the remittance date, to send a correction
     fees: Mapping[str, Decimal] = field(default_factory=dict)
     kx_thresholds: Mapping[int, Decimal] = field(default_factory=dict)
     ncci: bool = True

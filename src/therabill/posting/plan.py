@@ -4,10 +4,12 @@ moves, a claim outcome, and a reconciliation check. Integer cents only; pure.
 How amounts are booked (group codes: 005010X221A1 CAS01; X12 "Claim Adjustment Group Codes"):
 
 - SVC03 / CLP04 paid: an insurance payment.
-- CO (contractual), PI (payer initiated), OA (other): a contractual adjustment, taken off what
-  the payer owes. On a denied claim (CLP02 = 4, or nothing paid and nothing to the patient)
-  they are *not* written off: the payer still owes the charge until the biller appeals,
-  corrects or writes it off; the reasons are recorded.
+- CO (contractual), PI (payer initiated), OA (other): classed by reason code
+  (``therabill.x12.adjustment_codes.classify``). Only a contractual amount (CO-45, CO-253,
+  CO-59, CO-94 …) is written down (a contractual adjustment). Any other (CO-16, CO-97,
+  CO-151, CO-50, CO-197 …) is a denial: nothing is written off, the payer still owes it
+  until the biller corrects, appeals, writes it off or transfers it (``denied_amounts``
+  lists them for the denial queue).
 - PR (patient responsibility: deductible 1, coinsurance 2, copay 3 …): moved from the payer's
   part to the client's balance.
 - Claim-level CAS (and CLP04 when the payer sent no SVC lines) is spread over the lines by
@@ -31,6 +33,7 @@ from therabill.errors import TherabillError
 from therabill.ledger import EntryKind
 from therabill.money import exact_cents, to_decimal
 from therabill.posting.matching import BilledLine, PaidService, Share, match_services
+from therabill.x12.adjustment_codes import Classified, classify
 from therabill.x12.remittance_835 import Adjustment, ClaimPayment, Remittance, ServicePayment
 
 SECONDARY_STATUSES = frozenset({"2", "3", "20", "21"})
@@ -84,6 +87,21 @@ class Amount:
     @property
     def label(self) -> str:
         return f"{self.group}-{self.reason}"
+
+    @property
+    def classified(self) -> Classified:
+        return classify(self.group, self.reason, [r for r in self.remarks.split(",") if r])
+
+    @property
+    def written_down(self) -> bool:
+        """Booked as a contractual adjustment: a contractual class, or a negative amount
+        (the payer giving back: nothing to pursue)."""
+        return self.group != "PR" and (self.cents < 0 or not self.classified.is_denial)
+
+    @property
+    def denied(self) -> bool:
+        """Left owed by the payer and put in the denial queue."""
+        return self.group != "PR" and self.cents > 0 and self.classified.is_denial
 
 
 @dataclass(slots=True)
@@ -255,15 +273,16 @@ def ledger_moves(plan: ClaimPlan, trace: str) -> list[Move]:
     """The ledger entries that book ``plan`` (see the module docstring)."""
     moves: list[Move] = []
     tag = f"835 {trace}"[:60]
-    denied = plan.outcome == "denied"
     for line in plan.lines:
         if plan.secondary:
-            written_off = [
+            ours = [
                 a
                 for a in line.adjustments
                 if a.group != "PR" and (a.group, a.reason) != PRIOR_PAYER
             ]
-            back = line.paid_cents + sum(a.cents for a in written_off)
+            written_off = [a for a in ours if a.written_down]
+            # what the secondary paid, wrote down or denied is no longer the client's
+            back = line.paid_cents + sum(a.cents for a in ours)
             if back:
                 moves.append(
                     Move(
@@ -274,16 +293,13 @@ def ledger_moves(plan: ClaimPlan, trace: str) -> list[Move]:
                     )
                 )
         else:
-            written_off = [a for a in line.adjustments if a.group != "PR"]
+            written_off = [a for a in line.adjustments if a.written_down]
         if line.paid_cents:
             moves.append(Move(line.line_id, EntryKind.INSURANCE_PAYMENT, line.paid_cents, tag))
-        if not denied:
-            for a in written_off:
-                moves.append(
-                    Move(
-                        line.line_id, EntryKind.CONTRACTUAL_ADJUSTMENT, a.cents, f"{tag}: {a.label}"
-                    )
-                )
+        for a in written_off:
+            moves.append(
+                Move(line.line_id, EntryKind.CONTRACTUAL_ADJUSTMENT, a.cents, f"{tag}: {a.label}")
+            )
         if not plan.secondary:
             for a in line.adjustments:
                 if a.group == "PR" and a.cents:
@@ -296,6 +312,42 @@ def ledger_moves(plan: ClaimPlan, trace: str) -> list[Move]:
                         )
                     )
     return [m for m in moves if m.cents]
+
+
+@dataclass(frozen=True, slots=True)
+class DeniedAmount:
+    """One amount the payer did not pay for a reason the practice acts on: per line, or the
+    whole claim (``line_id`` None) for a claim-level CAS."""
+
+    line_id: int | None
+    group: str
+    reason: str
+    remarks: str
+    cents: int
+    classified: Classified
+
+
+def denied_amounts(plan: ClaimPlan) -> list[DeniedAmount]:
+    """The denials ``plan`` opens: line-level amounts one per line and reason, claim-level
+    amounts (spread over the lines for the ledger) gathered back into one per reason."""
+    found: list[DeniedAmount] = []
+    claim_level: dict[tuple[str, str, str], int] = {}
+    for line in plan.lines:
+        for a in line.adjustments:
+            if not a.denied or (plan.secondary and (a.group, a.reason) == PRIOR_PAYER):
+                continue
+            if a.claim_level:
+                key = (a.group, a.reason, a.remarks)
+                claim_level[key] = claim_level.get(key, 0) + a.cents
+            else:
+                found.append(
+                    DeniedAmount(line.line_id, a.group, a.reason, a.remarks, a.cents, a.classified)
+                )
+    for (group, reason, remarks), total in claim_level.items():
+        if total > 0:
+            classified = classify(group, reason, [r for r in remarks.split(",") if r])
+            found.append(DeniedAmount(None, group, reason, remarks, total, classified))
+    return found
 
 
 def status_path(current: ClaimStatus, target: ClaimStatus) -> list[ClaimStatus] | None:

@@ -13,6 +13,7 @@ from therabill.store.models.billing import (
     SessionService,
     TherapySession,
 )
+from therabill.store.models.denials import Denial
 from therabill.store.models.edi import (
     ControlNumberCounter,
     ProviderAdjustmentRecord,
@@ -51,6 +52,7 @@ __all__ = [
     "ClaimStatusChange",
     "Client",
     "ControlNumberCounter",
+    "Denial",
     "Fee",
     "Invoice",
     "InvoiceLine",

@@ -11,7 +11,7 @@ from therabill.claims.status import NEEDS_ATTENTION, ClaimStatus, check_transiti
 from therabill.errors import InvalidInput
 from therabill.ledger import Balance
 from therabill.store.models import ClaimRecord, ClaimStatusChange, Payer
-from therabill.store.services import ledger, lookup
+from therabill.store.services import denials, ledger, lookup
 from therabill.store.services.context import UnitOfWork
 
 
@@ -67,6 +67,7 @@ def show_claim(*, work: UnitOfWork, claim_id: int) -> dict[str, Any]:
     balance = ledger.claim_balance(work, claim.id)
     work.audit("read", "claim", claim.id)
     payer = work.db.get(Payer, claim.payer_id)
+    numbers = {line.id: line.line_number for line in claim.lines}
     return {
         "id": claim.id,
         "client_id": claim.client_id,
@@ -100,6 +101,10 @@ def show_claim(*, work: UnitOfWork, claim_id: int) -> dict[str, Any]:
                 "why": change.reason,
             }
             for change in claim.history
+        ],
+        "denials": [
+            denials.denial_dict(d, numbers.get(d.claim_line_id or 0))
+            for d in denials.claim_denials(work, claim.id)
         ],
         "balance": balance.to_dict(),
     }

@@ -17,9 +17,11 @@ the API and ``therabill era post``) calls itself so that the file is read once. 
    (``therabill.posting``); a CLP that cannot be matched goes to ``remittance_exceptions``
    with the reason, nothing of it posted;
 4. the ledger gets insurance payments, contractual adjustments and transfers to the client
-   (see ``therabill.posting.plan``); a reversal reverses the ledger entries of the payment it
-   takes back; PLB amounts are recorded; claim statuses move through the lifecycle
-   (``claims.status``), every move in the claim's history;
+   (see ``therabill.posting.plan``); every other amount opens a denial (``denials``, the
+   work queue) and stays owed by the payer; a reversal reverses the ledger entries of the
+   payment it takes back and closes the denials it opened; a later payment on a denied line
+   closes its denial as paid; PLB amounts are recorded; claim statuses move through the
+   lifecycle (``claims.status``), every move in the claim's history;
 5. each claim and line is reconciled (charge = paid + adjustments + patient responsibility)
    and flagged when it does not.
 
@@ -40,8 +42,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.elements import ColumnElement
 
 from therabill.claims.number import claim_id_from_control_number, claim_number
 from therabill.claims.status import ClaimStatus
@@ -53,9 +56,11 @@ from therabill.posting import (
     OUTCOME_STATUS,
     BilledLine,
     ClaimPlan,
+    DeniedAmount,
     NotPostable,
     cents,
     check_amounts,
+    denied_amounts,
     ledger_moves,
     plan_claim,
     reconcile,
@@ -64,6 +69,7 @@ from therabill.posting import (
 from therabill.store.models import (
     ClaimLine,
     ClaimRecord,
+    Denial,
     LedgerEntry,
     Payer,
     Policy,
@@ -77,6 +83,8 @@ from therabill.store.models import (
     utcnow,
 )
 from therabill.store.services.context import UnitOfWork
+from therabill.store.services.profiles import payer_profiles
+from therabill.x12.adjustment_codes import ActionClass
 from therabill.x12.remittance_835 import ClaimPayment, X12Error, check_balance, read_835
 from therabill.x12.remittance_835 import Remittance as RemittanceData
 
@@ -111,6 +119,8 @@ class PostingResult:
     patient_cents: int = 0
     adjusted_cents: int = 0
     provider_adjustment_cents: int = 0
+    denials_opened: int = 0
+    denials_closed: int = 0
     status_changes: dict[str, int] = field(default_factory=dict)
     exceptions: list[dict[str, Any]] = field(default_factory=list)
     unreconciled: list[str] = field(default_factory=list)
@@ -134,6 +144,8 @@ class PostingResult:
             "patient_cents": self.patient_cents,
             "adjusted_cents": self.adjusted_cents,
             "provider_adjustment_cents": self.provider_adjustment_cents,
+            "denials_opened": self.denials_opened,
+            "denials_closed": self.denials_closed,
             "status_changes": self.status_changes,
             "exceptions": self.exceptions,
             "unreconciled": self.unreconciled,
@@ -390,6 +402,7 @@ class _Poster:
         self.status_changes: list[tuple[Any, ...]] = []
         self.sqlite = work.db.get_bind().dialect.name == "sqlite"
         self.new_status: list[dict[str, Any]] = []
+        self.deadline_days: dict[int, tuple[int | None, int | None]] = {}
 
     def post(self, remittance: RemittanceData, row: RemittanceRecord) -> None:
         self.remittance = remittance
@@ -515,6 +528,7 @@ class _Poster:
         _bulk_insert(connection, "remittance_lines", LINE_COLUMNS, line_rows)
         _bulk_insert(connection, "remittance_adjustments", ADJUSTMENT_COLUMNS, adjustment_rows)
         _bulk_insert(connection, "claim_status_changes", STATUS_COLUMNS, self.status_changes)
+        self._denials(plans)
         if self.new_status:
             claims_table = cast(Table, ClaimRecord.__table__)
             connection.execute(
@@ -524,6 +538,103 @@ class _Poster:
                 self.new_status,
             )
         self.status_changes, self.new_status = [], []
+
+    def _denials(self, plans: list[tuple[ClaimPayment, _ClaimRow, ClaimPlan, _Record]]) -> None:
+        """Open a denial for each denied amount; close what the payment settles: all those of
+        the payment a reversal takes back, and earlier ones on a line this payment paid or
+        adjusted without denying it again (the payer decided again, e.g. on appeal)."""
+        rows: list[tuple[Any, ...]] = []
+        for payment, claim, plan, record in plans:
+            if record.original is not None:
+                self._close(
+                    select(Denial).where(Denial.remittance_claim_id == record.original.id),
+                    "reversed",
+                    f"the payer reversed its decision (835 {self.trace}, CLP02 22)",
+                )
+                continue
+            if payment.is_reversal:
+                continue
+            payer_id = self.row.payer_id or self._fallback_payer(claim, plan)
+            denied = denied_amounts(plan)
+            for amount in denied:
+                rows.append(self._denial_row(claim, record, payer_id, amount))
+            still = {d.line_id for d in denied}
+            settled = [
+                line.line_id
+                for line in plan.lines
+                if line.line_id not in still
+                and (
+                    line.paid_cents
+                    or line.patient_cents
+                    or any(a.written_down for a in line.adjustments)
+                )
+            ]
+            settled_claim: ColumnElement[bool] = Denial.claim_line_id.in_(settled)
+            if not denied:  # nothing denied again: a whole-claim denial is settled too
+                settled_claim = or_(settled_claim, Denial.claim_line_id.is_(None))
+            if settled:
+                self._close(
+                    select(Denial).where(
+                        Denial.claim_id == claim.id,
+                        Denial.payer_id == payer_id,
+                        Denial.status != "closed",
+                        settled_claim,
+                    ),
+                    "paid",
+                    f"the payer paid or adjusted it on 835 {self.trace}",
+                )
+        if rows:
+            table = "denials"
+            _bulk_insert(self.db.connection(), table, DENIAL_COLUMNS, rows)
+            self.result.denials_opened += len(rows)
+
+    def _close(self, query: Any, how: str, note: str) -> None:
+        now = utcnow()
+        for denial in self.db.execute(query).scalars():
+            if denial.status == "closed":
+                continue
+            denial.status = "closed"
+            denial.closed_at = now
+            denial.closed_by = self.work.actor
+            denial.closed_how = how
+            denial.close_note = note[:1000]
+            self.result.denials_closed += 1
+            self.work.audit("close", "denial", denial.id, how)
+        self.db.flush()
+
+    def _denial_row(
+        self, claim: _ClaimRow, record: _Record, payer_id: int, amount: DeniedAmount
+    ) -> tuple[Any, ...]:
+        appeal_days, correct_days = self._deadlines(payer_id)
+        days = correct_days if amount.classified.action is ActionClass.CORRECT else appeal_days
+        opened_on = self.remittance.header.payment_date or dt.date.today()
+        deadline = opened_on + dt.timedelta(days=days) if days else None
+        return (
+            claim.id,
+            amount.line_id,
+            record.id,
+            payer_id,
+            amount.group[:2],
+            amount.reason[:5],
+            amount.remarks[:100],
+            amount.cents,
+            amount.classified.action.value,
+            "open",
+            amount.classified.next_action[:300],
+            self.day,
+            self.now,
+            _sqlite_value(deadline) if self.sqlite and deadline else deadline,
+        )
+
+    def _deadlines(self, payer_id: int) -> tuple[int | None, int | None]:
+        """The payer profile's appeal and corrected-claim days (None: no deadline known)."""
+        if payer_id not in self.deadline_days:
+            payer = self.db.get(Payer, payer_id)
+            profile = payer_profiles().get(payer.profile_id) if payer else None
+            self.deadline_days[payer_id] = (
+                (profile.appeal_days, profile.corrected_claim_days) if profile else (None, None)
+            )
+        return self.deadline_days[payer_id]
 
     def _cannot_post(self, payment: ClaimPayment, claim: _ClaimRow | None) -> str | None:
         number = payment.patient_control_number
@@ -829,6 +940,22 @@ ADJUSTMENT_COLUMNS = (
     "reason",
     "amount_cents",
     "remarks",
+)
+DENIAL_COLUMNS = (
+    "claim_id",
+    "claim_line_id",
+    "remittance_claim_id",
+    "payer_id",
+    "group_code",
+    "carc",
+    "rarc",
+    "amount_cents",
+    "action_class",
+    "status",
+    "next_action",
+    "opened_on",
+    "opened_at",
+    "deadline",
 )
 STATUS_COLUMNS = ("claim_id", "from_status", "to_status", "actor", "at", "reason")
 

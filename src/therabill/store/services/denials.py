@@ -1,0 +1,391 @@
+"""The denial work queue: what payers did not pay for a reason the practice can act on.
+
+The remittance poster opens a denial (``open_denial``) for every amount an 835 neither paid,
+nor gave to the patient (group PR), nor wrote down under the contract: the payer still owes
+it, so it stays on the payer's balance. A denial leaves the queue only through
+:func:`close_denial`, called by one of the actions a biller takes:
+
+- ``corrected``: a corrected or replacement claim was sent (the claims correct/void service
+  calls this with the replacement claim's id);
+- ``written_off``: :func:`write_off_denial`, a write-off entry approved by a biller or admin;
+- ``transferred_to_client``: :func:`transfer_to_client`, the amount moves to the client;
+- ``transferred_to_payer``: the balance went to another payer (the secondary-billing service);
+- ``paid``: the payer adjudicated the line again and paid or adjusted it (a later 835);
+- ``reversed``: the payer reversed the adjudication that opened it (CLP02 = 22).
+
+An appeal (:func:`appeal_denial`) keeps the denial open, marked appealed, with the letter and
+the date. Rows are never deleted; closing one records who, when, how and why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+
+from therabill.claims.number import claim_number
+from therabill.errors import InvalidInput
+from therabill.ledger import EntryKind, Responsibility
+from therabill.money import format_money
+from therabill.posting import allocate
+from therabill.store.models import ClaimLine, ClaimRecord, Client, Denial, Payer, User, utcnow
+from therabill.store.models.denials import CLOSED_HOW
+from therabill.store.services import ledger, lookup
+from therabill.store.services.context import UnitOfWork
+from therabill.x12.adjustment_codes import describe_carc, describe_class, describe_rarc
+
+NOTE_MAX = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class NewDenial:
+    """What the poster knows when it opens a denial."""
+
+    claim_id: int
+    claim_line_id: int | None
+    group_code: str
+    carc: str
+    rarc: str
+    amount_cents: int
+    action_class: str
+    next_action: str
+    opened_on: dt.date
+    payer_id: int | None = None
+    remittance_claim_id: int | None = None
+    deadline: dt.date | None = None
+
+
+def open_denial(work: UnitOfWork, new: NewDenial) -> Denial:
+    """Add one open denial (the poster's batch path writes the same row in bulk)."""
+    row = Denial(
+        claim_id=new.claim_id,
+        claim_line_id=new.claim_line_id,
+        remittance_claim_id=new.remittance_claim_id,
+        payer_id=new.payer_id,
+        group_code=new.group_code[:2],
+        carc=new.carc[:5],
+        rarc=new.rarc[:100],
+        amount_cents=new.amount_cents,
+        action_class=new.action_class,
+        status="open",
+        next_action=new.next_action[:300],
+        opened_on=new.opened_on,
+        deadline=new.deadline,
+    )
+    work.db.add(row)
+    work.db.flush()
+    work.audit("open", "denial", row.id, f"claim {new.claim_id} {new.group_code}-{new.carc}")
+    return row
+
+
+def get_denial(work: UnitOfWork, denial_id: int) -> Denial:
+    found = work.db.get(Denial, denial_id)
+    if found is None:
+        raise InvalidInput(f"no denial {denial_id}", field="denial")
+    return found
+
+
+def _note(note: str, what: str) -> str:
+    text = note.strip()
+    if not text:
+        raise InvalidInput(f"say {what}", field="note")
+    if len(text) > NOTE_MAX:
+        raise InvalidInput(f"is longer than {NOTE_MAX} characters", field="note")
+    return text
+
+
+def close_denial(
+    *,
+    work: UnitOfWork,
+    denial_id: int,
+    how: str,
+    note: str,
+    replacement_claim_id: int | None = None,
+    approved_by: str | None = None,
+) -> Denial:
+    """Close one denial, saying how (one of ``CLOSED_HOW``) and why; refuses a closed one.
+
+    The caller has already done what ``how`` says (sent the replacement claim, posted the
+    write-off or transfer) in the same transaction; this records it on the denial."""
+    if how not in CLOSED_HOW:
+        raise InvalidInput(f"{how!r} is not one of {', '.join(CLOSED_HOW)}", field="how")
+    text = _note(note, "what was done about it")
+    denial = get_denial(work, denial_id)
+    if denial.status == "closed":
+        raise InvalidInput(
+            f"denial {denial_id} was already closed ({denial.closed_how}) by "
+            f"{denial.closed_by} on {denial.closed_at:%Y-%m-%d}",
+            field="denial",
+        )
+    denial.status = "closed"
+    denial.closed_at = utcnow()
+    denial.closed_by = work.actor
+    denial.closed_how = how
+    denial.close_note = text
+    denial.replacement_claim_id = replacement_claim_id
+    denial.approved_by = approved_by
+    work.db.flush()
+    work.audit("close", "denial", denial.id, how)
+    return denial
+
+
+def close_claim_denials(
+    *, work: UnitOfWork, claim_id: int, how: str, note: str, replacement_claim_id: int | None = None
+) -> list[Denial]:
+    """Close every denial of a claim still open (e.g. the whole claim was corrected)."""
+    rows = work.db.execute(
+        select(Denial.id).where(Denial.claim_id == claim_id, Denial.status != "closed")
+    ).scalars()
+    return [
+        close_denial(
+            work=work,
+            denial_id=denial_id,
+            how=how,
+            note=note,
+            replacement_claim_id=replacement_claim_id,
+        )
+        for denial_id in list(rows)
+    ]
+
+
+def _lines_to_move(work: UnitOfWork, denial: Denial) -> list[tuple[ClaimLine, int]]:
+    """The claim lines a denial's amount sits on, and how much on each: its line, or a
+    whole-claim denial spread over the lines by what each still owes the payer."""
+    claim = work.db.get(ClaimRecord, denial.claim_id)
+    assert claim is not None
+    owed = {
+        line_id: b.insurance_cents for line_id, b in ledger.line_balances(work, claim.id).items()
+    }
+    if denial.claim_line_id is not None:
+        line = work.db.get(ClaimLine, denial.claim_line_id)
+        assert line is not None
+        targets = [line]
+    else:
+        targets = list(claim.lines)
+    total_owed = sum(max(owed.get(line.id, 0), 0) for line in targets)
+    if denial.amount_cents > total_owed:
+        raise InvalidInput(
+            f"denial {denial.id} is {format_money(denial.amount_cents)} but the payer owes "
+            f"only {format_money(total_owed)} on it now (a later payment or adjustment?); "
+            "close it as paid or reverse that entry first",
+            field="denial",
+        )
+    parts = allocate(denial.amount_cents, [max(owed.get(line.id, 0), 0) for line in targets])
+    return [(line, part) for line, part in zip(targets, parts, strict=True) if part]
+
+
+def _post_moves(work: UnitOfWork, denial: Denial, kind: EntryKind, memo: str) -> None:
+    claim = work.db.get(ClaimRecord, denial.claim_id)
+    assert claim is not None
+    for line, part in _lines_to_move(work, denial):
+        ledger.post_entry(
+            work=work,
+            kind=kind,
+            amount_cents=part,
+            client_id=claim.client_id,
+            claim_line=line,
+            responsibility=Responsibility.INSURANCE,
+            effective_date=dt.date.today(),
+            memo=memo,
+            receipt=f"denial:{denial.id}",
+            payer_id=denial.payer_id or claim.payer_id,
+        )
+
+
+APPROVER_ROLES = ("biller", "admin")
+
+
+def write_off_denial(*, work: UnitOfWork, denial_id: int, reason: str, approved_by: str) -> Denial:
+    """Write the denied amount off the payer's balance (a ``write_off`` entry per line),
+    approved by a biller or admin login, and close the denial. Audited."""
+    why = _note(reason, "why it is written off (e.g. 'timely filing passed, no proof')")
+    approver = work.db.execute(
+        select(User).where(User.username == approved_by.strip())
+    ).scalar_one_or_none()
+    if approver is None or approver.role not in APPROVER_ROLES:
+        raise InvalidInput(
+            f"{approved_by.strip() or 'nobody'!r} is not a biller or admin login; a biller or "
+            "an admin approves every write-off",
+            field="approved_by",
+        )
+    denial = _open(work, denial_id)
+    _post_moves(
+        work,
+        denial,
+        EntryKind.WRITE_OFF,
+        f"write-off of denial {denial.id} {denial.group_code}-{denial.carc}: {why}"[:200],
+    )
+    work.audit("write_off", "denial", denial.id, f"approved by {approver.username}")
+    return close_denial(
+        work=work, denial_id=denial.id, how="written_off", note=why, approved_by=approver.username
+    )
+
+
+def transfer_to_client(
+    *, work: UnitOfWork, denial_id: int, reason: str, client_agreed: bool = False
+) -> Denial:
+    """Move the denied amount to the client's balance and close the denial.
+
+    A CO or PI amount is the provider's by contract or regulation and may not be billed to
+    the patient (X12 claim adjustment group codes, CAS01: CO "contractual obligation", PI
+    "payer initiated reduction"); it moves only with ``client_agreed`` (a signed waiver or
+    advance notice, or no contract with the payer), which the note must name."""
+    why = _note(reason, "why the client owes it (e.g. 'signed waiver on file 2026-10-01')")
+    denial = _open(work, denial_id)
+    if denial.group_code in ("CO", "PI") and not client_agreed:
+        raise InvalidInput(
+            f"denial {denial.id} is {denial.group_code}-{denial.carc}: the payer put it on the "
+            "provider, who may not bill the client for it unless the client agreed in "
+            "writing beforehand; appeal, correct or write it off, or confirm the client agreed",
+            field="client_agreed",
+        )
+    _post_moves(
+        work,
+        denial,
+        EntryKind.TRANSFER_TO_PATIENT,
+        f"denial {denial.id} {denial.group_code}-{denial.carc} to the client: {why}"[:200],
+    )
+    return close_denial(work=work, denial_id=denial.id, how="transferred_to_client", note=why)
+
+
+def appeal_denial(
+    *, work: UnitOfWork, denial_id: int, letter: str, sent_on: dt.date | None = None
+) -> Denial:
+    """Record the appeal sent for a denial: the letter and the date; it stays in the queue,
+    marked appealed, until the payer answers (a later 835) or a biller closes it."""
+    denial = _open(work, denial_id)
+    text = letter.strip()
+    if not text:
+        raise InvalidInput("the appeal letter is empty", field="letter")
+    day = sent_on or dt.date.today()
+    if denial.deadline is not None and day > denial.deadline:
+        raise InvalidInput(
+            f"the appeal deadline for denial {denial.id} was {denial.deadline:%Y-%m-%d}; an "
+            "appeal after it needs good cause: note it and write the denial off if refused",
+            field="sent_on",
+        )
+    denial.status = "appealed"
+    denial.appealed_on = day
+    denial.appeal_letter = text
+    work.db.flush()
+    work.audit("appeal", "denial", denial.id, f"sent {day:%Y-%m-%d}")
+    return denial
+
+
+def _open(work: UnitOfWork, denial_id: int) -> Denial:
+    denial = get_denial(work, denial_id)
+    if denial.status == "closed":
+        raise InvalidInput(
+            f"denial {denial_id} was already closed ({denial.closed_how}) on "
+            f"{denial.closed_at:%Y-%m-%d}",
+            field="denial",
+        )
+    return denial
+
+
+def list_denials(
+    *,
+    work: UnitOfWork,
+    payer: str | None = None,
+    reason: str | None = None,
+    min_age_days: int | None = None,
+    include_closed: bool = False,
+    today: dt.date | None = None,
+) -> list[dict[str, Any]]:
+    """The work queue: one row per denied claim or line, oldest first, with the payer,
+    client, code, amount, reason and remark codes with their meaning, age, deadline and
+    next action. ``reason`` matches the CARC (``16``) or group and CARC (``CO-16``)."""
+    day = today or dt.date.today()
+    query = (
+        select(Denial, ClaimRecord, Payer.name, Client, ClaimLine)
+        .join(ClaimRecord, ClaimRecord.id == Denial.claim_id)
+        .join(Client, Client.id == ClaimRecord.client_id)
+        .outerjoin(Payer, Payer.id == func.coalesce(Denial.payer_id, ClaimRecord.payer_id))
+        .outerjoin(ClaimLine, ClaimLine.id == Denial.claim_line_id)
+        .order_by(Denial.opened_on, Denial.id)
+    )
+    if not include_closed:
+        query = query.where(Denial.status != "closed")
+    if payer is not None and payer.strip():
+        query = query.where(Payer.id == lookup.payer(work, payer).id)
+    if reason is not None and reason.strip():
+        group, _, carc = reason.strip().upper().rpartition("-")
+        query = query.where(Denial.carc == carc)
+        if group:
+            query = query.where(Denial.group_code == group)
+    if min_age_days is not None:
+        if min_age_days < 0:
+            raise InvalidInput("must be 0 or more days", field="age")
+        query = query.where(Denial.opened_on <= day - dt.timedelta(days=min_age_days))
+    rows = work.db.execute(query).all()
+    work.audit("list", "denial", "*", f"{len(rows)} rows")
+    out = []
+    for denial, claim, payer_name, client, line in rows:
+        remarks = [r for r in denial.rarc.split(",") if r]
+        out.append(
+            {
+                **denial_dict(denial, line.line_number if line else None),
+                "claim_id": claim.id,
+                "claim_number": claim_number(claim.id),
+                "date_of_service": claim.date_of_service.isoformat(),
+                "payer": payer_name,
+                "client_id": client.id,
+                "client": f"{client.last_name}, {client.first_name}",
+                "code": line.code if line else ", ".join(sorted({x.code for x in claim.lines})),
+                "carc_description": describe_carc(denial.carc),
+                "rarc_descriptions": {r: describe_rarc(r) for r in remarks},
+                "class_description": describe_class(denial.action_class),
+                "age_days": (day - denial.opened_on).days,
+                "days_to_deadline": (denial.deadline - day).days if denial.deadline else None,
+                "appealed_on": denial.appealed_on.isoformat() if denial.appealed_on else None,
+                "closed_at": denial.closed_at.isoformat() if denial.closed_at else None,
+                "closed_by": denial.closed_by,
+                "close_note": denial.close_note,
+                "approved_by": denial.approved_by,
+            }
+        )
+    return out
+
+
+def denial_dict(denial: Denial, line_number: int | None = None) -> dict[str, Any]:
+    """The claim JSON's view of one denial."""
+    return {
+        "id": denial.id,
+        "line": line_number,
+        "group": denial.group_code,
+        "carc": denial.carc,
+        "rarc": [r for r in denial.rarc.split(",") if r],
+        "amount_cents": denial.amount_cents,
+        "class": denial.action_class,
+        "status": denial.status,
+        "next_action": denial.next_action,
+        "opened_on": denial.opened_on.isoformat(),
+        "deadline": denial.deadline.isoformat() if denial.deadline else None,
+        "closed_how": denial.closed_how,
+    }
+
+
+def claim_denials(work: UnitOfWork, claim_id: int) -> list[Denial]:
+    """Every denial of a claim, open and closed, oldest first."""
+    return list(
+        work.db.execute(
+            select(Denial).where(Denial.claim_id == claim_id).order_by(Denial.id)
+        ).scalars()
+    )
+
+
+__all__ = [
+    "NewDenial",
+    "appeal_denial",
+    "claim_denials",
+    "close_claim_denials",
+    "close_denial",
+    "denial_dict",
+    "get_denial",
+    "list_denials",
+    "open_denial",
+    "transfer_to_client",
+    "write_off_denial",
+]
