@@ -202,3 +202,58 @@ def test_failed_import_of_several_files_writes_nothing(tmp_path: Path) -> None:
     with pytest.raises(Exception, match="row 12"):
         import_cms_files([PTP_EXCERPT, bad], directory=tmp_path / "edits")
     assert not list((tmp_path / "edits").iterdir())
+
+
+MUE_HEAD = MUE_EXCERPT.read_bytes().decode("utf-8").split("\r\n")[:2]  # quoted preamble, header
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(CODES, st.integers(min_value=0, max_value=9999), st.sampled_from([1, 2, 3])),
+        min_size=1, max_size=30,
+    )
+)  # fmt: skip
+def test_mue_rows_written_in_the_cms_layout_read_back(rows: list[tuple[str, int, int]]) -> None:
+    labels = {
+        1: "Line Edit",
+        2: "Date of Service Edit: Policy",
+        3: "Date of Service Edit: Clinical",
+    }
+    lines = [*MUE_HEAD] + [f'"{c}","{n}","{m} {labels[m]}","Clinical: Data"' for c, n, m in rows]
+    text = "\r\n".join(lines) + "\r\n"
+    from therabill.edits import iter_cms_mue
+
+    read = list(iter_cms_mue(text.splitlines(keepends=True), "MCR_MUE_x.csv"))
+    assert [(m.code, m.limit, m.mai, m.per_line) for m in read] == [
+        (c, n, m, m == 1) for c, n, m in rows
+    ]
+
+
+def test_import_reports_progress_to_the_end(tmp_path: Path) -> None:
+    seen: list[tuple[int, int]] = []
+    import_edit_files(
+        [PTP_EXCERPT], today=TODAY, directory=tmp_path / "edits",
+        progress=lambda done, total: seen.append((done, total)),
+    )  # fmt: skip
+    size = PTP_EXCERPT.stat().st_size
+    assert seen and seen[-1] == (size, size)
+
+
+def test_rows_imported_by_earlier_versions_still_apply_until_the_next_import(
+    tmp_path: Path,
+) -> None:
+    """Before the indexed table, imports wrote CSV files in the data folder."""
+    folder = tmp_path / "edits"
+    folder.mkdir()
+    (folder / "ptp.csv").write_text(
+        "column1,column2,effective,deletion,modifier_indicator,rationale,source,status\n"
+        "97110,97124,2020-01-01,,1,x,CMS NCCI practitioner PTP file f4.txt,P\n",
+        "utf-8",
+    )
+    tables = load_edit_tables(folder)
+    assert tables.pair("97124", "97110", TODAY) is not None
+    assert tables.pair("97162", "97161", TODAY) is None  # replaced, not merged
+    import_cms_files([PTP_EXCERPT], directory=folder)
+    assert not (folder / "ptp.csv").exists()
+    assert load_edit_tables(folder).pair("97124", "97110", TODAY) is None
