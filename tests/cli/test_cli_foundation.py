@@ -260,3 +260,14 @@ def test_codes_show_follows_the_replacement_chain_to_the_date() -> None:
     )
     _, out, _ = run("codes", "show", "97532", "--date", "2026-11-20", "--json")
     assert json.loads(out)["billable_instead"] == ["97129", "97130"]
+
+
+def test_codes_show_says_what_payers_say_about_a_code() -> None:
+    """Issue 11 item 7: payer facts come from the payer profiles, each with its source."""
+    code, out, _ = run("codes", "show", "97010", "--date", "2026-11-20")
+    assert code == 0 and "not recommended" not in out.lower()
+    assert "Payer MEDICARE: not paid as billed: bundled" in out
+    _, out, _ = run("codes", "show", "G0283", "--json")
+    notes = json.loads(out)["payers"]
+    assert [(n["payer"], n["says"]) for n in notes] == [("COMMERCIAL", "prefers 97014")]
+    assert "CPT 97014" in notes[0]["source"]

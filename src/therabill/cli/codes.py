@@ -16,6 +16,8 @@ from therabill.codes import Code, CodeSet, CodeStatus, load_code_set
 from therabill.codes.loader import check_descriptor_file
 from therabill.config import descriptor_file
 from therabill.errors import DataFileError
+from therabill.payers import load_payer_profiles
+from therabill.payers.profile import PAYMENT_STATUS
 
 app = typer.Typer(help="Look up, list, search and import procedure codes.", no_args_is_help=True)
 
@@ -74,7 +76,7 @@ def show(
     if wanted not in code_set:
         code_set.require(wanted, day, field="code")  # raises UnknownCode with suggestions
     entry = code_set[wanted]
-    data = code_dict(entry, day, code_set)
+    data = code_dict(entry, day, code_set) | {"payers": payer_notes(entry.code)}
     if json_output:
         emit_json(data)
         return
@@ -112,6 +114,30 @@ def show(
             "(its replacements were deleted in turn)"
         )
     console.print(f"Source: {entry.source} (grade {entry.grade})")
+    for note in data["payers"]:
+        console.print(f"Payer {note['payer']}: {note['says']}")
+
+
+def payer_notes(code: str) -> list[dict[str, str]]:
+    """What each payer profile says about a code: paid or not as billed, accepted, preferred.
+    Payer facts live in the profiles, not in the code set (97010 is bundled for Medicare)."""
+    notes: list[dict[str, str]] = []
+    for profile in load_payer_profiles().values():
+        if code in profile.status:
+            says = f"not paid as billed: {PAYMENT_STATUS[profile.status[code]]}"
+            notes.append(
+                {"payer": profile.id, "says": says, "source": profile.cite("status", code)}
+            )
+        if code in profile.not_accepted:
+            instead = " or ".join(profile.alternatives.get(code, ()))
+            says = "not accepted" + (f"; bill {instead}" if instead else "")
+            notes.append(
+                {"payer": profile.id, "says": says, "source": profile.cite("not_accepted")}
+            )
+        if code in profile.preferred:
+            says = f"prefers {profile.preferred[code]}"
+            notes.append({"payer": profile.id, "says": says, "source": profile.cite("preferred")})
+    return notes
 
 
 @app.command("list")
