@@ -315,6 +315,7 @@ def test_did_you_mean_never_offers_a_code_of_another_section(
         pytest.param("97633", "97533", id="known-misprint"),
         pytest.param("97507", "92507", id="known-misprint-other-section"),
         pytest.param("Swedish massage", "97124", id="words-not-a-code"),
+        pytest.param("gait", "97116", id="a-word-of-four-letters"),
     ],
 )
 def test_did_you_mean_offers_real_typos(typed: str, meant: str) -> None:

@@ -70,7 +70,7 @@ def osa_distance(a: str, b: str) -> int:
     return rows[len(a)][len(b)]
 
 
-_CODE_SHAPE = re.compile(r"^[0-9A-Z]{4,6}$")
+_CODE_SHAPE = re.compile(r"^(?=.*[0-9])[0-9A-Z]{4,6}$")
 _WORD_MATCH = 5.0  # a word search hit at least this good is offered for text that is no code
 
 
