@@ -127,7 +127,6 @@ def test_addon_families_from_the_sources(minutes: int, expected: dict[str, int])
         pytest.param("97129=30", {"97129": 1, "97130": 1}, id="97129=30"),
         pytest.param("97545=180", {"97545": 1, "97546": 1}, id="97545=180"),
         pytest.param("97550=40", {"97550": 1, "97551": 1}, id="97550=40"),
-        pytest.param("96159=40", {"96158": 1, "96159": 1}, id="96159=40 (add-on alone)"),
     ],
 )
 def test_a_code_the_engine_adds_keeps_its_familys_session_and_modifiers(
@@ -138,6 +137,13 @@ def test_a_code_the_engine_adds_keeps_its_familys_session_and_modifiers(
     family = [line for line in built.lines if line.code in expected]
     assert {line.code: line.units for line in family} == expected
     assert [(line.session_id, line.modifiers) for line in family] == [(2, ("95",))] * 2
+
+
+def test_an_addon_alone_bills_nothing_and_says_why() -> None:
+    """96159 without 96158: no invented 96158 line; the scrubber's add-on finding instead."""
+    built = assemble(session(1, "97110=20"), session(2, "96159=40"), payer="COMMERCIAL")
+    assert units(built) == {"97110": 1}
+    assert [f.id for f in built.findings if f.code == "96159"] == ["time.addon-without-primary"]
 
 
 def test_a_family_pooled_over_two_sessions_keeps_the_first_session() -> None:

@@ -107,15 +107,23 @@ def test_medicare_adds_the_plan_modifier_to_the_addon_line_too(practice: Store) 
     ]
 
 
-def test_an_addon_entered_alone_brings_its_initial_code_from_the_same_session(
+def test_an_addon_entered_alone_is_skipped_saying_its_primary_is_missing(
     practice: Store,
 ) -> None:
+    """96159 without 96158: no invented 96158 line (issue 11); the session waits, named."""
     session = add_session(
         practice, provider_of(practice, "behavioral"), sessions.ServiceMinutes("96159", 40)
     )
     with practice.transaction() as work:
-        claim_id = build.build_claims(work=work).claims[0]
-    assert built_lines(practice, claim_id) == [("96158", 1, session, ""), ("96159", 1, session, "")]
+        result = build.build_claims(work=work)
+    assert result.claims == []
+    assert result.skipped == [
+        {
+            "session_id": session,
+            "reason": "no billable units: 96159 is an add-on to 96158, which is not billed on "
+            f"{DAY}.",
+        }
+    ]
 
 
 def test_a_family_pooled_over_two_sessions_keeps_the_initial_codes_session(

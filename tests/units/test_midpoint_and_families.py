@@ -94,9 +94,10 @@ def test_family_thresholds(code: str, minutes: int, expected: dict[str, int]) ->
     assert {k: got.get(k, 0) for k in expected} == expected
 
 
-def test_family_minimum_time_is_a_warning() -> None:
+def test_family_minimum_time_is_the_scrubbers_finding() -> None:
+    """96158 under 16 minutes: the same ``time.minimum`` error the scrubber reports."""
     result = count_units({"96158": 15}, rule="midpoint", day=DAY, code_set=load_code_set())
-    assert [f.id for f in result.findings] == ["units.minimum-time"]
+    assert [(f.id, f.severity) for f in result.findings] == [("time.minimum", "error")]
     assert "under its 16-minute minimum" in result.findings[0].message
 
 
@@ -147,3 +148,15 @@ def test_a_family_over_a_day_is_refused(initial: str, addon: str) -> None:
     assert refused.value.field == initial
     result = count_units({initial: 720, addon: 720}, rule="cms", day=DAY, code_set=load_code_set())
     assert sum(line.minutes for line in result.lines) == 1440
+
+
+@pytest.mark.parametrize("rule", list(UnitRule))
+def test_different_services_over_a_day_are_the_scrubbers_finding(rule: UnitRule) -> None:
+    """97110=1000 97140=1000: not 133 silent units but ``units.day-too-long``, as on a claim."""
+    result = count_units(
+        {"97110": 1000, "97140": 1000}, rule=rule, day=DAY, code_set=load_code_set()
+    )
+    assert [(f.id, f.severity) for f in result.findings][:1] == [("units.day-too-long", "error")]
+    assert result.findings[0].message == (
+        "2026-11-20: the services add up to 2000 minutes; a day has 1440."
+    )

@@ -12,8 +12,10 @@ from rich.table import Table
 from therabill.cli.output import JsonOption, console, emit_json, handles_errors
 from therabill.codes import load_code_set
 from therabill.errors import InvalidInput
+from therabill.findings import Severity
 from therabill.units import MAX_MINUTES, UnitRule, count_units
 
+EXIT_ERROR_FINDINGS = 1  # as ``therabill scrub``: an error finding blocks billing
 _ARG = re.compile(r"^\s*([A-Za-z0-9]{5})\s*=\s*(\S+)\s*$")
 
 
@@ -59,15 +61,22 @@ def units_command(
 ) -> None:
     """How many units the minutes of one date of service may bill.
 
+    Says what the scrubber would say about the time (a day over 24 hours, a code under its
+    minimum, an add-on without its primary, minutes outside a time-range code's range).
+    Exit status: 0 nothing blocks billing, 1 an error finding, 2 input unreadable.
+
     Example: therabill units --rule midpoint --json 97140=38 97124=7
     """
     day = parse_date(date)
     parsed = [parse_service(s) for s in services]
-    result = count_units(parsed, rule=rule, day=day, code_set=load_code_set())
+    code_set = load_code_set()
+    result = count_units(parsed, rule=rule, day=day, code_set=code_set)
+    blocked = any(f.severity is Severity.ERROR for f in result.findings)
     if json_output:
         emit_json(result.to_dict())
+        if blocked:
+            raise typer.Exit(EXIT_ERROR_FINDINGS)
         return
-    code_set = load_code_set()
     table = Table(title=f"Units by the {rule} rule, {day}")
     table.add_column("Code")
     table.add_column("Minutes", justify="right")
@@ -81,6 +90,13 @@ def units_command(
     console.print(f"Timed: {result.total_timed_minutes} minutes, {result.total_timed_units} units")
     console.print("Why:")
     for step in result.explanation:
-        console.print(f"  - {step}")
+        console.print(f"  - {step}", markup=False, highlight=False)
     for finding in result.findings:
-        console.print(f"{finding.severity}: {finding.message} [{finding.source}]")
+        fix = f" Fix: {finding.fix}" if finding.fix else ""
+        console.print(
+            f"{finding.severity}: {finding.message}{fix} [{finding.source}]",
+            markup=False,
+            highlight=False,
+        )
+    if blocked:
+        raise typer.Exit(EXIT_ERROR_FINDINGS)

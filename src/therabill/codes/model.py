@@ -26,6 +26,9 @@ class Timing(StrEnum):
     PER_30 = "per_30"  # one unit per 30 minutes (midpoint: 16 minutes make the first; 98960)
     INITIAL = "initial"  # first block of a family (e.g. 96158, first 30 minutes)
     ADDON = "addon"  # each further block of a family (e.g. 96159, each further 15 minutes)
+    # the minutes choose the code: one unit of the series' code whose range holds them
+    # (psychotherapy 90832 16–37, 90834 38–52, 90837 53+; primary_code names the series' first)
+    RANGE = "range"
 
 
 class CodeStatus(StrEnum):
@@ -98,3 +101,8 @@ class Code:
                 return f"first {self.initial_minutes} minutes; add-on {self.addon_code} after"
             case Timing.ADDON:
                 return f"add-on to {self.primary_code}: each further {self.unit_minutes} minutes"
+            case Timing.RANGE:
+                return (
+                    f"time range: one unit from {self.min_minutes} minutes; the minutes choose "
+                    f"the code of its series ({self.primary_code or self.code} …)"
+                )

@@ -1,9 +1,12 @@
-"""Rule 4: minimum time, and add-on codes (with their primary, units matching the minutes).
+"""Rule 4: minimum time, add-on codes (with their primary, units matching the minutes) and
+time-range codes (the minutes choose the code).
 
 Sources: CPT initial/add-on timing as the APA (96156-96171), ASHA (97129/97130) and
 codingahead (97545/97546) describe it; 96158 and its siblings are not reported under 16
 minutes (CPT midpoint of a 30-minute code; billing-rules.md §3). Add-on units follow the
-midpoint rule on the minutes past the initial block.
+midpoint rule on the minutes past the initial block. Psychotherapy time ranges as Medicare
+contractor Novitas Solutions publishes them. The minimum, add-on and range decisions are
+:mod:`therabill.units.checks`, which ``therabill units`` calls too: both say the same.
 """
 
 from __future__ import annotations
@@ -16,73 +19,75 @@ from therabill.findings import Finding, Severity
 from therabill.scrub.context import ClaimContext
 from therabill.scrub.registry import finding, rule
 from therabill.scrub.rules.common import by_date_and_code, plural
-from therabill.units import FAMILY_SOURCE
+from therabill.units import FAMILY_SOURCE, UnitRule, checks
+from therabill.units.checks import ADDON_WITHOUT_PRIMARY, MINIMUM, RANGE
 
 
-@rule(
-    "time.minimum",
-    Severity.ERROR,
-    source=FAMILY_SOURCE + "; billing-rules.md §3 minimums",
-    when="family",
-)
+@rule(MINIMUM.id, MINIMUM.severity, source=MINIMUM.source, when="family")
 def minimum(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
-    """A code billed under its minimum time (e.g. 96158 under 16 minutes, G0176 under 45)."""
-    for (day, code), lines in by_date_and_code(claim, ctx).items():
+    """A code billed under its minimum time (96158 under 16 minutes, G0176 under 45)."""
+    groups = by_date_and_code(claim, ctx)
+    for (day, _code), lines in groups.items():
         entry = lines[0][2]
         if entry.timing is Timing.INITIAL:
-            family = [entry.code, entry.addon_code or ""]
-            minutes_known = all(ln.minutes is not None for _, ln, _ in lines)
-            total = sum(
-                ln.minutes or 0
-                for (d, c), group in by_date_and_code(claim, ctx).items()
-                if d == day and c in family
-                for _, ln, _ in group
-            )
-            least = entry.min_minutes or (entry.initial_minutes or 0) // 2 + 1
-        elif entry.timing is Timing.UNTIMED and entry.min_minutes:
-            minutes_known = all(ln.minutes is not None for _, ln, _ in lines)
-            total = sum(ln.minutes or 0 for _, ln, _ in lines)
-            least = entry.min_minutes
+            family = (entry.code, entry.addon_code or "")
+            members = [item for c in family for item in groups.get((day, c), [])]
+        elif entry.timing in (Timing.UNTIMED, Timing.RANGE):
+            members = lines
         else:
             continue
-        if minutes_known and total < least:
+        if any(ln.minutes is None for _, ln, c in members if c.timing is not Timing.ADDON):
+            continue  # minutes not known: units.no-minutes says so
+        total = sum(ln.minutes or 0 for _, ln, _ in members)
+        issue = checks.below_minimum(entry, total, ctx.code_set, day, ctx.payer.unit_rule)
+        if issue is not None:
             i = lines[0][0]
-            yield finding(
-                "time.minimum",
-                f"{code} on {day}: {total} minutes is under its {least}-minute minimum; "
-                "it may not be reported.",
-                at=i,
-                field=f"lines[{i}].minutes",
-                fix="Remove the line, or document the full time if it was spent.",
-                code=code,
-                source=f"{entry.source} (code set); {FAMILY_SOURCE}",
-            )
+            yield _finding(issue, i, f"lines[{i}].minutes")
 
 
 @rule(
-    "time.addon-without-primary",
-    Severity.ERROR,
-    source="CPT add-on codes are reported only with their primary code (APA; ASHA; codingahead)",
+    ADDON_WITHOUT_PRIMARY.id,
+    ADDON_WITHOUT_PRIMARY.severity,
+    source=ADDON_WITHOUT_PRIMARY.source,
     when="family",
 )
 def addon_without_primary(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     """An add-on code (96159, 97130, 97546 …) without its primary code on the same date."""
     groups = by_date_and_code(claim, ctx)
-    for (day, code), lines in groups.items():
-        entry = lines[0][2]
-        if entry.timing is not Timing.ADDON or not entry.primary_code:
-            continue
-        if (day, entry.primary_code) not in groups:
+    for (day, _code), lines in groups.items():
+        present = {c for d, c in groups if d == day}
+        issue = checks.addon_without_primary(lines[0][2], present, day)
+        if issue is not None:
             i = lines[0][0]
-            yield finding(
-                "time.addon-without-primary",
-                f"{code} is an add-on to {entry.primary_code}, which is not billed on {day}.",
-                at=i,
-                field=f"lines[{i}].code",
-                fix=f"Bill {entry.primary_code} for the first block of time, {code} only for "
-                "time past it.",
-                code=code,
-            )
+            yield _finding(issue, i, f"lines[{i}].code")
+
+
+@rule(RANGE.id, RANGE.severity, source=RANGE.source, when="family")
+def outside_range(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
+    """A time-range code billed with minutes outside its range: the minutes choose the code."""
+    for (day, _code), lines in by_date_and_code(claim, ctx).items():
+        entry = lines[0][2]
+        if entry.timing is not Timing.RANGE or any(ln.minutes is None for _, ln, _ in lines):
+            continue
+        total = sum(ln.minutes or 0 for _, ln, _ in lines)
+        issue = checks.outside_range(entry, total, ctx.code_set, day)
+        if issue is not None:
+            i = lines[0][0]
+            yield _finding(issue, i, f"lines[{i}].code")
+
+
+def _finding(issue: checks.TimeIssue, at: int, field: str) -> Finding:
+    """The shared time check's finding, placed on the claim's line."""
+    return finding(
+        issue.check.id,
+        issue.message,
+        at=at,
+        field=field,
+        fix=issue.fix,
+        code=issue.code,
+        source=issue.source,
+        severity=issue.severity,
+    )
 
 
 @rule(
@@ -121,6 +126,8 @@ def addon_units(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
         entry = lines[0][2]
         if entry.timing is not Timing.ADDON or day not in ctx.days:
             continue
+        if ctx.payer.unit_rule is UnitRule.CMS and checks.pooled_under_cms(entry, ctx.code_set):
+            continue  # 97130 under the CMS rule: the day's total decides (units.over/under)
         if (day, entry.primary_code or "") not in by_date_and_code(claim, ctx):
             continue  # time.addon-without-primary says what is wrong
         if any(ln.units is None for _, ln, _ in lines):

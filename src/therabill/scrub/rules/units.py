@@ -2,8 +2,9 @@
 
 Sources: CMS Pub 100-04 ch.5 §20.2 (8-minute rule, the day's total timed minutes decide the
 units) and the CPT midpoint rule as quoted by Premera; which one applies is the payer
-profile's ``unit_rule``. Initial/add-on families are rule 4 (time); untimed codes are capped
-by MUE and the code set's daily maximum (rule 6).
+profile's ``unit_rule``. Under the CMS rule 97129 + 97130 (15-minute units) join the day's
+total (:func:`therabill.units.checks.pooled_under_cms`); other initial/add-on families are
+rule 4 (time); untimed codes are capped by MUE and the code set's daily maximum (rule 6).
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ from therabill.findings import Finding, Severity
 from therabill.scrub.context import ClaimContext
 from therabill.scrub.registry import finding, rule
 from therabill.scrub.rules.common import by_date_and_code, plural
-from therabill.units import CMS_SOURCE, MAX_MINUTES, MIDPOINT_SOURCE, UnitRule, cms_total_units
+from therabill.units import CMS_SOURCE, MIDPOINT_SOURCE, UnitRule, checks, cms_total_units
+from therabill.units.checks import DAY_TOO_LONG
 
 PER_UNIT = (Timing.PER_15, Timing.PER_HOUR)
+FAMILY = (Timing.INITIAL, Timing.ADDON)
 
 
 def _source(ctx: ClaimContext) -> str:
@@ -59,8 +62,26 @@ def _verdicts(claim: Claim, ctx: ClaimContext) -> list[_Verdict]:
     out: list[_Verdict] = []
     pooled: dict[dt.date, list[tuple[int, str, int, int]]] = {}
     incomplete: set[dt.date] = set()
-    for (day, code), lines in by_date_and_code(claim, ctx).items():
-        timing = lines[0][2].timing
+    families: dict[tuple[dt.date, str], list[int]] = {}  # (day, initial) → [at, billed, minutes]
+    groups = by_date_and_code(claim, ctx)
+    for (day, code), lines in groups.items():
+        entry = lines[0][2]
+        timing = entry.timing
+        if cms and timing in FAMILY and checks.pooled_under_cms(entry, ctx.code_set):
+            # 97129 + 97130: 15-minute units in the day's total (§20.2 C), billed as one family
+            initial = code if timing is Timing.INITIAL else entry.primary_code or code
+            if (day, initial) not in groups:
+                continue  # time.addon-without-primary says what is wrong
+            if any(ln.units is None for _, ln, _ in lines) or (
+                timing is Timing.INITIAL and any(ln.minutes is None for _, ln, _ in lines)
+            ):
+                incomplete.add(day)
+                continue
+            item = families.setdefault((day, initial), [lines[0][0], 0, 0])
+            item[0] = min(item[0], lines[0][0])
+            item[1] += sum(ln.units or 0 for _, ln, _ in lines)
+            item[2] += sum(ln.minutes or 0 for _, ln, _ in lines)
+            continue
         if timing not in PER_UNIT:
             continue
         if any(ln.units is None or ln.minutes is None for _, ln, _ in lines):
@@ -86,6 +107,8 @@ def _verdicts(claim: Claim, ctx: ClaimContext) -> list[_Verdict]:
                    "supports the time."),
             )
         )  # fmt: skip
+    for (day, initial), (at, billed, minutes) in families.items():
+        pooled.setdefault(day, []).append((at, initial, billed, minutes))
     for day, items in pooled.items():
         capped = [
             _Verdict(
@@ -105,7 +128,11 @@ def _verdicts(claim: Claim, ctx: ClaimContext) -> list[_Verdict]:
         supported = cms_total_units(minutes)
         if billed == supported:
             continue
-        share = ctx.days[day].by_code if day in ctx.days else {}
+        share = dict(ctx.days[day].by_code) if day in ctx.days else {}
+        for d, initial in families:
+            addon = ctx.code_set[initial].addon_code
+            if d == day and addon:
+                share[initial] = share.get(initial, 0) + share.get(addon, 0)
         at, code = next(
             ((a, c) for a, c, b, _ in items if (b > share.get(c, 0)) == (billed > supported)),
             items[0][:2],
@@ -211,12 +238,7 @@ def no_minutes(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
         )
 
 
-@rule(
-    "units.day-too-long",
-    Severity.ERROR,
-    source="therabill: a day has at most 1,440 minutes",
-    when="long-day",
-)
+@rule(DAY_TOO_LONG.id, DAY_TOO_LONG.severity, source=DAY_TOO_LONG.source, when="long-day")
 def day_too_long(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     """The minutes of one date add up to more than a day."""
     totals: dict[dt.date, int] = {}
@@ -225,14 +247,17 @@ def day_too_long(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
         totals[line.date] = totals.get(line.date, 0) + (line.minutes or 0)
         first.setdefault(line.date, i)
     for day, total in sorted(totals.items()):
+        i = first[day]
+        issue = checks.day_too_long(total, day)
         problem = ctx.days[day].problem if day in ctx.days else None
-        if total > MAX_MINUTES or problem:
-            i = first[day]
+        if issue is not None:
             yield finding(
-                "units.day-too-long",
-                f"{day}: the lines add up to {total} minutes; a day has {MAX_MINUTES}."
-                if total > MAX_MINUTES
-                else f"{day}: {problem}",
+                DAY_TOO_LONG.id, issue.message, at=i, field=f"lines[{i}].minutes", fix=issue.fix
+            )
+        elif problem:
+            yield finding(
+                DAY_TOO_LONG.id,
+                f"{day}: {problem}",
                 at=i,
                 field=f"lines[{i}].minutes",
                 fix="Check the minutes of each line of that date.",

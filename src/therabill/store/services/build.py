@@ -178,8 +178,9 @@ def draft_claim(
 ) -> Draft:
     """The claim for ``sessions`` with its document and every finding the build records,
     nothing written. Raises ``NotBillable`` when the sessions cannot become a claim."""
-    if not assembly.lines:
-        raise NotBillable(NO_UNITS)
+    if not assembly.lines:  # e.g. an add-on alone: the unit engine's error says why
+        errors = [f.message for f in assembly.findings if f.severity == Severity.ERROR]
+        raise NotBillable(f"no billable units: {' '.join(errors)}" if errors else NO_UNITS)
     lines = [
         ClaimLine(
             line_number=line.line_number,

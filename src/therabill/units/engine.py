@@ -3,39 +3,39 @@
 Pure functions over plain data; no I/O. Sources:
 
 - CMS rule: Medicare Claims Processing Manual (Pub 100-04) ch. 5 §20.2. The day's *total* timed
-  minutes of 15-minute codes decide the total units (8–22 → 1, 23–37 → 2, then one more per 15
-  minutes); each code first gets one unit per full 15 minutes, the remaining units go to the
-  codes with the most leftover minutes; ties may go either way (manual example 2).
+  minutes of codes billed in 15-minute units decide the total units (8–22 → 1, 23–37 → 2, then
+  one more per 15 minutes); each code first gets one unit per full 15 minutes, the remaining
+  units go to the codes with the most leftover minutes; ties may go either way (example 2).
+  97129 + 97130 are 15-minute timed codes: their minutes join that total, and the units the
+  family receives split into 97129 (the first) and 97130 (the rest).
 - Midpoint rule: CPT's time rule as quoted by Premera ("billing for time"): a unit is reached
   when its midpoint is passed, each code on its own, leftovers never pooled across codes.
-- Initial-plus-add-on families (96158/96159, 97129/97130, 97545/97546, 97550/97551): the
-  initial code needs its minimum time (96158: 16 minutes); add-on units follow the midpoint
-  rule on the minutes past the initial block (shared reference billing-rules.md §3).
+- Families whose first unit is 30 minutes or more (96158/96159, 97550/97551, 97545/97546,
+  90839/90840) follow the CPT time rule under either rule: the initial code needs its minimum
+  (96158: 16 minutes), add-on units follow the midpoint rule past the initial block.
+- Time-range codes (psychotherapy 90832/90834/90837): the minutes choose the code, one unit.
+
+The time findings (day too long, under the minimum, add-on without its primary, outside a time
+range) come from :mod:`therabill.units.checks`, which the scrubber calls too.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from therabill.codes import Code, CodeSet, Timing
 from therabill.errors import InvalidInput
 from therabill.findings import Finding, Severity
-
-CMS_SOURCE = "CMS Pub 100-04 ch.5 §20.2 (8-minute rule)"
-MIDPOINT_SOURCE = (
-    "CPT time rule: a unit is reached when its midpoint is passed (Premera, billing for time)"
+from therabill.units import checks
+from therabill.units.checks import (
+    CMS_SOURCE,
+    MAX_MINUTES,
+    MIDPOINT_SOURCE,
+    UnitRule,
 )
-FAMILY_SOURCE = "CPT initial/add-on timing (APA health behavior codes; ASHA 97129/97130)"
-MAX_MINUTES = 1440
-
-
-class UnitRule(StrEnum):
-    CMS = "cms"
-    MIDPOINT = "midpoint"
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +93,17 @@ def _band(units: int) -> str:
     return f"{low}–{low + 14}"
 
 
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'s' * (count != 1)}"
+
+
 def _merge(services: Mapping[str, int] | Iterable[tuple[str, int]]) -> dict[str, int]:
+    """Minutes by code (a repeated code adds up); each must be 0–1440.
+
+    One service longer than a day (a code, or below an initial code with its add-on) is input
+    that cannot be read: refused. Different services that add up to more than a day are the
+    shared ``units.day-too-long`` finding, as on a claim.
+    """
     items = services.items() if isinstance(services, Mapping) else services
     merged: dict[str, int] = {}
     for code, minutes in items:
@@ -115,6 +125,8 @@ def _merge(services: Mapping[str, int] | Iterable[tuple[str, int]]) -> dict[str,
 @dataclass
 class _Work:
     rule: UnitRule
+    day: dt.date
+    code_set: CodeSet
     lines: dict[str, UnitLine]
     explanation: list[str]
     findings: list[Finding]
@@ -126,6 +138,13 @@ class _Work:
         self, finding_id: str, severity: Severity, message: str, source: str, code: str
     ) -> None:
         self.findings.append(Finding(finding_id, severity, message, source, code=code))
+
+    def issue(self, issue: checks.TimeIssue | None) -> bool:
+        """Record a shared time finding; True when there was one."""
+        if issue is None:
+            return False
+        self.findings.append(issue.finding())
+        return True
 
 
 def count_units(
@@ -139,12 +158,14 @@ def count_units(
 
     ``services`` maps codes to minutes (a repeated code adds its minutes). Raises
     ``InvalidInput`` for a minute count outside 0–1440 and ``UnknownCode``/``CodeNotActive``
-    for a code that cannot be billed on ``day``.
+    for a code that cannot be billed on ``day``. What is wrong with the time (a day over 24
+    hours, a code under its minimum, an add-on without its primary, minutes outside a code's
+    range) is a finding, worded as the scrubber words it.
     """
     rule = UnitRule(rule)
     minutes = _merge(services)
     codes = {key: code_set.require(key, day, field=key) for key in minutes}
-    work = _Work(rule, {}, [], [])
+    work = _Work(rule, day, code_set, {}, [], [])
     work.explanation.append(
         "Rule: CMS 8-minute rule (Pub 100-04 ch.5 §20.2): the day's total timed minutes decide "
         "the total units, then units go to the codes with the most minutes."
@@ -152,11 +173,20 @@ def count_units(
         else "Rule: CPT midpoint rule: each code on its own; a unit is billed once its midpoint "
         "is passed (8 minutes for a 15-minute unit); minutes of different codes never add up."
     )
+    if work.issue(checks.day_too_long(sum(minutes.values()), day)):
+        work.explanation.append(
+            f"The services add up to {sum(minutes.values())} minutes, more than a day: the "
+            "units below follow the minutes as given; correct the minutes before billing."
+        )
     families: dict[str, int] = {}
     pooled: dict[str, int] = {}
     for key, code in codes.items():
         if code.timing is Timing.UNTIMED:
             _untimed(work, code, minutes[key])
+        elif code.timing is Timing.RANGE:
+            _range(work, code, minutes[key])
+        elif code.timing is Timing.ADDON and code.primary_code not in codes:
+            _orphan_addon(work, code, minutes[key], codes.keys())
         elif code.timing in (Timing.INITIAL, Timing.ADDON):
             primary = code.code if code.timing is Timing.INITIAL else code.primary_code or code.code
             if code.timing is Timing.ADDON:
@@ -177,10 +207,27 @@ def count_units(
                 field=primary,
                 hint="Give the minutes spent on the family that day, initial and add-on together.",
             )
+    shared = {
+        p: total
+        for p, total in families.items()
+        if rule is UnitRule.CMS and checks.pooled_under_cms(code_set[p], code_set)
+    }
+    if shared:  # the day's total in the order the codes were given (ties go to the first)
+        first = {key: i for i, key in enumerate(minutes)}
+        for primary in shared:
+            addon = code_set[primary].addon_code
+            first[primary] = min(first.get(primary, 10**6), first.get(addon or "", 10**6))
+        pooled = {
+            key: shared.get(key, pooled.get(key, 0))
+            for key in sorted([*pooled, *shared], key=first.__getitem__)
+        }
     if pooled:
         _cms(work, pooled)
     for primary, total in families.items():
-        _family(work, code_set[primary], code_set, total)
+        if primary in shared:
+            _split_pooled_family(work, code_set[primary], total)
+        else:
+            _family(work, code_set[primary], total)
     order = {key: float(i) for i, key in enumerate(minutes)}
     for primary in families:
         addon_code = code_set[primary].addon_code
@@ -203,10 +250,26 @@ def count_units(
 
 
 def _untimed(work: _Work, code: Code, minutes: int) -> None:
+    least = code.min_minutes
+    if least and minutes:
+        if work.issue(checks.below_minimum(code, minutes, work.code_set, work.day, work.rule)):
+            work.set(code.code, minutes, 0)
+            work.explanation.append(
+                f"{code.code} is billed per session of at least {least} minutes: "
+                f"{minutes} minutes bill nothing."
+            )
+            return
+        work.set(code.code, minutes, 1)
+        work.explanation.append(
+            f"{code.code} is billed per session of at least {least} minutes: {minutes} minutes "
+            "→ 1 unit; its minutes are not added to the timed total."
+        )
+        return
     work.set(code.code, minutes, 1)
     work.explanation.append(
         f"{code.code} is untimed: 1 unit whatever its length"
         + (f"; its {minutes} minutes are not added to the timed total." if minutes else ".")
+        + (f" It needs at least {least} minutes: give them." if least else "")
     )
     if code.code in ("97150", "92508"):
         work.note(
@@ -219,6 +282,54 @@ def _untimed(work: _Work, code: Code, minutes: int) -> None:
         )
 
 
+def _range(work: _Work, code: Code, minutes: int) -> None:
+    """A time-range code: one unit when the minutes reach its range; the minutes choose the code."""
+    series = checks.range_series(code, work.code_set, work.day)
+    ranges = ", ".join(f"{c.code} {checks.range_text(c, work.code_set, work.day)}" for c in series)
+    text = f"{code.code} is a time-range code ({ranges}): the minutes choose the code, one unit"
+    if minutes and work.issue(
+        checks.below_minimum(code, minutes, work.code_set, work.day, work.rule)
+    ):
+        work.set(code.code, minutes, 0)
+        work.explanation.append(f"{text}; {minutes} minutes reach none of them: nothing to bill.")
+        return
+    low, _ = checks.range_bounds(code, work.code_set, work.day)
+    units = 1 if minutes and minutes >= low else 0
+    work.set(code.code, minutes, units)
+    right = checks.range_code_for(code, minutes, work.code_set, work.day)
+    if right is None:
+        work.explanation.append(f"{text}; no minutes given: nothing to bill.")
+    elif right.code == code.code:
+        work.explanation.append(f"{text}; {minutes} minutes → 1 unit of {code.code}.")
+    else:
+        work.issue(checks.outside_range(code, minutes, work.code_set, work.day))
+        work.explanation.append(
+            f"{text}; {right.code} is the code for {minutes} minutes, not {code.code}: "
+            + (
+                "1 unit of " + code.code + " would under-report the time."
+                if units
+                else f"{code.code} is not supported: 0 units."
+            )
+        )
+    if work.rule is UnitRule.CMS:
+        work.explanation.append(
+            f"{code.code} is no 15-minute code: the 8-minute rule does not apply to it and its "
+            "minutes are not added to the timed total; psychotherapy is one unit a session, "
+            "the code chosen by its time (CPT time ranges, as Novitas Solutions publishes them)."
+        )
+
+
+def _orphan_addon(work: _Work, code: Code, minutes: int, present: Collection[str]) -> None:
+    """An add-on without its primary: nothing to bill, and the shared finding says why."""
+    work.set(code.code, minutes, 0)
+    work.issue(checks.addon_without_primary(code, present, work.day))
+    work.explanation.append(
+        f"{code.code} is an add-on to {code.primary_code}, which is not given: an add-on is "
+        f"billed only with its primary code, so its {minutes} minutes bill nothing here. "
+        f"Give the first block of time as {code.primary_code}."
+    )
+
+
 def _per_code(work: _Work, code: Code, minutes: int) -> None:
     unit = code.unit_minutes or 15
     units = midpoint_units(minutes, unit, code.min_minutes)
@@ -226,7 +337,7 @@ def _per_code(work: _Work, code: Code, minutes: int) -> None:
     first = code.min_minutes or unit // 2 + 1
     why = "" if work.rule is UnitRule.MIDPOINT else f" ({unit}-minute units are counted per code)"
     work.explanation.append(
-        f"{code.code}: {minutes} minutes → {units} unit{'s' * (units != 1)}{why}; "
+        f"{code.code}: {minutes} minutes → {_plural(units, 'unit')}{why}; "
         f"the first unit needs {first} minutes, each further one {unit} more."
     )
     if minutes > 0 and units == 0:
@@ -249,7 +360,7 @@ def _cms(work: _Work, pooled: dict[str, int]) -> None:
         work.explanation.append(f"{total} minutes is under 8: no timed unit may be billed.")
     else:
         work.explanation.append(
-            f"{total} minutes is in the {_band(units)} band: {units} unit{'s' * (units != 1)} in all."
+            f"{total} minutes is in the {_band(units)} band: {_plural(units, 'unit')} in all."
         )
     whole = {code: m // 15 for code, m in pooled.items()}
     left = {code: m % 15 for code, m in pooled.items()}
@@ -266,7 +377,7 @@ def _cms(work: _Work, pooled: dict[str, int]) -> None:
     if remaining > 0:
         given = [c for c in ranked if c in extra]
         work.explanation.append(
-            f"{remaining} unit{'s' * (remaining != 1)} left: to the largest leftovers: "
+            f"{_plural(remaining, 'unit')} left: to the largest leftovers: "
             + ", ".join(f"{c} ({left[c]} min)" for c in given)
             + "."
         )
@@ -286,8 +397,8 @@ def _cms(work: _Work, pooled: dict[str, int]) -> None:
             work.note(
                 "units.cms-no-unit-left",
                 Severity.INFO,
-                f"{code}'s {m} minutes bill no unit: the day's {units} "
-                f"unit{'s' * (units != 1)} went to codes with more minutes."
+                f"{code}'s {m} minutes bill no unit: the day's {_plural(units, 'unit')} "
+                "went to codes with more minutes."
                 if units
                 else f"{code}'s {m} minutes bill nothing: the day's timed total of {total} "
                 "minutes is under 8.",
@@ -296,10 +407,38 @@ def _cms(work: _Work, pooled: dict[str, int]) -> None:
             )
 
 
-def _family(work: _Work, primary: Code, code_set: CodeSet, minutes: int) -> None:
-    addon = code_set[primary.addon_code] if primary.addon_code else None
+def _split_pooled_family(work: _Work, primary: Code, minutes: int) -> None:
+    """Under the CMS rule a 15-minute family's units come from the day's total; the first goes
+    to the initial code, the rest to its add-on."""
+    got = work.lines[primary.code].units
+    block = primary.initial_minutes or 15
+    work.set(primary.code, min(minutes, block), min(got, 1))
+    text = (
+        f"{primary.code} is billed in 15-minute units, so under the CMS rule its family's "
+        f"{minutes} minutes count in the day's total timed minutes (Pub 100-04 ch.5 §20.2 C; "
+        f"CY 2020 PFS final rule for 97129/97130)"
+    )
+    if primary.addon_code:
+        work.set(primary.addon_code, max(minutes - block, 0), max(got - 1, 0))
+        text += (
+            f"; the family gets {_plural(got, 'unit')}: "
+            f"{primary.code} {min(got, 1)} (the first unit), add-on {primary.addon_code} "
+            f"{max(got - 1, 0)} (the rest)"
+        )
+    work.explanation.append(text + ".")
+
+
+def _family(work: _Work, primary: Code, minutes: int) -> None:
+    addon = work.code_set[primary.addon_code] if primary.addon_code else None
     block = primary.initial_minutes or 0
-    first = primary.min_minutes or block // 2 + 1
+    first = checks.least_minutes(primary, work.code_set, work.day) or 0
+    if work.rule is UnitRule.CMS:
+        work.explanation.append(
+            f"{primary.code}'s first unit is a {block}-minute block, not a 15-minute unit: the "
+            "8-minute rule's table (15-minute units, Pub 100-04 ch.5 §20.2 C) does not apply to "
+            "it and its minutes stay out of the timed total; its time follows the CPT time rule "
+            f"(a {block}-minute unit once its midpoint is passed: {first} minutes)."
+        )
     if minutes < first:
         work.set(primary.code, minutes, 0)
         if addon:
@@ -308,14 +447,7 @@ def _family(work: _Work, primary: Code, code_set: CodeSet, minutes: int) -> None
             f"{primary.code}: {minutes} minutes is under its {first}-minute minimum: nothing to bill."
         )
         if minutes:
-            work.note(
-                "units.minimum-time",
-                Severity.WARNING,
-                f"{minutes} minutes of {primary.code} is under its {first}-minute minimum: "
-                "it may not be reported.",
-                FAMILY_SOURCE,
-                primary.code,
-            )
+            work.issue(checks.below_minimum(primary, minutes, work.code_set, work.day, work.rule))
         return
     past = max(0, minutes - block)
     add_units = 0
@@ -326,7 +458,7 @@ def _family(work: _Work, primary: Code, code_set: CodeSet, minutes: int) -> None
     if addon:
         work.set(addon.code, past, add_units)
         text += (
-            f"; {past} minutes past it → {add_units} unit{'s' * (add_units != 1)} of add-on "
+            f"; {past} minutes past it → {_plural(add_units, 'unit')} of add-on "
             f"{addon.code} (each {addon.unit_minutes} minutes, the first after "
             f"{addon.min_minutes or (addon.unit_minutes or 15) // 2 + 1})"
         )
