@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scrub_helpers import DAY, claim, context, line, run_rule
 
+from therabill.errors import InvalidInput
 from therabill.units import count_units
 
 TIME_RULES = ("units.day-too-long", "time.minimum", "time.addon-without-primary", "time.range")
@@ -72,4 +73,10 @@ def test_the_issues_examples_are_said_the_same(services: dict[str, int], payer: 
     st.sampled_from(list(PAYER_RULE)),
 )
 def test_any_day_is_said_the_same(services: dict[str, int], payer: str) -> None:
-    assert engine_says(services, payer) == scrubber_says(services, payer)
+    try:
+        said = engine_says(services, payer)
+    except InvalidInput:  # one service (a family) longer than a day: unreadable input there,
+        ids = {seen[0] for seen in scrubber_says(services, payer)}  # on a claim the day's error
+        assert "units.day-too-long" in ids
+        return
+    assert said == scrubber_says(services, payer)

@@ -215,3 +215,19 @@ def test_the_cli_builds_each_family_into_one_claim_with_both_codes(home: object)
     ):
         shown = json.loads(run("claims", "show", str(claim_id), "--json"))
         assert [(ln["code"], ln["units"]) for ln in shown["lines"]] == expected
+
+
+def test_a_time_finding_the_engine_and_scrubber_share_is_recorded_once(practice: Store) -> None:
+    """90837 for 45 minutes: the unit engine and the scrubber both say 90834 is the code
+    (therabill.units.checks); the claim keeps the scrubber's finding, which names the line."""
+    add_session(practice, provider_of(practice, "behavioral"), sessions.ServiceMinutes("90834", 60))
+    with practice.transaction() as work:
+        claim_id = build.build_claims(work=work).claims[0]
+    with practice.sessions() as db:
+        record = db.get(ClaimRecord, claim_id)
+        assert record is not None
+        found = [f for f in json.loads(record.findings_json) if f["id"] == "time.range"]
+    assert [(f["severity"], f.get("line")) for f in found] == [("warning", 1)]
+    assert found[0]["message"] == (
+        "90834 is for 38–52 minutes; 90837 is the code for 60 minutes (53 minutes or more)."
+    )

@@ -78,3 +78,38 @@ def test_engine_never_crashes_on_known_codes(
         return  # a code not valid on that date: a clear error, never a crash
     assert all(line.units >= 0 for line in result.lines)
     assert result.explanation
+
+
+@given(
+    st.dictionaries(st.sampled_from(ACTIVE_15), st.integers(0, 200), max_size=3),
+    st.integers(0, 200),
+    st.integers(0, 200),
+)
+def test_cms_97129_family_shares_the_days_total(
+    services: dict[str, int], initial: int, addon: int
+) -> None:
+    """§20.2 C: 97129 + 97130 minutes are in the day's total; the family's units split into
+    at most one 97129 and the rest 97130, never more than the table allows in all."""
+    day = {**services, "97129": initial, "97130": addon}
+    result = count_units(day, rule=UnitRule.CMS, day=DAY, code_set=CODES)
+    assert result.total_timed_units == cms_total_units(sum(day.values()))
+    got = result.units_by_code()
+    assert got["97129"] <= 1 and (got["97130"] == 0 or got["97129"] == 1)
+    family = initial + addon
+    assert got["97129"] + got["97130"] <= family // 15 + (1 if family % 15 else 0)
+
+
+@given(st.sampled_from(["96158", "97550", "90839"]), st.integers(0, 600), st.integers(0, 200))
+def test_longer_block_families_are_the_same_under_both_rules(
+    initial: str, minutes: int, other: int
+) -> None:
+    """A first unit of 30 minutes or more is no 15-minute unit: the CPT time rule decides it
+    under the CMS rule too, whatever else was done that day."""
+    by_rule = {
+        rule: count_units({initial: minutes, "97110": other}, rule=rule, day=DAY, code_set=CODES)
+        for rule in UnitRule
+    }
+    addon = CODES[initial].addon_code or ""
+    assert {c: by_rule[UnitRule.CMS].units_by_code()[c] for c in (initial, addon)} == {
+        c: by_rule[UnitRule.MIDPOINT].units_by_code()[c] for c in (initial, addon)
+    }

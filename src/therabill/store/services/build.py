@@ -231,7 +231,11 @@ def draft_claim(
         )
     except ValidationError as exc:  # a detail the claim document cannot hold
         raise InvalidInput(f"the claim cannot be built: {_problems(exc)}") from None
-    findings = [*assembly.findings, *scrubber(document=document, claim=claim)]
+    scrubbed = scrubber(document=document, claim=claim)
+    # the unit engine and the scrubber share the time rules (therabill.units.checks): a finding
+    # both word the same is kept once, the scrubber's, which names the line
+    said = {(f.id, f.message) for f in scrubbed}
+    findings = [*(f for f in assembly.findings if (f.id, f.message) not in said), *scrubbed]
     return Draft(claim, assembly, document, findings, uses)
 
 
