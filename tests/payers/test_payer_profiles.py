@@ -41,6 +41,20 @@ def test_every_shipped_setting_cites_a_source() -> None:
         assert "unit_rule" in profile.sources, profile.id
 
 
+def test_medicare_thresholds_allowed_amounts_and_telehealth() -> None:
+    medicare = shipped_profiles()["MEDICARE"]
+    # SSA §1833(g)(7)(B)(ii): $3,000 for a year before 2028
+    assert medicare.review_thresholds == {y: Decimal("3000.00") for y in range(2018, 2028)}
+    assert medicare.allowed_amounts[2026] == ("medicare-2026-locality", "mpfs-2026-national")
+    assert medicare.telehealth_modifier is None  # POS 02/10 say telehealth since 2024
+    assert medicare.telehealth.audio_only_places == {"10"}
+    assert medicare.telehealth.in_person_disciplines == {"pt", "ot", "slp"}
+    assert medicare.telehealth.not_allowed_modifiers == {"GT"}
+    assert str(medicare.telehealth.since) == "2024-01-01"
+    for key in ("kx_thresholds", "review_thresholds", "allowed_amounts", "telehealth"):
+        assert key in medicare.sources, key
+
+
 def test_minimal_profile_defaults() -> None:
     profile = parse_payer_profile(MINIMAL, "acme.toml")
     assert isinstance(profile, PayerProfile)
@@ -70,12 +84,27 @@ def test_minimal_profile_defaults() -> None:
         (MINIMAL + "telehealth_modifier = \"9\"\n", "telehealth_modifier", "does not look right"),
         (MINIMAL + "prior_authorization = \"*\"\n", "prior_authorization", "must be a list"),
         ("id = \"A\"\nname = [\n", None, "not valid TOML"),
+        (MINIMAL + "[review_thresholds]\nnext = \"3000.00\"\n", "review_thresholds.next",
+         "a year"),
+        (MINIMAL + "[allowed_amounts]\n2026 = \"Our fees!\"\n", "allowed_amounts.2026[0]",
+         "not a fee schedule name"),
+        (MINIMAL + "[allowed_amounts]\n2026 = []\n", "allowed_amounts.2026", "names no fee"),
+        (MINIMAL + "[telehealth]\nvideo = true\n", "telehealth.video", "unknown key"),
+        (MINIMAL + "[telehealth]\nnot_allowed_modifiers = [\"KX\"]\n",
+         "telehealth.not_allowed_modifiers[0]", "not a telehealth modifier"),
+        (MINIMAL + "[telehealth]\nin_person_disciplines = [\"dentist\"]\n",
+         "telehealth.in_person_disciplines[0]", "unknown discipline"),
+        (MINIMAL + "[telehealth]\nsince = \"2024-13-01\"\n", "telehealth.since", "not a date"),
+        (MINIMAL + "[telehealth]\naudio_only_places = [\"home\"]\n",
+         "telehealth.audio_only_places[0]", "does not look right"),
     ],
     ids=[
         "empty", "no-unit-rule", "unknown-unit-rule", "filing-days-text", "filing-days-zero",
         "ncci-number", "unknown-key", "bad-code", "unknown-codes-key", "unknown-discipline",
         "float-fee", "fee-three-decimals", "kx-not-a-year", "one-char-modifier",
-        "auth-not-a-list", "broken-toml",
+        "auth-not-a-list", "broken-toml", "review-not-a-year", "bad-schedule-name",
+        "no-schedule-named", "unknown-telehealth-key", "kx-is-not-telehealth",
+        "unknown-in-person-discipline", "bad-since-date", "audio-only-place-not-a-pos",
     ],
 )  # fmt: skip
 def test_malformed_profile_names_file_key_and_problem(

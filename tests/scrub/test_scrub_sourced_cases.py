@@ -158,7 +158,7 @@ def test_kx_required(case: dict[str, Any]) -> None:
     plan = {"pt": "GP", "ot": "GO"}[discipline]
     data = claim(line("97530", 23, 2, date=f"{year}-06-03", modifiers=[plan]),
                  discipline=discipline, payer="MEDICARE")  # fmt: skip
-    found = run_rule("modifier.kx", data, dataclasses.replace(context(), therapy_spent=spent))
+    found = run_rule("modifier.kx", data, dataclasses.replace(context(), therapy_allowed=spent))
     assert bool(found) is case["expected"]
 
 

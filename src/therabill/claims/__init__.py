@@ -14,6 +14,7 @@ from therabill.claims.document import (
     ServiceLine,
     Session,
     Subscriber,
+    TherapyAllowed,
 )
 from therabill.claims.reader import iter_claims, read_claims
 
@@ -31,6 +32,7 @@ __all__ = [
     "ServiceLine",
     "Session",
     "Subscriber",
+    "TherapyAllowed",
     "iter_claims",
     "read_claims",
 ]

@@ -251,6 +251,18 @@ class OtherPayer(Document):
     lines: list[OtherPayerLine] = Field(default_factory=list)
 
 
+class TherapyAllowed(Document):
+    """The client's Medicare allowed amounts so far in ``year`` for one KX threshold group
+    (``pt_slp``: physical therapy and speech-language pathology together; ``ot``: occupational
+    therapy), not counting this claim. The KX rule adds the claim's lines to it. The store
+    fills it from posted 835s and the fee schedule (denied, closed and draft claims left out).
+    """
+
+    year: Annotated[int, Field(ge=2000, le=2100)]
+    group: Literal["pt_slp", "ot"]
+    allowed: Money
+
+
 class Claim(Document):
     """One claim document: one client, one payer, one or more service lines."""
 
@@ -269,3 +281,4 @@ class Claim(Document):
     session: Session | None = None
     same_day_services: list[SameDayService] | None = None
     other_payers: list[OtherPayer] = Field(default_factory=list)
+    therapy_allowed_to_date: list[TherapyAllowed] = Field(default_factory=list)

@@ -77,6 +77,7 @@ COMMANDS: dict[str, LazyCommand] = {
     "payer": LazyCommand(
         "therabill.cli.practice:payer_app",
         "Insurers the practice bills, each from a payer profile.",
+        adds=(("import-fee-schedule", "therabill.cli.fee_schedules:import_fee_schedule_command"),),
     ),
     "fee": LazyCommand(
         "therabill.cli.practice:fee_app", "The practice's charge per unit for each code."

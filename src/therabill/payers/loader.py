@@ -8,9 +8,11 @@ A malformed profile is a ``DataFileError`` naming the file, the key and the prob
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import re
 import tomllib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from importlib import resources
 from importlib.abc import Traversable
@@ -20,7 +22,14 @@ from typing import Any, TypeVar
 from therabill.codes.model import DISCIPLINES
 from therabill.errors import DataFileError, InvalidInput
 from therabill.money import parse_amount
-from therabill.payers.profile import ALL_CODES, PAYMENT_STATUS, PayerProfile
+from therabill.payers.fee_schedule import NAME, FeeSchedule, find_fee_schedule
+from therabill.payers.profile import (
+    ALL_CODES,
+    PAYMENT_STATUS,
+    TELEHEALTH_MODIFIERS,
+    PayerProfile,
+    Telehealth,
+)
 from therabill.units import UnitRule
 
 T = TypeVar("T")
@@ -33,9 +42,11 @@ TOP_KEYS = {
     "id", "name", "unit_rule", "ncci", "timely_filing_days", "disciplines",
     "therapy_modifier_required", "telehealth_modifier", "telehealth_places",
     "prior_authorization", "extra_modifiers", "codes", "required_modifiers", "fees",
-    "kx_thresholds", "sources", "appeal_days", "corrected_claim_days",
+    "kx_thresholds", "review_thresholds", "allowed_amounts", "telehealth", "sources",
+    "appeal_days", "corrected_claim_days",
 }  # fmt: skip
 CODE_KEYS = {"accepted", "accepted_for", "not_accepted", "alternatives", "preferred", "status"}
+TELEHEALTH_KEYS = {"audio_only_places", "in_person_disciplines", "not_allowed_modifiers", "since"}
 
 
 class _Checker:
@@ -84,6 +95,33 @@ class _Checker:
             return parse_amount(text, field=key, whole_digits=7)
         except InvalidInput as exc:
             raise self.fail(key, exc.message) from None
+
+    def yearly(self, value: Any, key: str, check: Callable[[Any, str], T]) -> dict[int, T]:
+        """A table of year → value (``2026 = "2480.00"``)."""
+        found: dict[int, T] = {}
+        for year, item in self.table(value, key).items():
+            if not (year.isdigit() and 2000 <= int(year) <= 2100):
+                raise self.fail(f"{key}.{year}", "must be a year such as 2026")
+            found[int(year)] = check(item, f"{key}.{year}")
+        return found
+
+    def schedule_names(self, value: Any, key: str) -> tuple[str, ...]:
+        """One fee schedule name, or a list of them (the first one found is used)."""
+        names = self.items(value if isinstance(value, list) else [value], key, self.text)
+        for i, name in enumerate(names):
+            if not NAME.match(name.lower()):
+                raise self.fail(f"{key}[{i}]", f"{name!r} is not a fee schedule name")
+        if not names:
+            raise self.fail(key, "names no fee schedule")
+        return tuple(n.lower() for n in names)
+
+    def date(self, value: Any, key: str) -> dt.date:
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            return value
+        try:
+            return dt.date.fromisoformat(self.text(value, key))
+        except ValueError:
+            raise self.fail(key, f"{value!r} is not a date such as 2024-01-01") from None
 
     def discipline(self, value: Any, key: str) -> str:
         text = self.text(value, key).lower()
@@ -146,11 +184,9 @@ def parse_payer_profile(text: str, name: str) -> PayerProfile:
         c.code(k, f"fees.{k}"): c.money(v, f"fees.{k}")
         for k, v in c.table(data.get("fees", {}), "fees").items()
     }
-    kx: dict[int, Decimal] = {}
-    for year, amount in c.table(data.get("kx_thresholds", {}), "kx_thresholds").items():
-        if not (year.isdigit() and 2000 <= int(year) <= 2100):
-            raise c.fail(f"kx_thresholds.{year}", "must be a year such as 2026")
-        kx[int(year)] = c.money(amount, f"kx_thresholds.{year}")
+    kx = c.yearly(data.get("kx_thresholds", {}), "kx_thresholds", c.money)
+    review = c.yearly(data.get("review_thresholds", {}), "review_thresholds", c.money)
+    allowed = c.yearly(data.get("allowed_amounts", {}), "allowed_amounts", c.schedule_names)
     days = data.get("timely_filing_days")
     if days is not None and not 1 <= c.typed(days, int, "timely_filing_days", "a number") <= 3650:
         raise c.fail("timely_filing_days", f"{days} is outside 1-3650 days")
@@ -193,9 +229,58 @@ def parse_payer_profile(text: str, name: str) -> PayerProfile:
         corrected_claim_days=data.get("corrected_claim_days"),
         fees=fees,
         kx_thresholds=kx,
+        review_thresholds=review,
+        allowed_amounts=allowed,
+        telehealth=_telehealth(c, data.get("telehealth", {})),
         ncci=c.typed(data.get("ncci", True), bool, "ncci", "true or false"),
         sources=sources,
     )  # fmt: skip
+
+
+def _telehealth(c: _Checker, value: Any) -> Telehealth:
+    table = c.table(value, "telehealth", TELEHEALTH_KEYS)
+    disciplines = table.get("in_person_disciplines")
+    not_allowed = c.items(
+        table.get("not_allowed_modifiers", []), "telehealth.not_allowed_modifiers", c.modifier
+    )
+    for i, m in enumerate(not_allowed):
+        if m not in TELEHEALTH_MODIFIERS:
+            raise c.fail(
+                f"telehealth.not_allowed_modifiers[{i}]",
+                f"{m} is not a telehealth modifier ({', '.join(sorted(TELEHEALTH_MODIFIERS))})",
+            )
+    since = table.get("since")
+    return Telehealth(
+        audio_only_places=frozenset(
+            c.items(table.get("audio_only_places", []), "telehealth.audio_only_places",
+                    lambda v, k: c.text(v, k, POS))
+        ),
+        in_person_disciplines=None if disciplines is None else frozenset(
+            c.items(disciplines, "telehealth.in_person_disciplines", c.discipline)
+        ),
+        not_allowed_modifiers=frozenset(not_allowed),
+        since=None if since is None else c.date(since, "telehealth.since"),
+    )  # fmt: skip
+
+
+def with_fee_schedules(profile: PayerProfile, folders: Sequence[Path]) -> PayerProfile:
+    """The profile with the fee schedules its ``allowed_amounts`` name, found in ``folders``
+    (the practice's payers directories) or shipped; a name found nowhere is an error."""
+    if not profile.allowed_amounts:
+        return profile
+    found: dict[int, FeeSchedule] = {}
+    for year, names in profile.allowed_amounts.items():
+        schedule = next(
+            (s for s in (find_fee_schedule(n, folders) for n in names) if s is not None), None
+        )
+        if schedule is None:
+            raise DataFileError(
+                profile.path, None,
+                f"key 'allowed_amounts.{year}': no fee schedule {' or '.join(names)} (NAME.csv "
+                "in the payers directory, or shipped)",
+            )  # fmt: skip
+        found[year] = schedule
+    return dataclasses.replace(profile, fee_schedules=found)
 
 
 def _profiles_in(files: Iterable[Traversable], label: str) -> dict[str, PayerProfile]:
@@ -219,7 +304,7 @@ def shipped_profiles() -> dict[str, PayerProfile]:
     """The profiles in the package: MEDICARE, COMMERCIAL, SAMPLE-MASSAGE-PAYER."""
     folder = resources.files("therabill.payers").joinpath("data")
     files = [f for f in folder.iterdir() if f.name.endswith(".toml")]
-    return _profiles_in(files, "therabill/payers/data")
+    return _resolved(_profiles_in(files, "therabill/payers/data"), _folders(None))
 
 
 def profiles_in_dir(directory: Path) -> dict[str, PayerProfile]:
@@ -228,7 +313,8 @@ def profiles_in_dir(directory: Path) -> dict[str, PayerProfile]:
         raise DataFileError(
             str(directory), None, "the payers directory does not exist (or is not a directory)"
         )
-    return _profiles_in(list(directory.glob("*.toml")), str(directory))
+    found = _profiles_in(list(directory.glob("*.toml")), str(directory))
+    return _resolved(found, _folders(directory))
 
 
 def default_payers_dir() -> Path:
@@ -238,12 +324,33 @@ def default_payers_dir() -> Path:
     return data_dir() / "payers"
 
 
+def _folders(first: Path | None) -> tuple[Path, ...]:
+    """Where fee schedules are looked for before the shipped ones: ``first``, then the
+    practice's payers directory (a locality imported there replaces the national amounts
+    for every profile that lists it first)."""
+    practice = default_payers_dir()
+    return tuple(d for d in (first, practice) if d is not None and d.is_dir())
+
+
+def _resolved(
+    profiles: dict[str, PayerProfile], folders: Sequence[Path]
+) -> dict[str, PayerProfile]:
+    return {k: with_fee_schedules(p, folders) for k, p in profiles.items()}
+
+
 def load_payer_profiles(extra_dir: Path | None = None) -> dict[str, PayerProfile]:
-    """Shipped profiles, then the practice's directory, then ``extra_dir``: later ids win."""
-    profiles = shipped_profiles()
+    """Shipped profiles, then the practice's directory, then ``extra_dir``: later ids win.
+    Fee schedules are looked for in ``extra_dir``, the practice's directory, then shipped."""
+    folder = resources.files("therabill.payers").joinpath("data")
+    files = [f for f in folder.iterdir() if f.name.endswith(".toml")]
+    profiles = _profiles_in(files, "therabill/payers/data")
     practice = default_payers_dir()
     if practice.is_dir():
-        profiles.update(profiles_in_dir(practice))
+        profiles.update(_profiles_in(list(practice.glob("*.toml")), str(practice)))
     if extra_dir is not None:
-        profiles.update(profiles_in_dir(extra_dir))
-    return profiles
+        if not extra_dir.is_dir():
+            raise DataFileError(
+                str(extra_dir), None, "the payers directory does not exist (or is not a directory)"
+            )
+        profiles.update(_profiles_in(list(extra_dir.glob("*.toml")), str(extra_dir)))
+    return _resolved(profiles, _folders(extra_dir))

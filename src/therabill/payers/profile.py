@@ -1,4 +1,5 @@
-"""What one payer wants: unit rule, codes, authorization, modifiers, filing limit, fees.
+"""What one payer wants: unit rule, codes, authorization, modifiers, filing limit, fees,
+allowed amounts, telehealth.
 
 A payer profile is data (a TOML file per payer, see docs/payer-profiles.md); this module is
 its validated, immutable form. ``sources`` names where each setting comes from, so a finding
@@ -7,10 +8,12 @@ raised by a setting can cite it.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from therabill.payers.fee_schedule import FeeSchedule
 from therabill.units import UnitRule
 
 ALL_CODES = "*"
@@ -30,6 +33,39 @@ PAYMENT_STATUS: dict[str, str] = {
     "institutional": "paid only to a hospital or community mental health center on an "
     "institutional claim, not on a professional claim",
 }
+AUDIO_ONLY = "93"  # CPT Appendix P: synchronous telemedicine by real-time audio only
+VIDEO = "95"  # CPT Appendix P: synchronous telemedicine by real-time audio and video
+TELEHEALTH_MODIFIERS = frozenset({AUDIO_ONLY, VIDEO, "GT"})
+
+
+@dataclass(frozen=True, slots=True)
+class Telehealth:
+    """Where and how the payer takes telehealth, beyond the modifier it wants (the
+    ``[telehealth]`` table; empty: no rule of this kind).
+
+    ``audio_only_places``: the places of service where audio-only (93) is allowed (Medicare:
+    10, the patient's home). ``in_person_disciplines``: who may put 93/95 on a line with an
+    in-person place of service (Medicare since 2024: outpatient therapy by PT, OT, SLP);
+    None: the payer sets no such limit. ``not_allowed_modifiers``: telehealth modifiers the
+    payer refuses (Medicare professional claims: GT). ``since``: the first date of service
+    these rules apply to.
+    """
+
+    audio_only_places: frozenset[str] = frozenset()
+    in_person_disciplines: frozenset[str] | None = None
+    not_allowed_modifiers: frozenset[str] = frozenset()
+    since: dt.date | None = None
+
+    def applies(self, day: dt.date) -> bool:
+        return self.since is None or day >= self.since
+
+    @property
+    def any(self) -> bool:
+        return bool(
+            self.audio_only_places
+            or self.in_person_disciplines is not None
+            or self.not_allowed_modifiers
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +94,12 @@ class PayerProfile:
     corrected_claim_days: int | None = None  # from the remittance date, to send a correction
     fees: Mapping[str, Decimal] = field(default_factory=dict)
     kx_thresholds: Mapping[int, Decimal] = field(default_factory=dict)
+    review_thresholds: Mapping[int, Decimal] = field(default_factory=dict)
+    # year → the fee schedules to use, the first one found (a practice's locality, then the
+    # national amounts shipped); ``fee_schedules`` holds the one found (payers.loader)
+    allowed_amounts: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
+    fee_schedules: Mapping[int, FeeSchedule] = field(default_factory=dict)
+    telehealth: Telehealth = field(default_factory=Telehealth)
     ncci: bool = True
     sources: Mapping[str, str] = field(default_factory=dict)
 
@@ -75,6 +117,10 @@ class PayerProfile:
 
     def needs_authorization(self, code: str) -> bool:
         return ALL_CODES in self.prior_authorization or code in self.prior_authorization
+
+    def fee_schedule(self, day: dt.date) -> FeeSchedule | None:
+        """The allowed amounts in force on ``day`` (None: none known for its year)."""
+        return self.fee_schedules.get(day.year)
 
     def cite(self, key: str, code: str | None = None) -> str:
         """The source of a setting, as a finding shows it; ``sources."key.CODE"`` first."""

@@ -21,6 +21,7 @@ from therabill.edits import EditTables, load_edit_tables
 from therabill.errors import InvalidInput
 from therabill.identifiers import icd10cm
 from therabill.payers import PayerProfile, load_payer_profiles
+from therabill.payers.profile import TELEHEALTH_MODIFIERS
 from therabill.units import MAX_MINUTES, UnitRule, count_units
 
 DEFAULT_PAYER = "COMMERCIAL"
@@ -31,7 +32,7 @@ FEATURES = {
     "group": "97150 (group therapy) is billed",
     "authorization": "the payer requires prior authorization for some code",
     "kx": "the payer has KX thresholds",
-    "telehealth": "a telehealth place of service with a payer telehealth modifier",
+    "telehealth": "a telehealth place of service or modifier (93, 95, GT)",
     "same-day": "same_day_services are given",
     "uncoded": "some line's code is unknown or not active on its date",
     "timed": "some line has a timed code",
@@ -63,15 +64,17 @@ UNIT_CACHE_SIZE = 100_000
 class ScrubContext:
     """Everything loaded once for a scrub run.
 
-    ``therapy_spent`` maps (client id, year, "pt_slp" | "ot") to the therapy charges already
-    billed that year (from the store), for Medicare's KX threshold; empty when unknown.
+    ``therapy_allowed`` maps (client id, year, "pt_slp" | "ot") to the client's allowed
+    amounts so far that year (from the store: posted 835s, else the fee schedule; denied,
+    closed and draft claims left out), for Medicare's KX threshold; empty when unknown. A
+    claim document's own ``therapy_allowed_to_date`` takes precedence (scrub/rules/kx.py).
     """
 
     code_set: CodeSet
     payers: Mapping[str, PayerProfile]
     edits: EditTables
     today: dt.date
-    therapy_spent: Mapping[tuple[str, int, str], Decimal] = field(default_factory=dict)
+    therapy_allowed: Mapping[tuple[str, int, str], Decimal] = field(default_factory=dict)
     # units by code for a day's (code, minutes) under a rule: the same sessions recur across
     # claims, and the figures do not depend on the date once every code is active on it
     unit_cache: dict[tuple[UnitRule, tuple[tuple[str, int], ...]], DayUnits] = field(
@@ -298,7 +301,9 @@ def _features(
     ):
         if present:
             found.add(feature)
-    if payer.telehealth_modifier and claim.place_of_service in payer.telehealth_places:
+    if claim.place_of_service in payer.telehealth_places or any(
+        TELEHEALTH_MODIFIERS.intersection(line.modifiers) for line in claim.lines
+    ):
         found.add("telehealth")
     diagnoses = claim.diagnoses
     if len(diagnoses) > 12 or len({d.replace(".", "") for d in diagnoses}) != len(diagnoses):

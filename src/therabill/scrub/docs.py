@@ -24,6 +24,8 @@ FAMILIES = {
     "massage": "7. Massage session with 97124 and 97140",
     "same-day": "8. Same code by another discipline",
     "modifiers": "9. Modifiers",
+    "telehealth": "9a. Telehealth place of service and modifiers",
+    "kx": "9b. Medicare therapy threshold (KX)",
     "diagnoses": "10. Diagnoses",
     "identity": "11. Identity and dates",
     "documentation": "12. Documentation",

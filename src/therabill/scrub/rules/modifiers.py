@@ -3,13 +3,13 @@
 Sources: modifier table (therabill/identifiers/data/modifiers.csv, each row sourced); 26/TC do
 not apply to therapy codes (billing-rules.md §6; CMS PFS PC/TC indicator); GP/GO/GN per CMS
 Pub 100-04 ch.5 §20.1 where the payer profile requires them; CQ with GP and CO with GO (CMS
-CQ/CO page); the telehealth modifier is a payer profile setting.
+CQ/CO page). Telehealth modifiers and KX have families of their own (rules/telehealth.py,
+rules/kx.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from decimal import Decimal
 
 from therabill.claims import Claim
 from therabill.findings import Finding, Severity
@@ -20,7 +20,6 @@ from therabill.scrub.registry import finding, rule
 PLAN_MODIFIERS = frozenset(THERAPY_PLAN.values())
 ASSISTANT_PAIRS = {"CQ": "GP", "CO": "GO"}
 PT_EVALUATIONS = frozenset({"97161", "97162", "97163", "97164"})
-KX_GROUPS = {"pt": "pt_slp", "slp": "pt_slp", "ot": "ot"}
 
 
 @rule(
@@ -151,31 +150,6 @@ def payer_required(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
 
 
 @rule(
-    "modifier.telehealth",
-    Severity.ERROR,
-    source="place of service 02/10 (CMS transmittal 11045); telehealth modifier per payer profile [?]",
-    when="telehealth",
-)
-def telehealth(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
-    """Telehealth place of service (02/10) without the payer's telehealth modifier."""
-    wanted = ctx.payer.telehealth_modifier
-    if not wanted or claim.place_of_service not in ctx.payer.telehealth_places:
-        return
-    for i, line in enumerate(claim.lines):
-        if wanted not in line.modifiers:
-            yield finding(
-                "modifier.telehealth",
-                f"place of service {claim.place_of_service} is telehealth: {ctx.payer.name} "
-                f"wants modifier {wanted} on {line.code}.",
-                at=i,
-                field=f"lines[{i}].modifiers",
-                fix=f"Add {wanted}, or correct the place of service if the visit was in person.",
-                code=line.code,
-                source=ctx.payer.cite("telehealth_modifier"),
-            )
-
-
-@rule(
     "modifier.assistant",
     Severity.ERROR,
     source="CMS CQ/CO modifiers page (CQ with GP, CO with GO); codingahead 97001 (CQ does not apply to 97161-97164)",
@@ -216,38 +190,4 @@ def fifty_nine_with_x(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
                 field=f"lines[{i}].modifiers",
                 fix="Remove 59.",
                 code=line.code,
-            )
-
-
-@rule(
-    "modifier.kx",
-    Severity.ERROR,
-    source="Medicare KX threshold (Noridian, NGS): PT and speech combined, OT separately; payer profile kx_thresholds",
-    when="kx",
-)
-def kx(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
-    """Therapy above the payer's yearly KX threshold without KX on the line."""
-    group = KX_GROUPS.get(claim.provider.discipline)
-    if group is None or not ctx.payer.kx_thresholds:
-        return
-    spent: dict[int, Decimal] = {}
-    for i, line in enumerate(claim.lines):
-        threshold = ctx.payer.kx_thresholds.get(line.date.year)
-        if threshold is None:
-            continue
-        year = line.date.year
-        if year not in spent:
-            spent[year] = ctx.scrub.therapy_spent.get((claim.client.id, year, group), Decimal(0))
-        spent[year] += line.charge
-        if spent[year] > threshold and "KX" not in line.modifiers:
-            yield finding(
-                "modifier.kx",
-                f"{line.code}: the client's {group.replace('_', ' and ').upper()} therapy "
-                f"charges in {year} reach ${spent[year]:,.2f}, above the ${threshold:,.2f} "
-                "threshold: lines without KX are denied.",
-                at=i,
-                field=f"lines[{i}].modifiers",
-                fix="Add KX if the therapy is medically necessary and the note shows why.",
-                code=line.code,
-                source=ctx.payer.cite("kx_thresholds"),
             )

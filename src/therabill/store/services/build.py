@@ -231,6 +231,7 @@ def draft_claim(
         )
     except ValidationError as exc:  # a detail the claim document cannot hold
         raise InvalidInput(f"the claim cannot be built: {_problems(exc)}") from None
+    document = scrubber.fill(document)  # the year's allowed amounts, for the KX rule
     scrubbed = scrubber(document=document, claim=claim)
     # the unit engine and the scrubber share the time rules (therabill.units.checks): a finding
     # both word the same is kept once, the scrubber's, which names the line
@@ -411,7 +412,6 @@ class _Builder:
         if taken.rowcount != len(group):
             raise ConcurrentBuild("another build billed some of these sessions; run it again")
         self.consume_authorizations(draft.covering)
-        self.scrubber.remember(document=draft.document, claim=claim)
         document = draft.document.model_copy(update={"claim_id": claim_number(claim.id)})
         claim.document_json = document.model_dump_json()
         claim.findings_json = json.dumps([f.to_dict() for f in draft.findings])
@@ -419,6 +419,7 @@ class _Builder:
         if not any(f.severity == Severity.ERROR for f in draft.findings):
             claim.status = ClaimStatus.READY.value
             self.record(claim, ClaimStatus.DRAFT, ClaimStatus.READY, "scrubbed: no errors")
+        self.scrubber.remember(document=draft.document, claim=claim)  # after: drafts count no KX
         ledger.post_charges(work=work, claim=claim)
         work.audit("create", "claim", claim.id, f"{len(claim.lines)} lines")
         return claim

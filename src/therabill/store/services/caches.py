@@ -55,10 +55,11 @@ def _file_stamp(path: Path) -> FileStamp | None:
 
 
 def payer_profile_files() -> tuple[str, tuple[FileStamp, ...]]:
-    """The practice's payer profile folder and the stamp of each ``.toml`` in it."""
+    """The practice's payer profile folder and the stamp of each ``.toml`` profile and
+    ``.csv`` fee schedule in it."""
     folder = data_dir_path() / "payers"
     try:
-        names = sorted(e.name for e in os.scandir(folder) if e.name.endswith(".toml"))
+        names = sorted(e.name for e in os.scandir(folder) if e.name.endswith((".toml", ".csv")))
     except (FileNotFoundError, NotADirectoryError):
         names = []
     stamps = (_file_stamp(folder / name) for name in names)

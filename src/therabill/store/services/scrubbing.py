@@ -13,15 +13,28 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 
 from therabill import claims as doc
+from therabill.claims.status import ClaimStatus
 from therabill.findings import Finding, Severity
 from therabill.money import to_decimal
+from therabill.payers import PayerProfile
+from therabill.payers.fee_schedule import allowed_from_remittance
+from therabill.payers.threshold import Service, estimated_allowed, line_group
 from therabill.scrub import ScrubContext, scrub_claim
-from therabill.scrub.rules.modifiers import KX_GROUPS
-from therabill.store.models import ClaimLine, ClaimRecord, Payer, Provider, TherapySession
+from therabill.store.models import (
+    ClaimLine,
+    ClaimRecord,
+    Payer,
+    Provider,
+    RemittanceAdjustment,
+    RemittanceClaim,
+    RemittanceLine,
+    TherapySession,
+)
 from therabill.store.services import profiles
 from therabill.store.services.context import UnitOfWork
 
@@ -67,45 +80,125 @@ def duplicate_lines(claim: ClaimRecord, billed: dict[BilledKey, int]) -> list[Fi
     return findings
 
 
-def therapy_spent(
-    work: UnitOfWork, clients: Collection[int] | None = None
-) -> dict[tuple[str, int, str], Decimal]:
-    """Therapy charges billed so far per (client, year, KX group) to payers with a KX
-    threshold (Medicare), so the scrubber's KX rule sees the whole year, not one claim;
-    only ``clients``' when given (the live check asks for one client)."""
-    payer_ids = [
-        payer_id
-        for payer_id, profile_id in work.db.execute(select(Payer.id, Payer.profile_id)).all()
-        if getattr(profiles.payer_profiles().get(profile_id), "kx_thresholds", None)
-    ]
-    spent: dict[tuple[str, int, str], Decimal] = defaultdict(Decimal)
-    if not payer_ids:
-        return spent
+# Claims whose services do not count toward the year's allowed amounts: never sent (draft),
+# refused (denied) or given up (closed) (issue 11; CMS counts what it allowed).
+NOT_COUNTED = frozenset(
+    {ClaimStatus.DRAFT.value, ClaimStatus.DENIED.value, ClaimStatus.CLOSED.value}
+)
+AllowedKey = tuple[str, int, str]  # client id (as in the claim document), year, KX group
+
+
+def _kx_payers(work: UnitOfWork) -> dict[int, PayerProfile]:
+    """The practice's payers whose profile has a KX threshold (Medicare), by payer id."""
+    known = profiles.payer_profiles()
+    found: dict[int, PayerProfile] = {}
+    for payer_id, profile_id in work.db.execute(select(Payer.id, Payer.profile_id)).all():
+        profile = known.get(profile_id)
+        if profile is not None and profile.kx_thresholds:
+            found[payer_id] = profile
+    return found
+
+
+def _remitted(work: UnitOfWork, claim_ids: Collection[int]) -> dict[int, int]:
+    """Allowed cents per claim line from its newest posted primary 835 (not reversed):
+    paid plus the patient's share and sequestration (payers.fee_schedule)."""
+    if not claim_ids:
+        return {}
+    ids = list(claim_ids)
+    lines = work.db.execute(
+        select(RemittanceLine.claim_line_id, RemittanceLine.remittance_claim_id,
+               RemittanceLine.paid_cents)
+        .join(RemittanceClaim, RemittanceClaim.id == RemittanceLine.remittance_claim_id)
+        .where(RemittanceClaim.claim_id.in_(ids), RemittanceClaim.reversed_by_id.is_(None),
+               RemittanceClaim.secondary.is_(False), RemittanceClaim.status_code != "22")
+        .order_by(RemittanceLine.remittance_claim_id)
+    ).all()  # fmt: skip
+    adjustments: dict[tuple[int, int | None], list[tuple[str, str, int]]] = defaultdict(list)
+    for record_id, line_id, group, reason, cents in work.db.execute(
+        select(RemittanceAdjustment.remittance_claim_id, RemittanceAdjustment.claim_line_id,
+               RemittanceAdjustment.group_code, RemittanceAdjustment.reason,
+               RemittanceAdjustment.amount_cents)
+        .join(RemittanceClaim, RemittanceClaim.id == RemittanceAdjustment.remittance_claim_id)
+        .where(RemittanceClaim.claim_id.in_(ids), RemittanceAdjustment.claim_line_id.is_not(None))
+    ).all():  # fmt: skip
+        adjustments[(record_id, line_id)].append((group, reason, cents))
+    allowed: dict[int, int] = {}
+    for line_id, record_id, paid in lines:  # newest posting last: it wins
+        allowed[line_id] = allowed_from_remittance(paid, adjustments.get((record_id, line_id), []))
+    return allowed
+
+
+def therapy_allowed(
+    work: UnitOfWork, clients: Collection[int] | None = None, *, since: dt.date | None = None
+) -> dict[AllowedKey, Decimal]:
+    """The clients' allowed amounts per (client, year, KX group) on claims to payers with a
+    KX threshold (Medicare), so the KX rule sees the whole year, not one claim. A line
+    counts what its posted 835 allowed, else what the payer's fee schedule allows (Medicare's
+    therapy reduction included); draft, denied and closed claims, voids and the claims a
+    replacement or void supersedes count nothing. Only ``clients``' when given (the live
+    check asks for one client); only services from ``since``."""
+    payers = _kx_payers(work)
+    allowed: dict[AllowedKey, Decimal] = defaultdict(Decimal)
+    if not payers:
+        return allowed
     query = (
-        select(
-            ClaimRecord.client_id,
-            ClaimLine.date_of_service,
-            Provider.discipline,
-            ClaimLine.charge_cents,
-        )
-        .join(ClaimRecord, ClaimRecord.id == ClaimLine.claim_id)
+        select(ClaimRecord.id, ClaimRecord.client_id, ClaimRecord.payer_id,
+               ClaimRecord.status, ClaimRecord.frequency_code, ClaimRecord.original_claim_id,
+               Provider.discipline)
         .join(Provider, Provider.id == ClaimRecord.provider_id)
-        .where(ClaimRecord.payer_id.in_(payer_ids))
-    )
+        .where(ClaimRecord.payer_id.in_(list(payers)))
+    )  # fmt: skip
     if clients is not None:
         query = query.where(ClaimRecord.client_id.in_(list(clients)))
-    rows = work.db.execute(query).all()
-    for client_id, day, discipline, cents in rows:
-        group = KX_GROUPS.get(discipline)
-        if group:
-            spent[(str(client_id), day.year, group)] += to_decimal(cents)
-    return spent
+    if since is not None:
+        query = query.where(ClaimRecord.date_of_service >= since)
+    claims = work.db.execute(query).all()
+    superseded = {
+        c.original_claim_id
+        for c in claims
+        if c.original_claim_id is not None and c.status not in NOT_COUNTED
+    }
+    counted = {
+        c.id: c
+        for c in claims
+        if c.status not in NOT_COUNTED and c.frequency_code != "8" and c.id not in superseded
+    }
+    if not counted:
+        return allowed
+    rows = work.db.execute(
+        select(ClaimLine.id, ClaimLine.claim_id, ClaimLine.date_of_service, ClaimLine.code,
+               ClaimLine.modifiers, ClaimLine.units, ClaimLine.charge_cents,
+               TherapySession.place_of_service)
+        .outerjoin(TherapySession, TherapySession.id == ClaimLine.session_id)
+        .where(ClaimLine.claim_id.in_(list(counted)))
+        .order_by(ClaimLine.claim_id, ClaimLine.line_number)
+    ).all()  # fmt: skip
+    remitted = _remitted(work, counted)
+    by_claim: dict[int, list[Any]] = defaultdict(list)
+    for row in rows:
+        by_claim[row.claim_id].append(row)
+    for claim_id, lines in by_claim.items():
+        claim = counted[claim_id]
+        estimates = estimated_allowed(
+            payers[claim.payer_id],
+            [Service(ln.date_of_service, ln.code, ln.units, to_decimal(ln.charge_cents))
+             for ln in lines],
+            lines[0].place_of_service or "11",
+        )  # fmt: skip
+        for line, estimate in zip(lines, estimates, strict=True):
+            group = line_group(line.modifiers.split(","), claim.discipline)
+            if group is None:
+                continue
+            cents = remitted.get(line.id)
+            amount = estimate if cents is None else to_decimal(cents)
+            allowed[(str(claim.client_id), line.date_of_service.year, group)] += amount
+    return allowed
 
 
 class Scrubber:
     """The scrubber with its tables loaded once per build (or live check).
 
-    ``clients`` limits the year's therapy charges read for the KX rule to those clients;
+    ``clients`` limits the year's allowed amounts read for the KX rule to those clients;
     ``today`` replaces the tables' date (tables kept by a long-running process are older).
     """
 
@@ -118,25 +211,56 @@ class Scrubber:
         clients: Collection[int] | None = None,
         today: dt.date | None = None,
     ) -> None:
-        self.spent = therapy_spent(work, clients)
-        self.billed = billed_lines(work, sessions)
         tables = loaded or ScrubContext.load()
-        self.context = dataclasses.replace(
-            tables, therapy_spent=self.spent, today=today or tables.today
+        day = today or tables.today
+        self.allowed = therapy_allowed(work, clients, since=dt.date(day.year - 1, 1, 1))
+        self.billed = billed_lines(work, sessions)
+        self.context = dataclasses.replace(tables, therapy_allowed=self.allowed, today=day)
+
+    def fill(self, document: doc.Claim) -> doc.Claim:
+        """``document`` with the client's allowed amounts so far in each year and KX group
+        of its lines (``therapy_allowed_to_date``), when its payer has a KX threshold."""
+        payer = profiles.payer_profiles().get(document.payer.id)
+        if payer is None or not payer.kx_thresholds or document.therapy_allowed_to_date:
+            return document
+        keys = sorted(
+            {
+                (line.date.year, group)
+                for line in document.lines
+                if (group := line_group(line.modifiers, document.provider.discipline))
+            }
         )
+        to_date = [
+            doc.TherapyAllowed(
+                year=year,
+                group=group,
+                allowed=self.allowed.get((document.client.id, year, group), Decimal("0.00")),
+            )
+            for year, group in keys
+        ]
+        return document.model_copy(update={"therapy_allowed_to_date": to_date})
 
     def __call__(self, *, document: doc.Claim, claim: ClaimRecord) -> list[Finding]:
         """The scrubber's findings for ``document``, then the lines already billed."""
-        found = list(scrub_claim(document, self.context).findings)
+        found = list(scrub_claim(self.fill(document), self.context).findings)
         return found + duplicate_lines(claim, self.billed)
 
     def remember(self, *, document: doc.Claim, claim: ClaimRecord) -> None:
         """A claim the build wrote: later claims of the build see its lines (duplicates)
-        and, to a payer with a KX threshold, its charges (the year's therapy total)."""
+        and, unless it stays a draft, to a payer with a KX threshold, its allowed amounts
+        (the year's total)."""
         for billed in claim.lines:
             self.billed.setdefault((claim.client_id, billed.date_of_service, billed.code), claim.id)
         payer = profiles.payer_profiles().get(document.payer.id)
-        provider_group = KX_GROUPS.get(document.provider.discipline)
-        if provider_group and payer is not None and payer.kx_thresholds:  # as therapy_spent
-            for line in document.lines:
-                self.spent[(document.client.id, line.date.year, provider_group)] += line.charge
+        if payer is None or not payer.kx_thresholds or claim.status in NOT_COUNTED:
+            return
+        services = [
+            Service(ln.date, ln.code, ln.units if ln.units is not None else 1, ln.charge)
+            for ln in document.lines
+        ]
+        amounts = estimated_allowed(payer, services, document.place_of_service)
+        for line, amount in zip(document.lines, amounts, strict=True):
+            group = line_group(line.modifiers, document.provider.discipline)
+            if group:
+                key = (document.client.id, line.date.year, group)
+                self.allowed[key] = self.allowed.get(key, Decimal("0.00")) + amount
