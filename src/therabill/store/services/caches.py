@@ -159,7 +159,7 @@ def payer_profiles() -> dict[str, PayerProfile]:
 
 def scrub_tables() -> ScrubContext:
     """The scrubber's tables (code set, payer profiles, edit tables), shared by the live
-    check and the claims build; their ``today`` and ``therapy_spent`` are the caller's to
+    check and the claims build; their ``today`` and ``therapy_allowed`` are the caller's to
     set (``dataclasses.replace``)."""
     from therabill.scrub import ScrubContext  # the scrubber only when it is needed
 

@@ -15,7 +15,7 @@ from collections.abc import Collection, Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 
 from therabill import claims as doc
 from therabill.claims.status import ClaimStatus
@@ -99,27 +99,29 @@ def _kx_payers(work: UnitOfWork) -> dict[int, PayerProfile]:
     return found
 
 
-def _remitted(work: UnitOfWork, claim_ids: Collection[int]) -> dict[int, int]:
-    """Allowed cents per claim line from its newest posted primary 835 (not reversed):
-    paid plus the patient's share and sequestration (payers.fee_schedule)."""
-    if not claim_ids:
-        return {}
-    ids = list(claim_ids)
+def _remitted(work: UnitOfWork, where: Sequence[ColumnElement[bool]]) -> dict[int, int]:
+    """Allowed cents per claim line (of the claims ``where`` picks) from its newest posted
+    primary 835 that was not reversed: paid plus the patient's share and sequestration
+    (payers.fee_schedule)."""
     lines = work.db.execute(
         select(RemittanceLine.claim_line_id, RemittanceLine.remittance_claim_id,
                RemittanceLine.paid_cents)
         .join(RemittanceClaim, RemittanceClaim.id == RemittanceLine.remittance_claim_id)
-        .where(RemittanceClaim.claim_id.in_(ids), RemittanceClaim.reversed_by_id.is_(None),
+        .join(ClaimRecord, ClaimRecord.id == RemittanceClaim.claim_id)
+        .where(*where, RemittanceClaim.reversed_by_id.is_(None),
                RemittanceClaim.secondary.is_(False), RemittanceClaim.status_code != "22")
         .order_by(RemittanceLine.remittance_claim_id)
     ).all()  # fmt: skip
+    if not lines:
+        return {}
     adjustments: dict[tuple[int, int | None], list[tuple[str, str, int]]] = defaultdict(list)
     for record_id, line_id, group, reason, cents in work.db.execute(
         select(RemittanceAdjustment.remittance_claim_id, RemittanceAdjustment.claim_line_id,
                RemittanceAdjustment.group_code, RemittanceAdjustment.reason,
                RemittanceAdjustment.amount_cents)
         .join(RemittanceClaim, RemittanceClaim.id == RemittanceAdjustment.remittance_claim_id)
-        .where(RemittanceClaim.claim_id.in_(ids), RemittanceAdjustment.claim_line_id.is_not(None))
+        .join(ClaimRecord, ClaimRecord.id == RemittanceClaim.claim_id)
+        .where(*where, RemittanceAdjustment.claim_line_id.is_not(None))
     ).all():  # fmt: skip
         adjustments[(record_id, line_id)].append((group, reason, cents))
     allowed: dict[int, int] = {}
@@ -141,18 +143,18 @@ def therapy_allowed(
     allowed: dict[AllowedKey, Decimal] = defaultdict(Decimal)
     if not payers:
         return allowed
-    query = (
+    where: list[ColumnElement[bool]] = [ClaimRecord.payer_id.in_(list(payers))]
+    if clients is not None:
+        where.append(ClaimRecord.client_id.in_(list(clients)))
+    if since is not None:
+        where.append(ClaimRecord.date_of_service >= since)
+    claims = work.db.execute(
         select(ClaimRecord.id, ClaimRecord.client_id, ClaimRecord.payer_id,
                ClaimRecord.status, ClaimRecord.frequency_code, ClaimRecord.original_claim_id,
                Provider.discipline)
         .join(Provider, Provider.id == ClaimRecord.provider_id)
-        .where(ClaimRecord.payer_id.in_(list(payers)))
-    )  # fmt: skip
-    if clients is not None:
-        query = query.where(ClaimRecord.client_id.in_(list(clients)))
-    if since is not None:
-        query = query.where(ClaimRecord.date_of_service >= since)
-    claims = work.db.execute(query).all()
+        .where(*where)
+    ).all()  # fmt: skip
     superseded = {
         c.original_claim_id
         for c in claims
@@ -169,14 +171,16 @@ def therapy_allowed(
         select(ClaimLine.id, ClaimLine.claim_id, ClaimLine.date_of_service, ClaimLine.code,
                ClaimLine.modifiers, ClaimLine.units, ClaimLine.charge_cents,
                TherapySession.place_of_service)
+        .join(ClaimRecord, ClaimRecord.id == ClaimLine.claim_id)
         .outerjoin(TherapySession, TherapySession.id == ClaimLine.session_id)
-        .where(ClaimLine.claim_id.in_(list(counted)))
+        .where(*where)
         .order_by(ClaimLine.claim_id, ClaimLine.line_number)
     ).all()  # fmt: skip
-    remitted = _remitted(work, counted)
+    remitted = _remitted(work, where)
     by_claim: dict[int, list[Any]] = defaultdict(list)
     for row in rows:
-        by_claim[row.claim_id].append(row)
+        if row.claim_id in counted:
+            by_claim[row.claim_id].append(row)
     for claim_id, lines in by_claim.items():
         claim = counted[claim_id]
         estimates = estimated_allowed(
