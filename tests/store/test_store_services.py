@@ -242,7 +242,22 @@ def test_a_line_repeating_a_billed_line_is_flagged(practice: Store) -> None:
     add_pt_session(practice, c97110=30)
     with practice.transaction() as work:
         first = build.build_claims(work=work).claims[0]
-    with practice.transaction(actor="sam") as work:  # another provider, same client, day, code
+    add_pt_session(practice, c97110=30)  # the same discipline, client, day and code again
+    with practice.transaction() as work:
+        second = build.build_claims(work=work).claims[0]
+        shown = claim_records.show_claim(work=work, claim_id=second)
+    duplicate = [f for f in shown["findings"] if f["id"] == "store.duplicate-line"]
+    assert duplicate and f"already billed on claim {first}" in duplicate[0]["message"]
+    assert shown["status"] == "draft"
+
+
+def test_another_discipline_billing_the_same_code_is_a_warning_not_a_duplicate(
+    practice: Store,
+) -> None:
+    add_pt_session(practice, c97110=30)
+    with practice.transaction() as work:
+        build.build_claims(work=work)
+    with practice.transaction(actor="sam") as work:  # the SLP, same client, day and code
         sessions.add_session(
             work=work,
             client="C-1",
@@ -254,9 +269,8 @@ def test_a_line_repeating_a_billed_line_is_flagged(practice: Store) -> None:
     with practice.transaction() as work:
         second = build.build_claims(work=work).claims[0]
         shown = claim_records.show_claim(work=work, claim_id=second)
-    duplicate = [f for f in shown["findings"] if f["id"] == "store.duplicate-line"]
-    assert duplicate and f"already billed on claim {first}" in duplicate[0]["message"]
-    assert shown["status"] == "draft"
+    ids = [f["id"] for f in shown["findings"]]
+    assert "store.duplicate-line" not in ids and "same-day.other-discipline" in ids
 
 
 def test_a_busy_database_is_a_clear_error(tmp_path: Path) -> None:

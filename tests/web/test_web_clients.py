@@ -235,6 +235,41 @@ def test_a_biller_adds_a_policy_on_the_edit_page(web: TestClient, practice: Prac
     assert ("bill", "create", "policy", str(added[0].id)) in _audit(practice)
 
 
+def test_a_child_s_policy_keeps_the_parent_s_sex_and_address(
+    web: TestClient, practice: Practice
+) -> None:
+    login(web, "bill")
+    page = web.get(f"/clients/{practice.ben_client}/edit")
+    assert 'id="p-subscriber_postal_code"' in page.text
+    with practice.store.sessions() as db:
+        medicare = db.execute(select(Payer.id).where(Payer.name == "Medicare Part B")).scalar_one()
+    response = web.post(
+        f"/clients/{practice.ben_client}/policies",
+        data={
+            "csrf_token": csrf_of(page.text),
+            "payer": str(medicare),
+            "member_id": "9AB8CD7EF66",
+            "priority": "tertiary",
+            "relationship": "child",
+            "subscriber_first_name": "Dora",
+            "subscriber_last_name": "Dale",
+            "subscriber_sex": "f",
+            "subscriber_address": "12 Elm Rd",
+            "subscriber_city": "Portland",
+            "subscriber_state": "me",
+            "subscriber_postal_code": "04102",
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    (added,) = [p for p in _policies(practice, practice.ben_client) if p.priority == "tertiary"]
+    assert (added.subscriber_sex, added.subscriber_state, added.subscriber_postal_code) == (
+        "F",
+        "ME",
+        "04102",
+    )
+
+
 def test_a_bad_policy_is_named_beside_its_field_and_not_added(
     web: TestClient, practice: Practice
 ) -> None:

@@ -69,6 +69,11 @@ POLICY_FIELDS = {
     "subscriber_first_name": 100,
     "subscriber_last_name": 100,
     "subscriber_birth_date": 10,
+    "subscriber_sex": 1,
+    "subscriber_address": 200,
+    "subscriber_city": 100,
+    "subscriber_state": 2,
+    "subscriber_postal_code": 10,
     "start_date": 10,
     "end_date": 10,
 }

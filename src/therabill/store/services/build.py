@@ -23,7 +23,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, cast, get_args
 
 from pydantic import ValidationError
 from sqlalchemy import CursorResult, select, text, update
@@ -31,6 +31,7 @@ from sqlalchemy.orm import selectinload
 
 from therabill import claims as doc
 from therabill.claims.assemble import Assembly, ServiceEntry, SessionEntry, assemble_claim
+from therabill.claims.document import Discipline
 from therabill.claims.number import claim_number
 from therabill.claims.status import ClaimStatus
 from therabill.codes import CodeSet, load_code_set
@@ -49,6 +50,7 @@ from therabill.store.models import (
     Policy,
     Practice,
     Provider,
+    SessionService,
     TherapySession,
 )
 from therabill.store.services import auths, documents, ledger, profiles, scrubbing
@@ -167,6 +169,33 @@ def covering(
     return found
 
 
+DOCUMENT_DISCIPLINES = frozenset(get_args(Discipline))
+
+
+def same_day_services(
+    work: UnitOfWork, *, client_id: int, day: dt.date, discipline: str
+) -> list[doc.SameDayService]:
+    """The codes other disciplines gave the client on ``day`` (their sessions, billed or not),
+    for the claim's ``same_day_services``: the same-day rule then runs on every built claim,
+    the physical therapist's and the occupational therapist's alike."""
+    rows = work.db.execute(
+        select(Provider.discipline, SessionService.code)
+        .join(TherapySession, TherapySession.id == SessionService.session_id)
+        .join(Provider, Provider.id == TherapySession.provider_id)
+        .where(
+            TherapySession.client_id == client_id,
+            TherapySession.date_of_service == day,
+            Provider.discipline != discipline,
+        )
+        .distinct()
+    )
+    return [
+        doc.SameDayService(discipline=cast(Any, other), code=code, date=day)
+        for other, code in sorted(rows.tuples())
+        if other in DOCUMENT_DISCIPLINES
+    ]
+
+
 def draft_claim(
     *,
     parties: Parties,
@@ -175,9 +204,11 @@ def draft_claim(
     statuses: Sequence[AuthorizationStatus],
     scrubber: scrubbing.Scrubber,
     day: dt.date,
+    same_day: Sequence[doc.SameDayService] = (),
 ) -> Draft:
     """The claim for ``sessions`` with its document and every finding the build records,
-    nothing written. Raises ``NotBillable`` when the sessions cannot become a claim."""
+    nothing written. Raises ``NotBillable`` when the sessions cannot become a claim.
+    ``same_day``: what other disciplines gave the client that day (``same_day_services``)."""
     if not assembly.lines:  # e.g. an add-on alone: the unit engine's error says why
         errors = [f.message for f in assembly.findings if f.severity == Severity.ERROR]
         raise NotBillable(f"no billable units: {' '.join(errors)}" if errors else NO_UNITS)
@@ -228,6 +259,7 @@ def draft_claim(
             diagnoses=list(assembly.diagnoses),
             authorization=authorization,
             units_remaining=remaining,
+            same_day_services=list(same_day),
         )
     except ValidationError as exc:  # a detail the claim document cannot hold
         raise InvalidInput(f"the claim cannot be built: {_problems(exc)}") from None
@@ -390,6 +422,9 @@ class _Builder:
             statuses=self.statuses(client_id, payer.id),
             scrubber=self.scrubber,
             day=day,
+            same_day=same_day_services(
+                self.work, client_id=client_id, day=day, discipline=provider.discipline
+            ),
         )
 
     def save(self, draft: Draft, group: Sequence[TherapySession]) -> ClaimRecord:

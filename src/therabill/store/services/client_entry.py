@@ -114,6 +114,11 @@ def save_policy(work: UnitOfWork, *, client_id: int, values: Mapping[str, str]) 
         subscriber_first_name=values.get("subscriber_first_name") or None,
         subscriber_last_name=values.get("subscriber_last_name") or None,
         subscriber_birth_date=dates["subscriber_birth_date"],
+        subscriber_sex=(values.get("subscriber_sex") or "").upper() or None,
+        subscriber_address=values.get("subscriber_address") or None,
+        subscriber_city=values.get("subscriber_city") or None,
+        subscriber_state=values.get("subscriber_state") or None,
+        subscriber_postal_code=values.get("subscriber_postal_code") or None,
         start_date=dates["start_date"],
         end_date=dates["end_date"],
     )

@@ -44,6 +44,7 @@ def claim_document(
     diagnoses: list[str],
     authorization: Authorization | None,
     units_remaining: int | None,
+    same_day_services: list[doc.SameDayService] | None = None,
 ) -> doc.Claim:
     """The claim document of ``claim`` with its lines, saved or a draft not saved yet (the
     live check's; numbered ``TB00000000``). Raises pydantic's ``ValidationError`` for a
@@ -128,4 +129,5 @@ def claim_document(
             techniques=techniques[:50],
             note=notes[:100_000] or None,
         ),
+        same_day_services=same_day_services or None,
     )

@@ -175,6 +175,9 @@ def preview_session(
             statuses=auths.statuses(work=work, client_id=client.id, payer_id=payer.id),
             scrubber=scrubber,
             day=day,
+            same_day=build.same_day_services(
+                work, client_id=client.id, day=day, discipline=provider.discipline
+            ),
         )
     except build.NotBillable as exc:
         result.not_billed = str(exc)

@@ -1,6 +1,8 @@
 """Scrub a claim document as it is built: the scrubber's rules (``therabill.scrub``), given
 what only the store knows, plus the store's own duplicate check (a line that repeats a line
-already billed for the same client, date and code).
+already billed for the same client, date and code by the same discipline: the same code from
+another discipline that day is the scrubber's ``same-day.other-discipline`` warning, since
+both are payable when distinct, CMS MLN1783722).
 
 ``claims build`` and the session form's live check scrub through the same :class:`Scrubber`,
 so both report the same findings; only the build tells it what it wrote (:meth:`remember`).
@@ -38,7 +40,7 @@ from therabill.store.models import (
 from therabill.store.services import profiles
 from therabill.store.services.context import UnitOfWork
 
-BilledKey = tuple[int, dt.date, str]  # client, date of service, code
+BilledKey = tuple[int, dt.date, str, str]  # client, date of service, code, discipline
 
 
 def billed_lines(work: UnitOfWork, sessions: Sequence[TherapySession]) -> dict[BilledKey, int]:
@@ -49,11 +51,18 @@ def billed_lines(work: UnitOfWork, sessions: Sequence[TherapySession]) -> dict[B
     last = max(s.date_of_service for s in sessions)
     client_ids = {s.client_id for s in sessions}
     rows = work.db.execute(
-        select(ClaimRecord.client_id, ClaimLine.date_of_service, ClaimLine.code, ClaimRecord.id)
+        select(
+            ClaimRecord.client_id,
+            ClaimLine.date_of_service,
+            ClaimLine.code,
+            Provider.discipline,
+            ClaimRecord.id,
+        )
         .join(ClaimRecord, ClaimRecord.id == ClaimLine.claim_id)
+        .join(Provider, Provider.id == ClaimRecord.provider_id)
         .where(ClaimLine.date_of_service.between(first, last))
     ).all()
-    return {(c, d, code): claim_id for c, d, code, claim_id in rows if c in client_ids}
+    return {(c, d, code, who): claim_id for c, d, code, who, claim_id in rows if c in client_ids}
 
 
 def duplicate_line(code: str, day: dt.date, other_claim: int, line_number: int) -> Finding:
@@ -69,11 +78,14 @@ def duplicate_line(code: str, day: dt.date, other_claim: int, line_number: int) 
     )
 
 
-def duplicate_lines(claim: ClaimRecord, billed: dict[BilledKey, int]) -> list[Finding]:
-    """Lines billed before on another claim for the same client, date and code."""
+def duplicate_lines(
+    claim: ClaimRecord, billed: dict[BilledKey, int], discipline: str
+) -> list[Finding]:
+    """Lines billed before on another claim for the same client, date and code by the same
+    discipline (``discipline``: the claim's provider's)."""
     findings = []
     for line in claim.lines:
-        other = billed.get((claim.client_id, line.date_of_service, line.code))
+        other = billed.get((claim.client_id, line.date_of_service, line.code, discipline))
         if other is None or other in (claim.id, claim.original_claim_id):
             continue
         findings.append(duplicate_line(line.code, line.date_of_service, other, line.line_number))
@@ -247,14 +259,16 @@ class Scrubber:
     def __call__(self, *, document: doc.Claim, claim: ClaimRecord) -> list[Finding]:
         """The scrubber's findings for ``document``, then the lines already billed."""
         found = list(scrub_claim(self.fill(document), self.context).findings)
-        return found + duplicate_lines(claim, self.billed)
+        return found + duplicate_lines(claim, self.billed, document.provider.discipline)
 
     def remember(self, *, document: doc.Claim, claim: ClaimRecord) -> None:
         """A claim the build wrote: later claims of the build see its lines (duplicates)
         and, unless it stays a draft, to a payer with a KX threshold, its allowed amounts
         (the year's total)."""
+        discipline = document.provider.discipline
         for billed in claim.lines:
-            self.billed.setdefault((claim.client_id, billed.date_of_service, billed.code), claim.id)
+            billed_key = (claim.client_id, billed.date_of_service, billed.code, discipline)
+            self.billed.setdefault(billed_key, claim.id)
         payer = profiles.payer_profiles().get(document.payer.id)
         if payer is None or not payer.kx_thresholds or claim.status in NOT_COUNTED:
             return
