@@ -27,7 +27,7 @@ from therabill.units import MAX_MINUTES, UnitRule, count_units
 DEFAULT_PAYER = "COMMERCIAL"
 # Claim features a rule may require (registry ``when=``), computed once per claim in prepare().
 FEATURES = {
-    "family": "an initial/add-on code or a code with a minimum time",
+    "family": "an initial/add-on code, a time-range code or a code with a minimum time",
     "pairs": "some date has two or more different codes",
     "group": "97150 (group therapy) is billed",
     "authorization": "the payer requires prior authorization for some code",
