@@ -8,8 +8,14 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from hypothesis import HealthCheck, settings
 
 from clock import NOW
+
+# Timed assertions do not belong in tests: Hypothesis's per-example deadline and its
+# "too slow" health check fail a correct property on a loaded machine, so both are off.
+settings.register_profile("therabill", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("therabill")
 
 # The two databases (SQLite, PostgreSQL) of every store-backed test: the ``db_url`` fixture.
 pytest_plugins = ["db_backends"]

@@ -76,8 +76,11 @@ def server(practice: Practice) -> Iterator[str]:
 
 @pytest.fixture
 def page(server: str) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # A loaded machine answers the live check slower than expect()'s 5 s default: waiting
+    # longer is not a timed assertion, it only keeps a slow run from failing.
+    expect.set_options(timeout=20_000)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
         context = browser.new_context(viewport={"width": 1280, "height": 900})

@@ -12,7 +12,7 @@ DISCIPLINES: dict[str, str] = {
     "ot": "occupational therapist",
     "pt": "physical therapist",
     "slp": "speech-language pathologist",
-    "behavioral": "behavioural-health clinician",
+    "behavioral": "behavioral-health clinician",
     "at": "athletic trainer",
 }
 

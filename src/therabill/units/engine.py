@@ -308,13 +308,13 @@ def _range(work: _Work, code: Code, minutes: int) -> None:
             + (
                 "1 unit of " + code.code + " would under-report the time."
                 if units
-                else f"{code.code} is not supported: 0 units."
+                else f"{minutes} minutes are short of {code.code}'s range: 0 units."
             )
         )
     if work.rule is UnitRule.CMS:
         work.explanation.append(
             f"{code.code} is no 15-minute code: the 8-minute rule does not apply to it and its "
-            "minutes are not added to the timed total; psychotherapy is one unit a session, "
+            "minutes are not added to the day's 15-minute total; psychotherapy is one unit a session, "
             "the code chosen by its time (CPT time ranges, as Novitas Solutions publishes them)."
         )
 
