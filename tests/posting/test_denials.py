@@ -4,14 +4,18 @@ only a biller's action (or the payer deciding again) closes it, on each backend.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
+from click.testing import Result
 from remit_builder import BilledClaim, billed, remit
 from sqlalchemy import select
+from typer.testing import CliRunner
 
 from clock import TODAY
 from posting_fixtures import build_claim
+from therabill.cli.main import app
 from therabill.errors import InvalidInput
 from therabill.store.models import Denial, LedgerEntry
 from therabill.store.services import Store, claim_records, denials, remittances, submission
@@ -162,3 +166,54 @@ def test_an_appeal_keeps_the_denial_open_until_the_payer_pays(
     claim = shown(practice, cid)
     assert claim["denials"][0]["closed_how"] == "paid"
     assert claim["balance"]["total_cents"] == 0
+
+
+def cli(*args: str) -> Result:
+    return CliRunner().invoke(app, list(args))
+
+
+def test_the_denials_commands(practice: Store, tmp_path: Path) -> None:
+    cid = denied_line(practice, tmp_path, "151")
+    listed = cli("denials", "list", "--json")
+    assert listed.exit_code == 0, listed.stderr
+    data = json.loads(listed.stdout)
+    assert data["count"] == 1
+    (row,) = data["denials"]
+    assert (row["claim_id"], row["carc"], row["class"], row["payer"]) == (
+        cid,
+        "151",
+        "appeal",
+        "Acme Health Plan",
+    )
+    assert row["carc_description"].startswith("Documentation does not support")
+    assert row["age_days"] == 30 and row["days_to_deadline"] == 150  # 180 days to appeal
+    assert json.loads(cli("denials", "list", "--reason", "CO-16", "--json").stdout)["count"] == 0
+    assert json.loads(cli("denials", "list", "--age", "31", "--json").stdout)["count"] == 0
+    letter = cli("denials", "letter", str(row["id"]))
+    assert letter.exit_code == 0
+    assert f"TB{cid:08d}" in letter.stdout and "CO-151" in letter.stdout
+    assert "Member ID: M100" in letter.stdout
+    bad = cli("denials", "write-off", str(row["id"]), "--reason", "x", "--approved-by", "zed")
+    assert bad.exit_code == 2 and bad.stderr.startswith("Error: approved_by:")
+    assert bad.stdout == ""
+    appealed = cli("denials", "appeal", str(row["id"]), "--json")
+    assert appealed.exit_code == 0 and json.loads(appealed.stdout)["status"] == "appealed"
+    add_login(practice, "bea", Role.BILLER)
+    done = cli("denials", "write-off", str(row["id"]), "--reason", "lost", "--approved-by", "bea")
+    assert done.exit_code == 0, done.stderr
+    assert json.loads(cli("denials", "list", "--json").stdout)["count"] == 0
+    kept = json.loads(cli("denials", "list", "--all", "--json").stdout)["denials"]
+    assert [(d["status"], d["closed_how"], d["approved_by"]) for d in kept] == [
+        ("closed", "written_off", "bea")
+    ]
+    shown = json.loads(cli("claims", "show", str(cid), "--json").stdout)
+    assert shown["denials"][0]["status"] == "closed"
+    assert shown["balance"]["total_cents"] == 0
+    deposits = cli("era", "deposits", "--json")
+    assert deposits.exit_code == 0, deposits.stderr
+    (deposit,) = json.loads(deposits.stdout)["deposits"]
+    assert (deposit["trace_number"], deposit["deposit_cents"], deposit["difference_cents"]) == (
+        "D1",
+        0,
+        0,
+    )

@@ -55,6 +55,12 @@ PAGES = [
     Route("GET", "/remittances", BILLING),
     Route("POST", "/remittances", BILLING),
     Route("POST", "/remittances/exceptions/{exception_id}/resolve", BILLING),
+    Route("GET", "/denials", BILLING),
+    Route("GET", "/denials/{denial_id}/letter", BILLING),
+    Route("POST", "/denials/{denial_id}/appeal", BILLING),
+    Route("POST", "/denials/{denial_id}/write-off", BILLING),
+    Route("POST", "/denials/{denial_id}/transfer", BILLING),
+    Route("POST", "/denials/{denial_id}/resubmitted", BILLING),
     Route("GET", "/payers", BILLING),
     Route("GET", "/payers/profiles/{profile_id}", BILLING),
     Route("POST", "/payers/profiles/{profile_id}", BILLING),
@@ -98,6 +104,7 @@ def _fill(template: str, practice: Practice, *, own_for: str) -> str:
         .replace("{user_id}", "1")
         .replace("{action}", "enable")
         .replace("{exception_id}", "1")
+        .replace("{denial_id}", "1")
     )
 
 

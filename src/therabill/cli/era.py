@@ -104,3 +104,48 @@ from therabill.cli import posting as _posting  # noqa: E402
 app.command("post")(_posting.post)
 app.command("exceptions")(_posting.exceptions)
 app.command("resolve")(_posting.resolve)
+
+
+@app.command("deposits")
+@handles_errors
+def deposits(
+    limit: Annotated[int, typer.Option(help="How many payments, newest first.")] = 50,
+    json_output: JsonOption = False,
+) -> None:
+    """Each payment (BPR02 with its trace number) against what was posted from it: payments
+    to claims, L6 interest, other provider-level adjustments, and any difference (claims of
+    the 835 that matched none of yours).
+
+    Example: therabill era deposits --json
+    """
+    from therabill.cli import store_common
+    from therabill.money import format_money
+    from therabill.store.services import remittances
+
+    with store_common.action() as work:
+        rows = remittances.list_deposits(work=work, limit=limit)
+    if json_output:
+        emit_json({"deposits": rows})
+        return
+    table = Table(show_edge=False)
+    for column in ("Trace", "Payer", "Date", "Deposit", "Posted", "Interest", "Held", "Difference"):
+        table.add_column(column)
+    for r in rows:
+        table.add_row(
+            r["trace_number"],
+            r["payer"],
+            r["payment_date"] or "",
+            format_money(r["deposit_cents"]),
+            format_money(r["posted_cents"]),
+            format_money(r["interest_cents"]),
+            format_money(r["held_cents"]),
+            format_money(r["difference_cents"]),
+        )
+    console.print(table)
+    for r in rows:
+        for a in r["provider_adjustments"]:
+            claim = f" claim {a['claim_number']}" if a["claim_number"] else ""
+            console.print(
+                f"  {r['trace_number']}: PLB {a['reason']} {a['reference']}{claim} "
+                f"{format_money(a['amount_cents'])}, applied as {a['applied_as'].replace('_', ' ')}"
+            )

@@ -61,6 +61,10 @@ COMMANDS: dict[str, LazyCommand] = {
         "therabill.cli.era:app",
         "Electronic remittance advice (X12 835): what payers paid and why.",
     ),
+    "denials": LazyCommand(
+        "therabill.cli.denials:app",
+        "Denials: what payers did not pay and why, worked until each is closed.",
+    ),
     "x12": LazyCommand(
         "therabill.cli.x12:app",
         "HIPAA X12 files: 837P claims out, 999/277CA acknowledgements in.",

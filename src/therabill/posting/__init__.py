@@ -29,11 +29,17 @@ from therabill.posting.plan import (
     reconcile,
     status_path,
 )
+from therabill.posting.provider_adjustments import (
+    AppliedAs,
+    PlbApplication,
+    apply_provider_adjustment,
+)
 
 __all__ = [
     "INFORMATION_ONLY",
     "OUTCOME_STATUS",
     "Amount",
+    "AppliedAs",
     "BilledLine",
     "ClaimPlan",
     "DeniedAmount",
@@ -41,8 +47,10 @@ __all__ = [
     "Move",
     "NotPostable",
     "PaidService",
+    "PlbApplication",
     "Share",
     "allocate",
+    "apply_provider_adjustment",
     "cents",
     "check_amounts",
     "denied_amounts",

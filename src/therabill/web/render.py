@@ -16,6 +16,7 @@ NAV: tuple[tuple[str, str, tuple[Role, ...]], ...] = (
     ("/clients", "Clients", (Role.THERAPIST, Role.BILLER, Role.ADMIN)),
     ("/claims", "Claims", (Role.BILLER, Role.ADMIN)),
     ("/remittances", "Remittances", (Role.BILLER, Role.ADMIN)),
+    ("/denials", "Denials", (Role.BILLER, Role.ADMIN)),
     ("/payers", "Payers", (Role.BILLER, Role.ADMIN)),
     ("/codes", "Codes", (Role.THERAPIST, Role.BILLER, Role.ADMIN)),
     ("/admin/users", "Users", (Role.ADMIN,)),

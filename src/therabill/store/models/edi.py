@@ -111,6 +111,9 @@ class ProviderAdjustmentRecord(Base):
     reference: Mapped[str] = mapped_column(String(80), default="")
     amount_cents: Mapped[int]
     fiscal_period_end: Mapped[dt.date | None]
+    # the claim PLB03-2 names and how the amount was applied (therabill.posting.provider_adjustments)
+    claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"))
+    applied_as: Mapped[str] = mapped_column(String(24), default="")
 
 
 class RemittanceException(Base):

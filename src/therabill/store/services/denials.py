@@ -30,7 +30,19 @@ from therabill.errors import InvalidInput
 from therabill.ledger import EntryKind, Responsibility
 from therabill.money import format_money
 from therabill.posting import allocate
-from therabill.store.models import ClaimLine, ClaimRecord, Client, Denial, Payer, User, utcnow
+from therabill.posting.appeal_letter import LetterFacts, appeal_letter
+from therabill.store.models import (
+    ClaimLine,
+    ClaimRecord,
+    Client,
+    Denial,
+    Payer,
+    Policy,
+    Practice,
+    RemittanceClaim,
+    User,
+    utcnow,
+)
 from therabill.store.models.denials import CLOSED_HOW
 from therabill.store.services import ledger, lookup
 from therabill.store.services.context import UnitOfWork
@@ -251,12 +263,15 @@ def transfer_to_client(
 
 
 def appeal_denial(
-    *, work: UnitOfWork, denial_id: int, letter: str, sent_on: dt.date | None = None
+    *, work: UnitOfWork, denial_id: int, letter: str | None = None, sent_on: dt.date | None = None
 ) -> Denial:
-    """Record the appeal sent for a denial: the letter and the date; it stays in the queue,
-    marked appealed, until the payer answers (a later 835) or a biller closes it."""
+    """Record the appeal sent for a denial: the letter (therabill's, when none is given) and
+    the date; it stays in the queue, marked appealed, until the payer answers (a later 835)
+    or a biller closes it."""
     denial = _open(work, denial_id)
-    text = letter.strip()
+    text = (
+        letter if letter is not None else appeal_letter_text(work=work, denial_id=denial_id)
+    ).strip()
     if not text:
         raise InvalidInput("the appeal letter is empty", field="letter")
     day = sent_on or dt.date.today()
@@ -272,6 +287,53 @@ def appeal_denial(
     work.db.flush()
     work.audit("appeal", "denial", denial.id, f"sent {day:%Y-%m-%d}")
     return denial
+
+
+def appeal_letter_text(*, work: UnitOfWork, denial_id: int, today: dt.date | None = None) -> str:
+    """The appeal letter for a denial, from the claim's facts (``posting.appeal_letter``)."""
+    denial = get_denial(work, denial_id)
+    claim = work.db.get(ClaimRecord, denial.claim_id)
+    assert claim is not None
+    client = work.db.get(Client, claim.client_id)
+    policy = work.db.get(Policy, claim.policy_id)
+    payer = work.db.get(Payer, denial.payer_id or claim.payer_id)
+    practice = work.db.execute(select(Practice).limit(1)).scalar_one()
+    assert client is not None
+    line = work.db.get(ClaimLine, denial.claim_line_id) if denial.claim_line_id else None
+    targets = [line] if line else list(claim.lines)
+    record = (
+        work.db.get(RemittanceClaim, denial.remittance_claim_id)
+        if denial.remittance_claim_id
+        else None
+    )
+    address = ", ".join(
+        p for p in (practice.address, practice.city, practice.state, practice.postal_code) if p
+    )
+    remarks = [r for r in denial.rarc.split(",") if r]
+    work.audit("read", "denial", denial.id, "appeal letter")
+    return appeal_letter(
+        LetterFacts(
+            practice_name=practice.name,
+            practice_npi=practice.npi or "",
+            practice_address=address,
+            payer_name=payer.name if payer else "",
+            client_name=f"{client.first_name} {client.last_name}",
+            client_birth_date=client.birth_date,
+            member_id=policy.member_id if policy else "",
+            claim_number=claim_number(claim.id),
+            payer_claim_number=record.payer_claim_number if record else "",
+            date_of_service=(line.date_of_service if line else claim.date_of_service),
+            service=", ".join(f"{t.code} x{t.units}" for t in targets if t is not None),
+            group=denial.group_code,
+            carc=denial.carc,
+            carc_text=describe_carc(denial.carc),
+            remarks=[(r, describe_rarc(r)) for r in remarks],
+            amount_cents=denial.amount_cents,
+            remittance_date=denial.opened_on,
+            deadline=denial.deadline,
+            written_on=today or dt.date.today(),
+        )
+    )
 
 
 def _open(work: UnitOfWork, denial_id: int) -> Denial:
@@ -379,6 +441,7 @@ def claim_denials(work: UnitOfWork, claim_id: int) -> list[Denial]:
 __all__ = [
     "NewDenial",
     "appeal_denial",
+    "appeal_letter_text",
     "claim_denials",
     "close_claim_denials",
     "close_denial",

@@ -20,7 +20,9 @@ the API and ``therabill era post``) calls itself so that the file is read once. 
    (see ``therabill.posting.plan``); every other amount opens a denial (``denials``, the
    work queue) and stays owed by the payer; a reversal reverses the ledger entries of the
    payment it takes back and closes the denials it opened; a later payment on a denied line
-   closes its denial as paid; PLB amounts are recorded; claim statuses move through the
+   closes its denial as paid; PLB amounts are applied where they belong (``therabill.posting.provider_adjustments``:
+   a WO recovery off the claim it names, L6 interest as income, the rest kept for review);
+   claim statuses move through the
    lifecycle (``claims.status``), every move in the claim's history;
 5. each claim and line is reconciled (charge = paid + adjustments + patient responsibility)
    and flagged when it does not.
@@ -49,7 +51,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from therabill.claims.number import claim_id_from_control_number, claim_number
 from therabill.claims.status import ClaimStatus
 from therabill.errors import InvalidInput, TherabillError
-from therabill.ledger import Responsibility
+from therabill.ledger import EntryKind, Responsibility
 from therabill.money import to_decimal
 from therabill.posting import (
     INFORMATION_ONLY,
@@ -58,6 +60,8 @@ from therabill.posting import (
     ClaimPlan,
     DeniedAmount,
     NotPostable,
+    allocate,
+    apply_provider_adjustment,
     cents,
     check_amounts,
     denied_amounts,
@@ -121,6 +125,7 @@ class PostingResult:
     provider_adjustment_cents: int = 0
     denials_opened: int = 0
     denials_closed: int = 0
+    provider_adjustments: list[dict[str, Any]] = field(default_factory=list)
     status_changes: dict[str, int] = field(default_factory=dict)
     exceptions: list[dict[str, Any]] = field(default_factory=list)
     unreconciled: list[str] = field(default_factory=list)
@@ -146,6 +151,7 @@ class PostingResult:
             "provider_adjustment_cents": self.provider_adjustment_cents,
             "denials_opened": self.denials_opened,
             "denials_closed": self.denials_closed,
+            "provider_adjustments": self.provider_adjustments,
             "status_changes": self.status_changes,
             "exceptions": self.exceptions,
             "unreconciled": self.unreconciled,
@@ -415,20 +421,112 @@ class _Poster:
         self.day: Any = _sqlite_value(day) if self.sqlite else day
         for batch in _batches(remittance.claims):
             self._post_batch(batch)
+        self._provider_adjustments(remittance, row)
+        self.work.audit("post", "remittance", row.id, f"{len(remittance.claims)} claims")
+
+    def _provider_adjustments(self, remittance: RemittanceData, row: RemittanceRecord) -> None:
+        """Apply each PLB where it belongs (see ``therabill.posting.provider_adjustments``)."""
         for plb in remittance.provider_adjustments:
             amount = cents(plb.amount, "PLB")
-            self.db.add(
-                ProviderAdjustmentRecord(
-                    remittance_id=row.id,
-                    provider_id=plb.provider_id[:80],
-                    reason=plb.reason[:5],
-                    reference=plb.reference[:80],
-                    amount_cents=amount,
-                    fiscal_period_end=plb.fiscal_period_end,
-                )
+            claim_id = self._plb_claim(plb.reference) if plb.reference else None
+            has_reversal, paid = self._claim_payments(claim_id)
+            how = apply_provider_adjustment(
+                plb.reason, amount, claim_id is not None, has_reversal, paid
             )
+            record = ProviderAdjustmentRecord(
+                remittance_id=row.id,
+                provider_id=plb.provider_id[:80],
+                reason=plb.reason[:5],
+                reference=plb.reference[:80],
+                amount_cents=amount,
+                fiscal_period_end=plb.fiscal_period_end,
+                claim_id=claim_id,
+                applied_as=how.applied_as.value,
+            )
+            self.db.add(record)
+            self.db.flush()
+            if how.recoupment_cents and claim_id is not None:
+                self._recoup(record, claim_id, how.recoupment_cents)
             self.result.provider_adjustment_cents += amount
-        self.work.audit("post", "remittance", row.id, f"{len(remittance.claims)} claims")
+            self.result.provider_adjustments.append(
+                {
+                    "reason": plb.reason,
+                    "reference": plb.reference,
+                    "amount_cents": amount,
+                    "claim_id": claim_id,
+                    "applied_as": how.applied_as.value,
+                }
+            )
+
+    def _plb_claim(self, reference: str) -> int | None:
+        """Our claim named by PLB03-2: our claim number, or the payer's claim number (CLP07)."""
+        ours = claim_id_from_control_number(reference.strip())
+        if ours is not None and self.db.get(ClaimRecord, ours) is not None:
+            return ours
+        found = self.db.execute(
+            select(RemittanceClaim.claim_id)
+            .where(RemittanceClaim.payer_claim_number == reference.strip()[:50])
+            .order_by(RemittanceClaim.id.desc())
+            .limit(1)
+        ).first()
+        return int(found[0]) if found else None
+
+    def _claim_payments(self, claim_id: int | None) -> tuple[bool, int]:
+        """Whether the payer already sent the claim's reversal, and what the claim was paid."""
+        if claim_id is None:
+            return False, 0
+        reversed_ = self.db.execute(
+            select(RemittanceClaim.id).where(
+                RemittanceClaim.claim_id == claim_id, RemittanceClaim.status_code == "22"
+            )
+        ).first()
+        paid = self.db.execute(
+            select(func.sum(LedgerEntry.amount_cents)).where(
+                LedgerEntry.claim_id == claim_id,
+                LedgerEntry.kind == EntryKind.INSURANCE_PAYMENT.value,
+            )
+        ).scalar()
+        return reversed_ is not None, int(paid or 0)
+
+    def _recoup(self, record: ProviderAdjustmentRecord, claim_id: int, amount: int) -> None:
+        """Take ``amount`` off the claim's insurance payments, over its lines by what each was
+        paid (a negative insurance payment per line, receipt ``plb:<id>``)."""
+        claim = self.db.get(ClaimRecord, claim_id)
+        assert claim is not None
+        by_line = dict(
+            self.db.execute(
+                select(LedgerEntry.claim_line_id, func.sum(LedgerEntry.amount_cents))
+                .where(
+                    LedgerEntry.claim_id == claim_id,
+                    LedgerEntry.kind == EntryKind.INSURANCE_PAYMENT.value,
+                )
+                .group_by(LedgerEntry.claim_line_id)
+            ).all()
+        )
+        lines = [line for line in claim.lines if by_line.get(line.id)]
+        parts = allocate(amount, [int(by_line[line.id]) for line in lines])
+        day = self.remittance.header.payment_date or dt.date.today()
+        for line, part in zip(lines, parts, strict=True):
+            if part:
+                self.db.add(
+                    LedgerEntry(
+                        kind=EntryKind.INSURANCE_PAYMENT.value,
+                        amount_cents=-part,
+                        responsibility=INSURANCE,
+                        client_id=claim.client_id,
+                        claim_line_id=line.id,
+                        claim_id=claim.id,
+                        payer_id=self.row.payer_id or claim.payer_id,
+                        effective_date=day,
+                        actor=self.work.actor,
+                        memo=f"835 {self.trace}: PLB {record.reason} recovery {record.reference}"[
+                            :200
+                        ],
+                        receipt=f"plb:{record.id}",
+                    )
+                )
+        self.db.flush()
+        self.work.audit("recoup", "claim", claim.id, f"PLB {record.reason} {amount}")
 
     def _post_batch(self, batch: list[ClaimPayment]) -> None:
         numbers = (claim_id_from_control_number(c.patient_control_number) for c in batch)
@@ -1041,6 +1139,97 @@ def list_exceptions(*, work: UnitOfWork, include_resolved: bool = False) -> list
     ]
 
 
+def list_deposits(*, work: UnitOfWork, limit: int = 200) -> list[dict[str, Any]]:
+    """Each payment (BPR02, trace number) against what was posted from it, newest first.
+
+    ``posted_cents`` is what reached claims in the ledger (payments, reversals, PLB
+    recoupments); ``interest_cents`` the L6 interest taken as income; ``held_cents`` the other
+    provider-level amounts (forwarding balances, offsets, reasons kept for review), all signed
+    as money in. ``difference_cents`` = deposit − posted − interest − held: what came in but
+    reached no claim (claims of the 835 that matched none of ours: ``unmatched``)."""
+    payments = (
+        work.db.execute(select(RemittanceRecord).order_by(RemittanceRecord.id.desc()).limit(limit))
+        .scalars()
+        .all()
+    )
+    ids = [p.id for p in payments]
+    posted: dict[int, int] = defaultdict(int)
+    receipts: dict[str, int] = {}
+    for rc_id, remittance_id in work.db.execute(
+        select(RemittanceClaim.id, RemittanceClaim.remittance_id).where(
+            RemittanceClaim.remittance_id.in_(ids)
+        )
+    ):
+        receipts[f"835:{rc_id}"] = remittance_id
+    plbs: dict[int, list[ProviderAdjustmentRecord]] = defaultdict(list)
+    for plb in work.db.execute(
+        select(ProviderAdjustmentRecord)
+        .where(ProviderAdjustmentRecord.remittance_id.in_(ids))
+        .order_by(ProviderAdjustmentRecord.id)
+    ).scalars():
+        plbs[plb.remittance_id].append(plb)
+        receipts[f"plb:{plb.id}"] = plb.remittance_id
+    if receipts:
+        for receipt, total in work.db.execute(
+            select(LedgerEntry.receipt, func.sum(LedgerEntry.amount_cents))
+            .where(
+                LedgerEntry.kind == EntryKind.INSURANCE_PAYMENT.value,
+                LedgerEntry.receipt.in_(list(receipts)),
+            )
+            .group_by(LedgerEntry.receipt)
+        ):
+            posted[receipts[str(receipt)]] += int(total or 0)
+    unmatched: dict[int, tuple[int, int]] = {}
+    for remittance_id, count, total in work.db.execute(
+        select(
+            RemittanceException.remittance_id,
+            func.count(),
+            func.sum(RemittanceException.paid_cents),
+        )
+        .where(RemittanceException.remittance_id.in_(ids))
+        .group_by(RemittanceException.remittance_id)
+    ):
+        unmatched[remittance_id] = (int(count), int(total or 0))
+    work.audit("list", "remittance", "*", f"{len(payments)} deposits")
+    out = []
+    for p in payments:
+        adjustments = plbs.get(p.id, [])
+        interest = -sum(a.amount_cents for a in adjustments if a.applied_as == "interest")
+        held = -sum(
+            a.amount_cents for a in adjustments if a.applied_as not in ("interest", "recoupment")
+        )
+        count, not_posted = unmatched.get(p.id, (0, 0))
+        difference = p.payment_cents - posted[p.id] - interest - held
+        out.append(
+            {
+                "id": p.id,
+                "payer": p.payer_name,
+                "trace_number": p.trace_number,
+                "payment_date": p.payment_date.isoformat() if p.payment_date else None,
+                "method": p.payment_method,
+                "deposit_cents": p.payment_cents,
+                "posted_cents": posted[p.id],
+                "interest_cents": interest,
+                "held_cents": held,
+                "difference_cents": difference,
+                "unmatched_claims": count,
+                "unmatched_paid_cents": not_posted,
+                "provider_adjustments": [
+                    {
+                        "reason": a.reason,
+                        "reference": a.reference,
+                        "amount_cents": a.amount_cents,
+                        "applied_as": a.applied_as,
+                        "claim_id": a.claim_id,
+                        "claim_number": claim_number(a.claim_id) if a.claim_id else None,
+                    }
+                    for a in adjustments
+                ],
+            }
+        )
+    return out
+
+
 RESOLUTION_MAX = 500
 
 
@@ -1090,6 +1279,7 @@ __all__ = [
     "NotPostable",
     "PostingResult",
     "RemittanceFile835",
+    "list_deposits",
     "list_exceptions",
     "list_quarantine",
     "post_read",

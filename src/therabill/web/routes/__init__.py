@@ -9,6 +9,7 @@ from therabill.web.routes import (
     clients,
     codes,
     dashboard,
+    denials,
     payers,
     remittances,
     sessions,
@@ -22,6 +23,7 @@ ROUTERS: list[APIRouter] = [
     sessions.router,
     claims.router,
     remittances.router,
+    denials.router,
     payers.router,
     admin.router,
 ]

@@ -1,0 +1,146 @@
+"""Denials: the work queue of what payers did not pay, and the actions that close each."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+
+from therabill.errors import TherabillError
+from therabill.store.services import denials
+from therabill.web import flash
+from therabill.web.deps import Ctx, PageBiller, PathId
+from therabill.web.reads import reading
+from therabill.web.render import render
+
+router = APIRouter()
+Text = Annotated[str, Form(max_length=1000)]
+
+
+@router.get("/denials", response_class=HTMLResponse)
+def denials_page(
+    request: Request,
+    ctx: Ctx,
+    account: PageBiller,
+    payer: Annotated[str, Query(max_length=200)] = "",
+    reason: Annotated[str, Query(max_length=10)] = "",
+    age: Annotated[str, Query(max_length=5)] = "",
+    closed: Annotated[str, Query(max_length=3)] = "",
+) -> HTMLResponse:
+    left = flash.take(ctx.store, request, "denials") or {}
+    error = left.get("error")
+    rows: list[dict[str, object]] = []
+    try:
+        min_age = int(age) if age.strip() else None
+    except ValueError:
+        min_age, error = None, f"age: {age!r} is not a number of days"
+    try:
+        with reading(ctx, account) as work:
+            rows = denials.list_denials(
+                work=work,
+                payer=payer or None,
+                reason=reason or None,
+                min_age_days=min_age,
+                include_closed=bool(closed),
+            )
+    except TherabillError as exc:
+        error = str(exc)
+    return render(
+        request,
+        "denials.html",
+        {
+            "rows": rows,
+            "filters": {"payer": payer, "reason": reason, "age": age, "closed": closed},
+            "total_cents": sum(int(str(r["amount_cents"])) for r in rows),
+            "message": left.get("message"),
+            "error": error,
+        },
+    )
+
+
+@router.get("/denials/{denial_id}/letter", response_class=PlainTextResponse)
+def letter(ctx: Ctx, account: PageBiller, denial_id: PathId) -> PlainTextResponse:
+    """The appeal letter as text, to print or paste into the payer's portal."""
+    try:
+        with ctx.store.transaction(actor=account.username) as work:
+            text = denials.appeal_letter_text(work=work, denial_id=denial_id)
+    except TherabillError as exc:
+        return PlainTextResponse(str(exc), status_code=404)
+    return PlainTextResponse(text)
+
+
+def _act(
+    request: Request, ctx: Ctx, username: str, denial_id: int, action: str, **kw: object
+) -> Response:
+    done = {
+        "appeal": "appealed",
+        "write_off": "written off",
+        "transfer": "moved to the client",
+        "resubmitted": "closed as corrected and sent again",
+    }[action]
+    try:
+        with ctx.store.transaction(actor=username) as work:
+            if action == "appeal":
+                denials.appeal_denial(work=work, denial_id=denial_id, letter=None)
+            elif action == "write_off":
+                denials.write_off_denial(
+                    work=work, denial_id=denial_id, reason=str(kw["reason"]), approved_by=username
+                )
+            elif action == "transfer":
+                denials.transfer_to_client(
+                    work=work,
+                    denial_id=denial_id,
+                    reason=str(kw["reason"]),
+                    client_agreed=bool(kw["client_agreed"]),
+                )
+            else:
+                denials.close_denial(
+                    work=work, denial_id=denial_id, how="corrected", note=str(kw["reason"])
+                )
+            flash.leave(work, request, "denials", {"message": f"Denial {denial_id} {done}."})
+    except TherabillError as exc:
+        with ctx.store.transaction(actor=username) as work:
+            flash.leave(work, request, "denials", {"error": f"Denial {denial_id}: {exc}"})
+    return RedirectResponse("/denials", status_code=303)
+
+
+@router.post("/denials/{denial_id}/appeal")
+def appeal(request: Request, ctx: Ctx, account: PageBiller, denial_id: PathId) -> Response:
+    """Record the appeal (therabill's letter, sent today); the denial stays open."""
+    return _act(request, ctx, account.username, denial_id, "appeal")
+
+
+@router.post("/denials/{denial_id}/write-off")
+def write_off(
+    request: Request, ctx: Ctx, account: PageBiller, denial_id: PathId, reason: Text = ""
+) -> Response:
+    """Write it off, approved by the biller or admin who is logged in."""
+    return _act(request, ctx, account.username, denial_id, "write_off", reason=reason)
+
+
+@router.post("/denials/{denial_id}/transfer")
+def transfer(
+    request: Request,
+    ctx: Ctx,
+    account: PageBiller,
+    denial_id: PathId,
+    reason: Text = "",
+    client_agreed: Annotated[str, Form(max_length=3)] = "",
+) -> Response:
+    return _act(
+        request,
+        ctx,
+        account.username,
+        denial_id,
+        "transfer",
+        reason=reason,
+        client_agreed=bool(client_agreed),
+    )
+
+
+@router.post("/denials/{denial_id}/resubmitted")
+def resubmitted(
+    request: Request, ctx: Ctx, account: PageBiller, denial_id: PathId, reason: Text = ""
+) -> Response:
+    return _act(request, ctx, account.username, denial_id, "resubmitted", reason=reason)
