@@ -290,3 +290,91 @@ def test_a_new_client_is_added_and_picked_for_a_session(
     shot(page, "13-session-client-search")
     assert "garn" not in page.url
     assert not page.csp_errors, page.csp_errors
+
+
+def test_set_up_pages_a_biller_changes_and_a_therapist_sees(
+    page: Any, server: str, practice: Practice
+) -> None:
+    """Providers, fees, payers, a client's policy and authorization, walked as a biller would
+    set up a practice; then the same pages as a therapist, read-only."""
+    from playwright.sync_api import expect
+
+    log_in(page, server, "bill")
+    page.goto(server + "/providers")
+    page.fill("#provider-form input[name=npi]", "1679576722")
+    page.fill("#provider-form input[name=first_name]", "Oli")
+    page.fill("#provider-form input[name=last_name]", "Ng")
+    page.select_option("#provider-form select[name=discipline]", "ot")
+    page.click("#add-provider")
+    expect(page.locator("h1")).to_contain_text("Oli Ng")
+    page.fill("#provider-form input[name=taxonomy]", "225X00000X")
+    page.click("#save-provider")
+    expect(page.locator("#provider-form input[name=taxonomy]")).to_have_value("225X00000X")
+    shot(page, "20-provider")
+    page.goto(server + "/providers")
+    expect(page.locator("#providers")).to_contain_text("Oli Ng")
+    shot(page, "21-providers")
+
+    page.goto(server + "/fees")
+    page.fill("#fee-form input[name=code]", "97530")
+    page.fill("#fee-form input[name=amount]", "12,50")
+    page.click("#set-fee")
+    expect(page.locator("#fee-error")).to_contain_text("amount")
+    shot(page, "22-fees-error")
+    page.fill("#fee-form input[name=amount]", "52.50")
+    page.click("#set-fee")
+    expect(page.locator("#fees")).to_contain_text("$52.50")
+    shot(page, "23-fees")
+
+    page.goto(server + "/payers")
+    page.select_option("#payer-form select[name=profile]", "SAMPLE-MASSAGE-PAYER")
+    page.fill("#payer-form input[name=payer_id]", "SMP01")
+    page.click("#add-payer")
+    expect(page.locator("#payers")).to_contain_text("SAMPLE-MASSAGE-PAYER")
+    shot(page, "24-payers")
+
+    page.goto(server + f"/clients/{practice.ana_client}")
+    page.locator("#policies a").first.click()
+    page.select_option("#policy-form select[name=relationship]", "spouse")
+    page.click("#save-policy")
+    expect(page.locator("#policy-error")).to_contain_text("name the subscriber")
+    page.fill("#policy-form input[name=subscriber_first_name]", "Raul")
+    page.fill("#policy-form input[name=subscriber_last_name]", "Cruz")
+    page.fill("#policy-form input[name=subscriber_birth_date]", "1978-02-03")
+    shot(page, "25-policy")
+    page.click("#save-policy")
+    expect(page.locator("h1")).to_contain_text("Cruz, Carla")
+
+    page.click("#add-authorization-link")
+    page.select_option("#authorization-form select[name=payer]", label="Medicare Part B")
+    page.fill("#authorization-form input[name=number]", "PA-77")
+    page.fill("#authorization-form input[name=start]", "2026-11-01")
+    page.fill("#authorization-form input[name=end]", "2027-01-31")
+    page.fill("#authorization-form input[name=codes]", "97110 97112")
+    page.fill("#authorization-form input[name=units]", "24")
+    page.fill("#authorization-form input[name=case_manager_name]", "Lee Park")
+    shot(page, "26-authorization-new")
+    page.click("#save-authorization")
+    expect(page.locator("#units-left")).to_contain_text("0 used of 24")
+    page.fill("#authorization-form input[name=units]", "30")
+    page.click("#save-authorization")
+    expect(page.locator("#units-left")).to_contain_text("30 left")
+    page.fill("#end-authorization-form input[name=on]", "2026-12-15")
+    page.click("#end-authorization")
+    expect(page.locator("#authorization-use")).to_contain_text("2026-12-15")
+    shot(page, "27-authorization")
+    page.goto(server + f"/clients/{practice.ana_client}")
+    expect(page.locator("#authorizations")).to_contain_text("PA-77")
+    shot(page, "28-client-set-up")
+    page.click("form.logout button")
+
+    log_in(page, server, "ana")
+    page.goto(server + f"/clients/{practice.ana_client}")
+    page.locator("#authorizations a", has_text="PA-77").click()
+    expect(page.locator("#units-left")).to_contain_text("30 left")
+    expect(page.locator("#authorization-form")).to_have_count(0)
+    shot(page, "29-authorization-therapist")
+    page.goto(server + "/providers")
+    expect(page.locator("#provider-form")).to_have_count(0)
+    shot(page, "30-providers-therapist")
+    assert not page.csp_errors, page.csp_errors

@@ -61,7 +61,24 @@ PAGES = [
     Route("POST", "/denials/{denial_id}/write-off", BILLING),
     Route("POST", "/denials/{denial_id}/transfer", BILLING),
     Route("POST", "/denials/{denial_id}/resubmitted", BILLING),
-    Route("GET", "/payers", BILLING),
+    Route("GET", "/payers", ALL),
+    Route("POST", "/payers", BILLING),
+    Route("POST", "/payers/{payer_id}", BILLING),
+    Route("GET", "/providers", ALL),
+    Route("POST", "/providers", BILLING),
+    Route("GET", "/providers/{provider_id}", ALL),
+    Route("POST", "/providers/{provider_id}", BILLING),
+    Route("POST", "/providers/{provider_id}/end", BILLING),
+    Route("GET", "/fees", ALL),
+    Route("POST", "/fees", BILLING),
+    Route("GET", "/policies/{policy_id}", ALL),
+    Route("POST", "/policies/{policy_id}", BILLING),
+    Route("POST", "/policies/{policy_id}/end", BILLING),
+    Route("GET", "/clients/{client_id}/authorizations/new", BILLING),
+    Route("POST", "/clients/{client_id}/authorizations", BILLING),
+    Route("GET", "/authorizations/{authorization_id}", ALL),
+    Route("POST", "/authorizations/{authorization_id}", BILLING),
+    Route("POST", "/authorizations/{authorization_id}/end", BILLING),
     Route("GET", "/payers/profiles/{profile_id}", BILLING),
     Route("POST", "/payers/profiles/{profile_id}", BILLING),
     Route("GET", "/admin/users", ADMIN),
@@ -87,6 +104,26 @@ API = [
     Route("GET", "/claims", BILLING),
     Route("GET", "/claims/{claim_id}", BILLING),
     Route("POST", "/remittances", BILLING),
+    Route("GET", "/clients/{client_id}/policies", ALL),
+    Route("POST", "/clients/{client_id}/policies", BILLING),
+    Route("GET", "/policies/{policy_id}", ALL),
+    Route("PATCH", "/policies/{policy_id}", BILLING),
+    Route("POST", "/policies/{policy_id}/end", BILLING),
+    Route("GET", "/clients/{client_id}/authorizations", ALL),
+    Route("POST", "/clients/{client_id}/authorizations", BILLING),
+    Route("GET", "/authorizations/{authorization_id}", ALL),
+    Route("PATCH", "/authorizations/{authorization_id}", BILLING),
+    Route("POST", "/authorizations/{authorization_id}/end", BILLING),
+    Route("GET", "/payers", ALL),
+    Route("POST", "/payers", BILLING),
+    Route("PATCH", "/payers/{payer_id}", BILLING),
+    Route("GET", "/payer-profiles", ALL),
+    Route("GET", "/providers", ALL),
+    Route("POST", "/providers", BILLING),
+    Route("PATCH", "/providers/{provider_id}", BILLING),
+    Route("POST", "/providers/{provider_id}/end", BILLING),
+    Route("GET", "/fees", ALL),
+    Route("PUT", "/fees/{code}", BILLING),
 ]
 
 
@@ -105,6 +142,10 @@ def _fill(template: str, practice: Practice, *, own_for: str) -> str:
         .replace("{action}", "enable")
         .replace("{exception_id}", "1")
         .replace("{denial_id}", "1")
+        .replace("{policy_id}", "1" if own_for == "ana" else "2")
+        .replace("{authorization_id}", "1")
+        .replace("{payer_id}", "1")
+        .replace("{provider_id}", "1")
     )
 
 

@@ -3,6 +3,7 @@ is audited)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -126,6 +127,81 @@ def policy(
         emit_json(result)
         return
     console.print(f"Added {added.priority} policy {added.id} to client {found.id}.")
+
+
+@app.command("policy-edit")
+@handles_errors
+def policy_edit(
+    policy_id: Annotated[int, typer.Argument(help="Policy id (see: therabill client show).")],
+    member_id: Annotated[str | None, Opt("--member-id")] = None,
+    priority: Annotated[str | None, Opt(help="primary, secondary or tertiary.")] = None,
+    group_number: Annotated[str | None, Opt("--group", help='Group number ("" clears).')] = None,
+    relationship: Annotated[str | None, Opt(help="self, spouse, child or other.")] = None,
+    subscriber_first: Annotated[str | None, Opt("--subscriber-first-name")] = None,
+    subscriber_last: Annotated[str | None, Opt("--subscriber-last-name")] = None,
+    subscriber_born: Annotated[str | None, Opt("--subscriber-birth-date")] = None,
+    subscriber_sex: Annotated[str | None, Opt("--subscriber-sex", help="F, M or U.")] = None,
+    subscriber_address: Annotated[str | None, Opt("--subscriber-address")] = None,
+    subscriber_city: Annotated[str | None, Opt("--subscriber-city")] = None,
+    subscriber_state: Annotated[str | None, Opt("--subscriber-state")] = None,
+    subscriber_zip: Annotated[str | None, Opt("--subscriber-zip")] = None,
+    start: Annotated[str | None, Opt("--from", help="Coverage starts, YYYY-MM-DD.")] = None,
+    end: Annotated[str | None, Opt("--to", help="Coverage ends, YYYY-MM-DD.")] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Change a policy: only the options given change (its priority, subscriber, dates).
+
+    Example: therabill client policy-edit 4 --priority secondary --group G-77
+    """
+    changes: dict[str, Any] = {
+        name: value
+        for name, value in (
+            ("member_id", member_id),
+            ("priority", priority),
+            ("group_number", group_number),
+            ("relationship", relationship),
+            ("subscriber_first_name", subscriber_first),
+            ("subscriber_last_name", subscriber_last),
+            ("subscriber_birth_date", store_common.day(subscriber_born, "subscriber_birth_date")),
+            ("subscriber_sex", subscriber_sex),
+            ("subscriber_address", subscriber_address),
+            ("subscriber_city", subscriber_city),
+            ("subscriber_state", subscriber_state),
+            ("subscriber_postal_code", subscriber_zip),
+            ("start_date", store_common.day(start, "from")),
+            ("end_date", store_common.day(end, "to")),
+        )
+        if value is not None
+    }
+    with store_common.action() as work:
+        data = clients.policy_dict(
+            clients.edit_policy(work=work, policy_id=policy_id, changes=changes)
+        )
+    if json_output:
+        emit_json(data)
+        return
+    console.print(f"Changed {data['priority']} policy {data['id']} ({data['payer']}).")
+
+
+@app.command("policy-end")
+@handles_errors
+def policy_end(
+    policy_id: Annotated[int, typer.Argument(help="Policy id (see: therabill client show).")],
+    on: Annotated[str | None, Opt(help="Last day of coverage, YYYY-MM-DD (default today).")] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """End a policy's coverage (the client changed insurance or lost it).
+
+    Example: therabill client policy-end 4 --on 2026-06-30
+    """
+    last = store_common.day(on, "on", dt.date.today())
+    assert last is not None
+    with store_common.action() as work:
+        data = clients.policy_dict(clients.end_policy(work=work, policy_id=policy_id, on=last))
+    if json_output:
+        emit_json(data)
+        return
+    console.print(f"Policy {data['id']} ({data['payer']}) ends on {data['end_date']}.")
 
 
 @app.command("caseload")

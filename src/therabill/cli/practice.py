@@ -118,6 +118,70 @@ def provider_list(json_output: JsonOption = False) -> None:
     console.print(table)
 
 
+@provider_app.command("edit")
+@handles_errors
+def provider_edit(
+    provider_id: Annotated[int, typer.Argument(help="Provider id (see: therabill provider list).")],
+    npi: Annotated[str | None, typer.Option(help="The therapist's individual NPI.")] = None,
+    first_name: Annotated[str | None, typer.Option("--first-name")] = None,
+    last_name: Annotated[str | None, typer.Option("--last-name")] = None,
+    discipline: Annotated[
+        str | None, typer.Option(help="massage, music, ot, pt, slp, behavioral or at.")
+    ] = None,
+    licence: Annotated[str | None, typer.Option(help='Licence number ("" clears).')] = None,
+    taxonomy: Annotated[str | None, typer.Option(help='NUCC taxonomy code ("" clears).')] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Change a provider's details: only the options given change.
+
+    Example: therabill provider edit 2 --taxonomy 225100000X
+    """
+    changes = {
+        name: value
+        for name, value in (
+            ("npi", npi),
+            ("first_name", first_name),
+            ("last_name", last_name),
+            ("discipline", discipline),
+            ("licence", licence),
+            ("taxonomy", taxonomy),
+        )
+        if value is not None
+    }
+    with store_common.action() as work:
+        data = practice_service.provider_dict(
+            practice_service.edit_provider(work=work, provider_id=provider_id, changes=changes)
+        )
+    if json_output:
+        emit_json(data)
+        return
+    console.print(f"Changed provider {data['id']}: {data['name']} ({data['discipline']}).")
+
+
+@provider_app.command("end")
+@handles_errors
+def provider_end(
+    provider_id: Annotated[int, typer.Argument(help="Provider id (see: therabill provider list).")],
+    restore: Annotated[
+        bool, typer.Option("--restore", help="Take a provider who left back on.")
+    ] = False,
+    json_output: JsonOption = False,
+) -> None:
+    """A provider who left: no new sessions for them (past sessions and claims stay).
+
+    Example: therabill provider end 2
+    """
+    with store_common.action() as work:
+        data = practice_service.provider_dict(
+            practice_service.end_provider(work=work, provider_id=provider_id, active=restore)
+        )
+    if json_output:
+        emit_json(data)
+        return
+    state = "active again" if data["active"] else "no longer active"
+    console.print(f"Provider {data['id']} ({data['name']}) is {state}.")
+
+
 @payer_app.command("add")
 @handles_errors
 def payer_add(
@@ -143,6 +207,32 @@ def payer_add(
         return
     console.print(
         f"Added payer {data['id']}: {data['name']} (profile {data['profile']}, {data['unit_rule']} units)."
+    )
+
+
+@payer_app.command("edit")
+@handles_errors
+def payer_edit(
+    payer: Annotated[int, typer.Argument(help="Payer id (see: therabill payer list).")],
+    name: Annotated[str | None, typer.Option(help="Name on claims.")] = None,
+    payer_id: Annotated[
+        str | None, typer.Option("--payer-id", help='Electronic payer id ("" clears).')
+    ] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Rename a payer or set its electronic payer id (its profile stays).
+
+    Example: therabill payer edit 2 --payer-id 60054
+    """
+    with store_common.action() as work:
+        data = payer_service.payer_dict(
+            payer_service.edit_payer(work=work, payer=payer, name=name, payer_id=payer_id)
+        )
+    if json_output:
+        emit_json(data)
+        return
+    console.print(
+        f"Changed payer {data['id']}: {data['name']} (payer id {data['payer_id'] or '-'})."
     )
 
 

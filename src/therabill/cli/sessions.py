@@ -207,3 +207,73 @@ def auth_list(
             else f"{a['visits_remaining']}/{a['visits_approved']}",
         )
     console.print(table)
+
+
+@auth_app.command("edit")
+@handles_errors
+def auth_edit(
+    auth_id: Annotated[int, typer.Argument(help="Authorization id (see: therabill auth list).")],
+    number: Annotated[str | None, Opt(help="Authorization number from the payer.")] = None,
+    start: Annotated[str | None, Opt("--from", help="First day, YYYY-MM-DD.")] = None,
+    end: Annotated[str | None, Opt("--to", help="Last day, YYYY-MM-DD.")] = None,
+    codes: Annotated[
+        list[str] | None, Opt("--code", help="Code covered (repeat; replaces the list).")
+    ] = None,
+    any_code: Annotated[bool, Opt("--any-code", help="Cover any code (clear the list).")] = False,
+    units: Annotated[int | None, Opt(help="Units approved.")] = None,
+    visits: Annotated[int | None, Opt(help="Visits approved.")] = None,
+    discipline: Annotated[str | None, Opt()] = None,
+    case_manager: Annotated[str | None, Opt("--case-manager", help="Case manager's name.")] = None,
+    phone: Annotated[str | None, Opt(help="Case manager's phone.")] = None,
+    email: Annotated[str | None, Opt(help="Case manager's email.")] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Change an authorization: only the options given change (units cannot drop below
+    what built claims used).
+
+    Example: therabill auth edit 3 --units 36 --to 2026-09-30
+    """
+    changes: dict[str, object] = {
+        name: value
+        for name, value in (
+            ("number", number),
+            ("start", store_common.day(start, "from")),
+            ("end", store_common.day(end, "to")),
+            ("units", units),
+            ("visits", visits),
+            ("discipline", discipline),
+            ("case_manager_name", case_manager),
+            ("case_manager_phone", phone),
+            ("case_manager_email", email),
+        )
+        if value is not None
+    }
+    if codes or any_code:
+        changes["codes"] = [] if any_code else codes
+    with store_common.action() as work:
+        data = auths.edit_authorization(work=work, auth_id=auth_id, changes=changes).to_dict()
+    if json_output:
+        emit_json(data)
+        return
+    console.print(f"Changed authorization {data['id']} ({data['number']}).")
+
+
+@auth_app.command("end")
+@handles_errors
+def auth_end(
+    auth_id: Annotated[int, typer.Argument(help="Authorization id (see: therabill auth list).")],
+    on: Annotated[str | None, Opt(help="Its last day, YYYY-MM-DD (default today).")] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """End an authorization early (withdrawn, or the client was discharged).
+
+    Example: therabill auth end 3 --on 2026-05-31
+    """
+    last = store_common.day(on, "on", dt.date.today())
+    assert last is not None
+    with store_common.action() as work:
+        data = auths.end_authorization(work=work, auth_id=auth_id, on=last).to_dict()
+    if json_output:
+        emit_json(data)
+        return
+    console.print(f"Authorization {data['id']} ({data['number']}) ends on {data['end_date']}.")

@@ -12,7 +12,15 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, Select, exists, or_, select
 
 from therabill.errors import InvalidInput, NotFound
-from therabill.store.models import CaseloadEntry, ClaimRecord, Client, Provider, TherapySession
+from therabill.store.models import (
+    Authorization,
+    CaseloadEntry,
+    ClaimRecord,
+    Client,
+    Policy,
+    Provider,
+    TherapySession,
+)
 from therabill.store.services.context import UnitOfWork
 from therabill.store.services.users import Account
 
@@ -88,3 +96,23 @@ def providers_to_choose(work: UnitOfWork, account: Account) -> list[Provider]:
     if not account.sees_all_clients:
         query = query.where(Provider.id == (account.provider_id or -1))
     return list(work.db.execute(query).scalars())
+
+
+def policy_for(work: UnitOfWork, account: Account, policy_id: int) -> Policy:
+    """A policy of a client this user may see (a therapist sees their clients' insurance);
+    not found otherwise. Audited as a read of the policy."""
+    found = work.db.get(Policy, policy_id)
+    if found is None:
+        raise NotFound()
+    client_for(work, account, found.client_id)
+    work.audit("read", "policy", policy_id)
+    return found
+
+
+def authorization_for(work: UnitOfWork, account: Account, auth_id: int) -> Authorization:
+    """An authorization of a client this user may see; not found otherwise."""
+    found = work.db.get(Authorization, auth_id)
+    if found is None:
+        raise NotFound()
+    client_for(work, account, found.client_id)
+    return found

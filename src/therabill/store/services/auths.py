@@ -4,14 +4,21 @@ disciplines or payers). Used units are the sum of what built claims took; never 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
 
 from therabill.codes import load_code_set
+from therabill.codes.model import DISCIPLINES
 from therabill.errors import InvalidInput
-from therabill.store.models import Authorization, AuthorizationCode, AuthorizationUse
+from therabill.store.models import (
+    Authorization,
+    AuthorizationCode,
+    AuthorizationUse,
+    ClaimLine,
+)
 from therabill.store.services import lookup
 from therabill.store.services.context import UnitOfWork
 
@@ -64,6 +71,39 @@ class AuthorizationStatus:
         }
 
 
+def _checked_codes(codes: list[str], start: dt.date) -> list[str]:
+    code_set = load_code_set()
+    clean = sorted({code.strip().upper() for code in codes if code.strip()})
+    for code in clean:
+        code_set.require(code, start, field="codes")
+    return clean
+
+
+def _check_terms(
+    *, start: dt.date, end: dt.date, units: int | None, visits: int | None, number: str
+) -> None:
+    """What an authorization must hold, whether added or changed."""
+    if end < start:
+        raise InvalidInput("ends before it starts", field="end")
+    if units is None and visits is None:
+        raise InvalidInput("give the units or the visits approved", field="units")
+    for value, name in ((units, "units"), (visits, "visits")):
+        if value is not None and value <= 0:
+            raise InvalidInput("must be more than zero", field=name)
+    if not number.strip():
+        raise InvalidInput("is required", field="number")
+
+
+def _number_free(work: UnitOfWork, payer_id: int, number: str, *, but: int | None = None) -> None:
+    query = select(Authorization.id).where(
+        Authorization.payer_id == payer_id, Authorization.number == number.strip()
+    )
+    if but is not None:
+        query = query.where(Authorization.id != but)
+    if work.db.execute(query).first():
+        raise InvalidInput(f"{number!r} is already on file for this payer", field="number")
+
+
 def add_authorization(
     *,
     work: UnitOfWork,
@@ -82,25 +122,9 @@ def add_authorization(
 ) -> Authorization:
     found_client = lookup.client(work, client)
     found_payer = lookup.payer(work, payer)
-    if end < start:
-        raise InvalidInput("ends before it starts", field="end")
-    if units is None and visits is None:
-        raise InvalidInput("give the units or the visits approved", field="units")
-    for value, name in ((units, "units"), (visits, "visits")):
-        if value is not None and value <= 0:
-            raise InvalidInput("must be more than zero", field=name)
-    code_set = load_code_set()
-    clean = sorted({code.strip().upper() for code in codes if code.strip()})
-    for code in clean:
-        code_set.require(code, start, field="codes")
-    if not number.strip():
-        raise InvalidInput("is required", field="number")
-    if work.db.execute(
-        select(Authorization.id).where(
-            Authorization.payer_id == found_payer.id, Authorization.number == number.strip()
-        )
-    ).first():
-        raise InvalidInput(f"{number!r} is already on file for this payer", field="number")
+    _check_terms(start=start, end=end, units=units, visits=visits, number=number)
+    clean = _checked_codes(codes, start)
+    _number_free(work, found_payer.id, number)
     auth = Authorization(
         client_id=found_client.id,
         payer_id=found_payer.id,
@@ -109,7 +133,7 @@ def add_authorization(
         end_date=end,
         units_approved=units,
         visits_approved=visits,
-        discipline=discipline,
+        discipline=_discipline(discipline),
         case_manager_name=case_manager_name,
         case_manager_phone=case_manager_phone,
         case_manager_email=case_manager_email,
@@ -119,6 +143,128 @@ def add_authorization(
     work.db.flush()
     work.audit("create", "authorization", auth.id, f"client {found_client.id}")
     return auth
+
+
+def _discipline(value: str | None) -> str | None:
+    text = (value or "").strip().lower()
+    if text and text not in DISCIPLINES:
+        raise InvalidInput(f"{value!r} is not one of {', '.join(DISCIPLINES)}", field="discipline")
+    return text or None
+
+
+# The fields ``edit_authorization`` changes, as its keyword arguments name them.
+EDITABLE = (
+    "number",
+    "start",
+    "end",
+    "codes",
+    "units",
+    "visits",
+    "discipline",
+    "case_manager_name",
+    "case_manager_phone",
+    "case_manager_email",
+)
+
+
+def authorization_status(*, work: UnitOfWork, auth_id: int) -> AuthorizationStatus:
+    """One authorization with what has been used of it (audited as a read)."""
+    auth = lookup.authorization(work, auth_id)
+    found = statuses(work=work, client_id=auth.client_id)
+    work.audit("read", "authorization", auth_id)
+    return next(s for s in found if s.authorization.id == auth_id)
+
+
+def edit_authorization(
+    *, work: UnitOfWork, auth_id: int, changes: Mapping[str, Any]
+) -> AuthorizationStatus:
+    """Change the fields named in ``changes`` (keys from ``EDITABLE``; ``None`` clears an
+    optional one). Checked as a whole, as when added; approved units or visits cannot drop
+    below what built claims already used. The audit entry names the fields, not the values."""
+    unknown = sorted(set(changes) - set(EDITABLE))
+    if unknown:
+        raise InvalidInput(f"cannot be changed; change {', '.join(EDITABLE)}", field=unknown[0])
+    status = authorization_status(work=work, auth_id=auth_id)
+    auth = status.authorization
+    now: dict[str, Any] = {
+        "number": auth.number,
+        "start": auth.start_date,
+        "end": auth.end_date,
+        "codes": auth.code_list(),
+        "units": auth.units_approved,
+        "visits": auth.visits_approved,
+        "discipline": auth.discipline,
+        "case_manager_name": auth.case_manager_name,
+        "case_manager_phone": auth.case_manager_phone,
+        "case_manager_email": auth.case_manager_email,
+    }
+    new = {**now, **changes}
+    if new["number"] is None or new["start"] is None or new["end"] is None:
+        raise InvalidInput(
+            "is required", field=next(k for k in ("number", "start", "end") if new[k] is None)
+        )
+    _check_terms(
+        start=new["start"], end=new["end"], units=new["units"], visits=new["visits"],
+        number=new["number"],
+    )  # fmt: skip
+    clean = _checked_codes(new["codes"] or [], new["start"])
+    _number_free(work, auth.payer_id, new["number"], but=auth.id)
+    for name, used in (("units", status.units_used), ("visits", status.visits_used)):
+        if new[name] is not None and new[name] < used:
+            raise InvalidInput(
+                f"{used} {name} are already used by built claims; approve at least that many",
+                field=name,
+            )
+    last_use = _last_use(work, auth.id)
+    if last_use is not None and not new["start"] <= last_use <= new["end"]:
+        raise InvalidInput(
+            f"a built claim used it on {last_use}; keep that day inside the dates",
+            field="end" if last_use > new["end"] else "start",
+        )
+    changed = [name for name in EDITABLE if new[name] != now[name]]
+    auth.number = new["number"].strip()
+    auth.start_date, auth.end_date = new["start"], new["end"]
+    auth.units_approved, auth.visits_approved = new["units"], new["visits"]
+    auth.discipline = _discipline(new["discipline"])
+    auth.case_manager_name = new["case_manager_name"] or None
+    auth.case_manager_phone = new["case_manager_phone"] or None
+    auth.case_manager_email = new["case_manager_email"] or None
+    if "codes" in changed:
+        auth.codes = [AuthorizationCode(code=c) for c in clean]
+    work.db.flush()
+    work.audit("change", "authorization", auth.id, ",".join(changed) or "nothing changed")
+    return AuthorizationStatus(auth, status.units_used, status.visits_used)
+
+
+def end_authorization(*, work: UnitOfWork, auth_id: int, on: dt.date) -> AuthorizationStatus:
+    """End an authorization on ``on`` (its last day): the case manager withdrew it, or the
+    client was discharged. Claims already built on it keep their units; a day already
+    billed against it after ``on`` is refused."""
+    status = authorization_status(work=work, auth_id=auth_id)
+    auth = status.authorization
+    if on < auth.start_date:
+        raise InvalidInput(f"is before the authorization starts ({auth.start_date})", field="on")
+    if on > auth.end_date:
+        raise InvalidInput(
+            f"is after its last day ({auth.end_date}); change the dates to extend it", field="on"
+        )
+    last_use = _last_use(work, auth.id)
+    if last_use is not None and last_use > on:
+        raise InvalidInput(f"a built claim used it on {last_use}, after that day", field="on")
+    auth.end_date = on
+    work.db.flush()
+    work.audit("end", "authorization", auth.id, on.isoformat())
+    return status
+
+
+def _last_use(work: UnitOfWork, auth_id: int) -> dt.date | None:
+    """The latest date of service a built claim line took from the authorization."""
+    last: dt.date | None = work.db.execute(
+        select(func.max(ClaimLine.date_of_service))
+        .join(AuthorizationUse, AuthorizationUse.claim_line_id == ClaimLine.id)
+        .where(AuthorizationUse.authorization_id == auth_id)
+    ).scalar_one_or_none()
+    return last
 
 
 def statuses(
@@ -162,3 +308,26 @@ def list_authorizations(
         ]
     work.audit("list", "authorization", client_id or "*", f"{len(found)} rows")
     return found
+
+
+def read_form(values: Mapping[str, str]) -> dict[str, Any]:
+    """An authorization as typed on the page (text fields) in ``edit_authorization``'s and
+    ``add_authorization``'s terms: dates and numbers read, codes split on spaces or commas;
+    raise naming the first field that cannot be read. Empty optional fields are ``None``."""
+    out: dict[str, Any] = {}
+    for name in ("number", "discipline", "case_manager_name", "case_manager_phone",
+                 "case_manager_email"):  # fmt: skip
+        if name in values:
+            out[name] = values[name].strip() or None
+    for name in ("start", "end"):
+        if name in values:
+            out[name] = lookup.date(values[name], name) if values[name].strip() else None
+    for name in ("units", "visits"):
+        if name in values:
+            text = values[name].strip()
+            if text and not (text.isdigit() and len(text) <= 6):
+                raise InvalidInput(f"{text!r} is not a whole number", field=name)
+            out[name] = int(text) if text else None
+    if "codes" in values:
+        out["codes"] = [c for c in values["codes"].replace(",", " ").split() if c]
+    return out

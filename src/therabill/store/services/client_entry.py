@@ -17,7 +17,13 @@ from therabill.errors import InvalidInput
 from therabill.store.models import Payer, Provider
 from therabill.store.services import lookup
 from therabill.store.services.caseload import add_to_caseload, set_caseload
-from therabill.store.services.clients import add_client, add_policy, read_client, update_client
+from therabill.store.services.clients import (
+    POLICY_FIELDS,
+    add_client,
+    add_policy,
+    read_client,
+    update_client,
+)
 from therabill.store.services.context import UnitOfWork
 from therabill.store.services.users import Account
 
@@ -122,3 +128,16 @@ def save_policy(work: UnitOfWork, *, client_id: int, values: Mapping[str, str]) 
         start_date=dates["start_date"],
         end_date=dates["end_date"],
     )
+
+
+def policy_changes(values: Mapping[str, str]) -> dict[str, object]:
+    """A policy's fields as typed on its page, in ``edit_policy``'s terms (dates read, empty
+    text clears an optional field); raise naming the first date that is not one."""
+    dates, problems = policy_dates(values)
+    if problems:
+        raise problems[0]
+    changes: dict[str, object] = {
+        name: values[name] for name in POLICY_FIELDS if name in values and name not in dates
+    }
+    changes.update({name: dates[name] for name in POLICY_DATES if name in values})
+    return changes

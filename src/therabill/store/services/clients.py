@@ -206,6 +206,62 @@ def update_client(*, work: UnitOfWork, client_id: int, data: ClientInput) -> Cli
     return client
 
 
+# The fields of a policy a biller sets, as ``add_policy``/``edit_policy`` name them.
+POLICY_FIELDS = (
+    "member_id",
+    "priority",
+    "group_number",
+    "relationship",
+    "subscriber_first_name",
+    "subscriber_last_name",
+    "subscriber_birth_date",
+    "subscriber_sex",
+    "subscriber_address",
+    "subscriber_city",
+    "subscriber_state",
+    "subscriber_postal_code",
+    "start_date",
+    "end_date",
+)
+
+
+def _check_policy(values: Mapping[str, Any]) -> None:
+    """What a policy must hold, whether added or changed; raise naming the field."""
+    if values["priority"] not in PRIORITIES:
+        raise InvalidInput(f"must be one of {', '.join(PRIORITIES)}", field="priority")
+    if values["relationship"] not in RELATIONSHIPS:
+        raise InvalidInput(f"must be one of {', '.join(RELATIONSHIPS)}", field="relationship")
+    if values["relationship"] != "self" and not (
+        values["subscriber_first_name"] and values["subscriber_last_name"]
+    ):
+        raise InvalidInput("name the subscriber when the client is not", field="subscriber")
+    if not (values["member_id"] or "").strip():
+        raise InvalidInput("is required", field="member_id")
+    for name, longest in (
+        ("member_id", 40),
+        ("group_number", 40),
+        ("subscriber_first_name", 100),
+        ("subscriber_last_name", 100),
+        ("subscriber_address", 200),
+        ("subscriber_city", 100),
+    ):
+        value = values[name]
+        if value and len(value.strip()) > longest:
+            raise InvalidInput(f"is longer than {longest} characters", field=name)
+    if values["subscriber_sex"] is not None and values["subscriber_sex"] not in SEXES:
+        raise InvalidInput("must be F, M or U", field="subscriber_sex")
+    state = values["subscriber_state"]
+    if state and not (len(state) == 2 and state.isalpha()):
+        raise InvalidInput("must be a two-letter state", field="subscriber_state")
+    if values["subscriber_postal_code"] and not ZIP.fullmatch(values["subscriber_postal_code"]):
+        raise InvalidInput(
+            "must be a US ZIP code (12345 or 12345-6789)", field="subscriber_postal_code"
+        )
+    start, end = values["start_date"], values["end_date"]
+    if start and end and end < start:
+        raise InvalidInput("is before the start of coverage", field="end_date")
+
+
 def add_policy(
     *,
     work: UnitOfWork,
@@ -230,34 +286,23 @@ def add_policy(
     the subscriber's name is required; their birth date, sex and address are kept when given
     (CMS-1500 boxes 7 and 11a) but a claim does not need them (837P 2010BA sends N3/N4/DMG
     only when the patient is the subscriber)."""
-    if priority not in PRIORITIES:
-        raise InvalidInput(f"must be one of {', '.join(PRIORITIES)}", field="priority")
-    if relationship not in RELATIONSHIPS:
-        raise InvalidInput(f"must be one of {', '.join(RELATIONSHIPS)}", field="relationship")
-    if relationship != "self" and not (subscriber_first_name and subscriber_last_name):
-        raise InvalidInput("name the subscriber when the client is not", field="subscriber")
-    if not member_id.strip():
-        raise InvalidInput("is required", field="member_id")
-    for name, value, longest in (
-        ("member_id", member_id.strip(), 40),
-        ("group_number", group_number, 40),
-        ("subscriber_first_name", subscriber_first_name, 100),
-        ("subscriber_last_name", subscriber_last_name, 100),
-        ("subscriber_address", subscriber_address, 200),
-        ("subscriber_city", subscriber_city, 100),
-    ):
-        if value and len(value) > longest:
-            raise InvalidInput(f"is longer than {longest} characters", field=name)
-    if subscriber_sex is not None and subscriber_sex not in SEXES:
-        raise InvalidInput("must be F, M or U", field="subscriber_sex")
-    if subscriber_state and not (len(subscriber_state) == 2 and subscriber_state.isalpha()):
-        raise InvalidInput("must be a two-letter state", field="subscriber_state")
-    if subscriber_postal_code and not ZIP.fullmatch(subscriber_postal_code):
-        raise InvalidInput(
-            "must be a US ZIP code (12345 or 12345-6789)", field="subscriber_postal_code"
-        )
-    if start_date and end_date and end_date < start_date:
-        raise InvalidInput("is before the start of coverage", field="end_date")
+    values = {
+        "member_id": member_id,
+        "priority": priority,
+        "group_number": group_number,
+        "relationship": relationship,
+        "subscriber_first_name": subscriber_first_name,
+        "subscriber_last_name": subscriber_last_name,
+        "subscriber_birth_date": subscriber_birth_date,
+        "subscriber_sex": subscriber_sex,
+        "subscriber_address": subscriber_address,
+        "subscriber_city": subscriber_city,
+        "subscriber_state": subscriber_state,
+        "subscriber_postal_code": subscriber_postal_code,
+        "start_date": start_date,
+        "end_date": end_date,
+    }
+    _check_policy(values)
     policy = Policy(
         client_id=client_id,
         payer_id=lookup.payer(work, payer).id,
@@ -280,6 +325,111 @@ def add_policy(
     work.db.flush()
     work.audit("create", "policy", policy.id, f"client {client_id}")
     return policy
+
+
+def policy_row(work: UnitOfWork, policy_id: int) -> Policy:
+    found = work.db.get(Policy, policy_id)
+    if found is None:
+        raise InvalidInput(f"no policy {policy_id}", field="policy")
+    return found
+
+
+def _policy_values(policy: Policy) -> dict[str, Any]:
+    return {
+        "member_id": policy.member_id,
+        "priority": policy.priority,
+        "group_number": policy.group_number,
+        "relationship": policy.relationship_to_subscriber,
+        "subscriber_first_name": policy.subscriber_first_name,
+        "subscriber_last_name": policy.subscriber_last_name,
+        "subscriber_birth_date": policy.subscriber_birth_date,
+        "subscriber_sex": policy.subscriber_sex,
+        "subscriber_address": policy.subscriber_address,
+        "subscriber_city": policy.subscriber_city,
+        "subscriber_state": policy.subscriber_state,
+        "subscriber_postal_code": policy.subscriber_postal_code,
+        "start_date": policy.start_date,
+        "end_date": policy.end_date,
+    }
+
+
+def edit_policy(*, work: UnitOfWork, policy_id: int, changes: Mapping[str, Any]) -> Policy:
+    """Change the fields named in ``changes`` (keys from ``POLICY_FIELDS``; ``None`` or
+    ``""`` clears an optional one), checked as a whole as when added. The payer is not
+    changed here: a new payer is a new policy (end this one). The audit entry names the
+    fields that changed, never their values."""
+    unknown = sorted(set(changes) - set(POLICY_FIELDS))
+    if unknown:
+        raise InvalidInput(
+            f"cannot be changed; change {', '.join(POLICY_FIELDS)}", field=unknown[0]
+        )
+    policy = policy_row(work, policy_id)
+    now = _policy_values(policy)
+    new = {
+        **now,
+        **{k: (v.strip() or None) if isinstance(v, str) else v for k, v in changes.items()},
+    }
+    if new["priority"] is None:
+        new["priority"] = "primary"
+    if new["relationship"] is None:
+        new["relationship"] = "self"
+    for name in ("subscriber_sex", "subscriber_state"):
+        if new[name]:
+            new[name] = new[name].upper()
+    _check_policy(new)
+    changed = [name for name in POLICY_FIELDS if new[name] != now[name]]
+    for name in changed:
+        setattr(policy, "relationship_to_subscriber" if name == "relationship" else name, new[name])
+    work.db.flush()
+    work.audit("change", "policy", policy.id, ",".join(changed) or "nothing changed")
+    return policy
+
+
+def end_policy(*, work: UnitOfWork, policy_id: int, on: dt.date) -> Policy:
+    """End the coverage on ``on`` (its last day): sessions after it are no longer billed to
+    this payer. A later end is a change of dates (``edit_policy``)."""
+    policy = policy_row(work, policy_id)
+    if policy.start_date and on < policy.start_date:
+        raise InvalidInput(f"is before the coverage starts ({policy.start_date})", field="on")
+    if policy.end_date and on > policy.end_date:
+        raise InvalidInput(
+            f"is after coverage already ends ({policy.end_date}); change the dates instead",
+            field="on",
+        )
+    policy.end_date = on
+    work.db.flush()
+    work.audit("end", "policy", policy.id, on.isoformat())
+    return policy
+
+
+def policy_dict(policy: Policy) -> dict[str, Any]:
+    """A policy as the CLI's JSON, the API and the pages show it (subscriber included)."""
+    return {
+        "id": policy.id,
+        "client_id": policy.client_id,
+        "payer_id": policy.payer_id,
+        "payer": policy.payer.name,
+        "member_id": policy.member_id,
+        "group_number": policy.group_number,
+        "priority": policy.priority,
+        "relationship": policy.relationship_to_subscriber,
+        "subscriber": {
+            "first_name": policy.subscriber_first_name,
+            "last_name": policy.subscriber_last_name,
+            "birth_date": _iso(policy.subscriber_birth_date),
+            "sex": policy.subscriber_sex,
+            "address": policy.subscriber_address,
+            "city": policy.subscriber_city,
+            "state": policy.subscriber_state,
+            "postal_code": policy.subscriber_postal_code,
+        },
+        "start_date": _iso(policy.start_date),
+        "end_date": _iso(policy.end_date),
+    }
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
 
 
 def escape_like(text: str) -> str:

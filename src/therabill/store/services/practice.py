@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select
@@ -67,26 +68,97 @@ def add_provider(
     taxonomy: str | None = None,
 ) -> Provider:
     digits = lookup.npi(npi)
-    if discipline not in DISCIPLINES:
-        raise InvalidInput(
-            f"{discipline!r} is not one of {', '.join(DISCIPLINES)}", field="discipline"
-        )
+    _provider_discipline(discipline)
     if work.db.execute(select(Provider.id).where(Provider.npi == digits)).first():
         raise InvalidInput(f"a provider with NPI {digits} already exists", field="npi")
-    if taxonomy and len(taxonomy.strip()) != 10:
-        raise InvalidInput(f"{taxonomy!r} is not a 10-character taxonomy code", field="taxonomy")
+    taxonomy = _taxonomy(taxonomy)
     provider = Provider(
         npi=digits,
         first_name=require_text(first_name, "first_name"),
         last_name=require_text(last_name, "last_name"),
         discipline=discipline,
-        licence=licence,
-        taxonomy=taxonomy.strip().upper() if taxonomy else None,
+        licence=licence.strip() if licence and licence.strip() else None,
+        taxonomy=taxonomy,
     )
     work.db.add(provider)
     work.db.flush()
     work.audit("create", "provider", provider.id)
     return provider
+
+
+PROVIDER_FIELDS = ("npi", "first_name", "last_name", "discipline", "licence", "taxonomy")
+
+
+def provider_row(work: UnitOfWork, provider_id: int) -> Provider:
+    found = work.db.get(Provider, provider_id)
+    if found is None:
+        raise InvalidInput(f"no provider {provider_id}", field="provider")
+    return found
+
+
+def edit_provider(
+    *, work: UnitOfWork, provider_id: int, changes: Mapping[str, str | None]
+) -> Provider:
+    """Change the fields named in ``changes`` (keys from ``PROVIDER_FIELDS``; ``None`` or
+    ``""`` clears the licence or taxonomy), with the checks ``add_provider`` makes. The
+    audit entry names the fields that changed."""
+    unknown = sorted(set(changes) - set(PROVIDER_FIELDS))
+    if unknown:
+        raise InvalidInput(
+            f"cannot be changed; change {', '.join(PROVIDER_FIELDS)}", field=unknown[0]
+        )
+    provider = provider_row(work, provider_id)
+    new: dict[str, str | None] = {name: getattr(provider, name) for name in PROVIDER_FIELDS}
+    for name, value in changes.items():
+        new[name] = value.strip() if isinstance(value, str) and value.strip() else None
+    digits = lookup.npi(new["npi"] or "", "npi")
+    if work.db.execute(
+        select(Provider.id).where(Provider.npi == digits, Provider.id != provider_id)
+    ).first():
+        raise InvalidInput(f"a provider with NPI {digits} already exists", field="npi")
+    discipline = _provider_discipline(new["discipline"] or "")
+    taxonomy = _taxonomy(new["taxonomy"])
+    values = {
+        "npi": digits,
+        "first_name": require_text(new["first_name"] or "", "first_name"),
+        "last_name": require_text(new["last_name"] or "", "last_name"),
+        "discipline": discipline,
+        "licence": new["licence"],
+        "taxonomy": taxonomy,
+    }
+    changed = [name for name in PROVIDER_FIELDS if getattr(provider, name) != values[name]]
+    for name in changed:
+        setattr(provider, name, values[name])
+    work.db.flush()
+    work.audit("change", "provider", provider.id, ",".join(changed) or "nothing changed")
+    return provider
+
+
+def end_provider(*, work: UnitOfWork, provider_id: int, active: bool = False) -> Provider:
+    """A provider who left: no new sessions are entered for them (their past sessions and
+    claims stay). ``active=True`` brings them back."""
+    provider = provider_row(work, provider_id)
+    provider.active = active
+    work.db.flush()
+    work.audit("restore" if active else "end", "provider", provider.id)
+    return provider
+
+
+def _provider_discipline(discipline: str) -> str:
+    if discipline not in DISCIPLINES:
+        raise InvalidInput(
+            f"{discipline!r} is not one of {', '.join(DISCIPLINES)}", field="discipline"
+        )
+    return discipline
+
+
+def _taxonomy(taxonomy: str | None) -> str | None:
+    """A NUCC taxonomy code (10 characters), upper case; None when not given."""
+    if not taxonomy or not taxonomy.strip():
+        return None
+    if len(taxonomy.strip()) != 10:
+        raise InvalidInput(f"{taxonomy!r} is not a 10-character taxonomy code", field="taxonomy")
+    return taxonomy.strip().upper()
 
 
 def list_providers(*, work: UnitOfWork) -> list[Provider]:
@@ -101,6 +173,7 @@ def provider_dict(provider: Provider) -> dict[str, Any]:
         "discipline": provider.discipline,
         "licence": provider.licence,
         "taxonomy": provider.taxonomy,
+        "active": provider.active,
     }
 
 

@@ -13,6 +13,7 @@ from therabill.web.routes import (
     payers,
     remittances,
     sessions,
+    setup,
 )
 
 ROUTERS: list[APIRouter] = [
@@ -25,5 +26,6 @@ ROUTERS: list[APIRouter] = [
     remittances.router,
     denials.router,
     payers.router,
+    setup.router,
     admin.router,
 ]

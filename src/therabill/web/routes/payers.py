@@ -1,4 +1,5 @@
-"""Payers: the payers the practice bills and their profiles (view, and edit a copy)."""
+"""Payers: the payers the practice bills (everyone sees them; billers add one from a payer
+profile, rename it or set its payer id) and their profiles (view, and edit a copy)."""
 
 from __future__ import annotations
 
@@ -6,27 +7,87 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
 
 from therabill.errors import TherabillError
 from therabill.store.services import payers as payer_services
 from therabill.store.services import profiles
-from therabill.web.deps import Ctx, NotFound, PageBiller
+from therabill.store.services.users import Account
+from therabill.web.deps import Ctx, FormFields, NotFound, PageBiller, PageUser, PathId
 from therabill.web.reads import reading
 from therabill.web.render import render
 
 router = APIRouter()
 
 
-@router.get("/payers", response_class=HTMLResponse)
-def payers_page(request: Request, ctx: Ctx, account: PageBiller) -> HTMLResponse:
+def _payers_page(
+    request: Request,
+    ctx: Ctx,
+    account: Account,
+    *,
+    values: dict[str, str] | None = None,
+    error: str = "",
+    status: int = 200,
+) -> HTMLResponse:
     with reading(ctx, account) as work:
         payers = payer_services.list_payers(work=work)
     known = profiles.payer_profiles()
     return render(
         request,
         "payers.html",
-        {"payers": payers, "profiles": known},
-    )
+        {"payers": payers, "profiles": known, "values": values or {}, "error": error},
+        status=status,
+    )  # fmt: skip
+
+
+@router.get("/payers", response_class=HTMLResponse)
+def payers_page(request: Request, ctx: Ctx, account: PageUser) -> HTMLResponse:
+    """Everyone sees the payers and their rules; billers add and change them."""
+    return _payers_page(request, ctx, account)
+
+
+def _payer_values(form: FormData) -> dict[str, str]:
+    return {
+        name: value.strip()[:201]
+        for name in ("profile", "name", "payer_id")
+        if isinstance(value := form.get(name), str)
+    }
+
+
+@router.post("/payers")
+def add_payer(request: Request, ctx: Ctx, account: PageBiller, form: FormFields) -> Response:
+    """Add a payer from a shipped (or the practice's own) payer profile."""
+    values = _payer_values(form)
+    try:
+        with ctx.store.transaction(actor=account.username) as work:
+            payer_services.add_payer(
+                work=work,
+                profile=values.get("profile", ""),
+                name=values.get("name") or None,
+                payer_id=values.get("payer_id") or None,
+            )
+    except TherabillError as exc:
+        return _payers_page(request, ctx, account, values=values, error=str(exc), status=422)
+    return RedirectResponse("/payers", status_code=303)
+
+
+@router.post("/payers/{payer_id}")
+def edit_payer(
+    request: Request, ctx: Ctx, account: PageBiller, payer_id: PathId, form: FormFields
+) -> Response:
+    """Rename a payer or set its electronic payer id."""
+    values = _payer_values(form)
+    try:
+        with ctx.store.transaction(actor=account.username) as work:
+            payer_services.edit_payer(
+                work=work, payer=payer_id, name=values.get("name"),
+                payer_id=values.get("payer_id"),
+            )  # fmt: skip
+    except TherabillError as exc:
+        if exc.field == "payer":
+            raise NotFound() from None
+        return _payers_page(request, ctx, account, error=str(exc), status=422)
+    return RedirectResponse("/payers", status_code=303)
 
 
 @router.get("/payers/profiles/{profile_id}", response_class=HTMLResponse)
