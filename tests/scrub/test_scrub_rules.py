@@ -43,6 +43,17 @@ def sample_payer(*lines: dict[str, Any], **extra: Any) -> dict[str, Any]:
     return massage(*lines, payer="SAMPLE-MASSAGE-PAYER", **extra)
 
 
+REFERRING = {"npi": "1679576722", "first_name": "Rosa", "last_name": "Diaz"}
+PLAN = {"discipline": "pt", "start": "2026-10-05", "end": "2027-01-02", "certified": "2026-10-25",
+        "treatment_days": 4}  # fmt: skip
+
+
+def medicare_plan(**extra: Any) -> dict[str, Any]:
+    """A Medicare PT claim under a certified plan of care, its certifier as the referrer."""
+    return claim(**{"payer": "MEDICARE", "referring_provider": REFERRING, "plan_of_care": PLAN,
+                    **extra})  # fmt: skip
+
+
 # (case id, rule id, claim builder, expected to fire, text the message must contain, context)
 CASES: list[tuple[str, str, Build, bool, str | None, Callable[[], ScrubContext] | None]] = [
     ("clean-97110", "code.unknown", lambda: claim(), False, None, None),
@@ -478,6 +489,55 @@ CASES: list[tuple[str, str, Build, bool, str | None, Callable[[], ScrubContext] 
                                      "address": {"line1": "1 A", "city": "B", "state": "IL",
                                                  "zip": "62701"}}), True, "ZIP+4", None),
     ("billing-street-zip4", "submission.billing-address", lambda: claim(), False, None, None),
+    # Plan of care (CMS Pub 100-02 ch.15 §220.1.3, §220.3) and the referring provider (2310A).
+    ("medicare-pt-with-certifier", "plan-of-care.referring-provider",
+     lambda: medicare_plan(), False, None, None),
+    ("medicare-pt-no-certifier", "plan-of-care.referring-provider",
+     lambda: claim(payer="MEDICARE", plan_of_care=PLAN), True, "referring provider", None),
+    ("commercial-no-certifier", "plan-of-care.referring-provider", lambda: claim(), False, None,
+     None),
+    ("medicare-massage-no-certifier", "plan-of-care.referring-provider",
+     lambda: massage(payer="MEDICARE"), False, None, None),
+    ("referring-npi-valid", "plan-of-care.referring-npi", lambda: medicare_plan(), False, None,
+     None),
+    ("referring-npi-typo", "plan-of-care.referring-npi",
+     lambda: medicare_plan(referring_provider={**REFERRING, "npi": "1679576723"}), True,
+     "check digit", None),
+    ("session-inside-plan", "plan-of-care.outside", lambda: medicare_plan(), False, None, None),
+    ("no-plan", "plan-of-care.outside",
+     lambda: claim(payer="MEDICARE", referring_provider=REFERRING), True, "no plan of care",
+     None),
+    ("session-after-plan", "plan-of-care.outside",
+     lambda: medicare_plan(plan_of_care={**PLAN, "start": "2026-08-01", "end": "2026-10-29"}),
+     True, "outside the plan of care (2026-08-01 to 2026-10-29)", None),
+    ("certified-on-day-20", "plan-of-care.certification", lambda: medicare_plan(), False, None,
+     None),
+    ("certified-on-day-40", "plan-of-care.certification",
+     lambda: medicare_plan(plan_of_care={**PLAN, "certified": "2026-11-14"}), True,
+     "delayed certification", None),
+    ("unsigned-after-30-days", "plan-of-care.certification",
+     lambda: medicare_plan(plan_of_care={k: v for k, v in PLAN.items() if k != "certified"}),
+     True, "not certified, and the 30 days", None),
+    ("plan-ends-in-60-days", "plan-of-care.recertify", lambda: medicare_plan(), False, None,
+     None),
+    ("plan-ends-in-5-days", "plan-of-care.recertify",
+     lambda: medicare_plan(plan_of_care={**PLAN, "start": "2026-08-28", "end": "2026-11-25",
+                                         "certified": "2026-09-01"}),
+     True, "runs out on 2026-11-25, 5 day(s) after", None),
+    ("plan-of-120-days", "plan-of-care.recertify",
+     lambda: medicare_plan(plan_of_care={**PLAN, "end": "2027-02-02"}), True,
+     "longer than 90 days", None),
+    ("treatment-day-4", "plan-of-care.progress-report", lambda: medicare_plan(), False, None,
+     None),
+    ("treatment-day-11", "plan-of-care.progress-report",
+     lambda: medicare_plan(plan_of_care={**PLAN, "treatment_days": 11}), True,
+     "treatment day 11 since the last progress report", None),
+    ("visit-12-of-30", "plan-of-care.visit-limit", lambda: claim(visits_this_year=12), False,
+     None, None),
+    ("visit-31-of-30", "plan-of-care.visit-limit", lambda: claim(visits_this_year=31), True,
+     "visit 31 in 2026: Commercial payer (generic) allows 30 PT visits", None),
+    ("medicare-no-visit-limit", "plan-of-care.visit-limit",
+     lambda: medicare_plan(visits_this_year=60), False, None, None),
 ]  # fmt: skip
 
 

@@ -17,6 +17,15 @@ runner = CliRunner()
 SESSION = {"start": "10:00", "end": "10:45", "techniques": ["myofascial release"]}
 MEDICARE = {"id": "MEDICARE", "name": "Medicare Part B", "payer_id": "04111"}
 PT = {"npi": "1543210987", "name": "Jordan Blake, PT", "discipline": "pt"}
+# Medicare therapy: the plan's certifying physician is the referring provider (2310A).
+REFERRING = {"npi": "1679576722", "first_name": "Rosa", "last_name": "Diaz"}
+PLAN = {
+    "discipline": "pt",
+    "start": (TODAY - dt.timedelta(days=30)).isoformat(),
+    "end": (TODAY + dt.timedelta(days=59)).isoformat(),
+    "certified": (TODAY - dt.timedelta(days=25)).isoformat(),
+    "treatment_days": 5,
+}
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -40,7 +49,14 @@ def test_one_file_per_payer_and_failing_claims_held_back(tmp_path: Path) -> None
     units_absent["lines"] = [{**units_absent["lines"][0], "units": None}]
     docs = [
         claim_dict(session=SESSION),
-        claim_dict(claim_id="C-2", session=SESSION, payer=MEDICARE, provider=PT),
+        claim_dict(
+            claim_id="C-2",
+            session=SESSION,
+            payer=MEDICARE,
+            provider=PT,
+            referring_provider=REFERRING,
+            plan_of_care=PLAN,
+        ),
         units_absent,
         claim_dict(claim_id="C-4", session=SESSION, diagnoses=["Z99.999"]),
     ]
@@ -59,6 +75,7 @@ def test_one_file_per_payer_and_failing_claims_held_back(tmp_path: Path) -> None
     assert acme.name == "batch-60054.837" and medicare.name == "batch-04111.837"
     for path in (acme, medicare):
         assert pyx12_errors(path.read_text("ascii")) == []
+    assert "HI*ABK:M5450~\nNM1*DN*1*DIAZ*ROSA****XX*1679576722~\nNM1*82*" in medicare.read_text()
     # the scrubber's computed units (38 minutes → 3 under the midpoint rule) are billed
     assert acme.read_text().count("SV1*HC:97140:GP*120.00*UN*3***1~") == 2
     interchanges = [f["interchange"] for f in report["files"]]

@@ -263,6 +263,30 @@ class TherapyAllowed(Document):
     allowed: Money
 
 
+class ReferringProvider(Document):
+    """The physician or NPP who referred the client and certified the therapy plan of care:
+    837P loop 2310A (NM1*DN), CMS-1500 box 17 (qualifier DN) with the NPI in 17b.
+    Name first and last as on the Medicare Ordering and Referring file (no middle initial)."""
+
+    npi: Annotated[str, Field(max_length=20)]
+    first_name: Name
+    last_name: Name
+
+
+class PlanOfCare(Document):
+    """The therapy plan of care covering the claim's dates (CMS Pub 100-02 ch.15 §220.1):
+    ``start`` the first treatment day, ``end`` the last certified day, ``certified`` the
+    signature (or verbal order) date, absent while not back. ``treatment_days`` counts the
+    treatment days since the last progress report (or the start), this claim's included
+    (§220.3: a report at least once every 10 treatment days)."""
+
+    discipline: Discipline
+    start: dt.date
+    end: dt.date
+    certified: dt.date | None = None
+    treatment_days: Annotated[int, Field(ge=0, le=100_000)] | None = None
+
+
 class Claim(Document):
     """One claim document: one client, one payer, one or more service lines."""
 
@@ -282,3 +306,8 @@ class Claim(Document):
     same_day_services: list[SameDayService] | None = None
     other_payers: list[OtherPayer] = Field(default_factory=list)
     therapy_allowed_to_date: list[TherapyAllowed] = Field(default_factory=list)
+    referring_provider: ReferringProvider | None = None
+    plan_of_care: PlanOfCare | None = None
+    # Visits (dates of service) this calendar year with this payer for the provider's
+    # discipline, this claim's included: for payers with yearly visit limits.
+    visits_this_year: Annotated[int, Field(ge=0, le=100_000)] | None = None

@@ -92,6 +92,10 @@ COMMANDS: dict[str, LazyCommand] = {
     "auth": LazyCommand(
         "therabill.cli.sessions:auth_app", "Prior authorizations and their remaining units."
     ),
+    "plan": LazyCommand(
+        "therabill.cli.plans:app",
+        "Therapy plans of care: certifying provider, certification and progress reports.",
+    ),
     "session": LazyCommand(
         "therabill.cli.sessions:session_app", "Therapy sessions: minutes per code."
     ),

@@ -44,6 +44,7 @@ TOP_KEYS = {
     "prior_authorization", "extra_modifiers", "codes", "required_modifiers", "fees",
     "kx_thresholds", "review_thresholds", "allowed_amounts", "telehealth", "sources",
     "appeal_days", "corrected_claim_days",
+    "plan_of_care_required", "referring_provider_required", "visit_limits",
 }  # fmt: skip
 CODE_KEYS = {"accepted", "accepted_for", "not_accepted", "alternatives", "preferred", "status"}
 TELEHEALTH_KEYS = {"audio_only_places", "in_person_disciplines", "not_allowed_modifiers", "since"}
@@ -187,6 +188,13 @@ def parse_payer_profile(text: str, name: str) -> PayerProfile:
     kx = c.yearly(data.get("kx_thresholds", {}), "kx_thresholds", c.money)
     review = c.yearly(data.get("review_thresholds", {}), "review_thresholds", c.money)
     allowed = c.yearly(data.get("allowed_amounts", {}), "allowed_amounts", c.schedule_names)
+    visit_limits: dict[str, int] = {}
+    for discipline, visits in c.table(data.get("visit_limits", {}), "visit_limits").items():
+        key = f"visit_limits.{discipline}"
+        count = c.typed(visits, int, key, "a number of visits")
+        if not 1 <= count <= 1000:
+            raise c.fail(key, f"{count} is outside 1-1000 visits a year")
+        visit_limits[c.discipline(discipline, key)] = count
     days = data.get("timely_filing_days")
     if days is not None and not 1 <= c.typed(days, int, "timely_filing_days", "a number") <= 3650:
         raise c.fail("timely_filing_days", f"{days} is outside 1-3650 days")
@@ -234,6 +242,15 @@ def parse_payer_profile(text: str, name: str) -> PayerProfile:
         telehealth=_telehealth(c, data.get("telehealth", {})),
         ncci=c.typed(data.get("ncci", True), bool, "ncci", "true or false"),
         sources=sources,
+        plan_of_care_required=c.typed(
+            data.get("plan_of_care_required", False), bool, "plan_of_care_required",
+            "true or false",
+        ),
+        referring_provider_required=c.typed(
+            data.get("referring_provider_required", False), bool,
+            "referring_provider_required", "true or false",
+        ),
+        visit_limits=visit_limits,
     )  # fmt: skip
 
 

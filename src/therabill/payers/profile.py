@@ -102,6 +102,11 @@ class PayerProfile:
     telehealth: Telehealth = field(default_factory=Telehealth)
     ncci: bool = True
     sources: Mapping[str, str] = field(default_factory=dict)
+    # Outpatient therapy under a certified plan of care (Medicare: Pub 100-02 ch.15 §220.1)
+    # and the certifying physician/NPP named on the claim as the referring provider.
+    plan_of_care_required: bool = False
+    referring_provider_required: bool = False
+    visit_limits: Mapping[str, int] = field(default_factory=dict)  # discipline → visits/year
 
     def accepts(self, code: str, discipline: str) -> bool:
         """Whether the payer takes ``code`` from a provider of ``discipline``."""

@@ -31,6 +31,7 @@ FAMILIES = {
     "documentation": "12. Documentation",
     "group": "13. Group therapy (97150)",
     "payer": "14. Payer profile",
+    "plan-of-care": "15. Therapy plan of care, referring provider and visit limits",
     "claim": "Claim frequency and size",
     "submission": "Fields an electronic claim needs (837P)",
 }

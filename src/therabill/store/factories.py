@@ -22,7 +22,15 @@ from sqlalchemy import select
 from therabill.claims.number import claim_number
 from therabill.errors import InvalidInput
 from therabill.store.models import ClaimRecord, Client, Payer, Policy, Practice, TherapySession
-from therabill.store.services import build, clients, payers, practice, sessions
+from therabill.store.services import (
+    build,
+    clients,
+    payers,
+    plans_of_care,
+    practice,
+    profiles,
+    sessions,
+)
 from therabill.store.services.clients import ClientInput
 from therabill.store.services.context import Store, UnitOfWork
 from therabill.store.services.sessions import ServiceMinutes
@@ -71,6 +79,10 @@ class PracticeSpec:
     providers: Sequence[ProviderSpec] = (PHYSICAL_THERAPIST,)
     fees: Mapping[str, int] = field(default_factory=lambda: dict(PT_FEES))
     clients: Sequence[ClientInput] = ()
+    # Certified plans of care, back to back over the past year and the next months, for each
+    # client on a payer that wants the certifying provider (Medicare) and each therapy
+    # discipline of the practice: its therapy claims name the certifier (837P 2310A).
+    plans_of_care: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +123,49 @@ def set_up_practice(
         for code, cents in spec.fees.items():
             practice.set_fee(work=work, code=code, unit_charge_cents=cents)
         client_ids = tuple(clients.add_client(work=work, data=c).id for c in spec.clients)
+        if spec.plans_of_care:
+            therapies = sorted({p.discipline for p in spec.providers} & {"pt", "ot", "slp"})
+            for client_id in client_ids:
+                add_plans_of_care(work, client_id=client_id, disciplines=therapies)
     return ExamplePractice(payer_ids, provider_ids, client_ids)
+
+
+CERTIFIER = ("1679576722", "Rosa", "Diaz")  # a physician; the NPI passes the check digit
+
+
+def add_plans_of_care(
+    work: UnitOfWork, *, client_id: int, disciplines: Sequence[str], today: dt.date | None = None
+) -> None:
+    """Back-to-back 90-day plans of care, each certified on its first day, from a year
+    before ``today`` until one runs past it, when the client's payer wants the certifying
+    provider on therapy claims (CMS Pub 100-02 ch.15 §220.1.3: recertify every 90 days)."""
+    found = work.db.get(Client, client_id)
+    assert found is not None
+    wanted = any(
+        getattr(
+            profiles.payer_profiles().get(policy.payer.profile_id),
+            "referring_provider_required",
+            False,
+        )
+        for policy in found.policies
+    )
+    if not wanted:
+        return
+    now = today or dt.date.today()
+    for discipline in disciplines:
+        start = now - dt.timedelta(days=365)
+        while start <= now:
+            plans_of_care.add_plan(
+                work=work,
+                client=client_id,
+                discipline=discipline,
+                referring_npi=CERTIFIER[0],
+                referring_first_name=CERTIFIER[1],
+                referring_last_name=CERTIFIER[2],
+                start=start,
+                certified_on=start,
+            )
+            start += dt.timedelta(days=plans_of_care.PLAN_DAYS)
 
 
 def client(

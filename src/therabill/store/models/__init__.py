@@ -26,6 +26,7 @@ from therabill.store.models.edi import (
     RemittanceRecord,
     SubmittedClaim,
 )
+from therabill.store.models.plans import PlanOfCare, ProgressReport
 from therabill.store.models.practice import (
     Authorization,
     AuthorizationCode,
@@ -58,8 +59,10 @@ __all__ = [
     "InvoiceLine",
     "LedgerEntry",
     "Payer",
+    "PlanOfCare",
     "Policy",
     "Practice",
+    "ProgressReport",
     "Provider",
     "ProviderAdjustmentRecord",
     "QuarantinedFile",

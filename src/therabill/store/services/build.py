@@ -53,7 +53,14 @@ from therabill.store.models import (
     SessionService,
     TherapySession,
 )
-from therabill.store.services import auths, documents, ledger, profiles, scrubbing
+from therabill.store.services import (
+    auths,
+    documents,
+    ledger,
+    plans_of_care,
+    profiles,
+    scrubbing,
+)
 from therabill.store.services.auths import AuthorizationStatus
 from therabill.store.services.clients import primary_policy
 from therabill.store.services.context import UnitOfWork
@@ -264,12 +271,29 @@ def draft_claim(
     except ValidationError as exc:  # a detail the claim document cannot hold
         raise InvalidInput(f"the claim cannot be built: {_problems(exc)}") from None
     document = scrubber.fill(document)  # the year's allowed amounts, for the KX rule
+    document = document.model_copy(update=plan_facts(scrubber.work, parties, sessions, day))
     scrubbed = scrubber(document=document, claim=claim)
     # the unit engine and the scrubber share the time rules (therabill.units.checks): a finding
     # both word the same is kept once, the scrubber's, which names the line
     said = {(f.id, f.message) for f in scrubbed}
     findings = [*(f for f in assembly.findings if (f.id, f.message) not in said), *scrubbed]
     return Draft(claim, assembly, document, findings, uses)
+
+
+def plan_facts(
+    work: UnitOfWork, parties: Parties, sessions: Sequence[TherapySession], day: dt.date
+) -> dict[str, Any]:
+    """The plan of care's facts for the claim document (referring provider, certification,
+    treatment days, visits this year)."""
+    return plans_of_care.claim_facts(
+        work,
+        client_id=parties.client.id,
+        discipline=parties.provider.discipline,
+        payer_id=parties.payer.id,
+        profile=profiles.payer_profiles().get(parties.payer.profile_id),
+        day=day,
+        unsaved=any(s.id is None for s in sessions),
+    )
 
 
 def _problems(exc: ValidationError) -> str:

@@ -227,6 +227,7 @@ class Scrubber:
         clients: Collection[int] | None = None,
         today: dt.date | None = None,
     ) -> None:
+        self.work = work
         tables = loaded or ScrubContext.load()
         day = today or tables.today
         self.allowed = therapy_allowed(work, clients, since=dt.date(day.year - 1, 1, 1))

@@ -259,7 +259,8 @@ def patient(seg: Segments, v: Values, claim: Claim, hl: int, parent: int) -> Non
 
 
 def claim_information(seg: Segments, v: Values, claim: Claim) -> None:
-    """2300 claim, 2310B rendering provider, 2320/2330 other payers, 2400 service lines."""
+    """2300 claim, 2310A referring and 2310B rendering provider, 2320/2330 other payers, 2400
+    service lines."""
     lines = claim.lines
     if len(lines) > MAX_LINES:
         raise InvalidInput(
@@ -292,6 +293,7 @@ def claim_information(seg: Segments, v: Values, claim: Claim) -> None:
             )
         seg.add("REF", "F8", v.ident(claim.original_claim_id, "original_claim_id", max_length=50))
     diagnoses(seg, v, claim)
+    referring_provider(seg, v, claim)
     rendering_provider(seg, v, claim)
     for index, other in enumerate(claim.other_payers):
         other_payer(seg, v, claim, other, f"other_payers[{index}]", total)
@@ -325,6 +327,21 @@ def diagnoses(seg: Segments, v: Values, claim: Claim) -> None:
         text = v.remember(key, text + seg.terminator)
     seg.parts.append(text)
     seg.count += 1
+
+
+def referring_provider(seg: Segments, v: Values, claim: Claim) -> None:
+    """2310A: "Required when this claim involves a referral." For outpatient therapy the
+    physician/NPP who certified the plan of care (NM101 DN; X222A1 also allows P3, primary
+    care provider); Medicare edits this NPI (Noridian JE, certifying physician)."""
+    referring = claim.referring_provider
+    if referring is None:
+        return
+    seg.add(
+        "NM1", "DN", "1",
+        v.text(referring.last_name, "referring_provider.last_name", max_length=60),
+        v.text(referring.first_name, "referring_provider.first_name", max_length=35),
+        "", "", "", "XX", npi(referring.npi, "referring_provider.npi"),
+    )  # fmt: skip
 
 
 def rendering_provider(seg: Segments, v: Values, claim: Claim) -> None:

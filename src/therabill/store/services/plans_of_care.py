@@ -1,0 +1,250 @@
+"""Therapy plans of care: the certifying physician/NPP (the claim's referring provider), the
+certified dates, progress reports, and what a claim carries of them.
+
+Sources: CMS Pub 100-02 ch.15 §220.1.3 (certification within 30 days of the first treatment
+day; a plan covers at most 90 calendar days) and §220.3 D (a progress report at least once
+every 10 treatment days); 837P loop 2310A / CMS-1500 box 17 for the referring provider. The
+rules that warn are in ``therabill.scrub.rules.plan_of_care``; here are the facts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, cast
+
+from sqlalchemy import or_, select
+
+from therabill.claims import document as doc
+from therabill.codes.model import DISCIPLINES
+from therabill.errors import InvalidInput
+from therabill.payers import PayerProfile
+from therabill.store.models import ClaimRecord, PlanOfCare, ProgressReport, Provider
+from therabill.store.models import TherapySession as Session
+from therabill.store.services import lookup
+from therabill.store.services.context import UnitOfWork, require_text
+
+PLAN_DAYS = 90  # §220.1.3: a plan covers at most 90 calendar days
+
+
+def add_plan(
+    *,
+    work: UnitOfWork,
+    client: str | int,
+    discipline: str,
+    referring_npi: str,
+    referring_first_name: str,
+    referring_last_name: str,
+    start: dt.date,
+    end: dt.date | None = None,
+    certified_on: dt.date | None = None,
+) -> PlanOfCare:
+    """A new plan of care (or a recertification: the next period's plan). ``end`` defaults
+    to the 90th day; a longer period is refused, since it cannot be certified at once."""
+    found = lookup.client(work, client)
+    if discipline not in DISCIPLINES:
+        raise InvalidInput(
+            f"{discipline!r} is not one of {', '.join(DISCIPLINES)}", field="discipline"
+        )
+    last = end or start + dt.timedelta(days=PLAN_DAYS - 1)
+    _check_dates(start, last, certified_on)
+    plan = PlanOfCare(
+        client_id=found.id,
+        discipline=discipline,
+        referring_npi=lookup.npi(referring_npi, "referring_npi"),
+        referring_first_name=_name(referring_first_name, "referring_first_name"),
+        referring_last_name=_name(referring_last_name, "referring_last_name"),
+        start_date=start,
+        end_date=last,
+        certified_on=certified_on,
+    )
+    work.db.add(plan)
+    work.db.flush()
+    work.audit("create", "plan_of_care", plan.id, f"client {found.id}")
+    return plan
+
+
+def _name(text: str, field: str) -> str:
+    clean = require_text(text, field)
+    if len(clean) > 100:
+        raise InvalidInput("is longer than 100 characters", field=field)
+    return clean
+
+
+def _check_dates(start: dt.date, end: dt.date, certified_on: dt.date | None) -> None:
+    if end < start:
+        raise InvalidInput("ends before it starts", field="end")
+    if (end - start).days >= PLAN_DAYS:
+        raise InvalidInput(
+            f"a plan of care covers at most {PLAN_DAYS} days (CMS Pub 100-02 ch.15 §220.1.3); "
+            "recertify with a new plan for the next period",
+            field="end",
+        )
+    if certified_on is not None and certified_on > dt.date.today():
+        raise InvalidInput("is in the future", field="certified_on")
+
+
+def plan_row(work: UnitOfWork, plan_id: int) -> PlanOfCare:
+    found = work.db.get(PlanOfCare, plan_id)
+    if found is None:
+        raise InvalidInput(f"no plan of care {plan_id}", field="plan")
+    return found
+
+
+def certify_plan(*, work: UnitOfWork, plan_id: int, on: dt.date) -> PlanOfCare:
+    """Record the date the physician or NPP signed the plan (or gave the verbal order)."""
+    plan = plan_row(work, plan_id)
+    if on > dt.date.today():
+        raise InvalidInput("is in the future", field="on")
+    plan.certified_on = on
+    work.db.flush()
+    work.audit("certify", "plan_of_care", plan.id, on.isoformat())
+    return plan
+
+
+def record_progress_report(*, work: UnitOfWork, plan_id: int, on: dt.date) -> PlanOfCare:
+    """A progress report written on ``on`` under the plan: the 10-treatment-day count starts
+    again after it."""
+    plan = plan_row(work, plan_id)
+    if not plan.start_date <= on <= plan.end_date:
+        raise InvalidInput(
+            f"is outside the plan ({plan.start_date} to {plan.end_date})", field="on"
+        )
+    if on > dt.date.today():
+        raise InvalidInput("is in the future", field="on")
+    plan.progress_reports.append(ProgressReport(report_date=on))
+    work.db.flush()
+    work.audit("progress-report", "plan_of_care", plan.id, on.isoformat())
+    return plan
+
+
+def list_plans(*, work: UnitOfWork, client: str | int) -> list[PlanOfCare]:
+    found = lookup.client(work, client)
+    plans = list(
+        work.db.execute(
+            select(PlanOfCare)
+            .where(PlanOfCare.client_id == found.id)
+            .order_by(PlanOfCare.start_date, PlanOfCare.id)
+        ).scalars()
+    )
+    work.audit("list", "plan_of_care", found.id, f"{len(plans)} rows")
+    return plans
+
+
+def plan_dict(plan: PlanOfCare) -> dict[str, Any]:
+    return {
+        "id": plan.id,
+        "client_id": plan.client_id,
+        "discipline": plan.discipline,
+        "referring_provider": {
+            "npi": plan.referring_npi,
+            "first_name": plan.referring_first_name,
+            "last_name": plan.referring_last_name,
+        },
+        "start_date": plan.start_date.isoformat(),
+        "end_date": plan.end_date.isoformat(),
+        "certified_on": plan.certified_on.isoformat() if plan.certified_on else None,
+        "progress_reports": [r.report_date.isoformat() for r in plan.progress_reports],
+    }
+
+
+def plan_on(
+    work: UnitOfWork, *, client_id: int, discipline: str, day: dt.date
+) -> PlanOfCare | None:
+    """The plan covering ``day``, else the latest one that started before it (a session
+    after the plan ran out still names its certifier)."""
+    return work.db.execute(
+        select(PlanOfCare)
+        .where(
+            PlanOfCare.client_id == client_id,
+            PlanOfCare.discipline == discipline,
+            PlanOfCare.start_date <= day,
+        )
+        .order_by((PlanOfCare.end_date >= day).desc(), PlanOfCare.start_date.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def _session_days(
+    work: UnitOfWork,
+    *,
+    client_id: int,
+    discipline: str,
+    after: dt.date,
+    through: dt.date,
+    payer_id: int | None = None,
+) -> set[dt.date]:
+    """Dates with a stored session of the discipline after ``after``, up to and with
+    ``through``; with ``payer_id``, only sessions billed to that payer or not billed yet."""
+    query = (
+        select(Session.date_of_service)
+        .distinct()
+        .join(Provider, Provider.id == Session.provider_id)
+        .where(
+            Session.client_id == client_id,
+            Provider.discipline == discipline,
+            Session.date_of_service > after,
+            Session.date_of_service <= through,
+        )
+    )
+    if payer_id is not None:
+        query = query.outerjoin(ClaimRecord, ClaimRecord.id == Session.claim_id).where(
+            or_(Session.claim_id.is_(None), ClaimRecord.payer_id == payer_id)
+        )
+    return set(work.db.execute(query).scalars())
+
+
+def claim_facts(
+    work: UnitOfWork,
+    *,
+    client_id: int,
+    discipline: str,
+    payer_id: int,
+    profile: PayerProfile | None,
+    day: dt.date,
+    unsaved: bool = False,
+) -> dict[str, Any]:
+    """What a claim document carries of the plan of care: the referring provider (whenever
+    a plan names one), the plan's dates with the treatment days since the last progress
+    report (when the payer wants a plan) and the visits this year (when the payer limits
+    them). ``unsaved``: the claim's day has a session not stored yet (the live check's),
+    counted as a treatment day and a visit all the same."""
+    extra = {day} if unsaved else set()
+    facts: dict[str, Any] = {}
+    plan = plan_on(work, client_id=client_id, discipline=discipline, day=day)
+    if plan is not None:
+        facts["referring_provider"] = doc.ReferringProvider(
+            npi=plan.referring_npi,
+            first_name=plan.referring_first_name,
+            last_name=plan.referring_last_name,
+        )
+        days = None
+        if profile is not None and profile.plan_of_care_required:
+            reports = [r.report_date for r in plan.progress_reports if r.report_date <= day]
+            after = max([plan.start_date - dt.timedelta(days=1), *reports])
+            days = len(
+                extra
+                | _session_days(
+                    work, client_id=client_id, discipline=discipline, after=after, through=day
+                )
+            )
+        facts["plan_of_care"] = doc.PlanOfCare(
+            discipline=cast(doc.Discipline, plan.discipline),
+            start=plan.start_date,
+            end=plan.end_date,
+            certified=plan.certified_on,
+            treatment_days=days,
+        )
+    if profile is not None and discipline in profile.visit_limits:
+        year_start = dt.date(day.year, 1, 1) - dt.timedelta(days=1)
+        facts["visits_this_year"] = len(
+            extra
+            | _session_days(
+                work,
+                client_id=client_id,
+                discipline=discipline,
+                after=year_start,
+                through=day,
+                payer_id=payer_id,
+            )
+        )
+    return facts
