@@ -152,7 +152,7 @@ def add_plans_of_care(
     if not wanted:
         return
     now = today or dt.date.today()
-    for discipline in disciplines:
+    for discipline in sorted(set(disciplines) & {"pt", "ot", "slp"}):
         start = now - dt.timedelta(days=365)
         while start <= now:
             plans_of_care.add_plan(

@@ -15,7 +15,13 @@ from sqlalchemy import inspect, select
 from therabill.claims.number import claim_number
 from therabill.claims.status import ClaimStatus
 from therabill.errors import InvalidInput
-from therabill.store.factories import PayerSpec, PracticeSpec, ProviderSpec, set_up_practice
+from therabill.store.factories import (
+    PayerSpec,
+    PracticeSpec,
+    ProviderSpec,
+    add_plans_of_care,
+    set_up_practice,
+)
 from therabill.store.models import ClaimLine, ClaimRecord, Client, Payer, Practice
 from therabill.store.services import (
     auths,
@@ -181,6 +187,8 @@ def create_demo(
                 ),
             )
             roster.append((client.id, discipline, payer_name))
+            # Medicare therapy: certified plans of care name the referring provider (2310A)
+            add_plans_of_care(work, client_id=client.id, disciplines=[discipline], today=today)
             if i % 3 == 0 or discipline == "massage":
                 auths.add_authorization(
                     work=work,
