@@ -252,7 +252,11 @@ def plan_claim(claim_id: int, payment: ClaimPayment, lines: list[BilledLine]) ->
         outcome = "reversed"
     elif payment.is_denied or (claim_paid == 0 and patient == 0):
         outcome = "denied"
-    elif any(p.paid_cents == 0 and p.patient_cents == 0 and p.charge_cents for p in postings):
+    elif any(
+        p.paid_cents == 0 and p.patient_cents == 0 and p.charge_cents for p in postings
+    ) or any(a.denied for p in postings for a in p.adjustments):
+        # a line the payer still owes (a denial left open, e.g. a partial-unit CO-151) keeps
+        # the claim on the attention list: paid in part, not paid
         outcome = "partly_paid"
     else:
         outcome = "paid"
