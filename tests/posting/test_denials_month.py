@@ -33,6 +33,11 @@ def balance(store: Store, claim_id: int) -> tuple[int, int]:
     return b["insurance_cents"], b["patient_cents"]
 
 
+def status(store: Store, claim_id: int) -> str:
+    with store.transaction() as work:
+        return str(claim_records.show_claim(work=work, claim_id=claim_id)["status"])
+
+
 def queue(store: Store, **filters: object) -> list[dict]:  # type: ignore[type-arg]
     with store.transaction() as work:
         return denials.list_denials(work=work, **filters)  # type: ignore[arg-type]
@@ -146,6 +151,9 @@ def test_the_scripted_month(practice: Store, tmp_path: Path) -> None:
     assert balance(practice, ids["C"]) == (9000, 0)  # CO-97 line, still owed
     assert balance(practice, ids["D"]) == (4500, 0)  # the unit CO-151 did not pay
     assert balance(practice, ids["E"]) == (1000, 0)  # the WO recovery
+    # a claim with a line the payer still owes is partly paid, so it stays on the attention list
+    assert status(practice, ids["C"]) == status(practice, ids["D"]) == "partly_paid"
+    assert status(practice, ids["B"]) == "denied"
     rows = queue(practice)
     assert [
         (r["claim_number"], r["line"], f"{r['group']}-{r['carc']}", r["amount_cents"], r["class"])
