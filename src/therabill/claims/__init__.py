@@ -15,6 +15,7 @@ from therabill.claims.document import (
     Session,
     Subscriber,
     TherapyAllowed,
+    frequency_of,
 )
 from therabill.claims.reader import iter_claims, read_claims
 
@@ -33,6 +34,7 @@ __all__ = [
     "Session",
     "Subscriber",
     "TherapyAllowed",
+    "frequency_of",
     "iter_claims",
     "read_claims",
 ]

@@ -131,7 +131,7 @@ def assemble_claim(
             modifiers = (*modifiers, add_plan)
         per_unit = _fee(unit_line.code, fees, profile)
         if per_unit is None:
-            findings.append(_no_fee(unit_line.code, number))
+            findings.append(no_fee(unit_line.code, number))
         lines.append(
             AssembledLine(
                 line_number=number,
@@ -187,7 +187,7 @@ def _fee(code: str, fees: Mapping[str, int], profile: PayerProfile | None) -> in
     return None
 
 
-def _no_fee(code: str, line_number: int) -> Finding:
+def no_fee(code: str, line_number: int) -> Finding:
     return Finding(
         id="claim.no-fee",
         severity=Severity.ERROR,

@@ -47,6 +47,16 @@ Relationship = Literal[
 
 # CLM05-3 claim frequency type code (837P 005010X222A1, NUBC frequency codes).
 FREQUENCY_CODES: dict[str, str] = {"original": "1", "corrected": "7", "void": "8"}
+
+
+def frequency_of(code: str) -> Frequency:
+    """The document's frequency for a CLM05-3 code ("1", "7", "8"); refuses any other."""
+    names: dict[str, Frequency] = {"1": "original", "7": "corrected", "8": "void"}
+    if code in names:
+        return names[code]
+    raise InvalidInput(f"{code!r} is not a claim frequency code (1, 7 or 8)", field="frequency")
+
+
 # Patient's relationship to the subscriber: 837P PAT01 / SBR02 individual relationship codes.
 RELATIONSHIP_CODES: dict[str, str] = {
     "spouse": "01",

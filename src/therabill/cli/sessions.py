@@ -80,6 +80,71 @@ def session_add(
         console.print(f"{f.severity}: {f.message}")
 
 
+@session_app.command("edit")
+@handles_errors
+def session_edit(
+    session: Annotated[int, typer.Argument(help="The session's id (therabill session list).")],
+    services: Annotated[
+        list[str] | None,
+        typer.Argument(help="New CODE=MINUTES for the whole session (replaces all)."),
+    ] = None,
+    date: Annotated[str | None, Opt(help="Date of service, YYYY-MM-DD.")] = None,
+    start: Annotated[str | None, Opt(help="Start time HH:MM.")] = None,
+    end: Annotated[str | None, Opt(help="End time HH:MM.")] = None,
+    place: Annotated[str | None, Opt("--pos", help="Place of service code.")] = None,
+    diagnoses: Annotated[
+        list[str] | None, Opt("--dx", help="ICD-10-CM code (repeat; replaces all).")
+    ] = None,
+    techniques: Annotated[
+        list[str] | None, Opt("--technique", help="Technique used (repeat; replaces all).")
+    ] = None,
+    note: Annotated[str | None, Opt(help="The clinical note (replaces it).")] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Change a session no claim bills yet; a billed session is changed through its claim
+    (therabill claims edit, or claims correct once the payer has decided it).
+
+    Example: therabill session edit 31 97110=38 --end 09:40
+    """
+    with store_common.action() as work:
+        found, units = sessions.edit_session(
+            work=work,
+            session_id=session,
+            services=[sessions.parse_service(s) for s in services] if services else None,
+            day=store_common.day(date, "date"),
+            start=_time(start, "start"),
+            end=_time(end, "end"),
+            place_of_service=place,
+            techniques=techniques,
+            note=note,
+            diagnoses=diagnoses,
+        )
+        data = {"session": sessions.session_dict(found), "units": units.to_dict()}
+    if json_output:
+        emit_json(data)
+        return
+    lines = ", ".join(f"{ln.code} {ln.minutes} min → {ln.units} unit(s)" for ln in units.lines)
+    console.print(f"Session {found.id} changed ({units.rule} rule): {lines}.")
+
+
+@session_app.command("delete")
+@handles_errors
+def session_delete(
+    session: Annotated[int, typer.Argument(help="The session's id (therabill session list).")],
+    json_output: JsonOption = False,
+) -> None:
+    """Delete a session no claim bills yet (entered by mistake or twice).
+
+    Example: therabill session delete 31
+    """
+    with store_common.action() as work:
+        deleted = sessions.delete_session(work=work, session_id=session)
+    if json_output:
+        emit_json({"deleted": deleted})
+        return
+    console.print(f"Session {deleted} deleted.")
+
+
 @session_app.command("list")
 @handles_errors
 def session_list(

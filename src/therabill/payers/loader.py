@@ -25,8 +25,10 @@ from therabill.money import parse_amount
 from therabill.payers.fee_schedule import NAME, FeeSchedule, find_fee_schedule
 from therabill.payers.profile import (
     ALL_CODES,
+    CORRECTION_WAYS,
     PAYMENT_STATUS,
     TELEHEALTH_MODIFIERS,
+    REPLACEMENT,
     PayerProfile,
     Telehealth,
 )
@@ -42,10 +44,12 @@ TOP_KEYS = {
     "id", "name", "unit_rule", "ncci", "timely_filing_days", "disciplines",
     "therapy_modifier_required", "telehealth_modifier", "telehealth_places",
     "prior_authorization", "extra_modifiers", "codes", "required_modifiers", "fees",
-    "kx_thresholds", "review_thresholds", "allowed_amounts", "telehealth", "sources",
-    "appeal_days", "corrected_claim_days",
+    "kx_thresholds", "review_thresholds", "allowed_amounts", "telehealth", "corrections",
+    "sources", "appeal_days", "corrected_claim_days",
     "plan_of_care_required", "referring_provider_required", "visit_limits",
 }  # fmt: skip
+CORRECTION_KEYS = {"processed", "new_claim_remarks"}
+REMARK = re.compile(r"^[A-Z]{1,2}\d{1,3}$")
 CODE_KEYS = {"accepted", "accepted_for", "not_accepted", "alternatives", "preferred", "status"}
 TELEHEALTH_KEYS = {"audio_only_places", "in_person_disciplines", "not_allowed_modifiers", "since"}
 
@@ -203,6 +207,17 @@ def parse_payer_profile(text: str, name: str) -> PayerProfile:
         if value is not None and not 1 <= c.typed(value, int, key, "a number") <= 3650:
             raise c.fail(key, f"{value} is outside 1-3650 days")
     tele = data.get("telehealth_modifier")
+    corrections = c.table(data.get("corrections", {}), "corrections", CORRECTION_KEYS)
+    processed = c.text(corrections.get("processed", REPLACEMENT), "corrections.processed").lower()
+    if processed not in CORRECTION_WAYS:
+        raise c.fail(
+            "corrections.processed", f"{processed!r} is not one of {', '.join(CORRECTION_WAYS)}"
+        )
+    remarks = c.items(
+        corrections.get("new_claim_remarks", []),
+        "corrections.new_claim_remarks",
+        lambda v, k: c.text(v, k, REMARK),
+    )
     sources = {
         k: c.text(v, f"sources.{k}") for k, v in c.table(data.get("sources", {}), "sources").items()
     }
@@ -241,6 +256,8 @@ def parse_payer_profile(text: str, name: str) -> PayerProfile:
         allowed_amounts=allowed,
         telehealth=_telehealth(c, data.get("telehealth", {})),
         ncci=c.typed(data.get("ncci", True), bool, "ncci", "true or false"),
+        corrections=processed,
+        new_claim_remarks=frozenset(remarks),
         sources=sources,
         plan_of_care_required=c.typed(
             data.get("plan_of_care_required", False), bool, "plan_of_care_required",

@@ -66,6 +66,9 @@ class Telehealth:
             or self.in_person_disciplines is not None
             or self.not_allowed_modifiers
         )
+REPLACEMENT = "replacement"  # the payer takes frequency 7 (replacement) and 8 (void), REF*F8
+REOPENING = "reopening"  # a processed claim is corrected by a reopening request, not an 837P
+CORRECTION_WAYS = (REPLACEMENT, REOPENING)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +104,8 @@ class PayerProfile:
     fee_schedules: Mapping[int, FeeSchedule] = field(default_factory=dict)
     telehealth: Telehealth = field(default_factory=Telehealth)
     ncci: bool = True
+    corrections: str = REPLACEMENT
+    new_claim_remarks: frozenset[str] = frozenset()
     sources: Mapping[str, str] = field(default_factory=dict)
     # Outpatient therapy under a certified plan of care (Medicare: Pub 100-02 ch.15 §220.1)
     # and the certifying physician/NPP named on the claim as the referring provider.

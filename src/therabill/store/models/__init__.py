@@ -13,6 +13,7 @@ from therabill.store.models.billing import (
     SessionService,
     TherapySession,
 )
+from therabill.store.models.corrections import ClaimChange, ClaimReopening
 from therabill.store.models.denials import Denial
 from therabill.store.models.edi import (
     ControlNumberCounter,
@@ -48,8 +49,10 @@ __all__ = [
     "AuthorizationUse",
     "Base",
     "CaseloadEntry",
+    "ClaimChange",
     "ClaimLine",
     "ClaimRecord",
+    "ClaimReopening",
     "ClaimStatusChange",
     "Client",
     "ControlNumberCounter",

@@ -78,6 +78,9 @@ class ClaimRecord(Base):
     frequency_code: Mapped[str] = mapped_column(String(1), default="1")
     original_claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"))
     payer_claim_number: Mapped[str | None] = mapped_column(String(50))
+    # A replacement (7) or void (8): the payer's claim control number of the claim it
+    # replaces or voids (837P REF*F8), taken from the 835's CLP07 when it was made.
+    reference_claim_number: Mapped[str | None] = mapped_column(String(50))
     findings_json: Mapped[str] = mapped_column(Text, default="[]")
     document_json: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

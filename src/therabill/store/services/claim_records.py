@@ -7,10 +7,18 @@ from typing import Any
 
 from sqlalchemy import select
 
-from therabill.claims.status import NEEDS_ATTENTION, ClaimStatus, check_transition
+from therabill.claims.number import claim_number
+from therabill.claims.status import NEEDS_ATTENTION, SET_BY, ClaimStatus, check_transition
 from therabill.errors import InvalidInput
 from therabill.ledger import Balance
-from therabill.store.models import ClaimRecord, ClaimStatusChange, Payer
+from therabill.store.models import (
+    ClaimChange,
+    ClaimRecord,
+    ClaimReopening,
+    ClaimStatusChange,
+    Payer,
+    RemittanceClaim,
+)
 from therabill.store.services import denials, ledger, lookup
 from therabill.store.services.context import UnitOfWork
 
@@ -61,6 +69,56 @@ def list_claims(
     ]
 
 
+FREQUENCY_NAMES = {"1": "original", "7": "replacement", "8": "void"}
+
+
+def payer_claim_number(work: UnitOfWork, claim: ClaimRecord) -> str | None:
+    """The payer's claim control number for ``claim``: CLP07 of the latest 835 posted against
+    it (not reversed, not a secondary payer's), else the number a 277CA gave."""
+    found = work.db.execute(
+        select(RemittanceClaim.payer_claim_number)
+        .where(
+            RemittanceClaim.claim_id == claim.id,
+            RemittanceClaim.reversed_by_id.is_(None),
+            RemittanceClaim.secondary.is_(False),
+            RemittanceClaim.payer_claim_number != "",
+        )
+        .order_by(RemittanceClaim.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    return found or claim.payer_claim_number or None
+
+
+def history(work: UnitOfWork, claim: ClaimRecord) -> list[dict[str, Any]]:
+    """Every status move and every change (edit, correction, void, closing), oldest first."""
+    moves = [
+        {
+            "kind": "status",
+            "from": change.from_status,
+            "to": change.to_status,
+            "by": change.actor,
+            "at": change.at.isoformat(),
+            "why": change.reason,
+        }
+        for change in claim.history
+    ]
+    changes = work.db.execute(
+        select(ClaimChange).where(ClaimChange.claim_id == claim.id).order_by(ClaimChange.id)
+    ).scalars()
+    edits = [
+        {
+            "kind": change.action,
+            "from": None,
+            "to": None,
+            "by": change.actor,
+            "at": change.at.isoformat(),
+            "why": change.detail,
+        }
+        for change in changes
+    ]
+    return sorted(moves + edits, key=lambda h: h["at"])
+
+
 def show_claim(*, work: UnitOfWork, claim_id: int) -> dict[str, Any]:
     claim = lookup.claim(work, claim_id)
     by_line = ledger.line_balances(work, claim.id)
@@ -68,13 +126,30 @@ def show_claim(*, work: UnitOfWork, claim_id: int) -> dict[str, Any]:
     work.audit("read", "claim", claim.id)
     payer = work.db.get(Payer, claim.payer_id)
     numbers = {line.id: line.line_number for line in claim.lines}
+    replaced_by = work.db.execute(
+        select(ClaimRecord.id)
+        .where(ClaimRecord.original_claim_id == claim.id)
+        .order_by(ClaimRecord.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    reopenings = work.db.execute(
+        select(ClaimReopening)
+        .where(ClaimReopening.claim_id == claim.id)
+        .order_by(ClaimReopening.id)
+    ).scalars()
     return {
         "id": claim.id,
+        "number": claim_number(claim.id),
         "client_id": claim.client_id,
         "payer": payer.name if payer else None,
         "provider_id": claim.provider_id,
         "date_of_service": claim.date_of_service.isoformat(),
         "status": claim.status,
+        "frequency": FREQUENCY_NAMES.get(claim.frequency_code, claim.frequency_code),
+        "replaces": claim.original_claim_id,
+        "replaced_by": replaced_by,
+        "payer_claim_number": payer_claim_number(work, claim),
+        "reference_claim_number": claim.reference_claim_number,
         "total_charge_cents": claim.total_charge_cents,
         "lines": [
             {
@@ -92,15 +167,18 @@ def show_claim(*, work: UnitOfWork, claim_id: int) -> dict[str, Any]:
             for line in claim.lines
         ],
         "findings": json.loads(claim.findings_json),
-        "history": [
+        "history": history(work, claim),
+        "reopenings": [
             {
-                "from": change.from_status,
-                "to": change.to_status,
-                "by": change.actor,
-                "at": change.at.isoformat(),
-                "why": change.reason,
+                "id": r.id,
+                "payer_claim_number": r.payer_claim_number,
+                "created_at": r.created_at.isoformat(),
+                "request_by": r.request_by.isoformat() if r.request_by else None,
+                "sent_on": r.sent_on.isoformat() if r.sent_on else None,
+                "changes": json.loads(r.changes_json),
+                "text": r.text,
             }
-            for change in claim.history
+            for r in reopenings
         ],
         "denials": [
             denials.denial_dict(d, numbers.get(d.claim_line_id or 0))
@@ -111,9 +189,21 @@ def show_claim(*, work: UnitOfWork, claim_id: int) -> dict[str, Any]:
 
 
 def change_status(*, work: UnitOfWork, claim_id: int, new: ClaimStatus, reason: str) -> ClaimRecord:
-    """Move a claim along its lifecycle; refuses moves not in ``claims.status.TRANSITIONS`` and
-    a claim with scrub errors becoming ready or submitted."""
-    claim = lookup.claim(work, claim_id)
+    """Move a claim along its lifecycle; refuses moves not in ``claims.status.TRANSITIONS``,
+    a claim with scrub errors becoming ready or submitted, and the statuses only a command
+    that does the work may set (replaced, voided, reopening, closed: ``SET_BY``)."""
+    if new in SET_BY:
+        raise InvalidInput(
+            f"a claim becomes {new.value} only through {SET_BY[new]}, which does the work "
+            "that goes with it (the ledger, the sessions, the payer's copy)",
+            field="status",
+        )
+    return move(work=work, claim=lookup.claim(work, claim_id), new=new, reason=reason)
+
+
+def move(*, work: UnitOfWork, claim: ClaimRecord, new: ClaimStatus, reason: str) -> ClaimRecord:
+    """Record one lifecycle move of ``claim`` (checked against the lifecycle and its scrub
+    errors); the services that correct, void and close claims call it for their moves."""
     current = ClaimStatus(claim.status)
     check_transition(current, new)
     if not reason.strip():
@@ -121,7 +211,9 @@ def change_status(*, work: UnitOfWork, claim_id: int, new: ClaimStatus, reason: 
     errors = [f for f in json.loads(claim.findings_json) if f.get("severity") == "error"]
     if new in (ClaimStatus.READY, ClaimStatus.SUBMITTED) and errors:
         raise InvalidInput(
-            f"claim {claim.id} has {len(errors)} scrub error(s); fix them first", field="status"
+            f"claim {claim.id} has {len(errors)} scrub error(s); fix them first "
+            f"(therabill claims show {claim.id}, then therabill claims edit {claim.id})",
+            field="status",
         )
     claim.status = new.value
     work.db.add(
@@ -130,9 +222,34 @@ def change_status(*, work: UnitOfWork, claim_id: int, new: ClaimStatus, reason: 
             from_status=current.value,
             to_status=new.value,
             actor=work.actor,
-            reason=reason.strip(),
+            reason=reason.strip()[:2000],
         )
     )
     work.db.flush()
+    work.db.expire(claim, ["history"])
     work.audit("status", "claim", claim.id, f"{current.value}->{new.value}")
     return claim
+
+
+def record_new(*, work: UnitOfWork, claim: ClaimRecord, reason: str) -> None:
+    """The first line of a new claim's history: made as a draft, and why."""
+    work.db.add(
+        ClaimStatusChange(
+            claim_id=claim.id,
+            from_status=None,
+            to_status=ClaimStatus.DRAFT.value,
+            actor=work.actor,
+            reason=reason[:2000],
+        )
+    )
+    work.db.flush()
+    work.audit("create", "claim", claim.id, reason[:60])
+
+
+def note_change(*, work: UnitOfWork, claim: ClaimRecord, action: str, detail: str) -> None:
+    """Keep a change to ``claim`` in its history (``claim_changes``) and the audit log (the
+    audit entry names the action only: the detail may hold a diagnosis)."""
+    work.db.add(
+        ClaimChange(claim_id=claim.id, action=action[:20], detail=detail[:4000], actor=work.actor)
+    )
+    work.audit(action, "claim", claim.id)

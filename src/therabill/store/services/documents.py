@@ -96,8 +96,8 @@ def claim_document(
         )
     return doc.Claim(
         claim_id=claim_number(claim.id or 0),  # 0: a claim not saved yet (live check)
-        frequency="corrected" if claim.frequency_code == "7" else "original",
-        original_claim_id=claim.payer_claim_number if claim.frequency_code == "7" else None,
+        frequency=doc.frequency_of(claim.frequency_code),
+        original_claim_id=claim.reference_claim_number if claim.frequency_code != "1" else None,
         payer=doc.Payer(id=payer.profile_id, name=payer.name[:120], payer_id=payer.payer_id),
         provider=doc.Provider(
             npi=provider.npi,

@@ -13,7 +13,7 @@ from therabill.codes import load_code_set
 from therabill.errors import InvalidInput
 from therabill.store import migrate
 from therabill.store.models import Fee, Practice, Provider
-from therabill.store.services import lookup
+from therabill.store.services import claim_edits, lookup
 from therabill.store.services.context import Store, UnitOfWork, require_text
 
 DISCIPLINES = ("massage", "music", "ot", "pt", "slp", "behavioral", "at")
@@ -223,7 +223,8 @@ def practice_row(work: UnitOfWork) -> Practice:
 
 
 def set_fee(*, work: UnitOfWork, code: str, unit_charge_cents: int) -> Fee:
-    """The practice's charge per unit of ``code`` (used for claims built from now on)."""
+    """The practice's charge per unit of ``code``: claims built from now on use it, and
+    unsent claims with the code charged 0.00 take it and are scrubbed again."""
     clean = code.strip().upper()
     load_code_set().require(clean, dt.date.today(), field="code")
     if unit_charge_cents <= 0:
@@ -236,6 +237,7 @@ def set_fee(*, work: UnitOfWork, code: str, unit_charge_cents: int) -> Fee:
         fee.unit_charge_cents = unit_charge_cents
     work.db.flush()
     work.audit("set", "fee", clean, str(unit_charge_cents))
+    claim_edits.apply_fee(work, clean)  # unsent claims billed at 0.00 for the code
     return fee
 
 

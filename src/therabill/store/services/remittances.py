@@ -104,6 +104,10 @@ POSTABLE = frozenset(
         ClaimStatus.APPEALED,
         ClaimStatus.CORRECTED,
         ClaimStatus.REJECTED,
+        # the payer's reversal or adjustment of a claim corrected after it was decided
+        ClaimStatus.REOPENING,
+        ClaimStatus.REPLACED,
+        ClaimStatus.VOIDED,
     }
 )
 

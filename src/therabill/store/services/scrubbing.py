@@ -17,7 +17,7 @@ from collections.abc import Collection, Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, or_, select
 
 from therabill import claims as doc
 from therabill.claims.status import ClaimStatus
@@ -50,6 +50,8 @@ def billed_lines(work: UnitOfWork, sessions: Sequence[TherapySession]) -> dict[B
     first = min(s.date_of_service for s in sessions)
     last = max(s.date_of_service for s in sessions)
     client_ids = {s.client_id for s in sessions}
+    # A line stops counting as billed when its session was freed or moved to another claim
+    # (a closed or voided claim, a replaced one), and a void (frequency 8) bills nothing.
     rows = work.db.execute(
         select(
             ClaimRecord.client_id,
@@ -60,7 +62,12 @@ def billed_lines(work: UnitOfWork, sessions: Sequence[TherapySession]) -> dict[B
         )
         .join(ClaimRecord, ClaimRecord.id == ClaimLine.claim_id)
         .join(Provider, Provider.id == ClaimRecord.provider_id)
-        .where(ClaimLine.date_of_service.between(first, last))
+        .outerjoin(TherapySession, TherapySession.id == ClaimLine.session_id)
+        .where(
+            ClaimLine.date_of_service.between(first, last),
+            ClaimRecord.frequency_code != "8",
+            or_(ClaimLine.session_id.is_(None), TherapySession.claim_id == ClaimLine.claim_id),
+        )
     ).all()
     return {(c, d, code, who): claim_id for c, d, code, who, claim_id in rows if c in client_ids}
 

@@ -11,9 +11,11 @@ from typing import Any
 
 from sqlalchemy import select
 
+from therabill.claims.status import EDITABLE, ClaimStatus
 from therabill.codes import load_code_set
 from therabill.errors import InvalidInput
 from therabill.store.models import (
+    ClaimRecord,
     Client,
     SessionDiagnosis,
     SessionService,
@@ -55,22 +57,16 @@ def session_rule(client: Client, day: dt.date) -> UnitRule:
     return profiles.unit_rule(policy.payer.profile_id) if policy else UnitRule.CMS
 
 
-def add_session(
+def _check(
     *,
-    work: UnitOfWork,
-    client: str | int,
-    provider: str | int,
     day: dt.date,
     services: Sequence[ServiceMinutes],
-    start: dt.time | None = None,
-    end: dt.time | None = None,
-    place_of_service: str = "11",
-    techniques: Sequence[str] = (),
-    note: str | None = None,
-    diagnoses: Sequence[str] = (),
-) -> tuple[TherapySession, UnitResult]:
-    found_client = lookup.client(work, client)
-    found_provider = lookup.provider(work, provider)
+    start: dt.time | None,
+    end: dt.time | None,
+    place_of_service: str,
+    diagnoses: Sequence[str],
+) -> list[str]:
+    """Refuse what a session cannot hold (naming the field); the diagnoses, cleaned."""
     if not services:
         raise InvalidInput("give at least one CODE=MINUTES", field="services")
     code_set = load_code_set()
@@ -88,6 +84,34 @@ def add_session(
     for dx in clean_dx:
         if not ICD10_SHAPE.match(dx):
             raise InvalidInput(f"{dx!r} is not shaped like an ICD-10-CM code", field="diagnoses")
+    return clean_dx
+
+
+def add_session(
+    *,
+    work: UnitOfWork,
+    client: str | int,
+    provider: str | int,
+    day: dt.date,
+    services: Sequence[ServiceMinutes],
+    start: dt.time | None = None,
+    end: dt.time | None = None,
+    place_of_service: str = "11",
+    techniques: Sequence[str] = (),
+    note: str | None = None,
+    diagnoses: Sequence[str] = (),
+) -> tuple[TherapySession, UnitResult]:
+    found_client = lookup.client(work, client)
+    found_provider = lookup.provider(work, provider)
+    code_set = load_code_set()
+    clean_dx = _check(
+        day=day,
+        services=services,
+        start=start,
+        end=end,
+        place_of_service=place_of_service,
+        diagnoses=diagnoses,
+    )
     session = TherapySession(
         client_id=found_client.id,
         provider_id=found_provider.id,
@@ -157,3 +181,122 @@ def session_dict(session: TherapySession, *, with_note: bool = False) -> dict[st
     if with_note:
         out["note"] = session.note
     return out
+
+
+def _unbilled(work: UnitOfWork, session_id: int, doing: str) -> TherapySession:
+    """The session, if no claim bills it; else an error saying to change the claim."""
+    session = work.db.get(TherapySession, session_id)
+    if session is None:
+        raise InvalidInput(f"no session {session_id}", field="session")
+    if session.claim_id is not None:
+        claim = work.db.get(ClaimRecord, session.claim_id)
+        status = ClaimStatus(claim.status) if claim else ClaimStatus.DRAFT
+        instead = (
+            f"therabill claims edit {session.claim_id} (or close the claim to bill the session "
+            f"again: therabill claims close {session.claim_id} --reason TEXT)"
+            if status in EDITABLE
+            else f"therabill claims correct {session.claim_id}"
+        )
+        raise InvalidInput(
+            f"session {session.id} is billed on claim {session.claim_id} ({status.value}), so "
+            f"it is not {doing} here: change the claim instead: {instead}",
+            field="session",
+        )
+    return session
+
+
+def edit_session(
+    *,
+    work: UnitOfWork,
+    session_id: int,
+    services: Sequence[ServiceMinutes] | None = None,
+    day: dt.date | None = None,
+    start: dt.time | None = None,
+    end: dt.time | None = None,
+    place_of_service: str | None = None,
+    techniques: Sequence[str] | None = None,
+    note: str | None = None,
+    diagnoses: Sequence[str] | None = None,
+) -> tuple[TherapySession, UnitResult]:
+    """Change a session no claim bills yet (``None``: unchanged); a billed session is
+    changed through its claim (``claims edit`` or ``claims correct``)."""
+    session = _unbilled(work, session_id, "edited")
+    new_services = (
+        list(services)
+        if services is not None
+        else [
+            ServiceMinutes(s.code, s.minutes, tuple(m for m in s.modifiers.split(",") if m))
+            for s in session.services
+        ]
+    )
+    new_day = day or session.date_of_service
+    new_start = start if start is not None else session.start_time
+    new_end = end if end is not None else session.end_time
+    new_pos = place_of_service if place_of_service is not None else session.place_of_service
+    new_dx = list(diagnoses) if diagnoses is not None else [d.code for d in session.diagnoses]
+    clean_dx = _check(
+        day=new_day,
+        services=new_services,
+        start=new_start,
+        end=new_end,
+        place_of_service=new_pos,
+        diagnoses=new_dx,
+    )
+    changed = []
+    if services is not None:
+        session.services.clear()
+        work.db.flush()
+        session.services.extend(
+            SessionService(
+                position=i, code=s.code, minutes=s.minutes, modifiers=",".join(s.modifiers)
+            )
+            for i, s in enumerate(new_services, 1)
+        )
+        changed.append("services")
+    if diagnoses is not None:
+        session.diagnoses.clear()
+        work.db.flush()
+        session.diagnoses.extend(
+            SessionDiagnosis(position=i, code=d) for i, d in enumerate(clean_dx, 1)
+        )
+        changed.append("diagnoses")
+    for name, value, old in (
+        ("date", new_day, session.date_of_service),
+        ("start", new_start, session.start_time),
+        ("end", new_end, session.end_time),
+        ("place_of_service", new_pos, session.place_of_service),
+    ):
+        if value != old:
+            changed.append(name)
+    session.date_of_service = new_day
+    session.start_time = new_start
+    session.end_time = new_end
+    session.place_of_service = new_pos
+    if techniques is not None:
+        session.techniques = "\n".join(t.strip() for t in techniques if t.strip()) or None
+        changed.append("techniques")
+    if note is not None:
+        session.note = note
+        changed.append("note")
+    if not changed:
+        raise InvalidInput("nothing to change", field="session")
+    work.db.flush()
+    work.audit("update", "session", session.id, ",".join(changed))
+    client = work.db.get(Client, session.client_id)
+    assert client is not None
+    units = count_units(
+        [(s.code, s.minutes) for s in new_services],
+        rule=session_rule(client, new_day),
+        day=new_day,
+        code_set=load_code_set(),
+    )
+    return session, units
+
+
+def delete_session(*, work: UnitOfWork, session_id: int) -> int:
+    """Delete a session no claim bills yet (entered by mistake, or twice)."""
+    session = _unbilled(work, session_id, "deleted")
+    work.db.delete(session)
+    work.db.flush()
+    work.audit("delete", "session", session_id)
+    return session_id

@@ -7,13 +7,16 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
-from therabill.claims.status import ClaimStatus
+from therabill.claims.corrections import parse_edit
+from therabill.claims.status import ADJUDICATED, EDITABLE, TRANSITIONS, ClaimStatus
 from therabill.errors import InvalidInput, TherabillError
 from therabill.store.models import Client
 from therabill.store.services.access import claim_for
 from therabill.store.services.build import build_claims
+from therabill.store.services.claim_edits import edit_claim
 from therabill.store.services.claim_records import show_claim
 from therabill.store.services.claims_queue import QueueFilter, filter_choices, queue
+from therabill.store.services.corrections import close_claim, correct_claim, void_claim
 from therabill.store.services.submission import outbox_file, submit_claims
 from therabill.web import flash
 from therabill.web.deps import Ctx, FormFields, NotFound, PageBiller, PathId
@@ -89,13 +92,116 @@ def submitted(request: Request, ctx: Ctx, account: PageBiller) -> Response:
     return render(request, "submitted.html", {"outcome": outcome})
 
 
-@router.get("/claims/{claim_id}", response_class=HTMLResponse)
-def claim_page(request: Request, ctx: Ctx, account: PageBiller, claim_id: PathId) -> HTMLResponse:
+def _actions(status: str) -> dict[str, bool]:
+    """Which forms the claim page offers for a claim in ``status`` (the lifecycle decides)."""
+    current = ClaimStatus(status)
+    return {
+        "can_edit": current in EDITABLE,
+        "can_correct": current in ADJUDICATED,
+        "can_void": current in ADJUDICATED or current is ClaimStatus.ACCEPTED,
+        "can_close": ClaimStatus.CLOSED in TRANSITIONS[current],
+    }
+
+
+def _claim_page(
+    request: Request,
+    ctx: Ctx,
+    account: PageBiller,
+    claim_id: int,
+    *,
+    error: str | None = None,
+    message: str | None = None,
+    status: int = 200,
+) -> HTMLResponse:
     with reading(ctx, account) as work:
         claim_for(work, account, claim_id)
         shown = show_claim(work=work, claim_id=claim_id)
         client = work.db.get(Client, shown["client_id"])
-    return render(request, "claim.html", {"claim": shown, "client": client})
+    return render(
+        request,
+        "claim.html",
+        {
+            "claim": shown,
+            "client": client,
+            "error": error,
+            "message": message,
+            **_actions(shown["status"]),
+        },
+        status=status,
+    )
+
+
+@router.get("/claims/{claim_id}", response_class=HTMLResponse)
+def claim_page(request: Request, ctx: Ctx, account: PageBiller, claim_id: PathId) -> HTMLResponse:
+    left = flash.take(ctx.store, request, f"claim-{claim_id}") or {}
+    return _claim_page(request, ctx, account, claim_id, message=left.get("message"))
+
+
+def _text(form: FormFields, name: str) -> str:
+    value = form.get(name, "")
+    return value[:2000] if isinstance(value, str) else ""
+
+
+@router.post("/claims/{claim_id}/{action}")
+def claim_action(
+    request: Request, ctx: Ctx, account: PageBiller, claim_id: PathId, action: str, form: FormFields
+) -> Response:
+    """Edit, correct, void or close a claim (the same services as the CLI), then 303 to the
+    claim the action leaves to work on; a refusal shows the claim page with the reason."""
+    if action not in ("edit", "correct", "void", "close"):
+        raise NotFound()
+    try:
+        with ctx.store.transaction(actor=account.username) as work:
+            claim_for(work, account, claim_id)
+            reason = _text(form, "reason")
+            if action in ("edit", "correct"):
+                edit = parse_edit(
+                    line=_text(form, "line"),
+                    code=_text(form, "code"),
+                    modifiers=_text(form, "modifiers") if form.get("set_modifiers") else None,
+                    units=_text(form, "units"),
+                    charge=_text(form, "charge"),
+                    pointers=_text(form, "pointers"),
+                    diagnoses=_text(form, "diagnoses").replace(",", " ").split(),
+                )
+            if action == "edit":
+                done = edit_claim(work=work, claim_id=claim_id, edit=edit, reason=reason)
+                target, message = claim_id, f"Claim {claim_id} is {done.status}."
+            elif action == "correct":
+                result = correct_claim(
+                    work=work,
+                    claim_id=claim_id,
+                    edit=edit,
+                    reason=reason,
+                    payer_claim_number=_text(form, "payer_claim_number") or None,
+                )
+                target = result.new_claim_id or claim_id
+                message = f"Claim {claim_id} is {result.status}. Next: {result.next_step}."
+            elif action == "void":
+                result = void_claim(
+                    work=work,
+                    claim_id=claim_id,
+                    reason=reason,
+                    payer_claim_number=_text(form, "payer_claim_number") or None,
+                )
+                target = claim_id
+                message = f"Claim {claim_id} is {result.status}. Next: {result.next_step}."
+            else:
+                result = close_claim(
+                    work=work,
+                    claim_id=claim_id,
+                    reason=reason,
+                    client_owes=bool(form.get("client_owes")),
+                    rebill=bool(form.get("rebill")),
+                )
+                target = claim_id
+                message = f"Claim {claim_id} is closed." + (
+                    f" Next: {result.next_step}." if result.next_step else ""
+                )
+            flash.leave(work, request, f"claim-{target}", {"message": message})
+    except TherabillError as exc:
+        return _claim_page(request, ctx, account, claim_id, error=str(exc), status=422)
+    return RedirectResponse(f"/claims/{target}", status_code=303)
 
 
 @router.post("/claims/submit")

@@ -19,7 +19,13 @@ from therabill.store.services.access import (
 )
 from therabill.store.services.clients import search_clients
 from therabill.store.services.live_check import ServiceEntry, preview_session
-from therabill.store.services.sessions import ServiceMinutes, add_session
+from therabill.store.services.sessions import (
+    ServiceMinutes,
+    add_session,
+    delete_session,
+    edit_session,
+    parse_service,
+)
 from therabill.store.services.users import Account
 from therabill.web.deps import Ctx, FormFields, PageUser, PathId
 from therabill.web.reads import reading
@@ -165,6 +171,17 @@ def session_clients(
 
 @router.get("/sessions/{session_id}", response_class=HTMLResponse)
 def session_page(request: Request, ctx: Ctx, account: PageUser, session_id: PathId) -> HTMLResponse:
+    return _session_page(request, ctx, account, session_id)
+
+
+def _session_page(
+    request: Request,
+    ctx: Ctx,
+    account: Account,
+    session_id: int,
+    error: str | None = None,
+    status: int = 200,
+) -> HTMLResponse:
     with reading(ctx, account) as work:
         session = session_for(work, account, session_id)
         client = client_for(work, account, session.client_id)
@@ -195,8 +212,49 @@ def session_page(request: Request, ctx: Ctx, account: PageUser, session_id: Path
                 "provider": provider,
                 "preview": preview,
                 "places": PLACES,
+                "error": error,
             },
+            status=status,
         )
+
+
+def _field(form: FormFields, name: str) -> str:
+    value = form.get(name, "")
+    return value[:2000] if isinstance(value, str) else ""
+
+
+@router.post("/sessions/{session_id}/edit")
+def session_edit(
+    request: Request, ctx: Ctx, account: PageUser, session_id: PathId, form: FormFields
+) -> Response:
+    """Change the minutes and diagnoses of a session no claim bills yet (a billed one is
+    changed on its claim: the refusal says so)."""
+    try:
+        services = [parse_service(t) for t in _field(form, "services").split()]
+        diagnoses = _field(form, "diagnoses").replace(",", " ").split()
+        with ctx.store.transaction(actor=account.username) as work:
+            session_for(work, account, session_id)
+            edit_session(
+                work=work,
+                session_id=session_id,
+                services=services or None,
+                diagnoses=diagnoses or None,
+            )
+    except TherabillError as exc:
+        return _session_page(request, ctx, account, session_id, error=str(exc), status=422)
+    return RedirectResponse(f"/sessions/{session_id}", status_code=303)
+
+
+@router.post("/sessions/{session_id}/delete")
+def session_delete(request: Request, ctx: Ctx, account: PageUser, session_id: PathId) -> Response:
+    """Delete a session no claim bills yet."""
+    try:
+        with ctx.store.transaction(actor=account.username) as work:
+            client_id = session_for(work, account, session_id).client_id
+            delete_session(work=work, session_id=session_id)
+    except TherabillError as exc:
+        return _session_page(request, ctx, account, session_id, error=str(exc), status=422)
+    return RedirectResponse(f"/clients/{client_id}", status_code=303)
 
 
 @router.post("/diagnoses/search", response_class=HTMLResponse)

@@ -1,0 +1,96 @@
+"""The claim page edits an unsent claim, corrects, voids and closes (the same services as the
+CLI, with their refusals shown on the page); the session page changes or deletes a session
+no claim bills yet, and sends a billed one to its claim."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from web_helpers import Practice, csrf_of, login
+
+from therabill.store.models import ClaimRecord, TherapySession
+from therabill.store.services import build
+
+
+def _build(practice: Practice) -> list[int]:
+    with practice.store.transaction(actor="bill") as work:
+        return build.build_claims(work=work).claims
+
+
+def test_the_claim_page_edits_scrubs_and_shows_the_history(
+    web: TestClient, practice: Practice
+) -> None:
+    claim_id = _build(practice)[0]
+    login(web, "bill")
+    page = web.get(f"/claims/{claim_id}").text
+    assert 'id="edit-form"' in page and 'id="void-form"' not in page  # not sent: no void
+    response = web.post(
+        f"/claims/{claim_id}/edit",
+        data={
+            "csrf_token": csrf_of(page),
+            "line": "1",
+            "charge": "99.00",
+            "reason": "contract rate",
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text[response.text.find("claim-error") :][:300]
+    assert response.headers["location"] == f"/claims/{claim_id}"
+    shown = web.get(f"/claims/{claim_id}").text
+    assert 'id="claim-message">Claim' in shown
+    assert "→ 99.00" in shown and "contract rate" in shown
+    again = web.get(f"/claims/{claim_id}").text
+    assert 'id="claim-message"' not in again  # shown once
+
+
+def test_a_refusal_is_shown_on_the_page_and_changes_nothing(
+    web: TestClient, practice: Practice
+) -> None:
+    claim_id = _build(practice)[0]
+    login(web, "bill")
+    token = csrf_of(web.get(f"/claims/{claim_id}").text)
+    response = web.post(
+        f"/claims/{claim_id}/void", data={"csrf_token": token, "reason": "wrong client"}
+    )
+    assert response.status_code == 422
+    assert "no payer has it, so there is nothing to void" in response.text
+    closing = web.post(
+        f"/claims/{claim_id}/close",
+        data={"csrf_token": token, "reason": "built by mistake"},
+        follow_redirects=False,
+    )
+    assert closing.status_code == 303
+    with practice.store.sessions() as db:
+        claim = db.get(ClaimRecord, claim_id)
+        assert claim is not None and claim.status == "closed"
+        freed = db.execute(
+            select(TherapySession.claim_id).where(TherapySession.id == practice.ana_session)
+        ).scalar_one()
+    assert freed is None
+    assert web.post(f"/claims/{claim_id}/frobnicate", data={"csrf_token": token}).status_code == 404
+
+
+def test_a_therapist_changes_an_unbilled_session_but_not_a_billed_one(
+    web: TestClient, practice: Practice
+) -> None:
+    login(web, "ana")
+    page = web.get(f"/sessions/{practice.ana_session}").text
+    assert 'id="session-edit"' in page
+    response = web.post(
+        f"/sessions/{practice.ana_session}/edit",
+        data={"csrf_token": csrf_of(page), "services": "97110:GP=38", "diagnoses": "M54.50"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    with practice.store.sessions() as db:
+        session = db.get(TherapySession, practice.ana_session)
+        assert session is not None
+        assert [(s.code, s.minutes) for s in session.services] == [("97110", 38)]
+    claim_id = _build(practice)[0]
+    page = web.get(f"/sessions/{practice.ana_session}").text
+    assert 'id="session-edit"' not in page and "This session is billed" in page
+    refused = web.post(
+        f"/sessions/{practice.ana_session}/delete", data={"csrf_token": csrf_of(page)}
+    )
+    assert refused.status_code == 422
+    assert f"billed on claim {claim_id}" in refused.text
