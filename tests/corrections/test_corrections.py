@@ -95,6 +95,8 @@ def test_void_sends_frequency_8_reverses_the_charges_and_frees_the_sessions(
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["status"] == "voided" and data["new_claim_status"] == "ready"
+    shown = show(practice, claim_id)
+    assert shown["voided_by"] == data["new_claim_id"] and shown["replaced_by"] is None
     assert data["settled"] == [{"kind": "charges reversed", "amount_cents": 13500}]
     # Until the payer takes its payment back, the claim shows it as a credit: 135.00 charged
     # and reversed, 108.00 paid, 27.00 written down.

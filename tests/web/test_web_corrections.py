@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from web_helpers import Practice, csrf_of, login
+from web_helpers import Practice, api_token, csrf_of, login
 
 from therabill.store.models import ClaimRecord, TherapySession
 from therabill.store.services import build
@@ -90,7 +90,39 @@ def test_a_therapist_changes_an_unbilled_session_but_not_a_billed_one(
     page = web.get(f"/sessions/{practice.ana_session}").text
     assert 'id="session-edit"' not in page and "This session is billed" in page
     refused = web.post(
-        f"/sessions/{practice.ana_session}/delete", data={"csrf_token": csrf_of(page)}
+        f"/sessions/{practice.ana_session}/delete",
+        data={"csrf_token": csrf_of(page), "confirm": "yes"},
     )
     assert refused.status_code == 422
     assert f"billed on claim {claim_id}" in refused.text
+
+
+def test_the_api_changes_sessions_and_claims_with_the_same_rules(
+    web: TestClient, practice: Practice
+) -> None:
+    ana = {"Authorization": f"Bearer {api_token(practice, 'ana')}"}
+    bill = {"Authorization": f"Bearer {api_token(practice, 'bill')}"}
+    changed = web.patch(
+        f"/api/v1/sessions/{practice.ana_session}",
+        json={"services": [{"code": "97110", "minutes": 38, "modifiers": ["GP"]}]},
+        headers=ana,
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["data"]["units"]["lines"][0]["units"] == 3
+    claim_id = _build(practice)[0]
+    refused = web.delete(f"/api/v1/sessions/{practice.ana_session}", headers=ana)
+    assert refused.status_code == 422 and f"claims edit {claim_id}" in refused.text
+    therapist = web.post(f"/api/v1/claims/{claim_id}/close", json={"reason": "x"}, headers=ana)
+    assert therapist.status_code == 403
+    edited = web.post(
+        f"/api/v1/claims/{claim_id}/edit",
+        json={"line": 1, "charge": "99.00", "reason": "contract rate"},
+        headers=bill,
+    )
+    assert edited.status_code == 200, edited.text
+    assert edited.json()["data"]["changes"][0]["after"] == "99.00"
+    void = web.post(f"/api/v1/claims/{claim_id}/void", json={"reason": "x"}, headers=bill)
+    assert void.status_code == 422 and "nothing to void" in void.text
+    closed = web.post(f"/api/v1/claims/{claim_id}/close", json={"reason": "redo"}, headers=bill)
+    assert closed.status_code == 200 and closed.json()["data"]["status"] == "closed"
+    assert closed.json()["data"]["sessions_released"] == [practice.ana_session]

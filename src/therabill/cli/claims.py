@@ -124,13 +124,14 @@ def show(
         f"[bold]Claim {data['id']}[/bold]  client {data['client_id']}  {data['payer']}  "
         f"{data['date_of_service']}  {data['status']}  ({data['frequency']})"
     )
-    if data["replaces"] or data["replaced_by"]:
+    if data["replaces"] or data["replaced_by"] or data["voided_by"]:
         console.print(
             ", ".join(
                 part
                 for part in (
                     f"replaces claim {data['replaces']}" if data["replaces"] else "",
                     f"replaced by claim {data['replaced_by']}" if data["replaced_by"] else "",
+                    f"voided by claim {data['voided_by']}" if data["voided_by"] else "",
                 )
                 if part
             )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from therabill.claims.number import claim_number
 from therabill.claims.status import NEEDS_ATTENTION, SET_BY, ClaimStatus, check_transition
@@ -126,12 +126,16 @@ def show_claim(*, work: UnitOfWork, claim_id: int) -> dict[str, Any]:
     work.audit("read", "claim", claim.id)
     payer = work.db.get(Payer, claim.payer_id)
     numbers = {line.id: line.line_number for line in claim.lines}
-    replaced_by = work.db.execute(
-        select(ClaimRecord.id)
-        .where(ClaimRecord.original_claim_id == claim.id)
-        .order_by(ClaimRecord.id.desc())
-        .limit(1)
-    ).scalar_one_or_none()
+    followers = dict(
+        work.db.execute(
+            select(ClaimRecord.frequency_code, func.max(ClaimRecord.id))
+            .where(ClaimRecord.original_claim_id == claim.id)
+            .group_by(ClaimRecord.frequency_code)
+        ).all()
+    )
+    replaced_by = max(
+        (claim_id for code, claim_id in followers.items() if code != "8"), default=None
+    )
     reopenings = work.db.execute(
         select(ClaimReopening)
         .where(ClaimReopening.claim_id == claim.id)
@@ -148,6 +152,7 @@ def show_claim(*, work: UnitOfWork, claim_id: int) -> dict[str, Any]:
         "frequency": FREQUENCY_NAMES.get(claim.frequency_code, claim.frequency_code),
         "replaces": claim.original_claim_id,
         "replaced_by": replaced_by,
+        "voided_by": followers.get("8"),
         "payer_claim_number": payer_claim_number(work, claim),
         "reference_claim_number": claim.reference_claim_number,
         "total_charge_cents": claim.total_charge_cents,

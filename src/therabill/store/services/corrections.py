@@ -195,7 +195,9 @@ def correct_claim(
 
 def _send_step(claim_id: int, status: str) -> str:
     if status in (S.READY.value, S.CORRECTED.value):
-        return f"send it: therabill claims submit --claim {claim_id}"
+        return (
+            f"send it with the next batch: therabill claims submit (claim {claim_id} is {status})"
+        )
     return f"fix the errors first: therabill claims show {claim_id}"
 
 
@@ -500,7 +502,7 @@ def void_claim(
         new_claim_status=void.status,
         settled=[{"kind": "charges reversed", "amount_cents": reversed_cents}],
         sessions_released=released,
-        next_step=f"send the void: therabill claims submit --claim {void.id}",
+        next_step=f"send void claim {void.id} with the next batch: therabill claims submit",
     )
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from therabill.errors import TherabillError
+from therabill.errors import InvalidInput, TherabillError
 from therabill.identifiers.icd10cm import search_billable
 from therabill.store.models import Client, Provider
 from therabill.store.services import UnitOfWork
@@ -246,11 +246,15 @@ def session_edit(
 
 
 @router.post("/sessions/{session_id}/delete")
-def session_delete(request: Request, ctx: Ctx, account: PageUser, session_id: PathId) -> Response:
-    """Delete a session no claim bills yet."""
+def session_delete(
+    request: Request, ctx: Ctx, account: PageUser, session_id: PathId, form: FormFields
+) -> Response:
+    """Delete a session no claim bills yet, once the box saying so is ticked."""
     try:
         with ctx.store.transaction(actor=account.username) as work:
             client_id = session_for(work, account, session_id).client_id
+            if form.get("confirm") != "yes":
+                raise InvalidInput("tick the box to confirm the deletion", field="confirm")
             delete_session(work=work, session_id=session_id)
     except TherabillError as exc:
         return _session_page(request, ctx, account, session_id, error=str(exc), status=422)
