@@ -48,6 +48,9 @@ def test_replacement_of_a_denied_claim_sends_frequency_7_with_ref_f8(
     deny(practice, claim_id, carc="4", remarks=("M51",))
     assert show(practice, claim_id)["status"] == "denied"
     assert balance(practice, claim_id) == Balance(13500 + 4200, 0)  # a denial stays owed
+    assert {(d["carc"], d["status"]) for d in show(practice, claim_id)["denials"]} == {
+        ("4", "open")
+    }
     with practice.transaction(actor="biller") as work:
         done = corrections.correct_claim(
             work=work,
@@ -63,6 +66,9 @@ def test_replacement_of_a_denied_claim_sends_frequency_7_with_ref_f8(
     assert replacement["frequency"] == "replacement" and replacement["replaces"] == claim_id
     assert replacement["reference_claim_number"] == f"DENIED{claim_id:08d}"
     assert original["payer_claim_number"] == f"DENIED{claim_id:08d}"
+    closed = original["denials"]
+    assert closed and all(d["status"] == "closed" for d in closed)
+    assert {d["closed_how"] for d in closed} == {"corrected"}
     assert [ln["modifiers"] for ln in replacement["lines"]] == [[], ["GP", "59"]]
     # The original's charges are reversed, the replacement carries them: to the cent.
     assert balance(practice, claim_id) == Balance(0, 0)
@@ -194,6 +200,9 @@ def test_closing_a_partly_paid_claim_settles_the_payer_balance(
             work=work, claim_id=claim_id, reason="client agreed to pay", client_owes=True
         )
     assert done.settled == [{"line": 1, "kind": "transfer_to_patient", "amount_cents": 13500}]
+    assert {d["closed_how"] for d in show(practice, claim_id)["denials"]} == {
+        "transferred_to_client"
+    }
     assert balance(practice, claim_id) == Balance(0, 13500)  # no phantom payer balance
     assert done.sessions_released == []  # a filed claim's sessions stay billed
     assert "client still owes 135.00" in done.next_step

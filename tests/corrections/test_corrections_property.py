@@ -48,6 +48,8 @@ def check_ledger(store: Store, claim_ids: list[int]) -> None:
             assert total.total_cents == charges - paid - adjusted + refunds
             if claim.status in ("replaced", "voided") or claim.frequency_code == "8":
                 assert charges == 0  # its charges were reversed (or a void never had any)
+            elif claim.status == "reopening":  # Medicare: corrected, or asked to be denied
+                assert charges in (claim.total_charge_cents, 0)
             elif claim.status != "closed":
                 assert charges == claim.total_charge_cents
             if claim.status == "closed":

@@ -13,15 +13,16 @@
   (written off, or moved to the client), and a claim never filed lets its sessions be billed
   again.
 
-When a replacement takes the place of a denied claim, the denial is closed as corrected and
-resubmitted: :data:`DENIALS_HOOK` (the denials service, when installed) is called.
+The claim's open denials are closed through the denials service (``denials.close_claim_
+denials``) by the action that settles them: a replacement, new claim, reopening or void as
+"corrected" (with the replacement's id), closing as "written_off" or, with the amount moved to
+the client, "transferred_to_client".
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,15 +63,17 @@ from therabill.store.models import (
     RemittanceRecord,
     TherapySession,
 )
-from therabill.store.services import claim_edits, claim_records, ledger, lookup, profiles
+from therabill.store.services import (
+    claim_edits,
+    claim_records,
+    denials,
+    ledger,
+    lookup,
+    profiles,
+)
 from therabill.store.services.context import UnitOfWork
 
 S = ClaimStatus
-
-# Called with (work, claim_id, replacement_id) when a corrected claim replaces a denied one;
-# the denials service sets it to close the claim's open denials as "corrected and
-# resubmitted". None until that service is installed.
-DENIALS_HOOK: Callable[[UnitOfWork, int, int], None] | None = None
 
 
 @dataclass(slots=True)
@@ -277,7 +280,6 @@ def _replace(
     )
     found = claim_edits.rescrub(work, new, document)
     claim_edits.settle_status(work, new, found)
-    was_denied = claim.status == S.DENIED.value
     claim_records.move(
         work=work, claim=claim, new=S.REPLACED, reason=f"replaced by claim {new.id}: {why}"
     )
@@ -290,8 +292,9 @@ def _replace(
         f"{format_money(reversed_cents)} reversed; {detail} ({why})",
     )
     claim_records.note_change(work=work, claim=new, action="correct", detail=f"{detail} ({why})")
-    if was_denied and DENIALS_HOOK is not None:
-        DENIALS_HOOK(work, claim.id, new.id)
+    _close_denials(
+        work, claim, "corrected", f"corrected and resubmitted as claim {new.id}: {why}", new.id
+    )
     return CorrectionResult(
         claim.id,
         way.value,
@@ -302,6 +305,26 @@ def _replace(
         findings=found,
         next_step=_send_step(new.id, new.status),
     )
+
+
+def _close_denials(
+    work: UnitOfWork, claim: ClaimRecord, how: str, note: str, replacement: int | None = None
+) -> None:
+    """Close the claim's open denials through the denials service, saying how and why."""
+    closed = denials.close_claim_denials(
+        work=work,
+        claim_id=claim.id,
+        how=how,
+        note=note[: denials.NOTE_MAX],
+        replacement_claim_id=replacement,
+    )
+    if closed:
+        claim_records.note_change(
+            work=work,
+            claim=claim,
+            action="denials",
+            detail=f"{len(closed)} denial(s) closed as {how.replace('_', ' ')}",
+        )
 
 
 def _move_authorization_uses(work: UnitOfWork, old: ClaimRecord, new: ClaimRecord) -> None:
@@ -405,6 +428,7 @@ def _reopen(
     claim_records.move(
         work=work, claim=claim, new=S.REOPENING, reason=f"reopening {reopening.id}: {why}"
     )
+    _close_denials(work, claim, "corrected", f"reopening {reopening.id} requested: {why}")
     claim_records.note_change(
         work=work,
         claim=claim,
@@ -486,6 +510,7 @@ def void_claim(
     reversed_cents = claim_edits.reverse_charges(work, claim.lines, f"voided: {why}")
     released = _release(work, claim)
     claim_records.move(work=work, claim=claim, new=S.VOIDED, reason=f"void claim {void.id}: {why}")
+    _close_denials(work, claim, "corrected", f"voided by claim {void.id}: {why}", void.id)
     claim_records.note_change(
         work=work,
         claim=claim,
@@ -566,6 +591,12 @@ def close_claim(
     if status in NEVER_FILED or status is S.VOIDED or rebill:
         result.sessions_released = _release(work, claim)
     claim_records.move(work=work, claim=claim, new=S.CLOSED, reason=why)
+    _close_denials(
+        work,
+        claim,
+        "transferred_to_client" if client_owes else "written_off",
+        f"claim closed: {why}",
+    )
     settled = ", ".join(
         f"{s['kind'].replace('_', ' ')} {format_money(s['amount_cents'])}" for s in result.settled
     )
