@@ -246,7 +246,14 @@ def test_correct_without_a_payer_number_says_where_it_comes_from(practice: Store
         corrections.correct_claim(work=w, claim_id=claim_id, edit=ClaimEdit(), reason="x")
     with practice.transaction() as work:
         done = corrections.correct_claim(
-            work=work, claim_id=claim_id, edit=ClaimEdit(), reason="x", payer_claim_number="EOB77"
+            work=work,
+            claim_id=claim_id,
+            edit=ClaimEdit((LineEdit(1, units=2),)),
+            reason="two units documented",
+            payer_claim_number="EOB77",
         )
     assert done.new_claim_id is not None
     assert show(practice, done.new_claim_id)["reference_claim_number"] == "EOB77"
+    # The replacement is charged once, at its corrected charge; the original's is reversed.
+    assert balance(practice, done.new_claim_id) == Balance(9000, 0)
+    assert balance(practice, claim_id) == Balance(0, 0)

@@ -293,15 +293,17 @@ def change_lines(
     *,
     why: str,
     base: doc.Claim | None = None,
+    on_ledger: bool = True,
 ) -> tuple[doc.Claim, list[Change]]:
-    """Apply ``edit`` to the claim's lines, document and ledger charges (not its status); the
-    new document, not yet scrubbed, and what changed."""
+    """Apply ``edit`` to the claim's lines, document and (``on_ledger``) its charges on the
+    ledger, not its status; the new document, not yet scrubbed, and what changed. A claim
+    whose charges are not posted yet (a replacement being made) passes ``on_ledger=False``."""
     payer = work.db.get(Payer, claim.payer_id)
     assert payer is not None
     fees = fee_lookup(work, payer)
     document, changes = apply_edit(base or stored_document(claim), edit, fee=fees.get)
     changed = write_lines(claim, document)
-    if changed:
+    if changed and on_ledger:
         recharge(work, claim, [row for row, _ in changed], why)
     update_authorization_units(work, claim.lines)
     return redocument(work, claim, document), changes

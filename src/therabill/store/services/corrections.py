@@ -265,7 +265,7 @@ def _replace(
         document = claim_edits.redocument(work, new, base)
     else:
         document, changes = claim_edits.change_lines(
-            work, new, edit, why=f"replacement of claim {claim.id}", base=base
+            work, new, edit, why=f"replacement of claim {claim.id}", base=base, on_ledger=False
         )
     reversed_cents = claim_edits.reverse_charges(
         work, claim.lines, f"replaced by claim {new.id}: {why}"
