@@ -27,8 +27,8 @@ from therabill.payers.profile import (
     ALL_CODES,
     CORRECTION_WAYS,
     PAYMENT_STATUS,
-    TELEHEALTH_MODIFIERS,
     REPLACEMENT,
+    TELEHEALTH_MODIFIERS,
     PayerProfile,
     Telehealth,
 )

@@ -66,6 +66,8 @@ class Telehealth:
             or self.in_person_disciplines is not None
             or self.not_allowed_modifiers
         )
+
+
 REPLACEMENT = "replacement"  # the payer takes frequency 7 (replacement) and 8 (void), REF*F8
 REOPENING = "reopening"  # a processed claim is corrected by a reopening request, not an 837P
 CORRECTION_WAYS = (REPLACEMENT, REOPENING)
