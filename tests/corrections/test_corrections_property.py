@@ -18,9 +18,10 @@ from therabill.claims.corrections import ClaimEdit, LineEdit
 from therabill.errors import InvalidInput
 from therabill.ledger import EntryKind
 from therabill.store import factories
-from therabill.store.models import ClaimRecord, LedgerEntry
+from therabill.store.models import ClaimRecord, ClaimReopening, LedgerEntry
 from therabill.store.services import Store, claim_edits, corrections, ledger
 from therabill.store.services import build as build_service
+from therabill.store.services.context import UnitOfWork
 
 STEPS = ["submit", "pay", "deny", "edit", "correct", "void", "close", "close_to_client"]
 days = itertools.count(1)
@@ -48,12 +49,20 @@ def check_ledger(store: Store, claim_ids: list[int]) -> None:
             assert total.total_cents == charges - paid - adjusted + refunds
             if claim.status in ("replaced", "voided") or claim.frequency_code == "8":
                 assert charges == 0  # its charges were reversed (or a void never had any)
-            elif claim.status == "reopening":  # Medicare: corrected, or asked to be denied
-                assert charges in (claim.total_charge_cents, 0)
+            elif denial_asked(work, claim_id):  # Medicare: asked to deny it as billed in error
+                assert charges == 0
             elif claim.status != "closed":
                 assert charges == claim.total_charge_cents
             if claim.status == "closed":
                 assert total.insurance_cents == 0  # no phantom payer balance
+
+
+def denial_asked(work: UnitOfWork, claim_id: int) -> bool:
+    """A reopening asked the contractor to deny the whole claim (a Medicare void)."""
+    texts = work.db.execute(
+        select(ClaimReopening.text).where(ClaimReopening.claim_id == claim_id)
+    ).scalars()
+    return any("Deny every service" in text for text in texts)
 
 
 def entry_count(store: Store) -> int:
