@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from therabill.errors import InvalidInput
+from therabill.errors import InvalidInput, NotFound
 from therabill.store.models import Payer
 from therabill.store.services import profiles
 from therabill.store.services.context import UnitOfWork
@@ -70,6 +70,14 @@ def _payer_id(text: str | None) -> str | None:
     if not re.fullmatch(r"[A-Za-z0-9-]{2,20}", clean):
         raise InvalidInput(f"{clean!r} is not an electronic payer id", field="payer_id")
     return clean
+
+
+def known_payer(work: UnitOfWork, payer: int) -> Payer:
+    """The payer a route names by id: 404 (``NotFound``) when there is none."""
+    found = work.db.get(Payer, payer)
+    if found is None:
+        raise NotFound()
+    return found
 
 
 def list_payers(*, work: UnitOfWork) -> list[Payer]:

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from therabill.codes import load_code_set
-from therabill.errors import InvalidInput
+from therabill.errors import InvalidInput, NotFound
 from therabill.store import migrate
 from therabill.store.models import Fee, Practice, Provider
 from therabill.store.services import claim_edits, lookup
@@ -93,6 +93,21 @@ def provider_row(work: UnitOfWork, provider_id: int) -> Provider:
     found = work.db.get(Provider, provider_id)
     if found is None:
         raise InvalidInput(f"no provider {provider_id}", field="provider")
+    return found
+
+
+def known_provider(work: UnitOfWork, provider_id: int) -> Provider:
+    """The provider a page or API route names by id: 404 (``NotFound``) when there is none."""
+    found = work.db.get(Provider, provider_id)
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def read_provider(work: UnitOfWork, provider_id: int) -> Provider:
+    """The provider shown on its page, the read audited (licence and tax details)."""
+    found = known_provider(work, provider_id)
+    work.audit("read", "provider", provider_id)
     return found
 
 

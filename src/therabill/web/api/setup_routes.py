@@ -13,12 +13,11 @@ from fastapi import APIRouter, Path, Response
 from pydantic import Field
 
 from therabill.money import parse_money
-from therabill.store.models import Payer, Provider
-from therabill.store.services import UnitOfWork, auths, clients, payers, profiles
+from therabill.store.services import auths, clients, payers, profiles
 from therabill.store.services import practice as practice_services
 from therabill.store.services.access import authorization_for, client_for, policy_for
 from therabill.web.api.schemas import Code, Day, Item, Page, Problem, Strict
-from therabill.web.deps import ApiBiller, ApiUser, Ctx, NotFound
+from therabill.web.deps import ApiBiller, ApiUser, Ctx
 from therabill.web.reads import reading
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -314,8 +313,7 @@ def add_payer(body: PayerIn, ctx: Ctx, account: ApiBiller) -> Item:
 def change_payer(payer_id: PathId, body: PayerChange, ctx: Ctx, account: ApiBiller) -> Item:
     sent = _sent(body)
     with ctx.store.transaction(actor=account.username) as work:
-        if work.db.get(Payer, payer_id) is None:
-            raise NotFound()
+        payers.known_payer(work, payer_id)
         changed = payers.edit_payer(
             work=work,
             payer=payer_id,
@@ -341,17 +339,12 @@ def add_provider(body: ProviderIn, ctx: Ctx, account: ApiBiller) -> Item:
         return Item(data=practice_services.provider_dict(added))
 
 
-def _known_provider(work: UnitOfWork, provider_id: int) -> None:
-    if work.db.get(Provider, provider_id) is None:
-        raise NotFound()
-
-
 @router.patch("/providers/{provider_id}", tags=["set-up"])
 def change_provider(
     provider_id: PathId, body: ProviderChange, ctx: Ctx, account: ApiBiller
 ) -> Item:
     with ctx.store.transaction(actor=account.username) as work:
-        _known_provider(work, provider_id)
+        practice_services.known_provider(work, provider_id)
         changed = practice_services.edit_provider(
             work=work, provider_id=provider_id, changes=_sent(body)
         )
@@ -362,7 +355,7 @@ def change_provider(
 def end_provider(provider_id: PathId, body: ProviderEnd, ctx: Ctx, account: ApiBiller) -> Item:
     """A provider who left (``restore``: taken back on)."""
     with ctx.store.transaction(actor=account.username) as work:
-        _known_provider(work, provider_id)
+        practice_services.known_provider(work, provider_id)
         ended = practice_services.end_provider(
             work=work, provider_id=provider_id, active=body.restore
         )

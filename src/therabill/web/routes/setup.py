@@ -22,7 +22,7 @@ from therabill.store.services import UnitOfWork, auths, client_entry, clients
 from therabill.store.services import practice as practice_services
 from therabill.store.services.access import authorization_for, client_for, policy_for
 from therabill.store.services.users import Account
-from therabill.web.deps import Ctx, FormFields, NotFound, PageBiller, PageUser, PathId
+from therabill.web.deps import Ctx, FormFields, PageBiller, PageUser, PathId
 from therabill.web.reads import reading
 from therabill.web.render import render
 
@@ -156,8 +156,7 @@ def _provider_page(
     values: dict[str, str] | None = None,
     error: str = "",
 ) -> HTMLResponse:
-    provider = practice_services.provider_row(work, provider_id)
-    work.audit("read", "provider", provider_id)
+    provider = practice_services.read_provider(work, provider_id)
     shown = {name: str(getattr(provider, name) or "") for name in practice_services.PROVIDER_FIELDS}
     shown.update(values or {})
     return render(
@@ -176,10 +175,7 @@ def provider_page(
 
 
 def _known_provider(work: UnitOfWork, provider_id: int) -> int:
-    try:
-        return practice_services.provider_row(work, provider_id).id
-    except InvalidInput:
-        raise NotFound() from None
+    return practice_services.known_provider(work, provider_id).id
 
 
 @router.post("/providers/{provider_id}")
