@@ -50,6 +50,23 @@ def test_claims_submit_json_and_never_reused_numbers(practice: Store, home: Path
     assert nothing.exit_code == 2 and "no claims are ready" in nothing.stderr
 
 
+def test_claims_submit_only_the_named_claims(practice: Store, home: Path) -> None:
+    first = build_claim(practice, c97110=30)
+    second = build_claim(practice, "C-2", c97140=25)
+    runner = CliRunner()
+    out = ["--outbox", str(home / "out")]
+    both = runner.invoke(app, ["claims", "submit", "--claim", str(second), "--payer", "ACME", *out])
+    assert both.exit_code == 2 and "not both" in both.stderr
+    missing = runner.invoke(app, ["claims", "submit", "--claim", "999", *out])
+    assert missing.exit_code == 2 and "no claim 999" in missing.stderr
+    done = runner.invoke(app, ["claims", "submit", "--claim", str(second), *out, "--json"])
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.stdout)["claims"] == [second]
+    assert status(practice, first) == "ready" and status(practice, second) == "submitted"
+    again = runner.invoke(app, ["claims", "submit", "--claim", str(second), *out])
+    assert again.exit_code == 2 and "only ready or corrected claims go out" in again.stderr
+
+
 def test_no_file_is_left_when_the_transaction_fails(practice: Store, tmp_path: Path) -> None:
     claim_id = build_claim(practice, c97110=30)
     outbox = tmp_path / "outbox"

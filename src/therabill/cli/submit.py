@@ -10,6 +10,7 @@ import typer
 from therabill.cli import store_common
 from therabill.cli.output import JsonOption, console, emit_json, handles_errors
 from therabill.config import data_dir
+from therabill.errors import InvalidInput
 from therabill.store.services import submission
 from therabill.x12.clearinghouse import load_clearinghouse
 
@@ -19,6 +20,13 @@ def submit_command(
     payer: Annotated[
         str | None, typer.Option(help="Only this payer's claims (name, profile or id).")
     ] = None,
+    claim: Annotated[
+        list[int] | None,
+        typer.Option(
+            "--claim",
+            help="Only these claims (repeat the option); each must be ready or corrected.",
+        ),
+    ] = None,
     outbox: Annotated[
         Path | None, typer.Option(help="Where the 837P files go (default: DATA_DIR/outbox).")
     ] = None,
@@ -27,17 +35,23 @@ def submit_command(
     ] = "default",
     json_output: JsonOption = False,
 ) -> None:
-    """Write every ready claim (or one payer's) as one 837P file per payer into the outbox
-    and mark the claims submitted, in one transaction: if marking fails, no file is left.
+    """Write every ready claim (or one payer's, or the --claim ones) as one 837P file per
+    payer into the outbox and mark the claims submitted, in one transaction: if marking
+    fails, no file is left.
 
     Control numbers come from the practice database and are never reused.
 
     Example: therabill claims submit --payer "Medicare Part B" --json
+    Example: therabill claims submit --claim 12 --claim 14
     """
+    if claim and payer:
+        raise InvalidInput("give --claim or --payer, not both", field="claim")
     target = outbox or data_dir() / "outbox"
     profile = load_clearinghouse(clearinghouse)
     with store_common.action() as work:
-        outcome = submission.submit_claims(work=work, outbox=target, payer=payer, profile=profile)
+        outcome = submission.submit_claims(
+            work=work, outbox=target, payer=payer, claim_ids=claim or None, profile=profile
+        )
     if json_output:
         emit_json(outcome.to_dict())
         return
