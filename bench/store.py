@@ -27,11 +27,12 @@ from typing import Any
 from sqlalchemy import insert
 
 from therabill.store import migrate
-from therabill.store.factories import set_up_practice
+from therabill.store.factories import CERTIFIER, set_up_practice
 from therabill.store.models import (
     ClaimLine,
     ClaimRecord,
     LedgerEntry,
+    PlanOfCare,
     SessionDiagnosis,
     SessionService,
     TherapySession,
@@ -87,6 +88,35 @@ def _import_clients(store: Store, count: int, folder: Path) -> float:
     with store.transaction(actor="bench") as work:
         importing.import_clients(work=work, path=path)
     return time.perf_counter() - started
+
+
+def _load_plans_of_care(store: Store, clients: int, first_day: dt.date) -> None:
+    """Medicare's therapy clients (payer slot 0 and 1: PT and speech) get back-to-back 90-day
+    plans of care, certified on their first day, from the first session on: without them their
+    claims would be drafts (the certifier is the referring provider Medicare requires)."""
+    rows = []
+    for i in range(clients):
+        if i % 5 >= 2:
+            continue
+        start = first_day
+        while start <= TODAY:
+            rows.append(
+                {
+                    "client_id": i + 1,
+                    "discipline": _discipline_of(i)[1],
+                    "referring_npi": CERTIFIER[0],
+                    "referring_first_name": CERTIFIER[1],
+                    "referring_last_name": CERTIFIER[2],
+                    "start_date": start,
+                    "end_date": start + dt.timedelta(days=89),
+                    "certified_on": start,
+                    "created_at": NOW,
+                }
+            )
+            start += dt.timedelta(days=90)
+    with store.engine.begin() as conn:
+        for batch in _chunks(iter(rows)):
+            conn.execute(insert(PlanOfCare), batch)
 
 
 def _discipline_of(client_index: int) -> tuple[int, str]:
@@ -147,7 +177,8 @@ def _load_sessions(store: Store, clients: int, sessions: int, unbilled: int) -> 
                 diagnoses.append({"session_id": s["id"], "position": 1, "code": "M5450"})
                 if s["claim_id"] is None:
                     continue
-                payer_id = 1 if s["client_id"] % 5 < 2 else (3 if s["client_id"] % 5 == 3 else 2)
+                slot = (s["client_id"] - 1) % 5  # as _import_clients gave the payer
+                payer_id = 1 if slot < 2 else (3 if slot == 3 else 2)
                 status = rnd.choice(statuses)
                 total = 0
                 for number, (code, minutes) in enumerate(plan, 1):
@@ -251,6 +282,10 @@ def run(quick: bool) -> str:
         import_seconds = _import_clients(store, size["clients"], Path(folder))
         print(f"bench store: loading {size['sessions']:,} sessions", file=sys.stderr)
         load_seconds = _load_sessions(store, size["clients"], size["sessions"], size["build"])
+        per_client = size["sessions"] // size["clients"]
+        _load_plans_of_care(
+            store, size["clients"], TODAY - dt.timedelta(days=7 * per_client + 7)
+        )
         print(f"bench store: building claims from {size['build']:,} sessions", file=sys.stderr)
         started = time.perf_counter()
         with store.transaction(actor="bench") as work:
@@ -306,7 +341,8 @@ def run(quick: bool) -> str:
             f"| Bulk load of sessions and billing history (bench set-up, not a product path) | "
             f"{size['sessions'] / load_seconds:,.0f} sessions/s |",
             f"| `claims build` ({built.sessions_billed:,} sessions → {len(built.claims):,} "
-            f"scrubbed claims) | {built.sessions_billed / build_seconds:,.0f} sessions/s |",
+            f"scrubbed claims: {built.ready:,} ready, {built.draft:,} drafts) | "
+            f"{built.sessions_billed / build_seconds:,.0f} sessions/s |",
             f"| Show a client's ledger (whole action, audited), median / p95 | "
             f"{ledger_ms[0]:.1f} / {ledger_ms[1]:.1f} ms ({verdict(ledger_ms[0])}, < 50 ms) |",
             f"| Claims needing attention, 50 newest (whole action, audited), median / p95 | "
