@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 
 from corrections_fixtures import build, deny, pay, submit
 from helpers_837 import pyx12_errors
-from therabill.claims.corrections import ClaimEdit, LineEdit
+from therabill.claims import ReferringProvider
+from therabill.claims.corrections import ClaimEdit, LineEdit, parse_referring
 from therabill.cli.main import app
 from therabill.errors import InvalidInput
 from therabill.ledger import Balance
@@ -258,3 +259,38 @@ def test_correct_without_a_payer_number_says_where_it_comes_from(practice: Store
     # The replacement is charged once, at its corrected charge; the original's is reversed.
     assert balance(practice, done.new_claim_id) == Balance(9000, 0)
     assert balance(practice, claim_id) == Balance(0, 0)
+
+
+def test_a_replacement_names_the_referring_provider_the_payer_asked_for(
+    practice: Store, tmp_path: Path
+) -> None:
+    """CO-16 with N286 (referring provider missing): the replacement claim carries the
+    referring provider the biller named (837P 2310A NM1*DN) and keeps it on the claim."""
+    outbox = tmp_path / "out"
+    claim_id = build(practice, c97110=30)
+    submit(practice, outbox, claim_id)
+    assert "NM1*DN" not in sent_file(outbox)
+    deny(practice, claim_id, carc="16", remarks=("N286",))
+    with practice.transaction(actor="biller") as work:
+        done = corrections.correct_claim(
+            work=work,
+            claim_id=claim_id,
+            edit=ClaimEdit(referring=rosa_diaz()),
+            reason="referring provider added (N286)",
+        )
+    assert done.way == "replacement" and done.new_claim_id is not None
+    replacement = show(practice, done.new_claim_id)
+    assert replacement["referring_provider"] == {
+        "npi": "1679576722", "first_name": "Rosa", "last_name": "Diaz", "set_on_claim": True
+    }  # fmt: skip
+    submit(practice, outbox, done.new_claim_id)
+    text = sent_file(outbox)
+    assert "NM1*DN*1*DIAZ*ROSA****XX*1679576722" in text.upper().replace("\n", "")
+    assert pyx12_errors(text) == []
+
+
+def rosa_diaz() -> ReferringProvider:
+    """A physician as a biller types her in (the NPI passes its check digit)."""
+    found = parse_referring("1679576722", "Rosa Diaz")
+    assert found is not None
+    return found

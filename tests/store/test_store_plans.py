@@ -10,12 +10,15 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from typer.testing import CliRunner
 
 from clock import TODAY
+from therabill.claims.corrections import ClaimEdit, LineEdit
+from therabill.cli.main import app
 from therabill.errors import InvalidInput
 from therabill.store import factories
 from therabill.store.models import ClaimRecord, Client, Provider
-from therabill.store.services import Store, build, plans_of_care, sessions
+from therabill.store.services import Store, build, claim_edits, plans_of_care, sessions
 from therabill.store.services.live_check import ServiceEntry, preview_session
 
 PT = factories.PHYSICAL_THERAPIST
@@ -186,10 +189,6 @@ def test_a_plan_is_checked(
 
 
 def test_plan_commands(home: Any) -> None:
-    from typer.testing import CliRunner
-
-    from therabill.cli.main import app
-
     runner = CliRunner()
 
     def run(*args: str, code: int = 0) -> Any:
@@ -217,3 +216,68 @@ def test_plan_commands(home: Any) -> None:
     error = run("plan", "add", "C-1", "--discipline", "pt", "--referring-npi", "1679576723",
                 "--referring-name", "Rosa Diaz", "--from", start, code=2)  # fmt: skip
     assert error.strip().startswith("Error: referring_npi:") and len(error.splitlines()) == 1
+
+
+def _claim(store: Store) -> ClaimRecord:
+    with store.transaction() as work:
+        claim = work.db.execute(select(ClaimRecord).order_by(ClaimRecord.id.desc())).scalars()
+        found = claim.first()
+        assert found is not None
+        work.db.expunge(found)
+        return found
+
+
+def test_an_edit_keeps_the_plans_referring_provider(clinic: Store) -> None:
+    """An edit rebuilds the claim's document from today's records: the plan of care's
+    certifier stays on it (it once fell off, and the claim lost its 2310A)."""
+    start = TODAY - dt.timedelta(days=20)
+    _plan(clinic, start, certified=start + dt.timedelta(days=5))
+    _session(clinic, "M-1", TODAY - dt.timedelta(days=2))
+    _built(clinic)
+    claim_id = _claim(clinic).id
+    with clinic.transaction() as work:
+        claim_edits.edit_claim(
+            work=work,
+            claim_id=claim_id,
+            edit=ClaimEdit((LineEdit(1, charge_cents=9999),)),
+            reason="fee corrected",
+        )
+    document = json.loads(_claim(clinic).document_json or "{}")
+    assert document["referring_provider"]["npi"] == "1679576722"
+    assert document["plan_of_care"]["certified"] is not None
+
+
+def test_claims_edit_sets_the_referring_provider_and_keeps_it(clinic: Store, home: Any) -> None:
+    """No plan on file (the N286 denial): the biller names the referring provider on the
+    claim; the claim becomes ready and later edits keep it."""
+    _session(clinic, "M-1", TODAY - dt.timedelta(days=2))
+    [(_, found, _document)] = _built(clinic)
+    assert "plan-of-care.referring-provider" in found
+    claim_id = _claim(clinic).id
+    runner = CliRunner()
+
+    def edit(*args: str) -> Any:
+        return runner.invoke(app, ["claims", "edit", str(claim_id), *args, "--json"])
+
+    half = edit("--referring-npi", "1679576722")
+    assert half.exit_code == 2 and "--referring-name is missing" in half.stderr
+    wrong = edit("--referring-npi", "1679576723", "--referring-name", "Rosa Diaz")
+    assert wrong.exit_code == 2
+    assert wrong.stderr.startswith("Error: referring_npi:") and "check digit" in wrong.stderr
+    done = edit("--referring-npi", "1679576722", "--referring-name", "Rosa Diaz")
+    assert done.exit_code == 0, done.output
+    result = json.loads(done.stdout)
+    assert result["changes"] == [
+        {"where": "claim", "what": "referring provider", "before": "",
+         "after": "Rosa Diaz (1679576722)"}
+    ]  # fmt: skip
+    assert "plan-of-care.referring-provider" not in {f["id"] for f in result["findings"]}
+    again = edit("--line", "1", "--charge", "99.99")
+    assert again.exit_code == 0, again.output
+    shown = json.loads(runner.invoke(app, ["claims", "show", str(claim_id), "--json"]).stdout)
+    assert shown["referring_provider"] == {
+        "npi": "1679576722", "first_name": "Rosa", "last_name": "Diaz", "set_on_claim": True
+    }  # fmt: skip
+    assert json.loads(_claim(clinic).document_json or "{}")["referring_provider"]["npi"] == (
+        "1679576722"
+    )

@@ -27,10 +27,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
-from therabill.claims.document import Claim, ServiceLine
+from therabill.claims.document import Claim, ReferringProvider, ServiceLine
 from therabill.claims.status import ADJUDICATED, EDITABLE, ClaimStatus, why_not_editable
 from therabill.codes import load_code_set
 from therabill.errors import InvalidInput
+from therabill.identifiers import npi as npi_check
 from therabill.money import format_money, parse_money, to_cents, to_decimal
 from therabill.payers.profile import REOPENING, PayerProfile
 
@@ -64,13 +65,19 @@ class LineEdit:
 
 @dataclass(frozen=True, slots=True)
 class ClaimEdit:
-    """An edit of a claim: changes to lines, and the claim's diagnoses (replaced whole)."""
+    """An edit of a claim: changes to lines, the claim's diagnoses (replaced whole) and its
+    referring provider (837P 2310A, CMS-1500 box 17; over the plan of care's certifier)."""
 
     lines: tuple[LineEdit, ...] = ()
     diagnoses: tuple[str, ...] | None = None
+    referring: ReferringProvider | None = None
 
     def is_empty(self) -> bool:
-        return self.diagnoses is None and all(e.is_empty() for e in self.lines)
+        return (
+            self.diagnoses is None
+            and self.referring is None
+            and all(e.is_empty() for e in self.lines)
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,9 +111,12 @@ def parse_edit(
     charge: str | None = None,
     pointers: str | None = None,
     diagnoses: Sequence[str] | None = None,
+    referring_npi: str | None = None,
+    referring_name: str | None = None,
 ) -> ClaimEdit:
     """The edit a form or the command line describes, as text (``None`` or blank: unchanged;
-    modifiers ``""`` with a line: none). Line values need ``line``."""
+    modifiers ``""`` with a line: none). Line values need ``line``; a referring provider needs
+    both its NPI and its "First Last" name."""
 
     def given(value: str | None) -> str | None:
         return value if value is not None and value.strip() else None
@@ -136,7 +146,36 @@ def parse_edit(
             ),
         )
     dx = [d for d in diagnoses or [] if d.strip()]
-    return ClaimEdit(lines=lines, diagnoses=tuple(dx) if dx else None)
+    return ClaimEdit(
+        lines=lines,
+        diagnoses=tuple(dx) if dx else None,
+        referring=parse_referring(given(referring_npi), given(referring_name)),
+    )
+
+
+def parse_referring(npi: str | None, name: str | None) -> ReferringProvider | None:
+    """The referring provider an edit names: a valid NPI and "First Last" (as on the Medicare
+    Ordering and Referring file, no middle initial), both or neither."""
+    if npi is None and name is None:
+        return None
+    if npi is None or name is None:
+        missing = "--referring-name" if npi is not None else "--referring-npi"
+        raise InvalidInput(
+            f"give the referring provider's NPI and name together: {missing} is missing",
+            field="referring_provider",
+        )
+    first, _, last = name.strip().rpartition(" ")
+    if not first.strip() or not last.strip():
+        raise InvalidInput('give the first and last name, "Rosa Diaz"', field="referring_name")
+    try:
+        number = npi_check.validate(npi)
+    except InvalidInput as problem:
+        raise InvalidInput(problem.message, field="referring_npi", hint=problem.hint) from None
+    return ReferringProvider(npi=number, first_name=first.strip(), last_name=last.strip())
+
+
+def _referring_text(who: ReferringProvider | None) -> str:
+    return f"{who.first_name} {who.last_name} ({who.npi})" if who else ""
 
 
 FeeLookup = Callable[[str], int | None]  # code → cents per unit, None when no fee is on file
@@ -165,10 +204,22 @@ def apply_edit(claim: Claim, edit: ClaimEdit, *, fee: FeeLookup) -> tuple[Claim,
     a line the claim does not have, and values a claim line cannot hold."""
     if edit.is_empty():
         raise InvalidInput(
-            "nothing to change: give --code, --modifier, --units, --charge, --pointers or --dx",
+            "nothing to change: give --code, --modifier, --units, --charge, --pointers, --dx or "
+            "--referring-npi with --referring-name",
             field="edit",
         )
     changes: list[Change] = []
+    referring = claim.referring_provider
+    if edit.referring is not None and edit.referring != referring:
+        changes.append(
+            Change(
+                "claim",
+                "referring provider",
+                _referring_text(referring),
+                _referring_text(edit.referring),
+            )
+        )
+        referring = edit.referring
     diagnoses = list(claim.diagnoses)
     if edit.diagnoses is not None:
         new_dx = [clean_diagnosis(d) for d in edit.diagnoses]
@@ -200,7 +251,8 @@ def apply_edit(claim: Claim, edit: ClaimEdit, *, fee: FeeLookup) -> tuple[Claim,
         lines[i] = new
     if not changes:
         raise InvalidInput("the edit changes nothing on the claim", field="edit")
-    return claim.model_copy(update={"lines": lines, "diagnoses": diagnoses}), changes
+    update = {"lines": lines, "diagnoses": diagnoses, "referring_provider": referring}
+    return claim.model_copy(update=update), changes
 
 
 def _edit_line(line: ServiceLine, e: LineEdit, fee: FeeLookup) -> ServiceLine:

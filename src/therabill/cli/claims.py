@@ -213,6 +213,13 @@ PointersOpt = Annotated[
 DxOpt = Annotated[
     list[str] | None, Opt("--dx", help="The claim's diagnoses, in order (repeat; replaces all).")
 ]
+ReferringNpiOpt = Annotated[
+    str | None,
+    Opt("--referring-npi", help="Referring/certifying provider's NPI (837P 2310A, box 17)."),
+]
+ReferringNameOpt = Annotated[
+    str | None, Opt("--referring-name", help='Referring provider\'s "First Last".')
+]
 ReasonOpt = Annotated[str, Opt("--reason", help="Why (kept in the claim's history).")]
 PayerNumberOpt = Annotated[
     str | None,
@@ -231,6 +238,8 @@ def claim_edit(
     charge: str | None,
     pointers: str | None,
     dx: list[str] | None,
+    referring_npi: str | None = None,
+    referring_name: str | None = None,
 ) -> ClaimEdit:
     """The edit the options describe (line options need --line)."""
     return parse_edit(
@@ -241,6 +250,8 @@ def claim_edit(
         charge=charge,
         pointers=pointers,
         diagnoses=dx,
+        referring_npi=referring_npi,
+        referring_name=referring_name,
     )
 
 
@@ -269,6 +280,8 @@ def edit_command(
     charge: ChargeOpt = None,
     pointers: PointersOpt = None,
     dx: DxOpt = None,
+    referring_npi: ReferringNpiOpt = None,
+    referring_name: ReferringNameOpt = None,
     reason: Annotated[str, Opt("--reason", help="Why (kept in the claim's history).")] = "",
     json_output: JsonOption = False,
 ) -> None:
@@ -276,9 +289,12 @@ def edit_command(
     it again at once: a draft whose errors are fixed becomes ready.
 
     Example: therabill claims edit 12 --line 2 --units 2 --modifiers GP,59 --reason "two units documented"
+    Example: therabill claims edit 12 --referring-npi 1679576722 --referring-name "Rosa Diaz"
     """
     claim_id = parse_claim_id(claim)
-    edit = claim_edit(line, code, modifiers, units, charge, pointers, dx)
+    edit = claim_edit(
+        line, code, modifiers, units, charge, pointers, dx, referring_npi, referring_name
+    )
     with store_common.action() as work:
         data = claim_edits.edit_claim(
             work=work, claim_id=claim_id, edit=edit, reason=reason
@@ -302,6 +318,8 @@ def correct_command(
     charge: ChargeOpt = None,
     pointers: PointersOpt = None,
     dx: DxOpt = None,
+    referring_npi: ReferringNpiOpt = None,
+    referring_name: ReferringNameOpt = None,
     payer_claim_number: PayerNumberOpt = None,
     json_output: JsonOption = False,
 ) -> None:
@@ -312,7 +330,9 @@ def correct_command(
     Example: therabill claims correct 12 --line 1 --units 3 --reason "3 units documented, 2 billed"
     """
     claim_id = parse_claim_id(claim)
-    edit = claim_edit(line, code, modifiers, units, charge, pointers, dx)
+    edit = claim_edit(
+        line, code, modifiers, units, charge, pointers, dx, referring_npi, referring_name
+    )
     with store_common.action() as work:
         data = corrections.correct_claim(
             work=work,

@@ -81,6 +81,11 @@ class ClaimRecord(Base):
     # A replacement (7) or void (8): the payer's claim control number of the claim it
     # replaces or voids (837P REF*F8), taken from the 835's CLP07 when it was made.
     reference_claim_number: Mapped[str | None] = mapped_column(String(50))
+    # The referring provider the biller set on this claim (claims edit), over the plan of
+    # care's certifier: 837P 2310A, CMS-1500 box 17.
+    referring_npi: Mapped[str | None] = mapped_column(String(10))
+    referring_first_name: Mapped[str | None] = mapped_column(String(35))
+    referring_last_name: Mapped[str | None] = mapped_column(String(60))
     findings_json: Mapped[str] = mapped_column(Text, default="[]")
     document_json: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -39,7 +39,15 @@ from therabill.store.models import (
     Provider,
     TherapySession,
 )
-from therabill.store.services import claim_records, documents, ledger, lookup, profiles, scrubbing
+from therabill.store.services import (
+    claim_records,
+    documents,
+    ledger,
+    lookup,
+    plans_of_care,
+    profiles,
+    scrubbing,
+)
 from therabill.store.services.context import UnitOfWork
 
 S = ClaimStatus
@@ -187,8 +195,32 @@ def redocument(work: UnitOfWork, claim: ClaimRecord, base: doc.Claim) -> doc.Cla
         authorization=None,
         units_remaining=None,
     )
+    facts = plans_of_care.claim_facts(
+        work,
+        client_id=client.id,
+        discipline=provider.discipline,
+        payer_id=payer.id,
+        profile=profiles.payer_profiles().get(payer.profile_id),
+        day=claim.date_of_service,
+    )
     return fresh.model_copy(
-        update={"authorization": base.authorization, "other_payers": base.other_payers}
+        update={
+            **facts,
+            "authorization": base.authorization,
+            "other_payers": base.other_payers,
+            "referring_provider": claim_referring(claim) or facts.get("referring_provider"),
+        }
+    )
+
+
+def claim_referring(claim: ClaimRecord) -> doc.ReferringProvider | None:
+    """The referring provider a biller set on the claim, if any (over the plan's)."""
+    if not (claim.referring_npi and claim.referring_first_name and claim.referring_last_name):
+        return None
+    return doc.ReferringProvider(
+        npi=claim.referring_npi,
+        first_name=claim.referring_first_name,
+        last_name=claim.referring_last_name,
     )
 
 
@@ -302,6 +334,10 @@ def change_lines(
     assert payer is not None
     fees = fee_lookup(work, payer)
     document, changes = apply_edit(base or stored_document(claim), edit, fee=fees.get)
+    if edit.referring is not None:
+        claim.referring_npi = edit.referring.npi
+        claim.referring_first_name = edit.referring.first_name
+        claim.referring_last_name = edit.referring.last_name
     changed = write_lines(claim, document)
     if changed and on_ledger:
         recharge(work, claim, [row for row, _ in changed], why)
@@ -319,7 +355,7 @@ def edit_claim(*, work: UnitOfWork, claim_id: int, edit: ClaimEdit, reason: str)
     if edit.is_empty():
         raise InvalidInput(
             "nothing to change: give --line with --code, --modifier, --units, --charge or "
-            "--pointers, or --dx",
+            "--pointers, or --dx, or --referring-npi with --referring-name",
             field="edit",
         )
     why = reason.strip() or "edited"

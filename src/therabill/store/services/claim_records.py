@@ -119,6 +119,16 @@ def history(work: UnitOfWork, claim: ClaimRecord) -> list[dict[str, Any]]:
     return sorted(moves + edits, key=lambda h: h["at"])
 
 
+def _referring(claim: ClaimRecord) -> dict[str, Any] | None:
+    """The referring provider on the claim's document (2310A): a biller's or the plan's."""
+    if not claim.document_json:
+        return None
+    found = json.loads(claim.document_json).get("referring_provider")
+    if not found:
+        return None
+    return {**found, "set_on_claim": claim.referring_npi is not None}
+
+
 def show_claim(*, work: UnitOfWork, claim_id: int) -> dict[str, Any]:
     claim = lookup.claim(work, claim_id)
     by_line = ledger.line_balances(work, claim.id)
@@ -155,6 +165,7 @@ def show_claim(*, work: UnitOfWork, claim_id: int) -> dict[str, Any]:
         "voided_by": followers.get("8"),
         "payer_claim_number": payer_claim_number(work, claim),
         "reference_claim_number": claim.reference_claim_number,
+        "referring_provider": _referring(claim),
         "total_charge_cents": claim.total_charge_cents,
         "lines": [
             {

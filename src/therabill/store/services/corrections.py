@@ -218,6 +218,9 @@ def _copy(
         frequency_code=frequency,
         original_claim_id=original.id,
         reference_claim_number=reference,
+        referring_npi=original.referring_npi,
+        referring_first_name=original.referring_first_name,
+        referring_last_name=original.referring_last_name,
         total_charge_cents=original.total_charge_cents,
         findings_json="[]",
         lines=[

@@ -163,6 +163,8 @@ def claim_action(
                     charge=_text(form, "charge"),
                     pointers=_text(form, "pointers"),
                     diagnoses=_text(form, "diagnoses").replace(",", " ").split(),
+                    referring_npi=_text(form, "referring_npi"),
+                    referring_name=_text(form, "referring_name"),
                 )
             if action == "edit":
                 done = edit_claim(work=work, claim_id=claim_id, edit=edit, reason=reason)
