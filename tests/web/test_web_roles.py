@@ -82,6 +82,8 @@ PAGES = [
     Route("GET", "/authorizations/{authorization_id}", ALL),
     Route("POST", "/authorizations/{authorization_id}", BILLING),
     Route("POST", "/authorizations/{authorization_id}/end", BILLING),
+    Route("POST", "/clients/{client_id}/plans", BILLING),
+    Route("POST", "/plans/{plan_id}/{action}", BILLING),
     Route("GET", "/payers/profiles/{profile_id}", BILLING),
     Route("POST", "/payers/profiles/{profile_id}", BILLING),
     Route("GET", "/admin/users", ADMIN),
@@ -155,6 +157,7 @@ def _fill(template: str, practice: Practice, *, own_for: str) -> str:
         .replace("{authorization_id}", "1")
         .replace("{payer_id}", "1")
         .replace("{provider_id}", "1")
+        .replace("{plan_id}", "1")
     )
 
 

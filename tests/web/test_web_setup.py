@@ -4,6 +4,7 @@ through the store service and is audited; a refused change writes nothing."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -11,7 +12,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from web_helpers import NPI_BEN, Practice, api_token, csrf_of, login
 
-from therabill.store.models import AuditEntry, Authorization, Fee, Payer, Policy, Provider
+from therabill.store.models import (
+    AuditEntry,
+    Authorization,
+    Fee,
+    Payer,
+    PlanOfCare,
+    Policy,
+    Provider,
+)
 
 NEW_NPI = "1679576722"  # ten digits passing the NPI check digit (CMS NPIcheckdigit.pdf)
 
@@ -288,3 +297,64 @@ def test_api_providers_payers_and_fees(web: TestClient, practice: Practice) -> N
     with practice.store.sessions() as db:
         assert db.execute(select(func.count()).select_from(Payer)).scalar_one() == 3
     assert web.post("/api/v1/payers", headers=ana, json={"profile": "MEDICARE"}).status_code == 403
+
+
+# --- plans of care --------------------------------------------------------------------------
+
+
+def _plans(practice: Practice, client_id: int) -> list[int]:
+    with practice.store.sessions() as db:
+        return list(
+            db.execute(select(PlanOfCare.id).where(PlanOfCare.client_id == client_id)).scalars()
+        )
+
+
+def test_a_biller_keeps_a_clients_plans_of_care(web: TestClient, practice: Practice) -> None:
+    """Add a plan on the client page, record the signature and a progress report; a refused
+    plan shows the page again with the reason and writes nothing; a therapist sees only."""
+    login(web, "bill")
+    client = practice.ana_client
+    before = _plans(practice, client)
+    today = dt.date.today()
+    start = today - dt.timedelta(days=20)
+    plan = {
+        "discipline": "pt",
+        "referring_npi": NEW_NPI,
+        "referring_name": "Rosa Diaz",
+        "start": start.isoformat(),
+    }
+    wrong = _post(web, f"/clients/{client}/plans", {**plan, "referring_npi": "1679576723"})
+    assert (
+        wrong.status_code == 422 and "referring_npi" in wrong.text and "check digit" in wrong.text
+    )
+    assert 'id="plan-error"' in wrong.text
+    too_long = _post(
+        web,
+        f"/clients/{client}/plans",
+        {**plan, "end": (start + dt.timedelta(days=120)).isoformat()},
+    )
+    assert too_long.status_code == 422 and "at most 90 days" in too_long.text
+    assert _plans(practice, client) == before
+    added = _post(web, f"/clients/{client}/plans", plan)
+    assert added.status_code == 303 and added.headers["location"] == f"/clients/{client}#plans"
+    page = web.get(f"/clients/{client}")
+    assert "Rosa Diaz" in page.text and "awaiting signature" in page.text
+    [plan_id] = sorted(set(_plans(practice, client)) - set(before))
+    signed = (start + dt.timedelta(days=3)).isoformat()
+    assert _post(web, f"/plans/{plan_id}/certify", {"on": signed}).status_code == 303
+    report = (start + dt.timedelta(days=10)).isoformat()
+    assert _post(web, f"/plans/{plan_id}/progress", {"on": report}).status_code == 303
+    outside = _post(web, f"/plans/{plan_id}/progress", {"on": "2001-01-01"})
+    assert outside.status_code == 422 and "outside the plan" in outside.text
+    page = web.get(f"/clients/{client}").text
+    assert "awaiting signature" not in page and signed in page and report in page
+    assert _post(web, "/plans/99999/certify", {"on": signed}).status_code == 404
+    assert _post(web, f"/plans/{plan_id}/unknown", {"on": signed}).status_code == 404
+    assert ("bill", "certify", signed) in _audit(practice, "plan_of_care")
+
+    login(web, "ana")
+    page = web.get(f"/clients/{client}").text
+    assert "Rosa Diaz" in page and 'id="add-plan"' not in page
+    assert _post(web, f"/plans/{plan_id}/certify", {"on": signed}).status_code == 403
+    login(web, "ben")
+    assert _post(web, f"/plans/{plan_id}/certify", {"on": signed}).status_code in (403, 404)

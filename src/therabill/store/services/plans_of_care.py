@@ -10,6 +10,7 @@ rules that warn are in ``therabill.scrub.rules.plan_of_care``; here are the fact
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import or_, select
@@ -18,6 +19,7 @@ from therabill.claims import document as doc
 from therabill.codes.model import DISCIPLINES
 from therabill.errors import InvalidInput
 from therabill.payers import PayerProfile
+from therabill.scrub.rules.plan_of_care import RECERTIFY_WARNING_DAYS
 from therabill.store.models import ClaimRecord, PlanOfCare, ProgressReport, Provider
 from therabill.store.models import TherapySession as Session
 from therabill.store.services import lookup
@@ -248,3 +250,35 @@ def claim_facts(
             )
         )
     return facts
+
+
+@dataclass(frozen=True, slots=True)
+class PlanView:
+    """A plan of care as the client page lists it, with what needs doing about it."""
+
+    plan: PlanOfCare
+    needs: str  # "", "signature", "recertification", "ended"
+    last_report: dt.date | None
+
+
+def plan_views(work: UnitOfWork, *, client_id: int, today: dt.date) -> list[PlanView]:
+    """The client's plans, newest first: awaiting the certifier's signature, running out
+    within 14 days (recertify, §220.1.3), or ended."""
+    plans = work.db.execute(
+        select(PlanOfCare)
+        .where(PlanOfCare.client_id == client_id)
+        .order_by(PlanOfCare.start_date.desc(), PlanOfCare.id.desc())
+    ).scalars()
+    views = []
+    for plan in plans:
+        if plan.end_date < today:
+            needs = "ended"
+        elif plan.certified_on is None:
+            needs = "signature"
+        elif plan.end_date <= today + dt.timedelta(days=RECERTIFY_WARNING_DAYS):
+            needs = "recertification"
+        else:
+            needs = ""
+        reports = [r.report_date for r in plan.progress_reports]
+        views.append(PlanView(plan, needs, max(reports) if reports else None))
+    return views

@@ -25,7 +25,7 @@ from therabill.store.models import (
     Provider,
     TherapySession,
 )
-from therabill.store.services import caches
+from therabill.store.services import caches, plans_of_care
 from therabill.store.services.context import UnitOfWork
 from therabill.store.services.users import Account
 
@@ -258,6 +258,7 @@ def client_picture(
         "client": client,
         "policies": client.policies,
         "authorizations": auth_views,
+        "plans": plans_of_care.plan_views(work, client_id=client.id, today=today),
         "sessions": sessions,
         "claims": [],
         "ledger": [],

@@ -11,6 +11,7 @@ from therabill.web.routes import (
     dashboard,
     denials,
     payers,
+    plans,
     remittances,
     sessions,
     setup,
@@ -27,5 +28,6 @@ ROUTERS: list[APIRouter] = [
     denials.router,
     payers.router,
     setup.router,
+    plans.router,
     admin.router,
 ]
