@@ -210,6 +210,46 @@ def test_closing_a_partly_paid_claim_settles_the_payer_balance(
     assert "client still owes 135.00" in done.next_step
 
 
+def test_closing_to_bill_again_moves_the_charges_instead_of_writing_them_off(
+    practice: Store, tmp_path: Path
+) -> None:
+    """CO-109 (not covered by this payer): closed with --rebill, the sessions go to a new
+    claim with their charges; the old claim's charges are reversed, so nothing is counted as
+    written off and billed at the same time."""
+    claim_id = build(practice, c97110=38)
+    submit(practice, tmp_path / "out", claim_id)
+    deny(practice, claim_id, carc="109", remarks=())
+    with practice.transaction() as work:
+        done = corrections.close_claim(
+            work=work, claim_id=claim_id, reason="other payer is primary", rebill=True
+        )
+    assert done.settled == [{"kind": "charges reversed", "amount_cents": 13500}]
+    assert len(done.sessions_released) == 1
+    assert balance(practice, claim_id) == Balance(0, 0)
+    with practice.transaction() as work:
+        claim = work.db.get(claim_records.ClaimRecord, claim_id)
+        assert claim is not None
+        kinds = {e.kind for e in ledger.client_entries(work, claim.client_id)}
+        rebuilt = build_service.build_claims(work=work)
+    assert "write_off" not in kinds
+    assert len(rebuilt.claims) == 1 and balance(practice, rebuilt.claims[0]) == Balance(13500, 0)
+
+
+def test_closing_a_paid_claim_to_bill_again_keeps_its_money(
+    practice: Store, tmp_path: Path
+) -> None:
+    """Once the payer acted on it, the claim's money stays as posted: what the payer still
+    owes is written off (here the 835 paid 80 % and adjusted the rest, so nothing is left)."""
+    claim_id = build(practice, c97110=38)
+    submit(practice, tmp_path / "out", claim_id)
+    pay(practice, claim_id)
+    with practice.transaction() as work:
+        done = corrections.close_claim(work=work, claim_id=claim_id, reason="x", rebill=True)
+    assert done.settled == [] and len(done.sessions_released) == 1
+    assert show(practice, claim_id)["total_charge_cents"] == 13500
+    assert balance(practice, claim_id) == Balance(0, 0)
+
+
 @pytest.mark.parametrize(
     ("status_of", "command", "message"),
     [

@@ -25,7 +25,18 @@ from therabill.store.services import Store, claim_edits, corrections, ledger, op
 from therabill.store.services import build as build_service
 from therabill.store.services.context import UnitOfWork
 
-STEPS = ["submit", "pay", "deny", "edit", "correct", "void", "close", "close_to_client", "rebuild"]
+STEPS = [
+    "submit",
+    "pay",
+    "deny",
+    "edit",
+    "correct",
+    "void",
+    "close",
+    "close_to_client",
+    "close_rebill",
+    "rebuild",
+]
 days = itertools.count(1)
 traces = itertools.count(1)
 
@@ -109,6 +120,7 @@ def step(store: Store, outbox: Path, name: str, claim_id: int) -> int:
                     claim_id=claim_id,
                     reason="done",
                     client_owes=name == "close_to_client",
+                    rebill=name == "close_rebill",
                 )
     return claim_id
 

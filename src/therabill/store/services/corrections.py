@@ -54,6 +54,7 @@ from therabill.store.models import (
     ClaimRecord,
     ClaimReopening,
     Client,
+    LedgerEntry,
     Payer,
     Policy,
     Practice,
@@ -534,6 +535,18 @@ def void_claim(
     )
 
 
+def _payer_activity(work: UnitOfWork, claim: ClaimRecord) -> bool:
+    """Anything on the claim's ledger besides its charges (and their reversals)."""
+    return (
+        work.db.execute(
+            select(LedgerEntry.id)
+            .where(LedgerEntry.claim_id == claim.id, LedgerEntry.kind != EntryKind.CHARGE.value)
+            .limit(1)
+        ).first()
+        is not None
+    )
+
+
 def close_claim(
     *,
     work: UnitOfWork,
@@ -546,7 +559,8 @@ def close_claim(
     charges reversed and its sessions freed; a filed one has the payer's open balance written
     off with ``reason`` (or moved to the client with ``client_owes``), and its sessions freed
     only with ``rebill`` (e.g. billed to the wrong payer). A credit (the payer paid more than
-    it owes) is refused: refund it or wait for the payer's recoupment first."""
+    it owes) is refused: refund it or wait for the payer's recoupment first. With ``rebill``
+    and nothing paid or adjusted yet, the charges are reversed rather than written off."""
     why = _reason(reason)
     claim = lookup.claim(work, claim_id)
     status = S(claim.status)
@@ -570,8 +584,13 @@ def close_claim(
             "it (therabill entry post) or wait for the payer's recoupment, then close",
             field="claim",
         )
-    if status in NEVER_FILED:
-        cents = claim_edits.reverse_charges(work, claim.lines, f"closed before filing: {why}")
+    # Billed again (e.g. to the wrong payer) with nothing paid, adjusted or moved on it: the
+    # charges go with the sessions to the new claim, so they are reversed here, not written
+    # off (a write-off would count the same money as lost and billed at once).
+    moving = rebill and not _payer_activity(work, claim)
+    if status in NEVER_FILED or moving:
+        memo = f"closed before filing: {why}" if status in NEVER_FILED else f"billed again: {why}"
+        cents = claim_edits.reverse_charges(work, claim.lines, memo)
         result.settled.append({"kind": "charges reversed", "amount_cents": cents})
     else:
         kind = EntryKind.TRANSFER_TO_PATIENT if client_owes else EntryKind.WRITE_OFF
