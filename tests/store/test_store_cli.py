@@ -432,3 +432,12 @@ def test_client_caseload_is_shown_and_changed(set_up: Path) -> None:
     assert removed["providers"] == []
     unknown = run("client", "caseload", "C-1", "--add", "1234567893", ok=False)
     assert unknown.exit_code == 2 and "no provider" in unknown.stderr
+
+
+def test_fee_remove(set_up: Path) -> None:
+    """A removed fee is gone from the list (audited); removing it again names the code."""
+    removed = run_json("fee", "remove", "97112")
+    assert removed == {"code": "97112", "removed_unit_charge_cents": 4500}
+    assert [f["code"] for f in run_json("fee", "list")] == ["97110"]
+    again = run("fee", "remove", "97112", ok=False)
+    assert again.exit_code == 2 and again.stderr == "Error: code: there is no fee for 97112\n"

@@ -74,6 +74,7 @@ PAGES = [
     Route("POST", "/providers/{provider_id}/end", BILLING),
     Route("GET", "/fees", ALL),
     Route("POST", "/fees", BILLING),
+    Route("POST", "/fees/{code}/remove", BILLING),
     Route("GET", "/policies/{policy_id}", ALL),
     Route("POST", "/policies/{policy_id}", BILLING),
     Route("POST", "/policies/{policy_id}/end", BILLING),
@@ -135,6 +136,7 @@ API = [
     Route("POST", "/providers/{provider_id}/end", BILLING),
     Route("GET", "/fees", ALL),
     Route("PUT", "/fees/{code}", BILLING),
+    Route("DELETE", "/fees/{code}", BILLING),
 ]
 
 

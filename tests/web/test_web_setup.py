@@ -82,6 +82,13 @@ def test_a_biller_sets_up_providers_fees_and_payers(web: TestClient, practice: P
     with practice.store.sessions() as db:
         fee = db.get(Fee, "97530")
         assert fee is not None and fee.unit_charge_cents == 5250
+    assert 'action="/fees/97530/remove"' in web.get("/fees").text
+    assert _post(web, "/fees/97530/remove", {}).status_code == 303
+    gone = _post(web, "/fees/97530/remove", {})
+    assert gone.status_code == 422 and "there is no fee for 97530" in gone.text
+    with practice.store.sessions() as db:
+        assert db.get(Fee, "97530") is None
+    assert ("bill", "remove", "5250") in _audit(practice, "fee")
 
     made = _post(web, "/payers", {"profile": "SAMPLE-MASSAGE-PAYER", "payer_id": "SMP01"})
     assert made.status_code == 303
@@ -288,6 +295,12 @@ def test_api_providers_payers_and_fees(web: TestClient, practice: Practice) -> N
     }
     fees = web.get("/api/v1/fees", headers=ana).json()["data"]
     assert {"code": "97530", "unit_charge_cents": 5250} in fees
+    assert web.delete("/api/v1/fees/97530", headers=ana).status_code == 403
+    assert web.delete("/api/v1/fees/97530", headers=bill).json()["data"] == {
+        "code": "97530",
+        "removed_unit_charge_cents": 5250,
+    }
+    assert web.delete("/api/v1/fees/97530", headers=bill).status_code == 422
     profiles = web.get("/api/v1/payer-profiles", headers=ana).json()["data"]
     assert "MEDICARE" in [p["id"] for p in profiles]
     payer = web.post(

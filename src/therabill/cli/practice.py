@@ -332,6 +332,26 @@ def fee_set(
     console.print(f"{data['code']}: {format_money(cents)} per unit.")
 
 
+@fee_app.command("remove")
+@handles_errors
+def fee_remove(
+    code: Annotated[str, typer.Argument(help="CPT/HCPCS code.")],
+    json_output: JsonOption = False,
+) -> None:
+    """Stop charging for a code: claims built later have no charge for it (a scrub error
+    until a fee is set again); claims already built keep theirs.
+
+    Example: therabill fee remove 97039
+    """
+    with store_common.action() as work:
+        cents = practice_service.remove_fee(work=work, code=code)
+    data = {"code": code.strip().upper(), "removed_unit_charge_cents": cents}
+    if json_output:
+        emit_json(data)
+        return
+    console.print(f"{data['code']}: fee of {format_money(cents)} per unit removed.")
+
+
 @fee_app.command("list")
 @handles_errors
 def fee_list(json_output: JsonOption = False) -> None:

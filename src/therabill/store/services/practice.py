@@ -256,5 +256,20 @@ def set_fee(*, work: UnitOfWork, code: str, unit_charge_cents: int) -> Fee:
     return fee
 
 
+def remove_fee(*, work: UnitOfWork, code: str) -> int:
+    """Stop charging for ``code``: claims built from now on have no charge for it (a scrub
+    error until a fee is set again); claims already built keep their charges. The removed
+    charge per unit, in cents (audited)."""
+    clean = code.strip().upper()
+    fee = work.db.get(Fee, clean)
+    if fee is None:
+        raise InvalidInput(f"there is no fee for {clean}", field="code")
+    cents = fee.unit_charge_cents
+    work.db.delete(fee)
+    work.db.flush()
+    work.audit("remove", "fee", clean, str(cents))
+    return cents
+
+
 def list_fees(*, work: UnitOfWork) -> list[Fee]:
     return list(work.db.execute(select(Fee).order_by(Fee.code)).scalars())

@@ -385,3 +385,13 @@ def set_fee(
     with ctx.store.transaction(actor=account.username) as work:
         fee = practice_services.set_fee(work=work, code=code, unit_charge_cents=cents)
         return Item(data={"code": fee.code, "unit_charge_cents": fee.unit_charge_cents})
+
+
+@router.delete("/fees/{code}", tags=["set-up"])
+def remove_fee(
+    code: Annotated[str, Path(pattern=r"^[A-Za-z0-9]{5}$")], ctx: Ctx, account: ApiBiller
+) -> Item:
+    """Stop charging for ``code`` (claims already built keep their charges)."""
+    with ctx.store.transaction(actor=account.username) as work:
+        cents = practice_services.remove_fee(work=work, code=code)
+    return Item(data={"code": code.upper(), "removed_unit_charge_cents": cents})

@@ -257,6 +257,17 @@ def set_fee(request: Request, ctx: Ctx, account: PageBiller, form: FormFields) -
     )
 
 
+@router.post("/fees/{code}/remove")
+def remove_fee(request: Request, ctx: Ctx, account: PageBiller, code: str) -> Response:
+    def apply(work: UnitOfWork) -> str:
+        practice_services.remove_fee(work=work, code=code[:5])
+        return "/fees"
+
+    return _change(
+        request, ctx, account, apply, lambda work, error: _fees_page(request, work, error=error)
+    )
+
+
 # --- insurance policies -----------------------------------------------------------------------
 
 
