@@ -74,7 +74,8 @@ def test_a_therapists_new_client_goes_on_their_own_caseload(
     web: TestClient, practice: Practice
 ) -> None:
     ana = _headers(practice, "ana")
-    created = web.post("/api/v1/clients", headers=ana, json=EXAMPLE_CLIENT)
+    sent = {**EXAMPLE_CLIENT, "chart_number": None}
+    created = web.post("/api/v1/clients", headers=ana, json=sent)
     assert created.status_code == 201, created.text
     data = created.json()["data"]
     assert data["caseload"] == [practice.ana_provider] and "balance" not in data
@@ -279,3 +280,18 @@ def test_the_openapi_document_lists_the_new_operations(web: TestClient) -> None:
     assert set(schemas["ClientIn"]["required"]) == {"first_name", "last_name", "birth_date"}
     assert schemas["ClientIn"]["properties"]["last_name"]["maxLength"] == 100
     assert "required" not in schemas["ClientChange"]
+
+
+@pytest.mark.parametrize("chart_number", ["C-2", "C-77"], ids=["another-caseload's", "free"])
+def test_a_therapist_gets_one_answer_for_any_chart_number(
+    web: TestClient, practice: Practice, chart_number: str
+) -> None:
+    ana = _headers(practice, "ana")
+    created = web.post(
+        "/api/v1/clients", headers=ana, json={**EXAMPLE_CLIENT, "chart_number": chart_number}
+    )
+    assert created.status_code == 422
+    assert created.json()["field"] == "chart_number"
+    assert created.json()["detail"] == (
+        "chart_number: is assigned by billing staff; leave it empty and a biller will add it"
+    )

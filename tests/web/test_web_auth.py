@@ -195,3 +195,55 @@ def test_an_unexpected_error_is_logged_without_its_message(
             log_failure(logging.getLogger("therabill.web"), exc)
     text = " ".join(r.getMessage() for r in caplog.records)
     assert "ValueError" in text and "Cruz" not in text
+
+
+@pytest.mark.parametrize("prefix", ["", "/api/v1"], ids=["page", "api"])
+def test_a_crash_reaches_neither_the_server_log_nor_the_response_with_its_message(
+    practice: Practice, caplog: pytest.LogCaptureFixture, prefix: str
+) -> None:
+    """An exception escaping a route is logged as type, place and request id, answered 500
+    naming the request id, and not raised on to the server (uvicorn would log the whole
+    traceback, message and all)."""
+    from therabill.web.app import create_app
+
+    app = create_app(practice.url)
+    target = app if not prefix else app.routes[-1].app  # type: ignore[attr-defined]
+
+    def crash() -> None:
+        raise ValueError("INSERT … parameters ('Carla', 'Cruz', '1980-05-01')")
+
+    target.add_api_route("/crash", crash)
+    with (
+        caplog.at_level("INFO"),
+        TestClient(app, base_url="https://testserver") as web,  # raises what escapes the app
+    ):
+        answer = web.get(f"{prefix}/crash")
+    app.state.ctx.store.dispose()
+    assert answer.status_code == 500
+    request_id = answer.headers["x-request-id"]
+    assert request_id in answer.text and "Cruz" not in answer.text
+    logged = [(r.getMessage(), r.exc_info) for r in caplog.records]
+    assert any("ValueError" in m and request_id in m for m, _ in logged)
+    assert not any("Cruz" in m or info for m, info in logged)
+
+
+def test_the_api_refuses_a_user_who_must_change_their_password(
+    web: TestClient, practice: Practice
+) -> None:
+    from web_helpers import api_token
+
+    from therabill.store.services import users
+
+    with practice.store.transaction(actor="t") as work:
+        users.create_user(
+            work,
+            username="newbie",
+            role=users.Role.BILLER,
+            password="one-time-secret-1",
+            must_change_password=True,
+        )
+    headers = {"Authorization": f"Bearer {api_token(practice, 'newbie')}"}
+    refused = web.get("/api/v1/claims", headers=headers)
+    assert refused.status_code == 403
+    assert refused.json()["title"] == "Password change required"
+    assert "choose a new password" in refused.json()["detail"]

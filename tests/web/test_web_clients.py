@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from web_helpers import EXAMPLE_CLIENT, Practice, csrf_of, login
@@ -68,7 +69,9 @@ def test_a_therapists_new_client_goes_on_their_own_caseload(
     response = web.post(
         "/clients/new",
         # A therapist cannot put the client on someone else's caseload.
-        data=_new_client(csrf_of(page.text), providers=[str(practice.ben_provider)]),
+        data=_new_client(
+            csrf_of(page.text), providers=[str(practice.ben_provider)], chart_number=""
+        ),
         follow_redirects=False,
     )
     assert response.status_code == 303
@@ -339,3 +342,30 @@ def test_an_inactive_provider_on_the_caseload_is_kept_by_an_edit(
             select(CaseloadEntry.provider_id).where(CaseloadEntry.client_id == practice.ben_client)
         ).scalars()
         assert list(kept) == [practice.ben_provider]
+
+
+@pytest.mark.parametrize("chart_number", ["C-2", "C-77"], ids=["another-caseload's", "free"])
+def test_a_therapist_cannot_probe_chart_numbers(
+    web: TestClient, practice: Practice, chart_number: str
+) -> None:
+    """C-2 is Ben's client's chart number: Ana gets the same answer for it as for a free one
+    (billing staff assign chart numbers), so "is taken" tells her nothing (issue 14)."""
+    login(web, "ana")
+    page = web.get("/clients/new")
+    assert 'name="chart_number"' not in page.text
+    response = web.post(
+        "/clients/new", data=_new_client(csrf_of(page.text), chart_number=chart_number)
+    )
+    assert response.status_code == 422
+    assert "is taken" not in response.text
+    assert "assigned by billing staff" in response.text
+    edit = web.get(f"/clients/{practice.ana_client}/edit")
+    fields = {"csrf_token": csrf_of(edit.text), **EXAMPLE_CLIENT, "chart_number": chart_number}
+    changed = web.post(f"/clients/{practice.ana_client}/edit", data=fields)
+    assert changed.status_code == 422 and "is taken" not in changed.text
+    # Her own client keeps its number when she saves without one.
+    fields["chart_number"] = ""
+    kept = web.post(f"/clients/{practice.ana_client}/edit", data=fields, follow_redirects=False)
+    assert kept.status_code == 303
+    with practice.store.sessions() as db:
+        assert db.get(Client, practice.ana_client).chart_number == "C-1"  # type: ignore[union-attr]

@@ -10,8 +10,10 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
+import pytest
 
 
 def _free_port() -> int:
@@ -58,3 +60,28 @@ def test_two_workers_serve_and_log_paths_only(tmp_path: Path) -> None:
     assert text.count("Started server process") == 2
     assert "therabill.web GET /login 200" in text and "therabill.web GET / 303" in text
     assert "Carla" not in text and "q=" not in text
+
+
+def test_forwarded_addresses_are_believed_only_when_configured(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """uvicorn believes X-Forwarded-For from 127.0.0.1 by default, so behind a pass-through
+    proxy every client could pick its address; serve turns that off unless told."""
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from therabill.cli.main import app
+
+    seen: list[dict[str, Any]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *_args, **options: seen.append(options))
+    monkeypatch.setenv("THERABILL_HOME", str(tmp_path))
+    monkeypatch.delenv("THERABILL_DATABASE_URL", raising=False)
+    monkeypatch.delenv("THERABILL_BEHIND_PROXY", raising=False)
+    runner = CliRunner()
+    assert runner.invoke(app, ["serve", "--workers", "2"]).exit_code == 0
+    assert seen[-1]["proxy_headers"] is False and seen[-1]["forwarded_allow_ips"] is None
+    assert os.environ["THERABILL_BEHIND_PROXY"] == "0"
+    behind = ["serve", "--workers", "2", "--proxy-headers", "--forwarded-allow-ips", "10.0.0.5"]
+    assert runner.invoke(app, behind).exit_code == 0
+    assert seen[-1]["proxy_headers"] is True and seen[-1]["forwarded_allow_ips"] == "10.0.0.5"
+    assert os.environ["THERABILL_BEHIND_PROXY"] == "1"

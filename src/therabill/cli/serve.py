@@ -42,6 +42,19 @@ def serve_command(
         "--database",
         help="Database URL (default: THERABILL_DATABASE_URL or the file in the data directory).",
     ),
+    proxy_headers: bool = typer.Option(
+        False,
+        "--proxy-headers",
+        help="Behind a TLS proxy: take the client's address from X-Forwarded-For, from the "
+        "addresses in --forwarded-allow-ips only, and limit failed logins per address too. "
+        "Off by default: a client could then name any address it likes.",
+    ),
+    forwarded_allow_ips: str = typer.Option(
+        "127.0.0.1",
+        "--forwarded-allow-ips",
+        help="With --proxy-headers: the proxy's addresses (comma-separated) whose "
+        "X-Forwarded-For is believed.",
+    ),
     json_output: JsonOption = False,
 ) -> None:
     """Start the web app (pages and the /api/v1 API) on the practice database.
@@ -50,7 +63,10 @@ def serve_command(
     database it creates the practice (with --demo: the demo practice) and an
     admin whose one-time password is printed once; log in with it and choose your own.
 
-    Example: therabill serve --port 8000
+    Put it behind a proxy that terminates TLS (see the README's Security section), and
+    tell it so with --proxy-headers --forwarded-allow-ips PROXY_ADDRESS.
+
+    Example: therabill serve --port 8000 --proxy-headers --forwarded-allow-ips 127.0.0.1
     """
     import uvicorn
 
@@ -89,7 +105,12 @@ def serve_command(
         "access_log": False,  # ours logs the path without the query string
         "log_level": "info",
         "log_config": log_config(),  # applied in every worker process too
+        # uvicorn believes X-Forwarded-For from 127.0.0.1 unless told not to.
+        "proxy_headers": proxy_headers,
+        "forwarded_allow_ips": forwarded_allow_ips if proxy_headers else None,
     }
+    # The app (in this process or each worker) learns it from the environment.
+    os.environ["THERABILL_BEHIND_PROXY"] = "1" if proxy_headers else "0"
     if workers == 1:
         uvicorn.run(create_app(url), **options)
         return

@@ -2,17 +2,22 @@
 
 Security that applies to every response lives here: the headers (a Content-Security-Policy
 that allows no inline script and nothing from another origin, no framing, no MIME sniffing,
-no referrer), ``Cache-Control: no-store`` on pages with client data, and the mapping of our
-exceptions to a login redirect, 403, 404 or problem+json.
+no referrer), ``Cache-Control: no-store`` on pages with client data, the request body
+limits, a request id on every response and log line, and the mapping of our exceptions to a
+login redirect, 403, 404 or problem+json. An unexpected error is logged by its type, place
+and request id only, never its message or traceback text, and never reaches the server's
+own log (uvicorn would print the whole traceback, and SQLAlchemy's messages carry the
+statement's parameters: client data).
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
 import time
 
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -29,7 +34,8 @@ from therabill.web.deps import (
     NotFound,
     PasswordChangeRequired,
 )
-from therabill.web.problems import log_failure, problem
+from therabill.web.limits import LimitBodies
+from therabill.web.problems import PROBLEM, log_failure, problem
 
 log = logging.getLogger("therabill.web")
 
@@ -57,7 +63,8 @@ def create_app(database_url: str | None = None, *, settings: WebSettings | None 
         redoc_url=None,
         openapi_url=None,
     )
-    ctx = WebContext(store=store, settings=settings or WebSettings(), templates=make_templates())
+    settings = settings or WebSettings.from_env()
+    ctx = WebContext(store=store, settings=settings, templates=make_templates())
     app.state.ctx = ctx
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     for router in routes.ROUTERS:
@@ -65,15 +72,17 @@ def create_app(database_url: str | None = None, *, settings: WebSettings | None 
     app.mount("/api/v1", api.create_api(ctx))
     _add_handlers(app)
 
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(LimitBodies, limits=settings.limits)
+    app.add_middleware(SecurityHeaders)  # outermost: its headers go on the 413 too
     return app
 
 
 class SecurityHeaders:
-    """The security headers and ``Cache-Control`` on every response, and one log line per
-    request with the path only: query strings never reach the log (they could hold a
-    search term). Plain ASGI: Starlette's ``BaseHTTPMiddleware`` costs an extra task and a
-    body stream per request."""
+    """The security headers, ``Cache-Control`` and ``X-Request-ID`` on every response, and
+    one log line per request with the path only: query strings never reach the log (they
+    could hold a search term). An exception that escapes the app ends here: logged without
+    its message, answered 500, not raised on to the server. Plain ASGI: Starlette's
+    ``BaseHTTPMiddleware`` costs an extra task and a body stream per request."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -85,6 +94,8 @@ class SecurityHeaders:
         started = time.perf_counter()
         path: str = scope["path"]
         status = 0
+        request_id = secrets.token_hex(6)
+        scope.setdefault("state", {})["request_id"] = request_id
 
         async def send_with_headers(message: Message) -> None:
             nonlocal status
@@ -93,19 +104,39 @@ class SecurityHeaders:
                 headers = MutableHeaders(scope=message)
                 for name, value in SECURITY_HEADERS.items():
                     headers.setdefault(name, value)
+                headers["X-Request-ID"] = request_id
                 if not path.startswith("/static/"):
                     headers.setdefault("Cache-Control", "no-store")
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception as exc:
+            log_failure(log, exc, request_id=request_id)
+            if not status:
+                await _crash_response(scope, request_id)(scope, receive, send_with_headers)
         if log.isEnabledFor(logging.INFO):
             log.info(
-                "%s %s %s %.1fms",
+                "%s %s %s %.1fms %s",
                 scope["method"],
                 path,
                 status,
                 (time.perf_counter() - started) * 1000,
+                request_id,
             )
+
+
+def _crash_response(scope: Scope, request_id: str) -> Response:
+    """The 500 an unexpected error gets: problem+json on the API, the error page elsewhere,
+    each naming the request id a user can quote."""
+    message = f"Something went wrong; it has been logged as request {request_id}."
+    if scope["path"].startswith("/api/"):
+        return JSONResponse(
+            {"type": "about:blank", "title": "Internal error", "status": 500, "detail": message},
+            status_code=500,
+            media_type=PROBLEM,
+        )
+    return _error_page(Request(scope), 500, message)
 
 
 def _add_handlers(app: FastAPI) -> None:
@@ -138,15 +169,6 @@ def _add_handlers(app: FastAPI) -> None:
     @app.exception_handler(TherabillError)
     async def bad_input(request: Request, exc: TherabillError) -> Response:
         return problem(422, "Invalid input", str(exc), field=exc.field)
-
-    @app.exception_handler(Exception)
-    async def crashed(request: Request, exc: Exception) -> Response:
-        log_failure(log, exc)
-        page = _error_page(request, 500, "Something went wrong; it has been logged.")
-        # Starlette answers this from its outermost layer, outside SecurityHeaders.
-        for name, value in {**SECURITY_HEADERS, "Cache-Control": "no-store"}.items():
-            page.headers.setdefault(name, value)
-        return page
 
 
 def _error_page(request: Request, status: int, message: str) -> Response:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,20 +14,58 @@ from therabill.config import data_dir
 from therabill.money import format_dollars
 from therabill.store.services import Store
 from therabill.web.audit_batch import AuditBatcher
+from therabill.web.limits import MIB, BodyLimits
 
 HERE = Path(__file__).resolve().parent
+# Billing staff and admins see every client's data: a stolen password alone must not do
+# (HHS 405(d) HICP, Technical Volume 1, practice 3, "Implement multifactor authentication").
+MFA_ROLES = frozenset({"admin", "biller"})
 
 
 @dataclass(frozen=True, slots=True)
 class WebSettings:
     """``idle``: automatic logoff after this long without a request (HIPAA §164.312(a)(2)(iii)
     asks for automatic logoff; 15 minutes is a common practice setting). ``secure_cookies``
-    stays on: browsers treat http://127.0.0.1 and localhost as secure contexts."""
+    stays on: browsers treat http://127.0.0.1 and localhost as secure contexts.
+
+    ``limits``: the largest request body per route kind. ``behind_proxy``: the server takes
+    the client's address from a configured proxy's X-Forwarded-For (``therabill serve
+    --proxy-headers``), so failed logins are also limited per address; without it every
+    client behind a proxy has the proxy's address, and a per-address limit would shut them
+    all out at once. ``mfa_roles``: roles that must use a second factor to log in."""
 
     idle: dt.timedelta = dt.timedelta(minutes=15)
     absolute: dt.timedelta = dt.timedelta(hours=12)
     secure_cookies: bool = True
     outbox: Path = field(default_factory=lambda: data_dir() / "outbox")
+    limits: BodyLimits = field(default_factory=BodyLimits)
+    behind_proxy: bool = False
+    mfa_roles: frozenset[str] = MFA_ROLES
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> WebSettings:
+        """The settings as the environment gives them (``therabill serve`` sets them for its
+        worker processes; a deployer may set them too). Unset: the safe defaults."""
+        env = os.environ if env is None else env
+        limits = BodyLimits()
+
+        def size(name: str, default: int) -> int:
+            text = env.get(name, "").strip()
+            return int(float(text) * MIB) if text else default
+
+        limits = BodyLimits(
+            upload=size("THERABILL_MAX_UPLOAD_MB", limits.upload),
+            form=size("THERABILL_MAX_FORM_MB", limits.form),
+            json=size("THERABILL_MAX_JSON_MB", limits.json),
+        )
+        roles = env.get("THERABILL_MFA_ROLES")
+        return cls(
+            limits=limits,
+            behind_proxy=env.get("THERABILL_BEHIND_PROXY", "") == "1",
+            mfa_roles=MFA_ROLES
+            if roles is None
+            else frozenset(r.strip().lower() for r in roles.split(",") if r.strip()),
+        )
 
 
 @dataclass(slots=True)

@@ -42,6 +42,10 @@ class CsrfFailed(Exception):
     """An unsafe request without the session's CSRF token (403)."""
 
 
+class PasswordChangePending(Forbidden):
+    """An API token of a user who must choose a new password first (403 saying so)."""
+
+
 def ctx_of(request: Request) -> WebContext:
     ctx: WebContext = request.app.state.ctx
     return ctx
@@ -54,10 +58,8 @@ async def context_of(request: Request) -> WebContext:
 
 
 async def sent_csrf_token(request: Request) -> str:
-    """The CSRF token an unsafe request carries (header, else the form field); ``""`` for a
-    safe one. Async because reading the form is; nothing here touches the database."""
-    if request.method in SAFE_METHODS:
-        return ""
+    """The CSRF token an unsafe request carries (header, else the form field). Async because
+    reading the form is; nothing here touches the database."""
     sent = request.headers.get("x-csrf-token", "")
     if not sent:
         form = await request.form()
@@ -66,19 +68,17 @@ async def sent_csrf_token(request: Request) -> str:
     return sent
 
 
-def page_account(request: Request, sent: Annotated[str, Depends(sent_csrf_token)]) -> Account:
-    """The logged-in user of a page request; checks the CSRF token on unsafe methods.
-    A plain ``def``: the session look-up runs in the threadpool, not on the event loop."""
+def page_account(request: Request) -> Account:
+    """The logged-in user of a page request, from the session cookie alone: the body is not
+    read yet, so a request without a session or with the wrong role is refused before any
+    form is parsed. A plain ``def``: the look-up runs in the threadpool, not on the event
+    loop. The CSRF check follows the role check (``_role_check``)."""
     ctx = ctx_of(request)
     secret = request.cookies.get(SESSION_COOKIE, "")
     live = logged_in(ctx.store, secret, idle=ctx.settings.idle, absolute=ctx.settings.absolute)
     if live is None:
         raise LoginRequired()
     found, account = live
-    if request.method not in SAFE_METHODS and not secrets.compare_digest(
-        sent.encode(), found.csrf_token.encode()
-    ):
-        raise CsrfFailed()
     request.state.account = account
     request.state.csrf_token = found.csrf_token
     if account.must_change_password and request.url.path not in PASSWORD_PATHS:
@@ -87,7 +87,8 @@ def page_account(request: Request, sent: Annotated[str, Depends(sent_csrf_token)
 
 
 def api_account(request: Request) -> Account:
-    """The user of an API request, from ``Authorization: Bearer tb_…`` (in the threadpool)."""
+    """The user of an API request, from ``Authorization: Bearer tb_…`` (in the threadpool).
+    A user who must choose a new password first gets 403 until they have, as on the pages."""
     ctx = ctx_of(request)
     header = request.headers.get("authorization", "")
     scheme, _, secret = header.partition(" ")
@@ -97,22 +98,35 @@ def api_account(request: Request) -> Account:
     if account is None:
         raise LoginRequired()
     request.state.account = account
+    if account.must_change_password:
+        raise PasswordChangePending()
     return account
 
 
 def _role_check(
     source: Callable[..., Account], roles: tuple[Role, ...]
-) -> Callable[[Account], Coroutine[Any, Any, Account]]:
-    """A dependency: ``source``'s account when its role is one of ``roles``. Async because
-    it only compares (a plain ``def`` would cost a trip to the threadpool for nothing)."""
+) -> Callable[..., Coroutine[Any, Any, Account]]:
+    """A dependency: ``source``'s account when its role is one of ``roles``, then, for a page
+    asked with an unsafe method, the session's CSRF token checked (reading the form only
+    now). Async because it only compares and reads the body (a plain ``def`` would cost a
+    trip to the threadpool for nothing)."""
 
-    async def check(account: Account) -> Account:
+    async def check(request: Request, account: Account) -> Account:
         if account.role not in roles:
             raise Forbidden()
+        if source is page_account and request.method not in SAFE_METHODS:
+            sent = await sent_csrf_token(request)
+            expected: str = request.state.csrf_token
+            if not secrets.compare_digest(sent.encode(), expected.encode()):
+                raise CsrfFailed()
         return account
 
     # Set as objects, not the strings this module's annotations are: ``source`` is local.
-    check.__annotations__ = {"account": Annotated[Account, Depends(source)], "return": Account}
+    check.__annotations__ = {
+        "request": Request,
+        "account": Annotated[Account, Depends(source)],
+        "return": Account,
+    }
     return check
 
 

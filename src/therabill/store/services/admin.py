@@ -16,6 +16,7 @@ from sqlalchemy import Table, select
 
 from therabill.errors import InvalidInput, TherabillError
 from therabill.store import audit
+from therabill.store.csv_cells import QUOTING, safe_row
 from therabill.store.models import AuditEntry, Base
 from therabill.store.services.context import Store, UnitOfWork
 
@@ -104,9 +105,9 @@ def export(*, work: UnitOfWork, out: Path, fmt: str) -> dict[str, Any]:
         for name, table_rows in data.items():
             columns = [c.name for c in Base.metadata.tables[name].columns]
             with (out / f"{name}.csv").open("w", newline="", encoding="utf-8") as handle:
-                writer = csv.DictWriter(handle, fieldnames=columns)
+                writer = csv.DictWriter(handle, fieldnames=columns, quoting=QUOTING)
                 writer.writeheader()
-                writer.writerows(table_rows)
+                writer.writerows(safe_row(row) for row in table_rows)
     work.audit("export", "database", "*", fmt)
     return {"path": str(out), "format": fmt, "rows": {k: len(v) for k, v in data.items()}}
 

@@ -8,17 +8,19 @@ page and the API cannot drift apart.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping
 
 from sqlalchemy import or_, select
 
 from therabill.errors import InvalidInput
-from therabill.store.models import Payer, Provider
+from therabill.store.models import Client, Payer, Provider
 from therabill.store.services import lookup
 from therabill.store.services.caseload import add_to_caseload, set_caseload
 from therabill.store.services.clients import (
     POLICY_FIELDS,
+    ClientInput,
     add_client,
     add_policy,
     read_client,
@@ -47,12 +49,15 @@ def save_client(
     """Add (``client_id`` None) or change a client; raise InvalidInput naming the field.
 
     Billers and admins set the caseload (``provider_ids``); a therapist's new client goes on
-    their own caseload, and a therapist cannot change caseloads. Runs inside the caller's
-    transaction, so a failure leaves nothing written.
+    their own caseload, and a therapist cannot change caseloads. Billers and admins assign
+    chart numbers too (``_keep_chart_number``). Runs inside the caller's transaction, so a
+    failure leaves nothing written.
     """
     data, problems = read_client(values)
     if problems or data is None:
         raise problems[0]
+    if not account.sees_all_clients:
+        data = _keep_chart_number(work, data, client_id)
     if client_id is None:
         if not account.sees_all_clients and account.provider_id is None:
             raise InvalidInput("your login is not linked to a provider", field="providers")
@@ -67,6 +72,24 @@ def save_client(
         if account.sees_all_clients:
             set_caseload(work=work, client_id=client_id, provider_ids=provider_ids)
     return client_id
+
+
+def _keep_chart_number(work: UnitOfWork, data: ClientInput, client_id: int | None) -> ClientInput:
+    """A therapist's client keeps the chart number billing gave it (none for a new one).
+
+    Chart numbers are unique across the practice, so "chart number C-7 is taken" would tell
+    a therapist that a client they may not see exists, one guess at a time (issue 14).
+    Refusing any number a therapist sends, taken or free, tells them nothing."""
+    current = None
+    if client_id is not None:
+        found = work.db.get(Client, client_id)
+        current = found.chart_number if found is not None else None
+    if data.chart_number and data.chart_number != current:
+        raise InvalidInput(
+            "is assigned by billing staff; leave it empty and a biller will add it",
+            field="chart_number",
+        )
+    return dataclasses.replace(data, chart_number=current)
 
 
 def providers_to_choose(work: UnitOfWork, account: Account, ticked: set[int]) -> list[Provider]:

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from therabill.errors import DataFileError, InvalidInput, TherabillError
+from therabill.store.csv_cells import QUOTING, safe_row
 from therabill.store.models import Client, Payer, Policy
 from therabill.store.services import clients
 from therabill.store.services.context import UnitOfWork
@@ -125,10 +126,10 @@ def check_rows(
 def write_rejects(path: Path, rejected: list[Rejected]) -> None:
     columns = ["row", "reason", *KNOWN_COLUMNS]
     with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
+        writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore", quoting=QUOTING)
         writer.writeheader()
         for r in rejected:
-            writer.writerow({**r.values, "row": r.row, "reason": r.reason})
+            writer.writerow(safe_row({**r.values, "row": r.row, "reason": r.reason}))
 
 
 def import_clients(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -14,10 +13,8 @@ from therabill.errors import TherabillError
 from therabill.web.api.errors import FieldsInvalid, RoleMayNot
 from therabill.web.api.routes import ROUTERS
 from therabill.web.context import WebContext
-from therabill.web.deps import Forbidden, LoginRequired, NotFound
-from therabill.web.problems import PROBLEM, log_failure, problem
-
-log = logging.getLogger("therabill.web.api")
+from therabill.web.deps import Forbidden, LoginRequired, NotFound, PasswordChangePending
+from therabill.web.problems import PROBLEM, problem
 
 
 def _invalid(errors: list[tuple[str | None, str]]) -> Response:
@@ -67,6 +64,15 @@ def create_api(ctx: WebContext) -> FastAPI:
         response.headers["WWW-Authenticate"] = "Bearer"
         return response
 
+    @api.exception_handler(PasswordChangePending)
+    async def password_pending(_request: Request, _exc: PasswordChangePending) -> Response:
+        return problem(
+            403,
+            "Password change required",
+            "This user must choose a new password before the API can be used: log in to the "
+            "web app and choose one (the one-time password's tokens do nothing until then).",
+        )
+
     @api.exception_handler(Forbidden)
     async def forbidden(_request: Request, _exc: Forbidden) -> Response:
         return problem(403, "Forbidden", "Your role may not do this.")
@@ -86,9 +92,14 @@ def create_api(ctx: WebContext) -> FastAPI:
         return problem(422, "Invalid input", str(exc), field=exc.field)
 
     @api.exception_handler(Exception)
-    async def crashed(_request: Request, exc: Exception) -> Response:
-        log_failure(log, exc)
-        return problem(500, "Internal error", "Something went wrong; it has been logged.")
+    async def crashed(request: Request, _exc: Exception) -> Response:
+        # Logged (type, place, request id) by the app's SecurityHeaders, where it ends.
+        request_id = request.scope.get("state", {}).get("request_id", "")
+        return problem(
+            500,
+            "Internal error",
+            f"Something went wrong; it has been logged as request {request_id}.",
+        )
 
     @api.exception_handler(RequestValidationError)
     async def invalid(_request: Request, exc: RequestValidationError) -> Response:
