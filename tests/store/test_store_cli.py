@@ -150,7 +150,7 @@ def test_import_is_all_or_nothing(set_up: Path, tmp_path: Path) -> None:
     imported = run_json("client", "import", str(csv_file), "--skip-bad")
     assert imported["imported"] == 1
     rejects = Path(imported["rejects_file"]).read_text("utf-8").splitlines()
-    assert rejects[0].startswith("row,reason,")
+    assert rejects[0].startswith('"row","reason",')  # every cell quoted (CSV injection)
     assert len(rejects) == 4
     assert [c["chart_number"] for c in run_json("client", "list")] == ["A1"]
 

@@ -89,7 +89,7 @@ def test_web_tables_made_before_0005_upgrade_and_keep_their_rows(db_url: str) ->
         )
         conn.execute(
             tables.web_api_tokens.insert().values(
-                token_hash="b" * 64, user_id=1, name="sync", created_at=now
+                token_hash="b" * 64, user_id=1, name="sync", created_at=now, expires_at=now
             )
         )
         conn.execute(

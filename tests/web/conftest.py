@@ -16,6 +16,14 @@ from therabill.store.services import open_store
 from therabill.web.app import create_app
 
 
+@pytest.fixture(autouse=True)
+def no_second_factor_required(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Most web tests log in as billers and admins with a password alone: the app they make
+    requires a second factor of no role (``THERABILL_MFA_ROLES``). The tests of the second
+    factor (test_web_mfa.py) give the app its default settings, which require one."""
+    monkeypatch.setenv("THERABILL_MFA_ROLES", "")
+
+
 @pytest.fixture(scope="session")
 def practice_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Practice]:
     """The practice database, built once: migrations and password hashing are slow."""

@@ -61,19 +61,80 @@ def test_login_without_its_csrf_token_is_refused(web: TestClient) -> None:
     assert web.get("/", follow_redirects=False).status_code == 303
 
 
-def test_login_is_throttled_after_repeated_failures(web: TestClient) -> None:
-    page = web.get("/login")
-    token = csrf_of(page.text)
-    for _ in range(login_sessions.MAX_FAILURES):
-        web.post(
-            "/login", data={"username": "bill", "password": "nope nope nope", "csrf_token": token}
-        )
-    # Even the right password is refused until the window passes.
-    response = web.post(
+def _try(web: TestClient, token: str, password: str, user: str = "bill") -> int:
+    answer = web.post(
+        "/login",
+        data={"username": user, "password": password, "csrf_token": token},
+        follow_redirects=False,
+    )
+    return answer.status_code
+
+
+def _age_failures(practice: Practice, seconds: int) -> None:
+    """Move every recorded failure ``seconds`` into the past (time passing for the delay)."""
+    from therabill.store.web_tables import web_login_failures
+
+    with practice.store.engine.begin() as conn:
+        for row in conn.execute(web_login_failures.select()).all():
+            conn.execute(
+                update(web_login_failures)
+                .where(web_login_failures.c.id == row.id)
+                .values(at=row.at - dt.timedelta(seconds=seconds))
+            )
+
+
+def test_failed_logins_slow_down_without_locking_the_real_user_out(
+    web: TestClient, practice: Practice
+) -> None:
+    """After a few failures each try waits longer (1, 2, 4 … s, at most a minute) and a try
+    before then is refused unchecked; once the wait is over, the right password works: an
+    attacker cannot keep the real user out for 15 minutes with five wrong passwords."""
+    token = csrf_of(web.get("/login").text)
+    for _ in range(login_sessions.FREE_TRIES):
+        assert _try(web, token, "nope nope nope") == 401
+    refused = web.post(
         "/login", data={"username": "bill", "password": PASSWORD, "csrf_token": token}
     )
-    assert response.status_code == 429
-    assert "Too many failed attempts" in response.text
+    assert refused.status_code == 429
+    assert "Wait 1 second and try again" in refused.text
+    _age_failures(practice, 2)
+    assert _try(web, token, PASSWORD) == 303  # the wait is over: the real user gets in
+    assert [login_sessions.delay_after(n) for n in range(1, 12)] == [
+        0, 0, 1, 2, 4, 8, 16, 32, 60, 60, 60,
+    ]  # fmt: skip
+
+
+def test_every_failed_login_and_delay_is_audited(web: TestClient, practice: Practice) -> None:
+    from sqlalchemy import select
+
+    from therabill.store.models import AuditEntry
+
+    token = csrf_of(web.get("/login").text)
+    for _ in range(login_sessions.FREE_TRIES):
+        _try(web, token, "nope nope nope")
+    _try(web, token, "whatever", user="nobody")
+    with practice.store.sessions() as db:
+        entries = db.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars().all()
+        seen = [(e.action, e.entity_id, e.detail) for e in entries if e.action.startswith("login-")]
+    assert [a for a, _, _ in seen] == ["login-failed"] * 3 + ["login-delayed", "login-failed"]
+    assert seen[2][2].startswith("from testclient; 3 in 15 min")
+    assert seen[3][2] == "1 s"
+    assert seen[4][1] == "unknown" and "nobody" not in str(seen)
+
+
+def test_failures_from_one_address_count_only_behind_a_configured_proxy(
+    practice: Practice,
+) -> None:
+    """Without --proxy-headers every client behind a proxy shares its address: 20 failures
+    from it must not shut out everyone. With it, an address is limited too."""
+    from therabill.store.services import login_sessions as ls
+
+    for i in range(ls.MAX_FAILURES_PER_ADDRESS):
+        ls.record_failure(practice.store.engine, f"user{i}", "10.0.0.9")
+    assert ls.login_wait(practice.store.engine, "bill", "10.0.0.9") == 0
+    behind = ls.login_wait(practice.store.engine, "bill", "10.0.0.9", by_address=True)
+    assert 0 < behind <= ls.FAILURE_WINDOW.total_seconds()
+    assert ls.login_wait(practice.store.engine, "bill", "10.0.0.8", by_address=True) == 0
 
 
 def test_logout_really_ends_the_session(web: TestClient) -> None:
@@ -148,6 +209,7 @@ def test_one_time_password_must_be_changed_first(web: TestClient, practice: Prac
         "/password",
         data={
             "csrf_token": csrf_of(page.text),
+            "current": "one-time-secret-1",
             "password": "my own long secret",
             "again": "my own long secret",
         },

@@ -378,3 +378,55 @@ def test_set_up_pages_a_biller_changes_and_a_therapist_sees(
     expect(page.locator("#provider-form")).to_have_count(0)
     shot(page, "30-providers-therapist")
     assert not page.csp_errors, page.csp_errors
+
+
+@pytest.fixture
+def mfa_required(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app's default: admins and billers need a second factor (asked before ``server``)."""
+    monkeypatch.setenv("THERABILL_MFA_ROLES", "admin,biller")
+
+
+def test_an_admin_sets_up_the_authenticator_and_logs_in_with_it(
+    mfa_required: None, page: Any, server: str
+) -> None:
+    """The enrolment page in a real browser: the QR code is drawn (an image that decodes, no
+    request leaves for another origin), the code from the secret turns it on, the recovery
+    codes are shown once, and the next login asks for a code."""
+    import pyotp
+    import time_machine
+    from playwright.sync_api import expect
+
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(server + "/login")
+    page.fill("input[name=username]", "root")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(server + "/account/mfa")  # "/" sends a new admin to set it up
+    expect(page.locator("h1")).to_have_text("Set up your authenticator")
+    qr = page.locator("#mfa-qr")
+    expect(qr).to_be_visible()
+    assert qr.evaluate("img => img.complete && img.naturalWidth > 0")
+    shot(page, "20-mfa-setup")
+    secret = page.locator("#mfa-secret").inner_text().replace(" ", "")
+    page.fill("#code", pyotp.TOTP(secret).now())
+    page.click("#confirm-mfa")
+    expect(page.locator("#recovery-codes li")).to_have_count(10)
+    shot(page, "21-mfa-recovery-codes")
+    page.goto(server + "/")
+    expect(page.locator("h1")).to_have_text("Dashboard")
+    page.click("form.logout button")
+    # A minute later (a code is good once), the login asks for the authenticator's code.
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)
+    with time_machine.travel(later, tick=True):
+        page.goto(server + "/login")
+        page.fill("input[name=username]", "root")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(server + "/login/code")
+        page.fill("#code", pyotp.TOTP(secret).now())
+        page.click("button[type=submit] >> text=Continue")
+        page.wait_for_url(server + "/")
+        expect(page.locator("h1")).to_have_text("Dashboard")
+    assert all(url.startswith(server) for url in requested), requested
+    assert not page.csp_errors, page.csp_errors  # type: ignore[attr-defined]

@@ -141,7 +141,9 @@ class _Server(uvicorn.Server):
 
 @pytest.fixture
 def served(practice: Practice) -> Iterator[str]:
-    app = create_app(practice.url, settings=WebSettings(secure_cookies=False))
+    app = create_app(
+        practice.url, settings=WebSettings(secure_cookies=False, mfa_roles=frozenset())
+    )
     server = _Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -92,6 +92,14 @@ PAGES = [
     Route("POST", "/admin/users/{user_id}/{action}", ADMIN),
     Route("GET", "/admin/settings", ADMIN),
     Route("POST", "/admin/settings", ADMIN),
+    Route("GET", "/account", ALL),
+    Route("POST", "/account/tokens", ALL),
+    Route("POST", "/account/tokens/{token_id}/revoke", ALL),
+    Route("GET", "/account/mfa", ALL),
+    Route("POST", "/account/mfa", ALL),
+    Route("POST", "/account/mfa/recovery-codes", ALL),
+    Route("GET", "/login/code", ALL),
+    Route("POST", "/login/code", ALL),
     Route("GET", "/password", ALL),
     Route("POST", "/password", ALL),
     Route("POST", "/logout", ALL),
@@ -160,6 +168,7 @@ def _fill(template: str, practice: Practice, *, own_for: str) -> str:
         .replace("{payer_id}", "1")
         .replace("{provider_id}", "1")
         .replace("{plan_id}", "1")
+        .replace("{token_id}", "1")
     )
 
 

@@ -75,7 +75,8 @@ def password(
     username: str = typer.Argument(..., help="Login name."),
     json_output: JsonOption = False,
 ) -> None:
-    """Give a user a new one-time password and end their open sessions.
+    """Give a user a new one-time password, end their open sessions and revoke their API
+    tokens.
 
     Example: therabill user password ana
     """
@@ -95,22 +96,72 @@ def password(
 def token(
     username: str = typer.Argument(..., help="Login name the token acts as."),
     name: str = typer.Option("api", "--name", help="What the token is for."),
+    days: int = typer.Option(
+        90, "--days", min=1, max=366, help="Days until the token stops working."
+    ),
+    list_them: bool = typer.Option(False, "--list", help="List the user's tokens instead."),
+    revoke: int = typer.Option(
+        0, "--revoke", min=0, help="Revoke the user's token with this id (see --list)."
+    ),
     json_output: JsonOption = False,
 ) -> None:
-    """Create an API token for a user (printed once; only its hash is kept).
+    """Create an API token for a user (printed once; only its hash is kept), list a user's
+    tokens, or revoke one. Tokens expire (90 days unless --days); a password reset or
+    change and disabling the user revoke them all.
 
-    Example: therabill user token ana --name clearinghouse-sync
+    Example: therabill user token ana --name clearinghouse-sync --days 30
     """
     from therabill.store.services import api_tokens, users
 
     store = _store()
     with store.transaction() as work:
         user_id = users.user_named(work, username).id
-        secret = api_tokens.issue_token(work, user_id=user_id, name=name)
-    if json_output:
-        emit_json({"username": username, "token": secret})
+        if revoke:
+            api_tokens.revoke_token(work, token_id=revoke, user_id=user_id)
+        elif list_them:
+            rows = [t.to_dict() for t in api_tokens.list_tokens(work, user_id=user_id)]
+        else:
+            secret = api_tokens.issue_token(work, user_id=user_id, name=name, days=days)
+    if revoke:
+        if json_output:
+            emit_json({"username": username, "revoked": revoke})
+        else:
+            console.print(f"Revoked API token {revoke} of {username}.")
+    elif list_them:
+        if json_output:
+            emit_json(rows)
+            return
+        for row in rows:
+            console.print(
+                f"{row['id']:>4}  {row['name']!s:<24} {row['state']!s:<8} "
+                f"expires {str(row['expires_at'])[:10]}"
+            )
+    elif json_output:
+        emit_json({"username": username, "token": secret, "days": days})
     else:
-        console.print(f"API token for {username} (shown once): {secret}")
+        console.print(f"API token for {username} (shown once, {days} days): {secret}")
+
+
+@app.command("mfa-reset")
+@handles_errors
+def mfa_reset(
+    username: str = typer.Argument(..., help="Login name."),
+    json_output: JsonOption = False,
+) -> None:
+    """Take away a user's second factor (a lost phone, no recovery code left): they set up
+    an authenticator again at their next login.
+
+    Example: therabill user mfa-reset ana
+    """
+    from therabill.store.services import mfa, users
+
+    store = _store()
+    with store.transaction() as work:
+        mfa.reset(work, user_id=users.user_named(work, username).id)
+    if json_output:
+        emit_json({"username": username, "mfa": "reset"})
+    else:
+        console.print(f"Second factor of {username} reset; they set it up again at next login.")
 
 
 @app.command("list")

@@ -37,6 +37,9 @@ web_sessions = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("last_seen_at", DateTime(timezone=True), nullable=False),
     Column("ended_at", DateTime(timezone=True)),
+    # "" a full session; "mfa": the password was right, the second factor is still due
+    # (migration 0015).
+    Column("stage", String(10), nullable=False, server_default=""),
 )
 
 web_api_tokens = Table(
@@ -48,6 +51,7 @@ web_api_tokens = Table(
     Column("name", String(80), nullable=False, default=""),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("revoked_at", DateTime(timezone=True)),
+    Column("expires_at", DateTime(timezone=True), nullable=False),  # migration 0015
 )
 
 web_login_failures = Table(
@@ -67,6 +71,27 @@ web_accounts = Table(
     Column("provider_id", Integer),
     Column("must_change_password", Boolean, nullable=False, default=False),
     Column("disabled", Boolean, nullable=False, default=False),
+)
+
+# Time-based one-time passwords (RFC 6238): the shared secret of a user's authenticator app,
+# confirmed once a code from it was typed; ``last_step`` refuses a code used already.
+web_mfa = Table(
+    "web_mfa",
+    metadata,
+    Column("user_id", Integer, primary_key=True, autoincrement=False),
+    Column("secret", String(64), nullable=False),
+    Column("confirmed_at", DateTime(timezone=True)),
+    Column("last_step", Integer, nullable=False, default=0),
+)
+
+# One-time recovery codes for a lost authenticator, kept as SHA-256 like API tokens.
+web_mfa_recovery = Table(
+    "web_mfa_recovery",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, nullable=False, index=True),
+    Column("code_hash", String(64), nullable=False),
+    Column("used_at", DateTime(timezone=True)),
 )
 
 web_remittance_uploads = Table(

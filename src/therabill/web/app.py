@@ -31,8 +31,10 @@ from therabill.web.deps import (
     CsrfFailed,
     Forbidden,
     LoginRequired,
+    MfaEnrolmentRequired,
     NotFound,
     PasswordChangeRequired,
+    SecondFactorRequired,
 )
 from therabill.web.limits import LimitBodies
 from therabill.web.problems import PROBLEM, log_failure, problem
@@ -152,6 +154,14 @@ def _add_handlers(app: FastAPI) -> None:
             return Response(status_code=403, headers={"HX-Redirect": "/password"})
         return RedirectResponse("/password", status_code=303)
 
+    @app.exception_handler(SecondFactorRequired)
+    async def second_factor(request: Request, _exc: SecondFactorRequired) -> Response:
+        return _redirect(request, "/login/code")
+
+    @app.exception_handler(MfaEnrolmentRequired)
+    async def enrol(request: Request, _exc: MfaEnrolmentRequired) -> Response:
+        return _redirect(request, "/account/mfa")
+
     @app.exception_handler(Forbidden)
     async def forbidden(request: Request, _exc: Forbidden) -> Response:
         return _error_page(request, 403, "Your role cannot open this page.")
@@ -169,6 +179,13 @@ def _add_handlers(app: FastAPI) -> None:
     @app.exception_handler(TherabillError)
     async def bad_input(request: Request, exc: TherabillError) -> Response:
         return problem(422, "Invalid input", str(exc), field=exc.field)
+
+
+def _redirect(request: Request, target: str) -> Response:
+    """A redirect a browser follows, or HTMX's own for a partial request."""
+    if request.headers.get("hx-request"):
+        return Response(status_code=403, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)
 
 
 def _error_page(request: Request, status: int, message: str) -> Response:

@@ -24,6 +24,8 @@ from therabill.web.context import WebContext
 SESSION_COOKIE = "therabill_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 PASSWORD_PATHS = frozenset({"/password", "/logout"})
+SECOND_FACTOR_PATHS = frozenset({"/login/code", "/logout"})
+ENROL_PATHS = frozenset({"/account/mfa", "/logout"})
 
 
 class LoginRequired(Exception):
@@ -36,6 +38,14 @@ class Forbidden(Exception):
 
 class PasswordChangeRequired(Exception):
     """Logged in with a one-time password: choose one's own before anything else."""
+
+
+class SecondFactorRequired(Exception):
+    """The password was right; the authenticator code is still due (to /login/code)."""
+
+
+class MfaEnrolmentRequired(Exception):
+    """This role must use a second factor and this user has none yet (to /account/mfa)."""
 
 
 class CsrfFailed(Exception):
@@ -79,10 +89,23 @@ def page_account(request: Request) -> Account:
     if live is None:
         raise LoginRequired()
     found, account = live
-    request.state.account = account
+    path = request.url.path
     request.state.csrf_token = found.csrf_token
-    if account.must_change_password and request.url.path not in PASSWORD_PATHS:
-        raise PasswordChangeRequired()
+    request.state.session_hash = found.id_hash
+    if found.stage == "mfa":  # half logged in: the code page only, no menu
+        if path not in SECOND_FACTOR_PATHS:
+            raise SecondFactorRequired()
+        return account
+    request.state.account = account
+    if account.must_change_password:
+        if path not in PASSWORD_PATHS:
+            raise PasswordChangeRequired()
+    elif (
+        account.role.value in ctx.settings.mfa_roles
+        and not account.mfa_enrolled
+        and path not in ENROL_PATHS
+    ):
+        raise MfaEnrolmentRequired()
     return account
 
 

@@ -1,32 +1,126 @@
 """API tokens: a bearer secret per use (a script, a clearinghouse sync) that acts as one user.
 
 The token is shown once; the database keeps only its SHA-256, like a login session's secret.
+Each has a name, an expiry (90 days unless chosen: OWASP REST Security Cheat Sheet, "API
+keys … revoke"; NIST SP 800-63B §7.1 asks that authenticators issued for a session be
+revocable) and can be revoked by its user or an admin. A password reset, a password change
+and disabling the user revoke them all (``users.log_out_everywhere``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
+from dataclasses import dataclass
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, insert, select, update
 
+from therabill.errors import InvalidInput, NotFound
+from therabill.store.models import User
 from therabill.store.services.context import Store, UnitOfWork
 from therabill.store.services.login_sessions import digest
 from therabill.store.services.users import Account, load_account
-from therabill.store.web_tables import utcnow, web_api_tokens
+from therabill.store.web_tables import aware, utcnow, web_api_tokens
 
 PREFIX = "tb_"
+DEFAULT_DAYS = 90
+MAX_DAYS = 366
 
 
-def issue_token(work: UnitOfWork, *, user_id: int, name: str) -> str:
-    """A new API token for ``user_id`` (returned once, audited)."""
+@dataclass(frozen=True, slots=True)
+class TokenRow:
+    """One token as its list shows it (never the secret)."""
+
+    id: int
+    username: str
+    name: str
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    revoked_at: dt.datetime | None
+
+    @property
+    def live(self) -> bool:
+        return self.revoked_at is None and self.expires_at > utcnow()
+
+    @property
+    def state(self) -> str:
+        if self.revoked_at is not None:
+            return "revoked"
+        return "live" if self.live else "expired"
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "username": self.username,
+            "name": self.name,
+            "created_at": self.created_at.isoformat(),
+            "expires_at": self.expires_at.isoformat(),
+            "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None,
+            "state": self.state,
+        }
+
+
+def issue_token(work: UnitOfWork, *, user_id: int, name: str, days: int = DEFAULT_DAYS) -> str:
+    """A new API token for ``user_id`` that ends after ``days`` (returned once, audited)."""
+    name = name.strip()
+    if not name or len(name) > 80:
+        raise InvalidInput("give the token a name (1–80 characters)", field="name")
+    if not 1 <= days <= MAX_DAYS:
+        raise InvalidInput(f"must be 1 to {MAX_DAYS} days", field="days")
     secret = PREFIX + secrets.token_urlsafe(32)
+    now = utcnow()
     work.db.execute(
         insert(web_api_tokens).values(
-            token_hash=digest(secret), user_id=user_id, name=name[:80], created_at=utcnow()
+            token_hash=digest(secret),
+            user_id=user_id,
+            name=name,
+            created_at=now,
+            expires_at=now + dt.timedelta(days=days),
         )
     )
-    work.audit("create", "api_token", user_id, name[:40])
+    work.audit("create", "api_token", user_id, f"{days} days")
     return secret
+
+
+def list_tokens(work: UnitOfWork, *, user_id: int | None = None) -> list[TokenRow]:
+    """Tokens, newest first: one user's, or (``None``) everyone's (audited)."""
+    query = (
+        select(web_api_tokens, User.username)
+        .join(User, User.id == web_api_tokens.c.user_id)
+        .order_by(web_api_tokens.c.id.desc())
+    )
+    if user_id is not None:
+        query = query.where(web_api_tokens.c.user_id == user_id)
+    rows = work.db.execute(query).all()
+    work.audit("list", "api_token", "*" if user_id is None else user_id)
+    return [
+        TokenRow(
+            id=row.id,
+            username=row.username,
+            name=row.name,
+            created_at=aware(row.created_at),
+            expires_at=aware(row.expires_at),
+            revoked_at=aware(row.revoked_at) if row.revoked_at else None,
+        )
+        for row in rows
+    ]
+
+
+def revoke_token(work: UnitOfWork, *, token_id: int, user_id: int | None = None) -> None:
+    """Revoke one token; with ``user_id``, only if it is that user's (else not found, so a
+    user cannot learn which ids exist)."""
+    query = select(web_api_tokens.c.user_id).where(web_api_tokens.c.id == token_id)
+    if user_id is not None:
+        query = query.where(web_api_tokens.c.user_id == user_id)
+    owner = work.db.execute(query).scalar_one_or_none()
+    if owner is None:
+        raise NotFound(f"no API token {token_id}")
+    work.db.execute(
+        update(web_api_tokens)
+        .where(web_api_tokens.c.id == token_id, web_api_tokens.c.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    work.audit("revoke", "api_token", owner, str(token_id))
 
 
 def token_user(conn: Connection, secret: str) -> int | None:
@@ -34,17 +128,19 @@ def token_user(conn: Connection, secret: str) -> int | None:
     if not secret.startswith(PREFIX) or len(secret) > 100:
         return None
     row = conn.execute(
-        select(web_api_tokens.c.user_id).where(
+        select(web_api_tokens.c.user_id, web_api_tokens.c.expires_at).where(
             web_api_tokens.c.token_hash == digest(secret),
             web_api_tokens.c.revoked_at.is_(None),
         )
     ).first()
-    return None if row is None else int(row.user_id)
+    if row is None or aware(row.expires_at) <= utcnow():
+        return None
+    return int(row.user_id)
 
 
 def token_account(store: Store, secret: str) -> Account | None:
-    """The account an API request acts as; ``None`` for an unknown or revoked token or a
-    disabled account. One read-only connection, no write lock."""
+    """The account an API request acts as; ``None`` for an unknown, expired or revoked
+    token or a disabled account. One read-only connection, no write lock."""
     with store.reader.connect() as conn:
         user_id = token_user(conn, secret)
         return None if user_id is None else load_account(conn, user_id)

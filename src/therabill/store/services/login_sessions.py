@@ -4,9 +4,17 @@ not therapy sessions, which are ``store.services.sessions``.
 The browser holds a random 256-bit secret; the database holds its SHA-256. A session ends when
 the user logs out, after ``idle`` without a request, or ``absolute`` after login, and an ended
 session is refused whatever the cookie says (Starlette's signed-cookie SessionMiddleware
-could not revoke one). Failed logins are counted per username and per address; after
-``MAX_FAILURES`` within ``FAILURE_WINDOW`` further attempts are refused until the window
-passes (OWASP Authentication Cheat Sheet, "Protect against automated attacks").
+could not revoke one).
+
+Failed logins are counted per user name within ``FAILURE_WINDOW``. After ``FREE_TRIES`` each
+further failure makes the next try wait longer (1, 2, 4 … seconds, at most ``MAX_DELAY``): a
+try before then is answered "wait" without checking the password, so guessing slows to one
+try a minute while the real user, from anywhere, waits at most that minute rather than being
+locked out (OWASP Authentication Cheat Sheet, "Account lockout": an exponential delay
+instead of a lockout an attacker can use to deny service). Behind a configured proxy
+(``by_address``), where the client's address can be believed, an address with
+``MAX_FAILURES_PER_ADDRESS`` failures in the window is refused until it passes. Every failure
+is in the audit log, and so is each delay it starts.
 """
 
 from __future__ import annotations
@@ -21,11 +29,13 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
 from therabill.store.engine import read_only
 from therabill.store.models import User
+from therabill.store.services import mfa
 from therabill.store.services.context import Store
 from therabill.store.services.users import Account, check_password, load_account
 from therabill.store.web_tables import aware, utcnow, web_login_failures, web_sessions
 
-MAX_FAILURES = 5
+FREE_TRIES = 3
+MAX_DELAY = 60
 MAX_FAILURES_PER_ADDRESS = 20
 FAILURE_WINDOW = dt.timedelta(minutes=15)
 TOUCH_EVERY = dt.timedelta(seconds=30)  # write last_seen at most this often per session
@@ -41,10 +51,12 @@ class LoginSession:
     user_id: int
     csrf_token: str
     id_hash: str
+    stage: str = ""  # "mfa": the second factor is still due
 
 
 class LoginOutcome(StrEnum):
     LOGGED_IN = "logged in"
+    SECOND_FACTOR = "second factor due"
     WRONG = "wrong user name or password"
     THROTTLED = "too many failed attempts"
 
@@ -54,14 +66,27 @@ class LoginResult:
     outcome: LoginOutcome
     account: Account | None = None
     secret: str = ""  # the cookie's value, when logged in
+    wait: int = 0  # THROTTLED: seconds before the next try
 
 
-def log_in(store: Store, *, username: str, password: str, remote: str) -> LoginResult:
-    """Check a user name and password: a new login session when they match (audited), a
-    failure counted when not, nothing tried while too many recent failures block it."""
+def delay_after(failures: int) -> int:
+    """Seconds the next try waits after ``failures`` recent failures: none for the first
+    ``FREE_TRIES`` (typing slips), then doubling up to ``MAX_DELAY``."""
+    if failures < FREE_TRIES:
+        return 0
+    return int(min(2 ** (failures - FREE_TRIES), MAX_DELAY))
+
+
+def log_in(
+    store: Store, *, username: str, password: str, remote: str, by_address: bool = False
+) -> LoginResult:
+    """Check a user name and password: a new login session when they match (audited; at the
+    second-factor stage for a user with an authenticator), a failure counted and audited
+    when not, nothing checked while a delay from recent failures runs."""
     name = username.strip()
-    if login_refused(store.engine, name, remote):
-        return LoginResult(LoginOutcome.THROTTLED)
+    wait = login_wait(store.engine, name, remote, by_address=by_address)
+    if wait:
+        return LoginResult(LoginOutcome.THROTTLED, wait=wait)
     with store.reader.connect() as conn:
         row = conn.execute(select(User.id, User.password_hash).where(User.username == name)).first()
     account = None
@@ -69,13 +94,48 @@ def log_in(store: Store, *, username: str, password: str, remote: str) -> LoginR
         with store.reader.connect() as conn:
             account = load_account(conn, row.id)
     if account is None:
-        record_failure(store.engine, name, remote)
+        failures = record_failure(store.engine, name, remote)
+        delay = delay_after(failures)
+        detail = f"from {remote[:64] or '?'}; {failures} in {FAILURE_WINDOW.seconds // 60} min"
+        with store.transaction(actor="-") as work:
+            work.audit("login-failed", "user", row.id if row else "unknown", detail)
+            if delay:
+                work.audit("login-delayed", "user", row.id if row else "unknown", f"{delay} s")
         return LoginResult(LoginOutcome.WRONG)
     clear_failures(store.engine, name)
-    secret, _found = start_session(store.engine, account.id)
+    stage = "mfa" if account.mfa_enrolled else ""
+    secret, _found = start_session(store.engine, account.id, stage=stage)
     with store.transaction(actor=account.username) as work:
-        work.audit("login", "user", account.id)
+        work.audit("login", "user", account.id, "second factor due" if stage else "")
+    if stage:
+        return LoginResult(LoginOutcome.SECOND_FACTOR, account, secret)
     return LoginResult(LoginOutcome.LOGGED_IN, account, secret)
+
+
+MAX_CODE_FAILURES = 5
+
+
+def second_factor(
+    store: Store, *, secret: str, code: str, remote: str, session: LoginSession, account: Account
+) -> LoginResult:
+    """Check the second factor of a session at the "mfa" stage: a new full session (a new
+    secret, the old one ended, so a cookie seen before cannot ride along) when the code is
+    right; a failure counted against the user name when not, and after
+    ``MAX_CODE_FAILURES`` the session ends, back to the password (and its delays)."""
+    if session.stage != "mfa":
+        return LoginResult(LoginOutcome.WRONG)
+    with store.transaction(actor=account.username) as work:
+        passed = mfa.check_code(work, user_id=account.id, code=code)
+    if not passed:
+        failures = record_failure(store.engine, account.username, remote)
+        if failures >= MAX_CODE_FAILURES:
+            end_session(store.engine, secret)
+            return LoginResult(LoginOutcome.THROTTLED, wait=delay_after(failures))
+        return LoginResult(LoginOutcome.WRONG, account)
+    clear_failures(store.engine, account.username)
+    end_session(store.engine, secret)
+    fresh, _found = start_session(store.engine, account.id)
+    return LoginResult(LoginOutcome.LOGGED_IN, account, fresh)
 
 
 def log_out(store: Store, *, secret: str, account: Account) -> None:
@@ -98,11 +158,11 @@ def logged_in(
     return found, account
 
 
-def start_session(engine: Engine, user_id: int) -> tuple[str, LoginSession]:
+def start_session(engine: Engine, user_id: int, *, stage: str = "") -> tuple[str, LoginSession]:
     """A new session for ``user_id``; returns the cookie secret and the session."""
     secret = secrets.token_urlsafe(32)
     now = utcnow()
-    found = LoginSession(user_id, secrets.token_urlsafe(32), digest(secret))
+    found = LoginSession(user_id, secrets.token_urlsafe(32), digest(secret), stage)
     with engine.begin() as conn:
         conn.execute(
             insert(web_sessions).values(
@@ -112,6 +172,7 @@ def start_session(engine: Engine, user_id: int) -> tuple[str, LoginSession]:
                 created_at=now,
                 last_seen_at=now,
                 ended_at=None,
+                stage=stage,
             )
         )
     return secret, found
@@ -144,7 +205,7 @@ def find_session(
             conn.execute(
                 update(web_sessions).where(web_sessions.c.id_hash == key).values(last_seen_at=now)
             )
-    return LoginSession(row.user_id, row.csrf_token, key)
+    return LoginSession(row.user_id, row.csrf_token, key, row.stage or "")
 
 
 def end_session(engine: Engine, secret: str) -> None:
@@ -156,33 +217,48 @@ def end_session(engine: Engine, secret: str) -> None:
         )
 
 
-def login_refused(engine: Engine, username: str, remote: str) -> bool:
-    """Whether too many recent failures block another try for this user or address."""
-    since = utcnow() - FAILURE_WINDOW
+def login_wait(engine: Engine, username: str, remote: str, *, by_address: bool = False) -> int:
+    """Seconds before this user name may try again (0: now), from its recent failures, and,
+    with ``by_address``, from the address's."""
+    now = utcnow()
+    since = now - FAILURE_WINDOW
     with read_only(engine).connect() as conn:
-        by_user = conn.execute(
-            select(func.count())
-            .select_from(web_login_failures)
-            .where(web_login_failures.c.username == username[:80], web_login_failures.c.at > since)
-        ).scalar_one()
-        by_remote = conn.execute(
-            select(func.count())
-            .select_from(web_login_failures)
-            .where(web_login_failures.c.remote == remote[:64], web_login_failures.c.at > since)
-        ).scalar_one()
-    return by_user >= MAX_FAILURES or by_remote >= MAX_FAILURES_PER_ADDRESS
+        count, last = conn.execute(
+            select(func.count(), func.max(web_login_failures.c.at)).where(
+                web_login_failures.c.username == username[:80], web_login_failures.c.at > since
+            )
+        ).one()
+        by_remote, first = (
+            conn.execute(
+                select(func.count(), func.min(web_login_failures.c.at)).where(
+                    web_login_failures.c.remote == remote[:64], web_login_failures.c.at > since
+                )
+            ).one()
+            if by_address
+            else (0, None)
+        )
+    wait = 0.0
+    if count and last is not None:
+        wait = delay_after(count) - (now - aware(last)).total_seconds()
+    if by_remote >= MAX_FAILURES_PER_ADDRESS and first is not None:
+        wait = max(wait, (aware(first) + FAILURE_WINDOW - now).total_seconds())
+    return max(0, int(wait + 0.999))
 
 
-def record_failure(engine: Engine, username: str, remote: str) -> None:
+def record_failure(engine: Engine, username: str, remote: str) -> int:
+    """Count a failure; returns this user name's failures within the window."""
+    now = utcnow()
     with engine.begin() as conn:
         conn.execute(
-            insert(web_login_failures).values(
-                username=username[:80], remote=remote[:64], at=utcnow()
-            )
+            insert(web_login_failures).values(username=username[:80], remote=remote[:64], at=now)
         )
         conn.execute(
-            delete(web_login_failures).where(web_login_failures.c.at < utcnow() - FAILURE_WINDOW)
+            delete(web_login_failures).where(web_login_failures.c.at < now - FAILURE_WINDOW)
         )
+        count: int = conn.execute(
+            select(func.count()).where(web_login_failures.c.username == username[:80])
+        ).scalar_one()
+    return count
 
 
 def clear_failures(engine: Engine, username: str) -> None:

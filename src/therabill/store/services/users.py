@@ -2,30 +2,48 @@
 app's admin page and ``therabill user`` alike.
 
 Passwords are hashed with argon2id (argon2-cffi's defaults follow RFC 9106's second
-recommended option). A therapist account is linked to the provider it is, so it sees only its
-own clients and sessions.
+recommended option), at most ``HASHING_AT_ONCE`` at a time per process so a burst of logins
+cannot take every core from the pages. A chosen password must be at least 12 characters and
+hard to guess by zxcvbn's estimate (its dictionaries of common passwords, names and words,
+keyboard patterns, dates and repeats; NIST SP 800-63B §5.1.1.2 asks to refuse passwords
+"commonly-used, expected, or compromised"), and differ from the one it replaces. A therapist
+account is linked to the provider it is, so it sees only its own clients and sessions.
 """
 
 from __future__ import annotations
 
 import secrets
+import threading
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any, cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, CursorResult, insert, select, update
+from zxcvbn import zxcvbn
 
 from therabill.errors import InvalidInput, NotFound
 from therabill.store.models import Provider, User
 from therabill.store.services import lookup
 from therabill.store.services.context import UnitOfWork
-from therabill.store.web_tables import utcnow, web_accounts, web_sessions
+from therabill.store.web_tables import (
+    utcnow,
+    web_accounts,
+    web_api_tokens,
+    web_mfa,
+    web_sessions,
+)
 
 _HASHER = PasswordHasher()
 # Hashing a throwaway password keeps a login for an unknown user as slow as a real one.
 _DUMMY_HASH = _HASHER.hash("not-a-real-password")
 MIN_PASSWORD = 12
+# zxcvbn's score 3: "safely unguessable: moderate protection from offline slow-hash
+# scenario" (at least 10^8 guesses), the score its authors suggest as a minimum.
+MIN_STRENGTH = 3
+HASHING_AT_ONCE = 2
+_HASHING = threading.BoundedSemaphore(HASHING_AT_ONCE)
 
 
 class Role(StrEnum):
@@ -44,6 +62,7 @@ class Account:
     role: Role
     provider_id: int | None
     must_change_password: bool = False
+    mfa_enrolled: bool = False  # an authenticator app confirmed (store.services.mfa)
 
     @property
     def sees_all_clients(self) -> bool:
@@ -77,17 +96,33 @@ class UserRow:
     can_log_in: bool
 
 
+def check_strength(password: str, *, about: tuple[str, ...] = ()) -> None:
+    """Refuse a password that is short or easy to guess, saying why in zxcvbn's words.
+    ``about``: the user's own name and login, which a guesser would try first."""
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput(f"must be at least {MIN_PASSWORD} characters", field="password")
+    # zxcvbn's matching grows with the length; 100 characters is far past "strong".
+    found = zxcvbn(password[:100], user_inputs=[*about, "therabill"])
+    if found["score"] < MIN_STRENGTH:
+        feedback = found["feedback"]
+        why = feedback.get("warning") or "It is too easy to guess."
+        hint = " ".join(feedback.get("suggestions") or ["Add another word or two."])
+        raise InvalidInput(f"is too easy to guess. {why} {hint}".strip(), field="password")
+
+
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD:
         raise InvalidInput(f"must be at least {MIN_PASSWORD} characters", field="password")
-    return _HASHER.hash(password)
+    with _HASHING:
+        return _HASHER.hash(password)
 
 
 def check_password(stored: str | None, password: str) -> bool:
-    try:
-        return _HASHER.verify(stored or _DUMMY_HASH, password) and stored is not None
-    except (VerificationError, InvalidHashError):
-        return False
+    with _HASHING:
+        try:
+            return _HASHER.verify(stored or _DUMMY_HASH, password) and stored is not None
+        except (VerificationError, InvalidHashError):
+            return False
 
 
 def one_time_password() -> str:
@@ -115,8 +150,10 @@ def load_account(conn: Connection, user_id: int) -> Account | None:
             web_accounts.c.provider_id,
             web_accounts.c.must_change_password,
             web_accounts.c.disabled,
+            web_mfa.c.confirmed_at,
         )
         .outerjoin(web_accounts, web_accounts.c.user_id == User.id)
+        .outerjoin(web_mfa, web_mfa.c.user_id == User.id)
         .where(User.id == user_id)
     ).first()
     if row is None or row.disabled:
@@ -132,6 +169,7 @@ def load_account(conn: Connection, user_id: int) -> Account | None:
         role=role,
         provider_id=row.provider_id,
         must_change_password=bool(row.must_change_password),
+        mfa_enrolled=row.confirmed_at is not None,
     )
 
 
@@ -196,6 +234,8 @@ def add_login(
     gets a one-time password, which the user replaces at first login."""
     chosen = parse_role(role)
     one_time = one_time_password() if password is None else None
+    if password is not None:
+        check_strength(password, about=(username, display_name))
     user = create_user(
         work,
         username=username,
@@ -219,9 +259,30 @@ def set_password(
     work.audit("password", "user", user_id)
 
 
+def change_password(
+    work: UnitOfWork, *, user_id: int, current: str, new: str, keep_session: str = ""
+) -> None:
+    """The user's own change: the current password first, then a new one that is strong and
+    not the one it replaces (so not the one-time password either). Every other login
+    session and every API token of the user ends (``keep_session``: the id hash of the
+    session the change was made in, which stays)."""
+    user = work.db.get(User, user_id)
+    if user is None:
+        raise NotFound()
+    if not check_password(user.password_hash, current):
+        raise InvalidInput("is not your current password", field="current")
+    if new == current:
+        raise InvalidInput("must differ from the one it replaces", field="password")
+    check_strength(new, about=(user.username, user.display_name or ""))
+    user.password_hash = hash_password(new)
+    _upsert_account(work, user_id, must_change_password=False)
+    log_out_everywhere(work, user_id=user_id, but=keep_session)
+    work.audit("password", "user", user_id, "changed by the user")
+
+
 def reset_password(work: UnitOfWork, *, user_id: int) -> str:
     """A new one-time password for ``user_id`` (returned, to hand over), and the user is
-    logged out everywhere."""
+    logged out everywhere, their API tokens revoked."""
     password = one_time_password()
     set_password(work, user_id=user_id, password=password, must_change=True)
     log_out_everywhere(work, user_id=user_id)
@@ -229,7 +290,8 @@ def reset_password(work: UnitOfWork, *, user_id: int) -> str:
 
 
 def set_disabled(work: UnitOfWork, *, user_id: int, disabled: bool) -> None:
-    """Disable (and log out everywhere) or enable a login."""
+    """Disable (and log out everywhere, revoking API tokens) or enable a login. Enabling
+    brings no token back."""
     if work.db.get(User, user_id) is None:
         raise NotFound()
     _upsert_account(work, user_id, disabled=disabled)
@@ -237,13 +299,29 @@ def set_disabled(work: UnitOfWork, *, user_id: int, disabled: bool) -> None:
     work.audit("disable" if disabled else "enable", "user", user_id)
 
 
-def log_out_everywhere(work: UnitOfWork, *, user_id: int) -> None:
-    """End every open login session of a user (password changed, account disabled)."""
+def log_out_everywhere(work: UnitOfWork, *, user_id: int, but: str = "") -> None:
+    """End every open login session of a user (but the one whose id hash is ``but``) and
+    revoke every API token: password changed or reset, account disabled."""
+    now = utcnow()
     work.db.execute(
         update(web_sessions)
-        .where(web_sessions.c.user_id == user_id, web_sessions.c.ended_at.is_(None))
-        .values(ended_at=utcnow())
+        .where(
+            web_sessions.c.user_id == user_id,
+            web_sessions.c.ended_at.is_(None),
+            web_sessions.c.id_hash != but,
+        )
+        .values(ended_at=now)
     )
+    revoked = cast(
+        CursorResult[Any],
+        work.db.execute(
+            update(web_api_tokens)
+            .where(web_api_tokens.c.user_id == user_id, web_api_tokens.c.revoked_at.is_(None))
+            .values(revoked_at=now)
+        ),
+    )
+    if revoked.rowcount:
+        work.audit("revoke", "api_token", user_id, f"all {revoked.rowcount}")
 
 
 def list_users(work: UnitOfWork) -> list[UserRow]:

@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 
 from therabill.web.routes import (
+    account,
     admin,
     auth,
     claims,
@@ -19,6 +20,7 @@ from therabill.web.routes import (
 
 ROUTERS: list[APIRouter] = [
     auth.router,
+    account.router,
     dashboard.router,
     codes.router,
     clients.router,
