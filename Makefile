@@ -42,7 +42,7 @@ CORE := codes identifiers payers edits scrub claims posting ledger x12
 comma := ,
 space := $(subst x, ,x)
 CORE_FILES := $(subst $(space),$(comma),$(foreach p,$(CORE),*/therabill/$(p)/*) \
-	*/therabill/units.py */therabill/money.py)
+	*/therabill/units/* */therabill/money.py)
 # Measured at 94% when the floor was set; raise it as the tests grow, never lower it.
 CORE_FLOOR := 92
 
