@@ -168,3 +168,11 @@ def test_limits_are_settings_from_the_environment() -> None:
     assert settings.limits.form == MIB // 2
     assert settings.limits.json == 2 * MIB
     assert WebSettings.from_env({}).limits == BodyLimits()
+
+
+@pytest.mark.parametrize("text", ["lots", "0", "-5"])
+def test_a_limit_that_is_not_a_size_is_refused_by_name(text: str) -> None:
+    from therabill.errors import InvalidInput
+
+    with pytest.raises(InvalidInput, match="THERABILL_MAX_JSON_MB must be a number"):
+        WebSettings.from_env({"THERABILL_MAX_JSON_MB": text})

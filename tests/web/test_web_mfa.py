@@ -59,6 +59,7 @@ def _enrol(web: TestClient, practice: Practice, username: str) -> list[str]:
     assert web.get("/", follow_redirects=False).headers["location"] == "/account/mfa"
     page = web.get("/account/mfa")
     assert page.status_code == 200
+    assert 'href="/claims"' not in page.text  # no menu until it is set up: it leads nowhere
     shown = re.search(r'id="mfa-secret">([A-Z2-7 ]+)<', page.text)
     assert shown is not None
     secret = shown.group(1).replace(" ", "")

@@ -11,6 +11,7 @@ from pathlib import Path
 from fastapi.templating import Jinja2Templates
 
 from therabill.config import data_dir
+from therabill.errors import InvalidInput
 from therabill.money import format_dollars
 from therabill.store.services import Store
 from therabill.web.audit_batch import AuditBatcher
@@ -51,7 +52,15 @@ class WebSettings:
 
         def size(name: str, default: int) -> int:
             text = env.get(name, "").strip()
-            return int(float(text) * MIB) if text else default
+            if not text:
+                return default
+            try:
+                value = float(text)
+            except ValueError:
+                value = 0
+            if not 0 < value < 1_000_000:
+                raise InvalidInput(f"{name} must be a number of megabytes above 0, not {text!r}")
+            return int(value * MIB)
 
         limits = BodyLimits(
             upload=size("THERABILL_MAX_UPLOAD_MB", limits.upload),

@@ -98,14 +98,13 @@ def page_account(request: Request) -> Account:
         return account
     request.state.account = account
     if account.must_change_password:
+        request.state.setup_due = True  # no menu: it leads nowhere until this is done
         if path not in PASSWORD_PATHS:
             raise PasswordChangeRequired()
-    elif (
-        account.role.value in ctx.settings.mfa_roles
-        and not account.mfa_enrolled
-        and path not in ENROL_PATHS
-    ):
-        raise MfaEnrolmentRequired()
+    elif account.role.value in ctx.settings.mfa_roles and not account.mfa_enrolled:
+        request.state.setup_due = True
+        if path not in ENROL_PATHS:
+            raise MfaEnrolmentRequired()
     return account
 
 

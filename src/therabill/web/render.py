@@ -31,10 +31,11 @@ def render(
 ) -> HTMLResponse:
     ctx: WebContext = request.app.state.ctx
     account: Account | None = getattr(request.state, "account", None)
+    menu = account if not getattr(request.state, "setup_due", False) else None
     values: dict[str, Any] = {
         "account": account,
         "csrf_token": getattr(request.state, "csrf_token", ""),
-        "nav": [(href, label) for href, label, roles in NAV if account and account.role in roles],
+        "nav": [(href, label) for href, label, roles in NAV if menu and menu.role in roles],
         "path": request.url.path,
     }
     values.update(context or {})
