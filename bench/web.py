@@ -79,14 +79,19 @@ def _port() -> int:
 
 
 def _login_user(url: str) -> tuple[str, str, str]:
-    """A biller login (session cookie + its CSRF token) and an API token, made directly."""
-    from therabill.store.services import api_tokens, login_sessions, users
+    """A biller login (session cookie + its CSRF token) and an API token, made directly. The
+    biller has an authenticator set up, as the app's default settings require of billers."""
+    import pyotp
+
+    from therabill.store.services import api_tokens, login_sessions, mfa, users
 
     store = open_store(url)
     with store.transaction(actor="bench") as work:
         user = users.create_user(
             work, username="bench", role=users.Role.BILLER, password="bench password 1"
         )
+        secret = mfa.enrolment(work, user_id=user.id).secret
+        mfa.confirm(work, user_id=user.id, code=pyotp.TOTP(secret).now())
         token = api_tokens.issue_token(work, user_id=user.id, name="bench")
         user_id = user.id
     secret, found = login_sessions.start_session(store.engine, user_id)
