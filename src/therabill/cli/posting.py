@@ -15,13 +15,14 @@ from therabill.cli.output import JsonOption, console, emit_json, handles_errors
 from therabill.errors import InvalidInput, TherabillError
 from therabill.money import format_money
 from therabill.store.services import remittances
-from therabill.store.services.remittance_intake import Intake, receive_remittance
+from therabill.store.services.remittance_intake import Intake, check_size, receive_remittance
 
 EXIT_QUARANTINED = 1
 
 
 def _read(path: Path) -> bytes:
     try:
+        check_size(path.stat().st_size, str(path))
         return path.read_bytes()
     except OSError as exc:
         raise InvalidInput(f"cannot read the file: {exc.strerror}", field=str(path)) from None

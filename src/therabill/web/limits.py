@@ -12,9 +12,11 @@ files of a size which it can process without causing a loss of performance").
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from therabill import settings
 
 MIB = 1024 * 1024
 
@@ -24,7 +26,8 @@ class BodyLimits:
     """Largest request body per route kind, in bytes. ``upload_paths``: the routes that take
     a file; every other route gets ``form`` for a form and ``json`` for anything else."""
 
-    upload: int = 50 * MIB  # an 835 (remittance_intake.MAX_UPLOAD is the same)
+    # an 835: the largest one accepted (THERABILL_MAX_835_MB) and room for the form around it
+    upload: int = field(default_factory=lambda: settings.max_835_bytes() + MIB)
     form: int = 1 * MIB
     json: int = 1 * MIB
     upload_paths: frozenset[str] = frozenset({"/remittances", "/api/v1/remittances"})

@@ -15,6 +15,8 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
+from therabill import settings
+from therabill.errors import InvalidInput
 from therabill.store.services.context import UnitOfWork
 from therabill.store.services.remittances import (
     PostingResult,
@@ -24,7 +26,18 @@ from therabill.store.services.remittances import (
 )
 from therabill.store.web_tables import utcnow, web_remittance_uploads
 
-MAX_UPLOAD = 50 * 1024 * 1024  # the largest file the page and the API take (the CLI: any)
+
+def check_size(size: int, file_name: str) -> None:
+    """Refuse an 835 larger than the setting (``THERABILL_MAX_835_MB``), before it is read:
+    the page, the API and ``therabill era post`` call this with the size they were told."""
+    limit = settings.max_835_bytes()
+    if size > limit:
+        raise InvalidInput(
+            f"the file is {size / (1024 * 1024):,.1f} MB; the largest 835 accepted is "
+            f"{limit // (1024 * 1024)} MB",
+            field=file_name[:200],
+            hint=f"A deployer can raise the limit with {settings.MAX_835_MB.env}.",
+        )
 
 
 @dataclass(slots=True)
@@ -83,7 +96,9 @@ class Intake:
 
 def receive_remittance(*, work: UnitOfWork, data: bytes, file_name: str) -> Intake:
     """Read ``data`` once, quarantine or post it, and remember the upload (whatever its
-    outcome) for the dashboard; never raises for a bad file."""
+    outcome) for the dashboard; never raises for a bad file, only for one over the size limit
+    (``InvalidInput``: callers check the size with :func:`check_size` before reading)."""
+    check_size(len(data), file_name)
     read = read_remittance(data, file_name)
     intake = summarize(read, post_read(work=work, read=read))
     record_upload(

@@ -1112,8 +1112,43 @@ def _batches(claims: Sequence[ClaimPayment]) -> Iterator[list[ClaimPayment]]:
         yield batch
 
 
-def list_exceptions(*, work: UnitOfWork, include_resolved: bool = False) -> list[dict[str, Any]]:
-    """Claims of posted remittances that could not be matched, newest first."""
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of a long list: its rows, which page it is (from 1) and how many rows in all."""
+
+    rows: list[dict[str, Any]]
+    page: int
+    page_size: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+def exceptions_page(*, work: UnitOfWork, page: int, page_size: int) -> Page:
+    """One page of the open exceptions, newest first: one 835 can leave hundreds of thousands,
+    so the page asks the database for ``page_size`` rows, never for all of them."""
+    total = work.db.execute(
+        select(func.count())
+        .select_from(RemittanceException)
+        .where(RemittanceException.resolved_at.is_(None))
+    ).scalar_one()
+    last = max(1, -(-total // page_size))
+    page = min(max(page, 1), last)
+    rows = list_exceptions(work=work, limit=page_size, offset=(page - 1) * page_size)
+    return Page(rows=rows, page=page, page_size=page_size, total=total)
+
+
+def list_exceptions(
+    *,
+    work: UnitOfWork,
+    include_resolved: bool = False,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """Claims of posted remittances that could not be matched, newest first (``limit`` rows
+    from ``offset``; all of them without a limit, as ``therabill era exceptions`` lists)."""
     query = (
         select(RemittanceException, RemittanceRecord.trace_number, RemittanceRecord.payer_name)
         .join(RemittanceRecord, RemittanceRecord.id == RemittanceException.remittance_id)
@@ -1121,6 +1156,8 @@ def list_exceptions(*, work: UnitOfWork, include_resolved: bool = False) -> list
     )
     if not include_resolved:
         query = query.where(RemittanceException.resolved_at.is_(None))
+    if limit is not None:
+        query = query.limit(limit).offset(offset)
     rows = work.db.execute(query).all()
     work.audit("list", "remittance_exception", "*", f"{len(rows)} rows")
     return [
@@ -1265,8 +1302,12 @@ def resolve_exception(*, work: UnitOfWork, exception_id: int, note: str) -> Remi
     return found
 
 
-def list_quarantine(*, work: UnitOfWork) -> list[dict[str, Any]]:
-    rows = work.db.execute(select(QuarantinedFile).order_by(QuarantinedFile.id.desc())).scalars()
+def list_quarantine(*, work: UnitOfWork, limit: int | None = None) -> list[dict[str, Any]]:
+    """Quarantined files, newest first (the ``limit`` newest when given)."""
+    query = select(QuarantinedFile).order_by(QuarantinedFile.id.desc())
+    if limit is not None:
+        query = query.limit(limit)
+    rows = work.db.execute(query).scalars()
     return [
         {
             "id": q.id,
@@ -1281,8 +1322,10 @@ def list_quarantine(*, work: UnitOfWork) -> list[dict[str, Any]]:
 
 __all__ = [
     "NotPostable",
+    "Page",
     "PostingResult",
     "RemittanceFile835",
+    "exceptions_page",
     "list_deposits",
     "list_exceptions",
     "list_quarantine",

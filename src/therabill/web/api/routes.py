@@ -18,7 +18,7 @@ from therabill.store.services.claim_records import show_claim
 from therabill.store.services.claims_queue import QueueFilter, queue
 from therabill.store.services.clients import CLIENT_COLUMNS, client_dict, search_clients
 from therabill.store.services.live_check import ServiceEntry, preview_session
-from therabill.store.services.remittance_intake import MAX_UPLOAD, receive_remittance
+from therabill.store.services.remittance_intake import check_size, receive_remittance
 from therabill.store.services.sessions import ServiceMinutes, add_session, session_dict
 from therabill.store.services.users import Account
 from therabill.units import count_units
@@ -262,8 +262,7 @@ def remittance(data: RawBody, ctx: Ctx, account: ApiBiller) -> dict[str, Any]:
     and says ``already posted``."""
     if not data:
         raise InvalidInput("send the 835 file as the request body", field="body")
-    if len(data) > MAX_UPLOAD:
-        raise InvalidInput("the file is larger than 50 MB", field="body")
+    check_size(len(data), "body")
     with ctx.store.transaction(actor=account.username) as work:
         result = receive_remittance(work=work, data=data, file_name="api-upload.835")
     if result.quarantined:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
+from therabill import settings
 from therabill.errors import TherabillError
 from therabill.store.services import remittances as posting
 from therabill.store.services.remittance_intake import (
-    MAX_UPLOAD,
+    check_size,
     receive_remittance,
     recent_remittances,
 )
@@ -24,20 +25,29 @@ router = APIRouter()
 
 
 @router.get("/remittances", response_class=HTMLResponse)
-def remittances_page(request: Request, ctx: Ctx, account: PageBiller) -> HTMLResponse:
+def remittances_page(
+    request: Request,
+    ctx: Ctx,
+    account: PageBiller,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+) -> HTMLResponse:
+    """Uploads, then the open exceptions a page at a time (``THERABILL_PAGE_SIZE`` rows)."""
     left = flash.take(ctx.store, request, "remittances") or {}
+    size = settings.page_size()
     with reading(ctx, account) as work:
         recent = recent_remittances(work, limit=25)
-        open_exceptions = posting.list_exceptions(work=work)
-        quarantined = posting.list_quarantine(work=work)
+        exceptions = posting.exceptions_page(work=work, page=page, page_size=size)
+        quarantined = posting.list_quarantine(work=work, limit=size)
     return render(
         request,
         "remittances.html",
         {
             "recent": recent,
             "result": None,
-            "open_exceptions": open_exceptions,
+            "exceptions": exceptions,
+            "open_exceptions": exceptions.rows,
             "quarantined": quarantined,
+            "shown": size,
             "message": left.get("message"),
             "error": left.get("error"),
         },
@@ -76,16 +86,25 @@ def upload(request: Request, ctx: Ctx, account: PageBiller, form: FormFields) ->
             {"recent": [], "result": None, "error": "Choose an 835 file to upload."},
             status=422,
         )
-    data = upload.file.read(MAX_UPLOAD + 1)
-    if len(data) > MAX_UPLOAD:
+    limit = settings.max_835_bytes()
+    try:  # the size the form parser counted, then what is read: never more than the limit
+        check_size(upload.size if upload.size is not None else 0, upload.filename)
+        data = upload.file.read(limit + 1)
+        check_size(len(data), upload.filename)
+    except TherabillError as exc:
         return render(
             request,
             "remittances.html",
-            {"recent": [], "result": None, "error": "The file is larger than 50 MB."},
+            {"recent": [], "result": None, "error": f"{exc}"},
             status=413,
         )
     with ctx.store.transaction(actor=account.username) as work:
         result = receive_remittance(work=work, data=data, file_name=upload.filename)
         recent = recent_remittances(work, limit=25)
     status = 422 if result.quarantined else 200
-    return render(request, "remittances.html", {"recent": recent, "result": result}, status=status)
+    return render(
+        request,
+        "remittances.html",
+        {"recent": recent, "result": result, "shown": settings.page_size()},
+        status=status,
+    )

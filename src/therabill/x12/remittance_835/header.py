@@ -63,6 +63,7 @@ class HeaderBuilder:
         self.st_control = _get(st, 2).strip()
         self.number = number
         self.bpr: list[str] | None = None
+        self.bpr_number = 0
         self.trn: list[str] | None = None
         self.production_date: str = ""
         self.references: list[tuple[str, str]] = []
@@ -72,7 +73,7 @@ class HeaderBuilder:
         """One header segment; ``tag`` is already known to be an 835 segment."""
         party = self.parties[-1] if self.parties else None
         if tag == "BPR":
-            self.bpr = elements
+            self.bpr, self.bpr_number = elements, number
         elif tag == "TRN":
             self.trn = elements
         elif tag == "DTM":
@@ -112,6 +113,16 @@ class HeaderBuilder:
                 )
         assert bpr is not None and trn is not None
         v = self.values
+        try:
+            payment = v.amount(_get(bpr, 2), "BPR02")
+        except BadValue as exc:  # named at the BPR, not at the segment that ended the header
+            raise X12Error(
+                exc.message,
+                file=self.file,
+                segment_number=self.bpr_number,
+                segment_id="BPR",
+                element=exc.element,
+            ) from None
         parties = {p.role: p.build() for p in reversed(self.parties)}
         interchange, sender, receiver, group, version = self.envelope
         return RemittanceHeader(
@@ -124,7 +135,7 @@ class HeaderBuilder:
             transaction_control_number=self.st_control,
             segment_number=self.number,
             handling_code=_get(bpr, 1),
-            payment_amount=v.amount(_get(bpr, 2), "BPR02"),
+            payment_amount=payment,
             credit_debit=_get(bpr, 3),
             payment_method=_get(bpr, 4),
             payment_format=_get(bpr, 5),

@@ -27,7 +27,7 @@ from therabill.x12.remittance_835.model import (
     builder,
 )
 from therabill.x12.remittance_835.segments import ADJUSTMENT_GROUPS, SEGMENTS, element_name
-from therabill.x12.remittance_835.values import CACHE_LIMIT, BadValue, Values
+from therabill.x12.remittance_835.values import CACHE_LIMIT, CACHED_TEXT, BadValue, Values
 
 Event = RemittanceHeader | ClaimPayment | RemittanceEnd
 
@@ -83,6 +83,28 @@ def _provider_adjustments(el: list[str], values: Values) -> list[ProviderAdjustm
     return found
 
 
+_LINE_REPEATS = ("adjustments", "references", "amounts", "remarks")
+_CLAIM_REPEATS = ("names", "adjustments", "dates", "amounts", "references")
+
+
+def _more(found: Any, new: tuple[Any, ...]) -> list[Any]:
+    """A loop's repeats once there is more than one segment's worth: a list, appended to in
+    place. Adding to a tuple copies it every time, which made one claim with 200,000 CAS take
+    minutes (quadratic); ``_sealed`` turns the list back into a tuple when the loop closes."""
+    if type(found) is list:
+        found.extend(new)
+        return found
+    return [*found, *new]
+
+
+def _sealed(builder: Any, names: tuple[str, ...]) -> None:
+    """Every repeat of ``builder`` that grew into a list (``_more``) as a tuple again."""
+    for name in names:
+        value = getattr(builder, name)
+        if type(value) is list:
+            setattr(builder, name, tuple(value))
+
+
 def _fail(
     file: str,
     number: int,
@@ -123,9 +145,10 @@ class _Repeats:
         self.svc: dict[str, tuple[Any, ...]] = {}
 
     def _store(self, cache: dict[str, Any], text: str, value: Any) -> Any:
-        if len(cache) >= CACHE_LIMIT:
-            cache.clear()
-        cache[text] = value
+        if len(text) <= CACHED_TEXT:
+            if len(cache) >= CACHE_LIMIT:
+                cache.clear()
+            cache[text] = value
         return value
 
     def parse_cas(self, text: str) -> tuple[Adjustment, ...]:
@@ -161,11 +184,7 @@ class _Repeats:
             found = (proc[0], proc[1], proc[2], charge, paid, "", units, "", "", (), None)
         else:
             found = (*proc, charge, paid, *_svc_tail(el, v))
-        cache = self.svc
-        if len(cache) >= CACHE_LIMIT:
-            cache.clear()
-        cache[text] = found
-        return found
+        return self._store(self.svc, text, found)  # type: ignore[no-any-return]
 
 
 def parse_source(reader: SegmentReader) -> Iterator[Event]:
@@ -190,6 +209,7 @@ def parse_source(reader: SegmentReader) -> Iterator[Event]:
     claim: Any = None  # the 2100 claim being read (a builder), or None
     lines: list[ServicePayment] = []
     line: Any = None  # the 2110 line being read (a builder), or None
+    claim_grew = line_grew = False  # a repeat of the claim/line is a list (see ``_more``)
     el: list[str] = []
     tag = ""
     empty = ()
@@ -218,7 +238,11 @@ def parse_source(reader: SegmentReader) -> Iterator[Event]:
                         elif q == "151":
                             line.service_end_date = hit[1]
                     elif claim is not None:
-                        claim.dates += (hit,)
+                        if claim.dates:
+                            claim.dates = _more(claim.dates, (hit,))
+                            claim_grew = True
+                        else:
+                            claim.dates = (hit,)
                     elif head is not None and phase == _HEADER:
                         tag = "DTM"
                         head.add(tag, text.split(sep), number)
@@ -232,14 +256,25 @@ def parse_source(reader: SegmentReader) -> Iterator[Event]:
                     if adjustments is None:
                         adjustments = repeats.parse_cas(text)
                     if line is not None:
-                        line.adjustments += adjustments
+                        if line.adjustments:
+                            line.adjustments = _more(line.adjustments, adjustments)
+                            line_grew = True
+                        else:
+                            line.adjustments = adjustments
                     elif claim is not None:
-                        claim.adjustments += adjustments
+                        if claim.adjustments:
+                            claim.adjustments = _more(claim.adjustments, adjustments)
+                            claim_grew = True
+                        else:
+                            claim.adjustments = adjustments
                     else:
                         raise _fail(name, number, "CAS", "CAS outside a claim: no CLP before it")
                     continue
                 if head4 == svc_:
                     if line is not None:
+                        if line_grew:
+                            _sealed(line, _LINE_REPEATS)
+                            line_grew = False
                         line.__class__ = sealed_line
                         lines.append(line)
                     elif claim is None:
@@ -256,9 +291,17 @@ def parse_source(reader: SegmentReader) -> Iterator[Event]:
                 tag = el[0]
                 if head4 == ref_:
                     if line is not None:
-                        line.references += ((el[1], el[2]),)
+                        if line.references:
+                            line.references = _more(line.references, ((el[1], el[2]),))
+                            line_grew = True
+                        else:
+                            line.references = ((el[1], el[2]),)
                     elif claim is not None:
-                        claim.references += ((el[1], el[2]),)
+                        if claim.references:
+                            claim.references = _more(claim.references, ((el[1], el[2]),))
+                            claim_grew = True
+                        else:
+                            claim.references = ((el[1], el[2]),)
                     elif head is not None and phase == _HEADER:
                         head.add(tag, el, number)
                     else:
@@ -266,9 +309,15 @@ def parse_source(reader: SegmentReader) -> Iterator[Event]:
                 elif tag == "CLP":
                     if claim is not None:
                         if line is not None:
+                            if line_grew:
+                                _sealed(line, _LINE_REPEATS)
+                                line_grew = False
                             line.__class__ = sealed_line
                             lines.append(line)
                             line = None
+                        if claim_grew:
+                            _sealed(claim, _CLAIM_REPEATS)
+                            claim_grew = False
                         claim.services = tuple(lines)
                         claim.__class__ = sealed_claim
                         claim_count += 1
@@ -312,16 +361,28 @@ def parse_source(reader: SegmentReader) -> Iterator[Event]:
                         el += [""] * (10 - len(el))
                     nm = _NameB(el[1], el[2], el[3], el[4], el[5], el[7], el[8], el[9])
                     nm.__class__ = sealed_name
-                    claim.names += (nm,)
+                    if claim.names:
+                        claim.names = _more(claim.names, (nm,))
+                        claim_grew = True
+                    else:
+                        claim.names = (nm,)
                 elif tag == "AMT":
                     s = el[2]
                     value = amounts.get(s)
                     if value is None:
                         value = amount(s, "AMT02")
                     if line is not None:
-                        line.amounts += ((el[1], value),)
+                        if line.amounts:
+                            line.amounts = _more(line.amounts, ((el[1], value),))
+                            line_grew = True
+                        else:
+                            line.amounts = ((el[1], value),)
                     elif claim is not None:
-                        claim.amounts += ((el[1], value),)
+                        if claim.amounts:
+                            claim.amounts = _more(claim.amounts, ((el[1], value),))
+                            claim_grew = True
+                        else:
+                            claim.amounts = ((el[1], value),)
                     else:
                         raise _fail(name, number, tag, "AMT outside a claim: no CLP before it")
                 elif tag == "LQ":
@@ -329,7 +390,11 @@ def parse_source(reader: SegmentReader) -> Iterator[Event]:
                         raise _fail(
                             name, number, tag, "LQ outside a service line: no SVC before it"
                         )
-                    line.remarks += ((el[1], el[2]),)
+                    if line.remarks:
+                        line.remarks = _more(line.remarks, ((el[1], el[2]),))
+                        line_grew = True
+                    else:
+                        line.remarks = ((el[1], el[2]),)
                 elif not tag:
                     number -= 1  # an empty segment (two terminators in a row) is not counted
                 # --- rare segments: once per transaction, or not in every file ---
@@ -356,9 +421,15 @@ def parse_source(reader: SegmentReader) -> Iterator[Event]:
                         )
                     if claim is not None:
                         if line is not None:
+                            if line_grew:
+                                _sealed(line, _LINE_REPEATS)
+                                line_grew = False
                             line.__class__ = sealed_line
                             lines.append(line)
                             line = None
+                        if claim_grew:
+                            _sealed(claim, _CLAIM_REPEATS)
+                            claim_grew = False
                         claim.services = tuple(lines)
                         claim.__class__ = sealed_claim
                         claim_count += 1

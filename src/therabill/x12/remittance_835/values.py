@@ -15,7 +15,21 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from therabill.money import MAX_CENTS, format_money
+
 CACHE_LIMIT = 50_000
+CACHED_TEXT = 100
+"""Longer texts are converted but not cached: the caches' memory stays bounded (50,000 short
+keys) whatever a file's segments hold."""
+
+MAX_DIGITS = 18
+"""X12 data element 782 Monetary Amount is type R, 1 to 18 digits (the sign and the decimal
+point are not counted): ASC X12 005010 data element dictionary, as in pyx12's dataele.xml."""
+
+WHOLE_DIGITS = len(str(MAX_CENTS // 100))
+"""At most 7 digits before the decimal point: every amount below $10 million, the largest
+therabill stores (``money.MAX_CENTS``: PostgreSQL's 32-bit integer columns). A larger one (the
+security review sent 10^27) is refused naming its element, not left to overflow the database."""
 
 QUALIFIERS = frozenset({"AD", "ER", "HC", "HP", "IV", "N4", "NU", "WK"})
 """SVC01-1 product/service id qualifiers of 005010X221A1 (HC: CPT/HCPCS, NU: revenue code…)."""
@@ -35,6 +49,24 @@ class BadValue(Exception):
         self.message = message
 
 
+def _check_size(digits: str, text: str, element: str) -> None:
+    """``BadValue`` for an amount longer than X12 allows or larger than therabill stores."""
+    whole, _, fraction = digits.partition(".")
+    shown = f"{text[:24]!r}" + ("…" if len(text) > 24 else "")
+    if len(whole) + len(fraction) > MAX_DIGITS:
+        raise BadValue(
+            element,
+            f"{element} {shown} has {len(whole) + len(fraction)} digits: an X12 amount has at "
+            f"most {MAX_DIGITS}",
+        )
+    if len(whole.lstrip("0")) > WHOLE_DIGITS:
+        raise BadValue(
+            element,
+            f"{element} {shown} is too large: therabill reads amounts up to "
+            f"{format_money(MAX_CENTS)}",
+        )
+
+
 class Values:
     """Converters with caches, one set per parse (no global state)."""
 
@@ -50,6 +82,8 @@ class Values:
         if not (digits.isascii() and digits.replace(".", "", 1).isdigit()):
             what = "empty" if not text else f"{text[:30]!r}, not a number"
             raise BadValue(element, f"{element} is {what}: an amount like 123.45 is required")
+        if len(digits) > WHOLE_DIGITS:
+            _check_size(digits, text, element)
         value = Decimal(text)
         if len(self.amounts) >= CACHE_LIMIT:
             self.amounts.clear()
@@ -73,7 +107,7 @@ class Values:
             raise BadValue(element, f"{element} is {what}: CCYYMMDD is required") from None
         if len(self.dates) >= CACHE_LIMIT:
             self.dates.clear()
-        self.dates[text] = value
+        self.dates[text] = value  # eight characters: always short
         return value
 
     def optional_date(self, text: str, element: str) -> dt.date | None:
@@ -94,9 +128,10 @@ class Values:
                 f"(qualifier{self.component}code, e.g. HC{self.component}97110)",
             )
         value = (parts[0], parts[1], tuple(m for m in parts[2:6] if m))
-        if len(self.procedures) >= CACHE_LIMIT:
-            self.procedures.clear()
-        self.procedures[text] = value
+        if len(text) <= CACHED_TEXT:
+            if len(self.procedures) >= CACHE_LIMIT:
+                self.procedures.clear()
+            self.procedures[text] = value
         return value
 
     def reason_reference(self, text: str) -> tuple[str, str]:

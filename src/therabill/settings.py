@@ -1,0 +1,70 @@
+"""Limits a deployer can change without touching code: one environment variable each, with a
+safe default, read when asked (so a restart, or a test's ``monkeypatch.setenv``, takes effect).
+
+Files from outside (an 835 from a payer or clearinghouse) and long lists are bounded by these,
+so that one large or hostile input cannot hold a worker or fill its memory (issue 14).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from therabill.errors import InvalidInput
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """One whole-number setting: its environment variable, default and allowed range."""
+
+    env: str
+    default: int
+    minimum: int
+    maximum: int
+    meaning: str
+
+    def value(self) -> int:
+        """The configured value, or the default; a value out of range is an error naming the
+        variable (a deployer's typo must not silently lift a limit)."""
+        text = os.environ.get(self.env, "").strip()
+        if not text:
+            return self.default
+        if not (text.isascii() and text.isdigit()) or not (
+            self.minimum <= int(text) <= self.maximum
+        ):
+            raise InvalidInput(
+                f"{text[:20]!r} is not a whole number from {self.minimum} to {self.maximum} "
+                f"({self.meaning})",
+                field=self.env,
+            )
+        return int(text)
+
+
+MAX_835_MB = Setting(
+    "THERABILL_MAX_835_MB",
+    20,
+    1,
+    1024,
+    "the largest 835 file accepted, in megabytes",
+)
+"""A busy practice's weekly 835 is well under 1 MB; 20 MB holds some 60,000 claims."""
+
+PAGE_SIZE = Setting(
+    "THERABILL_PAGE_SIZE",
+    50,
+    10,
+    1000,
+    "rows shown per page of a long list",
+)
+
+SETTINGS = (MAX_835_MB, PAGE_SIZE)
+
+
+def max_835_bytes() -> int:
+    """The largest 835 accepted (page, API, ``therabill era post``), checked before reading."""
+    return MAX_835_MB.value() * 1024 * 1024
+
+
+def page_size() -> int:
+    """Rows per page of the long lists (unmatched remittance claims, quarantined files)."""
+    return PAGE_SIZE.value()
