@@ -18,7 +18,17 @@ import sys
 import time
 from pathlib import Path
 
-BENCHMARKS = ["scrub", "x12_835", "x12_837", "store", "posting", "web", "startup", "ncci_import"]
+BENCHMARKS = [
+    "scrub",
+    "x12_835",
+    "x12_shapes",
+    "x12_837",
+    "store",
+    "posting",
+    "web",
+    "startup",
+    "ncci_import",
+]
 OUT = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
 
 
