@@ -13,7 +13,7 @@ import pytest
 from clock import TODAY
 from therabill.store import factories
 from therabill.store.factories import PT_NPI
-from therabill.store.services import Store, open_store
+from therabill.store.services import Store, clients, open_store
 
 DAY = TODAY - dt.timedelta(days=20)  # within every timely-filing limit
 
@@ -55,3 +55,45 @@ def build_claim(store: Store, client: str = "C-1", day: dt.date = DAY, **minutes
         day=day,
         services={code.lstrip("c"): m for code, m in minutes.items()},
     )
+
+
+# A practice whose clients have Medicare and a supplemental policy (one also a third payer),
+# for the secondary-payer tests.
+MEDICARE = factories.PayerSpec("MEDICARE", "Medicare Part B", "04111")
+MEDIGAP = factories.PayerSpec("COMMERCIAL", "Harbour Medigap", "MGAP1")
+MEDICAID = factories.PayerSpec("COMMERCIAL", "State Medicaid", "MCD01")
+
+COB_PRACTICE = factories.PracticeSpec(
+    payers=(MEDICARE, MEDIGAP, MEDICAID),
+    clients=(
+        factories.client("C-3", "Cleo", payer="Medicare Part B", member_id="1EG4TE5MK73"),
+        factories.client("C-4", "Dora", payer="Medicare Part B", member_id="2EG4TE5MK74"),
+        factories.client("C-5", "Eli", payer="Medicare Part B", member_id="3EG4TE5MK75"),
+    ),
+)
+
+
+@pytest.fixture
+def cob_practice(home: Path, db_url: str) -> Iterator[Store]:
+    """Cleo, Dora and Eli on Medicare with a Medigap policy; Eli also on Medicaid (tertiary)."""
+    store = open_store(db_url)
+    ids = factories.set_up_practice(store, COB_PRACTICE)
+    with store.transaction(actor="setup") as work:
+        for client_id, member in zip(ids.clients, ("MG300", "MG400", "MG500"), strict=True):
+            clients.add_policy(
+                work=work,
+                client_id=client_id,
+                payer="Harbour Medigap",
+                member_id=member,
+                priority="secondary",
+                start_date=dt.date(2020, 1, 1),
+            )
+        clients.add_policy(
+            work=work,
+            client_id=ids.clients[2],
+            payer="State Medicaid",
+            member_id="MCD500",
+            priority="tertiary",
+        )
+    yield store
+    store.dispose()

@@ -9,12 +9,23 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
 from remit_builder import billed, remit
 
 from clock import TODAY
+from helpers_837 import pyx12_errors
 from posting_fixtures import DAY, build_claim
 from therabill.claims.number import claim_number
-from therabill.store.services import Store, claim_records, denials, remittances, submission
+from therabill.errors import InvalidInput
+from therabill.store.services import (
+    Store,
+    claim_records,
+    cob,
+    denials,
+    ledger,
+    remittances,
+    submission,
+)
 from therabill.store.services.users import Role, create_user
 from therabill.x12.remittance_835.builder import AdjudicatedClaim, AdjudicatedLine
 
@@ -232,3 +243,218 @@ def _recount(text: str) -> str:
     parts[1] = str(end - start + 1)
     segments[end] = "*".join(parts)
     return "~".join(segments)
+
+
+# --- the month's second half: a Medicare client with a supplemental (Medigap) policy -------
+
+MEDICARE_PAID = TODAY - dt.timedelta(days=10)
+MEDIGAP_PAID = TODAY - dt.timedelta(days=3)
+
+
+def _segments(text: str, tag: str) -> list[str]:
+    return [s.strip() for s in text.split("~") if s.strip().startswith(tag)]
+
+
+def _show(store: Store, claim_id: int) -> dict:  # type: ignore[type-arg]
+    with store.transaction() as work:
+        return claim_records.show_claim(work=work, claim_id=claim_id)
+
+
+def _client_balance(store: Store, client: str) -> tuple[int, int]:
+    with store.transaction() as work:
+        b = ledger.client_ledger(work=work, client=client).balance
+    return b.insurance_cents, b.patient_cents
+
+
+def test_the_scripted_month_secondary_payer(cob_practice: Store, tmp_path: Path) -> None:
+    """Medicare primary → PR amounts transfer to the Medigap policy → the COB 837P (pyx12
+    passes; 2320/2330/2430 with Medicare's amounts) → the Medigap 835 → the client owes only
+    what the Medigap plan left, to the cent."""
+    store = cob_practice
+    primary = build_claim(store, client="C-3", day=DAY, c97110=30, c97140=25)
+    with store.transaction(actor="biller") as work:
+        sent = submission.submit_claims(work=work, outbox=tmp_path / "out1")
+    (billed_primary,) = [c for p in sent.paths for c in billed(p.read_text("ascii"))]
+    assert [ln.charge for ln in billed_primary.lines] == [9000, 8400]
+
+    # Medicare: 97110 allowed 72.00, pays 80 % less 2 % sequestration, 20 % coinsurance;
+    # 97140 allowed 60.00, 50.00 to the Part B deductible, then as above.
+    medicare = AdjudicatedClaim(
+        claim_number(primary),
+        "1",
+        [
+            AdjudicatedLine(
+                "97110", 9000, 5645, 2, DAY, ["GP"],
+                [("CO", "45", 1800), ("CO", "253", 115), ("PR", "2", 1440)],
+            ),
+            AdjudicatedLine(
+                "97140", 8400, 784, 2, DAY, ["GP"],
+                [("CO", "45", 2400), ("CO", "253", 16), ("PR", "1", 5000), ("PR", "2", 200)],
+            ),
+        ],
+        payer_claim_number="MCR-1",
+        patient=("EXAMPLE", "CLEO", "1EG4TE5MK73"),
+    )  # fmt: skip
+    result = post(
+        store,
+        remit(
+            [medicare], trace="MCR-EFT-1", paid_on=MEDICARE_PAID, payer="MEDICARE PART B",
+            payer_id="04111",
+        ),
+    )  # fmt: skip
+    assert result.outcome == "posted" and result.unreconciled == []
+    assert result.patient_cents == 6640
+    (made,) = result.next_claims
+    secondary = made["claim_id"]
+    assert made["moved_cents"] == 6640 and made["payer"] == "Harbour Medigap"
+    assert made["crossed_over"] is False and made["status"] == "ready", made["findings"]
+
+    # The PR amounts are the Medigap plan's to pay now, not the client's.
+    assert balance(store, primary) == (0, 0)
+    assert balance(store, secondary) == (6640, 0)
+    assert _client_balance(store, "C-3") == (6640, 0)
+    with store.transaction() as work:
+        kinds = [
+            (e.claim_id, e.kind, e.amount_cents, e.responsibility)
+            for e in ledger.client_entries(work, _show(store, primary)["client_id"])
+            if e.kind == "transfer_to_insurance"
+        ]
+    assert sorted(kinds) == sorted(
+        [
+            (primary, "transfer_to_insurance", 1440, "insurance"),
+            (primary, "transfer_to_insurance", 5000, "insurance"),
+            (primary, "transfer_to_insurance", 200, "insurance"),
+            (secondary, "transfer_to_insurance", -1440, "insurance"),
+            (secondary, "transfer_to_insurance", -5200, "insurance"),
+        ]
+    )
+    shown = _show(store, secondary)
+    assert (shown["priority"], shown["primary_claim_id"], shown["prior_claim_id"]) == (
+        "secondary",
+        primary,
+        primary,
+    )
+    assert shown["crossed_over"] is False and shown["payer"] == "Harbour Medigap"
+    assert _show(store, primary)["next_claim_id"] == secondary
+
+    # The COB claim: 2000B SBR*S, 2320 with Medicare as P, its paid amount and the client's
+    # remaining liability, 2330A/B, and per line SVD with Medicare's payment, CAS and DTP*573.
+    with store.transaction(actor="biller") as work:
+        cob_sent = submission.submit_claims(work=work, outbox=tmp_path / "out2")
+    (path,) = cob_sent.paths
+    text = path.read_text("ascii")
+    assert pyx12_errors(text) == []
+    assert _segments(text, "SBR") == ["SBR*S*18*******CI", "SBR*P*18*******MB"]
+    assert _segments(text, "AMT") == [
+        "AMT*D*64.29",
+        "AMT*EAF*66.40",
+        "AMT*EAF*14.40",
+        "AMT*EAF*52.00",
+    ]
+    assert "NM1*IL*1*EXAMPLE*CLEO****MI*1EG4TE5MK73" in text
+    assert "NM1*PR*2*MEDICARE PART B*****PI*04111" in text
+    assert _segments(text, "SVD") == [
+        "SVD*04111*56.45*HC:97110:GP**2",
+        "SVD*04111*7.84*HC:97140:GP**2",
+    ]
+    assert _segments(text, "CAS") == [
+        "CAS*CO*45*18.00**253*1.15",
+        "CAS*PR*2*14.40",
+        "CAS*CO*45*24.00**253*0.16",
+        "CAS*PR*1*50.00**2*2.00",
+    ]
+    assert _segments(text, "DTP*573") == [f"DTP*573*D8*{MEDICARE_PAID:%Y%m%d}"] * 2
+    assert text.count("OI***Y*P**Y") == 1
+
+    # The Medigap plan pays the coinsurance but not the Part B deductible (plan G).
+    medigap = AdjudicatedClaim(
+        claim_number(secondary),
+        "2",
+        [
+            AdjudicatedLine("97110", 9000, 1440, 2, DAY, ["GP"], [("OA", "23", 7560)]),
+            AdjudicatedLine(
+                "97140", 8400, 200, 2, DAY, ["GP"], [("OA", "23", 3200), ("PR", "1", 5000)]
+            ),
+        ],
+        payer_claim_number="MG-77",
+        patient=("EXAMPLE", "CLEO", "MG300"),
+    )
+    second = post(
+        store,
+        remit(
+            [medigap], trace="MG-EFT-1", paid_on=MEDIGAP_PAID, payer="HARBOUR MEDIGAP",
+            payer_id="MGAP1",
+        ),
+    )  # fmt: skip
+    assert second.outcome == "posted" and second.unreconciled == [] and second.exceptions == []
+    assert second.next_claims == [] and second.denials_opened == 0
+    assert balance(store, primary) == (0, 0)
+    assert balance(store, secondary) == (0, 5000)
+    assert status(store, secondary) == "paid"
+    assert _client_balance(store, "C-3") == (0, 5000)  # only what the last payer left
+
+    # charges − payments − adjustments = the balances by responsible party, to the cent
+    with store.transaction() as work:
+        entries = ledger.client_entries(work, _show(store, primary)["client_id"])
+    charges = sum(e.amount_cents for e in entries if e.kind == "charge")
+    paid = sum(e.amount_cents for e in entries if e.kind == "insurance_payment")
+    adjusted = sum(e.amount_cents for e in entries if e.kind == "contractual_adjustment")
+    assert charges - paid - adjusted == sum(_client_balance(store, "C-3")) == 5000
+    assert (charges, paid) == (17400, 5645 + 784 + 1440 + 200)
+
+
+def test_a_crossover_waits_for_the_secondary_payers_835(
+    cob_practice: Store, tmp_path: Path
+) -> None:
+    """Medicare forwards the claim itself (CLP02 19, MA18): no COB claim is sent, the
+    Medigap claim is recorded as crossed over, its 835 (quoting Medicare's claim number)
+    posts against it, and ``claims secondary`` refuses to bill it again."""
+    store = cob_practice
+    primary = build_claim(store, client="C-4", day=DAY, c97110=30)
+    with store.transaction(actor="biller") as work:
+        submission.submit_claims(work=work, outbox=tmp_path / "out1")
+    medicare = AdjudicatedClaim(
+        claim_number(primary),
+        "19",
+        [
+            AdjudicatedLine(
+                "97110", 9000, 5645, 2, DAY, ["GP"],
+                [("CO", "45", 1800), ("CO", "253", 115), ("PR", "2", 1440)],
+            )
+        ],
+        payer_claim_number="MCR-2",
+        patient=("EXAMPLE", "DORA", "2EG4TE5MK74"),
+    )  # fmt: skip
+    result = post(
+        store,
+        remit([medicare], trace="MCR-EFT-2", paid_on=MEDICARE_PAID, payer="MEDICARE PART B",
+              payer_id="04111"),
+    )  # fmt: skip
+    (made,) = result.next_claims
+    crossed = made["claim_id"]
+    assert made["crossed_over"] is True and made["status"] == "submitted"
+    assert _show(store, primary)["crossed_over"] is True
+    assert _show(store, crossed)["crossed_over"] is True
+    assert balance(store, crossed) == (1440, 0) and balance(store, primary) == (0, 0)
+    with store.transaction() as work:
+        assert submission.submittable_claims(work=work) == []  # nothing for us to send
+    with store.transaction() as work, pytest.raises(InvalidInput, match="crossover"):
+        cob.bill_next_payer(work=work, claim_id=primary)
+
+    # The Medigap plan's 835 names Medicare's claim (TB…primary): it posts on the COB claim.
+    medigap = AdjudicatedClaim(
+        claim_number(primary),
+        "2",
+        [AdjudicatedLine("97110", 9000, 1440, 2, DAY, ["GP"], [("OA", "23", 7560)])],
+        payer_claim_number="MG-78",
+        patient=("EXAMPLE", "DORA", "MG400"),
+    )
+    second = post(
+        store,
+        remit([medigap], trace="MG-EFT-2", paid_on=MEDIGAP_PAID, payer="HARBOUR MEDIGAP",
+              payer_id="MGAP1"),
+    )  # fmt: skip
+    assert second.unreconciled == [] and second.exceptions == []
+    assert balance(store, crossed) == (0, 0) and balance(store, primary) == (0, 0)
+    assert status(store, crossed) == "paid"
+    assert _client_balance(store, "C-4") == (0, 0)

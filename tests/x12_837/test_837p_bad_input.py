@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from helpers_837 import BILLING, CREATED, claim, claim_dict, profile
+from helpers_837 import BILLING, CREATED, claim, claim_dict, profile, pyx12_errors
 from therabill.claims.document import Claim
 from therabill.errors import TherabillError
 from therabill.x12.claim_837p import render_837p, write_batch
@@ -179,14 +179,28 @@ def test_line_level_adjudication_that_balances_is_written() -> None:
     assert text.count("DTP*573") == 1  # on the line, not again on the other payer
 
 
-def test_medicare_as_secondary_payer_is_refused_not_written_wrong() -> None:
+def test_medicare_as_secondary_payer_needs_its_secondary_payer_type() -> None:
     medicare = {"id": "MEDICARE", "name": "Medicare Part B", "payer_id": "04111"}
     primary = {**COB, "payer": {"id": "COMMERCIAL", "name": "Acme", "payer_id": "60054"}}
     primary["adjustments"] = [{"group": "CO", "reason": "45", "amount": "40.00"}]
     with pytest.raises(TherabillError) as caught:
         write([claim(payer=medicare, other_payers=[primary])])
-    assert caught.value.field == "other_payers"
+    assert caught.value.field is not None
+    assert caught.value.field.endswith("medicare_secondary_type")
     assert "SBR05" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "msp_type", ["12", "43", "47"], ids=["working-aged", "disabled", "liability"]
+)
+def test_medicare_as_secondary_payer_writes_sbr05(msp_type: str) -> None:
+    """2000B SBR05 when Medicare (SBR09 MB) is not primary (005010X222A1); pyx12 accepts it."""
+    medicare = {"id": "MEDICARE", "name": "Medicare Part B", "payer_id": "04111"}
+    primary = {**COB, "payer": {"id": "COMMERCIAL", "name": "Acme", "payer_id": "60054"}}
+    primary["adjustments"] = [{"group": "CO", "reason": "45", "amount": "40.00"}]
+    text = write([claim(payer=medicare, other_payers=[primary], medicare_secondary_type=msp_type)])
+    assert f"SBR*S*18***{msp_type}****MB~" in text
+    assert pyx12_errors(text) == []
 
 
 def test_all_three_responsibilities_taken() -> None:

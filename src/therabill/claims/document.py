@@ -220,6 +220,10 @@ class SameDayService(Document):
     date: dt.date | None = None
 
 
+# 837P SBR05 (X12 element 1336) when Medicare is not the primary payer (005010X222A1 2000B).
+MedicareSecondaryType = Literal["12", "13", "14", "15", "16", "41", "42", "43", "47"]
+
+
 class OtherPayerAdjustment(Document):
     """An adjustment another payer made to the claim or a line: group code, CARC reason,
     amount (CAS)."""
@@ -240,6 +244,8 @@ class OtherPayerLine(Document):
     paid: Money
     units: Annotated[int, Field(ge=0, le=MAX_UNITS)] | None = None
     adjustments: list[OtherPayerAdjustment] = Field(default_factory=list)
+    # what the patient still owes on the line after this payer (2430 AMT*EAF)
+    remaining_patient_liability: Money | None = None
 
 
 class OtherPayer(Document):
@@ -259,6 +265,8 @@ class OtherPayer(Document):
     adjustments: list[OtherPayerAdjustment] = Field(default_factory=list)
     adjudication_date: dt.date | None = None
     lines: list[OtherPayerLine] = Field(default_factory=list)
+    # what the patient still owes after this payer, its PR amounts (2320 AMT*EAF)
+    remaining_patient_liability: Money | None = None
 
 
 class TherapyAllowed(Document):
@@ -321,3 +329,5 @@ class Claim(Document):
     # Visits (dates of service) this calendar year with this payer for the provider's
     # discipline, this claim's included: for payers with yearly visit limits.
     visits_this_year: Annotated[int, Field(ge=0, le=100_000)] | None = None
+    # Medicare paying after another payer: the Medicare secondary payer type (837P SBR05).
+    medicare_secondary_type: MedicareSecondaryType | None = None

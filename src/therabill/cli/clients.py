@@ -147,6 +147,15 @@ def policy_edit(
     subscriber_zip: Annotated[str | None, Opt("--subscriber-zip")] = None,
     start: Annotated[str | None, Opt("--from", help="Coverage starts, YYYY-MM-DD.")] = None,
     end: Annotated[str | None, Opt("--to", help="Coverage ends, YYYY-MM-DD.")] = None,
+    medicare_secondary_type: Annotated[
+        str | None,
+        Opt(
+            "--medicare-secondary-type",
+            help="When Medicare pays after another payer, why (837P SBR05): 12 working aged, "
+            "13 ESRD, 14 no-fault, 15 workers' comp, 16 federal agency, 41 black lung, 42 VA, "
+            '43 disabled, 47 other liability ("" clears).',
+        ),
+    ] = None,
     json_output: JsonOption = False,
 ) -> None:
     """Change a policy: only the options given change (its priority, subscriber, dates).
@@ -170,6 +179,7 @@ def policy_edit(
             ("subscriber_postal_code", subscriber_zip),
             ("start_date", store_common.day(start, "from")),
             ("end_date", store_common.day(end, "to")),
+            ("medicare_secondary_type", medicare_secondary_type),
         )
         if value is not None
     }

@@ -171,6 +171,33 @@ def transfer_command(
     _done(data, json_output, f"Denial {denial_id} moved to the client.")
 
 
+@app.command("transfer-payer")
+@handles_errors
+def transfer_payer_command(
+    denial_id: DenialArg,
+    policy: Annotated[
+        int, Opt(help="The client's policy that pays it (see: therabill client show CLIENT).")
+    ],
+    reason: Annotated[str, Opt(help="Why that payer pays it.")],
+    json_output: JsonOption = False,
+) -> None:
+    """Move a denied amount to another of the client's payers and close the denial: that
+    payer gets a claim of its own with this payer's decision on it (837P 2320/2430).
+
+    Example: therabill denials transfer-payer 12 --policy 7 --reason "CO-22: Acme is primary"
+    """
+    with store_common.action() as work:
+        denial = denials.transfer_to_payer(
+            work=work, denial_id=denial_id, policy_id=policy, reason=reason
+        )
+        data = _row(denial)
+    _done(
+        data,
+        json_output,
+        f"Denial {denial_id} moved to another payer: claim {data['replacement_claim_id']}.",
+    )
+
+
 @app.command("resubmitted")
 @handles_errors
 def resubmitted_command(
@@ -195,6 +222,7 @@ def _row(denial: Any) -> dict[str, Any]:
     data["appealed_on"] = denial.appealed_on.isoformat() if denial.appealed_on else None
     data["approved_by"] = denial.approved_by
     data["closed_by"] = denial.closed_by
+    data["replacement_claim_id"] = denial.replacement_claim_id
     return data
 
 

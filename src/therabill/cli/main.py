@@ -102,7 +102,10 @@ COMMANDS: dict[str, LazyCommand] = {
     "claims": LazyCommand(
         "therabill.cli.claims:app",
         "Claims: build, list, show and move through their lifecycle.",
-        adds=(("submit", "therabill.cli.submit:submit_command"),),
+        adds=(
+            ("submit", "therabill.cli.submit:submit_command"),
+            ("secondary", "therabill.cli.cob:secondary_command"),
+        ),
     ),
     "entry": LazyCommand(
         "therabill.cli.ledger:entry_app", "Post, reverse and allocate ledger entries."

@@ -9,6 +9,13 @@ client owes (patient). A charge raises the bucket it is billed to; payments and 
 lower one; a refund gives money back (raising the bucket again); a transfer to patient
 responsibility moves the amount from insurance to patient (after the payer's remittance
 assigns deductible, co-insurance or co-pay, CARC group PR).
+
+A transfer to insurance moves an amount to the next payer in the client's coordination of
+benefits (secondary, tertiary): it is booked twice with one receipt, on the line it leaves
+(positive: out of that line's ``responsibility`` bucket, insurance when the prior payer's PR
+amounts move on, patient when a balance already with the client does) and on the matching
+line of the next payer's claim (negated: into that claim's insurance bucket), so the pair
+sums to zero and every claim's balance stays the sum of its own entries.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ class EntryKind(StrEnum):
     WRITE_OFF = "write_off"
     REFUND = "refund"
     TRANSFER_TO_PATIENT = "transfer_to_patient"
+    TRANSFER_TO_INSURANCE = "transfer_to_insurance"
 
 
 class Responsibility(StrEnum):

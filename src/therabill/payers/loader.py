@@ -46,7 +46,7 @@ TOP_KEYS = {
     "prior_authorization", "extra_modifiers", "codes", "required_modifiers", "fees",
     "kx_thresholds", "review_thresholds", "allowed_amounts", "telehealth", "corrections",
     "sources", "appeal_days", "corrected_claim_days",
-    "plan_of_care_required", "referring_provider_required", "visit_limits",
+    "plan_of_care_required", "referring_provider_required", "visit_limits", "crossover",
 }  # fmt: skip
 CORRECTION_KEYS = {"processed", "new_claim_remarks"}
 REMARK = re.compile(r"^[A-Z]{1,2}\d{1,3}$")
@@ -263,6 +263,7 @@ def parse_payer_profile(text: str, name: str) -> PayerProfile:
             data.get("plan_of_care_required", False), bool, "plan_of_care_required",
             "true or false",
         ),
+        crossover=c.typed(data.get("crossover", False), bool, "crossover", "true or false"),
         referring_provider_required=c.typed(
             data.get("referring_provider_required", False), bool,
             "referring_provider_required", "true or false",

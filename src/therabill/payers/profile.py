@@ -114,6 +114,9 @@ class PayerProfile:
     plan_of_care_required: bool = False
     referring_provider_required: bool = False
     visit_limits: Mapping[str, int] = field(default_factory=dict)  # discipline → visits/year
+    # The payer forwards the claims it decided to the client's supplemental payer itself
+    # (Medicare's COBA crossover): its 835 says so with CLP02 19/20/21 or RARC MA18/N89.
+    crossover: bool = False
 
     def accepts(self, code: str, discipline: str) -> bool:
         """Whether the payer takes ``code`` from a provider of ``discipline``."""

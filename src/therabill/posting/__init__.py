@@ -12,6 +12,8 @@ from therabill.posting.matching import (
     match_services,
 )
 from therabill.posting.plan import (
+    CROSSED_OVER,
+    CROSSOVER_REMARKS,
     INFORMATION_ONLY,
     OUTCOME_STATUS,
     Amount,
@@ -36,6 +38,8 @@ from therabill.posting.provider_adjustments import (
 )
 
 __all__ = [
+    "CROSSED_OVER",
+    "CROSSOVER_REMARKS",
     "INFORMATION_ONLY",
     "OUTCOME_STATUS",
     "Amount",

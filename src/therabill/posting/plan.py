@@ -14,9 +14,18 @@ How amounts are booked (group codes: 005010X221A1 CAS01; X12 "Claim Adjustment G
   part to the client's balance.
 - Claim-level CAS (and CLP04 when the payer sent no SVC lines) is spread over the lines by
   what is still unexplained of each line's charge, else by charge.
-- Secondary payer (CLP02 = 2/3/20/21): OA-23 (the prior payer's adjudication) is not posted
-  again; what the secondary pays or adjusts comes off the client's balance, which the
-  primary's PR put there, so that amount first moves back from the client to the payer.
+- Coordination of benefits: when the client has a next payer (``next_payer``), the PR amounts
+  move on to it (``transfer_to_insurance``, the next payer's claim gets the other half) instead
+  of to the client. A claim to the secondary or tertiary payer (``cob``) holds only what the
+  payer before left: its 835's OA-23 (the prior payer's adjudication, X12 CARC 23) is not
+  posted again, the rest books as on any claim, and its PR goes to the next payer or the
+  client. CLP02 19/20/21 (processed and forwarded to another payer: Medicare crossover,
+  X12 835 claim status codes, 005010X221A1 CLP02) mark the claim crossed over: the next
+  payer has it already.
+- Secondary payer's answer on the primary's own claim (CLP02 = 2/3/20/21, no claim of its
+  own on record): OA-23 is not posted again; what the secondary pays or adjusts comes off
+  the client's balance, which the primary's PR put there, so that amount first moves back
+  from the client to the payer.
 - Reversal (CLP02 = 22): the service layer reverses the ledger entries of the payment it
   takes back; these moves are only used when no earlier payment is on record.
 """
@@ -37,6 +46,14 @@ from therabill.x12.adjustment_codes import Classified, classify
 from therabill.x12.remittance_835 import Adjustment, ClaimPayment, Remittance, ServicePayment
 
 SECONDARY_STATUSES = frozenset({"2", "3", "20", "21"})
+# Processed as primary/secondary/tertiary and forwarded to another payer (X12 835 CLP02;
+# CMS COBA crossover): the next payer gets the claim from this one, not from the practice.
+# (22 is a reversal of a previous payment, not a crossover.)
+CROSSED_OVER = frozenset({"19", "20", "21"})
+# MA18: "the claim information is also being forwarded to the patient's supplemental insurer";
+# N89: forwarded to more than one payer (RARC list, x12.org) — a crossover whatever CLP02 says,
+# for a payer whose profile says it crosses claims over.
+CROSSOVER_REMARKS = frozenset({"MA18", "N89"})
 INFORMATION_ONLY = {
     "23": "the payer says it is not their claim and forwarded it to another payer",
     "25": "a predetermination only: nothing was paid",
@@ -99,6 +116,11 @@ class Amount:
         return self.group != "PR" and (self.cents < 0 or not self.classified.is_denial)
 
     @property
+    def prior_payer(self) -> bool:
+        """OA-23: the prior payer's adjudication, reported again by the next payer."""
+        return (self.group, self.reason) == PRIOR_PAYER
+
+    @property
     def denied(self) -> bool:
         """Left owed by the payer and put in the denial queue."""
         return self.group != "PR" and self.cents > 0 and self.classified.is_denial
@@ -141,6 +163,22 @@ class ClaimPlan:
     outcome: str  # paid | partly_paid | denied | reversed
     secondary: bool
     notes: list[str] = field(default_factory=list)
+    cob: bool = False  # a claim to a secondary/tertiary payer: OA-23 is the prior payer's
+    next_payer: bool = False  # PR amounts move to the client's next payer, not the client
+
+    @property
+    def crossed_over(self) -> bool:
+        """The payer forwarded the claim to the next payer itself (CLP02 19/20/21)."""
+        return self.status_code in CROSSED_OVER
+
+    @property
+    def prior_payer_cents(self) -> int:
+        return sum(
+            a.cents
+            for line in self.lines
+            for a in line.adjustments
+            if (a.group, a.reason) == PRIOR_PAYER
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,8 +215,12 @@ def _amounts(adjustments: Iterable[Adjustment], remarks: str, where: str) -> lis
     ]
 
 
-def plan_claim(claim_id: int, payment: ClaimPayment, lines: list[BilledLine]) -> ClaimPlan:
-    """Amounts per line for one CLP matched to our claim ``claim_id`` with ``lines``."""
+def plan_claim(
+    claim_id: int, payment: ClaimPayment, lines: list[BilledLine], *, cob: bool = False
+) -> ClaimPlan:
+    """Amounts per line for one CLP matched to our claim ``claim_id`` with ``lines``;
+    ``cob``: the claim is the secondary or tertiary payer's own (its balance came from the
+    payer before)."""
     number = payment.patient_control_number
     by_id = {line.id: LinePosting(line.id) for line in lines}
     notes: list[str] = []
@@ -253,8 +295,9 @@ def plan_claim(claim_id: int, payment: ClaimPayment, lines: list[BilledLine]) ->
     elif payment.is_denied or (claim_paid == 0 and patient == 0):
         outcome = "denied"
     elif any(
-        p.paid_cents == 0 and p.patient_cents == 0 and p.charge_cents for p in postings
-    ) or any(a.denied for p in postings for a in p.adjustments):
+        p.paid_cents == 0 and p.patient_cents == 0 and p.charge_cents and not _prior_paid(p, cob)
+        for p in postings
+    ) or any(a.denied and not (cob and a.prior_payer) for p in postings for a in p.adjustments):
         # a line the payer still owes (a denial left open, e.g. a partial-unit CO-151) keeps
         # the claim on the attention list: paid in part, not paid
         outcome = "partly_paid"
@@ -268,9 +311,15 @@ def plan_claim(claim_id: int, payment: ClaimPayment, lines: list[BilledLine]) ->
         patient_cents=patient,
         lines=postings,
         outcome=outcome,
-        secondary=payment.status in SECONDARY_STATUSES,
+        secondary=payment.status in SECONDARY_STATUSES and not cob,
         notes=notes,
+        cob=cob,
     )
+
+
+def _prior_paid(line: LinePosting, cob: bool) -> bool:
+    """On a COB claim, a line the payers before settled whole (only OA-23 and write-downs)."""
+    return cob and all(a.prior_payer or a.written_down for a in line.adjustments)
 
 
 def ledger_moves(plan: ClaimPlan, trace: str) -> list[Move]:
@@ -297,7 +346,9 @@ def ledger_moves(plan: ClaimPlan, trace: str) -> list[Move]:
                     )
                 )
         else:
-            written_off = [a for a in line.adjustments if a.written_down]
+            written_off = [
+                a for a in line.adjustments if a.written_down and not (plan.cob and a.prior_payer)
+            ]
         if line.paid_cents:
             moves.append(Move(line.line_id, EntryKind.INSURANCE_PAYMENT, line.paid_cents, tag))
         for a in written_off:
@@ -305,16 +356,14 @@ def ledger_moves(plan: ClaimPlan, trace: str) -> list[Move]:
                 Move(line.line_id, EntryKind.CONTRACTUAL_ADJUSTMENT, a.cents, f"{tag}: {a.label}")
             )
         if not plan.secondary:
+            kind = (
+                EntryKind.TRANSFER_TO_INSURANCE
+                if plan.next_payer
+                else EntryKind.TRANSFER_TO_PATIENT
+            )
             for a in line.adjustments:
                 if a.group == "PR" and a.cents:
-                    moves.append(
-                        Move(
-                            line.line_id,
-                            EntryKind.TRANSFER_TO_PATIENT,
-                            a.cents,
-                            f"{tag}: {a.label}",
-                        )
-                    )
+                    moves.append(Move(line.line_id, kind, a.cents, f"{tag}: {a.label}"))
     return [m for m in moves if m.cents]
 
 
@@ -338,7 +387,7 @@ def denied_amounts(plan: ClaimPlan) -> list[DeniedAmount]:
     claim_level: dict[tuple[str, str, str], int] = {}
     for line in plan.lines:
         for a in line.adjustments:
-            if not a.denied or (plan.secondary and (a.group, a.reason) == PRIOR_PAYER):
+            if not a.denied or ((plan.secondary or plan.cob) and a.prior_payer):
                 continue
             if a.claim_level:
                 key = (a.group, a.reason, a.remarks)

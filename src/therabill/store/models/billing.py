@@ -86,6 +86,14 @@ class ClaimRecord(Base):
     referring_npi: Mapped[str | None] = mapped_column(String(10))
     referring_first_name: Mapped[str | None] = mapped_column(String(35))
     referring_last_name: Mapped[str | None] = mapped_column(String(60))
+    # Coordination of benefits: the payer's place for this claim (a claim to the secondary or
+    # tertiary payer carries what the payers before it decided, 837P 2320/2430), the first
+    # payer's claim and the claim of the payer just before; ``crossed_over`` when the payer
+    # before forwarded it itself (835 CLP02 19/20/21, Medicare crossover): never sent by us.
+    priority: Mapped[str] = mapped_column(String(10), default="primary")
+    primary_claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"), index=True)
+    prior_claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"), index=True)
+    crossed_over: Mapped[bool] = mapped_column(default=False)
     findings_json: Mapped[str] = mapped_column(Text, default="[]")
     document_json: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -160,7 +168,7 @@ class LedgerEntry(Base):
     __table_args__ = (
         CheckConstraint(
             "kind IN ('charge','insurance_payment','patient_payment','contractual_adjustment',"
-            "'write_off','refund','transfer_to_patient')",
+            "'write_off','refund','transfer_to_patient','transfer_to_insurance')",
             name="kind",
         ),
         CheckConstraint("responsibility IN ('insurance','patient')", name="responsibility"),

@@ -123,6 +123,10 @@ class Policy(Base):
     subscriber_postal_code: Mapped[str | None] = mapped_column(String(10))
     start_date: Mapped[dt.date | None]
     end_date: Mapped[dt.date | None]
+    # When this policy is Medicare paying after another payer: why (837P 2000B SBR05,
+    # Medicare secondary payer type: 12 working aged, 13 ESRD, 14 no-fault, 15 workers'
+    # compensation, 16 federal agency, 41 black lung, 42 VA, 43 disabled, 47 other liability).
+    medicare_secondary_type: Mapped[str | None] = mapped_column(String(2))
 
     client: Mapped[Client] = relationship(back_populates="policies")
     payer: Mapped[Payer] = relationship()

@@ -146,6 +146,9 @@ def show_claim(*, work: UnitOfWork, claim_id: int) -> dict[str, Any]:
     replaced_by = max(
         (claim_id for code, claim_id in followers.items() if code != "8"), default=None
     )
+    next_claim = work.db.execute(
+        select(func.max(ClaimRecord.id)).where(ClaimRecord.prior_claim_id == claim.id)
+    ).scalar()
     reopenings = work.db.execute(
         select(ClaimReopening)
         .where(ClaimReopening.claim_id == claim.id)
@@ -167,6 +170,13 @@ def show_claim(*, work: UnitOfWork, claim_id: int) -> dict[str, Any]:
         "reference_claim_number": claim.reference_claim_number,
         "referring_provider": _referring(claim),
         "total_charge_cents": claim.total_charge_cents,
+        # coordination of benefits: this payer's place, the first payer's claim, the claim of
+        # the payer before and after this one, and whether a payer forwarded it (crossover)
+        "priority": claim.priority,
+        "primary_claim_id": claim.primary_claim_id,
+        "prior_claim_id": claim.prior_claim_id,
+        "next_claim_id": next_claim,
+        "crossed_over": claim.crossed_over,
         "lines": [
             {
                 "line": line.line_number,

@@ -222,7 +222,12 @@ POLICY_FIELDS = (
     "subscriber_postal_code",
     "start_date",
     "end_date",
+    "medicare_secondary_type",
 )
+# 837P SBR05 (X12 element 1336) when Medicare pays after another payer (005010X222A1 2000B):
+# 12 working aged, 13 ESRD, 14 no-fault, 15 workers' comp, 16 federal agency, 41 black lung,
+# 42 VA, 43 disabled, 47 other liability.
+MEDICARE_SECONDARY_TYPES = ("12", "13", "14", "15", "16", "41", "42", "43", "47")
 
 
 def _check_policy(values: Mapping[str, Any]) -> None:
@@ -256,6 +261,12 @@ def _check_policy(values: Mapping[str, Any]) -> None:
     if values["subscriber_postal_code"] and not ZIP.fullmatch(values["subscriber_postal_code"]):
         raise InvalidInput(
             "must be a US ZIP code (12345 or 12345-6789)", field="subscriber_postal_code"
+        )
+    msp = values.get("medicare_secondary_type")
+    if msp and msp not in MEDICARE_SECONDARY_TYPES:
+        raise InvalidInput(
+            f"must be one of {', '.join(MEDICARE_SECONDARY_TYPES)} (why Medicare pays second)",
+            field="medicare_secondary_type",
         )
     start, end = values["start_date"], values["end_date"]
     if start and end and end < start:
@@ -350,6 +361,7 @@ def _policy_values(policy: Policy) -> dict[str, Any]:
         "subscriber_postal_code": policy.subscriber_postal_code,
         "start_date": policy.start_date,
         "end_date": policy.end_date,
+        "medicare_secondary_type": policy.medicare_secondary_type,
     }
 
 
@@ -425,6 +437,7 @@ def policy_dict(policy: Policy) -> dict[str, Any]:
         },
         "start_date": _iso(policy.start_date),
         "end_date": _iso(policy.end_date),
+        "medicare_secondary_type": policy.medicare_secondary_type,
     }
 
 

@@ -9,7 +9,8 @@ it, so it stays on the payer's balance. A denial leaves the queue only through
   calls this with the replacement claim's id);
 - ``written_off``: :func:`write_off_denial`, a write-off entry approved by a biller or admin;
 - ``transferred_to_client``: :func:`transfer_to_client`, the amount moves to the client;
-- ``transferred_to_payer``: the balance went to another payer (the secondary-billing service);
+- ``transferred_to_payer``: :func:`transfer_to_payer`, the amount moves to another of the
+  client's payers on a claim of its own (``cob``, the secondary-billing service);
 - ``paid``: the payer adjudicated the line again and paid or adjusted it (a later 835);
 - ``reversed``: the payer reversed the adjudication that opened it (CLP02 = 22).
 
@@ -44,7 +45,7 @@ from therabill.store.models import (
     utcnow,
 )
 from therabill.store.models.denials import CLOSED_HOW
-from therabill.store.services import ledger, lookup
+from therabill.store.services import cob, ledger, lookup
 from therabill.store.services.context import UnitOfWork
 from therabill.x12.adjustment_codes import describe_carc, describe_class, describe_rarc
 
@@ -262,6 +263,32 @@ def transfer_to_client(
     return close_denial(work=work, denial_id=denial.id, how="transferred_to_client", note=why)
 
 
+def transfer_to_payer(*, work: UnitOfWork, denial_id: int, policy_id: int, reason: str) -> Denial:
+    """Move a denied amount to another of the client's payers and close the denial: the
+    payer said another one pays (CARC 22 "may be covered by another payer per coordination
+    of benefits", 109 "not covered by this payer", X12 CARC list), so the client's policy
+    ``policy_id`` gets a claim of its own carrying this payer's decision (``cob``)."""
+    why = _note(reason, "why the other payer pays it (e.g. 'CO-22: Acme is primary')")
+    denial = _open(work, denial_id)
+    claim = work.db.get(ClaimRecord, denial.claim_id)
+    assert claim is not None
+    moved = {line.id: part for line, part in _lines_to_move(work, denial)}
+    made = cob.transfer_denial(
+        work=work,
+        claim=claim,
+        policy_id=policy_id,
+        amounts=moved,
+        why=f"denial {denial.id} {denial.group_code}-{denial.carc}: {why}",
+    )
+    return close_denial(
+        work=work,
+        denial_id=denial.id,
+        how="transferred_to_payer",
+        note=f"to {made.payer} on claim {made.claim_id}: {why}"[:NOTE_MAX],
+        replacement_claim_id=made.claim_id,
+    )
+
+
 def appeal_denial(
     *, work: UnitOfWork, denial_id: int, letter: str | None = None, sent_on: dt.date | None = None
 ) -> Denial:
@@ -383,6 +410,7 @@ def list_denials(
         query = query.where(Denial.opened_on <= day - dt.timedelta(days=min_age_days))
     rows = work.db.execute(query).all()
     work.audit("list", "denial", "*", f"{len(rows)} rows")
+    policies = _policies_of(work, {client.id for _, _, _, client, _ in rows})
     out = []
     for denial, claim, payer_name, client, line in rows:
         remarks = [r for r in denial.rarc.split(",") if r]
@@ -406,9 +434,29 @@ def list_denials(
                 "closed_by": denial.closed_by,
                 "close_note": denial.close_note,
                 "approved_by": denial.approved_by,
+                # the client's other payers, for "transfer to another payer"
+                "other_policies": [
+                    p for p in policies.get(client.id, []) if p["id"] != claim.policy_id
+                ],
             }
         )
     return out
+
+
+def _policies_of(work: UnitOfWork, client_ids: set[int]) -> dict[int, list[dict[str, Any]]]:
+    found: dict[int, list[dict[str, Any]]] = {}
+    if not client_ids:
+        return found
+    for policy, name in work.db.execute(
+        select(Policy, Payer.name)
+        .join(Payer, Payer.id == Policy.payer_id)
+        .where(Policy.client_id.in_(client_ids))
+        .order_by(Policy.id)
+    ).all():
+        found.setdefault(policy.client_id, []).append(
+            {"id": policy.id, "payer": name, "priority": policy.priority}
+        )
+    return found
 
 
 def denial_dict(denial: Denial, line_number: int | None = None) -> dict[str, Any]:
@@ -450,5 +498,6 @@ __all__ = [
     "list_denials",
     "open_denial",
     "transfer_to_client",
+    "transfer_to_payer",
     "write_off_denial",
 ]

@@ -20,7 +20,9 @@ the API and ``therabill era post``) calls itself so that the file is read once. 
    (see ``therabill.posting.plan``); every other amount opens a denial (``denials``, the
    work queue) and stays owed by the payer; a reversal reverses the ledger entries of the
    payment it takes back and closes the denials it opened; a later payment on a denied line
-   closes its denial as paid; PLB amounts are applied where they belong (``therabill.posting.provider_adjustments``:
+   closes its denial as paid; what a payer left to the patient moves to the client's next
+   payer, on a claim of its own (``cob``: built and scrubbed, or recorded as crossed over
+   when the payer forwarded it), and that payer's 835 posts against that claim; PLB amounts are applied where they belong (``therabill.posting.provider_adjustments``:
    a WO recovery off the claim it names, L6 interest as income, the rest kept for review);
    claim statuses move through the
    lifecycle (``claims.status``), every move in the claim's history;
@@ -54,6 +56,7 @@ from therabill.errors import InvalidInput, TherabillError
 from therabill.ledger import EntryKind, Responsibility
 from therabill.money import to_decimal
 from therabill.posting import (
+    CROSSOVER_REMARKS,
     INFORMATION_ONLY,
     OUTCOME_STATUS,
     BilledLine,
@@ -70,6 +73,7 @@ from therabill.posting import (
     reconcile,
     status_path,
 )
+from therabill.scrub import ScrubContext
 from therabill.store.models import (
     ClaimLine,
     ClaimRecord,
@@ -86,6 +90,7 @@ from therabill.store.models import (
     RemittanceRecord,
     utcnow,
 )
+from therabill.store.services import cob
 from therabill.store.services.context import UnitOfWork
 from therabill.store.services.profiles import payer_profiles
 from therabill.x12.adjustment_codes import ActionClass
@@ -134,6 +139,7 @@ class PostingResult:
     exceptions: list[dict[str, Any]] = field(default_factory=list)
     unreconciled: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    next_claims: list[dict[str, Any]] = field(default_factory=list)  # secondary/tertiary
 
     @property
     def already_posted(self) -> bool:
@@ -160,6 +166,7 @@ class PostingResult:
             "exceptions": self.exceptions,
             "unreconciled": self.unreconciled,
             "notes": self.notes,
+            "next_claims": self.next_claims,
         }
 
 
@@ -399,6 +406,19 @@ class _ClaimRow:
     status: ClaimStatus
     total_charge_cents: int
     lines: list[BilledLine]
+    priority: str = "primary"
+    date_of_service: dt.date = dt.date.min
+
+
+@dataclass(slots=True)
+class _PassOn:
+    """A claim whose patient share moves on to the client's next payer after the batch."""
+
+    claim: _ClaimRow
+    policy: Policy
+    plan: ClaimPlan
+    record: _Record
+    crossed_over: bool
 
 
 class _Poster:
@@ -413,6 +433,7 @@ class _Poster:
         self.sqlite = work.db.get_bind().dialect.name == "sqlite"
         self.new_status: list[dict[str, Any]] = []
         self.deadline_days: dict[int, tuple[int | None, int | None]] = {}
+        self.scrub_tables: ScrubContext | None = None
 
     def post(self, remittance: RemittanceData, row: RemittanceRecord) -> None:
         self.remittance = remittance
@@ -535,18 +556,26 @@ class _Poster:
     def _post_batch(self, batch: list[ClaimPayment]) -> None:
         numbers = (claim_id_from_control_number(c.patient_control_number) for c in batch)
         ids = {i for i in numbers if i is not None}
+        # the next payer's 835 posts against its own claim, whichever claim number it quotes
+        # (a crossover forwards the first payer's claim, with that claim's number)
+        taking_over = cob.claims_taking_over(self.work, ids, self.row.payer_id)
+        ids |= set(taking_over.values())
         claims = self._load_claims(ids)
         earlier = self._earlier_postings(ids)
+        nexts = cob.next_policies(self.work, claims.values())
         plans: list[tuple[ClaimPayment, _ClaimRow, ClaimPlan, _Record]] = []
+        passing_on: list[_PassOn] = []
         keys = self.payer_keys
         for payment in batch:
             found = claim_id_from_control_number(payment.patient_control_number)
+            if found is not None:
+                found = taking_over.get(found, found)
             claim = claims.get(found) if found is not None else None
             why = self._cannot_post(payment, claim)
             if why is not None or claim is None:
                 self._exception(payment, why or "no such claim")
                 continue
-            plan = plan_claim(claim.id, payment, claim.lines)
+            plan = plan_claim(claim.id, payment, claim.lines, cob=claim.priority != "primary")
             previous = earlier.get(claim.id, [])
             if (
                 not plan.secondary
@@ -580,6 +609,8 @@ class _Poster:
                     plan.notes.append(
                         "no earlier payment of this claim on record: reversal posted as sent"
                     )
+            else:
+                self._next_payer(payment, claim, plan, record, nexts.get(claim.id), passing_on)
             self._reconcile(claim, plan, record, previous)
             plans.append((payment, claim, plan, record))
         self.db.flush()
@@ -640,6 +671,64 @@ class _Poster:
                 self.new_status,
             )
         self.status_changes, self.new_status = [], []
+        for item in passing_on:
+            self._pass_on(item)
+
+    def _next_payer(
+        self,
+        payment: ClaimPayment,
+        claim: _ClaimRow,
+        plan: ClaimPlan,
+        record: _Record,
+        policy: Policy | None,
+        passing_on: list[_PassOn],
+    ) -> None:
+        """Whether what the payer left the patient moves on to the client's next payer
+        (``cob``), and whether the payer forwarded the claim itself: CLP02 19/20/21, or
+        MA18/N89 from a payer whose profile says it crosses claims over."""
+        if plan.secondary:
+            return
+        remarks = set(payment.remark_codes) | {r for s in payment.services for r in s.remark_codes}
+        crossed = plan.crossed_over or (
+            bool(remarks & CROSSOVER_REMARKS) and self._crosses_over(claim.payer_id)
+        )
+        if policy is None or plan.patient_cents <= 0:
+            if crossed:
+                cob.mark_crossed_over(self.work, claim.id)
+            if crossed and policy is None:
+                plan.notes.append(
+                    "the payer forwarded the claim to another payer (crossover), but the client "
+                    "has no next policy on file: add it so that payer's 835 can post"
+                )
+            return
+        plan.next_payer = True
+        passing_on.append(_PassOn(claim, policy, plan, record, crossed))
+
+    def _crosses_over(self, payer_id: int) -> bool:
+        payer = self.db.get(Payer, self.row.payer_id or payer_id)
+        profile = payer_profiles().get(payer.profile_id) if payer else None
+        return bool(profile and profile.crossover)
+
+    def _pass_on(self, item: _PassOn) -> None:
+        moved = {line.line_id: line.patient_cents for line in item.plan.lines if line.patient_cents}
+        if not item.crossed_over and self.scrub_tables is None:
+            self.scrub_tables = ScrubContext.load()
+        made = cob.pass_on(
+            work=self.work,
+            prior_claim_id=item.claim.id,
+            policy=item.policy,
+            moved=moved,
+            receipt=f"835:{item.record.id}",
+            crossed_over=item.crossed_over,
+            scrub_tables=self.scrub_tables,
+        )
+        self.result.next_claims.append(made.to_dict())
+        number = claim_number(item.claim.id)
+        verb = "crossed over to" if made.crossed_over else "passed on to"
+        self.result.notes.append(
+            f"{number}: {to_decimal(made.moved_cents)} {verb} {made.payer} "
+            f"({made.priority}) on {claim_number(made.claim_id)}"
+        )
 
     def _denials(self, plans: list[tuple[ClaimPayment, _ClaimRow, ClaimPlan, _Record]]) -> None:
         """Open a denial for each denied amount; close what the payment settles: all those of
@@ -951,9 +1040,13 @@ class _Poster:
                 ClaimRecord.payer_id,
                 ClaimRecord.status,
                 ClaimRecord.total_charge_cents,
+                ClaimRecord.priority,
+                ClaimRecord.date_of_service,
             ).where(ClaimRecord.id.in_(ids))
         ).all()
-        claims = {r[0]: _ClaimRow(r[0], r[1], r[2], ClaimStatus(r[3]), r[4], []) for r in rows}
+        claims = {
+            r[0]: _ClaimRow(r[0], r[1], r[2], ClaimStatus(r[3]), r[4], [], r[5], r[6]) for r in rows
+        }
         lines = self.db.execute(
             select(
                 ClaimLine.id,

@@ -89,11 +89,13 @@ def duplicate_lines(
     claim: ClaimRecord, billed: dict[BilledKey, int], discipline: str
 ) -> list[Finding]:
     """Lines billed before on another claim for the same client, date and code by the same
-    discipline (``discipline``: the claim's provider's)."""
+    discipline (``discipline``: the claim's provider's). A secondary or tertiary payer's
+    claim bills its primary claim's services again on purpose (coordination of benefits)."""
     findings = []
+    mine = (claim.id, claim.original_claim_id, claim.primary_claim_id)
     for line in claim.lines:
         other = billed.get((claim.client_id, line.date_of_service, line.code, discipline))
-        if other is None or other in (claim.id, claim.original_claim_id):
+        if other is None or other in mine:
             continue
         findings.append(duplicate_line(line.code, line.date_of_service, other, line.line_number))
     return findings

@@ -1,5 +1,5 @@
 """The API's corrections: change or delete a session no claim bills yet; edit, correct, void
-and close a claim. The same services and access rules as the pages and the CLI."""
+and close a claim, and bill the next payer (secondary). The same services and access rules as the pages and the CLI."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Response
 from pydantic import Field
 
 from therabill.claims.corrections import ClaimEdit, parse_edit
+from therabill.store.services import cob
 from therabill.store.services.access import claim_for, session_for
 from therabill.store.services.claim_edits import edit_claim
 from therabill.store.services.corrections import close_claim, correct_claim, void_claim
@@ -168,3 +169,12 @@ def claim_close(claim_id: PathId, body: CloseIn, ctx: Ctx, account: ApiBiller) -
             rebill=body.rebill,
         )
         return Item(data=done.to_dict())
+
+
+@router.post("/claims/{claim_id}/secondary")
+def claim_secondary(claim_id: PathId, ctx: Ctx, account: ApiBiller) -> Item:
+    """Bill the client's next payer what this claim's payer left to the client (``claims
+    secondary``): the claim to that payer, with this payer's decision on it."""
+    with ctx.store.transaction(actor=account.username) as work:
+        claim_for(work, account, claim_id)
+        return Item(data=cob.bill_next_payer(work=work, claim_id=claim_id).to_dict())

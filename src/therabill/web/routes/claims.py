@@ -10,7 +10,9 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from therabill.claims.corrections import parse_edit
 from therabill.claims.status import ADJUDICATED, EDITABLE, TRANSITIONS, ClaimStatus
 from therabill.errors import InvalidInput, TherabillError
+from therabill.money import format_money
 from therabill.store.models import Client
+from therabill.store.services import cob
 from therabill.store.services.access import claim_for
 from therabill.store.services.build import build_claims
 from therabill.store.services.claim_edits import edit_claim
@@ -100,6 +102,7 @@ def _actions(status: str) -> dict[str, bool]:
         "can_correct": current in ADJUDICATED,
         "can_void": current in ADJUDICATED or current is ClaimStatus.ACCEPTED,
         "can_close": ClaimStatus.CLOSED in TRANSITIONS[current],
+        "can_bill_next": current in (ClaimStatus.PAID, ClaimStatus.PARTLY_PAID),
     }
 
 
@@ -148,7 +151,7 @@ def claim_action(
 ) -> Response:
     """Edit, correct, void or close a claim (the same services as the CLI), then 303 to the
     claim the action leaves to work on; a refusal shows the claim page with the reason."""
-    if action not in ("edit", "correct", "void", "close"):
+    if action not in ("edit", "correct", "void", "close", "secondary"):
         raise NotFound()
     try:
         with ctx.store.transaction(actor=account.username) as work:
@@ -166,7 +169,14 @@ def claim_action(
                     referring_npi=_text(form, "referring_npi"),
                     referring_name=_text(form, "referring_name"),
                 )
-            if action == "edit":
+            if action == "secondary":
+                made = cob.bill_next_payer(work=work, claim_id=claim_id)
+                target = made.claim_id
+                message = (
+                    f"Claim {made.claim_id} to {made.payer} ({made.priority}) for "
+                    f"{format_money(made.moved_cents)} is {made.status}."
+                )
+            elif action == "edit":
                 done = edit_claim(work=work, claim_id=claim_id, edit=edit, reason=reason)
                 target, message = claim_id, f"Claim {claim_id} is {done.status}."
             elif action == "correct":

@@ -77,6 +77,7 @@ def _act(
         "appeal": "appealed",
         "write_off": "written off",
         "transfer": "moved to the client",
+        "transfer_payer": "moved to another payer",
         "resubmitted": "closed as corrected and sent again",
     }[action]
     try:
@@ -93,6 +94,13 @@ def _act(
                     denial_id=denial_id,
                     reason=str(kw["reason"]),
                     client_agreed=bool(kw["client_agreed"]),
+                )
+            elif action == "transfer_payer":
+                denials.transfer_to_payer(
+                    work=work,
+                    denial_id=denial_id,
+                    policy_id=int(str(kw["policy"])),
+                    reason=str(kw["reason"]),
                 )
             else:
                 denials.close_denial(
@@ -144,3 +152,19 @@ def resubmitted(
     request: Request, ctx: Ctx, account: PageBiller, denial_id: PathId, reason: Text = ""
 ) -> Response:
     return _act(request, ctx, account.username, denial_id, "resubmitted", reason=reason)
+
+
+@router.post("/denials/{denial_id}/transfer-payer")
+def transfer_payer(
+    request: Request,
+    ctx: Ctx,
+    account: PageBiller,
+    denial_id: PathId,
+    policy: Annotated[int, Form(ge=1, le=2_000_000_000)],
+    reason: Text = "",
+) -> Response:
+    """Move it to another of the client's payers, on a claim of its own (the same service
+    as ``therabill denials transfer-payer``)."""
+    return _act(
+        request, ctx, account.username, denial_id, "transfer_payer", reason=reason, policy=policy
+    )

@@ -40,6 +40,7 @@ def other_payer(
             )
         adjustments(seg, other.adjustments, f"{field}.adjustments")
         seg.add("AMT", "D", x12_amount(other.paid, field=f"{field}.paid"))
+        remaining_liability(seg, other.remaining_patient_liability, field)
     elif other.adjustments:
         raise missing(f"{field}.paid", "adjustments come with what the other payer paid")
     seg.add("OI", "", "", "Y", "P", "", "Y")
@@ -126,3 +127,33 @@ def line_adjudications(
             adjustments(seg, done.adjustments, f"{field}.adjustments")
             assert other.adjudication_date is not None  # checked with the claim's balance
             seg.add("DTP", "573", "D8", date8(other.adjudication_date))
+            remaining_liability(seg, done.remaining_patient_liability, field)
+
+
+def remaining_liability(seg: Segments, amount: Decimal | None, field: str) -> None:
+    """AMT*EAF, the patient's remaining liability after the other payer (2320 after AMT*D,
+    2430 after DTP*573): "Required when the other payer has adjudicated the claim and
+    provider received a 835 ... from the other payer" (005010X222A1; pyx12 X222A1 map)."""
+    if amount is not None:
+        seg.add("AMT", "EAF", x12_amount(amount, field=f"{field}.remaining_patient_liability"))
+
+
+# SBR05 (X12 element 1336), 005010X222A1 2000B: "Required when the payer identified in Loop
+# ID-2010BB is Medicare and Medicare is not the primary payer."
+MEDICARE_FILING = "MB"
+
+
+def insurance_type(claim: Claim, filing: str, sbr01: str) -> str:
+    """2000B SBR05 for the claim's payer: the Medicare secondary payer type when the payer is
+    Medicare (claim filing code MB) and not primary; empty otherwise."""
+    if filing != MEDICARE_FILING or sbr01 == "P":
+        return ""
+    if claim.medicare_secondary_type is None:
+        raise InvalidInput(
+            "Medicare as a secondary payer needs the Medicare secondary payer type (837P SBR05)",
+            field="medicare_secondary_type",
+            hint="set it on the client's Medicare policy: why Medicare pays second "
+            "(12 working aged, 13 ESRD, 14 no-fault, 15 workers' compensation, 16 federal "
+            "agency, 41 black lung, 42 VA, 43 disabled, 47 other liability)",
+        )
+    return claim.medicare_secondary_type

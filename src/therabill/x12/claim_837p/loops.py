@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from therabill.claims.document import FREQUENCY_CODES, RELATIONSHIP_CODES, Address, Claim
 from therabill.errors import InvalidInput
-from therabill.x12.claim_837p.cob import other_payer
+from therabill.x12.claim_837p.cob import insurance_type, other_payer
 from therabill.x12.claim_837p.common import (
     ICD_PATTERN,
     MAX_DIAGNOSES,
@@ -190,16 +190,7 @@ def subscriber(seg: Segments, v: Values, claim: Claim, hl: int, parent: int) -> 
         payer_text = f"{claim_filing_code(payer.id)}{e}NM1{e}PR{e}2{e}{name}{e}{e}{e}{e}{e}PI{e}{payer_id}{t}"
         v.remember(payer_key, payer_text)
     filing, _, payer_segment = payer_text.partition(e)
-    if filing == "MB" and sbr01 != "P":
-        # SBR05: "Required when the payer identified in Loop ID-2010BB is Medicare and
-        # Medicare is not the primary payer." The claim document has no field for the
-        # Medicare secondary payer type yet, so such a claim cannot be written correctly.
-        raise InvalidInput(
-            "Medicare as a secondary payer needs the Medicare secondary payer type"
-            " (837P SBR05); therabill cannot write that yet",
-            field="other_payers",
-            hint="Bill Medicare as secondary on paper (CMS-1500) for now.",
-        )
+    sbr05 = insurance_type(claim, filing, sbr01)
     if sub is None:
         if not client.member_id:
             raise missing("client.member_id", "the insured's member id goes in 2010BA")
@@ -207,7 +198,7 @@ def subscriber(seg: Segments, v: Values, claim: Claim, hl: int, parent: int) -> 
         member = v.ident(client.member_id, "client.member_id", 80, 2)
         seg.parts.append(
             f"HL{e}{hl}{e}{parent}{e}22{e}0{t}"
-            f"SBR{e}{sbr01}{e}{SELF}{e}{e}{e}{e}{e}{e}{e}{filing}{t}"
+            f"SBR{e}{sbr01}{e}{SELF}{e}{e}{e}{sbr05}{e}{e}{e}{e}{filing}{t}"
             f"NM1{e}IL{e}1{e}{last}{e}{first}{e}{e}{e}{e}MI{e}{member}{t}"
         )
         seg.count += 3
@@ -227,7 +218,7 @@ def subscriber(seg: Segments, v: Values, claim: Claim, hl: int, parent: int) -> 
         member = v.ident(member_id, "subscriber.member_id", 80, 2)
         seg.parts.append(
             f"HL{e}{hl}{e}{parent}{e}22{e}1{t}"
-            f"SBR{e}{sbr01}{e}{e}{e}{e}{e}{e}{e}{e}{filing}{t}"
+            f"SBR{e}{sbr01}{e}{e}{e}{e}{sbr05}{e}{e}{e}{e}{filing}{t}"
             f"NM1{e}IL{e}1{e}{last}{e}{first}{e}{e}{e}{e}MI{e}{member}{t}"
         )
         seg.count += 3
