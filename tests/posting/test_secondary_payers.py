@@ -343,3 +343,71 @@ def test_transfer_to_insurance_leaves_the_bucket_its_responsibility_names() -> N
     assert effect(kind, 500, Responsibility.INSURANCE) == Balance(-500, 0)
     assert effect(kind, 500, Responsibility.PATIENT) == Balance(0, -500)
     assert effect(kind, -500, Responsibility.INSURANCE) == Balance(500, 0)
+
+
+def _medicare_paid(store: Store, tmp_path: Path, client: str, status: str = "1") -> tuple[int, int]:
+    """A 97110 claim Medicare paid leaving 14.40 coinsurance; (its id, the next claim's)."""
+    primary = build_claim(store, client=client, day=DAY, c97110=30)
+    submit(store, tmp_path / f"out-{client}")
+    line = AdjudicatedLine(
+        "97110", 9000, 5645, 2, DAY, ["GP"],
+        [("CO", "45", 1800), ("CO", "253", 115), ("PR", "2", 1440)],
+    )  # fmt: skip
+    done = post(
+        store,
+        remit([AdjudicatedClaim(claim_number(primary), status, [line], payer_claim_number="M9")],
+              trace=f"M-{client}", paid_on=PAID_ON, payer="MEDICARE PART B", payer_id="04111"),
+    )  # fmt: skip
+    (made,) = done.next_claims
+    return primary, int(made["claim_id"])
+
+
+def test_a_reversal_takes_the_transfer_back_from_both_claims(
+    cob_practice: Store, tmp_path: Path
+) -> None:
+    primary, secondary = _medicare_paid(cob_practice, tmp_path, "C-3")
+    assert balance(cob_practice, secondary) == (1440, 0)
+    back = AdjudicatedLine(
+        "97110", 9000, 5645, 2, DAY, ["GP"],
+        [("CO", "45", 1800), ("CO", "253", 115), ("PR", "2", 1440)],
+    )  # fmt: skip
+    reversal = post(
+        cob_practice,
+        remit([AdjudicatedClaim(claim_number(primary), "22", [back], payer_claim_number="M9")],
+              trace="M-REV", paid_on=PAID_ON, payer="MEDICARE PART B", payer_id="04111"),
+    )  # fmt: skip
+    assert reversal.exceptions == [] and reversal.next_claims == []
+    assert balance(cob_practice, primary) == (9000, 0)  # owed by Medicare again
+    assert balance(cob_practice, secondary) == (0, 0)  # nothing left for the Medigap plan
+
+
+def test_a_crossover_835_from_a_payer_not_on_file_finds_the_next_claim(
+    cob_practice: Store, tmp_path: Path
+) -> None:
+    primary, crossed = _medicare_paid(cob_practice, tmp_path, "C-4", status="19")
+    line = AdjudicatedLine("97110", 9000, 1440, 2, DAY, ["GP"], [("OA", "23", 7560)])
+    done = post(
+        cob_practice,
+        remit([AdjudicatedClaim(claim_number(primary), "2", [line])], trace="X-1",
+              paid_on=PAID_ON, payer="SOME SUPPLEMENT CO", payer_id="ZZZ99"),
+    )  # fmt: skip
+    assert done.exceptions == [] and done.unreconciled == []
+    assert balance(cob_practice, crossed) == (0, 0)
+    assert balance(cob_practice, primary) == (0, 0)
+
+
+def test_medicare_secondary_payer_type_is_checked(practice: Store) -> None:
+    with practice.transaction() as work:
+        policy = work.db.execute(select(ClaimRecord.policy_id).limit(1)).scalar()
+    assert policy is None  # no claim yet: use the first client's policy
+    bad = cli("client", "policy-edit", "1", "--medicare-secondary-type", "99")
+    assert bad.exit_code == 2 and bad.stderr.startswith("Error: medicare_secondary_type:")
+    good = cli("client", "policy-edit", "1", "--medicare-secondary-type", "12", "--json")
+    assert good.exit_code == 0, good.stderr
+    assert json.loads(good.stdout)["medicare_secondary_type"] == "12"
+
+
+def test_a_one_sided_transfer_to_insurance_is_refused(practice: Store) -> None:
+    refused = cli("entry", "post", "C-1", "transfer_to_insurance", "10.00")
+    assert refused.exit_code == 2 and refused.stderr.startswith("Error: kind:")
+    assert "claims secondary" in refused.stderr

@@ -46,9 +46,12 @@ from therabill.x12.adjustment_codes import Classified, classify
 from therabill.x12.remittance_835 import Adjustment, ClaimPayment, Remittance, ServicePayment
 
 SECONDARY_STATUSES = frozenset({"2", "3", "20", "21"})
-# Processed as primary/secondary/tertiary and forwarded to another payer (X12 835 CLP02;
-# CMS COBA crossover): the next payer gets the claim from this one, not from the practice.
-# (22 is a reversal of a previous payment, not a crossover.)
+# Processed as primary/secondary/tertiary and forwarded to another payer (X12 element 1029,
+# claim status code, as 835 CLP02 uses it: "19 Processed as Primary, Forwarded to Additional
+# Payer(s)", 20 and 21 likewise; stedi.com/edi/x12-006050/element/1029): Medicare's COBA
+# crossover (CMS MLN web-based training 1450, lesson 5 "Claims Crossover"). The next payer
+# gets the claim from this one, not from the practice. 22 is "Reversal of Previous Payment",
+# never a crossover.
 CROSSED_OVER = frozenset({"19", "20", "21"})
 # MA18: "the claim information is also being forwarded to the patient's supplemental insurer";
 # N89: forwarded to more than one payer (RARC list, x12.org) — a crossover whatever CLP02 says,

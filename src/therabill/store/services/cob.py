@@ -134,18 +134,27 @@ def next_policy(work: UnitOfWork, claim: ClaimRecord) -> Policy | None:
 
 
 def claims_taking_over(
-    work: UnitOfWork, prior_ids: Iterable[int], payer_id: int | None
+    work: UnitOfWork,
+    prior_ids: Iterable[int],
+    payer_id: int | None,
+    processed_as_later: Iterable[int] = (),
 ) -> dict[int, int]:
     """prior claim id → the next payer's claim, for the claims ``payer_id`` takes over from
-    (its 835 may quote the first payer's claim number: a crossover forwards that claim)."""
+    (its 835 may quote the first payer's claim number: a crossover forwards that claim). A
+    remittance whose payer is not on file takes over the claims it says it processed as
+    secondary or tertiary (``processed_as_later``, CLP02 2/3/20/21) that have a next claim."""
     ids = list(prior_ids)
-    if payer_id is None or not ids:
+    later = set(processed_as_later)
+    if not ids or (payer_id is None and not later):
         return {}
-    rows = work.db.execute(
+    query = (
         select(ClaimRecord.prior_claim_id, ClaimRecord.id)
-        .where(ClaimRecord.prior_claim_id.in_(ids), ClaimRecord.payer_id == payer_id)
+        .where(ClaimRecord.prior_claim_id.in_(ids if payer_id is not None else sorted(later)))
         .order_by(ClaimRecord.id)
-    ).all()
+    )
+    if payer_id is not None:
+        query = query.where(ClaimRecord.payer_id == payer_id)
+    rows = work.db.execute(query).all()
     return {int(prior): int(claim_id) for prior, claim_id in rows if prior is not None}
 
 

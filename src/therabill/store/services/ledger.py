@@ -52,6 +52,12 @@ def post_entry(
     """Append one entry. ``amount_cents`` is positive; the kind says which way it moves."""
     if amount_cents <= 0:
         raise InvalidInput("must be more than zero (reverse an entry to undo it)", field="amount")
+    if kind is EntryKind.TRANSFER_TO_INSURANCE:
+        raise InvalidInput(
+            "a transfer to another payer is posted in pairs, with the next payer's claim: "
+            "use therabill claims secondary CLAIM (or denials transfer-payer DENIAL)",
+            field="kind",
+        )
     claim: ClaimRecord | None = None
     if claim_line is not None:
         claim = work.db.get(ClaimRecord, claim_line.claim_id)

@@ -59,6 +59,7 @@ from therabill.posting import (
     CROSSOVER_REMARKS,
     INFORMATION_ONLY,
     OUTCOME_STATUS,
+    SECONDARY_STATUSES,
     BilledLine,
     ClaimPlan,
     DeniedAmount,
@@ -558,7 +559,13 @@ class _Poster:
         ids = {i for i in numbers if i is not None}
         # the next payer's 835 posts against its own claim, whichever claim number it quotes
         # (a crossover forwards the first payer's claim, with that claim's number)
-        taking_over = cob.claims_taking_over(self.work, ids, self.row.payer_id)
+        later = {
+            i
+            for c in batch
+            if c.status in SECONDARY_STATUSES
+            and (i := claim_id_from_control_number(c.patient_control_number)) is not None
+        }
+        taking_over = cob.claims_taking_over(self.work, ids, self.row.payer_id, later)
         ids |= set(taking_over.values())
         claims = self._load_claims(ids)
         earlier = self._earlier_postings(ids)
