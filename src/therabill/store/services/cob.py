@@ -47,12 +47,9 @@ from therabill.store.models import (
     ClaimLine,
     ClaimRecord,
     ClaimStatusChange,
-    Client,
     LedgerEntry,
     Payer,
     Policy,
-    Practice,
-    Provider,
     RemittanceAdjustment,
     RemittanceClaim,
     RemittanceLine,
@@ -61,7 +58,6 @@ from therabill.store.models import (
 from therabill.store.services import (
     claim_edits,
     claim_records,
-    documents,
     ledger,
     lookup,
     scrubbing,
@@ -385,6 +381,9 @@ def open_next_claim(
         primary_claim_id=prior.primary_claim_id or prior.id,
         prior_claim_id=prior.id,
         crossed_over=crossed_over,
+        referring_npi=prior.referring_npi,
+        referring_first_name=prior.referring_first_name,
+        referring_last_name=prior.referring_last_name,
         findings_json="[]",
         lines=[
             ClaimLine(
@@ -535,43 +534,26 @@ def _submitted_by_payer(work: UnitOfWork, claim: ClaimRecord, why: str) -> None:
 def _document_and_scrub(
     work: UnitOfWork, prior: ClaimRecord, new: ClaimRecord, tables: ScrubContext | None
 ) -> list[Finding]:
-    """The next payer's claim document (the client's, the policy's and the payers before it)
-    and its scrub; ready when nothing is in error."""
+    """The next payer's claim document (today's records for the client, the policy and its
+    payer, with the payers before it) and its scrub; ready when nothing is in error."""
     base = claim_edits.stored_document(prior)
-    client = work.db.get(Client, new.client_id)
     policy = work.db.get(Policy, new.policy_id)
-    payer = work.db.get(Payer, new.payer_id)
-    provider = work.db.get(Provider, new.provider_id)
-    assert client is not None and policy is not None and payer is not None
-    assert provider is not None
-    sessions = claim_edits.claim_sessions(work, new)
-    document = base
-    if sessions:
-        try:
-            document = documents.claim_document(
-                claim=new,
-                client=client,
-                payer=payer,
-                policy=policy,
-                provider=provider,
-                practice=work.db.execute(select(Practice).limit(1)).scalar_one_or_none(),
-                sessions=sessions,
-                diagnoses=[d.replace(".", "") for d in base.diagnoses],
-                authorization=None,
-                units_remaining=None,
-            )
-        except ValidationError as exc:
-            raise InvalidInput(f"the next payer's claim cannot be built: {exc.title}") from None
+    assert policy is not None
+    try:
+        document = claim_edits.redocument(work, new, base)
+    except ValidationError as exc:
+        raise InvalidInput(f"the next payer's claim cannot be built: {exc.title}") from None
     others, problem = other_payers(work, new)
     document = document.model_copy(
         update={
-            "referring_provider": base.referring_provider,
-            "plan_of_care": base.plan_of_care,
+            # the payer before's prior authorization is not this payer's (2330B REF*G1)
+            "authorization": None,
+            "referring_provider": document.referring_provider or base.referring_provider,
             "other_payers": others,
             "medicare_secondary_type": policy.medicare_secondary_type,
         }
     )
-    scrubber = scrubbing.Scrubber(work, sessions, tables)
+    scrubber = scrubbing.Scrubber(work, claim_edits.claim_sessions(work, new), tables)
     found = claim_edits.rescrub(work, new, document, scrubber=scrubber)
     if problem is not None:
         found.append(problem)
