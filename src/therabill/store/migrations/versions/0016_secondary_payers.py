@@ -6,8 +6,8 @@ The ledger's kind CHECK constraint gains 'transfer_to_insurance'. PostgreSQL swa
 constraint; SQLite cannot alter a CHECK constraint, so the table is rebuilt (batch mode) and
 its append-only triggers (0002) are made again.
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-06 15:00:00.000000
 """
 
@@ -16,8 +16,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0015"
-down_revision = "0014"
+revision = "0016"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
