@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from web_helpers import Practice, csrf_of, login
 
 from clock import TODAY
-from therabill.store.models import ClaimLine, ClaimRecord
+from therabill.store.models import AuditEntry, ClaimLine, ClaimRecord
 from therabill.store.services.sessions import ServiceMinutes, add_session
 from therabill.store.web_tables import web_flashes
 from therabill.web.app import create_app
@@ -68,6 +69,17 @@ def test_submit_redirects_to_what_was_written_shown_once(
     assert response.headers["location"] == "/claims/submitted"
     page = web.get("/claims/submitted")
     assert f"{len(ids)} claim" in page.text and "837P-" in page.text
+    # Downloading the file (client health data) is audited with who and which file.
+    name = re.search(r"/outbox/(837P-[A-Z0-9-]+\.x12)", page.text)
+    assert name is not None
+    download = web.get(f"/outbox/{name.group(1)}")
+    assert download.status_code == 200 and download.text.startswith("ISA*")
+    with practice.store.sessions() as db:
+        audited = db.execute(
+            select(AuditEntry.actor, AuditEntry.entity_id).where(AuditEntry.action == "download")
+        ).all()
+    assert audited == [("bill", name.group(1))]
+    assert web.get("/outbox/..%2Fpractice.sqlite3").status_code == 404
     again = web.get("/claims/submitted", follow_redirects=False)  # a reload submits nothing
     assert again.status_code == 303 and again.headers["location"] == "/claims"
     with practice.store.sessions() as db:

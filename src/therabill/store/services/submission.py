@@ -204,6 +204,15 @@ def outbox_file(outbox: Path, name: str) -> Path | None:
     return path if path.is_file() else None
 
 
+def download_outbox_file(*, work: UnitOfWork, outbox: Path, name: str) -> Path | None:
+    """The outbox file to hand to a user, audited as a read of client health data (an 837P
+    carries names, birth dates, member ids and diagnoses); ``None`` when there is none."""
+    path = outbox_file(outbox, name)
+    if path is not None:
+        work.audit("download", "outbox", name, f"{path.stat().st_size} bytes")
+    return path
+
+
 def _when_done(db: Session, pending: list[tuple[Path, Path]]) -> None:
     """Rename the files into place after the commit; remove them after a rollback."""
 

@@ -19,7 +19,7 @@ from therabill.store.services.claim_edits import edit_claim
 from therabill.store.services.claim_records import show_claim
 from therabill.store.services.claims_queue import QueueFilter, filter_choices, queue
 from therabill.store.services.corrections import close_claim, correct_claim, void_claim
-from therabill.store.services.submission import outbox_file, submit_claims
+from therabill.store.services.submission import download_outbox_file, submit_claims
 from therabill.web import flash
 from therabill.web.deps import Ctx, FormFields, NotFound, PageBiller, PathId
 from therabill.web.reads import reading
@@ -254,7 +254,8 @@ def submit(request: Request, ctx: Ctx, account: PageBiller, form: FormFields) ->
 
 @router.get("/outbox/{name}")
 def download(ctx: Ctx, account: PageBiller, name: str) -> Response:
-    path = outbox_file(ctx.settings.outbox, name)
+    with ctx.store.transaction(actor=account.username) as work:
+        path = download_outbox_file(work=work, outbox=ctx.settings.outbox, name=name)
     if path is None:
         raise NotFound()
     return FileResponse(path, media_type="application/edi-x12", filename=path.name)
