@@ -105,6 +105,9 @@ COMMANDS: dict[str, LazyCommand] = {
         adds=(
             ("submit", "therabill.cli.submit:submit_command"),
             ("secondary", "therabill.cli.cob:secondary_command"),
+            ("print", "therabill.cli.paper:print_command"),
+            ("print-alignment", "therabill.cli.paper:alignment_command"),
+            ("print-offset", "therabill.cli.paper:offset_command"),
         ),
     ),
     "entry": LazyCommand(

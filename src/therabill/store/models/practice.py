@@ -23,6 +23,11 @@ class Practice(Base):
     city: Mapped[str | None] = mapped_column(String(100))
     state: Mapped[str | None] = mapped_column(String(2))
     postal_code: Mapped[str | None] = mapped_column(String(10))
+    phone: Mapped[str | None] = mapped_column(String(30))  # box 33's telephone
+    # Where this practice's printer puts the data-only CMS-1500 on the red form, relative to
+    # the grid, in 1/100 inch (right and down; negative: left and up).
+    print_offset_right: Mapped[int] = mapped_column(default=0, server_default="0")
+    print_offset_down: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 

@@ -20,6 +20,8 @@ from therabill.store.services.claim_records import show_claim
 from therabill.store.services.claims_queue import QueueFilter, filter_choices, queue
 from therabill.store.services.corrections import close_claim, correct_claim, void_claim
 from therabill.store.services.submission import download_outbox_file, submit_claims
+from therabill.store.services.paper import print_claims
+from therabill.store.services.submission import outbox_file, submit_claims
 from therabill.web import flash
 from therabill.web.deps import Ctx, FormFields, NotFound, PageBiller, PathId
 from therabill.web.reads import reading
@@ -138,6 +140,22 @@ def _claim_page(
 def claim_page(request: Request, ctx: Ctx, account: PageBiller, claim_id: PathId) -> HTMLResponse:
     left = flash.take(ctx.store, request, f"claim-{claim_id}") or {}
     return _claim_page(request, ctx, account, claim_id, message=left.get("message"))
+
+
+@router.get("/claims/{claim_id}/cms1500.pdf")
+def claim_pdf(
+    ctx: Ctx, account: PageBiller, claim_id: PathId, data_only: Annotated[bool, Query()] = False
+) -> Response:
+    """The claim on the CMS-1500 form (the same service as ``therabill claims print``)."""
+    with ctx.store.transaction(actor=account.username) as work:
+        claim_for(work, account, claim_id)
+        printed = print_claims(work=work, claim_ids=[claim_id], data_only=data_only)
+    name = f"claim-{claim_id}{'-data' if data_only else ''}.pdf"
+    return Response(
+        printed.pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{name}"'},
+    )
 
 
 def _text(form: FormFields, name: str) -> str:
