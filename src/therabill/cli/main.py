@@ -113,6 +113,18 @@ COMMANDS: dict[str, LazyCommand] = {
     "entry": LazyCommand(
         "therabill.cli.ledger:entry_app", "Post, reverse and allocate ledger entries."
     ),
+    "payment": LazyCommand(
+        "therabill.cli.payments:app",
+        "Client payments: take a payment or copay, refund, apply a credit, receipts.",
+    ),
+    "statements": LazyCommand(
+        "therabill.cli.statements:app",
+        "Client statements: what each client owes after every payer.",
+    ),
+    "superbill": LazyCommand(
+        "therabill.cli.paper:superbill_command",
+        "A superbill: the client's services over a period, for their own out-of-network claim.",
+    ),
     "invoice": LazyCommand(
         "therabill.cli.ledger:invoice_app", "Invoices: statements of what a client owes."
     ),

@@ -1,4 +1,5 @@
-"""``therabill claims print`` and its alignment page and printer offset: CMS-1500 PDFs."""
+"""PDF commands: ``therabill claims print`` (CMS-1500) with its alignment page and printer
+offset, and ``therabill superbill``."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ import typer
 from therabill.claims.number import parse_claim_id
 from therabill.cli import store_common
 from therabill.cli.output import JsonOption, console, emit_json, handles_errors
+from therabill.cli.store_common import ClientArg
 from therabill.errors import InvalidInput
-from therabill.store.services import paper
+from therabill.money import format_money
+from therabill.store.services import paper, superbills
 
 Opt = typer.Option
 OutputOption = Annotated[
@@ -108,3 +111,32 @@ def offset_command(
     console.print(
         f"Red-form data moves {data['right_inches']} inch right and {data['down_inches']} inch down."
     )
+
+
+@handles_errors
+def superbill_command(
+    client: ClientArg,
+    start: Annotated[str, Opt("--from", help="First date of service, YYYY-MM-DD.")],
+    end: Annotated[str, Opt("--to", help="Last date of service, YYYY-MM-DD.")],
+    output: OutputOption,
+    json_output: JsonOption = False,
+) -> None:
+    """A superbill: the client's services over a period, for their own out-of-network claim.
+
+    Practice and providers (NPI, tax id, licence), diagnoses, codes with their descriptions,
+    units, charges and what the client paid.
+
+    Example: therabill superbill C-1 --from 2026-11-01 --to 2026-11-30 -o superbill.pdf
+    """
+    first = store_common.day(start, "from")
+    last = store_common.day(end, "to")
+    with store_common.action() as work:
+        made = superbills.make_superbill(work=work, client=client, start=first, end=last)
+    write_pdf(made.pdf, output)
+    if json_output:
+        emit_json({**made.to_dict(), "output": output})
+    elif output != "-":
+        console.print(
+            f"Wrote a superbill of {len(made.bill.lines)} service(s), "
+            f"{format_money(made.bill.charge_cents)} charged, to {output}."
+        )

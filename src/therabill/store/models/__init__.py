@@ -27,6 +27,7 @@ from therabill.store.models.edi import (
     RemittanceRecord,
     SubmittedClaim,
 )
+from therabill.store.models.payments import ClientPayment
 from therabill.store.models.plans import PlanOfCare, ProgressReport
 from therabill.store.models.practice import (
     Authorization,
@@ -41,6 +42,7 @@ from therabill.store.models.practice import (
     Provider,
     User,
 )
+from therabill.store.models.statements import Statement, StatementRun
 
 __all__ = [
     "AuditEntry",
@@ -55,6 +57,7 @@ __all__ = [
     "ClaimReopening",
     "ClaimStatusChange",
     "Client",
+    "ClientPayment",
     "ControlNumberCounter",
     "Denial",
     "Fee",
@@ -77,6 +80,8 @@ __all__ = [
     "RemittanceRecord",
     "SessionDiagnosis",
     "SessionService",
+    "Statement",
+    "StatementRun",
     "SubmittedClaim",
     "TherapySession",
     "User",

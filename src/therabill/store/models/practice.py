@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from therabill.store.models.base import Base, utcnow
@@ -28,6 +28,11 @@ class Practice(Base):
     # the grid, in 1/100 inch (right and down; negative: left and up).
     print_offset_right: Mapped[int] = mapped_column(default=0, server_default="0")
     print_offset_down: Mapped[int] = mapped_column(default=0, server_default="0")
+    # How clients pay, printed on statements: a payment page link and/or instructions; and
+    # the smallest balance a statement run sends a statement for.
+    payment_link: Mapped[str | None] = mapped_column(String(300))
+    payment_instructions: Mapped[str | None] = mapped_column(Text)
+    statement_minimum_cents: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
@@ -70,6 +75,8 @@ class Client(Base):
     postal_code: Mapped[str | None] = mapped_column(String(10))
     phone: Mapped[str | None] = mapped_column(String(30))
     email: Mapped[str | None] = mapped_column(String(200))
+    # No statements or reminders while on hold (a payment plan, a dispute, hardship).
+    statement_hold: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     policies: Mapped[list[Policy]] = relationship(back_populates="client", order_by="Policy.id")

@@ -17,6 +17,7 @@ from therabill.store.services.access import client_for
 from therabill.store.services.caseload import caseload_providers
 from therabill.store.services.clients import PRIORITIES, RELATIONSHIPS, search_clients
 from therabill.store.services.users import Account
+from therabill.web import flash
 from therabill.web.client_form import (
     FIELDS,
     POLICY_FIELDS,
@@ -31,6 +32,7 @@ from therabill.web.client_form import (
 from therabill.web.deps import Ctx, FormFields, PageBiller, PageUser, PathId
 from therabill.web.reads import reading
 from therabill.web.render import render
+from therabill.web.routes import accounts
 
 router = APIRouter()
 
@@ -170,9 +172,15 @@ def add_client_policy(
 @router.get("/clients/{client_id}", response_class=HTMLResponse)
 def client_page(request: Request, ctx: Ctx, account: PageUser, client_id: PathId) -> HTMLResponse:
     today = dt.date.today()
+    left = flash.take(ctx.store, request, f"client-{client_id}") or {}
     with reading(ctx, account) as work:
         client = client_for(work, account, client_id)
         picture = reports.client_picture(work, account, client, today=today)
         # Rendered inside the transaction: the template follows relationships (policies).
         caseload = caseload_providers(work=work, client_id=client.id)
-        return render(request, "client.html", {**picture, "today": today, "caseload": caseload})
+        money = accounts.account_picture(work, client.id) if account.sees_all_clients else {}
+        return render(
+            request,
+            "client.html",
+            {**picture, **money, "today": today, "caseload": caseload, "left": left},
+        )

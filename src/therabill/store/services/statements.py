@@ -1,0 +1,377 @@
+"""Client statements: what each client owes after every payer, and statement runs.
+
+The amount is the ledger's client-responsibility (patient) balance: what remittances moved
+to the client (deductible, coinsurance, copay: CARC group PR) less what the client paid, plus
+what was written to the client. When a payer after the first still owes a share, posting
+keeps it in the insurance bucket, so it is not billed to the client until that payer pays
+(and the statement becomes right as soon as the secondary-payer transfers post).
+
+A run for a period (``through``) makes one statement per client who owes at least the
+practice's minimum and is not on hold, and never a second one for the same client and
+period: running it again makes only the statements still missing. Each statement is written
+as a PDF into the run's folder when the transaction commits (a run that fails leaves none).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from therabill.codes import load_code_set
+from therabill.errors import InvalidInput
+from therabill.ledger import EntryKind, balance_of
+from therabill.money import format_money
+from therabill.paper import statement as paper
+from therabill.store.models import (
+    ClaimLine,
+    Client,
+    LedgerEntry,
+    Practice,
+    Statement,
+    StatementRun,
+)
+from therabill.store.services import ledger, lookup
+from therabill.store.services.context import UnitOfWork
+from therabill.store.services.practice import practice_row
+
+DUE_DAYS = 30
+STREAM_ROWS = 2000
+
+
+@dataclass(slots=True)
+class RunResult:
+    through: dt.date
+    run_id: int
+    made: list[dict[str, Any]] = field(default_factory=list)
+    already: int = 0
+    held: int = 0
+    below_minimum: int = 0
+    folder: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "through": self.through.isoformat(),
+            "run_id": self.run_id,
+            "made": len(self.made),
+            "already_made": self.already,
+            "on_hold": self.held,
+            "below_minimum": self.below_minimum,
+            "folder": self.folder,
+            "statements": self.made,
+        }
+
+
+def _address(*parts: str | None) -> str:
+    street, city, state, postal = parts
+    place = " ".join(p for p in (f"{city}," if city else None, state, postal) if p)
+    return ", ".join(p for p in (street, place) if p)
+
+
+def _entries(work: UnitOfWork, client_ids: list[int] | None, through: dt.date,
+             posted_by: dt.datetime | None = None) -> Iterator[tuple[LedgerEntry, ClaimLine | None]]:  # fmt: skip
+    """Ledger entries up to ``through`` (and posted by ``posted_by``, for a reprint), with
+    their claim line, client by client, streamed."""
+    query = (
+        select(LedgerEntry, ClaimLine)
+        .outerjoin(ClaimLine, ClaimLine.id == LedgerEntry.claim_line_id)
+        .where(LedgerEntry.effective_date <= through)
+        .order_by(LedgerEntry.client_id, LedgerEntry.id)
+        .execution_options(yield_per=STREAM_ROWS)
+    )
+    if client_ids is not None:
+        query = query.where(LedgerEntry.client_id.in_(client_ids))
+    if posted_by is not None:
+        query = query.where(LedgerEntry.posted_at <= posted_by)
+    yield from work.db.execute(query).tuples()
+
+
+def _by_client(
+    rows: Iterator[tuple[LedgerEntry, ClaimLine | None]],
+) -> Iterator[tuple[int, list[tuple[LedgerEntry, ClaimLine | None]]]]:
+    current: int | None = None
+    group: list[tuple[LedgerEntry, ClaimLine | None]] = []
+    for entry, line in rows:
+        if entry.client_id != current:
+            if current is not None:
+                yield current, group
+            current, group = entry.client_id, []
+        group.append((entry, line))
+    if current is not None:
+        yield current, group
+
+
+@dataclass(slots=True)
+class _LineSums:
+    line: ClaimLine
+    charge: int = 0
+    insurance_paid: int = 0
+    adjusted: int = 0
+    client_paid: int = 0
+    reasons: list[str] = field(default_factory=list)
+    entries: list[LedgerEntry] = field(default_factory=list)
+
+
+def statement_lines(
+    rows: list[tuple[LedgerEntry, ClaimLine | None]], describe: Callable[[str], str]
+) -> tuple[list[paper.StatementLine], int]:
+    """The open lines (the client owes something on them) and the credit on account."""
+    lines: dict[int, _LineSums] = {}
+    unlinked: list[LedgerEntry] = []
+    for entry, line in rows:
+        if line is None:
+            if entry.responsibility == "patient":
+                unlinked.append(entry)
+            continue
+        sums = lines.setdefault(line.id, _LineSums(line))
+        sums.entries.append(entry)
+        kind = entry.kind
+        if kind == EntryKind.CHARGE.value:
+            sums.charge += entry.amount_cents
+        elif kind == EntryKind.INSURANCE_PAYMENT.value:
+            sums.insurance_paid += entry.amount_cents
+        elif (
+            kind in (EntryKind.CONTRACTUAL_ADJUSTMENT.value, EntryKind.WRITE_OFF.value)
+            and entry.responsibility == "insurance"
+        ):
+            sums.adjusted += entry.amount_cents
+        elif kind == EntryKind.PATIENT_PAYMENT.value:
+            sums.client_paid += entry.amount_cents
+        if (
+            kind in (EntryKind.CONTRACTUAL_ADJUSTMENT.value, EntryKind.TRANSFER_TO_PATIENT.value)
+            and entry.amount_cents > 0
+        ):
+            reason = paper.plain_reason(entry.memo)
+            if reason and reason not in sums.reasons:
+                sums.reasons.append(reason)
+    out = []
+    for sums in lines.values():
+        owed = balance_of(ledger.facts(e) for e in sums.entries).patient_cents
+        if owed <= 0:
+            continue
+        line = sums.line
+        out.append(
+            paper.StatementLine(
+                date=line.date_of_service,
+                description=f"{line.code} {describe(line.code)}".strip(),
+                charge_cents=sums.charge,
+                insurance_paid_cents=sums.insurance_paid,
+                adjusted_cents=sums.adjusted,
+                reasons=", ".join(sums.reasons),
+                client_paid_cents=sums.client_paid,
+                balance_cents=owed,
+            )
+        )
+    out.sort(key=lambda s: s.date)
+    credit = -balance_of(ledger.facts(e) for e in unlinked).patient_cents
+    return out, max(credit, 0)
+
+
+def _describer() -> Callable[[str], str]:
+    codes = load_code_set()
+    return lambda code: codes[code].short if code in codes else ""
+
+
+def build_statement(
+    practice: Practice, client: Client, rows: list[tuple[LedgerEntry, ClaimLine | None]],
+    *, number: str, on: dt.date, due_days: int = DUE_DAYS,
+    describe: Callable[[str], str] | None = None,
+) -> paper.Statement:  # fmt: skip
+    lines, credit = statement_lines(rows, describe or _describer())
+    return paper.Statement(
+        number=number,
+        statement_date=on,
+        due_on=on + dt.timedelta(days=due_days),
+        practice_name=practice.name,
+        practice_address=_address(
+            practice.address, practice.city, practice.state, practice.postal_code
+        ),
+        practice_phone=practice.phone,
+        client_name=f"{client.first_name} {client.last_name}",
+        client_address=_address(client.address, client.city, client.state, client.postal_code),
+        client_account=client.chart_number or str(client.id),
+        lines=tuple(lines),
+        credit_cents=credit,
+        aging=paper.aging(((ln.date, ln.balance_cents) for ln in lines), on),
+        payment_link=practice.payment_link,
+        payment_instructions=practice.payment_instructions,
+    )
+
+
+def preview(*, work: UnitOfWork, client: str | int, on: dt.date | None = None) -> paper.Statement:
+    """The client's statement as of ``on`` (default today), not recorded: for the page's
+    preview and ``therabill statements preview``."""
+    found = lookup.client(work, client)
+    day = on or dt.date.today()
+    rows = list(_entries(work, [found.id], day))
+    work.audit("read", "statement", found.id, "preview")
+    return build_statement(practice_row(work), found, rows, number="PREVIEW", on=day)
+
+
+def _run_row(work: UnitOfWork, through: dt.date) -> StatementRun:
+    found = work.db.execute(
+        select(StatementRun).where(StatementRun.through == through)
+    ).scalar_one_or_none()
+    if found is None:
+        found = StatementRun(through=through, actor=work.actor)
+        work.db.add(found)
+        work.db.flush()
+    return found
+
+
+def run_statements(*, work: UnitOfWork, through: dt.date, folder: Path | None = None) -> RunResult:
+    """The period's statements: one per client owing at least the minimum and not on hold,
+    none made twice for a period; PDFs into ``folder`` when it is given."""
+    if through > dt.date.today():
+        raise InvalidInput("a statement run cannot be for a day still to come", field="through")
+    practice = practice_row(work)
+    run = _run_row(work, through)
+    result = RunResult(through, run.id, folder=str(folder) if folder else None)
+    done = set(
+        work.db.execute(select(Statement.client_id).where(Statement.run_id == run.id)).scalars()
+    )
+    held = set(work.db.execute(select(Client.id).where(Client.statement_hold.is_(True))).scalars())
+    describe = _describer()
+    pending: list[tuple[Path, Path]] = []
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+        _when_done(work.db, pending)
+    for client_id, rows in _by_client(_entries(work, None, through)):
+        owed = balance_of(ledger.facts(e) for e, _ in rows).patient_cents
+        if owed <= 0:
+            continue
+        if client_id in done:
+            result.already += 1
+            continue
+        if client_id in held:
+            result.held += 1
+            continue
+        if owed < max(practice.statement_minimum_cents, 1):
+            result.below_minimum += 1
+            continue
+        client = work.db.get(Client, client_id)
+        assert client is not None
+        row = Statement(
+            number="", run_id=run.id, client_id=client_id, statement_date=through,
+            due_on=through + dt.timedelta(days=DUE_DAYS), balance_cents=0,
+        )  # fmt: skip
+        work.db.add(row)
+        work.db.flush()
+        row.number = f"S-{through:%Y%m}-{row.id:06d}"
+        made = build_statement(
+            practice, client, rows, number=row.number, on=through, describe=describe
+        )
+        row.balance_cents = made.balance_cents
+        row.current_cents, row.days_31_60_cents, row.days_61_90_cents, row.over_90_cents = (
+            made.aging
+        )
+        if folder is not None:
+            target = folder / f"{row.number}.pdf"
+            temporary = folder / f".{row.number}.pdf.part"
+            temporary.write_bytes(paper.render([made]))
+            pending.append((temporary, target))
+            row.file_name = target.name
+        result.made.append(
+            {"client_id": client_id, "number": row.number, "balance_cents": made.balance_cents,
+             "file": row.file_name}
+        )  # fmt: skip
+        work.db.flush()
+    work.audit("run", "statements", run.id, f"{len(result.made)} made, {result.already} already")
+    return result
+
+
+def statement_pdf(*, work: UnitOfWork, number: str) -> bytes:
+    """A recorded statement again, as it was: the entries posted by the time it was made."""
+    row = work.db.execute(
+        select(Statement).where(Statement.number == number.strip().upper())
+    ).scalar_one_or_none()
+    if row is None:
+        raise InvalidInput(f"no statement {number!r}", field="statement")
+    client = work.db.get(Client, row.client_id)
+    assert client is not None
+    rows = list(_entries(work, [row.client_id], row.statement_date, posted_by=row.created_at))
+    made = build_statement(
+        practice_row(work), client, rows, number=row.number, on=row.statement_date
+    )
+    work.audit("print", "statement", row.id)
+    return paper.render([made])
+
+
+def client_statements(work: UnitOfWork, client_id: int) -> list[Statement]:
+    return list(
+        work.db.execute(
+            select(Statement).where(Statement.client_id == client_id).order_by(Statement.id.desc())
+        ).scalars()
+    )
+
+
+def list_runs(*, work: UnitOfWork) -> list[dict[str, Any]]:
+    runs = work.db.execute(select(StatementRun).order_by(StatementRun.through.desc())).scalars()
+    out = []
+    for run in runs:
+        rows = list(work.db.execute(select(Statement).where(Statement.run_id == run.id)).scalars())
+        out.append({
+            "through": run.through.isoformat(), "statements": len(rows),
+            "total_cents": sum(r.balance_cents for r in rows), "actor": run.actor,
+        })  # fmt: skip
+    return out
+
+
+def set_hold(*, work: UnitOfWork, client: str | int, hold: bool) -> Client:
+    """Hold (or release) a client's statements and reminders."""
+    found = lookup.client(work, client)
+    found.statement_hold = hold
+    work.audit("update", "client", found.id, "statement hold on" if hold else "statement hold off")
+    return found
+
+
+def set_statement_settings(
+    *, work: UnitOfWork, minimum_cents: int | None = None, payment_link: str | None = None,
+    instructions: str | None = None,
+) -> Practice:  # fmt: skip
+    """How clients pay (printed on statements) and the smallest balance a run bills."""
+    practice = practice_row(work)
+    if minimum_cents is not None:
+        if minimum_cents < 0:
+            raise InvalidInput("must be zero or more", field="minimum")
+        practice.statement_minimum_cents = minimum_cents
+    if payment_link is not None:
+        link = payment_link.strip()
+        if link and not link.startswith("https://"):
+            raise InvalidInput("a payment link starts with https://", field="payment_link")
+        practice.payment_link = link[:300] or None
+    if instructions is not None:
+        practice.payment_instructions = instructions.strip()[:2000] or None
+    work.audit("update", "practice", practice.id, "statement settings")
+    return practice
+
+
+def settings_dict(practice: Practice) -> dict[str, Any]:
+    return {
+        "minimum": format_money(practice.statement_minimum_cents),
+        "payment_link": practice.payment_link,
+        "payment_instructions": practice.payment_instructions,
+    }
+
+
+def _when_done(db: Session, pending: list[tuple[Path, Path]]) -> None:
+    """Rename the PDFs into place after the commit; remove them after a rollback."""
+
+    def publish(_session: Session) -> None:
+        for temporary, target in pending:
+            os.replace(temporary, target)
+        pending.clear()
+
+    def discard(_session: Session) -> None:
+        for temporary, _ in pending:
+            temporary.unlink(missing_ok=True)
+        pending.clear()
+
+    event.listen(db, "after_commit", publish, once=True)
+    event.listen(db, "after_rollback", discard, once=True)

@@ -1,0 +1,225 @@
+"""A client's account (superbill, payments, statement preview) and the statements page, each
+through the one store service the CLI also calls."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+
+from therabill.config import data_dir
+from therabill.errors import InvalidInput, TherabillError
+from therabill.money import format_money, parse_money
+from therabill.paper import statement as statement_paper
+from therabill.store.models import Statement
+from therabill.store.services import UnitOfWork, payments, statements
+from therabill.store.services.access import client_for
+from therabill.store.services.practice import practice_row
+from therabill.store.services.superbills import make_superbill
+from therabill.web import flash
+from therabill.web.deps import Ctx, FormFields, PageBiller, PathId
+from therabill.web.reads import reading
+from therabill.web.render import render
+
+router = APIRouter()
+
+
+def _day(text: str, field: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"{text!r} is not a date (YYYY-MM-DD)", field=field) from None
+
+
+def pdf_response(pdf: bytes, name: str) -> Response:
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{name}"', "Cache-Control": "no-store"},
+    )
+
+
+@router.get("/clients/{client_id}/superbill.pdf")
+def superbill_pdf(
+    ctx: Ctx,
+    account: PageBiller,
+    client_id: PathId,
+    start: Annotated[str, Query(alias="from", max_length=10)],
+    end: Annotated[str, Query(alias="to", max_length=10)],
+) -> Response:
+    """The superbill for the period (billers and admins)."""
+    first, last = _day(start, "from"), _day(end, "to")
+    with ctx.store.transaction(actor=account.username) as work:
+        client_for(work, account, client_id)
+        made = make_superbill(work=work, client=client_id, start=first, end=last)
+    return pdf_response(made.pdf, f"superbill-{client_id}-{first}-{last}.pdf")
+
+
+def account_picture(work: UnitOfWork, client_id: int) -> dict[str, Any]:
+    """What the client page's Account section shows: payments and the credit on account."""
+    return {
+        "payments": payments.list_payments(work=work, client=client_id)[:20],
+        "credit_cents": payments.credit_cents(work, client_id),
+        "methods": payments.METHODS,
+        "statements": statements.client_statements(work, client_id)[:12],
+    }
+
+
+def _field(form: FormFields, name: str) -> str:
+    value = form.get(name, "")
+    return value[:200].strip() if isinstance(value, str) else ""
+
+
+@router.post("/clients/{client_id}/payments")
+def take_payment(
+    request: Request, ctx: Ctx, account: PageBiller, client_id: PathId, form: FormFields
+) -> Response:
+    """Take a payment, copay or refund (the CLI's service), then back to the client page
+    with the receipt, or with the reason nothing was taken."""
+    page = f"client-{client_id}"
+    try:
+        with ctx.store.transaction(actor=account.username) as work:
+            client_for(work, account, client_id)
+            cents = parse_money(_field(form, "amount"))
+            received = (
+                _day(_field(form, "received_on"), "received_on")
+                if _field(form, "received_on")
+                else None
+            )
+            kind = _field(form, "kind") or "payment"
+            if kind == "refund":
+                done = payments.refund(
+                    work=work, client=client_id, amount_cents=cents, method=_field(form, "method"),
+                    reference=_field(form, "reference"), paid_on=received, memo=_field(form, "memo"),
+                )  # fmt: skip
+            else:
+                session = _field(form, "session_id")
+                done = payments.take_payment(
+                    work=work, client=client_id, amount_cents=cents, method=_field(form, "method"),
+                    reference=_field(form, "reference"), received_on=received,
+                    keep_credit=bool(form.get("keep_credit")), memo=_field(form, "memo"),
+                    copay_session=int(session) if kind == "copay" and session.isdigit() else None,
+                )  # fmt: skip
+                if kind == "copay" and not session.isdigit():
+                    raise InvalidInput("choose the session the copay is for", field="session")
+            message = (
+                f"Receipt {done.payment.receipt}: {format_money(cents)} "
+                f"{'refunded' if kind == 'refund' else 'taken'}."
+            )
+            flash.leave(work, request, page, {"message": message, "receipt": done.payment.receipt})
+    except TherabillError as exc:
+        with ctx.store.transaction(actor=account.username) as work:
+            flash.leave(work, request, page, {"error": str(exc)})
+    return RedirectResponse(f"/clients/{client_id}#account", status_code=303)
+
+
+@router.post("/clients/{client_id}/apply-credit")
+def apply_credit(request: Request, ctx: Ctx, account: PageBiller, client_id: PathId) -> Response:
+    with ctx.store.transaction(actor=account.username) as work:
+        client_for(work, account, client_id)
+        applied = payments.apply_credit(work=work, client=client_id)
+        cents = sum(c for _, c in applied)
+        flash.leave(
+            work,
+            request,
+            f"client-{client_id}",
+            {"message": f"Applied {format_money(cents)} of credit."},
+        )
+    return RedirectResponse(f"/clients/{client_id}#account", status_code=303)
+
+
+@router.get("/receipts/{number}.pdf")
+def receipt_pdf(ctx: Ctx, account: PageBiller, number: str) -> Response:
+    with ctx.store.transaction(actor=account.username) as work:
+        row = payments.payment_row(work, number)
+        client_for(work, account, row.client_id)
+        pdf = payments.receipt_pdf(work=work, receipt=number)
+    return pdf_response(pdf, f"receipt-{row.receipt}.pdf")
+
+
+@router.get("/clients/{client_id}/statement.pdf")
+def statement_preview(ctx: Ctx, account: PageBiller, client_id: PathId) -> Response:
+    """The client's statement as of today, not recorded (a preview to print or hand over)."""
+    with ctx.store.transaction(actor=account.username) as work:
+        client_for(work, account, client_id)
+        made = statements.preview(work=work, client=client_id)
+    return pdf_response(statement_paper.render([made]), f"statement-{client_id}.pdf")
+
+
+@router.get("/statements", response_class=HTMLResponse)
+def statements_page(request: Request, ctx: Ctx, account: PageBiller) -> HTMLResponse:
+    left = flash.take(ctx.store, request, "statements") or {}
+    with reading(ctx, account) as work:
+        practice = practice_row(work)
+        sent = list(
+            work.db.execute(select(Statement).order_by(Statement.id.desc()).limit(200)).scalars()
+        )
+        return render(
+            request,
+            "statements.html",
+            {
+                "runs": statements.list_runs(work=work),
+                "sent": sent,
+                "today": dt.date.today(),
+                "minimum_cents": practice.statement_minimum_cents,
+                "payment_link": practice.payment_link,
+                "instructions": practice.payment_instructions,
+                **left,
+            },
+        )
+
+
+@router.post("/statements/run")
+def run_statements(request: Request, ctx: Ctx, account: PageBiller, form: FormFields) -> Response:
+    """The period's statements (the CLI's ``statements run``), PDFs in the data folder."""
+    try:
+        through = _day(_field(form, "through"), "through")
+        with ctx.store.transaction(actor=account.username) as work:
+            done = statements.run_statements(
+                work=work, through=through, folder=data_dir() / "statements" / through.isoformat()
+            )
+            message = (
+                f"Statements through {through}: {len(done.made)} made, {done.already} already "
+                f"made, {done.held} on hold, {done.below_minimum} below the minimum."
+            )
+            flash.leave(work, request, "statements", {"message": message})
+    except TherabillError as exc:
+        with ctx.store.transaction(actor=account.username) as work:
+            flash.leave(work, request, "statements", {"error": str(exc)})
+    return RedirectResponse("/statements", status_code=303)
+
+
+@router.post("/statements/settings")
+def statement_settings(
+    request: Request, ctx: Ctx, account: PageBiller, form: FormFields
+) -> Response:
+    try:
+        minimum = _field(form, "minimum")
+        cents = 0 if minimum in ("", "0", "0.00") else parse_money(minimum, field="minimum")
+        raw = form.get("instructions", "")
+        with ctx.store.transaction(actor=account.username) as work:
+            statements.set_statement_settings(
+                work=work, minimum_cents=cents, payment_link=_field(form, "payment_link"),
+                instructions=raw[:2000] if isinstance(raw, str) else "",
+            )  # fmt: skip
+            flash.leave(work, request, "statements", {"message": "Saved."})
+    except TherabillError as exc:
+        with ctx.store.transaction(actor=account.username) as work:
+            flash.leave(work, request, "statements", {"error": str(exc)})
+    return RedirectResponse("/statements", status_code=303)
+
+
+@router.get("/statements/{number}.pdf")
+def statement_pdf(ctx: Ctx, account: PageBiller, number: str) -> Response:
+    with ctx.store.transaction(actor=account.username) as work:
+        found = work.db.execute(
+            select(Statement).where(Statement.number == number.strip().upper())
+        ).scalar_one_or_none()
+        if found is None:
+            raise InvalidInput(f"no statement {number!r}", field="statement")
+        client_for(work, account, found.client_id)
+        pdf = statements.statement_pdf(work=work, number=number)
+    return pdf_response(pdf, f"statement-{found.number}.pdf")
