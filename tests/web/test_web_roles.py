@@ -88,6 +88,16 @@ PAGES = [
     Route("POST", "/plans/{plan_id}/{action}", BILLING),
     Route("GET", "/payers/profiles/{profile_id}", BILLING),
     Route("POST", "/payers/profiles/{profile_id}", BILLING),
+    Route("GET", "/claims/{claim_id}/cms1500.pdf", BILLING),
+    Route("GET", "/clients/{client_id}/superbill.pdf", BILLING),
+    Route("GET", "/clients/{client_id}/statement.pdf", BILLING),
+    Route("POST", "/clients/{client_id}/payments", BILLING),
+    Route("POST", "/clients/{client_id}/apply-credit", BILLING),
+    Route("GET", "/receipts/{number}.pdf", BILLING),
+    Route("GET", "/statements", BILLING),
+    Route("POST", "/statements/run", BILLING),
+    Route("POST", "/statements/settings", BILLING),
+    Route("GET", "/statements/{number}.pdf", BILLING),
     Route("GET", "/admin/users", ADMIN),
     Route("POST", "/admin/users", ADMIN),
     Route("POST", "/admin/users/{user_id}/{action}", ADMIN),
@@ -171,6 +181,7 @@ def _fill(template: str, practice: Practice, *, own_for: str) -> str:
         .replace("{provider_id}", "1")
         .replace("{plan_id}", "1")
         .replace("{token_id}", "1")
+        .replace("{number}", "R-2026-000001")
     )
 
 
