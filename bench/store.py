@@ -283,9 +283,7 @@ def run(quick: bool) -> str:
         print(f"bench store: loading {size['sessions']:,} sessions", file=sys.stderr)
         load_seconds = _load_sessions(store, size["clients"], size["sessions"], size["build"])
         per_client = size["sessions"] // size["clients"]
-        _load_plans_of_care(
-            store, size["clients"], TODAY - dt.timedelta(days=7 * per_client + 7)
-        )
+        _load_plans_of_care(store, size["clients"], TODAY - dt.timedelta(days=7 * per_client + 7))
         print(f"bench store: building claims from {size['build']:,} sessions", file=sys.stderr)
         started = time.perf_counter()
         with store.transaction(actor="bench") as work:

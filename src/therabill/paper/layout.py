@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from reportlab.lib.colors import Color
 from reportlab.lib.utils import simpleSplit
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from therabill.paper.pdf import PAGE_HEIGHT, PAGE_WIDTH, latin1
@@ -117,19 +118,17 @@ class Sheet:
         headings again above it."""
         self._heading(columns)
         for index, row in enumerate(rows):
-            heights = [
-                len(simpleSplit(latin1(cell), *BODY, col.width - 4))
-                for cell, col in zip(row, columns, strict=True)
+            bold = bold_last and index == len(rows) - 1
+            font = BOLD if bold else BODY[0]
+            cells = [
+                _split(cell, font, col.width - 4) for cell, col in zip(row, columns, strict=True)
             ]
-            height = max(heights) * 11.5 + 3
+            height = max(len(lines) for lines in cells) * 11.5 + 3
             if self.need(height):
                 self._heading(columns)
-            bold = bold_last and index == len(rows) - 1
+            self.canvas.setFont(font, BODY[1])
             x = MARGIN
-            for cell, col in zip(row, columns, strict=True):
-                font = BOLD if bold else BODY[0]
-                self.canvas.setFont(font, BODY[1])
-                lines = simpleSplit(latin1(cell), font, BODY[1], col.width - 4)
+            for lines, col in zip(cells, columns, strict=True):
                 for n, line in enumerate(lines):
                     y = self._pdf_y(self.y + 9.5 + n * 11.5)
                     if col.right:
@@ -140,12 +139,8 @@ class Sheet:
             self.y += height
             self.canvas.setStrokeColor(RULE)
             self.canvas.setLineWidth(0.3)
-            self.canvas.line(
-                MARGIN,
-                self._pdf_y(self.y),
-                MARGIN + sum(c.width for c in columns),
-                self._pdf_y(self.y),
-            )
+            right = MARGIN + sum(c.width for c in columns)
+            self.canvas.line(MARGIN, self._pdf_y(self.y), right, self._pdf_y(self.y))
 
     def _heading(self, columns: Sequence[Column]) -> None:
         self.need(30)
@@ -164,3 +159,12 @@ class Sheet:
                 self.canvas.drawString(x + 2, self._pdf_y(self.y + 10), col.heading)
             x += col.width
         self.y += 16
+
+
+def _split(text: str, font: str, width: float) -> list[str]:
+    """``text`` wrapped to ``width`` (an empty cell is one empty line)."""
+    clean = latin1(text)
+    if not clean or stringWidth(clean, font, BODY[1]) <= width:
+        return [clean]
+    lines: list[str] = simpleSplit(clean, font, BODY[1], width)
+    return lines

@@ -22,21 +22,29 @@ PAGE_WIDTH, PAGE_HEIGHT = LETTER  # 612 x 792 points: US letter, 8.5 x 11 inches
 INCH = 72.0
 
 
+# Letters NFKD does not take apart (they are not an accent on a base letter).
+FOLDS = {"Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "Œ": "OE", "œ": "oe", "ı": "i", "Ŧ": "T", "ŧ": "t"}
+
+
 def latin1(text: str) -> str:
-    """``text`` in the characters the standard fonts have (Latin-1), control characters
-    dropped."""
+    """``text`` in the characters the standard fonts have (Latin-1): spaces of any kind
+    become a space, control characters go, other letters lose their accent (``Ł`` → ``L``)
+    or become ``?``."""
+    if text.isascii() and text.isprintable():
+        return text  # nearly always: no character to look at one by one
     out = []
     for ch in text:
-        if ch in "\t\n\r":
+        if ch.isspace():
             out.append(" ")
+        elif not ch.isprintable():
             continue
-        if unicodedata.category(ch).startswith("C"):
-            continue
-        try:
-            ch.encode("latin-1")
+        elif ch in FOLDS:
+            out.append(FOLDS[ch])
+        elif ch <= "\xff":
             out.append(ch)
-        except UnicodeEncodeError:
-            base = unicodedata.normalize("NFKD", ch).encode("latin-1", "ignore").decode()
+        else:
+            base = unicodedata.normalize("NFKD", ch).encode("latin-1", "ignore").decode("latin-1")
+            base = "".join(c for c in base if c.isprintable() and not c.isspace())
             out.append(base or "?")
     return "".join(out)
 

@@ -1,0 +1,169 @@
+"""Paper at size: CMS-1500 pages for 10,000 claims and a statement run for 10,000 clients.
+
+Figures: pages per second for the CMS-1500 with the form drawn and data only, each beside
+ReportLab's own minimal page (one string, then the next page: the floor no document made
+with the library can beat) in the same batches; the statement run through the store service
+(ledger read, statements recorded, one PDF file each) on SQLite; peak memory of the CMS-1500
+stream at 1,000 and 5,000 claims (tracemalloc), which should be the same:
+claims are printed in batches of 500 per PDF file, and a statement run streams the ledger.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import re
+import resource
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from reportlab.pdfgen.canvas import Canvas
+
+from bench.store import _import_clients, _load_sessions, _set_up
+from bench.x12_837 import make_claim
+from therabill.claims import Claim
+from therabill.paper import cms1500, cms1500_pdf
+from therabill.store import migrate
+from therabill.store.services import open_store, statements
+
+TITLE = "Paper: CMS-1500 and statements"
+FULL = {"claims": 10_000, "clients": 10_000}
+QUICK = {"claims": 1_000, "clients": 300}
+BATCH = 500  # claims per PDF file, as a print batch
+POOL = 1_000
+TODAY = dt.date(2026, 11, 28)
+PAGE = re.compile(rb"/Type /Page\b(?!s)")
+
+
+def _claims(count: int) -> Iterator[Claim]:
+    """``count`` claims from 1,000 distinct validated documents; every 25th has 8 lines
+    (two pages)."""
+    rng = random.Random(7)
+    pool = [Claim.model_validate(make_claim(rng, n)) for n in range(POOL)]
+    for n in range(count):
+        claim = pool[n % POOL]
+        if n % 25 == 0:
+            lines = (claim.lines * 8)[:8]
+            claim = claim.model_copy(update={"lines": lines})
+        yield claim
+
+
+def _batches(count: int) -> Iterator[list[Claim]]:
+    batch: list[Claim] = []
+    for claim in _claims(count):
+        batch.append(claim)
+        if len(batch) == BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+FACTS = cms1500.PaperFacts(printed_on=TODAY, billing_phone="207-555-0100")
+
+
+def _cms1500(count: int, folder: Path, *, form: bool) -> tuple[float, int]:
+    """Seconds and pages to print ``count`` claims, a PDF file per batch."""
+    pages_done = 0
+    started = time.perf_counter()
+    for index, batch in enumerate(_batches(count)):
+        pages = [page for claim in batch for page in cms1500.pages(claim, FACTS)]
+        pdf = cms1500_pdf.render(pages, title="bench", form=form)
+        (folder / f"cms1500-{index}.pdf").write_bytes(pdf)
+        pages_done += len(pages)
+    return time.perf_counter() - started, pages_done
+
+
+def _floor(pages: int, folder: Path) -> float:
+    """ReportLab's minimal page, ``pages`` of them in files of the same size as above."""
+    started = time.perf_counter()
+    per_file = pages // max(1, -(-pages // (BATCH + BATCH // 25)))
+    done = 0
+    index = 0
+    while done < pages:
+        path = folder / f"floor-{index}.pdf"
+        canvas = Canvas(str(path), invariant=1)
+        for _ in range(min(per_file, pages - done)):
+            canvas.setFont("Courier", 12)
+            canvas.drawString(72, 720, "x")
+            canvas.showPage()
+            done += 1
+        canvas.save()
+        index += 1
+    return time.perf_counter() - started
+
+
+def _peak(action: Callable[[], object]) -> float:
+    tracemalloc.start()
+    action()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak / 1e6
+
+
+def _statement_run(clients: int, folder: Path) -> tuple[float, int, int, float]:
+    """Seconds, statements, pages and the process's peak RSS growth (MB) of one run."""
+    store = open_store(f"sqlite:///{folder / 'bench.sqlite3'}")
+    migrate.upgrade(store.engine)
+    _set_up(store)
+    _import_clients(store, clients, folder)
+    _load_sessions(store, clients, clients * 3, 0)
+    out = folder / "statements"
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    with store.transaction(actor="bench") as work:
+        made = statements.run_statements(work=work, through=TODAY, folder=out)
+    seconds = time.perf_counter() - started
+    grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    pages = sum(len(PAGE.findall(p.read_bytes())) for p in out.glob("*.pdf"))
+    store.dispose()
+    return seconds, len(made.made), pages, grown
+
+
+def run(quick: bool) -> str:
+    size = QUICK if quick else FULL
+    claims, clients = size["claims"], size["clients"]
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        list(_claims(1))  # validate the pool once before timing
+        form_s, pages = _cms1500(claims, folder, form=True)
+        data_s, _ = _cms1500(claims, folder, form=False)
+        floor_s = _floor(pages, folder)
+        few, many = (BATCH, 2 * BATCH) if quick else (2 * BATCH, 10 * BATCH)
+        small = _peak(lambda: _cms1500(few, folder, form=True))
+        large = _peak(lambda: _cms1500(many, folder, form=True))
+        print("bench: paper: statement run …", file=sys.stderr, flush=True)
+        run_s, made, statement_pages, grown = _statement_run(clients, folder / "run")
+    rows = [
+        ("CMS-1500, form drawn (plain paper)", form_s, pages),
+        ("CMS-1500, data only (red form)", data_s, pages),
+        ("ReportLab's minimal page (the floor)", floor_s, pages),
+    ]
+    table = "\n".join(
+        f"| {name} | {pages_:,} | {seconds:.2f} | {pages_ / seconds:,.0f} |"
+        for name, seconds, pages_ in rows
+    )
+    return f"""## {TITLE}
+
+{claims:,} claims (1-4 service lines, every 25th with 8 lines: two pages), printed
+{BATCH} claims to a PDF file, files written to disk; wall-clock seconds of one process.
+
+| document | pages | seconds | pages/second |
+|---|---:|---:|---:|
+{table}
+
+Peak memory of the CMS-1500 stream (tracemalloc): {small:.1f} MB for {few:,} claims,
+{large:.1f} MB for {many:,}: flat, as each batch is written and dropped.
+
+Statement run (`therabill statements run`, the store service on SQLite) for {clients:,} clients
+with three months of visits each: {made:,} statements ({statement_pages:,} pages, one PDF file
+each) in {run_s:.1f} s, {made / run_s:,.0f} statements/second; the process's peak resident
+memory grew {grown:.0f} MB during the run (the ledger is read as a stream, client by client).
+
+Repeat: `python -m bench paper` (`--quick` for {QUICK["claims"]:,} claims and
+{QUICK["clients"]:,} clients).
+"""
