@@ -21,20 +21,14 @@ from pathlib import Path
 BENCHMARKS = [
     "scrub",
     "x12_835",
-<<<<<<< HEAD
     "x12_shapes",
-=======
->>>>>>> 830701d (Paper speed: CMS-1500 data one string per grid line, Latin-1 fast path, table cells wrapped once, reportlab[accel]; make bench paper (CMS-1500 pages/s beside ReportLab's minimal page, a 10,000-client statement run); latin1 folds letters NFKD cannot (Ł) and any space)
     "x12_837",
     "store",
     "posting",
     "web",
     "startup",
     "ncci_import",
-<<<<<<< HEAD
-=======
     "paper",
->>>>>>> 830701d (Paper speed: CMS-1500 data one string per grid line, Latin-1 fast path, table cells wrapped once, reportlab[accel]; make bench paper (CMS-1500 pages/s beside ReportLab's minimal page, a 10,000-client statement run); latin1 folds letters NFKD cannot (Ł) and any space)
 ]
 OUT = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
 
