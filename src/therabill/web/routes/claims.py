@@ -19,9 +19,8 @@ from therabill.store.services.claim_edits import edit_claim
 from therabill.store.services.claim_records import show_claim
 from therabill.store.services.claims_queue import QueueFilter, filter_choices, queue
 from therabill.store.services.corrections import close_claim, correct_claim, void_claim
-from therabill.store.services.submission import download_outbox_file, submit_claims
 from therabill.store.services.paper import print_claims
-from therabill.store.services.submission import outbox_file, submit_claims
+from therabill.store.services.submission import download_outbox_file, submit_claims
 from therabill.web import flash
 from therabill.web.deps import Ctx, FormFields, NotFound, PageBiller, PathId
 from therabill.web.reads import reading
