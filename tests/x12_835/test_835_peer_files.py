@@ -42,7 +42,31 @@ REFUSED = {
     # No envelope (read: bare ST files are accepted), but its third SVC is malformed:
     # 'SVC*HC:59426******742*742**1' leaves the charge SVC02 empty.
     "edi835parser_blue_cross_nc_sample.txt": (28, "SVC", "SVC02", "SVC02 is empty"),
-}
+    # A 004010X091A1 remittance (CAS*CR, ISA12 00400): refused by its version at GS08.
+    "editools_4010_tests.835": (2, "GS", "GS08", "this is 004010 (GS08 004010X091A1); "
+                                "therabill reads 005010"),
+    # GE*10*1 closes a group of one transaction.
+    "editools_Sample1.txt": (34, "GE", "GE01", "GE01 says 10 transactions but group 1 has 1"),
+}  # fmt: skip
+
+
+def test_a_004010_transaction_without_its_envelope_is_named_by_its_cas_cr() -> None:
+    """Without GS08 the version shows first in a 004010-only code: CAS01 'CR' (retired)."""
+    text = (PEER_DIR / "editools_4010_tests.835").read_text("ascii")
+    bare = text[text.index("ST*835") : text.index("GE*")].encode("ascii")
+    with pytest.raises(X12Error) as caught:
+        read_835(bare)
+    assert (caught.value.segment_id, caught.value.element) == ("CAS", "CAS01")
+    assert "this looks like a 004010 file; therabill reads 005010" in str(caught.value)
+
+
+def test_a_corrected_ge_count_reads_the_payer_web_site_contact() -> None:
+    """EdiTools' Sample1 with its GE01 corrected: PER*BL and PER*IC in loop 1000A."""
+    data = (PEER_DIR / "editools_Sample1.txt").read_bytes().replace(b"GE*10*1", b"GE*1*1")
+    (remittance,) = read_835(data)
+    assert remittance.header.payer is not None
+    assert [c[0] for c in remittance.header.payer.contacts] == ["BL", "IC"]
+    assert [c.patient_control_number for c in remittance.claims] == ["ABC9001", "ABC9002"]
 
 
 def test_every_peer_file_is_listed() -> None:

@@ -326,6 +326,13 @@ class SegmentReader:
             yield segments
 
 
+VERSION = "005010"
+"""The X12 version therabill reads (GS08 ``005010X221A1``, ``005010X231A1``…): the HIPAA
+transaction standards since January 1, 2012 (45 CFR 162.1102, 162.1602; 74 FR 3296). A group
+that names another version (``004010X091A1``) is refused by that name, not by whichever of its
+segments differs first."""
+
+
 class Envelope:
     """Checks ISA/GS/ST/SE/GE/IEA as they stream past; raises ``X12Error`` on the first fault.
 
@@ -393,6 +400,14 @@ class Envelope:
             )  # fmt: skip
         if not self._get(elements, 6):
             raise self.error("GS06 group control number is missing", number, "GS", "GS06")
+        version = self._get(elements, 8)
+        if version[:6].isdigit() and not version.startswith(VERSION):
+            raise self.error(
+                f"this is {version[:6]} (GS08 {version[:20]}); therabill reads {VERSION}",
+                number, "GS", "GS08",
+                hint="HIPAA has required the 005010 guides since January 1, 2012: ask the "
+                "sender for a 005010 file.",
+            )  # fmt: skip
         self.gs, self.gs_number, self.transactions = elements, number, 0
 
     def on_st(self, elements: list[str], number: int) -> None:

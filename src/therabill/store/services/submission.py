@@ -281,6 +281,9 @@ def apply_acknowledgements(*, work: UnitOfWork, acks: Acknowledgements) -> AckRe
     says whether each claim was accepted), and a move the lifecycle refuses is reported."""
     result = AckResult()
     for tx in acks.transactions:
+        if not tx.about_claims:  # a 999 for another kind of group (AK1*BE, HS…)
+            result.unchanged.append({"claim": None, "reason": tx.reason})
+            continue
         query = select(SubmittedClaim.claim_id).where(
             SubmittedClaim.group_number == tx.group_number
         )
@@ -296,6 +299,8 @@ def apply_acknowledgements(*, work: UnitOfWork, acks: Acknowledgements) -> AckRe
                 _move(work, result, claim_id, ClaimStatus.REJECTED, tx.reason)
             else:
                 result.unchanged.append({"claim": claim_id, "reason": tx.reason})
+    for provider in acks.providers:  # a billing provider's status: every claim of theirs
+        result.unchanged.append({"claim": None, "reason": provider.reason})
     for ack in acks.claims:
         found = claim_id_from_control_number(ack.claim_number)
         if found is None or work.db.get(ClaimRecord, found) is None:

@@ -114,6 +114,7 @@ def line_dict(line: ServicePayment) -> dict[str, Any]:
         ],
         "references": _pairs(line.references),
         "amounts": _pairs(line.amounts, "amount"),
+        "quantities": [{"qualifier": q, "quantity": number(v)} for q, v in line.quantities],
     }
 
 
@@ -138,6 +139,8 @@ def claim_dict(claim: ClaimPayment) -> dict[str, Any]:
         "dates": [{"qualifier": q, "date": d.isoformat()} for q, d in claim.dates],
         "amounts": _pairs(claim.amounts, "amount"),
         "references": _pairs(claim.references),
+        "quantities": [{"qualifier": q, "quantity": number(v)} for q, v in claim.quantities],
+        "contacts": [list(c) for c in claim.contacts],
         "inpatient": list(claim.inpatient[1:]),
         "outpatient": list(claim.outpatient[1:]),
         "segment_number": claim.segment_number,

@@ -92,6 +92,8 @@ class ServicePayment:
     references: tuple[tuple[str, str], ...]
     amounts: tuple[tuple[str, Decimal], ...]
     remarks: tuple[tuple[str, str], ...]
+    quantities: tuple[tuple[str, Decimal], ...] = ()
+    """QTY (ZK-ZO: the Medicare federal/non-federal service counts), in file order."""
 
     @property
     def control_number(self) -> str:
@@ -138,6 +140,11 @@ class ClaimPayment:
     outpatient: tuple[str, ...]
     services: tuple[ServicePayment, ...]
     segment_number: int
+    contacts: tuple[tuple[str, ...], ...] = ()
+    """PER*CX of loop 2100: whom to call about this claim (PER02 name, then qualifier and
+    number pairs: TE phone, EM e-mail, FX fax, EX extension), each as PER01…PER08."""
+    quantities: tuple[tuple[str, Decimal], ...] = ()
+    """QTY of loop 2100 (CA covered days, NE non-covered, ZK federal units…), in file order."""
 
     def _name(self, role: str) -> Name | None:
         return next((n for n in self.names if n.role == role), None)
@@ -176,6 +183,15 @@ class ClaimPayment:
         moa = [c for c in self.outpatient[3:8] if c]
         mia = [self.inpatient[i] for i in (5, 20, 21, 22, 23, 24) if i < len(self.inpatient)]
         return tuple(moa + [c for c in mia if c])
+
+    @property
+    def contact(self) -> str:
+        """The claim contact as one line, ``NAME, TE 8005551212`` (empty without PER*CX)."""
+        if not self.contacts:
+            return ""
+        first = self.contacts[0]
+        pairs = [f"{q} {v}" for q, v in zip(first[2::2], first[3::2], strict=False) if v]
+        return ", ".join(part for part in (first[1] if len(first) > 1 else "", *pairs) if part)
 
     def date(self, qualifier: str) -> dt.date | None:
         """The claim DTM with ``qualifier`` (232 statement from, 233 to, 050 received)."""

@@ -37,7 +37,7 @@ _LineB = builder(ServicePayment)
 _ClaimB = builder(ClaimPayment)
 
 _HEADER_SEGMENTS = frozenset({"BPR", "TRN", "CUR", "N1", "N3", "N4", "PER", "RDM"})
-_CLAIM_ONLY = frozenset({"MIA", "MOA", "QTY"})
+_CLAIM_ONLY = frozenset({"MIA", "MOA", "QTY", "PER"})
 _OUTSIDE, _HEADER, _CLAIMS, _SUMMARY = range(4)
 
 
@@ -83,8 +83,16 @@ def _provider_adjustments(el: list[str], values: Values) -> list[ProviderAdjustm
     return found
 
 
-_LINE_REPEATS = ("adjustments", "references", "amounts", "remarks")
-_CLAIM_REPEATS = ("names", "adjustments", "dates", "amounts", "references")
+_LINE_REPEATS = ("adjustments", "references", "amounts", "remarks", "quantities")
+_CLAIM_REPEATS = (
+    "names",
+    "adjustments",
+    "dates",
+    "amounts",
+    "references",
+    "contacts",
+    "quantities",
+)
 
 
 def _more(found: Any, new: tuple[Any, ...]) -> list[Any]:
@@ -154,7 +162,13 @@ class _Repeats:
     def parse_cas(self, text: str) -> tuple[Adjustment, ...]:
         el = text.split(self.sep)
         if el[1] not in ADJUSTMENT_GROUPS:
-            raise BadValue("CAS01", f"{el[1][:10]!r} is not a claim adjustment group code")
+            raise BadValue(
+                "CAS01",
+                "CAS01 'CR' (corrections and reversals) was retired after 004010: this looks "
+                "like a 004010 file; therabill reads 005010"
+                if el[1] == "CR"
+                else f"{el[1][:10]!r} is not a claim adjustment group code",
+            )
         if len(el) == 4 and el[2]:  # the usual single triple without quantity
             v = self.values
             amount = v.amounts.get(el[3]) or v.amount(el[3], "CAS03")
@@ -284,7 +298,7 @@ def parse_source(reader: SegmentReader) -> Iterator[Event]:
                         v = repeats.parse_svc(text)
                     line = _LineB(
                         v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10],
-                        None, None, empty, empty, empty, empty,
+                        None, None, empty, empty, empty, empty, empty,
                     )  # fmt: skip
                     continue
                 el = text.split(sep)
@@ -349,6 +363,7 @@ def parse_source(reader: SegmentReader) -> Iterator[Event]:
                         el[6] if n > 6 else "", el[7] if n > 7 else "",
                         el[8] if n > 8 else "", el[9] if n > 9 else "",
                         empty, empty, empty, empty, empty, empty, empty, empty, number,
+                        empty, empty,
                     )  # fmt: skip
                     lines = []
                 elif tag == "NM1":
@@ -398,13 +413,31 @@ def parse_source(reader: SegmentReader) -> Iterator[Event]:
                 elif not tag:
                     number -= 1  # an empty segment (two terminators in a row) is not counted
                 # --- rare segments: once per transaction, or not in every file ---
-                elif tag in _CLAIM_ONLY:
-                    if claim is None or (line is not None and tag != "QTY"):
-                        raise _fail(name, number, tag, f"{tag} outside a claim")
+                elif tag in _CLAIM_ONLY and (claim is not None or tag != "PER"):
+                    # 005010X221A1 loop 2100 (MIA, MOA, PER*CX claim contact, QTY) and 2110
+                    # (QTY); PER before the first claim is the payer's (1000A), below.
+                    if claim is None:
+                        raise _fail(name, number, tag, f"{tag} outside a claim: no CLP before it")
+                    if line is not None and tag != "QTY":
+                        raise _fail(
+                            name, number, tag,
+                            f"{tag} belongs to the claim, before its first service line (SVC)",
+                        )  # fmt: skip
                     if tag == "MIA":
                         claim.inpatient = tuple(el)
                     elif tag == "MOA":
                         claim.outpatient = tuple(el)
+                    elif tag == "PER":
+                        claim.contacts = _more(claim.contacts, (tuple(el[1:9]),))
+                        claim_grew = True
+                    else:
+                        pair = (el[1], values.amount(el[2], "QTY02"))
+                        target = line if line is not None else claim
+                        target.quantities = _more(target.quantities, (pair,))
+                        if line is not None:
+                            line_grew = True
+                        else:
+                            claim_grew = True
                 elif tag in _HEADER_SEGMENTS:
                     if phase != _HEADER or head is None:
                         raise _fail(
@@ -475,6 +508,9 @@ def parse_source(reader: SegmentReader) -> Iterator[Event]:
                     env.on_iea(el, number)
                 elif tag in ("DTM", "CAS", "SVC"):  # the fast branches above need elements
                     raise _fail(name, number, tag, f"{tag} has no elements", f"{tag}01")
+                elif tag == "TA1":  # an interchange acknowledgement riding in the envelope
+                    if phase != _OUTSIDE:
+                        raise _fail(name, number, tag, "TA1 inside a transaction (before its SE)")
                 elif tag in SEGMENTS:  # TS3, TS2: provider summaries, not used
                     if phase != _CLAIMS:
                         raise _fail(name, number, tag, f"{tag} outside the claims of a transaction")

@@ -38,6 +38,7 @@ SEGMENTS: dict[str, tuple[str, int]] = {
     "PLB": ("provider level adjustment", 5),
     "SE": ("transaction set trailer", 3),
     "GE": ("functional group trailer", 3),
+    "TA1": ("interchange acknowledgement (skipped)", 6),
     "IEA": ("interchange trailer", 3),
 }
 
