@@ -96,10 +96,12 @@ def run(quick: bool) -> str:
     normal_mb = normal.stat().st_size / 1e6
     result = _read("835", normal)
     normal.unlink()
+    shape = f"normal generated file, {claims:,} claims"
     rows = [
-        f"| 835 | normal generated file, {claims:,} claims | {normal_mb:,.1f} | "
-        f"{result.get('seconds', 0):,.2f} | {result.get('seconds', 0) / normal_mb:.3f} | "
-        f"{result.get('peak_kb', 0) / 1024:,.0f} | — |"
+        f"| 835 | {shape} | {normal_mb:,.1f} | — | — | — | failed: {result['message']} |"
+        if "error" in result
+        else f"| 835 | {shape} | {normal_mb:,.1f} | {result['seconds']:,.2f} | "
+        f"{result['seconds'] / normal_mb:.3f} | {result['peak_kb'] / 1024:,.0f} | — |"
     ]
     for reader, shapes in (
         ("835", SHAPES_835),

@@ -1,6 +1,7 @@
 """Amounts with no digit limit: the security review sent 10^27 in an 835, which overflowed the
 database's integer columns (a 500). The reader now refuses any amount longer than X12 allows
-(18 digits) or larger than therabill stores (below $10 million), naming segment and element."""
+(18 digits) or larger than therabill stores (21,474,836.47: 32-bit cents), naming segment and
+element."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from remit_factory import THERAPY_BODY, group, interchange, render, transaction
 
-from therabill.money import MAX_CENTS
 from therabill.x12.reader import X12Error
 from therabill.x12.remittance_835 import read_835
+from therabill.x12.remittance_835.values import MAX_STORED_CENTS
 
 HUGE = "1" + "0" * 27
 
@@ -67,9 +68,9 @@ def test_an_amount_of_ten_to_the_27_is_refused_naming_segment_and_element(
     ("text", "says"),
     [
         ("0.000000000000000001", "has 19 digits: an X12 amount has at most 18"),
-        ("10000000", "too large"),
-        ("10000000.00", "too large"),
-        ("-10000000", "too large"),
+        ("21474836.48", "too large: therabill reads amounts up to 21,474,836.47"),
+        ("99999999", "too large"),
+        ("-21474837", "too large"),
     ],
 )
 def test_too_many_digits_or_too_large(text: str, says: str) -> None:
@@ -77,14 +78,16 @@ def test_too_many_digits_or_too_large(text: str, says: str) -> None:
         read_835(_file(_with("AMT*B6", f"AMT*B6*{text}")))
 
 
-@pytest.mark.parametrize("text", ["9999999.99", "-9999999.99", "0009999999.99", "1.5"])
+@pytest.mark.parametrize(
+    "text", ["21474836.47", "-21474836.47", "0009999999.99", "20671611.65", "1.5"]
+)
 def test_the_largest_amounts_are_read(text: str) -> None:
     (remittance,) = read_835(_file(_with("AMT*B6", f"AMT*B6*{text}")))
     assert remittance.claims[0].services[0].allowed == Decimal(text)
 
 
 @given(
-    cents=st.integers(min_value=-MAX_CENTS, max_value=MAX_CENTS),
+    cents=st.integers(min_value=-MAX_STORED_CENTS, max_value=MAX_STORED_CENTS),
     zeros=st.integers(min_value=0, max_value=5),
 )
 def test_any_amount_up_to_the_limit_is_read_exactly(cents: int, zeros: int) -> None:
@@ -93,7 +96,7 @@ def test_any_amount_up_to_the_limit_is_read_exactly(cents: int, zeros: int) -> N
     assert remittance.claims[0].services[0].allowed == Decimal(cents) / 100
 
 
-@given(dollars=st.integers(min_value=MAX_CENTS // 100 + 1, max_value=10**40))
+@given(dollars=st.integers(min_value=MAX_STORED_CENTS // 100 + 1, max_value=10**40))
 def test_any_amount_over_the_limit_is_refused(dollars: int) -> None:
     with pytest.raises(X12Error) as caught:
         read_835(_file(_with("CAS*CO*45*18.00", f"CAS*CO*45*{dollars}")))

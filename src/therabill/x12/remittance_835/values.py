@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from therabill.money import MAX_CENTS, format_money
+from therabill.money import format_money
 
 CACHE_LIMIT = 50_000
 CACHED_TEXT = 100
@@ -26,12 +26,14 @@ MAX_DIGITS = 18
 """X12 data element 782 Monetary Amount is type R, 1 to 18 digits (the sign and the decimal
 point are not counted): ASC X12 005010 data element dictionary, as in pyx12's dataele.xml."""
 
-WHOLE_DIGITS = len(str(MAX_CENTS // 100))
-"""At most 7 digits before the decimal point: every amount below $10 million, the largest
-therabill stores (``money.MAX_CENTS``: PostgreSQL's 32-bit integer columns). A larger one (the
-security review sent 10^27) is refused naming its element, not left to overflow the database."""
+MAX_STORED_CENTS = 2**31 - 1
+"""The largest amount therabill stores: its cents columns are 32-bit integers on PostgreSQL
+(``integer``: up to 2,147,483,647; https://www.postgresql.org/docs/current/datatype-numeric.html).
+A larger amount (the security review sent 10^27) is refused naming its element instead of
+overflowing the database. 21 million dollars still holds a 100,000-claim remittance."""
+MAX_AMOUNT = Decimal(MAX_STORED_CENTS) / 100
 
-QUALIFIERS = frozenset({"AD", "ER", "HC", "HP", "IV", "N4", "NU", "WK"})
+QUALIFIERS = frozenset({"AD", "ER", "HC", "HP", "IV", "N4", "N6", "NU", "UI", "WK"})
 """SVC01-1 product/service id qualifiers of 005010X221A1 (HC: CPT/HCPCS, NU: revenue code…)."""
 
 WRONG_SEPARATORS = frozenset(":>^!|\\")
@@ -49,21 +51,17 @@ class BadValue(Exception):
         self.message = message
 
 
-def _check_size(digits: str, text: str, element: str) -> None:
-    """``BadValue`` for an amount longer than X12 allows or larger than therabill stores."""
-    whole, _, fraction = digits.partition(".")
-    shown = f"{text[:24]!r}" + ("…" if len(text) > 24 else "")
-    if len(whole) + len(fraction) > MAX_DIGITS:
+def _shown(text: str) -> str:
+    return f"{text[:24]!r}" + ("…" if len(text) > 24 else "")
+
+
+def _check_digits(digits: str, text: str, element: str) -> None:
+    """``BadValue`` for an amount longer than X12 allows (before ``Decimal`` sees it)."""
+    count = len(digits.replace(".", "", 1))
+    if count > MAX_DIGITS:
         raise BadValue(
             element,
-            f"{element} {shown} has {len(whole) + len(fraction)} digits: an X12 amount has at "
-            f"most {MAX_DIGITS}",
-        )
-    if len(whole.lstrip("0")) > WHOLE_DIGITS:
-        raise BadValue(
-            element,
-            f"{element} {shown} is too large: therabill reads amounts up to "
-            f"{format_money(MAX_CENTS)}",
+            f"{element} {_shown(text)} has {count} digits: an X12 amount has at most {MAX_DIGITS}",
         )
 
 
@@ -82,9 +80,15 @@ class Values:
         if not (digits.isascii() and digits.replace(".", "", 1).isdigit()):
             what = "empty" if not text else f"{text[:30]!r}, not a number"
             raise BadValue(element, f"{element} is {what}: an amount like 123.45 is required")
-        if len(digits) > WHOLE_DIGITS:
-            _check_size(digits, text, element)
+        if len(digits) > MAX_DIGITS:
+            _check_digits(digits, text, element)
         value = Decimal(text)
+        if len(digits) > 7 and abs(value) > MAX_AMOUNT:  # 8 characters may reach 10 million
+            raise BadValue(
+                element,
+                f"{element} {_shown(text)} is too large: therabill reads amounts up to "
+                f"{format_money(MAX_STORED_CENTS)}",
+            )
         if len(self.amounts) >= CACHE_LIMIT:
             self.amounts.clear()
         self.amounts[text] = value
