@@ -29,6 +29,21 @@ def frozen_today() -> Iterator[None]:
         yield
 
 
+TEST_AUDIT_KEY = "test-audit-key-" + "0123456789abcdef" * 2
+
+
+@pytest.fixture(autouse=True, scope="session")
+def session_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Session-scoped fixtures (the web tests' practice template) build databases before any
+    test's own home exists: give them a home of their own, and every database of the run one
+    audit key, so a database built once and copied into a test still checks out there (key
+    file tests unset THERABILL_AUDIT_KEY)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("THERABILL_HOME", str(tmp_path_factory.mktemp("therabill-session-home")))
+        patch.setenv("THERABILL_AUDIT_KEY", TEST_AUDIT_KEY)
+        yield
+
+
 @pytest.fixture(autouse=True)
 def therabill_home(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch

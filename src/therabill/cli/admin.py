@@ -101,12 +101,15 @@ def audit_verify(
         str | None,
         Opt(
             "--expect-head",
-            help="A head hash noted earlier: also catches entries cut from the end.",
+            help="A head hash noted earlier (the anchor file already catches entries cut "
+            "from the end; this checks against your own note too).",
         ),
     ] = None,
     json_output: JsonOption = False,
 ) -> None:
-    """Check the audit log's hash chain: an edited or deleted entry is reported (exit 1).
+    """Check the audit log under the audit key, against the heads anchored outside the
+    database, and every ledger entry against its seal: any edit, deletion, re-hashing or
+    entry cut from the end is reported (exit 1).
 
     Example: therabill audit verify
     """
@@ -117,10 +120,15 @@ def audit_verify(
         opened.dispose()
     if json_output:
         emit_json(result.to_dict())
-    elif result.ok:
-        console.print(f"Audit log intact: {result.entries:,} entries; head {result.head_hash}")
+    else:
+        if result.ok:
+            console.print(
+                f"Audit log intact: {result.entries:,} entries, {result.ledger_entries:,} "
+                f"ledger entries sealed; head {result.head_seq} {result.head_hash}"
+            )
+        for problem in result.problems:
+            console.print(problem)
+        for warning in result.warnings:
+            console.print(f"Warning: {warning}")
     if not result.ok:
-        if not json_output:
-            for problem in result.problems:
-                console.print(problem)
         fail(f"the audit log has been tampered with ({len(result.problems)} problem(s))", code=1)

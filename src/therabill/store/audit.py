@@ -1,9 +1,12 @@
-"""The hash-chained audit log: append and verify.
+"""The keyed, anchored audit chain: append and verify.
 
-Each entry's hash is SHA-256 over the previous entry's hash and this entry's own fields, and
-``seq`` counts 1, 2, 3 … without gaps. Editing an entry breaks its hash; deleting one breaks
-the count and the next entry's link; deleting the newest entries is caught by comparing the
-head hash ``audit verify`` prints with one noted earlier (``--expect-head``).
+Each entry's hash is an HMAC-SHA256 (RFC 2104), under a key kept outside the database
+(:mod:`therabill.store.audit_key`), over the previous entry's hash and this entry's own
+fields, and ``seq`` counts 1, 2, 3 … without gaps. Editing an entry breaks its hash; deleting
+one breaks the count and the next entry's link; re-hashing the rest needs the key, which the
+database does not hold. Deleting the newest entries is caught by the heads written outside the
+database after every commit (:mod:`therabill.store.audit_anchor`), and the ledger's entries
+are sealed into the chain as they are written (:mod:`therabill.store.ledger_seal`).
 
 Writers append under a lock (SQLite: every transaction is ``BEGIN IMMEDIATE``; PostgreSQL: a
 transaction-scoped advisory lock), so the chain never forks. Entries name the entity and its
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -22,10 +26,15 @@ from typing import Protocol
 from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
+from therabill.errors import TherabillError
+from therabill.store import audit_anchor, ledger_seal
+from therabill.store.audit_anchor import Head
+from therabill.store.audit_key import audit_key, key_source
 from therabill.store.models import AuditEntry, utcnow
 
 GENESIS = "0" * 64
 AUDIT_LOCK_KEY = 7_401_001  # pg_advisory_xact_lock key for appending to the chain
+SYSTEM_ACTOR = "therabill"
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +52,8 @@ def _stamp(at: dt.datetime) -> str:
     return at.isoformat(timespec="microseconds")
 
 
-def entry_hash(prev_hash: str, seq: int, at: dt.datetime, event: AuditEvent) -> str:
+def entry_body(prev_hash: str, seq: int, at: dt.datetime, event: AuditEvent) -> bytes:
+    """The bytes an entry's hash covers."""
     body = json.dumps(
         [
             prev_hash,
@@ -58,24 +68,71 @@ def entry_hash(prev_hash: str, seq: int, at: dt.datetime, event: AuditEvent) -> 
         ensure_ascii=False,
         separators=(",", ":"),
     )
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+    return body.encode("utf-8")
 
 
-def append(db: Session, events: Sequence[AuditEvent]) -> None:
-    """Add ``events`` to the end of the chain, inside the caller's transaction."""
-    if not events:
-        return
+def entry_hash(key: bytes, prev_hash: str, seq: int, at: dt.datetime, event: AuditEvent) -> str:
+    return hmac.new(key, entry_body(prev_hash, seq, at, event), hashlib.sha256).hexdigest()
+
+
+class ChainRow(Protocol):
+    seq: int
+    at: dt.datetime
+    actor: str
+    action: str
+    entity: str
+    entity_id: str
+    detail: str
+    prev_hash: str
+    hash: str
+
+
+def _event(entry: ChainRow) -> AuditEvent:
+    return AuditEvent(entry.actor, entry.action, entry.entity, entry.entity_id, entry.detail)
+
+
+class WrongAuditKey(TherabillError):
+    """The newest entry does not check out under the key in use: writing on would fork the
+    chain under two keys, so nothing is written."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            f"the audit log's newest entry does not match the audit key in {key_source()}: "
+            "either this is not the key the log was written with, or the entry was changed.",
+            hint="Restore the practice's audit key (see README, Audit and backups), "
+            "then run: therabill audit verify",
+        )
+
+
+def append(db: Session, events: Sequence[AuditEvent]) -> Head | None:
+    """Add ``events`` to the end of the chain, and a seal of the ledger entries this
+    transaction wrote, inside the caller's transaction. Returns the new head (for the
+    anchor, to be written after the commit), or None when nothing was added."""
     if db.get_bind().dialect.name == "postgresql":
         db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_KEY})
-    last = db.execute(
-        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
-    ).first()
-    seq, prev = (last[0], last[1]) if last else (0, GENESIS)
+    actor = events[0].actor if events else SYSTEM_ACTOR
+    seals = ledger_seal.seal_pending(db)
+    todo = list(events) + [
+        AuditEvent(
+            actor, ledger_seal.SEAL_ACTION, ledger_seal.SEAL_ENTITY, s.entity_id(), s.detail()
+        )
+        for s in seals
+    ]
+    if not todo:
+        return None
+    key = audit_key()
+    last = db.execute(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)).scalar()
+    seq, prev = 0, GENESIS
+    if last is not None:
+        if entry_hash(key, last.prev_hash, last.seq, last.at, _event(last)) != last.hash:
+            raise WrongAuditKey()
+        seq, prev = last.seq, last.hash
+        db.expunge(last)
     at = utcnow()
     rows = []
-    for event in events:
+    for event in todo:
         seq += 1
-        digest = entry_hash(prev, seq, at, event)
+        digest = entry_hash(key, prev, seq, at, event)
         rows.append(
             {
                 "seq": seq,
@@ -91,13 +148,18 @@ def append(db: Session, events: Sequence[AuditEvent]) -> None:
         )
         prev = digest
     db.execute(insert(AuditEntry), rows)  # one executemany, not one ORM object per entry
+    return Head(seq, prev)
 
 
 @dataclass(slots=True)
 class Verification:
     entries: int = 0
     head_hash: str = GENESIS
+    head_seq: int = 0
+    ledger_entries: int = 0
+    anchored: int = 0
     problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -107,26 +169,28 @@ class Verification:
         return {
             "ok": self.ok,
             "entries": self.entries,
+            "head_seq": self.head_seq,
             "head_hash": self.head_hash,
+            "ledger_entries": self.ledger_entries,
+            "anchored_heads": self.anchored,
             "problems": self.problems,
+            "warnings": self.warnings,
         }
 
 
-class ChainRow(Protocol):
-    seq: int
-    at: dt.datetime
-    actor: str
-    action: str
-    entity: str
-    entity_id: str
-    detail: str
-    prev_hash: str
-    hash: str
-
-
-def check_chain(rows: Iterable[ChainRow], *, expect_head: str | None = None) -> Verification:
-    """Walk entries in ``seq`` order from the first; report every break."""
+def check_chain(
+    rows: Iterable[ChainRow],
+    *,
+    key: bytes,
+    expect_head: str | None = None,
+    anchors: dict[int, str] | None = None,
+    seals: list[ledger_seal.Seal] | None = None,
+) -> Verification:
+    """Walk entries in ``seq`` order from the first; report every break. ``anchors`` are the
+    heads written outside the database (seq → hash); genuine ledger seals are collected
+    into ``seals``."""
     result = Verification()
+    anchors = anchors or {}
     prev, expected_seq = GENESIS, 1
     for entry in rows:
         result.entries += 1
@@ -135,11 +199,31 @@ def check_chain(rows: Iterable[ChainRow], *, expect_head: str | None = None) -> 
             result.problems.append(f"entry {gap or expected_seq} missing (deleted?)")
         if entry.prev_hash != prev:
             result.problems.append(f"entry {entry.seq}: does not follow the entry before it")
-        event = AuditEvent(entry.actor, entry.action, entry.entity, entry.entity_id, entry.detail)
-        if entry_hash(entry.prev_hash, entry.seq, entry.at, event) != entry.hash:
+        genuine = entry_hash(key, entry.prev_hash, entry.seq, entry.at, _event(entry))
+        if genuine != entry.hash:
             result.problems.append(f"entry {entry.seq}: changed after it was written")
+        elif (
+            seals is not None
+            and entry.action == ledger_seal.SEAL_ACTION
+            and entry.entity == ledger_seal.SEAL_ENTITY
+        ):
+            seal = ledger_seal.Seal.parse(entry.detail, entry.seq)
+            if seal is not None:
+                seals.append(seal)
+        anchored = anchors.get(entry.seq)
+        if anchored is not None and anchored != entry.hash:
+            result.problems.append(
+                f"entry {entry.seq}: differs from its head anchored outside the database"
+            )
         prev, expected_seq = entry.hash, entry.seq + 1
-    result.head_hash = prev
+    result.head_hash, result.head_seq = prev, expected_seq - 1
+    result.anchored = len(anchors)
+    if anchors and max(anchors) > result.head_seq:
+        result.problems.append(
+            f"entries {result.head_seq + 1}–{max(anchors)} missing: the anchor outside the "
+            f"database records entry {max(anchors)}, the log ends at {result.head_seq} "
+            "(entries removed from the end?)"
+        )
     if expect_head is not None and expect_head != prev:
         result.problems.append(
             "the newest entry is not the expected head (entries removed from the end?)"
@@ -148,8 +232,21 @@ def check_chain(rows: Iterable[ChainRow], *, expect_head: str | None = None) -> 
 
 
 def verify(db: Session, *, expect_head: str | None = None) -> Verification:
-    """Check the stored chain (reads only)."""
-    rows = db.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars()
-    result = check_chain(rows, expect_head=expect_head)
+    """Check the stored chain under the audit key, against the anchored heads, and the
+    ledger against its seals (reads only)."""
+    url = db.get_bind().engine.url
+    anchors = audit_anchor.heads(url)
+    seals: list[ledger_seal.Seal] = []
+    rows = db.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars().yield_per(2000)
+    result = check_chain(
+        rows, key=audit_key(), expect_head=expect_head, anchors=anchors, seals=seals
+    )
     db.expunge_all()
+    result.ledger_entries, ledger_problems = ledger_seal.check_ledger(db, seals)
+    result.problems.extend(ledger_problems)
+    if not anchors and result.entries:
+        result.warnings.append(
+            f"no head of this database is anchored in {audit_anchor.anchor_path()}: "
+            "entries cut from the end could not be noticed (was the file moved?)"
+        )
     return result

@@ -57,6 +57,21 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         finally:
             if sqlite:
                 connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
+    if revision == "head":
+        anchor_head(engine)
+
+
+def anchor_head(engine: Engine) -> None:
+    """Write the audit log's head to the anchor file (after the upgrade committed: 0015
+    re-keys the chain and seals the ledger in the same transaction)."""
+    from therabill.store import audit_anchor
+
+    with engine.connect() as connection:
+        last = connection.exec_driver_sql(
+            "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"
+        ).first()
+    if last is not None:
+        audit_anchor.record(engine.url, audit_anchor.Head(int(last[0]), str(last[1])))
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -1,6 +1,6 @@
 """All tables, importable from one place (Alembic's target metadata is ``Base.metadata``)."""
 
-from therabill.store.models.audit import AuditEntry
+from therabill.store.models.audit import AuditEntry, LedgerUnsealed
 from therabill.store.models.base import Base, utcnow
 from therabill.store.models.billing import (
     ClaimLine,
@@ -64,6 +64,7 @@ __all__ = [
     "Invoice",
     "InvoiceLine",
     "LedgerEntry",
+    "LedgerUnsealed",
     "Payer",
     "PlanOfCare",
     "Policy",

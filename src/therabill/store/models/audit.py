@@ -11,8 +11,9 @@ from therabill.store.models.base import Base, utcnow
 
 
 class AuditEntry(Base):
-    """``hash`` = SHA-256 over the previous entry's hash and this entry's fields; ``seq``
-    counts from 1 without gaps, so an edit breaks the hash and a deletion breaks the count."""
+    """``hash`` = HMAC-SHA256, under the audit key kept outside the database, over the previous
+    entry's hash and this entry's fields; ``seq`` counts from 1 without gaps, so an edit breaks
+    the hash and a deletion breaks the count (see therabill.store.audit)."""
 
     __tablename__ = "audit_log"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -25,3 +26,12 @@ class AuditEntry(Base):
     detail: Mapped[str] = mapped_column(String(200), default="")
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class LedgerUnsealed(Base):
+    """Ids of ledger entries not yet sealed into the audit chain: a database trigger adds each
+    new entry's id, the transaction's audit append seals them and removes them (see
+    therabill.store.ledger_seal). Empty between transactions."""
+
+    __tablename__ = "ledger_unsealed"
+    entry_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)

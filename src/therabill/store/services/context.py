@@ -19,7 +19,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from therabill.errors import InvalidInput, TherabillError
-from therabill.store import audit, migrate
+from therabill.store import audit, audit_anchor, migrate
 from therabill.store.engine import BUSY_TIMEOUT_MS, make_engine, read_only, session_factory
 from therabill.store.models import Practice
 
@@ -91,11 +91,12 @@ class Store:
                 work = UnitOfWork(db=db, actor=actor or current_actor())
                 yield work
                 db.flush()
-                audit.append(db, work.events)
+                head = audit.append(db, work.events)
         except OperationalError as exc:
             if "locked" in str(exc.orig):
                 raise DatabaseBusy() from exc
             raise
+        self._anchor(head)
 
     @contextmanager
     def reading(
@@ -120,11 +121,17 @@ class Store:
             return
         try:
             with self.sessions() as db, db.begin():
-                audit.append(db, events)
+                head = audit.append(db, events)
         except OperationalError as exc:
             if "locked" in str(exc.orig):
                 raise DatabaseBusy() from exc
             raise
+        self._anchor(head)
+
+    def _anchor(self, head: audit_anchor.Head | None) -> None:
+        """After a commit: the new head goes to the anchor file outside the database."""
+        if head is not None:
+            audit_anchor.record(self.engine.url, head)
 
     def require_initialised(self) -> None:
         if not inspect(self.engine).has_table("practice"):
