@@ -1,4 +1,4 @@
-"""``therabill backup``, ``export`` and ``audit``: keep the practice's records safe and
+"""``therabill backup``, ``restore``, ``export`` and ``audit``: keep the practice's records safe and
 accountable."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from rich.table import Table
 
 from therabill.cli import store_common
 from therabill.cli.output import JsonOption, console, emit_json, fail, handles_errors
-from therabill.store.services import admin
+from therabill.store.services import admin, restore
 
 audit_app = typer.Typer(
     help="The audit log: who read or changed what, and when (no client data in it).",
@@ -39,6 +39,36 @@ def backup_command(
         emit_json(data)
         return
     console.print(f"Backed up to {data['path']} ({data['bytes']:,} bytes, {data['method']}).")
+    console.print(
+        f"Keep the audit key ({data['audit_key']}) backed up too, apart from this file: "
+        "without it the restored audit log cannot be checked."
+    )
+
+
+@handles_errors
+def restore_command(
+    path: Annotated[Path, typer.Argument(help="A file written by therabill backup.")],
+    json_output: JsonOption = False,
+) -> None:
+    """Restore a backup into a new, empty database (THERABILL_DATABASE_URL, or the SQLite file
+    in the data directory) and check its audit log and ledger under the audit key. A database
+    that already holds tables is refused.
+
+    Example: THERABILL_DATABASE_URL=sqlite:///restored.sqlite3 therabill restore backup.sqlite3
+    """
+    data = restore.restore(path=path)
+    if json_output:
+        emit_json(data)
+        return
+    checked = data["audit"]
+    rows = ", ".join(f"{n:,} {name.replace('_', ' ')}" for name, n in data["rows"].items())
+    console.print(f"Restored {data['path']} into {data['database']} ({data['method']}): {rows}.")
+    if data["upgraded_from"]:
+        console.print(f"Upgraded the schema from {data['upgraded_from']}.")
+    console.print(
+        f"Audit log intact: {checked['entries']:,} entries, {checked['ledger_entries']:,} "
+        f"ledger entries sealed; head {checked['head_seq']} {checked['head_hash']}"
+    )
 
 
 @handles_errors

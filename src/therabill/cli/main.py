@@ -50,6 +50,10 @@ COMMANDS: dict[str, LazyCommand] = {
         "Copy the whole database while it is in use (SQLite online backup; pg_dump for "
         "PostgreSQL).",
     ),
+    "restore": LazyCommand(
+        "therabill.cli.admin:restore_command",
+        "Restore a backup into a new, empty database and check its audit log and ledger.",
+    ),
     "export": LazyCommand(
         "therabill.cli.admin:export_command",
         "Export every record (not the audit log) as CSV files or one JSON file.",

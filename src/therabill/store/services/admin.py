@@ -16,6 +16,7 @@ from sqlalchemy import Table, select
 
 from therabill.errors import InvalidInput, TherabillError
 from therabill.store import audit
+from therabill.store.audit_key import key_source
 from therabill.store.csv_cells import QUOTING, safe_row
 from therabill.store.models import AuditEntry, Base
 from therabill.store.services.context import Store, UnitOfWork
@@ -78,7 +79,12 @@ def backup(*, store: Store, path: Path, actor: str | None = None) -> dict[str, A
         method = "pg_dump --format=custom"
     with store.transaction(actor=actor) as work:
         work.audit("backup", "database", "*", method)
-    return {"path": str(path), "bytes": path.stat().st_size, "method": method}
+    return {
+        "path": str(path),
+        "bytes": path.stat().st_size,
+        "method": method,
+        "audit_key": key_source(),
+    }
 
 
 def _plain(value: Any) -> Any:
