@@ -50,9 +50,11 @@ def restore_command(
     path: Annotated[Path, typer.Argument(help="A file written by therabill backup.")],
     json_output: JsonOption = False,
 ) -> None:
-    """Restore a backup into a new, empty database (THERABILL_DATABASE_URL, or the SQLite file
-    in the data directory) and check its audit log and ledger under the audit key. A database
-    that already holds tables is refused.
+    """Restore a backup into a new, empty database and check its audit log and ledger.
+
+    The database is THERABILL_DATABASE_URL's, or the SQLite file in the data directory; one
+    that already holds tables is refused. The audit log and every ledger seal are checked
+    under the audit key (back it up apart from the backups).
 
     Example: THERABILL_DATABASE_URL=sqlite:///restored.sqlite3 therabill restore backup.sqlite3
     """

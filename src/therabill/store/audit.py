@@ -104,14 +104,17 @@ class WrongAuditKey(TherabillError):
         )
 
 
-def append(db: Session, events: Sequence[AuditEvent]) -> Head | None:
+def append(db: Session, events: Sequence[AuditEvent], *, seal: bool = True) -> Head | None:
     """Add ``events`` to the end of the chain, and a seal of the ledger entries this
     transaction wrote, inside the caller's transaction. Returns the new head (for the
-    anchor, to be written after the commit), or None when nothing was added."""
+    anchor, to be written after the commit), or None when nothing was added.
+
+    ``seal=False`` is for a transaction that only records reads (it writes no ledger entry;
+    an entry a script left in the queue is sealed by the next transaction that writes)."""
     if db.get_bind().dialect.name == "postgresql":
         db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_KEY})
     actor = events[0].actor if events else SYSTEM_ACTOR
-    seals = ledger_seal.seal_pending(db)
+    seals = ledger_seal.seal_pending(db) if seal else []
     todo = list(events) + [
         AuditEvent(
             actor, ledger_seal.SEAL_ACTION, ledger_seal.SEAL_ENTITY, s.entity_id(), s.detail()

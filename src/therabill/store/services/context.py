@@ -121,7 +121,7 @@ class Store:
             return
         try:
             with self.sessions() as db, db.begin():
-                head = audit.append(db, events)
+                head = audit.append(db, events, seal=False)  # reads write no ledger entry
         except OperationalError as exc:
             if "locked" in str(exc.orig):
                 raise DatabaseBusy() from exc
