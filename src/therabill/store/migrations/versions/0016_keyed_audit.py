@@ -9,8 +9,8 @@ every new ledger entry in ``ledger_unsealed``, and the ledger entries already wr
 sealed into the chain by one audit entry per run of ids, so a later change to any of them is
 caught. Downgrading drops the queue and its trigger; the hashes stay keyed.
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-06 15:00:00.000000
 """
 
@@ -22,8 +22,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.orm import Session
 
-revision = "0015"
-down_revision = "0014"
+revision = "0016"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
