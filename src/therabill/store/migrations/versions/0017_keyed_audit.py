@@ -7,10 +7,12 @@ upgrade stops with the first problems found. Then every entry is re-hashed in pl
 append-only trigger is set aside for this one update and put back), a trigger queues the id of
 every new ledger entry in ``ledger_unsealed``, and the ledger entries already written are
 sealed into the chain by one audit entry per run of ids, so a later change to any of them is
-caught. Downgrading drops the queue and its trigger; the hashes stay keyed.
+caught. Downgrading drops the queue and its trigger; the hashes stay keyed. A later migration
+that rebuilds ``ledger_entries`` (SQLite batch mode copies tables) must create the trigger
+``ledger_entries_to_seal`` again, as it must the append-only ones of 0002.
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-06 15:00:00.000000
 """
 
@@ -22,8 +24,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.orm import Session
 
-revision = "0016"
-down_revision = "0015"
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
