@@ -1,4 +1,4 @@
-"""Migration 0017 (keyed audit) re-keys a practice's audit chain in place: nothing lost, every entry
+"""Migration 0020 (keyed audit) re-keys a practice's audit chain in place: nothing lost, every entry
 HMAC-hashed under the key, the ledger already written sealed; a chain that did not verify
 before is not laundered."""
 

@@ -1,6 +1,6 @@
 """Ledger entries sealed into the audit chain.
 
-A trigger puts the id of every new ledger entry into ``ledger_unsealed`` (migration 0017), so
+A trigger puts the id of every new ledger entry into ``ledger_unsealed`` (migration 0020), so
 entries written by any path (the ORM, the 835 poster's bulk insert) are found. When a
 transaction appends its audit entries it also seals what is waiting: a ``seal ledger`` entry
 whose detail holds the ids and a SHA-256 digest of the entries' fields. The digest sits inside

@@ -62,7 +62,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 
 def anchor_head(engine: Engine) -> None:
-    """Write the audit log's head to the anchor file (after the upgrade committed: 0017
+    """Write the audit log's head to the anchor file (after the upgrade committed: 0020
     re-keys the chain and seals the ledger in the same transaction)."""
     from therabill.store import audit_anchor
 

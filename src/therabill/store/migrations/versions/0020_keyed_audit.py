@@ -11,8 +11,8 @@ caught. Downgrading drops the queue and its trigger; the hashes stay keyed. A la
 that rebuilds ``ledger_entries`` (SQLite batch mode copies tables) must create the trigger
 ``ledger_entries_to_seal`` again, as it must the append-only ones of 0002.
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-06 15:00:00.000000
 """
 
@@ -24,8 +24,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.orm import Session
 
-revision = "0017"
-down_revision = "0016"
+revision = "0020"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
