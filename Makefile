@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 RUN_STAMP := $(VENV)/.installed-run
 
-.PHONY: run test lint types pytest bench docs clean
+.PHONY: run test lint types pytest bench reliability docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,10 @@ bench: $(STAMP)
 	@command -v wrk >/dev/null || { echo "installing wrk (the web benchmark's load generator)"; \
 		{ apt-get install -y -q wrk || sudo apt-get install -y -q wrk; } >/dev/null; }
 	$(BIN)/python -m bench
+
+## make reliability: fuzzed files, kill -9, double posts, schemathesis and the role matrix; writes docs/reliability.md (a few minutes, not part of make test)
+reliability: $(STAMP)
+	$(BIN)/python -m bench.reliability
 
 ## make docs: regenerate the CLI reference and the scrub-rule list
 docs: $(STAMP)
