@@ -21,10 +21,13 @@ from therabill.x12.adjustment_codes import (
     describe_carc,
     load_actions,
     load_carc,
+    load_rarc,
 )
 
 CARC_LIST_SIZE = 407  # x12.org Claim Adjustment Reason Codes, retrieved 2026-08-17
 CARC_DEACTIVATED = 110  # of which deactivated on that date
+RARC_LIST_SIZE = 1216  # x12.org Remittance Advice Remark Codes, retrieved 2026-08-17
+RARC_DEACTIVATED = 79
 HASHES = Path(__file__).with_name("x12_name_hashes.txt")
 
 
@@ -51,6 +54,48 @@ def test_every_carc_of_the_list_is_there_once() -> None:
     statuses = [entry.extra for entry in load_carc().values()]
     assert statuses.count("deactivated") == CARC_DEACTIVATED
     assert set(statuses) == {"active", "deactivated"}
+
+
+def test_every_rarc_of_the_list_is_there_once() -> None:
+    codes = [row[0] for row in _rows("rarc.csv")]
+    assert len(codes) == len(set(codes)) == RARC_LIST_SIZE
+    assert set(codes) == set(_x12_name_hashes("RARC"))
+    statuses = [entry.extra for entry in load_rarc().values()]
+    assert statuses.count("deactivated") == RARC_DEACTIVATED
+
+
+@pytest.mark.parametrize("code", sorted(_x12_name_hashes("RARC")))
+def test_a_rarc_description_is_ours(code: str) -> None:
+    text = load_rarc()[code].description
+    assert text.strip() and text.strip() != code
+    assert _digest(text) != _x12_name_hashes("RARC")[code], "X12's own wording"
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "words"),
+    [
+        ("N286", "active", "referring provider"),
+        ("MA130", "active", "new claim"),
+        ("M15", "active", "bundled"),
+        ("N130", "active", "benefit"),
+        ("MA01", "active", "appeal"),
+        ("MA18", "active", "supplemental"),
+        ("N380", "active", "corrected"),
+        ("N640", "active", "frequency"),
+        ("M80", "active", "same day"),
+        ("N362", "active", "units"),
+        ("N115", "active", "local coverage"),
+        ("N14", "deactivated", "fee schedule"),
+        ("N851", "active", "therapy assistant"),
+        ("N776", "active", "telehealth"),
+        ("N329", "active", "patient birth date"),
+        ("M118", "deactivated", "letter"),
+    ],
+)
+def test_well_known_rarcs_keep_their_meaning(code: str, status: str, words: str) -> None:
+    entry = load_rarc()[code]
+    assert entry.extra == status
+    assert words in entry.description.lower()
 
 
 def test_every_carc_has_exactly_one_class() -> None:
