@@ -112,13 +112,23 @@ def test_tables_name_their_source() -> None:
 @pytest.mark.parametrize(
     ("row", "says"),
     [
-        ("45,active,Duplicate row", "appears twice"),
-        ("4.5,active,Bad code", "not a valid code"),
-        ("990,maybe,Bad status", "status must be one of"),
-        ("991,active,", "description must be"),
-        ("992,active,a,b", "expected 3 columns"),
+        ("45,active,,Duplicate row", "appears twice"),
+        ("4.5,active,,Bad code", "not a valid code"),
+        ("990,maybe,,Bad status", "status must be one of"),
+        ("991,active,,", "description must be"),
+        ("992,active,,a,b", "expected 4 columns"),
+        ("993,deactivated,2020-13-01,Bad date", "not a YYYY-MM-DD date"),
+        ("994,active,2020-01-01,Stopped but active", "only a deactivated code"),
     ],
-    ids=["duplicate", "bad-code", "bad-status", "empty-description", "extra-column"],
+    ids=[
+        "duplicate",
+        "bad-code",
+        "bad-status",
+        "empty-description",
+        "extra-column",
+        "bad-stop-date",
+        "stop-date-on-active",
+    ],
 )
 def test_a_broken_table_names_file_and_row(
     row: str, says: str, monkeypatch: pytest.MonkeyPatch, tmp_path: object
@@ -137,7 +147,7 @@ def test_a_broken_table_names_file_and_row(
 
     monkeypatch.setattr(code_tables.resources, "files", lambda package: Fake())
     with pytest.raises(DataFileError) as caught:
-        code_tables._load("carc.csv", ("code", "status", "description"), {"active", "deactivated"})
+        code_tables._load("carc.csv", code_tables._CODE_COLUMNS, {"active", "deactivated"})
     assert says in str(caught.value)
     assert f"row {len(broken.splitlines())}" in str(caught.value)
 

@@ -7,6 +7,7 @@ The list sizes are those of the x12.org lists named in the files' headers (retri
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
 import re
@@ -143,6 +144,42 @@ def test_well_known_carcs_keep_their_meaning_and_class(
     assert entry.extra == status
     assert words in entry.description.lower()
     assert load_actions()[code] is action
+
+
+@pytest.mark.parametrize(
+    ("code", "stopped"),
+    [
+        ("17", dt.date(2009, 7, 1)),
+        ("A2", dt.date(2008, 1, 1)),
+        ("D14", dt.date(2003, 10, 16)),
+        ("W1", dt.date(2014, 7, 1)),
+        ("125", dt.date(2013, 11, 1)),
+        ("15", None),  # deactivated after the dated copy of the list: date not known
+    ],
+)
+def test_a_deactivated_carc_keeps_its_stop_date(code: str, stopped: dt.date | None) -> None:
+    assert load_carc()[code].stopped == stopped
+
+
+def test_only_deactivated_codes_have_a_stop_date() -> None:
+    for table in (load_carc(), load_rarc()):
+        assert all(e.extra == "deactivated" for e in table.values() if e.stopped)
+    assert sum(1 for e in load_carc().values() if e.stopped) == 106  # of 110 deactivated
+    assert sum(1 for e in load_rarc().values() if e.stopped) == 78  # of 79 deactivated
+
+
+@pytest.mark.parametrize(
+    ("code", "stopped"),
+    [
+        ("N14", dt.date(2007, 10, 1)),
+        ("MA03", dt.date(2006, 10, 1)),
+        ("M118", dt.date(2011, 1, 1)),
+        ("N225", dt.date(2016, 3, 1)),
+        ("N793", None),  # deactivated after the dated copy of the list
+    ],
+)
+def test_a_deactivated_rarc_keeps_its_stop_date(code: str, stopped: dt.date | None) -> None:
+    assert load_rarc()[code].stopped == stopped
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,9 @@ does next (write down, bill the client, correct, appeal, check, other payer), an
 ``classify()`` turns a group, reason and remarks into that class and the next step; posting
 writes down only contractual amounts and opens a denial for the others. ``load_carc()`` / ``load_rarc()`` / ``load_groups()`` read
 and validate them once (cached); a broken file is a ``DataFileError`` naming file and row.
+CARC and RARC rows carry a status and, for a deactivated code whose stop date is known, that
+date (``stopped``): a deactivated code is still described, since reversals and old
+remittances keep sending it.
 A code missing here is not an error anywhere: payers send new codes before any table has them,
 so ``describe_*`` returns a neutral text instead.
 """
@@ -14,6 +17,7 @@ so ``describe_*`` returns a neutral text instead.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import functools
 import io
 import re
@@ -35,14 +39,19 @@ _POSTINGS = {"write_off", "patient", "other"}
 
 @dataclass(frozen=True, slots=True)
 class CodeEntry:
-    """One row of a code table; ``extra`` is the status (CARC/RARC) or posting (groups)."""
+    """One row of a code table; ``extra`` is the status (CARC/RARC) or posting (groups);
+    ``stopped`` the day a deactivated code stopped being valid for new use, when known."""
 
     code: str
     extra: str
     description: str
+    stopped: dt.date | None = None
 
 
-def _load(name: str, columns: tuple[str, str, str], allowed: set[str]) -> dict[str, CodeEntry]:
+_CODE_COLUMNS = ("code", "status", "stopped", "description")
+
+
+def _load(name: str, columns: tuple[str, ...], allowed: set[str]) -> dict[str, CodeEntry]:
     text = resources.files(__package__).joinpath(name).read_text("utf-8")
     numbered = [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
     data = [(n, line) for n, line in numbered if not line.startswith("#")]
@@ -55,9 +64,11 @@ def _load(name: str, columns: tuple[str, str, str], allowed: set[str]) -> dict[s
     table: dict[str, CodeEntry] = {}
     pattern = _PATTERNS[name]
     for (number, _), row in zip(data[1:], rows, strict=True):
-        if len(row) != 3:
-            raise DataFileError(name, number, f"expected 3 columns, found {len(row)}")
-        code, extra, description = (cell.strip() for cell in row)
+        if len(row) != len(columns):
+            raise DataFileError(name, number, f"expected {len(columns)} columns, found {len(row)}")
+        cells = dict(zip(columns, (cell.strip() for cell in row), strict=True))
+        code, extra, description = cells["code"], cells[columns[1]], cells["description"]
+        stopped = _stop_date(name, number, cells.get("stopped", ""), extra)
         if not pattern.fullmatch(code):
             raise DataFileError(name, number, f"{code!r} is not a valid code for this table")
         if code in table:
@@ -66,20 +77,33 @@ def _load(name: str, columns: tuple[str, str, str], allowed: set[str]) -> dict[s
             raise DataFileError(name, number, f"{columns[1]} must be one of {sorted(allowed)}")
         if not description or len(description) > 120:
             raise DataFileError(name, number, "description must be 1 to 120 characters")
-        table[code] = CodeEntry(code, extra, description)
+        table[code] = CodeEntry(code, extra, description, stopped)
     return table
+
+
+def _stop_date(name: str, number: int, text: str, status: str) -> dt.date | None:
+    """An ISO date, only on a deactivated code (empty when the date is not known)."""
+    if not text:
+        return None
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        raise DataFileError(name, number, f"stopped {text!r} is not a YYYY-MM-DD date") from None
+    if status != "deactivated":
+        raise DataFileError(name, number, "only a deactivated code has a stop date")
+    return day
 
 
 @functools.cache
 def load_carc() -> Mapping[str, CodeEntry]:
     """Claim adjustment reason codes: code -> entry (status active/deactivated)."""
-    return _load("carc.csv", ("code", "status", "description"), _STATUSES)
+    return _load("carc.csv", _CODE_COLUMNS, _STATUSES)
 
 
 @functools.cache
 def load_rarc() -> Mapping[str, CodeEntry]:
     """Remittance advice remark codes: code -> entry (status active/deactivated)."""
-    return _load("rarc.csv", ("code", "status", "description"), _STATUSES)
+    return _load("rarc.csv", _CODE_COLUMNS, _STATUSES)
 
 
 @functools.cache
