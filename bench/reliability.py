@@ -660,6 +660,9 @@ def report(sizes: dict[str, int], seed: int) -> str:
         facks = timed("acks", lambda: fuzz_acks(practice, work_dir, sizes["fuzz"], rng))
         dup = timed("twice", lambda: twice(practice, work_dir, env))
         killed = timed("kill", lambda: kills(practice, work_dir, env, sizes["kills"], rng))
+        # As tests/web does: the role table is about roles, not the second factor (which
+        # would send a biller to set it up before any page; tests/web/test_web_mfa.py).
+        os.environ["THERABILL_MFA_ROLES"] = ""
         with web_practice(work_dir) as web:
             schema = timed("schemathesis", lambda: schemathesis_run(web, sizes["examples"]))
             matrix = timed("roles", lambda: role_matrix(web))
