@@ -15,14 +15,12 @@ as a PDF into the run's folder when the transaction commits (a run that fails le
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
 from therabill.codes import load_code_set
 from therabill.errors import InvalidInput
@@ -39,6 +37,7 @@ from therabill.store.models import (
 )
 from therabill.store.services import ledger, lookup
 from therabill.store.services.context import UnitOfWork
+from therabill.store.services.files_on_commit import publish_on_commit
 from therabill.store.services.practice import practice_row
 
 DUE_DAYS = 30
@@ -241,7 +240,7 @@ def run_statements(*, work: UnitOfWork, through: dt.date, folder: Path | None = 
     pending: list[tuple[Path, Path]] = []
     if folder is not None:
         folder.mkdir(parents=True, exist_ok=True)
-        _when_done(work.db, pending)
+        publish_on_commit(work.db, pending)
     for client_id, rows in _by_client(_entries(work, None, through)):
         owed = balance_of(ledger.facts(e) for e, _ in rows).patient_cents
         if owed <= 0:
@@ -358,20 +357,3 @@ def settings_dict(practice: Practice) -> dict[str, Any]:
         "payment_link": practice.payment_link,
         "payment_instructions": practice.payment_instructions,
     }
-
-
-def _when_done(db: Session, pending: list[tuple[Path, Path]]) -> None:
-    """Rename the PDFs into place after the commit; remove them after a rollback."""
-
-    def publish(_session: Session) -> None:
-        for temporary, target in pending:
-            os.replace(temporary, target)
-        pending.clear()
-
-    def discard(_session: Session) -> None:
-        for temporary, _ in pending:
-            temporary.unlink(missing_ok=True)
-        pending.clear()
-
-    event.listen(db, "after_commit", publish, once=True)
-    event.listen(db, "after_rollback", discard, once=True)

@@ -17,7 +17,6 @@ so both are kept at the same high-water mark and neither can reuse the other's n
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import os
@@ -26,8 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import select, update
 
 from therabill import claims as doc
 from therabill.claims.number import claim_id_from_control_number
@@ -37,6 +35,7 @@ from therabill.store.models import ClaimRecord, ControlNumberCounter, SubmittedC
 from therabill.store.services import lookup
 from therabill.store.services.claim_records import change_status
 from therabill.store.services.context import UnitOfWork
+from therabill.store.services.files_on_commit import publish_on_commit
 from therabill.x12.acknowledgements import Acknowledgements
 from therabill.x12.claim_837p import write_batch
 from therabill.x12.clearinghouse import Clearinghouse, load_clearinghouse
@@ -172,7 +171,7 @@ def submit_claims(
     outcome = SubmitOutcome(claims=ids)
     outbox.mkdir(parents=True, exist_ok=True)
     pending: list[tuple[Path, Path]] = []
-    _when_done(work.db, pending)
+    publish_on_commit(work.db, pending)
     for claim_file in files:
         target = outbox / claim_file.file_name
         if target.exists():
@@ -211,34 +210,6 @@ def download_outbox_file(*, work: UnitOfWork, outbox: Path, name: str) -> Path |
     if path is not None:
         work.audit("download", "outbox", name, f"{path.stat().st_size} bytes")
     return path
-
-
-def _when_done(db: Session, pending: list[tuple[Path, Path]]) -> None:
-    """Rename the files into place after the commit; remove them after a rollback."""
-
-    def publish(_session: Session) -> None:
-        for temporary, target in pending:
-            temporary.replace(target)
-        if pending:
-            _sync_directory(pending[0][1].parent)
-        pending.clear()
-
-    def discard(_session: Session) -> None:
-        for temporary, _ in pending:
-            temporary.unlink(missing_ok=True)
-        pending.clear()
-
-    event.listen(db, "after_commit", publish, once=True)
-    event.listen(db, "after_rollback", discard, once=True)
-
-
-def _sync_directory(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        handle = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(handle)
-        finally:
-            os.close(handle)
 
 
 def _remember(work: UnitOfWork, text: str, file_name: str, interchange: int) -> None:
