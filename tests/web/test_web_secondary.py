@@ -63,13 +63,33 @@ def test_bill_the_next_payer_from_the_claim_page(
     claim_id = _medicare_decided(practice, tmp_path, paid)
     login(web, "bill")
     page = web.get(f"/claims/{claim_id}").text
-    assert 'id="secondary-form"' in page
+    assert 'id="secondary-form"' in page and "Bill Acme Health (the client's next policy)" in page
     done = web.post(f"/claims/{claim_id}/secondary", data={"csrf_token": csrf_of(page)})
     assert done.status_code == 200
     assert "to Acme Health (secondary) for 14.40 is ready." in done.text
     assert "claim #" + str(claim_id) in done.text  # the new claim names the one before
     again = web.get(f"/claims/{claim_id}").text
     assert 'id="next-claim"' in again and 'id="secondary-form"' not in again
+
+
+def test_no_next_payer_button_without_a_next_policy(
+    web: TestClient, practice: Practice, tmp_path: Path
+) -> None:
+    """The secondary policy ended before the date of service: nothing to bill, no button."""
+    paid = AdjudicatedLine(
+        "97110", 9000, 5760, 2, DAY, ["GP"], [("CO", "45", 1800), ("PR", "2", 1440)]
+    )
+    claim_id = _medicare_decided(practice, tmp_path, paid)
+    with practice.store.transaction(actor="bill") as work:
+        secondary = work.db.execute(
+            select(Policy.id).where(
+                Policy.client_id == practice.ana_client, Policy.priority == "secondary"
+            )
+        ).scalar_one()
+        clients.end_policy(work=work, policy_id=secondary, on=DAY - dt.timedelta(days=1))
+    login(web, "bill")
+    page = web.get(f"/claims/{claim_id}").text
+    assert 'id="secondary-form"' not in page and "Next payer" not in page
 
 
 def test_move_a_denial_to_another_payer_from_the_queue(

@@ -12,7 +12,7 @@ from therabill.claims.status import ADJUDICATED, EDITABLE, TRANSITIONS, ClaimSta
 from therabill.errors import InvalidInput, TherabillError
 from therabill.money import format_money
 from therabill.store.models import Client
-from therabill.store.services import cob
+from therabill.store.services import cob, lookup
 from therabill.store.services.access import claim_for
 from therabill.store.services.build import build_claims
 from therabill.store.services.claim_edits import edit_claim
@@ -121,6 +121,8 @@ def _claim_page(
         claim_for(work, account, claim_id)
         shown = show_claim(work=work, claim_id=claim_id)
         client = work.db.get(Client, shown["client_id"])
+        following = cob.next_policy(work, lookup.claim(work, claim_id))
+        next_payer = following.payer.name if following is not None else None
     return render(
         request,
         "claim.html",
@@ -129,6 +131,7 @@ def _claim_page(
             "client": client,
             "error": error,
             "message": message,
+            "next_payer": next_payer,
             **_actions(shown["status"]),
         },
         status=status,
