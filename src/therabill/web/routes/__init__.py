@@ -13,7 +13,6 @@ from therabill.web.routes import (
     dashboard,
     denials,
     payers,
-    plans,
     remittances,
     sessions,
     setup,
@@ -32,6 +31,5 @@ ROUTERS: list[APIRouter] = [
     denials.router,
     payers.router,
     setup.router,
-    plans.router,
     admin.router,
 ]

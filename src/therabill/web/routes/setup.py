@@ -1,4 +1,4 @@
-"""Set-up pages: providers, fees, insurance policies and authorizations.
+"""Set-up pages: providers, fees, insurance policies, authorizations and plans of care.
 
 Everyone sees them (a therapist only their own clients' policies and authorizations);
 billers and admins change them. Each change is one store service in one transaction; a
@@ -18,11 +18,19 @@ from starlette.datastructures import FormData
 from therabill.codes.model import DISCIPLINES
 from therabill.errors import InvalidInput, TherabillError
 from therabill.money import parse_money
-from therabill.store.services import UnitOfWork, auths, client_entry, clients
+from therabill.store.services import (
+    UnitOfWork,
+    auths,
+    client_entry,
+    clients,
+    plans_of_care,
+    reports,
+)
 from therabill.store.services import practice as practice_services
 from therabill.store.services.access import authorization_for, client_for, policy_for
+from therabill.store.services.caseload import caseload_providers
 from therabill.store.services.users import Account
-from therabill.web.deps import Ctx, FormFields, PageBiller, PageUser, PathId
+from therabill.web.deps import Ctx, FormFields, NotFound, PageBiller, PageUser, PathId
 from therabill.web.reads import reading
 from therabill.web.render import render
 
@@ -536,4 +544,99 @@ def end_authorization(
         lambda work, error: _authorization_page(
             request, work, account, client_id=client_id, auth_id=authorization_id, error=error
         ),
+    )
+
+
+# --- plans of care ----------------------------------------------------------------------------
+# On the client page: add one, record the certifier's signature and the progress reports
+# (CMS Pub 100-02 ch.15 §220.1.3, §220.3) through the services of ``therabill plan``.
+
+PLAN_FIELDS = {
+    "discipline": 20,
+    "referring_npi": 10,
+    "referring_name": 100,
+    "start": 10,
+    "end": 10,
+    "certified_on": 10,
+}
+
+
+def _client_page(
+    request: Request, work: UnitOfWork, account: Account, client_id: int, error: str
+) -> HTMLResponse:
+    """The client page with a plan-of-care refusal above the plans."""
+    today = dt.date.today()
+    client = client_for(work, account, client_id)
+    picture = reports.client_picture(work, account, client, today=today)
+    caseload = caseload_providers(work=work, client_id=client.id)
+    return render(
+        request,
+        "client.html",
+        {**picture, "today": today, "caseload": caseload, "plan_error": error},
+    )
+
+
+@router.post("/clients/{client_id}/plans")
+def add_plan(
+    request: Request, ctx: Ctx, account: PageBiller, client_id: PathId, form: FormFields
+) -> Response:
+    """A new plan of care: discipline, certifying physician/NPP, dates."""
+    values = _values(form, PLAN_FIELDS)
+
+    def apply(work: UnitOfWork) -> str:
+        client_for(work, account, client_id)
+        first, _, last = values.get("referring_name", "").rpartition(" ")
+        if not first.strip():
+            raise InvalidInput('give the first and last name, "Rosa Diaz"', field="referring_name")
+        end, certified = values.get("end"), values.get("certified_on")
+        plans_of_care.add_plan(
+            work=work,
+            client=client_id,
+            discipline=values.get("discipline", ""),
+            referring_npi=values.get("referring_npi", ""),
+            referring_first_name=first.strip(),
+            referring_last_name=last.strip(),
+            start=_day(values.get("start"), "start"),
+            end=_day(end, "end") if end else None,
+            certified_on=_day(certified, "certified_on") if certified else None,
+        )
+        return f"/clients/{client_id}#plans"
+
+    return _change(
+        request,
+        ctx,
+        account,
+        apply,
+        lambda work, error: _client_page(request, work, account, client_id, error),
+    )
+
+
+@router.post("/plans/{plan_id}/{action}")
+def plan_action(
+    request: Request, ctx: Ctx, account: PageBiller, plan_id: PathId, action: str, form: FormFields
+) -> Response:
+    """``certify``: the signature (or verbal order) date; ``progress``: a progress report."""
+    if action not in ("certify", "progress"):
+        raise NotFound()
+    with reading(ctx, account) as work:
+        try:
+            client_id = plans_of_care.plan_row(work, plan_id).client_id
+        except InvalidInput:
+            raise NotFound() from None
+        client_for(work, account, client_id)  # a plan of a client the user may not see: 404
+
+    def apply(work: UnitOfWork) -> str:
+        on = _day(form.get("on"), "on")
+        if action == "certify":
+            plans_of_care.certify_plan(work=work, plan_id=plan_id, on=on)
+        else:
+            plans_of_care.record_progress_report(work=work, plan_id=plan_id, on=on)
+        return f"/clients/{client_id}#plans"
+
+    return _change(
+        request,
+        ctx,
+        account,
+        apply,
+        lambda work, error: _client_page(request, work, account, client_id, error),
     )
