@@ -271,3 +271,18 @@ def test_codes_show_says_what_payers_say_about_a_code() -> None:
     notes = json.loads(out)["payers"]
     assert [(n["payer"], n["says"]) for n in notes] == [("COMMERCIAL", "prefers 97014")]
     assert "CPT 97014" in notes[0]["source"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("client", "list"), ("claims", "list"), ("ledger", "C-1"), ("denials", "list", "--json")],
+)
+def test_a_read_before_init_says_so_and_leaves_no_database_behind(
+    args: tuple[str, ...], therabill_home: Path
+) -> None:
+    """A first-hour mistake: reading before ``therabill init`` must not create an empty
+    database file that a later command then finds and calls "not set up"."""
+    code, out, err = run(*args)
+    assert code == 2 and out == ""
+    assert "not set up yet" in err and "therabill init" in err
+    assert not (therabill_home / "therabill.sqlite3").exists()

@@ -13,6 +13,7 @@ import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import Engine, inspect, select
 from sqlalchemy.exc import OperationalError
@@ -134,6 +135,15 @@ class Store:
             audit_anchor.record(self.engine.url, head)
 
     def require_initialised(self) -> None:
+        """Refuse a database that ``init`` has not made; an SQLite file that does not exist
+        is refused before connecting, which would leave an empty file behind."""
+        url = self.engine.url
+        if (
+            url.get_backend_name() == "sqlite"
+            and url.database not in (None, "", ":memory:")
+            and not Path(str(url.database)).exists()
+        ):
+            raise NotInitialised()
         if not inspect(self.engine).has_table("practice"):
             raise NotInitialised()
         if migrate.current_revision(self.engine) != migrate.head_revision():
