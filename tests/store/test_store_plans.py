@@ -281,3 +281,33 @@ def test_claims_edit_sets_the_referring_provider_and_keeps_it(clinic: Store, hom
     assert json.loads(_claim(clinic).document_json or "{}")["referring_provider"]["npi"] == (
         "1679576722"
     )
+
+
+def test_a_builds_preloaded_plans_answer_as_the_database_does(clinic: Store) -> None:
+    """A claims build reads plans and treatment days once (PreloadedPlans); every day and
+    range must get the answer the per-claim queries give: covering plan, else the latest
+    started, and the treatment days between two dates."""
+    first = _plan(clinic, TODAY - dt.timedelta(days=200), TODAY - dt.timedelta(days=195))
+    _plan(clinic, TODAY - dt.timedelta(days=100), None)
+    _plan(clinic, TODAY - dt.timedelta(days=100), TODAY - dt.timedelta(days=90))  # same start
+    for back in (190, 150, 99, 60, 31, 30, 2):
+        _session(clinic, "M-1", TODAY - dt.timedelta(days=back))
+    with clinic.transaction() as work:
+        client_id = work.db.execute(select(Client.id).where(Client.chart_number == "M-1"))
+        cid = client_id.scalar_one()
+        preloaded = plans_of_care.PreloadedPlans(work, [cid, cid])
+        queries = plans_of_care._Queries(work)
+        days = [TODAY - dt.timedelta(days=back) for back in range(260, -5, -3)]
+        for day in days:
+            want = queries.plan_on(client_id=cid, discipline="pt", day=day)
+            got = preloaded.plan_on(client_id=cid, discipline="pt", day=day)
+            assert (got.id if got else None) == (want.id if want else None), day
+            assert preloaded.plan_on(client_id=cid, discipline="ot", day=day) is None
+        assert queries.plan_on(client_id=cid, discipline="pt", day=TODAY).id != first
+        for after in days[::4]:
+            for through in days[::5]:
+                assert preloaded.session_days(
+                    client_id=cid, discipline="pt", after=after, through=through
+                ) == queries.session_days(
+                    client_id=cid, discipline="pt", after=after, through=through
+                )

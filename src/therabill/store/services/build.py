@@ -179,28 +179,57 @@ def covering(
 DOCUMENT_DISCIPLINES = frozenset(get_args(Discipline))
 
 
+class SameDayServices:
+    """What every client of a claims build had on each of its days, by discipline and code,
+    read in one query per chunk of clients instead of one per claim (sessions are only
+    billed during a build, never added or changed, so the answer is the database's)."""
+
+    CHUNK = 5_000
+
+    def __init__(self, work: UnitOfWork, keys: Sequence[tuple[int, dt.date]]) -> None:
+        self._seen: dict[tuple[int, dt.date], set[tuple[str, str]]] = defaultdict(set)
+        if not keys:
+            return
+        wanted = set(keys)
+        clients = sorted({client for client, _ in wanted})
+        first, last = min(day for _, day in wanted), max(day for _, day in wanted)
+        for start in range(0, len(clients), self.CHUNK):
+            rows = work.db.execute(
+                select(
+                    TherapySession.client_id,
+                    TherapySession.date_of_service,
+                    Provider.discipline,
+                    SessionService.code,
+                )
+                .join(TherapySession, TherapySession.id == SessionService.session_id)
+                .join(Provider, Provider.id == TherapySession.provider_id)
+                .where(
+                    TherapySession.client_id.in_(clients[start : start + self.CHUNK]),
+                    TherapySession.date_of_service.between(first, last),
+                )
+            )
+            for client_id, day, discipline, code in rows.tuples():
+                if (client_id, day) in wanted:
+                    self._seen[(client_id, day)].add((discipline, code))
+
+    def of(self, *, client_id: int, day: dt.date, discipline: str) -> list[doc.SameDayService]:
+        """What disciplines other than ``discipline`` gave the client on ``day``."""
+        return [
+            doc.SameDayService(discipline=cast(Any, other), code=code, date=day)
+            for other, code in sorted(self._seen.get((client_id, day), ()))
+            if other != discipline and other in DOCUMENT_DISCIPLINES
+        ]
+
+
 def same_day_services(
     work: UnitOfWork, *, client_id: int, day: dt.date, discipline: str
 ) -> list[doc.SameDayService]:
     """The codes other disciplines gave the client on ``day`` (their sessions, billed or not),
     for the claim's ``same_day_services``: the same-day rule then runs on every built claim,
     the physical therapist's and the occupational therapist's alike."""
-    rows = work.db.execute(
-        select(Provider.discipline, SessionService.code)
-        .join(TherapySession, TherapySession.id == SessionService.session_id)
-        .join(Provider, Provider.id == TherapySession.provider_id)
-        .where(
-            TherapySession.client_id == client_id,
-            TherapySession.date_of_service == day,
-            Provider.discipline != discipline,
-        )
-        .distinct()
+    return SameDayServices(work, [(client_id, day)]).of(
+        client_id=client_id, day=day, discipline=discipline
     )
-    return [
-        doc.SameDayService(discipline=cast(Any, other), code=code, date=day)
-        for other, code in sorted(rows.tuples())
-        if other in DOCUMENT_DISCIPLINES
-    ]
 
 
 def draft_claim(
@@ -212,10 +241,13 @@ def draft_claim(
     scrubber: scrubbing.Scrubber,
     day: dt.date,
     same_day: Sequence[doc.SameDayService] = (),
+    plans: plans_of_care.PlanSource | None = None,
 ) -> Draft:
     """The claim for ``sessions`` with its document and every finding the build records,
     nothing written. Raises ``NotBillable`` when the sessions cannot become a claim.
-    ``same_day``: what other disciplines gave the client that day (``same_day_services``)."""
+    ``same_day``: what other disciplines gave the client that day (``same_day_services``);
+    ``plans``: where the plan of care is read (a build's preloaded plans; default the
+    database)."""
     if not assembly.lines:  # e.g. an add-on alone: the unit engine's error says why
         errors = [f.message for f in assembly.findings if f.severity == Severity.ERROR]
         raise NotBillable(f"no billable units: {' '.join(errors)}" if errors else NO_UNITS)
@@ -271,7 +303,8 @@ def draft_claim(
     except ValidationError as exc:  # a detail the claim document cannot hold
         raise InvalidInput(f"the claim cannot be built: {_problems(exc)}") from None
     document = scrubber.fill(document)  # the year's allowed amounts, for the KX rule
-    document = document.model_copy(update=plan_facts(scrubber.work, parties, sessions, day))
+    facts = plan_facts(scrubber.work, parties, sessions, day, plans)
+    document = document.model_copy(update=facts)
     scrubbed = scrubber(document=document, claim=claim)
     # the unit engine and the scrubber share the time rules (therabill.units.checks): a finding
     # both word the same is kept once, the scrubber's, which names the line
@@ -281,7 +314,11 @@ def draft_claim(
 
 
 def plan_facts(
-    work: UnitOfWork, parties: Parties, sessions: Sequence[TherapySession], day: dt.date
+    work: UnitOfWork,
+    parties: Parties,
+    sessions: Sequence[TherapySession],
+    day: dt.date,
+    plans: plans_of_care.PlanSource | None = None,
 ) -> dict[str, Any]:
     """The plan of care's facts for the claim document (referring provider, certification,
     treatment days, visits this year)."""
@@ -293,6 +330,7 @@ def plan_facts(
         profile=profiles.payer_profiles().get(parties.payer.profile_id),
         day=day,
         unsaved=any(s.id is None for s in sessions),
+        source=plans,
     )
 
 
@@ -359,7 +397,7 @@ def build_claims(
             continue
         groups[(client.id, policy.id, session.provider_id, session.date_of_service)].append(session)
     builder = (
-        _Builder(work, sessions, scrub_tables) if groups else None
+        _Builder(work, sessions, scrub_tables, list(groups)) if groups else None
     )  # loading the scrubber takes time
     for done, (key, group) in enumerate(groups.items(), 1):
         assert builder is not None
@@ -388,9 +426,15 @@ class _Builder:
     """Caches what every claim of one build needs (fees, code set, practice, lookups)."""
 
     def __init__(
-        self, work: UnitOfWork, sessions: Sequence[TherapySession], tables: ScrubContext | None
+        self,
+        work: UnitOfWork,
+        sessions: Sequence[TherapySession],
+        tables: ScrubContext | None,
+        keys: Sequence[GroupKey],
     ) -> None:
         self.work = work
+        self.plans = plans_of_care.PreloadedPlans(work, (key[0] for key in keys))
+        self.same_day = SameDayServices(work, [(key[0], key[3]) for key in keys])
         self.code_set = load_code_set()
         self.fees = practice_fees(work)
         self.practice = work.db.execute(select(Practice).limit(1)).scalar_one_or_none()
@@ -446,9 +490,8 @@ class _Builder:
             statuses=self.statuses(client_id, payer.id),
             scrubber=self.scrubber,
             day=day,
-            same_day=same_day_services(
-                self.work, client_id=client_id, day=day, discipline=provider.discipline
-            ),
+            same_day=self.same_day.of(client_id=client_id, day=day, discipline=provider.discipline),
+            plans=self.plans,
         )
 
     def save(self, draft: Draft, group: Sequence[TherapySession]) -> ClaimRecord:

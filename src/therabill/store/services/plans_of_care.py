@@ -9,11 +9,15 @@ rules that warn are in ``therabill.scrub.rules.plan_of_care``; here are the fact
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from therabill.claims import document as doc
 from therabill.codes.model import DISCIPLINES
@@ -154,16 +158,24 @@ def plan_on(
 ) -> PlanOfCare | None:
     """The plan covering ``day``, else the latest one that started before it (a session
     after the plan ran out still names its certifier)."""
-    return work.db.execute(
-        select(PlanOfCare)
-        .where(
-            PlanOfCare.client_id == client_id,
-            PlanOfCare.discipline == discipline,
-            PlanOfCare.start_date <= day,
-        )
-        .order_by((PlanOfCare.end_date >= day).desc(), PlanOfCare.start_date.desc())
-        .limit(1)
-    ).scalar_one_or_none()
+    return _plan_for(
+        work.db.execute(
+            select(PlanOfCare).where(
+                PlanOfCare.client_id == client_id,
+                PlanOfCare.discipline == discipline,
+                PlanOfCare.start_date <= day,
+            )
+        ).scalars(),
+        day,
+    )
+
+
+def _plan_for(plans: Iterable[PlanOfCare], day: dt.date) -> PlanOfCare | None:
+    """Of ``plans``, the one covering ``day``, else the latest that started before it."""
+    started = [p for p in plans if p.start_date <= day]
+    if not started:
+        return None
+    return max(started, key=lambda p: (p.end_date >= day, p.start_date, -p.id))
 
 
 def _session_days(
@@ -195,6 +207,81 @@ def _session_days(
     return set(work.db.execute(query).scalars())
 
 
+class PlanSource(Protocol):
+    """Where :func:`claim_facts` reads plans and treatment days: the database, one query
+    each (:class:`_Queries`), or what a claims build loaded once (:class:`PreloadedPlans`)."""
+
+    def plan_on(self, *, client_id: int, discipline: str, day: dt.date) -> PlanOfCare | None: ...
+
+    def session_days(
+        self, *, client_id: int, discipline: str, after: dt.date, through: dt.date
+    ) -> set[dt.date]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Queries:
+    work: UnitOfWork
+
+    def plan_on(self, *, client_id: int, discipline: str, day: dt.date) -> PlanOfCare | None:
+        return plan_on(self.work, client_id=client_id, discipline=discipline, day=day)
+
+    def session_days(
+        self, *, client_id: int, discipline: str, after: dt.date, through: dt.date
+    ) -> set[dt.date]:
+        return _session_days(
+            self.work, client_id=client_id, discipline=discipline, after=after, through=through
+        )
+
+
+class PreloadedPlans:
+    """The plans of care and session dates of a claims build's clients, read in two queries
+    instead of two per claim. Neither changes while the build runs (it only bills sessions),
+    so the answers are the database's; the visits counted per payer still come from the
+    database, since billing moves them."""
+
+    CHUNK = 5_000  # client ids per IN list, well under SQLite's bound-parameter limit
+
+    def __init__(self, work: UnitOfWork, client_ids: Iterable[int]) -> None:
+        ids = sorted(set(client_ids))
+        self._plans: dict[tuple[int, str], list[PlanOfCare]] = defaultdict(list)
+        for start in range(0, len(ids), self.CHUNK):
+            chunk = ids[start : start + self.CHUNK]
+            for plan in work.db.execute(
+                select(PlanOfCare)
+                .where(PlanOfCare.client_id.in_(chunk))
+                .options(selectinload(PlanOfCare.progress_reports))
+            ).scalars():
+                self._plans[(plan.client_id, plan.discipline)].append(plan)
+        self._days: dict[tuple[int, str], list[dt.date]] = {}
+        earliest = min((p.start_date for ps in self._plans.values() for p in ps), default=None)
+        if earliest is None:
+            return
+        found: dict[tuple[int, str], set[dt.date]] = defaultdict(set)
+        clients = sorted({client for client, _ in self._plans})
+        for start in range(0, len(clients), self.CHUNK):
+            rows = work.db.execute(
+                select(Session.client_id, Provider.discipline, Session.date_of_service)
+                .join(Provider, Provider.id == Session.provider_id)
+                .where(
+                    Session.client_id.in_(clients[start : start + self.CHUNK]),
+                    Session.date_of_service >= earliest,
+                )
+            )
+            for client_id, discipline, day in rows.tuples():
+                found[(client_id, discipline)].add(day)
+        self._days = {key: sorted(days) for key, days in found.items()}
+
+    def plan_on(self, *, client_id: int, discipline: str, day: dt.date) -> PlanOfCare | None:
+        """As :func:`plan_on`, from the preloaded plans."""
+        return _plan_for(self._plans.get((client_id, discipline), ()), day)
+
+    def session_days(
+        self, *, client_id: int, discipline: str, after: dt.date, through: dt.date
+    ) -> set[dt.date]:
+        days = self._days.get((client_id, discipline), [])
+        return set(days[bisect.bisect_right(days, after) : bisect.bisect_right(days, through)])
+
+
 def claim_facts(
     work: UnitOfWork,
     *,
@@ -204,15 +291,18 @@ def claim_facts(
     profile: PayerProfile | None,
     day: dt.date,
     unsaved: bool = False,
+    source: PlanSource | None = None,
 ) -> dict[str, Any]:
     """What a claim document carries of the plan of care: the referring provider (whenever
     a plan names one), the plan's dates with the treatment days since the last progress
     report (when the payer wants a plan) and the visits this year (when the payer limits
     them). ``unsaved``: the claim's day has a session not stored yet (the live check's),
-    counted as a treatment day and a visit all the same."""
+    counted as a treatment day and a visit all the same. ``source``: where plans and
+    treatment days are read (default: the database)."""
+    source = source or _Queries(work)
     extra = {day} if unsaved else set()
     facts: dict[str, Any] = {}
-    plan = plan_on(work, client_id=client_id, discipline=discipline, day=day)
+    plan = source.plan_on(client_id=client_id, discipline=discipline, day=day)
     if plan is not None:
         facts["referring_provider"] = doc.ReferringProvider(
             npi=plan.referring_npi,
@@ -225,8 +315,8 @@ def claim_facts(
             after = max([plan.start_date - dt.timedelta(days=1), *reports])
             days = len(
                 extra
-                | _session_days(
-                    work, client_id=client_id, discipline=discipline, after=after, through=day
+                | source.session_days(
+                    client_id=client_id, discipline=discipline, after=after, through=day
                 )
             )
         facts["plan_of_care"] = doc.PlanOfCare(
