@@ -29,6 +29,7 @@ BENCHMARKS = [
     "startup",
     "ncci_import",
     "paper",
+    "code_advisor",
 ]
 OUT = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
 

@@ -42,6 +42,8 @@ PAGES = [
     Route("POST", "/clients/{client_id}/policies", BILLING),
     Route("GET", "/sessions/new", ALL),
     Route("POST", "/sessions/preview", ALL),
+    Route("POST", "/advice/session", ALL),
+    Route("GET", "/advice/codes.json", ALL),
     Route("POST", "/sessions/clients", ALL),
     Route("POST", "/sessions", ALL),
     Route("GET", "/sessions/{session_id}", ALL),

@@ -59,7 +59,13 @@ COMMANDS: dict[str, LazyCommand] = {
         "Export every record (not the audit log) as CSV files or one JSON file.",
     ),
     "codes": LazyCommand(
-        "therabill.cli.codes:app", "Look up, list, search and import procedure codes."
+        "therabill.cli.codes:app",
+        "Look up, list, search and import procedure codes.",
+        adds=(("advise", "therabill.cli.code_advice:advise_command"),),
+    ),
+    "insights": LazyCommand(
+        "therabill.cli.insights:insights_command",
+        "Per payer and code: claims, units, allowed and paid per unit, denials by CARC, days to pay.",
     ),
     "era": LazyCommand(
         "therabill.cli.era:app",

@@ -1,0 +1,442 @@
+"""Payer insights: what each payer really paid and denied, from the posted remittances.
+
+One row per posted 835 service line (a payment reversed by the payer, CLP02 22, is left out
+with the payment it took back), grouped by payer × code × modifiers (and, on request,
+provider and place of service): claims, units, allowed and paid per unit (median and range),
+denials by reason (CARC), days from submission to the payment date, and a trend by month.
+
+Allowed = paid + the patient's share (PR-1/2/3) + sequestration (CO-253), the arithmetic of
+``payers.fee_schedule.allowed_from_remittance``. A line is denied when the payer allowed it
+nothing; its reasons are the CARCs of its adjustments other than the patient's share.
+
+Nothing here is estimated: every figure comes with the number of lines it is drawn from and
+the dates of service they span, and advice sentences need at least ``MIN_EVIDENCE`` lines.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from therabill.errors import InvalidInput
+from therabill.payers.fee_schedule import allowed_from_remittance
+from therabill.store.models import (
+    ClaimLine,
+    ClaimRecord,
+    ClaimStatusChange,
+    Payer,
+    Provider,
+    RemittanceAdjustment,
+    RemittanceClaim,
+    RemittanceLine,
+    RemittanceRecord,
+    TherapySession,
+)
+from therabill.store.services.context import UnitOfWork
+
+MIN_EVIDENCE = 5  # lines a sentence of advice needs; fewer say nothing
+GROUPINGS = ("payer", "code", "modifiers", "provider", "place")
+DEFAULT_GROUPING = ("payer", "code", "modifiers")
+NOT_A_DENIAL = frozenset({"253"})  # sequestration cuts a payment; it never denies one
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True, slots=True)
+class PaidLine:
+    """One posted service line as the payer decided it."""
+
+    payer_id: int
+    payer: str
+    claim_id: int
+    code: str
+    modifiers: str
+    provider_id: int
+    provider: str
+    place: str
+    date_of_service: dt.date
+    units: int
+    charge_cents: int
+    paid_cents: int
+    allowed_cents: int
+    reasons: tuple[str, ...]  # group-CARC of every adjustment, e.g. ("CO-45", "PR-2")
+    submitted: dt.date | None
+    paid_on: dt.date | None
+
+    @property
+    def denied(self) -> bool:
+        return self.allowed_cents <= 0 and self.charge_cents > 0
+
+    @property
+    def denial_reasons(self) -> list[str]:
+        return [r.split("-", 1)[1] for r in self.reasons
+                if not r.startswith("PR-") and r.split("-", 1)[1] not in NOT_A_DENIAL]  # fmt: skip
+
+    @property
+    def days_to_payment(self) -> int | None:
+        if self.submitted is None or self.paid_on is None:
+            return None
+        return max((self.paid_on - self.submitted).days, 0)
+
+
+def _dollars(cents: Decimal | int) -> Decimal:
+    return (Decimal(cents) / 100).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _spread(values: Sequence[Decimal]) -> dict[str, str] | None:
+    """Median and range of per-unit amounts in dollars (None without values)."""
+    if not values:
+        return None
+    return {
+        "median": str(_dollars(statistics.median(values))),
+        "min": str(_dollars(min(values))),
+        "max": str(_dollars(max(values))),
+    }
+
+
+def _lines_query(
+    *,
+    payer_id: int | None,
+    code: str | None,
+    start: dt.date | None,
+    end: dt.date | None,
+    codes: Sequence[str] | None = None,
+) -> Select[*tuple[Any, ...]]:
+    query = (
+        select(
+            RemittanceLine.remittance_claim_id,
+            RemittanceLine.claim_line_id,
+            RemittanceLine.charge_cents,
+            RemittanceLine.paid_cents,
+            ClaimLine.code,
+            ClaimLine.modifiers,
+            ClaimLine.units,
+            ClaimLine.date_of_service,
+            ClaimRecord.id,
+            ClaimRecord.provider_id,
+            func.coalesce(RemittanceClaim.payer_id, ClaimRecord.payer_id),
+            func.coalesce(RemittanceRecord.payment_date, func.date(RemittanceRecord.posted_at)),
+            TherapySession.place_of_service,
+        )
+        .join(RemittanceClaim, RemittanceClaim.id == RemittanceLine.remittance_claim_id)
+        .join(RemittanceRecord, RemittanceRecord.id == RemittanceClaim.remittance_id)
+        .join(ClaimLine, ClaimLine.id == RemittanceLine.claim_line_id)
+        .join(ClaimRecord, ClaimRecord.id == ClaimLine.claim_id)
+        .outerjoin(TherapySession, TherapySession.id == ClaimLine.session_id)
+        .where(RemittanceClaim.reversed_by_id.is_(None), RemittanceClaim.status_code != "22")
+    )
+    if payer_id is not None:
+        query = query.where(
+            func.coalesce(RemittanceClaim.payer_id, ClaimRecord.payer_id) == payer_id
+        )
+    if code is not None:
+        query = query.where(ClaimLine.code == code)
+    if codes is not None:
+        query = query.where(ClaimLine.code.in_(list(codes)))
+    if start is not None:
+        query = query.where(ClaimLine.date_of_service >= start)
+    if end is not None:
+        query = query.where(ClaimLine.date_of_service <= end)
+    return query
+
+
+def _as_date(value: Any) -> dt.date | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def paid_lines(
+    db: Session,
+    *,
+    payer_id: int | None = None,
+    code: str | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    codes: Sequence[str] | None = None,
+) -> list[PaidLine]:
+    """Every posted line (not reversed) matching the filters, oldest service first."""
+    query = _lines_query(payer_id=payer_id, code=code, start=start, end=end, codes=codes)
+    rows = db.execute(query).all()
+    if not rows:
+        return []
+    claim_ids = {row[8] for row in rows}
+    adjustments: dict[tuple[int, int], list[tuple[str, str, int]]] = defaultdict(list)
+    remit_claims = {row[0] for row in rows}
+    for chunk in _chunks(sorted(remit_claims)):
+        for rc, line, group, reason, cents in db.execute(
+            select(
+                RemittanceAdjustment.remittance_claim_id,
+                RemittanceAdjustment.claim_line_id,
+                RemittanceAdjustment.group_code,
+                RemittanceAdjustment.reason,
+                RemittanceAdjustment.amount_cents,
+            ).where(RemittanceAdjustment.remittance_claim_id.in_(chunk))
+        ):
+            if line is not None:
+                adjustments[(rc, line)].append((group, reason, cents))
+    submitted: dict[int, dt.date | None] = {}
+    for chunk in _chunks(sorted(claim_ids)):
+        for claim_id, first in db.execute(
+            select(ClaimStatusChange.claim_id, func.min(ClaimStatusChange.at))
+            .where(ClaimStatusChange.to_status == "submitted")
+            .where(ClaimStatusChange.claim_id.in_(chunk))
+            .group_by(ClaimStatusChange.claim_id)
+        ):
+            submitted[claim_id] = _as_date(first)
+    payers: dict[int, str] = {pid: name for pid, name in db.execute(select(Payer.id, Payer.name))}
+    providers = {
+        pid: f"{first} {last}"
+        for pid, first, last in db.execute(
+            select(Provider.id, Provider.first_name, Provider.last_name)
+        )
+    }
+    lines = []
+    for (
+        rc,
+        line_id,
+        charge,
+        paid,
+        code_,
+        mods,
+        units,
+        dos,
+        claim_id,
+        prov,
+        payer,
+        paid_on,
+        pos,
+    ) in rows:
+        adj = adjustments.get((rc, line_id), [])
+        lines.append(
+            PaidLine(
+                payer_id=payer,
+                payer=payers.get(payer, f"#{payer}"),
+                claim_id=claim_id,
+                code=code_,
+                modifiers=mods or "",
+                provider_id=prov,
+                provider=providers.get(prov, f"#{prov}"),
+                place=pos or "",
+                date_of_service=dos,
+                units=max(int(units or 1), 1),
+                charge_cents=charge,
+                paid_cents=paid,
+                allowed_cents=allowed_from_remittance(paid, adj),
+                reasons=tuple(f"{g}-{r}" for g, r, _ in adj),
+                submitted=submitted.get(claim_id),
+                paid_on=_as_date(paid_on),
+            )
+        )
+    lines.sort(key=lambda ln: (ln.date_of_service, ln.claim_id))
+    return lines
+
+
+def _chunks(values: Sequence[int], size: int = 900) -> Iterable[Sequence[int]]:
+    for i in range(0, len(values), size):
+        yield values[i : i + size]
+
+
+@dataclass
+class Summary:
+    """The figures of one group of lines."""
+
+    key: dict[str, str]
+    lines: list[PaidLine] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        paid = [ln for ln in self.lines if not ln.denied]
+        denied = [ln for ln in self.lines if ln.denied]
+        reasons: Counter[str] = Counter(r for ln in denied for r in set(ln.denial_reasons))
+        days = [d for ln in self.lines if (d := ln.days_to_payment) is not None]
+        return {
+            **self.key,
+            "claims": len({ln.claim_id for ln in self.lines}),
+            "lines": len(self.lines),
+            "units": sum(ln.units for ln in self.lines),
+            "paid_cents": sum(ln.paid_cents for ln in self.lines),
+            "allowed_per_unit": _spread([Decimal(ln.allowed_cents) / ln.units for ln in paid]),
+            "paid_per_unit": _spread([Decimal(ln.paid_cents) / ln.units for ln in paid]),
+            "denied_lines": len(denied),
+            "denial_rate": round(len(denied) / len(self.lines), 3) if self.lines else 0.0,
+            "denials_by_carc": dict(reasons.most_common()),
+            "days_to_payment": {
+                "mean": round(statistics.fmean(days), 1),
+                "median": statistics.median(days),
+                "n": len(days),
+            }
+            if days
+            else None,
+            "first_service": self.lines[0].date_of_service.isoformat() if self.lines else None,
+            "last_service": self.lines[-1].date_of_service.isoformat() if self.lines else None,
+        }
+
+
+def _key(line: PaidLine, grouping: Sequence[str]) -> dict[str, str]:
+    values = {
+        "payer": line.payer,
+        "code": line.code,
+        "modifiers": line.modifiers,
+        "provider": line.provider,
+        "place": line.place,
+    }
+    return {name: values[name] for name in grouping}
+
+
+def summarize(
+    lines: Iterable[PaidLine], grouping: Sequence[str] = DEFAULT_GROUPING
+) -> list[Summary]:
+    """Lines grouped by ``grouping`` (names from ``GROUPINGS``), most lines first."""
+    groups: dict[tuple[str, ...], Summary] = {}
+    for line in lines:
+        key = _key(line, grouping)
+        groups.setdefault(tuple(key.values()), Summary(key)).lines.append(line)
+    return sorted(groups.values(), key=lambda s: (-len(s.lines), tuple(s.key.values())))
+
+
+def trend(lines: Iterable[PaidLine]) -> list[dict[str, Any]]:
+    """Per month of service, payer and code: lines, units, paid and the median paid per unit."""
+    months: dict[tuple[str, str, str], list[PaidLine]] = defaultdict(list)
+    for line in lines:
+        months[(line.date_of_service.strftime("%Y-%m"), line.payer, line.code)].append(line)
+    out = []
+    for (month, payer, code), group in sorted(months.items()):
+        paid = [Decimal(ln.paid_cents) / ln.units for ln in group if not ln.denied]
+        out.append(
+            {
+                "month": month,
+                "payer": payer,
+                "code": code,
+                "lines": len(group),
+                "units": sum(ln.units for ln in group),
+                "paid_cents": sum(ln.paid_cents for ln in group),
+                "denied_lines": sum(ln.denied for ln in group),
+                "paid_per_unit_median": str(_dollars(statistics.median(paid))) if paid else None,
+            }
+        )
+    return out
+
+
+def payer_days(lines: Iterable[PaidLine]) -> list[dict[str, Any]]:
+    """Per payer: claims paid and the days from submission to payment (mean, median)."""
+    per: dict[str, dict[int, int]] = defaultdict(dict)
+    for line in lines:
+        days = line.days_to_payment
+        if days is not None:
+            per[line.payer][line.claim_id] = days
+    return [
+        {
+            "payer": payer,
+            "claims": len(claims),
+            "mean_days": round(statistics.fmean(claims.values()), 1),
+            "median_days": statistics.median(claims.values()),
+        }
+        for payer, claims in sorted(per.items())
+    ]
+
+
+def _payer_id(work: UnitOfWork, payer: str | None) -> int | None:
+    if payer is None or not payer.strip():
+        return None
+    from therabill.store.services.code_advice import find_payer
+
+    return find_payer(work, payer).id
+
+
+def insights(
+    work: UnitOfWork,
+    *,
+    payer: str | None = None,
+    code: str | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    grouping: Sequence[str] = DEFAULT_GROUPING,
+) -> dict[str, Any]:
+    """Everything ``therabill insights`` and the Insights page show, for the filters given."""
+    unknown = [g for g in grouping if g not in GROUPINGS]
+    if unknown or not grouping:
+        raise InvalidInput(
+            f"group by {', '.join(GROUPINGS)} (not {', '.join(unknown) or 'nothing'})",
+            field="by",
+        )
+    if start is not None and end is not None and start > end:
+        raise InvalidInput(f"{start} is after {end}", field="from")
+    wanted_code = code.strip().upper() if code else None
+    lines = paid_lines(
+        work.db, payer_id=_payer_id(work, payer), code=wanted_code, start=start, end=end
+    )
+    work.audit("read", "payer_insights", None, f"{len(lines)} lines")
+    return {
+        "from": start.isoformat() if start else None,
+        "to": end.isoformat() if end else None,
+        "payer": payer,
+        "code": wanted_code,
+        "grouping": list(grouping),
+        "lines": len(lines),
+        "first_service": lines[0].date_of_service.isoformat() if lines else None,
+        "last_service": lines[-1].date_of_service.isoformat() if lines else None,
+        "groups": [s.to_dict() for s in summarize(lines, grouping)],
+        "trend": trend(lines),
+        "payers": payer_days(lines),
+    }
+
+
+def _span(lines: Sequence[PaidLine]) -> str:
+    first, last = lines[0].date_of_service, lines[-1].date_of_service
+    return (
+        f"{first:%Y-%m}..{last:%Y-%m}"
+        if (first.year, first.month) != (last.year, last.month)
+        else f"{first:%Y-%m}"
+    )
+
+
+def code_sentences(lines: Sequence[PaidLine], payer: str, code: str) -> list[str]:
+    """What the lines of one payer and code say, in sentences a biller reads, each with its
+    count and dates; nothing below ``MIN_EVIDENCE`` lines."""
+    if len(lines) < MIN_EVIDENCE:
+        return []
+    out = []
+    paid = [ln for ln in lines if not ln.denied]
+    denied = [ln for ln in lines if ln.denied]
+    if len(paid) >= MIN_EVIDENCE:
+        per_unit = statistics.median(Decimal(ln.paid_cents) / ln.units for ln in paid)
+        out.append(
+            f"{payer} paid {code} at ${_dollars(per_unit)}/unit (median, n = {len(paid)}, "
+            f"{_span(paid)})"
+        )
+    if denied and len(denied) * 2 >= len(lines):
+        reasons = Counter(r for ln in denied for r in set(ln.denial_reasons))
+        top = ", ".join(f"CARC {r}" for r, _ in reasons.most_common(2)) or "no reason code"
+        out.append(
+            f"{payer} denied {code} {len(denied)} of {len(lines)} times ({top}, {_span(lines)})"
+        )
+    return out
+
+
+def paid_sentences(
+    db: Session, *, payer_id: int, codes: Sequence[str], today: dt.date
+) -> dict[str, str]:
+    """Per code, the payer's record with it as one sentence (codes with too few lines are
+    left out). ``today`` bounds the dates of service (nothing from the future)."""
+    if not codes:
+        return {}
+    by_code: dict[str, list[PaidLine]] = defaultdict(list)
+    for line in paid_lines(db, payer_id=payer_id, end=today, codes=codes):
+        by_code[line.code].append(line)
+    out = {}
+    for code, lines in by_code.items():
+        sentences = code_sentences(lines, lines[0].payer, code)
+        if sentences:
+            out[code] = "; ".join(sentences)
+    return out
