@@ -14,10 +14,11 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from clock import TODAY
+from posting_fixtures import build_claim
 from therabill.cli.main import app
 from therabill.errors import InvalidInput
 from therabill.store.models import ClaimLine
-from therabill.store.services import Store, insights
+from therabill.store.services import Store, claim_records, insights
 from therabill.store.services.code_advice import advise_for_payer
 
 runner = CliRunner()
@@ -136,3 +137,22 @@ def test_the_cli_prints_insights_and_advice_as_json(
     result = runner.invoke(app, ["insights", "--from", "yesterday"])
     assert result.exit_code == 2 and result.stderr.startswith("Error: from:")
     assert PAID_ON > TODAY
+
+
+def test_a_new_claim_to_the_payer_carries_its_record_as_info_findings(
+    practice: Store, tmp_path: Path
+) -> None:
+    paid_practice(practice, tmp_path, paid=6, denied=5)
+    claim_id = build_claim(practice, day=TODAY - dt.timedelta(days=2), c97110=30, c97140=30)
+    with practice.transaction() as work:
+        shown = claim_records.show_claim(work=work, claim_id=claim_id)
+    by_id = {}
+    for f in shown["findings"]:
+        by_id.setdefault(f["id"], []).append(f)
+    (paid,) = by_id["insights.paid"]
+    assert paid["severity"] == "info" and "paid 97110 at $" in paid["message"]
+    assert "(median, n = 6, " in paid["message"]
+    (denied,) = by_id["insights.denied"]
+    assert "denied 97140 5 of 5 times (CARC 96, " in denied["message"]
+    (days,) = by_id["insights.days-to-pay"]
+    assert "takes 14 days on average" in days["message"] and "n = 11 claims" in days["message"]

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+import payer_records
 import pytest
 from scrub_helpers import claim, context, line, run_rule
 
@@ -538,6 +539,18 @@ CASES: list[tuple[str, str, Build, bool, str | None, Callable[[], ScrubContext] 
      "visit 31 in 2026: Commercial payer (generic) allows 30 PT visits", None),
     ("medicare-no-visit-limit", "plan-of-care.visit-limit",
      lambda: medicare_plan(visits_this_year=60), False, None, None),
+    ("massage-97124-paid-before", "insights.paid",
+     lambda: massage(line("97124", 60, 4)),
+     True, "$38.50/unit", payer_records.paid_context),
+    ("no-record", "insights.paid", lambda: claim(), False, None, None),
+    ("massage-97124-denied-before", "insights.denied",
+     lambda: massage(line("97124", 60, 4)),
+     True, "9 of 9 times (CARC 96", payer_records.denied_context),
+    ("paid-not-denied", "insights.denied", lambda: claim(), False, None,
+     payer_records.paid_context),
+    ("payer-takes-41-days", "insights.days-to-pay", lambda: claim(), True, "41 days",
+     payer_records.paid_context),
+    ("no-days-record", "insights.days-to-pay", lambda: claim(), False, None, None),
 ]  # fmt: skip
 
 

@@ -70,3 +70,34 @@ def test_the_json_route_answers_like_the_cli(web: TestClient) -> None:
     assert {"97112", "97530"} <= {a["code"] for a in data["avoid"]}
     bad = web.get("/advice/codes.json", params={"text": " "})
     assert bad.status_code == 422 and bad.json()["field"] == "text"
+
+
+def test_the_insights_page_shows_its_filters_and_tables(web: TestClient) -> None:
+    login(web, "bill")
+    page = web.get("/insights")
+    assert page.status_code == 200
+    assert "Payer insights" in page.text and 'id="insight-groups"' in page.text
+    assert "/static/chart.umd.min.js" in page.text and "data-chart=" in page.text
+    assert "No posted remittance lines match." in page.text
+    bad = web.get("/insights", params={"from": "2026-13-01"})
+    assert bad.status_code == 422 and "from:" in bad.text
+
+
+def test_chart_specs_carry_the_same_figures_as_their_tables() -> None:
+    from therabill.web.routes.insights import insight_charts
+
+    data = {
+        "groups": [
+            {"payer": "Acme", "code": "97110", "modifiers": "GP",
+             "paid_per_unit": {"median": "36.00", "min": "30.00", "max": "40.00"}},
+            {"payer": "Acme", "code": "97140", "modifiers": "", "paid_per_unit": None},
+        ],
+        "trend": [{"month": "2026-10", "payer": "Acme", "code": "97110", "lines": 3,
+                   "paid_per_unit_median": "36.00"}],
+        "payers": [{"payer": "Acme", "claims": 3, "mean_days": 14.0, "median_days": 14}],
+    }  # fmt: skip
+    charts = insight_charts(data)
+    assert charts["by_code"]["spec"]["labels"] == ["Acme · 97110 GP"]
+    assert charts["by_code"]["rows"] == [["Acme · 97110 GP", "$36.00"]]
+    assert charts["trend"]["spec"]["datasets"] == [{"label": "Acme · 97110", "data": [36.0]}]
+    assert charts["days"]["rows"] == [["Acme", 3, 14.0, 14]]

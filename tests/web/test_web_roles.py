@@ -44,6 +44,7 @@ PAGES = [
     Route("POST", "/sessions/preview", ALL),
     Route("POST", "/advice/session", ALL),
     Route("GET", "/advice/codes.json", ALL),
+    Route("GET", "/insights", BILLING),
     Route("POST", "/sessions/clients", ALL),
     Route("POST", "/sessions", ALL),
     Route("GET", "/sessions/{session_id}", ALL),

@@ -22,6 +22,7 @@ from therabill.errors import InvalidInput
 from therabill.identifiers import icd10cm
 from therabill.payers import PayerProfile, load_payer_profiles
 from therabill.payers.profile import TELEHEALTH_MODIFIERS
+from therabill.payers.record import PayerRecord
 from therabill.units import MAX_MINUTES, UnitRule, count_units
 
 DEFAULT_PAYER = "COMMERCIAL"
@@ -75,6 +76,9 @@ class ScrubContext:
     edits: EditTables
     today: dt.date
     therapy_allowed: Mapping[tuple[str, int, str], Decimal] = field(default_factory=dict)
+    # each payer's record from its posted remittances, by payer name (payers.record; from
+    # the store's payer insights): the advice rules (scrub/rules/payer_record.py) read it
+    payer_records: Mapping[str, PayerRecord] = field(default_factory=dict)
     # units by code for a day's (code, minutes) under a rule: the same sessions recur across
     # claims, and the figures do not depend on the date once every code is active on it
     unit_cache: dict[tuple[UnitRule, tuple[tuple[str, int], ...]], DayUnits] = field(

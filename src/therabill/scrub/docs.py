@@ -32,6 +32,7 @@ FAMILIES = {
     "group": "13. Group therapy (97150)",
     "payer": "14. Payer profile",
     "plan-of-care": "15. Therapy plan of care, referring provider and visit limits",
+    "payer-record": "16. Advice from the payer's own record (posted remittances)",
     "claim": "Claim frequency and size",
     "submission": "Fields an electronic claim needs (837P)",
 }

@@ -17,6 +17,7 @@ NAV: tuple[tuple[str, str, tuple[Role, ...]], ...] = (
     ("/claims", "Claims", (Role.BILLER, Role.ADMIN)),
     ("/remittances", "Remittances", (Role.BILLER, Role.ADMIN)),
     ("/denials", "Denials", (Role.BILLER, Role.ADMIN)),
+    ("/insights", "Insights", (Role.BILLER, Role.ADMIN)),
     ("/statements", "Statements", (Role.BILLER, Role.ADMIN)),
     ("/payers", "Payers", (Role.THERAPIST, Role.BILLER, Role.ADMIN)),
     ("/providers", "Providers", (Role.THERAPIST, Role.BILLER, Role.ADMIN)),

@@ -13,6 +13,7 @@ from therabill.scrub.rules import (  # noqa: F401 - imported to register the rul
     modifiers,
     ncci,
     payer,
+    payer_record,
     plan_of_care,
     same_day,
     submission,

@@ -10,7 +10,8 @@ Allowed = paid + the patient's share (PR-1/2/3) + sequestration (CO-253), the ar
 nothing; its reasons are the CARCs of its adjustments other than the patient's share.
 
 Nothing here is estimated: every figure comes with the number of lines it is drawn from and
-the dates of service they span, and advice sentences need at least ``MIN_EVIDENCE`` lines.
+the dates of service they span; advice sentences (``payers.record``) need at least
+``MIN_EVIDENCE`` lines.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from therabill.errors import InvalidInput
 from therabill.payers.fee_schedule import allowed_from_remittance
+from therabill.payers.record import CodeRecord, PayerRecord
 from therabill.store.models import (
     ClaimLine,
     ClaimRecord,
@@ -40,9 +42,9 @@ from therabill.store.models import (
     RemittanceRecord,
     TherapySession,
 )
+from therabill.store.services import caches
 from therabill.store.services.context import UnitOfWork
 
-MIN_EVIDENCE = 5  # lines a sentence of advice needs; fewer say nothing
 GROUPINGS = ("payer", "code", "modifiers", "provider", "place")
 DEFAULT_GROUPING = ("payer", "code", "modifiers")
 NOT_A_DENIAL = frozenset({"253"})  # sequestration cuts a payment; it never denies one
@@ -392,51 +394,77 @@ def insights(
     }
 
 
-def _span(lines: Sequence[PaidLine]) -> str:
-    first, last = lines[0].date_of_service, lines[-1].date_of_service
-    return (
-        f"{first:%Y-%m}..{last:%Y-%m}"
-        if (first.year, first.month) != (last.year, last.month)
-        else f"{first:%Y-%m}"
+RECORD_DAYS = 365  # the advice reads the last year of posted lines
+PAYER_RECORDS: caches.Stamped[dict[str, PayerRecord]] = caches.Stamped("payer records")
+
+
+def record_of(payer: str, lines: Sequence[PaidLine]) -> PayerRecord:
+    """One payer's record (``payers.record``) from its posted lines, oldest service first."""
+    by_code: dict[str, list[PaidLine]] = defaultdict(list)
+    for line in lines:
+        by_code[line.code].append(line)
+    codes = {}
+    for code, group in by_code.items():
+        paid = [ln for ln in group if not ln.denied]
+        denied = [ln for ln in group if ln.denied]
+        reasons = Counter(r for ln in denied for r in set(ln.denial_reasons))
+        codes[code] = CodeRecord(
+            code=code,
+            lines=len(group),
+            first=group[0].date_of_service,
+            last=group[-1].date_of_service,
+            paid=len(paid),
+            paid_median_cents=statistics.median(Decimal(ln.paid_cents) / ln.units for ln in paid)
+            if paid
+            else None,
+            paid_first=paid[0].date_of_service if paid else None,
+            paid_last=paid[-1].date_of_service if paid else None,
+            denied=len(denied),
+            reasons=tuple(r for r, _ in reasons.most_common()),
+        )
+    days: dict[int, tuple[int, dt.date]] = {}
+    for line in lines:
+        if (d := line.days_to_payment) is not None:
+            days[line.claim_id] = (d, line.date_of_service)
+    return PayerRecord(
+        payer=payer,
+        codes=codes,
+        days_mean=round(statistics.fmean(d for d, _ in days.values()), 1) if days else None,
+        days_claims=len(days),
+        days_first=min(day for _, day in days.values()) if days else None,
+        days_last=max(day for _, day in days.values()) if days else None,
     )
 
 
-def code_sentences(lines: Sequence[PaidLine], payer: str, code: str) -> list[str]:
-    """What the lines of one payer and code say, in sentences a biller reads, each with its
-    count and dates; nothing below ``MIN_EVIDENCE`` lines."""
-    if len(lines) < MIN_EVIDENCE:
-        return []
-    out = []
-    paid = [ln for ln in lines if not ln.denied]
-    denied = [ln for ln in lines if ln.denied]
-    if len(paid) >= MIN_EVIDENCE:
-        per_unit = statistics.median(Decimal(ln.paid_cents) / ln.units for ln in paid)
-        out.append(
-            f"{payer} paid {code} at ${_dollars(per_unit)}/unit (median, n = {len(paid)}, "
-            f"{_span(paid)})"
-        )
-    if denied and len(denied) * 2 >= len(lines):
-        reasons = Counter(r for ln in denied for r in set(ln.denial_reasons))
-        top = ", ".join(f"CARC {r}" for r, _ in reasons.most_common(2)) or "no reason code"
-        out.append(
-            f"{payer} denied {code} {len(denied)} of {len(lines)} times ({top}, {_span(lines)})"
-        )
-    return out
+def payer_records(db: Session, *, today: dt.date) -> dict[str, PayerRecord]:
+    """Every payer's record over the last ``RECORD_DAYS`` of service, by payer name; kept
+    while the ledger's generation stays the same (posting an 835 moves it)."""
+    stamp = caches.ledger_generation(db)
+    key = (str(db.get_bind().engine.url), today)
+
+    def compute() -> dict[str, PayerRecord]:
+        per: dict[str, list[PaidLine]] = defaultdict(list)
+        for line in paid_lines(db, start=today - dt.timedelta(days=RECORD_DAYS), end=today):
+            per[line.payer].append(line)
+        return {payer: record_of(payer, lines) for payer, lines in per.items()}
+
+    return PAYER_RECORDS.get(key, stamp, compute)
 
 
 def paid_sentences(
     db: Session, *, payer_id: int, codes: Sequence[str], today: dt.date
 ) -> dict[str, str]:
-    """Per code, the payer's record with it as one sentence (codes with too few lines are
-    left out). ``today`` bounds the dates of service (nothing from the future)."""
+    """Per code, the payer's record with it in sentences (codes with too few lines are left
+    out). ``today`` bounds the dates of service (nothing from the future)."""
     if not codes:
         return {}
-    by_code: dict[str, list[PaidLine]] = defaultdict(list)
-    for line in paid_lines(db, payer_id=payer_id, end=today, codes=codes):
-        by_code[line.code].append(line)
+    lines = paid_lines(db, payer_id=payer_id, end=today, codes=codes)
+    if not lines:
+        return {}
+    record = record_of(lines[0].payer, lines)
     out = {}
-    for code, lines in by_code.items():
-        sentences = code_sentences(lines, lines[0].payer, code)
+    for code, entry in record.codes.items():
+        sentences = entry.sentences(record.payer)
         if sentences:
             out[code] = "; ".join(sentences)
     return out

@@ -37,7 +37,7 @@ from therabill.store.models import (
     RemittanceLine,
     TherapySession,
 )
-from therabill.store.services import profiles
+from therabill.store.services import insights, profiles
 from therabill.store.services.context import UnitOfWork
 
 BilledKey = tuple[int, dt.date, str, str]  # client, date of service, code, discipline
@@ -241,7 +241,12 @@ class Scrubber:
         day = today or tables.today
         self.allowed = therapy_allowed(work, clients, since=dt.date(day.year - 1, 1, 1))
         self.billed = billed_lines(work, sessions)
-        self.context = dataclasses.replace(tables, therapy_allowed=self.allowed, today=day)
+        self.context = dataclasses.replace(
+            tables,
+            therapy_allowed=self.allowed,
+            today=day,
+            payer_records=insights.payer_records(work.db, today=day),
+        )
 
     def fill(self, document: doc.Claim) -> doc.Claim:
         """``document`` with the client's allowed amounts so far in each year and KX group
