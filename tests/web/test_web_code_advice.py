@@ -101,3 +101,14 @@ def test_chart_specs_carry_the_same_figures_as_their_tables() -> None:
     assert charts["by_code"]["rows"] == [["Acme · 97110 GP", "$36.00"]]
     assert charts["trend"]["spec"]["datasets"] == [{"label": "Acme · 97110", "data": [36.0]}]
     assert charts["days"]["rows"] == [["Acme", 3, 14.0, 14]]
+
+
+def test_the_underpayments_page_lists_and_marks(web: TestClient, practice: Practice) -> None:
+    login(web, "bill")
+    page = web.get("/underpayments")
+    assert page.status_code == 200 and "No open underpayments." in page.text
+    assert web.get("/underpayments", params={"status": "lost"}).status_code == 422
+    token = csrf_of(page.text)
+    missing = web.post("/underpayments/99/status", data={"csrf_token": token, "status": "closed"},
+                       follow_redirects=True)  # fmt: skip
+    assert "no underpayment 99" in missing.text

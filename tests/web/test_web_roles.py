@@ -45,6 +45,8 @@ PAGES = [
     Route("POST", "/advice/session", ALL),
     Route("GET", "/advice/codes.json", ALL),
     Route("GET", "/insights", BILLING),
+    Route("GET", "/underpayments", BILLING),
+    Route("POST", "/underpayments/{underpayment_id}/status", BILLING),
     Route("POST", "/sessions/clients", ALL),
     Route("POST", "/sessions", ALL),
     Route("GET", "/sessions/{session_id}", ALL),
@@ -184,6 +186,7 @@ def _fill(template: str, practice: Practice, *, own_for: str) -> str:
         .replace("{provider_id}", "1")
         .replace("{plan_id}", "1")
         .replace("{token_id}", "1")
+        .replace("{underpayment_id}", "1")
         .replace("{number}", "R-2026-000001")
     )
 

@@ -63,6 +63,14 @@ COMMANDS: dict[str, LazyCommand] = {
         "Look up, list, search and import procedure codes.",
         adds=(("advise", "therabill.cli.code_advice:advise_command"),),
     ),
+    "contract": LazyCommand(
+        "therabill.cli.underpayments:contract_app",
+        "A payer's contracted allowed amounts per code and modifier, with effective dates.",
+    ),
+    "underpayments": LazyCommand(
+        "therabill.cli.underpayments:underpayments_command",
+        "Posted lines the payer allowed less for than its contract or fee schedule, to appeal.",
+    ),
     "insights": LazyCommand(
         "therabill.cli.insights:insights_command",
         "Per payer and code: claims, units, allowed and paid per unit, denials by CARC, days to pay.",

@@ -13,6 +13,7 @@ from therabill.store.models.billing import (
     SessionService,
     TherapySession,
 )
+from therabill.store.models.contracts import ContractRate, Underpayment
 from therabill.store.models.corrections import ClaimChange, ClaimReopening
 from therabill.store.models.denials import Denial
 from therabill.store.models.edi import (
@@ -58,6 +59,7 @@ __all__ = [
     "ClaimStatusChange",
     "Client",
     "ClientPayment",
+    "ContractRate",
     "ControlNumberCounter",
     "Denial",
     "Fee",
@@ -85,6 +87,7 @@ __all__ = [
     "StatementRun",
     "SubmittedClaim",
     "TherapySession",
+    "Underpayment",
     "User",
     "utcnow",
 ]

@@ -91,7 +91,7 @@ from therabill.store.models import (
     RemittanceRecord,
     utcnow,
 )
-from therabill.store.services import cob
+from therabill.store.services import cob, underpayments
 from therabill.store.services.context import UnitOfWork
 from therabill.store.services.profiles import payer_profiles
 from therabill.x12.adjustment_codes import ActionClass
@@ -254,6 +254,7 @@ def post_read(*, work: UnitOfWork, read: RemittanceFile835) -> PostingResult:
     poster = _Poster(work, result)
     with _bigger_sqlite_cache(work):
         _post_all(work, result, poster, remittances, keys, seen, record.id)
+    underpayments.flag_file(work, file_id=record.id)  # lines paid below the agreed amount
     record.summary = (
         f"{result.claims_posted} claims, paid {to_decimal(result.paid_cents)}, "
         f"{len(result.exceptions)} exceptions, {len(result.unreconciled)} unreconciled"

@@ -4,17 +4,20 @@ the same answer as JSON) and the payer insights page."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from therabill.codes.advisor import advise
-from therabill.errors import InvalidInput
+from therabill.errors import InvalidInput, TherabillError
 from therabill.store.services import insights
 from therabill.store.services.code_advice import advise_for_payer, advise_for_session
 from therabill.store.services.payers import list_payers
-from therabill.web.deps import Ctx, FormFields, PageBiller, PageUser
+from therabill.store.services.underpayments import STATUSES, list_underpayments, set_status
+from therabill.web import flash
+from therabill.web.deps import Ctx, FormFields, PageBiller, PageUser, PathId
 from therabill.web.reads import reading
 from therabill.web.render import render
 from therabill.web.session_form import read_session_form
@@ -149,3 +152,47 @@ def insights_page(
     values["data"] = data
     values["charts"] = insight_charts(data)
     return render(request, "insights.html", values)
+
+
+@router.get("/underpayments", response_class=HTMLResponse)
+def underpayments_page(
+    request: Request,
+    ctx: Ctx,
+    account: PageBiller,
+    payer: Annotated[str, Query(max_length=200)] = "",
+    status: Annotated[str, Query(max_length=10)] = "open",
+) -> HTMLResponse:
+    """Posted lines the payer allowed less for than agreed, the largest first, to appeal."""
+    left = flash.take(ctx.store, request, "underpayments") or {}
+    values: dict[str, Any] = {"payer": payer, "status": status, "rows": [], "statuses": STATUSES,
+                              "error": left.get("error"), "message": left.get("message")}  # fmt: skip
+    code = 200
+    with reading(ctx, account) as work:
+        values["payers"] = [p.name for p in list_payers(work=work)]
+        try:
+            values["rows"] = list_underpayments(work, payer=payer or None, status=status or None)
+        except InvalidInput as exc:
+            values["error"], code = str(exc), 422
+    values["total"] = sum(Decimal(r["difference"]) for r in values["rows"])
+    return render(request, "underpayments.html", values, status=code)
+
+
+@router.post("/underpayments/{underpayment_id}/status")
+def underpayment_status(
+    request: Request,
+    ctx: Ctx,
+    account: PageBiller,
+    underpayment_id: PathId,
+    status: Annotated[str, Form(max_length=10)] = "",
+    note: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
+    """Mark an underpayment appealed or closed, with a note."""
+    try:
+        with ctx.store.transaction(actor=account.username) as work:
+            set_status(work, underpayment_id=underpayment_id, status=status, note=note)
+            flash.leave(work, request, "underpayments",
+                        {"message": f"Underpayment {underpayment_id}: {status}."})  # fmt: skip
+    except TherabillError as exc:
+        with ctx.store.transaction(actor=account.username) as work:
+            flash.leave(work, request, "underpayments", {"error": str(exc)})
+    return RedirectResponse("/underpayments", status_code=303)

@@ -1,0 +1,386 @@
+"""Contracted allowed amounts and underpayments.
+
+A practice imports what each payer agreed to allow per unit (``therabill contract import``:
+CSV ``code, modifier, allowed, reduced, effective, end``) for payer × code × modifier with
+effective dates. A Medicare payer needs none: its profile's fee schedule (the MPFS, national
+or the locality's, ``therabill payer import-fee-schedule``) is what it allows.
+
+On posting an 835 (``flag_file``, called by the poster), every line the payer allowed less for
+than agreed is an underpayment with the difference. What the 835 allowed is paid + the
+patient's share (PR-1/2/3) + sequestration (CO-253, the 2% cut Medicare takes after the
+allowed amount and the patient's share are set: First Coast, "Federal sequestration payment
+reductions"; CMS CR 8378), so neither is mistaken for an underpayment
+(``payers.fee_schedule.allowed_from_remittance``). The expected amount takes the multiple
+procedure payment reduction where it applies: for Medicare's "always therapy" codes the unit
+with the highest practice expense is paid in full and every other unit of the day at the
+reduced amount (CMS Pub 100-04 ch. 5 §10.7; NGS Medicare and Novitas, "Multiple procedure
+payment reduction"; ``payers.fee_schedule.day_allowed``); a contract applies it only when its
+CSV gives a ``reduced`` amount. The day's lines are those of the claim posted together
+(one client, one date of service). A denied line (allowed nothing) is a denial, not an
+underpayment: the denials queue works it.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import select
+
+from therabill.errors import InvalidInput
+from therabill.payers.fee_schedule import (
+    FACILITY_PLACES,
+    FeeSchedule,
+    Rate,
+    allowed_from_remittance,
+    day_allowed,
+)
+from therabill.store.models import (
+    ClaimLine,
+    ClaimRecord,
+    ContractRate,
+    Payer,
+    RemittanceAdjustment,
+    RemittanceClaim,
+    RemittanceLine,
+    RemittanceRecord,
+    TherapySession,
+    Underpayment,
+)
+from therabill.store.services import profiles
+from therabill.store.services.code_advice import find_payer
+from therabill.store.services.context import UnitOfWork
+
+TOLERANCE_CENTS = 1  # a cent of rounding either way is no underpayment
+STATUSES = ("open", "appealed", "closed")
+CONTRACT_COLUMNS = ("code", "modifier", "allowed", "reduced", "effective", "end")
+MAX_ROWS = 20_000
+
+
+@dataclass(frozen=True)
+class ContractImport:
+    payer: str
+    rows: int
+    codes: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"payer": self.payer, "rows": self.rows, "codes": self.codes}
+
+
+def _cents(text: str, field: str) -> int | None:
+    value = text.strip().lstrip("$")
+    if not value:
+        return None
+    try:
+        amount = Decimal(value)
+    except InvalidOperation:
+        raise InvalidInput(f"{text!r} is not an amount", field=field) from None
+    if not amount.is_finite() or amount < 0 or amount >= 100_000:
+        raise InvalidInput(f"{text!r} is out of range", field=field)
+    return int((amount * 100).to_integral_value())
+
+
+def _date(text: str, field: str) -> dt.date | None:
+    if not text.strip():
+        return None
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput(f"{text!r} is not a date (YYYY-MM-DD)", field=field) from None
+
+
+def import_contract(work: UnitOfWork, *, payer: str, text: str, file_name: str) -> ContractImport:
+    """Read a contract CSV for ``payer`` (id or name) and store its rates; a row for a code,
+    modifier and effective date already stored replaces it. Every row is checked before any
+    is stored: a bad one names its row and column."""
+    found = find_payer(work, payer)
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [h.strip().lower() for h in reader.fieldnames or []]
+    missing = [c for c in ("code", "allowed", "effective") if c not in header]
+    if missing:
+        raise InvalidInput(f"missing column(s): {', '.join(missing)}", field="file")
+    rows: dict[tuple[str, str, dt.date], ContractRate] = {}
+    for number, raw in enumerate(reader, start=2):
+        if number > MAX_ROWS:
+            raise InvalidInput(f"more than {MAX_ROWS} rows", field="file")
+        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
+        where = f"row {number}"
+        code = row.get("code", "").upper()
+        if not code or len(code) != 5 or not code.isalnum():
+            raise InvalidInput(f"{code!r} is not a procedure code", field=f"{where}: code")
+        modifier = row.get("modifier", "").upper()
+        if modifier and (len(modifier) != 2 or not modifier.isalnum()):
+            raise InvalidInput(f"{modifier!r} is not a modifier", field=f"{where}: modifier")
+        allowed = _cents(row.get("allowed", ""), f"{where}: allowed")
+        if allowed is None:
+            raise InvalidInput("the allowed amount per unit is needed", field=f"{where}: allowed")
+        reduced = _cents(row.get("reduced", ""), f"{where}: reduced")
+        effective = _date(row.get("effective", ""), f"{where}: effective")
+        if effective is None:
+            raise InvalidInput("the first date it applies is needed", field=f"{where}: effective")
+        end = _date(row.get("end", ""), f"{where}: end")
+        if end is not None and end < effective:
+            raise InvalidInput(f"{end} is before {effective}", field=f"{where}: end")
+        rows[(code, modifier, effective)] = ContractRate(
+            payer_id=found.id, code=code, modifier=modifier, allowed_cents=allowed,
+            reduced_cents=reduced, effective=effective, end=end,
+            source=f"{file_name[:120]} (imported {dt.date.today().isoformat()})",
+        )  # fmt: skip
+    if not rows:
+        raise InvalidInput("the file has no rates", field="file")
+    existing = {
+        (r.code, r.modifier, r.effective): r
+        for r in work.db.execute(
+            select(ContractRate).where(ContractRate.payer_id == found.id)
+        ).scalars()
+    }
+    for key, rate in rows.items():
+        old = existing.get(key)
+        if old is not None:
+            old.allowed_cents, old.reduced_cents = rate.allowed_cents, rate.reduced_cents
+            old.end, old.source = rate.end, rate.source
+        else:
+            work.db.add(rate)
+    work.db.flush()
+    work.audit("import", "contract_rates", found.id, f"{len(rows)} rates from {file_name[:80]}")
+    return ContractImport(found.name, len(rows), len({k[0] for k in rows}))
+
+
+def contract_rates(work: UnitOfWork, *, payer: str) -> list[dict[str, Any]]:
+    found = find_payer(work, payer)
+    rates = work.db.execute(
+        select(ContractRate)
+        .where(ContractRate.payer_id == found.id)
+        .order_by(ContractRate.code, ContractRate.modifier, ContractRate.effective)
+    ).scalars()
+    return [
+        {
+            "payer": found.name,
+            "code": r.code,
+            "modifier": r.modifier,
+            "allowed": f"{Decimal(r.allowed_cents) / 100:.2f}",
+            "reduced": None if r.reduced_cents is None else f"{Decimal(r.reduced_cents) / 100:.2f}",
+            "effective": r.effective.isoformat(),
+            "end": r.end.isoformat() if r.end else None,
+            "source": r.source,
+        }
+        for r in rates
+    ]
+
+
+@dataclass(frozen=True)
+class _Line:
+    remittance_claim_id: int
+    claim_line_id: int
+    claim_id: int
+    payer_id: int
+    code: str
+    modifiers: tuple[str, ...]
+    units: int
+    day: dt.date
+    place: str
+    paid_cents: int
+    allowed_cents: int
+
+
+def _rate_for(
+    rates: Sequence[ContractRate], code: str, modifiers: Sequence[str], day: dt.date
+) -> ContractRate | None:
+    """The contract rate for a line: one for its modifier first, then one for any modifier."""
+    current = [
+        r for r in rates
+        if r.code == code and r.effective <= day and (r.end is None or day <= r.end)
+    ]  # fmt: skip
+    for wanted in (*modifiers, ""):
+        matching = [r for r in current if r.modifier == wanted]
+        if matching:
+            return max(matching, key=lambda r: r.effective)
+    return None
+
+
+def _expected(
+    lines: Sequence[_Line], rates: Sequence[ContractRate]
+) -> tuple[list[int | None], str]:
+    """Expected allowed cents per line of one claim and date, and what they rest on."""
+    if rates:
+        chosen: dict[str, Rate] = {}
+        for line in lines:
+            rate = _rate_for(rates, line.code, line.modifiers, line.day)
+            if rate is not None:
+                chosen[line.code] = Rate(
+                    line.code, "A", Decimal(rate.allowed_cents), Decimal(rate.allowed_cents),
+                    None if rate.reduced_cents is None else Decimal(rate.reduced_cents),
+                )  # fmt: skip
+        schedule = FeeSchedule("contract", lines[0].day.year, "contract", chosen)
+        amounts = day_allowed([(ln.code, ln.units) for ln in lines], schedule, facility=False)
+        basis = "contracted allowed amount"
+        if any(r.therapy_reduced is not None for r in chosen.values()):
+            basis += " (the contract's reduced amount after the day's first unit)"
+        return [None if a is None else int(a) for a in amounts], basis
+    return [None] * len(lines), ""
+
+
+def _expected_from_schedule(lines: Sequence[_Line], payer: Payer) -> tuple[list[int | None], str]:
+    profile = profiles.payer_profiles().get(payer.profile_id)
+    schedule = profile.fee_schedule(lines[0].day) if profile is not None else None
+    if schedule is None:
+        return [None] * len(lines), ""
+    facility = lines[0].place in FACILITY_PLACES
+    amounts = day_allowed([(ln.code, ln.units) for ln in lines], schedule, facility=facility)
+    basis = (
+        f"fee schedule {schedule.name} ({'facility' if facility else 'non-facility'} amount; "
+        "Medicare's multiple procedure payment reduction, Pub 100-04 ch. 5 §10.7)"
+    )
+    return [None if a is None else int((a * 100).to_integral_value()) for a in amounts], basis
+
+
+def flag_file(work: UnitOfWork, *, file_id: int) -> int:
+    """Find the underpaid lines of one posted 835 file; returns how many were flagged."""
+    rows = work.db.execute(
+        select(
+            RemittanceLine.remittance_claim_id, RemittanceLine.claim_line_id,
+            RemittanceLine.paid_cents, ClaimLine.claim_id, ClaimLine.code, ClaimLine.modifiers,
+            ClaimLine.units, ClaimLine.date_of_service, ClaimRecord.payer_id,
+            RemittanceClaim.payer_id, TherapySession.place_of_service,
+        )
+        .join(RemittanceClaim, RemittanceClaim.id == RemittanceLine.remittance_claim_id)
+        .join(RemittanceRecord, RemittanceRecord.id == RemittanceClaim.remittance_id)
+        .join(ClaimLine, ClaimLine.id == RemittanceLine.claim_line_id)
+        .join(ClaimRecord, ClaimRecord.id == ClaimLine.claim_id)
+        .outerjoin(TherapySession, TherapySession.id == ClaimLine.session_id)
+        .where(RemittanceRecord.file_id == file_id, RemittanceClaim.status_code != "22",
+               RemittanceClaim.reversed_by_id.is_(None))
+    ).all()  # fmt: skip
+    if not rows:
+        return 0
+    remit_claims = sorted({r[0] for r in rows})
+    adjustments: dict[tuple[int, int], list[tuple[str, str, int]]] = defaultdict(list)
+    for i in range(0, len(remit_claims), 900):
+        for rc, line_id, group, reason, cents in work.db.execute(
+            select(RemittanceAdjustment.remittance_claim_id, RemittanceAdjustment.claim_line_id,
+                   RemittanceAdjustment.group_code, RemittanceAdjustment.reason,
+                   RemittanceAdjustment.amount_cents)
+            .where(RemittanceAdjustment.remittance_claim_id.in_(remit_claims[i : i + 900]))
+        ):  # fmt: skip
+            if line_id is not None:
+                adjustments[(rc, line_id)].append((group, reason, cents))
+    payer_ids = {r[9] or r[8] for r in rows}
+    payers = {
+        p.id: p for p in work.db.execute(select(Payer).where(Payer.id.in_(payer_ids))).scalars()
+    }
+    rates: dict[int, list[ContractRate]] = defaultdict(list)
+    for rate in work.db.execute(
+        select(ContractRate).where(ContractRate.payer_id.in_(payer_ids))
+    ).scalars():
+        rates[rate.payer_id].append(rate)
+    days: dict[tuple[int, int, dt.date], list[_Line]] = defaultdict(list)
+    for rc, line_id, paid, claim_id, code, mods, units, day, claim_payer, remit_payer, pos in rows:
+        payer_id = remit_payer or claim_payer
+        line = _Line(
+            rc, line_id, claim_id, payer_id, code,
+            tuple(m for m in (mods or "").split(",") if m), max(int(units or 1), 1), day,
+            pos or "11", paid, allowed_from_remittance(paid, adjustments.get((rc, line_id), [])),
+        )  # fmt: skip
+        days[(rc, claim_id, day)].append(line)
+    flagged = 0
+    for lines in days.values():
+        payer = payers[lines[0].payer_id]
+        payer_rates = rates.get(payer.id, [])
+        if payer_rates:
+            expected, basis = _expected(lines, payer_rates)
+        else:
+            expected, basis = _expected_from_schedule(lines, payer)
+        for line, want in zip(lines, expected, strict=True):
+            if want is None or line.allowed_cents <= 0:
+                continue  # no agreed amount, or denied (the denials queue has it)
+            difference = want - line.allowed_cents
+            if difference <= TOLERANCE_CENTS:
+                continue
+            work.db.add(
+                Underpayment(
+                    remittance_claim_id=line.remittance_claim_id,
+                    claim_line_id=line.claim_line_id,
+                    claim_id=line.claim_id,
+                    payer_id=payer.id,
+                    code=line.code,
+                    units=line.units,
+                    expected_cents=want,
+                    allowed_cents=line.allowed_cents,
+                    paid_cents=line.paid_cents,
+                    difference_cents=difference,
+                    basis=basis,
+                )
+            )
+            flagged += 1
+    if flagged:
+        work.db.flush()
+        work.audit("flag", "underpayments", file_id, f"{flagged} lines")
+    return flagged
+
+
+def _money(cents: int) -> str:
+    return f"{Decimal(cents) / 100:.2f}"
+
+
+def list_underpayments(
+    work: UnitOfWork, *, payer: str | None = None, status: str | None = "open"
+) -> list[dict[str, Any]]:
+    """Underpaid lines, the largest difference first, with what to appeal for."""
+    if status is not None and status not in STATUSES:
+        raise InvalidInput(f"status is one of {', '.join(STATUSES)}", field="status")
+    query = (
+        select(Underpayment, Payer.name, ClaimLine.date_of_service, ClaimLine.modifiers,
+               RemittanceClaim.payer_claim_number)
+        .join(Payer, Payer.id == Underpayment.payer_id)
+        .join(ClaimLine, ClaimLine.id == Underpayment.claim_line_id)
+        .join(RemittanceClaim, RemittanceClaim.id == Underpayment.remittance_claim_id)
+        .where(RemittanceClaim.reversed_by_id.is_(None))
+        .order_by(Underpayment.difference_cents.desc(), Underpayment.id)
+    )  # fmt: skip
+    if payer:
+        query = query.where(Underpayment.payer_id == find_payer(work, payer).id)
+    if status is not None:
+        query = query.where(Underpayment.status == status)
+    found = work.db.execute(query.limit(1000)).all()
+    work.audit("list", "underpayments", None, f"{len(found)} lines")
+    return [
+        {
+            "id": u.id,
+            "claim": u.claim_id,
+            "payer": name,
+            "payer_claim_number": number,
+            "date_of_service": day.isoformat(),
+            "code": u.code,
+            "modifiers": mods,
+            "units": u.units,
+            "expected": _money(u.expected_cents),
+            "allowed": _money(u.allowed_cents),
+            "paid": _money(u.paid_cents),
+            "difference": _money(u.difference_cents),
+            "basis": u.basis,
+            "status": u.status,
+            "note": u.note,
+        }
+        for u, name, day, mods, number in found
+    ]
+
+
+def set_status(
+    work: UnitOfWork, *, underpayment_id: int, status: str, note: str = ""
+) -> Underpayment:
+    """Mark an underpayment appealed or closed (with a note saying what was done)."""
+    if status not in STATUSES:
+        raise InvalidInput(f"status is one of {', '.join(STATUSES)}", field="status")
+    found = work.db.get(Underpayment, underpayment_id)
+    if found is None:
+        raise InvalidInput(f"no underpayment {underpayment_id}", field="id")
+    found.status, found.note = status, note.strip()[:2000]
+    work.db.flush()
+    work.audit("change", "underpayment", found.id, status)
+    return found
