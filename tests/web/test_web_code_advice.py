@@ -112,3 +112,24 @@ def test_the_underpayments_page_lists_and_marks(web: TestClient, practice: Pract
     missing = web.post("/underpayments/99/status", data={"csrf_token": token, "status": "closed"},
                        follow_redirects=True)  # fmt: skip
     assert "no underpayment 99" in missing.text
+
+
+def test_the_reports_page_draws_each_chart_beside_its_table(web: TestClient) -> None:
+    login(web, "bill")
+    page = web.get("/reports")
+    assert page.status_code == 200
+    for report_id in ("revenue", "ar-days", "aging-insurance", "aging-client", "denials",
+                      "unbilled", "authorizations", "visit-limits", "productivity"):  # fmt: skip
+        assert f'id="report-{report_id}"' in page.text and f'id="chart-{report_id}"' in page.text
+    assert page.text.count('class="chart-table"') == 9
+    assert "/static/chart.umd.min.js" in page.text
+    assert web.get("/reports", params={"by": "payer"}).status_code == 200
+    assert web.get("/reports", params={"from": "yesterday"}).status_code == 422
+    csv_file = web.get("/reports/unbilled.csv")
+    assert csv_file.status_code == 200 and csv_file.text.startswith("What,Provider or payer")
+    assert "Session not billed" in csv_file.text
+    assert web.get("/reports/nothing.csv").status_code == 404
+    book = web.get("/reports/export.xlsx")
+    assert book.status_code == 200 and book.content[:2] == b"PK"
+    assert web.get("/static/chart.umd.min.js").status_code == 200
+    assert "MIT" in web.get("/static/chart.LICENSE.md").text

@@ -46,6 +46,9 @@ PAGES = [
     Route("GET", "/advice/codes.json", ALL),
     Route("GET", "/insights", BILLING),
     Route("GET", "/underpayments", BILLING),
+    Route("GET", "/reports", BILLING),
+    Route("GET", "/reports/export.xlsx", BILLING),
+    Route("GET", "/reports/{name}.csv", BILLING),
     Route("POST", "/underpayments/{underpayment_id}/status", BILLING),
     Route("POST", "/sessions/clients", ALL),
     Route("POST", "/sessions", ALL),
@@ -187,6 +190,7 @@ def _fill(template: str, practice: Practice, *, own_for: str) -> str:
         .replace("{plan_id}", "1")
         .replace("{token_id}", "1")
         .replace("{underpayment_id}", "1")
+        .replace("{name}", "revenue")
         .replace("{number}", "R-2026-000001")
     )
 

@@ -71,6 +71,10 @@ COMMANDS: dict[str, LazyCommand] = {
         "therabill.cli.underpayments:underpayments_command",
         "Posted lines the payer allowed less for than its contract or fee schedule, to appeal.",
     ),
+    "reports": LazyCommand(
+        "therabill.cli.report_pages:reports_command",
+        "Where the money comes from and where it is stuck: the Reports page's figures.",
+    ),
     "insights": LazyCommand(
         "therabill.cli.insights:insights_command",
         "Per payer and code: claims, units, allowed and paid per unit, denials by CARC, days to pay.",

@@ -106,7 +106,8 @@ _WORD_HOURS = {"half an hour": 30, "half hour": 30, "an hour": 60, "one hour": 6
 def stem(word: str) -> str:
     """A crude, stable stem: the same for the data and the query, which is all it needs."""
     for suffix in ("ations", "ation", "ing", "ion", "ies", "es", "ed", "ly", "s"):
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+        keep = 5 if suffix.endswith("ion") or suffix.startswith("ation") else 4
+        if len(word) - len(suffix) >= keep and word.endswith(suffix):
             return word[: -len(suffix)]
     return word
 

@@ -26,10 +26,19 @@ def _accepts(profile: PayerProfile, code: str, discipline: str | None) -> bool:
 
 
 def payer_facts(
-    profile: PayerProfile, code: str, *, discipline: str | None, day: dt.date
+    profile: PayerProfile,
+    code: str,
+    *,
+    discipline: str | None,
+    day: dt.date,
+    name: str | None = None,
 ) -> dict[str, Any]:
-    """The profile's word on one code, each fact with the setting it comes from."""
-    facts: dict[str, Any] = {"payer": profile.name, "accepted": _accepts(profile, code, discipline)}
+    """The profile's word on one code, each fact with the setting it comes from; ``name``
+    is the payer as the practice calls it (default the profile's name)."""
+    facts: dict[str, Any] = {
+        "payer": name or profile.name,
+        "accepted": _accepts(profile, code, discipline),
+    }
     sources: list[str] = []
     if not facts["accepted"]:
         facts["instead"] = list(profile.alternatives.get(code, ()))
@@ -64,6 +73,7 @@ def with_payer(
     *,
     day: dt.date,
     evidence: Mapping[str, str] | None = None,
+    name: str | None = None,
 ) -> Advice:
     """The advice with the payer's facts on every suggestion, a code the payer does not take
     moved below those it takes (and named in ``avoid``), and the paid evidence per code."""
@@ -71,7 +81,9 @@ def with_payer(
     taken, refused = [], []
     avoid = list(advice.avoid)
     for suggestion in advice.suggestions:
-        facts = payer_facts(profile, suggestion.code, discipline=advice.discipline, day=day)
+        facts = payer_facts(
+            profile, suggestion.code, discipline=advice.discipline, day=day, name=name
+        )
         if suggestion.code in evidence:
             facts["paid"] = evidence[suggestion.code]
         updated = replace(suggestion, payer=facts)
@@ -80,12 +92,12 @@ def with_payer(
             continue
         refused.append(updated)
         instead = " or ".join(facts.get("instead", ()))
-        why = f"{profile.name} does not take {suggestion.code}" + (
+        why = f"{name or profile.name} does not take {suggestion.code}" + (
             f" from a {DISCIPLINES[advice.discipline]}" if advice.discipline else ""
         )
         why += f"; it takes {instead}" if instead else ""
         if all(a.code != suggestion.code for a in avoid):
             avoid.append(Avoid(suggestion.code, why, facts["source"]))
     return replace(
-        advice, suggestions=tuple(taken + refused), avoid=tuple(avoid), payer=profile.name
+        advice, suggestions=tuple(taken + refused), avoid=tuple(avoid), payer=name or profile.name
     )

@@ -18,6 +18,7 @@ NAV: tuple[tuple[str, str, tuple[Role, ...]], ...] = (
     ("/remittances", "Remittances", (Role.BILLER, Role.ADMIN)),
     ("/denials", "Denials", (Role.BILLER, Role.ADMIN)),
     ("/insights", "Insights", (Role.BILLER, Role.ADMIN)),
+    ("/reports", "Reports", (Role.BILLER, Role.ADMIN)),
     ("/statements", "Statements", (Role.BILLER, Role.ADMIN)),
     ("/payers", "Payers", (Role.THERAPIST, Role.BILLER, Role.ADMIN)),
     ("/providers", "Providers", (Role.THERAPIST, Role.BILLER, Role.ADMIN)),

@@ -50,7 +50,11 @@ def advise_for_payer(
     advice = advise(text, discipline=discipline, day=day, limit=limit)
     work.audit("read", "payer_insights", found.id, "code advice")
     return with_payer(
-        advice, profile, day=day, evidence=paid_evidence(work, found.id, advice.codes(), day)
+        advice,
+        profile,
+        day=day,
+        evidence=paid_evidence(work, found.id, advice.codes(), day),
+        name=found.name,
     )
 
 

@@ -105,6 +105,12 @@ def aging(reader: Engine, *, today: dt.date, top_clients: int = 10) -> Aging:
     return figures
 
 
+def aging_now(db: Session, *, today: dt.date, top_clients: int = 10) -> Aging:
+    """The aging figures summed now, in the caller's transaction (the Reports page; the
+    dashboard uses the kept figures of :func:`aging`)."""
+    return _sum_aging(db, today=today, top_clients=top_clients)
+
+
 def _period() -> int:
     return int(time.time() // AGING_PERIOD_SECONDS)
 

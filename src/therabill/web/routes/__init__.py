@@ -15,6 +15,7 @@ from therabill.web.routes import (
     insights,
     payers,
     remittances,
+    report_pages,
     sessions,
     setup,
 )
@@ -31,6 +32,7 @@ ROUTERS: list[APIRouter] = [
     remittances.router,
     denials.router,
     insights.router,
+    report_pages.router,
     payers.router,
     setup.router,
     admin.router,

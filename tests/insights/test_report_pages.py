@@ -1,0 +1,158 @@
+"""The Reports page's figures on a practice whose payer paid and denied a known set of lines:
+revenue, days in A/R, aging, denials, unbilled work, authorization burn-down, productivity;
+their CSV and XLSX exports and the CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from paid import COPAY, paid_practice
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from clock import TODAY
+from therabill.cli.main import app
+from therabill.errors import InvalidInput
+from therabill.store.models import ClaimLine, LedgerEntry
+from therabill.store.services import Store, auths, report_pages
+from therabill.store.services.sessions import ServiceMinutes, add_session
+
+runner = CliRunner()
+
+
+def totals(store: Store) -> dict[str, int]:
+    with store.sessions() as db:
+        rows = db.execute(
+            select(LedgerEntry.kind, func.sum(LedgerEntry.amount_cents)).group_by(LedgerEntry.kind)
+        )
+        return {k: int(v) for k, v in rows}
+
+
+def report(store: Store, name: str, **options: object) -> report_pages.Report:
+    with store.transaction() as work:
+        return report_pages.build_report(work, name, today=TODAY, **options)  # type: ignore[arg-type]
+
+
+def test_revenue_by_month_adds_up_to_the_ledger(practice: Store, tmp_path: Path) -> None:
+    paid_practice(practice, tmp_path)
+    ledger = totals(practice)
+    found = report(practice, "revenue", end=TODAY + dt.timedelta(days=30))  # paid in 14 days
+    assert found.figures["charges_cents"] == ledger["charge"]
+    assert found.figures["collected_cents"] == ledger["insurance_payment"] + ledger.get(
+        "patient_payment", 0
+    )
+    by_payer = report(practice, "revenue", by="payer")
+    assert [row[0] for row in by_payer.rows] == ["Acme Health Plan"]
+    by_code = {
+        row[0]: row
+        for row in report(practice, "revenue", by="code", end=TODAY + dt.timedelta(days=30)).rows
+    }
+    assert set(by_code) == {"97110", "97140"} and by_code["97140"][5] == 0  # denied: nothing in
+
+
+def test_days_in_ar_is_what_is_owed_over_charges_per_day(practice: Store, tmp_path: Path) -> None:
+    paid_practice(practice, tmp_path)
+    found = report(practice, "ar-days")
+    (acme, clients) = found.rows
+    owed, charged, days = acme[1], acme[2], acme[3]
+    assert days == round(owed / (charged / 90), 1)
+    assert clients[0] == "Clients (their share)" and clients[1] == 6 * COPAY  # the copays
+
+
+def test_denials_by_reason_and_payer(practice: Store, tmp_path: Path) -> None:
+    paid_practice(practice, tmp_path, paid=2, denied=3)
+    found = report(practice, "denials", end=TODAY + dt.timedelta(days=30))  # opened when paid
+    ((reason, payer, count, amount, still_open),) = found.rows
+    assert (reason, payer, count, still_open) == ("CARC 96", "Acme Health Plan", 3, 3)
+    with practice.sessions() as db:
+        charged = db.execute(
+            select(func.sum(ClaimLine.charge_cents)).where(ClaimLine.code == "97140")
+        ).scalar()
+    assert amount == charged
+
+
+def test_aging_and_unbilled_work(practice: Store, tmp_path: Path) -> None:
+    paid_practice(practice, tmp_path, paid=2, denied=1)
+    with practice.transaction() as work:
+        add_session(work=work, client="C-2", provider=1, day=TODAY - dt.timedelta(days=3),
+                    services=[ServiceMinutes("97110", 30)], diagnoses=["M54.50"])  # fmt: skip
+    insurance = report(practice, "aging-insurance")
+    assert insurance.rows[0][0] == "Acme Health Plan" and insurance.rows[0][-1] > 0
+    found = report(practice, "unbilled")
+    assert ["Session not billed", "Lee, Pat", 1, None, 3] in found.rows
+
+
+def test_authorization_burn_down_dates_the_run_out(practice: Store, tmp_path: Path) -> None:
+    with practice.transaction() as work:
+        auths.add_authorization(work=work, client="C-1", payer="Acme Health Plan", number="PA-1",
+                                start=TODAY - dt.timedelta(days=90), end=TODAY + dt.timedelta(days=200),
+                                codes=["97110", "97140"], units=40)  # fmt: skip
+    paid_practice(practice, tmp_path, paid=6, denied=2)  # 16 units, all 35 to 60 days ago
+    (row,) = report(practice, "authorizations").rows
+    assert row[:7] == ["Example, Ada", "Acme Health Plan", "PA-1", 40, 16, 24, 0]
+    assert row[7] == "not in use"
+    assert report_pages.run_out(24, 8, today=TODAY) == TODAY + dt.timedelta(days=84)
+    assert report_pages.run_out(0, 8, today=TODAY) == TODAY
+
+
+def test_productivity_per_provider(practice: Store, tmp_path: Path) -> None:
+    paid_practice(practice, tmp_path)
+    ((name, sessions, units, charges, collected),) = report(practice, "productivity").rows
+    ledger = totals(practice)
+    assert (name, sessions, units) == ("Lee, Pat", 8, 16)
+    assert charges == ledger["charge"] and collected == ledger["insurance_payment"]
+
+
+def test_exports_carry_the_same_rows(practice: Store, tmp_path: Path) -> None:
+    paid_practice(practice, tmp_path)
+    with practice.transaction() as work:
+        found = report_pages.all_reports(work, today=TODAY)
+    assert [r.id for r in found] == list(report_pages.REPORTS)
+    text = report_pages.to_csv(found[0])
+    assert text.splitlines()[0].startswith("Month,Charges,Insurance paid")
+    book = load_workbook(io.BytesIO(report_pages.to_xlsx(found)))
+    assert book.sheetnames == [r.id for r in found]
+    sheet = book["revenue"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "Revenue and collections by month"
+    money = sum(r[1] for r in rows[2:] if r and isinstance(r[1], (int, float)))
+    assert round(money * 100) == found[0].figures["charges_cents"]
+
+
+@pytest.mark.parametrize(
+    ("name", "options", "field"),
+    [("nothing", {}, "report"), ("revenue", {"by": "colour"}, "by"),
+     ("revenue", {"start": TODAY, "end": TODAY - dt.timedelta(days=1)}, "from")],
+    ids=["name", "by", "dates"],
+)  # fmt: skip
+def test_bad_requests_name_the_field(practice: Store, name: str, options: dict, field: str) -> None:  # type: ignore[type-arg]
+    with practice.transaction() as work, pytest.raises(InvalidInput) as caught:
+        report_pages.build_report(work, name, today=TODAY, **options)
+    assert caught.value.field == field
+
+
+def test_the_cli_prints_json_and_writes_csv_and_xlsx(
+    practice: Store, tmp_path: Path, home: Path
+) -> None:
+    paid_practice(practice, tmp_path)
+    later = (TODAY + dt.timedelta(days=30)).isoformat()
+    result = runner.invoke(app, ["reports", "denials", "--to", later, "--json"])
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["rows"][0][:3] == ["CARC 96", "Acme Health Plan", 2]
+    result = runner.invoke(app, ["reports", "--json"])
+    assert [r["id"] for r in json.loads(result.stdout)] == list(report_pages.REPORTS)
+    out = tmp_path / "rev.csv"
+    assert (
+        runner.invoke(app, ["reports", "revenue", "--by", "code", "--csv", str(out)]).exit_code == 0
+    )
+    assert out.read_text().startswith("Code,Charges")
+    book = tmp_path / "all.xlsx"
+    assert runner.invoke(app, ["reports", "--xlsx", str(book)]).exit_code == 0
+    assert load_workbook(book).sheetnames[0] == "revenue"
+    result = runner.invoke(app, ["reports", "--csv", str(out)])
+    assert result.exit_code == 2 and result.stderr.startswith("Error: csv:")
