@@ -30,6 +30,7 @@ BENCHMARKS = [
     "ncci_import",
     "paper",
     "code_advisor",
+    "reports",
 ]
 OUT = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
 
