@@ -156,3 +156,22 @@ def test_the_cli_prints_json_and_writes_csv_and_xlsx(
     assert load_workbook(book).sheetnames[0] == "revenue"
     result = runner.invoke(app, ["reports", "--csv", str(out)])
     assert result.exit_code == 2 and result.stderr.startswith("Error: csv:")
+
+
+def test_kept_figures_follow_every_change(practice: Store, tmp_path: Path) -> None:
+    """A second look is served from what was kept, but a new session, authorization or
+    posting shows at once: each moves the stamp the figures were kept under."""
+    paid_practice(practice, tmp_path, paid=2, denied=1)
+    before = report(practice, "unbilled")
+    assert report(practice, "unbilled") is before  # kept
+    with practice.transaction() as work:
+        add_session(work=work, client="C-1", provider=1, day=TODAY - dt.timedelta(days=1),
+                    services=[ServiceMinutes("97110", 30)], diagnoses=["M54.50"])  # fmt: skip
+    after = report(practice, "unbilled")
+    assert after is not before and ["Session not billed", "Lee, Pat", 1, None, 1] in after.rows
+    assert report(practice, "authorizations").rows == []
+    with practice.transaction() as work:
+        auths.add_authorization(work=work, client="C-1", payer="Acme Health Plan", number="PA-9",
+                                start=TODAY - dt.timedelta(days=9), end=TODAY + dt.timedelta(days=9),
+                                codes=["97110"], units=12)  # fmt: skip
+    assert [r[2] for r in report(practice, "authorizations").rows] == ["PA-9"]

@@ -40,9 +40,14 @@ from therabill.store.models import (
 from therabill.store.services import caches, profiles, reports
 from therabill.store.services.context import UnitOfWork
 
-# Figures are kept while the ledger's generation and the sessions stay the same (any posting,
-# charge, status change or session moves the stamp): a second look costs two look-ups.
+# Figures are kept while the ledger's generation stays the same (any posting, charge or claim
+# status change moves it; for the reports that count sessions, their newest id and count too):
+# a second look costs two look-ups.
 REPORT_FIGURES: caches.Stamped[Report] = caches.Stamped("report figures", keys=64)
+# Reports that count sessions, which change without the ledger (a new one, one deleted).
+SESSION_REPORTS = frozenset({"unbilled", "productivity"})
+PROFILE_REPORTS = frozenset({"visit-limits"})  # and the payer profiles' visit limits
+NOT_KEPT = frozenset({"authorizations"})  # an authorization added or edited moves no stamp
 # Reports that name clients: their reads are audited even when the figures were kept.
 CLIENT_DATA = {
     "aging-client": "client_balances",
@@ -549,9 +554,16 @@ def build_report(
     if name == "revenue" and by not in BY:
         raise InvalidInput(f"by is one of {', '.join(sorted(BY))}", field="by")
     db = work.db
-    stamp = (*caches.ledger_generation(db), *_sessions_stamp(db))
-    key = (str(db.get_bind().engine.url), name, today, first, last, by)
-    found: Report = REPORT_FIGURES.get(key, stamp, makers[name])
+    if name in NOT_KEPT:
+        found = makers[name]()
+    else:
+        stamp: tuple[Any, ...] = caches.ledger_generation(db)
+        if name in SESSION_REPORTS:
+            stamp = (*stamp, *_sessions_stamp(db))
+        if name in PROFILE_REPORTS:
+            stamp = (*stamp, caches.practice_files())
+        key = (str(db.get_bind().engine.url), name, today, first, last, by)
+        found = REPORT_FIGURES.get(key, stamp, makers[name])
     if name in CLIENT_DATA:
         work.audit("list", CLIENT_DATA[name], "practice", f"{name} report")
     return found
