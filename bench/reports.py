@@ -96,8 +96,9 @@ def run(quick: bool) -> str:
             f"{entries:,} ledger entries (bench/store.py's bulk load, {loaded:.0f} s). Each "
             f"report as a whole read action (transaction and audit entry), {REPEAT} runs after "
             "one warm-up; the floor is one plain `sqlite3` query for the same main figure. The "
-            "figures are kept while the ledger's generation and the sessions stay the same, so a "
-            "second look costs two look-ups; the first look after a change sums the tables.",
+            "figures are kept while the ledger's generation stays the same (and the sessions, for the "
+            "reports that count them), so a second look costs a few look-ups; the first look "
+            "after a change sums the tables; authorizations are always summed.",
             "",
             "| Report | summed from the tables: median / p95 ms | figures kept: median / p95 ms "
             "(< 200) | plain SQL floor, median ms |",
