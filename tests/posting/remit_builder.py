@@ -29,6 +29,7 @@ class BilledLine:
     charge: int
     units: int
     day: dt.date
+    control_number: str = ""  # REF*6R
 
 
 @dataclass
@@ -55,6 +56,8 @@ def billed(text: str) -> list[BilledClaim]:
             )
         elif seg.id == "DTP" and seg.get(1) == "472":
             claims[-1].lines[-1].day = dt.datetime.strptime(seg.get(3), "%Y%m%d").date()
+        elif seg.id == "REF" and seg.get(1) == "6R":
+            claims[-1].lines[-1].control_number = seg.get(2)
     return claims
 
 

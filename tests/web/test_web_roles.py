@@ -111,6 +111,7 @@ PAGES = [
     Route("POST", "/admin/users/{user_id}/{action}", ADMIN),
     Route("GET", "/admin/settings", ADMIN),
     Route("POST", "/admin/settings", ADMIN),
+    Route("POST", "/admin/settings/locations", ADMIN),
     Route("GET", "/account", ALL),
     Route("POST", "/account/tokens", ALL),
     Route("POST", "/account/tokens/{token_id}/revoke", ALL),

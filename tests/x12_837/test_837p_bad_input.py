@@ -299,4 +299,4 @@ def test_any_text_is_written_safely_or_refused_naming_the_field(
     assert shapes["CLM"] == 9 and shapes["SV1"] == 7 and shapes["N4"] == 3
     assert shapes["DMG"] == 3 and shapes["HI"] == 1
     assert all(s.isascii() and "\r" not in s and "\n" not in s for s in segments)
-    assert [s.split("*")[1] for s in segments if s.startswith("REF*")] == ["EI", "G1"]
+    assert [s.split("*")[1] for s in segments if s.startswith("REF*")] == ["EI", "G1", "6R"]

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from helpers_837 import CREATED, claim, claim_dict, profile, pyx12_errors
+from helpers_837 import BILLING, CREATED, claim, claim_dict, profile, pyx12_errors
 from therabill.claims.document import Claim
 from therabill.x12.claim_837p import render_837p
 
@@ -180,7 +180,35 @@ TELEHEALTH: dict[str, Any] = {
     ],
 }
 
+# A speech therapist seeing a child at school (place of service 03): the school is the service
+# facility (2310C); the practice is paid at its lock box (2010AB).
+AT_SCHOOL: dict[str, Any] = {
+    **DEPENDANT,
+    "claim_id": "C-1010",
+    "place_of_service": "03",
+    "service_facility": {
+        "name": "Lincoln Elementary School",
+        "npi": "1922334457",
+        "address": {
+            "line1": "40 School St",
+            "city": "Portland",
+            "state": "ME",
+            "zip": "04103-2210",
+        },
+    },
+    "billing_provider": {
+        **BILLING,
+        "pay_to_address": {
+            "line1": "PO Box 4410",
+            "city": "Portland",
+            "state": "ME",
+            "zip": "04112",
+        },
+    },
+}
+
 SCENARIOS: dict[str, list[Claim]] = {
+    "service-facility-and-pay-to": [claim(**AT_SCHOOL)],
     "patient-is-subscriber": [claim()],
     "dependant-patient": [claim(**DEPENDANT)],
     # A child on a parent's policy when the practice knows only the parent's name and member

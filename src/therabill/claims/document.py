@@ -137,12 +137,23 @@ class Provider(Document):
 
 
 class BillingProvider(Document):
-    """The practice or provider that bills and is paid (837P loop 2010AA; CMS-1500 box 33)."""
+    """The practice or provider that bills and is paid (837P loop 2010AA; CMS-1500 box 33).
+    ``pay_to_address``: where payments go when not to ``address`` (837P loop 2010AB)."""
 
     npi: Annotated[str, Field(max_length=20)]
     name: Name
     tax_id: Annotated[str, Field(max_length=20)] | None = None
     address: Address | None = None
+    pay_to_address: Address | None = None
+
+
+class ServiceFacility(Document):
+    """Where the services were given when that is not the billing provider's address: a
+    school, a satellite office (837P loop 2310C; CMS-1500 box 32, its NPI in 32a)."""
+
+    name: Name
+    address: Address
+    npi: Annotated[str, Field(max_length=20)] | None = None
 
 
 class Client(Document):
@@ -201,6 +212,9 @@ class ServiceLine(Document):
     units: Annotated[int, Field(ge=0, le=MAX_UNITS)] | None = None
     diagnosis_pointers: list[Annotated[int, Field(ge=1, le=99)]] = Field(default_factory=list)
     charge: Money
+    # The line item control number (837P 2400 REF*6R, returned in the 835's 2110 REF*6R);
+    # absent: the claim id, a dash and the line's position.
+    control_number: Annotated[str, Field(min_length=1, max_length=50)] | None = None
 
 
 class Session(Document):
@@ -325,6 +339,7 @@ class Claim(Document):
     other_payers: list[OtherPayer] = Field(default_factory=list)
     therapy_allowed_to_date: list[TherapyAllowed] = Field(default_factory=list)
     referring_provider: ReferringProvider | None = None
+    service_facility: ServiceFacility | None = None
     plan_of_care: PlanOfCare | None = None
     # Visits (dates of service) this calendar year with this payer for the provider's
     # discipline, this claim's included: for payers with yearly visit limits.

@@ -54,3 +54,15 @@ def parse_claim_number(text: str, *, field: str = "claim") -> int:
             field=field,
         )
     return claim_id
+
+
+def control_number_of(claim_id: int, line_number: int) -> str:
+    """The line item control number of a claim's line: ``TB00000123-2``.
+
+    Sent in the 837P (005010X222A1 loop 2400 REF*6R, "Line Item Control Number", REF02 up
+    to 50 characters) and returned by the payer in the 835 (005010X221A1 loop 2110 REF*6R:
+    "Required when a Line Item Control Number was received on the original claim", also on
+    every part of a split line). Unique because the claim number is; a replacement or a
+    secondary claim is a new claim and so numbers its lines anew.
+    """
+    return f"{claim_number(claim_id)}-{line_number}"

@@ -100,6 +100,10 @@ COMMANDS: dict[str, LazyCommand] = {
     "provider": LazyCommand(
         "therabill.cli.practice:provider_app", "The practice's therapists (rendering providers)."
     ),
+    "location": LazyCommand(
+        "therabill.cli.locations:app",
+        "Service locations: schools and other places where sessions take place.",
+    ),
     "payer": LazyCommand(
         "therabill.cli.practice:payer_app",
         "Insurers the practice bills, each from a payer profile.",

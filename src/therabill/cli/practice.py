@@ -33,6 +33,14 @@ def init_command(
     address: Annotated[
         str | None, typer.Option(help='Billing address "street, city, ST, ZIP".')
     ] = None,
+    pay_to: Annotated[
+        str | None,
+        typer.Option(
+            "--pay-to",
+            help='Where payers send payments, when not the billing address: "street, city, '
+            'ST, ZIP" (a PO or lock box is fine; "" clears it).',
+        ),
+    ] = None,
     json_output: JsonOption = False,
 ) -> None:
     """Create the practice database, or upgrade it to this version's schema.
@@ -41,16 +49,14 @@ def init_command(
 
     Example: therabill init --name "Harbour Therapy" --npi 1234567893
     """
-    parts = None
-    if address:
-        pieces = [p.strip() for p in address.split(",")]
-        if len(pieces) != 4:
-            raise InvalidInput('give "street, city, ST, ZIP"', field="address")
-        parts = (pieces[0], pieces[1], pieces[2], pieces[3])
+    parts = _address_parts(address, "address") if address else None
+    pay_to_parts = None
+    if pay_to is not None:
+        pay_to_parts = _address_parts(pay_to, "pay_to") if pay_to.strip() else ("", "", "", "")
     opened = store_common.store(initialised=False)
     try:
         result = practice_service.init_practice(
-            store=opened, name=name, npi=npi, tax_id=tax_id, address=parts
+            store=opened, name=name, npi=npi, tax_id=tax_id, address=parts, pay_to=pay_to_parts
         )
     finally:
         opened.dispose()
@@ -60,6 +66,13 @@ def init_command(
     verb = "Created" if result["created"] else "Updated"
     console.print(f"{verb} practice {result['name']!r} (schema {result['schema']}).")
     console.print(f"Database: {result['database']}")
+
+
+def _address_parts(text: str, field: str) -> tuple[str, str, str, str]:
+    pieces = [p.strip() for p in text.split(",")]
+    if len(pieces) != 4:
+        raise InvalidInput('give "street, city, ST, ZIP"', field=field)
+    return pieces[0], pieces[1], pieces[2], pieces[3]
 
 
 @provider_app.command("add")

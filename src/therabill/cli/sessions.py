@@ -48,6 +48,9 @@ def session_add(
         list[str] | None, Opt("--technique", help="Technique used (repeat).")
     ] = None,
     note: Annotated[str | None, Opt(help="The clinical note.")] = None,
+    location: Annotated[
+        str | None, Opt(help="Service location (name or id) when not at the practice.")
+    ] = None,
     json_output: JsonOption = False,
 ) -> None:
     """Record a session; shows the units it supports under the client's payer's rule.
@@ -69,6 +72,7 @@ def session_add(
             techniques=techniques or [],
             note=note,
             diagnoses=diagnoses or [],
+            location=location,
         )
         data = {"session": sessions.session_dict(session), "units": units.to_dict()}
     if json_output:
@@ -99,6 +103,9 @@ def session_edit(
         list[str] | None, Opt("--technique", help="Technique used (repeat; replaces all).")
     ] = None,
     note: Annotated[str | None, Opt(help="The clinical note (replaces it).")] = None,
+    location: Annotated[
+        str | None, Opt(help='Service location (name or id; "" clears it).')
+    ] = None,
     json_output: JsonOption = False,
 ) -> None:
     """Change a session no claim bills yet; a billed session is changed through its claim
@@ -118,6 +125,7 @@ def session_edit(
             techniques=techniques,
             note=note,
             diagnoses=diagnoses,
+            location=location,
         )
         data = {"session": sessions.session_dict(found), "units": units.to_dict()}
     if json_output:

@@ -31,6 +31,7 @@ from decimal import Decimal
 from therabill.claims import Claim, ServiceLine
 from therabill.money import to_cents
 from therabill.x12.claim_837p.common import claim_filing_code
+from therabill.x12.claim_837p.places import service_facility_sent
 
 LINES_PER_PAGE = 6  # service lines 1-6 of Item 24 (Pub 100-04 ch.26 §10.5)
 MAX_DIAGNOSES = 12  # Item 21 A-L
@@ -388,6 +389,15 @@ def _claim_boxes(claim: Claim, facts: PaperFacts) -> Page:
     page.put("27.yes", "X")  # assignment accepted (837P CLM07 A)
     page.put("31", "SIGNATURE ON FILE")
     page.put("31.date", facts.printed_on.strftime("%m %d %y"))
+    facility = claim.service_facility
+    if facility is not None and service_facility_sent(claim):  # 837P 2310C's rule
+        street = " ".join(p for p in (facility.address.line1, facility.address.line2) if p)
+        page.put("32", facility.name)
+        page.put("32.street", street)
+        page.put(
+            "32.city", f"{facility.address.city} {facility.address.state} {facility.address.zip}"
+        )
+        page.put("32a", facility.npi)
     if billing is not None:
         page.put("33", billing.name)
         if billing.address is not None:

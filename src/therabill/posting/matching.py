@@ -7,6 +7,12 @@ into one payment, or split one line into several. Source: 005010X221A1 section 1
 
 Matching runs in rounds, each taking only what the earlier rounds left:
 
+0. by line item control number: an SVC whose REF*6R is one of our lines' control numbers
+   (sent in the 837P's 2400 REF*6R) pays that line, whatever its code, charge or place in the
+   file. The 835 returns the number "when a Line Item Control Number was received on the
+   original claim", and on every part of a split line (005010X221A1 loop 2110 REF*6R and
+   section 1.10.2.6); a number that is none of ours (an older claim sent without one, whose
+   payer returned LX01) leaves the SVC to the rounds below;
 1. one to one, best score first: the billed code (SVC06, else SVC01), the charge (SVC02 is
    what we billed for the line, whatever the payer paid it under), modifiers, units; a
    service date that differs from the line's rules the pair out;
@@ -39,6 +45,7 @@ class BilledLine:
     modifiers: tuple[str, ...]
     units: int
     charge_cents: int
+    control_number: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +61,7 @@ class PaidService:
     billed_units: int | None
     charge_cents: int
     day: dt.date | None
+    control_number: str = ""  # REF*6R
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +106,17 @@ def match_services(services: list[PaidService], lines: list[BilledLine]) -> list
     open_services = {s.index: s for s in services}
     open_lines = {line.id: line for line in lines}
     matched_line_of: dict[int, int] = {}
+    # 0. by line item control number (several SVCs may name one line: a split line)
+    by_number = {line.control_number: line for line in lines if line.control_number}
+    for s in services:
+        line = by_number.get(s.control_number) if s.control_number else None
+        if line is not None:
+            points = score(s, line)
+            how = "as billed" if points is not None and points >= 14 else "by line control number"
+            shares.append(Share(s.index, line.id, how))
+            matched_line_of[s.index] = line.id
+            del open_services[s.index]
+            open_lines.pop(line.id, None)
     # 1. one to one, best first (a code or charge match at least)
     pairs = []
     for s in services:

@@ -208,6 +208,7 @@ def paid_service(index: int, svc: ServicePayment, claim_number: str) -> PaidServ
         billed_units=whole(svc.billed_units),
         charge_cents=abs(cents(svc.charge, f"claim {claim_number} SVC{index + 1} charge")),
         day=svc.service_date,
+        control_number=svc.control_number,
     )
 
 

@@ -41,6 +41,7 @@ from therabill.store.models.practice import (
     Policy,
     Practice,
     Provider,
+    ServiceLocation,
     User,
 )
 from therabill.store.models.statements import Statement, StatementRun
@@ -81,6 +82,7 @@ __all__ = [
     "RemittanceFile",
     "RemittanceLine",
     "RemittanceRecord",
+    "ServiceLocation",
     "SessionDiagnosis",
     "SessionService",
     "Statement",

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from therabill.claims.number import control_number_of
 from therabill.store.models.base import Base, utcnow
+from therabill.store.models.practice import ServiceLocation
 
 
 class TherapySession(Base):
@@ -28,6 +30,8 @@ class TherapySession(Base):
     start_time: Mapped[dt.time | None]
     end_time: Mapped[dt.time | None]
     place_of_service: Mapped[str] = mapped_column(String(2), default="11")
+    # Where the session took place when not at the practice's address (837P 2310C).
+    service_location_id: Mapped[int | None] = mapped_column(ForeignKey("service_locations.id"))
     techniques: Mapped[str | None] = mapped_column(Text)
     note: Mapped[str | None] = mapped_column(Text)
     claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"))
@@ -39,6 +43,7 @@ class TherapySession(Base):
     diagnoses: Mapped[list[SessionDiagnosis]] = relationship(
         cascade="all, delete-orphan", order_by="SessionDiagnosis.position"
     )
+    service_location: Mapped[ServiceLocation | None] = relationship()
 
 
 class SessionService(Base):
@@ -105,8 +110,15 @@ class ClaimRecord(Base):
 
 
 class ClaimLine(Base):
+    """One billed service. ``control_number`` is the line item control number the 837P sends
+    (2400 REF*6R) and the 835 returns (2110 REF*6R), set when the line is first written
+    (``control_number_of``) and never changed, so a payer's answer finds its line exactly."""
+
     __tablename__ = "claim_lines"
-    __table_args__ = (UniqueConstraint("claim_id", "line_number"),)
+    __table_args__ = (
+        UniqueConstraint("claim_id", "line_number"),
+        Index("ix_claim_lines_control_number", "control_number", unique=True),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"))
     line_number: Mapped[int]
@@ -119,6 +131,15 @@ class ClaimLine(Base):
     charge_cents: Mapped[int]
     diagnosis_pointers: Mapped[str] = mapped_column(String(10), default="1")
     authorization_id: Mapped[int | None] = mapped_column(ForeignKey("authorizations.id"))
+    control_number: Mapped[str | None] = mapped_column(String(50))
+
+
+@event.listens_for(ClaimLine, "before_insert")
+def _number_new_line(_mapper: object, _connection: object, line: ClaimLine) -> None:
+    """Every line the ORM writes gets its control number (the build, corrections, secondary
+    claims and the demo alike); lines written before migration 0022 got theirs there."""
+    if line.control_number is None:
+        line.control_number = control_number_of(line.claim_id, line.line_number)
 
 
 class ClaimStatusChange(Base):

@@ -33,6 +33,28 @@ class Practice(Base):
     payment_link: Mapped[str | None] = mapped_column(String(300))
     payment_instructions: Mapped[str | None] = mapped_column(Text)
     statement_minimum_cents: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Where payers send payments when not to the billing address, e.g. a lock box (837P loop
+    # 2010AB pay-to address; 2010AA must be a street address).
+    pay_to_address: Mapped[str | None] = mapped_column(Text)
+    pay_to_city: Mapped[str | None] = mapped_column(String(100))
+    pay_to_state: Mapped[str | None] = mapped_column(String(2))
+    pay_to_postal_code: Mapped[str | None] = mapped_column(String(10))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ServiceLocation(Base):
+    """A place other than the practice's address where therapists see clients: a school, a
+    satellite office (837P loop 2310C service facility; CMS-1500 box 32, its NPI 32a)."""
+
+    __tablename__ = "service_locations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(60), unique=True)
+    npi: Mapped[str | None] = mapped_column(String(10))
+    address: Mapped[str] = mapped_column(String(55))
+    city: Mapped[str] = mapped_column(String(30))
+    state: Mapped[str] = mapped_column(String(2))
+    postal_code: Mapped[str] = mapped_column(String(10))
+    active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 

@@ -81,8 +81,24 @@ def claim_document(
             name=practice.name,
             tax_id=practice.tax_id,
             address=_address(practice.address, practice.city, practice.state, practice.postal_code),
+            pay_to_address=_address(
+                practice.pay_to_address,
+                practice.pay_to_city,
+                practice.pay_to_state,
+                practice.pay_to_postal_code,
+            ),
         )
     first = sessions[0]
+    where = first.service_location
+    facility = None
+    if where is not None:
+        facility = doc.ServiceFacility(
+            name=where.name,
+            npi=where.npi,
+            address=doc.Address(
+                line1=where.address, city=where.city, state=where.state, zip=where.postal_code
+            ),
+        )
     techniques = [t for s in sessions if s.techniques for t in s.techniques.split("\n")]
     notes = "\n\n".join(s.note for s in sessions if s.note)
     auth_doc = None
@@ -120,6 +136,7 @@ def claim_document(
                 units=line.units,
                 diagnosis_pointers=[int(p) for p in line.diagnosis_pointers.split(",") if p],
                 charge=to_decimal(line.charge_cents),
+                control_number=line.control_number,
             )
             for line in claim.lines
         ],
@@ -130,4 +147,5 @@ def claim_document(
             note=notes[:100_000] or None,
         ),
         same_day_services=same_day_services or None,
+        service_facility=facility,
     )

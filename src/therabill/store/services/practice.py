@@ -13,7 +13,7 @@ from therabill.codes import load_code_set
 from therabill.errors import InvalidInput, NotFound
 from therabill.store import migrate
 from therabill.store.models import Fee, Practice, Provider
-from therabill.store.services import claim_edits, lookup
+from therabill.store.services import claim_edits, locations, lookup
 from therabill.store.services.context import Store, UnitOfWork, require_text
 
 DISCIPLINES = ("massage", "music", "ot", "pt", "slp", "behavioral", "at")
@@ -26,8 +26,10 @@ def init_practice(
     npi: str | None = None,
     tax_id: str | None = None,
     address: tuple[str, str, str, str] | None = None,
+    pay_to: tuple[str, str, str, str] | None = None,
 ) -> dict[str, Any]:
-    """Upgrade the schema to the newest migration and make sure a practice row exists."""
+    """Upgrade the schema to the newest migration and make sure a practice row exists.
+    ``pay_to``: the pay-to address (four empty parts clear it)."""
     before = migrate.current_revision(store.engine)
     migrate.upgrade(store.engine)
     with store.transaction() as work:
@@ -46,6 +48,14 @@ def init_practice(
             practice.address, practice.city, state, practice.postal_code = address
             practice.state = _state(state)
         work.db.flush()
+        if pay_to is not None:
+            locations.set_pay_to(
+                work=work,
+                address=pay_to[0],
+                city=pay_to[1],
+                state=pay_to[2],
+                postal_code=pay_to[3],
+            )
         work.audit("create" if created else "update", "practice", practice.id)
         return {
             "practice_id": practice.id,
@@ -208,9 +218,11 @@ def update_practice(
     city: str = "",
     state: str = "",
     postal_code: str = "",
+    pay_to: tuple[str, str, str, str] | None = None,
 ) -> Practice:
     """Set the practice's details as typed on the settings page: the name is required, an
-    empty field clears it, the NPI and the state are checked."""
+    empty field clears it, the NPI and the state are checked; ``pay_to`` (street, city,
+    state, ZIP; all empty clears it) is the pay-to address, None leaves it."""
     practice = practice_row(work)
     practice.name = require_text(name, "name")
     practice.npi = lookup.npi(npi, "npi") if npi.strip() else None
@@ -219,6 +231,10 @@ def update_practice(
     practice.city = city.strip() or None
     practice.state = _state(state.strip()) if state.strip() else None
     practice.postal_code = postal_code.strip() or None
+    if pay_to is not None:
+        locations.set_pay_to(
+            work=work, address=pay_to[0], city=pay_to[1], state=pay_to[2], postal_code=pay_to[3]
+        )
     work.audit("update", "practice", practice.id)
     return practice
 

@@ -1065,11 +1065,12 @@ class _Poster:
                 ClaimLine.modifiers,
                 ClaimLine.units,
                 ClaimLine.charge_cents,
+                ClaimLine.control_number,
             )
             .where(ClaimLine.claim_id.in_(ids))
             .order_by(ClaimLine.claim_id, ClaimLine.line_number)
         ).all()
-        for line_id, claim_id, number, day, code, modifiers, units, charge in lines:
+        for line_id, claim_id, number, day, code, modifiers, units, charge, control in lines:
             claims[claim_id].lines.append(
                 BilledLine(
                     line_id,
@@ -1079,6 +1080,7 @@ class _Poster:
                     tuple(m for m in modifiers.split(",") if m),
                     units,
                     charge,
+                    control or "",
                 )
             )
         return claims

@@ -21,7 +21,7 @@ from therabill.store.models import (
     SessionService,
     TherapySession,
 )
-from therabill.store.services import lookup, profiles
+from therabill.store.services import locations, lookup, profiles
 from therabill.store.services.clients import primary_policy
 from therabill.store.services.context import UnitOfWork
 from therabill.units import MAX_MINUTES, UnitResult, UnitRule, count_units
@@ -100,7 +100,10 @@ def add_session(
     techniques: Sequence[str] = (),
     note: str | None = None,
     diagnoses: Sequence[str] = (),
+    location: str | None = None,
 ) -> tuple[TherapySession, UnitResult]:
+    """A new session; ``location``: the service location (name or id) when it was not at the
+    practice's address."""
     found_client = lookup.client(work, client)
     found_provider = lookup.provider(work, provider)
     code_set = load_code_set()
@@ -128,6 +131,7 @@ def add_session(
             for i, s in enumerate(services, 1)
         ],
         diagnoses=[SessionDiagnosis(position=i, code=d) for i, d in enumerate(clean_dx, 1)],
+        service_location_id=locations.find_location(work, location).id if location else None,
     )
     work.db.add(session)
     work.db.flush()
@@ -217,10 +221,16 @@ def edit_session(
     techniques: Sequence[str] | None = None,
     note: str | None = None,
     diagnoses: Sequence[str] | None = None,
+    location: str | None = None,
 ) -> tuple[TherapySession, UnitResult]:
-    """Change a session no claim bills yet (``None``: unchanged); a billed session is
-    changed through its claim (``claims edit`` or ``claims correct``)."""
+    """Change a session no claim bills yet (``None``: unchanged; ``location=""`` clears it);
+    a billed session is changed through its claim (``claims edit`` or ``claims correct``)."""
     session = _unbilled(work, session_id, "edited")
+    moved = False
+    if location is not None:
+        where = locations.find_location(work, location).id if location.strip() else None
+        moved = where != session.service_location_id
+        session.service_location_id = where
     new_services = (
         list(services)
         if services is not None
@@ -242,7 +252,7 @@ def edit_session(
         place_of_service=new_pos,
         diagnoses=new_dx,
     )
-    changed = []
+    changed = ["location"] if moved else []
     if services is not None:
         session.services.clear()
         work.db.flush()

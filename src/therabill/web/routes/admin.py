@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from therabill.errors import TherabillError
-from therabill.store.services import UnitOfWork, users
+from therabill.store.services import UnitOfWork, locations, users
 from therabill.store.services import practice as practice_services
 from therabill.web.deps import Ctx, NotFound, PageAdmin, PathId
 from therabill.web.reads import reading
@@ -77,7 +77,12 @@ def user_action(
 def settings_page(request: Request, ctx: Ctx, account: PageAdmin) -> HTMLResponse:
     with reading(ctx, account) as work:
         practice = practice_services.show_practice(work=work)
-    return render(request, "settings.html", {"practice": practice, **_app_settings(ctx)})
+        places = locations.list_locations(work=work)
+    return render(
+        request,
+        "settings.html",
+        {"practice": practice, "locations": places, **_app_settings(ctx)},
+    )
 
 
 @router.post("/admin/settings", response_class=HTMLResponse)
@@ -92,6 +97,10 @@ def save_settings(
     city: Annotated[str, Form(max_length=100)] = "",
     state: Annotated[str, Form(max_length=2)] = "",
     postal_code: Annotated[str, Form(max_length=10)] = "",
+    pay_to_address: Annotated[str, Form(max_length=55)] = "",
+    pay_to_city: Annotated[str, Form(max_length=30)] = "",
+    pay_to_state: Annotated[str, Form(max_length=2)] = "",
+    pay_to_postal_code: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     error = None
     try:
@@ -105,15 +114,58 @@ def save_settings(
                 city=city,
                 state=state,
                 postal_code=postal_code,
+                pay_to=(pay_to_address, pay_to_city, pay_to_state, pay_to_postal_code),
             )
     except TherabillError as exc:
         error = str(exc)
+    return _settings_again(request, ctx, account, error)
+
+
+@router.post("/admin/settings/locations", response_class=HTMLResponse)
+def add_location(
+    request: Request,
+    ctx: Ctx,
+    account: PageAdmin,
+    name: Annotated[str, Form(max_length=60)] = "",
+    address: Annotated[str, Form(max_length=55)] = "",
+    city: Annotated[str, Form(max_length=30)] = "",
+    state: Annotated[str, Form(max_length=2)] = "",
+    postal_code: Annotated[str, Form(max_length=10)] = "",
+    npi: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    error = None
+    try:
+        with ctx.store.transaction(actor=account.username) as work:
+            locations.add_location(
+                work=work,
+                name=name,
+                address=address,
+                city=city,
+                state=state,
+                postal_code=postal_code,
+                npi=npi,
+            )
+    except TherabillError as exc:
+        error = str(exc)
+    return _settings_again(request, ctx, account, error)
+
+
+def _settings_again(
+    request: Request, ctx: Ctx, account: PageAdmin, error: str | None
+) -> HTMLResponse:
     with ctx.store.transaction(actor=account.username) as work:
         practice = practice_services.practice_row(work)
+        places = locations.list_locations(work=work)
     return render(
         request,
         "settings.html",
-        {"practice": practice, "error": error, "saved": error is None, **_app_settings(ctx)},
+        {
+            "practice": practice,
+            "locations": places,
+            "error": error,
+            "saved": error is None,
+            **_app_settings(ctx),
+        },
         status=422 if error else 200,
     )
 

@@ -9,11 +9,9 @@ payers (2320-2330, 2430) are in ``cob``, service lines (2400) in ``service``.
 
 from __future__ import annotations
 
-import functools
-import re
 from decimal import Decimal
 
-from therabill.claims.document import FREQUENCY_CODES, RELATIONSHIP_CODES, Address, Claim
+from therabill.claims.document import FREQUENCY_CODES, RELATIONSHIP_CODES, Claim
 from therabill.errors import InvalidInput
 from therabill.x12.claim_837p.cob import insurance_type, other_payer
 from therabill.x12.claim_837p.common import (
@@ -27,6 +25,13 @@ from therabill.x12.claim_837p.common import (
     missing,
     npi,
     person_name,
+)
+from therabill.x12.claim_837p.places import (
+    address,
+    billing_address_problem,
+    pay_to_address,
+    write_pay_to,
+    write_service_facility,
 )
 from therabill.x12.claim_837p.service import service_lines
 from therabill.x12.clearinghouse import Clearinghouse
@@ -56,59 +61,9 @@ def submitter_and_receiver(seg: Segments, v: Values, profile: Clearinghouse) -> 
     )  # fmt: skip
 
 
-_PO_BOX = re.compile(r"\s*(?:P\.?\s*O\.?\s*BOX|POST\s+OFFICE\s+BOX|LOCK\s*BOX)\b", re.IGNORECASE)
-
-
-@functools.cache
-def _address_fields(field: str) -> tuple[str, str, str, str]:
-    return f"{field}.line1", f"{field}.line2", f"{field}.city", f"{field}.zip"
-
-
-def billing_address_problem(addr: Address) -> tuple[str, str] | None:
-    """Why an address cannot be the billing provider's, as (field under the address, message).
-
-    The billing provider's address is a street address with the full nine-digit ZIP
-    (005010X222A1 loop 2010AA N301/N403 notes; restated for payers in e.g. BCBSTX, "Important
-    v5010 reminders for electronic claim submitters", 2012-03-16). The scrubber asks the same
-    question, so a claim it passes is one this writer accepts.
-    """
-    if _PO_BOX.match(addr.line1):
-        return "line1", (
-            f"{addr.line1!r} is a post office or lock box; the billing provider's address must"
-            " be a street address (a box belongs in the pay-to address, not written yet)"
-        )
-    digits = addr.zip.replace("-", "") if len(addr.zip) == 10 else addr.zip
-    if digits.isascii() and digits.isdigit() and len(digits) == 5:
-        return "zip", (
-            f"{addr.zip!r} has 5 digits; the billing provider's ZIP must be ZIP+4 (9 digits)"
-        )
-    return None
-
-
-def address(seg: Segments, v: Values, addr: Address, field: str, *, zip9: bool = False) -> None:
-    """N3/N4. ``zip9``: the billing provider's address (see ``billing_address_problem``)."""
-    line1_field, line2_field, city_field, zip_field = _address_fields(field)
-    problem = billing_address_problem(addr) if zip9 else None
-    if problem is not None and problem[0] == "line1":
-        raise InvalidInput(problem[1], field=line1_field)
-    zip_code = addr.zip
-    if len(zip_code) == 10:
-        zip_code = zip_code.replace("-", "")
-    if not (zip_code.isascii() and zip_code.isdigit() and len(zip_code) in (5, 9)):
-        raise InvalidInput(f"{addr.zip!r} is not a US ZIP code", field=zip_field)
-    if problem is not None:
-        raise InvalidInput(problem[1], field=zip_field)
-    e, t = seg.element, seg.terminator
-    line1 = v.text(addr.line1, line1_field, 55)
-    if addr.line2:
-        line1 = f"{line1}{e}{v.text(addr.line2, line2_field, 55)}"
-    city = v.text(addr.city, city_field, 30, 2)
-    seg.parts.append(f"N3{e}{line1}{t}N4{e}{city}{e}{addr.state}{e}{zip_code}{t}")
-    seg.count += 2
-
-
 def billing_provider(seg: Segments, v: Values, claim: Claim, hl: int, taxonomy: str | None) -> None:
-    """2000A billing provider level (HL*20, PRV*BI) and 2010AA name, address and EIN."""
+    """2000A billing provider level (HL*20, PRV*BI), 2010AA name, address and EIN, and
+    2010AB pay-to address when payments go elsewhere."""
     bp = claim.billing_provider
     if bp is None:
         raise missing("billing_provider", "an 837P names who bills (loop 2010AA)")
@@ -128,9 +83,10 @@ def billing_provider(seg: Segments, v: Values, claim: Claim, hl: int, taxonomy: 
     )  # fmt: skip
     address(seg, v, bp.address, "billing_provider.address", zip9=True)
     seg.add("REF", "EI", tax_id)
+    write_pay_to(seg, v, claim)
 
 
-BillingKey = tuple[str, str, str, str, str, str]
+BillingKey = tuple[str, str, str, str, str, str, str]
 
 
 def billing_key(claim: Claim) -> BillingKey | None:
@@ -143,7 +99,9 @@ def billing_key(claim: Claim) -> BillingKey | None:
     taxonomy = (provider.taxonomy or "") if bp.npi == provider.npi else ""
     addr = bp.address
     where = (addr.line1, addr.zip) if addr is not None else ("", "")
-    return bp.npi, bp.name, bp.tax_id or "", *where, taxonomy
+    pay_to = pay_to_address(claim)
+    paid_at = pay_to.model_dump_json() if pay_to is not None else ""
+    return bp.npi, bp.name, bp.tax_id or "", *where, paid_at, taxonomy
 
 
 # --- subscriber and patient -------------------------------------------------------------------
@@ -250,8 +208,8 @@ def patient(seg: Segments, v: Values, claim: Claim, hl: int, parent: int) -> Non
 
 
 def claim_information(seg: Segments, v: Values, claim: Claim) -> None:
-    """2300 claim, 2310A referring and 2310B rendering provider, 2320/2330 other payers, 2400
-    service lines."""
+    """2300 claim, 2310A referring and 2310B rendering provider, 2310C service facility,
+    2320/2330 other payers, 2400 service lines."""
     lines = claim.lines
     if len(lines) > MAX_LINES:
         raise InvalidInput(
@@ -286,6 +244,7 @@ def claim_information(seg: Segments, v: Values, claim: Claim) -> None:
     diagnoses(seg, v, claim)
     referring_provider(seg, v, claim)
     rendering_provider(seg, v, claim)
+    write_service_facility(seg, v, claim)
     for index, other in enumerate(claim.other_payers):
         other_payer(seg, v, claim, other, f"other_payers[{index}]", total)
     service_lines(seg, v, claim)

@@ -1,4 +1,4 @@
-"""Service lines (loop 2400): LX, SV1, DTP*472, and other payers' 2430 for each line."""
+"""Service lines (loop 2400): LX, SV1, DTP*472, REF*6R, and other payers' 2430 for each line."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from therabill.x12.writer import Segments, Values
 
 
 def service_lines(seg: Segments, v: Values, claim: Claim) -> None:
-    """2400: LX, SV1 (HC:code:modifiers, charge, UN units, pointers), DTP*472."""
+    """2400: LX, SV1 (HC:code:modifiers, charge, UN units, pointers), DTP*472, REF*6R."""
     e, c, t = seg.element, v.delimiters.component, seg.terminator
     parts = seg.parts
     n_dx = len(claim.diagnoses)
@@ -50,10 +50,21 @@ def service_lines(seg: Segments, v: Values, claim: Claim) -> None:
             f"{amounts.get(charge) or v.money(charge, f'lines[{index}].charge')}{e}UN{e}"
             f"{units}{e}{e}{e}{known[0]}{t}"
             f"DTP{e}472{e}D8{e}{dates.get(day) or v.date8(day)}{t}"
+            f"REF{e}6R{e}{_control_number(v, claim.claim_id, line.control_number, index)}{t}"
         )
         if others:
             line_adjudications(seg, v, claim, index, procedure, units)
-    seg.count += 3 * len(claim.lines)
+    seg.count += 4 * len(claim.lines)
+
+
+def _control_number(v: Values, claim_id: str, number: str | None, index: int) -> str:
+    """REF*6R, the line item control number: 005010X222A1 loop 2400 REF "Line Item Control
+    Number" (REF02 AN 1/50), which the payer returns in the 835 (005010X221A1 loop 2110 REF*6R,
+    "Required when a Line Item Control Number was received on the original claim"), so its
+    answer names the line exactly. A stored line has its own; a document without one uses
+    the claim id and the line's position, unique within the claim."""
+    field = f"lines[{index}].control_number"
+    return v.ident(number or f"{claim_id}-{index + 1}", field, max_length=50)
 
 
 def _pointers(pointers: tuple[int, ...], n_dx: int, index: int, component: str) -> tuple[str, int]:

@@ -112,7 +112,7 @@ def _transaction(
             if key != current:
                 hl += 1
                 billing_hl = hl
-                loops.billing_provider(seg, v, claim, hl, key[5] if key else None)
+                loops.billing_provider(seg, v, claim, hl, key[-1] if key else None)
                 current = key
             hl += 1
             subscriber_hl = hl

@@ -1,0 +1,100 @@
+"""Pay-to address (2010AB) and service facility (2310C): sent when, and only when, the
+005010X222A1 situational rules ask for them; pyx12 accepts every file."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import pytest
+
+from helpers_837 import BILLING, CREATED, claim, profile, pyx12_errors
+from therabill.claims.document import Claim
+from therabill.errors import InvalidInput
+from therabill.x12.claim_837p import render_837p
+from therabill.x12.claim_837p.places import same_place, service_facility_sent
+
+SCHOOL = {
+    "name": "Lincoln Elementary School",
+    "address": {"line1": "40 School St", "city": "Portland", "state": "ME", "zip": "04103"},
+}
+LOCK_BOX = {"line1": "PO Box 4410", "city": "Portland", "state": "ME", "zip": "04112"}
+
+
+def write(*claims: Claim) -> str:
+    return render_837p(
+        claims,
+        profile=profile(),
+        interchange=1,
+        group=1,
+        transactions=itertools.count(1),
+        created=CREATED,
+    )
+
+
+def segments(text: str, start: str) -> list[str]:
+    return [s for s in text.split("~\n") if s.startswith(start)]
+
+
+@pytest.mark.parametrize(
+    ("place", "facility", "sent"),
+    [
+        ("03", SCHOOL, True),
+        ("11", SCHOOL, True),
+        # the patient's home: "If rendered at a patient's home the loop is not used" (RFI 423)
+        ("12", SCHOOL, False),
+        # the billing provider's own address, written otherwise: not "different" (RFI 2810)
+        (
+            "11",
+            {
+                "name": "Main office",
+                "address": {**BILLING["address"], "line1": "100  harbour st", "zip": "04101"},
+            },
+            False,
+        ),
+    ],
+    ids=["school", "office-elsewhere", "home", "billing-address"],
+)
+def test_service_facility_only_where_the_guide_asks(
+    place: str, facility: dict[str, Any], sent: bool
+) -> None:
+    doc = claim(place_of_service=place, service_facility=facility)
+    assert service_facility_sent(doc) is sent
+    text = write(doc)
+    assert pyx12_errors(text) == []
+    expected = ["NM1*77*2*LINCOLN ELEMENTARY SCHOOL"] if sent else []
+    assert segments(text, "NM1*77") == expected  # no NPI: NM108/NM109 left out
+
+
+def test_pay_to_address_only_when_payments_go_elsewhere() -> None:
+    same = claim(billing_provider={**BILLING, "pay_to_address": BILLING["address"]})
+    elsewhere = claim(claim_id="C-2", billing_provider={**BILLING, "pay_to_address": LOCK_BOX})
+    text = write(same, elsewhere)
+    assert pyx12_errors(text) == []
+    # two billing provider loops: the pay-to address belongs to the 2000A it follows
+    assert len(segments(text, "HL*")) == 4 and segments(text, "NM1*87") == ["NM1*87*2"]
+    assert "N3*PO BOX 4410" in text
+
+
+def test_a_box_is_refused_as_billing_address_but_not_as_pay_to() -> None:
+    boxed = claim(billing_provider={**BILLING, "address": {**LOCK_BOX, "zip": "04112-4410"}})
+    with pytest.raises(InvalidInput) as caught:
+        write(boxed)
+    assert caught.value.field == "billing_provider.address.line1"
+    assert "pay-to address" in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ({"zip": "04101-1234"}, {"zip": "04101"}, True),
+        ({"city": "Portland"}, {"city": " PORTLAND "}, True),
+        ({"line1": "1 A St"}, {"line1": "2 A St"}, False),
+        ({"state": "ME"}, {"state": "NH"}, False),
+    ],
+)
+def test_same_place(a: dict[str, str], b: dict[str, str], same: bool) -> None:
+    from therabill.claims.document import Address
+
+    base = {"line1": "1 A St", "city": "Portland", "state": "ME", "zip": "04101"}
+    assert same_place(Address(**{**base, **a}), Address(**{**base, **b})) is same
