@@ -18,9 +18,10 @@ from pathlib import Path
 import pytest
 
 from therabill.x12.acknowledgements import read_acknowledgements
+from therabill.x12.claim_status import read_277
 from therabill.x12.reader import iter_segments
 from therabill.x12.remittance_835 import iter_835, read_835
-from x12_shapes import SHAPES_277CA, SHAPES_835, SHAPES_999, SHAPES_GENERIC, Shape
+from x12_shapes import SHAPES_277, SHAPES_277CA, SHAPES_835, SHAPES_999, SHAPES_GENERIC, Shape
 
 SMALL = 10_000
 LIMIT = 20.0
@@ -35,6 +36,7 @@ READERS: dict[str, tuple[Callable[[bytes], object], dict[str, Shape]]] = {
     "835": (read_835, SHAPES_835),
     "999": (read_acknowledgements, SHAPES_999),
     "277CA": (read_acknowledgements, SHAPES_277CA),
+    "277": (read_277, SHAPES_277),
     "tokenizer": (_tokenize, SHAPES_GENERIC),
 }
 CASES = [(reader, shape) for reader, (_, shapes) in READERS.items() for shape in shapes]

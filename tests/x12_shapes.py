@@ -3,7 +3,8 @@ repeat, in an otherwise correct file, for the readers' growth tests and ``make b
 
 The security review (issue 14) froze the worker with one claim holding 200,000
 ``CAS*CO*45*0.01`` and with 5,000 ST/SE in one group; every shape here is one such repeat.
-``SHAPES_835``, ``SHAPES_999``, ``SHAPES_277CA`` and ``SHAPES_GENERIC`` map a shape's name to a
+``SHAPES_835``, ``SHAPES_999``, ``SHAPES_277CA``, ``SHAPES_277`` (claim status) and
+``SHAPES_GENERIC`` map a shape's name to a
 function ``n -> bytes`` (a whole file, envelope counts right, newline after each segment).
 """
 
@@ -245,6 +246,65 @@ SHAPES_277CA: dict[str, Shape] = {
     "claims (HL/TRN/STC) per ST": _277_claims,
     "STC per claim": _277_statuses,
     "ST/SE per group": _277_transactions,
+}
+
+
+# --- 277 claim status response (005010X212) ----------------------------------------------
+HEAD_X212 = [
+    "BHT*0010*08*277X212*20260106*0810*DG",
+    "HL*1**20*1",
+    "NM1*PR*2*ACME HEALTH*****PI*60054",
+    "HL*2*1*21*1",
+    "NM1*41*2*BRIGHT PATH THERAPY*****46*THERABILL",
+    "HL*3*2*19*1",
+    "NM1*1P*2*BRIGHT PATH THERAPY*****XX*1234567893",
+]
+
+
+def _claim_x212(
+    hl: int,
+    number: str,
+    stcs: Iterable[str] = ("STC*F1:65*20260106**90.00*72.00",),
+    lines: Iterable[str] = (),
+) -> Iterator[str]:
+    yield f"HL*{hl}*3*22*0"
+    yield "NM1*IL*1*RIVERA*ALEX****MI*M123"
+    yield f"TRN*2*{number}"
+    yield from stcs
+    yield "REF*1K*ICN0001"
+    yield f"REF*EJ*{number}"
+    yield "DTP*472*D8*20251201"
+    yield from lines
+
+
+def _x212(body: Iterable[str], **envelope: int) -> bytes:
+    return _file([list(body)], functional="HN", version="005010X212", **envelope)
+
+
+def _x212_claims(n: int) -> bytes:
+    return _x212([*HEAD_X212, *(s for i in range(n) for s in _claim_x212(i + 4, f"TB{i:08d}"))])
+
+
+def _x212_statuses(n: int) -> bytes:
+    stcs = ("STC*A7:249:85*20260106" for _ in range(n))
+    return _x212([*HEAD_X212, *_claim_x212(4, "TB00000001", stcs)])
+
+
+def _x212_lines(n: int) -> bytes:
+    line = ["SVC*HC:97110:GP*45.00*36.00****1", "STC*F1:65*20260106", "REF*FJ*TB00000001-1"]
+    lines = (s for _ in range(n) for s in line)
+    return _x212([*HEAD_X212, *_claim_x212(4, "TB00000001", lines=lines)])
+
+
+def _x212_transactions(n: int) -> bytes:
+    return _file([[*HEAD_X212, *_claim_x212(4, "TB1")]] * n, functional="HN", version="005010X212")
+
+
+SHAPES_277: dict[str, Shape] = {
+    "claims (HL/TRN/STC) per ST": _x212_claims,
+    "STC per claim": _x212_statuses,
+    "SVC/STC per claim": _x212_lines,
+    "ST/SE per group": _x212_transactions,
 }
 
 

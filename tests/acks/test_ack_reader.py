@@ -69,7 +69,10 @@ def test_guide_example_3_accepted_and_rejected_claims() -> None:
         ("MILLS66666", "A2", "20", True, False, "220216359807X"),
     ]
     reason = read_acknowledgements(ACKS / "x214_example3.277").claims[1].reason
-    assert reason == ("277CA A3:187: returned as unprocessable: the date(s) of service (payer)")
+    assert reason == (
+        "277CA A3:187: returned as unprocessable: the payer did not take the claim in: "
+        "the date(s) of service (payer)"
+    )
 
 
 def test_guide_example_4_a_billing_provider_rejected_without_claims() -> None:

@@ -134,6 +134,8 @@ COMMANDS: dict[str, LazyCommand] = {
             ("print", "therabill.cli.paper:print_command"),
             ("print-alignment", "therabill.cli.paper:alignment_command"),
             ("print-offset", "therabill.cli.paper:offset_command"),
+            ("status-request", "therabill.cli.claim_status:status_request_command"),
+            ("status-read", "therabill.cli.claim_status:status_read_command"),
         ),
     ),
     "entry": LazyCommand(

@@ -13,6 +13,7 @@ from therabill.store.models.billing import (
     SessionService,
     TherapySession,
 )
+from therabill.store.models.claim_status import ClaimStatusResponse
 from therabill.store.models.contracts import ContractRate, Underpayment
 from therabill.store.models.corrections import ClaimChange, ClaimReopening
 from therabill.store.models.denials import Denial
@@ -58,6 +59,7 @@ __all__ = [
     "ClaimRecord",
     "ClaimReopening",
     "ClaimStatusChange",
+    "ClaimStatusResponse",
     "Client",
     "ClientPayment",
     "ContractRate",

@@ -130,6 +130,8 @@ def _referring(claim: ClaimRecord) -> dict[str, Any] | None:
 
 
 def show_claim(*, work: UnitOfWork, claim_id: int) -> dict[str, Any]:
+    from therabill.store.services.claim_status import latest_status  # it moves claims here
+
     claim = lookup.claim(work, claim_id)
     by_line = ledger.line_balances(work, claim.id)
     balance = ledger.claim_balance(work, claim.id)
@@ -194,6 +196,7 @@ def show_claim(*, work: UnitOfWork, claim_id: int) -> dict[str, Any]:
         ],
         "findings": json.loads(claim.findings_json),
         "history": history(work, claim),
+        "payer_status": latest_status(work, claim.id),
         "reopenings": [
             {
                 "id": r.id,

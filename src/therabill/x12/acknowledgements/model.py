@@ -1,6 +1,7 @@
 """What a 999 or 277CA says, as frozen objects, with their reasons in plain words.
 
-Codes and their descriptions are in ``codes.csv`` beside this module (sources in its header).
+The 999's codes and their descriptions are in ``codes.csv`` beside this module (sources in its
+header); the 277CA's claim status codes in ``therabill.x12.claim_status``'s table.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import functools
 import io
 from dataclasses import dataclass, field
 from importlib import resources
+
+from therabill.x12.claim_status.codes import describe_category, describe_entity, describe_status
 
 ACCEPTED_CATEGORIES = frozenset({"A2"})
 """277CA STC01-1 A2: accepted into the payer's adjudication system (code list 507)."""
@@ -32,7 +35,15 @@ def _codes() -> dict[tuple[str, str], str]:
     return {(r["table"], r["code"]): r["description"] for r in rows}
 
 
+_SHARED = {"category": describe_category, "status": describe_status, "entity": describe_entity}
+"""Claim status categories, status codes and entities come from the one table the 277 claim
+status reader uses too (``therabill.x12.claim_status``, data/status_codes.csv)."""
+
+
 def describe(table: str, code: str) -> str:
+    shared = _SHARED.get(table)
+    if shared is not None:
+        return shared(code)
     return _codes().get((table, code), f"code {code}")
 
 
