@@ -22,6 +22,7 @@ BENCHMARKS = [
     "scrub",
     "x12_835",
     "x12_shapes",
+    "x12_277",
     "x12_837",
     "store",
     "posting",
