@@ -195,3 +195,29 @@ def test_cli(store: Store, practice: factories.ExamplePractice, cli_env: Path) -
         over.stderr.startswith("Error: amount: the client owes 20.00")
         and over.stderr.count("\n") == 1
     )
+
+
+def test_the_cli_refuses_more_than_owed_on_every_command(
+    store: Store, practice: factories.ExamplePractice, cli_env: Path
+) -> None:
+    line = owes(store, DAY, 3000)
+    hint = "Take 30.00, or add --as-credit to keep the rest as a credit on account."
+    for args in (["payment", "take"], ["entry", "pay"]):
+        refused = runner.invoke(app, [*args, "C-1", "45.00", "--method", "cash"])
+        assert refused.exit_code == 2
+        assert refused.stderr.strip() == (
+            f"Error: amount: the client owes 30.00; this payment is 15.00 more. {hint}"
+        )
+    posted = runner.invoke(
+        app, ["entry", "post", "C-1", "patient_payment", "45.00", "--claim", "1", "--line", "1"]
+    )
+    assert posted.exit_code == 2 and "use therabill payment take" in posted.stderr
+    with store.transaction() as work:
+        assert work.db.execute(select(func.count()).select_from(ClientPayment)).scalar() == 0
+    kept = runner.invoke(
+        app, ["payment", "take", "C-1", "45.00", "--method", "cash", "--as-credit", "--json"]
+    )
+    assert kept.exit_code == 0, kept.stderr
+    data = json.loads(kept.stdout)
+    assert data["applied"] == [{"claim_line_id": line, "amount_cents": 3000}]
+    assert data["credit_cents"] == 1500 and data["client_balance_cents"] == -1500

@@ -87,7 +87,7 @@ def test_the_ledger_generation_moves_with_a_write_from_another_process(practice:
         "from therabill.store.services import open_store, ledger\n"
         "store = open_store(sys.argv[1])\n"
         "with store.transaction(actor='worker 2') as work:\n"
-        "    ledger.record_patient_payment(work=work, client=1, amount_cents=1000)\n"
+        "    ledger.record_patient_payment(work=work, client=1, amount_cents=1000, keep_credit=True)\n"
     )
     url = practice.engine.url.render_as_string(hide_password=False)
     subprocess.run([sys.executable, "-c", post, url], check=True)

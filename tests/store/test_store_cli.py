@@ -322,11 +322,18 @@ def test_invoice_lists_what_the_client_owes(set_up: Path) -> None:
     assert invoice["total_cents"] == 1250
     assert invoice["lines"][0]["description"].startswith("2026-11-20 97110 x2")
     assert run_json("ledger", "C-1")["balance"]["patient_cents"] == 1250
-    paid = run_json("entry", "pay", "C-1", "20.00")
-    assert paid == {
-        "applied": [{"claim_line_id": invoice["lines"][0]["claim_line_id"], "amount_cents": 1250}],
-        "unapplied_cents": 750,
-    }
+    over = run("entry", "pay", "C-1", "20.00", ok=False)
+    assert over.exit_code == 2
+    assert over.stderr.strip() == (
+        "Error: amount: the client owes 12.50; this payment is 7.50 more. Take 12.50, or add "
+        "--as-credit to keep the rest as a credit on account."
+    )
+    assert run_json("ledger", "C-1")["balance"]["patient_cents"] == 1250  # nothing posted
+    paid = run_json("entry", "pay", "C-1", "20.00", "--as-credit")
+    assert paid["applied"] == [
+        {"claim_line_id": invoice["lines"][0]["claim_line_id"], "amount_cents": 1250}
+    ]
+    assert paid["unapplied_cents"] == 750 and paid["receipt"].startswith("R-")
 
 
 def test_build_filters_and_client_show(set_up: Path) -> None:

@@ -187,7 +187,11 @@ def test_payments_adjustments_and_reversal(practice: Store) -> None:
     with practice.transaction() as work, pytest.raises(InvalidInput, match="already reversed"):
         ledger.reverse_entry(work=work, entry_id=wrong.id, reason="again")
     with practice.transaction() as work:
-        allocation = ledger.record_patient_payment(work=work, client="C-1", amount_cents=2000)
+        with pytest.raises(ledger.Overpayment, match=r"the client owes 15\.00"):
+            ledger.record_patient_payment(work=work, client="C-1", amount_cents=2000)
+        allocation = ledger.record_patient_payment(
+            work=work, client="C-1", amount_cents=2000, keep_credit=True
+        )
         assert allocation.applied_cents == 1500 and allocation.unapplied_cents == 500
     with practice.transaction() as work:
         book = ledger.client_ledger(work=work, client="C-1")

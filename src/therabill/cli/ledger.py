@@ -11,11 +11,12 @@ from rich.table import Table
 from therabill.claims.number import parse_claim_id
 from therabill.cli import store_common
 from therabill.cli.output import JsonOption, console, emit_json, handles_errors
+from therabill.cli.payments import as_credit_hint
 from therabill.cli.store_common import ClientArg
 from therabill.errors import InvalidInput
 from therabill.ledger import EntryKind, Responsibility
 from therabill.money import format_money, parse_money
-from therabill.store.services import invoices, ledger, lookup
+from therabill.store.services import invoices, ledger, lookup, payments
 
 entry_app = typer.Typer(help="Post, reverse and allocate ledger entries.", no_args_is_help=True)
 invoice_app = typer.Typer(help="Invoices: statements of what a client owes.", no_args_is_help=True)
@@ -62,7 +63,7 @@ def post(
     kind: Annotated[
         str,
         typer.Argument(
-            help="insurance_payment, patient_payment, contractual_adjustment, write_off, refund, transfer_to_patient or charge."
+            help="insurance_payment, contractual_adjustment, write_off, refund, transfer_to_patient or charge (client payments: therabill payment take)."
         ),
     ],
     amount: Annotated[str, typer.Argument(help="Amount, e.g. 45.10.")],
@@ -80,6 +81,12 @@ def post(
 
     Example: therabill entry post C-1 insurance_payment 62.40 --claim 12 --line 1
     """
+    if kind == EntryKind.PATIENT_PAYMENT.value:
+        raise InvalidInput(
+            "a client's payment is taken with a receipt, and more than they owe only as a "
+            "credit they ask for: use therabill payment take CLIENT AMOUNT",
+            field="kind",
+        )
     try:
         entry_kind = EntryKind(kind)
         who = Responsibility(responsibility) if responsibility else None
@@ -141,30 +148,37 @@ def pay(
         list[int] | None,
         Opt("--line", help="Claim line ids to pay, in this order (repeat); default oldest first."),
     ] = None,
+    method: Annotated[str, Opt(help="cash, check, card or other.")] = "other",
+    reference: Annotated[
+        str | None, Opt(help="Check number, or the card processor's transaction id.")
+    ] = None,
+    credit: Annotated[
+        bool,
+        Opt("--as-credit", "--credit", help="Keep what is more than the client owes as a credit."),
+    ] = False,
     memo: Annotated[str, Opt()] = "",
     json_output: JsonOption = False,
 ) -> None:
     """Record a client's lump-sum payment, spread across what they owe oldest first (or
-    over the lines you name); anything left is a credit on their account.
+    over the lines you name), with a receipt: the same as ``therabill payment take``. More
+    than they owe is refused unless --as-credit keeps the rest as a credit on account.
 
-    Example: therabill entry pay C-1 120.00
+    Example: therabill entry pay C-1 120.00 --method cash
     """
     cents = parse_money(amount)
-    with store_common.action() as work:
-        allocation = ledger.record_patient_payment(
-            work=work, client=client, amount_cents=cents, order=lines or "oldest", memo=memo
-        )
-        data = {
-            "applied": [
-                {"claim_line_id": key, "amount_cents": part} for key, part in allocation.parts
-            ],
-            "unapplied_cents": allocation.unapplied_cents,
-        }
+    with store_common.action() as work, as_credit_hint():
+        result = payments.take_payment(
+            work=work, client=client, amount_cents=cents, method=method, reference=reference,
+            order=lines or "oldest", keep_credit=credit, memo=memo,
+        )  # fmt: skip
+        data = {**result.to_dict(), "unapplied_cents": result.credit_cents}
     if json_output:
         emit_json(data)
         return
+    applied = sum(p["amount_cents"] for p in data["applied"])
     console.print(
-        f"Applied {format_money(allocation.applied_cents)} to {len(allocation.parts)} line(s); {format_money(allocation.unapplied_cents)} left as credit."
+        f"Receipt {data['receipt']}: applied {format_money(applied)} to "
+        f"{len(data['applied'])} line(s); {format_money(result.credit_cents)} left as credit."
     )
 
 

@@ -4,6 +4,8 @@ therabill records the processor's transaction reference."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
@@ -15,7 +17,7 @@ from therabill.cli.paper import OutputOption, write_pdf
 from therabill.cli.store_common import ClientArg
 from therabill.errors import InvalidInput
 from therabill.money import format_money, parse_money
-from therabill.store.services import payments
+from therabill.store.services import ledger, payments
 
 app = typer.Typer(
     help="Client payments: take a payment or copay, refund, apply a credit, receipts.",
@@ -26,6 +28,19 @@ MethodOption = Annotated[str, Opt(help="cash, check, card or other.")]
 ReferenceOption = Annotated[
     str | None, Opt(help="Check number, or the card processor's transaction id.")
 ]
+
+
+@contextmanager
+def as_credit_hint() -> Iterator[None]:
+    """A refused overpayment says how to keep the rest as a credit on the command line."""
+    try:
+        yield
+    except ledger.Overpayment as exc:
+        exc.hint = (
+            f"Take {format_money(exc.owed_cents)}, or add --as-credit to keep the rest as a "
+            "credit on account."
+        )
+        raise
 
 
 def _parts(values: list[str] | None) -> dict[int, int] | None:
@@ -55,7 +70,8 @@ def take(
         list[str] | None, Opt("--apply", help="LINE_ID=AMOUNT to pay exactly (repeat).")
     ] = None,
     credit: Annotated[
-        bool, Opt("--credit", help="Keep what is more than the client owes as a credit.")
+        bool,
+        Opt("--as-credit", "--credit", help="Keep what is more than the client owes as a credit."),
     ] = False,
     copay_session: Annotated[
         int | None, Opt("--copay-session", help="A copay taken at this session (kept as credit).")
@@ -64,13 +80,14 @@ def take(
     json_output: JsonOption = False,
 ) -> None:
     """Take a client's payment: spread over what they owe, oldest first (or the lines you
-    name), with a receipt number. More than they owe needs --credit.
+    name), with a receipt number. More than they owe is refused unless --as-credit keeps
+    the rest as a credit on account.
 
     Example: therabill payment take C-1 45.00 --method card --reference ch_3PqX81
     """
     cents = parse_money(amount)
     day = store_common.day(received, "received")
-    with store_common.action() as work:
+    with store_common.action() as work, as_credit_hint():
         result = payments.take_payment(
             work=work, client=client, amount_cents=cents, method=method, reference=reference,
             received_on=day, order=line or "oldest", amounts=_parts(apply), keep_credit=credit,

@@ -25,6 +25,7 @@ from therabill.ledger import (
     balance_of,
     balances_by,
 )
+from therabill.money import format_money
 from therabill.store.models import ClaimLine, ClaimRecord, LedgerEntry
 from therabill.store.services import lookup
 from therabill.store.services.context import UnitOfWork
@@ -216,6 +217,50 @@ def open_patient_items(work: UnitOfWork, client_id: int) -> list[OpenItem[int]]:
     return [OpenItem(line_id, dates[line_id], by_line[line_id].patient_cents) for line_id in owed]
 
 
+class Overpayment(InvalidInput):
+    """A client payment larger than what it can pay: refused, never turned into a credit
+    without the user saying so. ``owed_cents``: what the lines it may pay owe; ``extra_cents``:
+    the rest. Each edge may replace ``hint`` with how to ask for a credit there."""
+
+    def __init__(self, owed_cents: int, extra_cents: int, *, chosen: bool) -> None:
+        what = "the lines chosen owe" if chosen else "the client owes"
+        super().__init__(
+            f"{what} {format_money(owed_cents)}; this payment is {format_money(extra_cents)} more.",
+            field="amount",
+            hint=f"Take {format_money(owed_cents)}, or keep the rest as a credit on account.",
+        )
+        self.owed_cents = owed_cents
+        self.extra_cents = extra_cents
+
+
+def allocate_patient_payment(
+    items: Sequence[OpenItem[int]],
+    amount_cents: int,
+    *,
+    order: Literal["oldest"] | Sequence[int] = "oldest",
+    amounts: Mapping[int, int] | None = None,
+    keep_credit: bool = False,
+) -> Allocation[int]:
+    """Spread a client payment over the open items (oldest first, the claim lines in
+    ``order``, or ``amounts`` per line). What is left over is refused (``Overpayment``)
+    unless ``keep_credit``: every path that takes client money comes through here."""
+    if amounts:
+        allocation = allocate_amounts(amount_cents, items, amounts)
+        owed = sum(amounts.values())
+    elif order == "oldest":
+        allocation = allocate_oldest_first(amount_cents, items)
+        owed = sum(i.balance_cents for i in items)
+    else:
+        allocation = allocate_in_order(amount_cents, items, list(order))
+        named = set(order)
+        owed = sum(i.balance_cents for i in items if i.key in named)
+    if allocation.unapplied_cents and not keep_credit:
+        raise Overpayment(
+            owed, allocation.unapplied_cents, chosen=order != "oldest" or bool(amounts)
+        )
+    return allocation
+
+
 def record_patient_payment(
     *,
     work: UnitOfWork,
@@ -225,17 +270,17 @@ def record_patient_payment(
     amounts: Mapping[int, int] | None = None,
     received_on: dt.date | None = None,
     memo: str = "",
+    keep_credit: bool = False,
 ) -> Allocation[int]:
     """Post a lump-sum payment across the client's open balances, oldest first, in the
-    user's order of claim lines, or with the user's amounts; the rest is a credit on account."""
+    user's order of claim lines, or with the user's amounts. More than that is refused
+    unless ``keep_credit`` keeps the rest on the account as a credit. (The front desk's
+    ``payments.take_payment`` adds a receipt; this is the bare ledger posting.)"""
     found = lookup.client(work, client)
     items = open_patient_items(work, found.id)
-    if amounts is not None:
-        allocation = allocate_amounts(amount_cents, items, amounts)
-    elif order == "oldest":
-        allocation = allocate_oldest_first(amount_cents, items)
-    else:
-        allocation = allocate_in_order(amount_cents, items, list(order))
+    allocation = allocate_patient_payment(
+        items, amount_cents, order=order, amounts=amounts, keep_credit=keep_credit
+    )
     receipt = uuid.uuid4().hex[:16]
     for line_id, cents in allocation.parts:
         post_entry(

@@ -22,11 +22,7 @@ from sqlalchemy import select
 
 from therabill.errors import InvalidInput
 from therabill.ledger import (
-    Allocation,
     EntryKind,
-    OpenItem,
-    allocate_amounts,
-    allocate_in_order,
     allocate_oldest_first,
     balance_of,
 )
@@ -121,19 +117,6 @@ def _new_payment(
     return row
 
 
-def _allocate(
-    amount_cents: int,
-    items: Sequence[OpenItem[int]],
-    order: Literal["oldest"] | Sequence[int],
-    amounts: Mapping[int, int] | None,
-) -> Allocation[int]:
-    if amounts:
-        return allocate_amounts(amount_cents, items, amounts)
-    if order == "oldest":
-        return allocate_oldest_first(amount_cents, items)
-    return allocate_in_order(amount_cents, items, list(order))
-
-
 def _post(
     work: UnitOfWork, client_id: int, receipt: str, day: dt.date,
     parts: Sequence[tuple[int, int]], credit: int, memo: str,
@@ -186,15 +169,9 @@ def take_payment(
     if amount_cents <= 0:
         raise InvalidInput("must be more than zero", field="amount")
     items = ledger.open_patient_items(work, found.id)
-    allocation = _allocate(amount_cents, items, order, amounts)
-    if allocation.unapplied_cents and not keep_credit:
-        owed = sum(i.balance_cents for i in items)
-        raise InvalidInput(
-            f"the client owes {format_money(owed)}; this payment is "
-            f"{format_money(allocation.unapplied_cents)} more. Take {format_money(owed)}, or "
-            "keep the rest as a credit on the account",
-            field="amount",
-        )
+    allocation = ledger.allocate_patient_payment(
+        items, amount_cents, order=order, amounts=amounts, keep_credit=keep_credit
+    )
     row = _new_payment(work, found, "payment", how, ref, amount_cents, day, memo)
     _post(work, found.id, row.receipt, day, allocation.parts, allocation.unapplied_cents, row.memo)
     work.audit("create", "client_payment", row.id, f"payment {amount_cents}")

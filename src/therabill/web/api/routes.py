@@ -22,7 +22,7 @@ from therabill.store.services.remittance_intake import check_size, receive_remit
 from therabill.store.services.sessions import ServiceMinutes, add_session, session_dict
 from therabill.store.services.users import Account
 from therabill.units import count_units
-from therabill.web.api import corrections, setup_routes
+from therabill.web.api import accounts, corrections, setup_routes
 from therabill.web.api.errors import FieldsInvalid, RoleMayNot
 from therabill.web.api.schemas import (
     ClientChange,
@@ -287,4 +287,4 @@ def remittance(data: RawBody, ctx: Ctx, account: ApiBiller) -> dict[str, Any]:
     }
 
 
-ROUTERS: list[APIRouter] = [router, setup_routes.router, corrections.router]
+ROUTERS: list[APIRouter] = [router, setup_routes.router, corrections.router, accounts.router]

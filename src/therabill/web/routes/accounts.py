@@ -15,7 +15,7 @@ from therabill.errors import InvalidInput, TherabillError
 from therabill.money import format_money, parse_money
 from therabill.paper import statement as statement_paper
 from therabill.store.models import Statement
-from therabill.store.services import UnitOfWork, payments, statements
+from therabill.store.services import UnitOfWork, ledger, payments, statements
 from therabill.store.services.access import client_for
 from therabill.store.services.practice import practice_row
 from therabill.store.services.superbills import make_superbill
@@ -111,6 +111,11 @@ def take_payment(
             )
             flash.leave(work, request, page, {"message": message, "receipt": done.payment.receipt})
     except TherabillError as exc:
+        if isinstance(exc, ledger.Overpayment):
+            exc.hint = (
+                f"Take {format_money(exc.owed_cents)}, or tick “Keep anything more than owed as "
+                "a credit” to keep the rest as a credit on account."
+            )
         with ctx.store.transaction(actor=account.username) as work:
             flash.leave(work, request, page, {"error": str(exc)})
     return RedirectResponse(f"/clients/{client_id}#account", status_code=303)
