@@ -43,7 +43,7 @@ def _recorded(practice: Practice) -> tuple[int, int]:
 def test_the_page_refuses_and_names_the_check_box(web: TestClient, practice: Practice) -> None:
     _owes(practice, 3000)
     login(web, "bill")
-    token = csrf_of(web.get(f"/clients/{practice.ana_client}").text)
+    token = csrf_of(web.get(f"/clients/{practice.ana_client}/account").text)
     form = {"csrf_token": token, "kind": "payment", "amount": "45.00", "method": "cash"}
     over = web.post(f"/clients/{practice.ana_client}/payments", data=form)
     assert "the client owes 30.00; this payment is 15.00 more." in over.text

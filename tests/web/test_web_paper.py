@@ -41,7 +41,7 @@ def test_the_client_page_prints_a_superbill(web: TestClient, practice: Practice)
     with practice.store.transaction(actor="bill") as work:
         build.build_claims(work=work)
     login(web, "bill")
-    page = web.get(f"/clients/{practice.ana_client}").text
+    page = web.get(f"/clients/{practice.ana_client}/account").text
     assert 'id="superbill-form"' in page
     day = "2026-11-28"
     response = web.get(f"/clients/{practice.ana_client}/superbill.pdf?from={day}&to={day}")
@@ -76,7 +76,7 @@ def _owes(practice: Practice, cents: int) -> None:
 def test_take_a_card_payment_and_print_its_receipt(web: TestClient, practice: Practice) -> None:
     _owes(practice, 3000)
     login(web, "bill")
-    page = web.get(f"/clients/{practice.ana_client}").text
+    page = web.get(f"/clients/{practice.ana_client}/account").text
     assert 'id="payment-form"' in page and 'id="client-owes">$30.00' in page
     token = csrf_of(page)
     over = web.post(
@@ -101,7 +101,7 @@ def test_take_a_card_payment_and_print_its_receipt(web: TestClient, practice: Pr
 
 def test_a_copay_at_the_session_then_applied(web: TestClient, practice: Practice) -> None:
     login(web, "bill")
-    page = web.get(f"/clients/{practice.ana_client}").text
+    page = web.get(f"/clients/{practice.ana_client}/account").text
     copay = web.post(
         f"/clients/{practice.ana_client}/payments",
         data={"csrf_token": csrf_of(page), "kind": "copay", "amount": "25.00", "method": "cash",
@@ -133,7 +133,7 @@ def test_the_statements_page_runs_a_period_once(
     assert pdf.status_code == 200
     with pdfplumber.open(io.BytesIO(pdf.content)) as doc:
         assert "Amount due" in doc.pages[0].extract_text()
-    client = web.get(f"/clients/{practice.ana_client}").text
+    client = web.get(f"/clients/{practice.ana_client}/account").text
     assert number.group(1) in client and 'id="statement-preview"' in client
     preview = web.get(f"/clients/{practice.ana_client}/statement.pdf")
     assert preview.status_code == 200 and preview.content.startswith(b"%PDF")

@@ -101,6 +101,10 @@ PAGES = [
     Route("GET", "/clients/{client_id}/statement.pdf", BILLING),
     Route("POST", "/clients/{client_id}/payments", BILLING),
     Route("POST", "/clients/{client_id}/apply-credit", BILLING),
+    Route("GET", "/clients/{client_id}/account", BILLING),
+    Route("POST", "/clients/{client_id}/payment-plan", BILLING),
+    Route("POST", "/clients/{client_id}/payment-plan/end", BILLING),
+    Route("POST", "/clients/{client_id}/statement-hold", BILLING),
     Route("GET", "/receipts/{number}.pdf", BILLING),
     Route("GET", "/statements", BILLING),
     Route("POST", "/statements/run", BILLING),
@@ -166,6 +170,15 @@ API = [
     Route("GET", "/fees", ALL),
     Route("PUT", "/fees/{code}", BILLING),
     Route("DELETE", "/fees/{code}", BILLING),
+    Route("GET", "/clients/{client_id}/account", BILLING),
+    Route("POST", "/clients/{client_id}/payments", BILLING),
+    Route("GET", "/clients/{client_id}/payments", BILLING),
+    Route("POST", "/clients/{client_id}/refunds", BILLING),
+    Route("GET", "/receipts/{number}.pdf", BILLING),
+    Route("GET", "/clients/{client_id}/payment-plans", BILLING),
+    Route("POST", "/clients/{client_id}/payment-plans", BILLING),
+    Route("POST", "/clients/{client_id}/payment-plans/end", BILLING),
+    Route("GET", "/payment-plans/due", BILLING),
 ]
 
 

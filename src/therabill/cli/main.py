@@ -145,6 +145,10 @@ COMMANDS: dict[str, LazyCommand] = {
         "therabill.cli.payments:app",
         "Client payments: take a payment or copay, refund, apply a credit, receipts.",
     ),
+    "payment-plan": LazyCommand(
+        "therabill.cli.payment_plans:app",
+        "Payment plans: a client's balance paid in instalments on a schedule.",
+    ),
     "statements": LazyCommand(
         "therabill.cli.statements:app",
         "Client statements: what each client owes after every payer.",

@@ -29,6 +29,7 @@ from therabill.store.models.edi import (
     RemittanceRecord,
     SubmittedClaim,
 )
+from therabill.store.models.payment_plans import PaymentPlan
 from therabill.store.models.payments import ClientPayment
 from therabill.store.models.plans import PlanOfCare, ProgressReport
 from therabill.store.models.practice import (
@@ -45,6 +46,7 @@ from therabill.store.models.practice import (
     ServiceLocation,
     User,
 )
+from therabill.store.models.reminders import ReminderMessage, ReminderSettings
 from therabill.store.models.statements import Statement, StatementRun
 
 __all__ = [
@@ -71,6 +73,7 @@ __all__ = [
     "LedgerEntry",
     "LedgerUnsealed",
     "Payer",
+    "PaymentPlan",
     "PlanOfCare",
     "Policy",
     "Practice",
@@ -78,6 +81,8 @@ __all__ = [
     "Provider",
     "ProviderAdjustmentRecord",
     "QuarantinedFile",
+    "ReminderMessage",
+    "ReminderSettings",
     "RemittanceAdjustment",
     "RemittanceClaim",
     "RemittanceException",

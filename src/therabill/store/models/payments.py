@@ -31,6 +31,8 @@ class ClientPayment(Base):
     amount_cents: Mapped[int]
     received_on: Mapped[dt.date]
     session_id: Mapped[int | None] = mapped_column(ForeignKey("sessions.id"))
+    # the payment plan it was paid under (a payment taken while the client has one)
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("payment_plans.id"))
     memo: Mapped[str] = mapped_column(String(200), default="")
     actor: Mapped[str] = mapped_column(String(80))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -35,7 +35,7 @@ from therabill.store.models import (
     LedgerEntry,
     TherapySession,
 )
-from therabill.store.services import ledger, lookup
+from therabill.store.services import ledger, lookup, payment_plans
 from therabill.store.services.context import UnitOfWork
 from therabill.store.services.practice import practice_row
 
@@ -58,6 +58,7 @@ class PaymentResult:
             "reference": self.payment.reference,
             "amount_cents": self.payment.amount_cents,
             "received_on": self.payment.received_on.isoformat(),
+            "plan_id": self.payment.plan_id,
             "applied": [{"claim_line_id": k, "amount_cents": c} for k, c in self.applied],
             "credit_cents": self.credit_cents,
             "client_balance_cents": self.balance_cents,
@@ -174,6 +175,11 @@ def take_payment(
     )
     row = _new_payment(work, found, "payment", how, ref, amount_cents, day, memo)
     _post(work, found.id, row.receipt, day, allocation.parts, allocation.unapplied_cents, row.memo)
+    plan = payment_plans.active_plan(work, found.id)
+    if plan is not None:  # paid under the client's plan: fills its instalments
+        row.plan_id = plan.id
+        work.db.flush()
+        payment_plans.after_payment(work, plan, day)
     work.audit("create", "client_payment", row.id, f"payment {amount_cents}")
     return PaymentResult(
         row,
@@ -334,6 +340,7 @@ def payment_dict(row: ClientPayment) -> dict[str, Any]:
         "reference": row.reference,
         "amount_cents": row.amount_cents,
         "received_on": row.received_on.isoformat(),
+        "plan_id": row.plan_id,
         "memo": row.memo,
         "actor": row.actor,
     }

@@ -10,7 +10,7 @@ from pydantic import Field
 
 from therabill.errors import InvalidInput
 from therabill.money import parse_money
-from therabill.store.services import payments
+from therabill.store.services import client_account, payment_plans, payments
 from therabill.store.services.access import client_for
 from therabill.web.api.schemas import Day, Id, Item, Page, Strict
 from therabill.web.deps import ApiBiller, Ctx
@@ -96,3 +96,67 @@ def receipt(number: Annotated[str, Path(max_length=30)], ctx: Ctx, account: ApiB
         client_for(work, account, row.client_id)
         pdf = payments.receipt_pdf(work=work, receipt=number)
     return Response(pdf, media_type="application/pdf")
+
+
+class PlanIn(Strict):
+    """A payment plan: ``instalment`` every ``every`` weeks or months from ``first_due``,
+    for ``total`` (default: all the client owes)."""
+
+    instalment: Money
+    first_due: Day
+    every: Annotated[int, Field(ge=1, le=52)] = 1
+    unit: Literal["week", "month"] = "month"
+    total: Money | None = None
+    note: Annotated[str, Field(max_length=200)] = ""
+
+
+class PlanEndIn(Strict):
+    reason: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+@router.get("/clients/{client_id}/payment-plans")
+def client_plans(client_id: PathId, ctx: Ctx, account: ApiBiller) -> Page:
+    """The client's payment plans, the active one first, with each instalment's state."""
+    with reading(ctx, account) as work:
+        client_for(work, account, client_id)
+        rows = [v.to_dict() for v in payment_plans.client_plans(work=work, client=client_id)]
+    return Page(data=rows, count=len(rows))
+
+
+@router.post("/clients/{client_id}/payment-plans", status_code=201)
+def create_plan(client_id: PathId, body: PlanIn, ctx: Ctx, account: ApiBiller) -> Item:
+    with ctx.store.transaction(actor=account.username) as work:
+        client_for(work, account, client_id)
+        made = payment_plans.create_plan(
+            work=work, client=client_id,
+            instalment_cents=parse_money(body.instalment, field="instalment"),
+            first_due=body.first_due, every=body.every, unit=body.unit,
+            total_cents=None if body.total is None else parse_money(body.total, field="total"),
+            note=body.note,
+        )  # fmt: skip
+        return Item(data=made.to_dict())
+
+
+@router.post("/clients/{client_id}/payment-plans/end")
+def end_plan(client_id: PathId, body: PlanEndIn, ctx: Ctx, account: ApiBiller) -> Item:
+    with ctx.store.transaction(actor=account.username) as work:
+        client_for(work, account, client_id)
+        plan = payment_plans.end_plan(work=work, client=client_id, reason=body.reason)
+        return Item(data=payment_plans.view(work, plan).to_dict())
+
+
+@router.get("/payment-plans/due")
+def plans_due(ctx: Ctx, account: ApiBiller) -> Page:
+    """Active plans with an instalment due today or overdue, most overdue first."""
+    with reading(ctx, account) as work:
+        rows = [{"client_id": c.id, **v.to_dict()} for c, v in payment_plans.plans_due(work=work)]
+    return Page(data=rows, count=len(rows))
+
+
+@router.get("/clients/{client_id}/account")
+def client_account_api(client_id: PathId, ctx: Ctx, account: ApiBiller) -> Item:
+    """The account page's picture: who owes what per visit, the ledger with signed changes
+    and running balances, payments, statements, payment plans and reminders sent."""
+    with reading(ctx, account) as work:
+        client_for(work, account, client_id)
+        return Item(data=client_account.client_account(work=work, client=client_id).to_dict())

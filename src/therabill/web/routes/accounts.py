@@ -4,6 +4,7 @@ through the one store service the CLI also calls."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -14,8 +15,16 @@ from therabill.config import data_dir
 from therabill.errors import InvalidInput, TherabillError
 from therabill.money import format_money, parse_money
 from therabill.paper import statement as statement_paper
-from therabill.store.models import Statement
-from therabill.store.services import UnitOfWork, ledger, payments, statements
+from therabill.store.models import Statement, TherapySession
+from therabill.store.services import (
+    UnitOfWork,
+    client_account,
+    ledger,
+    payment_plans,
+    payments,
+    reminders,
+    statements,
+)
 from therabill.store.services.access import client_for
 from therabill.store.services.practice import practice_row
 from therabill.store.services.superbills import make_superbill
@@ -59,13 +68,48 @@ def superbill_pdf(
 
 
 def account_picture(work: UnitOfWork, client_id: int) -> dict[str, Any]:
-    """What the client page's Account section shows: payments and the credit on account."""
-    return {
-        "payments": payments.list_payments(work=work, client=client_id)[:20],
-        "credit_cents": payments.credit_cents(work, client_id),
-        "methods": payments.METHODS,
-        "statements": statements.client_statements(work, client_id)[:12],
-    }
+    """What the client page shows of the account: a link to it and the credit on account."""
+    return {"credit_cents": payments.credit_cents(work, client_id), "account_link": True}
+
+
+@router.get("/clients/{client_id}/account", response_class=HTMLResponse)
+def account_page(
+    request: Request, ctx: Ctx, account: PageBiller, client_id: PathId
+) -> HTMLResponse:
+    """The client's account: who owes what per visit, the ledger with signs and running
+    balances, take a payment, the payment plan, statements, superbills and reminders."""
+    left = flash.take(ctx.store, request, _page(client_id)) or {}
+    with reading(ctx, account) as work:
+        client_for(work, account, client_id)
+        acct = client_account.client_account(work=work, client=client_id)
+        sessions = list(
+            work.db.execute(
+                select(TherapySession)
+                .where(TherapySession.client_id == client_id)
+                .order_by(TherapySession.date_of_service.desc())
+                .limit(20)
+            ).scalars()
+        )
+        return render(
+            request,
+            "client_account.html",
+            {
+                "acct": acct,
+                "sessions": sessions,
+                "methods": payments.METHODS,
+                "today": dt.date.today(),
+                "schedule": reminders.schedule_days(work),
+                "left": left,
+            },
+        )
+
+
+def _page(client_id: int) -> str:
+    return f"account-{client_id}"
+
+
+def _back(client_id: int, anchor: str = "") -> RedirectResponse:
+    return RedirectResponse(f"/clients/{client_id}/account{anchor}", status_code=303)
 
 
 def _field(form: FormFields, name: str) -> str:
@@ -79,7 +123,7 @@ def take_payment(
 ) -> Response:
     """Take a payment, copay or refund (the CLI's service), then back to the client page
     with the receipt, or with the reason nothing was taken."""
-    page = f"client-{client_id}"
+    page = _page(client_id)
     try:
         with ctx.store.transaction(actor=account.username) as work:
             client_for(work, account, client_id)
@@ -118,7 +162,7 @@ def take_payment(
             )
         with ctx.store.transaction(actor=account.username) as work:
             flash.leave(work, request, page, {"error": str(exc)})
-    return RedirectResponse(f"/clients/{client_id}#account", status_code=303)
+    return _back(client_id)
 
 
 @router.post("/clients/{client_id}/apply-credit")
@@ -130,10 +174,78 @@ def apply_credit(request: Request, ctx: Ctx, account: PageBiller, client_id: Pat
         flash.leave(
             work,
             request,
-            f"client-{client_id}",
+            _page(client_id),
             {"message": f"Applied {format_money(cents)} of credit."},
         )
-    return RedirectResponse(f"/clients/{client_id}#account", status_code=303)
+    return _back(client_id)
+
+
+def _form_action(
+    request: Request, ctx: Ctx, account: PageBiller, client_id: int,
+    action: Callable[[UnitOfWork], str], anchor: str,
+) -> Response:  # fmt: skip
+    """Do one change in one transaction, then back to the account with what happened, or
+    with the reason nothing changed."""
+    try:
+        with ctx.store.transaction(actor=account.username) as work:
+            client_for(work, account, client_id)
+            message = action(work)
+            flash.leave(work, request, _page(client_id), {"message": message})
+    except TherabillError as exc:
+        with ctx.store.transaction(actor=account.username) as work:
+            flash.leave(work, request, _page(client_id), {"error": str(exc)})
+    return _back(client_id, anchor)
+
+
+@router.post("/clients/{client_id}/payment-plan")
+def create_plan(
+    request: Request, ctx: Ctx, account: PageBiller, client_id: PathId, form: FormFields
+) -> Response:
+    """Set up a payment plan (the CLI's ``payment-plan create``)."""
+
+    def make(work: UnitOfWork) -> str:
+        total = _field(form, "total")
+        every = _field(form, "every") or "1"
+        if not every.isdigit():
+            raise InvalidInput(f"{every!r} is not a whole number", field="every")
+        made = payment_plans.create_plan(
+            work=work, client=client_id,
+            instalment_cents=parse_money(_field(form, "instalment"), field="instalment"),
+            first_due=_day(_field(form, "first_due"), "first_due"), every=int(every),
+            unit=_field(form, "unit") or "month",
+            total_cents=parse_money(total, field="total") if total else None,
+        )  # fmt: skip
+        return (
+            f"Payment plan set up: {len(made.standing.instalments)} instalments, the first "
+            f"due {made.plan.first_due}."
+        )
+
+    return _form_action(request, ctx, account, client_id, make, "#plan")
+
+
+@router.post("/clients/{client_id}/payment-plan/end")
+def end_plan(
+    request: Request, ctx: Ctx, account: PageBiller, client_id: PathId, form: FormFields
+) -> Response:
+    def end(work: UnitOfWork) -> str:
+        payment_plans.end_plan(work=work, client=client_id, reason=_field(form, "reason"))
+        return "Payment plan ended."
+
+    return _form_action(request, ctx, account, client_id, end, "#plan")
+
+
+@router.post("/clients/{client_id}/statement-hold")
+def statement_hold(
+    request: Request, ctx: Ctx, account: PageBiller, client_id: PathId, form: FormFields
+) -> Response:
+    """Hold (or resume) the client's statements and reminders."""
+
+    def hold(work: UnitOfWork) -> str:
+        on = _field(form, "hold") == "1"
+        statements.set_hold(work=work, client=client_id, hold=on)
+        return "Statements and reminders on hold." if on else "Statements and reminders resumed."
+
+    return _form_action(request, ctx, account, client_id, hold, "#paper")
 
 
 @router.get("/receipts/{number}.pdf")
