@@ -109,6 +109,8 @@ PAGES = [
     Route("GET", "/statements", BILLING),
     Route("POST", "/statements/run", BILLING),
     Route("POST", "/statements/settings", BILLING),
+    Route("POST", "/statements/reminders", BILLING),
+    Route("POST", "/statements/reminder-settings", BILLING),
     Route("GET", "/statements/{number}.pdf", BILLING),
     Route("GET", "/admin/users", ADMIN),
     Route("POST", "/admin/users", ADMIN),

@@ -149,6 +149,10 @@ COMMANDS: dict[str, LazyCommand] = {
         "therabill.cli.payment_plans:app",
         "Payment plans: a client's balance paid in instalments on a schedule.",
     ),
+    "reminders": LazyCommand(
+        "therabill.cli.reminders:app",
+        "Reminders by email: statements and reminders on an escalation schedule.",
+    ),
     "statements": LazyCommand(
         "therabill.cli.statements:app",
         "Client statements: what each client owes after every payer.",

@@ -75,7 +75,14 @@ class Sheet:
     ) -> float:
         """Write ``text`` (wrapped to ``width``) at the current height; returns its height."""
         font = BOLD if bold else BODY[0]
-        lines = simpleSplit(latin1(text), font, size, width or (PAGE_WIDTH - MARGIN - x))
+        clean = latin1(text)
+        room = width or (PAGE_WIDTH - MARGIN - x)
+        # Most lines fit: measuring once is much cheaper than splitting word by word.
+        lines = (
+            [clean]
+            if clean and "  " not in clean and stringWidth(clean, font, size) <= room
+            else simpleSplit(clean, font, size, room)
+        )
         leading = size * 1.3
         self.need(leading * len(lines))
         self.canvas.setFont(font, size)

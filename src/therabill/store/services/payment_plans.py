@@ -180,23 +180,34 @@ def client_plans(
     return [PlanView(p, standing(schedule_of(p), paid.get(p.id, 0), day)) for p in plans]
 
 
+def active_views(
+    work: UnitOfWork, client_ids: Iterable[int] | None, on: dt.date
+) -> list[tuple[Client, PlanView]]:
+    """The active plans (of the clients given, or all) on day ``on``, in two queries."""
+    query = (
+        select(PaymentPlan, Client)
+        .join(Client, Client.id == PaymentPlan.client_id)
+        .where(PaymentPlan.ended_on.is_(None))
+    )
+    if client_ids is not None:
+        query = query.where(PaymentPlan.client_id.in_(list(client_ids)))
+    rows = [(plan, client) for plan, client in work.db.execute(query).all()]
+    paid = _paid(work, (p.id for p, _ in rows))
+    return [
+        (client, PlanView(plan, standing(schedule_of(plan), paid.get(plan.id, 0), on)))
+        for plan, client in rows
+    ]
+
+
 def plans_due(*, work: UnitOfWork, on: dt.date | None = None) -> list[tuple[Client, PlanView]]:
     """Active plans with an instalment due today or overdue, most overdue first (two
     queries whatever the number of plans)."""
     day = on or dt.date.today()
-    rows = list(
-        work.db.execute(
-            select(PaymentPlan, Client)
-            .join(Client, Client.id == PaymentPlan.client_id)
-            .where(PaymentPlan.ended_on.is_(None), PaymentPlan.first_due <= day)
-        ).tuples()
-    )
-    paid = _paid(work, (p.id for p, _ in rows))
-    out = []
-    for plan, client in rows:
-        shown = PlanView(plan, standing(schedule_of(plan), paid.get(plan.id, 0), day))
-        if shown.standing.due_cents or shown.standing.overdue_cents:
-            out.append((client, shown))
+    out = [
+        (client, shown)
+        for client, shown in active_views(work, None, day)
+        if shown.standing.due_cents or shown.standing.overdue_cents
+    ]
     out.sort(key=lambda pair: (-pair[1].standing.overdue_cents, pair[0].last_name))
     work.audit("list", "payment_plan", None, f"{len(out)} due")
     return out

@@ -15,8 +15,8 @@ as a PDF into the run's folder when the transaction commits (a run that fails le
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from therabill.codes import load_code_set
 from therabill.errors import InvalidInput
-from therabill.ledger import EntryKind, balance_of
+from therabill.ledger import EntryFacts, EntryKind, Responsibility, effect
 from therabill.money import format_money
 from therabill.paper import statement as paper
 from therabill.store.models import (
@@ -35,13 +35,14 @@ from therabill.store.models import (
     Statement,
     StatementRun,
 )
-from therabill.store.services import ledger, lookup
+from therabill.store.services import balances, lookup
 from therabill.store.services.context import UnitOfWork
 from therabill.store.services.files_on_commit import publish_on_commit
 from therabill.store.services.practice import practice_row
 
 DUE_DAYS = 30
 STREAM_ROWS = 2000
+CHUNK = 500  # clients per chunk of a statement run
 
 
 @dataclass(slots=True)
@@ -73,12 +74,41 @@ def _address(*parts: str | None) -> str:
     return ", ".join(p for p in (street, place) if p)
 
 
+@dataclass(frozen=True, slots=True)
+class EntryRow:
+    """The columns of a ledger entry (and its claim line) a statement needs: plain values,
+    not ORM objects, so a run over thousands of clients keeps no identity map growing."""
+
+    client_id: int
+    kind: str
+    amount_cents: int
+    responsibility: str
+    memo: str
+    line_id: int | None
+    date_of_service: dt.date | None
+    code: str | None
+
+    def facts(self) -> EntryFacts:
+        return EntryFacts(
+            EntryKind(self.kind), self.amount_cents, Responsibility(self.responsibility)
+        )
+
+
 def _entries(work: UnitOfWork, client_ids: list[int] | None, through: dt.date,
-             posted_by: dt.datetime | None = None) -> Iterator[tuple[LedgerEntry, ClaimLine | None]]:  # fmt: skip
+             posted_by: dt.datetime | None = None) -> Iterator[EntryRow]:  # fmt: skip
     """Ledger entries up to ``through`` (and posted by ``posted_by``, for a reprint), with
     their claim line, client by client, streamed."""
     query = (
-        select(LedgerEntry, ClaimLine)
+        select(
+            LedgerEntry.client_id,
+            LedgerEntry.kind,
+            LedgerEntry.amount_cents,
+            LedgerEntry.responsibility,
+            LedgerEntry.memo,
+            ClaimLine.id,
+            ClaimLine.date_of_service,
+            ClaimLine.code,
+        )
         .outerjoin(ClaimLine, ClaimLine.id == LedgerEntry.claim_line_id)
         .where(LedgerEntry.effective_date <= through)
         .order_by(LedgerEntry.client_id, LedgerEntry.id)
@@ -88,48 +118,53 @@ def _entries(work: UnitOfWork, client_ids: list[int] | None, through: dt.date,
         query = query.where(LedgerEntry.client_id.in_(client_ids))
     if posted_by is not None:
         query = query.where(LedgerEntry.posted_at <= posted_by)
-    yield from work.db.execute(query).tuples()
+    for row in work.db.execute(query):
+        yield EntryRow(*row)
 
 
-def _by_client(
-    rows: Iterator[tuple[LedgerEntry, ClaimLine | None]],
-) -> Iterator[tuple[int, list[tuple[LedgerEntry, ClaimLine | None]]]]:
+def _by_client(rows: Iterable[EntryRow]) -> Iterator[tuple[int, list[EntryRow]]]:
     current: int | None = None
-    group: list[tuple[LedgerEntry, ClaimLine | None]] = []
-    for entry, line in rows:
-        if entry.client_id != current:
+    group: list[EntryRow] = []
+    for row in rows:
+        if row.client_id != current:
             if current is not None:
                 yield current, group
-            current, group = entry.client_id, []
-        group.append((entry, line))
+            current, group = row.client_id, []
+        group.append(row)
     if current is not None:
         yield current, group
 
 
 @dataclass(slots=True)
 class _LineSums:
-    line: ClaimLine
+    date: dt.date
+    code: str
     charge: int = 0
     insurance_paid: int = 0
     adjusted: int = 0
     client_paid: int = 0
     reasons: list[str] = field(default_factory=list)
-    entries: list[LedgerEntry] = field(default_factory=list)
+    owed: int = 0
 
 
 def statement_lines(
-    rows: list[tuple[LedgerEntry, ClaimLine | None]], describe: Callable[[str], str]
+    rows: Iterable[EntryRow], describe: Callable[[str], str]
 ) -> tuple[list[paper.StatementLine], int]:
     """The open lines (the client owes something on them) and the credit on account."""
     lines: dict[int, _LineSums] = {}
-    unlinked: list[LedgerEntry] = []
-    for entry, line in rows:
-        if line is None:
+    credit = 0
+    for entry in rows:
+        facts = entry.facts()
+        owed = effect(facts.kind, facts.amount_cents, facts.responsibility).patient_cents
+        if entry.line_id is None:
             if entry.responsibility == "patient":
-                unlinked.append(entry)
+                credit -= owed
             continue
-        sums = lines.setdefault(line.id, _LineSums(line))
-        sums.entries.append(entry)
+        assert entry.date_of_service is not None and entry.code is not None
+        sums = lines.get(entry.line_id)
+        if sums is None:
+            sums = lines[entry.line_id] = _LineSums(entry.date_of_service, entry.code)
+        sums.owed += owed
         kind = entry.kind
         if kind == EntryKind.CHARGE.value:
             sums.charge += entry.amount_cents
@@ -149,26 +184,21 @@ def statement_lines(
             reason = paper.plain_reason(entry.memo)
             if reason and reason not in sums.reasons:
                 sums.reasons.append(reason)
-    out = []
-    for sums in lines.values():
-        owed = balance_of(ledger.facts(e) for e in sums.entries).patient_cents
-        if owed <= 0:
-            continue
-        line = sums.line
-        out.append(
-            paper.StatementLine(
-                date=line.date_of_service,
-                description=f"{line.code} {describe(line.code)}".strip(),
-                charge_cents=sums.charge,
-                insurance_paid_cents=sums.insurance_paid,
-                adjusted_cents=sums.adjusted,
-                reasons=", ".join(sums.reasons),
-                client_paid_cents=sums.client_paid,
-                balance_cents=owed,
-            )
+    out = [
+        paper.StatementLine(
+            date=sums.date,
+            description=f"{sums.code} {describe(sums.code)}".strip(),
+            charge_cents=sums.charge,
+            insurance_paid_cents=sums.insurance_paid,
+            adjusted_cents=sums.adjusted,
+            reasons=", ".join(sums.reasons),
+            client_paid_cents=sums.client_paid,
+            balance_cents=sums.owed,
         )
+        for sums in lines.values()
+        if sums.owed > 0
+    ]
     out.sort(key=lambda s: s.date)
-    credit = -balance_of(ledger.facts(e) for e in unlinked).patient_cents
     return out, max(credit, 0)
 
 
@@ -178,7 +208,7 @@ def _describer() -> Callable[[str], str]:
 
 
 def build_statement(
-    practice: Practice, client: Client, rows: list[tuple[LedgerEntry, ClaimLine | None]],
+    practice: Practice, client: Client, rows: Iterable[EntryRow],
     *, number: str, on: dt.date, due_days: int = DUE_DAYS,
     describe: Callable[[str], str] | None = None,
 ) -> paper.Statement:  # fmt: skip
@@ -213,75 +243,115 @@ def preview(*, work: UnitOfWork, client: str | int, on: dt.date | None = None) -
     return build_statement(practice_row(work), found, rows, number="PREVIEW", on=day)
 
 
-def _run_row(work: UnitOfWork, through: dt.date) -> StatementRun:
+def _run_row(work: UnitOfWork, through: dt.date, *, create: bool = True) -> StatementRun | None:
     found = work.db.execute(
         select(StatementRun).where(StatementRun.through == through)
     ).scalar_one_or_none()
-    if found is None:
+    if found is None and create:
         found = StatementRun(through=through, actor=work.actor)
         work.db.add(found)
         work.db.flush()
     return found
 
 
-def run_statements(*, work: UnitOfWork, through: dt.date, folder: Path | None = None) -> RunResult:
+def run_statements(
+    *, work: UnitOfWork, through: dt.date, folder: Path | None = None, dry_run: bool = False
+) -> RunResult:
     """The period's statements: one per client owing at least the minimum and not on hold,
-    none made twice for a period; PDFs into ``folder`` when it is given."""
+    none made twice for a period; PDFs into ``folder`` when it is given. ``dry_run``: who
+    would get one and for how much, nothing recorded or written (the Statements page's
+    preview).
+
+    Set-based: one grouped query finds who owes, then clients are taken in chunks, each
+    chunk's clients and ledger rows read in one query apiece and its statements inserted
+    together; memory stays flat in the number of clients."""
     if through > dt.date.today():
         raise InvalidInput("a statement run cannot be for a day still to come", field="through")
     practice = practice_row(work)
-    run = _run_row(work, through)
-    result = RunResult(through, run.id, folder=str(folder) if folder else None)
+    run = _run_row(work, through, create=not dry_run)
+    result = RunResult(through, run.id if run else 0, folder=str(folder) if folder else None)
     done = set(
         work.db.execute(select(Statement.client_id).where(Statement.run_id == run.id)).scalars()
+        if run
+        else ()
     )
     held = set(work.db.execute(select(Client.id).where(Client.statement_hold.is_(True))).scalars())
-    describe = _describer()
-    pending: list[tuple[Path, Path]] = []
-    if folder is not None:
-        folder.mkdir(parents=True, exist_ok=True)
-        publish_on_commit(work.db, pending)
-    for client_id, rows in _by_client(_entries(work, None, through)):
-        owed = balance_of(ledger.facts(e) for e, _ in rows).patient_cents
+    minimum = max(practice.statement_minimum_cents, 1)
+    owing: list[int] = []
+    for client_id, owed in sorted(balances.patient_balances(work, through=through).items()):
         if owed <= 0:
             continue
         if client_id in done:
             result.already += 1
-            continue
-        if client_id in held:
+        elif client_id in held:
             result.held += 1
-            continue
-        if owed < max(practice.statement_minimum_cents, 1):
+        elif owed < minimum:
             result.below_minimum += 1
+        else:
+            owing.append(client_id)
+    describe = _describer()
+    pending: list[tuple[Path, Path]] = []
+    if folder is not None and not dry_run:
+        folder.mkdir(parents=True, exist_ok=True)
+        publish_on_commit(work.db, pending)
+    for start in range(0, len(owing), CHUNK):
+        chunk = owing[start : start + CHUNK]
+        clients = {
+            c.id: c for c in work.db.execute(select(Client).where(Client.id.in_(chunk))).scalars()
+        }
+        made = [
+            (clients[client_id], build_statement(
+                practice, clients[client_id], rows, number="", on=through, describe=describe))
+            for client_id, rows in _by_client(_entries(work, chunk, through))
+        ]  # fmt: skip
+        if dry_run:
+            result.made.extend(
+                {"client_id": c.id, "client_name": m.client_name, "number": None,
+                 "balance_cents": m.balance_cents, "file": None}
+                for c, m in made
+            )  # fmt: skip
             continue
-        client = work.db.get(Client, client_id)
-        assert client is not None
-        row = Statement(
-            number="", run_id=run.id, client_id=client_id, statement_date=through,
-            due_on=through + dt.timedelta(days=DUE_DAYS), balance_cents=0,
-        )  # fmt: skip
-        work.db.add(row)
+        assert run is not None
+        rows_made = [
+            Statement(
+                number=f"pending-{client.id}",
+                run_id=run.id,
+                client_id=client.id,
+                statement_date=through,
+                due_on=statement.due_on,
+                balance_cents=statement.balance_cents,
+                current_cents=statement.aging[0],
+                days_31_60_cents=statement.aging[1],
+                days_61_90_cents=statement.aging[2],
+                over_90_cents=statement.aging[3],
+            )
+            for client, statement in made
+        ]
+        work.db.add_all(rows_made)
         work.db.flush()
-        row.number = f"S-{through:%Y%m}-{row.id:06d}"
-        made = build_statement(
-            practice, client, rows, number=row.number, on=through, describe=describe
-        )
-        row.balance_cents = made.balance_cents
-        row.current_cents, row.days_31_60_cents, row.days_61_90_cents, row.over_90_cents = (
-            made.aging
-        )
-        if folder is not None:
-            target = folder / f"{row.number}.pdf"
-            temporary = folder / f".{row.number}.pdf.part"
-            temporary.write_bytes(paper.render([made]))
-            pending.append((temporary, target))
-            row.file_name = target.name
-        result.made.append(
-            {"client_id": client_id, "number": row.number, "balance_cents": made.balance_cents,
-             "file": row.file_name}
-        )  # fmt: skip
+        for row, (_, statement) in zip(rows_made, made, strict=True):
+            row.number = f"S-{through:%Y%m}-{row.id:06d}"
+            numbered = replace(statement, number=row.number)
+            if folder is not None:
+                target = folder / f"{row.number}.pdf"
+                temporary = folder / f".{row.number}.pdf.part"
+                temporary.write_bytes(paper.render([numbered]))
+                pending.append((temporary, target))
+                row.file_name = target.name
+            result.made.append(
+                {"client_id": row.client_id, "client_name": statement.client_name,
+                 "number": row.number, "balance_cents": statement.balance_cents,
+                 "file": row.file_name}
+            )  # fmt: skip
         work.db.flush()
-    work.audit("run", "statements", run.id, f"{len(result.made)} made, {result.already} already")
+        for row in rows_made:  # done with them: keep the session small
+            work.db.expunge(row)
+        for client in clients.values():
+            work.db.expunge(client)
+    if not dry_run:
+        work.audit(
+            "run", "statements", result.run_id, f"{len(result.made)} made, {result.already} already"
+        )
     return result
 
 

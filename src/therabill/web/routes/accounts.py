@@ -267,13 +267,32 @@ def statement_preview(ctx: Ctx, account: PageBiller, client_id: PathId) -> Respo
 
 
 @router.get("/statements", response_class=HTMLResponse)
-def statements_page(request: Request, ctx: Ctx, account: PageBiller) -> HTMLResponse:
+def statements_page(
+    request: Request,
+    ctx: Ctx,
+    account: PageBiller,
+    preview: Annotated[str, Query(max_length=10)] = "",
+) -> HTMLResponse:
+    """Run a period (with a preview of who would get a statement first), the runs, the
+    statements and reminders sent, and the settings."""
     left = flash.take(ctx.store, request, "statements") or {}
+    through = None
+    if preview:
+        try:
+            through = _day(preview, "through")
+        except InvalidInput as exc:
+            left = {"error": str(exc)}
     with reading(ctx, account) as work:
         practice = practice_row(work)
         sent = list(
             work.db.execute(select(Statement).order_by(Statement.id.desc()).limit(200)).scalars()
         )
+        would = None
+        if through is not None:
+            try:
+                would = statements.run_statements(work=work, through=through, dry_run=True)
+            except TherabillError as exc:
+                left = {"error": str(exc)}
         return render(
             request,
             "statements.html",
@@ -284,6 +303,10 @@ def statements_page(request: Request, ctx: Ctx, account: PageBiller) -> HTMLResp
                 "minimum_cents": practice.statement_minimum_cents,
                 "payment_link": practice.payment_link,
                 "instructions": practice.payment_instructions,
+                "would": would,
+                "reminder_settings": reminders.settings_dict(work),
+                "reminders_sent": reminders.recent(work),
+                "reminders_due": reminders.due_now(work),
                 **left,
             },
         )
@@ -340,3 +363,41 @@ def statement_pdf(ctx: Ctx, account: PageBiller, number: str) -> Response:
         client_for(work, account, found.client_id)
         pdf = statements.statement_pdf(work=work, number=number)
     return pdf_response(pdf, f"statement-{found.number}.pdf")
+
+
+@router.post("/statements/reminders")
+def send_reminders(request: Request, ctx: Ctx, account: PageBiller) -> Response:
+    """Send the reminders due (the CLI's ``reminders run``): what went out and what the
+    mail server did not take (sent next time)."""
+    try:
+        report = reminders.run_reminders(store=ctx.store, actor=account.username)
+        message = f"Reminders: {len(report.sent)} sent."
+        left: dict[str, Any] = {"message": message}
+        if report.not_sent:
+            left["not_sent"] = report.not_sent
+            left["error"] = (
+                f"{len(report.not_sent)} not sent ({report.not_sent[0]['reason']}); they go "
+                "out with the next run."
+            )
+    except TherabillError as exc:
+        left = {"error": str(exc)}
+    with ctx.store.transaction(actor=account.username) as work:
+        flash.leave(work, request, "statements", left)
+    return RedirectResponse("/statements#reminders", status_code=303)
+
+
+@router.post("/statements/reminder-settings")
+def reminder_settings(
+    request: Request, ctx: Ctx, account: PageBiller, form: FormFields
+) -> Response:
+    try:
+        with ctx.store.transaction(actor=account.username) as work:
+            reminders.set_settings(
+                work=work, sender=_field(form, "sender"), schedule=_field(form, "schedule"),
+                attach_pdf=_field(form, "attach") == "pdf",
+            )  # fmt: skip
+            flash.leave(work, request, "statements", {"message": "Reminder settings saved."})
+    except TherabillError as exc:
+        with ctx.store.transaction(actor=account.username) as work:
+            flash.leave(work, request, "statements", {"error": str(exc)})
+    return RedirectResponse("/statements#reminders", status_code=303)
