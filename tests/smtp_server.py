@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import ipaddress
 import socket
+import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 
 @dataclass
@@ -72,3 +80,76 @@ def smtp_server(
         yield inbox, port
     finally:
         controller.stop()
+
+
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key (PEM files), for the TLS tests; the
+    certificate is its own CA (``THERABILL_SMTP_CAFILE``)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        # fixed dates: OpenSSL checks them on the real clock, the tests run on a frozen one
+        .not_valid_before(dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+        .not_valid_after(dt.datetime(2100, 1, 1, tzinfo=dt.UTC))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = folder / "smtp-cert.pem", folder / "smtp-key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_file, key_file
+
+
+@contextmanager
+def tls_smtp_server(folder: Path, *, implicit: bool) -> Iterator[tuple[Inbox, int, Path]]:
+    """An SMTP server on 127.0.0.1 speaking TLS from the first byte (``implicit``) or
+    requiring STARTTLS; yields the inbox, the port and the certificate to trust."""
+    cert_file, key_file = self_signed(folder)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_file, key_file)
+    inbox = Inbox()
+    port = free_port()
+    controller = (
+        _ImplicitTls(inbox, hostname="127.0.0.1", port=port, ssl_context=context, cafile=cert_file)
+        if implicit
+        else Controller(
+            inbox, hostname="127.0.0.1", port=port, tls_context=context, require_starttls=True
+        )
+    )
+    controller.start()
+    try:
+        yield inbox, port, cert_file
+    finally:
+        controller.stop()
+
+
+class _ImplicitTls(Controller):
+    """aiosmtpd's controller checks the server is up with a TLS client that trusts our
+    certificate."""
+
+    def __init__(self, *args: Any, cafile: Path, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._cafile = cafile
+
+    def _trigger_server(self) -> None:
+        client = ssl.create_default_context(cafile=str(self._cafile))
+        with (
+            socket.create_connection((self.hostname, self.port), timeout=5) as raw,
+            client.wrap_socket(raw, server_hostname=self.hostname) as s,
+        ):
+            s.recv(1024)

@@ -15,7 +15,7 @@ from test_payments import owes
 from typer.testing import CliRunner
 
 from clock import TODAY
-from smtp_server import free_port, smtp_server
+from smtp_server import free_port, smtp_server, tls_smtp_server
 from therabill.cli.main import app
 from therabill.errors import InvalidInput
 from therabill.store import factories
@@ -235,3 +235,17 @@ def test_the_first_unpaid_statement(payments: list[tuple[dt.date, int]], anchor:
 )
 def test_the_step_due(age: int, step: int | None) -> None:
     assert step_due([0, 30, 60, 90], age) == step
+
+
+@pytest.mark.parametrize("implicit", [True, False], ids=["smtps", "starttls"])
+def test_tls_and_starttls_check_the_certificate(
+    owing: Store, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, implicit: bool
+) -> None:
+    with tls_smtp_server(tmp_path, implicit=implicit) as (inbox, port, cert):
+        url = f"smtps://127.0.0.1:{port}" if implicit else f"smtp://127.0.0.1:{port}?starttls=true"
+        monkeypatch.setenv("THERABILL_SMTP_URL", url)
+        untrusted = reminders.run_reminders(store=owing, actor="biller")
+        assert untrusted.sent == [] and untrusted.not_sent[0]["reason"].startswith("TLS failed")
+        monkeypatch.setenv("THERABILL_SMTP_CAFILE", str(cert))
+        trusted = reminders.run_reminders(store=owing, actor="biller")
+    assert len(trusted.sent) == 1 and len(inbox.messages) == 1 and _recorded(owing) == 1
