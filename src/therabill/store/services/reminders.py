@@ -57,7 +57,7 @@ def parse_schedule(text: str) -> list[int]:
     parts = [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]
     if not parts:
         raise InvalidInput("give the days, e.g. 0,30,60,90", field="schedule")
-    if not all(p.isdigit() for p in parts):
+    if not all(p.isascii() and p.isdigit() and len(p) <= 4 for p in parts):
         raise InvalidInput(
             f"{text!r} is not days separated by commas, e.g. 0,30,60,90", field="schedule"
         )

@@ -47,7 +47,7 @@ class RefundIn(Strict):
 def _amounts(given: dict[str, str]) -> dict[int, int] | None:
     out: dict[int, int] = {}
     for key, value in given.items():
-        if not key.isdigit():
+        if not (key.isascii() and key.isdigit()) or len(key) > 10:
             raise InvalidInput(f"{key!r} is not a claim line id", field="amounts")
         out[int(key)] = parse_money(value, field=f"amounts.{key}")
     return out or None

@@ -112,6 +112,11 @@ def _back(client_id: int, anchor: str = "") -> RedirectResponse:
     return RedirectResponse(f"/clients/{client_id}/account{anchor}", status_code=303)
 
 
+def _small_int(text: str) -> int | None:
+    """A record id typed in a form (ASCII digits, at most nine), else None."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
+
+
 def _field(form: FormFields, name: str) -> str:
     value = form.get(name, "")
     return value[:200].strip() if isinstance(value, str) else ""
@@ -145,9 +150,9 @@ def take_payment(
                     work=work, client=client_id, amount_cents=cents, method=_field(form, "method"),
                     reference=_field(form, "reference"), received_on=received,
                     keep_credit=bool(form.get("keep_credit")), memo=_field(form, "memo"),
-                    copay_session=int(session) if kind == "copay" and session.isdigit() else None,
+                    copay_session=_small_int(session) if kind == "copay" else None,
                 )  # fmt: skip
-                if kind == "copay" and not session.isdigit():
+                if kind == "copay" and _small_int(session) is None:
                     raise InvalidInput("choose the session the copay is for", field="session")
             message = (
                 f"Receipt {done.payment.receipt}: {format_money(cents)} "
@@ -206,7 +211,7 @@ def create_plan(
     def make(work: UnitOfWork) -> str:
         total = _field(form, "total")
         every = _field(form, "every") or "1"
-        if not every.isdigit():
+        if not (every.isascii() and every.isdigit()) or len(every) > 3:
             raise InvalidInput(f"{every!r} is not a whole number", field="every")
         made = payment_plans.create_plan(
             work=work, client=client_id,
