@@ -21,6 +21,7 @@ from pathlib import Path
 BENCHMARKS = [
     "scrub",
     "x12_835",
+    "x12_271",
     "x12_shapes",
     "x12_277",
     "x12_837",

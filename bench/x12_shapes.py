@@ -28,13 +28,21 @@ OUT = HERE / "out" / "shapes"
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from x12_shapes import SHAPES_277CA, SHAPES_835, SHAPES_999, SHAPES_GENERIC  # noqa: E402
+from x12_shapes import (  # noqa: E402
+    SHAPES_271,
+    SHAPES_277CA,
+    SHAPES_835,
+    SHAPES_999,
+    SHAPES_GENERIC,
+)
 
 READS = {
     "835": "from therabill.x12.remittance_835 import iter_835 as read\n"
     "def run(path):\n    for _ in read(path):\n        pass\n",
     "999": "from therabill.x12.acknowledgements import read_acknowledgements as run\n",
     "277CA": "from therabill.x12.acknowledgements import read_acknowledgements as run\n",
+    "271": "from therabill.x12.eligibility import iter_271\n"
+    "def run(path):\n    for _ in iter_271(path):\n        pass\n",
     "tokenizer": "from therabill.x12.reader import iter_segments\n"
     "def run(path):\n    for _ in iter_segments(path):\n        pass\n",
 }
@@ -107,6 +115,7 @@ def run(quick: bool) -> str:
         ("835", SHAPES_835),
         ("999", SHAPES_999),
         ("277CA", SHAPES_277CA),
+        ("271", SHAPES_271),
         ("tokenizer", SHAPES_GENERIC),
     ):
         for shape, make in shapes.items():

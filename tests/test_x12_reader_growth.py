@@ -19,12 +19,26 @@ import pytest
 
 from therabill.x12.acknowledgements import read_acknowledgements
 from therabill.x12.claim_status import read_277
+from therabill.x12.eligibility import iter_271
 from therabill.x12.reader import iter_segments
 from therabill.x12.remittance_835 import iter_835, read_835
-from x12_shapes import SHAPES_277, SHAPES_277CA, SHAPES_835, SHAPES_999, SHAPES_GENERIC, Shape
+from x12_shapes import (
+    SHAPES_271,
+    SHAPES_277,
+    SHAPES_277CA,
+    SHAPES_835,
+    SHAPES_999,
+    SHAPES_GENERIC,
+    Shape,
+)
 
 SMALL = 10_000
 LIMIT = 20.0
+
+
+def _read_271(data: bytes) -> None:
+    for _ in iter_271(data):
+        pass
 
 
 def _tokenize(data: bytes) -> None:
@@ -37,6 +51,7 @@ READERS: dict[str, tuple[Callable[[bytes], object], dict[str, Shape]]] = {
     "999": (read_acknowledgements, SHAPES_999),
     "277CA": (read_acknowledgements, SHAPES_277CA),
     "277": (read_277, SHAPES_277),
+    "271": (_read_271, SHAPES_271),
     "tokenizer": (_tokenize, SHAPES_GENERIC),
 }
 CASES = [(reader, shape) for reader, (_, shapes) in READERS.items() for shape in shapes]

@@ -326,3 +326,73 @@ SHAPES_GENERIC: dict[str, Shape] = {
     "segments one per line": _claims,
     "empty segments": _empty_segments,
 }
+
+
+# --- 271 (005010X279A1) -------------------------------------------------------------------
+_271_TOP = [
+    "BHT*0022*11*P1-20260105120000*20260105*1200",
+    "HL*1**20*1",
+    "NM1*PR*2*ACME HEALTH PLAN*****PI*ACME1",
+    "HL*2*1*21*1",
+    "NM1*1P*2*BRIGHT PATH THERAPY*****XX*1234567893",
+]
+
+
+def _member_271(hl: int, benefits: Iterable[str] = ("EB*1*IND*30**GOLD PLAN",)) -> list[str]:
+    return [
+        f"HL*{hl}*2*22*0",
+        f"TRN*2*P{hl}-20260105120000*9123456789",
+        f"NM1*IL*1*SMITH*ALEX****MI*M{hl:09d}",
+        "DMG*D8*19800101*F",
+        *benefits,
+    ]
+
+
+def _271(transactions: Iterable[list[str]]) -> bytes:
+    out = [ISA.format(control=1), "GS*HB*ACMEHEALTH*THERABILL*20260105*1200*1*X*005010X279A1"]
+    count = 0
+    for count, body in enumerate(transactions, 1):
+        out.append(f"ST*271*{count:04d}*005010X279A1")
+        out.extend(body)
+        out.append(f"SE*{len(body) + 2}*{count:04d}")
+    out += [f"GE*{count}*1", "IEA*1*000000001"]
+    return ("~\n".join(out) + "~\n").encode()
+
+
+def _271_benefits(n: int) -> bytes:
+    """One member with ``n`` EB segments (a copay each, amounts all different)."""
+    benefits = (f"EB*B*IND*PT***27*{i % 100000}.{i % 100:02d}****N*Y" for i in range(n))
+    return _271([_271_TOP + _member_271(3, benefits)])
+
+
+def _271_messages(n: int) -> bytes:
+    """One benefit followed by ``n`` MSG segments."""
+    body = ["EB*F*IND*PT***23***VS*20**Y", *(f"MSG*NOTE {i}" for i in range(n))]
+    return _271([_271_TOP + _member_271(3, body)])
+
+
+def _271_members(n: int) -> bytes:
+    """``n`` subscribers (HL 22) in one transaction."""
+    body = list(_271_TOP)
+    for i in range(n):
+        body += _member_271(3 + i)
+    return _271([body])
+
+
+def _271_repetitions(n: int) -> bytes:
+    """One EB03 holding ``n`` service types (repetition separator ``^``)."""
+    return _271([_271_TOP + _member_271(3, ["EB*1*IND*" + "^".join(["PT"] * n)])])
+
+
+def _271_transactions(n: int) -> bytes:
+    """``n`` ST/SE transactions of one member each."""
+    return _271(_271_TOP + _member_271(3) for _ in range(n))
+
+
+SHAPES_271: dict[str, Shape] = {
+    "EB per member": _271_benefits,
+    "MSG per EB": _271_messages,
+    "members per ST": _271_members,
+    "EB03 repetitions": _271_repetitions,
+    "ST/SE per group": _271_transactions,
+}

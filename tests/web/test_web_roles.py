@@ -40,6 +40,8 @@ PAGES = [
     Route("GET", "/clients/{client_id}/edit", ALL),
     Route("POST", "/clients/{client_id}/edit", ALL),
     Route("POST", "/clients/{client_id}/policies", BILLING),
+    Route("POST", "/clients/{client_id}/eligibility/check", BILLING),
+    Route("POST", "/clients/{client_id}/eligibility/upload", BILLING),
     Route("GET", "/sessions/new", ALL),
     Route("POST", "/sessions/preview", ALL),
     Route("POST", "/advice/session", ALL),

@@ -92,6 +92,10 @@ COMMANDS: dict[str, LazyCommand] = {
         "HIPAA X12 files: 837P claims out, 999/277CA acknowledgements in.",
         adds=(("ack", "therabill.cli.acks:ack_command"),),
     ),
+    "eligibility": LazyCommand(
+        "therabill.cli.eligibility:app",
+        "Eligibility and benefits (X12 270/271): is the client covered, and for what.",
+    ),
     "user": LazyCommand("therabill.cli.users:app", "Web app logins and API tokens."),
     "edits": LazyCommand(
         "therabill.cli.edits:app",

@@ -29,6 +29,7 @@ from therabill.store.models.edi import (
     RemittanceRecord,
     SubmittedClaim,
 )
+from therabill.store.models.eligibility import EligibilityCheck, EligibilityRequest
 from therabill.store.models.payment_plans import PaymentPlan
 from therabill.store.models.payments import ClientPayment
 from therabill.store.models.plans import PlanOfCare, ProgressReport
@@ -67,6 +68,8 @@ __all__ = [
     "ContractRate",
     "ControlNumberCounter",
     "Denial",
+    "EligibilityCheck",
+    "EligibilityRequest",
     "Fee",
     "Invoice",
     "InvoiceLine",

@@ -32,7 +32,7 @@ from therabill.store.models import (
     SessionService,
     TherapySession,
 )
-from therabill.store.services import auths, build, profiles, scrubbing
+from therabill.store.services import auths, build, eligibility, profiles, scrubbing
 from therabill.store.services.caches import scrub_tables
 from therabill.store.services.clients import primary_policy
 from therabill.store.services.context import UnitOfWork
@@ -55,6 +55,7 @@ class Preview:
     scrubbed: bool = False  # ``findings`` are the claim's, as the build would record them
     not_billed: str | None = None  # why the build would make no claim of these sessions
     pooled_sessions: int = 0  # the day's other unbilled sessions counted in
+    eligibility: str | None = None  # the client's last eligibility answer, in one line
 
     @property
     def errors(self) -> int:
@@ -108,6 +109,9 @@ def preview_session(
         result.rule_source = f"{payer.name}'s profile" + (f" ({source})" if source else "")
     elif client is not None:
         result.rule_source = "no insurance on file for this date: CMS 8-minute rule shown"
+    if client is not None:
+        discipline = provider.discipline if provider is not None else None
+        result.eligibility = eligibility.session_line(work, client.id, discipline=discipline)
     # The rows a save keeps (it drops rows without minutes), in the session's own shape.
     wanted = [s for s in services if s.code and s.minutes != 0]
     if not wanted:

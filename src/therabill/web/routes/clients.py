@@ -12,7 +12,7 @@ from starlette.datastructures import FormData
 
 from therabill.errors import TherabillError
 from therabill.store.models import Client
-from therabill.store.services import UnitOfWork, client_entry, reports
+from therabill.store.services import UnitOfWork, client_entry, eligibility, reports
 from therabill.store.services.access import client_for
 from therabill.store.services.caseload import caseload_providers
 from therabill.store.services.clients import PRIORITIES, RELATIONSHIPS, search_clients
@@ -179,8 +179,10 @@ def client_page(request: Request, ctx: Ctx, account: PageUser, client_id: PathId
         # Rendered inside the transaction: the template follows relationships (policies).
         caseload = caseload_providers(work=work, client_id=client.id)
         money = accounts.account_picture(work, client.id) if account.sees_all_clients else {}
+        checks = eligibility.latest_checks(work, client.id, today=today)
         return render(
             request,
             "client.html",
-            {**picture, **money, "today": today, "caseload": caseload, "left": left},
-        )
+            {**picture, **money, "today": today, "caseload": caseload, "left": left,
+             "eligibility": checks},
+        )  # fmt: skip

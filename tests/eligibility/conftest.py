@@ -1,0 +1,5 @@
+"""The posting tests' practice fixtures (tests/posting_fixtures.py)."""
+
+from posting_fixtures import home, practice
+
+__all__ = ["home", "practice"]
