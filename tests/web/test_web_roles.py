@@ -66,6 +66,7 @@ PAGES = [
     Route("GET", "/claims/submitted", BILLING),
     Route("GET", "/outbox/{name}", BILLING),
     Route("GET", "/remittances", BILLING),
+    Route("GET", "/clearinghouse", BILLING),
     Route("POST", "/remittances", BILLING),
     Route("POST", "/remittances/exceptions/{exception_id}/resolve", BILLING),
     Route("GET", "/denials", BILLING),

@@ -96,6 +96,10 @@ COMMANDS: dict[str, LazyCommand] = {
         "therabill.cli.eligibility:app",
         "Eligibility and benefits (X12 270/271): is the client covered, and for what.",
     ),
+    "clearinghouse": LazyCommand(
+        "therabill.cli.clearinghouse:app",
+        "The clearinghouse connection (SFTP): send the outbox, fetch the answers.",
+    ),
     "user": LazyCommand("therabill.cli.users:app", "Web app logins and API tokens."),
     "edits": LazyCommand(
         "therabill.cli.edits:app",

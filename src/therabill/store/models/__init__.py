@@ -14,6 +14,7 @@ from therabill.store.models.billing import (
     TherapySession,
 )
 from therabill.store.models.claim_status import ClaimStatusResponse
+from therabill.store.models.clearinghouse import ClearinghouseTransfer
 from therabill.store.models.contracts import ContractRate, Underpayment
 from therabill.store.models.corrections import ClaimChange, ClaimReopening
 from therabill.store.models.denials import Denial
@@ -63,6 +64,7 @@ __all__ = [
     "ClaimReopening",
     "ClaimStatusChange",
     "ClaimStatusResponse",
+    "ClearinghouseTransfer",
     "Client",
     "ClientPayment",
     "ContractRate",

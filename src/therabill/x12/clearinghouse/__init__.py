@@ -1,4 +1,6 @@
-"""Clearinghouse profiles: sender/receiver ids, submitter contact, test or production.
+"""Clearinghouse profiles: sender/receiver ids, submitter contact, test or production, and
+how to reach the clearinghouse (the ``[connection]`` section: SFTP host, port, user, key or
+the name of the environment variable holding the password, remote folders, file names).
 
 A profile is a TOML file (format documented in ``data/default.toml``). The package ships a
 test placeholder named ``default``; ``<data dir>/clearinghouses/<name>.toml`` overrides a
@@ -59,6 +61,38 @@ class Format(_Section):
     newline: bool = True
 
 
+class Connection(_Section):
+    """Where and how to reach the clearinghouse's SFTP server. A password is never written in
+    the profile: ``password_env`` names the environment variable that holds it."""
+
+    host: Annotated[str, Field(min_length=1, max_length=253, pattern=r"^[A-Za-z0-9.:-]+$")]
+    port: Annotated[int, Field(ge=1, le=65535)] = 22
+    user: Annotated[str, Field(min_length=1, max_length=100)]
+    key_path: str = ""  # a private key file (OpenSSH format); ~ is the user's home
+    key_passphrase_env: str = ""  # the environment variable holding the key's passphrase
+    password_env: str = ""  # the environment variable holding the password
+    known_hosts: str = "~/.ssh/known_hosts"  # the server's host key must be in this file
+    outbox: str = "/inbound"  # remote folder our 837/270/276 files go to
+    inbox: str = "/outbound"  # remote folder the clearinghouse's answers come from
+    upload_pattern: Annotated[str, Field(min_length=6, max_length=120)] = "{name}"
+    download_pattern: Annotated[str, Field(min_length=1, max_length=60)] = "*"
+    timeout_seconds: Annotated[int, Field(ge=5, le=600)] = 60
+
+    def upload_name(self, local_name: str, day: str) -> str:
+        """The remote name of an outbox file: ``upload_pattern`` with ``{name}`` (the local
+        name), ``{stem}``, ``{ext}`` and ``{date}`` (YYYYMMDD) filled in."""
+        stem, dot, ext = local_name.rpartition(".")
+        if not dot:
+            stem, ext = local_name, ""
+        name = self.upload_pattern.format(name=local_name, stem=stem, ext=ext, date=day)
+        if "/" in name or name.startswith(".") or not name.strip():
+            raise InvalidInput(
+                f"upload_pattern gives {name!r}, not a plain file name",
+                field="connection.upload_pattern",
+            )
+        return name
+
+
 class Clearinghouse(_Section):
     """One clearinghouse profile, as read from its TOML file."""
 
@@ -69,6 +103,7 @@ class Clearinghouse(_Section):
     submitter: Submitter
     receiver: Receiver
     format: Format = Format()
+    connection: Connection | None = None
 
     @property
     def settings(self) -> InterchangeSettings:
