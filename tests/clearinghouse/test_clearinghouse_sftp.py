@@ -182,3 +182,16 @@ def test_what_cannot_connect_is_one_error_line(
     assert result.exit_code == 2, result.output
     assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1
     assert message in result.stderr
+
+
+def test_a_file_renamed_into_place_but_not_recorded_is_not_sent_again(
+    practice: Store, home: Path, sftp: Server
+) -> None:
+    """The connection (or the process) died between the rename and the record: the next send
+    finds the whole file there and records it without uploading it again."""
+    profile = sftp.profile(home)
+    run("eligibility", "check", "C-1", "-o", str(home / "outbox" / "a.x12"))
+    (sftp.inbound / "a.x12").write_bytes((home / "outbox" / "a.x12").read_bytes())
+    sent = run("clearinghouse", "send", "--clearinghouse", profile)
+    assert [f["file"] for f in sent["files"]] == ["a.x12"]  # type: ignore[union-attr,index]
+    assert sftp.plan.uploads == {}

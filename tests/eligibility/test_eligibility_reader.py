@@ -199,3 +199,27 @@ def test_code_tables_load_and_cover_the_therapy_types() -> None:
     assert allowed and allowed <= set(reject_reasons())  # every AAA03 a 271 may send
     assert set(follow_ups()) == set("CNPRSWXY")
     assert describe_rejection("ZZ").meaning == "the payer refused the request (reason ZZ)"
+
+
+def test_memory_stays_bounded_whatever_one_member_holds(tmp_path: Path) -> None:
+    """Four times the EB segments in one member, read from disk in chunks, the same peak: at
+    most MAX_BENEFITS kept."""
+    import tracemalloc
+
+    from therabill.x12.eligibility import iter_271
+    from therabill.x12.eligibility.model import MAX_BENEFITS
+    from x12_shapes import SHAPES_271
+
+    peaks = []
+    for n in (60_000, 240_000):  # both over the reader's 1 MB chunk
+        path = tmp_path / f"{n}.271"
+        path.write_bytes(SHAPES_271["EB per member"](n))
+        list(iter_271(path))  # warm: the first long read allocates the interpreter's caches
+        tracemalloc.start()
+        try:
+            [member] = list(iter_271(path))
+            peaks.append(tracemalloc.get_traced_memory()[1])
+        finally:
+            tracemalloc.stop()
+        assert len(member.benefits) == MAX_BENEFITS and member.more == n - MAX_BENEFITS
+    assert peaks[1] < peaks[0] * 1.25 + 1_000_000, peaks
