@@ -8,7 +8,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
-from therabill.config import data_dir
 from therabill.errors import TherabillError
 from therabill.store.services import eligibility
 from therabill.store.services.access import client_for
@@ -33,7 +32,7 @@ def check_eligibility(
         with ctx.store.transaction(actor=account.username) as work:
             client_for(work, account, client_id)
             outcome = eligibility.request_eligibility(
-                work=work, client=client_id, outbox=data_dir() / "outbox", service_types=types
+                work=work, client=client_id, outbox=ctx.settings.outbox, service_types=types
             )
             flash.leave(
                 work, request, f"client-{client_id}",
