@@ -98,3 +98,15 @@ def test_bad_input_is_one_error_line(practice: Store, home: Path) -> None:
     assert read.stderr.count("\n") == 1 and "segment 10 (SE), element SE02" in read.stderr
     nobody = runner.invoke(app, ["eligibility", "check", "C-9"])
     assert nobody.exit_code == 2 and nobody.stderr.startswith("Error: ")
+
+
+def test_two_inquiries_in_one_second_get_their_own_trace(practice: Store, home: Path) -> None:
+    moment = dt.datetime(2026, 11, 28, 9, 30, tzinfo=dt.UTC)
+    traces = []
+    for _ in range(2):
+        with practice.transaction() as work:
+            outcome = eligibility.request_eligibility(
+                work=work, client="C-1", outbox=home / "outbox", created=moment
+            )
+        traces.append(outcome.trace)
+    assert traces == ["P1-20261128093000", "P1-20261128093000-2"]

@@ -131,11 +131,12 @@ def request_eligibility(
         _default_types(work, found)
     )
     moment = created or dt.datetime.now(dt.UTC)
-    trace = f"P{policy.id}-{moment:%Y%m%d%H%M%S}"
-    if work.db.execute(
-        select(EligibilityRequest.id).where(EligibilityRequest.trace == trace)
-    ).first():
-        trace = f"{trace}-{os.getpid() % 1000}"
+    base = trace = f"P{policy.id}-{moment:%Y%m%d%H%M%S}"
+    taken = EligibilityRequest.trace
+    for n in range(2, 100):  # two inquiries for one policy in the same second
+        if work.db.execute(select(taken).where(taken == trace)).first() is None:
+            break
+        trace = f"{base}-{n}"
     payer_row: Payer = policy.payer
     self_insured = policy.relationship_to_subscriber == "self"
     client_person = Person(found.last_name, found.first_name, found.birth_date, found.sex,
