@@ -88,7 +88,7 @@ def test_send_then_fetch_each_file_once(practice: Store, home: Path, sftp: Serve
     assert outcome == {
         "a-ack.277": ("277CA", "applied"),
         "b-eligibility.271": ("271", "applied"),
-        "c-status.277": ("277", "waiting"),
+        "c-status.277": ("277", "applied"),
         "d-remit.835": ("835", "applied"),
         "e-junk.txt": ("", "quarantined"),
     }

@@ -79,7 +79,7 @@ def fetch(
 ) -> None:
     """Download every file the clearinghouse left for us and not fetched before, and read
     each by its type: 999/277CA acknowledgements applied, 835 remittances posted, 271
-    eligibility answers stored; a 277 claim status answer is kept for its reader; a file
+    eligibility answers stored, 277 claim status answers recorded; a file
     that cannot be read is quarantined (DATA_DIR/inbox/quarantine) with the reason.
 
     Each file once, by name and content; a dropped connection loses nothing.

@@ -13,7 +13,7 @@ from therabill.store.models.base import Base, utcnow
 class ClearinghouseTransfer(Base):
     """One file sent (our outbox to the clearinghouse) or fetched (its folder to us), with
     what became of it: sent; applied (acknowledgements, posted remittance, stored
-    eligibility); waiting (kept for a reader therabill does not have yet); quarantined."""
+    eligibility, claim status); quarantined."""
 
     __tablename__ = "clearinghouse_transfers"
     __table_args__ = (UniqueConstraint("direction", "profile", "remote_name", "sha256"),)

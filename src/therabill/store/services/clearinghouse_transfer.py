@@ -14,7 +14,7 @@ Fetching (:func:`fetch_inbox`): every file in the clearinghouse's folder not fet
 renamed when complete, then read in one transaction with its record: 999 and 277CA →
 acknowledgements applied to the claims; 835 → the remittance intake (posted, or quarantined
 with the reason); 271 → eligibility answers stored on their policies; 277 (claim status,
-005010X212) → kept and marked waiting until therabill has a claim status reader; anything
+005010X212) → the claim status reader records each claim's answer; anything
 else, or a file that cannot be read → moved to ``inbox/quarantine/`` with the reason. Nothing
 is deleted from the clearinghouse: it purges its own folders.
 
@@ -41,7 +41,7 @@ from sqlalchemy import select
 
 from therabill.errors import InvalidInput, TherabillError
 from therabill.store.models import ClearinghouseTransfer
-from therabill.store.services import eligibility, remittance_intake, submission
+from therabill.store.services import claim_status, eligibility, remittance_intake, submission
 from therabill.store.services.context import Store, UnitOfWork
 from therabill.store.services.files_on_commit import sync_directory
 from therabill.x12.acknowledgements import read_acknowledgements
@@ -307,10 +307,12 @@ def _read_file(work: UnitOfWork, name: str, data: bytes) -> tuple[str, str, str]
                 f"{len(stored.unmatched)} matching no policy"
             )  # fmt: skip
         if kind == "277":
-            return kind, "waiting", (
-                "a claim status response (277, 005010X212): kept in the inbox until therabill "
-                "reads claim status"
-            )  # fmt: skip
+            read = claim_status.read_status_response(work=work, source=source, file_name=name)
+            return (
+                kind,
+                "applied",
+                (f"{len(read.claims)} claim status(es) recorded, {len(read.unmatched)} not ours"),
+            )
         if kind == "TA1":
             return kind, "applied", "an interchange acknowledgement (TA1): nothing to change"
     except TherabillError as exc:
