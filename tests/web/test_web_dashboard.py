@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 import pytest
@@ -12,6 +13,7 @@ from web_helpers import Practice, csrf_of, login
 from clock import TODAY
 from therabill.store.models import ClaimRecord, Payer
 from therabill.store.services import ledger, reports
+from therabill.store.services.sessions import ServiceMinutes, add_session
 
 
 def test_aging_by_payer_sums_the_claims_balances(web: TestClient, practice: Practice) -> None:
@@ -54,3 +56,33 @@ def _summed_again(practice: Practice, old: reports.Aging) -> reports.Aging:
         if again is not old or time.monotonic() > deadline:
             return again
         time.sleep(0.05)
+
+
+def test_aging_leaves_out_drafts_no_payer_or_client_can_owe_yet(
+    web: TestClient, practice: Practice
+) -> None:
+    """A draft has errors (here: Medicare therapy without its GP modifier) and cannot be sent: its charge is no one's
+    debt yet, so neither the payer's nor the client's aging counts it."""
+    with practice.store.transaction(actor="t") as work:
+        add_session(
+            work=work,
+            client=practice.ana_client,
+            provider=practice.ana_provider,
+            day=TODAY - dt.timedelta(days=45),
+            services=[ServiceMinutes("97110", 30)],
+            diagnoses=["M5450"],
+        )
+    login(web, "bill")
+    web.post("/claims/build", data={"csrf_token": csrf_of(web.get("/claims").text)})
+    with practice.store.transaction(actor="t") as work:
+        claims = list(work.db.execute(select(ClaimRecord)).scalars())
+        drafts = [c for c in claims if c.status == "draft"]
+        assert [c.date_of_service for c in drafts] == [TODAY - dt.timedelta(days=45)]
+        owed_by_draft = ledger.claim_balance(work, drafts[0].id).insurance_cents
+        sendable = sum(
+            ledger.claim_balance(work, c.id).insurance_cents for c in claims if c not in drafts
+        )
+    assert owed_by_draft > 0  # the charge is on the ledger ...
+    owed = reports.aging(practice.store.reader, today=TODAY)
+    assert owed.totals["31–60"] == 0  # ... but not in the aging
+    assert sum(owed.totals.values()) == sendable

@@ -11,7 +11,7 @@ from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, and_, case, func, select
+from sqlalchemy import ColumnElement, Engine, ScalarSelect, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from therabill.ledger import Balance, EntryKind, Responsibility, effect
@@ -64,6 +64,34 @@ def _coefficients() -> tuple[ColumnElement[int], ColumnElement[int]]:
         return case(*[(match, LedgerEntry.amount_cents * sign) for match, sign in pairs], else_=0)
 
     return expression(insurance), expression(patient)
+
+
+def owed_on_claim() -> ScalarSelect[int]:
+    """What is still owed on the claim of the enclosing query (insurer and client together,
+    cents), as a correlated subquery: the list asks it for the rows it shows (found through the
+    ledger's client index)."""
+    insurance, patient = _coefficients()
+    return (
+        select(func.coalesce(func.sum(insurance + patient), 0))
+        .where(LedgerEntry.client_id == ClaimRecord.client_id)
+        .where(LedgerEntry.claim_id == ClaimRecord.id)
+        .correlate(ClaimRecord)
+        .scalar_subquery()
+    )
+
+
+# A draft has errors: it cannot be sent, so no payer or client owes it yet; aging counts
+# the money of every claim that was or can be sent (and entries on no claim).
+NOT_OWED_YET = ("draft",)
+
+
+def _owed_entry() -> ColumnElement[bool]:
+    return or_(
+        LedgerEntry.claim_id.is_(None),
+        LedgerEntry.claim_id.not_in(
+            select(ClaimRecord.id).where(ClaimRecord.status.in_(NOT_OWED_YET))
+        ),
+    )
 
 
 def _bucket(today: dt.date) -> ColumnElement[str]:
@@ -123,6 +151,7 @@ def _sum_aging(db: Session, *, today: dt.date, top_clients: int) -> Aging:
     for payer_id, name, cents in db.execute(
         select(ClaimRecord.payer_id, bucket, func.sum(insurance))
         .join(ClaimRecord, ClaimRecord.id == LedgerEntry.claim_id)
+        .where(ClaimRecord.status.not_in(NOT_OWED_YET))
         .group_by(ClaimRecord.payer_id, bucket)
     ):
         if cents:
@@ -136,6 +165,7 @@ def _sum_aging(db: Session, *, today: dt.date, top_clients: int) -> Aging:
         int(client_id)
         for client_id, _ in db.execute(
             select(LedgerEntry.client_id, owed)
+            .where(_owed_entry())
             .group_by(LedgerEntry.client_id)
             .having(owed > 0)
             .order_by(owed.desc())
@@ -152,6 +182,7 @@ def _sum_aging(db: Session, *, today: dt.date, top_clients: int) -> Aging:
             select(LedgerEntry.client_id, bucket, func.sum(patient))
             .join(ClaimRecord, ClaimRecord.id == LedgerEntry.claim_id)
             .where(LedgerEntry.client_id.in_(biggest))
+            .where(ClaimRecord.status.not_in(NOT_OWED_YET))
             .group_by(LedgerEntry.client_id, bucket)
         ):
             rows[client_id][name] += int(cents or 0)
