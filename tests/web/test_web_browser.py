@@ -161,7 +161,7 @@ def test_a_session_from_entry_to_payment(page: Any, server: str, practice: Pract
     page.click("#build-claims")
     expect(page.locator("#build-result")).to_contain_text("Built 3 claims (3 ready")
     shot(page, "06-claims-built")
-    boxes = page.locator("input[name=claim]")
+    boxes = page.locator("input[name=id]")
     assert boxes.count() == 3
     for i in range(boxes.count()):
         boxes.nth(i).check()

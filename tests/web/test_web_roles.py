@@ -63,6 +63,7 @@ PAGES = [
     Route("GET", "/claims/{claim_id}", BILLING),
     Route("POST", "/claims/{claim_id}/{action}", BILLING),
     Route("POST", "/claims/submit", BILLING),
+    Route("POST", "/claims/print", BILLING),
     Route("GET", "/claims/submitted", BILLING),
     Route("GET", "/outbox/{name}", BILLING),
     Route("GET", "/remittances", BILLING),

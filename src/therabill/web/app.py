@@ -12,14 +12,19 @@ statement's parameters: client data).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
 import time
+from collections.abc import Mapping
 
 from fastapi import FastAPI, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from therabill.errors import TherabillError
@@ -28,6 +33,7 @@ from therabill.store.services import open_store
 from therabill.web import api, routes
 from therabill.web.context import HERE, WebContext, WebSettings, make_templates
 from therabill.web.deps import (
+    SESSION_COOKIE,
     CsrfFailed,
     Forbidden,
     LoginRequired,
@@ -35,9 +41,11 @@ from therabill.web.deps import (
     NotFound,
     PasswordChangeRequired,
     SecondFactorRequired,
+    page_account,
 )
 from therabill.web.limits import LimitBodies
 from therabill.web.problems import PROBLEM, log_failure, problem
+from therabill.web.render import render
 
 log = logging.getLogger("therabill.web")
 
@@ -176,9 +184,37 @@ def _add_handlers(app: FastAPI) -> None:
             request, 403, "The form was stale or came from elsewhere. Reload the page and retry."
         )
 
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        """An address no page answers (404), or a method it does not take: the error page
+        with the menu for a logged-in user."""
+        await _identify(request)
+        message = (
+            "There is no page at this address."
+            if exc.status_code == 404
+            else "This page cannot do that."
+        )
+        return _error_page(request, exc.status_code, message, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def unreadable(request: Request, exc: RequestValidationError) -> Response:
+        """A page address with a part it cannot read: ``/claims/abc`` is not found (404),
+        ``?page=0`` a value the page cannot take (422)."""
+        await _identify(request)
+        if any(error.get("loc", ("",))[0] == "path" for error in exc.errors()):
+            return _error_page(request, 404, "There is no page at this address.")
+        return _error_page(request, 422, "The address asks for something this page cannot show.")
+
     @app.exception_handler(TherabillError)
     async def bad_input(request: Request, exc: TherabillError) -> Response:
         return problem(422, "Invalid input", str(exc), field=exc.field)
+
+
+async def _identify(request: Request) -> None:
+    """Who is asking, for the menu of an error page no route dependency answered."""
+    if getattr(request.state, "account", None) is None and request.cookies.get(SESSION_COOKIE):
+        with contextlib.suppress(Exception):  # not logged in (or half): no menu, that is all
+            await run_in_threadpool(page_account, request)
 
 
 def _redirect(request: Request, target: str) -> Response:
@@ -188,11 +224,28 @@ def _redirect(request: Request, target: str) -> Response:
     return RedirectResponse(target, status_code=303)
 
 
-def _error_page(request: Request, status: int, message: str) -> Response:
-    ctx: WebContext = request.app.state.ctx
-    return ctx.templates.TemplateResponse(
+TITLES = {
+    403: "Not allowed",
+    404: "Not found",
+    422: "Cannot show that",
+    500: "Something went wrong",
+}
+
+
+def _error_page(
+    request: Request,
+    status: int,
+    message: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    **more: object,
+) -> Response:
+    """The error in the app's own frame: the menu stays, so the way on is one click."""
+    response = render(
         request,
         "error.html",
-        {"status": status, "message": message, "account": getattr(request.state, "account", None)},
-        status_code=status,
+        {"status": status, "title": TITLES.get(status, "Error"), "message": message, **more},
+        status=status,
     )
+    response.headers.update(headers or {})
+    return response

@@ -28,6 +28,23 @@ NAV: tuple[tuple[str, str, tuple[Role, ...]], ...] = (
     ("/admin/settings", "Settings", (Role.ADMIN,)),
 )
 
+# The icon beside each menu entry (static/icons); an entry without one gets a page icon.
+NAV_ICONS: dict[str, str] = {
+    "/": "layout-dashboard",
+    "/sessions/new": "calendar-plus",
+    "/clients": "users",
+    "/claims": "file-text",
+    "/remittances": "inbox",
+    "/denials": "circle-alert",
+    "/statements": "mail",
+    "/payers": "building-2",
+    "/providers": "stethoscope",
+    "/fees": "tag",
+    "/codes": "book-open",
+    "/admin/users": "shield-user",
+    "/admin/settings": "settings",
+}
+
 
 def render(
     request: Request, name: str, context: dict[str, Any] | None = None, *, status: int = 200
@@ -39,6 +56,7 @@ def render(
         "account": account,
         "csrf_token": getattr(request.state, "csrf_token", ""),
         "nav": [(href, label) for href, label, roles in NAV if menu and menu.role in roles],
+        "nav_icons": NAV_ICONS,
         "path": request.url.path,
     }
     values.update(context or {})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -17,7 +18,7 @@ from therabill.store.services.access import claim_for
 from therabill.store.services.build import build_claims
 from therabill.store.services.claim_edits import edit_claim
 from therabill.store.services.claim_records import show_claim
-from therabill.store.services.claims_queue import QueueFilter, filter_choices, queue
+from therabill.store.services.claims_queue import QueueFilter, filter_choices, queue_page
 from therabill.store.services.corrections import close_claim, correct_claim, void_claim
 from therabill.store.services.paper import print_claims
 from therabill.store.services.submission import download_outbox_file, submit_claims
@@ -25,6 +26,7 @@ from therabill.web import flash
 from therabill.web.deps import Ctx, FormFields, NotFound, PageBiller, PathId
 from therabill.web.reads import reading
 from therabill.web.render import render
+from therabill.web.tables import Column, Table, csv_response, wants_csv
 
 router = APIRouter()
 SKIPPED_SHOWN = 200  # sessions listed after a build; the message gives the full count
@@ -32,6 +34,56 @@ SKIPPED_SHOWN = 200  # sessions listed after a build; the message gives the full
 
 def _optional_int(text: str) -> int | None:
     return int(text) if text.strip().isdigit() else None
+
+
+QUEUE = Table(
+    "claims",
+    "Claims",
+    columns=(
+        Column("claim", "Claim", link="claim_url"),
+        Column("client", "Client", link="client_url"),
+        Column("payer", "Payer"),
+        Column("provider", "Provider"),
+        Column("date", "Date of service", kind="date"),
+        Column("age", "Age (days)", kind="number", sortable=False),
+        Column("status", "Status", kind="status"),
+        Column("reason", "Why it needs a look", sortable=False),
+        Column("charge", "Charge", kind="money", total=True),
+        Column("balance", "Balance", kind="money", total=True),
+    ),
+    default_sort="date",
+    descending=True,
+    select="id",
+    form="bulk-claims",
+    row_name="claim",
+    empty="No claims match.",
+)
+STATUS_WORDS = {"attention": "needing attention", "": "all"}
+
+
+def _queue_page(
+    request: Request,
+    ctx: Ctx,
+    account: PageBiller,
+    wanted: QueueFilter,
+    extra: dict[str, object],
+    *,
+    status: int = 200,
+) -> Response:
+    with reading(ctx, account) as work:
+        page, rows = queue_page(
+            work, wanted, QUEUE.wanted(request.query_params), today=dt.date.today()
+        )
+        choices = filter_choices(work)
+    view = QUEUE.view(request, page, rows)
+    if wants_csv(request):
+        return csv_response(view)
+    return render(
+        request,
+        "claims.html",
+        {"table": view, "wanted": wanted, "status_words": STATUS_WORDS, **choices, **extra},
+        status=status,
+    )
 
 
 @router.get("/claims", response_class=HTMLResponse)
@@ -42,25 +94,18 @@ def claims_page(
     status: Annotated[str, Query(max_length=20)] = "attention",
     payer: Annotated[str, Query(max_length=12)] = "",
     provider: Annotated[str, Query(max_length=12)] = "",
-) -> HTMLResponse:
+    client: Annotated[str, Query(max_length=100)] = "",
+) -> Response:
     if status not in ("", "attention") and status not in {s.value for s in ClaimStatus}:
         status = "attention"
-    wanted = QueueFilter(status, _optional_int(payer), _optional_int(provider))
+    wanted = QueueFilter(status, _optional_int(payer), _optional_int(provider), client)
     left = flash.take(ctx.store, request, "claims") or {}
-    with reading(ctx, account) as work:
-        claims, total = queue(work, wanted)
-        choices = filter_choices(work)
-    return render(
+    return _queue_page(
         request,
-        "claims.html",
-        {
-            "claims": claims,
-            "total": total,
-            "wanted": wanted,
-            "message": left.get("message"),
-            "skipped": left.get("skipped"),
-            **choices,
-        },
+        ctx,
+        account,
+        wanted,
+        {"toast": left.get("message"), "toast_id": "build-result", "skipped": left.get("skipped")},
     )
 
 
@@ -239,7 +284,8 @@ def claim_action(
 @router.post("/claims/submit")
 def submit(request: Request, ctx: Ctx, account: PageBiller, form: FormFields) -> Response:
     """Check and submit the ticked claims, then 303 to what was written."""
-    ids = sorted({int(v) for v in form.getlist("claim") if isinstance(v, str) and v.isdigit()})
+    ticked = [*form.getlist("id"), *form.getlist("claim")]  # the queue's boxes, or a claim's
+    ids = sorted({int(v) for v in ticked if isinstance(v, str) and v.isdigit()})
     try:
         if not ids:
             raise InvalidInput("tick at least one claim", field="claim")
@@ -254,22 +300,32 @@ def submit(request: Request, ctx: Ctx, account: PageBiller, form: FormFields) ->
                 work, request, "submitted", {"files": outcome.files, "claims": outcome.claims}
             )
     except TherabillError as exc:
-        with ctx.store.transaction(actor=account.username) as work:
-            claims, total = queue(work, QueueFilter("attention"))
-            choices = filter_choices(work)
-        return render(
-            request,
-            "claims.html",
-            {
-                "claims": claims,
-                "total": total,
-                "wanted": QueueFilter("attention"),
-                "error": str(exc),
-                **choices,
-            },
-            status=422,
+        return _queue_page(
+            request, ctx, account, QueueFilter("attention"), {"toast_error": str(exc)}, status=422
         )
     return RedirectResponse("/claims/submitted", status_code=303)
+
+
+@router.post("/claims/print")
+def print_ticked(request: Request, ctx: Ctx, account: PageBiller, form: FormFields) -> Response:
+    """The ticked claims on CMS-1500 paper, one PDF (the same service as ``claims print``)."""
+    ids = [int(v) for v in form.getlist("id") if isinstance(v, str) and v.isdigit()][:500]
+    try:
+        if not ids:
+            raise InvalidInput("tick at least one claim", field="claim")
+        with ctx.store.transaction(actor=account.username) as work:
+            for claim_id in ids:
+                claim_for(work, account, claim_id)
+            printed = print_claims(work=work, claim_ids=ids)
+    except TherabillError as exc:
+        return _queue_page(
+            request, ctx, account, QueueFilter("attention"), {"toast_error": str(exc)}, status=422
+        )
+    return Response(
+        printed.pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": 'inline; filename="claims-cms1500.pdf"'},
+    )
 
 
 @router.get("/outbox/{name}")

@@ -1,0 +1,226 @@
+"""The one table of the web app: every list declares its columns once (:class:`Table`), asks
+its service for one page (``store.services.paging``) and renders it with the ``data_table``
+macro of ``templates/_table.html``: sortable headers, paging, totals over every matching row,
+money right-aligned under right-aligned headers, row selection for bulk actions, and a CSV of
+exactly the rows shown.
+
+How a list route uses it::
+
+    LIST = Table("claims", "Claims", columns=(...), default_sort="date", descending=True)
+    wanted = LIST.wanted(request.query_params)
+    page, rows = claims_queue.queue(work, filters, wanted)
+    view = LIST.view(request, page, rows)
+    if wants_csv(request):
+        return csv_response(view)
+    return render(request, "claims.html", {"table": view})
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.responses import Response
+
+from therabill.money import format_dollars
+from therabill.store.services.paging import MAX_PER_PAGE, AnyPage, PageRequest
+
+Kind = Literal["text", "money", "number", "date", "status"]
+PAGING = ("sort", "dir", "page", "per", "format")  # the table's own query parameters
+PER_PAGE_CHOICES = (25, 50, 100, 200, MAX_PER_PAGE)
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One column: ``key`` in each row dict (and the sort name); ``link`` names the row key
+    holding the cell's link; ``total``: the footer shows the sum over all matching rows."""
+
+    key: str
+    label: str
+    kind: Kind = "text"
+    sortable: bool = True
+    link: str | None = None
+    total: bool = False
+
+    @property
+    def numeric(self) -> bool:
+        return self.kind in ("money", "number")
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A list's columns and defaults. ``select``: the row key a row's checkbox sends (bulk
+    actions), to the form ``form``; ``selectable``: the row key saying whether a row can be
+    ticked; ``row_name``: the row key that names a row to a screen reader."""
+
+    name: str
+    caption: str
+    columns: tuple[Column, ...]
+    default_sort: str
+    descending: bool = False
+    per_page: int = 50
+    select: str | None = None
+    selectable: str | None = None
+    form: str | None = None
+    row_name: str | None = None
+    empty: str = "Nothing matches."
+
+    def wanted(self, params: Mapping[str, str]) -> PageRequest:
+        """The page the query string asks for; anything unreadable falls back to the
+        defaults (a stale bookmark still opens the list)."""
+        sortable = {c.key for c in self.columns if c.sortable}
+        sort = params.get("sort", "")
+        if sort not in sortable:
+            sort = self.default_sort
+            descending = self.descending
+        else:
+            descending = params.get("dir", "") == "desc"
+        return PageRequest(
+            sort=sort,
+            descending=descending,
+            page=_number(params.get("page", ""), 1),
+            per_page=min(_number(params.get("per", ""), self.per_page), MAX_PER_PAGE),
+        )
+
+    @property
+    def totals(self) -> tuple[str, ...]:
+        """The keys the service sums over every matching row."""
+        return tuple(c.key for c in self.columns if c.total)
+
+    def view(self, request: Request, page: AnyPage, rows: Sequence[Mapping[str, Any]]) -> TableView:
+        params = {k: v for k, v in request.query_params.items() if k not in PAGING and v}
+        return TableView(self, page, list(rows), request.url.path, params)
+
+
+def _number(text: str, default: int) -> int:
+    return int(text) if text.isdigit() and 0 < int(text) < 10**9 else default
+
+
+@dataclass(slots=True)
+class TableView:
+    """One rendered page of a :class:`Table`: its rows, and the links of its headers and
+    pager, which keep the list's filters (``params``)."""
+
+    table: Table
+    page: AnyPage
+    rows: list[Mapping[str, Any]]
+    path: str
+    params: dict[str, str] = field(default_factory=dict)
+
+    def url(self, **changes: str | int) -> str:
+        """This list's address with the current filters, sort and page, changed by
+        ``changes`` (a value of ``""`` drops the parameter)."""
+        query: dict[str, str] = dict(self.params)
+        page = self.page
+        if page.sort != self.table.default_sort or page.descending != self.table.descending:
+            query["sort"] = page.sort
+            query["dir"] = "desc" if page.descending else "asc"
+        if page.page != 1:
+            query["page"] = str(page.page)
+        if page.per_page != self.table.per_page:
+            query["per"] = str(page.per_page)
+        for name, value in changes.items():
+            if value == "":
+                query.pop(name, None)
+            else:
+                query[name] = str(value)
+        return self.path + ("?" + urlencode(query) if query else "")
+
+    def sort_url(self, column: Column) -> str:
+        """Sorted by ``column``: ascending first, then the other way on a second click."""
+        descending = column.key == self.page.sort and not self.page.descending
+        if column.key != self.page.sort and column.numeric:
+            descending = True  # amounts and counts: the largest first
+        return self.url(sort=column.key, dir="desc" if descending else "asc", page="")
+
+    def aria_sort(self, column: Column) -> str | None:
+        if column.key != self.page.sort:
+            return None
+        return "descending" if self.page.descending else "ascending"
+
+    def page_url(self, number: int) -> str:
+        return self.url(page=number if number != 1 else "")
+
+    def csv_url(self) -> str:
+        return self.url(format="csv")
+
+    @property
+    def hidden(self) -> dict[str, str]:
+        """The sort and page size, as hidden fields of a filter form (a new filter starts
+        again at page one)."""
+        kept: dict[str, str] = {}
+        page = self.page
+        if page.sort != self.table.default_sort or page.descending != self.table.descending:
+            kept = {"sort": page.sort, "dir": "desc" if page.descending else "asc"}
+        if page.per_page != self.table.per_page:
+            kept["per"] = str(page.per_page)
+        return kept
+
+    def cell(self, row: Mapping[str, Any], column: Column) -> str:
+        """The cell as a page shows it."""
+        return display(row.get(column.key), column.kind)
+
+    def total(self, column: Column) -> str:
+        return display(self.page.totals.get(column.key, 0), column.kind)
+
+    @property
+    def per_page_choices(self) -> tuple[int, ...]:
+        return PER_PAGE_CHOICES
+
+
+def display(value: Any, kind: Kind) -> str:
+    if value is None or value == "":
+        return ""
+    if kind == "money":
+        return format_dollars(int(value))
+    if kind == "number":
+        return f"{int(value):,}"
+    if kind == "date" and isinstance(value, dt.date):
+        return value.isoformat()
+    if kind == "status":
+        return str(value).replace("_", " ")
+    return str(value)
+
+
+def _csv_value(value: Any, kind: Kind) -> str:
+    """A spreadsheet's cell: plain amounts (``1234.50``), and text that a spreadsheet would
+    run as a formula made inert (OWASP, "CSV Injection": a leading = + - @ tab or CR)."""
+    if value is None:
+        return ""
+    if kind == "money":
+        cents = int(value)
+        return f"{'-' if cents < 0 else ''}{abs(cents) // 100}.{abs(cents) % 100:02d}"
+    text = display(value, kind)
+    if kind == "text" and text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+def wants_csv(request: Request) -> bool:
+    return request.query_params.get("format") == "csv"
+
+
+def csv_text(view: TableView) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    columns = view.table.columns
+    writer.writerow([c.label for c in columns])
+    for row in view.rows:
+        writer.writerow([_csv_value(row.get(c.key), c.kind) for c in columns])
+    return out.getvalue()
+
+
+def csv_response(view: TableView) -> Response:
+    """The rows shown (this page, these filters, this order) as a CSV download."""
+    name = f"{view.table.name}-page{view.page.page}.csv"
+    return Response(
+        csv_text(view),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
