@@ -416,6 +416,10 @@ def test_build_filters_and_client_show(set_up: Path) -> None:
     assert shown["balance"]["insurance_cents"] == 3 * 8000
     table = run("auth", "list", "C-1").stdout
     assert "PA-1" in table and "4/10" in table
+    last_name = shown["name"].split(",")[0]
+    for listing in (("auth", "list", "C-1"), ("session", "list"), ("claims", "list")):
+        assert last_name in run(*listing).stdout, listing  # the client's name, not an id
+    assert "Sam" in run("session", "list").stdout  # and the provider's
 
 
 def test_client_caseload_is_shown_and_changed(set_up: Path) -> None:

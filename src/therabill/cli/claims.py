@@ -15,7 +15,7 @@ from therabill.cli import store_common
 from therabill.cli.output import JsonOption, console, emit_json, handles_errors
 from therabill.money import format_money
 from therabill.scrub import ScrubContext
-from therabill.store.services import build, claim_edits, claim_records, corrections, lookup
+from therabill.store.services import build, claim_edits, claim_records, corrections, lookup, names
 
 app = typer.Typer(
     help="Claims: build, list, show and move through their lifecycle.", no_args_is_help=True
@@ -85,6 +85,7 @@ def list_command(
         data = claim_records.list_claims(
             work=work, statuses=wanted, needs_attention=attention, client=client, limit=limit
         )
+        who = names.client_names(work, (c["client_id"] for c in data))
     if json_output:
         emit_json(data)
         return
@@ -94,7 +95,7 @@ def list_command(
     for c in data:
         table.add_row(
             str(c["id"]),
-            str(c["client_id"]),
+            who.get(c["client_id"], str(c["client_id"])),
             c["payer"],
             c["date_of_service"],
             c["status"],

@@ -12,7 +12,7 @@ from therabill.cli import store_common
 from therabill.cli.output import JsonOption, console, emit_json, handles_errors
 from therabill.cli.store_common import ClientArg
 from therabill.errors import InvalidInput
-from therabill.store.services import auths, sessions
+from therabill.store.services import auths, names, sessions
 
 session_app = typer.Typer(help="Therapy sessions: minutes per code.", no_args_is_help=True)
 auth_app = typer.Typer(help="Prior authorizations and their remaining units.", no_args_is_help=True)
@@ -172,6 +172,8 @@ def session_list(
                 work=work, client=client, unbilled=unbilled, limit=limit
             )
         ]
+        who = names.client_names(work, (s["client_id"] for s in data))
+        by = names.provider_names(work, (s["provider_id"] for s in data))
     if json_output:
         emit_json(data)
         return
@@ -183,8 +185,8 @@ def session_list(
         table.add_row(
             str(s["id"]),
             s["date"],
-            str(s["client_id"]),
-            str(s["provider_id"]),
+            who.get(s["client_id"], str(s["client_id"])),
+            by.get(s["provider_id"], str(s["provider_id"])),
             minutes,
             str(s["claim_id"] or "-"),
         )
@@ -258,6 +260,7 @@ def auth_list(
             work=work, client=client, active_on=dt.date.today() if active else None
         )
         data = [s.to_dict() for s in found]
+        who = names.client_names(work, (a["client_id"] for a in data))
     if json_output:
         emit_json(data)
         return
@@ -267,7 +270,7 @@ def auth_list(
     for a in data:
         table.add_row(
             str(a["id"]),
-            str(a["client_id"]),
+            who.get(a["client_id"], str(a["client_id"])),
             a["number"],
             " ".join(a["codes"]) or "any",
             a["start_date"],
