@@ -42,6 +42,7 @@ PAGES = [
     Route("POST", "/clients/{client_id}/policies", BILLING),
     Route("POST", "/clients/{client_id}/eligibility/check", BILLING),
     Route("POST", "/clients/{client_id}/eligibility/upload", BILLING),
+    Route("GET", "/sessions", ALL),
     Route("GET", "/sessions/new", ALL),
     Route("POST", "/sessions/preview", ALL),
     Route("POST", "/advice/session", ALL),

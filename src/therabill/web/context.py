@@ -12,6 +12,7 @@ from fastapi.templating import Jinja2Templates
 
 from therabill.config import data_dir
 from therabill.errors import InvalidInput
+from therabill.identifiers import icd10cm
 from therabill.money import format_dollars
 from therabill.store.services import Store
 from therabill.web.audit_batch import AuditBatcher
@@ -91,4 +92,5 @@ class WebContext:
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.filters["money"] = format_dollars
+    templates.env.filters["icd10"] = icd10cm.format  # M6281 → M62.81, as claims show it
     return templates

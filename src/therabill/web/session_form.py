@@ -11,7 +11,8 @@ from starlette.datastructures import FormData
 from therabill.errors import InvalidInput
 from therabill.store.services.live_check import ServiceEntry
 
-ROWS = 4
+ROWS = 3  # code rows the form opens with; "Add a code row" adds more, up to MAX_ROWS
+MAX_ROWS = 30
 PLACES = {
     "11": "Office",
     "12": "Home",
@@ -77,7 +78,7 @@ def read_session_form(form: FormData) -> SessionForm:
     if place not in PLACES:
         parsed.errors["place_of_service"] = "is not a place of service therabill knows"
     parsed.place_of_service = place
-    for row in range(1, ROWS + 1):
+    for row in range(1, MAX_ROWS + 1):
         code = _text(form, f"code_{row}", 5).upper()
         minutes_text = _text(form, f"minutes_{row}", 5)
         if not code and not minutes_text:
@@ -105,6 +106,18 @@ def read_session_form(form: FormData) -> SessionForm:
         if d.strip()
     ]
     return parsed
+
+
+def row_count(raw: dict[str, str]) -> int:
+    """How many code rows the form shows: ``ROWS``, or as many as were filled in."""
+    filled = [
+        int(name.rsplit("_", 1)[1])
+        for name, value in raw.items()
+        if name.rsplit("_", 1)[0] in ("code", "minutes", "modifiers")
+        and name.rsplit("_", 1)[-1].isdigit()
+        and value.strip()
+    ]
+    return min(max([ROWS, *filled]), MAX_ROWS)
 
 
 def require_complete(parsed: SessionForm) -> None:

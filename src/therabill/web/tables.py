@@ -29,7 +29,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from therabill.money import format_dollars
-from therabill.store.services.paging import MAX_PER_PAGE, AnyPage, PageRequest
+from therabill.store.services.paging import MAX_PER_PAGE, AnyPage, Page, PageRequest
 
 Kind = Literal["text", "money", "number", "date", "status"]
 PAGING = ("sort", "dir", "page", "per", "format")  # the table's own query parameters
@@ -70,22 +70,28 @@ class Table:
     form: str | None = None
     row_name: str | None = None
     empty: str = "Nothing matches."
+    exportable: bool = True  # offers the CSV of its rows (a page with one list)
+    prefix: str = ""  # before its query parameters, when a page shows several tables
+
+    def key(self, name: str) -> str:
+        """The query parameter ``name`` (sort, dir, page, per) of this table."""
+        return self.prefix + name
 
     def wanted(self, params: Mapping[str, str]) -> PageRequest:
         """The page the query string asks for; anything unreadable falls back to the
         defaults (a stale bookmark still opens the list)."""
         sortable = {c.key for c in self.columns if c.sortable}
-        sort = params.get("sort", "")
+        sort = params.get(self.key("sort"), "")
         if sort not in sortable:
             sort = self.default_sort
             descending = self.descending
         else:
-            descending = params.get("dir", "") == "desc"
+            descending = params.get(self.key("dir"), "") == "desc"
         return PageRequest(
             sort=sort,
             descending=descending,
-            page=_number(params.get("page", ""), 1),
-            per_page=min(_number(params.get("per", ""), self.per_page), MAX_PER_PAGE),
+            page=_number(params.get(self.key("page"), ""), 1),
+            per_page=min(_number(params.get(self.key("per"), ""), self.per_page), MAX_PER_PAGE),
         )
 
     @property
@@ -94,8 +100,37 @@ class Table:
         return tuple(c.key for c in self.columns if c.total)
 
     def view(self, request: Request, page: AnyPage, rows: Sequence[Mapping[str, Any]]) -> TableView:
-        params = {k: v for k, v in request.query_params.items() if k not in PAGING and v}
+        own = {self.key(name) for name in PAGING} | {"format"}
+        params = {k: v for k, v in request.query_params.items() if k not in own and v}
         return TableView(self, page, list(rows), request.url.path, params)
+
+    def whole(self, request: Request, rows: Sequence[Mapping[str, Any]]) -> TableView:
+        """A short list a service returns whole (a summary of a few dozen rows at most):
+        sorted, paged and totalled here, so it looks and works as every other table."""
+        wanted = self.wanted(request.query_params)
+        ordered = list(rows)
+        if any(c.key == wanted.sort and c.sortable for c in self.columns):
+            present = [r for r in ordered if r.get(wanted.sort) is not None]
+            missing = [r for r in ordered if r.get(wanted.sort) is None]
+            present.sort(key=lambda r: r[wanted.sort], reverse=wanted.descending)
+            ordered = present + missing
+        per = wanted.per_page
+        pages = max(1, -(-len(ordered) // per))
+        number = min(wanted.page, pages)
+        totals = {
+            c.key: sum(int(r.get(c.key) or 0) for r in ordered) for c in self.columns if c.total
+        }
+        page: AnyPage = Page(
+            rows=[],
+            total=len(ordered),
+            page=number,
+            per_page=per,
+            sort=wanted.sort,
+            descending=wanted.descending,
+            totals=totals,
+        )
+        shown = ordered[(number - 1) * per : number * per]
+        return self.view(request, page, shown)
 
 
 def _number(text: str, default: int) -> int:
@@ -117,20 +152,30 @@ class TableView:
         """This list's address with the current filters, sort and page, changed by
         ``changes`` (a value of ``""`` drops the parameter)."""
         query: dict[str, str] = dict(self.params)
-        page = self.page
+        page, key = self.page, self.table.key
         if page.sort != self.table.default_sort or page.descending != self.table.descending:
-            query["sort"] = page.sort
-            query["dir"] = "desc" if page.descending else "asc"
+            query[key("sort")] = page.sort
+            query[key("dir")] = "desc" if page.descending else "asc"
         if page.page != 1:
-            query["page"] = str(page.page)
+            query[key("page")] = str(page.page)
         if page.per_page != self.table.per_page:
-            query["per"] = str(page.per_page)
+            query[key("per")] = str(page.per_page)
         for name, value in changes.items():
+            name = name if name == "format" else key(name)
             if value == "":
                 query.pop(name, None)
             else:
                 query[name] = str(value)
         return self.path + ("?" + urlencode(query) if query else "")
+
+    @property
+    def first(self) -> int:
+        """The 1-based position of the first row shown (0 when nothing matches)."""
+        return (self.page.page - 1) * self.page.per_page + 1 if self.rows else 0
+
+    @property
+    def last(self) -> int:
+        return (self.page.page - 1) * self.page.per_page + len(self.rows)
 
     def sort_url(self, column: Column) -> str:
         """Sorted by ``column``: ascending first, then the other way on a second click."""
@@ -155,11 +200,11 @@ class TableView:
         """The sort and page size, as hidden fields of a filter form (a new filter starts
         again at page one)."""
         kept: dict[str, str] = {}
-        page = self.page
+        page, key = self.page, self.table.key
         if page.sort != self.table.default_sort or page.descending != self.table.descending:
-            kept = {"sort": page.sort, "dir": "desc" if page.descending else "asc"}
+            kept = {key("sort"): page.sort, key("dir"): "desc" if page.descending else "asc"}
         if page.per_page != self.table.per_page:
-            kept["per"] = str(page.per_page)
+            kept[key("per")] = str(page.per_page)
         return kept
 
     def cell(self, row: Mapping[str, Any], column: Column) -> str:

@@ -1,4 +1,4 @@
-"""The claims queue: claims filtered by status, payer, provider and client name, one page at a
+"""The claims queue: claims filtered by status, payer, provider and client, one page at a
 time, with each claim's age, what is still owed on it and why it needs attention."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, select
 
 from therabill.claims.status import NEEDS_ATTENTION, ClaimStatus
 from therabill.store.models import (
@@ -41,7 +41,7 @@ class QueueFilter:
     status: str = ""  # a ClaimStatus value, "attention", or "" for all
     payer_id: int | None = None
     provider_id: int | None = None
-    client: str = ""  # part of the client's name or chart number
+    client_id: int | None = None
 
 
 def _conditions(wanted: QueueFilter) -> list[ColumnElement[bool]]:
@@ -54,16 +54,8 @@ def _conditions(wanted: QueueFilter) -> list[ColumnElement[bool]]:
         conditions.append(ClaimRecord.payer_id == wanted.payer_id)
     if wanted.provider_id is not None:
         conditions.append(ClaimRecord.provider_id == wanted.provider_id)
-    words = wanted.client.strip().lower().split()[:4]
-    for word in words:
-        like = f"%{word.replace('%', '').replace('_', '')}%"
-        conditions.append(
-            or_(
-                func.lower(Client.last_name).like(like),
-                func.lower(Client.first_name).like(like),
-                func.lower(Client.chart_number).like(like),
-            )
-        )
+    if wanted.client_id is not None:
+        conditions.append(ClaimRecord.client_id == wanted.client_id)
     return conditions
 
 

@@ -43,6 +43,8 @@ class Aging:
     by_client: dict[str, dict[str, int]] = field(default_factory=dict)
     totals: dict[str, int] = field(default_factory=lambda: dict.fromkeys(BUCKETS, 0))
     attention: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ATTENTION, 0))
+    client_ids: dict[str, int] = field(default_factory=dict)  # by_client's names → ids
+    payer_ids: dict[str, int] = field(default_factory=dict)  # by_payer's names → ids
 
 
 def _coefficients() -> tuple[ColumnElement[int], ColumnElement[int]]:
@@ -155,9 +157,9 @@ def _sum_aging(db: Session, *, today: dt.date, top_clients: int) -> Aging:
         .group_by(ClaimRecord.payer_id, bucket)
     ):
         if cents:
-            row = result.by_payer.setdefault(
-                names.get(payer_id, str(payer_id)), dict.fromkeys(BUCKETS, 0)
-            )
+            payer_name = names.get(payer_id, str(payer_id))
+            result.payer_ids[payer_name] = payer_id
+            row = result.by_payer.setdefault(payer_name, dict.fromkeys(BUCKETS, 0))
             row[name] += int(cents)
             result.totals[name] += int(cents)
     owed = func.sum(patient).label("owed")
@@ -188,6 +190,7 @@ def _sum_aging(db: Session, *, today: dt.date, top_clients: int) -> Aging:
             rows[client_id][name] += int(cents or 0)
         for cid in biggest:
             result.by_client[clients.get(cid, f"#{cid}")] = rows[cid]
+            result.client_ids[clients.get(cid, f"#{cid}")] = cid
     result.attention = attention_counts(db)
     result.as_of = dt.datetime.now().strftime("%H:%M:%S")
     return result

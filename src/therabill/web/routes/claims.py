@@ -94,11 +94,13 @@ def claims_page(
     status: Annotated[str, Query(max_length=20)] = "attention",
     payer: Annotated[str, Query(max_length=12)] = "",
     provider: Annotated[str, Query(max_length=12)] = "",
-    client: Annotated[str, Query(max_length=100)] = "",
+    client_id: Annotated[str, Query(max_length=12)] = "",
 ) -> Response:
     if status not in ("", "attention") and status not in {s.value for s in ClaimStatus}:
         status = "attention"
-    wanted = QueueFilter(status, _optional_int(payer), _optional_int(provider), client)
+    wanted = QueueFilter(
+        status, _optional_int(payer), _optional_int(provider), _optional_int(client_id)
+    )
     left = flash.take(ctx.store, request, "claims") or {}
     return _queue_page(
         request,

@@ -4,19 +4,20 @@ adding or changing a client and adding a policy (POST, then 303 to the client's 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from therabill.errors import TherabillError
 from therabill.store.models import Client
-from therabill.store.services import UnitOfWork, client_entry, eligibility, reports
+from therabill.store.services import UnitOfWork, client_entry, eligibility, reports, worklists
 from therabill.store.services.access import client_for
 from therabill.store.services.caseload import caseload_providers
-from therabill.store.services.clients import PRIORITIES, RELATIONSHIPS, search_clients
+from therabill.store.services.clients import PRIORITIES, RELATIONSHIPS
 from therabill.store.services.users import Account
+from therabill.store.services.worklists import ClientFilter
 from therabill.web import flash
 from therabill.web.client_form import (
     FIELDS,
@@ -33,15 +34,75 @@ from therabill.web.deps import Ctx, FormFields, PageBiller, PageUser, PathId
 from therabill.web.reads import reading
 from therabill.web.render import render
 from therabill.web.routes import accounts
+from therabill.web.tables import Column, Table, csv_response, wants_csv
 
 router = APIRouter()
 
 
-@router.get("/clients", response_class=HTMLResponse)
-def clients_page(request: Request, ctx: Ctx, account: PageUser) -> HTMLResponse:
+def _client_table(account: Account) -> Table:
+    """The client list: billers and admins also see what each client and their insurers owe
+    (a therapist's list has no money in it, as their client page has none)."""
+    money = (
+        (
+            Column("client_owes", "Client owes", kind="money", total=True),
+            Column("insurers_owe", "Insurers owe", kind="money", total=True),
+        )
+        if account.sees_all_clients
+        else ()
+    )
+    return Table(
+        "clients",
+        "Clients",
+        columns=(
+            Column("client", "Client", link="client_url"),
+            Column("chart", "Chart"),
+            Column("born", "Born", kind="date"),
+            Column("payer", "Payer"),
+            Column("last_visit", "Last visit", kind="date"),
+            *money,
+            Column("authorization", "Authorization left", sortable=False),
+        ),
+        default_sort="client",
+        empty="No client found.",
+    )
+
+
+WATCH_WORDS = {
+    "": "All clients",
+    "authorizations": "Authorizations running out",
+    "certifications": "Plans of care to certify",
+    "statements": "Clients who owe a balance",
+}
+
+
+def _client_list(
+    request: Request, ctx: Ctx, account: Account, wanted: ClientFilter, template: str
+) -> Response:
+    table = _client_table(account)
     with reading(ctx, account) as work:
-        found = search_clients(work, account, "")
-    return render(request, "clients.html", {"clients": found})
+        page, rows = worklists.client_page(
+            work, account, wanted, table.wanted(request.query_params), today=dt.date.today()
+        )
+    view = table.view(request, page, rows)
+    if wants_csv(request):
+        return csv_response(view)
+    return render(
+        request,
+        template,
+        {"table": view, "watch": wanted.watch, "watches": WATCH_WORDS},
+    )
+
+
+@router.get("/clients", response_class=HTMLResponse)
+def clients_page(
+    request: Request,
+    ctx: Ctx,
+    account: PageUser,
+    watch: Annotated[str, Query(max_length=20)] = "",
+) -> Response:
+    """Every client a page at a time, or one work queue's (``watch``)."""
+    wanted = ClientFilter(watch if watch in WATCH_WORDS else "")
+    return _client_list(request, ctx, account, wanted, "clients.html")
 
 
 @router.post("/clients/search", response_class=HTMLResponse)
@@ -50,10 +111,11 @@ def clients_search(
     ctx: Ctx,
     account: PageUser,
     q: Annotated[str, Form(max_length=100)] = "",
-) -> HTMLResponse:
-    with reading(ctx, account) as work:
-        found = search_clients(work, account, q)
-    return render(request, "clients_results.html", {"clients": found})
+    watch: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    """The list for a typed name (a POST: the name stays out of the address and the logs)."""
+    wanted = ClientFilter(watch if watch in WATCH_WORDS else "", q)
+    return _client_list(request, ctx, account, wanted, "clients_results.html")
 
 
 def _form_page(
@@ -169,20 +231,95 @@ def add_client_policy(
     return page
 
 
+CLIENT_SESSIONS = Table(
+    "client-sessions",
+    "Sessions",
+    columns=(
+        Column("date", "Date", kind="date", link="session_url"),
+        Column("codes", "Codes and minutes", sortable=False),
+        Column("place", "Place"),
+        Column("claim", "Claim", link="claim_url", sortable=False),
+    ),
+    default_sort="date",
+    descending=True,
+    per_page=25,
+    exportable=False,
+    prefix="s-",
+    empty="No sessions.",
+)
+CLIENT_CLAIMS = Table(
+    "client-claims",
+    "Claims",
+    columns=(
+        Column("claim", "Claim", link="claim_url"),
+        Column("date", "Date of service", kind="date"),
+        Column("status", "Status", kind="status"),
+        Column("charge", "Charge", kind="money", total=True),
+    ),
+    default_sort="date",
+    descending=True,
+    per_page=25,
+    exportable=False,
+    prefix="c-",
+    empty="No claims.",
+)
+
+
+def _session_rows(picture: dict[str, Any], billing: bool) -> list[dict[str, Any]]:
+    return [
+        {
+            "date": s.date_of_service,
+            "session_url": f"/sessions/{s.id}",
+            "codes": ", ".join(f"{sv.code} {sv.minutes} min" for sv in s.services),
+            "place": s.place_of_service,
+            "claim": (f"#{s.claim_id}" if billing else "billed") if s.claim_id else "not billed",
+            "claim_url": f"/claims/{s.claim_id}" if s.claim_id and billing else None,
+        }
+        for s in picture["sessions"]
+    ]
+
+
+def _claim_rows(picture: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "claim": f"#{c.id}",
+            "claim_url": f"/claims/{c.id}",
+            "date": c.date_of_service,
+            "status": c.status,
+            "charge": c.total_charge_cents,
+        }
+        for c in picture["claims"]
+    ]
+
+
 @router.get("/clients/{client_id}", response_class=HTMLResponse)
 def client_page(request: Request, ctx: Ctx, account: PageUser, client_id: PathId) -> HTMLResponse:
     today = dt.date.today()
     left = flash.take(ctx.store, request, f"client-{client_id}") or {}
     with reading(ctx, account) as work:
-        client = client_for(work, account, client_id)
-        picture = reports.client_picture(work, account, client, today=today)
         # Rendered inside the transaction: the template follows relationships (policies).
-        caseload = caseload_providers(work=work, client_id=client.id)
-        money = accounts.account_picture(work, client.id) if account.sees_all_clients else {}
-        checks = eligibility.latest_checks(work, client.id, today=today)
         return render(
             request,
             "client.html",
-            {**picture, **money, "today": today, "caseload": caseload, "left": left,
-             "eligibility": checks},
-        )  # fmt: skip
+            {**client_values(request, work, account, client_id, today=today), "left": left},
+        )
+
+
+def client_values(
+    request: Request, work: UnitOfWork, account: Account, client_id: int, *, today: dt.date
+) -> dict[str, Any]:
+    """What the client page shows (also when another form of it comes back refused)."""
+    client = client_for(work, account, client_id)
+    picture = reports.client_picture(work, account, client, today=today)
+    caseload = caseload_providers(work=work, client_id=client.id)
+    money = accounts.account_picture(work, client.id) if account.sees_all_clients else {}
+    billing = account.sees_all_clients
+    return {
+        **picture,
+        **money,
+        "session_table": CLIENT_SESSIONS.whole(request, _session_rows(picture, billing)),
+        "claim_table": CLIENT_CLAIMS.whole(request, _claim_rows(picture)),
+        "today": today,
+        "caseload": caseload,
+        "eligibility": eligibility.latest_checks(work, client.id, today=today),
+    }

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 
 from therabill.codes import load_code_set
 from therabill.codes.model import DISCIPLINES, Code
-from therabill.web.deps import NotFound, PageUser
+from therabill.web.deps import PageUser
 from therabill.web.render import render
 
 router = APIRouter()
@@ -47,9 +47,23 @@ def codes_search(
 @router.get("/codes/{code}", response_class=HTMLResponse)
 def code_page(request: Request, account: PageUser, code: str) -> HTMLResponse:
     code_set = load_code_set()
-    found = code_set.get(code.strip().upper()[:10])
-    if found is None:
-        raise NotFound()
+    wanted = code.strip().upper()[:10]
+    found = code_set.get(wanted)
+    if found is None:  # as the CLI does: the real codes a slip of the keyboard stood for
+        near = [c for c in code_set.suggest(wanted) if c in code_set]
+        return render(
+            request,
+            "error.html",
+            {
+                "status": 404,
+                "title": "Unknown code",
+                "message": f"{wanted} is not a known procedure code."
+                + ("" if near else " Search the codes by number or words."),
+                "suggestions": [(f"/codes/{c}", f"{c} {code_set[c].short}") for c in near]
+                + [(f"/codes?q={wanted}", f"Search for {wanted}")],
+            },
+            status=404,
+        )
     return render(
         request,
         "code.html",

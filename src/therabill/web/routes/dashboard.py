@@ -1,20 +1,93 @@
-"""The dashboard: today's sessions, unbilled work, claims needing attention, money owed."""
+"""The dashboard: the day's work queues (each figure opens its list), today's sessions, money
+owed by age and the latest remittances."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from therabill.store.services import reports
+from therabill.store.services import reports, worklists
 from therabill.store.services.remittance_intake import recent_remittances
 from therabill.web.charts import bar_chart
 from therabill.web.deps import Ctx, PageUser
 from therabill.web.reads import reading
 from therabill.web.render import render
+from therabill.web.tables import Column, Table
 
 router = APIRouter()
+
+TODAY = Table(
+    "today",
+    "Today's sessions",
+    columns=(
+        Column("start", "Start", sortable=False),
+        Column("client", "Client", link="client_url", sortable=False),
+        Column("provider", "Provider", sortable=False),
+        Column("codes", "Codes", sortable=False),
+        Column("billed", "Billed", sortable=False),
+    ),
+    default_sort="",
+    per_page=100,
+    exportable=False,
+    empty="No sessions entered for today yet.",
+)
+
+
+def _aging_table(name: str, caption: str, first: Column) -> Table:
+    return Table(
+        name,
+        caption,
+        columns=(
+            first,
+            *(Column(b, b, kind="money", sortable=False, total=True) for b in reports.BUCKETS),
+            Column("total", "Total", kind="money", sortable=False, total=True),
+        ),
+        default_sort="",
+        per_page=100,
+        exportable=False,
+    )
+
+
+BY_PAYER = _aging_table(
+    "owed-by-payer",
+    "Money owed by insurers, by age",
+    Column("payer", "Payer", link="url", sortable=False),
+)
+BY_CLIENT = _aging_table(
+    "owed-by-client",
+    "Largest client balances, by age",
+    Column("client", "Client", link="url", sortable=False),
+)
+REMITTANCES = Table(
+    "recent-remittances",
+    "Recent remittances",
+    columns=(
+        Column("when", "Received", sortable=False),
+        Column("file_name", "File", sortable=False),
+        Column("outcome", "Outcome", sortable=False),
+        Column("summary", "Summary", sortable=False),
+    ),
+    default_sort="",
+    per_page=100,
+    exportable=False,
+    empty="No remittance uploaded yet.",
+)
+
+
+def _aging_rows(rows: dict[str, dict[str, int]], ids: dict[str, int], kind: str) -> list[Any]:
+    href = {"payer": "/claims?status=&payer={}", "client": "/clients/{}"}[kind]
+    return [
+        {
+            kind: name,
+            "url": href.format(ids[name]) if name in ids else None,
+            **buckets,
+            "total": sum(buckets.values()),
+        }
+        for name, buckets in rows.items()
+    ]
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -25,13 +98,32 @@ def dashboard(request: Request, ctx: Ctx, account: PageUser) -> HTMLResponse:
         owed = reports.aging(ctx.store.reader, today=today)
         values["aging"] = owed
         values["chart"] = bar_chart(owed.totals, title="Insurance balances by age (days)")
-        values["buckets"] = reports.BUCKETS
+        values["by_payer"] = BY_PAYER.whole(
+            request, _aging_rows(owed.by_payer, owed.payer_ids, "payer")
+        )
+        values["by_client"] = BY_CLIENT.whole(
+            request, _aging_rows(owed.by_client, owed.client_ids, "client")
+        )
     with reading(ctx, account) as work:
-        values["sessions"] = reports.todays_sessions(work, account, today=today)
-        values["unbilled"] = reports.unbilled_count(work, account)
+        sessions = reports.todays_sessions(work, account, today=today)
+        values["queues"] = worklists.work_queues(work, account, today=today)
         if account.sees_all_clients:
-            values["attention"] = owed.attention
             work.audit("list", "aging", "practice")
-            values["remittances"] = recent_remittances(work)
+            recent = recent_remittances(work)
+            values["remittances"] = REMITTANCES.whole(
+                request,
+                [{**r, "when": r["uploaded_at"].strftime("%Y-%m-%d %H:%M")} for r in recent],
+            )
             values["payer_count"] = reports.payer_count(work)
+    values["sessions"] = TODAY.whole(
+        request,
+        [
+            {
+                **s,
+                "client_url": f"/clients/{s['client_id']}",
+                "billed": "yes" if s["billed"] else "no",
+            }
+            for s in sessions
+        ],
+    )
     return render(request, "dashboard.html", values)

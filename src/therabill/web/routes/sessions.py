@@ -7,8 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from therabill.codes import load_code_set
 from therabill.errors import InvalidInput, TherabillError
 from therabill.identifiers.icd10cm import search_billable
+from therabill.identifiers.modifier import THERAPY_PLAN
 from therabill.store.models import Client, Provider
 from therabill.store.services import UnitOfWork
 from therabill.store.services.access import (
@@ -17,6 +19,7 @@ from therabill.store.services.access import (
     providers_to_choose,
     session_for,
 )
+from therabill.store.services.build import practice_fees
 from therabill.store.services.clients import search_clients
 from therabill.store.services.live_check import ServiceEntry, preview_session
 from therabill.store.services.sessions import (
@@ -27,30 +30,42 @@ from therabill.store.services.sessions import (
     parse_service,
 )
 from therabill.store.services.users import Account
+from therabill.store.services.worklists import SessionFilter
+from therabill.store.services.worklists import session_page as session_page_of
 from therabill.web.deps import Ctx, FormFields, PageUser, PathId
 from therabill.web.reads import reading
 from therabill.web.render import render
 from therabill.web.session_form import (
     PLACES,
-    ROWS,
     SessionForm,
     read_session_form,
     require_complete,
+    row_count,
 )
+from therabill.web.tables import Column, Table, csv_response, wants_csv
 
 router = APIRouter()
 CLIENT_MATCHES = 20  # clients listed under the search box; typing more narrows them
 
 
-def _choices(work: UnitOfWork, account: Account, chosen: int | None) -> dict[str, object]:
+def _choices(
+    work: UnitOfWork, account: Account, chosen: int | None, raw: dict[str, str] | None = None
+) -> dict[str, object]:
     """What the form offers: the chosen client (kept when the form comes back), the first
-    clients this user may see, the providers, the places."""
+    clients this user may see, the providers, the places, as many code rows as were filled,
+    and the codes the practice bills (its fee schedule) to pick from."""
     picked = client_for(work, account, chosen) if chosen is not None else None
+    code_set = load_code_set()
+    billed = sorted(practice_fees(work))
     return {
         **_client_matches(work, account, "", picked),
         "providers": providers_to_choose(work, account),
         "places": PLACES,
-        "rows": range(1, ROWS + 1),
+        "rows": range(1, row_count(raw or {}) + 1),
+        "therapy_plan": THERAPY_PLAN,
+        "practice_codes": [
+            (code, found.short if (found := code_set.get(code)) else "") for code in billed
+        ],
     }
 
 
@@ -77,6 +92,44 @@ def _check_choice(
 ) -> tuple[Client | None, Provider | None]:
     client = client_for(work, account, form.client_id) if form.client_id else None
     return client, provider_for(work, account, form.provider_id, field="provider")
+
+
+SESSIONS = Table(
+    "sessions",
+    "Sessions",
+    columns=(
+        Column("date", "Date", kind="date", link="session_url"),
+        Column("client", "Client", link="client_url"),
+        Column("provider", "Provider"),
+        Column("codes", "Codes and minutes", sortable=False),
+        Column("claim", "Claim", link="claim_url", sortable=False),
+    ),
+    default_sort="date",
+    descending=True,
+    empty="No sessions match.",
+)
+BILLED_WORDS = {"": "all", "no": "not yet billed", "yes": "billed"}
+
+
+@router.get("/sessions", response_class=HTMLResponse)
+def sessions_list(
+    request: Request,
+    ctx: Ctx,
+    account: PageUser,
+    billed: Annotated[str, Query(max_length=3)] = "",
+) -> Response:
+    """Sessions a page at a time, newest first; ``billed=no``: the unbilled work queue."""
+    wanted = SessionFilter(billed if billed in BILLED_WORDS else "")
+    with reading(ctx, account) as work:
+        page, rows = session_page_of(work, account, wanted, SESSIONS.wanted(request.query_params))
+    view = SESSIONS.view(request, page, rows)
+    if wants_csv(request):
+        return csv_response(view)
+    return render(
+        request,
+        "sessions.html",
+        {"table": view, "billed": wanted.billed, "billed_words": BILLED_WORDS},
+    )
 
 
 @router.get("/sessions/new", response_class=HTMLResponse)
@@ -139,7 +192,7 @@ def save_session(request: Request, ctx: Ctx, account: PageUser, fields: FormFiel
             session_id = session.id
     except TherabillError as exc:
         with ctx.store.transaction(actor=account.username) as work:
-            values = _choices(work, account, form.client_id)
+            values = _choices(work, account, form.client_id, form.raw)
         return render(
             request,
             "session_new.html",

@@ -24,15 +24,14 @@ from therabill.store.services import (
     client_entry,
     clients,
     plans_of_care,
-    reports,
 )
 from therabill.store.services import practice as practice_services
 from therabill.store.services.access import authorization_for, client_for, policy_for
-from therabill.store.services.caseload import caseload_providers
 from therabill.store.services.users import Account
 from therabill.web.deps import Ctx, FormFields, NotFound, PageBiller, PageUser, PathId
 from therabill.web.reads import reading
 from therabill.web.render import render
+from therabill.web.routes import clients as client_pages
 
 router = APIRouter()
 
@@ -565,15 +564,8 @@ def _client_page(
     request: Request, work: UnitOfWork, account: Account, client_id: int, error: str
 ) -> HTMLResponse:
     """The client page with a plan-of-care refusal above the plans."""
-    today = dt.date.today()
-    client = client_for(work, account, client_id)
-    picture = reports.client_picture(work, account, client, today=today)
-    caseload = caseload_providers(work=work, client_id=client.id)
-    return render(
-        request,
-        "client.html",
-        {**picture, "today": today, "caseload": caseload, "plan_error": error},
-    )
+    values = client_pages.client_values(request, work, account, client_id, today=dt.date.today())
+    return render(request, "client.html", {**values, "plan_error": error})
 
 
 @router.post("/clients/{client_id}/plans")

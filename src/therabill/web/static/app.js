@@ -4,7 +4,9 @@
    - Toasts stay until dismissed (no time limit to read them: WCAG 2.2.1).
    - Filter forms with data-autosubmit apply a changed select at once.
    - [data-add-row]: a button that adds one more row to a table of inputs (session codes).
-   - [data-fill]: a suggestion button that puts its value into the named input. */
+   - [data-fill]: a suggestion button that puts its value into the named input (or, with
+     data-mode="code", into the first empty code row of the session form).
+   - The session form's modifier boxes show the chosen provider's therapy modifier. */
 (function () {
   "use strict";
 
@@ -40,6 +42,9 @@
         rowsOf(table).forEach(function (b) { b.checked = target.checked; });
       }
       refresh(table);
+    }
+    if (target instanceof HTMLSelectElement && target.name === "provider" && document.getElementById("service-rows")) {
+      modifierHint(target);
     }
     var auto = target.closest("form[data-autosubmit]");
     if (auto && target instanceof HTMLSelectElement) { auto.requestSubmit(); }
@@ -81,8 +86,21 @@
     if (first) { first.focus(); }
   }
 
+  function firstEmptyCode() {
+    var body = document.getElementById("service-rows");
+    if (!body) { return null; }
+    var empty = Array.prototype.slice.call(body.querySelectorAll("input[name^=code_]"))
+      .filter(function (i) { return !i.value.trim(); })[0];
+    if (!empty) {
+      addRow(document.querySelector("[data-add-row='service-rows']"));
+      empty = body.querySelector("tr:last-child input[name^=code_]");
+    }
+    return empty;
+  }
+
   function fillIn(button) {
-    var input = document.querySelector(button.getAttribute("data-target"));
+    var mode = button.getAttribute("data-mode");
+    var input = mode === "code" ? firstEmptyCode() : document.querySelector(button.getAttribute("data-target"));
     if (!input) { return; }
     var value = button.getAttribute("data-fill");
     if (button.getAttribute("data-mode") === "append") {
@@ -101,7 +119,22 @@
     }
     input.dispatchEvent(new Event("input", { bubbles: true }));
     input.dispatchEvent(new Event("change", { bubbles: true }));
-    input.focus();
+    if (mode === "code") {
+      var minutes = input.closest("tr").querySelector("input[name^=minutes_]");
+      (minutes || input).focus();
+    } else {
+      input.focus();
+    }
+  }
+
+  /* The therapy modifier a provider's discipline needs (GP, GO, GN) is the placeholder of
+     the modifier boxes; a provider without one (massage, music) shows none. */
+  function modifierHint(select) {
+    var option = select.options[select.selectedIndex];
+    var hint = option ? option.getAttribute("data-modifier") || "" : "";
+    document.querySelectorAll("#service-rows input.modifiers").forEach(function (input) {
+      if (hint) { input.setAttribute("placeholder", hint); } else { input.removeAttribute("placeholder"); }
+    });
   }
 
   function start() {
