@@ -85,6 +85,7 @@ def page(server: str) -> Iterator[Any]:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         page = context.new_page()
+        page.on("dialog", lambda dialog: dialog.accept())  # "are you sure?": yes
         page.set_default_timeout(20_000)
         page.csp_errors = []  # type: ignore[attr-defined]
         page.on(

@@ -29,7 +29,7 @@
     });
     var counter = document.querySelector("[data-picked-for='" + table.id + "']");
     if (counter) {
-      counter.textContent = ticked.length === 1 ? "1 row ticked" : ticked.length + " rows ticked";
+      counter.textContent = ticked.length === 0 ? "" : ticked.length === 1 ? "1 row ticked" : ticked.length + " rows ticked";
     }
   }
 
