@@ -304,6 +304,41 @@ def test_the_session_form_in_its_states_passes_axe(biller: Any, demo: Demo) -> N
     check_both_widths(biller, "/sessions/new (refused)")
 
 
+def test_screenshots_of_the_main_pages(biller: Any, demo: Demo) -> None:
+    """The README's pictures: the dashboard, the claims queue and a client at 1366 px, and
+    the session form filled in on a tablet (768 px)."""
+    from playwright.sync_api import expect
+
+    IMAGES.mkdir(parents=True, exist_ok=True)
+    shots = {
+        "web-dashboard.png": "/",
+        "web-claims-queue.png": "/claims",
+        "web-client.png": f"/clients/{demo.ids['client']}",
+    }
+    for name, path in shots.items():
+        biller.goto(demo.base + path)
+        biller.screenshot(path=str(IMAGES / name), full_page=False)
+    biller.set_viewport_size({"width": 768, "height": 1024})
+    biller.goto(demo.base + f"/sessions/new?client={demo.ids['client']}")
+    physical_therapist = biller.locator("select[name=provider] option[data-modifier=GP]").first
+    biller.select_option("select[name=provider]", physical_therapist.get_attribute("value"))
+    biller.fill("input[name=start]", "09:00")
+    biller.fill("input[name=end]", "09:45")
+    biller.fill("input[name=code_1]", "97110")
+    biller.fill("input[name=minutes_1]", "23")
+    biller.fill("input[name=modifiers_1]", "GP")
+    biller.fill("input[name=code_2]", "97140")
+    biller.fill("input[name=minutes_2]", "15")
+    biller.fill("input[name=modifiers_2]", "GP")
+    biller.fill("#diagnoses", "M54.5")
+    expect(biller.locator("#total-units")).to_be_visible()
+    expect(biller.locator("#dx-results button").first).to_be_visible()
+    biller.screenshot(path=str(IMAGES / "web-session-tablet.png"), full_page=True)
+    biller.set_viewport_size({"width": 1366, "height": 900})
+    for name in [*shots, "web-session-tablet.png"]:
+        assert (IMAGES / name).stat().st_size > 10_000
+
+
 def tab_to(page: Any, selector: str, *, most: int = 80, back: bool = False) -> None:
     """Press Tab (Shift+Tab with ``back``) until ``selector`` has the focus, and check the
     focus can be seen."""
@@ -354,38 +389,3 @@ def test_a_billing_journey_by_keyboard_alone(browser: Any, demo: Demo) -> None:
     page.wait_for_url(re.compile(r"/claims/submitted$"))
     expect(page.locator("main")).to_contain_text("837P")
     context.close()
-
-
-def test_screenshots_of_the_main_pages(biller: Any, demo: Demo) -> None:
-    """The README's pictures: the dashboard, the claims queue and a client at 1366 px, and
-    the session form filled in on a tablet (768 px)."""
-    from playwright.sync_api import expect
-
-    IMAGES.mkdir(parents=True, exist_ok=True)
-    shots = {
-        "web-dashboard.png": "/",
-        "web-claims-queue.png": "/claims",
-        "web-client.png": f"/clients/{demo.ids['client']}",
-    }
-    for name, path in shots.items():
-        biller.goto(demo.base + path)
-        biller.screenshot(path=str(IMAGES / name), full_page=False)
-    biller.set_viewport_size({"width": 768, "height": 1024})
-    biller.goto(demo.base + f"/sessions/new?client={demo.ids['client']}")
-    physical_therapist = biller.locator("select[name=provider] option[data-modifier=GP]").first
-    biller.select_option("select[name=provider]", physical_therapist.get_attribute("value"))
-    biller.fill("input[name=start]", "09:00")
-    biller.fill("input[name=end]", "09:45")
-    biller.fill("input[name=code_1]", "97110")
-    biller.fill("input[name=minutes_1]", "23")
-    biller.fill("input[name=modifiers_1]", "GP")
-    biller.fill("input[name=code_2]", "97140")
-    biller.fill("input[name=minutes_2]", "15")
-    biller.fill("input[name=modifiers_2]", "GP")
-    biller.fill("#diagnoses", "M54.5")
-    expect(biller.locator("#total-units")).to_be_visible()
-    expect(biller.locator("#dx-results button").first).to_be_visible()
-    biller.screenshot(path=str(IMAGES / "web-session-tablet.png"), full_page=True)
-    biller.set_viewport_size({"width": 1366, "height": 900})
-    for name in [*shots, "web-session-tablet.png"]:
-        assert (IMAGES / name).stat().st_size > 10_000
