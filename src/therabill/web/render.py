@@ -36,6 +36,8 @@ NAV_ICONS: dict[str, str] = {
     "/claims": "file-text",
     "/remittances": "inbox",
     "/denials": "circle-alert",
+    "/insights": "info",
+    "/reports": "chart-column",
     "/statements": "mail",
     "/payers": "building-2",
     "/providers": "stethoscope",
