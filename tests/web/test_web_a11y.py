@@ -188,6 +188,7 @@ PAGES = [
     "/clients/{client}",
     "/clients/new",
     "/clients/{client}/edit",
+    "/clients/{client}/account",
     "/clients/{client}/authorizations/new",
     "/sessions",
     "/sessions?billed=no",
