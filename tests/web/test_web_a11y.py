@@ -199,6 +199,7 @@ PAGES = [
     "/claims?status=&sort=balance&dir=desc&page=2",
     "/claims/{claim}",
     "/remittances",
+    "/clearinghouse",
     "/denials",
     # Known: their chart tables scroll at 768 px without keyboard access (axe
     # scrollable-region-focusable); the one table's scroll box (tabindex=0) fixes it.
