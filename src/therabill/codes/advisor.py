@@ -25,7 +25,7 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from therabill.codes.codeset import CodeSet
+from therabill.codes.codeset import STOPWORDS, CodeSet
 from therabill.codes.loader import load_code_set
 from therabill.codes.model import DISCIPLINES, Code, CodeStatus, Timing
 from therabill.errors import DataFileError, InvalidInput
@@ -36,31 +36,8 @@ UNTYPICAL = 0.8  # licensed, but not a code the discipline usually bills
 IN_RANGE, OUT_OF_RANGE = 1.6, 0.5  # a time-range code whose minutes fit, or do not
 SCALE = 6.0  # score = raw / (raw + SCALE): 0..1, half at a typical single strong match
 FUZZY_CUTOFF = 86  # rapidfuzz ratio a misspelt word needs to count as a known word
-_STOP = frozenset(
+_STOP = STOPWORDS | frozenset(
     [
-        "a",
-        "an",
-        "and",
-        "or",
-        "of",
-        "the",
-        "to",
-        "for",
-        "with",
-        "in",
-        "on",
-        "by",
-        "each",
-        "per",
-        "at",
-        "my",
-        "i",
-        "we",
-        "did",
-        "it",
-        "is",
-        "be",
-        "as",
         "was",
         "were",
         "her",
@@ -95,7 +72,7 @@ _STOP = frozenset(
         "done",
         "session",
     ]
-)
+)  # the code search's stop words, and the words every therapy note has
 _WORD = re.compile(r"[a-z0-9]+")
 _MINUTES = re.compile(r"(\d{1,3})\s*(?:-\s*)?(?:minutes?|mins?\b|m\b|')")
 _HOURS = re.compile(r"(\d(?:\.\d+)?)\s*(?:-\s*)?(?:hours?|hrs?\b|h\b)")

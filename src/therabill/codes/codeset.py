@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from therabill.codes.model import DISCIPLINES, Code, CodeStatus
 from therabill.errors import CodeNotActive, InvalidInput, UnknownCode
 
-_STOPWORDS = frozenset(
+STOPWORDS = frozenset(
     [
         "a",
         "an",
@@ -44,7 +44,7 @@ _STOPWORDS = frozenset(
 def _tokens(text: str) -> list[str]:
     """Lower-case word stems; hyphens inside words vanish so re-education = reeducation."""
     words = re.findall(r"[a-z0-9]+", text.lower().replace("-", ""))
-    return [_stem(w) for w in words if w not in _STOPWORDS]
+    return [_stem(w) for w in words if w not in STOPWORDS]
 
 
 def _stem(word: str) -> str:
