@@ -71,3 +71,12 @@ def test_an_error_names_the_field(web: TestClient, practice: Practice) -> None:
         "/api/v1/units", headers=headers, json={"services": [{"code": "97111", "minutes": 20}]}
     )
     assert unknown.status_code == 422 and unknown.json()["field"] == "97111"
+
+
+def test_an_api_address_the_mount_cannot_take_is_answered_as_the_api(web: TestClient) -> None:
+    """Starlette's mount pattern stops at a line break, so /api/v1/receipts/%0A.pdf falls
+    through to the pages' 404: it must still be problem+json (schemathesis found it)."""
+    response = web.get("/api/v1/receipts/%0A.pdf")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert web.get("/no/such/page").headers["content-type"].startswith("text/html")

@@ -187,7 +187,11 @@ def _add_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         """An address no page answers (404), or a method it does not take: the error page
-        with the menu for a logged-in user."""
+        with the menu for a logged-in user. An API address the API's mount does not take
+        (its path holds a line break) gets problem+json, as every API answer does."""
+        if request.url.path.startswith("/api/"):
+            title = "Not found" if exc.status_code == 404 else "Not allowed"
+            return problem(exc.status_code, title, "No such API address or method.")
         await _identify(request)
         message = (
             "There is no page at this address."
