@@ -1,5 +1,9 @@
-"""Web fixtures: a practice (built once per test run, copied per test) and a browser-like
-client."""
+"""Web fixtures: a practice (built once per test run, copied per test), a browser-like
+client, and one Chromium for every browser test of the run (launching it is the slow part).
+
+Screenshots are written only when ``THERABILL_SCREENSHOTS=1`` asks (docs/development.md):
+an ordinary run leaves docs/images/ and test-artifacts/ as they are.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import dataclasses
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,6 +19,31 @@ from web_helpers import Practice, build_practice
 
 from therabill.store.services import open_store
 from therabill.web.app import create_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright, launched once for the whole run; each test
+    opens its own context (cookies and storage of its own) in it."""
+    from playwright.sync_api import expect, sync_playwright
+
+    # A loaded machine answers slower than expect()'s 5 s default: waiting longer is not a
+    # timed assertion, it only keeps a slow run from failing.
+    expect.set_options(timeout=20_000)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
 
 
 @pytest.fixture(autouse=True)

@@ -3,8 +3,8 @@
 log in → enter a session → see units and findings update as minutes are typed → save →
 build the claims and check them → submit (837P to the outbox) → upload a matching 835 →
 see it posted, the claim paid and the client's balance changed; posting twice says so.
-Screenshots of each page go to test-artifacts/web/. Skips only when /usr/bin/chromium is
-absent and CI is not set; under CI it must run.
+With THERABILL_SCREENSHOTS=1, screenshots of each page go to test-artifacts/web/. Skips only
+when /usr/bin/chromium is absent and CI is not set; under CI it must run.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 import uvicorn
 from sqlalchemy import select
-from web_helpers import PASSWORD, Practice
+from web_helpers import PASSWORD, Practice, screenshots_wanted
 
 from clock import TODAY
 from therabill.store import factories
@@ -29,14 +29,6 @@ from therabill.store.models import ClaimRecord
 from therabill.web.app import create_app
 
 CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
 
 pytestmark = [
@@ -75,34 +67,30 @@ def server(practice: Practice) -> Iterator[str]:
 
 
 @pytest.fixture
-def page(server: str) -> Iterator[Any]:
-    from playwright.sync_api import expect, sync_playwright
-
-    # A loaded machine answers the live check slower than expect()'s 5 s default: waiting
-    # longer is not a timed assertion, it only keeps a slow run from failing.
-    expect.set_options(timeout=20_000)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        page.on("dialog", lambda dialog: dialog.accept())  # "are you sure?": yes
-        page.set_default_timeout(20_000)
-        page.csp_errors = []  # type: ignore[attr-defined]
-        page.on(
-            "console",
-            lambda msg: (
-                page.csp_errors.append(msg.text)  # type: ignore[attr-defined]
-                if "Content Security Policy" in msg.text or "Refused" in msg.text
-                else None
-            ),
-        )
-        yield page
-        browser.close()
+def page(chromium: Any, server: str) -> Iterator[Any]:
+    """A page of its own (a fresh context) in the run's one browser."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())  # "are you sure?": yes
+    page.set_default_timeout(20_000)
+    page.csp_errors = []  # type: ignore[attr-defined]
+    page.on(
+        "console",
+        lambda msg: (
+            page.csp_errors.append(msg.text)  # type: ignore[attr-defined]
+            if "Content Security Policy" in msg.text or "Refused" in msg.text
+            else None
+        ),
+    )
+    yield page
+    context.close()
 
 
 def shot(page: Any, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    """The page as it is, to test-artifacts/web/, when THERABILL_SCREENSHOTS=1 asks."""
+    if screenshots_wanted():
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
 def log_in(page: Any, server: str, username: str) -> None:
@@ -114,7 +102,9 @@ def log_in(page: Any, server: str, username: str) -> None:
     page.wait_for_url(server + "/")
 
 
-def test_a_session_from_entry_to_payment(page: Any, server: str, practice: Practice) -> None:
+def test_a_session_from_entry_to_payment(
+    page: Any, server: str, practice: Practice, tmp_path: Path
+) -> None:
     from playwright.sync_api import expect
 
     page.goto(server + "/clients")
@@ -195,7 +185,7 @@ def test_a_session_from_entry_to_payment(page: Any, server: str, practice: Pract
     shot(page, "09-client-before-payment")
 
     # Upload the payer's 835 for that claim: posted, and posting it twice changes nothing.
-    era = ARTIFACTS / "payment.835"
+    era = tmp_path / "payment.835"
     era.write_text(paid, encoding="ascii")
     page.goto(server + "/remittances")
     page.set_input_files("input[name=file]", str(era))
@@ -210,7 +200,7 @@ def test_a_session_from_entry_to_payment(page: Any, server: str, practice: Pract
     expect(page.locator("#remittance-outcome")).to_have_text("already posted")
     shot(page, "11-remittance-again")
     # A file that does not balance is quarantined, and listed as such on the page.
-    unbalanced = ARTIFACTS / "unbalanced.835"
+    unbalanced = tmp_path / "unbalanced.835"
     unbalanced.write_text(
         unbalanced_835,
         encoding="ascii",

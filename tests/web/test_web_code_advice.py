@@ -4,6 +4,7 @@ decide what it offers; the same answer as JSON."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from fastapi.testclient import TestClient
 from web_helpers import Practice, csrf_of, login
@@ -98,7 +99,8 @@ def test_chart_specs_carry_the_same_figures_as_their_tables() -> None:
     }  # fmt: skip
     charts = insight_charts(data)
     assert charts["by_code"]["spec"]["labels"] == ["Acme · 97110 GP"]
-    assert charts["by_code"]["rows"] == [["Acme · 97110 GP", "$36.00"]]
+    assert charts["by_code"]["rows"] == [["Acme · 97110 GP", 3600]]  # cents: the table formats
+    assert charts["by_code"]["money"] == {1}
     assert charts["trend"]["spec"]["datasets"] == [{"label": "Acme · 97110", "data": [36.0]}]
     assert charts["days"]["rows"] == [["Acme", 3, 14.0, 14]]
 
@@ -121,7 +123,13 @@ def test_the_reports_page_draws_each_chart_beside_its_table(web: TestClient) -> 
     for report_id in ("revenue", "ar-days", "aging-insurance", "aging-client", "denials",
                       "unbilled", "authorizations", "visit-limits", "productivity"):  # fmt: skip
         assert f'id="report-{report_id}"' in page.text and f'id="chart-{report_id}"' in page.text
-    assert page.text.count('class="chart-table"') == 9
+        assert f'<table id="{report_id}-figures" class="data">' in page.text  # the one table
+    cents = re.findall(r'<td class="num">([^<]*)</td>', page.text)
+    assert cents and all(re.fullmatch(r"(-?\$?[\d,]+(\.\d+)?)?", c) for c in cents), cents
+    assert any(c.startswith("$") for c in cents)  # money as dollars, not "8611.00"
+    assert "Total" in page.text  # money columns are totalled
+    by_owed = web.get("/reports", params={"ar-days-sort": "c1", "ar-days-dir": "desc"})
+    assert 'aria-sort="descending"' in by_owed.text
     assert "/static/chart.umd.min.js" in page.text
     assert web.get("/reports", params={"by": "payer"}).status_code == 200
     assert web.get("/reports", params={"from": "yesterday"}).status_code == 422

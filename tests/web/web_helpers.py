@@ -4,6 +4,7 @@ therapist) on a fresh SQLite file, and a logged-in client per role."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -172,3 +173,9 @@ def counting_queries() -> Iterator[list[str]]:
         yield statements
     finally:
         event.remove(Engine, "before_cursor_execute", record)
+
+
+def screenshots_wanted() -> bool:
+    """``THERABILL_SCREENSHOTS=1``: the browser tests write their screenshots (the README's
+    pictures in docs/images/, each step's in test-artifacts/web/); otherwise they write none."""
+    return os.environ.get("THERABILL_SCREENSHOTS", "") not in ("", "0")

@@ -20,8 +20,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, Literal
 from urllib.parse import urlencode
 
@@ -31,7 +32,8 @@ from fastapi.responses import Response
 from therabill.money import format_dollars
 from therabill.store.services.paging import MAX_PER_PAGE, AnyPage, Page, PageRequest
 
-Kind = Literal["text", "money", "number", "date", "status"]
+# "cell": drawn by the page's own ``cell(row, column)`` macro (a row's action buttons)
+Kind = Literal["text", "money", "number", "date", "status", "cell"]
 PAGING = ("sort", "dir", "page", "per", "format")  # the table's own query parameters
 PER_PAGE_CHOICES = (25, 50, 100, 200, MAX_PER_PAGE)
 
@@ -72,6 +74,7 @@ class Table:
     empty: str = "Nothing matches."
     exportable: bool = True  # offers the CSV of its rows (a page with one list)
     prefix: str = ""  # before its query parameters, when a page shows several tables
+    anchor: str = ""  # the id its links come back to on a page of several tables
 
     def key(self, name: str) -> str:
         """The query parameter ``name`` (sort, dir, page, per) of this table."""
@@ -112,7 +115,7 @@ class Table:
         if any(c.key == wanted.sort and c.sortable for c in self.columns):
             present = [r for r in ordered if r.get(wanted.sort) is not None]
             missing = [r for r in ordered if r.get(wanted.sort) is None]
-            present.sort(key=lambda r: r[wanted.sort], reverse=wanted.descending)
+            present.sort(key=lambda r: _order(r[wanted.sort]), reverse=wanted.descending)
             ordered = present + missing
         per = wanted.per_page
         pages = max(1, -(-len(ordered) // per))
@@ -131,6 +134,53 @@ class Table:
         )
         shown = ordered[(number - 1) * per : number * per]
         return self.view(request, page, shown)
+
+
+def _order(value: Any) -> tuple[int, Any]:
+    """A sort key that never compares a number with a word (numbers first)."""
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return (0, value)
+    return (1, str(value).casefold())
+
+
+def grid(
+    name: str,
+    caption: str,
+    labels: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    money: Collection[int] = (),
+    totals: Collection[int] = (),
+    prefix: str = "",
+    anchor: str = "",
+) -> Table:
+    """A table for rows of plain values (a report's, a chart's): the ``money`` columns are
+    cents, columns of numbers are right-aligned; the rows keep their order until a header is
+    clicked. Its rows are :func:`grid_rows`."""
+    columns = []
+    for i, label in enumerate(labels):
+        values = [row[i] for row in rows if i < len(row) and row[i] not in (None, "")]
+        kind: Kind = "text"
+        if i in money:
+            kind = "money"
+        elif values and all(
+            isinstance(v, int | float | Decimal) and not isinstance(v, bool) for v in values
+        ):
+            kind = "number"
+        columns.append(Column(f"c{i}", label, kind, total=i in totals))
+    return Table(
+        name,
+        caption,
+        tuple(columns),
+        default_sort="",
+        exportable=False,
+        prefix=prefix,
+        anchor=anchor,
+    )
+
+
+def grid_rows(rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
+    return [{f"c{i}": value for i, value in enumerate(row)} for row in rows]
 
 
 def _number(text: str, default: int) -> int:
@@ -166,7 +216,8 @@ class TableView:
                 query.pop(name, None)
             else:
                 query[name] = str(value)
-        return self.path + ("?" + urlencode(query) if query else "")
+        anchor = f"#{self.table.anchor}" if self.table.anchor else ""
+        return self.path + ("?" + urlencode(query) if query else "") + anchor
 
     @property
     def first(self) -> int:
@@ -225,7 +276,7 @@ def display(value: Any, kind: Kind) -> str:
     if kind == "money":
         return format_dollars(int(value))
     if kind == "number":
-        return f"{int(value):,}"
+        return f"{value:,}" if isinstance(value, int | float | Decimal) else str(value)
     if kind == "date" and isinstance(value, dt.date):
         return value.isoformat()
     if kind == "status":

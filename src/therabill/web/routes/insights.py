@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 
 from therabill.codes.advisor import advise
 from therabill.errors import InvalidInput, TherabillError
+from therabill.money import format_dollars
 from therabill.store.services import insights
 from therabill.store.services.code_advice import advise_for_payer, advise_for_session
 from therabill.store.services.payers import list_payers
@@ -21,6 +22,7 @@ from therabill.web.deps import Ctx, FormFields, PageBiller, PageUser, PathId
 from therabill.web.reads import reading
 from therabill.web.render import render
 from therabill.web.session_form import read_session_form
+from therabill.web.tables import Column, Table, grid, grid_rows
 
 router = APIRouter()
 
@@ -77,23 +79,83 @@ def _day(text: str, field: str) -> dt.date | None:
         raise InvalidInput(f"{text!r} is not a date (YYYY-MM-DD)", field=field) from None
 
 
-def _money(value: float | str | None) -> str:
-    return "—" if value is None else f"${float(value):,.2f}"
+def _cents(value: float | str | None) -> int | None:
+    """Dollars as the service gives them (``"12.34"``) in cents, for the table to format."""
+    return None if value is None else int((Decimal(str(value)) * 100).to_integral_value())
+
+
+def _range(stats: dict[str, str] | None) -> str:
+    if not stats:
+        return "—"
+    return f"{format_dollars(_cents(stats['min']))}–{format_dollars(_cents(stats['max']))}"
+
+
+CHART_TITLES = (
+    ("paid", "Median paid per unit by payer and code"),
+    ("trend", "Median paid per unit by month"),
+    ("days", "Days from submission to payment"),
+)
+GROUPS = Table(
+    "insight-groups",
+    "Paid and denied per payer and code",
+    columns=(
+        Column("payer", "Payer"),
+        Column("code", "Code"),
+        Column("modifiers", "Modifiers"),
+        Column("claims", "Claims", "number", total=True),
+        Column("units", "Units", "number", total=True),
+        Column("allowed", "Allowed per unit (median)", "money"),
+        Column("allowed_range", "Allowed range", sortable=False),
+        Column("paid", "Paid per unit (median)", "money"),
+        Column("paid_range", "Paid range", sortable=False),
+        Column("denied", "Denied lines", "number"),
+        Column("denied_why", "Why denied", sortable=False),
+        Column("days", "Days to pay (mean)", "number"),
+    ),
+    default_sort="",
+    exportable=False,
+    prefix="g-",
+    anchor="insight-groups-table",
+    empty="No posted remittance lines match.",
+)
+
+
+def group_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per payer × code × modifiers, money in cents (the table formats it)."""
+    return [
+        {
+            "payer": g["payer"],
+            "code": g["code"],
+            "modifiers": g["modifiers"] or "—",
+            "claims": g["claims"],
+            "units": g["units"],
+            "allowed": _cents(g["allowed_per_unit"]["median"]) if g["allowed_per_unit"] else None,
+            "allowed_range": _range(g["allowed_per_unit"]),
+            "paid": _cents(g["paid_per_unit"]["median"]) if g["paid_per_unit"] else None,
+            "paid_range": _range(g["paid_per_unit"]),
+            "denied": g["denied_lines"],
+            "denied_why": f"of {g['lines']} lines"
+            + "".join(f" · CARC {r} ×{n}" for r, n in g["denials_by_carc"].items()),
+            "days": g["days_to_payment"]["mean"] if g["days_to_payment"] else None,
+        }
+        for g in data["groups"]
+    ]
 
 
 def insight_charts(data: dict[str, Any]) -> dict[str, Any]:
-    """Chart specs (Chart.js) with the table of each, from ``insights.insights``' answer."""
+    """Chart specs (Chart.js) with the figures of each (money in cents), from
+    ``insights.insights``' answer."""
     groups = [g for g in data["groups"] if g["paid_per_unit"]][:12]
     labels = [
         f"{g['payer']} · {g['code']}" + (f" {g['modifiers']}" if g["modifiers"] else "")
         for g in groups
     ]
     medians = [float(g["paid_per_unit"]["median"]) for g in groups]
-    by_code = {
+    by_code: dict[str, Any] = {
         "spec": {"type": "bar", "money": True, "labels": labels,
                  "datasets": [{"label": "Median paid per unit", "data": medians}]},
-        "columns": ["Payer · code", "Median paid per unit"],
-        "rows": [[label, _money(m)] for label, m in zip(labels, medians, strict=True)],
+        "table": (["Payer · code", "Median paid per unit"],
+                  [[label, _cents(m)] for label, m in zip(labels, medians, strict=True)], {1}),
     }  # fmt: skip
     months = sorted({t["month"] for t in data["trend"]})
     top_codes = {g["code"] for g in data["groups"][:4]}
@@ -103,22 +165,36 @@ def insight_charts(data: dict[str, Any]) -> dict[str, Any]:
         if t["code"] in top_codes and t["paid_per_unit_median"]:
             name = f"{t['payer']} · {t['code']}"
             series.setdefault(name, {})[t["month"]] = float(t["paid_per_unit_median"])
-            rows.append([t["month"], name, t["lines"], _money(t["paid_per_unit_median"])])
-    trend = {
+            rows.append([t["month"], name, t["lines"], _cents(t["paid_per_unit_median"])])
+    trend: dict[str, Any] = {
         "spec": {"type": "line", "money": True, "labels": months,
                  "datasets": [{"label": name, "data": [points.get(m) for m in months]}
                               for name, points in sorted(series.items())][:6]},
-        "columns": ["Month", "Payer · code", "Lines", "Median paid per unit"],
-        "rows": rows,
+        "table": (["Month", "Payer · code", "Lines", "Median paid per unit"], rows, {3}),
     }  # fmt: skip
-    days = {
+    days: dict[str, Any] = {
         "spec": {"type": "bar", "labels": [p["payer"] for p in data["payers"]],
                  "datasets": [{"label": "Mean days from submission to payment",
                                "data": [p["mean_days"] for p in data["payers"]]}]},
-        "columns": ["Payer", "Claims paid", "Mean days", "Median days"],
-        "rows": [[p["payer"], p["claims"], p["mean_days"], p["median_days"]] for p in data["payers"]],
+        "table": (["Payer", "Claims paid", "Mean days", "Median days"],
+                  [[p["payer"], p["claims"], p["mean_days"], p["median_days"]]
+                   for p in data["payers"]], set()),
     }  # fmt: skip
-    return {"by_code": by_code, "trend": trend, "days": days}
+    charts: dict[str, dict[str, Any]] = {"by_code": by_code, "trend": trend, "days": days}
+    for chart, (short, title) in zip(charts.values(), CHART_TITLES, strict=True):
+        columns, rows_, money = chart.pop("table")
+        chart.update(id=f"chart-{short}", short=short, title=title, columns=columns,
+                     rows=rows_, money=money)  # fmt: skip
+    return charts
+
+
+def chart_tables(request: Request, charts: dict[str, Any]) -> None:
+    """Each chart's figures as the one table, sorted and paged on its own."""
+    for chart in charts.values():
+        short = chart["short"]
+        table = grid(f"{short}-figures", chart["title"], chart["columns"], chart["rows"],
+                     money=chart["money"], prefix=f"{short}-", anchor=chart["id"])  # fmt: skip
+        chart["view"] = table.whole(request, grid_rows(chart["rows"]))
 
 
 @router.get("/insights", response_class=HTMLResponse)
@@ -150,7 +226,9 @@ def insights_page(
         values["error"] = str(exc)
         return render(request, "insights.html", values, status=422)
     values["data"] = data
+    values["groups"] = GROUPS.whole(request, group_rows(data))
     values["charts"] = insight_charts(data)
+    chart_tables(request, values["charts"])
     return render(request, "insights.html", values)
 
 

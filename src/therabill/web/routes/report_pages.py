@@ -14,6 +14,7 @@ from therabill.store.services import report_pages
 from therabill.web.deps import Ctx, PageBiller
 from therabill.web.reads import reading
 from therabill.web.render import render
+from therabill.web.tables import TableView, grid, grid_rows
 
 router = APIRouter()
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -54,8 +55,28 @@ def reports_page(
         values["error"] = str(exc)
         return render(request, "reports.html", values, status=422)
     values["reports"] = found
+    values["tables"] = report_tables(request, found)
     values["period"] = report_pages.period(first, last, today=today)
     return render(request, "reports.html", values)
+
+
+def report_tables(request: Request, found: list[report_pages.Report]) -> dict[str, TableView]:
+    """Each report's figures as the one table: money formatted and totalled, each table
+    sorted and paged on its own (its query parameters start with the report's id)."""
+    views = {}
+    for report in found:
+        table = grid(
+            f"{report.id}-figures",
+            report.title,
+            report.columns,
+            report.rows,
+            money=report.money,
+            totals=report.money,
+            prefix=f"{report.id}-",
+            anchor=f"report-{report.id}",
+        )
+        views[report.id] = table.whole(request, grid_rows(report.rows))
+    return views
 
 
 def _export_args(start: str, end: str) -> tuple[dt.date | None, dt.date | None]:
