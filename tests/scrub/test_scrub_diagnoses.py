@@ -113,3 +113,40 @@ def test_a_sex_specific_diagnosis_is_checked_against_the_client_s_sex(
     assert bool(found) is fires
     if fires:
         assert found[0].severity == "warning" and code in found[0].message
+
+
+DOTTED = [
+    # The claim holds codes as the 837P carries them (HI01-2: no dot, X12 005010X222A1);
+    # a biller reads them dotted, as on the CMS-1500 (box 21).
+    ("external-cause", "diagnosis.external-cause-first", ["W010XXA", "S93401A"], {}, "W01.0XXA"),
+    ("twice", "diagnosis.too-many", ["M6281", "M62.81"], {}, "M62.81 is listed twice"),
+    ("sex", "diagnosis.sex", ["C61", "N814"], {"sex": "M"}, "N81.4 is a diagnosis"),
+]
+
+
+@pytest.mark.parametrize(("rule_id", "diagnoses", "client", "expected"),
+                         [c[1:] for c in DOTTED], ids=[c[0] for c in DOTTED])  # fmt: skip
+def test_a_finding_shows_the_diagnosis_with_its_dot(
+    rule_id: str, diagnoses: list[str], client: dict[str, str], expected: str
+) -> None:
+    data = claim(diagnoses=diagnoses)
+    data["client"] = {**data["client"], **client}
+    found = run_rule(rule_id, data)
+    assert found and expected in found[0].message, [f.message for f in found]
+    assert found[0].code == diagnoses[int(found[0].field[-2])]  # the code as the claim holds it
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "shown"),
+    [
+        ("M6281 is listed twice.", "M6281", "M62.81 is listed twice."),
+        ("Use M6281.", "M6281", "Use M62.81."),  # a sentence's full stop is not part of it
+        ("M62.81 stays.", "M62.81", "M62.81 stays."),
+        ("AM6281 is another word.", "M6281", "AM6281 is another word."),
+        ("R51 has no dot.", "R51", "R51 has no dot."),
+    ],
+)
+def test_dotted_diagnosis(text: str, code: str, shown: str) -> None:
+    from therabill.scrub.registry import dotted_diagnosis
+
+    assert dotted_diagnosis(text, code) == shown

@@ -3,16 +3,19 @@
 A rule is ``(claim, context) -> Iterable[Finding]``; the decorator records its id, default
 severity, source and family (the module it lives in), so the CLI can list rules and docs/
 scrub-rules.md can be generated from the registry. ``finding()`` builds a ``Finding`` with the
-rule's severity and source, so rule bodies only say what is wrong and how to fix it.
+rule's severity and source, so rule bodies only say what is wrong and how to fix it; a
+diagnosis it names is shown as a biller reads it, with its dot (M6281 → M62.81).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from therabill.findings import Finding, Severity
+from therabill.identifiers import icd10cm
 
 if TYPE_CHECKING:
     from therabill.claims import Claim
@@ -67,8 +70,14 @@ def finding(
     source: str | None = None,
     severity: Severity | None = None,
 ) -> Finding:
-    """A finding of a registered rule; ``at`` is the 0-based index of the service line."""
+    """A finding of a registered rule; ``at`` is the 0-based index of the service line. When
+    the finding is about a diagnosis (``field`` ``diagnoses…`` and its ``code``), the code in
+    the message and the fix is written with its dot, as on the claim form (CMS-1500 box 21
+    shows ICD-10-CM codes dotted; the 837P carries them without)."""
     registered = RULES[rule_id]
+    if code and field and field.startswith("diagnoses"):
+        message = dotted_diagnosis(message, code)
+        fix = None if fix is None else dotted_diagnosis(fix, code)
     return Finding(
         id=rule_id,
         severity=severity or registered.severity,
@@ -79,3 +88,12 @@ def finding(
         fix=fix,
         code=code,
     )
+
+
+def dotted_diagnosis(text: str, code: str) -> str:
+    """``text`` with the diagnosis ``code`` (as the claim holds it, with or without its dot)
+    written with its dot: "M6281 is listed twice." → "M62.81 is listed twice."."""
+    shown = icd10cm.format(code)
+    if shown == code:
+        return text
+    return re.sub(rf"(?<![\w.]){re.escape(code)}(?!\w)", shown, text)
