@@ -59,6 +59,19 @@ def test_the_queue_lists_a_denial_and_a_biller_writes_it_off(
     assert "appeal with documentation" in page
     # Medicare: 120 days to ask for a redetermination (42 CFR 405.942), from the remittance
     assert (TODAY + dt.timedelta(days=110)).isoformat() in page
+    assert '<table id="denials" class="data">' in page and "Total" in page  # the one table
+    assert 'data-confirm="Write off $' in page  # asked before the amount is given up
+    shown = web.get("/denials", params={"sort": "amount", "dir": "desc", "format": "csv"})
+    header, row = shown.text.splitlines()[:2]
+    assert (
+        header
+        == "Claim,Client,Payer,Code,Amount,Reason,Opened,Age (days),Appeal by,Status,Next step"
+    )
+    assert row.startswith(f"{claim_number(claim_id)},") and ",CO-50 " in row
+    assert (
+        'aria-sort="descending"'
+        in web.get("/denials", params={"sort": "amount", "dir": "desc"}).text
+    )
     letter = web.get("/denials/1/letter")
     assert letter.status_code == 200 and "Member ID: 1EG4TE5MK73" in letter.text
     token = csrf_of(page)
@@ -66,6 +79,7 @@ def test_the_queue_lists_a_denial_and_a_biller_writes_it_off(
     assert "may not bill the client" in refused.text
     done = web.post("/denials/1/write-off", data={"csrf_token": token, "reason": "no notes"})
     assert done.status_code == 200 and "Denial 1 written off." in done.text
+    assert 'role="status"' in done.text  # the confirmation toast
     assert claim_number(claim_id) not in web.get("/denials").text
     assert claim_number(claim_id) in web.get("/denials?closed=1").text
 

@@ -49,6 +49,7 @@ class Column:
     sortable: bool = True
     link: str | None = None
     total: bool = False
+    export: bool = True  # a column in the CSV (not a row's buttons)
 
     @property
     def numeric(self) -> bool:
@@ -305,7 +306,7 @@ def wants_csv(request: Request) -> bool:
 def csv_text(view: TableView) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    columns = view.table.columns
+    columns = [c for c in view.table.columns if c.export]
     writer.writerow([c.label for c in columns])
     for row in view.rows:
         writer.writerow([_csv_value(row.get(c.key), c.kind) for c in columns])

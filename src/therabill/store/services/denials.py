@@ -21,10 +21,11 @@ the date. Rows are never deleted; closing one records who, when, how and why.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from therabill.claims.number import claim_number
 from therabill.errors import InvalidInput
@@ -47,6 +48,7 @@ from therabill.store.models import (
 from therabill.store.models.denials import CLOSED_HOW
 from therabill.store.services import cob, ledger, lookup
 from therabill.store.services.context import UnitOfWork
+from therabill.store.services.paging import AnyPage, PageRequest, SortKey, fetch_page
 from therabill.x12.adjustment_codes import describe_carc, describe_class, describe_rarc
 
 NOTE_MAX = 1000
@@ -374,6 +376,50 @@ def _open(work: UnitOfWork, denial_id: int) -> Denial:
     return denial
 
 
+@dataclass(frozen=True, slots=True)
+class DenialFilter:
+    """Which denials the queue shows: ``reason`` matches the CARC (``16``) or group and CARC
+    (``CO-16``); ``payer`` is a payer's name or id."""
+
+    payer: str | None = None
+    reason: str | None = None
+    min_age_days: int | None = None
+    include_closed: bool = False
+
+
+def _denials_query(
+    work: UnitOfWork, wanted: DenialFilter, day: dt.date
+) -> Select[Denial, ClaimRecord, str, Client, ClaimLine, int]:
+    query = (
+        select(
+            Denial,
+            ClaimRecord,
+            Payer.name,
+            Client,
+            ClaimLine,
+            Denial.amount_cents.label("amount"),
+        )
+        .join(ClaimRecord, ClaimRecord.id == Denial.claim_id)
+        .join(Client, Client.id == ClaimRecord.client_id)
+        .outerjoin(Payer, Payer.id == func.coalesce(Denial.payer_id, ClaimRecord.payer_id))
+        .outerjoin(ClaimLine, ClaimLine.id == Denial.claim_line_id)
+    )
+    if not wanted.include_closed:
+        query = query.where(Denial.status != "closed")
+    if wanted.payer is not None and wanted.payer.strip():
+        query = query.where(Payer.id == lookup.payer(work, wanted.payer).id)
+    if wanted.reason is not None and wanted.reason.strip():
+        group, _, carc = wanted.reason.strip().upper().rpartition("-")
+        query = query.where(Denial.carc == carc)
+        if group:
+            query = query.where(Denial.group_code == group)
+    if wanted.min_age_days is not None:
+        if wanted.min_age_days < 0:
+            raise InvalidInput("must be 0 or more days", field="age")
+        query = query.where(Denial.opened_on <= day - dt.timedelta(days=wanted.min_age_days))
+    return query
+
+
 def list_denials(
     *,
     work: UnitOfWork,
@@ -387,42 +433,62 @@ def list_denials(
     client, code, amount, reason and remark codes with their meaning, age, deadline and
     next action. ``reason`` matches the CARC (``16``) or group and CARC (``CO-16``)."""
     day = today or dt.date.today()
-    query = (
-        select(Denial, ClaimRecord, Payer.name, Client, ClaimLine)
-        .join(ClaimRecord, ClaimRecord.id == Denial.claim_id)
-        .join(Client, Client.id == ClaimRecord.client_id)
-        .outerjoin(Payer, Payer.id == func.coalesce(Denial.payer_id, ClaimRecord.payer_id))
-        .outerjoin(ClaimLine, ClaimLine.id == Denial.claim_line_id)
-        .order_by(Denial.opened_on, Denial.id)
-    )
-    if not include_closed:
-        query = query.where(Denial.status != "closed")
-    if payer is not None and payer.strip():
-        query = query.where(Payer.id == lookup.payer(work, payer).id)
-    if reason is not None and reason.strip():
-        group, _, carc = reason.strip().upper().rpartition("-")
-        query = query.where(Denial.carc == carc)
-        if group:
-            query = query.where(Denial.group_code == group)
-    if min_age_days is not None:
-        if min_age_days < 0:
-            raise InvalidInput("must be 0 or more days", field="age")
-        query = query.where(Denial.opened_on <= day - dt.timedelta(days=min_age_days))
+    wanted = DenialFilter(payer, reason, min_age_days, include_closed)
+    query = _denials_query(work, wanted, day).order_by(Denial.opened_on, Denial.id)
     rows = work.db.execute(query).all()
     work.audit("list", "denial", "*", f"{len(rows)} rows")
-    policies = _policies_of(work, {client.id for _, _, _, client, _ in rows})
+    return _denial_rows(work, rows, day)
+
+
+DENIAL_SORTS: dict[str, SortKey] = {
+    "opened": Denial.opened_on,
+    "claim": ClaimRecord.id,
+    "payer": Payer.name,
+    "client": Client.last_name,
+    "amount": Denial.amount_cents,
+    "reason": Denial.carc,
+    "deadline": Denial.deadline,
+    "status": Denial.status,
+}
+
+
+def denials_page(
+    work: UnitOfWork, wanted: DenialFilter, page: PageRequest, *, today: dt.date
+) -> tuple[AnyPage, list[dict[str, Any]]]:
+    """One page of the work queue, sorted as ``page`` asks (by ``opened``, the oldest first,
+    as the queue opens), with the count and the amount over every match."""
+    query = _denials_query(work, wanted, today)
+    found = fetch_page(
+        work.db,
+        query,
+        page,
+        sorts=DENIAL_SORTS,
+        default="opened",
+        tiebreak=[Denial.id],
+        sums=("amount",),
+    )
+    work.audit("list", "denial", "*", f"{len(found.rows)} rows")
+    return found, _denial_rows(work, list(found.rows), today)
+
+
+def _denial_rows(work: UnitOfWork, rows: Sequence[Any], day: dt.date) -> list[dict[str, Any]]:
+    policies = _policies_of(work, {row[3].id for row in rows})
     out = []
-    for denial, claim, payer_name, client, line in rows:
+    for denial, claim, payer_name, client, line, *_ in rows:
         remarks = [r for r in denial.rarc.split(",") if r]
         out.append(
             {
                 **denial_dict(denial, line.line_number if line else None),
                 "claim_id": claim.id,
                 "claim_number": claim_number(claim.id),
+                "claim_url": f"/claims/{claim.id}",
                 "date_of_service": claim.date_of_service.isoformat(),
                 "payer": payer_name,
                 "client_id": client.id,
                 "client": f"{client.last_name}, {client.first_name}",
+                "client_url": f"/clients/{client.id}",
+                "opened": denial.opened_on,
+                "reason": f"{denial.group_code}-{denial.carc} {describe_carc(denial.carc)}",
                 "code": line.code if line else ", ".join(sorted({x.code for x in claim.lines})),
                 "carc_description": describe_carc(denial.carc),
                 "rarc_descriptions": {r: describe_rarc(r) for r in remarks},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
@@ -13,9 +14,34 @@ from therabill.web import flash
 from therabill.web.deps import Ctx, PageBiller, PathId
 from therabill.web.reads import reading
 from therabill.web.render import render
+from therabill.web.tables import Column, Table, csv_response, wants_csv
 
 router = APIRouter()
 Text = Annotated[str, Form(max_length=1000)]
+
+
+DENIALS = Table(
+    "denials",
+    "Denials",
+    columns=(
+        Column("claim_number", "Claim", link="claim_url", sortable=False),
+        Column("client", "Client", link="client_url"),
+        Column("payer", "Payer"),
+        Column("code", "Code", sortable=False),
+        Column("amount", "Amount", kind="money", total=True),
+        Column("reason", "Reason", kind="cell"),
+        Column("opened", "Opened", kind="date"),
+        Column("age_days", "Age (days)", kind="number", sortable=False),
+        Column("deadline", "Appeal by", kind="date"),
+        Column("status", "Status", kind="status"),
+        Column("next_action", "Next step", sortable=False),
+        Column("act", "Act", kind="cell", sortable=False, export=False),
+    ),
+    default_sort="opened",
+    row_name="claim_number",
+    empty="No denials to work.",
+)
+SOON = 14  # days before the appeal deadline a row is marked
 
 
 @router.get("/denials", response_class=HTMLResponse)
@@ -27,35 +53,40 @@ def denials_page(
     reason: Annotated[str, Query(max_length=10)] = "",
     age: Annotated[str, Query(max_length=5)] = "",
     closed: Annotated[str, Query(max_length=3)] = "",
-) -> HTMLResponse:
+) -> Response:
     left = flash.take(ctx.store, request, "denials") or {}
     error = left.get("error")
-    rows: list[dict[str, object]] = []
+    view = None
     try:
         min_age = int(age) if age.strip() else None
     except ValueError:
         min_age, error = None, f"age: {age!r} is not a number of days"
     try:
         with reading(ctx, account) as work:
-            rows = denials.list_denials(
-                work=work,
-                payer=payer or None,
-                reason=reason or None,
-                min_age_days=min_age,
-                include_closed=bool(closed),
+            wanted = denials.DenialFilter(payer or None, reason or None, min_age, bool(closed))
+            page, rows = denials.denials_page(
+                work, wanted, DENIALS.wanted(request.query_params), today=dt.date.today()
             )
+        for row in rows:
+            due = row["days_to_deadline"]
+            row["_class"] = (
+                "warn" if due is not None and due <= SOON and row["status"] != "closed" else ""
+            )
+        view = DENIALS.view(request, page, rows)
     except TherabillError as exc:
         error = str(exc)
+    if view is not None and wants_csv(request):
+        return csv_response(view)
     return render(
         request,
         "denials.html",
         {
-            "rows": rows,
+            "table": view,
             "filters": {"payer": payer, "reason": reason, "age": age, "closed": closed},
-            "total_cents": sum(int(str(r["amount_cents"])) for r in rows),
-            "message": left.get("message"),
-            "error": error,
+            "toast": left.get("message"),
+            "toast_error": error,
         },
+        status=200 if view is not None else 422,
     )
 
 
