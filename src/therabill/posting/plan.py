@@ -32,6 +32,7 @@ How amounts are booked (group codes: 005010X221A1 CAS01; X12 "Claim Adjustment G
 
 from __future__ import annotations
 
+import functools
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -94,6 +95,13 @@ def allocate(total: int, weights: Sequence[int]) -> list[int]:
     return [sign * p for p in parts]
 
 
+@functools.lru_cache(maxsize=4096)
+def classified(group: str, reason: str, remarks: str) -> Classified:
+    """``classify`` for comma-separated ``remarks``, cached: a remittance repeats the same
+    few adjustments on thousands of lines, and ``Classified`` is immutable."""
+    return classify(group, reason, [r for r in remarks.split(",") if r])
+
+
 @dataclass(frozen=True, slots=True)
 class Amount:
     """One CAS amount booked on one line (a claim-level one after spreading)."""
@@ -110,7 +118,7 @@ class Amount:
 
     @property
     def classified(self) -> Classified:
-        return classify(self.group, self.reason, [r for r in self.remarks.split(",") if r])
+        return classified(self.group, self.reason, self.remarks)
 
     @property
     def written_down(self) -> bool:
@@ -402,8 +410,11 @@ def denied_amounts(plan: ClaimPlan) -> list[DeniedAmount]:
                 )
     for (group, reason, remarks), total in claim_level.items():
         if total > 0:
-            classified = classify(group, reason, [r for r in remarks.split(",") if r])
-            found.append(DeniedAmount(None, group, reason, remarks, total, classified))
+            found.append(
+                DeniedAmount(
+                    None, group, reason, remarks, total, classified(group, reason, remarks)
+                )
+            )
     return found
 
 

@@ -46,7 +46,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, bindparam, func, insert, or_, select, update
+from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -625,12 +625,12 @@ class _Poster:
         connection = self.db.connection()
         if plans:
             table = cast(Table, RemittanceClaim.__table__)
-            returned = connection.execute(
-                insert(table).returning(table.c.id, sort_by_parameter_order=True),
-                [r.values for *_, r in plans],
-            ).all()
-            for (*_, record), (new_id,) in zip(plans, returned, strict=True):
-                record.id = int(new_id)
+            for (*_, record), new_id in zip(
+                plans, _reserve_ids(connection, "remittance_claims", len(plans)), strict=True
+            ):
+                record.id = new_id
+                record.values["id"] = new_id
+            connection.execute(insert(table), [r.values for *_, r in plans])
         entries: list[tuple[Any, ...]] = []
         line_rows: list[tuple[Any, ...]] = []
         adjustment_rows: list[tuple[Any, ...]] = []
@@ -741,12 +741,14 @@ class _Poster:
     def _denials(self, plans: list[tuple[ClaimPayment, _ClaimRow, ClaimPlan, _Record]]) -> None:
         """Open a denial for each denied amount; close what the payment settles: all those of
         the payment a reversal takes back, and earlier ones on a line this payment paid or
-        adjusted without denying it again (the payer decided again, e.g. on appeal)."""
+        adjusted without denying it again (the payer decided again, e.g. on appeal). The
+        batch's open denials are read in one query (two with a reversal), not one per claim."""
         rows: list[tuple[Any, ...]] = []
+        open_of = self._open_denials(plans)
         for payment, claim, plan, record in plans:
             if record.original is not None:
                 self._close(
-                    select(Denial).where(Denial.remittance_claim_id == record.original.id),
+                    open_of.get(("payment", record.original.id), []),
                     "reversed",
                     f"the payer reversed its decision (835 {self.trace}, CLP02 22)",
                 )
@@ -758,7 +760,7 @@ class _Poster:
             for amount in denied:
                 rows.append(self._denial_row(claim, record, payer_id, amount))
             still = {d.line_id for d in denied}
-            settled = [
+            settled = {
                 line.line_id
                 for line in plan.lines
                 if line.line_id not in still
@@ -767,18 +769,20 @@ class _Poster:
                     or line.patient_cents
                     or any(a.written_down for a in line.adjustments)
                 )
-            ]
-            settled_claim: ColumnElement[bool] = Denial.claim_line_id.in_(settled)
-            if not denied:  # nothing denied again: a whole-claim denial is settled too
-                settled_claim = or_(settled_claim, Denial.claim_line_id.is_(None))
+            }
             if settled:
+                # nothing denied again: a whole-claim denial is settled too
                 self._close(
-                    select(Denial).where(
-                        Denial.claim_id == claim.id,
-                        Denial.payer_id == payer_id,
-                        Denial.status != "closed",
-                        settled_claim,
-                    ),
+                    [
+                        d
+                        for d in open_of.get(("claim", claim.id), [])
+                        if d.payer_id == payer_id
+                        and (
+                            d.claim_line_id in settled
+                            if d.claim_line_id is not None
+                            else not denied
+                        )
+                    ],
                     "paid",
                     f"the payer paid or adjusted it on 835 {self.trace}",
                 )
@@ -786,10 +790,32 @@ class _Poster:
             table = "denials"
             _bulk_insert(self.db.connection(), table, DENIAL_COLUMNS, rows)
             self.result.denials_opened += len(rows)
+        self.db.flush()
 
-    def _close(self, query: Any, how: str, note: str) -> None:
+    def _open_denials(
+        self, plans: list[tuple[ClaimPayment, _ClaimRow, ClaimPlan, _Record]]
+    ) -> dict[tuple[str, int], list[Denial]]:
+        """The denials still open on the batch's claims (key ``("claim", id)``) and on the
+        payments its reversals take back (``("payment", remittance claim id)``), oldest
+        first."""
+        found: dict[tuple[str, int], list[Denial]] = defaultdict(list)
+        claim_ids = [claim.id for payment, claim, _, record in plans if not payment.is_reversal]
+        originals = [r.original.id for *_, r in plans if r.original is not None]
+        queries: list[tuple[str, ColumnElement[bool]]] = []
+        if claim_ids:
+            queries.append(("claim", Denial.claim_id.in_(claim_ids)))
+        if originals:
+            queries.append(("payment", Denial.remittance_claim_id.in_(originals)))
+        for key, where in queries:
+            query = select(Denial).where(where, Denial.status != "closed").order_by(Denial.id)
+            for denial in self.db.execute(query).scalars():
+                owner = denial.claim_id if key == "claim" else denial.remittance_claim_id
+                found[(key, int(owner or 0))].append(denial)
+        return found
+
+    def _close(self, denials: list[Denial], how: str, note: str) -> None:
         now = utcnow()
-        for denial in self.db.execute(query).scalars():
+        for denial in denials:
             if denial.status == "closed":
                 continue
             denial.status = "closed"
@@ -799,7 +825,6 @@ class _Poster:
             denial.close_note = note[:1000]
             self.result.denials_closed += 1
             self.work.audit("close", "denial", denial.id, how)
-        self.db.flush()
 
     def _denial_row(
         self, claim: _ClaimRow, record: _Record, payer_id: int, amount: DeniedAmount
@@ -1175,6 +1200,23 @@ def _bulk_insert(
     mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
     connection.exec_driver_sql(sql, rows)
+
+
+def _reserve_ids(connection: Connection, table: str, count: int) -> list[int]:
+    """``count`` new ids for ``table``'s rows, so that one executemany writes them all (an
+    INSERT … RETURNING in parameter order is one statement per row on SQLite). SQLite: the
+    ids after the largest, what SQLite itself would give (the transaction holds the write
+    lock, ``BEGIN IMMEDIATE``); PostgreSQL: taken from the column's sequence."""
+    if connection.dialect.name == "postgresql":
+        rows = connection.exec_driver_sql(
+            f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) "
+            "FROM generate_series(1, %(n)s)",
+            {"n": count},
+        ).all()
+        return sorted(int(r[0]) for r in rows)
+    last = connection.exec_driver_sql(f"SELECT max(id) FROM {table}").scalar()
+    start = int(last or 0) + 1
+    return list(range(start, start + count))
 
 
 def _sqlite_value(value: Any) -> Any:

@@ -34,6 +34,7 @@ from typing import Any
 from sqlalchemy import select
 
 from therabill.errors import InvalidInput
+from therabill.payers import PayerProfile
 from therabill.payers.fee_schedule import (
     FACILITY_PLACES,
     FeeSchedule,
@@ -226,8 +227,9 @@ def _expected(
     return [None] * len(lines), ""
 
 
-def _expected_from_schedule(lines: Sequence[_Line], payer: Payer) -> tuple[list[int | None], str]:
-    profile = profiles.payer_profiles().get(payer.profile_id)
+def _expected_from_schedule(
+    lines: Sequence[_Line], profile: PayerProfile | None
+) -> tuple[list[int | None], str]:
     schedule = profile.fee_schedule(lines[0].day) if profile is not None else None
     if schedule is None:
         return [None] * len(lines), ""
@@ -289,13 +291,14 @@ def flag_file(work: UnitOfWork, *, file_id: int) -> int:
         )  # fmt: skip
         days[(rc, claim_id, day)].append(line)
     flagged = 0
+    profiles_now = profiles.payer_profiles()  # once: each look-up checks the profile files
     for lines in days.values():
         payer = payers[lines[0].payer_id]
         payer_rates = rates.get(payer.id, [])
         if payer_rates:
             expected, basis = _expected(lines, payer_rates)
         else:
-            expected, basis = _expected_from_schedule(lines, payer)
+            expected, basis = _expected_from_schedule(lines, profiles_now.get(payer.profile_id))
         for line, want in zip(lines, expected, strict=True):
             if want is None or line.allowed_cents <= 0:
                 continue  # no agreed amount, or denied (the denials queue has it)
