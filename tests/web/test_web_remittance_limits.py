@@ -54,12 +54,16 @@ def test_exceptions_are_paged_on_the_server(
     assert "The first 10 of 25 claims." in text  # the upload's own report is capped too
     first = web.get("/remittances").text
     assert listed(first) == [f"TB{90000 + i:08d}" for i in range(24, 14, -1)]  # newest first
-    assert "Page 1 of 3 (25 exceptions)" in first and 'href="/remittances?page=2"' in first
+    assert "1–10 of 25" in first and 'href="/remittances?page=2#exceptions"' in first
     third = web.get("/remittances?page=3").text
     assert listed(third) == [f"TB{90000 + i:08d}" for i in range(4, -1, -1)]
-    assert "Page 3 of 3" in third and "?page=4" not in third
+    assert "21–25 of 25" in third and "?page=4" not in third
     assert listed(web.get("/remittances?page=99").text) == listed(third)  # past the end: last
-    assert web.get("/remittances?page=0").status_code == 422
+    assert listed(web.get("/remittances?page=0").text) == listed(first)  # unreadable: page 1
+    oldest = web.get("/remittances", params={"sort": "received", "dir": "asc"}).text
+    assert listed(oldest)[0] == "TB00090000"
+    shown = web.get("/remittances", params={"format": "csv"}).text.splitlines()
+    assert shown[0] == "Received,Their claim,Payer,Trace,Paid,Why" and len(shown) == 11
 
 
 def test_the_page_size_has_a_safe_default_and_a_checked_setting(

@@ -93,6 +93,7 @@ from therabill.store.models import (
 )
 from therabill.store.services import cob, underpayments
 from therabill.store.services.context import UnitOfWork
+from therabill.store.services.paging import AnyPage, PageRequest, SortKey, fetch_page
 from therabill.store.services.profiles import payer_profiles
 from therabill.x12.adjustment_codes import ActionClass
 from therabill.x12.remittance_835 import ClaimPayment, X12Error, check_balance, read_835
@@ -1257,32 +1258,36 @@ def _batches(claims: Sequence[ClaimPayment]) -> Iterator[list[ClaimPayment]]:
         yield batch
 
 
-@dataclass(frozen=True, slots=True)
-class Page:
-    """One page of a long list: its rows, which page it is (from 1) and how many rows in all."""
-
-    rows: list[dict[str, Any]]
-    page: int
-    page_size: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
+EXCEPTION_SORTS: dict[str, SortKey] = {
+    "received": RemittanceException.id,
+    "claim": RemittanceException.patient_control_number,
+    "payer": RemittanceRecord.payer_name,
+    "trace_number": RemittanceRecord.trace_number,
+    "paid": RemittanceException.paid_cents,
+}
 
 
-def exceptions_page(*, work: UnitOfWork, page: int, page_size: int) -> Page:
-    """One page of the open exceptions, newest first: one 835 can leave hundreds of thousands,
-    so the page asks the database for ``page_size`` rows, never for all of them."""
-    total = work.db.execute(
-        select(func.count())
-        .select_from(RemittanceException)
+def exceptions_page(
+    *, work: UnitOfWork, wanted: PageRequest
+) -> tuple[AnyPage, list[dict[str, Any]]]:
+    """One page of the open exceptions (newest first unless asked otherwise): one 835 can
+    leave hundreds of thousands, so the database sorts, counts and sums (``paid``)."""
+    query = (
+        select(
+            RemittanceException,
+            RemittanceRecord.trace_number,
+            RemittanceRecord.payer_name,
+            RemittanceException.paid_cents.label("paid"),
+        )
+        .join(RemittanceRecord, RemittanceRecord.id == RemittanceException.remittance_id)
         .where(RemittanceException.resolved_at.is_(None))
-    ).scalar_one()
-    last = max(1, -(-total // page_size))
-    page = min(max(page, 1), last)
-    rows = list_exceptions(work=work, limit=page_size, offset=(page - 1) * page_size)
-    return Page(rows=rows, page=page, page_size=page_size, total=total)
+    )
+    found = fetch_page(
+        work.db, query, wanted, sorts=EXCEPTION_SORTS, default="received",
+        tiebreak=[RemittanceException.id], sums=("paid",),
+    )  # fmt: skip
+    work.audit("list", "remittance_exception", "*", f"{len(found.rows)} rows")
+    return found, [_exception_dict(e, trace, payer) for e, trace, payer, _ in found.rows]
 
 
 def list_exceptions(
@@ -1305,24 +1310,27 @@ def list_exceptions(
         query = query.limit(limit).offset(offset)
     rows = work.db.execute(query).all()
     work.audit("list", "remittance_exception", "*", f"{len(rows)} rows")
-    return [
-        {
-            "id": e.id,
-            "claim": e.patient_control_number,
-            "payer_claim_number": e.payer_claim_number,
-            "payer": payer,
-            "trace_number": trace,
-            "status_code": e.status_code,
-            "charge_cents": e.charge_cents,
-            "paid_cents": e.paid_cents,
-            "reason": e.reason,
-            "created_at": e.created_at.isoformat(),
-            "resolved_at": e.resolved_at.isoformat() if e.resolved_at else None,
-            "resolved_by": e.resolved_by,
-            "resolution": e.resolution,
-        }
-        for e, trace, payer in rows
-    ]
+    return [_exception_dict(e, trace, payer) for e, trace, payer in rows]
+
+
+def _exception_dict(e: RemittanceException, trace: str, payer: str) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "claim": e.patient_control_number,
+        "payer_claim_number": e.payer_claim_number,
+        "payer": payer,
+        "trace_number": trace,
+        "status_code": e.status_code,
+        "charge_cents": e.charge_cents,
+        "paid_cents": e.paid_cents,
+        "reason": e.reason,
+        "created_at": e.created_at.isoformat(),
+        "resolved_at": e.resolved_at.isoformat() if e.resolved_at else None,
+        "resolved_by": e.resolved_by,
+        "resolution": e.resolution,
+        "received": e.created_at.date(),
+        "paid": e.paid_cents,
+    }
 
 
 def list_deposits(*, work: UnitOfWork, limit: int = 200) -> list[dict[str, Any]]:
@@ -1467,7 +1475,6 @@ def list_quarantine(*, work: UnitOfWork, limit: int | None = None) -> list[dict[
 
 __all__ = [
     "NotPostable",
-    "Page",
     "PostingResult",
     "RemittanceFile835",
     "exceptions_page",

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
@@ -20,36 +21,86 @@ from therabill.web import flash
 from therabill.web.deps import Ctx, FormFields, PageBiller, PathId
 from therabill.web.reads import reading
 from therabill.web.render import render
+from therabill.web.tables import Column, Table, csv_response, wants_csv
 
 router = APIRouter()
 
 
+EXCEPTIONS = Table(
+    "open-exceptions",
+    "Exceptions to resolve",
+    columns=(
+        Column("received", "Received", kind="date"),
+        Column("claim", "Their claim"),
+        Column("payer", "Payer"),
+        Column("trace_number", "Trace"),
+        Column("paid", "Paid", kind="money", total=True),
+        Column("reason", "Why", sortable=False),
+        Column("resolve", "What was done", kind="cell", sortable=False, export=False),
+    ),
+    default_sort="received",
+    descending=True,
+    empty="No exceptions to resolve.",
+    anchor="exceptions",
+)
+QUARANTINED = Table(
+    "quarantined-files",
+    "Quarantined files",
+    columns=(
+        Column("received", "Received"),
+        Column("file", "File"),
+        Column("reason", "Why", sortable=False),
+    ),
+    default_sort="",
+    exportable=False,
+    prefix="q-",
+    anchor="quarantined",
+)
+UPLOADS = Table(
+    "uploads",
+    "Uploaded before",
+    columns=(
+        Column("when", "When"),
+        Column("file_name", "File"),
+        Column("actor", "By"),
+        Column("outcome", "Outcome", kind="status"),
+        Column("summary", "Summary", sortable=False),
+    ),
+    default_sort="",
+    exportable=False,
+    prefix="u-",
+    anchor="uploads",
+    empty="Nothing uploaded yet.",
+)
+
+
 @router.get("/remittances", response_class=HTMLResponse)
-def remittances_page(
-    request: Request,
-    ctx: Ctx,
-    account: PageBiller,
-    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
-) -> HTMLResponse:
-    """Uploads, then the open exceptions a page at a time (``THERABILL_PAGE_SIZE`` rows)."""
+def remittances_page(request: Request, ctx: Ctx, account: PageBiller) -> Response:
+    """The open exceptions (paged in the database), quarantined files and recent uploads."""
     left = flash.take(ctx.store, request, "remittances") or {}
-    size = settings.page_size()
+    table = replace(EXCEPTIONS, per_page=settings.page_size())  # THERABILL_PAGE_SIZE
     with reading(ctx, account) as work:
         recent = recent_remittances(work, limit=25)
-        exceptions = posting.exceptions_page(work=work, page=page, page_size=size)
-        quarantined = posting.list_quarantine(work=work, limit=size)
+        page, rows = posting.exceptions_page(work=work, wanted=table.wanted(request.query_params))
+        quarantined = posting.list_quarantine(work=work, limit=settings.page_size())
+    exceptions = table.view(request, page, rows)
+    if wants_csv(request):
+        return csv_response(exceptions)
+    for q in quarantined:
+        q["received"] = q["received_at"][:16].replace("T", " ")
+    for r in recent:
+        r["when"] = r["uploaded_at"].strftime("%Y-%m-%d %H:%M")
     return render(
         request,
         "remittances.html",
         {
-            "recent": recent,
             "result": None,
             "exceptions": exceptions,
-            "open_exceptions": exceptions.rows,
-            "quarantined": quarantined,
-            "shown": size,
-            "message": left.get("message"),
-            "error": left.get("error"),
+            "quarantined": QUARANTINED.whole(request, quarantined) if quarantined else None,
+            "uploads": UPLOADS.whole(request, recent),
+            "toast": left.get("message"),
+            "toast_id": "remittances-message",
+            "toast_error": left.get("error"),
         },
     )
 
@@ -83,7 +134,7 @@ def upload(request: Request, ctx: Ctx, account: PageBiller, form: FormFields) ->
         return render(
             request,
             "remittances.html",
-            {"recent": [], "result": None, "error": "Choose an 835 file to upload."},
+            {"result": None, "toast_error": "Choose an 835 file to upload."},
             status=422,
         )
     limit = settings.max_835_bytes()
@@ -95,16 +146,26 @@ def upload(request: Request, ctx: Ctx, account: PageBiller, form: FormFields) ->
         return render(
             request,
             "remittances.html",
-            {"recent": [], "result": None, "error": f"{exc}"},
+            {"result": None, "toast_error": f"{exc}"},
             status=413,
         )
     with ctx.store.transaction(actor=account.username) as work:
         result = receive_remittance(work=work, data=data, file_name=upload.filename)
         recent = recent_remittances(work, limit=25)
+    for r in recent:
+        r["when"] = r["uploaded_at"].strftime("%Y-%m-%d %H:%M")
     status = 422 if result.quarantined else 200
+    outcome = {
+        "toast_error" if result.quarantined else "toast": f"{result.file_name}: {result.outcome}."
+    }
     return render(
         request,
         "remittances.html",
-        {"recent": recent, "result": result, "shown": settings.page_size()},
+        {
+            "result": result,
+            "shown": settings.page_size(),
+            "uploads": UPLOADS.whole(request, recent),
+            **outcome,
+        },
         status=status,
     )
