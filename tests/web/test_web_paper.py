@@ -138,4 +138,4 @@ def test_the_statements_page_runs_a_period_once(
     preview = web.get(f"/clients/{practice.ana_client}/statement.pdf")
     assert preview.status_code == 200 and preview.content.startswith(b"%PDF")
     future = web.post("/statements/run", data={"csrf_token": token, "through": "2027-01-01"})
-    assert 'id="statements-error"' in future.text and "still to come" in future.text
+    assert 'id="toast-error"' in future.text and "still to come" in future.text

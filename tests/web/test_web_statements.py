@@ -35,6 +35,13 @@ def test_preview_then_make_the_statements(
         "/statements/run", data={"csrf_token": csrf_of(preview.text), "through": "2026-11-28"}
     )
     assert "1 made, 0 already made" in made.text and _count(practice, Statement) == 1
+    assert 'id="statements-message"' in made.text  # the outcome as a toast
+    sent = made.text.partition('<table id="sent"')[2].partition("</table>")[0]
+    assert "Cruz, Carla" in sent and "$30.00" in sent  # the client's name, money formatted
+    shown = web.get("/statements", params={"format": "csv"}).text.splitlines()
+    assert shown[0] == "Statement,Date,Client,Amount due" and shown[1].endswith(
+        ',"Cruz, Carla",30.00'
+    )
 
 
 def test_reminders_from_the_page(

@@ -44,6 +44,7 @@ from therabill.store.models import (
 )
 from therabill.store.services import balances, mailer, payment_plans, statements
 from therabill.store.services.context import Store, UnitOfWork
+from therabill.store.services.names import client_names
 from therabill.store.services.practice import practice_row
 
 DEFAULT_SCHEDULE = (0, 30, 60, 90)
@@ -405,6 +406,23 @@ def due_now(work: UnitOfWork, on: dt.date | None = None) -> list[dict[str, Any]]
     day = on or dt.date.today()
     report = RunReport(day, True)
     return [p.to_dict() for p in _pending(work, day, schedule_days(work), report)]
+
+
+def recent_rows(work: UnitOfWork, limit: int = 200) -> list[dict[str, Any]]:
+    """The reminders sent last, newest first, each with its client's name (a page's list)."""
+    sent = recent(work, limit)
+    names = client_names(work, [m.client_id for m in sent])
+    return [
+        {
+            "sent": m.sent_at.strftime("%Y-%m-%d %H:%M"),
+            "client": names.get(m.client_id, str(m.client_id)),
+            "client_url": f"/clients/{m.client_id}/account",
+            "to": m.to_address,
+            "what": m.subject + (" (statement attached)" if m.attached else ""),
+            "amount": m.balance_cents,
+        }
+        for m in sent
+    ]
 
 
 def recent(work: UnitOfWork, limit: int = 200) -> list[ReminderMessage]:

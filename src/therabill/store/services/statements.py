@@ -38,6 +38,7 @@ from therabill.store.models import (
 from therabill.store.services import balances, lookup
 from therabill.store.services.context import UnitOfWork
 from therabill.store.services.files_on_commit import publish_on_commit
+from therabill.store.services.paging import AnyPage, PageRequest, SortKey, fetch_page
 from therabill.store.services.practice import practice_row
 
 DUE_DAYS = 30
@@ -390,6 +391,37 @@ def list_runs(*, work: UnitOfWork) -> list[dict[str, Any]]:
             "total_cents": sum(r.balance_cents for r in rows), "actor": run.actor,
         })  # fmt: skip
     return out
+
+
+SENT_SORTS: dict[str, SortKey] = {
+    "number": Statement.id,
+    "statement_date": Statement.statement_date,
+    "client": Client.last_name,
+    "amount": Statement.balance_cents,
+}
+
+
+def sent_page(work: UnitOfWork, wanted: PageRequest) -> tuple[AnyPage, list[dict[str, Any]]]:
+    """One page of the statements made, newest first, with the client's name and the sum of
+    the amounts due over all of them."""
+    query = select(
+        Statement, Client.last_name, Client.first_name, Statement.balance_cents.label("amount")
+    ).join(Client, Client.id == Statement.client_id)
+    found = fetch_page(
+        work.db, query, wanted, sorts=SENT_SORTS, default="number", tiebreak=[Statement.id],
+        sums=("amount",),
+    )  # fmt: skip
+    return found, [
+        {
+            "number": st.number,
+            "pdf_url": f"/statements/{st.number}.pdf",
+            "statement_date": st.statement_date,
+            "client": f"{last}, {first}",
+            "client_url": f"/clients/{st.client_id}/account",
+            "amount": st.balance_cents,
+        }
+        for st, last, first, _ in found.rows
+    ]
 
 
 def set_hold(*, work: UnitOfWork, client: str | int, hold: bool) -> Client:

@@ -32,6 +32,7 @@ from therabill.web import flash
 from therabill.web.deps import Ctx, FormFields, PageBiller, PathId
 from therabill.web.reads import reading
 from therabill.web.render import render
+from therabill.web.tables import Column, Table, csv_response, wants_csv
 
 router = APIRouter()
 
@@ -271,13 +272,74 @@ def statement_preview(ctx: Ctx, account: PageBiller, client_id: PathId) -> Respo
     return pdf_response(statement_paper.render([made]), f"statement-{client_id}.pdf")
 
 
+SENT = Table(
+    "sent",
+    "Statements made",
+    columns=(
+        Column("number", "Statement", link="pdf_url"),
+        Column("statement_date", "Date", kind="date"),
+        Column("client", "Client", link="client_url"),
+        Column("amount", "Amount due", kind="money", total=True),
+    ),
+    default_sort="number",
+    descending=True,
+    empty="None yet.",
+    anchor="sent-statements",
+)
+PREVIEW = Table(
+    "preview-table",
+    "Statements the run would make",
+    columns=(
+        Column("client", "Client", link="client_url"),
+        Column("balance_cents", "Amount due", kind="money", total=True),
+        Column("statement", "Statement", link="pdf_url", sortable=False),
+    ),
+    default_sort="",
+    exportable=False,
+    prefix="p-",
+    anchor="preview",
+    empty="Nobody would get a statement for this period.",
+)
+RUNS = Table(
+    "runs",
+    "Statement runs",
+    columns=(
+        Column("through", "Through", kind="date"),
+        Column("statements", "Statements", kind="number", total=True),
+        Column("total_cents", "Total", kind="money", total=True),
+        Column("actor", "By"),
+    ),
+    default_sort="",
+    exportable=False,
+    prefix="r-",
+    anchor="runs-section",
+    empty="No statement runs yet.",
+)
+REMINDERS_SENT = Table(
+    "reminders-sent",
+    "Reminders sent",
+    columns=(
+        Column("sent", "Sent"),
+        Column("client", "Client", link="client_url"),
+        Column("to", "To"),
+        Column("what", "What", sortable=False),
+        Column("amount", "Amount due", kind="money"),
+    ),
+    default_sort="",
+    exportable=False,
+    prefix="m-",
+    anchor="reminders",
+    empty="No reminders sent yet.",
+)
+
+
 @router.get("/statements", response_class=HTMLResponse)
 def statements_page(
     request: Request,
     ctx: Ctx,
     account: PageBiller,
     preview: Annotated[str, Query(max_length=10)] = "",
-) -> HTMLResponse:
+) -> Response:
     """Run a period (with a preview of who would get a statement first), the runs, the
     statements and reminders sent, and the settings."""
     left = flash.take(ctx.store, request, "statements") or {}
@@ -289,30 +351,41 @@ def statements_page(
             left = {"error": str(exc)}
     with reading(ctx, account) as work:
         practice = practice_row(work)
-        sent = list(
-            work.db.execute(select(Statement).order_by(Statement.id.desc()).limit(200)).scalars()
-        )
+        page, rows = statements.sent_page(work, SENT.wanted(request.query_params))
+        sent = SENT.view(request, page, rows)
+        if wants_csv(request):
+            return csv_response(sent)
         would = None
         if through is not None:
             try:
                 would = statements.run_statements(work=work, through=through, dry_run=True)
             except TherabillError as exc:
                 left = {"error": str(exc)}
+        made = [
+            {**m, "client": m["client_name"], "statement": "preview",
+             "client_url": f"/clients/{m['client_id']}/account",
+             "pdf_url": f"/clients/{m['client_id']}/statement.pdf"}
+            for m in (would.made if would else [])
+        ]  # fmt: skip
         return render(
             request,
             "statements.html",
             {
-                "runs": statements.list_runs(work=work),
+                "runs": RUNS.whole(request, statements.list_runs(work=work)),
                 "sent": sent,
+                "preview_table": PREVIEW.whole(request, made) if would else None,
                 "today": dt.date.today(),
                 "minimum_cents": practice.statement_minimum_cents,
                 "payment_link": practice.payment_link,
                 "instructions": practice.payment_instructions,
                 "would": would,
                 "reminder_settings": reminders.settings_dict(work),
-                "reminders_sent": reminders.recent(work),
+                "reminders_sent": REMINDERS_SENT.whole(request, reminders.recent_rows(work)),
                 "reminders_due": reminders.due_now(work),
-                **left,
+                "not_sent": left.get("not_sent"),
+                "toast": left.get("message"),
+                "toast_id": "statements-message",
+                "toast_error": left.get("error"),
             },
         )
 
