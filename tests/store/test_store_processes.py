@@ -32,6 +32,9 @@ pytestmark = pytest.mark.processes
 
 CLI = [sys.executable, "-c", "from therabill.cli.main import main; main()"]
 BUILD_LOCK_KEY = 7_401_002
+# Big enough that the import is still writing 0.3 s after it is first seen writing, on an
+# idle machine (3,000 rows once finished unseen on PostgreSQL in CI).
+IMPORT_ROWS = 12_000
 
 
 def add_sessions(store: Store, count: int) -> None:
@@ -115,46 +118,62 @@ def test_two_builds_at_once_bill_each_session_once(
         assert audit.verify(db).ok
 
 
-def writer_is_active(db_url: str) -> bool:
-    """Whether another process holds the write lock (SQLite) or the build lock (PostgreSQL)."""
-    if db_url.startswith("sqlite"):
-        conn = sqlite3.connect(db_url.removeprefix("sqlite:///"), timeout=0, isolation_level=None)
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            conn.execute("ROLLBACK")
-            return False
-        except sqlite3.OperationalError:
-            return True
-        finally:
-            conn.close()
-    engine = create_engine(db_url)
-    try:
-        with engine.connect() as conn:
+class WriterWatch:
+    """Whether another process holds the write lock (SQLite) or is inside a write (PostgreSQL).
+
+    One connection is kept for the whole watch: connecting anew on every poll took longer
+    than a small import, which then finished unseen (CI, session 4)."""
+
+    def __init__(self, db_url: str) -> None:
+        self.db_url = db_url
+        self.engine = None if db_url.startswith("sqlite") else create_engine(db_url)
+
+    def active(self) -> bool:
+        if self.engine is None:
+            path = self.db_url.removeprefix("sqlite:///")
+            conn = sqlite3.connect(path, timeout=0, isolation_level=None)
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                conn.execute("ROLLBACK")
+                return False
+            except sqlite3.OperationalError:
+                return True
+            finally:
+                conn.close()
+        with self.engine.connect() as conn:
             held = conn.execute(
                 text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = :k"),
                 {"k": BUILD_LOCK_KEY},
             ).scalar_one()
             writing = conn.execute(
                 text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE state LIKE 'idle in transaction%' "
-                    "OR (state = 'active' AND query LIKE 'INSERT%')"
+                    "SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() "
+                    "AND datname = current_database() AND ("
+                    "state LIKE 'idle in transaction%' "
+                    "OR (state = 'active' AND query LIKE 'INSERT%'))"
                 )
             ).scalar_one()
             return bool(held or writing)
-    finally:
-        engine.dispose()
+
+    def close(self) -> None:
+        if self.engine is not None:
+            self.engine.dispose()
 
 
 def kill_midway(command: list[str], env: dict[str, str], db_url: str, after: float) -> int:
     """Start ``command``; once it is writing, wait ``after`` seconds and SIGKILL it."""
+    watch = WriterWatch(db_url)
     process = subprocess.Popen(
         command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
-    deadline = time.monotonic() + 120
-    while not writer_is_active(db_url):
-        assert process.poll() is None, "finished before it was seen writing; make it bigger"
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
+    try:
+        deadline = time.monotonic() + 120
+        while not watch.active():
+            assert process.poll() is None, "finished before it was seen writing; make it bigger"
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+    finally:
+        watch.close()
     time.sleep(after)
     process.send_signal(signal.SIGKILL)
     return process.wait(timeout=30)
@@ -184,15 +203,15 @@ def test_import_killed_midway_leaves_before_or_after(
     practice: Store, db_url: str, tmp_path: Path
 ) -> None:
     rows = ["chart_number,first_name,last_name,birth_date,payer,member_id"]
-    rows += [f"K{i},First{i},Last{i},1980-01-01,Medicare Part B,MB{i}" for i in range(3000)]
+    rows += [f"K{i},First{i},Last{i},1980-01-01,Medicare Part B,MB{i}" for i in range(IMPORT_ROWS)]
     csv_file = tmp_path / "many.csv"
     csv_file.write_text("\n".join(rows) + "\n", "utf-8")
     before = snapshot(practice)
     code = kill_midway(
-        [*CLI, "client", "import", str(csv_file)], environment(db_url, tmp_path), db_url, 0.8
+        [*CLI, "client", "import", str(csv_file)], environment(db_url, tmp_path), db_url, 0.3
     )
     assert code == -signal.SIGKILL
     clients_now = snapshot(practice)[4]
-    assert clients_now in (before[4], before[4] + 3000)
+    assert clients_now in (before[4], before[4] + IMPORT_ROWS)
     with practice.sessions() as db:
         assert audit.verify(db).ok
