@@ -255,6 +255,12 @@ def create_demo(
     }
 
 
+def _paid_on(service: dt.date, today: dt.date) -> dt.date:
+    """The Friday three weeks after the week of ``service``, or ``today`` if that is later."""
+    friday = service + dt.timedelta(days=4 - service.weekday() + 21)
+    return min(friday, today)
+
+
 def _adjudicate(work: UnitOfWork, rnd: random.Random, today: dt.date) -> dict[str, int]:
     """Send the older ready claims and answer them as their payers would: a few rejected at
     the payer's front door, the rest in one made-up 835 per payer (most paid, some partly
@@ -276,7 +282,10 @@ def _adjudicate(work: UnitOfWork, rnd: random.Random, today: dt.date) -> dict[st
     def move(claim: ClaimRecord, status: ClaimStatus, why: str) -> None:
         claim_records.change_status(work=work, claim_id=claim.id, new=status, reason=why)
 
-    answers: dict[int, list[AdjudicatedClaim]] = {}
+    # One 835 per payer per week, paid on the Friday three weeks after the week of service
+    # (never after today): the Reports page then shows collections spread over the months
+    # the demo covers, as a real practice's would be, not all of them today.
+    answers: dict[tuple[int, dt.date], list[AdjudicatedClaim]] = {}
     for claim in ready:
         move(claim, ClaimStatus.SUBMITTED, "demo batch")
         roll = rnd.random()
@@ -285,22 +294,25 @@ def _adjudicate(work: UnitOfWork, rnd: random.Random, today: dt.date) -> dict[st
             tally["rejected"] += 1
             continue
         move(claim, ClaimStatus.ACCEPTED, "demo: 277CA accepted")
-        answers.setdefault(claim.payer_id, []).append(_answer(claim, roll))
+        key = (claim.payer_id, _paid_on(claim.date_of_service, today))
+        answers.setdefault(key, []).append(_answer(claim, roll))
     office = work.db.execute(select(Practice).limit(1)).scalar_one()
-    for payer_id, claims in answers.items():
+    for (payer_id, paid_on), claims in sorted(answers.items()):
         payer = work.db.execute(select(Payer).where(Payer.id == payer_id)).scalar_one()
         text = write_835(
             claims,
-            trace=f"DEMO{payer_id:04d}",
+            trace=f"DEMO{payer_id:04d}{paid_on:%y%m%d}",
             payer=payer.name.upper(),
             payer_id=payer.payer_id or f"DEMO{payer_id}",
             payee=Payee(office.name.upper(), office.npi or ""),
-            paid_on=today,
-            produced_on=today,
+            paid_on=paid_on,
+            produced_on=paid_on,
         )
         # As a biller's upload: posted and listed under the dashboard's recent remittances.
         remittance_intake.receive_remittance(
-            work=work, data=text.encode("ascii"), file_name=f"demo-{payer_id}.835"
+            work=work,
+            data=text.encode("ascii"),
+            file_name=f"demo-{payer_id}-{paid_on:%Y%m%d}.835",
         )
     posted = work.db.execute(
         select(ClaimRecord.status).where(ClaimRecord.id.in_([c.id for c in ready]))
