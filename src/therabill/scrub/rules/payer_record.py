@@ -36,6 +36,18 @@ def _first_lines(claim: Claim) -> dict[str, int]:
     return seen
 
 
+def _alternatives_paid(claim: Claim, record: PayerRecord, code: str) -> str:
+    """What the payer paid for each code a massage therapist could bill instead, as "; …"."""
+    if claim.provider.discipline != "massage":
+        return ""
+    said = (
+        record.codes[other].paid_text(record.payer)
+        for other in ALTERNATIVES.get(code, ())
+        if other in record.codes
+    )
+    return "".join(f"; {text}" for text in said if text is not None)
+
+
 @rule("insights.paid", Severity.INFO, source=SOURCE)
 def paid_before(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
     """What this payer paid per unit for a code on the claim (and its massage alternative)."""
@@ -47,17 +59,9 @@ def paid_before(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
         said = entry.paid_text(record.payer) if entry else None
         if said is None:
             continue
-        others = [
-            text
-            for other in ALTERNATIVES.get(code, ())
-            if claim.provider.discipline == "massage"
-            and (found := record.codes.get(other)) is not None
-            and (text := found.paid_text(record.payer)) is not None
-        ]
-        message = said + "".join(f"; {o}" for o in others) + "."
         yield finding(
             "insights.paid",
-            message,
+            said + _alternatives_paid(claim, record, code) + ".",
             at=i,
             field=f"lines[{i}].code",
             code=code,
@@ -77,16 +81,9 @@ def denied_before(claim: Claim, ctx: ClaimContext) -> Iterator[Finding]:
         said = entry.denied_text(record.payer) if entry else None
         if said is None:
             continue
-        taken = [
-            text
-            for other in ALTERNATIVES.get(code, ())
-            if claim.provider.discipline == "massage"
-            and (found := record.codes.get(other)) is not None
-            and (text := found.paid_text(record.payer)) is not None
-        ]
         yield finding(
             "insights.denied",
-            said + "".join(f"; {t}" for t in taken) + ".",
+            said + _alternatives_paid(claim, record, code) + ".",
             at=i,
             field=f"lines[{i}].code",
             code=code,
