@@ -47,7 +47,7 @@ CORE_FILES := $(subst $(space),$(comma),$(foreach p,$(CORE),*/therabill/$(p)/*) 
 CORE_FLOOR := 92
 
 pytest: $(STAMP)
-	$(BIN)/python -m pytest -n 2 --cov --cov-report=
+	$(BIN)/python -m pytest -n 2 --cov --cov-report= --durations=30
 	@echo "Branch coverage of the whole package: $$($(BIN)/coverage report --format=total)%"
 	@echo "Branch coverage of the core (floor $(CORE_FLOOR)%):"
 	@$(BIN)/coverage report --include='$(CORE_FILES)' --fail-under=$(CORE_FLOOR)
