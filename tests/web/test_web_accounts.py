@@ -33,7 +33,9 @@ def test_the_ledger_shows_signs_running_balances_and_who_owes(
     assert moved[1] == "Moved to the client" and moved[4] == "-$30.00" and moved[5] == "+$30.00"
     assert paid[1] == "Client paid" and paid[4] == "" and paid[5] == "-$10.00"
     assert paid[7] == "$20.00"  # the client's running balance after the payment
-    visit = re.search(r'<table id="visit-table">.*?<tbody>(.*?)</tbody>', page, re.S)
+    visit = re.search(
+        r"<table id=\"visit-table\" class=\"data\">.*?<tbody>(.*?)</tbody>", page, re.S
+    )
     assert visit and "$10.00" in visit.group(1) and "$20.00" in visit.group(1)
 
 

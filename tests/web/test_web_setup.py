@@ -55,7 +55,9 @@ def test_a_biller_sets_up_providers_fees_and_payers(web: TestClient, practice: P
     assert added.status_code == 303
     page = web.get(added.headers["location"])
     assert page.status_code == 200 and "Oli Ng" in page.text
-    provider_id = int(added.headers["location"].rsplit("/", 1)[1])
+    assert added.headers["location"].endswith("?done=provider-added")
+    assert 'role="status"' in page.text and "Provider added." in page.text  # the toast
+    provider_id = int(added.headers["location"].split("?")[0].rsplit("/", 1)[1])
     edited = _post(
         web,
         f"/providers/{provider_id}",
@@ -117,7 +119,7 @@ def test_a_biller_keeps_a_clients_policy_and_authorization(
          "subscriber_birth_date": "1978-02-03", "group_number": "G-12"},
     )  # fmt: skip
     assert changed.status_code == 303
-    assert changed.headers["location"] == f"/clients/{practice.ana_client}"
+    assert changed.headers["location"] == f"/clients/{practice.ana_client}?done=policy-saved"
     # The subscriber must be named when the client is not the policy holder.
     refused = _post(
         web, f"/policies/{policy_id}", {"member_id": "X1", "relationship": "child",
@@ -148,7 +150,7 @@ def test_a_biller_keeps_a_clients_policy_and_authorization(
     assert added.status_code == 303, added.text
     auth_page = web.get(added.headers["location"])
     assert "0 used of 24" in auth_page.text and "24 left" in auth_page.text
-    auth_id = int(added.headers["location"].rsplit("/", 1)[1])
+    auth_id = int(added.headers["location"].split("?")[0].rsplit("/", 1)[1])
     assert _post(web, f"/authorizations/{auth_id}", {"units": "30"}).status_code == 303
     bad = _post(web, f"/authorizations/{auth_id}", {"units": "many"})
     assert bad.status_code == 422 and "not a whole number" in bad.text
@@ -349,7 +351,10 @@ def test_a_biller_keeps_a_clients_plans_of_care(web: TestClient, practice: Pract
     assert too_long.status_code == 422 and "at most 90 days" in too_long.text
     assert _plans(practice, client) == before
     added = _post(web, f"/clients/{client}/plans", plan)
-    assert added.status_code == 303 and added.headers["location"] == f"/clients/{client}#plans"
+    assert (
+        added.status_code == 303
+        and added.headers["location"] == f"/clients/{client}?done=plan-saved#plans"
+    )
     page = web.get(f"/clients/{client}")
     assert "Rosa Diaz" in page.text and "awaiting signature" in page.text
     [plan_id] = sorted(set(_plans(practice, client)) - set(before))
@@ -371,3 +376,30 @@ def test_a_biller_keeps_a_clients_plans_of_care(web: TestClient, practice: Pract
     assert _post(web, f"/plans/{plan_id}/certify", {"on": signed}).status_code == 403
     login(web, "ben")
     assert _post(web, f"/plans/{plan_id}/certify", {"on": signed}).status_code in (403, 404)
+
+
+@pytest.mark.parametrize(
+    ("target", "what", "address"),
+    [
+        ("/fees", "fee-saved", "/fees?done=fee-saved"),
+        ("/clients/3#plans", "plan-saved", "/clients/3?done=plan-saved#plans"),
+        ("/claims?status=ready", "claim-saved", "/claims?status=ready&done=claim-saved"),
+    ],
+)
+def test_a_change_names_its_toast_in_the_redirect(target: str, what: str, address: str) -> None:
+    from therabill.web.render import done
+
+    assert done(target, what) == address
+
+
+def test_only_a_known_toast_is_shown(web: TestClient) -> None:
+    """The page shows the fixed words of a known key; an address cannot bring words of its
+    own (a link someone sends cannot put "call this number" on a therabill page)."""
+    from therabill.web.render import done
+
+    login(web, "bill")
+    assert "Fee saved." in web.get("/fees?done=fee-saved").text
+    unknown = web.get("/fees", params={"done": "Call 555-0100 now"}).text
+    assert 'role="status"' not in unknown and "555-0100" not in unknown
+    with pytest.raises(KeyError):
+        done("/fees", "fee-eaten")

@@ -48,6 +48,41 @@ NAV_ICONS: dict[str, str] = {
 }
 
 
+# What a change did, named in its redirect (``/fees?done=fee-saved``, Post/Redirect/Get):
+# the page that opens shows it as a success toast. A fixed list, so an address can never put
+# words of its own on a page.
+DONE: dict[str, str] = {
+    "provider-added": "Provider added.",
+    "provider-saved": "Provider saved.",
+    "provider-ended": "The provider is marked as having left the practice.",
+    "fee-saved": "Fee saved.",
+    "fee-removed": "Fee removed.",
+    "policy-saved": "Insurance policy saved.",
+    "policy-ended": "Insurance policy ended.",
+    "authorization-added": "Authorization added.",
+    "authorization-saved": "Authorization saved.",
+    "authorization-ended": "Authorization ended.",
+    "plan-saved": "Plan of care saved.",
+    "payer-added": "Payer added.",
+    "payer-saved": "Payer saved.",
+    "profile-saved": "Payer profile saved.",
+    "client-saved": "Client saved.",
+    "session-saved": "Session saved.",
+    "session-deleted": "Session deleted.",
+    "claim-saved": "Claim saved.",
+    "token-revoked": "API token revoked.",
+}
+
+
+def done(target: str, what: str) -> str:
+    """``target`` with the ``DONE`` key ``what`` in its query (before any ``#fragment``)."""
+    if what not in DONE:
+        raise KeyError(f"add {what!r} to render.DONE")
+    path, hash_, fragment = target.partition("#")
+    joiner = "&" if "?" in path else "?"
+    return f"{path}{joiner}done={what}{hash_}{fragment}"
+
+
 def render(
     request: Request, name: str, context: dict[str, Any] | None = None, *, status: int = 200
 ) -> HTMLResponse:
@@ -62,6 +97,8 @@ def render(
         "path": request.url.path,
     }
     values.update(context or {})
+    if not values.get("toast") and (said := DONE.get(request.query_params.get("done", ""))):
+        values["toast"] = said
     response: HTMLResponse = ctx.templates.TemplateResponse(
         request, name, values, status_code=status
     )

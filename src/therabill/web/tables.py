@@ -103,12 +103,23 @@ class Table:
         """The keys the service sums over every matching row."""
         return tuple(c.key for c in self.columns if c.total)
 
-    def view(self, request: Request, page: AnyPage, rows: Sequence[Mapping[str, Any]]) -> TableView:
-        own = {self.key(name) for name in PAGING} | {"format"}
+    def view(
+        self,
+        request: Request,
+        page: AnyPage,
+        rows: Sequence[Mapping[str, Any]],
+        *,
+        path: str | None = None,
+    ) -> TableView:
+        """The page to render; ``path``: the list's own address, when the request was another
+        (a form's POST that shows the list again, a fragment)."""
+        own = {self.key(name) for name in PAGING} | {"format", "done"}
         params = {k: v for k, v in request.query_params.items() if k not in own and v}
-        return TableView(self, page, list(rows), request.url.path, params)
+        return TableView(self, page, list(rows), path or request.url.path, params)
 
-    def whole(self, request: Request, rows: Sequence[Mapping[str, Any]]) -> TableView:
+    def whole(
+        self, request: Request, rows: Sequence[Mapping[str, Any]], *, path: str | None = None
+    ) -> TableView:
         """A short list a service returns whole (a summary of a few dozen rows at most):
         sorted, paged and totalled here, so it looks and works as every other table."""
         wanted = self.wanted(request.query_params)
@@ -134,7 +145,7 @@ class Table:
             totals=totals,
         )
         shown = ordered[(number - 1) * per : number * per]
-        return self.view(request, page, shown)
+        return self.view(request, page, shown, path=path)
 
 
 def _order(value: Any) -> tuple[int, Any]:

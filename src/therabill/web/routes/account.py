@@ -13,7 +13,7 @@ from therabill.store.services import UnitOfWork, api_tokens, mfa
 from therabill.store.services.users import Account
 from therabill.web.deps import Ctx, NotFound, PageUser, PathId
 from therabill.web.reads import reading
-from therabill.web.render import render
+from therabill.web.render import done, render
 
 router = APIRouter()
 
@@ -59,7 +59,7 @@ def create_token(
 def revoke_token(request: Request, ctx: Ctx, account: PageUser, token_id: PathId) -> Response:
     with ctx.store.transaction(actor=account.username) as work:
         api_tokens.revoke_token(work, token_id=token_id, user_id=account.id)
-    return RedirectResponse("/account", status_code=303)
+    return RedirectResponse(done("/account", "token-revoked"), status_code=303)
 
 
 @router.get("/account/mfa", response_class=HTMLResponse)

@@ -32,7 +32,7 @@ from therabill.web import flash
 from therabill.web.deps import Ctx, FormFields, PageBiller, PathId
 from therabill.web.reads import reading
 from therabill.web.render import render
-from therabill.web.tables import Column, Table, csv_response, wants_csv
+from therabill.web.tables import Column, Table, TableView, csv_response, wants_csv
 
 router = APIRouter()
 
@@ -73,6 +73,111 @@ def account_picture(work: UnitOfWork, client_id: int) -> dict[str, Any]:
     return {"credit_cents": payments.credit_cents(work, client_id), "account_link": True}
 
 
+VISITS = Table(
+    "visit-table",
+    "Who owes what, per visit",
+    columns=(
+        Column("date", "Date", kind="date"),
+        Column("claim", "Claim", link="claim_url"),
+        Column("payer", "Payer"),
+        Column("status", "Status", kind="status"),
+        Column("charge", "Charge", kind="money", total=True),
+        Column("insurance_paid", "Insurance paid", kind="money", total=True),
+        Column("client_paid", "Client paid", kind="money", total=True),
+        Column("insurance_owes", "Insurance owes", kind="money", total=True),
+        Column("client_owes", "Client owes", kind="money", total=True),
+    ),
+    default_sort="date",
+    descending=True,
+    exportable=False,
+    prefix="v-",
+    anchor="visits",
+    empty="No visits billed yet.",
+)
+PAYMENTS = Table(
+    "payment-table",
+    "Payments",
+    columns=(
+        Column("receipt", "Receipt", link="receipt_url"),
+        Column("date", "Date", kind="date"),
+        Column("kind", "Kind"),
+        Column("method", "Method"),
+        Column("amount", "Amount", kind="money", total=True),
+    ),
+    default_sort="date",
+    descending=True,
+    exportable=False,
+    prefix="pay-",
+    anchor="payments",
+    empty="No payments yet.",
+)
+STATEMENTS = Table(
+    "statement-table",
+    "Statements sent",
+    columns=(
+        Column("number", "Statement", link="pdf_url"),
+        Column("date", "Date", kind="date"),
+        Column("amount", "Amount due", kind="money"),
+    ),
+    default_sort="date",
+    descending=True,
+    exportable=False,
+    prefix="st-",
+    anchor="paper",
+    empty="No statements sent.",
+)
+ACCOUNT_REMINDERS = Table(
+    "reminder-table",
+    "Reminders sent",
+    columns=(
+        Column("sent", "Sent"),
+        Column("to", "To"),
+        Column("what", "What", sortable=False),
+        Column("amount", "Amount due", kind="money"),
+    ),
+    default_sort="sent",
+    descending=True,
+    exportable=False,
+    prefix="rm-",
+    anchor="reminders",
+    empty="No reminders sent.",
+)
+
+
+def account_tables(request: Request, acct: client_account.Account) -> dict[str, TableView]:
+    """The account's lists as the one table (sorted and paged each on its own)."""
+    visits = [
+        {"date": v.date_of_service, "claim": f"#{v.claim_id}", "claim_url": f"/claims/{v.claim_id}",
+         "payer": v.payer, "status": v.status, "charge": v.charge_cents,
+         "insurance_paid": v.insurance_paid_cents, "client_paid": v.client_paid_cents,
+         "insurance_owes": v.owed.insurance_cents, "client_owes": v.owed.patient_cents}
+        for v in acct.visits
+    ]  # fmt: skip
+    paid = [
+        {"receipt": p.receipt, "receipt_url": f"/receipts/{p.receipt}.pdf", "date": p.received_on,
+         "kind": p.kind + (" (plan)" if p.plan_id else ""),
+         "method": p.method + (f" {p.reference}" if p.reference else ""), "amount": p.amount_cents}
+        for p in acct.payments
+    ]  # fmt: skip
+    sent = [
+        {"number": st.number, "pdf_url": f"/statements/{st.number}.pdf", "date": st.statement_date,
+         "amount": st.balance_cents}
+        for st in acct.statements
+    ]  # fmt: skip
+    told = [
+        {"sent": m.sent_at.strftime("%Y-%m-%d %H:%M"), "to": m.to_address,
+         "what": m.subject + (" (statement attached)" if m.attached else ""),
+         "amount": m.balance_cents}
+        for m in acct.reminders
+    ]  # fmt: skip
+    return {
+        "visit_table": VISITS.whole(request, visits),
+        "payment_table": PAYMENTS.whole(request, paid),
+        "statement_table": STATEMENTS.whole(request, sent),
+        "reminder_table": ACCOUNT_REMINDERS.whole(request, told),
+    }
+
+
 @router.get("/clients/{client_id}/account", response_class=HTMLResponse)
 def account_page(
     request: Request, ctx: Ctx, account: PageBiller, client_id: PathId
@@ -96,6 +201,7 @@ def account_page(
             "client_account.html",
             {
                 "acct": acct,
+                **account_tables(request, acct),
                 "sessions": sessions,
                 "methods": payments.METHODS,
                 "today": dt.date.today(),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -13,14 +14,40 @@ from therabill.store.services import practice as practice_services
 from therabill.web.deps import Ctx, NotFound, PageAdmin, PathId
 from therabill.web.reads import reading
 from therabill.web.render import render
+from therabill.web.tables import Column, Table
 
 router = APIRouter()
+
+
+USERS = Table(
+    "users",
+    "Users",
+    columns=(
+        Column("username", "User"),
+        Column("name", "Name"),
+        Column("role", "Role"),
+        Column("provider", "Provider"),
+        Column("state", "State"),
+        Column("act", "Act", kind="cell", sortable=False, export=False),
+    ),
+    default_sort="username",
+    exportable=False,
+)
 
 
 def _page(request: Request, work: UnitOfWork, **values: object) -> HTMLResponse:
     status = int(str(values.pop("status", 200)))
     providers = practice_services.list_providers(work=work)
-    context = {"users": users.list_users(work), "providers": providers, "roles": list(users.Role)}
+    rows = [
+        {
+            **asdict(u),
+            "state": "disabled" if u.disabled else ("active" if u.can_log_in else "no password"),
+            "_class": "muted" if u.disabled else "",
+        }
+        for u in users.list_users(work)
+    ]
+    context = {"table": USERS.whole(request, rows, path="/admin/users"), "providers": providers,
+               "roles": list(users.Role)}  # fmt: skip
     return render(request, "users.html", {**context, **values}, status=status)
 
 
@@ -50,8 +77,9 @@ def add_user(
             return _page(request, work, error=str(exc), status=422)
     with ctx.store.transaction(actor=account.username) as work:
         return _page(
-            request, work, created=added.username, one_time_password=added.one_time_password
-        )
+            request, work, created=added.username, one_time_password=added.one_time_password,
+            toast=f"{added.username} added.",
+        )  # fmt: skip
 
 
 @router.post("/admin/users/{user_id}/{action}", response_class=HTMLResponse)
@@ -69,8 +97,10 @@ def user_action(
             password = users.reset_password(work, user_id=user_id)
         else:
             users.set_disabled(work, user_id=user_id, disabled=action == "disable")
+    said = {"disable": "Login disabled.", "enable": "Login enabled.",
+            "password": "A new one-time password is shown below."}[action]  # fmt: skip
     with ctx.store.transaction(actor=account.username) as work:
-        return _page(request, work, reset_id=user_id, one_time_password=password)
+        return _page(request, work, reset_id=user_id, one_time_password=password, toast=said)
 
 
 @router.get("/admin/settings", response_class=HTMLResponse)

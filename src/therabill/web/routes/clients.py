@@ -265,6 +265,98 @@ CLIENT_CLAIMS = Table(
 )
 
 
+CLIENT_POLICIES = Table(
+    "policies",
+    "Insurance policies",
+    columns=(
+        Column("priority", "Priority", link="url"),
+        Column("payer", "Payer"),
+        Column("member_id", "Member id"),
+        Column("subscriber", "Subscriber"),
+        Column("start", "From", kind="date"),
+        Column("end", "To", kind="date"),
+    ),
+    default_sort="",
+    exportable=False,
+    prefix="p-",
+    anchor="policies-head",
+    empty="No insurance on file (self-pay).",
+)
+CLIENT_AUTHORIZATIONS = Table(
+    "authorizations",
+    "Authorizations",
+    columns=(
+        Column("number", "Number", link="url"),
+        Column("codes", "Codes", sortable=False),
+        Column("start", "From", kind="date"),
+        Column("end", "To", kind="date"),
+        Column("approved", "Approved", kind="number"),
+        Column("used", "Used", kind="number"),
+        Column("left", "Left", kind="number"),
+        Column("note", "Note"),
+    ),
+    default_sort="",
+    exportable=False,
+    prefix="a-",
+    anchor="authorizations-head",
+    empty="No authorizations.",
+)
+CLIENT_LEDGER = Table(
+    "ledger",
+    "Ledger",
+    columns=(
+        Column("date", "Date", kind="date"),
+        Column("entry", "Entry"),
+        Column("who", "Who owes"),
+        Column("claim", "Claim", link="claim_url"),
+        Column("amount", "Amount", kind="money"),
+        Column("memo", "Memo", sortable=False),
+    ),
+    default_sort="",
+    per_page=25,
+    exportable=False,
+    prefix="l-",
+    anchor="ledger-head",
+    empty="No entries.",
+)
+
+
+def _policy_rows(picture: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {"priority": p.priority, "url": f"/policies/{p.id}", "payer": p.payer.name,
+         "member_id": p.member_id, "subscriber": p.relationship_to_subscriber,
+         "start": p.start_date, "end": p.end_date}
+        for p in picture["policies"]
+    ]  # fmt: skip
+
+
+def _authorization_rows(picture: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    for a in picture["authorizations"]:
+        low = a.left is not None and a.left <= 2
+        note = "expired" if a.expired else "expires soon" if a.expires_soon else (
+            "almost used up" if low else "")  # fmt: skip
+        auth = a.auth
+        rows.append({
+            "number": auth.number, "url": f"/authorizations/{auth.id}",
+            "codes": ", ".join(auth.code_list()) or "any", "start": auth.start_date,
+            "end": auth.end_date, "approved": auth.units_approved, "used": a.used,
+            "left": a.left, "note": note,
+            "_class": "muted" if a.expired else "warn" if note else "",
+        })  # fmt: skip
+    return rows
+
+
+def _ledger_rows(picture: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {"date": e.effective_date, "entry": e.kind.replace("_", " "), "who": e.responsibility,
+         "claim": f"#{e.claim_id}" if e.claim_id else "",
+         "claim_url": f"/claims/{e.claim_id}" if e.claim_id else None,
+         "amount": e.amount_cents, "memo": e.memo}
+        for e in picture.get("ledger", [])
+    ]  # fmt: skip
+
+
 def _session_rows(picture: dict[str, Any], billing: bool) -> list[dict[str, Any]]:
     return [
         {
@@ -319,6 +411,9 @@ def client_values(
         **money,
         "session_table": CLIENT_SESSIONS.whole(request, _session_rows(picture, billing)),
         "claim_table": CLIENT_CLAIMS.whole(request, _claim_rows(picture)),
+        "policy_table": CLIENT_POLICIES.whole(request, _policy_rows(picture)),
+        "authorization_table": CLIENT_AUTHORIZATIONS.whole(request, _authorization_rows(picture)),
+        "ledger_table": CLIENT_LEDGER.whole(request, _ledger_rows(picture)),
         "today": today,
         "caseload": caseload,
         "eligibility": eligibility.latest_checks(work, client.id, today=today),

@@ -6,12 +6,13 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from therabill.codes import load_code_set
 from therabill.codes.model import DISCIPLINES, Code
 from therabill.web.deps import PageUser
 from therabill.web.render import render
+from therabill.web.tables import Column, Table, csv_response, wants_csv
 
 router = APIRouter()
 
@@ -26,22 +27,55 @@ def _results(q: str) -> list[Code]:
     return [hit.code for hit in code_set.search(text, limit=25)]
 
 
+CODES = Table(
+    "codes",
+    "Codes",
+    columns=(
+        Column("code", "Code", link="url"),
+        Column("short", "What it is"),
+        Column("timing", "Timing"),
+        Column("who", "Who may bill it"),
+        Column("valid", "Valid", sortable=False),
+    ),
+    default_sort="",  # the search's order: the best match first
+    per_page=100,
+    empty="No code matches.",
+)
+
+
+def _rows(codes: list[Code]) -> list[dict[str, object]]:
+    return [
+        {
+            "code": c.code,
+            "url": f"/codes/{c.code}",
+            "short": c.short,
+            "timing": c.timing.value.replace("_", " ")
+            + (f" ({c.unit_minutes} min)" if c.unit_minutes else ""),
+            "who": ", ".join(sorted(c.disciplines)) if c.disciplines else "any",
+            "valid": f"until {c.end.isoformat()}" if c.end
+            else f"from {c.effective.isoformat()}" if c.effective else "yes",
+        }
+        for c in codes
+    ]  # fmt: skip
+
+
 @router.get("/codes", response_class=HTMLResponse)
 def codes_page(
     request: Request, account: PageUser, q: Annotated[str, Query(max_length=100)] = ""
-) -> HTMLResponse:
-    return render(
-        request,
-        "codes.html",
-        {"q": q, "codes": _results(q), "disciplines": DISCIPLINES, "today": dt.date.today()},
-    )
+) -> Response:
+    view = CODES.whole(request, _rows(_results(q)))
+    if wants_csv(request):
+        return csv_response(view)
+    return render(request, "codes.html", {"q": q, "table": view, "today": dt.date.today()})
 
 
 @router.get("/codes/search", response_class=HTMLResponse)
 def codes_search(
     request: Request, account: PageUser, q: Annotated[str, Query(max_length=100)] = ""
 ) -> HTMLResponse:
-    return render(request, "codes_results.html", {"codes": _results(q), "disciplines": DISCIPLINES})
+    """The results as a fragment (HTMX, as the search is typed); its links are the page's."""
+    view = CODES.whole(request, _rows(_results(q)), path="/codes")
+    return render(request, "codes_results.html", {"table": view})
 
 
 @router.get("/codes/{code}", response_class=HTMLResponse)

@@ -3,6 +3,7 @@ profile, rename it or set its payer id) and their profiles (view, and edit a cop
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -15,9 +16,21 @@ from therabill.store.services import profiles
 from therabill.store.services.users import Account
 from therabill.web.deps import Ctx, FormFields, NotFound, PageBiller, PageUser, PathId
 from therabill.web.reads import reading
-from therabill.web.render import render
+from therabill.web.render import done, render
+from therabill.web.tables import Column, Table
 
 router = APIRouter()
+
+
+PAYER_COLUMNS = (
+    Column("name", "Payer", kind="cell"),
+    Column("payer_id", "EDI payer id", kind="cell"),
+    Column("profile", "Profile", link="profile_url"),
+    Column("unit_rule", "Unit rule"),
+    Column("timely_filing", "Timely filing (days)", kind="number"),
+)
+PAYERS = Table("payers", "Payers", PAYER_COLUMNS, default_sort="name", exportable=False,
+               empty="No payers yet.")  # fmt: skip
 
 
 def _payers_page(
@@ -32,10 +45,23 @@ def _payers_page(
     with reading(ctx, account) as work:
         payers = payer_services.list_payers(work=work)
     known = profiles.payer_profiles()
+    rows = []
+    for p in payers:
+        profile = known.get(p.profile_id)
+        rows.append({
+            "id": p.id, "name": p.name, "payer_id": p.payer_id or "", "profile": p.profile_id,
+            "profile_url": f"/payers/profiles/{p.profile_id}" if account.sees_all_clients else None,
+            "unit_rule": profile.unit_rule.value if profile else "cms (no profile)",
+            "timely_filing": profile.timely_filing_days if profile else None,
+        })  # fmt: skip
+    columns = PAYER_COLUMNS + ((Column("save", "Save", kind="cell", sortable=False, export=False),)
+                               if account.sees_all_clients else ())  # fmt: skip
+    table = replace(PAYERS, columns=columns)
     return render(
         request,
         "payers.html",
-        {"payers": payers, "profiles": known, "values": values or {}, "error": error},
+        {"table": table.whole(request, rows, path="/payers"), "profiles": known,
+         "values": values or {}, "error": error},
         status=status,
     )  # fmt: skip
 
@@ -68,7 +94,7 @@ def add_payer(request: Request, ctx: Ctx, account: PageBiller, form: FormFields)
             )
     except TherabillError as exc:
         return _payers_page(request, ctx, account, values=values, error=str(exc), status=422)
-    return RedirectResponse("/payers", status_code=303)
+    return RedirectResponse(done("/payers", "payer-added"), status_code=303)
 
 
 @router.post("/payers/{payer_id}")
@@ -87,7 +113,7 @@ def edit_payer(
         if exc.field == "payer":
             raise NotFound() from None
         return _payers_page(request, ctx, account, error=str(exc), status=422)
-    return RedirectResponse("/payers", status_code=303)
+    return RedirectResponse(done("/payers", "payer-saved"), status_code=303)
 
 
 @router.get("/payers/profiles/{profile_id}", response_class=HTMLResponse)
@@ -123,4 +149,6 @@ def save_profile_page(
             {"profile": profile, "text": text, "error": str(exc)},
             status=422,
         )
-    return RedirectResponse(f"/payers/profiles/{profile_id}", status_code=303)
+    return RedirectResponse(
+        done(f"/payers/profiles/{profile_id}", "profile-saved"), status_code=303
+    )

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
+from therabill.codes import load_code_set
 from therabill.codes.model import DISCIPLINES
 from therabill.errors import InvalidInput, TherabillError
 from therabill.money import parse_money
@@ -30,8 +31,9 @@ from therabill.store.services.access import authorization_for, client_for, polic
 from therabill.store.services.users import Account
 from therabill.web.deps import Ctx, FormFields, NotFound, PageBiller, PageUser, PathId
 from therabill.web.reads import reading
-from therabill.web.render import render
+from therabill.web.render import done, render
 from therabill.web.routes import clients as client_pages
+from therabill.web.tables import Column, Table, csv_response, wants_csv
 
 router = APIRouter()
 
@@ -90,14 +92,16 @@ def _change(
     ctx: Ctx,
     account: Account,
     apply: Callable[[UnitOfWork], str],
-    again: Callable[[UnitOfWork, str], HTMLResponse],
+    again: Callable[[UnitOfWork, str], Response],
+    *,
+    said: str,
 ) -> Response:
-    """Run one change in one transaction: 303 to where ``apply`` says, or the page again
-    (422) with the message."""
+    """Run one change in one transaction: 303 to where ``apply`` says, with the toast
+    ``said`` (a ``render.DONE`` key), or the page again (422) with the message."""
     try:
         with ctx.store.transaction(actor=account.username) as work:
             target = apply(work)
-        return RedirectResponse(target, status_code=303)
+        return RedirectResponse(done(target, said), status_code=303)
     except TherabillError as exc:
         message = str(exc)
     with reading(ctx, account) as work:
@@ -109,23 +113,46 @@ def _change(
 # --- providers --------------------------------------------------------------------------------
 
 
+PROVIDERS = Table(
+    "providers",
+    "Providers",
+    columns=(
+        Column("name", "Name", link="url"),
+        Column("npi", "NPI"),
+        Column("discipline", "Discipline"),
+        Column("licence", "Licence"),
+        Column("taxonomy", "Taxonomy"),
+        Column("state", "Status"),
+    ),
+    default_sort="",
+    empty="No providers yet.",
+)
+
+
 def _providers_page(
     request: Request, work: UnitOfWork, *, values: dict[str, str] | None = None, error: str = ""
-) -> HTMLResponse:
+) -> Response:
+    rows = [
+        {
+            "name": f"{p.first_name} {p.last_name}", "url": f"/providers/{p.id}", "npi": p.npi,
+            "discipline": DISCIPLINES.get(p.discipline, p.discipline), "licence": p.licence,
+            "taxonomy": p.taxonomy, "state": "active" if p.active else "left the practice",
+            "_class": "" if p.active else "muted",
+        }
+        for p in practice_services.list_providers(work=work)
+    ]  # fmt: skip
+    view = PROVIDERS.whole(request, rows, path="/providers")
+    if wants_csv(request):
+        return csv_response(view)
     return render(
         request,
         "providers.html",
-        {
-            "providers": practice_services.list_providers(work=work),
-            "disciplines": DISCIPLINES,
-            "values": values or {},
-            "error": error,
-        },
+        {"table": view, "disciplines": DISCIPLINES, "values": values or {}, "error": error},
     )
 
 
 @router.get("/providers", response_class=HTMLResponse)
-def providers_page(request: Request, ctx: Ctx, account: PageUser) -> HTMLResponse:
+def providers_page(request: Request, ctx: Ctx, account: PageUser) -> Response:
     with reading(ctx, account) as work:
         return _providers_page(request, work)
 
@@ -152,6 +179,7 @@ def add_provider(request: Request, ctx: Ctx, account: PageBiller, form: FormFiel
         account,
         apply,
         lambda work, error: _providers_page(request, work, values=values, error=error),
+        said="provider-added",
     )
 
 
@@ -203,6 +231,7 @@ def edit_provider(
         account,
         apply,
         lambda work, error: _provider_page(request, work, provider_id, values=values, error=error),
+        said="provider-saved",
     )
 
 
@@ -224,24 +253,45 @@ def end_provider(
         account,
         apply,
         lambda work, error: _provider_page(request, work, provider_id, error=error),
+        said="provider-ended",
     )
 
 
 # --- fees -------------------------------------------------------------------------------------
 
 
+FEES = Table(
+    "fees",
+    "Fees",
+    columns=(
+        Column("code", "Code", link="url"),
+        Column("what", "What it is", sortable=False),
+        Column("per_unit", "Per unit", kind="money"),
+        Column("remove", "Remove", kind="cell", sortable=False, export=False),
+    ),
+    default_sort="code",
+    per_page=100,
+    empty="No fees yet: claims built now have no charges.",
+)
+
+
 def _fees_page(
     request: Request, work: UnitOfWork, *, values: dict[str, str] | None = None, error: str = ""
-) -> HTMLResponse:
-    return render(
-        request,
-        "fees.html",
-        {"fees": practice_services.list_fees(work=work), "values": values or {}, "error": error},
-    )
+) -> Response:
+    code_set = load_code_set()
+    rows = [
+        {"code": f.code, "url": f"/codes/{f.code}", "per_unit": f.unit_charge_cents,
+         "what": code_set[f.code].short if f.code in code_set else ""}
+        for f in practice_services.list_fees(work=work)
+    ]  # fmt: skip
+    view = FEES.whole(request, rows, path="/fees")
+    if wants_csv(request):
+        return csv_response(view)
+    return render(request, "fees.html", {"table": view, "values": values or {}, "error": error})
 
 
 @router.get("/fees", response_class=HTMLResponse)
-def fees_page(request: Request, ctx: Ctx, account: PageUser) -> HTMLResponse:
+def fees_page(request: Request, ctx: Ctx, account: PageUser) -> Response:
     with reading(ctx, account) as work:
         return _fees_page(request, work)
 
@@ -261,6 +311,7 @@ def set_fee(request: Request, ctx: Ctx, account: PageBiller, form: FormFields) -
         account,
         apply,
         lambda work, error: _fees_page(request, work, values=values, error=error),
+        said="fee-saved",
     )
 
 
@@ -271,7 +322,12 @@ def remove_fee(request: Request, ctx: Ctx, account: PageBiller, code: str) -> Re
         return "/fees"
 
     return _change(
-        request, ctx, account, apply, lambda work, error: _fees_page(request, work, error=error)
+        request,
+        ctx,
+        account,
+        apply,
+        lambda work, error: _fees_page(request, work, error=error),
+        said="fee-removed",
     )
 
 
@@ -352,6 +408,7 @@ def edit_policy(
         lambda work, error: _policy_page(
             request, work, account, policy_id, values=values, error=error
         ),
+        said="policy-saved",
     )
 
 
@@ -372,6 +429,7 @@ def end_policy(
         account,
         apply,
         lambda work, error: _policy_page(request, work, account, policy_id, error=error),
+        said="policy-ended",
     )
 
 
@@ -477,6 +535,7 @@ def add_authorization(
         lambda work, error: _authorization_page(
             request, work, account, client_id=client_id, auth_id=None, values=values, error=error
         ),
+        said="authorization-added",
     )
 
 
@@ -520,6 +579,7 @@ def edit_authorization(
             values=values,
             error=error,
         ),
+        said="authorization-saved",
     )
 
 
@@ -543,6 +603,7 @@ def end_authorization(
         lambda work, error: _authorization_page(
             request, work, account, client_id=client_id, auth_id=authorization_id, error=error
         ),
+        said="authorization-ended",
     )
 
 
@@ -600,6 +661,7 @@ def add_plan(
         account,
         apply,
         lambda work, error: _client_page(request, work, account, client_id, error),
+        said="plan-saved",
     )
 
 
@@ -631,4 +693,5 @@ def plan_action(
         account,
         apply,
         lambda work, error: _client_page(request, work, account, client_id, error),
+        said="plan-saved",
     )
