@@ -21,12 +21,12 @@ import datetime as dt
 import json
 import re
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast, get_args
 
 from pydantic import ValidationError
-from sqlalchemy import CursorResult, select, text, update
+from sqlalchemy import select, text
 from sqlalchemy.orm import selectinload
 
 from therabill import claims as doc
@@ -37,13 +37,11 @@ from therabill.claims.status import ClaimStatus
 from therabill.codes import CodeSet, load_code_set
 from therabill.errors import InvalidInput, TherabillError
 from therabill.findings import Finding, Severity
+from therabill.payers import PayerProfile
 from therabill.scrub import ScrubContext
 from therabill.store.models import (
-    Authorization,
-    AuthorizationUse,
     ClaimLine,
     ClaimRecord,
-    ClaimStatusChange,
     Client,
     Fee,
     Payer,
@@ -54,14 +52,14 @@ from therabill.store.models import (
     TherapySession,
 )
 from therabill.store.services import (
-    auths,
+    build_batch,
     documents,
-    ledger,
     plans_of_care,
     profiles,
     scrubbing,
 )
 from therabill.store.services.auths import AuthorizationStatus
+from therabill.store.services.build_batch import ConcurrentBuild as ConcurrentBuild
 from therabill.store.services.clients import primary_policy
 from therabill.store.services.context import UnitOfWork
 from therabill.units import UnitRule
@@ -69,10 +67,6 @@ from therabill.units import UnitRule
 BUILD_LOCK_KEY = 7_401_002
 NO_UNITS = "no billable units (too few minutes)"
 MODIFIERS_WIDTH = 20  # claim_lines.modifiers: four two-character modifiers fit with room
-
-
-class ConcurrentBuild(TherabillError):
-    """Another build billed a session this one had chosen; nothing of this build is kept."""
 
 
 class NotBillable(TherabillError):
@@ -148,10 +142,13 @@ def assemble_for(
     fees: dict[str, int],
     code_set: CodeSet,
     day: dt.date,
+    known: Mapping[str, PayerProfile] | None = None,
 ) -> Assembly:
     """The claim lines for one day's ``sessions`` under ``payer``'s profile (without a payer,
-    or with a profile no longer installed: the CMS 8-minute rule and no profile settings)."""
-    profile = profiles.payer_profiles().get(payer.profile_id) if payer is not None else None
+    or with a profile no longer installed: the CMS 8-minute rule and no profile settings).
+    ``known``: the payer profiles (a build reads them once; default: as installed now)."""
+    known = profiles.payer_profiles() if known is None else known
+    profile = known.get(payer.profile_id) if payer is not None else None
     return assemble_claim(
         sessions=[session_entry(s) for s in sessions],
         discipline=discipline,
@@ -303,7 +300,7 @@ def draft_claim(
     except ValidationError as exc:  # a detail the claim document cannot hold
         raise InvalidInput(f"the claim cannot be built: {_problems(exc)}") from None
     document = scrubber.fill(document)  # the year's allowed amounts, for the KX rule
-    facts = plan_facts(scrubber.work, parties, sessions, day, plans)
+    facts = plan_facts(scrubber.work, parties, sessions, day, plans, scrubber.profiles)
     document = document.model_copy(update=facts)
     scrubbed = scrubber(document=document, claim=claim)
     # the unit engine and the scrubber share the time rules (therabill.units.checks): a finding
@@ -319,15 +316,17 @@ def plan_facts(
     sessions: Sequence[TherapySession],
     day: dt.date,
     plans: plans_of_care.PlanSource | None = None,
+    known: Mapping[str, PayerProfile] | None = None,
 ) -> dict[str, Any]:
     """The plan of care's facts for the claim document (referring provider, certification,
     treatment days, visits this year)."""
+    known = profiles.payer_profiles() if known is None else known
     return plans_of_care.claim_facts(
         work,
         client_id=parties.client.id,
         discipline=parties.provider.discipline,
         payer_id=parties.payer.id,
-        profile=profiles.payer_profiles().get(parties.payer.profile_id),
+        profile=known.get(parties.payer.profile_id),
         day=day,
         unsaved=any(s.id is None for s in sessions),
         source=plans,
@@ -377,6 +376,11 @@ def build_claims(
 ) -> BuildResult:
     """Build claims from unbilled sessions; ``progress(done, total)`` after each claim.
 
+    Set-based (``build_batch``): the inputs of every claim are read in a few queries, the
+    claims are drafted and scrubbed in memory, client by client in date order (each sees
+    what the claims before it billed and used), and their rows are written at the end with
+    one bulk insert per table and one audit batch.
+
     ``scrub_tables`` (``ScrubContext.load()``) loaded before the transaction keeps the
     database's write lock for the build itself, not for reading the scrubber's tables.
     Sessions that cannot become a claim are in ``skipped`` with the reason, never raised.
@@ -385,31 +389,27 @@ def build_claims(
         work.db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": BUILD_LOCK_KEY})
     result = BuildResult()
     sessions = _unbilled(work, start, end, provider_id)
-    clients: dict[int, Client] = {}
+    parties = build_batch.Parties(work, (s.client_id for s in sessions))
     groups: dict[GroupKey, list[TherapySession]] = defaultdict(list)
     for session in sessions:
-        client = clients.get(session.client_id) or work.db.get(Client, session.client_id)
-        assert client is not None
-        clients[client.id] = client
+        client = parties.clients[session.client_id]
         policy = primary_policy(client, session.date_of_service)
         if policy is None:
             result.skipped.append({"session_id": session.id, "reason": "no insurance on file"})
             continue
         groups[(client.id, policy.id, session.provider_id, session.date_of_service)].append(session)
-    builder = (
-        _Builder(work, sessions, scrub_tables, list(groups)) if groups else None
-    )  # loading the scrubber takes time
+    if not groups:
+        work.audit("build", "claims", "*", "0 claims")
+        return result
+    builder = _Builder(work, sessions, scrub_tables, list(groups), parties)
+    rows = build_batch.ClaimRows(work)
     for done, (key, group) in enumerate(groups.items(), 1):
-        assert builder is not None
-        claim = None
-        with work.db.no_autoflush:
-            try:
-                draft = builder.draft(key, group, clients[key[0]])
-            except TherabillError as exc:  # nothing of this claim is written yet
-                result.skipped.extend({"session_id": s.id, "reason": str(exc)} for s in group)
-            else:
-                claim = builder.save(draft, group)
-        if claim is not None:
+        try:
+            draft = builder.draft(key, group)
+        except TherabillError as exc:  # nothing of this claim is kept
+            result.skipped.extend({"session_id": s.id, "reason": str(exc)} for s in group)
+        else:
+            claim = builder.keep(draft, group, rows)
             result.claims.append(claim.id)
             result.sessions_billed += len(group)
             if claim.status == ClaimStatus.READY:
@@ -418,12 +418,14 @@ def build_claims(
                 result.draft += 1
         if progress:
             progress(done, len(groups))
+    rows.write()
     work.audit("build", "claims", "*", f"{len(result.claims)} claims")
     return result
 
 
 class _Builder:
-    """Caches what every claim of one build needs (fees, code set, practice, lookups)."""
+    """What every claim of one build needs (fees, code set, parties, plans, authorizations,
+    the scrubber), read once; drafts each claim and keeps the running totals."""
 
     def __init__(
         self,
@@ -431,50 +433,35 @@ class _Builder:
         sessions: Sequence[TherapySession],
         tables: ScrubContext | None,
         keys: Sequence[GroupKey],
+        parties: build_batch.Parties,
     ) -> None:
         self.work = work
-        self.plans = plans_of_care.PreloadedPlans(work, (key[0] for key in keys))
+        self.parties = parties
+        clients = {key[0] for key in keys}
+        self.scrubber = scrubbing.Scrubber(work, sessions, tables, clients=clients)
+        known = self.scrubber.profiles
+        visits = any(
+            (p := known.get(payer.profile_id)) is not None and p.visit_limits
+            for payer in parties.payers.values()
+        )
+        first = min(key[3] for key in keys)
+        self.plans = plans_of_care.PreloadedPlans(
+            work, clients, visits_from=dt.date(first.year, 1, 1) if visits else None
+        )
         self.same_day = SameDayServices(work, [(key[0], key[3]) for key in keys])
         self.code_set = load_code_set()
         self.fees = practice_fees(work)
-        self.practice = work.db.execute(select(Practice).limit(1)).scalar_one_or_none()
-        self.providers: dict[int, Provider] = {}
-        self.policies: dict[int, tuple[Policy, Payer]] = {}
-        self.scrubber = scrubbing.Scrubber(work, sessions, tables)
-        self.authorized = {
-            (row[0], row[1])
-            for row in work.db.execute(select(Authorization.client_id, Authorization.payer_id))
-        }
+        self.authorizations = build_batch.AuthorizationBook(work, clients)
+        self.ids = build_batch.ClaimIds(work, len(keys))
 
-    def policy(self, policy_id: int) -> tuple[Policy, Payer]:
-        if policy_id not in self.policies:
-            policy = self.work.db.get(Policy, policy_id)
-            assert policy is not None
-            payer = self.work.db.get(Payer, policy.payer_id)
-            assert payer is not None
-            self.policies[policy_id] = (policy, payer)
-        return self.policies[policy_id]
-
-    def provider(self, provider_id: int) -> Provider:
-        if provider_id not in self.providers:
-            found = self.work.db.get(Provider, provider_id)
-            assert found is not None
-            self.providers[provider_id] = found
-        return self.providers[provider_id]
-
-    def statuses(self, client_id: int, payer_id: int) -> list[AuthorizationStatus]:
-        """The client's authorizations with this payer as used so far (this build's earlier
-        claims included)."""
-        if (client_id, payer_id) not in self.authorized:
-            return []
-        return auths.statuses(work=self.work, client_id=client_id, payer_id=payer_id)
-
-    def draft(self, key: GroupKey, group: Sequence[TherapySession], client: Client) -> Draft:
+    def draft(self, key: GroupKey, group: Sequence[TherapySession]) -> Draft:
         """The claim for one group, nothing written; ``TherabillError`` when the group cannot
         become a claim."""
         client_id, policy_id, provider_id, day = key
-        policy, payer = self.policy(policy_id)
-        provider = self.provider(provider_id)
+        client = self.parties.clients[client_id]
+        policy = next(p for p in client.policies if p.id == policy_id)
+        payer = self.parties.payers[policy.payer_id]
+        provider = self.parties.providers[provider_id]
         assembly = assemble_for(
             discipline=provider.discipline,
             payer=payer,
@@ -482,77 +469,43 @@ class _Builder:
             fees=self.fees,
             code_set=self.code_set,
             day=day,
+            known=self.scrubber.profiles,
         )
         return draft_claim(
-            parties=Parties(client, policy, payer, provider, self.practice),
+            parties=Parties(client, policy, payer, provider, self.parties.practice),
             sessions=group,
             assembly=assembly,
-            statuses=self.statuses(client_id, payer.id),
+            statuses=self.authorizations.statuses(client_id, payer.id),
             scrubber=self.scrubber,
             day=day,
             same_day=self.same_day.of(client_id=client_id, day=day, discipline=provider.discipline),
             plans=self.plans,
         )
 
-    def save(self, draft: Draft, group: Sequence[TherapySession]) -> ClaimRecord:
-        """Write the drafted claim, bill its sessions, take its authorization units, post
-        its charges."""
-        work = self.work
+    def keep(
+        self, draft: Draft, group: Sequence[TherapySession], rows: build_batch.ClaimRows
+    ) -> ClaimRecord:
+        """Number the drafted claim, settle its status, take its authorization units and
+        record what it bills for the claims after it; its rows go to ``rows``."""
         claim = draft.claim
-        work.db.add(claim)
-        work.db.flush()
-        taken = cast(
-            CursorResult[Any],
-            work.db.execute(
-                update(TherapySession)
-                .where(TherapySession.id.in_([s.id for s in group]))
-                .where(TherapySession.claim_id.is_(None))
-                .values(claim_id=claim.id)
-                .execution_options(synchronize_session=False)
-            ),
-        )
-        if taken.rowcount != len(group):
-            raise ConcurrentBuild("another build billed some of these sessions; run it again")
-        self.consume_authorizations(draft.covering)
+        claim.id = self.ids.next()
         document = draft.document.model_copy(update={"claim_id": claim_number(claim.id)})
         claim.document_json = document.model_dump_json()
         claim.findings_json = json.dumps([f.to_dict() for f in draft.findings])
-        self.record(claim, None, ClaimStatus.DRAFT, f"built from {len(group)} session(s)")
+        reasons: list[tuple[str | None, str, str]] = [
+            (None, ClaimStatus.DRAFT.value, f"built from {len(group)} session(s)")
+        ]
         if not any(f.severity == Severity.ERROR for f in draft.findings):
             claim.status = ClaimStatus.READY.value
-            self.record(claim, ClaimStatus.DRAFT, ClaimStatus.READY, "scrubbed: no errors")
+            reasons.append(
+                (ClaimStatus.DRAFT.value, ClaimStatus.READY.value, "scrubbed: no errors")
+            )
+        uses = self.authorizations.take(draft.covering)
+        session_ids = [s.id for s in group]
+        self.plans.billed(session_ids, claim.payer_id)
         self.scrubber.remember(document=draft.document, claim=claim)  # after: drafts count no KX
-        ledger.post_charges(work=work, claim=claim)
-        work.audit("create", "claim", claim.id, f"{len(claim.lines)} lines")
+        rows.add(claim, session_ids, uses, reasons)
+        self.work.audit("create", "claim", claim.id, f"{len(claim.lines)} lines")
+        charges = sum(1 for line in claim.lines if line.charge_cents > 0)
+        self.work.audit("post", "ledger_entry", f"claim {claim.id}", f"{charges} charges")
         return claim
-
-    def consume_authorizations(self, uses: Sequence[tuple[ClaimLine, AuthorizationStatus]]) -> None:
-        """Take each line's units (and the visit, once per authorization) from the
-        authorization covering its code."""
-        visited: set[int] = set()
-        for line, status in uses:
-            a = status.authorization
-            self.work.db.add(
-                AuthorizationUse(
-                    authorization_id=a.id,
-                    claim_line_id=line.id,
-                    units=line.units if a.units_approved is not None else 0,
-                    visits=0 if a.id in visited else 1,
-                )
-            )
-            visited.add(a.id)
-            line.authorization_id = a.id
-        self.work.db.flush()
-
-    def record(
-        self, claim: ClaimRecord, old: ClaimStatus | None, new: ClaimStatus, reason: str
-    ) -> None:
-        self.work.db.add(
-            ClaimStatusChange(
-                claim_id=claim.id,
-                from_status=old.value if old else None,
-                to_status=new.value,
-                actor=self.work.actor,
-                reason=reason,
-            )
-        )

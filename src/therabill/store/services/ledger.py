@@ -92,28 +92,35 @@ def post_entry(
     return entry
 
 
+def charge_rows(
+    *, claim: ClaimRecord, lines: Sequence[ClaimLine], actor: str
+) -> list[dict[str, Any]]:
+    """The charge entries of a newly built claim's ``lines`` (billed to the payer), as rows:
+    ``post_charges`` adds them one by one, ``claims build`` inserts a whole batch at once."""
+    return [
+        {
+            "kind": EntryKind.CHARGE.value,
+            "amount_cents": line.charge_cents,
+            "responsibility": Responsibility.INSURANCE.value,
+            "client_id": claim.client_id,
+            "claim_line_id": line.id,
+            "claim_id": claim.id,
+            "payer_id": claim.payer_id,
+            "effective_date": claim.date_of_service,
+            "actor": actor,
+            "memo": f"{line.code} x{line.units}",
+        }
+        for line in lines
+        if line.charge_cents > 0
+    ]
+
+
 def post_charges(*, work: UnitOfWork, claim: ClaimRecord) -> None:
     """A charge entry per line of a newly built claim (billed to the payer)."""
-    added = 0
-    for line in claim.lines:
-        if line.charge_cents <= 0:
-            continue
-        work.db.add(
-            LedgerEntry(
-                kind=EntryKind.CHARGE.value,
-                amount_cents=line.charge_cents,
-                responsibility=Responsibility.INSURANCE.value,
-                client_id=claim.client_id,
-                claim_line_id=line.id,
-                claim_id=claim.id,
-                payer_id=claim.payer_id,
-                effective_date=claim.date_of_service,
-                actor=work.actor,
-                memo=f"{line.code} x{line.units}",
-            )
-        )
-        added += 1
-    work.audit("post", "ledger_entry", f"claim {claim.id}", f"{added} charges")
+    rows = charge_rows(claim=claim, lines=claim.lines, actor=work.actor)
+    for row in rows:
+        work.db.add(LedgerEntry(**row))
+    work.audit("post", "ledger_entry", f"claim {claim.id}", f"{len(rows)} charges")
 
 
 def reverse_entry(*, work: UnitOfWork, entry_id: int, reason: str) -> LedgerEntry:

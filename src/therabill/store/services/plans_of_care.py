@@ -217,6 +217,10 @@ class PlanSource(Protocol):
         self, *, client_id: int, discipline: str, after: dt.date, through: dt.date
     ) -> set[dt.date]: ...
 
+    def visit_days(
+        self, *, client_id: int, discipline: str, after: dt.date, through: dt.date, payer_id: int
+    ) -> set[dt.date]: ...
+
 
 @dataclass(frozen=True, slots=True)
 class _Queries:
@@ -232,17 +236,38 @@ class _Queries:
             self.work, client_id=client_id, discipline=discipline, after=after, through=through
         )
 
+    def visit_days(
+        self, *, client_id: int, discipline: str, after: dt.date, through: dt.date, payer_id: int
+    ) -> set[dt.date]:
+        return _session_days(
+            self.work,
+            client_id=client_id,
+            discipline=discipline,
+            after=after,
+            through=through,
+            payer_id=payer_id,
+        )
+
 
 class PreloadedPlans:
     """The plans of care and session dates of a claims build's clients, read in two queries
     instead of two per claim. Neither changes while the build runs (it only bills sessions),
-    so the answers are the database's; the visits counted per payer still come from the
-    database, since billing moves them."""
+    so the answers are the database's. The visits counted per payer move as sessions are
+    billed: with ``visits_from`` the clients' sessions from that day are read with the payer
+    each is billed to, and the build tells :meth:`billed` what it bills."""
 
     CHUNK = 5_000  # client ids per IN list, well under SQLite's bound-parameter limit
 
-    def __init__(self, work: UnitOfWork, client_ids: Iterable[int]) -> None:
+    def __init__(
+        self, work: UnitOfWork, client_ids: Iterable[int], *, visits_from: dt.date | None = None
+    ) -> None:
         ids = sorted(set(client_ids))
+        self._work = work
+        # (client, discipline) → [date, session id, payer billed (None: not billed)]
+        self._visits: dict[tuple[int, str], list[list[Any]]] | None = None
+        self._visit_of: dict[int, list[Any]] = {}
+        if visits_from is not None:
+            self._load_visits(ids, visits_from)
         self._plans: dict[tuple[int, str], list[PlanOfCare]] = defaultdict(list)
         for start in range(0, len(ids), self.CHUNK):
             chunk = ids[start : start + self.CHUNK]
@@ -270,6 +295,56 @@ class PreloadedPlans:
             for client_id, discipline, day in rows.tuples():
                 found[(client_id, discipline)].add(day)
         self._days = {key: sorted(days) for key, days in found.items()}
+
+    def _load_visits(self, ids: list[int], since: dt.date) -> None:
+        visits: dict[tuple[int, str], list[list[Any]]] = defaultdict(list)
+        for start in range(0, len(ids), self.CHUNK):
+            rows = self._work.db.execute(
+                select(
+                    Session.client_id,
+                    Provider.discipline,
+                    Session.date_of_service,
+                    Session.id,
+                    ClaimRecord.payer_id,
+                )
+                .join(Provider, Provider.id == Session.provider_id)
+                .outerjoin(ClaimRecord, ClaimRecord.id == Session.claim_id)
+                .where(
+                    Session.client_id.in_(ids[start : start + self.CHUNK]),
+                    Session.date_of_service >= since,
+                )
+            )
+            for client_id, discipline, day, session_id, payer_id in rows.tuples():
+                visit = [day, session_id, payer_id]
+                visits[(client_id, discipline)].append(visit)
+                self._visit_of[session_id] = visit
+        self._visits = visits
+
+    def billed(self, session_ids: Iterable[int], payer_id: int) -> None:
+        """Sessions the build billed to ``payer_id``: they count for that payer only now."""
+        for session_id in session_ids:
+            visit = self._visit_of.get(session_id)
+            if visit is not None:
+                visit[2] = payer_id
+
+    def visit_days(
+        self, *, client_id: int, discipline: str, after: dt.date, through: dt.date, payer_id: int
+    ) -> set[dt.date]:
+        """As the database answers (``_session_days`` with the payer): dates with a session
+        billed to ``payer_id`` or not billed yet."""
+        if self._visits is None:  # not preloaded
+            return _Queries(self._work).visit_days(
+                client_id=client_id,
+                discipline=discipline,
+                after=after,
+                through=through,
+                payer_id=payer_id,
+            )
+        return {
+            day
+            for day, _, payer in self._visits.get((client_id, discipline), ())
+            if after < day <= through and (payer is None or payer == payer_id)
+        }
 
     def plan_on(self, *, client_id: int, discipline: str, day: dt.date) -> PlanOfCare | None:
         """As :func:`plan_on`, from the preloaded plans."""
@@ -330,8 +405,7 @@ def claim_facts(
         year_start = dt.date(day.year, 1, 1) - dt.timedelta(days=1)
         facts["visits_this_year"] = len(
             extra
-            | _session_days(
-                work,
+            | source.visit_days(
                 client_id=client_id,
                 discipline=discipline,
                 after=year_start,

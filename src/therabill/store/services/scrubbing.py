@@ -237,6 +237,8 @@ class Scrubber:
         today: dt.date | None = None,
     ) -> None:
         self.work = work
+        # the payer profiles as this scrub run found them (read once, not per claim)
+        self.profiles = profiles.payer_profiles()
         tables = loaded or ScrubContext.load()
         day = today or tables.today
         self.allowed = therapy_allowed(work, clients, since=dt.date(day.year - 1, 1, 1))
@@ -251,7 +253,7 @@ class Scrubber:
     def fill(self, document: doc.Claim) -> doc.Claim:
         """``document`` with the client's allowed amounts so far in each year and KX group
         of its lines (``therapy_allowed_to_date``), when its payer has a KX threshold."""
-        payer = profiles.payer_profiles().get(document.payer.id)
+        payer = self.profiles.get(document.payer.id)
         if payer is None or not payer.kx_thresholds or document.therapy_allowed_to_date:
             return document
         keys = sorted(
@@ -284,7 +286,7 @@ class Scrubber:
         for billed in claim.lines:
             billed_key = (claim.client_id, billed.date_of_service, billed.code, discipline)
             self.billed.setdefault(billed_key, claim.id)
-        payer = profiles.payer_profiles().get(document.payer.id)
+        payer = self.profiles.get(document.payer.id)
         if payer is None or not payer.kx_thresholds or claim.status in NOT_COUNTED:
             return
         services = [
