@@ -26,6 +26,7 @@ BENCHMARKS = [
     "x12_277",
     "x12_837",
     "store",
+    "claims_build",
     "posting",
     "web",
     "startup",
