@@ -19,7 +19,7 @@ from therabill.claims import Claim, ServiceLine
 from therabill.codes import Code, CodeSet, CodeStatus, Timing, load_code_set
 from therabill.edits import EditTables, load_edit_tables
 from therabill.errors import InvalidInput
-from therabill.identifiers import icd10cm
+from therabill.identifiers import icd10cm_releases
 from therabill.payers import PayerProfile, load_payer_profiles
 from therabill.payers.profile import TELEHEALTH_MODIFIERS
 from therabill.payers.record import PayerRecord
@@ -90,8 +90,11 @@ class ScrubContext:
 
     @classmethod
     def load(cls, *, payers_dir: Path | None = None, today: dt.date | None = None) -> ScrubContext:
-        """Read the code set, payer profiles, edit tables and ICD-10-CM (each file once)."""
-        icd10cm.preload()
+        """Read the code set, payer profiles, edit tables and ICD-10-CM's releases (each file
+        once). The scrub's diagnosis rules need only the shipped release tables: the full
+        tabular list (descriptions, for searches and superbills) took seconds to read on every
+        ``claims build``, also when there was nothing to build."""
+        icd10cm_releases.releases()
         return cls(
             code_set=load_code_set(),
             payers=load_payer_profiles(payers_dir),

@@ -12,6 +12,7 @@ account is linked to the provider it is, so it sees only its own clients and ses
 
 from __future__ import annotations
 
+import functools
 import secrets
 import threading
 from dataclasses import dataclass
@@ -21,7 +22,6 @@ from typing import Any, cast
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, CursorResult, insert, select, update
-from zxcvbn import zxcvbn
 
 from therabill.errors import InvalidInput, NotFound
 from therabill.store.models import Provider, User
@@ -37,7 +37,6 @@ from therabill.store.web_tables import (
 
 _HASHER = PasswordHasher()
 # Hashing a throwaway password keeps a login for an unknown user as slow as a real one.
-_DUMMY_HASH = _HASHER.hash("not-a-real-password")
 MIN_PASSWORD = 12
 # zxcvbn's score 3: "safely unguessable: moderate protection from offline slow-hash
 # scenario" (at least 10^8 guesses), the score its authors suggest as a minimum.
@@ -101,6 +100,10 @@ def check_strength(password: str, *, about: tuple[str, ...] = ()) -> None:
     ``about``: the user's own name and login, which a guesser would try first."""
     if len(password) < MIN_PASSWORD:
         raise InvalidInput(f"must be at least {MIN_PASSWORD} characters", field="password")
+    # Imported here: reading zxcvbn's word lists takes about 0.4 s, which every command that
+    # opens the store (``claims build``, ``era post`` …) would otherwise pay for nothing.
+    from zxcvbn import zxcvbn
+
     # zxcvbn's matching grows with the length; 100 characters is far past "strong".
     found = zxcvbn(password[:100], user_inputs=[*about, "therabill"])
     if found["score"] < MIN_STRENGTH:
@@ -117,10 +120,19 @@ def hash_password(password: str) -> str:
         return _HASHER.hash(password)
 
 
+@functools.cache
+def dummy_hash() -> str:
+    """A hash to verify against when the user does not exist, so an unknown name takes as
+    long as a wrong password. Made on first use: hashing takes about half a second, which
+    every command that opens the store would otherwise pay at import."""
+    return _HASHER.hash("not-a-real-password")
+
+
 def check_password(stored: str | None, password: str) -> bool:
+    dummy = dummy_hash() if not stored else ""
     with _HASHING:
         try:
-            return _HASHER.verify(stored or _DUMMY_HASH, password) and stored is not None
+            return _HASHER.verify(stored or dummy, password) and stored is not None
         except (VerificationError, InvalidHashError):
             return False
 
