@@ -4,6 +4,7 @@ services: every row is checked and audited, and the practice they make bills and
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from therabill.store.models import (
     RemittanceException,
     RemittanceFile,
 )
-from therabill.store.services import Store, remittances, submission
+from therabill.store.services import Store, remittance_intake, remittances, submission
 from therabill.store.services.demo import create_demo
 
 
@@ -99,6 +100,11 @@ def test_the_demo_is_paid_by_835s_through_the_posting_service(store: Store) -> N
     with store.sessions() as db:
         files = db.execute(select(RemittanceFile.file_name)).scalars().all()
         assert files and all(name.startswith("demo-") for name in files)
+        assert len({name.rsplit("-", 1)[1] for name in files}) > 1  # weekly, not all today
+    with store.reading(actor="test") as work:
+        shown = [u["summary"] for u in remittance_intake.recent_remittances(work)]
+    assert shown and all(re.fullmatch(r"\d+ claims?, \$[\d,]+\.\d\d paid", s) for s in shown)
+    with store.sessions() as db:
         assert db.execute(select(RemittanceException.id)).first() is None
         statuses = Counter(db.execute(select(ClaimRecord.status)).scalars())
     assert statuses["paid"] == summary["paid"]

@@ -17,6 +17,7 @@ from sqlalchemy import insert, select
 
 from therabill import settings
 from therabill.errors import InvalidInput
+from therabill.money import format_dollars, to_cents
 from therabill.store.services.context import UnitOfWork
 from therabill.store.services.remittances import (
     PostingResult,
@@ -106,9 +107,14 @@ def receive_remittance(*, work: UnitOfWork, data: bytes, file_name: str) -> Inta
         file_name=intake.file_name,
         sha256=intake.sha256,
         outcome=intake.outcome,
-        summary=f"{len(intake.claims)} claims, {intake.payment} paid",
+        summary=_summary(len(intake.claims), intake.payment),
     )
     return intake
+
+
+def _summary(claims: int, payment: Decimal) -> str:
+    """The dashboard's line for an upload: "4 claims, $252.00 paid"."""
+    return f"{claims} claim{'' if claims == 1 else 's'}, {format_dollars(to_cents(payment, field='payment'))} paid"
 
 
 def summarize(read: RemittanceFile835, posting: PostingResult) -> Intake:
