@@ -62,6 +62,8 @@ def test_days_in_ar_is_what_is_owed_over_charges_per_day(practice: Store, tmp_pa
     owed, charged, days = acme[1], acme[2], acme[3]
     assert days == round(owed / (charged / 90), 1)
     assert clients[0] == "Clients (their share)" and clients[1] == 6 * COPAY  # the copays
+    owed_now = found.figures["owed_cents"]
+    assert f"(owed ${owed_now // 100:,}.{owed_now % 100:02d} ÷" in found.note  # as money
 
 
 def test_denials_by_reason_and_payer(practice: Store, tmp_path: Path) -> None:

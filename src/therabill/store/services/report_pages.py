@@ -25,6 +25,7 @@ from sqlalchemy import case, distinct, func, select
 from sqlalchemy.orm import Session
 
 from therabill.errors import InvalidInput
+from therabill.money import format_dollars
 from therabill.store.models import (
     Authorization,
     AuthorizationUse,
@@ -234,7 +235,7 @@ def ar_days(work: UnitOfWork, *, today: dt.date) -> Report:
         table,
         chart,
         f"Practice: {practice_days if practice_days is not None else '—'} days "
-        f"(owed {total / 100:,.2f} ÷ charges of the last {AR_WINDOW_DAYS} days per day).",
+        f"(owed {format_dollars(total)} ÷ charges of the last {AR_WINDOW_DAYS} days per day).",
         frozenset({1, 2}),
         {"practice_days": practice_days, "owed_cents": total},
     )
