@@ -320,13 +320,24 @@ def _adjudicate(work: UnitOfWork, rnd: random.Random, today: dt.date) -> dict[st
     for status in posted:
         if status in tally:
             tally[status] += 1
-    # Half the clients pay part of what they owe at the front desk.
-    for client_id in sorted({c.client_id for c in ready})[::2]:
+    # Half the clients pay part of what they owe, a week after their last statement would
+    # have reached them (the week after their last 835), not all today.
+    last_service: dict[int, dt.date] = {}
+    for claim in ready:
+        last_service[claim.client_id] = max(
+            claim.date_of_service, last_service.get(claim.client_id, claim.date_of_service)
+        )
+    for client_id in sorted(last_service)[::2]:
         items = ledger.open_patient_items(work, client_id)
         owed = sum(i.balance_cents for i in items)
         if owed > 0:
+            paid_on = min(_paid_on(last_service[client_id], today) + dt.timedelta(days=7), today)
             ledger.record_patient_payment(
-                work=work, client=client_id, amount_cents=max(owed // 2, 100), memo="demo card"
+                work=work,
+                client=client_id,
+                amount_cents=max(owed // 2, 100),
+                received_on=paid_on,
+                memo="demo card",
             )
     return tally
 
