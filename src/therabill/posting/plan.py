@@ -44,7 +44,14 @@ from therabill.ledger import EntryKind
 from therabill.money import exact_cents, to_decimal
 from therabill.posting.matching import BilledLine, PaidService, Share, match_services
 from therabill.x12.adjustment_codes import Classified, classify
-from therabill.x12.remittance_835 import Adjustment, ClaimPayment, Remittance, ServicePayment
+from therabill.x12.remittance_835 import (
+    Adjustment,
+    ClaimPayment,
+    ProviderAdjustment,
+    Remittance,
+    RemittanceHeader,
+    ServicePayment,
+)
 
 SECONDARY_STATUSES = frozenset({"2", "3", "20", "21"})
 # Processed as primary/secondary/tertiary and forwarded to another payer (X12 element 1029,
@@ -459,18 +466,30 @@ def reconcile(charge_cents: int, explained_cents: int, where: str) -> str | None
 
 def check_amounts(remittance: Remittance) -> None:
     """Every amount of ``remittance`` is whole cents (else ``NotPostable``), before posting."""
-    cents(remittance.payment_amount, f"payment {remittance.trace_number} BPR02")
-    for plb in remittance.provider_adjustments:
-        cents(plb.amount, f"payment {remittance.trace_number} PLB {plb.reason}")
+    check_payment_amounts(remittance.header, remittance.provider_adjustments)
     for claim in remittance.claims:
-        where = f"claim {claim.patient_control_number}"
-        for value, name in ((claim.charge, "CLP03"), (claim.paid, "CLP04")):
-            cents(value, f"{where} {name}")
-        cents(claim.patient_responsibility, f"{where} CLP05")
-        for a in claim.adjustments:
-            cents(a.amount, f"{where} CAS")
-        for i, svc in enumerate(claim.services, 1):
-            cents(svc.charge, f"{where} SVC{i} charge")
-            cents(svc.paid, f"{where} SVC{i} paid")
-            for a in svc.adjustments:
-                cents(a.amount, f"{where} SVC{i} CAS")
+        check_claim_amounts(claim)
+
+
+def check_payment_amounts(
+    header: RemittanceHeader, provider_adjustments: Iterable[ProviderAdjustment] = ()
+) -> None:
+    """The payment's BPR02 and PLB amounts are whole cents (else ``NotPostable``)."""
+    cents(header.payment_amount, f"payment {header.trace_number} BPR02")
+    for plb in provider_adjustments:
+        cents(plb.amount, f"payment {header.trace_number} PLB {plb.reason}")
+
+
+def check_claim_amounts(claim: ClaimPayment) -> None:
+    """Every amount of one CLP and its lines is whole cents (else ``NotPostable``)."""
+    where = f"claim {claim.patient_control_number}"
+    for value, name in ((claim.charge, "CLP03"), (claim.paid, "CLP04")):
+        cents(value, f"{where} {name}")
+    cents(claim.patient_responsibility, f"{where} CLP05")
+    for a in claim.adjustments:
+        cents(a.amount, f"{where} CAS")
+    for i, svc in enumerate(claim.services, 1):
+        cents(svc.charge, f"{where} SVC{i} charge")
+        cents(svc.paid, f"{where} SVC{i} paid")
+        for a in svc.adjustments:
+            cents(a.amount, f"{where} SVC{i} CAS")

@@ -45,12 +45,22 @@ class UnitOfWork:
     db: Session
     actor: str
     events: list[audit.AuditEvent] = field(default_factory=list)
+    head: audit_anchor.Head | None = None  # the chain's head after :meth:`write_audit`
 
     def audit(self, action: str, entity: str, entity_id: object, detail: str = "") -> None:
         """Record ``action`` on ``entity`` ``entity_id``. Never pass client data in ``detail``."""
         self.events.append(
             audit.AuditEvent(self.actor, action, entity, str(entity_id)[:40], detail[:200])
         )
+
+    def write_audit(self) -> None:
+        """Append the events recorded so far to the chain now, and seal the ledger entries
+        written so far, inside this transaction (committed with it, or not at all): a long
+        action (posting a large 835) keeps no growing list of events or unsealed entries."""
+        head = audit.append(self.db, self.events)
+        self.events.clear()
+        if head is not None:
+            self.head = head
 
 
 class DatabaseBusy(TherabillError):
@@ -92,7 +102,7 @@ class Store:
                 work = UnitOfWork(db=db, actor=actor or current_actor())
                 yield work
                 db.flush()
-                head = audit.append(db, work.events)
+                head = audit.append(db, work.events) or work.head
         except OperationalError as exc:
             if "locked" in str(exc.orig):
                 raise DatabaseBusy() from exc

@@ -120,10 +120,11 @@ def _summary(claims: int, payment: Decimal) -> str:
 def summarize(read: RemittanceFile835, posting: PostingResult) -> Intake:
     """What the file says, claim by claim, beside what posting did with it."""
     intake = Intake(posting=posting, problems=list(read.problems))
-    for remittance in read.remittances:
-        intake.payment += remittance.payment_amount
-        intake.trace_numbers.append(remittance.trace_number)
-        for claim in remittance.claims:
+    for payment in read.payments:
+        intake.payment += payment.payment_amount
+        intake.trace_numbers.append(payment.trace_number)
+    if read.payments:  # a readable file: its claims, the file read again (streamed)
+        for claim in read.claims():
             reasons = [f"{a.group}-{a.reason} {a.amount}" for a in claim.adjustments]
             for line in claim.services:
                 reasons.extend(f"{a.group}-{a.reason} {a.amount}" for a in line.adjustments)

@@ -42,8 +42,10 @@ import datetime as dt
 import hashlib
 import io
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
@@ -67,7 +69,8 @@ from therabill.posting import (
     allocate,
     apply_provider_adjustment,
     cents,
-    check_amounts,
+    check_claim_amounts,
+    check_payment_amounts,
     denied_amounts,
     ledger_moves,
     plan_claim,
@@ -96,7 +99,17 @@ from therabill.store.services.context import UnitOfWork
 from therabill.store.services.paging import AnyPage, PageRequest, SortKey, fetch_page
 from therabill.store.services.profiles import payer_profiles
 from therabill.x12.adjustment_codes import ActionClass
-from therabill.x12.remittance_835 import ClaimPayment, X12Error, check_balance, read_835
+from therabill.x12.remittance_835 import (
+    ClaimPayment,
+    Event,
+    ProviderAdjustment,
+    RemittanceEnd,
+    RemittanceHeader,
+    X12Error,
+    check_claim,
+    check_payment,
+    iter_835,
+)
 from therabill.x12.remittance_835 import Remittance as RemittanceData
 
 BATCH = 500
@@ -172,7 +185,7 @@ class PostingResult:
         }
 
 
-def payer_key(remittance: RemittanceData) -> str:
+def payer_key(remittance: Payment835 | RemittanceData) -> str:
     """Who sent the payment, for the payer + trace key: TRN03, else the payer's N1 id/name."""
     header = remittance.header
     key = header.payer_identifier
@@ -181,61 +194,149 @@ def payer_key(remittance: RemittanceData) -> str:
     return (key or "unknown payer").strip().upper()[:80]
 
 
+@dataclass(frozen=True, slots=True)
+class Payment835:
+    """One 835 transaction (ST…SE) as the first pass keeps it: the payment header, its PLB
+    adjustments and how many claims; not the claims, which the second pass streams again."""
+
+    header: RemittanceHeader
+    provider_adjustments: tuple[ProviderAdjustment, ...]
+    claim_count: int
+
+    @property
+    def payment_amount(self) -> Decimal:
+        return self.header.payment_amount
+
+    @property
+    def trace_number(self) -> str:
+        return self.header.trace_number
+
+
 @dataclass(slots=True)
 class RemittanceFile835:
-    """One 835 file read once (:func:`read_remittance`): what it says and, when it cannot be
-    posted, why. Posting (:func:`post_read`) and the intake's summary both use this."""
+    """One 835 file checked by a first pass over it (:func:`read_remittance`): its payments
+    and, when it cannot be posted, why. Its claims are not kept: :meth:`events` reads the
+    file again, so memory stays flat whatever the file's size. Posting (:func:`post_read`)
+    and the intake's summary both use this."""
 
     file_name: str
     sha256: str
     size_bytes: int
-    remittances: list[RemittanceData] = field(default_factory=list)
+    source: bytes | Path = b""
+    payments: list[Payment835] = field(default_factory=list)
     refusal: str = ""  # unreadable, or amounts not in whole cents: quarantined with this
-    problems: list[str] = field(default_factory=list)  # the file's own arithmetic
+    problems: list[str] = field(default_factory=list)  # the file's own arithmetic (the first)
+    problem_count: int = 0  # all of them (``problems`` keeps the first PROBLEMS_KEPT)
+
+    def events(self) -> Iterator[Event]:
+        """The file read again: each payment's header, its claims and its end, streamed."""
+        if isinstance(self.source, Path):
+            return iter_835(self.source)
+        source = io.BytesIO(self.source)
+        source.name = self.file_name  # errors name the file, not "<bytes>"
+        return iter_835(source)
+
+    def claims(self) -> Iterator[ClaimPayment]:
+        """Every claim payment of the file, streamed."""
+        return (e for e in self.events() if type(e) is ClaimPayment)
 
 
-def read_remittance(data: bytes, file_name: str) -> RemittanceFile835:
-    """Read one 835 and check its own arithmetic (the reader's balancing checks, whole
-    cents); never raises for a bad file: the reason is kept for the quarantine."""
+PROBLEMS_KEPT = 1000
+
+
+def read_remittance(data: bytes | Path, file_name: str) -> RemittanceFile835:
+    """First pass over one 835 (its bytes, or a path: streamed, never held whole): read it
+    and check its own arithmetic (the reader's balancing checks, whole cents), keeping only
+    each payment's header; never raises for a bad file: the reason is kept for the
+    quarantine. A reading error comes first, then the first amount not in whole cents (a
+    payment's BPR02, then its PLBs, then its claims), as when the file was read whole."""
+    digest = hashlib.sha256()
+    if isinstance(data, Path):
+        size = 0
+        with data.open("rb") as stream:
+            while chunk := stream.read(1 << 20):
+                digest.update(chunk)
+                size += len(chunk)
+    else:
+        digest.update(data)
+        size = len(data)
     read = RemittanceFile835(
-        file_name=file_name[:200], sha256=hashlib.sha256(data).hexdigest(), size_bytes=len(data)
+        file_name=file_name[:200], sha256=digest.hexdigest(), size_bytes=size, source=data
     )
-    source = io.BytesIO(data)
-    source.name = file_name  # errors name the file, not "<bytes>"
+    not_postable = ""
     try:
-        read.remittances = read_835(source)
-        if not read.remittances:
+        start, paid, claim_bad, header_bad = 0, Decimal(0), "", ""
+        for event in read.events():
+            kind = type(event)
+            if kind is ClaimPayment:
+                claim = cast(ClaimPayment, event)
+                paid += claim.paid
+                for problem in check_claim(claim):
+                    _problem(read, problem.message)
+                if not claim_bad:
+                    claim_bad = _not_postable(check_claim_amounts, claim)
+            elif kind is RemittanceHeader:
+                start, paid, claim_bad = len(read.problems), Decimal(0), ""
+                header_bad = _not_postable(check_payment_amounts, event)
+            else:
+                end = cast(RemittanceEnd, event)
+                payment = Payment835(end.header, end.provider_adjustments, end.claim_count)
+                read.payments.append(payment)
+                whole = RemittanceData(end.header, (), end.provider_adjustments)
+                for problem in check_payment(whole, paid=paid):
+                    _problem(read, problem.message, at=start)
+                bad = header_bad or _not_postable(
+                    check_payment_amounts, end.header, end.provider_adjustments
+                )
+                not_postable = not_postable or bad or claim_bad
+        if not read.payments:
             raise X12Error("the file holds no 835 transaction")
-        read.problems = [p.message for r in read.remittances for p in check_balance(r)]
-        for r in read.remittances:
-            check_amounts(r)
     except TherabillError as exc:
         read.refusal = str(exc)
+        read.payments = []  # unreadable: nothing of it is shown or posted
+    else:
+        read.refusal = not_postable
     return read
 
 
-def post_remittance(*, work: UnitOfWork, data: bytes, file_name: str) -> PostingResult:
-    """Read and post one 835 file (see the module docstring); never raises for a bad file."""
+def _problem(read: RemittanceFile835, message: str, at: int | None = None) -> None:
+    read.problem_count += 1
+    if at is None:
+        at = len(read.problems)
+    if at < PROBLEMS_KEPT:
+        read.problems.insert(at, message)
+        del read.problems[PROBLEMS_KEPT:]
+
+
+def _not_postable(check: Callable[..., None], *values: Any) -> str:
+    try:
+        check(*values)
+    except NotPostable as exc:
+        return str(exc)
+    return ""
+
+
+def post_remittance(*, work: UnitOfWork, data: bytes | Path, file_name: str) -> PostingResult:
+    """Read and post one 835 file (its bytes or its path; see the module docstring); never
+    raises for a bad file."""
     return post_read(work=work, read=read_remittance(data, file_name))
 
 
 def post_read(*, work: UnitOfWork, read: RemittanceFile835) -> PostingResult:
-    """Post one 835 file already read by :func:`read_remittance`: quarantined when it could
-    not be read or does not balance, once only (see the module docstring)."""
+    """Post one 835 file already checked by :func:`read_remittance`: quarantined when it
+    could not be read or does not balance, once only (see the module docstring). The
+    second pass over the file posts its claims in batches as they stream."""
     result = PostingResult(file_name=read.file_name, sha256=read.sha256)
     db = work.db
     if db.execute(select(RemittanceFile.id).where(RemittanceFile.sha256 == result.sha256)).first():
         return _already(result, "this file was posted before; nothing changed")
     if read.refusal:
         return _quarantine(work, result, read.size_bytes, read.refusal)
-    problems = read.problems
-    if problems:
-        shown = "; ".join(problems[:10]) + (
-            f"; and {len(problems) - 10} more" if len(problems) > 10 else ""
-        )
+    if read.problem_count:
+        count = read.problem_count
+        shown = "; ".join(read.problems[:10]) + (f"; and {count - 10} more" if count > 10 else "")
         return _quarantine(work, result, read.size_bytes, f"the file does not balance: {shown}")
-    remittances = read.remittances
-    keys = [(payer_key(r), r.trace_number.strip()[:80]) for r in remittances]
+    keys = [(payer_key(p), p.trace_number.strip()[:80]) for p in read.payments]
     seen = _posted_keys(work, keys)
     if all(k in seen for k in keys):
         traces = ", ".join(t for _, t in keys)
@@ -254,7 +355,7 @@ def post_read(*, work: UnitOfWork, read: RemittanceFile835) -> PostingResult:
         return _already(result, "this file was posted at the same time by someone else")
     poster = _Poster(work, result)
     with _bigger_sqlite_cache(work):
-        _post_all(work, result, poster, remittances, keys, seen, record.id)
+        _post_all(work, result, poster, read, keys, seen, record.id)
     underpayments.flag_file(work, file_id=record.id)  # lines paid below the agreed amount
     record.summary = (
         f"{result.claims_posted} claims, paid {to_decimal(result.paid_cents)}, "
@@ -285,23 +386,38 @@ def _post_all(
     work: UnitOfWork,
     result: PostingResult,
     poster: _Poster,
-    remittances: list[RemittanceData],
+    read: RemittanceFile835,
     keys: list[tuple[str, str]],
     seen: set[tuple[str, str]],
     file_id: int,
 ) -> None:
-    for remittance, key in zip(remittances, keys, strict=True):
+    """The second pass: each payment's claims posted in batches as the file streams by."""
+    index, posting = -1, False
+    for event in read.events():
+        kind = type(event)
+        if kind is ClaimPayment:
+            if posting:
+                poster.add(cast(ClaimPayment, event))
+            continue
+        if kind is RemittanceEnd:
+            if posting:
+                poster.finish()
+                result.payments.append(_payment(read.payments[index], "posted"))
+            posting = False
+            continue
+        index += 1
+        payment, key = read.payments[index], keys[index]
         if key in seen:
-            result.payments.append(_payment(remittance, "already posted"))
+            result.payments.append(_payment(payment, "already posted"))
             result.notes.append(f"payment {key[1]} was posted before; skipped")
             continue
-        row = _claim_key(work, remittance, key, file_id)
+        row = _claim_key(work, payment, key, file_id)
         if row is None:
-            result.payments.append(_payment(remittance, "already posted"))
+            result.payments.append(_payment(payment, "already posted"))
             result.notes.append(f"payment {key[1]} was posted at the same time; skipped")
             continue
-        poster.post(remittance, row)
-        result.payments.append(_payment(remittance, "posted"))
+        poster.begin(payment, row)
+        posting = True
 
 
 def _already(result: PostingResult, why: str) -> PostingResult:
@@ -343,7 +459,7 @@ def _posted_keys(work: UnitOfWork, keys: Sequence[tuple[str, str]]) -> set[tuple
 
 
 def _claim_key(
-    work: UnitOfWork, remittance: RemittanceData, key: tuple[str, str], file_id: int
+    work: UnitOfWork, remittance: Payment835, key: tuple[str, str], file_id: int
 ) -> RemittanceRecord | None:
     """Insert the payment's key row first; None when another poster holds it."""
     header = remittance.header
@@ -357,7 +473,7 @@ def _claim_key(
         * (-1 if header.credit_debit == "D" else 1),
         payment_method=header.payment_method[:3],
         payment_date=header.payment_date,
-        claim_count=len(remittance.claims),
+        claim_count=remittance.claim_count,
     )
     try:
         with work.db.begin_nested():
@@ -368,7 +484,7 @@ def _claim_key(
     return row
 
 
-def _payer_id(work: UnitOfWork, remittance: RemittanceData) -> int | None:
+def _payer_id(work: UnitOfWork, remittance: Payment835) -> int | None:
     """Our payer for the remittance: its EDI id (N1*PR N104, TRN03, REF*2U) or its name."""
     header = remittance.header
     ids = {header.payer_identifier}
@@ -390,13 +506,13 @@ def _payer_id(work: UnitOfWork, remittance: RemittanceData) -> int | None:
     return None
 
 
-def _payment(remittance: RemittanceData, outcome: str) -> dict[str, Any]:
+def _payment(remittance: Payment835, outcome: str) -> dict[str, Any]:
     header = remittance.header
     return {
         "trace_number": header.trace_number,
         "payer": header.payer.name if header.payer else "",
         "amount": str(header.payment_amount),
-        "claims": len(remittance.claims),
+        "claims": remittance.claim_count,
         "outcome": outcome,
     }
 
@@ -438,7 +554,8 @@ class _Poster:
         self.deadline_days: dict[int, tuple[int | None, int | None]] = {}
         self.scrub_tables: ScrubContext | None = None
 
-    def post(self, remittance: RemittanceData, row: RemittanceRecord) -> None:
+    def begin(self, remittance: Payment835, row: RemittanceRecord) -> None:
+        """Start posting one payment (its key row ``row`` written); claims come by :meth:`add`."""
         self.remittance = remittance
         self.row = row
         self.trace = row.trace_number
@@ -447,12 +564,33 @@ class _Poster:
         # Values for _bulk_insert: on SQLite, the text SQLAlchemy itself stores for them.
         self.now: Any = _sqlite_value(now) if self.sqlite else now
         self.day: Any = _sqlite_value(day) if self.sqlite else day
-        for batch in _batches(remittance.claims):
-            self._post_batch(batch)
-        self._provider_adjustments(remittance, row)
-        self.work.audit("post", "remittance", row.id, f"{len(remittance.claims)} claims")
+        self.batch: list[ClaimPayment] = []
+        self.batch_keys: set[str] = set()
 
-    def _provider_adjustments(self, remittance: RemittanceData, row: RemittanceRecord) -> None:
+    def add(self, claim: ClaimPayment) -> None:
+        """One more claim of the payment; a full batch is posted first. A reversal, or a
+        claim met twice, starts a new batch so it sees everything posted before it."""
+        key = claim.patient_control_number
+        if self.batch and (claim.is_reversal or key in self.batch_keys or len(self.batch) >= BATCH):
+            self._flush()
+        self.batch.append(claim)
+        self.batch_keys.add(key)
+
+    def finish(self) -> None:
+        """The payment's last batch, then its PLB adjustments."""
+        self._flush()
+        self._provider_adjustments(self.remittance, self.row)
+        self.work.audit("post", "remittance", self.row.id, f"{self.remittance.claim_count} claims")
+
+    def _flush(self) -> None:
+        """Post the batch, and write its audit events and seal its ledger entries now, so
+        nothing of it stays in memory for the next."""
+        if self.batch:
+            self._post_batch(self.batch)
+            self.batch, self.batch_keys = [], set()
+            self.work.write_audit()
+
+    def _provider_adjustments(self, remittance: Payment835, row: RemittanceRecord) -> None:
         """Apply each PLB where it belongs (see ``therabill.posting.provider_adjustments``)."""
         for plb in remittance.provider_adjustments:
             amount = cents(plb.amount, "PLB")
@@ -570,6 +708,7 @@ class _Poster:
         taking_over = cob.claims_taking_over(self.work, ids, self.row.payer_id, later)
         ids |= set(taking_over.values())
         claims = self._load_claims(ids)
+        self.payer_keys = {}  # of this batch's earlier postings only
         earlier = self._earlier_postings(ids)
         nexts = cob.next_policies(self.work, claims.values())
         plans: list[tuple[ClaimPayment, _ClaimRow, ClaimPlan, _Record]] = []
@@ -1240,22 +1379,6 @@ def _original(previous: list[RemittanceClaim], payment: ClaimPayment) -> Remitta
             continue
         return record
     return None
-
-
-def _batches(claims: Sequence[ClaimPayment]) -> Iterator[list[ClaimPayment]]:
-    """Claims in batches; a reversal, or a claim met twice, starts a new batch so it sees
-    everything posted before it."""
-    batch: list[ClaimPayment] = []
-    ids: set[str] = set()
-    for claim in claims:
-        key = claim.patient_control_number
-        if batch and (claim.is_reversal or key in ids or len(batch) >= BATCH):
-            yield batch
-            batch, ids = [], set()
-        batch.append(claim)
-        ids.add(key)
-    if batch:
-        yield batch
 
 
 EXCEPTION_SORTS: dict[str, SortKey] = {

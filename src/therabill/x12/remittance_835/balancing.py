@@ -85,11 +85,13 @@ def check_claim(claim: ClaimPayment) -> list[BalanceProblem]:
     return problems
 
 
-def check_payment(remittance: Remittance) -> list[BalanceProblem]:
-    """BPR02 (negative when BPR03 = D) = sum of CLP04 − sum of PLB amounts."""
+def check_payment(remittance: Remittance, *, paid: Decimal | None = None) -> list[BalanceProblem]:
+    """BPR02 (negative when BPR03 = D) = sum of CLP04 − sum of PLB amounts. ``paid``: the
+    sum of CLP04 when the claims were streamed (``iter_835``) instead of kept."""
     header = remittance.header
     stated = -header.payment_amount if header.credit_debit == "D" else header.payment_amount
-    paid = _total(c.paid for c in remittance.claims)
+    if paid is None:
+        paid = _total(c.paid for c in remittance.claims)
     withheld = _total(p.amount for p in remittance.provider_adjustments)
     expected = paid - withheld
     if stated == expected:
