@@ -118,9 +118,9 @@ def match_services(services: list[PaidService], lines: list[BilledLine]) -> list
             del open_services[s.index]
             open_lines.pop(line.id, None)
     # 1. one to one, best first (a code or charge match at least)
-    pairs = []
-    for s in services:
-        for line in lines:
+    pairs = []  # those already matched by number would be skipped below: not scored at all
+    for s in open_services.values():
+        for line in open_lines.values():
             points = score(s, line)
             if points is not None and points >= 4:
                 pairs.append((-points, s.index, line.line_number, line.id))

@@ -228,10 +228,13 @@ def paid_service(index: int, svc: ServicePayment, claim_number: str) -> PaidServ
 
 
 def _amounts(adjustments: Iterable[Adjustment], remarks: str, where: str) -> list[Amount]:
-    return [
-        Amount(a.group, a.reason, cents(a.amount, f"{where} CAS {a.group}-{a.reason}"), remarks)
-        for a in adjustments
-    ]
+    found = []
+    for a in adjustments:
+        value = exact_cents(a.amount)  # the message only when it is needed
+        if value is None:
+            value = cents(a.amount, f"{where} CAS {a.group}-{a.reason}")
+        found.append(Amount(a.group, a.reason, value, remarks))
+    return found
 
 
 def plan_claim(
@@ -280,7 +283,11 @@ def plan_claim(
             posting.paid_cents += paid[i]
             for a, parts in split_adjustments:
                 if parts[i]:
-                    posting.adjustments.append(Amount(a.group, a.reason, parts[i], a.remarks))
+                    # the same amount when the SVC pays one line whole: no copy needed
+                    same = parts[i] == a.cents
+                    posting.adjustments.append(
+                        a if same else Amount(a.group, a.reason, parts[i], a.remarks)
+                    )
     postings = [by_id[line.id] for line in lines]
     claim_paid = cents(payment.paid, f"claim {number} CLP04")
     if not payment.services:

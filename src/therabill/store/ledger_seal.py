@@ -66,6 +66,20 @@ def canonical(row: Iterable[Any]) -> bytes:
     return text.encode("utf-8") + b"\n"
 
 
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def canonical_entry(row: Iterable[Any]) -> bytes:
+    """:func:`canonical`, byte for byte, at about half the cost: only the dates and times
+    are converted, and the encoder is made once. Sealing and checking a large 835's half a
+    million entries spends most of its time here."""
+    values = list(row)
+    for i, value in enumerate(values):
+        if isinstance(value, dt.date):
+            values[i] = _plain(value)
+    return _ENCODE(values).encode("utf-8") + b"\n"
+
+
 def runs(ids: list[int]) -> list[tuple[int, int]]:
     """Sorted ids as inclusive runs: [1, 2, 3, 7] → [(1, 3), (7, 7)]."""
     out: list[tuple[int, int]] = []
@@ -130,7 +144,7 @@ def _rows(db: Session, lo: int, hi: int) -> Iterator[tuple[int, bytes]]:
     columns = [_LEDGER.c[name] for name in SEALED_COLUMNS]
     query = select(*columns).where(_LEDGER.c.id.between(lo, hi)).order_by(_LEDGER.c.id)
     for row in db.execute(query):
-        yield int(row[0]), canonical(row)
+        yield int(row[0]), canonical_entry(row)
 
 
 def seal_pending(db: Session) -> list[Seal]:
@@ -175,7 +189,7 @@ def check_ledger(db: Session, seals: list[Seal], *, limit: int = 20) -> tuple[in
             p += 1
         if p < len(spans) and spans[p][0] <= entry_id:
             check = spans[p][2]
-            check.digest.update(canonical(row))
+            check.digest.update(canonical_entry(row))
             check.seen += 1
         else:
             unsealed.append(entry_id)

@@ -26,6 +26,7 @@ from therabill.store.services.remittances import (
     read_remittance,
 )
 from therabill.store.web_tables import utcnow, web_remittance_uploads
+from therabill.x12.remittance_835 import ClaimPayment
 
 
 def check_size(size: int, file_name: str) -> None:
@@ -96,12 +97,15 @@ class Intake:
 
 
 def receive_remittance(*, work: UnitOfWork, data: bytes, file_name: str) -> Intake:
-    """Read ``data`` once, quarantine or post it, and remember the upload (whatever its
-    outcome) for the dashboard; never raises for a bad file, only for one over the size limit
-    (``InvalidInput``: callers check the size with :func:`check_size` before reading)."""
+    """Read ``data``, quarantine or post it, and remember the upload (whatever its outcome)
+    for the dashboard; never raises for a bad file, only for one over the size limit
+    (``InvalidInput``: callers check the size with :func:`check_size` before reading). The
+    file is read twice, as a stream: the check (which also gathers the claims shown here)
+    and the posting."""
     check_size(len(data), file_name)
-    read = read_remittance(data, file_name)
-    intake = summarize(read, post_read(work=work, read=read))
+    claims: list[ClaimSummary] = []
+    read = read_remittance(data, file_name, on_claim=lambda c: claims.append(claim_summary(c)))
+    intake = summarize(read, post_read(work=work, read=read), claims)
     record_upload(
         work,
         file_name=intake.file_name,
@@ -117,28 +121,33 @@ def _summary(claims: int, payment: Decimal) -> str:
     return f"{claims} claim{'' if claims == 1 else 's'}, {format_dollars(to_cents(payment, field='payment'))} paid"
 
 
-def summarize(read: RemittanceFile835, posting: PostingResult) -> Intake:
-    """What the file says, claim by claim, beside what posting did with it."""
+def claim_summary(claim: ClaimPayment) -> ClaimSummary:
+    """One claim as the payer reported it, for display."""
+    reasons = [f"{a.group}-{a.reason} {a.amount}" for a in claim.adjustments]
+    for line in claim.services:
+        reasons.extend(f"{a.group}-{a.reason} {a.amount}" for a in line.adjustments)
+    return ClaimSummary(
+        control_number=claim.patient_control_number,
+        status=claim.status_text,
+        charge=claim.charge,
+        paid=claim.paid,
+        patient=claim.patient_responsibility,
+        reasons=reasons,
+        denied=claim.is_denied,
+    )
+
+
+def summarize(
+    read: RemittanceFile835, posting: PostingResult, claims: list[ClaimSummary]
+) -> Intake:
+    """What the file says, claim by claim (``claims``, gathered while it was read), beside
+    what posting did with it."""
     intake = Intake(posting=posting, problems=list(read.problems))
     for payment in read.payments:
         intake.payment += payment.payment_amount
         intake.trace_numbers.append(payment.trace_number)
-    if read.payments:  # a readable file: its claims, the file read again (streamed)
-        for claim in read.claims():
-            reasons = [f"{a.group}-{a.reason} {a.amount}" for a in claim.adjustments]
-            for line in claim.services:
-                reasons.extend(f"{a.group}-{a.reason} {a.amount}" for a in line.adjustments)
-            intake.claims.append(
-                ClaimSummary(
-                    control_number=claim.patient_control_number,
-                    status=claim.status_text,
-                    charge=claim.charge,
-                    paid=claim.paid,
-                    patient=claim.patient_responsibility,
-                    reasons=reasons,
-                    denied=claim.is_denied,
-                )
-            )
+    if read.payments:  # a readable file (an unreadable one shows no claims)
+        intake.claims = claims
     return intake
 
 

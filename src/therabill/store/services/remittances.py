@@ -244,12 +244,18 @@ class RemittanceFile835:
 PROBLEMS_KEPT = 1000
 
 
-def read_remittance(data: bytes | Path, file_name: str) -> RemittanceFile835:
+def read_remittance(
+    data: bytes | Path,
+    file_name: str,
+    *,
+    on_claim: Callable[[ClaimPayment], None] | None = None,
+) -> RemittanceFile835:
     """First pass over one 835 (its bytes, or a path: streamed, never held whole): read it
     and check its own arithmetic (the reader's balancing checks, whole cents), keeping only
     each payment's header; never raises for a bad file: the reason is kept for the
     quarantine. A reading error comes first, then the first amount not in whole cents (a
-    payment's BPR02, then its PLBs, then its claims), as when the file was read whole."""
+    payment's BPR02, then its PLBs, then its claims), as when the file was read whole.
+    ``on_claim`` sees each claim as it passes (the intake's summary)."""
     digest = hashlib.sha256()
     if isinstance(data, Path):
         size = 0
@@ -271,6 +277,8 @@ def read_remittance(data: bytes | Path, file_name: str) -> RemittanceFile835:
             if kind is ClaimPayment:
                 claim = cast(ClaimPayment, event)
                 paid += claim.paid
+                if on_claim is not None:
+                    on_claim(claim)
                 for problem in check_claim(claim):
                     _problem(read, problem.message)
                 if not claim_bad:
@@ -293,7 +301,7 @@ def read_remittance(data: bytes | Path, file_name: str) -> RemittanceFile835:
             raise X12Error("the file holds no 835 transaction")
     except TherabillError as exc:
         read.refusal = str(exc)
-        read.payments = []  # unreadable: nothing of it is shown or posted
+        read.payments, read.problems, read.problem_count = [], [], 0  # unreadable: none shown
     else:
         read.refusal = not_postable
     return read

@@ -242,8 +242,43 @@ def _expected_from_schedule(
     return [None if a is None else int((a * 100).to_integral_value()) for a in amounts], basis
 
 
+PAGE = 2000  # remittance claims looked at per query: a large 835 is checked in pages
+
+
 def flag_file(work: UnitOfWork, *, file_id: int) -> int:
-    """Find the underpaid lines of one posted 835 file; returns how many were flagged."""
+    """Find the underpaid lines of one posted 835 file; returns how many were flagged. The
+    file's claims are taken a page at a time, so a 100,000-claim file keeps one page in
+    memory, not all of its lines."""
+    flagged, after = 0, 0
+    profiles_now = profiles.payer_profiles()  # once: each look-up checks the profile files
+    while True:
+        page = list(
+            work.db.execute(
+                select(RemittanceClaim.id)
+                .join(RemittanceRecord, RemittanceRecord.id == RemittanceClaim.remittance_id)
+                .where(
+                    RemittanceRecord.file_id == file_id,
+                    RemittanceClaim.id > after,
+                    RemittanceClaim.status_code != "22",
+                    RemittanceClaim.reversed_by_id.is_(None),
+                )
+                .order_by(RemittanceClaim.id)
+                .limit(PAGE)
+            ).scalars()
+        )
+        if not page:
+            break
+        after = page[-1]
+        flagged += _flag_page(work, page, profiles_now)
+    if flagged:
+        work.audit("flag", "underpayments", file_id, f"{flagged} lines")
+    return flagged
+
+
+def _flag_page(
+    work: UnitOfWork, remit_claims: list[int], profiles_now: dict[str, PayerProfile]
+) -> int:
+    """Flag the underpaid lines of these remittance claims (one page of a file)."""
     rows = work.db.execute(
         select(
             RemittanceLine.remittance_claim_id, RemittanceLine.claim_line_id,
@@ -252,16 +287,13 @@ def flag_file(work: UnitOfWork, *, file_id: int) -> int:
             RemittanceClaim.payer_id, TherapySession.place_of_service,
         )
         .join(RemittanceClaim, RemittanceClaim.id == RemittanceLine.remittance_claim_id)
-        .join(RemittanceRecord, RemittanceRecord.id == RemittanceClaim.remittance_id)
         .join(ClaimLine, ClaimLine.id == RemittanceLine.claim_line_id)
         .join(ClaimRecord, ClaimRecord.id == ClaimLine.claim_id)
         .outerjoin(TherapySession, TherapySession.id == ClaimLine.session_id)
-        .where(RemittanceRecord.file_id == file_id, RemittanceClaim.status_code != "22",
-               RemittanceClaim.reversed_by_id.is_(None))
+        .where(RemittanceLine.remittance_claim_id.in_(remit_claims))
     ).all()  # fmt: skip
     if not rows:
         return 0
-    remit_claims = sorted({r[0] for r in rows})
     adjustments: dict[tuple[int, int], list[tuple[str, str, int]]] = defaultdict(list)
     for i in range(0, len(remit_claims), 900):
         for rc, line_id, group, reason, cents in work.db.execute(
@@ -291,7 +323,6 @@ def flag_file(work: UnitOfWork, *, file_id: int) -> int:
         )  # fmt: skip
         days[(rc, claim_id, day)].append(line)
     flagged = 0
-    profiles_now = profiles.payer_profiles()  # once: each look-up checks the profile files
     for lines in days.values():
         payer = payers[lines[0].payer_id]
         payer_rates = rates.get(payer.id, [])
@@ -323,7 +354,6 @@ def flag_file(work: UnitOfWork, *, file_id: int) -> int:
             flagged += 1
     if flagged:
         work.db.flush()
-        work.audit("flag", "underpayments", file_id, f"{flagged} lines")
     return flagged
 
 
