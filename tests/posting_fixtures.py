@@ -7,13 +7,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import func, insert, select
 
 from clock import TODAY
+from therabill.claims.number import claim_number
 from therabill.store import factories
 from therabill.store.factories import PT_NPI
+from therabill.store.models import ClaimLine, ClaimRecord, Policy, Provider
 from therabill.store.services import Store, clients, open_store
+from therabill.x12.remittance_835.builder import AdjudicatedClaim, AdjudicatedLine
 
 DAY = TODAY - dt.timedelta(days=20)  # within every timely-filing limit
 
@@ -97,3 +102,79 @@ def cob_practice(home: Path, db_url: str) -> Iterator[Store]:
         )
     yield store
     store.dispose()
+
+
+BULK_DAY = dt.date(2026, 10, 5)
+FIRST_ID = 1000
+
+
+def first_of_each(store: Store) -> dict[str, int]:
+    """The first client (with its policy), payer and provider of a practice set up."""
+    with store.transaction(actor="setup") as work:
+        client_id, policy_id, payer_id = work.db.execute(
+            select(Policy.client_id, Policy.id, Policy.payer_id).order_by(Policy.id).limit(1)
+        ).one()
+        provider_id = work.db.execute(select(func.min(Provider.id))).scalar_one()
+    return {"client": client_id, "payer": payer_id, "provider": provider_id, "policy": policy_id}
+
+
+def submitted_claims(store: Store, ids: dict[str, int], count: int) -> list[AdjudicatedClaim]:
+    """``count`` submitted claims of two lines each (ids from ``FIRST_ID``), written in two
+    inserts, and the payer's answer to each: paid at 80% with CO-45, a copay on every third,
+    a denied line (CO-16) on every tenth (``remit(answers)`` makes the 835)."""
+    claims: list[dict[str, Any]] = []
+    lines: list[dict[str, Any]] = []
+    answers = []
+    for n in range(count):
+        claim_id = FIRST_ID + n
+        claims.append(
+            {
+                "id": claim_id,
+                "client_id": ids["client"],
+                "payer_id": ids["payer"],
+                "policy_id": ids["policy"],
+                "provider_id": ids["provider"],
+                "date_of_service": BULK_DAY,
+                "status": "submitted",
+                "total_charge_cents": 13500,
+                "frequency_code": "1",
+                "findings_json": "[]",
+            }
+        )
+        paid = []
+        for number, (code, charge, units) in enumerate((("97110", 9000, 2), ("97140", 4500, 1))):
+            control = f"{claim_id}L{number + 1}"
+            lines.append(
+                {
+                    "claim_id": claim_id,
+                    "line_number": number + 1,
+                    "date_of_service": BULK_DAY,
+                    "code": code,
+                    "modifiers": "GP",
+                    "minutes": 30,
+                    "units": units,
+                    "charge_cents": charge,
+                    "diagnosis_pointers": "1",
+                    "control_number": control,
+                }
+            )
+            if number == 1 and n % 10 == 0:
+                answer = [("CO", "16", charge)]
+                allowed = 0
+            else:
+                allowed = charge * 80 // 100
+                answer = [("CO", "45", charge - allowed)]
+            copay = 1000 if number == 0 and n % 3 == 0 else 0
+            if copay:
+                answer.append(("PR", "3", copay))
+            paid.append(
+                AdjudicatedLine(
+                    code, charge, allowed - copay, units, BULK_DAY, ("GP",), answer,
+                    line_control_number=control,
+                )
+            )  # fmt: skip
+        answers.append(AdjudicatedClaim(claim_number(claim_id), "1", paid))
+    with store.transaction(actor="setup") as work:
+        work.db.execute(insert(ClaimRecord), claims)
+        work.db.execute(insert(ClaimLine), lines)
+    return answers

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
+from posting_fixtures import first_of_each, submitted_claims
 from therabill.store import audit
 from therabill.store.models import (
     AuditEntry,
@@ -24,9 +25,11 @@ from therabill.store.models import (
     ClaimRecord,
     Client,
     LedgerEntry,
+    RemittanceFile,
     TherapySession,
 )
-from therabill.store.services import Store, build, clients, sessions
+from therabill.store.services import Store, build, clients, remittances, sessions
+from therabill.x12.remittance_835.builder import write_835
 
 pytestmark = pytest.mark.processes
 
@@ -213,5 +216,41 @@ def test_import_killed_midway_leaves_before_or_after(
     assert code == -signal.SIGKILL
     clients_now = snapshot(practice)[4]
     assert clients_now in (before[4], before[4] + IMPORT_ROWS)
+    with practice.sessions() as db:
+        assert audit.verify(db).ok
+
+
+def test_posting_killed_midway_leaves_all_or_nothing(
+    practice: Store, db_url: str, tmp_path: Path
+) -> None:
+    """``era post`` of a 3,000-claim 835 killed while it writes: no ledger entry of it stays
+    (the batches' audit entries and seals written on the way go with it); posting again
+    posts it whole, once."""
+    answers = submitted_claims(practice, first_of_each(practice), 3000)
+    remit = tmp_path / "big.835"
+    remit.write_text(write_835(answers, trace="EFT-KILL"), "ascii")
+
+    def counts() -> tuple[int, int]:
+        with practice.sessions() as db:
+            return (
+                db.execute(select(func.count()).select_from(LedgerEntry)).scalar_one(),
+                db.execute(select(func.count()).select_from(RemittanceFile)).scalar_one(),
+            )
+
+    before = counts()
+    env = environment(db_url, tmp_path)
+    code = kill_midway([*CLI, "era", "post", str(remit)], env, db_url, 0.3)
+    assert code == -signal.SIGKILL
+    after = counts()
+    with practice.sessions() as db:
+        assert audit.verify(db).ok
+    with practice.transaction() as work:
+        again = remittances.post_remittance(work=work, data=remit, file_name=remit.name)
+    posted = counts()
+    assert posted[1] == before[1] + 1 and posted[0] > before[0]
+    if after == before:  # killed before its commit: nothing of it stayed
+        assert again.outcome == "posted" and again.claims_posted == 3000
+    else:  # it had committed: the second post changes nothing
+        assert after == posted and again.already_posted
     with practice.sessions() as db:
         assert audit.verify(db).ok
