@@ -86,6 +86,15 @@ def _prepare(store: Store, size: dict[str, int], folder: Path) -> None:
     practice_bench._load_plans_of_care(
         store, size["clients"], practice_bench.TODAY - dt.timedelta(days=7 * per_client + 7)
     )
+    if store.engine.dialect.name == "postgresql":  # the bulk load gave ids: move the sequences on
+        with store.engine.begin() as conn:
+            for table in ("sessions", "claims", "claim_lines", "ledger_entries"):
+                conn.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                        f"(SELECT max(id) FROM {table}))"
+                    )
+                )
     with store.transaction(actor="bench") as work:
         work.audit("load", "bench", "*", "bulk-loaded history sealed")
 
@@ -165,8 +174,10 @@ def _build(url: str) -> dict[str, Any]:
     if os.environ.get("THERABILL_BENCH_SRC"):
         env["PYTHONPATH"] = os.environ["THERABILL_BENCH_SRC"]
     done = subprocess.run(
-        [sys.executable, "-c", _CHILD, url], capture_output=True, text=True, check=True, env=env
+        [sys.executable, "-c", _CHILD, url], capture_output=True, text=True, check=False, env=env
     )
+    if done.returncode != 0:
+        raise RuntimeError(f"the build failed:\n{done.stderr[-3000:]}")
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 

@@ -6,7 +6,7 @@ a payer profile entry or a rule of therabill's own.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -29,6 +29,15 @@ class Finding:
     code: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["severity"] = str(self.severity)
-        return data
+        # field by field, not dataclasses.asdict (which deep-copies): a claims build turns
+        # every finding of every claim into a dict
+        return {
+            "id": self.id,
+            "severity": str(self.severity),
+            "message": self.message,
+            "source": self.source,
+            "line": self.line,
+            "field": self.field,
+            "fix": self.fix,
+            "code": self.code,
+        }
