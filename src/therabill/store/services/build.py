@@ -438,15 +438,30 @@ class _Builder:
         self.work = work
         self.parties = parties
         clients = {key[0] for key in keys}
-        self.scrubber = scrubbing.Scrubber(work, sessions, tables, clients=clients)
-        known = self.scrubber.profiles
-        visits = any(
-            (p := known.get(payer.profile_id)) is not None and p.visit_limits
-            for payer in parties.payers.values()
-        )
         first = min(key[3] for key in keys)
+        self.scrubber = scrubbing.Scrubber(
+            work, sessions, tables, clients=clients, since=dt.date(first.year, 1, 1)
+        )
+        known = self.scrubber.profiles
+        limited = {  # payers that limit visits: their clients' visits are counted
+            payer.id
+            for payer in parties.payers.values()
+            if (p := known.get(payer.profile_id)) is not None and p.visit_limits
+        }
+        first_days: dict[int, dt.date] = {}
+        for client_id, _, _, day in keys:
+            first_days[client_id] = min(first_days.get(client_id, day), day)
         self.plans = plans_of_care.PreloadedPlans(
-            work, clients, visits_from=dt.date(first.year, 1, 1) if visits else None
+            work,
+            clients,
+            first_days=first_days,
+            visits_from=dt.date(first.year, 1, 1) if limited else None,
+            visit_clients={
+                key[0]
+                for key in keys
+                if next(p for p in parties.clients[key[0]].policies if p.id == key[1]).payer_id
+                in limited
+            },
         )
         self.same_day = SameDayServices(work, [(key[0], key[3]) for key in keys])
         self.code_set = load_code_set()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
@@ -259,15 +259,27 @@ class PreloadedPlans:
     CHUNK = 5_000  # client ids per IN list, well under SQLite's bound-parameter limit
 
     def __init__(
-        self, work: UnitOfWork, client_ids: Iterable[int], *, visits_from: dt.date | None = None
+        self,
+        work: UnitOfWork,
+        client_ids: Iterable[int],
+        *,
+        first_days: Mapping[int, dt.date] | None = None,
+        visits_from: dt.date | None = None,
+        visit_clients: Iterable[int] | None = None,
     ) -> None:
+        """``first_days``: each client's first day asked about (treatment days are then read
+        from the earliest plan that can be chosen from that day on, not from the first plan
+        ever); ``visits_from``: read the visits of ``visit_clients`` (default all) from then."""
         ids = sorted(set(client_ids))
         self._work = work
         # (client, discipline) → [date, session id, payer billed (None: not billed)]
         self._visits: dict[tuple[int, str], list[list[Any]]] | None = None
         self._visit_of: dict[int, list[Any]] = {}
+        self._visit_clients: set[int] = set()
         if visits_from is not None:
-            self._load_visits(ids, visits_from)
+            chosen = ids if visit_clients is None else sorted(set(visit_clients))
+            self._load_visits(chosen, visits_from)
+            self._visit_clients = set(chosen)
         self._plans: dict[tuple[int, str], list[PlanOfCare]] = defaultdict(list)
         for start in range(0, len(ids), self.CHUNK):
             chunk = ids[start : start + self.CHUNK]
@@ -278,7 +290,7 @@ class PreloadedPlans:
             ).scalars():
                 self._plans[(plan.client_id, plan.discipline)].append(plan)
         self._days: dict[tuple[int, str], list[dt.date]] = {}
-        earliest = min((p.start_date for ps in self._plans.values() for p in ps), default=None)
+        earliest = min((p.start_date for p in self._choosable(first_days or {})), default=None)
         if earliest is None:
             return
         found: dict[tuple[int, str], set[dt.date]] = defaultdict(set)
@@ -320,6 +332,19 @@ class PreloadedPlans:
                 self._visit_of[session_id] = visit
         self._visits = visits
 
+    def _choosable(self, first_days: Mapping[int, dt.date]) -> Iterator[PlanOfCare]:
+        """The plans :func:`_plan_for` can choose on a client's first day or after: those
+        still running then, and the latest started by then (all, without a first day)."""
+        for (client_id, _), plans in self._plans.items():
+            first = first_days.get(client_id)
+            if first is None:
+                yield from plans
+                continue
+            yield from (p for p in plans if p.end_date >= first)
+            started = [p for p in plans if p.start_date <= first]
+            if started:
+                yield max(started, key=lambda p: p.start_date)
+
     def billed(self, session_ids: Iterable[int], payer_id: int) -> None:
         """Sessions the build billed to ``payer_id``: they count for that payer only now."""
         for session_id in session_ids:
@@ -332,7 +357,7 @@ class PreloadedPlans:
     ) -> set[dt.date]:
         """As the database answers (``_session_days`` with the payer): dates with a session
         billed to ``payer_id`` or not billed yet."""
-        if self._visits is None:  # not preloaded
+        if self._visits is None or client_id not in self._visit_clients:  # not preloaded
             return _Queries(self._work).visit_days(
                 client_id=client_id,
                 discipline=discipline,

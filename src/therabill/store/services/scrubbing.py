@@ -202,16 +202,31 @@ def therapy_allowed(
     for row in rows:
         if row.claim_id in counted:
             by_claim[row.claim_id].append(row)
+    # A claim's estimates depend on its payer, place, and each line's year (the fee
+    # schedule's), day (a day's units are priced together), code, units and charge: claims
+    # alike in those are priced once (a practice bills the same visits week after week).
+    priced: dict[tuple[Any, ...], list[Decimal]] = {}
+    groups: dict[tuple[str, str], str | None] = {}
     for claim_id, lines in by_claim.items():
         claim = counted[claim_id]
-        estimates = estimated_allowed(
-            payers[claim.payer_id],
-            [Service(ln.date_of_service, ln.code, ln.units, to_decimal(ln.charge_cents))
-             for ln in lines],
-            lines[0].place_of_service or "11",
-        )  # fmt: skip
+        place = lines[0].place_of_service or "11"
+        days: dict[dt.date, int] = {}
+        shape = (claim.payer_id, place, *(
+            (ln.date_of_service.year, days.setdefault(ln.date_of_service, len(days)), ln.code,
+             ln.units, ln.charge_cents) for ln in lines))  # fmt: skip
+        estimates = priced.get(shape)
+        if estimates is None:
+            estimates = priced[shape] = estimated_allowed(
+                payers[claim.payer_id],
+                [Service(ln.date_of_service, ln.code, ln.units, to_decimal(ln.charge_cents))
+                 for ln in lines],
+                place,
+            )  # fmt: skip
         for line, estimate in zip(lines, estimates, strict=True):
-            group = line_group(line.modifiers.split(","), claim.discipline)
+            key = (line.modifiers, claim.discipline)
+            if key not in groups:
+                groups[key] = line_group(line.modifiers.split(","), claim.discipline)
+            group = groups[key]
             if group is None:
                 continue
             cents = remitted.get(line.id)
@@ -224,7 +239,9 @@ class Scrubber:
     """The scrubber with its tables loaded once per build (or live check).
 
     ``clients`` limits the year's allowed amounts read for the KX rule to those clients;
-    ``today`` replaces the tables' date (tables kept by a long-running process are older).
+    ``today`` replaces the tables' date (tables kept by a long-running process are older);
+    ``since``: the first day whose allowed amounts are read (default January 1 of last year;
+    a build reads from the first year of its services, the only years its claims count).
     """
 
     def __init__(
@@ -235,13 +252,15 @@ class Scrubber:
         *,
         clients: Collection[int] | None = None,
         today: dt.date | None = None,
+        since: dt.date | None = None,
     ) -> None:
         self.work = work
         # the payer profiles as this scrub run found them (read once, not per claim)
         self.profiles = profiles.payer_profiles()
         tables = loaded or ScrubContext.load()
         day = today or tables.today
-        self.allowed = therapy_allowed(work, clients, since=dt.date(day.year - 1, 1, 1))
+        since = since or dt.date(day.year - 1, 1, 1)
+        self.allowed = therapy_allowed(work, clients, since=since)
         self.billed = billed_lines(work, sessions)
         self.context = dataclasses.replace(
             tables,
