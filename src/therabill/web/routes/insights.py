@@ -4,6 +4,7 @@ the same answer as JSON) and the payer insights page."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -22,7 +23,7 @@ from therabill.web.deps import Ctx, FormFields, PageBiller, PageUser, PathId
 from therabill.web.reads import reading
 from therabill.web.render import render
 from therabill.web.session_form import read_session_form
-from therabill.web.tables import Column, Table, grid, grid_rows
+from therabill.web.tables import Column, Table, csv_response, grid, grid_rows, wants_csv
 
 router = APIRouter()
 
@@ -232,6 +233,28 @@ def insights_page(
     return render(request, "insights.html", values)
 
 
+UNDERPAYMENTS = Table(
+    "underpayments",
+    "Underpayments",
+    columns=(
+        Column("claim_number", "Claim", link="claim_url"),
+        Column("payer", "Payer"),
+        Column("payer_claim_number", "Payer claim"),
+        Column("date_of_service", "Date", kind="date"),
+        Column("service", "Code"),
+        Column("units", "Units", kind="number"),
+        Column("expected_cents", "Agreed", kind="money", total=True),
+        Column("allowed_cents", "Allowed", kind="money", total=True),
+        Column("paid_cents", "Paid", kind="money", total=True),
+        Column("difference_cents", "Short", kind="money", total=True),
+        Column("basis", "Basis", sortable=False),
+        Column("act", "Action", kind="cell", sortable=False, export=False),
+    ),
+    default_sort="",  # the largest difference first, as the service gives them
+    empty="No underpayments match.",
+)
+
+
 @router.get("/underpayments", response_class=HTMLResponse)
 def underpayments_page(
     request: Request,
@@ -239,7 +262,7 @@ def underpayments_page(
     account: PageBiller,
     payer: Annotated[str, Query(max_length=200)] = "",
     status: Annotated[str, Query(max_length=10)] = "open",
-) -> HTMLResponse:
+) -> Response:
     """Posted lines the payer allowed less for than agreed, the largest first, to appeal."""
     left = flash.take(ctx.store, request, "underpayments") or {}
     values: dict[str, Any] = {"payer": payer, "status": status, "rows": [], "statuses": STATUSES,
@@ -251,7 +274,15 @@ def underpayments_page(
             values["rows"] = list_underpayments(work, payer=payer or None, status=status or None)
         except InvalidInput as exc:
             values["error"], code = str(exc), 422
-    values["total"] = sum(Decimal(r["difference"]) for r in values["rows"])
+    for r in values["rows"]:
+        r.update(claim_number=f"#{r['claim']}", claim_url=f"/claims/{r['claim']}",
+                 service=r["code"] + (f" {r['modifiers']}" if r["modifiers"] else ""))  # fmt: skip
+    table = replace(UNDERPAYMENTS, empty=f"No {status or 'matching'} underpayments.")
+    view = table.whole(request, values["rows"], path="/underpayments")
+    if wants_csv(request):
+        return csv_response(view)
+    values["table"] = view
+    values["toast"], values["toast_error"] = values.pop("message"), values.pop("error")
     return render(request, "underpayments.html", values, status=code)
 
 
