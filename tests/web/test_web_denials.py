@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -68,6 +69,7 @@ def test_the_queue_lists_a_denial_and_a_biller_writes_it_off(
         == "Claim,Client,Payer,Code,Amount,Reason,Opened,Age (days),Appeal by,Status,Next step"
     )
     assert row.startswith(f"{claim_number(claim_id)},") and ",CO-50 " in row
+    assert re.search(r",\d+\.\d\d,CO-50 ", row), row  # the amount denied, in dollars
     assert (
         'aria-sort="descending"'
         in web.get("/denials", params={"sort": "amount", "dir": "desc"}).text

@@ -50,6 +50,7 @@ class Column:
     link: str | None = None
     total: bool = False
     export: bool = True  # a column in the CSV (not a row's buttons)
+    wide: bool = False  # a sentence (a reason, a next step): kept readable, not squeezed
 
     @property
     def numeric(self) -> bool:

@@ -488,6 +488,7 @@ def _denial_rows(work: UnitOfWork, rows: Sequence[Any], day: dt.date) -> list[di
                 "client": f"{client.last_name}, {client.first_name}",
                 "client_url": f"/clients/{client.id}",
                 "opened": denial.opened_on,
+                "amount": denial.amount_cents,
                 "reason": f"{denial.group_code}-{denial.carc} {describe_carc(denial.carc)}",
                 "code": line.code if line else ", ".join(sorted({x.code for x in claim.lines})),
                 "carc_description": describe_carc(denial.carc),

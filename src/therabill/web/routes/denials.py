@@ -34,7 +34,7 @@ DENIALS = Table(
         Column("age_days", "Age (days)", kind="number", sortable=False),
         Column("deadline", "Appeal by", kind="date"),
         Column("status", "Status", kind="status"),
-        Column("next_action", "Next step", sortable=False),
+        Column("next_action", "Next step", sortable=False, wide=True),
         Column("act", "Act", kind="cell", sortable=False, export=False),
     ),
     default_sort="opened",
