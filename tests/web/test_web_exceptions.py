@@ -50,7 +50,8 @@ def test_an_exception_is_listed_then_resolved_with_a_note(
     )
     assert done.status_code == 303
     page = web.get("/remittances").text
-    assert "Exception 1 resolved." in page and 'id="open-exceptions"' not in page
+    assert "Exception 1 resolved." in page and "No exceptions to resolve." in page
+    assert "TB00009999" not in page.partition('id="open-exceptions"')[2].partition("</table>")[0]
     again = web.post(
         "/remittances/exceptions/1/resolve",
         data={"csrf_token": token, "note": "again"},
