@@ -1,5 +1,5 @@
 """Web fixtures: a practice (built once per test run, copied per test), a browser-like
-client, and one Chromium for every browser test of the run (launching it is the slow part).
+client, and one Chromium per browser test module (launching it is the slow part).
 
 Screenshots are written only when ``THERABILL_SCREENSHOTS=1`` asks (docs/development.md):
 an ordinary run leaves docs/images/ and test-artifacts/ as they are.
@@ -31,10 +31,12 @@ CHROMIUM_FLAGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
-    """Debian's Chromium driven by Playwright, launched once for the whole run; each test
-    opens its own context (cookies and storage of its own) in it."""
+    """Debian's Chromium driven by Playwright, launched once per browser test module; each
+    test opens its own context (cookies and storage of its own) in it. Not once per run:
+    Playwright's sync API keeps an event loop running in the thread while it is open, and
+    the tests after it that call asyncio.run() (web limits, read audit) would fail."""
     from playwright.sync_api import expect, sync_playwright
 
     # A loaded machine answers slower than expect()'s 5 s default: waiting longer is not a
