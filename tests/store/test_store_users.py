@@ -233,3 +233,13 @@ def test_password_hashing_takes_at_most_two_cores_whatever_the_burst(
     for thread in threads:
         thread.join()
     assert 1 <= most <= users.HASHING_AT_ONCE
+
+
+def test_an_unknown_name_is_checked_against_a_hash_as_costly_as_a_real_one() -> None:
+    """The stored stand-in hash must carry the hasher's current parameters, or an unknown
+    name would answer faster (or slower) than a wrong password."""
+    from argon2 import PasswordHasher
+
+    assert not PasswordHasher().check_needs_rehash(users.UNKNOWN_USER_HASH)
+    assert users.check_password(None, "anything at all") is False
+    assert users.check_password("", "anything at all") is False

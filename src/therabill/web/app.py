@@ -29,7 +29,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from therabill.errors import TherabillError
 from therabill.identifiers import icd10cm
-from therabill.store.services import open_store, users
+from therabill.store.services import open_store
 from therabill.web import api, routes
 from therabill.web.context import HERE, WebContext, WebSettings, make_templates
 from therabill.web.deps import (
@@ -67,7 +67,6 @@ def create_app(database_url: str | None = None, *, settings: WebSettings | None 
     store = open_store(database_url)
     store.require_initialised()  # a clear "run therabill init" rather than a 500 per page
     icd10cm.preload()  # about two seconds, here rather than in the first session form's request
-    users.dummy_hash()  # so the first login with an unknown name takes no longer than the next
     app = FastAPI(
         title="therabill",
         docs_url=None,

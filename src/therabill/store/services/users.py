@@ -12,7 +12,6 @@ account is linked to the provider it is, so it sees only its own clients and ses
 
 from __future__ import annotations
 
-import functools
 import secrets
 import threading
 from dataclasses import dataclass
@@ -36,6 +35,14 @@ from therabill.store.web_tables import (
 )
 
 _HASHER = PasswordHasher()
+# What a login with an unknown name is checked against, so it takes as long as a wrong
+# password. The hash of a random password nobody kept, made once with the hasher's own
+# parameters (a test checks they still match): hashing one at import took half a second
+# of every command's start.
+UNKNOWN_USER_HASH = (
+    "$argon2id$v=19$m=65536,t=3,p=4$Ma06ujbmNPOlvUQkgEGnJg$"
+    "AIvX4v4KAWhShwxn32utr1uxdwlM+y165zrsiSNi3KQ"
+)
 # Hashing a throwaway password keeps a login for an unknown user as slow as a real one.
 MIN_PASSWORD = 12
 # zxcvbn's score 3: "safely unguessable: moderate protection from offline slow-hash
@@ -120,19 +127,10 @@ def hash_password(password: str) -> str:
         return _HASHER.hash(password)
 
 
-@functools.cache
-def dummy_hash() -> str:
-    """A hash to verify against when the user does not exist, so an unknown name takes as
-    long as a wrong password. Made on first use: hashing takes about half a second, which
-    every command that opens the store would otherwise pay at import."""
-    return _HASHER.hash("not-a-real-password")
-
-
 def check_password(stored: str | None, password: str) -> bool:
-    dummy = dummy_hash() if not stored else ""
     with _HASHING:
         try:
-            return _HASHER.verify(stored or dummy, password) and stored is not None
+            return _HASHER.verify(stored or UNKNOWN_USER_HASH, password) and stored is not None
         except (VerificationError, InvalidHashError):
             return False
 
