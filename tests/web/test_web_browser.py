@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -21,7 +20,7 @@ from typing import Any
 import pytest
 import uvicorn
 from sqlalchemy import select
-from web_helpers import PASSWORD, Practice, screenshots_wanted
+from web_helpers import PASSWORD, Practice, free_port, screenshots_wanted
 
 from clock import TODAY
 from therabill.store import factories
@@ -40,17 +39,10 @@ pytestmark = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def server(practice: Practice) -> Iterator[str]:
     """The web app on a loopback port, in a thread of this process."""
-    port = _free_port()
+    port = free_port()
     app = create_app(practice.url)
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     running = uvicorn.Server(config)
@@ -325,7 +317,7 @@ def test_set_up_pages_a_biller_changes_and_a_therapist_sees(
     shot(page, "24-payers")
 
     page.goto(server + f"/clients/{practice.ana_client}")
-    page.locator("#policies a").first.click()
+    page.locator("#policies a[href^='/policies/']").first.click()  # not a sort header
     page.select_option("#policy-form select[name=relationship]", "spouse")
     page.click("#save-policy")
     expect(page.locator("#policy-error")).to_contain_text("name the subscriber")
