@@ -13,16 +13,15 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
+from web_helpers import free_port, wait_until_serving
 
 from db_backends import POSTGRES_ENV, postgres_database
 
@@ -34,13 +33,6 @@ pytestmark = [
 
 THERABILL = str(Path(sys.executable).parent / "therabill")
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _cli(env: dict[str, str], *args: str) -> dict[str, str]:
@@ -55,7 +47,7 @@ def _cli(env: dict[str, str], *args: str) -> dict[str, str]:
 @contextmanager
 def _server(env: dict[str, str], log: Path) -> Iterator[str]:
     """``therabill serve`` with one worker on a free port; its address once it answers."""
-    port = _free_port()
+    port = free_port()
     with log.open("w") as out:
         process = subprocess.Popen(
             [THERABILL, "serve", "--port", str(port), "--workers", "1"],
@@ -66,16 +58,7 @@ def _server(env: dict[str, str], log: Path) -> Iterator[str]:
         )
         base = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 120
-            while True:
-                try:
-                    if httpx.get(base + "/login", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                assert process.poll() is None, log.read_text()
-                assert time.monotonic() < deadline, "the app did not start"
-                time.sleep(0.2)
+            wait_until_serving(base, process, log)
             yield base
         finally:
             os.killpg(process.pid, signal.SIGTERM)

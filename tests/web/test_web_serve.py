@@ -5,26 +5,18 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+from web_helpers import free_port, wait_until_serving
 
 
 def test_two_workers_serve_and_log_paths_only(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "serve.log"
     env = {**os.environ, "THERABILL_HOME": str(tmp_path / "home")}
     env.pop("THERABILL_DATABASE_URL", None)
@@ -39,16 +31,7 @@ def test_two_workers_serve_and_log_paths_only(tmp_path: Path) -> None:
         )
         try:
             base = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 120
-            while True:
-                try:
-                    if httpx.get(base + "/login", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                assert server.poll() is None, log.read_text()
-                assert time.monotonic() < deadline, "the app did not start"
-                time.sleep(0.3)
+            wait_until_serving(base, server, log)
             for _ in range(10):
                 assert httpx.get(base + "/login?q=Carla+Cruz", timeout=5).status_code == 200
                 assert httpx.get(base + "/", timeout=5).status_code == 303  # to /login

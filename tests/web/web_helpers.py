@@ -6,11 +6,16 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import socket
+import subprocess
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import httpx
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event, select
 
@@ -179,3 +184,26 @@ def screenshots_wanted() -> bool:
     """``THERABILL_SCREENSHOTS=1``: the browser tests write their screenshots (the README's
     pictures in docs/images/, each step's in test-artifacts/web/); otherwise they write none."""
     return os.environ.get("THERABILL_SCREENSHOTS", "") not in ("", "0")
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on now, for a ``therabill serve`` of a test."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_until_serving(base: str, process: subprocess.Popen[Any], log: Path) -> None:
+    """Wait for a started ``therabill serve`` to answer its login page (two minutes at most);
+    if the process ends first, fail with what it wrote."""
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            if httpx.get(base + "/login", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        assert process.poll() is None, log.read_text()
+        assert time.monotonic() < deadline, "the app did not start"
+        time.sleep(0.2)
