@@ -10,7 +10,11 @@ by a seeded random generator (``--seed``), on SQLite in a throw-away data direct
   (anything but the state before or the state after);
 - the same 835 posted twice, one after the other and by two processes at once: new rows;
 - schemathesis against the API's own OpenAPI document: 5xx answers;
-- every web route and API route tried by every role and by no one: unauthorised answers.
+- every web route and API route tried by every role and by no one: unauthorised answers;
+- every X12 reader on every adversarial shape of ``tests/x12_shapes.py`` at 10,000 and
+  100,000 repeats: shapes where ten times the input takes twenty times the time or more (a
+  linear reader measures about 10; the quadratic one the security review found, over 100).
+  It is timed, so it lives here and not in ``make test`` (which reads each shape small).
 
 The pieces are the tested ones: the services, the CLI, ``tests/web``'s practice and route
 table (each is also a test: tests/posting/test_posting_robustness.py,
@@ -633,6 +637,40 @@ def role_matrix(practice: Any) -> dict[str, Any]:
 # -- the report ------------------------------------------------------------------------------
 
 
+GROWTH_LIMIT = 20.0
+
+
+def _cpu_seconds(read: Callable[[bytes], object], data: bytes, runs: int) -> float:
+    best = float("inf")
+    for _ in range(runs):
+        start = time.process_time()
+        read(data)
+        best = min(best, time.process_time() - start)
+    return best
+
+
+def _growth_ratio(read: Callable[[bytes], object], shape: Callable[[int], bytes], n: int) -> float:
+    small, large = shape(n), shape(10 * n)
+    read(small)  # warm: imports, code caches
+    return _cpu_seconds(read, large, 1) / max(_cpu_seconds(read, small, 3), 1e-4)
+
+
+def growth(n: int) -> dict[str, float]:
+    """Ten times the repeats over the time of ``n``, per reader and shape: CPU time of this
+    process, best of three small reads; a ratio over the limit is measured once more (a burst
+    of other work can land on the large read) and the lower figure kept."""
+    from x12_shapes import READERS
+
+    ratios: dict[str, float] = {}
+    for reader, (read, shapes) in READERS.items():
+        for name, shape in shapes.items():
+            ratio = _growth_ratio(read, shape, n)
+            if ratio >= GROWTH_LIMIT:
+                ratio = min(ratio, _growth_ratio(read, shape, n))
+            ratios[f"{reader}: {name}"] = ratio
+    return ratios
+
+
 def _list(items: list[str]) -> str:
     return "".join(f"\n  - {i}" for i in items[:10])
 
@@ -666,6 +704,8 @@ def report(sizes: dict[str, int], seed: int) -> str:
         with web_practice(work_dir) as web:
             schema = timed("schemathesis", lambda: schemathesis_run(web, sizes["examples"]))
             matrix = timed("roles", lambda: role_matrix(web))
+        ratios = timed("growth", lambda: growth(sizes["repeats"]))
+    slow = [f"{name}: {ratio:.1f}×" for name, ratio in ratios.items() if ratio >= GROWTH_LIMIT]
     total = time.perf_counter() - started
     kill_rows = "\n".join(
         f"| {name} | {t.runs} | {t.killed} | **{len(t.half)}** |{_list(t.half)}"
@@ -700,6 +740,9 @@ def report(sizes: dict[str, int], seed: int) -> str:
         f"| route × role matrix | {matrix['routes']} routes × 3 roles, anonymous, another "
         f"therapist's records: {matrix['requests']:,} requests | unauthorised "
         f"| **{len(matrix['unauthorised'])}** |",
+        f"| X12 readers on adversarial shapes | {len(ratios)} shapes at "
+        f"{sizes['repeats']:,} and {10 * sizes['repeats']:,} repeats | ten times the input "
+        f"taking {GROWTH_LIMIT:.0f}× the time or more | **{len(slow)}** |",
         "",
         "## Mutated files",
         "",
@@ -753,6 +796,20 @@ def report(sizes: dict[str, int], seed: int) -> str:
         "three roles (a route not allowed must be 403) and as a therapist asking for another "
         f"therapist's client and session (must be 404).{_list(matrix['unauthorised'])}",
         "",
+        "## X12 readers grow linearly",
+        "",
+        "Each shape of `tests/x12_shapes.py` repeats one segment or loop where its guide lets "
+        f"it repeat, in an otherwise correct file, read at {sizes['repeats']:,} and "
+        f"{10 * sizes['repeats']:,} repeats (CPU time of this process). The figure is the "
+        "time of the larger over the smaller: about 10 for a linear reader; the quadratic "
+        "reader the security review found (one claim with 200,000 CAS took 107 s) measured "
+        "over 100. `make test` reads every shape at 1,000 repeats; `make bench` has the "
+        "1,000,000-repeat figures.",
+        "",
+        "| reader: shape | 10× input |",
+        "|---|---|",
+        *(f"| {name} | {ratio:.1f}× |" for name, ratio in ratios.items()),
+        "",
         "Time per part (s): "
         + ", ".join(f"{name} {seconds:.0f}" for name, seconds in timings.items())
         + ".",
@@ -767,9 +824,9 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=14)
     args = parser.parse_args()
     sizes = (
-        {"claims": 6, "fuzz": 20, "kills": 1, "examples": 3}
+        {"claims": 6, "fuzz": 20, "kills": 1, "examples": 3, "repeats": 2_000}
         if args.quick
-        else {"claims": 60, "fuzz": 200, "kills": 3, "examples": 20}
+        else {"claims": 60, "fuzz": 200, "kills": 3, "examples": 20, "repeats": 10_000}
     )
     try:
         text_out = report(sizes, args.seed)

@@ -1,94 +1,48 @@
-"""Every X12 reader is linear in its input (DESIGN.md: files from parties we do not control).
+"""Every X12 reader takes every adversarial shape (DESIGN.md: files from parties we do not
+control), and the streaming readers' memory stays flat.
 
-Each adversarial shape (``x12_shapes``: one segment or loop repeated where its guide lets it
-repeat) is read at 10,000 and at 100,000 repeats; ten times the input must take less than
-twenty times the time. A linear reader measures about 10; the quadratic one the security
-review found (a tuple grown one CAS at a time) measured over 100. CPU time of this process,
-best of a few runs, so other work on the machine does not decide it. The 1,000,000-repeat
-figures are in ``make bench`` (docs/performance.md).
+Each shape (``x12_shapes``: one segment or loop repeated where its guide lets it repeat) is
+read here at a small size, so a reader that refuses or crashes on a legal repeat fails the
+suite. Whether ten times the repeats take about ten times the time is a timed figure, so it
+lives outside ``make test``: ``make reliability`` reads every shape at 10,000 and 100,000
+repeats and counts those over twenty times (the quadratic reader the security review found,
+a tuple grown one CAS at a time, measured over 100), and ``make bench`` has the
+1,000,000-repeat figures (docs/performance.md).
 """
 
 from __future__ import annotations
 
-import time
 import tracemalloc
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from therabill.x12.acknowledgements import read_acknowledgements
-from therabill.x12.claim_status import read_277
-from therabill.x12.eligibility import iter_271
-from therabill.x12.reader import iter_segments
-from therabill.x12.remittance_835 import iter_835, read_835
-from x12_shapes import (
-    SHAPES_271,
-    SHAPES_277,
-    SHAPES_277CA,
-    SHAPES_835,
-    SHAPES_999,
-    SHAPES_GENERIC,
-    Shape,
-)
+from therabill.x12.remittance_835 import iter_835, parsing, values
+from x12_shapes import READERS, SHAPES_835
 
-SMALL = 10_000
-LIMIT = 20.0
-
-
-def _read_271(data: bytes) -> None:
-    for _ in iter_271(data):
-        pass
-
-
-def _tokenize(data: bytes) -> None:
-    for _ in iter_segments(data):
-        pass
-
-
-READERS: dict[str, tuple[Callable[[bytes], object], dict[str, Shape]]] = {
-    "835": (read_835, SHAPES_835),
-    "999": (read_acknowledgements, SHAPES_999),
-    "277CA": (read_acknowledgements, SHAPES_277CA),
-    "277": (read_277, SHAPES_277),
-    "271": (_read_271, SHAPES_271),
-    "tokenizer": (_tokenize, SHAPES_GENERIC),
-}
 CASES = [(reader, shape) for reader, (_, shapes) in READERS.items() for shape in shapes]
 
 
-def _seconds(read: Callable[[bytes], object], data: bytes, runs: int) -> float:
-    best = float("inf")
-    for _ in range(runs):
-        start = time.process_time()
-        read(data)
-        best = min(best, time.process_time() - start)
-    return best
-
-
-def _ratio(read: Callable[[bytes], object], shape: Shape) -> float:
-    small, large = shape(SMALL), shape(10 * SMALL)
-    read(small)  # warm: imports, code caches
-    return _seconds(read, large, 1) / max(_seconds(read, small, 3), 1e-4)
-
-
 @pytest.mark.parametrize(("reader", "shape"), CASES, ids=[f"{r}: {s}" for r, s in CASES])
-def test_ten_times_the_repeats_take_less_than_twenty_times_the_time(
-    reader: str, shape: str
-) -> None:
+def test_every_reader_takes_every_shape(reader: str, shape: str) -> None:
+    """1,000 repeats of a segment the guide lets repeat: read, not refused, no traceback."""
     read, shapes = READERS[reader]
-    ratio = _ratio(read, shapes[shape])
-    if ratio >= LIMIT:  # one retry: a burst of other work can land on the large run
-        ratio = min(ratio, _ratio(read, shapes[shape]))
-    assert ratio < LIMIT, f"{reader} {shape}: 10x the input took {ratio:.1f}x the time"
+    read(shapes[shape](1_000))
 
 
 @pytest.mark.parametrize("shape", ["CLP per ST", "ST/SE per group"], ids=lambda s: f"835: {s}")
-def test_streaming_an_835_keeps_memory_flat(shape: str, tmp_path: Path) -> None:
+def test_streaming_an_835_keeps_memory_flat(
+    shape: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Claims are yielded one at a time and the caches are bounded: four times the claims,
-    read from disk in chunks, peak at the same memory."""
+    read from disk in chunks (both files over the reader's 1 MB chunk), peak at the same
+    memory. The value caches are cut to 2,000 entries so both sizes fill them (at the shipped
+    50,000 the files would need 30,000 and 120,000 claims, and this test a minute); a reader
+    that kept every claim, or a cache that never emptied, holds four times as much."""
+    monkeypatch.setattr(values, "CACHE_LIMIT", 2_000)
+    monkeypatch.setattr(parsing, "CACHE_LIMIT", 2_000)
     peaks = []
-    for n in (30_000, 120_000):
+    for n in (20_000, 80_000):
         path = tmp_path / f"{n}.835"
         path.write_bytes(SHAPES_835[shape](n))
         tracemalloc.start()

@@ -140,7 +140,7 @@ def test_streaming_a_277_keeps_memory_flat(tmp_path: Path) -> None:
     """``iter_277`` gives one claim at a time: four times the claims, read from disk in
     chunks, peak at the same memory (the store records each as it comes)."""
     peaks = []
-    for n in (20_000, 80_000):
+    for n in (12_000, 48_000):
         path = tmp_path / f"{n}.277"
         path.write_bytes(SHAPES_277["claims (HL/TRN/STC) per ST"](n))
         tracemalloc.start()
