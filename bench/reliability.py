@@ -826,7 +826,7 @@ def main() -> int:
     sizes = (
         {"claims": 6, "fuzz": 20, "kills": 1, "examples": 3, "repeats": 2_000}
         if args.quick
-        else {"claims": 60, "fuzz": 200, "kills": 3, "examples": 20, "repeats": 10_000}
+        else {"claims": 60, "fuzz": 200, "kills": 3, "examples": 50, "repeats": 10_000}
     )
     try:
         text_out = report(sizes, args.seed)
