@@ -126,3 +126,35 @@ def test_cli_bad_input_one_error_line_exit_2(
     assert result.exit_code == 2 and result.stdout == ""
     assert result.stderr.startswith(message) and result.stderr.count("\n") == 1
     assert not (cli_env / "x.pdf").exists()
+
+
+def test_the_payers_mailing_address_fills_the_carrier_block(
+    store: Store, practice: factories.ExamplePractice, cli_env: Path
+) -> None:
+    """NUCC 1500 manual, "Carrier Block": 1st line the payer's name, 2nd the first address
+    line, 3rd the second if needed, 4th city, state and ZIP; set with ``payer edit``."""
+    from test_cms1500 import grid, read_box
+
+    from therabill.paper import cms1500
+
+    payers = json.loads(_run("payer", "list", "--json").stdout)
+    medicare = next(p["id"] for p in payers if p["name"] == "Medicare Part B")
+    claim_id = _claim(store)
+    edited = _run(
+        "payer", "edit", str(medicare), "--address", "PO Box 14099", "--address2", "Claims Unit",
+        "--city", "Lexington", "--state", "ky", "--zip", "40512-4099", "--json",
+    )  # fmt: skip
+    assert edited.exit_code == 0, edited.stderr
+    lines = ["PO Box 14099", "Claims Unit", "Lexington, KY 40512-4099"]
+    assert json.loads(edited.stdout)["mailing_address"] == lines
+    for data_only in (False, True):
+        with store.transaction(actor="biller") as work:
+            pdf = paper.print_claims(work=work, claim_ids=[claim_id], data_only=data_only).pdf
+        cells = grid(pdf)
+        block = [read_box(cells, cms1500.BOXES[f"carrier.{b}"]) for b in ("name", "line2", "line3", "line4")]  # fmt: skip
+        assert block == ["MEDICARE PART B", *(line.upper() for line in lines)]
+    bad = _run("payer", "edit", str(medicare), "--zip", "4051")
+    assert bad.exit_code == 2 and bad.stderr.startswith("Error: payer.address: ")
+    cleared = _run("payer", "edit", str(medicare), "--address", "", "--address2", "",
+                   "--city", "", "--state", "", "--zip", "", "--json")  # fmt: skip
+    assert json.loads(cleared.stdout)["mailing_address"] == []

@@ -9,6 +9,7 @@ import pdfplumber
 from fastapi.testclient import TestClient
 from web_helpers import Practice, csrf_of, login
 
+from therabill.store.models import ClaimRecord, Payer
 from therabill.store.services import build
 
 
@@ -26,6 +27,31 @@ def test_the_claim_page_prints_the_cms1500(web: TestClient, practice: Practice) 
             shown = doc.pages[0].extract_text()
             assert "CRUZ, CARLA" in shown
             assert ("HEALTH INSURANCE CLAIM FORM" in shown) is drawn
+
+
+def test_the_payers_page_keeps_the_address_printed_in_the_carrier_block(
+    web: TestClient, practice: Practice
+) -> None:
+    """NUCC 1500 manual, "Carrier Block": the payer's name and mailing address."""
+    with practice.store.transaction(actor="bill") as work:
+        claim_id = build.build_claims(work=work).claims[0]
+        claim = work.db.get(ClaimRecord, claim_id)
+        assert claim is not None
+        payer = work.db.get(Payer, claim.payer_id)
+        assert payer is not None
+        payer_id, name = payer.id, payer.name
+    login(web, "bill")
+    page = web.get("/payers").text
+    fields = {"address": "PO Box 7", "address2": "", "city": "Albany", "state": "NY",
+              "zip": "12201", "name": name, "csrf_token": csrf_of(page)}  # fmt: skip
+    bad = web.post(f"/payers/{payer_id}", data={**fields, "zip": "1220"})
+    assert bad.status_code == 422 and "is not a ZIP code" in bad.text
+    saved = web.post(f"/payers/{payer_id}", data=fields, follow_redirects=False)
+    assert saved.status_code == 303
+    assert "PO Box 7, Albany, NY 12201" in web.get("/payers").text
+    with pdfplumber.open(io.BytesIO(web.get(f"/claims/{claim_id}/cms1500.pdf").content)) as doc:
+        shown = doc.pages[0].extract_text()
+    assert "PO BOX 7" in shown and "ALBANY, NY 12201" in shown
 
 
 def test_a_therapist_cannot_print_another_therapists_claim(

@@ -195,6 +195,13 @@ def provider_end(
     console.print(f"Provider {data['id']} ({data['name']}) is {state}.")
 
 
+def _mailing(*parts: str | None) -> payer_service.MailingAddress | None:
+    """The address options as one address, or None when none was given."""
+    if all(part is None for part in parts):
+        return None
+    return payer_service.MailingAddress(*(part or "" for part in parts))
+
+
 @payer_app.command("add")
 @handles_errors
 def payer_add(
@@ -205,15 +212,25 @@ def payer_add(
     payer_id: Annotated[
         str | None, typer.Option("--payer-id", help="The payer's electronic payer id.")
     ] = None,
+    address: Annotated[
+        str | None, typer.Option(help="Mailing address for paper claims (CMS-1500 carrier block).")
+    ] = None,
+    address2: Annotated[str | None, typer.Option(help="Its second line, if any.")] = None,
+    city: Annotated[str | None, typer.Option(help="City of the mailing address.")] = None,
+    state: Annotated[str | None, typer.Option(help="State, two letters.")] = None,
+    zip_code: Annotated[str | None, typer.Option("--zip", help="ZIP code.")] = None,
     json_output: JsonOption = False,
 ) -> None:
     """Add an insurer, with its rules taken from a payer profile.
 
     Example: therabill payer add MEDICARE --payer-id 00430
     """
+    mailing = _mailing(address, address2, city, state, zip_code)
     with store_common.action() as work:
         data = payer_service.payer_dict(
-            payer_service.add_payer(work=work, profile=profile, name=name, payer_id=payer_id)
+            payer_service.add_payer(
+                work=work, profile=profile, name=name, payer_id=payer_id, mailing=mailing
+            )
         )
     if json_output:
         emit_json(data)
@@ -231,21 +248,33 @@ def payer_edit(
     payer_id: Annotated[
         str | None, typer.Option("--payer-id", help='Electronic payer id ("" clears).')
     ] = None,
+    address: Annotated[
+        str | None, typer.Option(help="Mailing address for paper claims (CMS-1500 carrier block).")
+    ] = None,
+    address2: Annotated[str | None, typer.Option(help="Its second line, if any.")] = None,
+    city: Annotated[str | None, typer.Option(help="City of the mailing address.")] = None,
+    state: Annotated[str | None, typer.Option(help="State, two letters.")] = None,
+    zip_code: Annotated[str | None, typer.Option("--zip", help="ZIP code.")] = None,
     json_output: JsonOption = False,
 ) -> None:
-    """Rename a payer or set its electronic payer id (its profile stays).
+    """Rename a payer, set its electronic payer id or its mailing address for paper claims
+    (all address options "" clear it; its profile stays).
 
-    Example: therabill payer edit 2 --payer-id 60054
+    Example: therabill payer edit 2 --address "PO Box 14099" --city Lexington --state KY --zip 40512
     """
+    mailing = _mailing(address, address2, city, state, zip_code)
     with store_common.action() as work:
         data = payer_service.payer_dict(
-            payer_service.edit_payer(work=work, payer=payer, name=name, payer_id=payer_id)
+            payer_service.edit_payer(
+                work=work, payer=payer, name=name, payer_id=payer_id, mailing=mailing
+            )
         )
     if json_output:
         emit_json(data)
         return
     console.print(
-        f"Changed payer {data['id']}: {data['name']} (payer id {data['payer_id'] or '-'})."
+        f"Changed payer {data['id']}: {data['name']} (payer id {data['payer_id'] or '-'}; "
+        f"paper claims to: {', '.join(data['mailing_address']) or '-'})."
     )
 
 

@@ -127,6 +127,12 @@ class Payer(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     profile_id: Mapped[str] = mapped_column(String(60))
     payer_id: Mapped[str | None] = mapped_column(String(20))
+    # Where paper claims go: the CMS-1500's carrier block (NUCC 1500 manual, "Carrier Block").
+    address: Mapped[str | None] = mapped_column(String(55))
+    address2: Mapped[str | None] = mapped_column(String(55))
+    city: Mapped[str | None] = mapped_column(String(30))
+    state: Mapped[str | None] = mapped_column(String(2))
+    postal_code: Mapped[str | None] = mapped_column(String(10))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 

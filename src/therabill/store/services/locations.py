@@ -18,7 +18,7 @@ ZIP = re.compile(r"[0-9]{5}(-?[0-9]{4})?")
 STATE = re.compile(r"[A-Za-z]{2}")
 
 
-def _checked_address(
+def checked_address(
     line1: str, city: str, state: str, postal_code: str, field: str
 ) -> tuple[str, str, str, str]:
     """Street, city, state and ZIP as an 837P N3/N4 takes them, or the field at fault."""
@@ -53,7 +53,7 @@ def add_location(
         raise InvalidInput("at most 60 characters (837P 2310C NM103)", field="name")
     if work.db.execute(select(ServiceLocation.id).where(ServiceLocation.name == title)).first():
         raise InvalidInput(f"a location named {title!r} already exists", field="name")
-    street, town, st, zip_code = _checked_address(address, city, state, postal_code, "location")
+    street, town, st, zip_code = checked_address(address, city, state, postal_code, "location")
     location = ServiceLocation(
         name=title,
         npi=lookup.npi(npi, "npi") if npi and npi.strip() else None,
@@ -134,6 +134,6 @@ def set_pay_to(
             practice.pay_to_city,
             practice.pay_to_state,
             practice.pay_to_postal_code,
-        ) = _checked_address(address, city, state, postal_code, "pay_to")
+        ) = checked_address(address, city, state, postal_code, "pay_to")
     work.audit("update", "practice", practice.id)
     return practice

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from therabill.errors import InvalidInput
 from therabill.paper import cms1500, cms1500_pdf
 from therabill.store.models import ClaimRecord, Client, Payer, Policy, Practice
-from therabill.store.services import claim_edits, lookup
+from therabill.store.services import claim_edits, lookup, payers
 from therabill.store.services.context import UnitOfWork
 from therabill.store.services.practice import practice_row
 
@@ -70,12 +70,14 @@ def paper_facts(work: UnitOfWork, claim: ClaimRecord, practice: Practice) -> cms
     policy = work.db.get(Policy, claim.policy_id)
     client = work.db.get(Client, claim.client_id)
     assert policy is not None and client is not None
+    payer = work.db.get(Payer, claim.payer_id)
     return cms1500.PaperFacts(
         printed_on=dt.date.today(),
         group_number=policy.group_number,
         other_insurance=other_insurance(work, claim),
         patient_phone=client.phone,
         billing_phone=practice.phone,
+        payer_address=payers.mailing_lines(payer) if payer is not None else (),
     )
 
 

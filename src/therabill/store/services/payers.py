@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
@@ -11,11 +12,26 @@ from therabill.errors import InvalidInput, NotFound
 from therabill.store.models import Payer
 from therabill.store.services import profiles
 from therabill.store.services.context import UnitOfWork
+from therabill.store.services.locations import checked_address
+
+
+@dataclass(frozen=True, slots=True)
+class MailingAddress:
+    """Where the payer takes paper claims: the CMS-1500's carrier block (NUCC 1500 Reference
+    Instruction Manual 02/12, "Carrier Block": 1st line the name, 2nd the first address line,
+    3rd the second if needed, 4th city, state and ZIP). All empty clears it."""
+
+    address: str = ""
+    address2: str = ""
+    city: str = ""
+    state: str = ""
+    postal_code: str = ""
 
 
 def add_payer(
-    *, work: UnitOfWork, profile: str, name: str | None = None, payer_id: str | None = None
-) -> Payer:
+    *, work: UnitOfWork, profile: str, name: str | None = None, payer_id: str | None = None,
+    mailing: MailingAddress | None = None,
+) -> Payer:  # fmt: skip
     """Add a payer from a profile; ``name`` defaults to the profile's name."""
     found = profiles.require_profile(profile)
     display = (name or found.name).strip()
@@ -24,6 +40,8 @@ def add_payer(
     if not display or len(display) > 200:
         raise InvalidInput("give a name of 1-200 characters", field="name")
     payer = Payer(name=display, profile_id=found.id, payer_id=_payer_id(payer_id))
+    if mailing is not None:
+        _set_mailing(payer, mailing)
     work.db.add(payer)
     work.db.flush()
     work.audit("create", "payer", payer.id)
@@ -31,10 +49,12 @@ def add_payer(
 
 
 def edit_payer(
-    *, work: UnitOfWork, payer: int, name: str | None = None, payer_id: str | None = None
-) -> Payer:
-    """Rename a payer or set its electronic payer id (``""`` clears it). The profile stays:
-    a payer on another profile is a new payer, so claims already built keep their rules."""
+    *, work: UnitOfWork, payer: int, name: str | None = None, payer_id: str | None = None,
+    mailing: MailingAddress | None = None,
+) -> Payer:  # fmt: skip
+    """Rename a payer, set its electronic payer id (``""`` clears it) or its mailing address
+    for paper claims. The profile stays: a payer on another profile is a new payer, so claims
+    already built keep their rules."""
     found = work.db.get(Payer, payer)
     if found is None:
         raise InvalidInput(f"no payer {payer}", field="payer")
@@ -57,9 +77,38 @@ def edit_payer(
         if clean != found.payer_id:
             found.payer_id = clean
             changed.append("payer_id")
+    if mailing is not None and _set_mailing(found, mailing):
+        changed.append("address")
     work.db.flush()
     work.audit("change", "payer", found.id, ",".join(changed) or "nothing changed")
     return found
+
+
+def _set_mailing(payer: Payer, mailing: MailingAddress) -> bool:
+    """Store the checked address on ``payer``; True when it changed."""
+    before = mailing_lines(payer)
+    parts = (mailing.address, mailing.address2, mailing.city, mailing.state, mailing.postal_code)
+    if not any(part.strip() for part in parts):
+        payer.address = payer.address2 = payer.city = payer.state = payer.postal_code = None
+    else:
+        street, town, state, postal = checked_address(
+            mailing.address, mailing.city, mailing.state, mailing.postal_code, "payer"
+        )
+        second = mailing.address2.strip()
+        if len(second) > 55:
+            raise InvalidInput("at most 55 characters (837P N302)", field="payer.address2")
+        payer.address, payer.address2 = street, second or None
+        payer.city, payer.state, payer.postal_code = town, state, postal
+    return mailing_lines(payer) != before
+
+
+def mailing_lines(payer: Payer) -> tuple[str, ...]:
+    """The carrier block's lines under the name: address, second line if any, then
+    "CITY, ST ZIP" (NUCC 1500 manual, "Carrier Block"); empty without an address."""
+    if not payer.address:
+        return ()
+    place = f"{payer.city}, {payer.state} {payer.postal_code}"
+    return tuple(line for line in (payer.address, payer.address2, place) if line)
 
 
 def _payer_id(text: str | None) -> str | None:
@@ -91,5 +140,6 @@ def payer_dict(payer: Payer) -> dict[str, Any]:
         "name": payer.name,
         "profile": payer.profile_id,
         "payer_id": payer.payer_id,
+        "mailing_address": list(mailing_lines(payer)),
         "unit_rule": str(profile.unit_rule) if profile else None,
     }

@@ -25,6 +25,7 @@ router = APIRouter()
 PAYER_COLUMNS = (
     Column("name", "Payer", kind="cell"),
     Column("payer_id", "EDI payer id", kind="cell"),
+    Column("mailing", "Paper claims to", kind="cell", sortable=False),
     Column("profile", "Profile", link="profile_url"),
     Column("unit_rule", "Unit rule"),
     Column("timely_filing", "Timely filing (days)", kind="number"),
@@ -50,6 +51,9 @@ def _payers_page(
         profile = known.get(p.profile_id)
         rows.append({
             "id": p.id, "name": p.name, "payer_id": p.payer_id or "", "profile": p.profile_id,
+            "mailing": ", ".join(payer_services.mailing_lines(p)), "address": p.address or "",
+            "address2": p.address2 or "", "city": p.city or "", "state": p.state or "",
+            "zip": p.postal_code or "",
             "profile_url": f"/payers/profiles/{p.profile_id}" if account.sees_all_clients else None,
             "unit_rule": profile.unit_rule.value if profile else "cms (no profile)",
             "timely_filing": profile.timely_filing_days if profile else None,
@@ -75,9 +79,19 @@ def payers_page(request: Request, ctx: Ctx, account: PageUser) -> HTMLResponse:
 def _payer_values(form: FormData) -> dict[str, str]:
     return {
         name: value.strip()[:201]
-        for name in ("profile", "name", "payer_id")
+        for name in ("profile", "name", "payer_id", *MAILING_FIELDS)
         if isinstance(value := form.get(name), str)
     }
+
+
+MAILING_FIELDS = ("address", "address2", "city", "state", "zip")
+
+
+def _mailing(values: dict[str, str]) -> payer_services.MailingAddress | None:
+    """The mailing address for paper claims when the form carried its fields."""
+    if not any(name in values for name in MAILING_FIELDS):
+        return None
+    return payer_services.MailingAddress(*(values.get(name, "") for name in MAILING_FIELDS))
 
 
 @router.post("/payers")
@@ -91,6 +105,7 @@ def add_payer(request: Request, ctx: Ctx, account: PageBiller, form: FormFields)
                 profile=values.get("profile", ""),
                 name=values.get("name") or None,
                 payer_id=values.get("payer_id") or None,
+                mailing=_mailing(values),
             )
     except TherabillError as exc:
         return _payers_page(request, ctx, account, values=values, error=str(exc), status=422)
@@ -101,13 +116,13 @@ def add_payer(request: Request, ctx: Ctx, account: PageBiller, form: FormFields)
 def edit_payer(
     request: Request, ctx: Ctx, account: PageBiller, payer_id: PathId, form: FormFields
 ) -> Response:
-    """Rename a payer or set its electronic payer id."""
+    """Rename a payer, set its electronic payer id or its mailing address for paper claims."""
     values = _payer_values(form)
     try:
         with ctx.store.transaction(actor=account.username) as work:
             payer_services.edit_payer(
                 work=work, payer=payer_id, name=values.get("name"),
-                payer_id=values.get("payer_id"),
+                payer_id=values.get("payer_id"), mailing=_mailing(values),
             )  # fmt: skip
     except TherabillError as exc:
         if exc.field == "payer":
