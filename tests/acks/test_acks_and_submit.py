@@ -3,14 +3,18 @@ database) and x12 ack (999 and 277CA mark claims accepted or rejected with the r
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 import json
 from pathlib import Path
 
 import pytest
+import pyx12.params
+import pyx12.x12n_document
 from typer.testing import CliRunner
 
 from helpers_837 import pyx12_errors
-from posting_fixtures import build_claim
+from posting_fixtures import DAY, build_claim
 from therabill.cli.main import app
 from therabill.store.services import Store, claim_records, submission
 from therabill.x12.acknowledgements import read_acknowledgements
@@ -140,10 +144,46 @@ def test_an_835_is_not_an_acknowledgement() -> None:
         read_acknowledgements(envelope("835", "HP", ["BPR*I*0*C*NON"]))
 
 
-def test_submitted_files_pass_pyx12(practice: Store, tmp_path: Path) -> None:
-    build_claim(practice, c97110=30, c97140=25)
+def pyx12_999(text: str) -> bytes:
+    """The 999 pyx12 4.0.0 writes about ``text`` (its 005010X231 acknowledgement)."""
+    ack = io.StringIO()
+    pyx12.x12n_document.x12n_document(
+        param=pyx12.params.params(),
+        src_file=io.StringIO(text),
+        fd_997=ack,
+        fd_html=None,
+        fd_json=None,
+    )
+    return ack.getvalue().encode("ascii")
+
+
+def test_pyx12s_own_999s_about_our_files_are_read_and_applied(
+    practice: Store, tmp_path: Path
+) -> None:
+    """The round trip through an independent implementation: pyx12 judges the 837P therabill
+    sent and writes its 999; therabill reads pyx12's 999 and applies it to the claims sent."""
+    first = build_claim(practice, c97110=30, c97140=25)
     build_claim(practice, "C-2", c97112=40)
+    second = build_claim(practice, "C-2", DAY + dt.timedelta(days=1), c97110=40)
     with practice.transaction() as work:
-        outcome = submission.submit_claims(work=work, outbox=tmp_path)
-    assert len(outcome.paths) == 1 and outcome.claims == [1, 2]
-    assert pyx12_errors(outcome.paths[0].read_text("ascii")) == []
+        good = submission.submit_claims(work=work, outbox=tmp_path, claim_ids=[first, 2])
+    with practice.transaction() as work:
+        bad = submission.submit_claims(work=work, outbox=tmp_path, claim_ids=[second])
+    assert len(good.paths) == 1 and good.claims == [1, 2]
+    text = good.paths[0].read_text("ascii")
+    assert pyx12_errors(text) == []
+    accepted = read_acknowledgements(pyx12_999(text))
+    assert [(t.group_number, t.code, t.errors) for t in accepted.transactions] == [(1, "A", ())]
+    # The second file loses its diagnosis (HI, required in loop 2300) on the way out.
+    text = bad.paths[0].read_text("ascii")
+    damaged = "".join(s + "~" for s in text.split("~") if s and not s.strip().startswith("HI*"))
+    rejected = read_acknowledgements(pyx12_999(damaged))
+    ((tx,),) = [rejected.transactions]
+    assert (tx.group_number, tx.code) == (2, "R")
+    assert len(tx.errors) == 1 and tx.errors[0].startswith("segment HI #")
+    assert tx.errors[0].endswith("a required segment is missing")
+    with practice.transaction() as work:
+        submission.apply_acknowledgements(work=work, acks=accepted)
+        done = submission.apply_acknowledgements(work=work, acks=rejected)
+    assert [r["claim"] for r in done.rejected] == [second]
+    assert [status(practice, c) for c in (first, 2, second)] == ["submitted"] * 2 + ["rejected"]
