@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from helpers_837 import pyx12_errors
 from therabill.x12.remittance_835 import check_balance, read_835
 from therabill.x12.remittance_835.builder import (
     AdjudicatedClaim,
@@ -137,3 +138,36 @@ def test_any_file_it_writes_balances_and_reads_back(
         charge, paid, _ = written.totals()
         assert read.charge == written.sign * Decimal(charge) / 100
         assert read.paid == written.sign * Decimal(paid) / 100
+
+
+def test_pyx12_accepts_what_it_writes_and_therabill_reads_it_back() -> None:
+    """The round trip through pyx12's 005010X221A1 map: a paid claim with a copay, a denial
+    with a remark, a reversal and its correction, a PLB; the reader gets the same figures."""
+    paid = paid_line("97110", 9000, 2, day=DAY, modifiers=["GP"], copay=2000)
+    denied = AdjudicatedLine("97530", 10000, 0, 1, DAY, [], [("CO", "197", 10000)], remarks=["M62"])
+    claims = [
+        AdjudicatedClaim("TB00000001", "1", [paid], payer_claim_number="A", statement_day=DAY),
+        AdjudicatedClaim("TB00000002", "4", [denied], payer_claim_number="B"),
+        AdjudicatedClaim("TB00000003", "22", [paid], payer_claim_number="C"),
+        AdjudicatedClaim("TB00000003", "1", [paid], payer_claim_number="D"),
+    ]
+    text = write_835(claims, provider_adjustments=[("WO", 1750)], payee=Payee(tax_id="123"))
+    assert pyx12_errors(text, acknowledge=False) == []
+    (remittance,) = read_835(text.encode("ascii"))
+    assert check_balance(remittance) == []
+    assert [(c.patient_control_number, c.status, str(c.paid)) for c in remittance.claims] == [
+        ("TB00000001", "1", "52.00"),
+        ("TB00000002", "4", "0.00"),
+        ("TB00000003", "22", "-52.00"),
+        ("TB00000003", "1", "52.00"),
+    ]
+    payer = remittance.header.payer_identifier
+    assert payer.startswith("1") and payer.isdigit() and len(payer) == 10
+
+
+def test_pyx12_judges_the_835_and_can_fail() -> None:
+    """TRN03 is '1' and the payer's 9-digit EIN (10 characters): the short form pyx12 refused."""
+    text = write_835([AdjudicatedClaim("TB1", "1", [paid_line("97110", 4500)])])
+    trn = next(s for s in text.split("~\n") if s.startswith("TRN*"))
+    errors = pyx12_errors(text.replace(trn, trn[: trn.rindex("*")] + "*1ACME1"), acknowledge=False)
+    assert any("TRN03" in e for e in errors)

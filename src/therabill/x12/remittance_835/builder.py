@@ -19,6 +19,7 @@ Amounts are integer cents, written with two decimal places.
 from __future__ import annotations
 
 import datetime as dt
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -177,21 +178,26 @@ def write_835(
     bpr_off_by: int = 0,
     control: int = 1,
     payer_contact: bool = True,
+    payer_tax_id: str = "",
 ) -> str:
     """One balanced 835 paying ``claims``.
 
     ``provider_adjustments`` are PLB (reason, cents: positive takes money back);
     ``bpr_off_by`` unbalances BPR02 on purpose; ``payer_contact=False`` leaves out the payer's
-    PER*BL (required by the guide; one of the peer readers refuses it).
+    PER*BL (required by the guide; one of the peer readers refuses it). TRN03 is "1" and the
+    payer's 9-digit tax id (``payer_tax_id``), as 005010X221A1 loop header TRN03 "Payer
+    Identifier" requires (10 characters), so pyx12's map of the guide accepts the file;
+    without one, nine digits drawn from ``payer_id`` stand in, so each payer keeps its own.
     """
     to = payee or Payee()
+    tin = payer_tax_id or f"{zlib.crc32(payer_id.encode()) % 10**9:09d}"
     body = [segment for claim in claims for segment in claim.segments()]
     paid = sum(claim.sign * claim.totals()[1] for claim in claims)
     total = paid - sum(cents for _, cents in provider_adjustments) + bpr_off_by
     head = [
         f"BPR*I*{money(abs(total))}*{'D' if total < 0 else 'C'}*ACH*CCP*01*999999999*DA*"
         f"123456789*1512345678**01*999988880*DA*98765*{paid_on:%Y%m%d}",
-        f"TRN*1*{trace}*1{payer_id}",
+        f"TRN*1*{trace}*1{tin}",
         f"DTM*405*{produced_on:%Y%m%d}",
         f"N1*PR*{payer}*XV*{payer_id}",
         "N3*1 MAIN STREET",
