@@ -223,3 +223,19 @@ def test_memory_stays_bounded_whatever_one_member_holds(tmp_path: Path) -> None:
             tracemalloc.stop()
         assert len(member.benefits) == MAX_BENEFITS and member.more == n - MAX_BENEFITS
     assert peaks[1] < peaks[0] * 1.25 + 1_000_000, peaks
+
+
+def test_a_person_as_provider_with_taxonomy_and_the_plan_begin_date() -> None:
+    """LinuxForHealth's subscriber.271: the provider a person (NM1*1P*1) with PRV*RF in 2100B,
+    the subscriber's address, DTP*346 (plan begin) and copays by network for ten service types."""
+    [response] = read_271(DATA / "lfh_subscriber.271")
+    assert (response.provider_name, response.provider_id) == ("DOE JOHN", "1467857193")
+    assert (response.member_id, response.birth_date) == ("00000000001", dt.date(1970, 1, 1))
+    summary = summarize(response)
+    assert (summary.status, summary.plan, summary.coverage_from) == (
+        "active", "GOLD 123 PLAN", dt.date(2021, 1, 1),
+    )  # fmt: skip
+    assert [(c.amount, c.network, c.period) for c in summary.copays] == [
+        (Decimal("10.00"), "in", "visit"), (Decimal("30.00"), "out", "visit"),
+    ]  # fmt: skip
+    assert "MH" in summary.copays[0].service_types and summary.traces == ["930000000000"]

@@ -104,3 +104,35 @@ def test_the_trace_comes_back_in_a_271() -> None:
         Path(__file__).parent / "data" / "lfh_subscriber-health-benefit-check.270"
     ).read_text()
     assert f"TRN*1*{answer.traces[0]}*" in request
+
+
+def test_the_guides_example_from_its_data(tmp_path: Path) -> None:
+    """X279A1's subscriber example (as LinuxForHealth ships it) written from its own data:
+    the same loops segment for segment, but for the provider's id (an NPI, XX, where the
+    example has a service provider number, SV) and TRN03 (our originator id); pyx12 (with the
+    X279A1 map) accepts it, as it accepts the example."""
+    guide_path = Path(__file__).parent / "data" / "lfh_subscriber-health-benefit-check.270"
+    guide = guide_path.read_text("ascii").split("~\n")
+    inquiry = _with(
+        BASE,
+        trace="93175-012547",
+        payer_name="ABC Company",
+        payer_id="842610001",
+        provider_name="Bone and Joint Clinic",
+        subscriber=Person("Smith", "Robert", dt.date(1943, 5, 19), "U", "11122333301"),
+        date_of_service=dt.date(2006, 5, 1),
+        group_number="",
+        service_types=("30",),
+    )
+    ours = write(inquiry).split("~\n")
+    body = slice(4, 14)  # HL*1 … EQ*30, after ISA, GS, ST and BHT
+    expected = [
+        "NM1*1P*2*BONE AND JOINT CLINIC*****XX*1234567893" if s.startswith("NM1*1P") else s
+        for s in guide[body]
+    ]
+    expected = [s.replace("*9877281234", "*9123456789") for s in expected]
+    assert ours[body] == expected
+    assert ours[3].startswith("BHT*0022*13*93175-012547*")
+    path = tmp_path / "ours.270"
+    path.write_text("~\n".join(ours), "ascii")
+    assert validate(path)[0]

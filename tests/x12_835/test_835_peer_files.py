@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from remit_factory import PEER_DIR
 
+from helpers_837 import pyx12_errors
 from therabill.x12.reader import X12Error
 from therabill.x12.remittance_835 import check_balance, read_835
 from therabill.x12.remittance_835.as_json import remittance_dict
@@ -45,6 +46,9 @@ REFUSED = {
     # A 004010X091A1 remittance (CAS*CR, ISA12 00400): refused by its version at GS08.
     "editools_4010_tests.835": (2, "GS", "GS08", "this is 004010 (GS08 004010X091A1); "
                                 "therabill reads 005010"),
+    # The X221A1 tertiary payment example as LinuxForHealth ships it: its procedure composite
+    # 'HC:24599' split with '*', so the code lands in the charge: refused, never guessed.
+    "lfh_tertiary-payment.835": (20, "SVC", "SVC01", "SVC01 'HC' is not a procedure composite"),
     # GE*10*1 closes a group of one transaction.
     "editools_Sample1.txt": (34, "GE", "GE01", "GE01 says 10 transactions but group 1 has 1"),
 }  # fmt: skip
@@ -99,6 +103,17 @@ def test_peer_file_is_refused_with_reason(name: str) -> None:
     error = caught.value
     assert (error.segment_number, error.segment_id, error.element) == (number, segment, element)
     assert says in str(error) and name in str(error)
+
+
+PYX12_ACCEPTS = ["edi835parser_emedny_sample.txt", "pyx12_835_mult_loops.txt"]
+
+
+@pytest.mark.parametrize("name", PYX12_ACCEPTS, ids=PYX12_ACCEPTS)
+def test_files_pyx12_accepts_are_read_in_full(name: str) -> None:
+    """pyx12's 005010X221A1 map accepts these two (the others break a rule of the guide, see
+    the README): an independent judge that the files are good, which therabill reads whole."""
+    assert pyx12_errors((PEER_DIR / name).read_text("ascii"), acknowledge=False) == []
+    assert name in READ and not any(r[5] for r in READ[name])
 
 
 GOLDEN_FILES = [
