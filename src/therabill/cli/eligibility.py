@@ -100,7 +100,7 @@ def _print(summary: EligibilitySummary) -> None:
         )
     for share in summary.coinsurance:
         console.print(
-            f"  coinsurance {share.percent}% {', '.join(share.service_types)} ({share.network or 'network not said'})"
+            f"  coinsurance {share.percent:f}% {', '.join(share.service_types)} ({share.network or 'network not said'})"
         )
     for acc in (*summary.deductibles, *summary.out_of_pocket):
         name = "deductible" if acc.kind == "deductible" else "out-of-pocket"

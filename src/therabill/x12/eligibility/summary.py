@@ -325,7 +325,7 @@ def summarize(response: EligibilityResponse) -> EligibilitySummary:
         elif info == codes.COINSURANCE and benefit.percent is not None:
             out.coinsurance.append(
                 CostShare("coinsurance", _types(benefit), _network(benefit.network),
-                          percent=(benefit.percent * 100).normalize(),
+                          percent=_plain(benefit.percent * 100),
                           level=codes.LEVELS.get(benefit.level, ""))
             )  # fmt: skip
         elif info == codes.DEDUCTIBLE:
@@ -372,6 +372,12 @@ def _money(amount: Decimal) -> str:
 
 def _count(value: Decimal) -> str:
     return f"{value.normalize():f}"
+
+
+def _plain(value: Decimal) -> Decimal:
+    """20.00 as 20 and 12.50 as 12.5: ``normalize()`` alone makes 20 ``2E+1``, which the
+    JSON and the screen would show as such."""
+    return Decimal(_count(value))
 
 
 def headline(summary: EligibilitySummary, discipline: str | None = None) -> str:
