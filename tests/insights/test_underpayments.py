@@ -208,3 +208,72 @@ def test_medicare_is_held_to_its_fee_schedule_with_the_therapy_reduction(
         "97140", "21.21", "19.00", "2.21"
     )  # fmt: skip
     assert "fee schedule mpfs-2026-national" in found["basis"] and "§10.7" in found["basis"]
+
+
+def test_a_later_claim_of_the_same_day_is_held_to_the_reduced_amount(
+    cob_practice: Store, tmp_path: Path
+) -> None:
+    """The reduction spans the client's whole day, across claims and disciplines (NGS
+    Medicare and Novitas, "Multiple procedure payment reduction"): 97110 × 2 paid first on its
+    own claim took the day's full unit ($29.06 + $22.21), so 97140 on a second claim of the
+    same day is expected at its reduced $21.21, not its full $27.72. Paid $21.21: nothing to
+    flag (held alone, it would have been flagged $6.51 short)."""
+    first = build_claim(cob_practice, client="C-3", c97110=30)
+    (c1,) = charges(cob_practice, first)
+    post_claim(
+        cob_practice, tmp_path, first, [(4102, [("CO", "45", c1 - 5127), ("PR", "2", 1025)])]
+    )
+    second = build_claim(cob_practice, client="C-3", c97140=15)
+    assert second != first
+    (c2,) = charges(cob_practice, second)
+    post_claim(
+        cob_practice, tmp_path, second, [(1697, [("CO", "45", c2 - 2121), ("PR", "2", 424)])]
+    )
+    assert flagged(cob_practice) == []
+
+
+def test_a_later_claim_below_the_reduced_amount_names_the_claim_that_took_the_full_unit(
+    cob_practice: Store, tmp_path: Path
+) -> None:
+    first = build_claim(cob_practice, client="C-3", c97110=30)
+    (c1,) = charges(cob_practice, first)
+    post_claim(
+        cob_practice, tmp_path, first, [(4102, [("CO", "45", c1 - 5127), ("PR", "2", 1025)])]
+    )
+    second = build_claim(cob_practice, client="C-3", c97140=15)
+    (c2,) = charges(cob_practice, second)
+    post_claim(
+        cob_practice, tmp_path, second, [(1520, [("CO", "45", c2 - 1900), ("PR", "2", 380)])]
+    )
+    (found,) = flagged(cob_practice)
+    assert (found["code"], found["expected"], found["allowed"], found["difference"]) == (
+        "97140", "21.21", "19.00", "2.21"
+    )  # fmt: skip
+    assert f"the day's full unit was paid on claim #{first}" in found["basis"]
+
+
+def test_the_days_full_unit_goes_to_the_highest_practice_expense_across_claims(
+    cob_practice: Store, tmp_path: Path
+) -> None:
+    """97140 paid alone at its reduced $21.21 is flagged $6.51 short of its full $27.72. Then
+    the day's second claim brings 97110, the larger practice expense: the day's full unit is
+    its own ($29.06 + $22.21 = $51.27), so the first flag is closed (nothing was owed), and
+    97110 allowed both units reduced ($44.42) is $6.85 short, ranked with the first claim."""
+    first = build_claim(cob_practice, client="C-3", c97140=15)
+    (c1,) = charges(cob_practice, first)
+    post_claim(cob_practice, tmp_path, first, [(1697, [("CO", "45", c1 - 2121), ("PR", "2", 424)])])
+    (alone,) = flagged(cob_practice)
+    assert (alone["claim"], alone["difference"]) == (first, "6.51")
+    second = build_claim(cob_practice, client="C-3", c97110=30)
+    (c2,) = charges(cob_practice, second)
+    post_claim(
+        cob_practice, tmp_path, second, [(3554, [("CO", "45", c2 - 4442), ("PR", "2", 888)])]
+    )
+    (found,) = flagged(cob_practice)
+    assert (found["claim"], found["code"]) == (second, "97110")
+    assert (found["expected"], found["allowed"], found["difference"]) == ("51.27", "44.42", "6.85")
+    assert f"ranked with claim #{first} of the same day" in found["basis"]
+    with cob_practice.transaction() as work:
+        (closed,) = underpayments.list_underpayments(work, status="closed")
+    assert (closed["claim"], closed["expected"], closed["difference"]) == (first, "21.21", "0.00")
+    assert f"claim #{second}" in closed["note"]

@@ -133,6 +133,23 @@ def test_day_allowed_with_the_therapy_reduction(
     assert found == [None if e is None else Decimal(e) for e in expected]
 
 
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        ([("97110", 2)], ["44.42"]),  # 2 × 22.21: the day's full unit went to another claim
+        ([("97110", 2), ("97140", 1)], ["44.42", "21.21"]),
+        ([("97129", 1)], ["22.38"]),  # not "always therapy": never reduced
+    ],
+)
+def test_day_allowed_when_the_days_full_unit_was_paid_on_another_claim(
+    lines: list[tuple[str, int]], expected: list[str]
+) -> None:
+    """NGS Medicare: the reduction applies to all services of the patient's day, whatever the
+    discipline or claim."""
+    found = day_allowed(lines, NATIONAL, facility=False, first_unit_paid=True)
+    assert found == [Decimal(e) for e in expected]
+
+
 THERAPY = sorted(c for c, r in NATIONAL.rates.items() if r.therapy_reduced is not None)
 
 

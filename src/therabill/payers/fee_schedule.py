@@ -177,7 +177,11 @@ def unit_amount(rate: Rate, *, facility: bool, reduced: bool = False) -> Decimal
 
 
 def day_allowed(
-    lines: Sequence[tuple[str, int]], schedule: FeeSchedule, *, facility: bool
+    lines: Sequence[tuple[str, int]],
+    schedule: FeeSchedule,
+    *,
+    facility: bool,
+    first_unit_paid: bool = False,
 ) -> list[Decimal | None]:
     """Allowed amounts of one date's lines ``(code, units)`` for one client, in order (None
     for a code the schedule does not price, or a carrier-priced one: status C).
@@ -185,11 +189,16 @@ def day_allowed(
     The multiple procedure payment reduction: among the "always therapy" units (those with
     a reduced amount), the one with the highest practice expense (the largest difference
     between full and reduced amounts) is paid in full, every other one at the reduced
-    amount (Pub 100-04 ch.5 §10.7). Without reduced amounts every unit is paid in full."""
+    amount (Pub 100-04 ch.5 §10.7). Without reduced amounts every unit is paid in full.
+    ``first_unit_paid``: the day's one full unit was paid on another claim already (the
+    reduction spans the patient's whole day, NGS Medicare "Multiple procedure payment
+    reduction"), so every "always therapy" unit here is reduced."""
     rates = [schedule.rate(code) for code, _ in lines]
     best: int | None = None
     best_gap = Decimal(-1)
     for i, ((_, units), rate) in enumerate(zip(lines, rates, strict=True)):
+        if first_unit_paid:
+            break
         if rate is None or not rate.paid or rate.therapy_reduced is None or facility or units < 1:
             continue
         gap = rate.nonfacility - rate.therapy_reduced

@@ -15,9 +15,16 @@ procedure payment reduction where it applies: for Medicare's "always therapy" co
 with the highest practice expense is paid in full and every other unit of the day at the
 reduced amount (CMS Pub 100-04 ch. 5 §10.7; NGS Medicare and Novitas, "Multiple procedure
 payment reduction"; ``payers.fee_schedule.day_allowed``); a contract applies it only when its
-CSV gives a ``reduced`` amount. The day's lines are those of the claim posted together
-(one client, one date of service). A denied line (allowed nothing) is a denial, not an
-underpayment: the denials queue works it.
+CSV gives a ``reduced`` amount. The day is the client's whole day with the payer, across
+claims: the reduction "applies to all services furnished to a patient on the same day,
+regardless of whether the services are provided in one therapy discipline or multiple
+disciplines" (NGS Medicare, "Multiple procedure payment reduction"; Novitas, the same; CMS
+CR 7050), so a PT claim and an OT claim for one visit day are ranked together. The lines of
+the day's other claims already paid (not reversed) are ranked with the claim being posted;
+when one of them was allowed its full first unit, the payer has spent the day's one full unit
+on it, and every unit of the claim posted later is expected at the reduced amount (so paying
+claims in the order they arrive is never taken for an underpayment). A denied line (allowed
+nothing) is a denial, not an underpayment: the denials queue works it.
 """
 
 from __future__ import annotations
@@ -205,10 +212,42 @@ def _rate_for(
     return None
 
 
-def _expected(
-    lines: Sequence[_Line], rates: Sequence[ContractRate]
-) -> tuple[list[int | None], str]:
-    """Expected allowed cents per line of one claim and date, and what they rest on."""
+@dataclass(frozen=True)
+class _Pricing:
+    """What one payer's lines of one day are priced by: a contract or a fee schedule."""
+
+    schedule: FeeSchedule
+    facility: bool
+    basis: str
+    cents_per_amount: int  # contract amounts are kept in cents, fee schedules in dollars
+
+    def amounts(self, lines: Sequence[_Line], *, first_unit_paid: bool = False) -> list[int | None]:
+        found = day_allowed(
+            [(ln.code, ln.units) for ln in lines], self.schedule,
+            facility=self.facility, first_unit_paid=first_unit_paid,
+        )  # fmt: skip
+        return [
+            None if a is None else int((a * self.cents_per_amount).to_integral_value())
+            for a in found
+        ]
+
+    def took_the_full_unit(self, line: _Line) -> bool:
+        """Whether the payer allowed this (earlier) line its full first unit: the reduction
+        could apply to it, and it was allowed at least its amount with the full unit."""
+        (full,) = self.amounts([line])
+        (reduced,) = self.amounts([line], first_unit_paid=True)
+        return (
+            full is not None
+            and reduced is not None
+            and full > reduced
+            and (line.allowed_cents >= full - TOLERANCE_CENTS)
+        )
+
+
+def _pricing(
+    lines: Sequence[_Line], rates: Sequence[ContractRate], profile: PayerProfile | None
+) -> _Pricing | None:
+    """The contract's rates for these lines' codes, or else the payer's fee schedule."""
     if rates:
         chosen: dict[str, Rate] = {}
         for line in lines:
@@ -218,28 +257,70 @@ def _expected(
                     line.code, "A", Decimal(rate.allowed_cents), Decimal(rate.allowed_cents),
                     None if rate.reduced_cents is None else Decimal(rate.reduced_cents),
                 )  # fmt: skip
-        schedule = FeeSchedule("contract", lines[0].day.year, "contract", chosen)
-        amounts = day_allowed([(ln.code, ln.units) for ln in lines], schedule, facility=False)
         basis = "contracted allowed amount"
         if any(r.therapy_reduced is not None for r in chosen.values()):
             basis += " (the contract's reduced amount after the day's first unit)"
-        return [None if a is None else int(a) for a in amounts], basis
-    return [None] * len(lines), ""
-
-
-def _expected_from_schedule(
-    lines: Sequence[_Line], profile: PayerProfile | None
-) -> tuple[list[int | None], str]:
-    schedule = profile.fee_schedule(lines[0].day) if profile is not None else None
-    if schedule is None:
-        return [None] * len(lines), ""
+        schedule = FeeSchedule("contract", lines[0].day.year, "contract", chosen)
+        return _Pricing(schedule, False, basis, 1)
+    schedule_now = profile.fee_schedule(lines[0].day) if profile is not None else None
+    if schedule_now is None:
+        return None
     facility = lines[0].place in FACILITY_PLACES
-    amounts = day_allowed([(ln.code, ln.units) for ln in lines], schedule, facility=facility)
     basis = (
-        f"fee schedule {schedule.name} ({'facility' if facility else 'non-facility'} amount; "
-        "Medicare's multiple procedure payment reduction, Pub 100-04 ch. 5 §10.7)"
+        f"fee schedule {schedule_now.name} ({'facility' if facility else 'non-facility'} "
+        "amount; Medicare's multiple procedure payment reduction, Pub 100-04 ch. 5 §10.7)"
     )
-    return [None if a is None else int((a * 100).to_integral_value()) for a in amounts], basis
+    return _Pricing(schedule_now, facility, basis, 100)
+
+
+def _expected(
+    lines: Sequence[_Line], earlier: Sequence[_Line], pricing: _Pricing
+) -> tuple[list[int | None], str, dict[tuple[int, int], int]]:
+    """Expected allowed cents for one payer's lines of one client and day being posted, and
+    what they rest on, ranked with the ``earlier`` paid lines of the same day's other claims
+    (the reduction spans the whole day: module docstring); and, when the ranking gives the
+    day's full unit to a line posted now, what each earlier line is now expected at (its
+    flag, made when it was posted alone, may no longer hold)."""
+    basis = pricing.basis
+    if not earlier:
+        return pricing.amounts(lines), basis, {}
+    claims = ", ".join(f"#{c}" for c in sorted({ln.claim_id for ln in earlier}))
+    if any(pricing.took_the_full_unit(ln) for ln in earlier):
+        basis += f"; the day's full unit was paid on claim {claims}"
+        return pricing.amounts(lines, first_unit_paid=True), basis, {}
+    ranked = pricing.amounts([*earlier, *lines])  # earlier first: a tie keeps it theirs
+    again = {
+        (ln.remittance_claim_id, ln.claim_line_id): want
+        for ln, want in zip(earlier, ranked, strict=False)
+        if want is not None
+    }
+    return ranked[len(earlier) :], basis + f"; ranked with claim {claims} of the same day", again
+
+
+def _recheck_earlier(work: UnitOfWork, again: dict[tuple[int, int], int], by: str) -> None:
+    """Open flags of earlier lines whose expected amount the whole day's ranking lowered:
+    closed when nothing is owed any more, otherwise reduced to what is."""
+    if not again:
+        return
+    lines = sorted({line_id for _, line_id in again})
+    for i in range(0, len(lines), 900):
+        for found in work.db.execute(
+            select(Underpayment).where(
+                Underpayment.claim_line_id.in_(lines[i : i + 900]), Underpayment.status == "open"
+            )
+        ).scalars():
+            want = again.get((found.remittance_claim_id, found.claim_line_id))
+            if want is None or want >= found.expected_cents:
+                continue
+            found.expected_cents, found.difference_cents = want, want - found.allowed_cents
+            found.basis += f"; ranked again with {by} of the same day"
+            if found.difference_cents <= TOLERANCE_CENTS:
+                found.status = "closed"
+                found.note = (
+                    f"Nothing owed: ranked with {by} of the same day, the day's full unit "
+                    "belongs to a line of that claim (Pub 100-04 ch. 5 §10.7)."
+                )
+            work.audit("change", "underpayment", found.id, found.status)
 
 
 PAGE = 2000  # remittance claims looked at per query: a large 835 is checked in pages
@@ -275,36 +356,68 @@ def flag_file(work: UnitOfWork, *, file_id: int) -> int:
     return flagged
 
 
-def _flag_page(
-    work: UnitOfWork, remit_claims: list[int], profiles_now: dict[str, PayerProfile]
-) -> int:
-    """Flag the underpaid lines of these remittance claims (one page of a file)."""
+_LINE_COLUMNS = (
+    RemittanceLine.remittance_claim_id, RemittanceLine.claim_line_id, RemittanceLine.paid_cents,
+    ClaimLine.claim_id, ClaimLine.code, ClaimLine.modifiers, ClaimLine.units,
+    ClaimLine.date_of_service, ClaimRecord.payer_id, RemittanceClaim.payer_id,
+    TherapySession.place_of_service, ClaimRecord.client_id,
+)  # fmt: skip
+
+
+def _paid_lines(work: UnitOfWork, *where: Any) -> list[tuple[_Line, int]]:
+    """Remitted lines (with their client id) and what each was allowed, from the 835's own
+    adjustments (``allowed_from_remittance``)."""
     rows = work.db.execute(
-        select(
-            RemittanceLine.remittance_claim_id, RemittanceLine.claim_line_id,
-            RemittanceLine.paid_cents, ClaimLine.claim_id, ClaimLine.code, ClaimLine.modifiers,
-            ClaimLine.units, ClaimLine.date_of_service, ClaimRecord.payer_id,
-            RemittanceClaim.payer_id, TherapySession.place_of_service,
-        )
+        select(*_LINE_COLUMNS)
         .join(RemittanceClaim, RemittanceClaim.id == RemittanceLine.remittance_claim_id)
         .join(ClaimLine, ClaimLine.id == RemittanceLine.claim_line_id)
         .join(ClaimRecord, ClaimRecord.id == ClaimLine.claim_id)
         .outerjoin(TherapySession, TherapySession.id == ClaimLine.session_id)
-        .where(RemittanceLine.remittance_claim_id.in_(remit_claims))
-    ).all()  # fmt: skip
-    if not rows:
-        return 0
+        .where(*where)
+    ).all()
     adjustments: dict[tuple[int, int], list[tuple[str, str, int]]] = defaultdict(list)
-    for i in range(0, len(remit_claims), 900):
+    remits = sorted({row[0] for row in rows})
+    for i in range(0, len(remits), 900):
         for rc, line_id, group, reason, cents in work.db.execute(
             select(RemittanceAdjustment.remittance_claim_id, RemittanceAdjustment.claim_line_id,
                    RemittanceAdjustment.group_code, RemittanceAdjustment.reason,
                    RemittanceAdjustment.amount_cents)
-            .where(RemittanceAdjustment.remittance_claim_id.in_(remit_claims[i : i + 900]))
+            .where(RemittanceAdjustment.remittance_claim_id.in_(remits[i : i + 900]))
         ):  # fmt: skip
             if line_id is not None:
                 adjustments[(rc, line_id)].append((group, reason, cents))
-    payer_ids = {r[9] or r[8] for r in rows}
+    found = []
+    for (
+        rc,
+        line_id,
+        paid,
+        claim_id,
+        code,
+        mods,
+        units,
+        day,
+        claim_payer,
+        remit_payer,
+        pos,
+        client,
+    ) in rows:
+        line = _Line(
+            rc, line_id, claim_id, remit_payer or claim_payer, code,
+            tuple(m for m in (mods or "").split(",") if m), max(int(units or 1), 1), day,
+            pos or "11", paid, allowed_from_remittance(paid, adjustments.get((rc, line_id), [])),
+        )  # fmt: skip
+        found.append((line, client))
+    return found
+
+
+def _flag_page(
+    work: UnitOfWork, remit_claims: list[int], profiles_now: dict[str, PayerProfile]
+) -> int:
+    """Flag the underpaid lines of these remittance claims (one page of a file)."""
+    paid = _paid_lines(work, RemittanceLine.remittance_claim_id.in_(remit_claims))
+    if not paid:
+        return 0
+    payer_ids = {line.payer_id for line, _ in paid}
     payers = {
         p.id: p for p in work.db.execute(select(Payer).where(Payer.id.in_(payer_ids))).scalars()
     }
@@ -314,22 +427,20 @@ def _flag_page(
     ).scalars():
         rates[rate.payer_id].append(rate)
     days: dict[tuple[int, int, dt.date], list[_Line]] = defaultdict(list)
-    for rc, line_id, paid, claim_id, code, mods, units, day, claim_payer, remit_payer, pos in rows:
-        payer_id = remit_payer or claim_payer
-        line = _Line(
-            rc, line_id, claim_id, payer_id, code,
-            tuple(m for m in (mods or "").split(",") if m), max(int(units or 1), 1), day,
-            pos or "11", paid, allowed_from_remittance(paid, adjustments.get((rc, line_id), [])),
-        )  # fmt: skip
-        days[(rc, claim_id, day)].append(line)
+    for line, client in paid:
+        days[(line.payer_id, client, line.day)].append(line)
+    earlier = _earlier_lines(work, days, remit_claims)
     flagged = 0
-    for lines in days.values():
+    for key, lines in days.items():
         payer = payers[lines[0].payer_id]
-        payer_rates = rates.get(payer.id, [])
-        if payer_rates:
-            expected, basis = _expected(lines, payer_rates)
-        else:
-            expected, basis = _expected_from_schedule(lines, profiles_now.get(payer.profile_id))
+        pricing = _pricing(lines, rates.get(payer.id, []), profiles_now.get(payer.profile_id))
+        if pricing is None:
+            continue
+        claims_here = {ln.claim_id for ln in lines}
+        others = [ln for ln in earlier.get(key, []) if ln.claim_id not in claims_here]
+        expected, basis, again = _expected(lines, others, pricing)
+        claims_now = ", ".join(f"#{c}" for c in sorted(claims_here))
+        _recheck_earlier(work, again, f"claim {claims_now}")
         for line, want in zip(lines, expected, strict=True):
             if want is None or line.allowed_cents <= 0:
                 continue  # no agreed amount, or denied (the denials queue has it)
@@ -355,6 +466,29 @@ def _flag_page(
     if flagged:
         work.db.flush()
     return flagged
+
+
+def _earlier_lines(
+    work: UnitOfWork, days: dict[tuple[int, int, dt.date], list[_Line]], remit_claims: list[int]
+) -> dict[tuple[int, int, dt.date], list[_Line]]:
+    """The already paid lines (not reversed, not in this page) of the same clients' same days
+    with the same payer, keyed as ``days``: the rest of each day the reduction ranks."""
+    clients = sorted({client for _, client, _ in days})
+    dates = sorted({day for _, _, day in days})
+    found: dict[tuple[int, int, dt.date], list[_Line]] = defaultdict(list)
+    for i in range(0, len(clients), 900):
+        for line, client in _paid_lines(
+            work,
+            ClaimRecord.client_id.in_(clients[i : i + 900]),
+            ClaimRecord.date_of_service.between(dates[0], dates[-1]),
+            RemittanceClaim.status_code != "22",
+            RemittanceClaim.reversed_by_id.is_(None),
+            RemittanceClaim.id.not_in(remit_claims),
+        ):
+            key = (line.payer_id, client, line.day)
+            if key in days and line.allowed_cents > 0:  # a denied line took no unit of the day
+                found[key].append(line)
+    return found
 
 
 def _money(cents: int) -> str:
