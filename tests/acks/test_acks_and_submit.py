@@ -187,3 +187,43 @@ def test_pyx12s_own_999s_about_our_files_are_read_and_applied(
         done = submission.apply_acknowledgements(work=work, acks=rejected)
     assert [r["claim"] for r in done.rejected] == [second]
     assert [status(practice, c) for c in (first, 2, second)] == ["submitted"] * 2 + ["rejected"]
+
+
+def ta1(interchange: int, code: str, note: str) -> bytes:
+    """A clearinghouse's interchange acknowledgment alone (ISA, TA1, IEA with no group)."""
+    return f"{ISA}\nTA1*{interchange:09d}*261128*1200*{code}*{note}~\nIEA*0*000000777~".encode()
+
+
+def test_a_ta1_rejecting_the_interchange_rejects_every_claim_it_carried(
+    practice: Store, tmp_path: Path
+) -> None:
+    """TA104 R: the clearinghouse refused the whole file (here its ISA13 was sent before,
+    note 025) before reading any group, so none of its claims reached the payer."""
+    first = build_claim(practice, c97110=30)
+    second = build_claim(practice, "C-2", c97140=25)
+    with practice.transaction() as work:
+        submission.submit_claims(work=work, outbox=tmp_path, claim_ids=[first])
+    with practice.transaction() as work:
+        submission.submit_claims(work=work, outbox=tmp_path, claim_ids=[second])
+    path = tmp_path / "file.ta1"
+    path.write_bytes(ta1(2, "R", "025") + b"\n" + ta1(1, "A", "000"))
+    result = CliRunner().invoke(app, ["x12", "ack", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert [(r["claim"], r["reason"]) for r in data["rejected"]] == [
+        (
+            second,
+            "TA1 R: interchange 000000002 rejected: nothing in the file reached the payer "
+            "(025: the interchange control number (ISA13) was used before)",
+        )
+    ]
+    assert {"claim": first, "reason": "TA1 A: interchange 000000001 accepted"} in data["unchanged"]
+    assert status(practice, first) == "submitted" and status(practice, second) == "rejected"
+
+
+def test_a_ta1_with_an_unknown_code_is_refused_naming_ta104() -> None:
+    from therabill.x12.reader import X12Error
+
+    with pytest.raises(X12Error) as caught:
+        read_acknowledgements(ta1(1, "Q", "000"))
+    assert (caught.value.segment_id, caught.value.element) == ("TA1", "TA104")

@@ -53,6 +53,12 @@ def run(*args: str) -> dict[str, object]:
     return json.loads(result.stdout)  # type: ignore[no-any-return]
 
 
+TA1_ACCEPTED = (
+    b"ISA*00*          *00*          *ZZ*CLEARINGHOUSE  *ZZ*THERABILL      *261128*1200*^*"
+    b"00501*000000901*0*P*:~TA1*000000001*261128*1200*A*000~IEA*0*000000901~"
+)
+
+
 def test_send_then_fetch_each_file_once(practice: Store, home: Path, sftp: Server) -> None:
     profile = sftp.profile(home)
     claim = build_claim(practice, c97110=30)
@@ -75,6 +81,7 @@ def test_send_then_fetch_each_file_once(practice: Store, home: Path, sftp: Serve
     with practice.transaction() as work:
         remit = factories.remittance_for(work, [claim], trace="EFT-SFTP-1")
     files = {
+        "0-interchange.ta1": TA1_ACCEPTED,
         "a-ack.277": accepted_277ca(claim),
         "b-eligibility.271": answer.replace(b"P41-20261127101500", trace.encode()),
         "c-status.277": CLAIM_STATUS_277,
@@ -86,6 +93,7 @@ def test_send_then_fetch_each_file_once(practice: Store, home: Path, sftp: Serve
     fetched = run("clearinghouse", "fetch", "--clearinghouse", profile)
     outcome = {f["file"]: (f["kind"], f["status"]) for f in fetched["files"]}  # type: ignore[union-attr,index]
     assert outcome == {
+        "0-interchange.ta1": ("TA1", "applied"),
         "a-ack.277": ("277CA", "applied"),
         "b-eligibility.271": ("271", "applied"),
         "c-status.277": ("277", "applied"),
@@ -100,7 +108,7 @@ def test_send_then_fetch_each_file_once(practice: Store, home: Path, sftp: Serve
     assert again["files"] == [] and sorted(again["skipped"]) == sorted(files)  # type: ignore[arg-type]
     with practice.reading() as work:
         log = clearinghouse_transfer.list_transfers(work)
-    assert len(log) == 7 and {r["direction"] for r in log} == {"sent", "fetched"}
+    assert len(log) == 8 and {r["direction"] for r in log} == {"sent", "fetched"}
 
 
 def test_a_connection_cut_while_sending(practice: Store, home: Path, sftp: Server) -> None:

@@ -141,12 +141,12 @@ def _dropped(conn: Connection, exc: BaseException, done: str) -> TransferFailed:
 def _kind_of(name: str, data: bytes) -> str:
     """837P, 270, 276, 999, 277CA, 277, 835, 271, TA1, or '' when there is no ST."""
     group_version = ""
+    ta1 = False
     try:
         source = io.BytesIO(data)
         source.name = name
         for _, _, seg in iter_segments(source):
-            if seg.id == "TA1":
-                return "TA1"
+            ta1 = ta1 or seg.id == "TA1"  # TA1s alone are the file's kind; else its ST's
             if seg.id == "GS":
                 group_version = seg.get(8)
             if seg.id == "ST":
@@ -156,7 +156,7 @@ def _kind_of(name: str, data: bytes) -> str:
                 return "837P" if kind == "837" else kind[:10]
     except X12Error:
         return ""
-    return ""
+    return "TA1" if ta1 else ""
 
 
 # --- sending -------------------------------------------------------------------------------
@@ -288,7 +288,7 @@ def _read_file(work: UnitOfWork, name: str, data: bytes) -> tuple[str, str, str]
     source = io.BytesIO(data)
     source.name = name
     try:
-        if kind in ("999", "277CA"):
+        if kind in ("999", "277CA", "TA1"):
             result = submission.apply_acknowledgements(
                 work=work, acks=read_acknowledgements(source)
             )
@@ -313,12 +313,10 @@ def _read_file(work: UnitOfWork, name: str, data: bytes) -> tuple[str, str, str]
                 "applied",
                 (f"{len(read.claims)} claim status(es) recorded, {len(read.unmatched)} not ours"),
             )
-        if kind == "TA1":
-            return kind, "applied", "an interchange acknowledgement (TA1): nothing to change"
     except TherabillError as exc:
         return kind, "quarantined", str(exc)
     what = f"a {kind} transaction" if kind else "not an X12 file therabill reads"
-    return kind, "quarantined", f"{what}: therabill reads 999, 277CA, 835, 271 and 277"
+    return kind, "quarantined", f"{what}: therabill reads TA1, 999, 277CA, 835, 271 and 277"
 
 
 def fetch_inbox(

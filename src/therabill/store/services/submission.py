@@ -247,10 +247,30 @@ class AckResult:
 
 
 def apply_acknowledgements(*, work: UnitOfWork, acks: Acknowledgements) -> AckResult:
-    """Mark claims accepted (277CA A2) or rejected (999 R, 277CA A3/A4/A6/A7/A8/E3/E4) with
-    the reason; a 999 that accepts a transaction leaves its claims submitted (the 277CA
+    """Mark claims accepted (277CA A2) or rejected (TA1 R, 999 R, 277CA A3/A4/A6/A7/A8/E3/E4)
+    with the reason; a 999 that accepts a transaction leaves its claims submitted (the 277CA
     says whether each claim was accepted), and a move the lifecycle refuses is reported."""
     result = AckResult()
+    for interchange in acks.interchanges:  # TA1: R rejects every claim the file carried
+        ids = sorted(
+            {
+                int(row[0])
+                for row in work.db.execute(
+                    select(SubmittedClaim.claim_id).where(
+                        SubmittedClaim.interchange_number == interchange.interchange_number
+                    )
+                )
+            }
+        )
+        if not ids:
+            result.unchanged.append(
+                {"claim": None, "reason": f"{interchange.reason}: no claims sent in it"}
+            )
+        for claim_id in ids:
+            if interchange.rejected:
+                _move(work, result, claim_id, ClaimStatus.REJECTED, interchange.reason)
+            else:
+                result.unchanged.append({"claim": claim_id, "reason": interchange.reason})
     for tx in acks.transactions:
         if not tx.about_claims:  # a 999 for another kind of group (AK1*BE, HS…)
             result.unchanged.append({"claim": None, "reason": tx.reason})

@@ -11,6 +11,9 @@
   our CLM01, several claims may sit under one patient), every STC segment and every one of
   its composites (STC01, STC10, STC11: category, status code, entity), REF*1K the payer's claim
   number, STC12 free text, and per service line (loop 2220D: SVC, STC, REF*FJ).
+- TA1 (interchange acknowledgment, X12 control segments): TA101 the interchange (our ISA13)
+  and TA104 its verdict (A, E, or R: the whole file rejected before any group was read) with
+  TA105's note in plain words; a file may hold TA1s alone.
 - Another version is refused by name: a 004010 group (GS08), a 997 (the 004010 acknowledgement)
   or a 277 that is not a 277CA (ST03 ``005010X212``: a claim status response).
 
@@ -32,6 +35,7 @@ from therabill.x12.acknowledgements.model import (
     REJECTED_CATEGORIES,
     Acknowledgements,
     ClaimAck,
+    InterchangeAck,
     LineAck,
     ProviderAck,
     Status,
@@ -48,6 +52,7 @@ __all__ = [
     "REJECTED_CATEGORIES",
     "Acknowledgements",
     "ClaimAck",
+    "InterchangeAck",
     "LineAck",
     "ProviderAck",
     "Status",

@@ -87,6 +87,29 @@ class TransactionAck:
 
 
 @dataclass(frozen=True, slots=True)
+class InterchangeAck:
+    """A TA1: the clearinghouse's verdict on a whole interchange we sent (ISA13), before any
+    group in it was read. TA104 R means nothing in the file reached the payer."""
+
+    file: str
+    interchange_number: int
+    code: str
+    note: str = ""
+
+    @property
+    def rejected(self) -> bool:
+        return self.code == "R"
+
+    @property
+    def reason(self) -> str:
+        text = f"TA1 {self.code}: interchange {self.interchange_number:09d} "
+        text += describe("interchange", self.code)
+        if self.note and self.note != "000":
+            text += f" ({self.note}: {describe('note', self.note)})"
+        return text
+
+
+@dataclass(frozen=True, slots=True)
 class Status:
     """One STC composite (STC01, STC10 or STC11): category (507), status (508), entity (98)."""
 
@@ -189,5 +212,6 @@ class ProviderAck:
 @dataclass(slots=True)
 class Acknowledgements:
     transactions: list[TransactionAck] = field(default_factory=list)
+    interchanges: list[InterchangeAck] = field(default_factory=list)
     claims: list[ClaimAck] = field(default_factory=list)
     providers: list[ProviderAck] = field(default_factory=list)

@@ -9,6 +9,7 @@ from therabill.x12.acknowledgements.model import (
     MAX_KEPT,
     Acknowledgements,
     ClaimAck,
+    InterchangeAck,
     LineAck,
     ProviderAck,
     Status,
@@ -266,8 +267,22 @@ def _start(seg: Segment, file: str, out: Acknowledgements, component: str) -> _T
     raise refuse(f"a {kind[:10]} transaction is not an acknowledgement (999 or 277CA)")
 
 
+def _ta1(seg: Segment, file: str) -> InterchangeAck:
+    """TA101 the interchange acknowledged, TA104 A/E/R, TA105 the note code."""
+    code = seg.get(4)
+    if code not in ("A", "E", "R"):
+        raise X12Error(
+            f"TA104 {code[:10]!r} is not A, E or R",
+            file=file,
+            segment_number=seg.number,
+            segment_id="TA1",
+            element="TA104",
+        )
+    return InterchangeAck(file, _number(seg.get(1), file, seg, "TA101"), code, seg.get(5)[:3])
+
+
 def read_acknowledgements(source: Source) -> Acknowledgements:
-    """Every 999 and 277CA transaction in ``source``; other transactions are refused."""
+    """Every TA1, 999 and 277CA transaction in ``source``; other transactions are refused."""
     out = Acknowledgements()
     current: _Transaction | None = None
     name = ""
@@ -278,8 +293,11 @@ def read_acknowledgements(source: Source) -> Acknowledgements:
             if current is not None:
                 current.finish()
             current = None
+        elif seg.id == "TA1" and current is None:
+            if len(out.interchanges) < MAX_KEPT:
+                out.interchanges.append(_ta1(seg, name))
         elif current is not None:
             current.add(seg)
-    if not out.transactions and not out.claims and not out.providers:
-        raise X12Error("no 999 or 277CA acknowledgement found", file=name or None)
+    if not (out.transactions or out.claims or out.providers or out.interchanges):
+        raise X12Error("no TA1, 999 or 277CA acknowledgement found", file=name or None)
     return out
