@@ -26,8 +26,8 @@ def test_the_ledger_shows_signs_running_balances_and_who_owes(
     assert f'href="/clients/{practice.ana_client}/account" id="account-link"' in client_page
     page = web.get(f"/clients/{practice.ana_client}/account").text
     assert 'id="client-owes">$20.00' in page
-    rows = re.findall(r'<tr id="entry-\d+">(.*?)</tr>', page)
-    cells = [re.findall(r"<td[^>]*>(.*?)</td>", row) for row in rows]
+    rows = re.findall(r'<tr id="entry-\d+">(.*?)</tr>', page, re.S)
+    cells = [re.findall(r"<td[^>]*>(.*?)</td>", row, re.S) for row in rows]
     charge, moved, paid = cells[0], cells[-2], cells[-1]
     assert charge[1] == "Charge" and charge[4].startswith("+$") and charge[5] == ""
     assert moved[1] == "Moved to the client" and moved[4] == "-$30.00" and moved[5] == "+$30.00"
@@ -90,3 +90,26 @@ def test_the_api_account_and_payment_plans(web: TestClient, practice: Practice) 
     ended = web.post(f"{base}/payment-plans/end", headers=headers, json={"reason": "moved"})
     assert ended.status_code == 200 and ended.json()["data"]["end_reason"] == "moved"
     assert web.get(f"{base}/payment-plans", headers=headers).json()["count"] == 1
+
+
+def test_the_ledger_pages_in_date_order_only_so_its_running_balances_hold(
+    web: TestClient, practice: Practice
+) -> None:
+    """Each row's balances are those after it: sorting would make them read wrong, so the
+    ledger keeps date order (a sort asked in the address is ignored) and pages it."""
+    _owes(practice, 3000)
+    with practice.store.transaction(actor="bill") as work:
+        payments.take_payment(
+            work=work, client=practice.ana_client, amount_cents=1000, method="cash"
+        )
+    login(web, "bill")
+    url = f"/clients/{practice.ana_client}/account"
+
+    def entries(query: str) -> list[str]:
+        return re.findall(r'<tr id="(entry-\d+)">', web.get(url + query).text)
+
+    whole = entries("")
+    assert len(whole) >= 3
+    assert entries("?g-sort=total&g-dir=desc") == whole
+    paged = [entries(f"?g-per=2&g-page={n}") for n in range(1, (len(whole) + 3) // 2)]
+    assert [row for page in paged for row in page] == whole

@@ -136,7 +136,7 @@ def test_a_session_from_entry_to_payment(
     expect(page.locator("#finding-count")).to_have_text("0 errors, 0 findings")
     shot(page, "04-session-clean")
     page.click("#save-session")
-    expect(page.locator("#saved")).to_be_visible()
+    expect(page.locator(".toast.good")).to_contain_text("Session saved.")
     shot(page, "05-session-saved")
 
     # Build the claims, check them, submit them: 837P files to the outbox.

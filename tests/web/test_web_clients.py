@@ -28,7 +28,7 @@ def _audit(practice: Practice) -> set[tuple[str, str, str, str]]:
 
 
 def _saved_id(response_location: str) -> int:
-    found = re.fullmatch(r"/clients/(\d+)", response_location)
+    found = re.fullmatch(r"/clients/(\d+)\?done=client-saved", response_location)
     assert found, response_location
     return int(found.group(1))
 
@@ -158,7 +158,8 @@ def test_editing_a_client_changes_them_and_their_caseload(
         follow_redirects=False,
     )
     assert response.status_code == 303
-    assert response.headers["location"] == f"/clients/{practice.ana_client}"
+    assert response.headers["location"] == f"/clients/{practice.ana_client}?done=client-saved"
+    assert 'role="status"' in web.get(response.headers["location"]).text  # the toast
     with practice.store.sessions() as db:
         client = db.get(Client, practice.ana_client)
         assert client is not None
@@ -232,7 +233,7 @@ def test_a_biller_adds_a_policy_on_the_edit_page(web: TestClient, practice: Prac
         follow_redirects=False,
     )
     assert response.status_code == 303
-    assert response.headers["location"] == f"/clients/{practice.ben_client}"
+    assert response.headers["location"] == f"/clients/{practice.ben_client}?done=policy-saved"
     added = [p for p in _policies(practice, practice.ben_client) if p.priority == "secondary"]
     assert [(p.member_id, p.subscriber_first_name) for p in added] == [("9AB8CD7EF65", "Dora")]
     assert ("bill", "create", "policy", str(added[0].id)) in _audit(practice)

@@ -57,8 +57,10 @@ def test_saving_a_session_shows_it(web: TestClient, practice: Practice) -> None:
         follow_redirects=False,
     )
     assert response.status_code == 303, response.text
+    assert response.headers["location"].endswith("?done=session-saved")
     page = web.get(response.headers["location"])
-    assert "Saved." in page.text and "97110" in page.text
+    assert "Session saved." in page.text and "97110" in page.text  # the success toast
+    assert "Session saved." not in web.get(response.headers["location"].split("?")[0]).text
 
 
 def test_saving_without_minutes_names_the_field(web: TestClient, practice: Practice) -> None:

@@ -366,6 +366,7 @@ def test_a_biller_keeps_a_clients_plans_of_care(web: TestClient, practice: Pract
     assert outside.status_code == 422 and "outside the plan" in outside.text
     page = web.get(f"/clients/{client}").text
     assert "awaiting signature" not in page and signed in page and report in page
+    assert '<table id="plan-list" class="data">' in page and "/progress" in page  # the one table
     assert _post(web, "/plans/99999/certify", {"on": signed}).status_code == 404
     assert _post(web, f"/plans/{plan_id}/unknown", {"on": signed}).status_code == 404
     assert ("bill", "certify", signed) in _audit(practice, "plan_of_care")
@@ -373,6 +374,7 @@ def test_a_biller_keeps_a_clients_plans_of_care(web: TestClient, practice: Pract
     login(web, "ana")
     page = web.get(f"/clients/{client}").text
     assert "Rosa Diaz" in page and 'id="add-plan"' not in page
+    assert "/progress" not in page and ">Record<" not in page  # a therapist reads the plans
     assert _post(web, f"/plans/{plan_id}/certify", {"on": signed}).status_code == 403
     login(web, "ben")
     assert _post(web, f"/plans/{plan_id}/certify", {"on": signed}).status_code in (403, 404)

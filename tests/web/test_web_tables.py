@@ -19,6 +19,7 @@ from web_helpers import Practice, counting_queries, csrf_of, login
 from therabill.store.models import ClaimRecord
 from therabill.store.services.paging import MAX_PER_PAGE, PageRequest
 from therabill.web.routes.claims import QUEUE
+from therabill.web.routes.insights import _range as insight_range
 from therabill.web.tables import _csv_value, display
 
 
@@ -141,3 +142,28 @@ def test_every_error_page_keeps_the_menu(biller: TestClient, path: str, status: 
     assert answer.status_code == status
     assert '<nav class="main" aria-label="Main">' in answer.text
     assert 'href="/claims"' in answer.text and "Skip to content" in answer.text
+
+
+def test_a_claims_lines_and_history_are_the_one_table(
+    biller: TestClient, practice: Practice
+) -> None:
+    claim_id, charge = sorted(_charges(practice).items())[0]
+    page = biller.get(f"/claims/{claim_id}").text
+    assert '<table id="claim-lines" class="data">' in page
+    assert '<table id="history" class="data">' in page
+    assert f'<td class="num">{display(charge, "money")}</td>' in page  # the lines' total
+    assert 'aria-sort="ascending"' in biller.get(f"/claims/{claim_id}?l-sort=code").text
+
+
+@pytest.mark.parametrize(
+    ("stats", "shown"),
+    [
+        ({"min": "28.80", "max": "28.80"}, "$28.80"),  # every payment agreed: one figure
+        ({"min": "20.00", "max": "28.80"}, "$20.00–$28.80"),
+        (None, "—"),
+    ],
+)
+def test_an_insight_range_shows_one_figure_when_low_and_high_agree(
+    stats: dict[str, str] | None, shown: str
+) -> None:
+    assert insight_range(stats) == shown

@@ -25,7 +25,9 @@ def test_a_user_creates_lists_and_revokes_their_tokens(web: TestClient) -> None:
     bearer = {"Authorization": f"Bearer {found.group(1)}"}
     assert web.get("/api/v1/clients", headers=bearer).status_code == 200
     row = re.search(
-        r'<tr id="token-(\d+)"><td>sync</td><td>([\d-]+)</td><td>([\d-]+)</td>', made.text
+        r'<tr id="token-(\d+)">\s*<td>sync</td>\s*<td class="date">([\d-]+)</td>\s*'
+        r'<td class="date">([\d-]+)</td>',
+        made.text,
     )
     assert row is not None
     assert web.get("/account").text.count(found.group(1)) == 0  # shown once only

@@ -32,8 +32,9 @@ from fastapi.responses import Response
 from therabill.money import format_dollars
 from therabill.store.services.paging import MAX_PER_PAGE, AnyPage, Page, PageRequest
 
-# "cell": drawn by the page's own ``cell(row, column)`` macro (a row's action buttons)
-Kind = Literal["text", "money", "number", "date", "status", "cell"]
+# "cell": drawn by the page's own ``cell(row, column)`` macro (a row's action buttons);
+# "signed": cents with their sign, + too (a ledger entry's change to what is owed; 0 is blank)
+Kind = Literal["text", "money", "signed", "number", "date", "status", "cell"]
 PAGING = ("sort", "dir", "page", "per", "format")  # the table's own query parameters
 PER_PAGE_CHOICES = (25, 50, 100, 200, MAX_PER_PAGE)
 
@@ -54,7 +55,7 @@ class Column:
 
     @property
     def numeric(self) -> bool:
-        return self.kind in ("money", "number")
+        return self.kind in ("money", "signed", "number")
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,6 +289,9 @@ def display(value: Any, kind: Kind) -> str:
         return ""
     if kind == "money":
         return format_dollars(int(value))
+    if kind == "signed":
+        cents = int(value)
+        return "" if cents == 0 else ("+" if cents > 0 else "") + format_dollars(cents)
     if kind == "number":
         return f"{value:,}" if isinstance(value, int | float | Decimal) else str(value)
     if kind == "date" and isinstance(value, dt.date):
@@ -302,7 +306,7 @@ def _csv_value(value: Any, kind: Kind) -> str:
     run as a formula made inert (OWASP, "CSV Injection": a leading = + - @ tab or CR)."""
     if value is None:
         return ""
-    if kind == "money":
+    if kind in ("money", "signed"):
         cents = int(value)
         return f"{'-' if cents < 0 else ''}{abs(cents) // 100}.{abs(cents) % 100:02d}"
     text = display(value, kind)

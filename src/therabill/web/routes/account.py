@@ -14,15 +14,39 @@ from therabill.store.services.users import Account
 from therabill.web.deps import Ctx, NotFound, PageUser, PathId
 from therabill.web.reads import reading
 from therabill.web.render import done, render
+from therabill.web.tables import Column, Table
 
 router = APIRouter()
+TOKENS = Table(
+    "tokens",
+    "Your API tokens",
+    columns=(
+        Column("name", "Name"),
+        Column("created", "Created", kind="date"),
+        Column("expires", "Expires", kind="date"),
+        Column("state", "State", kind="status"),
+        Column("revoke", "Revoke", kind="cell", sortable=False, export=False),
+    ),
+    default_sort="",  # newest first
+    exportable=False,
+    prefix="t-",
+    anchor="tokens-head",
+    empty="No tokens.",
+)
 
 
 def _page(
     request: Request, work: UnitOfWork, account: Account, *, status: int = 200, **values: object
 ) -> HTMLResponse:
+    tokens = api_tokens.list_tokens(work, user_id=account.id)
+    rows = [
+        {"_id": f"token-{t.id}", "id": t.id, "name": t.name, "created": t.created_at.date(),
+         "expires": t.expires_at.date(), "state": t.state, "live": t.live}
+        for t in tokens
+    ]  # fmt: skip
     context = {
-        "tokens": api_tokens.list_tokens(work, user_id=account.id),
+        "tokens": tokens,
+        "token_table": TOKENS.whole(request, rows),
         "codes_left": mfa.recovery_codes_left(work, user_id=account.id),
         "default_days": api_tokens.DEFAULT_DAYS,
         "max_days": api_tokens.MAX_DAYS,

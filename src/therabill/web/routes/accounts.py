@@ -143,6 +143,30 @@ ACCOUNT_REMINDERS = Table(
     empty="No reminders sent.",
 )
 
+# The ledger in date order only: each row's balances are those after it, so another order
+# would make the running columns read wrong. Paged like every table (the balances are
+# computed over the whole ledger first, so page 3 starts where page 2 ended).
+LEDGER = Table(
+    "ledger-table",
+    "Ledger",
+    columns=(
+        Column("date", "Date", kind="date", sortable=False),
+        Column("entry", "Entry", sortable=False),
+        Column("claim", "Claim", link="claim_url", sortable=False),
+        Column("memo", "Memo", kind="cell", sortable=False),
+        Column("insurance", "Insurance", kind="signed", sortable=False),
+        Column("client", "Client", kind="signed", sortable=False),
+        Column("insurance_owes", "Insurance owes", kind="money", sortable=False),
+        Column("client_owes", "Client owes", kind="money", sortable=False),
+        Column("total", "Total", kind="money", sortable=False),
+    ),
+    default_sort="",
+    exportable=False,
+    prefix="g-",
+    anchor="ledger",
+    empty="No entries.",
+)
+
 
 def account_tables(request: Request, acct: client_account.Account) -> dict[str, TableView]:
     """The account's lists as the one table (sorted and paged each on its own)."""
@@ -170,7 +194,18 @@ def account_tables(request: Request, acct: client_account.Account) -> dict[str, 
          "amount": m.balance_cents}
         for m in acct.reminders
     ]  # fmt: skip
+    entries = [
+        {"_id": f"entry-{r.entry.id}", "date": r.entry.effective_date, "entry": r.what,
+         "claim": f"#{r.entry.claim_id}" if r.entry.claim_id else "",
+         "claim_url": f"/claims/{r.entry.claim_id}" if r.entry.claim_id else None,
+         "memo": r.entry.memo or "", "receipt": r.entry.receipt or "",
+         "insurance": r.insurance_cents, "client": r.client_cents,
+         "insurance_owes": r.running.insurance_cents, "client_owes": r.running.patient_cents,
+         "total": r.running.total_cents}
+        for r in acct.rows
+    ]  # fmt: skip
     return {
+        "ledger_table": LEDGER.whole(request, entries),
         "visit_table": VISITS.whole(request, visits),
         "payment_table": PAYMENTS.whole(request, paid),
         "statement_table": STATEMENTS.whole(request, sent),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
@@ -14,7 +14,7 @@ from therabill.store.services import practice as practice_services
 from therabill.web.deps import Ctx, NotFound, PageAdmin, PathId
 from therabill.web.reads import reading
 from therabill.web.render import render
-from therabill.web.tables import Column, Table
+from therabill.web.tables import Column, Table, TableView
 
 router = APIRouter()
 
@@ -103,6 +103,31 @@ def user_action(
         return _page(request, work, reset_id=user_id, one_time_password=password, toast=said)
 
 
+LOCATIONS = Table(
+    "locations",
+    "Service locations",
+    columns=(
+        Column("name", "Name"),
+        Column("address", "Address"),
+        Column("npi", "NPI"),
+    ),
+    default_sort="name",
+    exportable=False,
+    prefix="loc-",
+    anchor="locations",
+    empty="No other places yet.",
+)
+
+
+def _location_table(request: Request, places: list[Any]) -> TableView:
+    rows = [
+        {"name": p.name, "npi": p.npi or "",
+         "address": f"{p.address}, {p.city} {p.state} {p.postal_code}"}
+        for p in places
+    ]  # fmt: skip
+    return LOCATIONS.whole(request, rows, path="/admin/settings")
+
+
 @router.get("/admin/settings", response_class=HTMLResponse)
 def settings_page(request: Request, ctx: Ctx, account: PageAdmin) -> HTMLResponse:
     with reading(ctx, account) as work:
@@ -111,7 +136,11 @@ def settings_page(request: Request, ctx: Ctx, account: PageAdmin) -> HTMLRespons
     return render(
         request,
         "settings.html",
-        {"practice": practice, "locations": places, **_app_settings(ctx)},
+        {
+            "practice": practice,
+            "locations": _location_table(request, places),
+            **_app_settings(ctx),
+        },
     )
 
 
@@ -191,7 +220,7 @@ def _settings_again(
         "settings.html",
         {
             "practice": practice,
-            "locations": places,
+            "locations": _location_table(request, places),
             "error": error,
             "saved": error is None,
             **_app_settings(ctx),

@@ -58,6 +58,42 @@ QUEUE = Table(
     row_name="claim",
     empty="No claims match.",
 )
+CLAIM_LINES = Table(
+    "claim-lines",
+    "Lines",
+    columns=(
+        Column("line", "#", kind="number"),
+        Column("code", "Code", link="code_url"),
+        Column("modifiers", "Modifiers"),
+        Column("minutes", "Minutes", kind="number", total=True),
+        Column("units", "Units", kind="number", total=True),
+        Column("pointers", "Dx pointers", sortable=False),
+        Column("charge", "Charge", kind="money", total=True),
+        Column("owed", "Still owed", kind="money", total=True),
+    ),
+    default_sort="",
+    exportable=False,
+    prefix="l-",
+    anchor="lines",
+    empty="No lines.",
+)
+CLAIM_HISTORY = Table(
+    "history",
+    "History",
+    columns=(
+        Column("when", "When"),
+        Column("what", "What"),
+        Column("from", "From", kind="status"),
+        Column("to", "To", kind="status"),
+        Column("who", "Who"),
+        Column("why", "Why", sortable=False, wide=True),
+    ),
+    default_sort="",  # oldest first, as it happened
+    exportable=False,
+    prefix="h-",
+    anchor="history-head",
+    empty="Nothing has happened to this claim yet.",
+)
 STATUS_WORDS = {"attention": "needing attention", "": "all"}
 
 
@@ -170,14 +206,29 @@ def _claim_page(
         client = work.db.get(Client, shown["client_id"])
         following = cob.next_policy(work, lookup.claim(work, claim_id))
         next_payer = following.payer.name if following is not None else None
+    lines = [
+        {"line": ln["line"], "code": ln["code"], "code_url": f"/codes/{ln['code']}",
+         "modifiers": ", ".join(ln["modifiers"]), "minutes": ln["minutes"],
+         "units": ln["units"], "pointers": ln["diagnosis_pointers"],
+         "charge": ln["charge_cents"], "owed": ln["balance"]["total_cents"]}
+        for ln in shown["lines"]
+    ]  # fmt: skip
+    history = [
+        {"when": h["at"][:16].replace("T", " "), "what": h["kind"], "from": h["from"] or "",
+         "to": h["to"] or "", "who": h["by"], "why": h["why"]}
+        for h in shown["history"]
+    ]  # fmt: skip
     return render(
         request,
         "claim.html",
         {
             "claim": shown,
+            "line_table": CLAIM_LINES.whole(request, lines),
+            "history_table": CLAIM_HISTORY.whole(request, history),
             "client": client,
             "error": error,
-            "message": message,
+            "toast": message,  # what the last change did, as a success toast
+            "toast_id": "claim-message",
             "next_payer": next_payer,
             **_actions(shown["status"]),
         },

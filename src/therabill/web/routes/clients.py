@@ -3,6 +3,7 @@ adding or changing a client and adding a policy (POST, then 303 to the client's 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Annotated, Any
 
@@ -32,7 +33,7 @@ from therabill.web.client_form import (
 )
 from therabill.web.deps import Ctx, FormFields, PageBiller, PageUser, PathId
 from therabill.web.reads import reading
-from therabill.web.render import render
+from therabill.web.render import done, render
 from therabill.web.routes import accounts
 from therabill.web.tables import Column, Table, csv_response, wants_csv
 
@@ -172,7 +173,7 @@ def _save(
                     provider_ids=form.provider_ids,
                     client_id=client_id,
                 )
-            return RedirectResponse(f"/clients/{saved}", status_code=303)
+            return RedirectResponse(done(f"/clients/{saved}", "client-saved"), status_code=303)
         except TherabillError as exc:
             note_error(form, exc)
     with reading(ctx, account) as work:
@@ -221,7 +222,7 @@ def add_client_policy(
         with ctx.store.transaction(actor=account.username) as work:
             client_for(work, account, client_id)
             client_entry.save_policy(work, client_id=client_id, values=policy.values)
-        return RedirectResponse(f"/clients/{client_id}", status_code=303)
+        return RedirectResponse(done(f"/clients/{client_id}", "policy-saved"), status_code=303)
     except TherabillError as exc:
         policy.errors.setdefault(exc.field or "member_id", exc.message)
     with reading(ctx, account) as work:
@@ -319,6 +320,81 @@ CLIENT_LEDGER = Table(
     anchor="ledger-head",
     empty="No entries.",
 )
+CLIENT_ELIGIBILITY = Table(
+    "eligibility-checks",
+    "Eligibility checks",
+    columns=(
+        Column("payer", "Payer"),
+        Column("checked", "Checked", sortable=False),
+        Column("coverage", "Coverage"),
+        Column("meaning", "What it means", wide=True),
+    ),
+    default_sort="",  # newest answer first, as the service returns them
+    exportable=False,
+    prefix="e-",
+    anchor="eligibility",
+    empty="Eligibility not checked yet.",
+)
+CLIENT_PLANS = Table(
+    "plan-list",
+    "Plans of care",
+    columns=(
+        Column("discipline", "Discipline"),
+        Column("certifier", "Certifying provider"),
+        Column("start", "From", kind="date"),
+        Column("end", "To", kind="date"),
+        Column("certified", "Certified", kind="date"),
+        Column("last_report", "Last progress report", kind="date"),
+        Column("needs", "Needs"),
+        Column("record", "Record", kind="cell", sortable=False, export=False),
+    ),
+    default_sort="",
+    exportable=False,
+    prefix="pl-",
+    anchor="plans",
+    empty=(
+        "No plans of care. Medicare therapy claims name the plan's certifying physician or "
+        "NPP as the referring provider."
+    ),
+)
+CLIENT_PLANS_READ = dataclasses.replace(CLIENT_PLANS, columns=CLIENT_PLANS.columns[:-1])
+NEEDS_WORDS = {
+    "signature": "awaiting signature",
+    "recertification": "recertify soon",
+    "ended": "ended",
+}
+
+
+def _eligibility_rows(checks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    rows = []
+    for e in checks:
+        summary = e["summary"]
+        coverage = str(summary.get("status_text") or "")
+        if summary.get("coverage_to"):
+            coverage += f" to {summary['coverage_to']}"
+        if summary.get("plan"):
+            coverage += f" · {summary['plan']}"
+        rows.append({
+            "payer": e["payer"], "checked": e["ago"], "coverage": coverage,
+            "meaning": e["headline"], "_class": "" if e["status"] == "active" else "warn",
+        })  # fmt: skip
+    return rows
+
+
+def _plan_rows(picture: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    for v in picture.get("plans", []):
+        plan = v.plan
+        rows.append({
+            "discipline": plan.discipline.upper(),
+            "certifier": f"{plan.referring_first_name} {plan.referring_last_name} "
+                         f"(NPI {plan.referring_npi})",
+            "start": plan.start_date, "end": plan.end_date, "certified": plan.certified_on,
+            "last_report": v.last_report, "needs": NEEDS_WORDS.get(v.needs or "", ""),
+            "plan": plan, "open": v.needs != "ended",
+            "_class": "muted" if v.needs == "ended" else "warn" if v.needs else "",
+        })  # fmt: skip
+    return rows
 
 
 def _policy_rows(picture: dict[str, Any]) -> list[dict[str, Any]]:
@@ -406,6 +482,7 @@ def client_values(
     caseload = caseload_providers(work=work, client_id=client.id)
     money = accounts.account_picture(work, client.id) if account.sees_all_clients else {}
     billing = account.sees_all_clients
+    checks = eligibility.latest_checks(work, client.id, today=today)
     return {
         **picture,
         **money,
@@ -414,7 +491,11 @@ def client_values(
         "policy_table": CLIENT_POLICIES.whole(request, _policy_rows(picture)),
         "authorization_table": CLIENT_AUTHORIZATIONS.whole(request, _authorization_rows(picture)),
         "ledger_table": CLIENT_LEDGER.whole(request, _ledger_rows(picture)),
+        "plan_table": (CLIENT_PLANS if billing else CLIENT_PLANS_READ).whole(
+            request, _plan_rows(picture)
+        ),
+        "eligibility_table": CLIENT_ELIGIBILITY.whole(request, _eligibility_rows(checks)),
         "today": today,
         "caseload": caseload,
-        "eligibility": eligibility.latest_checks(work, client.id, today=today),
+        "eligibility": checks,
     }

@@ -88,7 +88,8 @@ def _cents(value: float | str | None) -> int | None:
 def _range(stats: dict[str, str] | None) -> str:
     if not stats:
         return "—"
-    return f"{format_dollars(_cents(stats['min']))}–{format_dollars(_cents(stats['max']))}"
+    low, high = format_dollars(_cents(stats["min"])), format_dollars(_cents(stats["max"]))
+    return low if low == high else f"{low}–{high}"  # one figure when every payment agreed
 
 
 CHART_TITLES = (

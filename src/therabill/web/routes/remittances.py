@@ -11,8 +11,10 @@ from starlette.datastructures import UploadFile
 
 from therabill import settings
 from therabill.errors import TherabillError
+from therabill.money import exact_cents  # a file's odd fraction of a cent: left blank
 from therabill.store.services import remittances as posting
 from therabill.store.services.remittance_intake import (
+    Intake,
     check_size,
     receive_remittance,
     recent_remittances,
@@ -72,6 +74,35 @@ UPLOADS = Table(
     anchor="uploads",
     empty="Nothing uploaded yet.",
 )
+
+# What one upload paid, claim by claim: shown once after the POST (nothing to come back to),
+# so in the file's order, without sort links, its first ``THERABILL_PAGE_SIZE`` claims.
+RESULT_CLAIMS = Table(
+    "remittance-claims",
+    "Claims in this file",
+    columns=(
+        Column("claim", "Claim", sortable=False),
+        Column("status", "Payer's status", sortable=False),
+        Column("charge", "Charge", kind="money", sortable=False, total=True),
+        Column("paid", "Paid", kind="money", sortable=False, total=True),
+        Column("patient", "Client owes", kind="money", sortable=False, total=True),
+        Column("reasons", "Adjustments (group-reason amount)", sortable=False, wide=True),
+    ),
+    default_sort="",
+    exportable=False,
+    prefix="r-",
+    empty="No claims in this file.",
+)
+
+
+def _result_rows(result: Intake, shown: int) -> list[dict[str, object]]:
+    return [
+        {"claim": c.control_number, "status": c.status,
+         "charge": exact_cents(c.charge), "paid": exact_cents(c.paid),
+         "patient": exact_cents(c.patient), "reasons": "; ".join(c.reasons),
+         "_class": "warn" if c.denied else ""}
+        for c in result.claims[:shown]
+    ]  # fmt: skip
 
 
 @router.get("/remittances", response_class=HTMLResponse)
@@ -154,6 +185,8 @@ def upload(request: Request, ctx: Ctx, account: PageBiller, form: FormFields) ->
         recent = recent_remittances(work, limit=25)
     for r in recent:
         r["when"] = r["uploaded_at"].strftime("%Y-%m-%d %H:%M")
+    shown = settings.page_size()
+    claims = replace(RESULT_CLAIMS, per_page=max(shown, 1))
     status = 422 if result.quarantined else 200
     outcome = {
         "toast_error" if result.quarantined else "toast": f"{result.file_name}: {result.outcome}."
@@ -163,7 +196,8 @@ def upload(request: Request, ctx: Ctx, account: PageBiller, form: FormFields) ->
         "remittances.html",
         {
             "result": result,
-            "shown": settings.page_size(),
+            "shown": shown,
+            "result_table": claims.whole(request, _result_rows(result, shown)),
             "uploads": UPLOADS.whole(request, recent),
             **outcome,
         },

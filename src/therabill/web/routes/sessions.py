@@ -34,7 +34,7 @@ from therabill.store.services.worklists import SessionFilter
 from therabill.store.services.worklists import session_page as session_page_of
 from therabill.web.deps import Ctx, FormFields, PageUser, PathId
 from therabill.web.reads import reading
-from therabill.web.render import render
+from therabill.web.render import done, render
 from therabill.web.session_form import (
     PLACES,
     SessionForm,
@@ -199,7 +199,7 @@ def save_session(request: Request, ctx: Ctx, account: PageUser, fields: FormFiel
             {**values, "form": form, "preview": None, "error": str(exc), "error_field": exc.field},
             status=422,
         )
-    return RedirectResponse(f"/sessions/{session_id}", status_code=303)
+    return RedirectResponse(done(f"/sessions/{session_id}", "session-saved"), status_code=303)
 
 
 @router.post("/sessions/clients", response_class=HTMLResponse)
@@ -295,7 +295,7 @@ def session_edit(
             )
     except TherabillError as exc:
         return _session_page(request, ctx, account, session_id, error=str(exc), status=422)
-    return RedirectResponse(f"/sessions/{session_id}", status_code=303)
+    return RedirectResponse(done(f"/sessions/{session_id}", "session-saved"), status_code=303)
 
 
 @router.post("/sessions/{session_id}/delete")
@@ -311,7 +311,7 @@ def session_delete(
             delete_session(work=work, session_id=session_id)
     except TherabillError as exc:
         return _session_page(request, ctx, account, session_id, error=str(exc), status=422)
-    return RedirectResponse(f"/clients/{client_id}", status_code=303)
+    return RedirectResponse(done(f"/clients/{client_id}", "session-deleted"), status_code=303)
 
 
 @router.post("/diagnoses/search", response_class=HTMLResponse)
