@@ -115,3 +115,23 @@ def test_a_session_the_unit_engine_adds_an_addon_to_builds_from_the_button(
         ).all()
     assert [tuple(line) for line in lines] == [("97550", 1, session.id), ("97551", 1, session.id)]
     assert "Built 3 claims" in web.get("/claims").text
+
+
+def test_a_biller_builds_claims_from_the_ticked_unbilled_sessions_only(
+    web: TestClient, practice: Practice
+) -> None:
+    login(web, "bill")
+    page = web.get("/sessions?billed=no").text
+    ticked = re.findall(r'name="id" value="(\d+)" form="bulk-sessions"', page)
+    assert len(ticked) == 2 and 'class="select-all"' in page
+    token = csrf_of(page)
+    nothing = web.post("/claims/build-ticked", data={"csrf_token": token})
+    assert "Tick at least one session." in nothing.text
+    built = web.post("/claims/build-ticked", data={"csrf_token": token, "id": ticked[0]})
+    assert "Built 1 claims (" in built.text and "from 1 sessions." in built.text
+    with practice.store.sessions() as db:
+        billed = db.execute(select(ClaimLine.session_id)).scalars().all()
+    assert set(billed) == {int(ticked[0])}
+    # a therapist's list of the same sessions has no boxes: building is a biller's
+    login(web, "ana")
+    assert 'form="bulk-sessions"' not in web.get("/sessions?billed=no").text

@@ -13,7 +13,7 @@ from web_helpers import NPI_ANA, Practice, csrf_of, login
 from clock import TODAY
 from therabill.claims.number import claim_number
 from therabill.store.factories import add_session
-from therabill.store.models import ClaimRecord
+from therabill.store.models import ClaimRecord, Denial
 from therabill.store.services import build, remittances, submission
 from therabill.x12.remittance_835.builder import AdjudicatedClaim, AdjudicatedLine, write_835
 
@@ -79,6 +79,7 @@ def test_the_queue_lists_a_denial_and_a_biller_writes_it_off(
     token = csrf_of(page)
     refused = web.post("/denials/1/transfer", data={"csrf_token": token, "reason": "asked"})
     assert "may not bill the client" in refused.text
+    _bulk_actions(web, practice, token, page)
     done = web.post("/denials/1/write-off", data={"csrf_token": token, "reason": "no notes"})
     assert done.status_code == 200 and "Denial 1 written off." in done.text
     assert 'role="status"' in done.text  # the confirmation toast
@@ -89,3 +90,24 @@ def test_the_queue_lists_a_denial_and_a_biller_writes_it_off(
 def test_a_therapist_cannot_open_the_queue(web: TestClient) -> None:
     login(web, "ana")
     assert web.get("/denials").status_code == 403
+
+
+def _bulk_actions(web: TestClient, practice: Practice, token: str, page: str) -> None:
+    """The select-all and bulk buttons: every ticked denial or none (denial 99 is unknown,
+    so the lot is refused and denial 1 stays as it was)."""
+    assert 'class="select-all"' in page and 'name="id" value="1" form="bulk-denials"' in page
+
+    def bulk(**fields: object) -> str:
+        answer = web.post("/denials/bulk", data={"csrf_token": token, **fields})
+        assert answer.history and answer.history[0].status_code == 303
+        return answer.text
+
+    assert "tick at least one denial" in bulk(action="appeal")
+    refused = bulk(action="appeal", id=["1", "99"])
+    assert "denial 99:" in refused and "nothing was changed" in refused
+    with practice.store.sessions() as db:
+        assert db.execute(select(Denial.status)).scalar_one() == "open"
+    assert "denial 1: say why it is written off" in bulk(action="write_off", id=["1"])
+    assert "1 denials appealed." in bulk(action="appeal", id=["1"])
+    with practice.store.sessions() as db:
+        assert db.execute(select(Denial.status)).scalar_one() == "appealed"

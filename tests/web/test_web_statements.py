@@ -4,6 +4,8 @@ page lists the reminders sent."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -83,3 +85,23 @@ def test_reminders_from_the_page(
     assert len(inbox.messages) == 1 and inbox.messages[0]["To"] == "carla@example.com"
     account = web.get(f"/clients/{practice.ana_client}/account").text
     assert "carla@example.com" in account and "Your statement from Test practice" in account
+
+
+def test_the_preview_holds_the_ticked_clients(web: TestClient, practice: Practice) -> None:
+    """Select-all and a bulk hold on the preview: the held client drops out of the run."""
+    _owes(practice, 3000)
+    login(web, "bill")
+    preview = web.get("/statements?preview=2026-11-28").text
+    boxes = re.findall(r'name="client_id" value="(\d+)" form="bulk-hold"', preview)
+    assert boxes == [str(practice.ana_client)] and 'class="select-all"' in preview
+    token = csrf_of(preview)
+    nothing = web.post("/statements/hold", data={"csrf_token": token, "through": "2026-11-28"})
+    assert "tick at least one client" in nothing.text
+    held = web.post(
+        "/statements/hold",
+        data={"csrf_token": token, "through": "2026-11-28", "client_id": boxes},
+    )
+    assert "on hold for 1 clients." in held.text and "1 on hold" in held.text
+    with practice.store.sessions() as db:
+        client = db.get(Client, practice.ana_client)
+        assert client is not None and client.statement_hold

@@ -21,7 +21,7 @@ import datetime as dt
 import json
 import re
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast, get_args
 
@@ -348,7 +348,11 @@ GroupKey = tuple[int, int, int, dt.date]  # client, policy, provider, date
 
 
 def _unbilled(
-    work: UnitOfWork, start: dt.date | None, end: dt.date | None, provider_id: int | None
+    work: UnitOfWork,
+    start: dt.date | None,
+    end: dt.date | None,
+    provider_id: int | None,
+    session_ids: Collection[int] | None = None,
 ) -> list[TherapySession]:
     query = (
         select(TherapySession)
@@ -362,6 +366,8 @@ def _unbilled(
         query = query.where(TherapySession.date_of_service <= end)
     if provider_id is not None:
         query = query.where(TherapySession.provider_id == provider_id)
+    if session_ids is not None:
+        query = query.where(TherapySession.id.in_(sorted(set(session_ids))))
     return list(work.db.execute(query).scalars())
 
 
@@ -371,10 +377,12 @@ def build_claims(
     start: dt.date | None = None,
     end: dt.date | None = None,
     provider_id: int | None = None,
+    session_ids: Collection[int] | None = None,
     progress: Callable[[int, int], None] | None = None,
     scrub_tables: ScrubContext | None = None,
 ) -> BuildResult:
     """Build claims from unbilled sessions; ``progress(done, total)`` after each claim.
+    ``session_ids``: only these (the sessions a biller ticked; billed ones are left alone).
 
     Set-based (``build_batch``): the inputs of every claim are read in a few queries, the
     claims are drafted and scrubbed in memory, client by client in date order (each sees
@@ -388,7 +396,7 @@ def build_claims(
     if work.db.get_bind().dialect.name == "postgresql":
         work.db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": BUILD_LOCK_KEY})
     result = BuildResult()
-    sessions = _unbilled(work, start, end, provider_id)
+    sessions = _unbilled(work, start, end, provider_id, session_ids)
     parties = build_batch.Parties(work, (s.client_id for s in sessions))
     groups: dict[GroupKey, list[TherapySession]] = defaultdict(list)
     for session in sessions:

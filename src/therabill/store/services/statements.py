@@ -15,7 +15,7 @@ as a PDF into the run's folder when the transaction commits (a run that fails le
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -430,6 +430,18 @@ def set_hold(*, work: UnitOfWork, client: str | int, hold: bool) -> Client:
     found.statement_hold = hold
     work.audit("update", "client", found.id, "statement hold on" if hold else "statement hold off")
     return found
+
+
+def hold_clients(*, work: UnitOfWork, client_ids: Collection[int]) -> int:
+    """Hold the statements and reminders of several clients at once (the preview's bulk
+    action: a biller holds the clients whose balance is in dispute before the run); how
+    many. A client that does not exist refuses the lot."""
+    ids = sorted(set(client_ids))
+    if not ids:
+        raise InvalidInput("tick at least one client", field="client_id")
+    for client_id in ids:
+        set_hold(work=work, client=client_id, hold=True)
+    return len(ids)
 
 
 def set_statement_settings(

@@ -439,6 +439,9 @@ PREVIEW = Table(
     exportable=False,
     prefix="p-",
     anchor="preview",
+    select="client_id",
+    form="bulk-hold",
+    row_name="client",
     empty="Nobody would get a statement for this period.",
 )
 RUNS = Table(
@@ -549,6 +552,25 @@ def run_statements(request: Request, ctx: Ctx, account: PageBiller, form: FormFi
         with ctx.store.transaction(actor=account.username) as work:
             flash.leave(work, request, "statements", {"error": str(exc)})
     return RedirectResponse("/statements", status_code=303)
+
+
+@router.post("/statements/hold")
+def hold_ticked(request: Request, ctx: Ctx, account: PageBiller, form: FormFields) -> Response:
+    """Hold the statements of the clients ticked in the preview, then the preview again
+    (without them)."""
+    ids = {int(v) for v in form.getlist("client_id") if isinstance(v, str) and v.isdigit()}
+    through = _field(form, "through")
+    try:
+        _day(through, "through")
+        with ctx.store.transaction(actor=account.username) as work:
+            count = statements.hold_clients(work=work, client_ids=ids)
+            message = f"Statements and reminders on hold for {count} clients."
+            flash.leave(work, request, "statements", {"message": message})
+    except TherabillError as exc:
+        with ctx.store.transaction(actor=account.username) as work:
+            flash.leave(work, request, "statements", {"error": str(exc)})
+        return RedirectResponse("/statements", status_code=303)
+    return RedirectResponse(f"/statements?preview={through}#preview", status_code=303)
 
 
 @router.post("/statements/settings")

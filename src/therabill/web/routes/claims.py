@@ -149,10 +149,28 @@ def claims_page(
 
 @router.post("/claims/build")
 def build(request: Request, ctx: Ctx, account: PageBiller) -> Response:
-    """Build, then 303 to the queue (Post/Redirect/Get: a reload does not build again); what
-    was built is left for the queue page as a one-time message kept on the server."""
+    """Build every unbilled session, then 303 to the queue (Post/Redirect/Get: a reload does
+    not build again); what was built is left for the queue page as a one-time message kept
+    on the server."""
+    return _build(request, ctx, account, None)
+
+
+@router.post("/claims/build-ticked")
+def build_ticked(request: Request, ctx: Ctx, account: PageBiller, form: FormFields) -> Response:
+    """Build only the sessions ticked on the unbilled list (bulk action)."""
+    ids = {int(v) for v in form.getlist("id") if isinstance(v, str) and v.isdigit()}
+    if not ids:
+        with ctx.store.transaction(actor=account.username) as work:
+            flash.leave(work, request, "sessions", {"error": "Tick at least one session."})
+        return RedirectResponse("/sessions?billed=no", status_code=303)
+    return _build(request, ctx, account, ids)
+
+
+def _build(
+    request: Request, ctx: Ctx, account: PageBiller, session_ids: set[int] | None
+) -> Response:
     with ctx.store.transaction(actor=account.username) as work:
-        result = build_claims(work=work)
+        result = build_claims(work=work, session_ids=session_ids)
         message = (
             f"Built {len(result.claims)} claims ({result.ready} ready, {result.draft} with "
             f"errors) from {result.sessions_billed} sessions"

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 
 from therabill.errors import TherabillError
-from therabill.store.services import denials
+from therabill.store.services import bulk_denials, denials
 from therabill.web import flash
-from therabill.web.deps import Ctx, PageBiller, PathId
+from therabill.web.deps import Ctx, FormFields, PageBiller, PathId
 from therabill.web.reads import reading
 from therabill.web.render import render
 from therabill.web.tables import Column, Table, csv_response, wants_csv
@@ -38,7 +38,10 @@ DENIALS = Table(
         Column("act", "Act", kind="cell", sortable=False, export=False),
     ),
     default_sort="opened",
-    row_name="claim_number",
+    select="id",
+    selectable="open",
+    form="bulk-denials",
+    row_name="pick",
     empty="No denials to work.",
 )
 SOON = 14  # days before the appeal deadline a row is marked
@@ -68,6 +71,8 @@ def denials_page(
                 work, wanted, DENIALS.wanted(request.query_params), today=dt.date.today()
             )
         for row in rows:
+            row["open"] = row["status"] != "closed"
+            row["pick"] = f"denial {row['claim_number']} {row['client']}"
             due = row["days_to_deadline"]
             row["_class"] = (
                 "warn" if due is not None and due <= SOON and row["status"] != "closed" else ""
@@ -88,6 +93,34 @@ def denials_page(
         },
         status=200 if view is not None else 422,
     )
+
+
+@router.post("/denials/bulk")
+def bulk(
+    request: Request,
+    ctx: Ctx,
+    account: PageBiller,
+    form: FormFields,
+    action: Annotated[str, Form(max_length=20)] = "",
+    reason: Text = "",
+) -> Response:
+    """Appeal or write off every ticked denial (all or none), then back to the queue."""
+    ids = {int(v) for v in form.getlist("id") if isinstance(v, str) and v.isdigit()}
+    words = {"appeal": "appealed", "write_off": "written off"}.get(action, "")
+    try:
+        with ctx.store.transaction(actor=account.username) as work:
+            count = bulk_denials.work_denials(
+                work=work,
+                denial_ids=ids,
+                action=action,
+                reason=reason,
+                approved_by=account.username,
+            )
+            flash.leave(work, request, "denials", {"message": f"{count} denials {words}."})
+    except TherabillError as exc:
+        with ctx.store.transaction(actor=account.username) as work:
+            flash.leave(work, request, "denials", {"error": exc.message})
+    return RedirectResponse("/denials", status_code=303)
 
 
 @router.get("/denials/{denial_id}/letter", response_class=PlainTextResponse)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -32,6 +33,7 @@ from therabill.store.services.sessions import (
 from therabill.store.services.users import Account
 from therabill.store.services.worklists import SessionFilter
 from therabill.store.services.worklists import session_page as session_page_of
+from therabill.web import flash
 from therabill.web.deps import Ctx, FormFields, PageUser, PathId
 from therabill.web.reads import reading
 from therabill.web.render import done, render
@@ -108,6 +110,14 @@ SESSIONS = Table(
     descending=True,
     empty="No sessions match.",
 )
+# The unbilled queue, for billers: tick sessions and build claims from just those.
+UNBILLED = dataclasses.replace(
+    SESSIONS,
+    select="id",
+    form="bulk-sessions",
+    row_name="session",
+    empty="Every session is billed.",
+)
 BILLED_WORDS = {"": "all", "no": "not yet billed", "yes": "billed"}
 
 
@@ -120,15 +130,24 @@ def sessions_list(
 ) -> Response:
     """Sessions a page at a time, newest first; ``billed=no``: the unbilled work queue."""
     wanted = SessionFilter(billed if billed in BILLED_WORDS else "")
+    table = UNBILLED if wanted.billed == "no" and account.sees_all_clients else SESSIONS
+    left = flash.take(ctx.store, request, "sessions") or {}
     with reading(ctx, account) as work:
-        page, rows = session_page_of(work, account, wanted, SESSIONS.wanted(request.query_params))
-    view = SESSIONS.view(request, page, rows)
+        page, rows = session_page_of(work, account, wanted, table.wanted(request.query_params))
+    for row in rows:
+        row["pick"] = f"session {row['session']} {row['client']}"
+    view = table.view(request, page, rows)
     if wants_csv(request):
         return csv_response(view)
     return render(
         request,
         "sessions.html",
-        {"table": view, "billed": wanted.billed, "billed_words": BILLED_WORDS},
+        {
+            "table": view,
+            "billed": wanted.billed,
+            "billed_words": BILLED_WORDS,
+            "toast_error": left.get("error"),
+        },
     )
 
 
