@@ -201,6 +201,7 @@ PAGES = [
     "/reports?by=payer&revenue-sort=c1&revenue-dir=desc",
     "/underpayments",
     "/statements",
+    "/statements?preview=2026-11-28",  # the preview's boxes and bulk hold
     "/payers",
     "/providers",
     "/providers/{provider}",

@@ -128,7 +128,7 @@ def test_a_biller_builds_claims_from_the_ticked_unbilled_sessions_only(
     nothing = web.post("/claims/build-ticked", data={"csrf_token": token})
     assert "Tick at least one session." in nothing.text
     built = web.post("/claims/build-ticked", data={"csrf_token": token, "id": ticked[0]})
-    assert "Built 1 claims (" in built.text and "from 1 sessions." in built.text
+    assert "Built 1 claim (" in built.text and "from 1 session." in built.text
     with practice.store.sessions() as db:
         billed = db.execute(select(ClaimLine.session_id)).scalars().all()
     assert set(billed) == {int(ticked[0])}

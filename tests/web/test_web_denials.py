@@ -108,6 +108,6 @@ def _bulk_actions(web: TestClient, practice: Practice, token: str, page: str) ->
     with practice.store.sessions() as db:
         assert db.execute(select(Denial.status)).scalar_one() == "open"
     assert "denial 1: say why it is written off" in bulk(action="write_off", id=["1"])
-    assert "1 denials appealed." in bulk(action="appeal", id=["1"])
+    assert "1 denial appealed." in bulk(action="appeal", id=["1"])
     with practice.store.sessions() as db:
         assert db.execute(select(Denial.status)).scalar_one() == "appealed"

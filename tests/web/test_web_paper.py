@@ -138,7 +138,9 @@ def test_a_copay_at_the_session_then_applied(web: TestClient, practice: Practice
     applied = web.post(
         f"/clients/{practice.ana_client}/apply-credit", data={"csrf_token": csrf_of(copay.text)}
     )
-    assert "Applied 20.00 of credit." in applied.text and 'id="client-credit">$5.00' in applied.text
+    assert (
+        "Applied $20.00 of credit." in applied.text and 'id="client-credit">$5.00' in applied.text
+    )
 
 
 def test_the_statements_page_runs_a_period_once(

@@ -101,7 +101,7 @@ def test_the_preview_holds_the_ticked_clients(web: TestClient, practice: Practic
         "/statements/hold",
         data={"csrf_token": token, "through": "2026-11-28", "client_id": boxes},
     )
-    assert "on hold for 1 clients." in held.text and "1 on hold" in held.text
+    assert "on hold for 1 client." in held.text and "1 on hold" in held.text
     with practice.store.sessions() as db:
         client = db.get(Client, practice.ana_client)
         assert client is not None and client.statement_hold

@@ -74,6 +74,11 @@ DONE: dict[str, str] = {
 }
 
 
+def counted(count: int, word: str) -> str:
+    """``1 claim``, ``2 claims``: a message about a batch reads as a sentence."""
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
 def done(target: str, what: str) -> str:
     """``target`` with the ``DONE`` key ``what`` in its query (before any ``#fragment``)."""
     if what not in DONE:

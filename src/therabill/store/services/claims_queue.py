@@ -129,6 +129,13 @@ def queue_page(
     ]
 
 
+# Why a clean claim is in the queue at all: it waits to be sent (no row is left blank).
+CLEAN = {
+    "ready": "Checked and clean: submit it",
+    "corrected": "Corrected and clean: submit it again",
+}
+
+
 def _reasons(work: UnitOfWork, claims: list[ClaimRecord]) -> dict[int, tuple[int, str]]:
     """Per claim: its error count and why it needs a look, in a biller's words: the first
     error the check found, else what the payer said when the claim last changed status."""
@@ -160,7 +167,7 @@ def _reasons(work: UnitOfWork, claims: list[ClaimRecord]) -> dict[int, tuple[int
             more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
             result[claim.id] = (len(errors), first + more)
         else:
-            result[claim.id] = (0, said.get(claim.id, "") or "")
+            result[claim.id] = (0, said.get(claim.id, "") or CLEAN.get(claim.status, ""))
     return result
 
 

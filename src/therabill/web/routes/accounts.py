@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from therabill.config import data_dir
 from therabill.errors import InvalidInput, TherabillError
-from therabill.money import format_money, parse_money
+from therabill.money import format_dollars, parse_money
 from therabill.paper import statement as statement_paper
 from therabill.store.models import Statement, TherapySession
 from therabill.store.services import (
@@ -31,7 +31,7 @@ from therabill.store.services.superbills import make_superbill
 from therabill.web import flash
 from therabill.web.deps import Ctx, FormFields, PageBiller, PathId
 from therabill.web.reads import reading
-from therabill.web.render import render
+from therabill.web.render import counted, render
 from therabill.web.tables import Column, Table, TableView, csv_response, wants_csv
 
 router = APIRouter()
@@ -297,14 +297,14 @@ def take_payment(
                 if kind == "copay" and _small_int(session) is None:
                     raise InvalidInput("choose the session the copay is for", field="session")
             message = (
-                f"Receipt {done.payment.receipt}: {format_money(cents)} "
+                f"Receipt {done.payment.receipt}: {format_dollars(cents)} "
                 f"{'refunded' if kind == 'refund' else 'taken'}."
             )
             flash.leave(work, request, page, {"message": message, "receipt": done.payment.receipt})
     except TherabillError as exc:
         if isinstance(exc, ledger.Overpayment):
             exc.hint = (
-                f"Take {format_money(exc.owed_cents)}, or tick “Keep anything more than owed as "
+                f"Take {format_dollars(exc.owed_cents)}, or tick “Keep anything more than owed as "
                 "a credit” to keep the rest as a credit on account."
             )
         with ctx.store.transaction(actor=account.username) as work:
@@ -322,7 +322,7 @@ def apply_credit(request: Request, ctx: Ctx, account: PageBiller, client_id: Pat
             work,
             request,
             _page(client_id),
-            {"message": f"Applied {format_money(cents)} of credit."},
+            {"message": f"Applied {format_dollars(cents)} of credit."},
         )
     return _back(client_id)
 
@@ -564,7 +564,7 @@ def hold_ticked(request: Request, ctx: Ctx, account: PageBiller, form: FormField
         _day(through, "through")
         with ctx.store.transaction(actor=account.username) as work:
             count = statements.hold_clients(work=work, client_ids=ids)
-            message = f"Statements and reminders on hold for {count} clients."
+            message = f"Statements and reminders on hold for {counted(count, 'client')}."
             flash.leave(work, request, "statements", {"message": message})
     except TherabillError as exc:
         with ctx.store.transaction(actor=account.username) as work:

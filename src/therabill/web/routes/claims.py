@@ -25,7 +25,7 @@ from therabill.store.services.submission import download_outbox_file, submit_cla
 from therabill.web import flash
 from therabill.web.deps import Ctx, FormFields, NotFound, PageBiller, PathId
 from therabill.web.reads import reading
-from therabill.web.render import render
+from therabill.web.render import counted, render
 from therabill.web.tables import Column, Table, csv_response, wants_csv
 
 router = APIRouter()
@@ -172,9 +172,9 @@ def _build(
     with ctx.store.transaction(actor=account.username) as work:
         result = build_claims(work=work, session_ids=session_ids)
         message = (
-            f"Built {len(result.claims)} claims ({result.ready} ready, {result.draft} with "
-            f"errors) from {result.sessions_billed} sessions"
-            + (f"; {len(result.skipped)} sessions skipped" if result.skipped else "")
+            f"Built {counted(len(result.claims), 'claim')} ({result.ready} ready, "
+            f"{result.draft} with errors) from {counted(result.sessions_billed, 'session')}"
+            + (f"; {counted(len(result.skipped), 'session')} skipped" if result.skipped else "")
             + "."
         )
         flash.leave(

@@ -13,7 +13,7 @@ from therabill.store.services import bulk_denials, denials
 from therabill.web import flash
 from therabill.web.deps import Ctx, FormFields, PageBiller, PathId
 from therabill.web.reads import reading
-from therabill.web.render import render
+from therabill.web.render import counted, render
 from therabill.web.tables import Column, Table, csv_response, wants_csv
 
 router = APIRouter()
@@ -116,7 +116,9 @@ def bulk(
                 reason=reason,
                 approved_by=account.username,
             )
-            flash.leave(work, request, "denials", {"message": f"{count} denials {words}."})
+            flash.leave(
+                work, request, "denials", {"message": f"{counted(count, 'denial')} {words}."}
+            )
     except TherabillError as exc:
         with ctx.store.transaction(actor=account.username) as work:
             flash.leave(work, request, "denials", {"error": exc.message})
