@@ -231,3 +231,16 @@ def test_a_time_finding_the_engine_and_scrubber_share_is_recorded_once(practice:
     assert found[0]["message"] == (
         "90834 is for 38–52 minutes; 90837 is the code for 60 minutes (53 minutes or more)."
     )
+
+
+def test_a_build_of_ticked_sessions_leaves_the_others_unbilled(practice: Store) -> None:
+    """The unbilled list's bulk action: only the sessions named become claims."""
+    pt = provider_of(practice, "pt")
+    first = add_session(practice, pt, sessions.ServiceMinutes("97110", 30))
+    second = add_session(practice, pt, sessions.ServiceMinutes("97110", 30), day=DAY.replace(day=2))
+    with practice.transaction() as work:
+        result = build.build_claims(work=work, session_ids=[second, 99999])
+    assert result.sessions_billed == 1 and len(result.claims) == 1
+    assert {s for _, _, s, _ in built_lines(practice, result.claims[0])} == {second}
+    with practice.sessions() as db:
+        assert db.get(TherapySession, first).claim_id is None  # type: ignore[union-attr]
