@@ -16,10 +16,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from guide_walk import GuideSegment, guide_segments
+from helpers_837 import pyx12_errors
 from posting_fixtures import build_claim
 from therabill.store.services import Store, submission
 from therabill.x12.acknowledgements import ClaimAck, Status, read_acknowledgements
 from therabill.x12.reader import X12Error
+from x12_shapes import HEAD_277, _277, _claim_277
 
 ACKS = Path(__file__).resolve().parent.parent / "data" / "x12-peers" / "acks"
 ISA = (
@@ -316,3 +318,40 @@ def test_a_damaged_acknowledgement_is_read_or_refused_with_one_error(
         read_acknowledgements(bytes(raw))
     except X12Error as exc:
         assert str(exc)
+
+
+def test_a_277ca_pyx12_accepts_is_read_whole() -> None:
+    """pyx12's 005010X214 map as the judge: it rejects the guide's own examples (it wants loop
+    2200C and STC02 on every line status), so this 277CA is written to its map: a provider
+    status (2200C), an accepted claim, and a rejected one with STC10 and a rejected line."""
+    body = [
+        *HEAD_277,
+        "TRN*1*0",
+        "STC*A1:19:PR**WQ*90.00",
+        "QTY*QA*1",
+        "AMT*YU*90.00",
+        *_claim_277(4, "TB00000001"),
+        *_claim_277(5, "TB00000002", ["STC*A3:21:82*20260106*U*90.00******A3:153:82"]),
+        "SVC*HC:97110:GP*90.00*****2",
+        "STC*A3:122*20260106*U*******A3:153:82",
+        "REF*FJ*TB00000002-1",
+        "DTP*472*D8*20251201",
+    ]
+    data = _277(body)
+    assert pyx12_errors(data.decode("ascii")) == []
+    acks = read_acknowledgements(data)
+    assert [(p.id, [s.text[:5] for s in p.statuses]) for p in acks.providers] == [
+        ("1234567893", ["A1:19"])
+    ]
+    accepted, rejected = acks.claims
+    assert accepted.accepted and (accepted.claim_number, accepted.payer_claim_number) == (
+        "TB00000001",
+        "ICN0001",
+    )
+    assert rejected.rejected and [(s.category, s.code, s.entity) for s in rejected.statuses] == [
+        ("A3", "21", "82"),
+        ("A3", "153", "82"),
+    ]
+    (line,) = rejected.lines
+    assert (line.procedure, line.control_number) == ("97110", "TB00000002-1")
+    assert [s.code for s in line.statuses] == ["122", "153"]
