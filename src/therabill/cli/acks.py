@@ -1,4 +1,4 @@
-"""``therabill x12 ack``: read 999 and 277CA acknowledgements and mark claims accepted or
+"""``therabill x12 ack``: read TA1, 999 and 277CA acknowledgements and mark claims accepted or
 rejected with the reason."""
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from therabill.x12.acknowledgements import read_acknowledgements
 
 @handles_errors
 def ack_command(
-    file: Annotated[Path, typer.Argument(help="A 999 or 277CA file from the clearinghouse.")],
+    file: Annotated[Path, typer.Argument(help="A TA1, 999 or 277CA file from the clearinghouse.")],
     json_output: JsonOption = False,
 ) -> None:
-    """Mark claims accepted (277CA A2) or rejected (999 R, 277CA A3/A6/A7…) with the reason.
+    """Mark claims accepted (277CA A2) or rejected (TA1 R, 999 R, 277CA A3/A6/A7…) with the reason.
 
     A rejected claim is corrected and sent again (therabill claims status ID corrected).
 
