@@ -205,7 +205,7 @@ class SameDayServices:
                     TherapySession.date_of_service.between(first, last),
                 )
             )
-            for client_id, day, discipline, code in rows.tuples():
+            for client_id, day, discipline, code in rows:
                 if (client_id, day) in wanted:
                     self._seen[(client_id, day)].add((discipline, code))
 

@@ -293,7 +293,7 @@ def receipt_pdf(*, work: UnitOfWork, receipt: str) -> bytes:
             .outerjoin(ClaimLine, ClaimLine.id == LedgerEntry.claim_line_id)
             .where(LedgerEntry.receipt == row.receipt, LedgerEntry.reverses_id.is_(None))
             .order_by(LedgerEntry.id)
-        ).tuples()
+        )
     )
     reversed_ids = {
         r for (r,) in work.db.execute(

@@ -304,7 +304,7 @@ class PreloadedPlans:
                     Session.date_of_service >= earliest,
                 )
             )
-            for client_id, discipline, day in rows.tuples():
+            for client_id, discipline, day in rows:
                 found[(client_id, discipline)].add(day)
         self._days = {key: sorted(days) for key, days in found.items()}
 
@@ -326,7 +326,7 @@ class PreloadedPlans:
                     Session.date_of_service >= since,
                 )
             )
-            for client_id, discipline, day, session_id, payer_id in rows.tuples():
+            for client_id, discipline, day, session_id, payer_id in rows:
                 visit = [day, session_id, payer_id]
                 visits[(client_id, discipline)].append(visit)
                 self._visit_of[session_id] = visit

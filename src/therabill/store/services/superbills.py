@@ -141,7 +141,7 @@ def make_superbill(
                     ClaimRecord.status.not_in(NOT_BILLED_ANY_MORE),
                 )
                 .order_by(ClaimLine.claim_id, ClaimLine.line_number)
-            ).tuples()
+            )
         )
         session_dx = tuple(icd_with_dot(d.code) for d in session.diagnoses)
         if billed:
