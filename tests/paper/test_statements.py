@@ -23,7 +23,7 @@ from therabill.ledger import EntryKind
 from therabill.paper import statement as paper
 from therabill.store import factories
 from therabill.store.models import ClaimRecord, Statement
-from therabill.store.services import Store, clients, ledger, payments, statements
+from therabill.store.services import Store, clients, ledger, locations, payments, statements
 from therabill.store.services.clients import ClientInput
 
 runner = CliRunner()
@@ -64,7 +64,7 @@ def test_a_statement_shows_each_visit_after_every_payer(
     first = made.lines[0]
     assert (first.charge_cents, first.insurance_paid_cents, first.adjusted_cents,
             first.client_paid_cents) == (13500, 5000, 2000, 250)  # fmt: skip
-    assert first.reasons == "above the amount your plan allows, coinsurance"
+    assert first.reasons == "above the amount your plan allows $20.00; coinsurance $12.50"
     assert made.balance_cents == 2000 and made.aging == (1000, 1000, 0, 0)
     shown = text(paper.render([made]))
     for expected in ("STATEMENT", "Ada Example", "$20.00", "97110", "coinsurance",
@@ -72,10 +72,37 @@ def test_a_statement_shows_each_visit_after_every_payer(
         assert expected in shown, expected
 
 
+def test_how_to_pay_comes_from_the_settings_and_checks_go_to_the_pay_to_address(
+    store: Store, practice: factories.ExamplePractice
+) -> None:
+    remitted(store, DAY)
+    with store.transaction(actor="biller") as work:
+        before = text(paper.render([statements.preview(work=work, client="C-1", on=TODAY)]))
+        statements.set_statement_settings(
+            work=work, payment_link="https://pay.example.com/harbour",
+            instructions="Cards at the front desk.",
+        )  # fmt: skip
+        locations.set_pay_to(
+            work=work, address="PO Box 220", city="Portland", state="ME", postal_code="04112"
+        )
+        after = text(paper.render([statements.preview(work=work, client="C-1", on=TODAY)]))
+    assert "Online: https://pay.example.com/harbour" not in before
+    assert "PO Box 220" not in before and "Harbour Therapy" in before
+    flat = " ".join(after.split())
+    for expected in ("Online: https://pay.example.com/harbour", "Cards at the front desk.",
+                     "to: PO Box 220, Portland, ME 04112.", "ask us at the front desk"):  # fmt: skip
+        assert expected in flat, expected
+
+
 @pytest.mark.parametrize(
     ("memo", "plain"),
     [("835 T1: PR-1", "deductible"), ("835 T1: PR-3", "copay"), ("835 T9: CO-45", "above the amount your plan allows"),
-     ("835 T1: PR-187", "your share"), ("835 T1: OA-23", "other adjustment"), ("manual", None)],
+     ("835 T1: PR-187", "paid from a consumer spending account (HSA/FSA)"),
+     ("835 T1: OA-23", "reflects what the earlier payer(s) paid or adjusted"),
+     ("835 T1: PR-27", "after your coverage ended"), ("835 T1: PR-Z9", "your share"),
+     ("835 T1: OA-Z9", "other adjustment"), ("manual", None)],
+    ids=["deductible", "copay", "contractual", "other code: therabill's description",
+         "earlier payer", "coverage ended", "unknown code: its group", "unknown OA", "no code"],
 )  # fmt: skip
 def test_plain_reasons(memo: str, plain: str | None) -> None:
     assert paper.plain_reason(memo) == plain
@@ -189,9 +216,9 @@ def test_golden_render(tmp_path: Path) -> None:
     lines = tuple(
         paper.StatementLine(on - dt.timedelta(days=days), f"{code} {text_}", 13500, paid, adj, why, cp, owed)
         for days, code, text_, paid, adj, why, cp, owed in (
-            (75, "97110", "Therapeutic exercise, each 15 minutes", 5000, 2000, "above the amount your plan allows, deductible", 0, 6500),
-            (40, "97112", "Neuromuscular re-education, each 15 minutes", 8800, 2200, "above the amount your plan allows, coinsurance", 1000, 1500),
-            (12, "97140", "Manual therapy, each 15 minutes", 8800, 2200, "above the amount your plan allows, copay", 0, 2500),
+            (75, "97110", "Therapeutic exercise, each 15 minutes", 5000, 2000, "above the amount your plan allows $20.00; deductible $65.00", 0, 6500),
+            (40, "97112", "Neuromuscular re-education, each 15 minutes", 8800, 2200, "above the amount your plan allows $22.00; coinsurance $25.00", 1000, 1500),
+            (12, "97140", "Manual therapy, each 15 minutes", 8800, 2200, "above the amount your plan allows $22.00; copay $25.00", 0, 2500),
         )
     )  # fmt: skip
     made = paper.Statement(
@@ -202,6 +229,7 @@ def test_golden_render(tmp_path: Path) -> None:
         credit_cents=500, aging=paper.aging(((ln.date, ln.balance_cents) for ln in lines), on),
         payment_link="https://pay.example.com/harbour",
         payment_instructions="We take cash, checks and cards at the front desk.",
+        remit_to="PO Box 220, Portland, ME 04112",
     )  # fmt: skip
     image = render(paper.render([made]), tmp_path)
     golden = GOLDEN / "statement.png"

@@ -4,7 +4,9 @@ the aging of the balance, and how to pay.
 
 The adjustment reasons are the Claim Adjustment Reason Codes of the payer's 835 (X12 CARC
 list, x12.org/codes/claim-adjustment-reason-codes; group codes CO contractual, PR patient
-responsibility, OA other, PI payer initiated), reworded for a client.
+responsibility, OA other, PI payer initiated), reworded for a client: the common ones below,
+any other by therabill's own description of the code (``x12.adjustment_codes``, carc.csv),
+each with its amount, so the client sees which part the plan reduced and which part is theirs.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 
 from therabill.paper.layout import MARGIN, Column, Sheet
 from therabill.paper.pdf import document, dollars, us_date
+from therabill.x12.adjustment_codes import load_carc
 
 # CARC → what a client reads. Codes not listed get their group's wording.
 PLAIN_REASONS = {
@@ -30,6 +33,10 @@ PLAIN_REASONS = {
     "16": "claim missing information",
     "97": "included in another service",
     "151": "more units than the plan pays",
+    "26": "before your coverage began",
+    "27": "after your coverage ended",
+    "50": "not medically necessary in your plan's view",
+    "242": "provider not in your plan's network",
 }
 GROUPS = {
     "CO": "agreed reduction",
@@ -47,7 +54,18 @@ def plain_reason(memo: str) -> str | None:
     if found is None:
         return None
     group, reason = found.groups()
-    return PLAIN_REASONS.get(reason, GROUPS.get(group, "adjustment"))
+    if reason in PLAIN_REASONS:
+        return PLAIN_REASONS[reason]
+    known = load_carc().get(reason)
+    if known is not None:
+        return known.description[:1].lower() + known.description[1:]
+    return GROUPS.get(group, "adjustment")
+
+
+def reasons_text(amounts: Iterable[tuple[str, int]]) -> str:
+    """``"coinsurance $12.50; above the amount your plan allows $20.00"``: each reason with
+    what it came to on the line, in the order posted."""
+    return "; ".join(f"{reason} {dollars(cents)}" for reason, cents in amounts)
 
 
 AGING_BUCKETS = ("0-30 days", "31-60 days", "61-90 days", "over 90 days")
@@ -91,6 +109,9 @@ class Statement:
     aging: tuple[int, int, int, int]
     payment_link: str | None = None
     payment_instructions: str | None = None
+    # Where checks go: the practice's pay-to address when it has one (837P 2010AB), else
+    # its own address.
+    remit_to: str | None = None
 
     @property
     def balance_cents(self) -> int:
@@ -176,13 +197,14 @@ def draw(sheet: Sheet, s: Statement) -> None:
         sheet.text(s.payment_instructions)
     sheet.text(
         f"By check, payable to {s.practice_name}, with your account number {s.client_account}, "
-        f"to: {s.practice_address or s.practice_name}."
+        f"to: {s.remit_to or s.practice_address or s.practice_name}."
     )
     sheet.gap(6)
+    ask = f"call us at {s.practice_phone}" if s.practice_phone else "ask us at the front desk"
     sheet.text(
-        "Adjusted: amounts your insurance plan reduced or did not pay; where the reason says "
-        '"your share", "deductible", "coinsurance" or "copay", that amount is yours to pay. '
-        "Questions about this statement: call us at the number above.",
+        "Adjusted: amounts your insurance plan reduced or did not pay. Why: each reason with "
+        'its amount; what the reason calls "your share", "deductible", "coinsurance" or '
+        f'"copay" is yours to pay. Questions about this statement: {ask}.',
         size=7.5,
     )
     sheet.finish_page()

@@ -144,7 +144,7 @@ class _LineSums:
     insurance_paid: int = 0
     adjusted: int = 0
     client_paid: int = 0
-    reasons: list[str] = field(default_factory=list)
+    reasons: dict[str, int] = field(default_factory=dict)
     owed: int = 0
 
 
@@ -178,13 +178,11 @@ def statement_lines(
             sums.adjusted += entry.amount_cents
         elif kind == EntryKind.PATIENT_PAYMENT.value:
             sums.client_paid += entry.amount_cents
-        if (
-            kind in (EntryKind.CONTRACTUAL_ADJUSTMENT.value, EntryKind.TRANSFER_TO_PATIENT.value)
-            and entry.amount_cents > 0
-        ):
+        if kind in (EntryKind.CONTRACTUAL_ADJUSTMENT.value, EntryKind.TRANSFER_TO_PATIENT.value):
+            # a reversal posts the same reason negative: the two cancel
             reason = paper.plain_reason(entry.memo)
-            if reason and reason not in sums.reasons:
-                sums.reasons.append(reason)
+            if reason:
+                sums.reasons[reason] = sums.reasons.get(reason, 0) + entry.amount_cents
     out = [
         paper.StatementLine(
             date=sums.date,
@@ -192,7 +190,7 @@ def statement_lines(
             charge_cents=sums.charge,
             insurance_paid_cents=sums.insurance_paid,
             adjusted_cents=sums.adjusted,
-            reasons=", ".join(sums.reasons),
+            reasons=paper.reasons_text((r, c) for r, c in sums.reasons.items() if c > 0),
             client_paid_cents=sums.client_paid,
             balance_cents=sums.owed,
         )
@@ -231,7 +229,11 @@ def build_statement(
         aging=paper.aging(((ln.date, ln.balance_cents) for ln in lines), on),
         payment_link=practice.payment_link,
         payment_instructions=practice.payment_instructions,
-    )
+        remit_to=_address(
+            practice.pay_to_address, practice.pay_to_city, practice.pay_to_state,
+            practice.pay_to_postal_code,
+        ) or None,
+    )  # fmt: skip
 
 
 def preview(*, work: UnitOfWork, client: str | int, on: dt.date | None = None) -> paper.Statement:
