@@ -144,8 +144,9 @@ def test_refunds_pay_back_the_credit_and_no_more(
         ("bitcoin", None, "is not cash, check, card or other"),
         ("check", None, "give the check number"),
         ("card", "4111 1111 1111 1111", "looks like a card number"),
+        ("card", " ", "give the card processor's transaction reference"),
     ],
-    ids=["unknown method", "check without number", "card number"],
+    ids=["unknown method", "check without number", "card number", "card without reference"],
 )
 def test_bad_payments_refused(
     store: Store,

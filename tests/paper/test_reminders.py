@@ -141,13 +141,24 @@ def test_stops_when_paid_or_on_hold(owing: Store, monkeypatch: pytest.MonkeyPatc
     assert paid.sent == [] and paid.skipped["paid"] == 1 and inbox.messages == []
 
 
-def test_dry_run_lists_and_sends_nothing(owing: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_dry_run_lists_and_sends_nothing(
+    owing: Store, monkeypatch: pytest.MonkeyPatch, cli_env: Path
+) -> None:
     monkeypatch.delenv("THERABILL_SMTP_URL", raising=False)
     done = reminders.run_reminders(store=owing, actor="biller", dry_run=True)
     assert [m["step"] for m in done.would_send] == [2] and _recorded(owing) == 0
     with pytest.raises(InvalidInput, match="THERABILL_SMTP_URL: is not set"):
         reminders.run_reminders(store=owing, actor="biller")
     assert _recorded(owing) == 0
+    with owing.transaction(actor="biller") as work:
+        work.db.execute(
+            select(Client).where(Client.chart_number == "C-1")
+        ).scalar_one().email = None
+    shown = runner.invoke(app, ["reminders", "run", "--dry-run"])
+    assert shown.exit_code == 0 and shown.stdout.splitlines() == [
+        "0 message(s) would be sent:",
+        "No message for clients: 1 without an email address.",
+    ]
 
 
 @pytest.mark.parametrize(

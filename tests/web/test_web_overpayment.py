@@ -60,7 +60,9 @@ def test_the_api_refuses_with_422_then_keeps_the_asked_credit(
     line = _owes(practice, 3000)
     headers = {"Authorization": f"Bearer {api_token(practice, 'bill')}"}
     url = f"/api/v1/clients/{practice.ana_client}/payments"
-    over = web.post(url, headers=headers, json={"amount": "45.00", "method": "card"})
+    over = web.post(
+        url, headers=headers, json={"amount": "45.00", "method": "card", "reference": "ch_1"}
+    )
     assert over.status_code == 422
     assert over.json()["field"] == "amount"
     assert "the client owes 30.00; this payment is 15.00 more." in over.json()["detail"]
@@ -71,7 +73,9 @@ def test_the_api_refuses_with_422_then_keeps_the_asked_credit(
     assert "the lines chosen owe 10.00; this payment is 10.00 more." in chosen.json()["detail"]
     assert _recorded(practice) == (0, 0)
     kept = web.post(
-        url, headers=headers, json={"amount": "45.00", "method": "card", "keep_credit": True}
+        url,
+        headers=headers,
+        json={"amount": "45.00", "method": "card", "reference": "ch_1", "keep_credit": True},
     )
     assert kept.status_code == 201, kept.text
     data = kept.json()["data"]

@@ -70,6 +70,7 @@ def test_reminders_from_the_page(
     )  # fmt: skip
     assert "Reminder settings saved." in saved.text and 'value="0,30,60"' in saved.text
     assert 'id="reminders-due">1 message due now' in saved.text
+    assert "No message for clients:" not in saved.text  # Carla is the one owing
     monkeypatch.setenv("THERABILL_SMTP_URL", f"smtp://127.0.0.1:{free_port()}")
     down = web.post("/statements/reminders", data={"csrf_token": token})
     assert "1 not sent (could not reach the server" in down.text and 'id="not-sent"' in down.text
@@ -80,6 +81,7 @@ def test_reminders_from_the_page(
         assert (
             "Reminders: 1 sent." in sent.text and 'id="reminders-due">0 messages due' in sent.text
         )
+        assert "No message for clients: 1 already sent this step." in sent.text
         again = web.post("/statements/reminders", data={"csrf_token": token})
         assert "Reminders: 0 sent." in again.text
     assert len(inbox.messages) == 1 and inbox.messages[0]["To"] == "carla@example.com"

@@ -44,15 +44,17 @@ def run(
     data = report.to_dict()
     if json_output:
         emit_json(data)
-    elif dry_run:
-        console.print(f"{len(report.would_send)} message(s) would be sent:")
-        for m in report.would_send:
-            console.print(
-                f"  client {m['client_id']}: step {m['step']} ({m['days']} days), {m['to']}"
-            )
     else:
-        skipped = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in report.skipped.items() if n)
-        console.print(f"Sent {len(report.sent)} message(s). Not sent: {skipped or 'none'}.")
+        skipped = reminders.skipped_text(report.skipped) or "none"
+        if dry_run:
+            console.print(f"{len(report.would_send)} message(s) would be sent:")
+            for m in report.would_send:
+                console.print(
+                    f"  client {m['client_id']}: step {m['step']} ({m['days']} days), {m['to']}"
+                )
+        else:
+            console.print(f"Sent {len(report.sent)} message(s).")
+        console.print(f"No message for clients: {skipped}.")
     if report.not_sent:
         for m in report.not_sent:
             err_console.print(f"Not sent to client {m['client_id']}: {m['reason']}")

@@ -79,6 +79,12 @@ def _method(method: str, reference: str | None) -> tuple[str, str | None]:
         )
     if clean == "check" and ref is None:
         raise InvalidInput("give the check number", field="reference")
+    if clean == "card" and ref is None:
+        # the processor's id is what ties the payment to the processor's deposit report
+        raise InvalidInput(
+            "give the card processor's transaction reference (never the card number)",
+            field="reference",
+        )
     return clean, ref
 
 

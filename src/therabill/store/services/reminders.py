@@ -403,9 +403,32 @@ def run_reminders(
 
 def due_now(work: UnitOfWork, on: dt.date | None = None) -> list[dict[str, Any]]:
     """The messages a run would send now (the Statements page's list), nothing sent."""
+    return due_with_skips(work, on)[0]
+
+
+def due_with_skips(work: UnitOfWork, on: dt.date | None = None) -> tuple[list[dict[str, Any]], str]:
+    """The messages due now and, in words, the clients with a statement who get none today
+    and why (``skipped_text``), nothing sent: what the Statements page shows."""
     day = on or dt.date.today()
     report = RunReport(day, True)
-    return [p.to_dict() for p in _pending(work, day, schedule_days(work), report)]
+    due = [p.to_dict() for p in _pending(work, day, schedule_days(work), report)]
+    return due, skipped_text(report.skipped)
+
+
+SKIPPED_WORDS = {
+    "paid": "paid up",
+    "on_hold": "on hold",
+    "no_email": "without an email address",
+    "below_minimum": "under the statement minimum",
+    "plan_on_track": "on track with a payment plan",
+    "already_sent": "already sent this step",
+    "not_due": "with no step due today",
+}
+
+
+def skipped_text(skipped: dict[str, int]) -> str:
+    """``"21 without an email address, 2 on hold"``: the clients a run passed over, by reason."""
+    return ", ".join(f"{n} {SKIPPED_WORDS.get(k, k)}" for k, n in skipped.items() if n)
 
 
 def recent_rows(work: UnitOfWork, limit: int = 200) -> list[dict[str, Any]]:

@@ -511,6 +511,7 @@ def statements_page(
              "pdf_url": f"/clients/{m['client_id']}/statement.pdf"}
             for m in (would.made if would else [])
         ]  # fmt: skip
+        due, skipped = reminders.due_with_skips(work)
         return render(
             request,
             "statements.html",
@@ -525,7 +526,8 @@ def statements_page(
                 "would": would,
                 "reminder_settings": reminders.settings_dict(work),
                 "reminders_sent": REMINDERS_SENT.whole(request, reminders.recent_rows(work)),
-                "reminders_due": reminders.due_now(work),
+                "reminders_due": due,
+                "reminders_skipped": skipped,
                 "not_sent": left.get("not_sent"),
                 "toast": left.get("message"),
                 "toast_id": "statements-message",
