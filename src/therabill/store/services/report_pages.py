@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from therabill.errors import InvalidInput
 from therabill.money import format_dollars
+from therabill.store.csv_cells import QUOTING, safe_cell, sheet_cell
 from therabill.store.models import (
     Authorization,
     AuthorizationUse,
@@ -585,30 +586,33 @@ def all_reports(
 
 
 def to_csv(report: Report) -> str:
-    """The report's table as CSV (money in dollars with two places)."""
+    """The report's table as CSV (money in dollars with two places), every cell quoted and
+    none a formula a spreadsheet would run (``csv_cells``: a payer or client name is typed by
+    people)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv.writer(buffer, lineterminator="\n", quoting=QUOTING)
     writer.writerow(report.columns)
-    writer.writerows(report.shown_rows())
+    writer.writerows([safe_cell(v) for v in row] for row in report.shown_rows())
     return buffer.getvalue()
 
 
 def to_xlsx(reports_: Sequence[Report]) -> bytes:
-    """One workbook, one sheet per report, money as numbers formatted in dollars."""
+    """One workbook, one sheet per report, money as numbers formatted in dollars; text cells
+    never formulas and without the control characters a workbook cannot hold."""
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
     for report in reports_:
         sheet = book.create_sheet(title=report.id[:31])
-        sheet.append([report.title])
-        sheet.append(report.columns)
+        sheet.append([sheet_cell(report.title)])
+        sheet.append([sheet_cell(c) for c in report.columns])
         for row in report.rows:
             sheet.append([
-                v / 100 if i in report.money and isinstance(v, int) else v
+                v / 100 if i in report.money and isinstance(v, int) else sheet_cell(v)
                 for i, v in enumerate(row)
             ])  # fmt: skip
         sheet.append([])
-        sheet.append([report.note])
+        sheet.append([sheet_cell(report.note)])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
