@@ -587,20 +587,30 @@ def role_matrix(practice: Any) -> dict[str, Any]:
     from therabill.web.app import create_app
 
     app = create_app(practice.url)
-    tally: dict[str, Any] = {"requests": 0, "unauthorised": [], "routes": len(PAGES) + len(API)}
+    tally: dict[str, Any] = {
+        "requests": 0, "unauthorised": [], "5xx": [], "routes": len(PAGES) + len(API)
+    }  # fmt: skip
+
+    def answered(who: str, method: str, template: str, status: int) -> int:
+        """Count one request; a 5xx is a failure whoever asked (the role is beside it)."""
+        tally["requests"] += 1
+        if status >= 500:
+            tally["5xx"].append(f"{who} {method} {template}: {status}")
+        return status
+
     with TestClient(app, base_url="https://testserver") as web:
         for route in PAGES:  # no one logged in: the login page
             response = web.request(
                 route.method, _fill(route.template, practice, own_for="ana"), follow_redirects=False
             )
-            tally["requests"] += 1
+            answered("anonymous", route.method, route.template, response.status_code)
             if response.status_code != 303 or response.headers.get("location") != "/login":
                 tally["unauthorised"].append(f"anonymous {route.method} {route.template}")
         for route in API:
             path = "/api/v1" + _fill(route.template, practice, own_for="ana")
             for headers in ({}, {"Authorization": "Bearer tb_x"}):
-                tally["requests"] += 1
-                if web.request(route.method, path, json={}, headers=headers).status_code != 401:
+                status = web.request(route.method, path, json={}, headers=headers).status_code
+                if answered("no token", route.method, route.template, status) != 401:
                     tally["unauthorised"].append(f"no token {route.method} {route.template}")
         for user in ("ana", "bill", "root"):
             login(web, user)
@@ -612,14 +622,14 @@ def role_matrix(practice: Any) -> dict[str, Any]:
                     data={"csrf_token": token} if route.method == "POST" else None,
                     follow_redirects=False,
                 )
-                tally["requests"] += 1
+                answered(user, route.method, route.template, response.status_code)
                 if user not in route.allowed and response.status_code != 403:
                     tally["unauthorised"].append(f"{user} {route.method} {route.template}")
             headers = {"Authorization": f"Bearer {api_token(practice, user)}"}
             for route in API:
                 path = "/api/v1" + _fill(route.template, practice, own_for="ana")
                 response = web.request(route.method, path, headers=headers, json={})
-                tally["requests"] += 1
+                answered(f"{user} API", route.method, route.template, response.status_code)
                 if user not in route.allowed and response.status_code != 403:
                     tally["unauthorised"].append(f"{user} API {route.method} {route.template}")
         login(web, "ana")
@@ -627,8 +637,8 @@ def role_matrix(practice: Any) -> dict[str, Any]:
         for route in OTHER_THERAPISTS:  # another therapist's records: not found
             data = {"csrf_token": token} if route.method == "POST" else None
             theirs = _fill(route.template, practice, own_for="ben")
-            tally["requests"] += 1
-            if web.request(route.method, theirs, data=data).status_code != 404:
+            status = web.request(route.method, theirs, data=data).status_code
+            if answered("ana as ben", route.method, route.template, status) != 404:
                 tally["unauthorised"].append(f"ana reads ben's {route.method} {route.template}")
     app.state.ctx.store.dispose()
     return tally
@@ -740,6 +750,7 @@ def report(sizes: dict[str, int], seed: int) -> str:
         f"| route × role matrix | {matrix['routes']} routes × 3 roles, anonymous, another "
         f"therapist's records: {matrix['requests']:,} requests | unauthorised "
         f"| **{len(matrix['unauthorised'])}** |",
+        f"| | | 5xx | **{len(matrix['5xx'])}** |",
         f"| X12 readers on adversarial shapes | {len(ratios)} shapes at "
         f"{sizes['repeats']:,} and {10 * sizes['repeats']:,} repeats | ten times the input "
         f"taking {GROWTH_LIMIT:.0f}× the time or more | **{len(slow)}** |",
@@ -794,7 +805,8 @@ def report(sizes: dict[str, int], seed: int) -> str:
         f"The role table of tests/web/test_web_roles.py ({matrix['routes']} routes) tried "
         "with no login and bad tokens (must be sent to the login page / 401), as each of the "
         "three roles (a route not allowed must be 403) and as a therapist asking for another "
-        f"therapist's client and session (must be 404).{_list(matrix['unauthorised'])}",
+        f"therapist's client and session (must be 404).{_list(matrix['unauthorised'])}"
+        f" Whoever asks, no answer may be a 5xx.{_list(matrix['5xx'])}",
         "",
         "## X12 readers grow linearly",
         "",
