@@ -237,6 +237,9 @@ def test_a_biller_adds_a_policy_on_the_edit_page(web: TestClient, practice: Prac
     added = [p for p in _policies(practice, practice.ben_client) if p.priority == "secondary"]
     assert [(p.member_id, p.subscriber_first_name) for p in added] == [("9AB8CD7EF65", "Dora")]
     assert ("bill", "create", "policy", str(added[0].id)) in _audit(practice)
+    edit = web.get(f"/clients/{practice.ben_client}/edit").text
+    listed = edit.partition('<table id="policy-list" class="data">')[2].partition("</table>")[0]
+    assert "9AB8CD7EF65" in listed and ">Group<" in listed  # the one table, group number too
 
 
 def test_a_child_s_policy_keeps_the_parent_s_sex_and_address(

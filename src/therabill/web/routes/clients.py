@@ -142,6 +142,13 @@ def _form_page(
             "fields": FIELDS,
             "providers": client_entry.providers_to_choose(work, account, form.provider_ids),
             "policies": list(client.policies) if client is not None else None,
+            "policy_table": EDIT_POLICIES.whole(
+                request,
+                _policy_rows({"policies": client.policies}),
+                path=f"/clients/{client_id}/edit",
+            )
+            if client is not None
+            else None,
             "payers": client_entry.payers_to_choose(work) if billing else [],
             "policy": policy or PolicyForm(),
             "policy_fields": POLICY_FIELDS,
@@ -283,6 +290,13 @@ CLIENT_POLICIES = Table(
     anchor="policies-head",
     empty="No insurance on file (self-pay).",
 )
+# The edit page's list also shows the group number (the client page keeps to the essentials).
+EDIT_POLICIES = dataclasses.replace(
+    CLIENT_POLICIES,
+    name="policy-list",
+    columns=(*CLIENT_POLICIES.columns[:3], Column("group", "Group"), *CLIENT_POLICIES.columns[3:]),
+    anchor="policies",
+)
 CLIENT_AUTHORIZATIONS = Table(
     "authorizations",
     "Authorizations",
@@ -400,7 +414,8 @@ def _plan_rows(picture: dict[str, Any]) -> list[dict[str, Any]]:
 def _policy_rows(picture: dict[str, Any]) -> list[dict[str, Any]]:
     return [
         {"priority": p.priority, "url": f"/policies/{p.id}", "payer": p.payer.name,
-         "member_id": p.member_id, "subscriber": p.relationship_to_subscriber,
+         "member_id": p.member_id, "group": p.group_number or "",
+         "subscriber": p.relationship_to_subscriber,
          "start": p.start_date, "end": p.end_date}
         for p in picture["policies"]
     ]  # fmt: skip
