@@ -12,6 +12,7 @@ printed in batches of 500 per PDF file, and a statement run takes clients 500 at
 from __future__ import annotations
 
 import datetime as dt
+import os
 import random
 import re
 import resource
@@ -175,6 +176,7 @@ def _rest(run_s: float, made: int, render_each: float) -> str:
 def run(quick: bool) -> str:
     size = QUICK if quick else FULL
     claims, clients = size["claims"], size["clients"]
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         list(_claims(1))  # validate the pool once before timing
@@ -192,6 +194,7 @@ def run(quick: bool) -> str:
         print("bench: paper: statement run memory …", file=sys.stderr, flush=True)
         small_run = _statement_peak(small_n, folder / "peak-small")
         large_run = _statement_peak(large_n, folder / "peak-large")
+    load_after = os.getloadavg()[0]
     rows = [
         ("CMS-1500, form drawn (plain paper)", form_s, pages),
         ("CMS-1500, data only (red form)", data_s, pages),
@@ -204,7 +207,9 @@ def run(quick: bool) -> str:
     return f"""## {TITLE}
 
 {claims:,} claims (1-4 service lines, every 25th with 8 lines: two pages), printed
-{BATCH} claims to a PDF file, files written to disk; wall-clock seconds of one process.
+{BATCH} claims to a PDF file, files written to disk; wall-clock seconds of one process
+(machine load average {load_before:.1f} at the start, {load_after:.1f} at the end, on
+{os.cpu_count()} cores: under load the seconds grow, the floor's with them).
 
 | document | pages | seconds | pages/second |
 |---|---:|---:|---:|

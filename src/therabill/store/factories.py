@@ -59,6 +59,7 @@ class PayerSpec:
     profile: str
     name: str | None = None
     payer_id: str | None = None
+    mailing: payers.MailingAddress | None = None  # for paper claims (CMS-1500 carrier block)
 
 
 PHYSICAL_THERAPIST = ProviderSpec(PT_NPI, "Pat", "Lee", "pt", "225100000X")
@@ -105,7 +106,9 @@ def set_up_practice(
     )
     with store.transaction(actor=actor) as work:
         payer_ids = tuple(
-            payers.add_payer(work=work, profile=p.profile, name=p.name, payer_id=p.payer_id).id
+            payers.add_payer(
+                work=work, profile=p.profile, name=p.name, payer_id=p.payer_id, mailing=p.mailing
+            ).id
             for p in spec.payers
         )
         provider_ids = tuple(

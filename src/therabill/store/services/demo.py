@@ -33,6 +33,7 @@ from therabill.store.services import (
     sessions,
 )
 from therabill.store.services.context import Store, UnitOfWork
+from therabill.store.services.payers import MailingAddress
 from therabill.x12.remittance_835.builder import (
     AdjudicatedClaim,
     AdjudicatedLine,
@@ -50,10 +51,13 @@ PROVIDERS = (
     ProviderSpec("1881651297", "Kit", "Abernathy", "music", None, "DEMO-LIC"),
 )
 PAYERS = (
-    PayerSpec("MEDICARE", "Medicare Part B (demo)", "00430"),
-    PayerSpec("COMMERCIAL", "Harbourside Health Plan (demo)", "HHP01"),
-    PayerSpec("SAMPLE-MASSAGE-PAYER", "Evergreen Wellness Cover (demo)", "EWC99"),
-)
+    PayerSpec("MEDICARE", "Medicare Part B (demo)", "00430",
+              MailingAddress("PO Box 3000", "Part B Claims", "Springfield", "IL", "62708")),
+    PayerSpec("COMMERCIAL", "Harbourside Health Plan (demo)", "HHP01",
+              MailingAddress("PO Box 1200", "", "Springfield", "IL", "62705")),
+    PayerSpec("SAMPLE-MASSAGE-PAYER", "Evergreen Wellness Cover (demo)", "EWC99",
+              MailingAddress("88 Evergreen Way", "", "Peoria", "IL", "61602")),
+)  # fmt: skip
 # Which of PAYERS each discipline's clients are insured by (Medicare pays no massage or music
 # therapists; the sample massage payer takes 97124 from massage therapists).
 PAYER_FOR = {"pt": (0, 1), "slp": (0, 1), "ot": (1, 0), "massage": (2,), "music": (1,)}
