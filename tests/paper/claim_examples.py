@@ -61,4 +61,5 @@ FACTS = cms1500.PaperFacts(
     patient_phone="(207) 555-0142",
     billing_phone="207-555-0100",
     other_insurance=cms1500.OtherInsurance("EXAMPLE", "ADA", "MS1234567", "Maine Supplement"),
+    payer_address=("PO Box 14099", "Lexington, KY 40512-4099"),
 )

@@ -46,6 +46,8 @@ def read_box(cells: dict[tuple[int, int], str], where: cms1500.Box) -> str:
 
 
 BOX_CASES = [
+    ("carrier.line2", "PO BOX 14099", "Carrier block: the payer's address"),
+    ("carrier.line3", "LEXINGTON, KY 40512-4099", "Carrier block: city, state, ZIP"),
     ("1.medicare", "X", "Item 1: Medicare (SBR09 MB)"),
     ("1a", "1EG4TE5MK73", "Item 1a: insured's ID"),
     ("2", "EXAMPLE, ADA", "Item 2: patient's name, last, first"),
