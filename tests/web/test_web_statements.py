@@ -26,7 +26,10 @@ def test_preview_then_make_the_statements(
 ) -> None:
     _owes(practice, 3000)
     login(web, "bill")
+    # the month just ended is the period offered, then the period previewed
+    assert web.get("/statements").text.count('name="through" required value="2026-10-31"') == 1
     preview = web.get("/statements?preview=2026-11-28")
+    assert 'name="through" value="2026-11-28"' in preview.text
     assert 'id="preview-summary">1 statement would be made, for $30.00 in all' in preview.text
     assert "Carla Cruz" in preview.text and _count(practice, Statement) == 0
     bad = web.get("/statements?preview=2026-11-31")

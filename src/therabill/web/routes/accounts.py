@@ -520,6 +520,8 @@ def statements_page(
                 "sent": sent,
                 "preview_table": PREVIEW.whole(request, made) if would else None,
                 "today": dt.date.today(),
+                # the month just ended: what a monthly statement run is for
+                "period_end": dt.date.today().replace(day=1) - dt.timedelta(days=1),
                 "minimum_cents": practice.statement_minimum_cents,
                 "payment_link": practice.payment_link,
                 "instructions": practice.payment_instructions,
