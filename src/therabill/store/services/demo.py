@@ -29,6 +29,7 @@ from therabill.store.services import (
     claim_records,
     clients,
     ledger,
+    payments,
     remittance_intake,
     sessions,
 )
@@ -186,6 +187,11 @@ def create_demo(
                     city="Springfield",
                     state="IL",
                     postal_code="62701",
+                    # example.org is reserved for examples (RFC 2606): reminders have somewhere
+                    # to go, and every fourth client has no address, as in life.
+                    email=None
+                    if i % 4 == 3
+                    else f"{FIRST[i % len(FIRST)]}.{LAST[(i * 7) % len(LAST)]}@example.org".lower(),
                     payer=payer_name,
                     member_id=f"DM{rnd.randrange(10**8, 10**9)}",
                 ),
@@ -336,10 +342,15 @@ def _adjudicate(work: UnitOfWork, rnd: random.Random, today: dt.date) -> dict[st
         owed = sum(i.balance_cents for i in items)
         if owed > 0:
             paid_on = min(_paid_on(last_service[client_id], today) + dt.timedelta(days=7), today)
-            ledger.record_patient_payment(
+            # Through the payment service, as a biller takes one: a receipt, and a row on the
+            # client's account page (a made-up processor reference: card numbers are never
+            # kept).
+            payments.take_payment(
                 work=work,
                 client=client_id,
-                amount_cents=max(owed // 2, 100),
+                amount_cents=min(max(owed // 2, 100), owed),
+                method="card",
+                reference=f"DEMO-{client_id:04d}",
                 received_on=paid_on,
                 memo="demo card",
             )
