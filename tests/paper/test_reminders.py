@@ -105,6 +105,7 @@ def test_a_refusing_server_then_a_down_one_record_nothing_and_the_next_run_sends
     assert data["sent"] == [] and data["not_sent"][0]["client_id"] > 0
     assert data["not_sent"][0]["reason"].startswith("could not reach the server")
     assert "1 message(s) not sent; run again to send them." in down.stderr
+    assert f"Not sent to {data['not_sent'][0]['client']} (" in down.stderr  # a name, not an id
     assert _recorded(owing) == 0
     with smtp_server() as (inbox, port):
         monkeypatch.setenv("THERABILL_SMTP_URL", f"smtp://127.0.0.1:{port}")

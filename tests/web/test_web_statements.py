@@ -77,6 +77,7 @@ def test_reminders_from_the_page(
     monkeypatch.setenv("THERABILL_SMTP_URL", f"smtp://127.0.0.1:{free_port()}")
     down = web.post("/statements/reminders", data={"csrf_token": token})
     assert "1 not sent (could not reach the server" in down.text and 'id="not-sent"' in down.text
+    assert '/account">Cruz, Carla</a>' in down.text.split('id="not-sent"')[1]  # a name
     assert _count(practice, ReminderMessage) == 0
     with smtp_server() as (inbox, port):
         monkeypatch.setenv("THERABILL_SMTP_URL", f"smtp://127.0.0.1:{port}")

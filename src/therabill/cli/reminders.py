@@ -57,7 +57,7 @@ def run(
         console.print(f"No message for clients: {skipped}.")
     if report.not_sent:
         for m in report.not_sent:
-            err_console.print(f"Not sent to client {m['client_id']}: {m['reason']}")
+            err_console.print(f"Not sent to {m['client']} ({m['to']}): {m['reason']}")
         err_console.print(f"{len(report.not_sent)} message(s) not sent; run again to send them.")
         raise typer.Exit(1)
 

@@ -170,6 +170,7 @@ class Outgoing:
     def to_dict(self) -> dict[str, Any]:
         return {
             "client_id": self.client_id,
+            "client": f"{self.last_name}, {self.first_name}",
             "to": self.to,
             "statement": self.latest.number,
             "first_statement": self.anchor.number,
