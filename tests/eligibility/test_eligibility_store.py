@@ -110,3 +110,15 @@ def test_two_inquiries_in_one_second_get_their_own_trace(practice: Store, home: 
             )
         traces.append(outcome.trace)
     assert traces == ["P1-20261128093000", "P1-20261128093000-2"]
+
+
+def test_the_answer_reads_in_words(practice: Store, home: Path) -> None:
+    """Service types and networks in words, the codes kept beside them for the payer's
+    portal (X12 element 1365; EB12 Y/N)."""
+    answer = DATA / "therabill_commercial_ppo_therapy.271"
+    shown = CliRunner().invoke(app, ["eligibility", "read", str(answer), "--no-store"]).stdout
+    assert "copay $30.00 physical therapy (PT), physical medicine (AE) (in network)" in shown
+    assert "copay $60.00 physical therapy (PT), physical medicine (AE) (out of network)" in shown
+    assert "coinsurance 20% health benefit plan coverage (30) (in network)" in shown
+    assert "deductible individual in network: $350.00 left of $1,500.00" in shown
+    assert "physical therapy visits (in network): 12 left of 20" in shown

@@ -14,6 +14,7 @@ from therabill.config import data_dir
 from therabill.store.services import eligibility
 from therabill.x12.clearinghouse import load_clearinghouse
 from therabill.x12.eligibility import read_271, summarize
+from therabill.x12.eligibility.codes import describe_service_type
 from therabill.x12.eligibility.summary import EligibilitySummary, headline
 
 app = typer.Typer(
@@ -85,6 +86,18 @@ def _money(value: Any) -> str:
     return "" if value is None else f"${value:,.2f}"
 
 
+def _kinds(codes: list[str]) -> str:
+    """Service types in words with their codes: "physical therapy (PT), physical medicine
+    (AE)"; the codes stay for a biller matching the payer's portal."""
+    return ", ".join(f"{describe_service_type(c)} ({c})" for c in codes)
+
+
+def _network(network: str | None) -> str:
+    """EB12 in words: Y in network, N out, W either (``summary`` keeps in/out/any)."""
+    words = {"in": "in network", "out": "out of network", "any": "in or out of network"}
+    return words.get(network or "", "network not said")
+
+
 def _print(summary: EligibilitySummary) -> None:
     who = summary.member_name or "(no member)"
     console.print(f"[bold]{who}[/bold] {summary.member_id} — {summary.payer}")
@@ -96,29 +109,29 @@ def _print(summary: EligibilitySummary) -> None:
     )
     for share in summary.copays:
         console.print(
-            f"  copay {_money(share.amount)} {', '.join(share.service_types)} ({share.network or 'network not said'})"
+            f"  copay {_money(share.amount)} {_kinds(share.service_types)} ({_network(share.network)})"
         )
     for share in summary.coinsurance:
         console.print(
-            f"  coinsurance {share.percent:f}% {', '.join(share.service_types)} ({share.network or 'network not said'})"
+            f"  coinsurance {share.percent:f}% {_kinds(share.service_types)} ({_network(share.network)})"
         )
     for acc in (*summary.deductibles, *summary.out_of_pocket):
         name = "deductible" if acc.kind == "deductible" else "out-of-pocket"
         console.print(
-            f"  {name} {acc.level} {acc.network or ''}: {_money(acc.remaining) or '?'} left of "
+            f"  {name} {acc.level} {_network(acc.network)}: {_money(acc.remaining) or '?'} left of "
             f"{_money(acc.total) or '?'}"
         )
     for limit in summary.visit_limits:
         left = limit.left
         console.print(
-            f"  {limit.to_dict()['name']} visits ({limit.network or 'network not said'}): "
+            f"  {limit.to_dict()['name']} visits ({_network(limit.network)}): "
             f"{left if left is not None else '?'} left of {limit.total if limit.total is not None else '?'}"
         )
     for name in summary.prior_authorization:
         console.print(f"  prior authorization required: {name}")
     for amount in summary.medicare_therapy:
         console.print(
-            f"  Medicare therapy amount {', '.join(amount.service_types)}: {_money(amount.amount)} "
+            f"  Medicare therapy amount {_kinds(amount.service_types)}: {_money(amount.amount)} "
             f"{amount.meaning} {amount.dates}"
         )
     for rejection in summary.rejections:
