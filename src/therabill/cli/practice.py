@@ -195,6 +195,16 @@ def provider_end(
     console.print(f"Provider {data['id']} ({data['name']}) is {state}.")
 
 
+# A payer's mailing address for paper claims, the same options on `payer add` and `payer edit`.
+AddressOption = Annotated[
+    str | None, typer.Option(help="Mailing address for paper claims (CMS-1500 carrier block).")
+]
+Address2Option = Annotated[str | None, typer.Option(help="Its second line, if any.")]
+CityOption = Annotated[str | None, typer.Option(help="City of the mailing address.")]
+StateOption = Annotated[str | None, typer.Option(help="State, two letters.")]
+ZipOption = Annotated[str | None, typer.Option("--zip", help="ZIP code.")]
+
+
 def _mailing(*parts: str | None) -> payer_service.MailingAddress | None:
     """The address options as one address, or None when none was given."""
     if all(part is None for part in parts):
@@ -212,13 +222,11 @@ def payer_add(
     payer_id: Annotated[
         str | None, typer.Option("--payer-id", help="The payer's electronic payer id.")
     ] = None,
-    address: Annotated[
-        str | None, typer.Option(help="Mailing address for paper claims (CMS-1500 carrier block).")
-    ] = None,
-    address2: Annotated[str | None, typer.Option(help="Its second line, if any.")] = None,
-    city: Annotated[str | None, typer.Option(help="City of the mailing address.")] = None,
-    state: Annotated[str | None, typer.Option(help="State, two letters.")] = None,
-    zip_code: Annotated[str | None, typer.Option("--zip", help="ZIP code.")] = None,
+    address: AddressOption = None,
+    address2: Address2Option = None,
+    city: CityOption = None,
+    state: StateOption = None,
+    zip_code: ZipOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """Add an insurer, with its rules taken from a payer profile.
@@ -248,13 +256,11 @@ def payer_edit(
     payer_id: Annotated[
         str | None, typer.Option("--payer-id", help='Electronic payer id ("" clears).')
     ] = None,
-    address: Annotated[
-        str | None, typer.Option(help="Mailing address for paper claims (CMS-1500 carrier block).")
-    ] = None,
-    address2: Annotated[str | None, typer.Option(help="Its second line, if any.")] = None,
-    city: Annotated[str | None, typer.Option(help="City of the mailing address.")] = None,
-    state: Annotated[str | None, typer.Option(help="State, two letters.")] = None,
-    zip_code: Annotated[str | None, typer.Option("--zip", help="ZIP code.")] = None,
+    address: AddressOption = None,
+    address2: Address2Option = None,
+    city: CityOption = None,
+    state: StateOption = None,
+    zip_code: ZipOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """Rename a payer, set its electronic payer id or its mailing address for paper claims
