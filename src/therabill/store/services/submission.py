@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 
 from therabill import claims as doc
 from therabill.claims.number import claim_id_from_control_number
@@ -246,31 +246,38 @@ class AckResult:
         return {"accepted": self.accepted, "rejected": self.rejected, "unchanged": self.unchanged}
 
 
+def _apply_to_sent(
+    work: UnitOfWork,
+    result: AckResult,
+    query: Select[int],
+    rejected: bool,
+    reason: str,
+    none_sent: str,
+) -> None:
+    """A TA1 or 999 verdict on every claim sent in the file or transaction ``query`` finds:
+    rejected, or left as it is with the reason; nothing sent there is said too."""
+    claim_ids = sorted({int(row[0]) for row in work.db.execute(query)})
+    if not claim_ids:
+        result.unchanged.append({"claim": None, "reason": f"{reason}: {none_sent}"})
+    for claim_id in claim_ids:
+        if rejected:
+            _move(work, result, claim_id, ClaimStatus.REJECTED, reason)
+        else:
+            result.unchanged.append({"claim": claim_id, "reason": reason})
+
+
 def apply_acknowledgements(*, work: UnitOfWork, acks: Acknowledgements) -> AckResult:
     """Mark claims accepted (277CA A2) or rejected (TA1 R, 999 R, 277CA A3/A4/A6/A7/A8/E3/E4)
     with the reason; a 999 that accepts a transaction leaves its claims submitted (the 277CA
     says whether each claim was accepted), and a move the lifecycle refuses is reported."""
     result = AckResult()
     for interchange in acks.interchanges:  # TA1: R rejects every claim the file carried
-        ids = sorted(
-            {
-                int(row[0])
-                for row in work.db.execute(
-                    select(SubmittedClaim.claim_id).where(
-                        SubmittedClaim.interchange_number == interchange.interchange_number
-                    )
-                )
-            }
+        query = select(SubmittedClaim.claim_id).where(
+            SubmittedClaim.interchange_number == interchange.interchange_number
         )
-        if not ids:
-            result.unchanged.append(
-                {"claim": None, "reason": f"{interchange.reason}: no claims sent in it"}
-            )
-        for claim_id in ids:
-            if interchange.rejected:
-                _move(work, result, claim_id, ClaimStatus.REJECTED, interchange.reason)
-            else:
-                result.unchanged.append({"claim": claim_id, "reason": interchange.reason})
+        _apply_to_sent(
+            work, result, query, interchange.rejected, interchange.reason, "no claims sent in it"
+        )
     for tx in acks.transactions:
         if not tx.about_claims:  # a 999 for another kind of group (AK1*BE, HS…)
             result.unchanged.append({"claim": None, "reason": tx.reason})
@@ -280,16 +287,14 @@ def apply_acknowledgements(*, work: UnitOfWork, acks: Acknowledgements) -> AckRe
         )
         if tx.transaction:
             query = query.where(SubmittedClaim.transaction_number == tx.transaction)
-        claim_ids = sorted({int(row[0]) for row in work.db.execute(query)})
-        if not claim_ids:
-            result.unchanged.append(
-                {"claim": None, "reason": f"{tx.reason}: no claims sent in group {tx.group_number}"}
-            )
-        for claim_id in claim_ids:
-            if tx.rejected:
-                _move(work, result, claim_id, ClaimStatus.REJECTED, tx.reason)
-            else:
-                result.unchanged.append({"claim": claim_id, "reason": tx.reason})
+        _apply_to_sent(
+            work,
+            result,
+            query,
+            tx.rejected,
+            tx.reason,
+            f"no claims sent in group {tx.group_number}",
+        )
     for provider in acks.providers:  # a billing provider's status: every claim of theirs
         result.unchanged.append({"claim": None, "reason": provider.reason})
     for ack in acks.claims:
