@@ -167,3 +167,21 @@ def test_an_insight_range_shows_one_figure_when_low_and_high_agree(
     stats: dict[str, str] | None, shown: str
 ) -> None:
     assert insight_range(stats) == shown
+
+
+def test_a_tablet_drops_the_secondary_columns_so_the_money_shows(biller: TestClient) -> None:
+    """The claims queue's provider and age columns are marked for wide screens only (header,
+    every cell and the footer); the stylesheet hides them below 1000 px; money comes before
+    the long reason, so a 768 px tablet sees the charge without scrolling."""
+    page = biller.get("/claims?status=").text
+    head = re.findall(r'<th scope="col"(?: class="([^"]*)")?', page)
+    labels = [c.label for c in QUEUE.columns]
+    assert [labels[i] for i, css in enumerate(head[1:]) if "desk-only" in css] == [
+        "Provider", "Age (days)"
+    ]  # fmt: skip
+    assert labels.index("Charge") < labels.index("Why it needs a look")
+    row = page.split("<tbody>")[1].split("</tr>")[0]
+    assert row.count('class="desk-only"') + row.count('class="num desk-only"') == 2
+    css = biller.get("/static/app.css").text
+    narrow = css.split("@media (max-width: 1000px)")[1].split("\n}\n")[0]
+    assert ".desk-only { display: none; }" in narrow

@@ -52,6 +52,27 @@ class Column:
     total: bool = False
     export: bool = True  # a column in the CSV (not a row's buttons)
     wide: bool = False  # a sentence (a reason, a next step): kept readable, not squeezed
+    desk_only: bool = False  # hidden below 1000 px, so a tablet sees the money columns
+
+    @property
+    def css(self) -> str:
+        """The cell's classes: alignment by kind, and the narrow-screen rule."""
+        found = (
+            "num" if self.numeric else "date" if self.kind == "date"
+            else "status-cell" if self.kind == "status"
+            else f"cell-{self.key}" if self.kind == "cell"
+            else "reason" if self.key == "reason" or self.wide else ""
+        )  # fmt: skip
+        return f"{found} desk-only".strip() if self.desk_only else found
+
+    @property
+    def head_css(self) -> str:
+        """The header's classes: right-aligned over numbers, and the narrow-screen rule."""
+        return " ".join(c for c in ("num" if self.numeric else "", self.desk_css) if c)
+
+    @property
+    def desk_css(self) -> str:
+        return "desk-only" if self.desk_only else ""
 
     @property
     def numeric(self) -> bool:
