@@ -108,6 +108,8 @@ def test_cli(store: Store, practice: factories.ExamplePractice, cli_env: Path) -
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["charge_cents"] == 13200 and data["lines"] == 2 and out.exists()
+    shown = runner.invoke(app, ["superbill", "C-1", "--from", day, "--to", day, "-o", str(out)])
+    assert "$132.00 charged" in shown.stdout  # money as a biller reads it
     bad = runner.invoke(
         app, ["superbill", "C-1", "--from", day, "--to", "2020-01-01", "-o", str(out)]
     )

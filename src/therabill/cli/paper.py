@@ -14,7 +14,7 @@ from therabill.cli import store_common
 from therabill.cli.output import JsonOption, console, emit_json, handles_errors
 from therabill.cli.store_common import ClientArg
 from therabill.errors import InvalidInput
-from therabill.money import format_money
+from therabill.money import format_dollars
 from therabill.store.services import paper, superbills
 
 Opt = typer.Option
@@ -138,5 +138,5 @@ def superbill_command(
     elif output != "-":
         console.print(
             f"Wrote a superbill of {len(made.bill.lines)} service(s), "
-            f"{format_money(made.bill.charge_cents)} charged, to {output}."
+            f"{format_dollars(made.bill.charge_cents)} charged, to {output}."
         )
