@@ -13,7 +13,7 @@ from therabill.claims.number import parse_claim_id
 from therabill.claims.status import ClaimStatus, parse_status
 from therabill.cli import store_common
 from therabill.cli.output import JsonOption, console, emit_json, handles_errors
-from therabill.money import format_money
+from therabill.money import format_dollars, format_money
 from therabill.scrub import ScrubContext
 from therabill.store.services import build, claim_edits, claim_records, corrections, lookup, names
 
@@ -167,7 +167,7 @@ def show(
         console.print(f"Reopening request {r['id']} ({sent}):\n{r['text']}")
     b = data["balance"]
     console.print(
-        f"Balance: payer {format_money(b['insurance_cents'])}, client {format_money(b['patient_cents'])}"
+        f"Balance: payer {format_dollars(b['insurance_cents'])}, client {format_dollars(b['patient_cents'])}"
     )
 
 
@@ -414,7 +414,7 @@ def close_command(
         return
     console.print(f"Claim {data['claim_id']} is now {data['status']}.")
     for s in data["settled"]:
-        console.print(f"  {s['kind'].replace('_', ' ')}: {format_money(s['amount_cents'])}")
+        console.print(f"  {s['kind'].replace('_', ' ')}: {format_dollars(s['amount_cents'])}")
     if data["sessions_released"]:
         console.print(f"  sessions free to bill again: {data['sessions_released']}")
     _print_result(data)

@@ -13,7 +13,7 @@ from rich.table import Table
 from therabill.cli import store_common
 from therabill.cli.output import JsonOption, console, emit_json, err_console, handles_errors
 from therabill.cli.store_common import ClientArg
-from therabill.money import format_money
+from therabill.money import format_dollars
 from therabill.store.services import auths, caseload, clients, importing, ledger, lookup
 
 app = typer.Typer(help="The practice's clients and their insurance.", no_args_is_help=True)
@@ -318,7 +318,7 @@ def show(client: ClientArg, json_output: JsonOption = False) -> None:
         )
     b = data["balance"]
     console.print(
-        f"Balance: insurance {format_money(b['insurance_cents'])}, client {format_money(b['patient_cents'])}"
+        f"Balance: insurance {format_dollars(b['insurance_cents'])}, client {format_dollars(b['patient_cents'])}"
     )
 
 

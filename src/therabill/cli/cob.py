@@ -8,7 +8,7 @@ import typer
 
 from therabill.cli import store_common
 from therabill.cli.output import JsonOption, console, emit_json, handles_errors
-from therabill.money import format_money
+from therabill.money import format_dollars
 from therabill.store.services import cob
 
 
@@ -36,7 +36,7 @@ def secondary_command(
         return
     console.print(
         f"Claim {made.claim_id} to {made.payer} ({made.priority}) for "
-        f"{format_money(made.moved_cents)}: {made.status}."
+        f"{format_dollars(made.moved_cents)}: {made.status}."
     )
     errors = [f for f in made.findings if f.severity.value == "error"]
     if errors:

@@ -11,7 +11,7 @@ from rich.table import Table
 from therabill.cli import store_common
 from therabill.cli.output import JsonOption, console, emit_json, handles_errors
 from therabill.errors import InvalidInput
-from therabill.money import format_money
+from therabill.money import format_dollars, format_money
 from therabill.store.services import denials
 from therabill.store.services.context import current_actor
 
@@ -70,7 +70,7 @@ def list_command(
             r["next_action"],
         )
     console.print(table)
-    console.print(f"{len(rows)} denials, {format_money(sum(r['amount_cents'] for r in rows))}")
+    console.print(f"{len(rows)} denials, {format_dollars(sum(r['amount_cents'] for r in rows))}")
 
 
 @app.command("letter")

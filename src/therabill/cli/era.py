@@ -119,7 +119,7 @@ def deposits(
     Example: therabill era deposits --json
     """
     from therabill.cli import store_common
-    from therabill.money import format_money
+    from therabill.money import format_dollars, format_money
     from therabill.store.services import remittances
 
     with store_common.action() as work:
@@ -147,5 +147,5 @@ def deposits(
             claim = f" claim {a['claim_number']}" if a["claim_number"] else ""
             console.print(
                 f"  {r['trace_number']}: PLB {a['reason']} {a['reference']}{claim} "
-                f"{format_money(a['amount_cents'])}, applied as {a['applied_as'].replace('_', ' ')}"
+                f"{format_dollars(a['amount_cents'])}, applied as {a['applied_as'].replace('_', ' ')}"
             )

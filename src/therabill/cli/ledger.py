@@ -15,7 +15,7 @@ from therabill.cli.payments import as_credit_hint
 from therabill.cli.store_common import ClientArg
 from therabill.errors import InvalidInput
 from therabill.ledger import EntryKind, Responsibility
-from therabill.money import format_money, parse_money
+from therabill.money import format_dollars, format_money, parse_money
 from therabill.store.services import invoices, ledger, lookup, payments
 
 entry_app = typer.Typer(help="Post, reverse and allocate ledger entries.", no_args_is_help=True)
@@ -52,7 +52,7 @@ def ledger_command(client: ClientArg, json_output: JsonOption = False) -> None:
     console.print(table)
     b = data["balance"]
     console.print(
-        f"Owed by payers {format_money(b['insurance_cents'])}, by the client {format_money(b['patient_cents'])}, total {format_money(b['total_cents'])}"
+        f"Owed by payers {format_dollars(b['insurance_cents'])}, by the client {format_dollars(b['patient_cents'])}, total {format_dollars(b['total_cents'])}"
     )
 
 
@@ -117,7 +117,7 @@ def post(
     if json_output:
         emit_json(data)
         return
-    console.print(f"Posted entry {data['id']}: {data['kind']} {format_money(cents)}.")
+    console.print(f"Posted entry {data['id']}: {data['kind']} {format_dollars(cents)}.")
 
 
 @entry_app.command("reverse")
@@ -177,7 +177,7 @@ def pay(
         return
     applied = sum(p["amount_cents"] for p in data["applied"])
     console.print(
-        f"Receipt {data['receipt']}: applied {format_money(applied)} to "
+        f"Receipt {data['receipt']}: applied {format_dollars(applied)} to "
         f"{len(data['applied'])} line(s); {format_money(result.credit_cents)} left as credit."
     )
 

@@ -63,7 +63,7 @@ from therabill.claims.number import claim_id_from_control_number, claim_number
 from therabill.claims.status import ClaimStatus
 from therabill.errors import InvalidInput, TherabillError
 from therabill.ledger import EntryKind, Responsibility
-from therabill.money import to_decimal
+from therabill.money import format_dollars, to_decimal
 from therabill.posting import (
     CROSSOVER_REMARKS,
     INFORMATION_ONLY,
@@ -373,7 +373,8 @@ def post_read(*, work: UnitOfWork, read: RemittanceFile835) -> PostingResult:
         _post_all(work, result, poster, read, keys, seen, record.id)
     underpayments.flag_file(work, file_id=record.id)  # lines paid below the agreed amount
     record.summary = (
-        f"{result.claims_posted} claims, paid {to_decimal(result.paid_cents)}, "
+        f"{result.claims_posted} claim{'' if result.claims_posted == 1 else 's'}, "
+        f"paid {format_dollars(result.paid_cents)}, "
         f"{len(result.exceptions)} exceptions, {len(result.unreconciled)} unreconciled"
     )[:400]
     result.message = "Posted: " + record.summary
