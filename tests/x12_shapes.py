@@ -12,6 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
+from therabill.x12.acknowledgements import read_acknowledgements
+from therabill.x12.claim_status import read_277
+from therabill.x12.eligibility import iter_271
+from therabill.x12.reader import iter_segments
+from therabill.x12.remittance_835 import read_835
+
 Shape = Callable[[int], bytes]
 
 ISA = (
@@ -399,35 +405,22 @@ SHAPES_271: dict[str, Shape] = {
 
 
 def _read_271(data: bytes) -> None:
-    from therabill.x12.eligibility import iter_271
-
     for _ in iter_271(data):
         pass
 
 
 def _tokenize(data: bytes) -> None:
-    from therabill.x12.reader import iter_segments
-
     for _ in iter_segments(data):
         pass
-
-
-def _reader(module: str, name: str) -> Callable[[bytes], object]:
-    def read(data: bytes) -> object:
-        import importlib
-
-        return getattr(importlib.import_module(module), name)(data)
-
-    return read
 
 
 # Each reader with the shapes it must take: the growth test (``make test``, small sizes) and
 # the growth check of ``make reliability`` (timed: 10,000 and 100,000 repeats).
 READERS: dict[str, tuple[Callable[[bytes], object], dict[str, Shape]]] = {
-    "835": (_reader("therabill.x12.remittance_835", "read_835"), SHAPES_835),
-    "999": (_reader("therabill.x12.acknowledgements", "read_acknowledgements"), SHAPES_999),
-    "277CA": (_reader("therabill.x12.acknowledgements", "read_acknowledgements"), SHAPES_277CA),
-    "277": (_reader("therabill.x12.claim_status", "read_277"), SHAPES_277),
+    "835": (read_835, SHAPES_835),
+    "999": (read_acknowledgements, SHAPES_999),
+    "277CA": (read_acknowledgements, SHAPES_277CA),
+    "277": (read_277, SHAPES_277),
     "271": (_read_271, SHAPES_271),
     "tokenizer": (_tokenize, SHAPES_GENERIC),
 }
