@@ -68,7 +68,7 @@ def test_models_match_migrations(db_url: str) -> None:
     store = open_store(db_url)
     migrate.upgrade(store.engine)
     with store.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(conn, opts={"compare_type": migrate.compare_type})
         assert compare_metadata(context, migrate.schema_metadata()) == []
     store.dispose()
 
@@ -105,7 +105,7 @@ def test_web_tables_made_before_0005_upgrade_and_keep_their_rows(db_url: str) ->
         assert conn.execute(text("SELECT count(*) FROM web_accounts")).scalar() == 1
         assert conn.execute(text("SELECT count(*) FROM web_flashes")).scalar() == 0
         assert conn.execute(text("SELECT count(*) FROM client_providers")).scalar() == 0
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(conn, opts={"compare_type": migrate.compare_type})
         assert compare_metadata(context, migrate.schema_metadata()) == []
     store.dispose()
 
@@ -169,4 +169,30 @@ def test_authorizations_keep_their_rows_across_the_spelling_change(db_url: str) 
         conn.execute(
             text("INSERT INTO authorization_codes (authorization_id, code) VALUES (99, '97110')")
         )
+    store.dispose()
+
+
+def test_money_columns_hold_more_than_32_bits(db_url: str) -> None:
+    """Every amount in cents is 64-bit after the migrations (0029): a month's 835 payment
+    total for a billing office passes PostgreSQL INTEGER's $21,474,836.47."""
+    from sqlalchemy import BigInteger, inspect
+
+    store = open_store(db_url)
+    migrate.upgrade(store.engine)
+    inspector = inspect(store.engine)
+    money = [
+        (table, column["name"], column["type"])
+        for table in inspector.get_table_names()
+        for column in inspector.get_columns(table)
+        if column["name"].endswith("_cents")
+    ]
+    assert len(money) >= 36
+    if store.engine.dialect.name == "postgresql":
+        assert [m for m in money if not isinstance(m[2], BigInteger)] == []
+    with store.engine.begin() as conn:  # $30,000,000.00 round-trips on either backend
+        conn.execute(text("INSERT INTO practice (name, statement_minimum_cents, print_offset_right, "
+                          "print_offset_down, created_at) VALUES ('Big', 3000000000, 0, 0, "
+                          "CURRENT_TIMESTAMP)"))  # fmt: skip
+        big = conn.execute(text("SELECT statement_minimum_cents FROM practice")).scalar()
+    assert big == 3_000_000_000
     store.dispose()

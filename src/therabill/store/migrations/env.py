@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
+from therabill.store import migrate
 from therabill.store.migrate import schema_metadata
 
 connection: Connection | None = context.config.attributes.get("connection")
@@ -15,7 +16,7 @@ context.configure(
     connection=connection,
     target_metadata=schema_metadata(),
     render_as_batch=connection.dialect.name == "sqlite",
-    compare_type=True,
+    compare_type=migrate.compare_type,
 )
 with context.begin_transaction():
     context.run_migrations()

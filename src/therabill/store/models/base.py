@@ -4,9 +4,10 @@ PostgreSQL and Alembic can compare and alter them."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
-from sqlalchemy import DateTime, MetaData
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy import BigInteger, DateTime, MetaData
+from sqlalchemy.orm import DeclarativeBase, mapped_column
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -15,6 +16,11 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+# Money in cents is a 64-bit integer everywhere. A 32-bit INTEGER (PostgreSQL's) stops at
+# $21,474,836.47: one 835's payment total (BPR02) for a billing office's month, or a year's
+# revenue figure, passes that. SQLite's INTEGER is already 64-bit; the type says so to both.
+Cents = Annotated[int, mapped_column(BigInteger)]
 
 
 class Base(DeclarativeBase):

@@ -9,7 +9,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from therabill.claims.number import control_number_of
-from therabill.store.models.base import Base, utcnow
+from therabill.store.models.base import Base, Cents, utcnow
 from therabill.store.models.practice import ServiceLocation
 
 
@@ -79,7 +79,7 @@ class ClaimRecord(Base):
     provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"))
     date_of_service: Mapped[dt.date]
     status: Mapped[str] = mapped_column(String(12), default="draft")
-    total_charge_cents: Mapped[int] = mapped_column(default=0)
+    total_charge_cents: Mapped[Cents] = mapped_column(default=0)
     frequency_code: Mapped[str] = mapped_column(String(1), default="1")
     original_claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"))
     payer_claim_number: Mapped[str | None] = mapped_column(String(50))
@@ -128,7 +128,7 @@ class ClaimLine(Base):
     modifiers: Mapped[str] = mapped_column(String(20), default="")
     minutes: Mapped[int] = mapped_column(default=0)
     units: Mapped[int]
-    charge_cents: Mapped[int]
+    charge_cents: Mapped[Cents]
     diagnosis_pointers: Mapped[str] = mapped_column(String(10), default="1")
     authorization_id: Mapped[int | None] = mapped_column(ForeignKey("authorizations.id"))
     control_number: Mapped[str | None] = mapped_column(String(50))
@@ -164,7 +164,7 @@ class Invoice(Base):
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
     issued_on: Mapped[dt.date]
     due_on: Mapped[dt.date | None]
-    total_cents: Mapped[int]
+    total_cents: Mapped[Cents]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     lines: Mapped[list[InvoiceLine]] = relationship(
@@ -178,7 +178,7 @@ class InvoiceLine(Base):
     position: Mapped[int] = mapped_column(primary_key=True)
     claim_line_id: Mapped[int | None] = mapped_column(ForeignKey("claim_lines.id"))
     description: Mapped[str] = mapped_column(String(200))
-    amount_cents: Mapped[int]
+    amount_cents: Mapped[Cents]
 
 
 class LedgerEntry(Base):
@@ -198,7 +198,7 @@ class LedgerEntry(Base):
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(24))
-    amount_cents: Mapped[int]
+    amount_cents: Mapped[Cents]
     responsibility: Mapped[str] = mapped_column(String(10))
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"))
     claim_line_id: Mapped[int | None] = mapped_column(ForeignKey("claim_lines.id"), index=True)

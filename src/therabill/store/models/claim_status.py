@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from therabill.store.models.base import Base, utcnow
+from therabill.store.models.base import Base, Cents, utcnow
 
 
 class ClaimStatusResponse(Base):
@@ -24,7 +24,7 @@ class ClaimStatusResponse(Base):
     status_code: Mapped[str] = mapped_column(String(30), default="")
     entity: Mapped[str] = mapped_column(String(3), default="")
     effective_date: Mapped[dt.date | None]
-    paid_cents: Mapped[int | None]
+    paid_cents: Mapped[Cents | None]
     payer_claim_number: Mapped[str] = mapped_column(String(50), default="")
     description: Mapped[str] = mapped_column(Text)
     received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -8,7 +8,7 @@ import datetime as dt
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from therabill.store.models.base import Base, utcnow
+from therabill.store.models.base import Base, Cents, utcnow
 
 
 class ContractRate(Base):
@@ -25,8 +25,8 @@ class ContractRate(Base):
     payer_id: Mapped[int] = mapped_column(ForeignKey("payers.id"))
     code: Mapped[str] = mapped_column(String(5))
     modifier: Mapped[str] = mapped_column(String(2), default="")
-    allowed_cents: Mapped[int]
-    reduced_cents: Mapped[int | None]
+    allowed_cents: Mapped[Cents]
+    reduced_cents: Mapped[Cents | None]
     effective: Mapped[dt.date]
     end: Mapped[dt.date | None]
     source: Mapped[str] = mapped_column(String(200), default="")
@@ -47,10 +47,10 @@ class Underpayment(Base):
     payer_id: Mapped[int] = mapped_column(ForeignKey("payers.id"), index=True)
     code: Mapped[str] = mapped_column(String(5))
     units: Mapped[int]
-    expected_cents: Mapped[int]
-    allowed_cents: Mapped[int]
-    paid_cents: Mapped[int]
-    difference_cents: Mapped[int]
+    expected_cents: Mapped[Cents]
+    allowed_cents: Mapped[Cents]
+    paid_cents: Mapped[Cents]
+    difference_cents: Mapped[Cents]
     basis: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(10), default="open")
     note: Mapped[str] = mapped_column(Text, default="")

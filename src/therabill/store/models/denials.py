@@ -15,7 +15,7 @@ import datetime as dt
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from therabill.store.models.base import Base, utcnow
+from therabill.store.models.base import Base, Cents, utcnow
 
 DENIAL_STATUSES = ("open", "appealed", "closed")
 CLOSED_HOW = (
@@ -51,7 +51,7 @@ class Denial(Base):
     group_code: Mapped[str] = mapped_column(String(2))
     carc: Mapped[str] = mapped_column(String(5))
     rarc: Mapped[str] = mapped_column(String(100), default="")
-    amount_cents: Mapped[int]
+    amount_cents: Mapped[Cents]
     action_class: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(10), default="open")
     next_action: Mapped[str] = mapped_column(String(300), default="")

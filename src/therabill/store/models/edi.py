@@ -16,7 +16,7 @@ import datetime as dt
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from therabill.store.models.base import Base, utcnow
+from therabill.store.models.base import Base, Cents, utcnow
 
 
 class RemittanceFile(Base):
@@ -43,7 +43,7 @@ class RemittanceRecord(Base):
     trace_number: Mapped[str] = mapped_column(String(80))
     payer_name: Mapped[str] = mapped_column(String(200), default="")
     payer_id: Mapped[int | None] = mapped_column(ForeignKey("payers.id"))
-    payment_cents: Mapped[int]
+    payment_cents: Mapped[Cents]
     payment_method: Mapped[str] = mapped_column(String(3), default="")
     payment_date: Mapped[dt.date | None]
     claim_count: Mapped[int] = mapped_column(default=0)
@@ -61,9 +61,9 @@ class RemittanceClaim(Base):
     payer_id: Mapped[int | None] = mapped_column(ForeignKey("payers.id"))
     status_code: Mapped[str] = mapped_column(String(2))
     payer_claim_number: Mapped[str] = mapped_column(String(50), default="")
-    charge_cents: Mapped[int]
-    paid_cents: Mapped[int]
-    patient_cents: Mapped[int]
+    charge_cents: Mapped[Cents]
+    paid_cents: Mapped[Cents]
+    patient_cents: Mapped[Cents]
     secondary: Mapped[bool] = mapped_column(default=False)
     reconciled: Mapped[bool] = mapped_column(default=True)
     reversed_by_id: Mapped[int | None] = mapped_column(ForeignKey("remittance_claims.id"))
@@ -80,10 +80,10 @@ class RemittanceLine(Base):
     paid_code: Mapped[str] = mapped_column(String(48), default="")
     paid_modifiers: Mapped[str] = mapped_column(String(20), default="")
     paid_units: Mapped[str] = mapped_column(String(12), default="")
-    charge_cents: Mapped[int]
-    paid_cents: Mapped[int]
-    adjusted_cents: Mapped[int]
-    patient_cents: Mapped[int]
+    charge_cents: Mapped[Cents]
+    paid_cents: Mapped[Cents]
+    adjusted_cents: Mapped[Cents]
+    patient_cents: Mapped[Cents]
     how_matched: Mapped[str] = mapped_column(String(40), default="")
 
 
@@ -96,7 +96,7 @@ class RemittanceAdjustment(Base):
     claim_line_id: Mapped[int | None] = mapped_column(ForeignKey("claim_lines.id"))
     group_code: Mapped[str] = mapped_column(String(2))
     reason: Mapped[str] = mapped_column(String(5))
-    amount_cents: Mapped[int]
+    amount_cents: Mapped[Cents]
     remarks: Mapped[str] = mapped_column(String(100), default="")
 
 
@@ -109,7 +109,7 @@ class ProviderAdjustmentRecord(Base):
     provider_id: Mapped[str] = mapped_column(String(80))
     reason: Mapped[str] = mapped_column(String(5))
     reference: Mapped[str] = mapped_column(String(80), default="")
-    amount_cents: Mapped[int]
+    amount_cents: Mapped[Cents]
     fiscal_period_end: Mapped[dt.date | None]
     # the claim PLB03-2 names and how the amount was applied (therabill.posting.provider_adjustments)
     claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"))
@@ -125,8 +125,8 @@ class RemittanceException(Base):
     patient_control_number: Mapped[str] = mapped_column(String(50))
     payer_claim_number: Mapped[str] = mapped_column(String(50), default="")
     status_code: Mapped[str] = mapped_column(String(2))
-    charge_cents: Mapped[int]
-    paid_cents: Mapped[int]
+    charge_cents: Mapped[Cents]
+    paid_cents: Mapped[Cents]
     reason: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[dt.datetime | None]

@@ -9,7 +9,7 @@ import datetime as dt
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from therabill.store.models.base import Base, utcnow
+from therabill.store.models.base import Base, Cents, utcnow
 
 
 class PaymentPlan(Base):
@@ -24,8 +24,8 @@ class PaymentPlan(Base):
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"))
-    total_cents: Mapped[int]
-    instalment_cents: Mapped[int]
+    total_cents: Mapped[Cents]
+    instalment_cents: Mapped[Cents]
     first_due: Mapped[dt.date]
     every: Mapped[int]
     unit: Mapped[str] = mapped_column(String(5))

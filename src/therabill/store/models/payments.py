@@ -8,7 +8,7 @@ import datetime as dt
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from therabill.store.models.base import Base, utcnow
+from therabill.store.models.base import Base, Cents, utcnow
 
 
 class ClientPayment(Base):
@@ -28,7 +28,7 @@ class ClientPayment(Base):
     method: Mapped[str] = mapped_column(String(10))
     # check number, or the card processor's transaction id (never a card number)
     reference: Mapped[str | None] = mapped_column(String(60))
-    amount_cents: Mapped[int]
+    amount_cents: Mapped[Cents]
     received_on: Mapped[dt.date]
     session_id: Mapped[int | None] = mapped_column(ForeignKey("sessions.id"))
     # the payment plan it was paid under (a payment taken while the client has one)

@@ -8,7 +8,7 @@ import datetime as dt
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from therabill.store.models.base import Base, utcnow
+from therabill.store.models.base import Base, Cents, utcnow
 
 
 class Practice(Base):
@@ -32,7 +32,7 @@ class Practice(Base):
     # the smallest balance a statement run sends a statement for.
     payment_link: Mapped[str | None] = mapped_column(String(300))
     payment_instructions: Mapped[str | None] = mapped_column(Text)
-    statement_minimum_cents: Mapped[int] = mapped_column(default=0, server_default="0")
+    statement_minimum_cents: Mapped[Cents] = mapped_column(default=0, server_default="0")
     # Where payers send payments when not to the billing address, e.g. a lock box (837P loop
     # 2010AB pay-to address; 2010AA must be a street address).
     pay_to_address: Mapped[str | None] = mapped_column(Text)
@@ -230,4 +230,4 @@ class Fee(Base):
 
     __tablename__ = "fees"
     code: Mapped[str] = mapped_column(String(5), primary_key=True)
-    unit_charge_cents: Mapped[int]
+    unit_charge_cents: Mapped[Cents]

@@ -10,7 +10,7 @@ import datetime as dt
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from therabill.store.models.base import Base, utcnow
+from therabill.store.models.base import Base, Cents, utcnow
 
 
 class ReminderSettings(Base):
@@ -43,7 +43,7 @@ class ReminderMessage(Base):
     to_address: Mapped[str] = mapped_column(String(200))
     subject: Mapped[str] = mapped_column(String(200))
     attached: Mapped[bool]
-    balance_cents: Mapped[int]
+    balance_cents: Mapped[Cents]
     message_id: Mapped[str] = mapped_column(String(200))
     actor: Mapped[str] = mapped_column(String(80))
     sent_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

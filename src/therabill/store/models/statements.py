@@ -8,7 +8,7 @@ import datetime as dt
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from therabill.store.models.base import Base, utcnow
+from therabill.store.models.base import Base, Cents, utcnow
 
 
 class StatementRun(Base):
@@ -30,10 +30,10 @@ class Statement(Base):
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
     statement_date: Mapped[dt.date]
     due_on: Mapped[dt.date]
-    balance_cents: Mapped[int]
-    current_cents: Mapped[int] = mapped_column(default=0)
-    days_31_60_cents: Mapped[int] = mapped_column(default=0)
-    days_61_90_cents: Mapped[int] = mapped_column(default=0)
-    over_90_cents: Mapped[int] = mapped_column(default=0)
+    balance_cents: Mapped[Cents]
+    current_cents: Mapped[Cents] = mapped_column(default=0)
+    days_31_60_cents: Mapped[Cents] = mapped_column(default=0)
+    days_61_90_cents: Mapped[Cents] = mapped_column(default=0)
+    over_90_cents: Mapped[Cents] = mapped_column(default=0)
     file_name: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
