@@ -5,12 +5,18 @@ national fee schedule with the therapy reduction; $3,000 targeted medical review
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from scrub_helpers import claim, context, line, run_rule
+from hypothesis import given
+from hypothesis import strategies as st
+from scrub_helpers import DAY, claim, context, line, run_rule
 
+from therabill.payers import shipped_profiles
+from therabill.payers.fee_schedule import day_allowed
+from therabill.payers.threshold import Service, estimated_allowed
 from therabill.scrub import ScrubContext
 
 GP, GO, GN = ["GP"], ["GO"], ["GN"]
@@ -128,3 +134,79 @@ def test_the_targeted_medical_review_threshold(before: str, fires: bool) -> None
     assert bool(found) is fires
     if fires:
         assert "$3,000.00" in found[0].message and found[0].severity == "info"
+
+
+# Medicare's multiple procedure payment reduction spans the client's whole day, across claims
+# and disciplines (NGS Medicare, "Multiple procedure payment reduction"; Novitas: "all
+# services furnished to a patient on the same day, regardless of … discipline"): a claim's
+# estimate counts what the day's total grows by, so KX does not come a claim early.
+MEDICARE = shipped_profiles()["MEDICARE"]
+SAME_DAY = dt.date(2026, 11, 2)
+
+
+def _services(*lines: tuple[str, int]) -> list[Service]:
+    return [Service(SAME_DAY, code, units, Decimal("500.00")) for code, units in lines]
+
+
+@pytest.mark.parametrize(
+    ("earlier", "own", "expected"),
+    [
+        ([], [("97110", 1)], ["29.06"]),
+        # the day's full unit was counted on the earlier claim: this one is reduced
+        ([("97110", 1)], [("97110", 1)], ["22.21"]),
+        ([("97110", 1)], [("97110", 2), ("97140", 1)], ["44.42", "21.21"]),
+        # 97530's larger practice expense takes the full unit: the day grows from 29.06 to
+        # 35.07 + 22.21 = 57.28, so this claim adds 28.22 (not 35.07)
+        ([("97110", 1)], [("97530", 1)], ["28.22"]),
+        # an earlier claim on another day changes nothing
+        ([], [("97110", 2)], ["51.27"]),
+    ],
+)
+def test_a_claim_is_priced_with_the_days_earlier_claims(
+    earlier: list[tuple[str, int]], own: list[tuple[str, int]], expected: list[str]
+) -> None:
+    found = estimated_allowed(MEDICARE, _services(*own), "11", earlier=_services(*earlier))
+    assert found == [Decimal(e) for e in expected]
+
+
+def test_an_earlier_claim_on_another_day_is_not_priced_with_this_one() -> None:
+    other = [Service(SAME_DAY - dt.timedelta(days=1), "97110", 1, Decimal("500.00"))]
+    found = estimated_allowed(MEDICARE, _services(("97110", 2)), "11", earlier=other)
+    assert found == [Decimal("51.27")]
+
+
+THERAPY = ["97110", "97112", "97140", "97530", "97535", "92507", "97116"]
+
+
+@given(
+    st.lists(st.tuples(st.sampled_from(THERAPY), st.integers(1, 4)), min_size=2, max_size=7),
+    st.data(),
+)
+def test_a_days_claims_add_up_to_the_day_priced_at_once(
+    lines: list[tuple[str, int]], data: st.DataObject
+) -> None:
+    """However a day's lines are split over claims, the claims' estimates in order sum to the
+    day priced at once: one full unit for the day, never one per claim."""
+    cuts = sorted(data.draw(st.lists(st.integers(1, len(lines) - 1), max_size=3, unique=True)))
+    claims = [lines[a:b] for a, b in zip([0, *cuts], [*cuts, len(lines)], strict=True)]
+    counted: list[Service] = []
+    total = Decimal(0)
+    for own in claims:
+        total += sum(estimated_allowed(MEDICARE, _services(*own), "11", earlier=counted))
+        counted += _services(*own)
+    schedule = MEDICARE.fee_schedule(SAME_DAY)
+    assert schedule is not None
+    assert total == sum(a or Decimal(0) for a in day_allowed(lines, schedule, facility=False))
+
+
+def test_kx_waits_for_the_day_priced_across_claims() -> None:
+    """$2,455 so far; this claim's 97110 alone would be $29.06 (past $2,480), but the day's
+    full unit went to the client's earlier claim that day: $22.21, still under."""
+    data = medicare(line("97110", 15, 1, modifiers=GP), therapy_allowed_to_date=to_date("2455.00"))
+    assert flagged(data) == [1]
+    day = dt.date.fromisoformat(DAY)
+    ctx = dataclasses.replace(
+        context(),
+        therapy_same_day={("CL-1", "MEDICARE", day): [Service(day, "97110", 1, Decimal("50"))]},
+    )
+    assert flagged(data, ctx) == []

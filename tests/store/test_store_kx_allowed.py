@@ -189,3 +189,19 @@ def test_a_ready_claim_of_the_same_build_counts_for_the_next_one(
         Decimal("0.00"),
         Decimal("29.06"),
     ]
+
+
+def test_a_days_claims_share_one_full_unit(
+    store: Store, practice: factories.ExamplePractice
+) -> None:
+    """PT and OT the same day on two claims: Medicare's therapy reduction spans the client's
+    day across claims and disciplines (NGS Medicare; Novitas), so the OT claim counts what
+    the day grows by: 97530 takes the full unit (35.07) and 97110 drops to 22.21, so the OT
+    claim adds 57.28 - 29.06 = 28.22, not a second full unit."""
+    _claim(store, factories.PT_NPI, {"97110": 15})
+    _claim(store, OT_NPI, {"97530": 15})
+    (client,) = practice.clients
+    assert _allowed(store, client) == {
+        (str(client), 2026, "pt_slp"): Decimal("29.06"),
+        (str(client), 2026, "ot"): Decimal("28.22"),
+    }

@@ -176,6 +176,25 @@ def unit_amount(rate: Rate, *, facility: bool, reduced: bool = False) -> Decimal
     return rate.facility if facility else rate.nonfacility
 
 
+def full_unit_line(
+    lines: Sequence[tuple[str, int]], schedule: FeeSchedule, *, facility: bool
+) -> int | None:
+    """Which of one date's lines ``(code, units)`` holds the unit paid in full under the
+    multiple procedure payment reduction: the "always therapy" unit with the highest practice
+    expense (the largest difference between full and reduced amounts; the first on a tie),
+    Pub 100-04 ch.5 §10.7. None when no line is reduced (facility, no reduced amounts)."""
+    best: int | None = None
+    best_gap = Decimal(-1)
+    for i, (code, units) in enumerate(lines):
+        rate = schedule.rate(code)
+        if rate is None or not rate.paid or rate.therapy_reduced is None or facility or units < 1:
+            continue
+        gap = rate.nonfacility - rate.therapy_reduced
+        if gap > best_gap:
+            best, best_gap = i, gap
+    return best
+
+
 def day_allowed(
     lines: Sequence[tuple[str, int]],
     schedule: FeeSchedule,
@@ -194,16 +213,7 @@ def day_allowed(
     reduction spans the patient's whole day, NGS Medicare "Multiple procedure payment
     reduction"), so every "always therapy" unit here is reduced."""
     rates = [schedule.rate(code) for code, _ in lines]
-    best: int | None = None
-    best_gap = Decimal(-1)
-    for i, ((_, units), rate) in enumerate(zip(lines, rates, strict=True)):
-        if first_unit_paid:
-            break
-        if rate is None or not rate.paid or rate.therapy_reduced is None or facility or units < 1:
-            continue
-        gap = rate.nonfacility - rate.therapy_reduced
-        if gap > best_gap:
-            best, best_gap = i, gap
+    best = None if first_unit_paid else full_unit_line(lines, schedule, facility=facility)
     amounts: list[Decimal | None] = []
     for i, ((_, units), rate) in enumerate(zip(lines, rates, strict=True)):
         if rate is None or rate.status == CARRIER_PRICED:

@@ -9,7 +9,7 @@ recompute: the claim's payer profile, each line's code, and the units the minute
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -23,6 +23,7 @@ from therabill.identifiers import icd10cm_releases
 from therabill.payers import PayerProfile, load_payer_profiles
 from therabill.payers.profile import TELEHEALTH_MODIFIERS
 from therabill.payers.record import PayerRecord
+from therabill.payers.threshold import Service
 from therabill.units import MAX_MINUTES, UnitRule, count_units
 
 DEFAULT_PAYER = "COMMERCIAL"
@@ -76,6 +77,11 @@ class ScrubContext:
     edits: EditTables
     today: dt.date
     therapy_allowed: Mapping[tuple[str, int, str], Decimal] = field(default_factory=dict)
+    # the client's therapy services with a KX payer on each day, on claims counted so far, by
+    # (client id, payer profile id, date): the day's therapy reduction spans claims
+    therapy_same_day: Mapping[tuple[str, str, dt.date], Sequence[Service]] = field(
+        default_factory=dict
+    )
     # each payer's record from its posted remittances, by payer name (payers.record; from
     # the store's payer insights): the advice rules (scrub/rules/payer_record.py) read it
     payer_records: Mapping[str, PayerRecord] = field(default_factory=dict)

@@ -62,7 +62,10 @@ def steps(claim: Claim, ctx: ClaimContext) -> list[Step]:
         Service(ln.date, ln.code, ln.units if ln.units is not None else 1, ln.charge)
         for ln in claim.lines
     ]
-    amounts = estimated_allowed(ctx.payer, services, claim.place_of_service)
+    same_day = ctx.scrub.therapy_same_day
+    days = sorted({(claim.client.id, ctx.payer.id, s.day) for s in services})
+    earlier = [s for key in days for s in same_day.get(key, ())]
+    amounts = estimated_allowed(ctx.payer, services, claim.place_of_service, earlier=earlier)
     totals: dict[tuple[str, int], Decimal] = {}
     found: list[Step] = []
     for i, (ln, allowed) in enumerate(zip(claim.lines, amounts, strict=True)):

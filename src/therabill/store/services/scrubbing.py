@@ -107,6 +107,7 @@ NOT_COUNTED = frozenset(
     {ClaimStatus.DRAFT.value, ClaimStatus.DENIED.value, ClaimStatus.CLOSED.value}
 )
 AllowedKey = tuple[str, int, str]  # client id (as in the claim document), year, KX group
+DayKey = tuple[str, str, dt.date]  # client id, payer profile id, date of service
 
 
 def _kx_payers(work: UnitOfWork) -> dict[int, PayerProfile]:
@@ -154,16 +155,28 @@ def _remitted(work: UnitOfWork, where: Sequence[ColumnElement[bool]]) -> dict[in
 def therapy_allowed(
     work: UnitOfWork, clients: Collection[int] | None = None, *, since: dt.date | None = None
 ) -> dict[AllowedKey, Decimal]:
+    """The clients' allowed amounts per (client, year, KX group): see :func:`therapy_year`."""
+    return therapy_year(work, clients, since=since)[0]
+
+
+def therapy_year(
+    work: UnitOfWork, clients: Collection[int] | None = None, *, since: dt.date | None = None
+) -> tuple[dict[AllowedKey, Decimal], dict[DayKey, list[Service]]]:
     """The clients' allowed amounts per (client, year, KX group) on claims to payers with a
     KX threshold (Medicare), so the KX rule sees the whole year, not one claim. A line
     counts what its posted 835 allowed, else what the payer's fee schedule allows (Medicare's
     therapy reduction included); draft, denied and closed claims, voids and the claims a
     replacement or void supersedes count nothing. Only ``clients``' when given (the live
-    check asks for one client); only services from ``since``."""
+    check asks for one client); only services from ``since``.
+
+    With them, each counted line by (client, payer profile, day): Medicare's multiple procedure
+    reduction spans the client's whole day across claims, so a claim is priced with the lines
+    of the same day on claims counted before it (payers.threshold.estimated_allowed)."""
     payers = _kx_payers(work)
     allowed: dict[AllowedKey, Decimal] = defaultdict(Decimal)
+    same_day: dict[DayKey, list[Service]] = defaultdict(list)
     if not payers:
-        return allowed
+        return allowed, same_day
     where: list[ColumnElement[bool]] = [ClaimRecord.payer_id.in_(list(payers))]
     if clients is not None:
         where.append(ClaimRecord.client_id.in_(list(clients)))
@@ -187,7 +200,7 @@ def therapy_allowed(
         if c.status not in NOT_COUNTED and c.frequency_code != "8" and c.id not in superseded
     }
     if not counted:
-        return allowed
+        return allowed, same_day
     rows = work.db.execute(
         select(ClaimLine.id, ClaimLine.claim_id, ClaimLine.date_of_service, ClaimLine.code,
                ClaimLine.modifiers, ClaimLine.units, ClaimLine.charge_cents,
@@ -211,17 +224,21 @@ def therapy_allowed(
         claim = counted[claim_id]
         place = lines[0].place_of_service or "11"
         days: dict[dt.date, int] = {}
+        profile = payers[claim.payer_id]
+        services = [Service(ln.date_of_service, ln.code, ln.units, to_decimal(ln.charge_cents))
+                    for ln in lines]  # fmt: skip
+        day_keys = {(str(claim.client_id), profile.id, s.day) for s in services}
+        earlier = [s for key in sorted(day_keys) for s in same_day.get(key, ())]
         shape = (claim.payer_id, place, *(
             (ln.date_of_service.year, days.setdefault(ln.date_of_service, len(days)), ln.code,
              ln.units, ln.charge_cents) for ln in lines))  # fmt: skip
-        estimates = priced.get(shape)
+        estimates = None if earlier else priced.get(shape)
         if estimates is None:
-            estimates = priced[shape] = estimated_allowed(
-                payers[claim.payer_id],
-                [Service(ln.date_of_service, ln.code, ln.units, to_decimal(ln.charge_cents))
-                 for ln in lines],
-                place,
-            )  # fmt: skip
+            estimates = estimated_allowed(profile, services, place, earlier=earlier)
+            if not earlier:
+                priced[shape] = estimates
+        for service in services:
+            same_day[(str(claim.client_id), profile.id, service.day)].append(service)
         for line, estimate in zip(lines, estimates, strict=True):
             key = (line.modifiers, claim.discipline)
             if key not in groups:
@@ -232,7 +249,7 @@ def therapy_allowed(
             cents = remitted.get(line.id)
             amount = estimate if cents is None else to_decimal(cents)
             allowed[(str(claim.client_id), line.date_of_service.year, group)] += amount
-    return allowed
+    return allowed, same_day
 
 
 class Scrubber:
@@ -260,11 +277,12 @@ class Scrubber:
         tables = loaded or ScrubContext.load()
         day = today or tables.today
         since = since or dt.date(day.year - 1, 1, 1)
-        self.allowed = therapy_allowed(work, clients, since=since)
+        self.allowed, self.same_day = therapy_year(work, clients, since=since)
         self.billed = billed_lines(work, sessions)
         self.context = dataclasses.replace(
             tables,
             therapy_allowed=self.allowed,
+            therapy_same_day=self.same_day,
             today=day,
             payer_records=insights.payer_records(work.db, today=day),
         )
@@ -312,7 +330,12 @@ class Scrubber:
             Service(ln.date, ln.code, ln.units if ln.units is not None else 1, ln.charge)
             for ln in document.lines
         ]
-        amounts = estimated_allowed(payer, services, document.place_of_service)
+        client = document.client.id
+        day_keys = sorted({(client, payer.id, s.day) for s in services})
+        earlier = [s for key in day_keys for s in self.same_day.get(key, ())]
+        amounts = estimated_allowed(payer, services, document.place_of_service, earlier=earlier)
+        for service in services:
+            self.same_day.setdefault((client, payer.id, service.day), []).append(service)
         for line, amount in zip(document.lines, amounts, strict=True):
             group = line_group(line.modifiers, document.provider.discipline)
             if group:
