@@ -1,7 +1,7 @@
 """Amounts with no digit limit: the security review sent 10^27 in an 835, which overflowed the
 database's integer columns (a 500). The reader now refuses any amount longer than X12 allows
-(18 digits) or larger than therabill stores (21,474,836.47: 32-bit cents), naming segment and
-element."""
+(18 digits) or larger than therabill reads (999,999,999,999.99: 64-bit cents that reports can
+still sum), naming segment and element."""
 
 from __future__ import annotations
 
@@ -68,9 +68,9 @@ def test_an_amount_of_ten_to_the_27_is_refused_naming_segment_and_element(
     ("text", "says"),
     [
         ("0.000000000000000001", "has 19 digits: an X12 amount has at most 18"),
-        ("21474836.48", "too large: therabill reads amounts up to 21,474,836.47"),
-        ("99999999", "too large"),
-        ("-21474837", "too large"),
+        ("1000000000000", "too large: therabill reads amounts up to 999,999,999,999.99"),
+        ("99999999999999", "too large"),
+        ("-1000000000000", "too large"),
     ],
 )
 def test_too_many_digits_or_too_large(text: str, says: str) -> None:
@@ -79,7 +79,9 @@ def test_too_many_digits_or_too_large(text: str, says: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["21474836.47", "-21474836.47", "0009999999.99", "20671611.65", "1.5"]
+    "text",
+    # past 32-bit cents (21,474,836.47) since money is BIGINT: a billing office's month
+    ["21474836.48", "30000000.00", "999999999999.99", "-999999999999.99", "0009999999.99", "1.5"],
 )
 def test_the_largest_amounts_are_read(text: str) -> None:
     (remittance,) = read_835(_file(_with("AMT*B6", f"AMT*B6*{text}")))

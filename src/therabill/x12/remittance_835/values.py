@@ -26,11 +26,13 @@ MAX_DIGITS = 18
 """X12 data element 782 Monetary Amount is type R, 1 to 18 digits (the sign and the decimal
 point are not counted): ASC X12 005010 data element dictionary, as in pyx12's dataele.xml."""
 
-MAX_STORED_CENTS = 2**31 - 1
-"""The largest amount therabill stores: its cents columns are 32-bit integers on PostgreSQL
-(``integer``: up to 2,147,483,647; https://www.postgresql.org/docs/current/datatype-numeric.html).
-A larger amount (the security review sent 10^27) is refused naming its element instead of
-overflowing the database. 21 million dollars still holds a 100,000-claim remittance."""
+MAX_STORED_CENTS = 10**14 - 1
+"""The largest amount therabill reads: $999,999,999,999.99. Its cents columns are 64-bit
+(BIGINT: up to 9,223,372,036,854,775,807; https://www.postgresql.org/docs/current/datatype-numeric.html),
+and reports sum amounts: at most a trillion dollars each, 92,000 of them still sum within 64
+bits (SQLite's sum() raises on integer overflow rather than wrap). A larger amount (the security
+review sent 10^27) is refused naming its element instead of overflowing the database; the
+largest real remittances (a health system's month, hundreds of millions) are far below it."""
 MAX_AMOUNT = Decimal(MAX_STORED_CENTS) / 100
 
 QUALIFIERS = frozenset({"AD", "ER", "HC", "HP", "IV", "N4", "N6", "NU", "UI", "WK"})
@@ -83,7 +85,7 @@ class Values:
         if len(digits) > MAX_DIGITS:
             _check_digits(digits, text, element)
         value = Decimal(text)
-        if len(digits) > 7 and abs(value) > MAX_AMOUNT:  # 8 characters may reach 10 million
+        if len(digits) > 12 and abs(value) > MAX_AMOUNT:  # 13 characters may reach a trillion
             raise BadValue(
                 element,
                 f"{element} {_shown(text)} is too large: therabill reads amounts up to "
