@@ -231,6 +231,15 @@ class _Pricing:
             for a in found
         ]
 
+    @property
+    def reduces(self) -> bool:
+        """Whether any unit is paid at a reduced amount after the day's first (Medicare's
+        multiple procedure payment reduction, or a contract's reduced amounts); not in a
+        facility, where the schedule's facility amount is paid for every unit."""
+        return not self.facility and any(
+            r.therapy_reduced is not None for r in self.schedule.rates.values()
+        )
+
     def took_the_full_unit(self, line: _Line) -> bool:
         """Whether the payer allowed this (earlier) line its full first unit: the reduction
         could apply to it, and it was allowed at least its amount with the full unit."""
@@ -429,13 +438,19 @@ def _flag_page(
     days: dict[tuple[int, int, dt.date], list[_Line]] = defaultdict(list)
     for line, client in paid:
         days[(line.payer_id, client, line.day)].append(line)
-    earlier = _earlier_lines(work, days, remit_claims)
-    flagged = 0
+    priced: dict[tuple[int, int, dt.date], _Pricing] = {}
     for key, lines in days.items():
         payer = payers[lines[0].payer_id]
         pricing = _pricing(lines, rates.get(payer.id, []), profiles_now.get(payer.profile_id))
-        if pricing is None:
-            continue
+        if pricing is not None:
+            priced[key] = pricing
+    # only a day priced with a multiple procedure reduction is ranked with its other claims
+    ranked = {key: days[key] for key, pricing in priced.items() if pricing.reduces}
+    earlier = _earlier_lines(work, ranked, remit_claims) if ranked else {}
+    flagged = 0
+    for key, pricing in priced.items():
+        lines = days[key]
+        payer = payers[lines[0].payer_id]
         claims_here = {ln.claim_id for ln in lines}
         others = [ln for ln in earlier.get(key, []) if ln.claim_id not in claims_here]
         expected, basis, again = _expected(lines, others, pricing)
