@@ -27,6 +27,15 @@ COMMANDS: dict[str, LazyCommand] = {
         "therabill.cli.serve:serve_command",
         "Start the web app (pages and the /api/v1 API) on the practice database.",
     ),
+    "worker": LazyCommand(
+        "therabill.cli.jobs:worker_command",
+        "Run background jobs (claims builds, statement runs, 835 postings, clearinghouse "
+        "fetches, eligibility batches, report refreshes) until stopped (Ctrl-C or SIGTERM).",
+    ),
+    "jobs": LazyCommand(
+        "therabill.cli.jobs:app",
+        "Background jobs: claims builds, statement runs, 835 postings and more, as they run.",
+    ),
     "scrub": LazyCommand(
         "therabill.cli.scrub:scrub_command",
         "Check claims against code, unit, payer, authorization, NCCI and documentation rules.",

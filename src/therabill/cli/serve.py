@@ -111,6 +111,8 @@ def serve_command(
     }
     # The app (in this process or each worker) learns it from the environment.
     os.environ["THERABILL_BEHIND_PROXY"] = "1" if proxy_headers else "0"
+    # SQLite: background jobs run in a thread of each web process (PostgreSQL: therabill worker).
+    os.environ["THERABILL_JOB_THREAD"] = "1"
     if workers == 1:
         uvicorn.run(create_app(url), **options)
         return

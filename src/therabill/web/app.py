@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import secrets
+import sys
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 
 from fastapi import FastAPI, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -29,7 +31,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from therabill.errors import TherabillError
 from therabill.identifiers import icd10cm
-from therabill.store.services import open_store
+from therabill.store.engine import is_sqlite
+from therabill.store.services import Store, jobs, open_store
 from therabill.web import api, routes
 from therabill.web.context import HERE, WebContext, WebSettings, make_templates
 from therabill.web.deps import (
@@ -72,6 +75,7 @@ def create_app(database_url: str | None = None, *, settings: WebSettings | None 
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
+        lifespan=_job_lifespan(store),
     )
     settings = settings or WebSettings.from_env()
     ctx = WebContext(store=store, settings=settings, templates=make_templates())
@@ -85,6 +89,30 @@ def create_app(database_url: str | None = None, *, settings: WebSettings | None 
     app.add_middleware(LimitBodies, limits=settings.limits)
     app.add_middleware(SecurityHeaders)  # outermost: its headers go on the 413 too
     return app
+
+
+def _job_lifespan(
+    store: Store,
+) -> Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]:
+    """``therabill serve`` on SQLite: this process runs background jobs in a thread (on
+    PostgreSQL a ``therabill worker`` runs them); at shutdown, the thread stops and the
+    queue's connection pool closes."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        stop = None
+        if os.environ.get(jobs.THREAD_ENV) == "1" and is_sqlite(store.engine):
+            stop = jobs.start_thread(store)
+        try:
+            yield
+        finally:
+            if stop is not None:
+                await run_in_threadpool(stop)
+            queue = sys.modules.get("therabill.store.services.job_queue")
+            if queue is not None:
+                queue.close_apps()
+
+    return lifespan
 
 
 class SecurityHeaders:

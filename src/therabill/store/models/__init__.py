@@ -31,6 +31,7 @@ from therabill.store.models.edi import (
     SubmittedClaim,
 )
 from therabill.store.models.eligibility import EligibilityCheck, EligibilityRequest
+from therabill.store.models.jobs import Job
 from therabill.store.models.payment_plans import PaymentPlan
 from therabill.store.models.payments import ClientPayment
 from therabill.store.models.plans import PlanOfCare, ProgressReport
@@ -75,6 +76,7 @@ __all__ = [
     "Fee",
     "Invoice",
     "InvoiceLine",
+    "Job",
     "LedgerEntry",
     "LedgerUnsealed",
     "Payer",

@@ -1,0 +1,631 @@
+"""Background jobs: long billing work (claims build, statement run, posting an uploaded 835,
+clearinghouse fetch, eligibility batch, report refresh) run off the request path.
+
+One job code, two deliveries. Each kind below calls the one service that does the work (never
+a second copy of a billing step). The ``jobs`` table is the record both backends share: what
+was asked, by whom, progress, result or error, attempts. What delivers the job differs:
+
+- PostgreSQL: procrastinate's queue (:mod:`therabill.store.services.job_queue`, ``therabill
+  worker``) carries the job's id to a worker, which calls :func:`run_job`.
+- SQLite: :func:`next_job` finds the oldest queued job from the table (``therabill worker``,
+  or the thread ``therabill serve`` starts) and :func:`run_job` runs it.
+
+Exactly once, whoever runs it and however often it is retried: :func:`run_job` first claims
+the row with a lease (``lease_until``, renewed by a heartbeat); a job whose worker died is
+claimed again once its lease has run out. A job that changes records (most kinds) does its
+work and marks itself done in ONE transaction, guarded by the claim: a worker killed halfway
+leaves nothing behind, and a worker that lost its claim rolls its work back. The services are
+idempotent besides (a build skips sessions already on a claim, an 835 posted before is not
+posted again, a fetch skips files fetched before), so even a kind that commits as it goes
+(the clearinghouse fetch) repeats nothing when retried.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import or_, select, update
+
+from therabill.config import data_dir
+from therabill.errors import InvalidInput, TherabillError
+from therabill.store.engine import is_sqlite
+from therabill.store.models import Job
+from therabill.store.models.base import utcnow
+from therabill.store.services.context import Store, UnitOfWork
+
+log = logging.getLogger(__name__)
+
+LEASE_ENV = "THERABILL_JOB_LEASE_SECONDS"
+DEFAULT_LEASE = 60.0
+MAX_ATTEMPTS = 3  # a job whose worker died this many times is failed, not tried again
+SHOWN_ROWS = 200  # rows kept in a result (the full count is beside them)
+STATUSES = ("queued", "running", "done", "failed")
+
+Progress = Callable[[int, int], None]
+
+
+def lease_seconds() -> float:
+    """How long a claim holds without a heartbeat (``THERABILL_JOB_LEASE_SECONDS``)."""
+    try:
+        value = float(os.environ.get(LEASE_ENV, "") or DEFAULT_LEASE)
+    except ValueError:
+        return DEFAULT_LEASE
+    return max(value, 1.0)
+
+
+def worker_name() -> str:
+    """This worker's name in the jobs table: host and process id."""
+    return f"{socket.gethostname()[:60]}:{os.getpid()}"
+
+
+@dataclass(slots=True)
+class Running:
+    """What a job's code gets: its arguments, its uploaded file, how to report progress."""
+
+    store: Store
+    job_id: int
+    arguments: dict[str, Any]
+    payload: bytes | None
+    actor: str
+    progress: Progress
+
+
+@dataclass(frozen=True, slots=True)
+class Kind:
+    """One kind of job. ``in_transaction``: ``run`` gets the unit of work the job is marked
+    done in (its work and its end commit together); otherwise ``run`` opens its own
+    transactions (the service must then be idempotent by itself)."""
+
+    name: str
+    title: str
+    run: Callable[..., dict[str, Any]]
+    in_transaction: bool = True
+    page: str = ""  # where the result lives in the web app
+
+
+# ---------------------------------------------------------------- the kinds
+
+
+def _day(value: object, field: str) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise InvalidInput(f"{value!r} is not a date (YYYY-MM-DD)", field=field) from None
+
+
+def _claims_build(work: UnitOfWork, job: Running) -> dict[str, Any]:
+    from therabill.scrub import ScrubContext
+    from therabill.store.services.build import build_claims
+
+    args = job.arguments
+    ids = args.get("session_ids")
+    result = build_claims(
+        work=work,
+        start=_day(args.get("start"), "from"),
+        end=_day(args.get("end"), "to"),
+        provider_id=args.get("provider_id"),
+        session_ids=[int(i) for i in ids] if ids is not None else None,
+        progress=job.progress,
+        scrub_tables=ScrubContext.load(),
+    )
+    built = result.to_dict()
+    skipped = built.get("skipped", [])
+    built["skipped"] = skipped[:SHOWN_ROWS]
+    built["skipped_count"] = len(skipped)
+    built["claim_ids"] = result.claims[:SHOWN_ROWS]
+    n, s = len(result.claims), result.sessions_billed
+    built["message"] = (
+        f"Built {n} claim{'' if n == 1 else 's'} ({result.ready} ready, {result.draft} with "
+        f"errors) from {s} session{'' if s == 1 else 's'}"
+        + (f"; {len(skipped)} skipped" if skipped else "")
+        + "."
+    )
+    return built
+
+
+def _statement_run(work: UnitOfWork, job: Running) -> dict[str, Any]:
+    from therabill.store.services.statements import run_statements
+
+    through = _day(job.arguments.get("through"), "through")
+    if through is None:
+        raise InvalidInput("is required", field="through")
+    done = run_statements(
+        work=work, through=through, folder=data_dir() / "statements" / through.isoformat()
+    )
+    job.progress(len(done.made), len(done.made))
+    return {
+        "through": through.isoformat(),
+        "run_id": done.run_id,
+        "made": len(done.made),
+        "statements": [
+            {
+                "number": m["number"],
+                "client_id": m["client_id"],
+                "balance_cents": m["balance_cents"],
+            }
+            for m in done.made[:SHOWN_ROWS]
+        ],
+        "already": done.already,
+        "held": done.held,
+        "below_minimum": done.below_minimum,
+        "message": (
+            f"Statements through {through}: {len(done.made)} made, {done.already} already "
+            f"made, {done.held} on hold, {done.below_minimum} below the minimum."
+        ),
+    }
+
+
+def _post_835(work: UnitOfWork, job: Running) -> dict[str, Any]:
+    from therabill.store.services.remittance_intake import receive_remittance
+
+    if job.payload is None:
+        raise InvalidInput("the uploaded file is gone", field="file")
+    name = str(job.arguments.get("file_name") or "upload.835")
+    intake = receive_remittance(work=work, data=job.payload, file_name=name)
+    job.progress(len(intake.claims), len(intake.claims))
+    return {
+        "file_name": intake.file_name,
+        "outcome": intake.outcome,
+        "quarantined": intake.quarantined,
+        "claims": len(intake.claims),
+        "denied": len(intake.denied),
+        "payment_cents": int(intake.payment * 100),
+        "posted": intake.posted,
+        "problems": [str(p) for p in intake.problems[:20]],
+        "message": f"{intake.file_name}: {intake.outcome}.",
+    }
+
+
+def _clearinghouse_fetch(store: Store, job: Running) -> dict[str, Any]:
+    from therabill.store.services.clearinghouse_transfer import fetch_inbox
+    from therabill.x12.clearinghouse import load_clearinghouse
+
+    profile = load_clearinghouse(str(job.arguments.get("clearinghouse") or "default"))
+    report = fetch_inbox(
+        store=store,
+        profile=profile,
+        inbox=data_dir() / "inbox",
+        progress=job.progress,
+        actor=job.actor,
+    ).to_dict()
+    n = len(report["files"])
+    report["message"] = f"Fetched {n} file{'' if n == 1 else 's'}."
+    return report
+
+
+def _eligibility_batch(work: UnitOfWork, job: Running) -> dict[str, Any]:
+    """A 270 inquiry for each client named (ids or chart numbers), in one transaction: a
+    retry writes none twice. A client that cannot be asked about is listed with why."""
+    from therabill.store.services.eligibility import request_eligibility
+
+    clients = [str(c) for c in job.arguments.get("clients", [])]
+    if not clients:
+        raise InvalidInput("name at least one client", field="clients")
+    day = _day(job.arguments.get("date_of_service"), "date_of_service")
+    outbox = data_dir() / "outbox"
+    written: list[dict[str, Any]] = []
+    refused: list[dict[str, Any]] = []
+    for done, client in enumerate(clients, 1):
+        try:
+            with work.db.begin_nested():
+                outcome = request_eligibility(
+                    work=work, client=client, outbox=outbox, date_of_service=day
+                )
+        except TherabillError as exc:
+            refused.append({"client": client, "reason": str(exc)})
+        else:
+            written.append({"client": client, "file": outcome.path.name, "trace": outcome.trace})
+        job.progress(done, len(clients))
+    return {
+        "written": written,
+        "refused": refused,
+        "message": f"{len(written)} eligibility inquiries written, {len(refused)} refused.",
+    }
+
+
+def _report_refresh(work: UnitOfWork, job: Running) -> dict[str, Any]:
+    from therabill.store.services.report_pages import all_reports
+
+    today = _day(job.arguments.get("today"), "today") or dt.date.today()
+    made = all_reports(
+        work,
+        today=today,
+        start=_day(job.arguments.get("start"), "from"),
+        end=_day(job.arguments.get("end"), "to"),
+    )
+    job.progress(len(made), len(made))
+    return {
+        "today": today.isoformat(),
+        "reports": [
+            {"title": r.title, "columns": list(r.columns), "rows": r.shown_rows()[:SHOWN_ROWS]}
+            for r in made
+        ],
+        "message": f"{len(made)} reports as of {today}.",
+    }
+
+
+KINDS: dict[str, Kind] = {
+    k.name: k
+    for k in (
+        Kind("claims-build", "Build claims", _claims_build, page="/claims"),
+        Kind("statement-run", "Statement run", _statement_run, page="/statements"),
+        Kind("post-835", "Post an 835", _post_835, page="/remittances"),
+        Kind(
+            "clearinghouse-fetch",
+            "Clearinghouse fetch",
+            _clearinghouse_fetch,
+            in_transaction=False,
+            page="/clearinghouse",
+        ),
+        Kind("eligibility-batch", "Eligibility batch", _eligibility_batch),
+        Kind("report-refresh", "Report refresh", _report_refresh, page="/reports"),
+    )
+}
+
+
+# ---------------------------------------------------------------- asking for a job
+
+
+def create(
+    work: UnitOfWork, *, kind: str, arguments: dict[str, Any], payload: bytes | None = None
+) -> Job:
+    """Record a job for ``kind`` in ``work``'s transaction (queued; nothing runs yet)."""
+    if kind not in KINDS:
+        raise InvalidInput(f"no job kind {kind!r} (one of: {', '.join(KINDS)})", field="kind")
+    job = Job(
+        kind=kind,
+        arguments=json.dumps(arguments, default=str),
+        payload=payload,
+        status="queued",
+        done=0,
+        total=0,
+        attempts=0,
+        requested_by=work.actor,
+        created_at=utcnow(),
+    )
+    work.db.add(job)
+    work.db.flush()
+    work.audit("queue", "job", job.id, kind)
+    return job
+
+
+def submit(
+    store: Store,
+    *,
+    kind: str,
+    arguments: dict[str, Any],
+    actor: str | None = None,
+    payload: bytes | None = None,
+) -> int:
+    """Record a job and hand it to the queue: on PostgreSQL procrastinate's, after the row is
+    committed (a job whose hand-over was lost is handed over again by the worker's sweep); on
+    SQLite the table is the queue. Returns the job's id."""
+    with store.transaction(actor=actor) as work:
+        job_id = create(work, kind=kind, arguments=arguments, payload=payload).id
+    if not is_sqlite(store.engine):
+        from therabill.store.services import job_queue
+
+        job_queue.hand_over(store, job_id)
+    return job_id
+
+
+# ---------------------------------------------------------------- reading them
+
+
+def _loads(text: str | None) -> Any:
+    return json.loads(text) if text else None
+
+
+def job_dict(job: Job, *, full: bool = True) -> dict[str, Any]:
+    kind = KINDS.get(job.kind)
+    found: dict[str, Any] = {
+        "id": job.id,
+        "kind": job.kind,
+        "title": kind.title if kind else job.kind,
+        "status": job.status,
+        "done": job.done,
+        "total": job.total,
+        "attempts": job.attempts,
+        "requested_by": job.requested_by,
+        "created_at": job.created_at.isoformat(timespec="seconds"),
+        "started_at": job.started_at.isoformat(timespec="seconds") if job.started_at else None,
+        "finished_at": job.finished_at.isoformat(timespec="seconds") if job.finished_at else None,
+        "error": job.error,
+        "page": kind.page if kind else "",
+    }
+    result = _loads(job.result)
+    found["message"] = (result or {}).get("message") if isinstance(result, dict) else None
+    if full:
+        found["arguments"] = _loads(job.arguments)
+        found["result"] = result
+        found["worker"] = job.worker
+    return found
+
+
+def list_jobs(
+    work: UnitOfWork, *, limit: int = 100, status: str | None = None
+) -> list[dict[str, Any]]:
+    """The newest jobs first."""
+    query = select(Job).order_by(Job.id.desc()).limit(max(1, min(limit, 1000)))
+    if status:
+        if status not in STATUSES:
+            raise InvalidInput(
+                f"no status {status!r} (one of: {', '.join(STATUSES)})", field="status"
+            )
+        query = query.where(Job.status == status)
+    rows = [job_dict(j, full=False) for j in work.db.execute(query).scalars()]
+    work.audit("list", "job", "*", f"{len(rows)} jobs")
+    return rows
+
+
+def show_job(work: UnitOfWork, job_id: int) -> dict[str, Any]:
+    job = work.db.get(Job, job_id)
+    if job is None:
+        raise InvalidInput(f"no job {job_id}", field="job")
+    work.audit("read", "job", job_id)
+    return job_dict(job)
+
+
+# ---------------------------------------------------------------- running them
+
+
+class LostClaim(RuntimeError):
+    """Another worker took this job over (this one's lease ran out): its work is rolled back."""
+
+
+def _claimable(now: dt.datetime) -> Any:
+    return or_(Job.status == "queued", (Job.status == "running") & (Job.lease_until < now))
+
+
+def claim(store: Store, job_id: int, worker: str) -> bool:
+    """Take job ``job_id`` for ``worker`` if it is queued, or running under a lease that ran
+    out (its worker died). A job that ran out of attempts is failed instead."""
+    now = utcnow()
+    with store.engine.begin() as conn:
+        attempts = conn.execute(
+            select(Job.attempts).where(Job.id == job_id, _claimable(now))
+        ).scalar_one_or_none()
+        if attempts is None:
+            return False
+        if attempts >= MAX_ATTEMPTS:
+            conn.execute(
+                update(Job)
+                .where(Job.id == job_id)
+                .values(
+                    status="failed",
+                    error=f"stopped {attempts} times without finishing (its worker died)",
+                    finished_at=now,
+                    worker=None,
+                    lease_until=None,
+                )
+            )
+            return False
+        taken = conn.execute(
+            update(Job)
+            .where(Job.id == job_id, _claimable(now))
+            .values(
+                status="running",
+                worker=worker,
+                attempts=Job.attempts + 1,
+                lease_until=now + dt.timedelta(seconds=lease_seconds()),
+                started_at=now,
+            )
+        ).rowcount
+    return bool(taken)
+
+
+def next_job(store: Store) -> int | None:
+    """The oldest job a worker could take now (SQLite's queue is the table); :func:`run_job`
+    claims it, or finds that another worker was quicker."""
+    with store.reader.connect() as conn:
+        found: int | None = conn.execute(
+            select(Job.id).where(_claimable(utcnow())).order_by(Job.id).limit(1)
+        ).scalar_one_or_none()
+    return found
+
+
+class _Heartbeat:
+    """Renews the claim's lease while the job runs, and writes its progress (at most twice a
+    second). SQLite: while the job's transaction holds the write lock nothing else can write,
+    so the job's progress shows when it ends; its lease cannot be taken meanwhile either."""
+
+    def __init__(self, store: Store, job_id: int, worker: str) -> None:
+        self.store, self.job_id, self.worker = store, job_id, worker
+        self.stop = threading.Event()
+        self.latest: tuple[int, int] | None = None
+        self.written: tuple[int, int] | None = None
+        self.quiet = is_sqlite(store.engine)
+        self.thread = threading.Thread(target=self._beat, name=f"job-{job_id}-lease", daemon=True)
+
+    def progress(self, done: int, total: int) -> None:
+        self.latest = (done, total)
+
+    def _write(self) -> None:
+        values: dict[str, Any] = {"lease_until": utcnow() + dt.timedelta(seconds=lease_seconds())}
+        latest = self.latest
+        if latest is not None and latest != self.written:
+            values["done"], values["total"] = latest
+        with self.store.engine.begin() as conn:
+            conn.execute(
+                update(Job).where(Job.id == self.job_id, Job.worker == self.worker).values(**values)
+            )
+        self.written = latest
+
+    def _beat(self) -> None:
+        every = min(lease_seconds() / 3, 0.5 if not self.quiet else lease_seconds() / 3)
+        while not self.stop.wait(every):
+            if self.quiet and self.busy:
+                continue
+            try:
+                self._write()
+            except Exception:  # a missed beat is retried; the lease is three beats long
+                log.warning("job %s: heartbeat not written", self.job_id, exc_info=True)
+
+    busy = False  # SQLite: the job's own transaction holds the write lock
+
+    def __enter__(self) -> _Heartbeat:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop.set()
+        self.thread.join()
+
+
+@contextmanager
+def _held(beat: _Heartbeat) -> Iterator[None]:
+    beat.busy = True
+    try:
+        yield
+    finally:
+        beat.busy = False
+
+
+def _finish(
+    work: UnitOfWork, job_id: int, worker: str, result: dict[str, Any], done: tuple[int, int] | None
+) -> None:
+    values: dict[str, Any] = {
+        "status": "done",
+        "result": json.dumps(result, default=str),
+        "error": None,
+        "payload": None,
+        "finished_at": utcnow(),
+        "lease_until": None,
+    }
+    if done is not None:
+        values["done"], values["total"] = done
+    ended = getattr(
+        work.db.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.worker == worker, Job.status == "running")
+            .values(**values)
+        ),
+        "rowcount",
+        0,
+    )
+    if not ended:
+        raise LostClaim(f"job {job_id} was taken over by another worker")
+    work.audit("finish", "job", job_id, "done")
+
+
+def _fail(store: Store, job_id: int, worker: str, error: str) -> None:
+    with store.transaction(actor="worker") as work:
+        work.db.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.worker == worker)
+            .values(status="failed", error=error[:2000], finished_at=utcnow(), lease_until=None)
+        )
+        work.audit("finish", "job", job_id, "failed")
+
+
+def run_job(store: Store, job_id: int, *, worker: str | None = None) -> str:
+    """Claim job ``job_id`` and run it; its status afterwards ("done", "failed"), or
+    "skipped" when it was not there to take (done already, or another worker holds it)."""
+    me = worker or worker_name()
+    if not claim(store, job_id, me):
+        return "skipped"
+    with store.sessions() as db:
+        job = db.get(Job, job_id)
+        assert job is not None
+        name, actor, arguments, payload = job.kind, job.requested_by, job.arguments, job.payload
+    kind = KINDS.get(name)
+    if kind is None:
+        _fail(store, job_id, me, f"this therabill has no job kind {name!r}")
+        return "failed"
+    with _Heartbeat(store, job_id, me) as beat:
+        running = Running(store, job_id, _loads(arguments) or {}, payload, actor, beat.progress)
+        try:
+            if kind.in_transaction:
+                with _held(beat), store.transaction(actor=actor) as work:
+                    result = kind.run(work, running)
+                    _finish(work, job_id, me, result, beat.latest)
+            else:
+                result = kind.run(store, running)
+                with store.transaction(actor=actor) as work:
+                    _finish(work, job_id, me, result, beat.latest)
+        except LostClaim:
+            log.warning("job %s: taken over by another worker; this run rolled back", job_id)
+            return "skipped"
+        except TherabillError as exc:
+            _fail(store, job_id, me, str(exc))
+            return "failed"
+        except Exception as exc:
+            log.exception("job %s (%s) failed", job_id, name)
+            _fail(store, job_id, me, f"internal error ({type(exc).__name__}); see the worker's log")
+            return "failed"
+    log.info("job %s (%s) done", job_id, name)
+    return "done"
+
+
+def work_sqlite(
+    store: Store, *, stop: threading.Event, poll: float = 1.0, worker: str | None = None
+) -> None:
+    """SQLite's worker loop: take the oldest job, run it, and look again; ``stop`` ends it
+    between jobs (``therabill worker`` on SQLite, and the thread ``therabill serve`` starts)."""
+    me = worker or worker_name()
+    while not stop.is_set():
+        try:
+            job_id = next_job(store)
+        except TherabillError:  # the database was busy: look again later
+            job_id = None
+        except Exception:
+            log.exception("the job worker could not look for jobs")
+            job_id = None
+        if job_id is None:
+            stop.wait(poll)
+            continue
+        run_job(store, job_id, worker=me)
+
+
+THREAD_ENV = "THERABILL_JOB_THREAD"
+"""``therabill serve`` sets it to 1: on SQLite each web process runs jobs in a thread too."""
+
+
+def start_thread(store: Store) -> Callable[[], None]:
+    """Run :func:`work_sqlite` in a daemon thread; returns what stops it (between jobs: a job
+    under way finishes first, or is taken over after its lease if the process dies)."""
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=work_sqlite, args=(store,), kwargs={"stop": stop}, name="therabill-jobs", daemon=True
+    )
+    thread.start()
+
+    def stopping() -> None:
+        stop.set()
+        thread.join(timeout=lease_seconds())
+
+    return stopping
+
+
+def wait_for(
+    store: Store, job_id: int, *, timeout: float = 60.0, every: float = 0.1
+) -> dict[str, Any]:
+    """The job once it has ended (or as it is when ``timeout`` runs out): for the CLI's
+    ``--wait`` and the tests."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with store.reading(actor="worker") as work:
+            job = work.db.get(Job, job_id)
+            if job is None:
+                raise InvalidInput(f"no job {job_id}", field="job")
+            found = job_dict(job)
+        if found["status"] in ("done", "failed") or time.monotonic() > deadline:
+            return found
+        time.sleep(every)
+
+
+def new_worker_name(prefix: str = "") -> str:
+    return f"{prefix}{worker_name()}:{uuid.uuid4().hex[:6]}"
