@@ -9,6 +9,7 @@ published with the 005010X231 guide, as reproduced in other X12 projects' test s
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
@@ -19,9 +20,14 @@ from guide_walk import GuideSegment, guide_segments
 from helpers_837 import pyx12_errors
 from posting_fixtures import build_claim
 from therabill.store.services import Store, submission
-from therabill.x12.acknowledgements import ClaimAck, Status, read_acknowledgements
-from therabill.x12.reader import X12Error
-from x12_shapes import HEAD_277, _277, _claim_277
+from therabill.x12.acknowledgements import (
+    ClaimAck,
+    Status,
+    iter_acknowledgements,
+    read_acknowledgements,
+)
+from therabill.x12.reader import CHUNK_SIZE, X12Error
+from x12_shapes import HEAD_277, SHAPES_277CA, _277, _claim_277
 
 ACKS = Path(__file__).resolve().parent.parent / "data" / "x12-peers" / "acks"
 ISA = (
@@ -355,3 +361,18 @@ def test_a_277ca_pyx12_accepts_is_read_whole() -> None:
     (line,) = rejected.lines
     assert (line.procedure, line.control_number) == ("97110", "TB00000002-1")
     assert [s.code for s in line.statuses] == ["122", "153"]
+
+
+def test_a_277ca_is_given_claim_by_claim_as_it_is_read() -> None:
+    """``iter_acknowledgements`` holds no file and no list of claims: the first claim of a
+    8 MB 277CA comes out when only the first chunks have been read, and the ones after it as
+    their segments arrive (the tokenizer keeps a chunk or two, whatever the file's size)."""
+    data = SHAPES_277CA["claims (HL/TRN/STC) per ST"](60_000)
+    assert len(data) > 3 * CHUNK_SIZE
+    source = io.BytesIO(data)
+    acks = iter_acknowledgements(source)
+    first = next(acks)
+    assert isinstance(first, ClaimAck) and first.claim_number == "TB00000000"
+    assert source.tell() <= 2 * CHUNK_SIZE, f"read {source.tell():,} of {len(data):,} bytes"
+    second = next(acks)
+    assert isinstance(second, ClaimAck) and second.claim_number == "TB00000001"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -227,3 +228,49 @@ def test_a_ta1_with_an_unknown_code_is_refused_naming_ta104() -> None:
     with pytest.raises(X12Error) as caught:
         read_acknowledgements(ta1(1, "Q", "000"))
     assert (caught.value.segment_id, caught.value.element) == ("TA1", "TA104")
+
+
+def _ca_for(claims: list[int], tail: list[str] | None = None) -> bytes:
+    """A 277CA accepting ``claims``, then ``tail`` (segments after the last claim)."""
+    body = [
+        "BHT*0085*08*1*20261128*1200*TH", "HL*1**20*1", "NM1*PR*2*ACME HEALTH PLAN*****PI*ACME1",
+        "HL*2*1*21*1", "NM1*41*2*HARBOUR THERAPY*****46*THERABILL", "HL*3*2*19*1",
+        "NM1*85*2*HARBOUR THERAPY*****XX*1234567893",
+    ]  # fmt: skip
+    for n, claim in enumerate(claims):
+        body += [f"HL*{4 + n}*3*PT", "NM1*QC*1*EXAMPLE*ADA****MI*M100", f"TRN*2*TB{claim:08d}"]
+        body += ["STC*A2:20*20261128*WQ*90.00"]
+    return envelope("277", "HN", body + (tail or []))
+
+
+def test_a_277ca_damaged_halfway_moves_no_claim(practice: Store, tmp_path: Path) -> None:
+    """The file is read whole before any claim moves: an accepted claim ahead of the damage
+    stays submitted, and the command says what is wrong."""
+    first = build_claim(practice, c97110=30)
+    with practice.transaction() as work:
+        submission.submit_claims(work=work, outbox=tmp_path, claim_ids=[first])
+    path = tmp_path / "damaged.277"
+    # the transaction's segment count (SE01) is wrong: known only at its end
+    path.write_bytes(re.sub(rb"SE\*\d+\*", b"SE*99*", _ca_for([first])))
+    result = CliRunner().invoke(app, ["x12", "ack", str(path)])
+    assert result.exit_code == 2 and "Error:" in result.stderr, result.output
+    assert status(practice, first) == "submitted"
+
+
+def test_a_large_277ca_is_applied_in_batches_listing_the_first_claims(
+    practice: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every claim is applied and counted; only the first ``LISTED`` are listed, and the
+    audit is written every ``BATCH`` acknowledgements (a month's 277CA in flat memory)."""
+    monkeypatch.setattr(submission, "BATCH", 2)
+    monkeypatch.setattr(submission, "LISTED", 2)
+    claims = [build_claim(practice, f"C-{n}", c97110=30) for n in (1, 2)]
+    claims.append(build_claim(practice, "C-1", c97140=25, day=DAY - dt.timedelta(days=1)))
+    with practice.transaction() as work:
+        submission.submit_claims(work=work, outbox=tmp_path, claim_ids=claims)
+    with practice.transaction() as work:
+        done = submission.apply_acknowledgement_file(work=work, source=io.BytesIO(_ca_for(claims)))
+    assert done.counts == {"accepted": 3, "rejected": 0, "unchanged": 0}
+    assert [r["claim"] for r in done.accepted] == claims[:2] and done.more("accepted") == 1
+    assert done.to_dict()["counts"]["accepted"] == 3
+    assert [status(practice, c) for c in claims] == ["accepted"] * 3

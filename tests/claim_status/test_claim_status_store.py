@@ -5,16 +5,18 @@ it, the same file twice changing nothing."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
 from posting_fixtures import build_claim
 from therabill.claims.number import claim_number
 from therabill.cli.main import app
-from therabill.store.services import Store, claim_records, submission
-from therabill.x12.reader import iter_segments
+from therabill.store.services import Store, claim_records, claim_status, submission
+from therabill.x12.reader import X12Error, iter_segments
 
 runner = CliRunner()
 
@@ -117,3 +119,19 @@ def test_an_answer_about_someone_elses_claim_is_listed_not_applied(
     other.write_bytes(answer_with_stc("STC*F2:88*20261127").replace(b"TB00000001", b"XQ-991"))
     read = run("claims", "status-read", str(other))
     assert read["claims"] == [] and read["unmatched"][0]["claim_number"] == "XQ-991"
+
+
+def test_a_277_damaged_halfway_records_nothing(practice: Store, tmp_path: Path) -> None:
+    """The 277 is read whole before any answer is kept: a fetch reads each file inside a
+    transaction that goes on after a bad one (quarantined), so a claim ahead of the damage
+    must not have moved."""
+    first, second = submitted(practice, tmp_path / "outbox", 2)
+    request = tmp_path / "status.276"
+    run("claims", "status-request", str(first), str(second), "-o", str(request))
+    statuses = {claim_number(first): "A7:187:QC", claim_number(second): "P1:20"}
+    damaged = re.sub(rb"SE\*\d+\*", b"SE*99*", answer(request, statuses))
+    with practice.transaction(actor="biller") as work:
+        with pytest.raises(X12Error, match="SE01"):
+            claim_status.read_status_response(work=work, source=damaged, file_name="bad.277")
+        assert claim_records.show_claim(work=work, claim_id=first)["status"] == "submitted"
+        assert claim_records.show_claim(work=work, claim_id=first)["payer_status"] is None

@@ -203,3 +203,26 @@ def test_a_file_renamed_into_place_but_not_recorded_is_not_sent_again(
     sent = run("clearinghouse", "send", "--clearinghouse", profile)
     assert [f["file"] for f in sent["files"]] == ["a.x12"]  # type: ignore[union-attr,index]
     assert sftp.plan.uploads == {}
+
+
+def test_a_277ca_damaged_halfway_is_quarantined_and_moves_no_claim(
+    practice: Store, home: Path, sftp: Server
+) -> None:
+    """A fetched file is read in the fetch's own transaction, which goes on after a bad file:
+    the acknowledgements are read whole before any claim moves, so a 277CA whose count
+    (SE01) is wrong at its end leaves the claim it accepts submitted, and is quarantined."""
+    profile = sftp.profile(home)
+    claim = build_claim(practice, c97110=30)
+    run("claims", "submit")
+    # the claim, then a second one (not ours) that closes it, then a wrong count (SE01)
+    second = b"HL*5*3*PT~\nNM1*QC*1*OTHER*BO****MI*M200~\nTRN*2*TB99999999~\n"
+    second += b"STC*A2:20*20261128*WQ*90.00~\nSE*99*0001"
+    damaged = accepted_277ca(claim).replace(b"SE*14*0001", second)
+    assert damaged != accepted_277ca(claim)
+    (sftp.outbound / "ack.277").write_bytes(damaged)
+    fetched = run("clearinghouse", "fetch", "--clearinghouse", profile)
+    [outcome] = fetched["files"]  # type: ignore[misc]
+    assert (outcome["kind"], outcome["status"]) == ("277CA", "quarantined"), outcome
+    assert "SE01" in outcome["detail"] or "segment" in outcome["detail"], outcome
+    with practice.transaction() as work:
+        assert claim_records.show_claim(work=work, claim_id=claim)["status"] == "submitted"

@@ -11,7 +11,6 @@ import typer
 from therabill.cli import store_common
 from therabill.cli.output import JsonOption, console, emit_json, handles_errors
 from therabill.store.services import submission
-from therabill.x12.acknowledgements import read_acknowledgements
 
 
 @handles_errors
@@ -25,9 +24,8 @@ def ack_command(
 
     Example: therabill x12 ack 277CA-2026-03-08.x12 --json
     """
-    acks = read_acknowledgements(file)
     with store_common.action() as work:
-        result = submission.apply_acknowledgements(work=work, acks=acks)
+        result = submission.apply_acknowledgement_file(work=work, source=file)
     if json_output:
         emit_json(result.to_dict())
         return
@@ -37,3 +35,6 @@ def ack_command(
         console.print(f"claim {entry['claim']}: [red]rejected[/red] ({entry['reason']})")
     for entry in result.unchanged:
         console.print(f"claim {entry['claim'] or '-'}: unchanged ({entry['reason']})")
+    for outcome in ("accepted", "rejected", "unchanged"):
+        if result.more(outcome):
+            console.print(f"… and {result.more(outcome):,} more {outcome} (--json lists counts)")

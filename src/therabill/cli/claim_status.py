@@ -72,3 +72,8 @@ def status_read_command(
         )
     for level in result.levels:
         console.print(level, markup=False)
+    if result.recorded > len(result.claims) or result.not_ours > len(result.unmatched):
+        console.print(
+            f"… {result.recorded:,} claim answers recorded and {result.not_ours:,} not ours in "
+            "all (--json gives the counts)"
+        )

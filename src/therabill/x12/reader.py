@@ -52,6 +52,14 @@ Source = str | os.PathLike[str] | bytes | bytearray | memoryview | BinaryIO
 """A path, the raw bytes of a file, or a binary file object (read in chunks)."""
 
 
+def rewound(source: Source) -> Source:
+    """``source`` ready to be read from its start again: a file object is sought back to 0
+    (a reader that makes two passes, one to check and one to act, reads it twice)."""
+    if not isinstance(source, str | os.PathLike | bytes | bytearray | memoryview):
+        source.seek(0)
+    return source
+
+
 class X12Error(TherabillError):
     """An X12 file that cannot be read; says where: file, segment number, id and element."""
 

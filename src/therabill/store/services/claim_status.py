@@ -42,7 +42,7 @@ from therabill.x12.claim_status import LevelStatus, StatusQuery, iter_277, write
 from therabill.x12.claim_status.model import REJECTED
 from therabill.x12.clearinghouse import Clearinghouse, load_clearinghouse
 from therabill.x12.control_numbers import FileControlNumbers
-from therabill.x12.reader import Source
+from therabill.x12.reader import Source, rewound
 
 # Claims no payer has yet: nothing to ask about.
 NOT_SENT = frozenset({ClaimStatus.DRAFT, ClaimStatus.READY, ClaimStatus.CORRECTED})
@@ -138,15 +138,31 @@ def status_request(
     return StatusRequest(text, interchange, ids)
 
 
+LISTED = 1000  # answers listed per 277; the rest are counted (``recorded``, ``not_ours``)
+
+
 @dataclass(slots=True)
 class StatusRead:
     """What one 277 changed: per claim, its answer and move; claims that are not ours; and
-    statuses about the whole request or a provider."""
+    statuses about the whole request or a provider. The first ``LISTED`` of each are listed
+    and all are counted, so a 277 about a month's claims is read with flat memory."""
 
     file: str
     claims: list[dict[str, Any]] = field(default_factory=list)
     unmatched: list[dict[str, Any]] = field(default_factory=list)
     levels: list[str] = field(default_factory=list)
+    recorded: int = 0
+    not_ours: int = 0
+
+    def add_claim(self, entry: dict[str, Any]) -> None:
+        self.recorded += 1
+        if len(self.claims) < LISTED:
+            self.claims.append(entry)
+
+    def add_unmatched(self, entry: dict[str, Any]) -> None:
+        self.not_ours += 1
+        if len(self.unmatched) < LISTED:
+            self.unmatched.append(entry)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -154,27 +170,39 @@ class StatusRead:
             "claims": self.claims,
             "unmatched": self.unmatched,
             "levels": self.levels,
+            "counts": {"recorded": self.recorded, "not_ours": self.not_ours},
         }
 
 
 def read_status_response(*, work: UnitOfWork, source: Source, file_name: str) -> StatusRead:
-    """Read a 277 claim status response and record each claim's answer (module docstring)."""
+    """Read a 277 claim status response and record each claim's answer (module docstring).
+    Two passes over the file: the first reads it whole and records nothing (a file damaged
+    halfway is refused before any answer is kept), the second records as it reads."""
+    for _ in iter_277(rewound(source)):
+        pass
     result = StatusRead(file_name)
-    for answer in iter_277(source):
+    for answer in iter_277(rewound(source)):
         if isinstance(answer, LevelStatus):
-            result.levels.append(answer.reason)
+            if len(result.levels) < LISTED:
+                result.levels.append(answer.reason)
             continue
         claim_id = claim_id_from_control_number(answer.claim_number)
         if claim_id is None:
             claim_id = claim_id_from_control_number(answer.trace_number)
         claim = work.db.get(ClaimRecord, claim_id) if claim_id is not None else None
         if claim is None:
-            result.unmatched.append(
+            result.add_unmatched(
                 {"claim_number": answer.claim_number, "description": answer.reason}
             )
             continue
-        result.claims.append(_record(work, claim, answer, file_name))
+        result.add_claim(_record(work, claim, answer, file_name))
+        if result.recorded % BATCH == 0:  # flat memory: changes flushed, audit written
+            work.db.flush()
+            work.write_audit()
     return result
+
+
+BATCH = 1000
 
 
 def _record(

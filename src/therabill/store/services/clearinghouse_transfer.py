@@ -44,7 +44,6 @@ from therabill.store.models import ClearinghouseTransfer
 from therabill.store.services import claim_status, eligibility, remittance_intake, submission
 from therabill.store.services.context import Store, UnitOfWork
 from therabill.store.services.files_on_commit import sync_directory
-from therabill.x12.acknowledgements import read_acknowledgements
 from therabill.x12.clearinghouse import Clearinghouse, Connection
 from therabill.x12.reader import X12Error, iter_segments
 
@@ -289,12 +288,11 @@ def _read_file(work: UnitOfWork, name: str, data: bytes) -> tuple[str, str, str]
     source.name = name
     try:
         if kind in ("999", "277CA", "TA1"):
-            result = submission.apply_acknowledgements(
-                work=work, acks=read_acknowledgements(source)
-            )
+            result = submission.apply_acknowledgement_file(work=work, source=source)
+            counts = result.counts
             return kind, "applied", (
-                f"{len(result.accepted)} accepted, {len(result.rejected)} rejected, "
-                f"{len(result.unchanged)} unchanged"
+                f"{counts['accepted']} accepted, {counts['rejected']} rejected, "
+                f"{counts['unchanged']} unchanged"
             )  # fmt: skip
         if kind == "835":
             intake = remittance_intake.receive_remittance(work=work, data=data, file_name=name)
@@ -311,7 +309,7 @@ def _read_file(work: UnitOfWork, name: str, data: bytes) -> tuple[str, str, str]
             return (
                 kind,
                 "applied",
-                (f"{len(read.claims)} claim status(es) recorded, {len(read.unmatched)} not ours"),
+                (f"{read.recorded} claim status(es) recorded, {read.not_ours} not ours"),
             )
     except TherabillError as exc:
         return kind, "quarantined", str(exc)

@@ -18,9 +18,11 @@ so both are kept at the same high-water mark and neither can reuse the other's n
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,11 +38,19 @@ from therabill.store.services import lookup
 from therabill.store.services.claim_records import change_status
 from therabill.store.services.context import UnitOfWork
 from therabill.store.services.files_on_commit import publish_on_commit
-from therabill.x12.acknowledgements import Acknowledgements
+from therabill.x12.acknowledgements import (
+    Ack,
+    Acknowledgements,
+    ClaimAck,
+    InterchangeAck,
+    ProviderAck,
+    TransactionAck,
+    iter_acknowledgements,
+)
 from therabill.x12.claim_837p import write_batch
 from therabill.x12.clearinghouse import Clearinghouse, load_clearinghouse
 from therabill.x12.control_numbers import KINDS, FileControlNumbers, Kind
-from therabill.x12.reader import iter_segments
+from therabill.x12.reader import Source, iter_segments, rewound
 from therabill.x12.writer import MAX_CONTROL_NUMBER
 
 SUBMITTABLE = frozenset({ClaimStatus.READY.value, ClaimStatus.CORRECTED.value})
@@ -234,16 +244,39 @@ def _remember(work: UnitOfWork, text: str, file_name: str, interchange: int) -> 
                 )
 
 
+LISTED = 1000  # claims listed per outcome of one acknowledgement file; the rest are counted
+
+
 @dataclass(slots=True)
 class AckResult:
-    """What ``therabill x12 ack`` did to each claim."""
+    """What ``therabill x12 ack`` did to each claim: the first ``LISTED`` claims of each
+    outcome with the reason, and how many there were in all (a 277CA for a whole month's
+    claims is applied with flat memory)."""
 
     accepted: list[dict[str, Any]] = field(default_factory=list)
     rejected: list[dict[str, Any]] = field(default_factory=list)
     unchanged: list[dict[str, Any]] = field(default_factory=list)
+    counts: dict[str, int] = field(
+        default_factory=lambda: {"accepted": 0, "rejected": 0, "unchanged": 0}
+    )
+
+    def add(self, outcome: str, entry: dict[str, Any]) -> None:
+        self.counts[outcome] += 1
+        listed: list[dict[str, Any]] = getattr(self, outcome)
+        if len(listed) < LISTED:
+            listed.append(entry)
+
+    def more(self, outcome: str) -> int:
+        """How many claims of ``outcome`` are counted but not listed."""
+        return self.counts[outcome] - len(getattr(self, outcome))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"accepted": self.accepted, "rejected": self.rejected, "unchanged": self.unchanged}
+        return {
+            "accepted": self.accepted,
+            "rejected": self.rejected,
+            "unchanged": self.unchanged,
+            "counts": dict(self.counts),
+        }
 
 
 def _apply_to_sent(
@@ -258,64 +291,89 @@ def _apply_to_sent(
     rejected, or left as it is with the reason; nothing sent there is said too."""
     claim_ids = sorted({int(row[0]) for row in work.db.execute(query)})
     if not claim_ids:
-        result.unchanged.append({"claim": None, "reason": f"{reason}: {none_sent}"})
+        result.add("unchanged", {"claim": None, "reason": f"{reason}: {none_sent}"})
     for claim_id in claim_ids:
         if rejected:
             _move(work, result, claim_id, ClaimStatus.REJECTED, reason)
         else:
-            result.unchanged.append({"claim": claim_id, "reason": reason})
+            result.add("unchanged", {"claim": claim_id, "reason": reason})
 
 
-def apply_acknowledgements(*, work: UnitOfWork, acks: Acknowledgements) -> AckResult:
+def apply_acknowledgements(
+    *, work: UnitOfWork, acks: Acknowledgements | Iterable[Ack]
+) -> AckResult:
     """Mark claims accepted (277CA A2) or rejected (TA1 R, 999 R, 277CA A3/A4/A6/A7/A8/E3/E4)
     with the reason; a 999 that accepts a transaction leaves its claims submitted (the 277CA
-    says whether each claim was accepted), and a move the lifecycle refuses is reported."""
+    says whether each claim was accepted), and a move the lifecycle refuses is reported.
+
+    ``acks``: a read file, or ``iter_acknowledgements(source)`` to apply a file as it is read;
+    every ``BATCH`` acknowledgements the changes are flushed and the audit written, so memory
+    stays flat however many claims the file holds."""
+    if isinstance(acks, Acknowledgements):
+        acks = itertools.chain(acks.interchanges, acks.transactions, acks.providers, acks.claims)
     result = AckResult()
-    for interchange in acks.interchanges:  # TA1: R rejects every claim the file carried
-        query = select(SubmittedClaim.claim_id).where(
-            SubmittedClaim.interchange_number == interchange.interchange_number
-        )
-        _apply_to_sent(
-            work, result, query, interchange.rejected, interchange.reason, "no claims sent in it"
-        )
-    for tx in acks.transactions:
-        if not tx.about_claims:  # a 999 for another kind of group (AK1*BE, HS…)
-            result.unchanged.append({"claim": None, "reason": tx.reason})
-            continue
-        query = select(SubmittedClaim.claim_id).where(
-            SubmittedClaim.group_number == tx.group_number
-        )
-        if tx.transaction:
-            query = query.where(SubmittedClaim.transaction_number == tx.transaction)
-        _apply_to_sent(
-            work,
-            result,
-            query,
-            tx.rejected,
-            tx.reason,
-            f"no claims sent in group {tx.group_number}",
-        )
-    for provider in acks.providers:  # a billing provider's status: every claim of theirs
-        result.unchanged.append({"claim": None, "reason": provider.reason})
-    for ack in acks.claims:
-        found = claim_id_from_control_number(ack.claim_number)
-        if found is None or work.db.get(ClaimRecord, found) is None:
-            result.unchanged.append(
-                {"claim": ack.claim_number, "reason": f"{ack.reason} (not one of our claims)"}
-            )
-            continue
-        claim_id = found
-        if ack.payer_claim_number:
-            claim = work.db.get(ClaimRecord, claim_id)
-            assert claim is not None
-            claim.payer_claim_number = ack.payer_claim_number[:50]
-        if ack.accepted:
-            _move(work, result, claim_id, ClaimStatus.ACCEPTED, ack.reason)
-        elif ack.rejected:
-            _move(work, result, claim_id, ClaimStatus.REJECTED, ack.reason)
-        else:
-            result.unchanged.append({"claim": claim_id, "reason": ack.reason})
+    for n, ack in enumerate(acks, 1):
+        _apply_one(work, result, ack)
+        if n % BATCH == 0:
+            work.db.flush()
+            work.write_audit()
     return result
+
+
+BATCH = 1000
+
+
+def apply_acknowledgement_file(*, work: UnitOfWork, source: Source) -> AckResult:
+    """Apply a TA1, 999 or 277CA file in two passes over it: the first reads it whole and
+    changes nothing (a file damaged halfway is refused before any claim moves), the second
+    applies each acknowledgement as it is read. Neither keeps the file or its claims."""
+    for _ in iter_acknowledgements(rewound(source)):
+        pass
+    return apply_acknowledgements(work=work, acks=iter_acknowledgements(rewound(source)))
+
+
+def _apply_one(work: UnitOfWork, result: AckResult, ack: Ack) -> None:
+    if isinstance(ack, InterchangeAck):  # TA1: R rejects every claim the file carried
+        query = select(SubmittedClaim.claim_id).where(
+            SubmittedClaim.interchange_number == ack.interchange_number
+        )
+        _apply_to_sent(work, result, query, ack.rejected, ack.reason, "no claims sent in it")
+    elif isinstance(ack, TransactionAck):
+        if not ack.about_claims:  # a 999 for another kind of group (AK1*BE, HS…)
+            result.add("unchanged", {"claim": None, "reason": ack.reason})
+            return
+        query = select(SubmittedClaim.claim_id).where(
+            SubmittedClaim.group_number == ack.group_number
+        )
+        if ack.transaction:
+            query = query.where(SubmittedClaim.transaction_number == ack.transaction)
+        _apply_to_sent(
+            work, result, query, ack.rejected, ack.reason,
+            f"no claims sent in group {ack.group_number}",
+        )  # fmt: skip
+    elif isinstance(ack, ProviderAck):  # a billing provider's status: every claim of theirs
+        result.add("unchanged", {"claim": None, "reason": ack.reason})
+    else:
+        _apply_claim(work, result, ack)
+
+
+def _apply_claim(work: UnitOfWork, result: AckResult, ack: ClaimAck) -> None:
+    found = claim_id_from_control_number(ack.claim_number)
+    claim = work.db.get(ClaimRecord, found) if found is not None else None
+    if claim is None:
+        result.add(
+            "unchanged",
+            {"claim": ack.claim_number, "reason": f"{ack.reason} (not one of our claims)"},
+        )
+        return
+    if ack.payer_claim_number:
+        claim.payer_claim_number = ack.payer_claim_number[:50]
+    if ack.accepted:
+        _move(work, result, claim.id, ClaimStatus.ACCEPTED, ack.reason)
+    elif ack.rejected:
+        _move(work, result, claim.id, ClaimStatus.REJECTED, ack.reason)
+    else:
+        result.add("unchanged", {"claim": claim.id, "reason": ack.reason})
 
 
 def _move(
@@ -325,11 +383,11 @@ def _move(
     assert claim is not None
     entry = {"claim": claim_id, "reason": reason}
     if claim.status == new.value:
-        result.unchanged.append({**entry, "reason": f"already {new.value}: {reason}"})
+        result.add("unchanged", {**entry, "reason": f"already {new.value}: {reason}"})
         return
     try:
         change_status(work=work, claim_id=claim_id, new=new, reason=reason[:500])
     except InvalidInput as exc:
-        result.unchanged.append({**entry, "reason": f"{reason} — not applied: {exc.message}"})
+        result.add("unchanged", {**entry, "reason": f"{reason} — not applied: {exc.message}"})
         return
-    (result.accepted if new is ClaimStatus.ACCEPTED else result.rejected).append(entry)
+    result.add("accepted" if new is ClaimStatus.ACCEPTED else "rejected", entry)

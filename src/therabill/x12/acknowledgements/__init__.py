@@ -17,8 +17,9 @@
 - Another version is refused by name: a 004010 group (GS08), a 997 (the 004010 acknowledgement)
   or a 277 that is not a 277CA (ST03 ``005010X212``: a claim status response).
 
-Pure: ``read_acknowledgements(source)`` returns plain objects; the store decides what they
-mean for each claim. Read with the shared X12 tokenizer (``therabill.x12.reader``): linear in
+Pure: ``read_acknowledgements(source)`` returns plain objects, ``iter_acknowledgements(source)``
+the same one at a time as the file is read (flat memory); the store decides what they mean
+for each claim. Read with the shared X12 tokenizer (``therabill.x12.reader``): linear in
 the file, at most ``MAX_KEPT`` errors, statuses and lines kept per transaction or claim.
 
 Reference: ASC X12N 005010X231A1 (999) and 005010X214 (277CA) loop and segment tables, as in
@@ -42,7 +43,7 @@ from therabill.x12.acknowledgements.model import (
     TransactionAck,
     describe,
 )
-from therabill.x12.acknowledgements.reading import read_acknowledgements
+from therabill.x12.acknowledgements.reading import Ack, iter_acknowledgements, read_acknowledgements
 
 __all__ = [
     "ACCEPTED_CATEGORIES",
@@ -50,6 +51,7 @@ __all__ = [
     "MAX_KEPT",
     "REJECTED_ACKS",
     "REJECTED_CATEGORIES",
+    "Ack",
     "Acknowledgements",
     "ClaimAck",
     "InterchangeAck",
@@ -58,5 +60,6 @@ __all__ = [
     "Status",
     "TransactionAck",
     "describe",
+    "iter_acknowledgements",
     "read_acknowledgements",
 ]

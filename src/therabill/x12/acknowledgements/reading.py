@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Iterator
+from typing import Any, Protocol
 
 from therabill.x12.acknowledgements.model import (
     MAX_KEPT,
@@ -281,11 +282,20 @@ def _ta1(seg: Segment, file: str) -> InterchangeAck:
     return InterchangeAck(file, _number(seg.get(1), file, seg, "TA101"), code, seg.get(5)[:3])
 
 
-def read_acknowledgements(source: Source) -> Acknowledgements:
-    """Every TA1, 999 and 277CA transaction in ``source``; other transactions are refused."""
-    out = Acknowledgements()
+Ack = TransactionAck | InterchangeAck | ClaimAck | ProviderAck
+"""One acknowledgement as ``iter_acknowledgements`` gives it: a 999 transaction's (or
+group's) verdict, a TA1, a 277CA claim, or a 277CA billing provider status."""
+
+
+def iter_acknowledgements(source: Source) -> Iterator[Ack]:
+    """Every TA1, 999 verdict and 277CA claim and provider status in ``source``, in file order,
+    each as soon as its segments are read: memory stays flat whatever the number of claims
+    (a file is not held). Other transactions are refused (``X12Error``), as is a file with no
+    acknowledgement at all."""
+    out = Acknowledgements()  # the state machines' sink, emptied after every segment
     current: _Transaction | None = None
     name = ""
+    found = False
     for name, delimiters, seg in iter_segments(source):
         if seg.id == "ST":
             current = _start(seg, name, out, delimiters.component)
@@ -294,10 +304,37 @@ def read_acknowledgements(source: Source) -> Acknowledgements:
                 current.finish()
             current = None
         elif seg.id == "TA1" and current is None:
-            if len(out.interchanges) < MAX_KEPT:
-                out.interchanges.append(_ta1(seg, name))
+            out.interchanges.append(_ta1(seg, name))
         elif current is not None:
             current.add(seg)
-    if not (out.transactions or out.claims or out.providers or out.interchanges):
+        if out.transactions or out.claims or out.providers or out.interchanges:
+            found = True
+            yield from _drain(out)
+    if not found:
         raise X12Error("no TA1, 999 or 277CA acknowledgement found", file=name or None)
+
+
+def _drain(out: Acknowledgements) -> Iterator[Ack]:
+    """What the segment just read completed (one segment completes at most a claim and its
+    provider, or one verdict), emptied from the sink."""
+    kept: list[list[Any]] = [out.interchanges, out.transactions, out.claims, out.providers]
+    for items in kept:
+        yield from items
+        items.clear()
+
+
+def read_acknowledgements(source: Source) -> Acknowledgements:
+    """Every TA1, 999 and 277CA transaction in ``source`` as one object (at most ``MAX_KEPT``
+    TA1s); ``iter_acknowledgements`` gives them one at a time."""
+    out = Acknowledgements()
+    for ack in iter_acknowledgements(source):
+        if isinstance(ack, InterchangeAck):
+            if len(out.interchanges) < MAX_KEPT:
+                out.interchanges.append(ack)
+        elif isinstance(ack, TransactionAck):
+            out.transactions.append(ack)
+        elif isinstance(ack, ClaimAck):
+            out.claims.append(ack)
+        else:
+            out.providers.append(ack)
     return out
