@@ -14,7 +14,7 @@ from sqlalchemy import select
 from web_helpers import Practice, csrf_of, login
 
 from clock import TODAY
-from therabill.store.models import Authorization, Policy
+from therabill.store.models import Authorization, ClaimRecord, Denial, Policy
 
 
 def _queues(html: str) -> dict[str, tuple[int, str]]:
@@ -163,3 +163,25 @@ def test_an_unknown_code_suggests_the_right_one(
     assert f"{typed} is not a known procedure code." in page.text
     assert f'href="/codes/{suggested}"' in page.text
     assert '<nav class="main"' in page.text
+
+
+def test_the_denials_tile_counts_reasons_and_says_how_many_claims(
+    web: TestClient, practice: Practice
+) -> None:
+    """A denial is one reason on one line (what the denials list shows, one row each), so two
+    reasons on one claim read "2 … On 1 claim", not two denied claims."""
+    login(web, "bill")
+    web.post("/claims/build", data={"csrf_token": csrf_of(web.get("/claims").text)})
+    with practice.store.transaction(actor="bill") as work:
+        claim_id = work.db.execute(select(ClaimRecord.id).limit(1)).scalar_one()
+        for carc in ("50", "197"):
+            work.db.add(
+                Denial(
+                    claim_id=claim_id, group_code="CO", carc=carc, amount_cents=5000,
+                    action_class="appeal", opened_on=TODAY,
+                )
+            )  # fmt: skip
+    html = web.get("/").text
+    assert _queues(html)["denials"][0] == 2
+    tile = html.split('id="queue-denials"')[1].split("</a>")[0]
+    assert "On 1 claim: appeal, correct, transfer or write off" in tile

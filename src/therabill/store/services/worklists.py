@@ -179,6 +179,11 @@ def work_queues(work: UnitOfWork, account: Account, *, today: dt.date) -> list[W
             ).all()
         )
         open_denials = select(func.count()).select_from(Denial).where(Denial.status != "closed")
+        # a denial is one reason on one line: the tile says how many claims they sit on too
+        denied_claims = select(func.count(func.distinct(Denial.claim_id))).where(
+            Denial.status != "closed"
+        )
+        on_claims = _count(work, denied_claims)
         exceptions = (
             select(func.count())
             .select_from(RemittanceException)
@@ -213,7 +218,10 @@ def work_queues(work: UnitOfWork, account: Account, *, today: dt.date) -> list[W
                 "Denials",
                 _count(work, open_denials),
                 "/denials",
-                "Appeal, correct, transfer or write off",
+                f"On {on_claims:,} claim{'' if on_claims == 1 else 's'}: appeal, correct, "
+                "transfer or write off"
+                if on_claims
+                else "Appeal, correct, transfer or write off",
                 "bad",
             ),
             WorkQueue(
