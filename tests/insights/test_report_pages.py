@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from clock import TODAY
 from therabill.cli.main import app
 from therabill.errors import InvalidInput
-from therabill.store.models import ClaimLine, LedgerEntry
+from therabill.store.models import ClaimLine, ClaimRecord, LedgerEntry
 from therabill.store.services import Store, auths, report_pages
 from therabill.store.services.sessions import ServiceMinutes, add_session
 
@@ -187,20 +187,37 @@ def test_the_cli_prints_json_and_writes_csv_and_xlsx(
     assert result.exit_code == 2 and result.stderr.startswith("Error: csv:")
 
 
-def test_kept_figures_follow_every_change(practice: Store, tmp_path: Path) -> None:
-    """A second look is served from what was kept, but a new session, authorization or
-    posting shows at once: each moves the stamp the figures were kept under."""
+def test_every_change_shows_at_once(practice: Store, tmp_path: Path) -> None:
+    """Nothing is kept between looks: a new session or authorization shows on the next one
+    (the sums are written with the rows, report_sums)."""
     paid_practice(practice, tmp_path, paid=2, denied=1)
-    before = report(practice, "unbilled")
-    assert report(practice, "unbilled") is before  # kept
+    before = report(practice, "productivity")
     with practice.transaction() as work:
         add_session(work=work, client="C-1", provider=1, day=TODAY - dt.timedelta(days=1),
                     services=[ServiceMinutes("97110", 30)], diagnoses=["M54.50"])  # fmt: skip
     after = report(practice, "unbilled")
-    assert after is not before and ["Session not billed", "Lee, Pat", 1, None, 1] in after.rows
+    assert ["Session not billed", "Lee, Pat", 1, None, 1] in after.rows
+    sessions = {row[0]: row[1] for row in report(practice, "productivity").rows}
+    assert sessions["Lee, Pat"] == {row[0]: row[1] for row in before.rows}["Lee, Pat"] + 1
     assert report(practice, "authorizations").rows == []
     with practice.transaction() as work:
         auths.add_authorization(work=work, client="C-1", payer="Acme Health Plan", number="PA-9",
                                 start=TODAY - dt.timedelta(days=9), end=TODAY + dt.timedelta(days=9),
                                 codes=["97110"], units=12)  # fmt: skip
     assert [r[2] for r in report(practice, "authorizations").rows] == ["PA-9"]
+
+
+def test_visit_limits_count_days_billed_this_year_and_not_voided(
+    practice: Store, tmp_path: Path
+) -> None:
+    """Acme's profile allows 30 PT visits a year (commercial.toml): eight billed days of
+    service leave 22; a voided claim gives its visit back."""
+    claims = paid_practice(practice, tmp_path)
+    assert report(practice, "visit-limits").rows == [
+        ["Example, Ada", "Acme Health Plan", "pt", 8, 30, 22]
+    ]
+    with practice.transaction() as work:
+        voided = work.db.get(ClaimRecord, claims[0])
+        assert voided is not None
+        voided.status = "void"
+    assert report(practice, "visit-limits").rows[0][3:] == [7, 30, 23]

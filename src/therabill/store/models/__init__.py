@@ -51,6 +51,15 @@ from therabill.store.models.practice import (
 )
 from therabill.store.models.reminders import ReminderMessage, ReminderSettings
 from therabill.store.models.statements import Statement, StatementRun
+from therabill.store.models.sums import (
+    ClientSum,
+    LedgerDaySum,
+    LineDaySum,
+    ServiceDaySum,
+    SessionDayCount,
+    VisitDay,
+    VisitYear,
+)
 
 __all__ = [
     "AuditEntry",
@@ -68,6 +77,7 @@ __all__ = [
     "ClearinghouseTransfer",
     "Client",
     "ClientPayment",
+    "ClientSum",
     "ContractRate",
     "ControlNumberCounter",
     "Denial",
@@ -77,8 +87,10 @@ __all__ = [
     "Invoice",
     "InvoiceLine",
     "Job",
+    "LedgerDaySum",
     "LedgerEntry",
     "LedgerUnsealed",
+    "LineDaySum",
     "Payer",
     "PaymentPlan",
     "PlanOfCare",
@@ -96,7 +108,9 @@ __all__ = [
     "RemittanceFile",
     "RemittanceLine",
     "RemittanceRecord",
+    "ServiceDaySum",
     "ServiceLocation",
+    "SessionDayCount",
     "SessionDiagnosis",
     "SessionService",
     "Statement",
@@ -105,5 +119,7 @@ __all__ = [
     "TherapySession",
     "Underpayment",
     "User",
+    "VisitDay",
+    "VisitYear",
     "utcnow",
 ]

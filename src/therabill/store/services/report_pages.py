@@ -1,6 +1,7 @@
 """The Reports page: where the money comes from and where it is stuck.
 
-One function per report, each a few grouped SQL queries (the database sums; Python only
+One function per report, each a few grouped SQL queries (the database sums, mostly over the
+small report sums it keeps as rows are written: ``therabill.store.report_sums``; Python only
 shapes the rows), each returning a :class:`Report`: a title, columns, rows of plain values
 (money in cents), a chart spec and a note saying how it is counted. The web page draws each
 chart beside its table; the CLI prints JSON; ``to_csv`` and ``to_xlsx`` export the same rows.
@@ -21,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import case, distinct, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from therabill.errors import InvalidInput
@@ -33,23 +34,20 @@ from therabill.store.models import (
     ClaimLine,
     ClaimRecord,
     Client,
+    ClientSum,
     Denial,
-    LedgerEntry,
+    LedgerDaySum,
+    LineDaySum,
     Payer,
     Provider,
+    ServiceDaySum,
+    SessionDayCount,
     TherapySession,
+    VisitYear,
 )
-from therabill.store.services import caches, profiles, reports
+from therabill.store.services import profiles, reports
 from therabill.store.services.context import UnitOfWork
 
-# Figures are kept while the ledger's generation stays the same (any posting, charge or claim
-# status change moves it; for the reports that count sessions, their newest id and count too):
-# a second look costs two look-ups.
-REPORT_FIGURES: caches.Stamped[Report] = caches.Stamped("report figures", keys=64)
-# Reports that count sessions, which change without the ledger (a new one, one deleted).
-SESSION_REPORTS = frozenset({"unbilled", "productivity"})
-PROFILE_REPORTS = frozenset({"visit-limits"})  # and the payer profiles' visit limits
-NOT_KEPT = frozenset({"authorizations"})  # an authorization added or edited moves no stamp
 # Reports that name clients: their reads are audited even when the figures were kept.
 CLIENT_DATA = {
     "aging-client": "client_balances",
@@ -125,36 +123,29 @@ def revenue(work: UnitOfWork, *, start: dt.date, end: dt.date, by: str = "month"
     if by not in BY:
         raise InvalidInput(f"by is one of {', '.join(sorted(BY))}", field="by")
     db = work.db
-    kind = LedgerEntry.kind
-    charge = func.sum(case((kind == "charge", LedgerEntry.amount_cents), else_=0))
-    insurance = func.sum(case((kind == "insurance_payment", LedgerEntry.amount_cents), else_=0))
-    patient = func.sum(case((kind == "patient_payment", LedgerEntry.amount_cents), else_=0))
-    refunds = func.sum(case((kind == "refund", LedgerEntry.amount_cents), else_=0))
-    adjusted = func.sum(
-        case((kind.in_(("contractual_adjustment", "write_off")), LedgerEntry.amount_cents), else_=0)
-    )
+    kind, amount = LedgerDaySum.kind, LedgerDaySum.amount_cents
+    charge = func.sum(case((kind == "charge", amount), else_=0))
+    insurance = func.sum(case((kind == "insurance_payment", amount), else_=0))
+    patient = func.sum(case((kind == "patient_payment", amount), else_=0))
+    refunds = func.sum(case((kind == "refund", amount), else_=0))
+    adjusted = func.sum(case((kind.in_(("contractual_adjustment", "write_off")), amount), else_=0))
     key: Any
     query = select()
     if by == "month":
-        key = _month(LedgerEntry.effective_date, db)
+        key = _month(LedgerDaySum.effective_date, db)
     elif by == "payer":
         key = func.coalesce(Payer.name, "(client payments)")
-        query = query.outerjoin(ClaimRecord, ClaimRecord.id == LedgerEntry.claim_id).outerjoin(
-            Payer, Payer.id == func.coalesce(LedgerEntry.payer_id, ClaimRecord.payer_id)
-        )
+        query = query.outerjoin(Payer, Payer.id == LedgerDaySum.payer_id)
     elif by == "provider":
         name = Provider.last_name + ", " + Provider.first_name
         key = func.coalesce(name, "(no claim)")
-        query = query.outerjoin(ClaimRecord, ClaimRecord.id == LedgerEntry.claim_id).outerjoin(
-            Provider, Provider.id == ClaimRecord.provider_id
-        )
+        query = query.outerjoin(Provider, Provider.id == LedgerDaySum.provider_id)
     else:
-        key = func.coalesce(ClaimLine.code, "(no line)")
-        query = query.outerjoin(ClaimLine, ClaimLine.id == LedgerEntry.claim_line_id)
+        key = case((LedgerDaySum.code == "", "(no line)"), else_=LedgerDaySum.code)
     rows = db.execute(
         query.add_columns(key.label("key"), charge, insurance, patient, refunds, adjusted)
-        .select_from(LedgerEntry)
-        .where(LedgerEntry.effective_date >= start, LedgerEntry.effective_date <= end)
+        .select_from(LedgerDaySum)
+        .where(LedgerDaySum.effective_date >= start, LedgerDaySum.effective_date <= end)
         .group_by(key)
         .order_by(key)
     ).all()
@@ -190,31 +181,30 @@ def revenue(work: UnitOfWork, *, start: dt.date, end: dt.date, by: str = "month"
 def ar_days(work: UnitOfWork, *, today: dt.date) -> Report:
     """Days in A/R per payer and for the practice: owed now ÷ average daily charges."""
     db = work.db
-    insurance, patient = reports._coefficients()
+    insurance, _ = reports._coefficients(ServiceDaySum)
+    _, patient = reports._coefficients(ClientSum)
     since = today - dt.timedelta(days=AR_WINDOW_DAYS)
-    charged = func.sum(
-        case(
-            ((LedgerEntry.kind == "charge") & (LedgerEntry.effective_date > since),
-             LedgerEntry.amount_cents),
-            else_=0,
-        )
-    )  # fmt: skip
-    rows = db.execute(
-        select(Payer.name, func.sum(insurance), charged)
-        .select_from(LedgerEntry)
-        .join(ClaimRecord, ClaimRecord.id == LedgerEntry.claim_id)
-        .join(Payer, Payer.id == ClaimRecord.payer_id)
+    recent = (LedgerDaySum.kind == "charge") & (LedgerDaySum.effective_date > since)
+    owed = db.execute(
+        select(Payer.name, func.sum(insurance))
+        .select_from(ServiceDaySum)
+        .join(Payer, Payer.id == ServiceDaySum.payer_id)
         .group_by(Payer.name)
         .order_by(Payer.name)
     ).all()
+    charged_by: dict[str, int] = {
+        name: int(cents or 0)
+        for name, cents in db.execute(
+            select(Payer.name, func.sum(LedgerDaySum.amount_cents))
+            .join(Payer, Payer.id == LedgerDaySum.claim_payer_id)
+            .where(recent)
+            .group_by(Payer.name)
+        )
+    }
+    rows = [(name, cents, charged_by.get(name, 0)) for name, cents in owed]
     owed_patient = int(db.execute(select(func.sum(patient))).scalar() or 0)
     all_charged = int(
-        db.execute(
-            select(func.sum(LedgerEntry.amount_cents)).where(
-                LedgerEntry.kind == "charge", LedgerEntry.effective_date > since
-            )
-        ).scalar()
-        or 0
+        db.execute(select(func.sum(LedgerDaySum.amount_cents)).where(recent)).scalar() or 0
     )
 
     def days(owed: int, charges: int) -> float | None:
@@ -245,7 +235,9 @@ def ar_days(work: UnitOfWork, *, today: dt.date) -> Report:
 def aging(work: UnitOfWork, *, today: dt.date, client: bool = False) -> Report:
     """Money owed by age of the date of service: insurance by payer, or the largest client
     balances."""
-    figures = reports.aging_now(work.db, today=today, top_clients=25)
+    figures = reports.aging_now(
+        work.db, today=today, top_clients=25 if client else 0, payers=not client
+    )
     rows_by = figures.by_client if client else figures.by_payer
     table: list[list[Any]] = [[name, *[row[b] for b in reports.BUCKETS], sum(row.values())] for name, row in
              rows_by.items()]  # fmt: skip
@@ -413,14 +405,11 @@ def visit_limits(work: UnitOfWork, *, today: dt.date) -> Report:
     table: list[list[Any]] = []
     if limited:
         rows = db.execute(
-            select(Client.last_name + ", " + Client.first_name, ClaimRecord.payer_id,
-                   Provider.discipline, func.count(distinct(ClaimRecord.date_of_service)))
-            .join(Client, Client.id == ClaimRecord.client_id)
-            .join(Provider, Provider.id == ClaimRecord.provider_id)
-            .where(ClaimRecord.payer_id.in_(list(limited)),
-                   ClaimRecord.date_of_service >= dt.date(today.year, 1, 1),
-                   ClaimRecord.status.not_in(("void",)), ClaimRecord.frequency_code != "8")
-            .group_by(Client.last_name, Client.first_name, ClaimRecord.payer_id, Provider.discipline)
+            select(Client.last_name + ", " + Client.first_name, VisitYear.payer_id,
+                   VisitYear.discipline, VisitYear.visits)
+            .join(Client, Client.id == VisitYear.client_id)
+            .where(VisitYear.payer_id.in_(list(limited)), VisitYear.year == today.year,
+                   VisitYear.visits > 0)
         ).all()  # fmt: skip
         for client, payer_id, discipline, visits in rows:
             limit = limited[payer_id].get(discipline)
@@ -437,7 +426,8 @@ def visit_limits(work: UnitOfWork, *, today: dt.date) -> Report:
         _chart("bar", [f"{r[0]} ({r[2]})" for r in table][:15],
                {"Visits": [r[3] for r in table][:15], "Left": [max(r[5], 0) for r in table][:15]},
                money=False, stacked=True),
-        "Dates of service billed to a payer whose profile limits yearly visits by discipline.",
+        "Dates of service billed to a payer whose profile limits yearly visits by discipline "
+        "(a voided claim is no visit).",
     )  # fmt: skip
 
 
@@ -449,40 +439,35 @@ def productivity(work: UnitOfWork, *, start: dt.date, end: dt.date) -> Report:
     db = work.db
     name = Provider.last_name + ", " + Provider.first_name
     sessions: dict[str, int] = {
-        n: int(c)
+        n: int(c or 0)
         for n, c in db.execute(
-            select(name, func.count())
-            .select_from(TherapySession)
-            .join(Provider, Provider.id == TherapySession.provider_id)
-            .where(TherapySession.date_of_service >= start, TherapySession.date_of_service <= end)
+            select(name, func.sum(SessionDayCount.sessions))
+            .join(Provider, Provider.id == SessionDayCount.provider_id)
+            .where(SessionDayCount.date_of_service >= start, SessionDayCount.date_of_service <= end)
             .group_by(name)
         )
     }
     billed = {
         n: (int(u or 0), int(c or 0))
         for n, u, c in db.execute(
-            select(name, func.sum(ClaimLine.units), func.sum(ClaimLine.charge_cents))
-            .select_from(ClaimLine)
-            .join(ClaimRecord, ClaimRecord.id == ClaimLine.claim_id)
-            .join(Provider, Provider.id == ClaimRecord.provider_id)
-            .where(ClaimLine.date_of_service >= start, ClaimLine.date_of_service <= end,
-                   ClaimRecord.frequency_code == "1", ClaimRecord.priority == "primary")
+            select(name, func.sum(LineDaySum.units), func.sum(LineDaySum.charge_cents))
+            .join(Provider, Provider.id == LineDaySum.provider_id)
+            .where(LineDaySum.date_of_service >= start, LineDaySum.date_of_service <= end)
             .group_by(name)
         )
-    }  # fmt: skip
+    }
+    kind, amount = ServiceDaySum.kind, ServiceDaySum.amount_cents
     paid = case(
-        (LedgerEntry.kind.in_(("insurance_payment", "patient_payment")), LedgerEntry.amount_cents),
-        (LedgerEntry.kind == "refund", -LedgerEntry.amount_cents),
+        (kind.in_(("insurance_payment", "patient_payment")), amount),
+        (kind == "refund", -amount),
         else_=0,
     )
     collected: dict[str, int] = {
         n: int(c or 0)
         for n, c in db.execute(
             select(name, func.sum(paid))
-            .select_from(LedgerEntry)
-            .join(ClaimRecord, ClaimRecord.id == LedgerEntry.claim_id)
-            .join(Provider, Provider.id == ClaimRecord.provider_id)
-            .where(ClaimRecord.date_of_service >= start, ClaimRecord.date_of_service <= end)
+            .join(Provider, Provider.id == ServiceDaySum.provider_id)
+            .where(ServiceDaySum.date_of_service >= start, ServiceDaySum.date_of_service <= end)
             .group_by(name)
         )
     }
@@ -555,28 +540,10 @@ def build_report(
         raise InvalidInput(f"no report {name!r}; reports: {', '.join(REPORTS)}", field="report")
     if name == "revenue" and by not in BY:
         raise InvalidInput(f"by is one of {', '.join(sorted(BY))}", field="by")
-    db = work.db
-    if name in NOT_KEPT:
-        found = makers[name]()
-    else:
-        stamp: tuple[Any, ...] = caches.ledger_generation(db)
-        if name in SESSION_REPORTS:
-            stamp = (*stamp, *_sessions_stamp(db))
-        if name in PROFILE_REPORTS:
-            stamp = (*stamp, caches.practice_files())
-        key = (str(db.get_bind().engine.url), name, today, first, last, by)
-        found = REPORT_FIGURES.get(key, stamp, makers[name])
+    found = makers[name]()
     if name in CLIENT_DATA:
         work.audit("list", CLIENT_DATA[name], "practice", f"{name} report")
     return found
-
-
-def _sessions_stamp(db: Session) -> tuple[int, int]:
-    """Sessions change without the ledger (a new one, one deleted): their newest id and count."""
-    newest, count = db.execute(
-        select(func.max(TherapySession.id), func.count(TherapySession.id))
-    ).one()
-    return int(newest or 0), int(count or 0)
 
 
 def all_reports(

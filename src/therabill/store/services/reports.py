@@ -6,12 +6,14 @@ a :class:`UnitOfWork`, so it is audited.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import time
+from collections import defaultdict
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, ScalarSelect, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Engine, ScalarSelect, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from therabill.ledger import Balance, EntryKind, Responsibility, effect
@@ -20,9 +22,11 @@ from therabill.store.models import (
     AuthorizationUse,
     ClaimRecord,
     Client,
+    ClientSum,
     LedgerEntry,
     Payer,
     Provider,
+    ServiceDaySum,
     TherapySession,
 )
 from therabill.store.services import caches, plans_of_care
@@ -47,23 +51,27 @@ class Aging:
     payer_ids: dict[str, int] = field(default_factory=dict)  # by_payer's names → ids
 
 
-def _coefficients() -> tuple[ColumnElement[int], ColumnElement[int]]:
+@functools.cache
+def _coefficients(
+    rows: Any = LedgerEntry,
+) -> tuple[ColumnElement[int], ColumnElement[int]]:
     """Per-entry change of what the insurer and the client owe, as SQL: the ledger's own
     ``effect()`` evaluated for one cent of every (kind, responsibility), so the arithmetic
-    stays in ``therabill.ledger`` and the database only multiplies and sums."""
+    stays in ``therabill.ledger`` and the database only multiplies and sums. ``rows``: the
+    entries, or a report sum that keeps their kind, responsibility and amount."""
     insurance: list[tuple[ColumnElement[bool], int]] = []
     patient: list[tuple[ColumnElement[bool], int]] = []
     for kind in EntryKind:
         for resp in Responsibility:
             unit = effect(kind, 1, resp)
-            match = and_(LedgerEntry.kind == kind.value, LedgerEntry.responsibility == resp.value)
+            match = and_(rows.kind == kind.value, rows.responsibility == resp.value)
             if unit.insurance_cents:
                 insurance.append((match, unit.insurance_cents))
             if unit.patient_cents:
                 patient.append((match, unit.patient_cents))
 
     def expression(pairs: list[tuple[ColumnElement[bool], int]]) -> ColumnElement[int]:
-        return case(*[(match, LedgerEntry.amount_cents * sign) for match, sign in pairs], else_=0)
+        return case(*[(match, rows.amount_cents * sign) for match, sign in pairs], else_=0)
 
     return expression(insurance), expression(patient)
 
@@ -87,22 +95,10 @@ def owed_on_claim() -> ScalarSelect[int]:
 NOT_OWED_YET = ("draft",)
 
 
-def _owed_entry() -> ColumnElement[bool]:
-    return or_(
-        LedgerEntry.claim_id.is_(None),
-        LedgerEntry.claim_id.not_in(
-            select(ClaimRecord.id).where(ClaimRecord.status.in_(NOT_OWED_YET))
-        ),
-    )
-
-
-def _bucket(today: dt.date) -> ColumnElement[str]:
+def _bucket(today: dt.date, served: Any = ClaimRecord.date_of_service) -> ColumnElement[str]:
     limits = [today - dt.timedelta(days=days) for days in (30, 60, 90, 120)]
     return case(
-        *[
-            (ClaimRecord.date_of_service >= day, name)
-            for day, name in zip(limits, BUCKETS, strict=False)
-        ],
+        *[(served >= day, name) for day, name in zip(limits, BUCKETS, strict=False)],
         else_=BUCKETS[-1],
     )
 
@@ -135,10 +131,16 @@ def aging(reader: Engine, *, today: dt.date, top_clients: int = 10) -> Aging:
     return figures
 
 
-def aging_now(db: Session, *, today: dt.date, top_clients: int = 10) -> Aging:
-    """The aging figures summed now, in the caller's transaction (the Reports page; the
-    dashboard uses the kept figures of :func:`aging`)."""
-    return _sum_aging(db, today=today, top_clients=top_clients)
+def aging_now(db: Session, *, today: dt.date, top_clients: int = 10, payers: bool = True) -> Aging:
+    """The aging figures summed now, in the caller's transaction (the Reports page, which
+    asks for the payers' part or the clients' (``top_clients``); the dashboard uses the kept
+    figures of :func:`aging`)."""
+    result = Aging()
+    if payers:
+        _payer_aging(db, today=today, result=result)
+    if top_clients:
+        _client_aging(db, today=today, top_clients=top_clients, result=result)
+    return result
 
 
 def _period() -> int:
@@ -146,34 +148,66 @@ def _period() -> int:
 
 
 def _sum_aging(db: Session, *, today: dt.date, top_clients: int) -> Aging:
-    insurance, patient = _coefficients()
-    bucket = _bucket(today).label("bucket")
-    result = Aging()
+    result = aging_now(db, today=today, top_clients=top_clients)
+    result.attention = attention_counts(db)
+    result.as_of = dt.datetime.now().strftime("%H:%M:%S")
+    return result
+
+
+def _payer_aging(db: Session, *, today: dt.date, result: Aging) -> None:
+    """What each payer owes by age: from the report sums (``report_sums``: every claim's
+    entries by its date of service and payer), less what sits on claims not owed yet (drafts:
+    few, found through the claims' status index)."""
+    insurance, _ = _coefficients()
+    kept_insurance, _ = _coefficients(ServiceDaySum)
     names = dict(db.execute(select(Payer.id, Payer.name)).all())
+    owed: dict[tuple[int, str], int] = defaultdict(int)
+    kept_bucket = _bucket(today, ServiceDaySum.date_of_service).label("bucket")
+    for payer_id, name, cents in db.execute(
+        select(ServiceDaySum.payer_id, kept_bucket, func.sum(kept_insurance)).group_by(
+            ServiceDaySum.payer_id, kept_bucket
+        )
+    ):
+        owed[payer_id, name] += int(cents or 0)
+    bucket = _bucket(today).label("bucket")
     for payer_id, name, cents in db.execute(
         select(ClaimRecord.payer_id, bucket, func.sum(insurance))
         .join(ClaimRecord, ClaimRecord.id == LedgerEntry.claim_id)
-        .where(ClaimRecord.status.not_in(NOT_OWED_YET))
+        .where(ClaimRecord.status.in_(NOT_OWED_YET))
         .group_by(ClaimRecord.payer_id, bucket)
     ):
+        owed[payer_id, name] -= int(cents or 0)
+    for (payer_id, name), cents in sorted(owed.items()):
         if cents:
             payer_name = names.get(payer_id, str(payer_id))
             result.payer_ids[payer_name] = payer_id
             row = result.by_payer.setdefault(payer_name, dict.fromkeys(BUCKETS, 0))
-            row[name] += int(cents)
-            result.totals[name] += int(cents)
-    owed = func.sum(patient).label("owed")
-    biggest = [
-        int(client_id)
-        for client_id, _ in db.execute(
-            select(LedgerEntry.client_id, owed)
-            .where(_owed_entry())
-            .group_by(LedgerEntry.client_id)
-            .having(owed > 0)
-            .order_by(owed.desc())
-            .limit(top_clients)
+            row[name] += cents
+            result.totals[name] += cents
+
+
+def _client_aging(db: Session, *, today: dt.date, top_clients: int, result: Aging) -> None:
+    """The largest client balances by age: every client's balance from the report sums
+    (``client_sums``) less what sits on draft claims, then the few largest by age."""
+    _, patient = _coefficients()
+    bucket = _bucket(today).label("bucket")
+    _, client_patient = _coefficients(ClientSum)
+    balances: dict[int, int] = {
+        int(client_id): int(cents or 0)
+        for client_id, cents in db.execute(
+            select(ClientSum.client_id, func.sum(client_patient)).group_by(ClientSum.client_id)
         )
-    ]
+    }
+    for client_id, cents in db.execute(
+        select(LedgerEntry.client_id, func.sum(patient))
+        .join(ClaimRecord, ClaimRecord.id == LedgerEntry.claim_id)
+        .where(ClaimRecord.status.in_(NOT_OWED_YET))
+        .group_by(LedgerEntry.client_id)
+    ):
+        balances[int(client_id)] -= int(cents or 0)
+    biggest = sorted(
+        (cid for cid, cents in balances.items() if cents > 0), key=lambda c: (-balances[c], c)
+    )[:top_clients]
     if biggest:
         clients = {
             c.id: c.display_name
@@ -191,9 +225,6 @@ def _sum_aging(db: Session, *, today: dt.date, top_clients: int) -> Aging:
         for cid in biggest:
             result.by_client[clients.get(cid, f"#{cid}")] = rows[cid]
             result.client_ids[clients.get(cid, f"#{cid}")] = cid
-    result.attention = attention_counts(db)
-    result.as_of = dt.datetime.now().strftime("%H:%M:%S")
-    return result
 
 
 def todays_sessions(work: UnitOfWork, account: Account, *, today: dt.date) -> list[dict[str, Any]]:

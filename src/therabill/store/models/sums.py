@@ -1,0 +1,103 @@
+"""The report sums: small tables the database keeps up to date as the ledger, the claims and
+the sessions are written (triggers, ``therabill.store.report_sums``), so a report over years
+of a practice reads a few thousand rows instead of millions. Each is a pure projection of its
+base tables (grouped sums); ``report_sums.differences`` checks that it still is. Key columns
+hold 0 or '' for "none" (a unique key treats NULLs as all different, so an upsert could not
+find the row)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import BigInteger, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from therabill.store.models.base import Base
+
+
+class LedgerDaySum(Base):
+    """Ledger entries by day they take effect, payer (the entry's, else its claim's), the
+    claim's payer and provider, the line's code and the kind: the revenue report and the
+    charges of days in A/R."""
+
+    __tablename__ = "ledger_day_sums"
+    effective_date: Mapped[dt.date] = mapped_column(primary_key=True)
+    payer_id: Mapped[int] = mapped_column(primary_key=True)  # 0: none
+    claim_payer_id: Mapped[int] = mapped_column(primary_key=True)  # 0: no claim
+    provider_id: Mapped[int] = mapped_column(primary_key=True)  # 0: no claim
+    code: Mapped[str] = mapped_column(String(5), primary_key=True)  # '': no line
+    kind: Mapped[str] = mapped_column(String(24), primary_key=True)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    entries: Mapped[int] = mapped_column(BigInteger)
+
+
+class ServiceDaySum(Base):
+    """Ledger entries on claims by the claim's date of service, payer and provider, kind and
+    responsibility: aging (who owes what, how old), days in A/R and what was collected per
+    provider for the services of a period."""
+
+    __tablename__ = "service_day_sums"
+    date_of_service: Mapped[dt.date] = mapped_column(primary_key=True)
+    payer_id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(24), primary_key=True)
+    responsibility: Mapped[str] = mapped_column(String(10), primary_key=True)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    entries: Mapped[int] = mapped_column(BigInteger)
+
+
+class ClientSum(Base):
+    """Ledger entries per client, kind and responsibility: every client's balance at once
+    (the largest client balances)."""
+
+    __tablename__ = "client_sums"
+    client_id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(24), primary_key=True)
+    responsibility: Mapped[str] = mapped_column(String(10), primary_key=True)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    entries: Mapped[int] = mapped_column(BigInteger)
+
+
+class SessionDayCount(Base):
+    """Sessions per day of service and provider (provider productivity)."""
+
+    __tablename__ = "session_day_counts"
+    date_of_service: Mapped[dt.date] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(primary_key=True)
+    sessions: Mapped[int] = mapped_column(BigInteger)
+
+
+class LineDaySum(Base):
+    """Lines of original primary claims (frequency 1) per line date of service and the
+    claim's provider: units and charges billed (provider productivity)."""
+
+    __tablename__ = "line_day_sums"
+    date_of_service: Mapped[dt.date] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(primary_key=True)
+    units: Mapped[int] = mapped_column(BigInteger)
+    charge_cents: Mapped[int] = mapped_column(BigInteger)
+    lines: Mapped[int] = mapped_column(BigInteger)
+
+
+class VisitDay(Base):
+    """Claims that count as a visit (not void, not a void-frequency claim) per client, payer,
+    the provider's discipline and date of service."""
+
+    __tablename__ = "visit_days"
+    client_id: Mapped[int] = mapped_column(primary_key=True)
+    payer_id: Mapped[int] = mapped_column(primary_key=True)
+    discipline: Mapped[str] = mapped_column(String(20), primary_key=True)
+    date_of_service: Mapped[dt.date] = mapped_column(primary_key=True)
+    claims: Mapped[int] = mapped_column(BigInteger)
+
+
+class VisitYear(Base):
+    """Visits (dates of service with a claim that counts) per client, payer, discipline and
+    year: the visit-limit report."""
+
+    __tablename__ = "visit_years"
+    client_id: Mapped[int] = mapped_column(primary_key=True)
+    payer_id: Mapped[int] = mapped_column(primary_key=True)
+    discipline: Mapped[str] = mapped_column(String(20), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    visits: Mapped[int] = mapped_column(BigInteger)
