@@ -46,6 +46,10 @@ def _old_practice(db_url: str, *, break_at: int | None = None) -> None:
         prev = digest
     with store.engine.begin() as conn:
         conn.execute(
+            text("INSERT INTO practice (id, name, created_at) VALUES (1, 'Office', :now)"),
+            {"now": AT},
+        )
+        conn.execute(
             text(
                 "INSERT INTO clients (id, first_name, last_name, birth_date, sex, created_at) "
                 "VALUES (1, 'Ada', 'Example', :born, 'F', :now)"

@@ -452,3 +452,16 @@ def test_fee_remove(set_up: Path) -> None:
     assert [f["code"] for f in run_json("fee", "list")] == ["97110"]
     again = run("fee", "remove", "97112", ok=False)
     assert again.exit_code == 2 and again.stderr == "Error: code: there is no fee for 97112\n"
+
+
+def test_practices_on_sqlite_stay_one_and_user_add_takes_the_practice(set_up: Path) -> None:
+    """``practice add`` needs PostgreSQL; ``--practice`` names the only practice here too."""
+    refused = run("practice", "add", "Bay Speech", ok=False)
+    assert refused.exit_code == 2
+    assert refused.stderr.startswith("Error: on SQLite one installation is one practice")
+    assert run_json("practice", "list") == [{"id": 1, "name": "Harbour Therapy"}]
+    added = run_json("user", "add", "ana", "--role", "biller", "--practice", "1")
+    assert added["username"] == "ana" and added["role"] == "biller"
+    joined = run_json("user", "add", "ana", "--role", "admin", "--practice", "1")
+    assert joined == {"username": "ana", "practice": 1, "role": "admin"}
+    run("--practice", "1", "payer", "list")

@@ -12,7 +12,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from therabill.store import migrate
+from therabill.store import migrate, tenancy
 from therabill.store import web_tables as tables
 from therabill.store.services import open_store
 
@@ -38,6 +38,11 @@ def test_database_from_previous_migration_keeps_its_rows(db_url: str, previous: 
     migrate.upgrade(store.engine, previous)
     with store.engine.begin() as conn:
         conn.execute(
+            text("INSERT INTO practice (id, name, created_at) VALUES (1, 'Office', :now)"),
+            {"now": dt.datetime(2026, 1, 1, tzinfo=dt.UTC)},
+        )
+        tenancy.set_practice(conn, 1)  # from 0030 on, PostgreSQL rows take it from here
+        conn.execute(
             text(
                 "INSERT INTO clients (id, first_name, last_name, birth_date, sex, created_at) "
                 "VALUES (1, 'Ada', 'Example', :born, 'F', :now)"
@@ -56,6 +61,10 @@ def test_database_from_previous_migration_keeps_its_rows(db_url: str, previous: 
     assert migrate.current_revision(store.engine) == migrate.head_revision()
     with store.engine.connect() as conn:
         assert conn.execute(text("SELECT amount_cents FROM ledger_entries")).scalar() == 2500
+        # Every row already there belongs to the database's practice (0032).
+        for table in ("clients", "ledger_entries"):
+            owners = conn.execute(text(f"SELECT DISTINCT practice_id FROM {table}")).all()
+            assert owners == [(1,)], table
     # The ledger is append-only (0002), for the rows already there too.
     with pytest.raises(DBAPIError, match="append-only"), store.engine.begin() as conn:
         conn.execute(text("UPDATE ledger_entries SET amount_cents = 1"))
@@ -139,6 +148,7 @@ def test_authorizations_keep_their_rows_across_the_spelling_change(db_url: str) 
     now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     day = dt.date(2026, 1, 5)
     statements = [
+        "INSERT INTO practice (id, name, created_at) VALUES (1, 'Office', :now)",
         "INSERT INTO clients (id, first_name, last_name, birth_date, sex, created_at) "
         "VALUES (1, 'Ada', 'Example', :day, 'F', :now)",
         "INSERT INTO payers (id, name, payer_id, profile_id, created_at) "
@@ -195,4 +205,32 @@ def test_money_columns_hold_more_than_32_bits(db_url: str) -> None:
                           "CURRENT_TIMESTAMP)"))  # fmt: skip
         big = conn.execute(text("SELECT statement_minimum_cents FROM practice")).scalar()
     assert big == 3_000_000_000
+    store.dispose()
+
+
+def test_users_become_members_of_the_practice_in_their_role(db_url: str) -> None:
+    """0033: every login of a single-practice database belongs to its practice, in the role
+    it had, so the single-practice flow goes on unchanged."""
+    store = open_store(db_url)
+    migrate.upgrade(store.engine, "0032")
+    now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    with store.engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO practice (id, name, created_at) VALUES (1, 'Office', :now)"),
+            {"now": now},
+        )
+        for user_id, name, role in ((1, "root", "admin"), (2, "bill", "biller")):
+            conn.execute(
+                text(
+                    "INSERT INTO users (id, username, display_name, role, created_at) "
+                    "VALUES (:id, :name, '', :role, :now)"
+                ),
+                {"id": user_id, "name": name, "role": role, "now": now},
+            )
+    migrate.upgrade(store.engine)
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT user_id, practice_id, role FROM practice_members ORDER BY user_id")
+        ).all()
+    assert [tuple(r) for r in rows] == [(1, 1, "admin"), (2, 1, "biller")]
     store.dispose()

@@ -6,10 +6,12 @@ import datetime as dt
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import update
+from sqlalchemy import select, update
 from web_helpers import PASSWORD, Practice, csrf_of, login
 
-from therabill.store.services import login_sessions
+from therabill.store.models import Practice as Practice_
+from therabill.store.models import User
+from therabill.store.services import login_sessions, users
 from therabill.store.web_tables import web_sessions
 
 
@@ -309,3 +311,42 @@ def test_the_api_refuses_a_user_who_must_change_their_password(
     assert refused.status_code == 403
     assert refused.json()["title"] == "Password change required"
     assert "choose a new password" in refused.json()["detail"]
+
+
+def test_a_user_of_two_practices_chooses_one_after_login_and_can_switch(
+    web: TestClient, practice: Practice
+) -> None:
+    """Several practices (PostgreSQL's case; the rows are made directly here): nothing opens
+    before the choice, the header names the practice, and a practice the user does not
+    belong to is not there for them."""
+    with practice.store.transaction(actor="admin") as work:
+        other = Practice_(name="Bay Speech")
+        work.db.add(other)
+        work.db.flush()
+        bill = work.db.execute(select(User.id).where(User.username == "bill")).scalar_one()
+        users.join(work, user_id=bill, practice_id=other.id, role=users.Role.ADMIN)
+        stranger = Practice_(name="Not Bill's")
+        work.db.add(stranger)
+        work.db.flush()
+        second, third = other.id, stranger.id
+        first = work.db.get(Practice_, 1)
+        assert first is not None
+        home_name = first.name
+    login(web, "bill")
+    response = web.get("/", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/practice"
+    page = web.get("/practice")
+    assert "Bay Speech" in page.text and home_name in page.text
+    assert "Not Bill" not in page.text
+    token = csrf_of(page.text)
+    refused = web.post("/practice", data={"practice_id": third, "csrf_token": token})
+    assert refused.status_code == 404
+    chosen = web.post(
+        "/practice", data={"practice_id": second, "csrf_token": token}, follow_redirects=False
+    )
+    assert chosen.status_code == 303
+    home = web.get("/")
+    assert home.status_code == 200 and "Bay Speech" in home.text and "admin" in home.text
+    web.post("/practice", data={"practice_id": 1, "csrf_token": token})
+    back = web.get("/")
+    assert home_name in back.text and "biller" in back.text

@@ -127,6 +127,8 @@ PAGES = [
     Route("POST", "/admin/settings", ADMIN),
     Route("POST", "/admin/settings/locations", ADMIN),
     Route("GET", "/account", ALL),
+    Route("GET", "/practice", ALL),
+    Route("POST", "/practice", ALL),
     Route("POST", "/account/tokens", ALL),
     Route("POST", "/account/tokens/{token_id}/revoke", ALL),
     Route("GET", "/account/mfa", ALL),

@@ -110,6 +110,10 @@ COMMANDS: dict[str, LazyCommand] = {
         "The clearinghouse connection (SFTP): send the outbox, fetch the answers.",
     ),
     "user": LazyCommand("therabill.cli.users:app", "Web app logins and API tokens."),
+    "practice": LazyCommand(
+        "therabill.cli.practices:app",
+        "The practices of a billing office's installation (PostgreSQL).",
+    ),
     "edits": LazyCommand(
         "therabill.cli.edits:app",
         "NCCI procedure-to-procedure pairs and medically unlikely edits (MUE).",
@@ -220,8 +224,20 @@ def root(
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
     ),
+    practice: int | None = typer.Option(
+        None,
+        "--practice",
+        envvar="THERABILL_PRACTICE",
+        min=1,
+        help="The practice to work for, by id (PostgreSQL installations with several "
+        "practices; default: the only one).",
+    ),
 ) -> None:
     """therabill: therapy sessions to correct, payable insurance claims."""
+    if practice is not None:
+        from therabill.store import tenancy  # only then: commands without a database start fast
+
+        tenancy.choose_practice(practice)
 
 
 def main() -> None:

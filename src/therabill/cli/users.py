@@ -32,18 +32,47 @@ def add(
     password_stdin: bool = typer.Option(
         False, "--password-stdin", help="Read the password from stdin instead of a one-time one."
     ),
+    practice: int | None = typer.Option(
+        None,
+        "--practice",
+        min=1,
+        help="The practice the login works for, in --role (default: the only one). A login "
+        "that exists already joins it.",
+    ),
     json_output: JsonOption = False,
 ) -> None:
     """Add a login. Without --password-stdin a one-time password is printed; the user chooses
-    their own at first login.
+    their own at first login. With --practice, a login that exists already joins that
+    practice in --role instead.
 
     Example: therabill user add ana --role therapist --provider 1234567893
     """
-    from therabill.store.services import users
+    from sqlalchemy import select
+
+    from therabill.store.models import User
+    from therabill.store.services import practices, users
 
     given = typer.get_text_stream("stdin").readline().rstrip("\n") if password_stdin else None
     store = _store()
-    with store.transaction() as work:
+    if practice is not None:
+        with store.transaction(practice=practice) as work:
+            taken = work.db.execute(select(User.id).where(User.username == username.strip()))
+            joined = None
+            if taken.first() is not None:
+                joined = practices.join_by_name(work, username=username, role=role)
+        if joined is not None:
+            if json_output:
+                emit_json(
+                    {
+                        "username": username.strip(),
+                        "practice": joined.practice_id,
+                        "role": joined.role.value,
+                    }
+                )
+            else:
+                console.print(f"{username.strip()} joined {joined.name} ({joined.role.value}).")
+            return
+    with store.transaction(practice=practice) as work:
         added = users.add_login(
             work,
             username=username,

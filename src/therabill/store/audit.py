@@ -8,8 +8,10 @@ database does not hold. Deleting the newest entries is caught by the heads writt
 database after every commit (:mod:`therabill.store.audit_anchor`), and the ledger's entries
 are sealed into the chain as they are written (:mod:`therabill.store.ledger_seal`).
 
+Each practice has a chain of its own (``seq`` counts per practice): with row-level security a
+practice's transaction sees only its own entries (therabill.store.tenancy).
 Writers append under a lock (SQLite: every transaction is ``BEGIN IMMEDIATE``; PostgreSQL: a
-transaction-scoped advisory lock), so the chain never forks. Entries name the entity and its
+transaction-scoped advisory lock per practice), so a chain never forks. Entries name the entity and its
 id, never a client's name, birth date, member id or note.
 """
 
@@ -21,13 +23,13 @@ import hmac
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import column, insert, select, table, text
 from sqlalchemy.orm import Session
 
 from therabill.errors import TherabillError
-from therabill.store import audit_anchor, ledger_seal
+from therabill.store import audit_anchor, ledger_seal, tenancy
 from therabill.store.audit_anchor import Head
 from therabill.store.audit_key import audit_key, key_source
 from therabill.store.models import AuditEntry, utcnow
@@ -44,6 +46,7 @@ class AuditEvent:
     entity: str
     entity_id: str
     detail: str = ""
+    practice_id: int | None = None  # whose chain it goes to (None: the transaction's)
 
 
 def _stamp(at: dt.datetime) -> str:
@@ -104,15 +107,38 @@ class WrongAuditKey(TherabillError):
         )
 
 
-def append(db: Session, events: Sequence[AuditEvent], *, seal: bool = True) -> Head | None:
+_CHAIN_COLUMNS = ("seq", "at", "actor", "action", "entity", "entity_id", "detail", "prev_hash")
+
+
+def _last_entry(db: Session, practice_id: int | None) -> Any:
+    """The chain's newest entry (columns named, so migration 0020, which appends before the
+    practice column exists, reads it too)."""
+    log = AuditEntry.__table__
+    query = select(*(log.c[n] for n in _CHAIN_COLUMNS), log.c.hash)
+    if practice_id is not None:
+        query = query.where(log.c.practice_id == practice_id)
+    return db.execute(query.order_by(log.c.seq.desc()).limit(1)).first()
+
+
+def append(
+    db: Session,
+    events: Sequence[AuditEvent],
+    *,
+    seal: bool = True,
+    practice_id: int | None = None,
+) -> Head | None:
     """Add ``events`` to the end of the chain, and a seal of the ledger entries this
     transaction wrote, inside the caller's transaction. Returns the new head (for the
     anchor, to be written after the commit), or None when nothing was added.
 
     ``seal=False`` is for a transaction that only records reads (it writes no ledger entry;
-    an entry a script left in the queue is sealed by the next transaction that writes)."""
+    an entry a script left in the queue is sealed by the next transaction that writes).
+    ``practice_id``: whose chain (None only before practices, in migration 0020)."""
     if db.get_bind().dialect.name == "postgresql":
-        db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_KEY})
+        db.execute(
+            text("SELECT pg_advisory_xact_lock(:key, :practice)"),
+            {"key": AUDIT_LOCK_KEY, "practice": practice_id or 0},
+        )
     actor = events[0].actor if events else SYSTEM_ACTOR
     seals = ledger_seal.seal_pending(db) if seal else []
     todo = list(events) + [
@@ -124,13 +150,14 @@ def append(db: Session, events: Sequence[AuditEvent], *, seal: bool = True) -> H
     if not todo:
         return None
     key = audit_key()
-    last = db.execute(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)).scalar()
+    last = _last_entry(db, practice_id)
     seq, prev = 0, GENESIS
     if last is not None:
         if entry_hash(key, last.prev_hash, last.seq, last.at, _event(last)) != last.hash:
             raise WrongAuditKey()
         seq, prev = last.seq, last.hash
-        db.expunge(last)
+    owner = {} if practice_id is None else {"practice_id": practice_id}
+    columns = [*_CHAIN_COLUMNS, "hash", *owner]
     at = utcnow()
     rows = []
     for event in todo:
@@ -147,11 +174,14 @@ def append(db: Session, events: Sequence[AuditEvent], *, seal: bool = True) -> H
                 "detail": event.detail,
                 "prev_hash": prev,
                 "hash": digest,
+                **owner,
             }
         )
         prev = digest
-    db.execute(insert(AuditEntry), rows)  # one executemany, not one ORM object per entry
-    return Head(seq, prev)
+    # One executemany, not one ORM object per entry; a plain table of the columns written
+    # (migration 0020 appends before audit_log has practice_id).
+    db.execute(insert(table("audit_log", *(column(c) for c in columns))), rows)
+    return Head(seq, prev, practice_id)
 
 
 @dataclass(slots=True)
@@ -234,18 +264,30 @@ def check_chain(
     return result
 
 
-def verify(db: Session, *, expect_head: str | None = None) -> Verification:
-    """Check the stored chain under the audit key, against the anchored heads, and the
-    ledger against its seals (reads only)."""
+def verify(
+    db: Session, *, practice_id: int | None = None, expect_head: str | None = None
+) -> Verification:
+    """Check a practice's chain (default: the transaction's practice) under the audit key,
+    against the anchored heads, and its ledger against its seals (reads only)."""
+    if practice_id is None:
+        practice_id = tenancy.current_practice(db.connection())
     url = db.get_bind().engine.url
-    anchors = audit_anchor.heads(url)
+    anchors = audit_anchor.heads(url, practice_id)
     seals: list[ledger_seal.Seal] = []
-    rows = db.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars().yield_per(2000)
+    rows = (
+        db.execute(
+            select(AuditEntry).where(AuditEntry.practice_id == practice_id).order_by(AuditEntry.seq)
+        )
+        .scalars()
+        .yield_per(2000)
+    )
     result = check_chain(
         rows, key=audit_key(), expect_head=expect_head, anchors=anchors, seals=seals
     )
     db.expunge_all()
-    result.ledger_entries, ledger_problems = ledger_seal.check_ledger(db, seals)
+    result.ledger_entries, ledger_problems = ledger_seal.check_ledger(
+        db, seals, practice_id=practice_id
+    )
     result.problems.extend(ledger_problems)
     if not anchors and result.entries:
         result.warnings.append(

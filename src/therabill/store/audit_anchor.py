@@ -40,9 +40,13 @@ def anchor_path() -> Path:
     return Path(override) if override else data_dir() / ANCHOR_FILE
 
 
-def database_id(url: URL) -> str:
-    """A stable name for one database: a digest of its URL without the password."""
+def database_id(url: URL, practice_id: int | None = None) -> str:
+    """A stable name for one practice's chain in one database: a digest of its URL without the
+    password, and of the practice unless it is practice 1 (every database made before
+    practices had that one only, so its lines written then still count)."""
     plain = url.set(password=None).render_as_string(hide_password=False)
+    if practice_id not in (None, 1):
+        plain += f"#practice={practice_id}"
     return hashlib.sha256(plain.encode("utf-8")).hexdigest()[:16]
 
 
@@ -50,6 +54,14 @@ def database_id(url: URL) -> str:
 class Head:
     seq: int
     hash: str
+    practice_id: int | None = None  # whose chain (each practice has one)
+
+
+HEADS = (
+    "SELECT a.practice_id, a.seq, a.hash FROM audit_log a WHERE a.seq = "
+    "(SELECT max(b.seq) FROM audit_log b WHERE b.practice_id = a.practice_id)"
+)
+"""Each practice's newest audit entry (its chain's head)."""
 
 
 def record(url: URL, head: Head, *, restored: bool = False) -> None:
@@ -57,7 +69,9 @@ def record(url: URL, head: Head, *, restored: bool = False) -> None:
     write is logged, not raised (the user's change is already saved)."""
     at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     mark = f" {RESTORED}" if restored else ""
-    line = f"{database_id(url)} {head.seq} {head.hash} {at}{mark}\n".encode("ascii")
+    line = f"{database_id(url, head.practice_id)} {head.seq} {head.hash} {at}{mark}\n".encode(
+        "ascii"
+    )
     path = anchor_path()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -70,14 +84,14 @@ def record(url: URL, head: Head, *, restored: bool = False) -> None:
         log.error("could not write the audit anchor to %s: %s", path, exc.strerror)
 
 
-def heads(url: URL) -> dict[int, str]:
+def heads(url: URL, practice_id: int | None = None) -> dict[int, str]:
     """Every anchored head of the database at ``url`` that still applies: sequence → hash.
     A ``restored`` line drops the heads after its own made before it."""
     path = anchor_path()
     found: dict[int, str] = {}
     if not path.exists():
         return found
-    me = database_id(url)
+    me = database_id(url, practice_id)
     with path.open("r", encoding="ascii", errors="replace") as handle:
         for line in handle:
             parts = line.split()

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from therabill.config import data_dir
 from therabill.errors import InvalidInput
+from therabill.store import tenancy
 
 URL_ENV = "THERABILL_DATABASE_URL"
 BUSY_TIMEOUT_MS = 30_000
@@ -96,7 +97,9 @@ def make_engine(url: str | None = None, *, echo: bool = False) -> Engine:
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     if backend == "postgresql":
-        return create_engine(text, echo=echo, pool_pre_ping=True)
+        engine = create_engine(text, echo=echo, pool_pre_ping=True)
+        tenancy.install(engine)  # every transaction names its practice (row-level security)
+        return engine
     raise InvalidInput(
         f"unsupported database {backend!r}; use sqlite:///PATH or postgresql://…", field=URL_ENV
     )

@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from therabill.claims.number import claim_number
 from therabill.errors import InvalidInput
-from therabill.store.models import ClaimRecord, Client, Payer, Policy, Practice, TherapySession
+from therabill.store.models import ClaimRecord, Client, Payer, Policy, TherapySession
 from therabill.store.services import (
     build,
     clients,
@@ -301,7 +301,7 @@ def remittance_for(
         for claim, _, person, policy in rows
     ]
     payer = rows[0][1]
-    office = work.db.execute(select(Practice).limit(1)).scalar_one()
+    office = work.require_practice()
     day = paid_on or dt.date.today()
     return write_835(
         decided,

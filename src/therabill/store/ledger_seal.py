@@ -174,15 +174,18 @@ class _Check:
     seen: int = 0
 
 
-def check_ledger(db: Session, seals: list[Seal], *, limit: int = 20) -> tuple[int, list[str]]:
-    """Walk the ledger in id order against the seals: (entries, problems)."""
+def check_ledger(
+    db: Session, seals: list[Seal], *, practice_id: int | None, limit: int = 20
+) -> tuple[int, list[str]]:
+    """Walk ``practice_id``'s ledger in id order against its seals: (entries, problems)."""
     checks = [_Check(s) for s in seals]
     spans = sorted((lo, hi, c) for c in checks for lo, hi in c.seal.runs)
     problems: list[str] = []
     unsealed: list[int] = []
     entries, p = 0, 0
     columns = [_LEDGER.c[name] for name in SEALED_COLUMNS]
-    for row in db.execute(select(*columns).order_by(_LEDGER.c.id)).yield_per(2000):
+    mine = select(*columns).where(_LEDGER.c.practice_id == practice_id)
+    for row in db.execute(mine.order_by(_LEDGER.c.id)).yield_per(2000):
         entries += 1
         entry_id = int(row[0])
         while p < len(spans) and spans[p][1] < entry_id:

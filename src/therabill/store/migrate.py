@@ -88,11 +88,9 @@ def anchor_head(engine: Engine) -> None:
     from therabill.store import audit_anchor
 
     with engine.connect() as connection:
-        last = connection.exec_driver_sql(
-            "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"
-        ).first()
-    if last is not None:
-        audit_anchor.record(engine.url, audit_anchor.Head(int(last[0]), str(last[1])))
+        chains = connection.exec_driver_sql(audit_anchor.HEADS).all()
+    for practice_id, seq, digest in chains:
+        audit_anchor.record(engine.url, audit_anchor.Head(int(seq), str(digest), int(practice_id)))
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -26,9 +26,9 @@ its triggers) must call :func:`create_triggers` again, as for ``ledger_entries_t
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from sqlalchemy import Connection, TextClause, text
+from sqlalchemy import Connection, TextClause, inspect, text
 
 
 @dataclass(frozen=True)
@@ -191,10 +191,22 @@ def _sql(connection: Connection, sql: str) -> TextClause:
     return text(re.sub(r"YEAR_OF\(([^()]*)\)", YEAR_OF[connection.dialect.name], sql))
 
 
+PRACTICE_KEY = ("practice_id", "{r}.practice_id")
+
+
+def sums(connection: Connection) -> tuple[Sum, ...]:
+    """The sums as this database keeps them: from migration 0032 on, each practice's apart
+    (every key leads with the base row's practice, docs/tenants.md); as 0031 made them before."""
+    columns = inspect(connection).get_columns("ledger_day_sums")
+    if not any(c["name"] == "practice_id" for c in columns):
+        return SUMS
+    return tuple(replace(total, keys=(PRACTICE_KEY, *total.keys)) for total in SUMS)
+
+
 def create_triggers(connection: Connection) -> None:
     """Make (or make again) every sum's triggers."""
     postgres = connection.dialect.name == "postgresql"
-    for total in SUMS:
+    for total in sums(connection):
         for name, (event, moved, statements) in total.triggers().items():
             body = "; ".join(statements)
             when = f"WHEN ({moved})" if moved else ""
@@ -223,7 +235,7 @@ def create_triggers(connection: Connection) -> None:
 
 def drop_triggers(connection: Connection) -> None:
     postgres = connection.dialect.name == "postgresql"
-    for total in SUMS:
+    for total in sums(connection):
         for name in total.triggers():
             if postgres:
                 connection.execute(text(f"DROP TRIGGER IF EXISTS {name} ON {total.base}"))
@@ -234,7 +246,7 @@ def drop_triggers(connection: Connection) -> None:
 
 def rebuild(connection: Connection) -> None:
     """Sum every table again from its base rows (an existing database's first sums)."""
-    for total in SUMS:
+    for total in sums(connection):
         connection.execute(text(f"DELETE FROM {total.table}"))
         connection.execute(
             _sql(
@@ -248,7 +260,7 @@ def differences(connection: Connection) -> dict[str, list[tuple[object, ...]]]:
     """Per sum table, the groups whose kept values differ from the sum of their rows now
     (a group whose values are all zero counts as absent): empty when all is well."""
     found: dict[str, list[tuple[object, ...]]] = {}
-    for total in SUMS:
+    for total in sums(connection):
         width = len(total.keys)
 
         def groups(sql: str, width: int = width) -> dict[tuple[object, ...], tuple[int, ...]]:

@@ -26,6 +26,8 @@ from sqlalchemy import (
     Text,
 )
 
+from therabill.store import tenancy
+
 metadata = MetaData()
 
 web_sessions = Table(
@@ -40,6 +42,8 @@ web_sessions = Table(
     # "" a full session; "mfa": the password was right, the second factor is still due
     # (migration 0015).
     Column("stage", String(10), nullable=False, server_default=""),
+    # The practice this login works for (migration 0033; NULL: the user's only practice).
+    Column("practice_id", Integer),
 )
 
 web_api_tokens = Table(
@@ -52,6 +56,8 @@ web_api_tokens = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("revoked_at", DateTime(timezone=True)),
     Column("expires_at", DateTime(timezone=True), nullable=False),  # migration 0015
+    # The practice the token works for (migration 0033; NULL: the user's only practice).
+    Column("practice_id", Integer),
 )
 
 web_login_failures = Table(
@@ -104,6 +110,9 @@ web_remittance_uploads = Table(
     Column("actor", String(80), nullable=False),
     Column("outcome", String(40), nullable=False),
     Column("summary", String(400), nullable=False, default=""),
+    # The practice it was uploaded for (migration 0032; no foreign key: this MetaData cannot
+    # name the store's ``practice`` table).
+    Column("practice_id", Integer, nullable=False, default=tenancy.practice_default),
 )
 
 # A message for the next page of one login session (Post/Redirect/Get): written by a POST,

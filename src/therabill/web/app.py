@@ -43,6 +43,7 @@ from therabill.web.deps import (
     MfaEnrolmentRequired,
     NotFound,
     PasswordChangeRequired,
+    PracticeChoiceRequired,
     SecondFactorRequired,
     page_account,
 )
@@ -193,6 +194,10 @@ def _add_handlers(app: FastAPI) -> None:
     @app.exception_handler(SecondFactorRequired)
     async def second_factor(request: Request, _exc: SecondFactorRequired) -> Response:
         return _redirect(request, "/login/code")
+
+    @app.exception_handler(PracticeChoiceRequired)
+    async def practice_choice(request: Request, _exc: PracticeChoiceRequired) -> Response:
+        return _redirect(request, "/practice")
 
     @app.exception_handler(MfaEnrolmentRequired)
     async def enrol(request: Request, _exc: MfaEnrolmentRequired) -> Response:

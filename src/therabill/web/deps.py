@@ -16,6 +16,7 @@ from fastapi import Depends, Path, Request
 from starlette.datastructures import FormData
 
 from therabill.errors import NotFound as NotFound
+from therabill.store import tenancy
 from therabill.store.services.api_tokens import token_account
 from therabill.store.services.login_sessions import logged_in
 from therabill.store.services.users import Account, Role
@@ -26,6 +27,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 PASSWORD_PATHS = frozenset({"/password", "/logout"})
 SECOND_FACTOR_PATHS = frozenset({"/login/code", "/logout"})
 ENROL_PATHS = frozenset({"/account/mfa", "/logout"})
+PRACTICE_PATHS = frozenset({"/practice", "/logout"})
 
 
 class LoginRequired(Exception):
@@ -46,6 +48,10 @@ class SecondFactorRequired(Exception):
 
 class MfaEnrolmentRequired(Exception):
     """This role must use a second factor and this user has none yet (to /account/mfa)."""
+
+
+class PracticeChoiceRequired(Exception):
+    """The user works for several practices and has not chosen one yet (to /practice)."""
 
 
 class CsrfFailed(Exception):
@@ -105,6 +111,10 @@ def page_account(request: Request) -> Account:
         request.state.setup_due = True
         if path not in ENROL_PATHS:
             raise MfaEnrolmentRequired()
+    elif account.practice_due:
+        request.state.setup_due = True  # no menu: nothing opens before the choice
+        if path not in PRACTICE_PATHS:
+            raise PracticeChoiceRequired()
     return account
 
 
@@ -136,6 +146,10 @@ def _role_check(
     async def check(request: Request, account: Account) -> Account:
         if account.role not in roles:
             raise Forbidden()
+        if account.practice_id is not None:
+            # The rest of this request (its task, and the threadpool calls it makes, which
+            # copy the task's context) works for the account's practice (docs/tenants.md).
+            tenancy.choose_practice(account.practice_id)
         if source is page_account and request.method not in SAFE_METHODS:
             sent = await sent_csrf_token(request)
             expected: str = request.state.csrf_token

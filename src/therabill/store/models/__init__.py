@@ -32,6 +32,7 @@ from therabill.store.models.edi import (
 )
 from therabill.store.models.eligibility import EligibilityCheck, EligibilityRequest
 from therabill.store.models.jobs import Job
+from therabill.store.models.members import PracticeMember
 from therabill.store.models.payment_plans import PaymentPlan
 from therabill.store.models.payments import ClientPayment
 from therabill.store.models.plans import PlanOfCare, ProgressReport
@@ -96,6 +97,7 @@ __all__ = [
     "PlanOfCare",
     "Policy",
     "Practice",
+    "PracticeMember",
     "ProgressReport",
     "Provider",
     "ProviderAdjustmentRecord",

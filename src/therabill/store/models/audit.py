@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import String
+from sqlalchemy import String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from therabill.store.models.base import Base, utcnow
+from therabill.store.models.base import Base, PracticeOwned, utcnow
 
 
-class AuditEntry(Base):
+class AuditEntry(PracticeOwned, Base):
     """``hash`` = HMAC-SHA256, under the audit key kept outside the database, over the previous
     entry's hash and this entry's fields; ``seq`` counts from 1 without gaps, so an edit breaks
     the hash and a deletion breaks the count (see therabill.store.audit)."""
 
     __tablename__ = "audit_log"
+    __table_args__ = (UniqueConstraint("practice_id", "seq", name="uq_audit_log_seq"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    seq: Mapped[int] = mapped_column(unique=True)
+    seq: Mapped[int]
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     actor: Mapped[str] = mapped_column(String(80))
     action: Mapped[str] = mapped_column(String(20))
@@ -28,7 +29,7 @@ class AuditEntry(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
-class LedgerUnsealed(Base):
+class LedgerUnsealed(PracticeOwned, Base):
     """Ids of ledger entries not yet sealed into the audit chain: a database trigger adds each
     new entry's id, the transaction's audit append seals them and removes them (see
     therabill.store.ledger_seal). Empty between transactions."""

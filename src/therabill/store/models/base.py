@@ -6,8 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from sqlalchemy import BigInteger, DateTime, MetaData
-from sqlalchemy.orm import DeclarativeBase, mapped_column
+from sqlalchemy import BigInteger, DateTime, ForeignKey, MetaData
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from therabill.store import tenancy
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -30,3 +32,12 @@ class Base(DeclarativeBase):
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+class PracticeOwned:
+    """A row that belongs to one practice (see therabill.store.tenancy): filled with the
+    transaction's practice; on PostgreSQL row-level security shows and accepts only those."""
+
+    practice_id: Mapped[int] = mapped_column(
+        ForeignKey("practice.id"), default=tenancy.practice_default
+    )

@@ -9,11 +9,11 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from therabill.claims.number import control_number_of
-from therabill.store.models.base import Base, Cents, utcnow
+from therabill.store.models.base import Base, Cents, PracticeOwned, utcnow
 from therabill.store.models.practice import ServiceLocation
 
 
-class TherapySession(Base):
+class TherapySession(PracticeOwned, Base):
     """One encounter. ``claim_id`` is set once, when a claim is built: never billed twice."""
 
     __tablename__ = "sessions"
@@ -46,7 +46,7 @@ class TherapySession(Base):
     service_location: Mapped[ServiceLocation | None] = relationship()
 
 
-class SessionService(Base):
+class SessionService(PracticeOwned, Base):
     """Minutes spent on one code in a session (units are decided when the claim is built)."""
 
     __tablename__ = "session_services"
@@ -57,14 +57,14 @@ class SessionService(Base):
     modifiers: Mapped[str] = mapped_column(String(20), default="")
 
 
-class SessionDiagnosis(Base):
+class SessionDiagnosis(PracticeOwned, Base):
     __tablename__ = "session_diagnoses"
     session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id"), primary_key=True)
     position: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(8))
 
 
-class ClaimRecord(Base):
+class ClaimRecord(PracticeOwned, Base):
     """One client, one payer, one date of service; lines are its charges."""
 
     __tablename__ = "claims"
@@ -109,7 +109,7 @@ class ClaimRecord(Base):
     history: Mapped[list[ClaimStatusChange]] = relationship(order_by="ClaimStatusChange.id")
 
 
-class ClaimLine(Base):
+class ClaimLine(PracticeOwned, Base):
     """One billed service. ``control_number`` is the line item control number the 837P sends
     (2400 REF*6R) and the 835 returns (2110 REF*6R), set when the line is first written
     (``control_number_of``) and never changed, so a payer's answer finds its line exactly."""
@@ -117,7 +117,7 @@ class ClaimLine(Base):
     __tablename__ = "claim_lines"
     __table_args__ = (
         UniqueConstraint("claim_id", "line_number"),
-        Index("ix_claim_lines_control_number", "control_number", unique=True),
+        Index("ix_claim_lines_control_number", "practice_id", "control_number", unique=True),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"))
@@ -142,7 +142,7 @@ def _number_new_line(_mapper: object, _connection: object, line: ClaimLine) -> N
         line.control_number = control_number_of(line.claim_id, line.line_number)
 
 
-class ClaimStatusChange(Base):
+class ClaimStatusChange(PracticeOwned, Base):
     """Every move through the lifecycle, with who, when and why (draft on creation too)."""
 
     __tablename__ = "claim_status_changes"
@@ -155,12 +155,13 @@ class ClaimStatusChange(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
 
 
-class Invoice(Base):
+class Invoice(PracticeOwned, Base):
     """A statement of the client's share, sent to the client."""
 
     __tablename__ = "invoices"
+    __table_args__ = (UniqueConstraint("practice_id", "number", name="uq_invoices_number"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    number: Mapped[str] = mapped_column(String(30), unique=True)
+    number: Mapped[str] = mapped_column(String(30))
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
     issued_on: Mapped[dt.date]
     due_on: Mapped[dt.date | None]
@@ -172,7 +173,7 @@ class Invoice(Base):
     )
 
 
-class InvoiceLine(Base):
+class InvoiceLine(PracticeOwned, Base):
     __tablename__ = "invoice_lines"
     invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), primary_key=True)
     position: Mapped[int] = mapped_column(primary_key=True)
@@ -181,7 +182,7 @@ class InvoiceLine(Base):
     amount_cents: Mapped[Cents]
 
 
-class LedgerEntry(Base):
+class LedgerEntry(PracticeOwned, Base):
     """One movement of money. Never updated or deleted (database triggers refuse it);
     a mistake is undone by a reversing entry (``reverses_id``, negated amount)."""
 

@@ -7,10 +7,10 @@ import datetime as dt
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from therabill.store.models.base import Base, Cents, utcnow
+from therabill.store.models.base import Base, Cents, PracticeOwned, utcnow
 
 
-class ClaimStatusResponse(Base):
+class ClaimStatusResponse(PracticeOwned, Base):
     """One payer's status of one claim, from a 277 (005010X212): the category (X12 code list
     507), status code (508) and entity of its first STC composite, and every status in plain
     words. The claim page shows the latest."""

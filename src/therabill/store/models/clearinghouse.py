@@ -7,16 +7,25 @@ import datetime as dt
 from sqlalchemy import String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from therabill.store.models.base import Base, utcnow
+from therabill.store.models.base import Base, PracticeOwned, utcnow
 
 
-class ClearinghouseTransfer(Base):
+class ClearinghouseTransfer(PracticeOwned, Base):
     """One file sent (our outbox to the clearinghouse) or fetched (its folder to us), with
     what became of it: sent; applied (acknowledgements, posted remittance, stored
     eligibility, claim status); quarantined."""
 
     __tablename__ = "clearinghouse_transfers"
-    __table_args__ = (UniqueConstraint("direction", "profile", "remote_name", "sha256"),)
+    __table_args__ = (
+        UniqueConstraint(
+            "practice_id",
+            "direction",
+            "profile",
+            "remote_name",
+            "sha256",
+            name="uq_clearinghouse_transfers_direction",
+        ),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     direction: Mapped[str] = mapped_column(String(7))  # sent | fetched
     profile: Mapped[str] = mapped_column(String(60))

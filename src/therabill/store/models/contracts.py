@@ -8,10 +8,10 @@ import datetime as dt
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from therabill.store.models.base import Base, Cents, utcnow
+from therabill.store.models.base import Base, Cents, PracticeOwned, utcnow
 
 
-class ContractRate(Base):
+class ContractRate(PracticeOwned, Base):
     """One contracted allowed amount per unit: payer × code × modifier ('' = any modifier),
     from ``effective`` to ``end`` (None: open). ``reduced_cents``: the amount for a unit after
     the day's first when the contract applies a multiple procedure payment reduction."""
@@ -33,7 +33,7 @@ class ContractRate(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
-class Underpayment(Base):
+class Underpayment(PracticeOwned, Base):
     """A posted line the payer allowed less for than agreed: the contract (or fee schedule)
     amount, what the 835 shows was allowed (paid + patient share + sequestration) and the
     difference; worked until closed (``appealed``, ``closed``)."""

@@ -8,10 +8,10 @@ import datetime as dt
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from therabill.store.models.base import Base, utcnow
+from therabill.store.models.base import Base, PracticeOwned, utcnow
 
 
-class ClaimChange(Base):
+class ClaimChange(PracticeOwned, Base):
     """One change to a claim, with who, when and what (``detail``: "line 1 units 3 → 2").
 
     Status moves are in ``claim_status_changes``; the claim's history shows both."""
@@ -25,7 +25,7 @@ class ClaimChange(Base):
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
-class ClaimReopening(Base):
+class ClaimReopening(PracticeOwned, Base):
     """A reopening request for a processed claim (Medicare Part B): the text to send through
     the contractor's portal, by phone or in writing, and when it was sent."""
 

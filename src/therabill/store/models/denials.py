@@ -15,7 +15,7 @@ import datetime as dt
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from therabill.store.models.base import Base, Cents, utcnow
+from therabill.store.models.base import Base, Cents, PracticeOwned, utcnow
 
 DENIAL_STATUSES = ("open", "appealed", "closed")
 CLOSED_HOW = (
@@ -28,7 +28,7 @@ CLOSED_HOW = (
 )
 
 
-class Denial(Base):
+class Denial(PracticeOwned, Base):
     """One denied claim (``claim_line_id`` empty: the whole claim) or line, per reason."""
 
     __tablename__ = "denials"

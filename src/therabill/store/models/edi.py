@@ -16,15 +16,17 @@ import datetime as dt
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from therabill.store.models.base import Base, Cents, utcnow
+from therabill.store import tenancy
+from therabill.store.models.base import Base, Cents, PracticeOwned, utcnow
 
 
-class RemittanceFile(Base):
+class RemittanceFile(PracticeOwned, Base):
     """One 835 file posted (or found to hold only payments posted before)."""
 
     __tablename__ = "remittance_files"
+    __table_args__ = (UniqueConstraint("practice_id", "sha256", name="uq_remittance_files_sha256"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    sha256: Mapped[str] = mapped_column(String(64))
     file_name: Mapped[str] = mapped_column(String(200))
     size_bytes: Mapped[int]
     posted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -32,11 +34,15 @@ class RemittanceFile(Base):
     summary: Mapped[str] = mapped_column(String(400), default="")
 
 
-class RemittanceRecord(Base):
+class RemittanceRecord(PracticeOwned, Base):
     """One 835 transaction (ST…SE): one payment (BPR) with its trace number (TRN)."""
 
     __tablename__ = "remittances"
-    __table_args__ = (UniqueConstraint("payer_key", "trace_number"),)
+    __table_args__ = (
+        UniqueConstraint(
+            "practice_id", "payer_key", "trace_number", name="uq_remittances_payer_key"
+        ),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     file_id: Mapped[int] = mapped_column(ForeignKey("remittance_files.id"), index=True)
     payer_key: Mapped[str] = mapped_column(String(80))
@@ -50,7 +56,7 @@ class RemittanceRecord(Base):
     posted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
-class RemittanceClaim(Base):
+class RemittanceClaim(PracticeOwned, Base):
     """One CLP posted to one of our claims, with the payer's figures and whether it reconciles."""
 
     __tablename__ = "remittance_claims"
@@ -70,7 +76,7 @@ class RemittanceClaim(Base):
     note: Mapped[str] = mapped_column(Text, default="")
 
 
-class RemittanceLine(Base):
+class RemittanceLine(PracticeOwned, Base):
     """One SVC (or its share of a bundled SVC) posted to one of our claim lines."""
 
     __tablename__ = "remittance_lines"
@@ -87,7 +93,7 @@ class RemittanceLine(Base):
     how_matched: Mapped[str] = mapped_column(String(40), default="")
 
 
-class RemittanceAdjustment(Base):
+class RemittanceAdjustment(PracticeOwned, Base):
     """One CAS amount, with its group (CO/PR/OA/PI), reason (CARC) and remarks (RARC)."""
 
     __tablename__ = "remittance_adjustments"
@@ -100,7 +106,7 @@ class RemittanceAdjustment(Base):
     remarks: Mapped[str] = mapped_column(String(100), default="")
 
 
-class ProviderAdjustmentRecord(Base):
+class ProviderAdjustmentRecord(PracticeOwned, Base):
     """One PLB amount: money the payer took or added outside any claim."""
 
     __tablename__ = "remittance_provider_adjustments"
@@ -116,7 +122,7 @@ class ProviderAdjustmentRecord(Base):
     applied_as: Mapped[str] = mapped_column(String(24), default="")
 
 
-class RemittanceException(Base):
+class RemittanceException(PracticeOwned, Base):
     """A CLP the poster could not match to a claim: nothing of it is posted; a biller looks."""
 
     __tablename__ = "remittance_exceptions"
@@ -134,7 +140,7 @@ class RemittanceException(Base):
     resolution: Mapped[str | None] = mapped_column(Text)  # what the biller did about it
 
 
-class QuarantinedFile(Base):
+class QuarantinedFile(PracticeOwned, Base):
     """An 835 refused whole (unreadable, or its own arithmetic does not hold): nothing posted."""
 
     __tablename__ = "remittance_quarantine"
@@ -147,16 +153,19 @@ class QuarantinedFile(Base):
     actor: Mapped[str] = mapped_column(String(80))
 
 
-class ControlNumberCounter(Base):
+class ControlNumberCounter(PracticeOwned, Base):
     """The last X12 control number handed out per kind (interchange, group, transaction);
     raised in the same transaction that marks the claims submitted, so never reused."""
 
     __tablename__ = "x12_control_numbers"
+    practice_id: Mapped[int] = mapped_column(
+        ForeignKey("practice.id"), primary_key=True, default=tenancy.practice_default
+    )
     kind: Mapped[str] = mapped_column(String(12), primary_key=True)
     last_number: Mapped[int] = mapped_column(default=0)
 
 
-class SubmittedClaim(Base):
+class SubmittedClaim(PracticeOwned, Base):
     """Which 837P file, functional group (GS06) and transaction (ST02) carried a claim: how a
     999 acknowledgement (which names group and transaction, not claims) finds its claims."""
 

@@ -10,19 +10,22 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from therabill.store.models.base import Base, utcnow
+from therabill.store.models.base import Base, PracticeOwned, utcnow
 
 
-class EligibilityRequest(Base):
+class EligibilityRequest(PracticeOwned, Base):
     """One 270 written for a policy."""
 
     __tablename__ = "eligibility_requests"
+    __table_args__ = (
+        UniqueConstraint("practice_id", "trace", name="uq_eligibility_requests_trace"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     policy_id: Mapped[int] = mapped_column(ForeignKey("policies.id"), index=True)
-    trace: Mapped[str] = mapped_column(String(50), unique=True)
+    trace: Mapped[str] = mapped_column(String(50))
     file_name: Mapped[str] = mapped_column(String(200))
     service_types: Mapped[str] = mapped_column(String(300))
     date_of_service: Mapped[dt.date]
@@ -30,7 +33,7 @@ class EligibilityRequest(Base):
     actor: Mapped[str] = mapped_column(String(80))
 
 
-class EligibilityCheck(Base):
+class EligibilityCheck(PracticeOwned, Base):
     """One member's 271 answer, stored on the policy it is about."""
 
     __tablename__ = "eligibility_checks"

@@ -9,10 +9,10 @@ import datetime as dt
 from sqlalchemy import BigInteger, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from therabill.store.models.base import Base, utcnow
+from therabill.store.models.base import Base, PracticeOwned, utcnow
 
 
-class Job(Base):
+class Job(PracticeOwned, Base):
     __tablename__ = "jobs"
     __table_args__ = (Index("ix_jobs_status_id", "status", "id"),)
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -9,10 +9,10 @@ import datetime as dt
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from therabill.store.models.base import Base, Cents, utcnow
+from therabill.store.models.base import Base, Cents, PracticeOwned, utcnow
 
 
-class PaymentPlan(Base):
+class PaymentPlan(PracticeOwned, Base):
     """One plan; active while ``ended_on`` is empty (a client has at most one active)."""
 
     __tablename__ = "payment_plans"

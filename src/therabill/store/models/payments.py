@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from therabill.store.models.base import Base, Cents, utcnow
+from therabill.store.models.base import Base, Cents, PracticeOwned, utcnow
 
 
-class ClientPayment(Base):
+class ClientPayment(PracticeOwned, Base):
     """One payment (or refund) by or to a client; ``receipt`` names its ledger entries."""
 
     __tablename__ = "client_payments"
@@ -20,9 +20,10 @@ class ClientPayment(Base):
         CheckConstraint("method IN ('cash','check','card','other')", name="method"),
         CheckConstraint("amount_cents > 0", name="amount"),
         Index("ix_client_payments_client", "client_id", "received_on"),
+        UniqueConstraint("practice_id", "receipt", name="uq_client_payments_receipt"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    receipt: Mapped[str] = mapped_column(String(60), unique=True)
+    receipt: Mapped[str] = mapped_column(String(60))
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"))
     kind: Mapped[str] = mapped_column(String(10))
     method: Mapped[str] = mapped_column(String(10))

@@ -8,10 +8,10 @@ import datetime as dt
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from therabill.store.models.base import Base, utcnow
+from therabill.store.models.base import Base, PracticeOwned, utcnow
 
 
-class PlanOfCare(Base):
+class PlanOfCare(PracticeOwned, Base):
     """A client's plan of care for one discipline, certified by a physician or NPP who is
     the claim's referring provider (837P loop 2310A; CMS-1500 box 17). ``certified_on`` is
     the date of the signature (or the verbal order); None while it is not back."""
@@ -34,7 +34,7 @@ class PlanOfCare(Base):
     )
 
 
-class ProgressReport(Base):
+class ProgressReport(PracticeOwned, Base):
     """A progress report written under a plan of care (at least one every 10 treatment
     days, CMS Pub 100-02 ch.15 §220.3)."""
 

@@ -8,7 +8,8 @@ import datetime as dt
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from therabill.store.models.base import Base, Cents, utcnow
+from therabill.store import tenancy
+from therabill.store.models.base import Base, Cents, PracticeOwned, utcnow
 
 
 class Practice(Base):
@@ -42,13 +43,14 @@ class Practice(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
-class ServiceLocation(Base):
+class ServiceLocation(PracticeOwned, Base):
     """A place other than the practice's address where therapists see clients: a school, a
     satellite office (837P loop 2310C service facility; CMS-1500 box 32, its NPI 32a)."""
 
     __tablename__ = "service_locations"
+    __table_args__ = (UniqueConstraint("practice_id", "name", name="uq_service_locations_name"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(60))
     npi: Mapped[str | None] = mapped_column(String(10))
     address: Mapped[str] = mapped_column(String(55))
     city: Mapped[str] = mapped_column(String(30))
@@ -68,12 +70,13 @@ class User(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
-class Provider(Base):
+class Provider(PracticeOwned, Base):
     """A rendering provider: the therapist who saw the client."""
 
     __tablename__ = "providers"
+    __table_args__ = (UniqueConstraint("practice_id", "npi", name="uq_providers_npi"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    npi: Mapped[str] = mapped_column(String(10), unique=True)
+    npi: Mapped[str] = mapped_column(String(10))
     first_name: Mapped[str] = mapped_column(String(100))
     last_name: Mapped[str] = mapped_column(String(100))
     discipline: Mapped[str] = mapped_column(String(20))
@@ -83,10 +86,13 @@ class Provider(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
-class Client(Base):
+class Client(PracticeOwned, Base):
     __tablename__ = "clients"
+    __table_args__ = (
+        UniqueConstraint("practice_id", "chart_number", name="uq_clients_chart_number"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
-    chart_number: Mapped[str | None] = mapped_column(String(40), unique=True)
+    chart_number: Mapped[str | None] = mapped_column(String(40))
     first_name: Mapped[str] = mapped_column(String(100))
     last_name: Mapped[str] = mapped_column(String(100))
     birth_date: Mapped[dt.date]
@@ -108,7 +114,7 @@ class Client(Base):
         return f"{self.last_name}, {self.first_name}"
 
 
-class CaseloadEntry(Base):
+class CaseloadEntry(PracticeOwned, Base):
     """A provider who works with a client, seen or not yet: a therapist can pick a new client
     for their first session only when the client is on their caseload."""
 
@@ -119,12 +125,13 @@ class CaseloadEntry(Base):
     )
 
 
-class Payer(Base):
+class Payer(PracticeOwned, Base):
     """An insurer the practice bills, linked to a payer profile (its rules)."""
 
     __tablename__ = "payers"
+    __table_args__ = (UniqueConstraint("practice_id", "name", name="uq_payers_name"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
     profile_id: Mapped[str] = mapped_column(String(60))
     payer_id: Mapped[str | None] = mapped_column(String(20))
     # Where paper claims go: the CMS-1500's carrier block (NUCC 1500 manual, "Carrier Block").
@@ -136,7 +143,7 @@ class Payer(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
-class Policy(Base):
+class Policy(PracticeOwned, Base):
     """A client's coverage with one payer; priority orders primary before secondary."""
 
     __tablename__ = "policies"
@@ -177,7 +184,7 @@ class Policy(Base):
         )
 
 
-class Authorization(Base):
+class Authorization(PracticeOwned, Base):
     """Prior authorization from the client's case manager; used units are the sum of its uses."""
 
     __tablename__ = "authorizations"
@@ -207,13 +214,13 @@ class Authorization(Base):
         return [c.code for c in self.codes]
 
 
-class AuthorizationCode(Base):
+class AuthorizationCode(PracticeOwned, Base):
     __tablename__ = "authorization_codes"
     authorization_id: Mapped[int] = mapped_column(ForeignKey("authorizations.id"), primary_key=True)
     code: Mapped[str] = mapped_column(String(5), primary_key=True)
 
 
-class AuthorizationUse(Base):
+class AuthorizationUse(PracticeOwned, Base):
     """Units (and one visit per date of service) a built claim line took from an authorization."""
 
     __tablename__ = "authorization_uses"
@@ -224,10 +231,13 @@ class AuthorizationUse(Base):
     visits: Mapped[int] = mapped_column(default=0)
 
 
-class Fee(Base):
+class Fee(PracticeOwned, Base):
     """The practice's charge per unit for a code (its charge master); a claim line's charge
     is units × this fee, whatever the payer later allows."""
 
     __tablename__ = "fees"
+    practice_id: Mapped[int] = mapped_column(
+        ForeignKey("practice.id"), primary_key=True, default=tenancy.practice_default
+    )
     code: Mapped[str] = mapped_column(String(5), primary_key=True)
     unit_charge_cents: Mapped[Cents]

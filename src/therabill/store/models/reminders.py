@@ -10,10 +10,10 @@ import datetime as dt
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from therabill.store.models.base import Base, Cents, utcnow
+from therabill.store.models.base import Base, Cents, PracticeOwned, utcnow
 
 
-class ReminderSettings(Base):
+class ReminderSettings(PracticeOwned, Base):
     """One row: who the messages come from, the escalation schedule in days after the
     client's first unpaid statement, and whether the statement PDF is attached."""
 
@@ -25,7 +25,7 @@ class ReminderSettings(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
-class ReminderMessage(Base):
+class ReminderMessage(PracticeOwned, Base):
     """One message the SMTP server accepted: the statement it is about (the first of the
     client's unpaid run), the escalation step, the address, subject, and the amount due."""
 

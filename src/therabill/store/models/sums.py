@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, String
+from sqlalchemy import BigInteger, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from therabill.store.models.base import Base
@@ -21,6 +21,7 @@ class LedgerDaySum(Base):
     charges of days in A/R."""
 
     __tablename__ = "ledger_day_sums"
+    practice_id: Mapped[int] = mapped_column(ForeignKey("practice.id"), primary_key=True)
     effective_date: Mapped[dt.date] = mapped_column(primary_key=True)
     payer_id: Mapped[int] = mapped_column(primary_key=True)  # 0: none
     claim_payer_id: Mapped[int] = mapped_column(primary_key=True)  # 0: no claim
@@ -37,6 +38,7 @@ class ServiceDaySum(Base):
     provider for the services of a period."""
 
     __tablename__ = "service_day_sums"
+    practice_id: Mapped[int] = mapped_column(ForeignKey("practice.id"), primary_key=True)
     date_of_service: Mapped[dt.date] = mapped_column(primary_key=True)
     payer_id: Mapped[int] = mapped_column(primary_key=True)
     provider_id: Mapped[int] = mapped_column(primary_key=True)
@@ -51,6 +53,7 @@ class ClientSum(Base):
     (the largest client balances)."""
 
     __tablename__ = "client_sums"
+    practice_id: Mapped[int] = mapped_column(ForeignKey("practice.id"), primary_key=True)
     client_id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(24), primary_key=True)
     responsibility: Mapped[str] = mapped_column(String(10), primary_key=True)
@@ -62,6 +65,7 @@ class SessionDayCount(Base):
     """Sessions per day of service and provider (provider productivity)."""
 
     __tablename__ = "session_day_counts"
+    practice_id: Mapped[int] = mapped_column(ForeignKey("practice.id"), primary_key=True)
     date_of_service: Mapped[dt.date] = mapped_column(primary_key=True)
     provider_id: Mapped[int] = mapped_column(primary_key=True)
     sessions: Mapped[int] = mapped_column(BigInteger)
@@ -72,6 +76,7 @@ class LineDaySum(Base):
     claim's provider: units and charges billed (provider productivity)."""
 
     __tablename__ = "line_day_sums"
+    practice_id: Mapped[int] = mapped_column(ForeignKey("practice.id"), primary_key=True)
     date_of_service: Mapped[dt.date] = mapped_column(primary_key=True)
     provider_id: Mapped[int] = mapped_column(primary_key=True)
     units: Mapped[int] = mapped_column(BigInteger)
@@ -84,6 +89,7 @@ class VisitDay(Base):
     the provider's discipline and date of service."""
 
     __tablename__ = "visit_days"
+    practice_id: Mapped[int] = mapped_column(ForeignKey("practice.id"), primary_key=True)
     client_id: Mapped[int] = mapped_column(primary_key=True)
     payer_id: Mapped[int] = mapped_column(primary_key=True)
     discipline: Mapped[str] = mapped_column(String(20), primary_key=True)
@@ -96,6 +102,7 @@ class VisitYear(Base):
     year: the visit-limit report."""
 
     __tablename__ = "visit_years"
+    practice_id: Mapped[int] = mapped_column(ForeignKey("practice.id"), primary_key=True)
     client_id: Mapped[int] = mapped_column(primary_key=True)
     payer_id: Mapped[int] = mapped_column(primary_key=True)
     discipline: Mapped[str] = mapped_column(String(20), primary_key=True)

@@ -76,6 +76,7 @@ def issue_token(work: UnitOfWork, *, user_id: int, name: str, days: int = DEFAUL
             name=name,
             created_at=now,
             expires_at=now + dt.timedelta(days=days),
+            practice_id=work.practice_id,  # the token works for the practice it was made in
         )
     )
     work.audit("create", "api_token", user_id, f"{days} days")
@@ -123,24 +124,27 @@ def revoke_token(work: UnitOfWork, *, token_id: int, user_id: int | None = None)
     work.audit("revoke", "api_token", owner, str(token_id))
 
 
-def token_user(conn: Connection, secret: str) -> int | None:
-    """The user of a live API token (looked up on ``conn``, a read-only connection)."""
+def token_user(conn: Connection, secret: str) -> tuple[int, int | None] | None:
+    """The user of a live API token and the practice it works for (looked up on ``conn``, a
+    read-only connection)."""
     if not secret.startswith(PREFIX) or len(secret) > 100:
         return None
     row = conn.execute(
-        select(web_api_tokens.c.user_id, web_api_tokens.c.expires_at).where(
+        select(
+            web_api_tokens.c.user_id, web_api_tokens.c.expires_at, web_api_tokens.c.practice_id
+        ).where(
             web_api_tokens.c.token_hash == digest(secret),
             web_api_tokens.c.revoked_at.is_(None),
         )
     ).first()
     if row is None or aware(row.expires_at) <= utcnow():
         return None
-    return int(row.user_id)
+    return int(row.user_id), row.practice_id
 
 
 def token_account(store: Store, secret: str) -> Account | None:
     """The account an API request acts as; ``None`` for an unknown, expired or revoked
     token or a disabled account. One read-only connection, no write lock."""
     with store.reader.connect() as conn:
-        user_id = token_user(conn, secret)
-        return None if user_id is None else load_account(conn, user_id)
+        owner = token_user(conn, secret)
+        return None if owner is None else load_account(conn, *owner)

@@ -39,7 +39,6 @@ from therabill.store.models import (
     Client,
     LedgerEntry,
     Payer,
-    Practice,
     Provider,
     TherapySession,
 )
@@ -74,7 +73,7 @@ class Parties:
                 self.clients[client.id] = client
         self.payers = {p.id: p for p in work.db.execute(select(Payer)).scalars()}
         self.providers = {p.id: p for p in work.db.execute(select(Provider)).scalars()}
-        self.practice = work.db.execute(select(Practice).limit(1)).scalar_one_or_none()
+        self.practice = work.practice()
 
 
 class AuthorizationBook:

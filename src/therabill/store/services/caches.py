@@ -25,6 +25,7 @@ dashboard's money figures, which sum the whole ledger: a dashboard never waits f
 
 from __future__ import annotations
 
+import contextvars
 import os
 import threading
 from collections.abc import Callable, Hashable
@@ -37,6 +38,7 @@ from sqlalchemy.orm import Session
 from therabill.config import data_dir_path, descriptor_file
 from therabill.edits.indexed import INDEX_NAME
 from therabill.payers import PayerProfile, load_payer_profiles
+from therabill.store import tenancy
 from therabill.store.models import ClaimStatusChange, LedgerEntry
 
 if TYPE_CHECKING:
@@ -71,6 +73,13 @@ def practice_files() -> Hashable:
     imported NCCI edits (an import renames a new index over the old one)."""
     edits = _file_stamp(data_dir_path() / "edits" / INDEX_NAME)
     return payer_profile_files(), _file_stamp(descriptor_file()), edits
+
+
+def database_key(db_url: object) -> tuple[str, int | None]:
+    """What a cache of a database's figures is kept under: the database and the practice in
+    scope (several practices share one database on PostgreSQL; one practice's figures are
+    never another's)."""
+    return str(db_url), tenancy.scoped_practice()
 
 
 def ledger_generation(db: Session) -> tuple[int, int]:
@@ -117,7 +126,12 @@ class Stamped(Generic[V]):
             if kept is not None:
                 if kept[0] != stamp and key not in self._refreshing:
                     self._refreshing.add(key)
-                    threading.Thread(target=self._refresh, args=(key, compute), daemon=True).start()
+                    # The thread runs in a copy of the caller's context: the same practice
+                    # (therabill.store.tenancy's scope), so it sums that practice's rows.
+                    refresh = contextvars.copy_context().run
+                    threading.Thread(
+                        target=refresh, args=(self._refresh, key, compute), daemon=True
+                    ).start()
                 return kept[1]
         return self._refresh(key, compute)
 

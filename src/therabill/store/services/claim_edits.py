@@ -35,7 +35,6 @@ from therabill.store.models import (
     LedgerEntry,
     Payer,
     Policy,
-    Practice,
     Provider,
     TherapySession,
 )
@@ -189,7 +188,7 @@ def redocument(work: UnitOfWork, claim: ClaimRecord, base: doc.Claim) -> doc.Cla
         payer=payer,
         policy=policy,
         provider=provider,
-        practice=work.db.execute(select(Practice).limit(1)).scalar_one_or_none(),
+        practice=work.practice(),
         sessions=sessions,
         diagnoses=[d.replace(".", "") for d in base.diagnoses],
         authorization=None,

@@ -111,7 +111,7 @@ def status_request(
     are taken from the same counters as the 837P's."""
     if not claim_ids:
         raise InvalidInput("name at least one claim", field="claims")
-    practice = work.db.execute(select(Practice).limit(1)).scalar_one_or_none()
+    practice = work.practice()
     if practice is None or not practice.npi:
         raise InvalidInput("the practice needs its NPI to ask about claims", field="practice.npi")
     queries = []

@@ -11,7 +11,7 @@ from __future__ import annotations
 import getpass
 import os
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,11 +20,16 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from therabill.errors import InvalidInput, TherabillError
-from therabill.store import audit, audit_anchor, migrate
+from therabill.store import audit, audit_anchor, migrate, tenancy
 from therabill.store.engine import BUSY_TIMEOUT_MS, make_engine, read_only, session_factory
 from therabill.store.models import Practice
 
 ACTOR_ENV = "THERABILL_USER"
+
+
+def _scope(practice: int | None) -> AbstractContextManager[None]:
+    """The given practice's scope, or the current one left as it is."""
+    return nullcontext() if practice is None else tenancy.practice_scope(practice)
 
 
 def current_actor() -> str:
@@ -46,18 +51,46 @@ class UnitOfWork:
     actor: str
     events: list[audit.AuditEvent] = field(default_factory=list)
     head: audit_anchor.Head | None = None  # the chain's head after :meth:`write_audit`
+    # The practice this work is for (see therabill.store.tenancy); None before the first
+    # practice exists (``init`` makes it).
+    practice_id: int | None = None
 
     def audit(self, action: str, entity: str, entity_id: object, detail: str = "") -> None:
         """Record ``action`` on ``entity`` ``entity_id``. Never pass client data in ``detail``."""
         self.events.append(
-            audit.AuditEvent(self.actor, action, entity, str(entity_id)[:40], detail[:200])
+            audit.AuditEvent(
+                self.actor,
+                action,
+                entity,
+                str(entity_id)[:40],
+                detail[:200],
+                practice_id=self.practice_id,
+            )
         )
+
+    def practice(self) -> Practice | None:
+        """The practice this work is for: its name, NPI, address and settings."""
+        return None if self.practice_id is None else self.db.get(Practice, self.practice_id)
+
+    def require_practice(self) -> Practice:
+        """:meth:`practice`, which must exist (``init`` made it)."""
+        found = self.practice()
+        if found is None:
+            raise NotInitialised()
+        return found
+
+    def chain_practice(self) -> int | None:
+        """The practice whose audit chain this work appends to (resolved again when the
+        work itself made the first practice)."""
+        if self.practice_id is None:
+            self.practice_id = tenancy.current_practice(self.db.connection())
+        return self.practice_id
 
     def write_audit(self) -> None:
         """Append the events recorded so far to the chain now, and seal the ledger entries
         written so far, inside this transaction (committed with it, or not at all): a long
         action (posting a large 835) keeps no growing list of events or unsealed entries."""
-        head = audit.append(self.db, self.events)
+        head = audit.append(self.db, self.events, practice_id=self.chain_practice())
         self.events.clear()
         if head is not None:
             self.head = head
@@ -95,14 +128,19 @@ class Store:
     read_sessions: sessionmaker[Session]
 
     @contextmanager
-    def transaction(self, *, actor: str | None = None) -> Iterator[UnitOfWork]:
-        """Commit everything done in the block and its audit entries, or nothing."""
+    def transaction(
+        self, *, actor: str | None = None, practice: int | None = None
+    ) -> Iterator[UnitOfWork]:
+        """Commit everything done in the block and its audit entries, or nothing. The work
+        is for ``practice``, else the current :func:`~therabill.store.tenancy.practice_scope`,
+        else the installation's only practice."""
         try:
-            with self.sessions() as db, db.begin():
+            with _scope(practice), self.sessions() as db, db.begin():
                 work = UnitOfWork(db=db, actor=actor or current_actor())
+                work.practice_id = tenancy.current_practice(db.connection())
                 yield work
                 db.flush()
-                head = audit.append(db, work.events) or work.head
+                head = audit.append(db, work.events, practice_id=work.chain_practice()) or work.head
         except OperationalError as exc:
             if "locked" in str(exc.orig):
                 raise DatabaseBusy() from exc
@@ -111,15 +149,16 @@ class Store:
 
     @contextmanager
     def reading(
-        self, *, actor: str | None = None, audit_later: bool = False
+        self, *, actor: str | None = None, audit_later: bool = False, practice: int | None = None
     ) -> Iterator[UnitOfWork]:
         """A unit of work that only reads: a read transaction that waits for no lock and
         makes no reader or writer wait. Its audit entries are committed after the block,
         before this returns; with ``audit_later`` they are left on ``work.events`` for the
         caller to hand to :meth:`record_reads` (the web app gathers many requests' entries
         into one transaction)."""
-        with self.read_sessions() as db:  # closing it ends the read transaction
+        with _scope(practice), self.read_sessions() as db:  # closing it ends the transaction
             work = UnitOfWork(db=db, actor=actor or current_actor())
+            work.practice_id = tenancy.current_practice(db.connection())
             yield work
             if db.new or db.dirty or db.deleted:
                 raise ReadOnlyViolation("a read-only unit of work tried to change data")
@@ -127,17 +166,29 @@ class Store:
             self.record_reads(work.events)
 
     def record_reads(self, events: Sequence[audit.AuditEvent]) -> None:
-        """Commit the audit entries of reads in one write transaction (all or none)."""
+        """Commit the audit entries of reads in one write transaction (all or none), each
+        practice's to its own chain."""
         if not events:
             return
+        by_practice: dict[int | None, list[audit.AuditEvent]] = {}
+        for event in events:
+            by_practice.setdefault(event.practice_id, []).append(event)
+        heads = []
         try:
             with self.sessions() as db, db.begin():
-                head = audit.append(db, events, seal=False)  # reads write no ledger entry
+                for practice_id, group in by_practice.items():
+                    connection = db.connection()
+                    chain = tenancy.set_practice(connection, practice_id)
+                    if chain is None:
+                        chain = tenancy.current_practice(connection)
+                    # reads write no ledger entry: nothing to seal
+                    heads.append(audit.append(db, group, seal=False, practice_id=chain))
         except OperationalError as exc:
             if "locked" in str(exc.orig):
                 raise DatabaseBusy() from exc
             raise
-        self._anchor(head)
+        for head in heads:
+            self._anchor(head)
 
     def _anchor(self, head: audit_anchor.Head | None) -> None:
         """After a commit: the new head goes to the anchor file outside the database."""
@@ -162,8 +213,18 @@ class Store:
                 hint="Run: therabill init (it upgrades in place)",
             )
         with self.sessions() as db:
-            if db.execute(select(Practice.id).limit(1)).first() is None:
+            practices = db.execute(select(Practice.id).limit(2)).all()
+            if not practices:
                 raise NotInitialised()
+            if tenancy.bypasses_row_security(db.connection()):
+                if len(practices) > 1:
+                    raise TherabillError(
+                        "this PostgreSQL role bypasses row-level security (a superuser or "
+                        "BYPASSRLS), and the installation holds several practices: nothing "
+                        "in the database would keep them apart.",
+                        hint="Connect as a plain role (see docs/tenants.md).",
+                    )
+                tenancy.log.warning(tenancy.ROLE_WARNING)
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -57,7 +57,6 @@ from therabill.store.models import (
     LedgerEntry,
     Payer,
     Policy,
-    Practice,
     Provider,
     RemittanceAdjustment,
     RemittanceClaim,
@@ -376,7 +375,7 @@ def _facts(work: UnitOfWork, claim: ClaimRecord, payer: Payer, number: str) -> R
     client = work.db.get(Client, claim.client_id)
     policy = work.db.get(Policy, claim.policy_id)
     provider = work.db.get(Provider, claim.provider_id)
-    practice = work.db.execute(select(Practice).limit(1)).scalar_one_or_none()
+    practice = work.practice()
     assert client is not None and policy is not None and provider is not None
     return ReopeningFacts(
         payer=payer.name,

@@ -22,7 +22,7 @@ from therabill.store.factories import (
     add_plans_of_care,
     set_up_practice,
 )
-from therabill.store.models import ClaimLine, ClaimRecord, Client, Payer, Practice
+from therabill.store.models import ClaimLine, ClaimRecord, Client, Payer
 from therabill.store.services import (
     auths,
     build,
@@ -306,7 +306,7 @@ def _adjudicate(work: UnitOfWork, rnd: random.Random, today: dt.date) -> dict[st
         move(claim, ClaimStatus.ACCEPTED, "demo: 277CA accepted")
         key = (claim.payer_id, _paid_on(claim.date_of_service, today))
         answers.setdefault(key, []).append(_answer(claim, roll))
-    office = work.db.execute(select(Practice).limit(1)).scalar_one()
+    office = work.require_practice()
     for (payer_id, paid_on), claims in sorted(answers.items()):
         payer = work.db.execute(select(Payer).where(Payer.id == payer_id)).scalar_one()
         text = write_835(

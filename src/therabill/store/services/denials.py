@@ -40,7 +40,6 @@ from therabill.store.models import (
     Denial,
     Payer,
     Policy,
-    Practice,
     RemittanceClaim,
     User,
     utcnow,
@@ -326,7 +325,7 @@ def appeal_letter_text(*, work: UnitOfWork, denial_id: int, today: dt.date | Non
     client = work.db.get(Client, claim.client_id)
     policy = work.db.get(Policy, claim.policy_id)
     payer = work.db.get(Payer, denial.payer_id or claim.payer_id)
-    practice = work.db.execute(select(Practice).limit(1)).scalar_one()
+    practice = work.require_practice()
     assert client is not None
     line = work.db.get(ClaimLine, denial.claim_line_id) if denial.claim_line_id else None
     targets = [line] if line else list(claim.lines)

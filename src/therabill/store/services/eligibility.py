@@ -33,7 +33,6 @@ from therabill.store.models import (
     EligibilityRequest,
     Payer,
     Policy,
-    Practice,
     Provider,
     TherapySession,
 )
@@ -124,7 +123,7 @@ def request_eligibility(
     found = lookup.client(work, client)
     day = date_of_service or dt.date.today()
     policy = _policy(work, found, payer, day)
-    practice = work.db.execute(select(Practice)).scalars().first()
+    practice = work.practice()
     if practice is None:
         raise InvalidInput("the practice is not set up", field="practice")
     types = tuple(dict.fromkeys(check_service_type(t) for t in service_types or ())) or (

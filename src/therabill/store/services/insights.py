@@ -440,7 +440,7 @@ def payer_records(db: Session, *, today: dt.date) -> dict[str, PayerRecord]:
     """Every payer's record over the last ``RECORD_DAYS`` of service, by payer name; kept
     while the ledger's generation stays the same (posting an 835 moves it)."""
     stamp = caches.ledger_generation(db)
-    key = (str(db.get_bind().engine.url), today)
+    key = (caches.database_key(db.get_bind().engine.url), today)
 
     def compute() -> dict[str, PayerRecord]:
         per: dict[str, list[PaidLine]] = defaultdict(list)

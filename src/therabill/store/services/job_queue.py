@@ -28,6 +28,7 @@ from procrastinate import App, PsycopgConnector
 from procrastinate.exceptions import AlreadyEnqueued
 from sqlalchemy import select, update
 
+from therabill.store import tenancy
 from therabill.store.models import Job
 from therabill.store.models.base import utcnow
 from therabill.store.services import jobs
@@ -57,8 +58,11 @@ def make_app(store: Store, *, pool_size: int = 2) -> App:
     app = App(connector=connector)
 
     @app.task(name=TASK, queue=QUEUE)
-    def run_job(job_id: int) -> str:
-        return jobs.run_job(store, job_id)
+    def run_job(job_id: int, practice_id: int | None = None) -> str:
+        # The job runs for the practice that asked for it (row-level security hides every
+        # other practice's rows, its job row among them: docs/tenants.md).
+        with tenancy.practice_scope(practice_id):
+            return jobs.run_job(store, job_id)
 
     return app
 
@@ -89,7 +93,8 @@ def close_apps() -> None:
 
 def _defer(app: App, job_id: int) -> int | None:
     try:
-        return app.configure_task(TASK, queueing_lock=f"job-{job_id}").defer(job_id=job_id)
+        task = app.configure_task(TASK, queueing_lock=f"job-{job_id}")
+        return task.defer(job_id=job_id, practice_id=tenancy.scoped_practice())
     except AlreadyEnqueued:  # handed over before and not started yet
         return None
 

@@ -26,7 +26,6 @@ from therabill.findings import Finding, Severity
 from therabill.store.models import (
     Client,
     Payer,
-    Practice,
     Provider,
     SessionDiagnosis,
     SessionService,
@@ -170,7 +169,7 @@ def preview_session(
     scrubber = scrubbing.Scrubber(
         work, group, scrub_tables(), clients=[client.id], today=dt.date.today()
     )
-    practice = work.db.execute(select(Practice).limit(1)).scalar_one_or_none()
+    practice = work.practice()
     try:
         draft = build.draft_claim(
             parties=build.Parties(client, policy, payer, provider, practice),

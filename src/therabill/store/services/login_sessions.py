@@ -52,6 +52,7 @@ class LoginSession:
     csrf_token: str
     id_hash: str
     stage: str = ""  # "mfa": the second factor is still due
+    practice_id: int | None = None  # the practice chosen (None: the user's only one)
 
 
 class LoginOutcome(StrEnum):
@@ -152,10 +153,31 @@ def logged_in(
     ended or expired or the account is disabled. Read on one read-only connection."""
     with store.reader.connect() as conn:  # one connection, no write lock
         found = find_session(store.engine, conn, secret, idle=idle, absolute=absolute)
-        account = None if found is None else load_account(conn, found.user_id)
+        account = None if found is None else load_account(conn, found.user_id, found.practice_id)
     if found is None or account is None:
         return None
     return found, account
+
+
+def choose_practice(store: Store, *, secret: str, account: Account, practice_id: int) -> bool:
+    """Switch the login session of ``secret`` to ``practice_id`` when the user belongs to
+    it (audited in both practices' chains); False when they do not."""
+    with store.reader.connect() as conn:
+        target = load_account(conn, account.id, practice_id)
+    if target is None:
+        return False
+    with store.engine.begin() as conn:
+        conn.execute(
+            update(web_sessions)
+            .where(web_sessions.c.id_hash == digest(secret))
+            .values(practice_id=practice_id)
+        )
+    if account.practice_id is not None:
+        with store.transaction(actor=account.username, practice=account.practice_id) as work:
+            work.audit("switch", "practice", practice_id)
+    with store.transaction(actor=account.username, practice=practice_id) as work:
+        work.audit("switch", "practice", practice_id)
+    return True
 
 
 def start_session(engine: Engine, user_id: int, *, stage: str = "") -> tuple[str, LoginSession]:
@@ -205,7 +227,7 @@ def find_session(
             conn.execute(
                 update(web_sessions).where(web_sessions.c.id_hash == key).values(last_seen_at=now)
             )
-    return LoginSession(row.user_id, row.csrf_token, key, row.stage or "")
+    return LoginSession(row.user_id, row.csrf_token, key, row.stage or "", row.practice_id)
 
 
 def end_session(engine: Engine, secret: str) -> None:

@@ -33,7 +33,7 @@ def init_practice(
     before = migrate.current_revision(store.engine)
     migrate.upgrade(store.engine)
     with store.transaction() as work:
-        practice = work.db.execute(select(Practice).limit(1)).scalar_one_or_none()
+        practice = work.practice()
         created = practice is None
         if practice is None:
             practice = Practice(name=(name or "My practice").strip())
@@ -247,10 +247,16 @@ def show_practice(*, work: UnitOfWork) -> Practice:
 
 
 def practice_row(work: UnitOfWork) -> Practice:
-    practice = work.db.execute(select(Practice).limit(1)).scalar_one_or_none()
+    practice = work.practice()
     if practice is None:
         raise InvalidInput("no practice yet; run: therabill init", field="practice")
     return practice
+
+
+def _fee(work: UnitOfWork, code: str) -> Fee | None:
+    return work.db.execute(
+        select(Fee).where(Fee.practice_id == work.practice_id, Fee.code == code)
+    ).scalar_one_or_none()
 
 
 def set_fee(*, work: UnitOfWork, code: str, unit_charge_cents: int) -> Fee:
@@ -260,7 +266,7 @@ def set_fee(*, work: UnitOfWork, code: str, unit_charge_cents: int) -> Fee:
     load_code_set().require(clean, dt.date.today(), field="code")
     if unit_charge_cents <= 0:
         raise InvalidInput("must be more than zero", field="amount")
-    fee = work.db.get(Fee, clean)
+    fee = _fee(work, clean)
     if fee is None:
         fee = Fee(code=clean, unit_charge_cents=unit_charge_cents)
         work.db.add(fee)
@@ -277,7 +283,7 @@ def remove_fee(*, work: UnitOfWork, code: str) -> int:
     error until a fee is set again); claims already built keep their charges. The removed
     charge per unit, in cents (audited)."""
     clean = code.strip().upper()
-    fee = work.db.get(Fee, clean)
+    fee = _fee(work, clean)
     if fee is None:
         raise InvalidInput(f"there is no fee for {clean}", field="code")
     cents = fee.unit_charge_cents

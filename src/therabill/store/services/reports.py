@@ -126,7 +126,7 @@ def aging(reader: Engine, *, today: dt.date, top_clients: int = 10) -> Aging:
             return now, _sum_aging(db, today=today, top_clients=top_clients)
 
     figures: Aging = caches.MONEY_FIGURES.get_or_refresh(
-        (str(reader.url), today, top_clients), stamp, summed
+        (caches.database_key(reader.url), today, top_clients), stamp, summed
     )
     return figures
 

@@ -128,15 +128,12 @@ def restore(*, path: Path, url: str | None = None, actor: str | None = None) -> 
         if upgraded:
             migrate.upgrade(store.engine)
         with store.engine.connect() as conn:
-            head = conn.execute(
-                text("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
-            ).first()
-        if head is not None:
+            chains = conn.exec_driver_sql(audit_anchor.HEADS).all()
+        for practice_id, seq, digest in chains:
             # Heads anchored for this database before the restore, past the backup's end,
             # no longer apply: the database now legitimately ends where the backup did.
-            audit_anchor.record(
-                store.engine.url, audit_anchor.Head(int(head[0]), str(head[1])), restored=True
-            )
+            head = audit_anchor.Head(int(seq), str(digest), int(practice_id))
+            audit_anchor.record(store.engine.url, head, restored=True)
         with store.sessions() as db:
             checked = audit.verify(db)
         if not checked.ok:

@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Select, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from therabill import claims as doc
 from therabill.claims.number import claim_id_from_control_number
@@ -69,6 +71,12 @@ class DatabaseControlNumbers:
         if count < 1:
             raise InvalidInput("at least one control number must be reserved", field="count")
         db = self.work.db
+        # A practice's counters start at 0 when first used (migration 0032): a second
+        # practice, or a database made after it, has none before its first file.
+        new = (pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert)(
+            ControlNumberCounter
+        )
+        db.execute(new.values(kind=kind, last_number=0).on_conflict_do_nothing())
         # Take the row lock first (UPDATE), then read: concurrent submitters queue here.
         db.execute(
             update(ControlNumberCounter)
@@ -84,7 +92,7 @@ class DatabaseControlNumbers:
             )
         last = int(row[0])
         if self.mirror is not None:
-            last = max(last, self.mirror.last()[kind])
+            last = max(last, self.mirror.last().get(kind, 0))
         first, new_last = last + 1, last + count
         if new_last > MAX_CONTROL_NUMBER:
             raise InvalidInput(
@@ -98,7 +106,7 @@ class DatabaseControlNumbers:
             .values(last_number=new_last)
         )
         if self.mirror is not None:
-            behind = new_last - self.mirror.last()[kind]
+            behind = new_last - self.mirror.last().get(kind, 0)
             if behind > 0:
                 self.mirror.reserve(kind, behind)
         self.work.audit("reserve", "x12_control_number", kind, f"{first}-{new_last}")

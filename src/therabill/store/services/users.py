@@ -23,7 +23,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, CursorResult, insert, select, update
 
 from therabill.errors import InvalidInput, NotFound
-from therabill.store.models import Provider, User
+from therabill.store.models import Practice, PracticeMember, Provider, User
 from therabill.store.services import lookup
 from therabill.store.services.context import UnitOfWork
 from therabill.store.web_tables import (
@@ -69,6 +69,16 @@ class Account:
     provider_id: int | None
     must_change_password: bool = False
     mfa_enrolled: bool = False  # an authenticator app confirmed (store.services.mfa)
+    # The practice this login works for and its name; None with several to choose from
+    # (the web asks), or before there is any practice.
+    practice_id: int | None = None
+    practice_name: str = ""
+    practices: int = 1  # how many practices the user belongs to (a switch when more than 1)
+
+    @property
+    def practice_due(self) -> bool:
+        """Several practices and none chosen yet: nothing can be shown before the choice."""
+        return self.practice_id is None and self.practices > 1
 
     @property
     def sees_all_clients(self) -> bool:
@@ -149,8 +159,34 @@ def parse_role(text: str) -> Role:
         ) from None
 
 
-def load_account(conn: Connection, user_id: int) -> Account | None:
-    """The account of ``user_id``; ``None`` when there is none or it is disabled."""
+def _membership(
+    conn: Connection, user_id: int, practice_id: int | None
+) -> tuple[int | None, str, str | None, int]:
+    """(practice, its name, the user's role there, how many practices they belong to): the
+    chosen practice when they belong to it, else their only one. No membership at all (a
+    login made before there was a practice): ``users.role`` in the only practice."""
+    rows = conn.execute(
+        select(PracticeMember.practice_id, Practice.name, PracticeMember.role)
+        .join(Practice, Practice.id == PracticeMember.practice_id)
+        .where(PracticeMember.user_id == user_id)
+    ).all()
+    if not rows:
+        only = conn.execute(select(Practice.id, Practice.name).limit(2)).all()
+        if len(only) == 1:
+            return int(only[0][0]), str(only[0][1]), None, 1
+        return None, "", None, 0
+    for pid, name, role in rows:
+        if practice_id == pid or (practice_id is None and len(rows) == 1):
+            return int(pid), str(name), str(role), len(rows)
+    return None, "", None, len(rows)
+
+
+def load_account(conn: Connection, user_id: int, practice_id: int | None = None) -> Account | None:
+    """The account of ``user_id`` working for ``practice_id`` (None: their only practice);
+    ``None`` when there is none, it is disabled, or it does not belong to that practice."""
+    chosen, practice_name, member_role, count = _membership(conn, user_id, practice_id)
+    if practice_id is not None and chosen is None:
+        return None
     row = conn.execute(
         select(
             User.id,
@@ -169,7 +205,7 @@ def load_account(conn: Connection, user_id: int) -> Account | None:
     if row is None or row.disabled:
         return None
     try:
-        role = Role(row.role)
+        role = Role(member_role or row.role)
     except ValueError:
         return None
     return Account(
@@ -180,6 +216,9 @@ def load_account(conn: Connection, user_id: int) -> Account | None:
         provider_id=row.provider_id,
         must_change_password=bool(row.must_change_password),
         mfa_enrolled=row.confirmed_at is not None,
+        practice_id=chosen,
+        practice_name=practice_name,
+        practices=max(count, 1),
     )
 
 
@@ -228,7 +267,26 @@ def create_user(
         )
     )
     work.audit("create", "user", user.id, f"role={role.value}")
+    practice_id = work.chain_practice()
+    if practice_id is not None:
+        join(work, user_id=user.id, practice_id=practice_id, role=role)
     return user
+
+
+def join(work: UnitOfWork, *, user_id: int, practice_id: int, role: Role) -> None:
+    """Make ``user_id`` a member of ``practice_id`` as ``role`` (or change their role there;
+    ``users.role`` follows, for the login's first practice)."""
+    if work.db.get(Practice, practice_id) is None:
+        raise NotFound(f"no practice {practice_id}")
+    member = work.db.get(PracticeMember, (user_id, practice_id))
+    if member is None:
+        work.db.add(PracticeMember(user_id=user_id, practice_id=practice_id, role=role.value))
+    elif member.role != role.value:
+        member.role = role.value
+    else:
+        return
+    work.db.flush()
+    work.audit("join", "user", user_id, f"practice={practice_id} role={role.value}")
 
 
 def add_login(
@@ -337,8 +395,10 @@ def log_out_everywhere(work: UnitOfWork, *, user_id: int, but: str = "") -> None
 def list_users(work: UnitOfWork) -> list[UserRow]:
     """Every login, by name, with the provider a therapist is linked to (audited)."""
     rows = work.db.execute(
-        select(User, web_accounts.c.provider_id, web_accounts.c.disabled)
+        select(User, web_accounts.c.provider_id, web_accounts.c.disabled, PracticeMember.role)
+        .join(PracticeMember, PracticeMember.user_id == User.id)
         .outerjoin(web_accounts, web_accounts.c.user_id == User.id)
+        .where(PracticeMember.practice_id == work.practice_id)  # this practice's logins only
         .order_by(User.username)
     ).all()
     names = {
@@ -350,12 +410,12 @@ def list_users(work: UnitOfWork) -> list[UserRow]:
             id=user.id,
             username=user.username,
             name=user.display_name or "",
-            role=user.role,
+            role=role,
             provider=names.get(provider_id, "") if provider_id else "",
             disabled=bool(disabled),
             can_log_in=user.password_hash is not None,
         )
-        for user, provider_id, disabled in rows
+        for user, provider_id, disabled, role in rows
     ]
 
 

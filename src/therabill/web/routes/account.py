@@ -9,9 +9,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from therabill.errors import InvalidInput
-from therabill.store.services import UnitOfWork, api_tokens, mfa
+from therabill.store.services import UnitOfWork, api_tokens, login_sessions, mfa, practices
 from therabill.store.services.users import Account
-from therabill.web.deps import Ctx, NotFound, PageUser, PathId
+from therabill.web.deps import SESSION_COOKIE, Ctx, NotFound, PageUser, PathId
 from therabill.web.reads import reading
 from therabill.web.render import done, render
 from therabill.web.tables import Column, Table
@@ -52,6 +52,29 @@ def _page(
         "max_days": api_tokens.MAX_DAYS,
     }
     return render(request, "account.html", {**context, **values}, status=status)
+
+
+@router.get("/practice", response_class=HTMLResponse)
+def practice_page(request: Request, ctx: Ctx, account: PageUser) -> HTMLResponse:
+    """The practices this user works for: choose one (after login), or switch."""
+    with ctx.store.reader.connect() as conn:
+        options = practices.memberships(conn, account.id)
+    return render(request, "practice.html", {"options": options})
+
+
+@router.post("/practice")
+def practice_choose(
+    request: Request,
+    ctx: Ctx,
+    account: PageUser,
+    practice_id: Annotated[int, Form(ge=1, le=2_000_000_000)],
+) -> Response:
+    secret = request.cookies.get(SESSION_COOKIE, "")
+    if not login_sessions.choose_practice(
+        ctx.store, secret=secret, account=account, practice_id=practice_id
+    ):
+        raise NotFound()  # not one of theirs: the same answer as a practice that is not there
+    return RedirectResponse("/", status_code=303)
 
 
 @router.get("/account", response_class=HTMLResponse)
