@@ -30,6 +30,8 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy import Connection, TextClause, inspect, text
 
+from therabill.ledger import EntryKind, Responsibility, effect
+
 
 @dataclass(frozen=True)
 class Sum:
@@ -96,7 +98,7 @@ class Sum:
 CLAIM = "LEFT JOIN claims AS c ON c.id = {r}.claim_id"
 # A claim is a visit unless it was voided (status, or a claim sent to void one: frequency 8).
 VISIT = "CASE WHEN {r}.status <> 'void' AND {r}.frequency_code <> '8' THEN 1 ELSE 0 END"
-SUMS = (
+SUMS: tuple[Sum, ...] = (
     Sum(
         "ledger_day_sums",
         "ledger_entries",
@@ -180,6 +182,29 @@ SUMS = (
         deletes=True,
     ),
 )
+
+
+def _owed_by_client() -> str:
+    """How much more the client owes after an entry, as SQL over ``{r}``: the ledger's own
+    ``effect()`` for one cent of every kind and responsibility (as the reports evaluate it)."""
+    whens = [
+        f"WHEN {{r}}.kind = '{kind.value}' AND {{r}}.responsibility = '{resp.value}' "
+        f"THEN {cents} * {{r}}.amount_cents"
+        for kind in EntryKind
+        for resp in Responsibility
+        if (cents := effect(kind, 1, resp).patient_cents)
+    ]
+    return f"CASE {' '.join(whens)} ELSE 0 END"
+
+
+SUMS += (
+    Sum(
+        "client_balances",
+        "ledger_entries",
+        keys=(("client_id", "{r}.client_id"),),
+        values=(("patient_cents", _owed_by_client()),),
+    ),
+)
 YEAR_OF = {
     "sqlite": r"CAST(strftime('%Y', \1) AS INTEGER)",
     "postgresql": r"CAST(EXTRACT(YEAR FROM \1) AS INTEGER)",
@@ -194,19 +219,23 @@ def _sql(connection: Connection, sql: str) -> TextClause:
 PRACTICE_KEY = ("practice_id", "{r}.practice_id")
 
 
-def sums(connection: Connection) -> tuple[Sum, ...]:
+def sums(connection: Connection, only: tuple[str, ...] = ()) -> tuple[Sum, ...]:
     """The sums as this database keeps them: from migration 0032 on, each practice's apart
-    (every key leads with the base row's practice, docs/tenants.md); as 0031 made them before."""
+    (every key leads with the base row's practice, docs/tenants.md); as 0031 made them before.
+    Only those whose table the database has (a migration before a sum's own knows only the
+    older ones), or only those named."""
+    tables = set(inspect(connection).get_table_names())
+    present = tuple(t for t in SUMS if t.table in tables and (not only or t.table in only))
     columns = inspect(connection).get_columns("ledger_day_sums")
     if not any(c["name"] == "practice_id" for c in columns):
-        return SUMS
-    return tuple(replace(total, keys=(PRACTICE_KEY, *total.keys)) for total in SUMS)
+        return present
+    return tuple(replace(total, keys=(PRACTICE_KEY, *total.keys)) for total in present)
 
 
-def create_triggers(connection: Connection) -> None:
+def create_triggers(connection: Connection, only: tuple[str, ...] = ()) -> None:
     """Make (or make again) every sum's triggers."""
     postgres = connection.dialect.name == "postgresql"
-    for total in sums(connection):
+    for total in sums(connection, only):
         for name, (event, moved, statements) in total.triggers().items():
             body = "; ".join(statements)
             when = f"WHEN ({moved})" if moved else ""
@@ -233,9 +262,9 @@ def create_triggers(connection: Connection) -> None:
                     f"{when} BEGIN {body}; END"))  # fmt: skip
 
 
-def drop_triggers(connection: Connection) -> None:
+def drop_triggers(connection: Connection, only: tuple[str, ...] = ()) -> None:
     postgres = connection.dialect.name == "postgresql"
-    for total in sums(connection):
+    for total in sums(connection, only):
         for name in total.triggers():
             if postgres:
                 connection.execute(text(f"DROP TRIGGER IF EXISTS {name} ON {total.base}"))
@@ -244,9 +273,9 @@ def drop_triggers(connection: Connection) -> None:
                 connection.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
 
 
-def rebuild(connection: Connection) -> None:
+def rebuild(connection: Connection, only: tuple[str, ...] = ()) -> None:
     """Sum every table again from its base rows (an existing database's first sums)."""
-    for total in sums(connection):
+    for total in sums(connection, only):
         connection.execute(text(f"DELETE FROM {total.table}"))
         connection.execute(
             _sql(

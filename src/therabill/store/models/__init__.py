@@ -53,6 +53,7 @@ from therabill.store.models.practice import (
 from therabill.store.models.reminders import ReminderMessage, ReminderSettings
 from therabill.store.models.statements import Statement, StatementRun
 from therabill.store.models.sums import (
+    ClientBalance,
     ClientSum,
     LedgerDaySum,
     LineDaySum,
@@ -77,6 +78,7 @@ __all__ = [
     "ClaimStatusResponse",
     "ClearinghouseTransfer",
     "Client",
+    "ClientBalance",
     "ClientPayment",
     "ClientSum",
     "ContractRate",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, ForeignKey, String
+from sqlalchemy import BigInteger, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from therabill.store.models.base import Base
@@ -108,3 +108,16 @@ class VisitYear(Base):
     discipline: Mapped[str] = mapped_column(String(20), primary_key=True)
     year: Mapped[int] = mapped_column(primary_key=True)
     visits: Mapped[int] = mapped_column(BigInteger)
+
+
+class ClientBalance(Base):
+    """What each client owes (their share, cents), kept per entry with
+    ``therabill.ledger.effect``: the largest client balances are the top of an index."""
+
+    __tablename__ = "client_balances"
+    __table_args__ = (
+        Index("ix_client_balances_owed", "practice_id", "patient_cents", "client_id"),
+    )
+    practice_id: Mapped[int] = mapped_column(ForeignKey("practice.id"), primary_key=True)
+    client_id: Mapped[int] = mapped_column(primary_key=True)
+    patient_cents: Mapped[int] = mapped_column(BigInteger)

@@ -22,7 +22,7 @@ from therabill.store.models import (
     AuthorizationUse,
     ClaimRecord,
     Client,
-    ClientSum,
+    ClientBalance,
     LedgerEntry,
     Payer,
     Provider,
@@ -187,26 +187,41 @@ def _payer_aging(db: Session, *, today: dt.date, result: Aging) -> None:
 
 
 def _client_aging(db: Session, *, today: dt.date, top_clients: int, result: Aging) -> None:
-    """The largest client balances by age: every client's balance from the report sums
-    (``client_sums``) less what sits on draft claims, then the few largest by age."""
+    """The largest client balances by age: the largest kept balances (``client_balances``)
+    less what sits on draft claims, then those few clients' entries by age."""
     _, patient = _coefficients()
     bucket = _bucket(today).label("bucket")
-    _, client_patient = _coefficients(ClientSum)
-    balances: dict[int, int] = {
+    drafts: dict[int, int] = {
         int(client_id): int(cents or 0)
         for client_id, cents in db.execute(
-            select(ClientSum.client_id, func.sum(client_patient)).group_by(ClientSum.client_id)
+            select(LedgerEntry.client_id, func.sum(patient))
+            .join(ClaimRecord, ClaimRecord.id == LedgerEntry.claim_id)
+            .where(ClaimRecord.status.in_(NOT_OWED_YET))
+            .group_by(LedgerEntry.client_id)
         )
     }
-    for client_id, cents in db.execute(
-        select(LedgerEntry.client_id, func.sum(patient))
-        .join(ClaimRecord, ClaimRecord.id == LedgerEntry.claim_id)
-        .where(ClaimRecord.status.in_(NOT_OWED_YET))
-        .group_by(LedgerEntry.client_id)
-    ):
-        balances[int(client_id)] -= int(cents or 0)
+    # The largest balances less drafts are among the largest top + len(drafts) balances and
+    # the clients with drafts: the top of the index, and those few.
+    owed = ClientBalance.patient_cents
+    candidates = (
+        select(ClientBalance.client_id, owed)
+        .order_by(owed.desc(), ClientBalance.client_id.desc())
+        .limit(top_clients + len(drafts))
+    )
+    balances: dict[int, int] = {int(c): int(cents) for c, cents in db.execute(candidates)}
+    if drafts:
+        balances |= {
+            int(c): int(cents)
+            for c, cents in db.execute(
+                select(ClientBalance.client_id, owed).where(
+                    ClientBalance.client_id.in_(list(drafts))
+                )
+            )
+        }
+    for client_id, cents in drafts.items():
+        balances[client_id] = balances.get(client_id, 0) - cents
     biggest = sorted(
-        (cid for cid, cents in balances.items() if cents > 0), key=lambda c: (-balances[c], c)
+        (cid for cid, cents in balances.items() if cents > 0), key=lambda c: (-balances[c], -c)
     )[:top_clients]
     if biggest:
         clients = {
