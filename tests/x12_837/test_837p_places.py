@@ -98,3 +98,19 @@ def test_same_place(a: dict[str, str], b: dict[str, str], same: bool) -> None:
 
     base = {"line1": "1 A St", "city": "Portland", "state": "ME", "zip": "04101"}
     assert same_place(Address(**{**base, **a}), Address(**{**base, **b})) is same
+
+
+def test_the_payers_address_follows_its_name_when_on_file() -> None:
+    """2010BB N3/N4: "Required when the payer address is available and the submitter intends
+    for the claim to be printed on paper at the next EDI location" (005010X222A1): a payer's
+    mailing address is kept for paper claims, so one on file is sent; none, nothing."""
+    mailing = {"line1": "PO Box 14079", "city": "Lexington", "state": "KY", "zip": "40512-4079"}
+    payer = {"id": "COMMERCIAL", "name": "Acme Health Plan", "payer_id": "60054"}
+    with_address = claim(payer={**payer, "address": mailing})
+    text = write(with_address)
+    assert pyx12_errors(text) == []
+    after = text.split("NM1*PR*2*ACME HEALTH PLAN*****PI*60054~\n")[1].split("~\n")[:2]
+    assert after == ["N3*PO BOX 14079", "N4*LEXINGTON*KY*405124079"]
+    without = write(claim(payer=payer))
+    assert "N3*PO BOX 14079" not in without
+    assert without.split("NM1*PR*")[1].split("~\n")[1].startswith(("CLM*", "HL*"))

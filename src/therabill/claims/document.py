@@ -125,6 +125,8 @@ class Payer(Document):
     id: Annotated[str, UPPER, Field(min_length=1, max_length=60)]
     name: Text | None = None
     payer_id: Annotated[str, Field(min_length=1, max_length=80)] | None = None
+    # where the payer takes paper claims (CMS-1500 carrier block; 837P 2010BB N3/N4)
+    address: Address | None = None
 
 
 class Provider(Document):

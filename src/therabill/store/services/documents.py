@@ -3,6 +3,8 @@ scrubber, the 837P writer and the CMS-1500 take."""
 
 from __future__ import annotations
 
+from pydantic import ValidationError
+
 from therabill import claims as doc
 from therabill.claims.number import claim_number
 from therabill.money import to_decimal
@@ -114,7 +116,12 @@ def claim_document(
         claim_id=claim_number(claim.id or 0),  # 0: a claim not saved yet (live check)
         frequency=doc.frequency_of(claim.frequency_code),
         original_claim_id=claim.reference_claim_number if claim.frequency_code != "1" else None,
-        payer=doc.Payer(id=payer.profile_id, name=payer.name[:120], payer_id=payer.payer_id),
+        payer=doc.Payer(
+            id=payer.profile_id,
+            name=payer.name[:120],
+            payer_id=payer.payer_id,
+            address=payer_address(payer),
+        ),
         provider=doc.Provider(
             npi=provider.npi,
             name=f"{provider.first_name} {provider.last_name}",
@@ -149,3 +156,17 @@ def claim_document(
         same_day_services=same_day_services or None,
         service_facility=facility,
     )
+
+
+def payer_address(payer: Payer) -> doc.Address | None:
+    """The payer's mailing address for paper claims, when one is on file whole (street, city,
+    state, ZIP); a partial or malformed one is left out rather than stop the claim."""
+    if not (payer.address and payer.city and payer.state and payer.postal_code):
+        return None
+    try:
+        return doc.Address(
+            line1=payer.address, line2=payer.address2 or None, city=payer.city,
+            state=payer.state, zip=payer.postal_code,
+        )  # fmt: skip
+    except ValidationError:
+        return None

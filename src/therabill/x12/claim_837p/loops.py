@@ -184,6 +184,13 @@ def subscriber(seg: Segments, v: Values, claim: Claim, hl: int, parent: int) -> 
         # subscriber. If not required by this implementation guide, do not send." (2010BA)
     seg.parts.append(payer_segment)
     seg.count += 1
+    # 2010BB N3/N4 Payer Address: "Required when the payer address is available and the
+    # submitter intends for the claim to be printed on paper at the next EDI location (for
+    # example, a clearinghouse)" (005010X222A1). The practice keeps a payer's address for its
+    # paper claims, so one on file is sent: a clearinghouse that drops the claim to paper
+    # prints the carrier block from it.
+    if payer.address is not None:
+        address(seg, v, payer.address, "payer.address")
 
 
 def patient(seg: Segments, v: Values, claim: Claim, hl: int, parent: int) -> None:
