@@ -116,7 +116,8 @@ class DatabaseControlNumbers:
         rows = self.work.db.execute(
             select(ControlNumberCounter.kind, ControlNumberCounter.last_number)
         ).all()
-        return {kind: int(number) for kind, number in rows}
+        # A practice's counters are made when first used: the kinds not used yet are at 0.
+        return dict.fromkeys(KINDS, 0) | {kind: int(number) for kind, number in rows}
 
 
 @dataclass(slots=True)
