@@ -25,6 +25,7 @@ from web_helpers import PASSWORD, Practice, free_port, screenshots_wanted
 from clock import TODAY
 from therabill.store import factories
 from therabill.store.models import ClaimRecord
+from therabill.store.services import jobs
 from therabill.web.app import create_app
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -43,6 +44,7 @@ pytestmark = [
 def server(practice: Practice) -> Iterator[str]:
     """The web app on a loopback port, in a thread of this process."""
     port = free_port()
+    os.environ[jobs.THREAD_ENV] = "1"  # background jobs run in the server, as serve runs them
     app = create_app(practice.url)
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     running = uvicorn.Server(config)
@@ -56,6 +58,7 @@ def server(practice: Practice) -> Iterator[str]:
     running.should_exit = True
     thread.join(timeout=10)
     app.state.ctx.store.dispose()
+    os.environ.pop(jobs.THREAD_ENV, None)
 
 
 @pytest.fixture
@@ -141,9 +144,10 @@ def test_a_session_from_entry_to_payment(
 
     # Build the claims, check them, submit them: 837P files to the outbox.
     page.goto(server + "/claims")
-    page.click("#build-claims")
-    expect(page.locator("#build-result")).to_contain_text("Built 3 claims (3 ready")
+    page.click("#build-claims")  # a background job: its page follows it to the result
+    expect(page.locator("#job-message")).to_contain_text("Built 3 claims (3 ready")
     shot(page, "06-claims-built")
+    page.click("#job-next")
     boxes = page.locator("input[name=id]")
     assert boxes.count() == 3
     for i in range(boxes.count()):
@@ -191,6 +195,7 @@ def test_a_session_from_entry_to_payment(
     page.click("#upload-835")
     expect(page.locator("#remittance-outcome")).to_have_text("already posted")
     shot(page, "11-remittance-again")
+    page.goto(server + "/remittances")
     # A file that does not balance is quarantined, and listed as such on the page.
     unbalanced = tmp_path / "unbalanced.835"
     unbalanced.write_text(

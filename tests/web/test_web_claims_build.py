@@ -1,4 +1,5 @@
-"""Building claims is Post/Redirect/Get: 303 to the queue, which shows what was built once."""
+"""Building claims is Post/Redirect/Get: 303 to the job's page, which follows the background
+build to what it built."""
 
 from __future__ import annotations
 
@@ -7,46 +8,46 @@ import re
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
-from web_helpers import Practice, csrf_of, login
+from web_helpers import Practice, csrf_of, login, run_jobs
 
 from clock import TODAY
 from therabill.store.models import AuditEntry, ClaimLine, ClaimRecord
 from therabill.store.services.sessions import ServiceMinutes, add_session
-from therabill.store.web_tables import web_flashes
-from therabill.web.app import create_app
 
 
-def test_build_redirects_to_the_queue_which_says_once_what_was_built(
+def test_build_answers_with_the_job_page_which_shows_what_was_built(
     web: TestClient, practice: Practice
 ) -> None:
     login(web, "bill")
     token = csrf_of(web.get("/claims").text)
     response = web.post("/claims/build", data={"csrf_token": token}, follow_redirects=False)
     assert response.status_code == 303
-    assert response.headers["location"] == "/claims"  # no query string, no client data
+    job = response.headers["location"]
+    assert re.fullmatch(r"/jobs/\d+", job)  # no query string, no client data
+    waiting = web.get(job).text  # nothing built yet: the page asks again until it is
+    assert 'id="job-state">queued<' in waiting and f'hx-get="{job}/status"' in waiting
+    assert run_jobs(practice) == [int(job.rsplit("/", 1)[1])]
     with practice.store.sessions() as db:
         built = db.execute(select(func.count()).select_from(ClaimRecord)).scalar_one()
     assert built == 2
-    page = web.get("/claims").text
-    assert 'id="build-result">Built 2 claims (' in page
-    assert "from 2 sessions." in page
-    assert "build-result" not in web.get("/claims").text  # shown once
-    with practice.store.sessions() as db:
-        assert db.execute(select(func.count()).select_from(web_flashes)).scalar_one() == 0
+    status = web.get(job + "/status").text  # the poll's answer: the result, and no more poll
+    assert 'id="job-state">done<' in status and "hx-get" not in status
+    page = web.get(job).text
+    assert 'id="job-result">Built 2 claims (' in page and "from 2 sessions." in page
+    assert 'href="/claims" id="job-next"' in page
+    assert f'href="{job}"' in web.get("/jobs").text  # the Jobs page lists it
 
 
-def test_the_message_belongs_to_the_login_session_that_built(
+def test_a_second_build_of_the_same_sessions_bills_nothing(
     web: TestClient, practice: Practice
 ) -> None:
     login(web, "bill")
-    other_app = create_app(practice.url)
-    with TestClient(other_app, base_url="https://testserver") as other:
-        login(other, "bill")  # the same user in another browser
-        token = csrf_of(web.get("/claims").text)
-        web.post("/claims/build", data={"csrf_token": token}, follow_redirects=False)
-        assert "build-result" not in other.get("/claims").text
-    other_app.state.ctx.store.dispose()
-    assert "build-result" in web.get("/claims").text
+    token = csrf_of(web.get("/claims").text)
+    first = web.post("/claims/build", data={"csrf_token": token}, follow_redirects=False)
+    second = web.post("/claims/build", data={"csrf_token": token}, follow_redirects=False)
+    assert len(run_jobs(practice)) == 2
+    assert "Built 2 claims" in web.get(first.headers["location"]).text
+    assert "Built 0 claims" in web.get(second.headers["location"]).text
 
 
 def test_submit_redirects_to_what_was_written_shown_once(
@@ -55,6 +56,7 @@ def test_submit_redirects_to_what_was_written_shown_once(
     login(web, "bill")
     token = csrf_of(web.get("/claims").text)
     web.post("/claims/build", data={"csrf_token": token})
+    run_jobs(practice)
     with practice.store.sessions() as db:
         ids = list(
             db.execute(select(ClaimRecord.id).where(ClaimRecord.status == "ready")).scalars()
@@ -107,6 +109,7 @@ def test_a_session_the_unit_engine_adds_an_addon_to_builds_from_the_button(
     token = csrf_of(web.get("/claims").text)
     response = web.post("/claims/build", data={"csrf_token": token}, follow_redirects=False)
     assert response.status_code == 303
+    run_jobs(practice)
     with practice.store.sessions() as db:
         lines = db.execute(
             select(ClaimLine.code, ClaimLine.units, ClaimLine.session_id)
@@ -114,7 +117,7 @@ def test_a_session_the_unit_engine_adds_an_addon_to_builds_from_the_button(
             .order_by(ClaimLine.line_number)
         ).all()
     assert [tuple(line) for line in lines] == [("97550", 1, session.id), ("97551", 1, session.id)]
-    assert "Built 3 claims" in web.get("/claims").text
+    assert "Built 3 claims" in web.get(response.headers["location"]).text
 
 
 def test_a_biller_builds_claims_from_the_ticked_unbilled_sessions_only(
@@ -127,7 +130,11 @@ def test_a_biller_builds_claims_from_the_ticked_unbilled_sessions_only(
     token = csrf_of(page)
     nothing = web.post("/claims/build-ticked", data={"csrf_token": token})
     assert "Tick at least one session." in nothing.text
-    built = web.post("/claims/build-ticked", data={"csrf_token": token, "id": ticked[0]})
+    queued = web.post(
+        "/claims/build-ticked", data={"csrf_token": token, "id": ticked[0]}, follow_redirects=False
+    )
+    run_jobs(practice)
+    built = web.get(queued.headers["location"])
     assert "Built 1 claim (" in built.text and "from 1 session." in built.text
     with practice.store.sessions() as db:
         billed = db.execute(select(ClaimLine.session_id)).scalars().all()

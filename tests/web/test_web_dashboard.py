@@ -8,7 +8,7 @@ import time
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from web_helpers import Practice, csrf_of, login
+from web_helpers import Practice, csrf_of, login, run_jobs
 
 from clock import TODAY
 from therabill.store.models import ClaimRecord, Payer
@@ -20,6 +20,7 @@ def test_aging_by_payer_sums_the_claims_balances(web: TestClient, practice: Prac
     login(web, "bill")
     token = csrf_of(web.get("/claims").text)
     assert web.post("/claims/build", data={"csrf_token": token}).status_code == 200
+    run_jobs(practice)
     with practice.store.transaction(actor="t") as work:
         owed = reports.aging(practice.store.reader, today=TODAY)
         expected: dict[str, int] = {}
@@ -74,6 +75,7 @@ def test_aging_leaves_out_drafts_no_payer_or_client_can_owe_yet(
         )
     login(web, "bill")
     web.post("/claims/build", data={"csrf_token": csrf_of(web.get("/claims").text)})
+    run_jobs(practice)
     with practice.store.transaction(actor="t") as work:
         claims = list(work.db.execute(select(ClaimRecord)).scalars())
         drafts = [c for c in claims if c.status == "draft"]

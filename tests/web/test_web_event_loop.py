@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from test_web_roles import API, PAGES, Route, _fill
-from web_helpers import PASSWORD, Practice, api_token, csrf_of, login
+from web_helpers import PASSWORD, Practice, api_token, csrf_of, login, run_jobs
 
 from therabill.store.services import remittance_intake
 from therabill.web import routes as page_routes
@@ -116,11 +116,14 @@ def test_no_page_or_api_call_queries_the_database_or_hashes_on_the_event_loop(
     built = web.post("/claims/build", data={"csrf_token": token}, follow_redirects=False)
     assert built.status_code == 303
     era = _835(["TB00000001"], "EFT-LOOP")
-    posted = web.post(
+    queued = web.post(
         "/remittances",
         data={"csrf_token": token},
         files={"file": ("loop.835", era, "application/edi-x12")},
+        follow_redirects=False,
     )
+    assert run_jobs(practice)  # the builds and the posting, as a worker runs them
+    posted = web.get(queued.headers["location"])
     assert posted.status_code == 200 and 'id="remittance-outcome">posted<' in posted.text
     changed = web.post(
         "/password",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from fastapi.testclient import TestClient
-from web_helpers import Practice, csrf_of, login
+from web_helpers import Practice, csrf_of, login, run_jobs
 
 from therabill.x12.remittance_835.builder import AdjudicatedClaim, paid_line, write_835
 
@@ -25,6 +25,7 @@ def _upload_a_stranger(web: TestClient) -> None:
         files={"file": ("stranger.835", data.encode("ascii"), "application/edi-x12")},
     )
     assert answer.status_code == 200, answer.text
+    run_jobs(web.app.state.ctx.store)  # type: ignore[attr-defined]
 
 
 def test_an_exception_is_listed_then_resolved_with_a_note(

@@ -9,12 +9,14 @@ URL and the audit key, as the deployment guide says they must."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +26,8 @@ import pytest
 from web_helpers import free_port, wait_until_serving
 
 from db_backends import POSTGRES_ENV, postgres_database
+from therabill.store import factories, migrate
+from therabill.store.services import open_store
 
 pytestmark = [
     pytest.mark.processes,
@@ -112,6 +116,87 @@ def _log_in(client: Browser, base: str, username: str, password: str) -> httpx.R
 @pytest.fixture
 def database() -> Iterator[str]:
     yield from postgres_database()
+
+
+@contextmanager
+def _worker(env: dict[str, str], log: Path) -> Iterator[None]:
+    """``therabill worker`` (procrastinate's worker on PostgreSQL), stopped with SIGTERM."""
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [THERABILL, "worker", "--stalled-after", "5"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            yield
+        finally:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=30)
+
+
+def test_a_job_asked_on_one_server_is_run_by_the_worker_and_shown_on_the_other(
+    database: str, tmp_path: Path
+) -> None:
+    """The deployment of docs/deployment.md in small: two app servers and a job worker, each
+    with a data directory of its own, on one PostgreSQL database. Bea logs in on host one,
+    builds claims on host two (a background job), the worker builds them, host one shows the
+    result."""
+    store = open_store(database)
+    migrate.upgrade(store.engine)
+    spec = factories.PracticeSpec(
+        clients=(factories.client(payer="Acme Health Plan", member_id="M1"),)
+    )
+    factories.set_up_practice(store, spec)
+    with store.transaction(actor="therapist") as work:
+        for day in (2, 3):
+            factories.add_session(
+                work, client="C-1", provider=factories.PT_NPI, day=dt.date(2026, 11, day),
+                services={"97110": 38},
+            )  # fmt: skip
+    store.dispose()
+    shared = {
+        **os.environ,
+        "THERABILL_DATABASE_URL": database,
+        "THERABILL_MFA_ROLES": "",
+        "THERABILL_USER": "deployer",
+    }
+    hosts = [{**shared, "THERABILL_HOME": str(tmp_path / f"host-{n}")} for n in (1, 2, 3)]
+    password = _cli(hosts[0], "user", "add", "bea", "--role", "biller")["one_time_password"]
+    chosen = "lighthouse-harbour-ledger-42"
+    with (
+        _server(hosts[0], tmp_path / "one.log") as host_one,
+        _server(hosts[1], tmp_path / "two.log") as host_two,
+        _worker(hosts[2], tmp_path / "worker.log"),
+        _browser() as browser,
+    ):
+        assert _log_in(browser, host_one, "bea", password).status_code == 303
+        form = browser.get(host_two + "/password")
+        csrf = CSRF.search(form.text)
+        assert csrf, form.text
+        browser.post(
+            host_two + "/password",
+            data={"current": password, "password": chosen, "again": chosen,
+                  "csrf_token": csrf.group(1)},
+        )  # fmt: skip
+        assert _log_in(browser, host_one, "bea", chosen).status_code == 303
+        csrf = CSRF.search(browser.get(host_two + "/claims").text)
+        assert csrf
+        asked = browser.post(host_two + "/claims/build", data={"csrf_token": csrf.group(1)})
+        assert asked.status_code == 303 and asked.headers["location"].startswith("/jobs/")
+        job = asked.headers["location"]
+        deadline = time.monotonic() + 20
+        status = ""
+        while time.monotonic() < deadline:
+            status = browser.get(host_one + job + "/status").text
+            if 'id="job-state">done<' in status or 'id="job-state">failed<' in status:
+                break
+            time.sleep(0.2)
+        assert 'id="job-state">done<' in status, (tmp_path / "worker.log").read_text()
+        page = browser.get(host_one + job).text
+        assert "Built 2 claims (" in page and "from 2 sessions." in page
+        assert job in browser.get(host_one + "/jobs").text
 
 
 def test_two_servers_share_nothing_but_the_database(database: str, tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ import re
 
 import pdfplumber
 from fastapi.testclient import TestClient
-from web_helpers import Practice, csrf_of, login
+from web_helpers import Practice, csrf_of, login, post_and_follow
 
 from therabill.store.models import ClaimRecord, Payer
 from therabill.store.services import build
@@ -151,10 +151,11 @@ def test_the_statements_page_runs_a_period_once(
     page = web.get("/statements").text
     assert 'id="run-form"' in page and "No statement runs yet." in page
     token = csrf_of(page)
-    first = web.post("/statements/run", data={"csrf_token": token, "through": "2026-11-28"})
+    first = post_and_follow(web, "/statements/run", {"csrf_token": token, "through": "2026-11-28"})
     assert "1 made, 0 already made" in first.text
-    second = web.post("/statements/run", data={"csrf_token": token, "through": "2026-11-28"})
+    second = post_and_follow(web, "/statements/run", {"csrf_token": token, "through": "2026-11-28"})
     assert "0 made, 1 already made" in second.text
+    second = web.get("/statements")
     number = re.search(r'href="/statements/(S-\d+-\d+)\.pdf"', second.text)
     assert number
     pdf = web.get(f"/statements/{number.group(1)}.pdf")

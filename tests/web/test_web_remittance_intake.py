@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
-from web_helpers import Practice, api_token, csrf_of, login
+from web_helpers import Practice, api_token, csrf_of, login, run_jobs
 
 from therabill.cli.main import app as cli
 from therabill.store.services import open_store
@@ -96,8 +96,10 @@ def test_an_unbalanced_835_uploaded_on_the_page_is_quarantined_as_on_the_cli(
         "/remittances",
         data={"csrf_token": token},
         files={"file": ("unbalanced.835", data, "application/edi-x12")},
+        follow_redirects=False,
     )
-    assert answer.status_code == 422
+    assert answer.status_code == 303 and run_jobs(practice)
+    answer = web.get(answer.headers["location"])
     assert 'id="remittance-outcome">quarantined<' in answer.text
     on_the_web = _quarantined(practice.url)
     assert len(on_the_web) == 1 and "does not balance" in on_the_web[0]["reason"]
@@ -142,8 +144,10 @@ def test_a_file_that_is_not_an_835_is_quarantined_with_its_reason_on_the_page(
         "/remittances",
         data={"csrf_token": token},
         files={"file": ("notes.txt", b"name,amount\nAna,12.00\n", "text/plain")},
+        follow_redirects=False,
     )
-    assert answer.status_code == 422
+    assert answer.status_code == 303 and run_jobs(practice)
+    answer = web.get(answer.headers["location"])
     assert 'id="remittance-outcome">quarantined<' in answer.text
     (entry,) = _quarantined(practice.url)
     assert entry["file"] == "notes.txt" and "not an X12 file" in entry["reason"]

@@ -72,6 +72,9 @@ PAGES = [
     Route("GET", "/clearinghouse", BILLING),
     Route("POST", "/remittances", BILLING),
     Route("POST", "/remittances/exceptions/{exception_id}/resolve", BILLING),
+    Route("GET", "/jobs", BILLING),
+    Route("GET", "/jobs/{job_id}", BILLING),
+    Route("GET", "/jobs/{job_id}/status", BILLING),
     Route("GET", "/denials", BILLING),
     Route("POST", "/denials/bulk", BILLING),
     Route("GET", "/denials/{denial_id}/letter", BILLING),
@@ -208,6 +211,7 @@ def _fill(template: str, practice: Practice, *, own_for: str) -> str:
         .replace("{user_id}", "1")
         .replace("{action}", "enable")
         .replace("{exception_id}", "1")
+        .replace("{job_id}", "1")
         .replace("{denial_id}", "1")
         .replace("{policy_id}", "1" if own_for == "ana" else "2")
         .replace("{authorization_id}", "1")

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from test_web_overpayment import _owes
-from web_helpers import Practice, csrf_of, login
+from web_helpers import Practice, csrf_of, login, post_and_follow
 
 from smtp_server import free_port, smtp_server
 from therabill.store.models import Client, ReminderMessage, Statement
@@ -36,11 +36,12 @@ def test_preview_then_make_the_statements(
     assert "is not a date" in bad.text and 'id="preview-summary"' not in bad.text
     future = web.get("/statements?preview=2027-01-01")
     assert "still to come" in future.text
-    made = web.post(
-        "/statements/run", data={"csrf_token": csrf_of(preview.text), "through": "2026-11-28"}
+    made = post_and_follow(
+        web, "/statements/run", {"csrf_token": csrf_of(preview.text), "through": "2026-11-28"}
     )
     assert "1 made, 0 already made" in made.text and _count(practice, Statement) == 1
-    assert 'id="statements-message"' in made.text  # the outcome as a toast
+    assert 'id="job-result"' in made.text  # the outcome as a toast on the job's page
+    made = web.get("/statements")
     sent = made.text.partition('<table id="sent"')[2].partition("</table>")[0]
     assert "Cruz, Carla" in sent and "$30.00" in sent  # the client's name, money formatted
     shown = web.get("/statements", params={"format": "csv"}).text.splitlines()
@@ -60,7 +61,7 @@ def test_reminders_from_the_page(
     login(web, "bill")
     page = web.get("/statements").text
     token = csrf_of(page)
-    web.post("/statements/run", data={"csrf_token": token, "through": "2026-11-28"})
+    post_and_follow(web, "/statements/run", {"csrf_token": token, "through": "2026-11-28"})
     saved = web.post(
         "/statements/reminder-settings",
         data={"csrf_token": token, "sender": "not an address", "schedule": "0,30", "attach": "notice"},

@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 from starlette.datastructures import QueryParams
-from web_helpers import Practice, counting_queries, csrf_of, login
+from web_helpers import Practice, counting_queries, csrf_of, login, run_jobs
 
 from therabill.store.models import ClaimRecord
 from therabill.store.services.paging import MAX_PER_PAGE, PageRequest
@@ -24,9 +24,10 @@ from therabill.web.tables import _csv_value, display
 
 
 @pytest.fixture
-def biller(web: TestClient) -> TestClient:
+def biller(web: TestClient, practice: Practice) -> TestClient:
     login(web, "bill")
     web.post("/claims/build", data={"csrf_token": csrf_of(web.get("/claims").text)})
+    run_jobs(practice)
     return web
 
 

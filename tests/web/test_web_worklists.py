@@ -11,7 +11,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from web_helpers import Practice, csrf_of, login
+from web_helpers import Practice, csrf_of, login, run_jobs
 
 from clock import TODAY
 from therabill.store.models import Authorization, ClaimRecord, Denial, Policy
@@ -40,6 +40,7 @@ def test_every_queue_figure_opens_a_list_of_that_many(
     login(web, "bill")
     if when == "after":
         web.post("/claims/build", data={"csrf_token": csrf_of(web.get("/claims").text)})
+        run_jobs(practice)
     queues = _queues(web.get("/").text)
     assert set(queues) == {
         "unbilled",
@@ -88,6 +89,7 @@ def test_the_client_list_says_payer_balance_last_visit_and_authorization(
         )
     login(web, "bill")
     web.post("/claims/build", data={"csrf_token": csrf_of(web.get("/claims").text)})
+    run_jobs(practice)
     page = web.get("/clients").text
     for header in ("Payer", "Last visit", "Client owes", "Insurers owe", "Authorization left"):
         assert f">{header}<" in page
@@ -172,6 +174,7 @@ def test_the_denials_tile_counts_reasons_and_says_how_many_claims(
     reasons on one claim read "2 … On 1 claim", not two denied claims."""
     login(web, "bill")
     web.post("/claims/build", data={"csrf_token": csrf_of(web.get("/claims").text)})
+    run_jobs(web.app.state.ctx.store)  # type: ignore[attr-defined]
     with practice.store.transaction(actor="bill") as work:
         claim_id = work.db.execute(select(ClaimRecord.id).limit(1)).scalar_one()
         for carc in ("50", "197"):

@@ -207,3 +207,26 @@ def wait_until_serving(base: str, process: subprocess.Popen[Any], log: Path) -> 
         assert process.poll() is None, log.read_text()
         assert time.monotonic() < deadline, "the app did not start"
         time.sleep(0.2)
+
+
+def run_jobs(practice: Practice | Store) -> list[int]:
+    """Run the background jobs waiting, as ``therabill worker --once`` does (the same
+    :func:`jobs.run_job`, in this process): the ids of those it ran."""
+    from therabill.store.services import jobs
+
+    store = practice.store if isinstance(practice, Practice) else practice
+    ran: list[int] = []
+    while (job_id := jobs.next_job(store)) is not None and job_id not in ran:
+        jobs.run_job(store, job_id, worker="test-worker")
+        ran.append(job_id)
+    return ran
+
+
+def post_and_follow(web: TestClient, url: str, data: dict[str, Any]) -> httpx.Response:
+    """POST a form; when it answers with a job's page, run the job (as a worker would) and
+    open that page: what a browser shows once the job has ended."""
+    answer = web.post(url, data=data, follow_redirects=False)
+    location = answer.headers.get("location", "")
+    if answer.status_code == 303 and location.startswith("/jobs/"):
+        run_jobs(web.app.state.ctx.store)  # type: ignore[attr-defined]
+    return web.get(location) if answer.status_code == 303 else answer

@@ -161,6 +161,8 @@ def run_worker(
 
     async def main() -> None:
         async with app.open_async():
+            if once:  # before the worker looks: it stops as soon as it finds the queue empty
+                await sweep(app, store, stalled_after=stalled_after)
             worker = asyncio.create_task(
                 app.run_worker_async(
                     queues=[QUEUE],
@@ -173,8 +175,6 @@ def run_worker(
                 )
             )
             try:
-                if once:
-                    await sweep(app, store, stalled_after=stalled_after)
                 while not worker.done():
                     try:
                         swept = await sweep(app, store, stalled_after=stalled_after)

@@ -169,6 +169,7 @@ def _statement_run(work: UnitOfWork, job: Running) -> dict[str, Any]:
 
 
 def _post_835(work: UnitOfWork, job: Running) -> dict[str, Any]:
+    from therabill.money import exact_cents, format_dollars, to_cents
     from therabill.store.services.remittance_intake import receive_remittance
 
     if job.payload is None:
@@ -176,14 +177,34 @@ def _post_835(work: UnitOfWork, job: Running) -> dict[str, Any]:
     name = str(job.arguments.get("file_name") or "upload.835")
     intake = receive_remittance(work=work, data=job.payload, file_name=name)
     job.progress(len(intake.claims), len(intake.claims))
+    posted = intake.posted
+    if posted is not None:  # long lists stay in their own pages (exceptions, the ledger)
+        for key in ("exceptions", "unreconciled", "notes"):
+            items = posted.get(key) or []
+            posted[f"{key}_count"] = len(items)
+            posted[key] = items[:SHOWN_ROWS]
     return {
         "file_name": intake.file_name,
         "outcome": intake.outcome,
         "quarantined": intake.quarantined,
+        "detail": intake.message,
         "claims": len(intake.claims),
+        "claim_rows": [
+            {
+                "claim": c.control_number,
+                "status": c.status,
+                "charge": exact_cents(c.charge),
+                "paid": exact_cents(c.paid),
+                "patient": exact_cents(c.patient),
+                "reasons": "; ".join(c.reasons),
+                "_class": "warn" if c.denied else "",
+            }
+            for c in intake.claims[:SHOWN_ROWS]
+        ],
         "denied": len(intake.denied),
-        "payment_cents": int(intake.payment * 100),
-        "posted": intake.posted,
+        "payment": format_dollars(to_cents(intake.payment, field="payment")),
+        "trace_numbers": intake.trace_numbers[:20],
+        "posted": posted,
         "problems": [str(p) for p in intake.problems[:20]],
         "message": f"{intake.file_name}: {intake.outcome}.",
     }

@@ -11,7 +11,6 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
-from therabill.config import data_dir
 from therabill.errors import InvalidInput, TherabillError
 from therabill.money import format_dollars, parse_money
 from therabill.paper import statement as statement_paper
@@ -32,6 +31,7 @@ from therabill.web import flash
 from therabill.web.deps import Ctx, FormFields, PageBiller, PathId
 from therabill.web.reads import reading
 from therabill.web.render import counted, render
+from therabill.web.routes.jobs import start as start_job
 from therabill.web.tables import Column, Table, TableView, csv_response, wants_csv
 
 router = APIRouter()
@@ -540,22 +540,17 @@ def statements_page(
 
 @router.post("/statements/run")
 def run_statements(request: Request, ctx: Ctx, account: PageBiller, form: FormFields) -> Response:
-    """The period's statements (the CLI's ``statements run``), PDFs in the data folder."""
+    """The period's statements (the CLI's ``statements run``) as a background job, PDFs in
+    the worker's data folder; the answer is the job's page. A bad date is refused here."""
     try:
         through = _day(_field(form, "through"), "through")
-        with ctx.store.transaction(actor=account.username) as work:
-            done = statements.run_statements(
-                work=work, through=through, folder=data_dir() / "statements" / through.isoformat()
-            )
-            message = (
-                f"Statements through {through}: {len(done.made)} made, {done.already} already "
-                f"made, {done.held} on hold, {done.below_minimum} below the minimum."
-            )
-            flash.leave(work, request, "statements", {"message": message})
+        if through > dt.date.today():
+            raise InvalidInput("a statement run cannot be for a day still to come", field="through")
     except TherabillError as exc:
         with ctx.store.transaction(actor=account.username) as work:
             flash.leave(work, request, "statements", {"error": str(exc)})
-    return RedirectResponse("/statements", status_code=303)
+        return RedirectResponse("/statements", status_code=303)
+    return start_job(ctx.store, account, "statement-run", {"through": through.isoformat()})
 
 
 @router.post("/statements/hold")

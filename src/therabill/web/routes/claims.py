@@ -15,7 +15,6 @@ from therabill.money import format_money
 from therabill.store.models import Client
 from therabill.store.services import cob, lookup
 from therabill.store.services.access import claim_for
-from therabill.store.services.build import build_claims
 from therabill.store.services.claim_edits import edit_claim
 from therabill.store.services.claim_records import show_claim
 from therabill.store.services.claims_queue import QueueFilter, filter_choices, queue_page
@@ -25,7 +24,8 @@ from therabill.store.services.submission import download_outbox_file, submit_cla
 from therabill.web import flash
 from therabill.web.deps import Ctx, FormFields, NotFound, PageBiller, PathId
 from therabill.web.reads import reading
-from therabill.web.render import counted, render
+from therabill.web.render import render
+from therabill.web.routes.jobs import start as start_job
 from therabill.web.tables import Column, Table, csv_response, wants_csv
 
 router = APIRouter()
@@ -149,9 +149,8 @@ def claims_page(
 
 @router.post("/claims/build")
 def build(request: Request, ctx: Ctx, account: PageBiller) -> Response:
-    """Build every unbilled session, then 303 to the queue (Post/Redirect/Get: a reload does
-    not build again); what was built is left for the queue page as a one-time message kept
-    on the server."""
+    """Build every unbilled session in the background, then 303 to the job's page
+    (Post/Redirect/Get: a reload does not build again), which follows it to its result."""
     return _build(request, ctx, account, None)
 
 
@@ -169,21 +168,9 @@ def build_ticked(request: Request, ctx: Ctx, account: PageBiller, form: FormFiel
 def _build(
     request: Request, ctx: Ctx, account: PageBiller, session_ids: set[int] | None
 ) -> Response:
-    with ctx.store.transaction(actor=account.username) as work:
-        result = build_claims(work=work, session_ids=session_ids)
-        message = (
-            f"Built {counted(len(result.claims), 'claim')} ({result.ready} ready, "
-            f"{result.draft} with errors) from {counted(result.sessions_billed, 'session')}"
-            + (f"; {counted(len(result.skipped), 'session')} skipped" if result.skipped else "")
-            + "."
-        )
-        flash.leave(
-            work,
-            request,
-            "claims",
-            {"message": message, "skipped": result.skipped[:SKIPPED_SHOWN]},
-        )
-    return RedirectResponse("/claims", status_code=303)
+    """A claims build job (``store.services.jobs``); the answer is the job's page."""
+    arguments = {"session_ids": sorted(session_ids)} if session_ids is not None else {}
+    return start_job(ctx.store, account, "claims-build", arguments)
 
 
 @router.get("/claims/submitted", response_class=HTMLResponse)

@@ -11,18 +11,16 @@ from starlette.datastructures import UploadFile
 
 from therabill import settings
 from therabill.errors import TherabillError
-from therabill.money import exact_cents  # a file's odd fraction of a cent: left blank
 from therabill.store.services import remittances as posting
 from therabill.store.services.remittance_intake import (
-    Intake,
     check_size,
-    receive_remittance,
     recent_remittances,
 )
 from therabill.web import flash
 from therabill.web.deps import Ctx, FormFields, PageBiller, PathId
 from therabill.web.reads import reading
 from therabill.web.render import render
+from therabill.web.routes.jobs import start as start_job
 from therabill.web.tables import Column, Table, csv_response, wants_csv
 
 router = APIRouter()
@@ -95,16 +93,6 @@ RESULT_CLAIMS = Table(
 )
 
 
-def _result_rows(result: Intake, shown: int) -> list[dict[str, object]]:
-    return [
-        {"claim": c.control_number, "status": c.status,
-         "charge": exact_cents(c.charge), "paid": exact_cents(c.paid),
-         "patient": exact_cents(c.patient), "reasons": "; ".join(c.reasons),
-         "_class": "warn" if c.denied else ""}
-        for c in result.claims[:shown]
-    ]  # fmt: skip
-
-
 @router.get("/remittances", response_class=HTMLResponse)
 def remittances_page(request: Request, ctx: Ctx, account: PageBiller) -> Response:
     """The open exceptions (paged in the database), quarantined files and recent uploads."""
@@ -158,8 +146,9 @@ def resolve_exception(
 
 
 @router.post("/remittances", response_class=HTMLResponse)
-def upload(request: Request, ctx: Ctx, account: PageBiller, form: FormFields) -> HTMLResponse:
-    """Post an uploaded 835 (read on the event loop; posted here, in the threadpool)."""
+def upload(request: Request, ctx: Ctx, account: PageBiller, form: FormFields) -> Response:
+    """Check an uploaded 835's size and queue it for posting (a background job keeps the
+    file in the database, so any worker can post it); the answer is the job's page."""
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
         return render(
@@ -180,26 +169,4 @@ def upload(request: Request, ctx: Ctx, account: PageBiller, form: FormFields) ->
             {"result": None, "toast_error": f"{exc}"},
             status=413,
         )
-    with ctx.store.transaction(actor=account.username) as work:
-        result = receive_remittance(work=work, data=data, file_name=upload.filename)
-        recent = recent_remittances(work, limit=25)
-    for r in recent:
-        r["when"] = r["uploaded_at"].strftime("%Y-%m-%d %H:%M")
-    shown = settings.page_size()
-    claims = replace(RESULT_CLAIMS, per_page=max(shown, 1))
-    status = 422 if result.quarantined else 200
-    outcome = {
-        "toast_error" if result.quarantined else "toast": f"{result.file_name}: {result.outcome}."
-    }
-    return render(
-        request,
-        "remittances.html",
-        {
-            "result": result,
-            "shown": shown,
-            "result_table": claims.whole(request, _result_rows(result, shown)),
-            "uploads": UPLOADS.whole(request, recent),
-            **outcome,
-        },
-        status=status,
-    )
+    return start_job(ctx.store, account, "post-835", {"file_name": upload.filename}, data)
