@@ -392,9 +392,14 @@ def authorizations(work: UnitOfWork, *, today: dt.date) -> Report:
     )  # fmt: skip
 
 
+VISIT_ROWS = 200  # clients listed, nearest their limit first; the rest are counted
+
+
 def visit_limits(work: UnitOfWork, *, today: dt.date) -> Report:
     """Visits this year against each payer's yearly visit limit (payer profile
-    ``visit_limits``), per client and discipline: billed dates of service."""
+    ``visit_limits``), per client and discipline: billed dates of service. The clients
+    nearest their limit come first and ``VISIT_ROWS`` are listed: at 10,000 clients the
+    whole list took 0.6 s and nobody reads past the ones about to run out."""
     db = work.db
     payers = {p.id: p for p in db.execute(select(Payer)).scalars()}
     limited = {
@@ -403,21 +408,38 @@ def visit_limits(work: UnitOfWork, *, today: dt.date) -> Report:
         if (profile := profiles.payer_profiles().get(payer.profile_id)) and profile.visit_limits
     }
     table: list[list[Any]] = []
+    counted = 0
     if limited:
+        limit = case(
+            *(
+                ((VisitYear.payer_id == pid) & (VisitYear.discipline == discipline), allowed)
+                for pid, by_discipline in limited.items()
+                for discipline, allowed in by_discipline.items()
+            ),
+            else_=None,
+        )
+        where = (
+            VisitYear.payer_id.in_(list(limited)), VisitYear.year == today.year,
+            VisitYear.visits > 0, limit.is_not(None),
+        )  # fmt: skip
+        counted = int(db.execute(select(func.count()).select_from(VisitYear).where(*where))
+                      .scalar_one())  # fmt: skip
         rows = db.execute(
             select(Client.last_name + ", " + Client.first_name, VisitYear.payer_id,
-                   VisitYear.discipline, VisitYear.visits)
+                   VisitYear.discipline, VisitYear.visits, limit)
             .join(Client, Client.id == VisitYear.client_id)
-            .where(VisitYear.payer_id.in_(list(limited)), VisitYear.year == today.year,
-                   VisitYear.visits > 0)
+            .where(*where)
+            .order_by(limit - VisitYear.visits, Client.last_name, Client.first_name)
+            .limit(VISIT_ROWS)
         ).all()  # fmt: skip
-        for client, payer_id, discipline, visits in rows:
-            limit = limited[payer_id].get(discipline)
-            if limit is None:
-                continue
-            table.append([client, payers[payer_id].name, discipline, int(visits), limit,
-                          limit - int(visits)])  # fmt: skip
-    table.sort(key=lambda r: r[5])
+        for client, payer_id, discipline, visits, allowed in rows:
+            table.append([client, payers[payer_id].name, discipline, int(visits), int(allowed),
+                          int(allowed) - int(visits)])  # fmt: skip
+    shown = (
+        f" The {VISIT_ROWS} nearest their limit of {counted:,} are listed."
+        if counted > len(table)
+        else ""
+    )
     return Report(
         "visit-limits",
         f"Visit limits, {today.year}",
@@ -427,7 +449,8 @@ def visit_limits(work: UnitOfWork, *, today: dt.date) -> Report:
                {"Visits": [r[3] for r in table][:15], "Left": [max(r[5], 0) for r in table][:15]},
                money=False, stacked=True),
         "Dates of service billed to a payer whose profile limits yearly visits by discipline "
-        "(a voided claim is no visit).",
+        f"(a voided claim is no visit), nearest the limit first.{shown}",
+        figures={"clients": counted},
     )  # fmt: skip
 
 
