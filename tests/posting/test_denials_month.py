@@ -313,10 +313,11 @@ def test_the_scripted_month_secondary_payer(cob_practice: Store, tmp_path: Path)
     assert balance(store, primary) == (0, 0)
     assert balance(store, secondary) == (6640, 0)
     assert _client_balance(store, "C-3") == (6640, 0)
+    client_id = _show(store, primary)["client_id"]  # one transaction at a time
     with store.transaction() as work:
         kinds = [
             (e.claim_id, e.kind, e.amount_cents, e.responsibility)
-            for e in ledger.client_entries(work, _show(store, primary)["client_id"])
+            for e in ledger.client_entries(work, client_id)
             if e.kind == "transfer_to_insurance"
         ]
     assert sorted(kinds) == sorted(
@@ -394,8 +395,9 @@ def test_the_scripted_month_secondary_payer(cob_practice: Store, tmp_path: Path)
     assert _client_balance(store, "C-3") == (0, 5000)  # only what the last payer left
 
     # charges − payments − adjustments = the balances by responsible party, to the cent
+    client_id = _show(store, primary)["client_id"]
     with store.transaction() as work:
-        entries = ledger.client_entries(work, _show(store, primary)["client_id"])
+        entries = ledger.client_entries(work, client_id)
     charges = sum(e.amount_cents for e in entries if e.kind == "charge")
     paid = sum(e.amount_cents for e in entries if e.kind == "insurance_payment")
     adjusted = sum(e.amount_cents for e in entries if e.kind == "contractual_adjustment")
