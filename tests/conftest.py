@@ -54,3 +54,15 @@ def therabill_home(
     monkeypatch.delenv("THERABILL_CODESET", raising=False)
     monkeypatch.delenv("THERABILL_DATABASE_URL", raising=False)
     return home
+
+
+@pytest.fixture(autouse=True)
+def _no_practice_chosen() -> Iterator[None]:
+    """Each test starts with no practice chosen: ``--practice`` on an in-process CLI run
+    chooses one for the rest of the process (tenancy.choose_practice), which would carry
+    into the next test of the same worker."""
+    from therabill.store import tenancy
+
+    token = tenancy._scope.set(None)
+    yield
+    tenancy._scope.reset(token)

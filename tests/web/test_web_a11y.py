@@ -224,6 +224,7 @@ ADMIN_PAGES = ["/admin/users", "/admin/settings"]
 # Not pages: files, fragments HTMX swaps into a checked page, redirects.
 NOT_PAGES = {
     "/jobs/{job_id}/status",
+    "/practice",  # the practice choice: only a user of several practices (PostgreSQL) sees it
     "/claims/{claim_id}/cms1500.pdf",
     "/clients/{client_id}/superbill.pdf",
     "/clients/{client_id}/statement.pdf",

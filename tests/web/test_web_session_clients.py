@@ -95,7 +95,8 @@ def test_ten_thousand_clients_give_a_page_of_matches_in_as_many_queries_as_two(
     # query per match shown. (The login session's last-seen time is written at most every
     # 30 s, by whichever request comes then: not the search's work.)
     many, few = ([s for s in run if "UPDATE web_sessions" not in s] for run in (many, few))
-    assert many == few and len(many) <= 8, many
+    # the login, its practices (issue 17: a role per practice), the user, the page: 9 at most
+    assert many == few and len(many) <= 9, many
     (clients_query,) = [s for s in many if "FROM clients" in s]
     assert "LIMIT" in clients_query
     narrowed = _search(web, token, "Z-00107")

@@ -82,14 +82,14 @@ def test_a_biller_sets_up_providers_fees_and_payers(web: TestClient, practice: P
     refused = _post(web, "/fees", {"code": "97530", "amount": "-3"})
     assert refused.status_code == 422 and "amount" in refused.text
     with practice.store.sessions() as db:
-        fee = db.get(Fee, "97530")
+        fee = db.get(Fee, (1, "97530"))  # (practice, code)
         assert fee is not None and fee.unit_charge_cents == 5250
     assert 'action="/fees/97530/remove"' in web.get("/fees").text
     assert _post(web, "/fees/97530/remove", {}).status_code == 303
     gone = _post(web, "/fees/97530/remove", {})
     assert gone.status_code == 422 and "there is no fee for 97530" in gone.text
     with practice.store.sessions() as db:
-        assert db.get(Fee, "97530") is None
+        assert db.get(Fee, (1, "97530")) is None
     assert ("bill", "remove", "5250") in _audit(practice, "fee")
 
     made = _post(web, "/payers", {"profile": "SAMPLE-MASSAGE-PAYER", "payer_id": "SMP01"})

@@ -6,7 +6,6 @@ a :class:`UnitOfWork`, so it is audited.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import time
 from collections import defaultdict
 from collections.abc import Hashable
@@ -51,7 +50,6 @@ class Aging:
     payer_ids: dict[str, int] = field(default_factory=dict)  # by_payer's names → ids
 
 
-@functools.cache
 def _coefficients(
     rows: Any = LedgerEntry,
 ) -> tuple[ColumnElement[int], ColumnElement[int]]:
