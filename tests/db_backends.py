@@ -79,3 +79,35 @@ def database_copy(url: str) -> Iterator[str]:
                 path.unlink(missing_ok=True)
     else:
         yield from postgres_database(template=parsed.database)
+
+
+def plain_role(admin_url: str, role: str) -> str:
+    """Make ``role`` the app role docs/tenants.md asks for (LOGIN, NOSUPERUSER, NOBYPASSRLS,
+    owning nothing; row-level security holds it) with its grants on the practice's tables
+    and on the job queue's schema; returns ``admin_url`` as that role. :func:`drop_role`
+    removes it."""
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE ROLE "{role}" LOGIN NOSUPERUSER NOBYPASSRLS'))
+        for schema in ("public", "procrastinate"):
+            conn.execute(text(f'GRANT USAGE ON SCHEMA {schema} TO "{role}"'))
+            conn.execute(
+                text(
+                    "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "
+                    f'{schema} TO "{role}"'
+                )
+            )
+            conn.execute(
+                text(f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {schema} TO "{role}"')
+            )
+    engine.dispose()
+    return make_url(admin_url).set(username=role).render_as_string(hide_password=False)
+
+
+def drop_role(role: str) -> None:
+    """Drop a role :func:`plain_role` made (after its databases are dropped)."""
+    server = os.environ[POSTGRES_ENV].replace("postgresql://", "postgresql+psycopg://", 1)
+    engine = create_engine(server, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
+    engine.dispose()

@@ -26,10 +26,10 @@ from typing import Any
 
 from procrastinate import App, PsycopgConnector
 from procrastinate.exceptions import AlreadyEnqueued
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from therabill.store import tenancy
-from therabill.store.models import Job
+from therabill.store.models import Job, Practice
 from therabill.store.models.base import utcnow
 from therabill.store.services import jobs
 from therabill.store.services.context import Store, open_store
@@ -108,33 +108,63 @@ def hand_over(store: Store, job_id: int) -> None:
 
 
 async def sweep(app: App, store: Store, *, stalled_after: float) -> dict[str, int]:
-    """Retry the jobs of workers that stopped beating; hand over rows whose hand-over was
-    lost. Returns how many of each."""
+    """Retry the jobs of workers that stopped beating; hand over again our rows that no queue
+    job carries any more, in every practice. Returns how many of each.
+
+    Our rows are read practice by practice (the practice table is the installation's; the
+    jobs table is each practice's, behind row-level security), and each row goes back on
+    the queue with its own practice, so its job runs there. A row needs a new queue job when
+    it is queued and its hand-over was lost (the web process died between its commit and the
+    hand-over), or running under a lease that ran out (its worker was killed) while no queue
+    job waits or runs for it: procrastinate retries a stalled job once its worker's heartbeat
+    stops, but a retry that came before our lease ran out found the row still held, and
+    ended."""
     retried = 0
     for stalled in await app.job_manager.get_stalled_jobs(
         queue=QUEUE, seconds_since_heartbeat=stalled_after
     ):
         await app.job_manager.retry_job(stalled)
         retried += 1
-    before = utcnow() - HAND_OVER_GRACE
+    handed = 0
+    for practice_id in _practices(store):
+        for job_id in _orphans(store, practice_id):
+            if await _enqueued(app, job_id):
+                continue
+            queue_id = await app.configure_task(TASK, queueing_lock=f"job-{job_id}").defer_async(
+                job_id=job_id, practice_id=practice_id
+            )
+            with tenancy.practice_scope(practice_id), store.engine.begin() as conn:
+                conn.execute(update(Job).where(Job.id == job_id).values(queue_id=queue_id))
+            handed += 1
+    return {"retried": retried, "handed_over": handed}
+
+
+def _practices(store: Store) -> list[int]:
     with store.reader.connect() as conn:
-        lost = list(
+        return [int(i) for i in conn.execute(select(Practice.id).order_by(Practice.id)).scalars()]
+
+
+def _orphans(store: Store, practice_id: int) -> list[int]:
+    """``practice_id``'s rows that may have lost their queue job (see :func:`sweep`)."""
+    now = utcnow()
+    with tenancy.practice_scope(practice_id), store.reader.connect() as conn:
+        return list(
             conn.execute(
-                select(Job.id).where(
-                    Job.status == "queued", Job.queue_id.is_(None), Job.created_at < before
+                select(Job.id)
+                .where(
+                    or_(
+                        (Job.status == "queued")
+                        & Job.queue_id.is_(None)
+                        & (Job.created_at < now - HAND_OVER_GRACE),
+                        (Job.status == "queued")
+                        & Job.queue_id.is_not(None)
+                        & (Job.created_at < now - HAND_OVER_GRACE),
+                        (Job.status == "running") & (Job.lease_until < now),
+                    )
                 )
+                .order_by(Job.id)
             ).scalars()
         )
-    for job_id in lost:
-        queue_id = (
-            await app.configure_task(TASK, queueing_lock=f"job-{job_id}").defer_async(job_id=job_id)
-            if not await _enqueued(app, job_id)
-            else None
-        )
-        if queue_id is not None:
-            with store.engine.begin() as conn:
-                conn.execute(update(Job).where(Job.id == job_id).values(queue_id=queue_id))
-    return {"retried": retried, "handed_over": len(lost)}
 
 
 async def _enqueued(app: App, job_id: int) -> bool:

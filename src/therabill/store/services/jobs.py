@@ -39,6 +39,7 @@ from sqlalchemy import or_, select, update
 
 from therabill.config import data_dir
 from therabill.errors import InvalidInput, TherabillError
+from therabill.store import tenancy
 from therabill.store.engine import is_sqlite
 from therabill.store.models import Job
 from therabill.store.models.base import utcnow
@@ -469,6 +470,9 @@ class _Heartbeat:
         self.latest: tuple[int, int] | None = None
         self.written: tuple[int, int] | None = None
         self.quiet = is_sqlite(store.engine)
+        # A thread starts with no practice chosen: the beat names the job's own, or row-level
+        # security would hide the row it renews (docs/tenants.md).
+        self.practice = tenancy.scoped_practice()
         self.thread = threading.Thread(target=self._beat, name=f"job-{job_id}-lease", daemon=True)
 
     def progress(self, done: int, total: int) -> None:
@@ -479,7 +483,7 @@ class _Heartbeat:
         latest = self.latest
         if latest is not None and latest != self.written:
             values["done"], values["total"] = latest
-        with self.store.engine.begin() as conn:
+        with tenancy.practice_scope(self.practice), self.store.engine.begin() as conn:
             conn.execute(
                 update(Job).where(Job.id == self.job_id, Job.worker == self.worker).values(**values)
             )
