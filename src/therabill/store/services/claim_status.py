@@ -196,9 +196,8 @@ def read_status_response(*, work: UnitOfWork, source: Source, file_name: str) ->
             )
             continue
         result.add_claim(_record(work, claim, answer, file_name))
-        if result.recorded % BATCH == 0:  # flat memory: changes flushed, audit written
-            work.db.flush()
-            work.write_audit()
+        if result.recorded % BATCH == 0:
+            work.checkpoint()
     return result
 
 

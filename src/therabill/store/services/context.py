@@ -95,6 +95,12 @@ class UnitOfWork:
         if head is not None:
             self.head = head
 
+    def checkpoint(self) -> None:
+        """Flush the changes made so far and :meth:`write_audit`: called every batch of a
+        long action (an 835, a 277CA, a 277 of many claims) so its memory stays flat."""
+        self.db.flush()
+        self.write_audit()
+
 
 class DatabaseBusy(TherabillError):
     """SQLite's busy timeout ran out: another process held the write lock all that time."""

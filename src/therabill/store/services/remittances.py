@@ -605,7 +605,7 @@ class _Poster:
         if self.batch:
             self._post_batch(self.batch)
             self.batch, self.batch_keys = [], set()
-            self.work.write_audit()
+            self.work.checkpoint()
 
     def _provider_adjustments(self, remittance: Payment835, row: RemittanceRecord) -> None:
         """Apply each PLB where it belongs (see ``therabill.posting.provider_adjustments``)."""

@@ -324,8 +324,7 @@ def apply_acknowledgements(
     for n, ack in enumerate(acks, 1):
         _apply_one(work, result, ack)
         if n % BATCH == 0:
-            work.db.flush()
-            work.write_audit()
+            work.checkpoint()
     return result
 
 
