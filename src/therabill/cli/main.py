@@ -40,13 +40,13 @@ COMMANDS: dict[str, LazyCommand] = {
         "therabill.cli.scrub:scrub_command",
         "Check claims against code, unit, payer, authorization, NCCI and documentation rules.",
     ),
-    # The practice's records: therabill.store through therabill/cli/{practice,clients,…}.py
+    # The practice's records: therabill.store through therabill/cli/{setup,practice,clients,…}.py
     "init": LazyCommand(
-        "therabill.cli.practice:init_command",
+        "therabill.cli.setup:init_command",
         "Create the practice database, or upgrade it to this version's schema.",
     ),
     "demo": LazyCommand(
-        "therabill.cli.practice:demo_command",
+        "therabill.cli.setup:demo_command",
         "Fill an empty database with a demo practice: made-up clients across disciplines and "
         "payers, months of sessions, claims, payments and denials.",
     ),
@@ -111,7 +111,7 @@ COMMANDS: dict[str, LazyCommand] = {
     ),
     "user": LazyCommand("therabill.cli.users:app", "Web app logins and API tokens."),
     "practice": LazyCommand(
-        "therabill.cli.practices:app",
+        "therabill.cli.practice:app",
         "The practices of a billing office's installation (PostgreSQL).",
     ),
     "edits": LazyCommand(
@@ -119,19 +119,19 @@ COMMANDS: dict[str, LazyCommand] = {
         "NCCI procedure-to-procedure pairs and medically unlikely edits (MUE).",
     ),
     "provider": LazyCommand(
-        "therabill.cli.practice:provider_app", "The practice's therapists (rendering providers)."
+        "therabill.cli.setup:provider_app", "The practice's therapists (rendering providers)."
     ),
     "location": LazyCommand(
         "therabill.cli.locations:app",
         "Service locations: schools and other places where sessions take place.",
     ),
     "payer": LazyCommand(
-        "therabill.cli.practice:payer_app",
+        "therabill.cli.setup:payer_app",
         "Insurers the practice bills, each from a payer profile.",
         adds=(("import-fee-schedule", "therabill.cli.fee_schedules:import_fee_schedule_command"),),
     ),
     "fee": LazyCommand(
-        "therabill.cli.practice:fee_app", "The practice's charge per unit for each code."
+        "therabill.cli.setup:fee_app", "The practice's charge per unit for each code."
     ),
     "client": LazyCommand(
         "therabill.cli.clients:app", "The practice's clients and their insurance."

@@ -1,4 +1,4 @@
-"""``therabill init``, ``provider``, ``payer`` and ``demo``: set up the practice."""
+"""``therabill init``, ``provider``, ``payer``, ``fee`` and ``demo``: set up a practice's records."""
 
 from __future__ import annotations
 
