@@ -41,6 +41,7 @@ from therabill.store.services import insights, profiles
 from therabill.store.services.context import UnitOfWork
 
 BilledKey = tuple[int, dt.date, str, str]  # client, date of service, code, discipline
+FEW = 500  # clients named in a query's IN list at most (SQLite allows 32,766 parameters)
 
 
 def billed_lines(work: UnitOfWork, sessions: Sequence[TherapySession]) -> dict[BilledKey, int]:
@@ -50,6 +51,10 @@ def billed_lines(work: UnitOfWork, sessions: Sequence[TherapySession]) -> dict[B
     first = min(s.date_of_service for s in sessions)
     last = max(s.date_of_service for s in sessions)
     client_ids = {s.client_id for s in sessions}
+    # A few clients (the live check's one, a small build) are named in the query, which then
+    # reads their claims by index instead of every client's lines on those dates; a large
+    # build reads the dates' lines once and keeps its clients' here.
+    few = [ClaimRecord.client_id.in_(sorted(client_ids))] if len(client_ids) <= FEW else []
     # A line stops counting as billed when its session was freed or moved to another claim
     # (a closed or voided claim, a replaced one), and a void (frequency 8) bills nothing.
     rows = work.db.execute(
@@ -67,6 +72,7 @@ def billed_lines(work: UnitOfWork, sessions: Sequence[TherapySession]) -> dict[B
             ClaimLine.date_of_service.between(first, last),
             ClaimRecord.frequency_code != "8",
             or_(ClaimLine.session_id.is_(None), TherapySession.claim_id == ClaimLine.claim_id),
+            *few,
         )
     ).all()
     return {(c, d, code, who): claim_id for c, d, code, who, claim_id in rows if c in client_ids}
