@@ -107,6 +107,16 @@ def _second_practice(app: Store) -> tuple[int, int, int]:
         b = office.id
     with tenancy.practice_scope(b):
         with app.transaction(actor="setup") as work:
+            practice.update_practice(
+                work=work,
+                name="Second office",
+                npi=PT_NPI,
+                tax_id="987654321",
+                address="2 Pier Road",
+                city="Portland",
+                state="ME",
+                postal_code="04101-4321",
+            )
             payers.add_payer(
                 work=work, profile="COMMERCIAL", name="Acme Health Plan", payer_id="ACME1"
             )
@@ -308,3 +318,30 @@ def test_a_practice_is_added_on_postgresql_only(
     with pytest.raises(InvalidInput, match="one installation is one practice"):
         practices.add_practice(sqlite, name="Another", actor="root")
     sqlite.dispose()
+
+
+def test_each_practice_has_its_own_files(two_practices: TwoPractices) -> None:
+    """Outbox, inbox and statements are per practice: the first practice keeps the data
+    directory it always had, others get practices/<id>; a practice's user is never handed a
+    file that carries none of its claims, even when given the other's folder."""
+    from therabill.config import data_dir, practice_folder
+    from therabill.store.services import submission
+
+    t = two_practices
+    assert practice_folder(t.a) == data_dir() == practice_folder(None)
+    assert practice_folder(t.b) == data_dir() / "practices" / str(t.b)
+    files = {}
+    for practice_id, claim in ((t.a, t.claim_a), (t.b, t.claim_b)):
+        with t.app.transaction(actor="biller", practice=practice_id) as work:
+            outbox = practice_folder(work.practice_id) / "outbox"
+            outcome = submission.submit_claims(work=work, outbox=outbox, claim_ids=[claim])
+            files[practice_id] = outcome.paths[0]
+    assert files[t.a].parent == data_dir() / "outbox"
+    assert files[t.b].parent == practice_folder(t.b) / "outbox"
+    b_file = files[t.b]
+    with t.app.transaction(actor="biller", practice=t.a) as work:
+        found = submission.download_outbox_file(work=work, outbox=b_file.parent, name=b_file.name)
+    assert found is None
+    with t.app.transaction(actor="biller", practice=t.b) as work:
+        found = submission.download_outbox_file(work=work, outbox=b_file.parent, name=b_file.name)
+    assert found == b_file

@@ -12,8 +12,8 @@ import typer
 
 from therabill.cli import store_common
 from therabill.cli.output import JsonOption, console, emit_json, handles_errors
-from therabill.config import data_dir
-from therabill.store.services import clearinghouse_transfer
+from therabill.config import practice_folder
+from therabill.store.services import Store, clearinghouse_transfer
 from therabill.x12.clearinghouse import load_clearinghouse
 
 app = typer.Typer(
@@ -53,9 +53,9 @@ def send(
     Example: therabill clearinghouse send --clearinghouse availity --json
     """
     profile = load_clearinghouse(clearinghouse)
-    folder = outbox or data_dir() / "outbox"
     opened = store_common.store()
     try:
+        folder = outbox or practice_folder(_practice(opened)) / "outbox"
         with store_common.progress_bar(
             "Sending", enabled=not json_output and sys.stderr.isatty()
         ) as advance:
@@ -93,7 +93,10 @@ def fetch(
             "Fetching", enabled=not json_output and sys.stderr.isatty()
         ) as advance:
             report = clearinghouse_transfer.fetch_inbox(
-                store=opened, profile=profile, inbox=data_dir() / "inbox", progress=advance
+                store=opened,
+                profile=profile,
+                inbox=practice_folder(_practice(opened)) / "inbox",
+                progress=advance,
             )
     finally:
         opened.dispose()
@@ -123,3 +126,9 @@ def log(
             f"{row['when']:%Y-%m-%d %H:%M} {row['direction']:7} {row['file']} "
             f"({row['kind'] or 'unknown'}) {row['status']}: {row['detail']}"
         )
+
+
+def _practice(opened: Store) -> int | None:
+    """The practice this command works for (its files are in its own folder)."""
+    with opened.reading() as work:
+        return work.practice_id

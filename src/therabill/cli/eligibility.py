@@ -10,7 +10,7 @@ import typer
 
 from therabill.cli import store_common
 from therabill.cli.output import JsonOption, console, emit_json, handles_errors
-from therabill.config import data_dir
+from therabill.config import practice_folder
 from therabill.store.services import eligibility
 from therabill.x12.clearinghouse import load_clearinghouse
 from therabill.x12.eligibility import read_271, summarize
@@ -65,7 +65,7 @@ def check(
         outcome = eligibility.request_eligibility(
             work=work,
             client=client,
-            outbox=data_dir() / "outbox",
+            outbox=practice_folder(work.practice_id) / "outbox",
             payer=payer,
             service_types=service_type,
             date_of_service=day,

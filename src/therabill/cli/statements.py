@@ -13,7 +13,7 @@ from therabill.cli import store_common
 from therabill.cli.output import JsonOption, console, emit_json, handles_errors
 from therabill.cli.paper import OutputOption, write_pdf
 from therabill.cli.store_common import ClientArg
-from therabill.config import data_dir
+from therabill.config import practice_folder
 from therabill.errors import InvalidInput
 from therabill.money import format_money, parse_money
 from therabill.paper import statement as paper
@@ -42,10 +42,12 @@ def run(
     """
     day = store_common.day(through, "through")
     assert day is not None
-    folder = Path(out) if out else data_dir() / "statements" / day.isoformat()
-    if folder.exists() and not folder.is_dir():
-        raise InvalidInput(f"{str(folder)!r} is not a folder", field="out")
+    if out and Path(out).exists() and not Path(out).is_dir():
+        raise InvalidInput(f"{out!r} is not a folder", field="out")
     with store_common.action() as work:
+        folder = (
+            Path(out) if out else practice_folder(work.practice_id) / "statements" / day.isoformat()
+        )
         data = statements.run_statements(work=work, through=day, folder=folder).to_dict()
     if json_output:
         emit_json(data)

@@ -9,7 +9,7 @@ import typer
 
 from therabill.cli import store_common
 from therabill.cli.output import JsonOption, console, emit_json, handles_errors
-from therabill.config import data_dir
+from therabill.config import practice_folder
 from therabill.errors import InvalidInput
 from therabill.store.services import submission
 from therabill.x12.clearinghouse import load_clearinghouse
@@ -46,9 +46,9 @@ def submit_command(
     """
     if claim and payer:
         raise InvalidInput("give --claim or --payer, not both", field="claim")
-    target = outbox or data_dir() / "outbox"
     profile = load_clearinghouse(clearinghouse)
     with store_common.action() as work:
+        target = outbox or practice_folder(work.practice_id) / "outbox"
         outcome = submission.submit_claims(
             work=work, outbox=target, payer=payer, claim_ids=claim or None, profile=profile
         )

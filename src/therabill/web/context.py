@@ -10,7 +10,7 @@ from pathlib import Path
 
 from fastapi.templating import Jinja2Templates
 
-from therabill.config import data_dir
+from therabill.config import practice_folder
 from therabill.errors import InvalidInput
 from therabill.identifiers import icd10cm
 from therabill.money import format_dollars
@@ -39,10 +39,14 @@ class WebSettings:
     idle: dt.timedelta = dt.timedelta(minutes=15)
     absolute: dt.timedelta = dt.timedelta(hours=12)
     secure_cookies: bool = True
-    outbox: Path = field(default_factory=lambda: data_dir() / "outbox")
+    outbox: Path | None = None  # None: each practice's own (config.practice_folder)
     limits: BodyLimits = field(default_factory=BodyLimits)
     behind_proxy: bool = False
     mfa_roles: frozenset[str] = MFA_ROLES
+
+    def outbox_for(self, practice_id: int | None) -> Path:
+        """Where the practice's 837P and 270 files go (``outbox`` when set, for tests)."""
+        return self.outbox or practice_folder(practice_id) / "outbox"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> WebSettings:

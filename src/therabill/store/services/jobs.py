@@ -37,7 +37,7 @@ from typing import Any
 
 from sqlalchemy import or_, select, update
 
-from therabill.config import data_dir
+from therabill.config import practice_folder
 from therabill.errors import InvalidInput, TherabillError
 from therabill.store import tenancy
 from therabill.store.engine import is_sqlite
@@ -144,7 +144,9 @@ def _statement_run(work: UnitOfWork, job: Running) -> dict[str, Any]:
     if through is None:
         raise InvalidInput("is required", field="through")
     done = run_statements(
-        work=work, through=through, folder=data_dir() / "statements" / through.isoformat()
+        work=work,
+        through=through,
+        folder=practice_folder(work.practice_id) / "statements" / through.isoformat(),
     )
     job.progress(len(done.made), len(done.made))
     return {
@@ -219,7 +221,7 @@ def _clearinghouse_fetch(store: Store, job: Running) -> dict[str, Any]:
     report = fetch_inbox(
         store=store,
         profile=profile,
-        inbox=data_dir() / "inbox",
+        inbox=practice_folder(tenancy.scoped_practice()) / "inbox",
         progress=job.progress,
         actor=job.actor,
     ).to_dict()
@@ -237,7 +239,7 @@ def _eligibility_batch(work: UnitOfWork, job: Running) -> dict[str, Any]:
     if not clients:
         raise InvalidInput("name at least one client", field="clients")
     day = _day(job.arguments.get("date_of_service"), "date_of_service")
-    outbox = data_dir() / "outbox"
+    outbox = practice_folder(work.practice_id) / "outbox"
     written: list[dict[str, Any]] = []
     refused: list[dict[str, Any]] = []
     for done, client in enumerate(clients, 1):

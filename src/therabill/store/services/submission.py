@@ -224,10 +224,16 @@ def outbox_file(outbox: Path, name: str) -> Path | None:
 
 def download_outbox_file(*, work: UnitOfWork, outbox: Path, name: str) -> Path | None:
     """The outbox file to hand to a user, audited as a read of client health data (an 837P
-    carries names, birth dates, member ids and diagnoses); ``None`` when there is none."""
+    carries names, birth dates, member ids and diagnoses); ``None`` when there is none, or
+    when it carries none of this practice's claims (each practice has its own outbox; this
+    holds even where several practices were given one folder)."""
     path = outbox_file(outbox, name)
-    if path is not None:
-        work.audit("download", "outbox", name, f"{path.stat().st_size} bytes")
+    ours = select(SubmittedClaim.id).where(
+        SubmittedClaim.practice_id == work.practice_id, SubmittedClaim.file_name == name
+    )
+    if path is None or work.db.execute(ours.limit(1)).first() is None:
+        return None
+    work.audit("download", "outbox", name, f"{path.stat().st_size} bytes")
     return path
 
 

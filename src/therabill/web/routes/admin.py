@@ -139,7 +139,7 @@ def settings_page(request: Request, ctx: Ctx, account: PageAdmin) -> HTMLRespons
         {
             "practice": practice,
             "locations": _location_table(request, places),
-            **_app_settings(ctx),
+            **_app_settings(ctx, work.practice_id),
         },
     )
 
@@ -223,17 +223,17 @@ def _settings_again(
             "locations": _location_table(request, places),
             "error": error,
             "saved": error is None,
-            **_app_settings(ctx),
+            **_app_settings(ctx, work.practice_id),
         },
         status=422 if error else 200,
     )
 
 
-def _app_settings(ctx: Ctx) -> dict[str, object]:
+def _app_settings(ctx: Ctx, practice_id: int | None) -> dict[str, object]:
     settings = ctx.settings
     return {
         "idle_minutes": int(settings.idle.total_seconds() // 60),
         "absolute_hours": int(settings.absolute.total_seconds() // 3600),
-        "outbox": str(settings.outbox),
+        "outbox": str(settings.outbox_for(practice_id)),
         "database": ctx.store.engine.url.render_as_string(hide_password=True),
     }

@@ -350,7 +350,7 @@ def submit(request: Request, ctx: Ctx, account: PageBiller, form: FormFields) ->
         with ctx.store.transaction(actor=account.username) as work:
             outcome = submit_claims(
                 work=work,
-                outbox=ctx.settings.outbox,
+                outbox=ctx.settings.outbox_for(work.practice_id),
                 claim_ids=ids,
                 reason="submitted in an 837P batch from the web app",
             )
@@ -389,7 +389,9 @@ def print_ticked(request: Request, ctx: Ctx, account: PageBiller, form: FormFiel
 @router.get("/outbox/{name}")
 def download(ctx: Ctx, account: PageBiller, name: str) -> Response:
     with ctx.store.transaction(actor=account.username) as work:
-        path = download_outbox_file(work=work, outbox=ctx.settings.outbox, name=name)
+        path = download_outbox_file(
+            work=work, outbox=ctx.settings.outbox_for(work.practice_id), name=name
+        )
     if path is None:
         raise NotFound()
     return FileResponse(path, media_type="application/edi-x12", filename=path.name)

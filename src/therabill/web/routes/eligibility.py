@@ -32,7 +32,10 @@ def check_eligibility(
         with ctx.store.transaction(actor=account.username) as work:
             client_for(work, account, client_id)
             outcome = eligibility.request_eligibility(
-                work=work, client=client_id, outbox=ctx.settings.outbox, service_types=types
+                work=work,
+                client=client_id,
+                outbox=ctx.settings.outbox_for(work.practice_id),
+                service_types=types,
             )
             flash.leave(
                 work, request, f"client-{client_id}",
