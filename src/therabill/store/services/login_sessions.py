@@ -28,7 +28,7 @@ from enum import StrEnum
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
 from therabill.store.engine import read_only
-from therabill.store.models import User
+from therabill.store.models import PracticeMember, User
 from therabill.store.services import mfa
 from therabill.store.services.context import Store
 from therabill.store.services.users import Account, check_password, load_account
@@ -98,19 +98,41 @@ def log_in(
         failures = record_failure(store.engine, name, remote)
         delay = delay_after(failures)
         detail = f"from {remote[:64] or '?'}; {failures} in {FAILURE_WINDOW.seconds // 60} min"
-        with store.transaction(actor="-") as work:
-            work.audit("login-failed", "user", row.id if row else "unknown", detail)
-            if delay:
-                work.audit("login-delayed", "user", row.id if row else "unknown", f"{delay} s")
+        for practice_id in _practices_of(store, row.id if row else None):
+            with store.transaction(actor="-", practice=practice_id) as work:
+                if work.practice_id is None:
+                    continue  # a name no practice knows, among several: counted, not chained
+                work.audit("login-failed", "user", row.id if row else "unknown", detail)
+                if delay:
+                    work.audit("login-delayed", "user", row.id if row else "unknown", f"{delay} s")
         return LoginResult(LoginOutcome.WRONG)
     clear_failures(store.engine, name)
     stage = "mfa" if account.mfa_enrolled else ""
     secret, _found = start_session(store.engine, account.id, stage=stage)
-    with store.transaction(actor=account.username) as work:
-        work.audit("login", "user", account.id, "second factor due" if stage else "")
+    for practice_id in _practices_of(store, account.id, account.practice_id):
+        with store.transaction(actor=account.username, practice=practice_id) as work:
+            work.audit("login", "user", account.id, "second factor due" if stage else "")
     if stage:
         return LoginResult(LoginOutcome.SECOND_FACTOR, account, secret)
     return LoginResult(LoginOutcome.LOGGED_IN, account, secret)
+
+
+def _practices_of(store: Store, user_id: int | None, chosen: int | None = None) -> list[int | None]:
+    """Whose audit chains a login event of ``user_id`` goes into: the practice chosen, else
+    every practice the user belongs to (before a user of several has chosen one), else the
+    installation's only practice (None: the store's default). Each practice's chain is its
+    own (docs/tenants.md), and a login is no practice's until one is chosen."""
+    if chosen is not None:
+        return [chosen]
+    if user_id is None:
+        return [None]
+    with store.reader.connect() as conn:
+        found = conn.execute(
+            select(PracticeMember.practice_id)
+            .where(PracticeMember.user_id == user_id)
+            .order_by(PracticeMember.practice_id)
+        ).scalars()
+        return [int(p) for p in found] or [None]
 
 
 MAX_CODE_FAILURES = 5
@@ -125,7 +147,8 @@ def second_factor(
     ``MAX_CODE_FAILURES`` the session ends, back to the password (and its delays)."""
     if session.stage != "mfa":
         return LoginResult(LoginOutcome.WRONG)
-    with store.transaction(actor=account.username) as work:
+    first, *_ = _practices_of(store, account.id, account.practice_id)
+    with store.transaction(actor=account.username, practice=first) as work:
         passed = mfa.check_code(work, user_id=account.id, code=code)
     if not passed:
         failures = record_failure(store.engine, account.username, remote)
@@ -142,8 +165,9 @@ def second_factor(
 def log_out(store: Store, *, secret: str, account: Account) -> None:
     """End the login session of ``secret`` (audited)."""
     end_session(store.engine, secret)
-    with store.transaction(actor=account.username) as work:
-        work.audit("logout", "user", account.id)
+    for practice_id in _practices_of(store, account.id, account.practice_id):
+        with store.transaction(actor=account.username, practice=practice_id) as work:
+            work.audit("logout", "user", account.id)
 
 
 def logged_in(

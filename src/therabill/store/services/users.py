@@ -23,6 +23,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, CursorResult, insert, select, update
 
 from therabill.errors import InvalidInput, NotFound
+from therabill.store import tenancy
 from therabill.store.models import Practice, PracticeMember, Provider, User
 from therabill.store.services import lookup
 from therabill.store.services.context import UnitOfWork
@@ -223,10 +224,33 @@ def load_account(conn: Connection, user_id: int, practice_id: int | None = None)
 
 
 def user_named(work: UnitOfWork, username: str) -> User:
+    """The login ``username`` of the work's practice (one of another practice is not found)."""
     found = work.db.execute(select(User).where(User.username == username)).scalar_one_or_none()
-    if found is None:
+    if found is None or not in_practice(work, found.id):
         raise InvalidInput(f"no user {username!r}")
     return found
+
+
+def in_practice(work: UnitOfWork, user_id: int) -> bool:
+    """Whether ``user_id`` works for the work's practice: a member of it, or a login made
+    before there were memberships in an installation of one practice. Logins are the
+    installation's (docs/tenants.md), so a practice's admin may change only its own."""
+    if work.practice_id is None:
+        return True
+    if work.db.get(PracticeMember, (user_id, work.practice_id)) is not None:
+        return True
+    elsewhere = work.db.execute(
+        select(PracticeMember.practice_id).where(PracticeMember.user_id == user_id).limit(1)
+    ).first()
+    return elsewhere is None and tenancy.only_practice(work.db.connection()) is not None
+
+
+def practice_user(work: UnitOfWork, user_id: int) -> User:
+    """The login ``user_id`` if it works for the work's practice, else not found."""
+    user = work.db.get(User, user_id)
+    if user is None or not in_practice(work, user_id):
+        raise NotFound()
+    return user
 
 
 def create_user(
@@ -351,6 +375,7 @@ def change_password(
 def reset_password(work: UnitOfWork, *, user_id: int) -> str:
     """A new one-time password for ``user_id`` (returned, to hand over), and the user is
     logged out everywhere, their API tokens revoked."""
+    practice_user(work, user_id)
     password = one_time_password()
     set_password(work, user_id=user_id, password=password, must_change=True)
     log_out_everywhere(work, user_id=user_id)
@@ -360,8 +385,7 @@ def reset_password(work: UnitOfWork, *, user_id: int) -> str:
 def set_disabled(work: UnitOfWork, *, user_id: int, disabled: bool) -> None:
     """Disable (and log out everywhere, revoking API tokens) or enable a login. Enabling
     brings no token back."""
-    if work.db.get(User, user_id) is None:
-        raise NotFound()
+    practice_user(work, user_id)
     _upsert_account(work, user_id, disabled=disabled)
     log_out_everywhere(work, user_id=user_id)
     work.audit("disable" if disabled else "enable", "user", user_id)
