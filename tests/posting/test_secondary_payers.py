@@ -101,6 +101,10 @@ def test_claims_secondary_by_hand_and_its_refusals(practice: Store, tmp_path: Pa
     assert "no secondary or tertiary policy" in no_policy.stderr
 
     add_second_mutual(practice)
+    # the primary's mailing address on file goes in the secondary's 2330B N3/N4
+    edited = cli("payer", "edit", "1", "--address", "PO Box 9", "--city", "Augusta",
+                 "--state", "ME", "--zip", "04332-0009")  # fmt: skip
+    assert edited.exit_code == 0, edited.stderr
     made = cli("claims", "secondary", str(claim_id), "--json")
     assert made.exit_code == 0, made.stderr
     data = json.loads(made.stdout)
@@ -125,6 +129,8 @@ def test_claims_secondary_by_hand_and_its_refusals(practice: Store, tmp_path: Pa
     text = submit(practice, tmp_path / "out2")
     assert pyx12_errors(text) == []
     assert "SBR*S*18" in text and "SBR*P*18" in text and "AMT*D*52.00~" in text
+    other = text.split("NM1*PR*2*ACME HEALTH PLAN*****PI*ACME1~\n")[-1].split("~\n")[:2]
+    assert other == ["N3*PO BOX 9", "N4*AUGUSTA*ME*043320009"]
     assert "SVD*ACME1*52.00*HC:97110**2~" in text and "AMT*EAF*20.00~" in text
 
 

@@ -114,3 +114,19 @@ def test_the_payers_address_follows_its_name_when_on_file() -> None:
     without = write(claim(payer=payer))
     assert "N3*PO BOX 14079" not in without
     assert without.split("NM1*PR*")[1].split("~\n")[1].startswith(("CLM*", "HL*"))
+
+
+def test_the_other_payers_address_follows_its_name_when_on_file() -> None:
+    """2330B N3/N4, the other payer's address, has the same rule as 2010BB: "Required when
+    the payer address is available and the submitter intends for the claim to be printed on
+    paper at the next EDI location" (005010X222A1); it comes after 2330B NM1, before DTP."""
+    mailing = {"line1": "PO Box 6703", "city": "Fargo", "state": "ND", "zip": "58108-6703"}
+    primary = {"id": "MEDICARE", "name": "Medicare Part B", "payer_id": "04111"}
+    other = {"payer": {**primary, "address": mailing}, "member_id": "1EG4TE5MK73"}
+    text = write(claim(other_payers=[other]))
+    assert pyx12_errors(text) == []
+    after = text.split("NM1*PR*2*MEDICARE PART B*****PI*04111~\n")[1].split("~\n")[:2]
+    assert after == ["N3*PO BOX 6703", "N4*FARGO*ND*581086703"]
+    without = write(claim(other_payers=[{**other, "payer": primary}]))
+    assert pyx12_errors(without) == []
+    assert "N3*PO BOX 6703" not in without

@@ -63,7 +63,7 @@ from therabill.store.services import (
     scrubbing,
 )
 from therabill.store.services.context import UnitOfWork
-from therabill.store.services.documents import SUBSCRIBER_RELATIONSHIPS
+from therabill.store.services.documents import SUBSCRIBER_RELATIONSHIPS, payer_address
 
 ORDER = ("primary", "secondary", "tertiary")
 COB_SOURCE = "005010X222A1 section 1.4.1.3 (coordination of benefits balancing)"
@@ -600,7 +600,12 @@ def _other_payer(
             member_id=policy.member_id,
         )
     base: dict[str, Any] = {
-        "payer": doc.Payer(id=payer.profile_id, name=payer.name[:120], payer_id=payer.payer_id),
+        "payer": doc.Payer(
+            id=payer.profile_id,
+            name=payer.name[:120],
+            payer_id=payer.payer_id,
+            address=payer_address(payer),
+        ),
         "responsibility": prior.priority if prior.priority in ORDER else "primary",
         "member_id": policy.member_id,
         "subscriber": subscriber,

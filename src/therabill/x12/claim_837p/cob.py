@@ -12,6 +12,7 @@ from therabill.claims.document import RELATIONSHIP_CODES, Claim, OtherPayer, Oth
 from therabill.errors import InvalidInput
 from therabill.money import x12_amount
 from therabill.x12.claim_837p.common import RESPONSIBILITY, SELF, claim_filing_code, missing
+from therabill.x12.claim_837p.places import address
 from therabill.x12.writer import Segments, Values, date8
 
 
@@ -57,6 +58,11 @@ def other_payer(
         "NM1", "PR", "2", v.text(payer.name, f"{field}.payer.name", max_length=60),
         "", "", "", "", "PI", v.ident(payer.payer_id, f"{field}.payer.payer_id", max_length=80, min_length=2),
     )  # fmt: skip
+    # 2330B N3/N4 Other Payer Address: "Required when the payer address is available and the
+    # submitter intends for the claim to be printed on paper at the next EDI location (for
+    # example, a clearinghouse)" (005010X222A1), as for 2010BB: the address on file is sent.
+    if payer.address is not None:
+        address(seg, v, payer.address, f"{field}.payer.address")
     # 2330B DTP*573: "Required when ... Loop ID-2430 DTP – Line Check or Remittance Date is
     # not used."
     if other.adjudication_date is not None and not other.lines:
