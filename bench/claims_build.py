@@ -146,6 +146,8 @@ def _floor(url: str, rows: dict[str, tuple[list[str], list[tuple[Any, ...]]]]) -
         started = time.perf_counter()
         if sqlite:
             cursor.execute("BEGIN IMMEDIATE")
+        else:  # the practice the rows belong to, as every transaction names it (tenancy)
+            cursor.execute("SELECT set_config('therabill.practice_id', '1', true)")
         for table, _ in TABLES:
             columns, values = rows[table]
             if values:
