@@ -250,6 +250,7 @@ ID_TABLES = {
     "location_id": "service_locations",
     "payment_plan_id": "payment_plans",
     "file_id": "remittance_files",
+    "entry_id": "ledger_entries",
 }
 
 

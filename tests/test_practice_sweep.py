@@ -12,21 +12,37 @@ B's value for fails the test: a new route cannot slip past.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
+import inspect
 import os
+import pkgutil
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import typer
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from starlette.routing import Mount, Route
+from typer.testing import CliRunner
 
+import therabill.store.models as models
+import therabill.store.services as package
 from clock import TODAY
 from db_backends import POSTGRES_ENV
 from practice_sweep import PASSWORD, TwoPractices, build, digest
+from therabill.claims.corrections import ClaimEdit
+from therabill.claims.status import ClaimStatus
+from therabill.cli.main import app as cli_app
+from therabill.errors import NotFound, TherabillError
+from therabill.ledger.entries import EntryKind
+from therabill.store import factories, tenancy
+from therabill.store.services import users
+from therabill.store.services.profiles import payer_profiles
+from therabill.store.services.sessions import ServiceMinutes
 from therabill.web.app import create_app
 
 pytestmark = pytest.mark.postgres
@@ -118,8 +134,7 @@ def paths_for(template: str, two: TwoPractices) -> list[str]:
             values = [INSTALLATION[name]]
         else:
             assert two.ids.get(name), f"{template}: the sweep has no B's {name} (add one)"
-            values = [str(two.ids[name][0]), str(two.ids[name][-1])]
-            values = sorted(set(values))
+            values = [str(two.ids[name][0])]
         filled = [p.replace("{" + name + "}", v) for p in filled for v in values]
     return filled
 
@@ -323,3 +338,355 @@ def test_the_markers_are_what_b_sees(two: TwoPractices, home: Path) -> None:
     app.state.ctx.store.dispose()
     assert "DEMO-001" in seen
     assert f"TB{claim:08d}" in seen and f"TB{claim:08d}" in two.markers
+
+
+# --- the services ------------------------------------------------------------------------
+
+# Parameters that take an id, by name, and the kind of B's id that goes in.
+SERVICE_IDS = {
+    "client": "client_id",
+    "client_id": "client_id",
+    "client_ids": "client_id",
+    "claim": "claim_id",
+    "claim_id": "claim_id",
+    "claim_ids": "claim_id",
+    "session_id": "session_id",
+    "session_ids": "session_id",
+    "policy": "policy_id",
+    "policy_id": "policy_id",
+    "denial_id": "denial_id",
+    "denial_ids": "denial_id",
+    "authorization_id": "authorization_id",
+    "plan_id": "plan_id",
+    "payer": "payer_id",
+    "payer_id": "payer_id",
+    "provider": "provider_id",
+    "provider_id": "provider_id",
+    "exception_id": "exception_id",
+    "job_id": "job_id",
+    "underpayment_id": "underpayment_id",
+    "location_id": "location_id",
+    "file_id": "file_id",
+    "user_id": "user_id",
+    "token_id": "token_id",
+    "receipt": "receipt",
+    "number": "statement",
+    "prior_claim_id": "claim_id",
+}
+# Services that take an id but are not a user's action on a practice's record, and why.
+NOT_SERVICES = {
+    "api_tokens.issue_token": "the edges pass the acting user's own id (or users.user_named's)",
+    "api_tokens.list_tokens": "the edges pass the acting user's own id (or users.user_named's)",
+    "api_tokens.revoke_token": "the edges pass the acting user's own id (or users.user_named's)",
+    "mfa.check_code": "the acting user's own second factor",
+    "mfa.confirm": "the acting user's own second factor",
+    "mfa.enrolment": "the acting user's own second factor",
+    "mfa.new_recovery_codes": "the acting user's own second factor",
+    "mfa.recovery_codes_left": "the acting user's own second factor",
+    "users.change_password": "the acting user's own password",
+    "users.set_password": "the acting user's own password (and first run's)",
+    "users.log_out_everywhere": "called for a login found by users.practice_user",
+    "users.load_account": "the installation's logins, read at sign-in, before any practice",
+    "users.join": "adds a login to a practice: the installation's admin (therabill user add)",
+    "users.create_user": "a new login; provider_id is checked in the work's practice",
+    "users.add_login": "a new login; the provider is looked up in the work's practice",
+    "practices.memberships": "the installation's table: which practices a login is in",
+    "login_sessions.second_factor": "a login session, not a practice's record",
+    "job_queue.hand_over": "hands a queued job's id to procrastinate (the worker runs it "
+    "in the practice that queued it)",
+    "jobs.claim": "the worker's: it claims any practice's job and runs it in that practice",
+    "jobs.run_job": "the worker's: it runs a job in the practice that queued it",
+    "jobs.wait_for": "polls a job the caller made",
+    "users.in_practice": "the check itself",
+    "users.practice_user": "the check itself",
+}
+
+
+def _services() -> list[tuple[str, Any]]:
+    """Every public service function with a parameter that takes an id (an int or a name),
+    but those that work on a row their caller found (a parameter of a model's type)."""
+
+    rows = {n for n, c in vars(models).items() if hasattr(c, "__tablename__")}
+    a_row = re.compile(r"\b(" + "|".join(sorted(rows)) + r")\b")
+
+    found = []
+    for info in pkgutil.iter_modules(package.__path__):
+        module = importlib.import_module(f"{package.__name__}.{info.name}")
+        for name, function in inspect.getmembers(module, inspect.isfunction):
+            if function.__module__ != module.__name__ or name.startswith("_"):
+                continue
+            parameters = inspect.signature(function).parameters
+            if not {"work", "store", "conn"} & set(parameters):
+                continue
+            takes_id = [
+                p
+                for p in parameters.values()
+                if p.name in SERVICE_IDS and re.search(r"\bint\b|\bstr\b", str(p.annotation))
+            ]
+            found_row = any(
+                a_row.search(str(p.annotation))
+                for p in parameters.values()
+                if p.default is inspect.Parameter.empty
+            )
+            if takes_id and not found_row:
+                found.append((f"{info.name}.{name}", function))
+    return found
+
+
+def _values(two: TwoPractices, account: Any, outbox: Path) -> dict[str, Any]:
+    """What the sweep passes a service's other required parameters, by name."""
+
+    sweep = "cross-practice sweep"
+    return {
+        "account": account,
+        "reason": sweep,
+        "why": sweep,
+        "note": sweep,
+        "detail": sweep,
+        "text": "97110,40.00",
+        "name": "sweep",
+        "day": TODAY,
+        "on": TODAY,
+        "today": TODAY,
+        "start": TODAY - dt.timedelta(days=30),
+        "end": TODAY,
+        "sent_on": TODAY,
+        "first_due": TODAY + dt.timedelta(days=7),
+        "discipline": "pt",
+        "amount_cents": 1000,
+        "instalment_cents": 1000,
+        "codes": ["97110"],
+        "code": "97110",
+        "edit": ClaimEdit(),
+        "new": ClaimStatus.SUBMITTED,
+        "services": [ServiceMinutes("97110", 30)],
+        "method": "cash",
+        "hold": True,
+        "active": False,
+        "disabled": True,
+        "how": "corrected",
+        "approved_by": "alma",
+        "action": "appeal",
+        "status": "disputed",
+        "member_id": "SW1",
+        "profile": "COMMERCIAL",
+        "outbox": outbox,
+        "file_name": "sweep.csv",
+        "values": {"first_name": "Sweep"},
+        "changes": {"first_name": "Sweep"},
+        "provider_ids": [two.ids["provider_id"][0]],
+        "prior_ids": [two.ids["claim_id"][0]],
+        "data": factories.client("SW-1", "Sweep", "Tester"),
+        "kind": EntryKind.WRITE_OFF,
+        "referring_npi": "1679576722",
+        "referring_first_name": "Rosa",
+        "referring_last_name": "Diaz",
+    }
+
+
+def _b_value(two: TwoPractices, name: str, annotation: str) -> Any:
+    kind = SERVICE_IDS[name]
+    if kind == "receipt":
+        value: Any = next(n for n in two.ids["number"] if str(n).startswith("R-"))
+    elif kind == "statement":
+        value = next(n for n in two.ids["number"] if str(n).startswith("S-"))
+    elif not re.search(r"\bint\b", annotation):  # by name: B's payer, client or provider
+        value = {"payer_id": "Harbourside Health Plan (demo)", "client_id": "DEMO-001"}.get(
+            kind, str(two.ids[kind][0])
+        )
+    else:
+        value = two.ids[kind][0]
+    many = name.endswith("_ids") or re.search(r"Collection|Sequence|list|Iterable", annotation)
+    return [value] if many else value
+
+
+def _leaks(value: Any, b: int, depth: int = 0) -> bool:
+    """Whether ``value`` holds a row of practice ``b`` (an ORM object, a dict, a list…)."""
+    if depth > 3 or value is None or isinstance(value, str | int | float | bytes):
+        return False
+    if getattr(value, "practice_id", None) == b:
+        return True
+    if isinstance(value, dict):
+        return any(_leaks(v, b, depth + 1) for v in value.values())
+    if isinstance(value, list | tuple | set):
+        return any(_leaks(v, b, depth + 1) for v in list(value)[:50])
+    return False
+
+
+def test_every_service_that_takes_an_id_in_as_scope_with_bs_ids(
+    two: TwoPractices, home: Path, tmp_path: Path
+) -> None:
+    """Each service, called in A's scope with B's id, raises the app's error (not found,
+    or a refusal naming the record as unknown) or answers with nothing of B's; B's rows are
+    unchanged afterwards."""
+
+    store = two.store
+    with store.reader.connect() as conn:
+        account = users.load_account(conn, two.a_user, two.a)
+    values = _values(two, account, tmp_path / "outbox")
+    before = digest(two.admin_url, two.b, users_of=(two.b_user,))
+    unknown: list[str] = []
+    problems: list[str] = []
+    swept = 0
+    for name, function in _services():
+        if name in NOT_SERVICES:
+            continue
+        kwargs: dict[str, Any] = {}
+        for parameter in inspect.signature(function).parameters.values():
+            if parameter.name in SERVICE_IDS and re.search(
+                r"\bint\b|\bstr\b", str(parameter.annotation)
+            ):
+                kwargs[parameter.name] = _b_value(two, parameter.name, str(parameter.annotation))
+            elif parameter.name in ("work", "store", "conn"):
+                kwargs[parameter.name] = None
+            elif parameter.name == "profile" and "str" not in str(parameter.annotation):
+                kwargs["profile"] = payer_profiles()["COMMERCIAL"]
+            elif parameter.default is inspect.Parameter.empty:
+                if parameter.name not in values:
+                    unknown.append(f"{name}({parameter.name})")
+                    break
+                kwargs[parameter.name] = values[parameter.name]
+        else:
+            try:
+                with tenancy.practice_scope(two.a):
+                    if "work" in kwargs:
+                        with store.transaction(actor="alma", practice=two.a) as work:
+                            kwargs["work"] = work
+                            result = function(**kwargs)
+                    elif "conn" in kwargs:
+                        with store.reader.connect() as conn:
+                            kwargs["conn"] = conn
+                            result = function(**kwargs)
+                    else:
+                        kwargs["store"] = store
+                        result = function(**kwargs)
+            except (TherabillError, NotFound):
+                result = None
+            except Exception as exc:  # a crash: the service did not expect a missing row
+                problems.append(f"{name}: {type(exc).__name__}: {exc}"[:300])
+                continue
+            if _leaks(result, two.b) or any(m in repr(result) for m in two.markers):
+                problems.append(f"{name}: answered with practice B's {result!r}"[:300])
+            swept += 1
+    assert unknown == [], f"give the sweep a value for these parameters: {unknown}"
+    assert problems == [], "\n".join(problems)
+    assert swept > 80
+    assert digest(two.admin_url, two.b, users_of=(two.b_user,)) == before
+
+
+# --- the command line ----------------------------------------------------------------------
+
+CLI_IDS = {  # parameters that name a record, and the kind of B's id they get
+    "claim": "claim_id",
+    "claim_id": "claim_id",
+    "claims": "claim_id",
+    "client": "client_id",
+    "session": "session_id",
+    "denial_id": "denial_id",
+    "policy_id": "policy_id",
+    "policy": "policy_id",
+    "auth_id": "authorization_id",
+    "plan": "plan_id",
+    "provider_id": "provider_id",
+    "provider": "provider_id",
+    "payer": "payer_id",
+    "exception_id": "exception_id",
+    "job": "job_id",
+    "location_id": "location_id",
+    "entry_id": "entry_id",
+    "username": "username",
+}
+NUMBERS = {"payment receipt": "R-", "statements print": "S-"}  # ``number`` names one of these
+NOT_CLI = {"user add": "adds a login, or lets one join the practice: the installation's admin"}
+CLI_VALUES = {  # the other required parameters
+    "reason": "cross-practice sweep",
+    "note": "cross-practice sweep",
+    "new": "void",
+    "sent": TODAY.isoformat(),
+    "start": (TODAY - dt.timedelta(days=30)).isoformat(),
+    "end": TODAY.isoformat(),
+    "first": (TODAY + dt.timedelta(days=7)).isoformat(),
+    "amount": "10.00",
+    "instalment": "10.00",
+    "kind": "write_off",
+    "number": "SW-AUTH-1",
+    "member_id": "SW1",
+    "discipline": "pt",
+    "referring_npi": "1679576722",
+    "referring_name": "Rosa Diaz",
+    "services": "97110:30",
+    "text": "therapeutic exercise",
+    "first_name": "Sweep",
+    "last_name": "Tester",
+    "birth_date": "1990-06-15",
+}
+
+
+def _commands() -> Iterator[tuple[str, Any]]:
+
+    def walk(command: Any, path: list[str]) -> Iterator[tuple[str, Any]]:
+        if hasattr(command, "list_commands"):
+            for name in command.list_commands(None):
+                yield from walk(command.get_command(None, name), [*path, name])
+        else:
+            yield " ".join(path), command
+
+    yield from walk(typer.main.get_command(cli_app), [])
+
+
+def test_every_command_that_takes_an_id_with_practice_a_and_bs_ids(
+    two: TwoPractices, home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``therabill --practice A <command> <B's id>``, run in this process: an error, never
+    a traceback, nothing of B's printed, B's rows unchanged."""
+
+    monkeypatch.setenv("THERABILL_DATABASE_URL", two.app_url)
+    monkeypatch.setenv("THERABILL_USER", "alma")
+    runner = CliRunner()
+    before = digest(two.admin_url, two.b, users_of=(two.b_user,))
+    unknown: list[str] = []
+    problems: list[str] = []
+    swept = 0
+    for name, command in _commands():
+        ids = [p for p in command.params if p.name in CLI_IDS]
+        if not ids or name in NOT_CLI:
+            continue
+        arguments: list[str] = []
+        options: list[str] = []
+        for parameter in command.params:
+            if parameter.name in CLI_IDS:
+                kind = CLI_IDS[parameter.name]
+                value = "bruno" if kind == "username" else str(two.ids[kind][0])
+            elif parameter.name == "number" and name in NUMBERS:
+                value = next(str(n) for n in two.ids["number"] if str(n).startswith(NUMBERS[name]))
+            elif parameter.name == "output":
+                value = str(tmp_path / f"{name.replace(' ', '-')}.out")
+            elif parameter.name == "file" and parameter.required:
+                value = str(tmp_path / "rates.csv")
+                Path(value).write_text("code,allowed\n97110,40.00\n")
+            elif not parameter.required:
+                continue
+            elif parameter.name in CLI_VALUES:
+                value = CLI_VALUES[parameter.name]
+            else:
+                unknown.append(f"{name} ({parameter.name})")
+                continue
+            if type(parameter).__name__.endswith("Argument"):
+                arguments.append(value)
+            else:
+                options += [parameter.opts[0], value]
+        argv = ["--practice", str(two.a), *name.split(), *arguments, *options]
+        result = runner.invoke(cli_app, argv)
+        shown = " ".join(argv)
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            problems.append(f"{shown}: {type(result.exception).__name__}: {result.exception}")
+        elif result.exit_code == 0:
+            problems.append(f"{shown}: exit 0 for B's record: {result.output[:200]}")
+        seen = [m for m in two.markers if m in result.output and m not in shown]
+        if seen:
+            problems.append(f"{shown}: printed practice B's {seen}")
+        swept += 1
+    assert unknown == [], f"give the sweep a value for these parameters: {unknown}"
+    assert problems == [], "\n".join(problems)
+    assert swept > 60
+    assert digest(two.admin_url, two.b, users_of=(two.b_user,)) == before
