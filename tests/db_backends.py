@@ -3,6 +3,11 @@ THERABILL_TEST_POSTGRES_URL points at a server (a fresh database per test, dropp
 
 Shared by tests/store, tests/posting and tests/acks: import ``db_url`` into a conftest.
 :func:`database_copy` gives each hypothesis example its own copy of a database the test built.
+
+``THERABILL_TEST_POSTGRES_ROLE=app`` runs the PostgreSQL tests as a deployment serves: the
+superuser migrates each new database, then the test connects as a plain role
+(:func:`plain_role`), so row-level security holds it. Without it the tests connect as the
+superuser, which bypasses every policy.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 POSTGRES_ENV = "THERABILL_TEST_POSTGRES_URL"
+ROLE_ENV = "THERABILL_TEST_POSTGRES_ROLE"
 BACKENDS = [
     "sqlite",
     pytest.param(
@@ -53,8 +59,32 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """An empty database of each backend."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'practice.sqlite3'}"
+    elif os.environ.get(ROLE_ENV) == "app":
+        yield from app_role_database()
     else:
         yield from postgres_database()
+
+
+def app_role_database() -> Iterator[str]:
+    """A new PostgreSQL database migrated by the superuser, as a plain role's URL
+    (``THERABILL_TEST_POSTGRES_ROLE=app``); the database and the role dropped afterwards."""
+    from therabill.store import migrate
+
+    database = postgres_database()
+    admin_url = next(database)
+    role = f"therabill_app_{uuid.uuid4().hex[:10]}"
+    made = False
+    try:
+        engine = create_engine(admin_url)
+        migrate.upgrade(engine)
+        engine.dispose()
+        app_url = plain_role(admin_url, role)
+        made = True
+        yield app_url
+    finally:
+        next(database, None)
+        if made:
+            drop_role(role)
 
 
 @contextmanager
@@ -78,7 +108,13 @@ def database_copy(url: str) -> Iterator[str]:
             for path in (copy, Path(f"{copy}-wal"), Path(f"{copy}-shm")):
                 path.unlink(missing_ok=True)
     else:
-        yield from postgres_database(template=parsed.database)
+        for copy_url in postgres_database(template=parsed.database):
+            # the copy keeps the template's grants: connect as the role ``url`` names
+            yield (
+                make_url(copy_url)
+                .set(username=parsed.username)
+                .render_as_string(hide_password=False)
+            )
 
 
 def plain_role(admin_url: str, role: str) -> str:

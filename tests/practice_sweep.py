@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -24,10 +23,9 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, inspect, select, text
-from sqlalchemy.engine import make_url
 
 from clock import TODAY
-from db_backends import POSTGRES_ENV, postgres_database
+from db_backends import drop_role, plain_role, postgres_database
 from therabill.config import practice_folder
 from therabill.store import factories, migrate, tenancy
 from therabill.store.models import ClaimRecord
@@ -46,14 +44,6 @@ from therabill.store.services.context import Store, open_store
 from therabill.store.services.demo import create_demo
 
 PASSWORD = "correct horse battery"
-APP_ROLE_GRANTS = (
-    'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "{role}"',
-    'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO "{role}"',
-    # the job queue's schema (migration 0030): procrastinate's tables, types and functions
-    'GRANT USAGE ON SCHEMA procrastinate TO "{role}"',
-    'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA procrastinate TO "{role}"',
-    'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA procrastinate TO "{role}"',
-)
 
 A_SPEC = factories.PracticeSpec(
     name="Alder Street Therapy",
@@ -84,27 +74,6 @@ class TwoPractices:
     home: Path  # the installation's data directory (THERABILL_HOME)
     ids: dict[str, list[int | str]] = field(default_factory=dict)  # B's, by kind
     markers: list[str] = field(default_factory=list)  # B's names, numbers and amounts
-
-
-def create_app_role(admin_url: str) -> str:
-    """A new role as docs/tenants.md says to serve as: LOGIN, NOSUPERUSER, NOBYPASSRLS,
-    owning nothing, granted the practice tables and sequences."""
-    role = f"therabill_app_{uuid.uuid4().hex[:10]}"
-    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'CREATE ROLE "{role}" LOGIN NOSUPERUSER NOBYPASSRLS'))
-        for grant in APP_ROLE_GRANTS:
-            conn.execute(text(grant.format(role=role)))
-    engine.dispose()
-    return role
-
-
-def drop_role(role: str) -> None:
-    server = os.environ[POSTGRES_ENV].replace("postgresql://", "postgresql+psycopg://", 1)
-    engine = create_engine(server, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
-    engine.dispose()
 
 
 def _practice_a(store: Store, a: int) -> tuple[int, str]:
@@ -199,8 +168,8 @@ def build(home: Path) -> Iterator[TwoPractices]:
         admin = open_store(admin_url)
         migrate.upgrade(admin.engine)
         admin.dispose()
-        role = create_app_role(admin_url)
-        app_url = make_url(admin_url).set(username=role).render_as_string(hide_password=False)
+        role = f"therabill_app_{uuid.uuid4().hex[:10]}"
+        app_url = plain_role(admin_url, role)
         store = open_store(app_url)
         a = practices.add_practice(store, name=A_SPEC.name, actor="setup")
         b = practices.add_practice(store, name="Harbour Therapy Collective (demo)", actor="setup")
