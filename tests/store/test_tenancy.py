@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from db_backends import POSTGRES_ENV, postgres_database
-from therabill.errors import InvalidInput, TherabillError
+from therabill.errors import InvalidInput, NotFound, TherabillError
 from therabill.store import audit, migrate, tenancy
 from therabill.store.factories import PT_NPI, PracticeSpec, build_one_claim, client, set_up_practice
 from therabill.store.models import Client, Payer, Practice
@@ -345,3 +345,37 @@ def test_each_practice_has_its_own_files(two_practices: TwoPractices) -> None:
     with t.app.transaction(actor="biller", practice=t.b) as work:
         found = submission.download_outbox_file(work=work, outbox=b_file.parent, name=b_file.name)
     assert found == b_file
+
+
+def test_an_admin_changes_only_their_practices_logins(two_practices: TwoPractices) -> None:
+    """Logins are the installation's: A's admin cannot reset, disable or look up by name a
+    login of B only (users.in_practice); B's own admin can."""
+    app = two_practices.app
+    with app.transaction(practice=two_practices.b, actor="root") as work:
+        only_b = users.add_login(work, username="bea", role="biller", password=None).id
+    with app.transaction(practice=two_practices.a, actor="root") as work:
+        assert not users.in_practice(work, only_b)
+        with pytest.raises(NotFound):
+            users.reset_password(work, user_id=only_b)
+        with pytest.raises(NotFound):
+            users.set_disabled(work, user_id=only_b, disabled=True)
+        with pytest.raises(InvalidInput, match="no user 'bea'"):
+            users.user_named(work, "bea")
+    with app.transaction(practice=two_practices.b, actor="root") as work:
+        assert users.user_named(work, "bea").id == only_b
+        users.set_disabled(work, user_id=only_b, disabled=True)
+
+
+def test_a_login_of_no_practice_is_the_only_practices(tmp_path: object) -> None:
+    """A login made before logins had practices (no membership row) belongs to the
+    installation's only practice, as before: its admin still manages it (SQLite)."""
+    store = open_store(f"sqlite:///{tmp_path}/one.sqlite3")
+    set_up_practice(store)
+    with store.transaction(actor="root") as work:
+        old = users.add_login(work, username="olda", role="biller", password=None).id
+        work.db.execute(text("DELETE FROM practice_members WHERE user_id = :u"), {"u": old})
+    with store.transaction(actor="root") as work:
+        assert users.in_practice(work, old)
+        assert users.user_named(work, "olda").id == old
+        users.reset_password(work, user_id=old)
+    store.dispose()
