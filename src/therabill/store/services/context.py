@@ -211,14 +211,16 @@ class Store:
             and not Path(str(url.database)).exists()
         ):
             raise NotInitialised()
-        if not inspect(self.engine).has_table("practice"):
+        # Read-only connections: on SQLite a command that only looks (``jobs show`` while a
+        # job's transaction holds the write lock) must not queue for that lock here.
+        if not inspect(self.reader).has_table("practice"):
             raise NotInitialised()
-        if migrate.current_revision(self.engine) != migrate.head_revision():
+        if migrate.current_revision(self.reader) != migrate.head_revision():
             raise TherabillError(
                 "the database schema is older than this therabill.",
                 hint="Run: therabill init (it upgrades in place)",
             )
-        with self.sessions() as db:
+        with self.read_sessions() as db:
             practices = db.execute(select(Practice.id).limit(2)).all()
             if not practices:
                 raise NotInitialised()
