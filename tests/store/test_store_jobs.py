@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from therabill.errors import InvalidInput
 from therabill.store import factories
 from therabill.store.models import ClaimRecord, Job, LedgerEntry, TherapySession
 from therabill.store.services import Store, jobs
@@ -105,15 +106,42 @@ def test_posting_the_same_835_in_two_jobs_posts_it_once(practice: Store) -> None
 @pytest.mark.parametrize(
     ("kind", "arguments", "error"),
     [
+        ("statement-run", {}, "through: is required for statement-run"),
+        ("eligibility-batch", {"clients": []}, "clients: is required for eligibility-batch"),
+        ("eligibility-batch", {"clients": "all", "through": "x"}, "does not take 'through'"),
+        ("report-refresh", {"start": "2026-13-01"}, "from: '2026-13-01' is not a date"),
+        ("clearinghouse-fetch", {"clearinghouse": "nowhere"}, "no clearinghouse profile"),
+        ("month-end", {}, "through: is required for month-end"),
+    ],
+)
+def test_a_job_its_kind_could_not_run_is_refused_before_it_is_queued(
+    practice: Store, kind: str, arguments: dict[str, object], error: str
+) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        queue(practice, kind, arguments)
+    assert error in str(refused.value)
+    with practice.sessions() as db:
+        assert db.execute(select(func.count()).select_from(Job)).scalar_one() == 0
+
+
+@pytest.mark.parametrize(
+    ("kind", "arguments", "error"),
+    [
         ("statement-run", {"through": "2027-01-31"}, "cannot be for a day still to come"),
-        ("statement-run", {}, "through: is required"),
-        ("eligibility-batch", {"clients": []}, "name at least one client"),
+        ("eligibility-batch", {"clients": ["C-404"]}, ""),
     ],
 )
 def test_a_job_refused_by_its_service_fails_with_the_reason(
     practice: Store, kind: str, arguments: dict[str, object], error: str
 ) -> None:
     job_id = queue(practice, kind, arguments)
+    if not error:  # a batch lists the client it could not ask about, and goes on
+        assert jobs.run_job(practice, job_id, worker="w1") == "done"
+        result = shown(practice, job_id)["result"]
+        assert result["refused"] == [  # type: ignore[index]
+            {"client": "C-404", "reason": "client: no client with id or chart number 'C-404'"}
+        ]
+        return
     assert jobs.run_job(practice, job_id, worker="w1") == "failed"
     found = shown(practice, job_id)
     assert found["status"] == "failed" and error in str(found["error"])

@@ -25,8 +25,9 @@ from test_store_jobs import CLI, HERE, _wait_for_line
 from db_backends import POSTGRES_ENV, drop_role, plain_role, postgres_database
 from therabill.store import factories, migrate, tenancy
 from therabill.store.models import ClaimRecord, Job, TherapySession
-from therabill.store.services import Store, jobs, open_store, practices
+from therabill.store.services import Store, jobs, month_end, open_store, practices, users
 from therabill.store.services.clients import ClientInput
+from therabill.store.services.users import Role
 
 pytestmark = [pytest.mark.postgres, pytest.mark.processes]
 PT = factories.PT_NPI
@@ -180,3 +181,57 @@ def test_killed_and_lost_jobs_of_every_practice_run_again_each_in_its_own(
     assert rows[lost][3] == 2
     assert billed(app, a) == (2, 2)
     assert billed(app, b) == (3, 3)
+
+
+def test_month_end_queues_one_job_in_each_practice_the_user_bills_for(
+    office: Office, tmp_path: Path
+) -> None:
+    """Boss bills for A and is the admin of B; Solo bills for A only. Boss's month-end queues
+    a job in A and one in B (each row, audit entry and queue job its own practice's); one
+    worker, with no practice chosen, runs both, each billing its own practice's sessions."""
+    app, a, b = office.app, office.a, office.b
+    add_sessions(app, a, 2)
+    add_sessions(app, b, 3)
+    password = "a long enough pass phrase 42"
+    with tenancy.practice_scope(a), app.transaction(actor="setup") as work:
+        boss = users.create_user(work, username="boss", role=Role.BILLER, password=password).id
+        users.create_user(work, username="solo", role=Role.BILLER, password=password)
+    with tenancy.practice_scope(b), app.transaction(actor="setup") as work:
+        users.join(work, user_id=boss, practice_id=b, role=Role.ADMIN)
+    names = dict(practices.list_practices(app))
+    assert month_end.practices_for(app, "solo") == [(a, names[a])]
+    from therabill.store.services import job_queue
+
+    try:
+        queued = month_end.queue_month_end(app, actor="boss", through=dt.date(2026, 10, 31))
+    finally:
+        job_queue.close_apps()
+    assert [(q.practice_id, q.practice) for q in queued] == [(a, names[a]), (b, names[b])]
+    env = {
+        **os.environ,
+        "THERABILL_DATABASE_URL": office.app_url,
+        "THERABILL_HOME": str(tmp_path),
+        "THERABILL_USER": "worker-test",
+    }
+    env.pop(tenancy.PRACTICE_ENV, None)
+    worker = subprocess.run(
+        [*CLI, "worker", "--once"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert worker.returncode == 0, worker.stderr
+    shown = {r["practice_id"]: r["job"] for r in month_end.latest(app, actor="boss")}
+    assert {p: (j["id"], j["status"]) for p, j in shown.items()} == {
+        q.practice_id: (q.job_id, "done") for q in queued
+    }
+    assert shown[a]["result"]["build"]["claims_built"] == 2
+    assert shown[b]["result"]["build"]["claims_built"] == 3
+    assert billed(app, a) == (2, 2) and billed(app, b) == (3, 3)
+    admin = create_engine(office.admin_url)
+    with admin.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT j.practice_id, a.practice_id FROM jobs j JOIN audit_log a "
+                "ON a.entity = 'job' AND a.entity_id = j.id::text AND a.action = 'queue'"
+            )
+        ).all()
+    admin.dispose()
+    assert sorted(rows) == [(a, a), (b, b)]

@@ -220,7 +220,7 @@ PAGES = [
     "/account",
     "/no/such/page",
 ]
-ADMIN_PAGES = ["/admin/users", "/admin/settings"]
+ADMIN_PAGES = ["/admin/users", "/admin/settings", "/jobs/month-end"]
 # Not pages: files, fragments HTMX swaps into a checked page, redirects.
 NOT_PAGES = {
     "/jobs/{job_id}/status",

@@ -8,15 +8,16 @@ import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
 from therabill.cli import store_common
-from therabill.cli.output import JsonOption, console, emit_json, handles_errors
+from therabill.cli.output import JsonOption, console, emit_json, err_console, handles_errors
+from therabill.errors import InvalidInput
 from therabill.store.engine import is_sqlite
-from therabill.store.services import UnitOfWork, jobs
+from therabill.store.services import Store, UnitOfWork, current_actor, jobs
 
 app = typer.Typer(
     help="Background jobs: claims builds, statement runs, 835 postings and more, as they run.",
@@ -38,7 +39,8 @@ def _reading() -> Iterator[UnitOfWork]:
 @handles_errors
 def list_command(
     status: Annotated[
-        str, typer.Option(help="Only jobs in this status: queued, running, done or failed.")
+        str,
+        typer.Option(help="Only jobs in this status: queued, running, done, failed or cancelled."),
     ] = "",
     limit: Annotated[int, typer.Option(min=1, max=1000, help="How many, newest first.")] = 50,
     json_output: JsonOption = False,
@@ -81,6 +83,10 @@ def show_command(
     if json_output:
         emit_json(found)
         return
+    _print_job(found)
+
+
+def _print_job(found: dict[str, Any]) -> None:
     console.print(f"Job {found['id']}: {found['title']} ({found['status']})")
     console.print(f"Asked by {found['requested_by']} at {found['created_at']}")
     if found["total"]:
@@ -93,6 +99,182 @@ def show_command(
         console.print(found["message"])
     elif found["result"] is not None:
         console.print(json.dumps(found["result"], indent=2, default=str))
+
+
+def _follow(opened: Store, job_id: int, *, quiet: bool) -> dict[str, Any]:
+    """The job once it has ended. SQLite: run here, now (a worker that took it first runs
+    it instead, and this waits for it); PostgreSQL: a worker runs it, and this follows."""
+    if is_sqlite(opened.engine):
+        jobs.run_job(opened, job_id)
+    shown = -1
+    while True:
+        found = jobs.wait_for(opened, job_id, timeout=1.0, every=0.2)
+        if found["status"] in jobs.ENDED:
+            return found
+        if not quiet and found["total"] and found["done"] != shown:
+            shown = found["done"]
+            err_console.print(f"job {job_id}: {found['done']} of {found['total']}")
+
+
+def _ended(found: dict[str, Any], json_output: bool) -> None:
+    if json_output:
+        emit_json(found)
+    else:
+        _print_job(found)
+    if found["status"] != "done":
+        raise typer.Exit(1)
+
+
+@app.command("run")
+@handles_errors
+def run_command(
+    kind: Annotated[
+        str,
+        typer.Argument(
+            help="claims-build, statement-run, clearinghouse-fetch, eligibility-batch, "
+            "report-refresh or month-end."
+        ),
+    ],
+    start: Annotated[
+        str, typer.Option("--from", help="claims-build, report-refresh: first day (YYYY-MM-DD).")
+    ] = "",
+    end: Annotated[
+        str, typer.Option("--to", help="claims-build, report-refresh: last day (YYYY-MM-DD).")
+    ] = "",
+    through: Annotated[
+        str, typer.Option(help="statement-run, month-end: the period's last day (YYYY-MM-DD).")
+    ] = "",
+    client: Annotated[
+        list[str] | None,
+        typer.Option(help="eligibility-batch: a client's id or chart number (repeat it)."),
+    ] = None,
+    all_clients: Annotated[
+        bool, typer.Option(help="eligibility-batch: every client with a policy on file.")
+    ] = False,
+    date_of_service: Annotated[
+        str, typer.Option(help="eligibility-batch: the day to ask about (default: today).")
+    ] = "",
+    clearinghouse: Annotated[
+        str, typer.Option(help="clearinghouse-fetch: the clearinghouse profile.")
+    ] = "",
+    wait: Annotated[
+        bool,
+        typer.Option(
+            help="Wait for the job and print its result (on SQLite it runs in this command)."
+        ),
+    ] = False,
+    json_output: JsonOption = False,
+) -> None:
+    """Queue a background job; a worker runs it (therabill worker, or therabill serve on
+    SQLite). Without --wait it prints the job's number: follow it with therabill jobs show.
+
+    An 835 is posted with therabill era post FILE (or the web app's upload).
+
+    Example: therabill jobs run eligibility-batch --all-clients --date-of-service 2026-12-01 --wait
+    """
+    if kind == "post-835":
+        raise InvalidInput(
+            "an 835 job needs its file: post it with therabill era post FILE", field="kind"
+        )
+    given: dict[str, Any] = {
+        "start": start, "end": end, "through": through, "date_of_service": date_of_service,
+        "clearinghouse": clearinghouse,
+    }  # fmt: skip
+    if all_clients and client:
+        raise InvalidInput("give --client or --all-clients, not both", field="client")
+    given["clients"] = "all" if all_clients else list(client or [])
+    arguments = {k: v for k, v in given.items() if v not in ("", [])}
+    opened = store_common.store()
+    try:
+        job_id = jobs.submit(opened, kind=kind, arguments=arguments, actor=current_actor())
+        if wait:
+            _ended(_follow(opened, job_id, quiet=json_output), json_output)
+            return
+    finally:
+        opened.dispose()
+    if json_output:
+        emit_json({"id": job_id, "kind": kind, "status": "queued"})
+        return
+    console.print(
+        f"Queued job {job_id} ({jobs.KINDS[kind].title}). Follow it: therabill jobs show {job_id}"
+    )
+
+
+@app.command("cancel")
+@handles_errors
+def cancel_command(
+    job: Annotated[int, typer.Argument(help="The job's number.")],
+    json_output: JsonOption = False,
+) -> None:
+    """Cancel a job: a queued one never runs; a running claims build, eligibility batch,
+    month-end or clearinghouse fetch stops at its next claim, client or file, keeping
+    nothing half-written; any other running job is left to finish (the command says so).
+
+    Example: therabill jobs cancel 12
+    """
+    opened = store_common.store()
+    try:
+        outcome = jobs.cancel(opened, job, actor=current_actor())
+    finally:
+        opened.dispose()
+    if json_output:
+        emit_json(outcome)
+        return
+    console.print(outcome["message"])
+
+
+@app.command("month-end")
+@handles_errors
+def month_end_command(
+    through: Annotated[
+        str,
+        typer.Option(help="The month's last day (YYYY-MM-DD; default: the last month's)."),
+    ] = "",
+    wait: Annotated[
+        bool,
+        typer.Option(help="Wait for every practice's job (on SQLite it runs in this command)."),
+    ] = False,
+    json_output: JsonOption = False,
+) -> None:
+    """Month-end for every practice you bill for: one job per practice, each building the
+    claims for its sessions through the month's last day and then running its statements
+    through that day. Workers run them; billers keep working meanwhile.
+
+    Your practices are those where your login (THERABILL_USER) is a biller or an admin;
+    without a login, every practice of the installation.
+
+    Example: therabill jobs month-end --through 2026-11-30
+    """
+    from therabill.store import tenancy
+    from therabill.store.services import month_end
+
+    day = store_common.day(through, "through")
+    opened = store_common.store()
+    try:
+        queued = month_end.queue_month_end(opened, actor=current_actor(), through=day)
+        rows: list[dict[str, Any]] = [
+            {"practice_id": q.practice_id, "practice": q.practice, "job_id": q.job_id}
+            for q in queued
+        ]
+        if wait:
+            for row in rows:
+                with tenancy.practice_scope(row["practice_id"]):
+                    row["job"] = _follow(opened, row["job_id"], quiet=json_output)
+    finally:
+        opened.dispose()
+    if json_output:
+        emit_json(rows)
+    else:
+        table = Table("Practice", "Job", "Status", "Result")
+        for row in rows:
+            found = row.get("job") or {}
+            table.add_row(
+                f"{row['practice_id']} {row['practice']}", str(row["job_id"]),
+                found.get("status", "queued"), found.get("error") or found.get("message") or "",
+            )  # fmt: skip
+        console.print(table)
+    if wait and any(r["job"]["status"] != "done" for r in rows):
+        raise typer.Exit(1)
 
 
 @handles_errors

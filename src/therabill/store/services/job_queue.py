@@ -24,8 +24,8 @@ import logging
 import threading
 from typing import Any
 
-from procrastinate import App, PsycopgConnector
-from procrastinate.exceptions import AlreadyEnqueued
+from procrastinate import App, JobContext, PsycopgConnector
+from procrastinate.exceptions import AlreadyEnqueued, JobAborted
 from sqlalchemy import or_, select, update
 
 from therabill.store import tenancy
@@ -57,12 +57,18 @@ def make_app(store: Store, *, pool_size: int = 2) -> App:
     )
     app = App(connector=connector)
 
-    @app.task(name=TASK, queue=QUEUE)
-    def run_job(job_id: int, practice_id: int | None = None) -> str:
+    @app.task(name=TASK, queue=QUEUE, pass_context=True)
+    def run_job(context: JobContext, job_id: int, practice_id: int | None = None) -> str:
+        def stop_asked() -> str | None:  # a cancel asked for procrastinate's abort
+            return asked_by(store, job_id) if context.should_abort() else None
+
         # The job runs for the practice that asked for it (row-level security hides every
         # other practice's rows, its job row among them: docs/tenants.md).
         with tenancy.practice_scope(practice_id):
-            return jobs.run_job(store, job_id)
+            ended = jobs.run_job(store, job_id, stop_asked=stop_asked)
+        if ended == "cancelled":
+            raise JobAborted(f"job {job_id} was cancelled while it ran")
+        return ended
 
     return app
 
@@ -97,6 +103,30 @@ def _defer(app: App, job_id: int) -> int | None:
         return task.defer(job_id=job_id, practice_id=tenancy.scoped_practice())
     except AlreadyEnqueued:  # handed over before and not started yet
         return None
+
+
+STOP_NOTE = "Stop asked by "
+
+
+def asked_by(store: Store, job_id: int) -> str:
+    """Who asked a running job to stop (``jobs.cancel`` notes it on the row)."""
+    with store.reader.connect() as conn:
+        note = conn.execute(select(Job.error).where(Job.id == job_id)).scalar() or ""
+    return note.removeprefix(STOP_NOTE).rstrip(".") if note.startswith(STOP_NOTE) else "a user"
+
+
+def cancel_queued(store: Store, queue_id: int) -> bool:
+    """Take a waiting job off the queue (procrastinate's own cancel: ``todo`` becomes
+    ``cancelled``); False when a worker has it already (our row, cancelled first, makes
+    that worker skip it)."""
+    return bool(_deferring_app(store).job_manager.cancel_job_by_id(queue_id))
+
+
+def abort(store: Store, queue_id: int) -> bool:
+    """Ask the worker running a queue job to stop it (procrastinate's abort: the worker
+    learns of it by LISTEN/NOTIFY or its next poll, and the job sees it at its next batch
+    boundary); False when there is no such job running."""
+    return bool(_deferring_app(store).job_manager.cancel_job_by_id(queue_id, abort=True))
 
 
 def hand_over(store: Store, job_id: int) -> None:

@@ -32,7 +32,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import or_, select, update
@@ -43,6 +43,7 @@ from therabill.store import tenancy
 from therabill.store.engine import is_sqlite
 from therabill.store.models import Job
 from therabill.store.models.base import utcnow
+from therabill.store.services import job_sidecar
 from therabill.store.services.context import Store, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,8 @@ LEASE_ENV = "THERABILL_JOB_LEASE_SECONDS"
 DEFAULT_LEASE = 60.0
 MAX_ATTEMPTS = 3  # a job whose worker died this many times is failed, not tried again
 SHOWN_ROWS = 200  # rows kept in a result (the full count is beside them)
-STATUSES = ("queued", "running", "done", "failed")
+STATUSES = ("queued", "running", "done", "failed", "cancelled")
+ENDED = ("done", "failed", "cancelled")
 
 Progress = Callable[[int, int], None]
 
@@ -93,6 +95,15 @@ class Kind:
     run: Callable[..., dict[str, Any]]
     in_transaction: bool = True
     page: str = ""  # where the result lives in the web app
+    takes: tuple[str, ...] = ()  # the arguments it reads
+    # What it does between two looks for a stop request ("" : it cannot stop halfway).
+    boundary: str = ""
+
+    @property
+    def stoppable(self) -> bool:
+        return bool(self.boundary)
+
+    needs: tuple[str, ...] = ()  # of those, the ones it cannot run without
 
 
 # ---------------------------------------------------------------- the kinds
@@ -230,12 +241,30 @@ def _clearinghouse_fetch(store: Store, job: Running) -> dict[str, Any]:
     return report
 
 
+def _batch_clients(work: UnitOfWork, named: object) -> list[str | int]:
+    """The clients an eligibility batch asks about: those named (ids or chart numbers), or
+    with ``"all"`` every client with an insurance policy on file (by chart number, else id)."""
+    from therabill.store.models import Client, Policy
+
+    if named == "all":
+        rows = work.db.execute(
+            select(Client.id, Client.chart_number)
+            .where(Client.id.in_(select(Policy.client_id)))
+            .order_by(Client.id)
+        ).all()
+        return [chart or client_id for client_id, chart in rows]
+    if not isinstance(named, list):
+        raise InvalidInput("name the clients, or all", field="clients")
+    return [str(c) for c in named]
+
+
 def _eligibility_batch(work: UnitOfWork, job: Running) -> dict[str, Any]:
-    """A 270 inquiry for each client named (ids or chart numbers), in one transaction: a
-    retry writes none twice. A client that cannot be asked about is listed with why."""
+    """A 270 inquiry for each client named (ids or chart numbers, or every insured client),
+    in one transaction: a retry writes none twice. A client that cannot be asked about is
+    listed with why."""
     from therabill.store.services.eligibility import request_eligibility
 
-    clients = [str(c) for c in job.arguments.get("clients", [])]
+    clients = _batch_clients(work, job.arguments.get("clients", []))
     if not clients:
         raise InvalidInput("name at least one client", field="clients")
     day = _day(job.arguments.get("date_of_service"), "date_of_service")
@@ -249,13 +278,17 @@ def _eligibility_batch(work: UnitOfWork, job: Running) -> dict[str, Any]:
                     work=work, client=client, outbox=outbox, date_of_service=day
                 )
         except TherabillError as exc:
-            refused.append({"client": client, "reason": str(exc)})
+            refused.append({"client": str(client), "reason": str(exc)})
         else:
-            written.append({"client": client, "file": outcome.path.name, "trace": outcome.trace})
+            written.append(
+                {"client": str(client), "file": outcome.path.name, "trace": outcome.trace}
+            )
         job.progress(done, len(clients))
     return {
-        "written": written,
-        "refused": refused,
+        "written": written[:SHOWN_ROWS],
+        "written_count": len(written),
+        "refused": refused[:SHOWN_ROWS],
+        "refused_count": len(refused),
         "message": f"{len(written)} eligibility inquiries written, {len(refused)} refused.",
     }
 
@@ -281,23 +314,84 @@ def _report_refresh(work: UnitOfWork, job: Running) -> dict[str, Any]:
     }
 
 
+def last_month_end(today: dt.date | None = None) -> dt.date:
+    """The last day of the month before ``today``'s: what a month-end run closes."""
+    return (today or dt.date.today()).replace(day=1) - dt.timedelta(days=1)
+
+
+def _month_end(work: UnitOfWork, job: Running) -> dict[str, Any]:
+    """A practice's month-end in one transaction: the claims build for its sessions through
+    ``through``, then its statement run through that day. A retry bills no session twice
+    and makes no statement twice (each service is idempotent; the two commit together)."""
+    through = _day(job.arguments.get("through"), "through")
+    if through is None:
+        raise InvalidInput("is required", field="through")
+    build = _claims_build(work, replace(job, arguments={"end": through.isoformat()}))
+    statements = _statement_run(work, replace(job, arguments={"through": through.isoformat()}))
+    return {
+        "through": through.isoformat(),
+        "build": build,
+        "statements": statements,
+        "message": f"Month-end through {through}: {build['message']} {statements['message']}",
+    }
+
+
 KINDS: dict[str, Kind] = {
     k.name: k
     for k in (
-        Kind("claims-build", "Build claims", _claims_build, page="/claims"),
-        Kind("statement-run", "Statement run", _statement_run, page="/statements"),
-        Kind("post-835", "Post an 835", _post_835, page="/remittances"),
         Kind(
-            "clearinghouse-fetch",
-            "Clearinghouse fetch",
-            _clearinghouse_fetch,
-            in_transaction=False,
-            page="/clearinghouse",
+            "claims-build", "Build claims", _claims_build, page="/claims",
+            takes=("start", "end", "provider_id", "session_ids"), boundary="claim drafted",
         ),
-        Kind("eligibility-batch", "Eligibility batch", _eligibility_batch),
-        Kind("report-refresh", "Report refresh", _report_refresh, page="/reports"),
+        Kind(
+            "statement-run", "Statement run", _statement_run, page="/statements",
+            takes=("through",), needs=("through",),
+        ),
+        Kind("post-835", "Post an 835", _post_835, page="/remittances", takes=("file_name",)),
+        Kind(
+            "clearinghouse-fetch", "Clearinghouse fetch", _clearinghouse_fetch,
+            in_transaction=False, page="/clearinghouse", takes=("clearinghouse",),
+            boundary="file fetched",
+        ),
+        Kind(
+            "eligibility-batch", "Eligibility batch", _eligibility_batch, page="/clients",
+            takes=("clients", "date_of_service"), needs=("clients",), boundary="client asked about",
+        ),
+        Kind(
+            "report-refresh", "Report refresh", _report_refresh, page="/reports",
+            takes=("today", "start", "end"),
+        ),
+        Kind(
+            "month-end", "Month-end", _month_end, page="/claims",
+            takes=("through",), needs=("through",), boundary="claim drafted",
+        ),
     )
-}
+}  # fmt: skip
+DATES = {"start": "from", "end": "to", "through": "through", "date_of_service": "date_of_service",
+         "today": "today"}  # fmt: skip
+
+
+def check_arguments(kind: str, arguments: dict[str, Any]) -> None:
+    """Refuse a job its kind could not run, before it is queued: an unknown kind, an
+    argument it does not take, a missing one it needs, a date that is not one, an unknown
+    clearinghouse profile. (The service checks the rest when the job runs.)"""
+    found = KINDS.get(kind)
+    if found is None:
+        raise InvalidInput(f"no job kind {kind!r} (one of: {', '.join(KINDS)})", field="kind")
+    for key in arguments:
+        if key not in found.takes:
+            taken = ", ".join(found.takes) or "nothing"
+            raise InvalidInput(f"{kind} does not take {key!r} (it takes: {taken})", field=key)
+    for key in found.needs:
+        if arguments.get(key) in (None, "", []):
+            raise InvalidInput(f"is required for {kind}", field=DATES.get(key, key))
+    for key, field in DATES.items():
+        if key in arguments:
+            _day(arguments[key], field)
+    if "clearinghouse" in arguments:
+        from therabill.x12.clearinghouse import load_clearinghouse
+
+        load_clearinghouse(str(arguments["clearinghouse"] or "default"))
 
 
 # ---------------------------------------------------------------- asking for a job
@@ -307,8 +401,7 @@ def create(
     work: UnitOfWork, *, kind: str, arguments: dict[str, Any], payload: bytes | None = None
 ) -> Job:
     """Record a job for ``kind`` in ``work``'s transaction (queued; nothing runs yet)."""
-    if kind not in KINDS:
-        raise InvalidInput(f"no job kind {kind!r} (one of: {', '.join(KINDS)})", field="kind")
+    check_arguments(kind, arguments)
     job = Job(
         kind=kind,
         arguments=json.dumps(arguments, default=str),
@@ -391,16 +484,124 @@ def list_jobs(
             )
         query = query.where(Job.status == status)
     rows = [job_dict(j, full=False) for j in work.db.execute(query).scalars()]
+    for row in rows:
+        _live_progress(work, row)
     work.audit("list", "job", "*", f"{len(rows)} jobs")
     return rows
 
 
+def _live_progress(work: UnitOfWork, found: dict[str, Any]) -> None:
+    """SQLite: a running job's progress from beside the database (``job_sidecar``)."""
+    if found["status"] != "running":
+        return
+    bind = work.db.get_bind()
+    live = job_sidecar.read_progress(bind.engine, found["id"])
+    if live is not None:
+        found["done"], found["total"] = live
+
+
 def show_job(work: UnitOfWork, job_id: int) -> dict[str, Any]:
+    """One job: while it waits or runs, its progress; once it has ended, its arguments and
+    result too (audited)."""
     job = work.db.get(Job, job_id)
     if job is None:
         raise InvalidInput(f"no job {job_id}", field="job")
+    if job.status not in ENDED:
+        # How far it got, and nothing of a client's (its arguments and result wait until it
+        # ends): not audited, so on SQLite, where the running job holds the only write lock,
+        # the job's page can follow it without waiting for that lock.
+        found = job_dict(job, full=False)
+        found.update(arguments=None, result=None, worker=job.worker)
+        _live_progress(work, found)
+        return found
     work.audit("read", "job", job_id)
     return job_dict(job)
+
+
+def cancel(store: Store, job_id: int, *, actor: str) -> dict[str, Any]:
+    """Cancel job ``job_id`` for ``actor``: a queued job is marked cancelled at once (and
+    taken off procrastinate's queue), audited, and never runs. A running job that stops at
+    batch boundaries is asked to stop at its next one, its transaction rolled back (nothing
+    half-written); one that cannot stop halfway is refused with that reason. Returns the
+    job's status after the request and a sentence for the user."""
+    with store.reader.connect() as conn:
+        row = conn.execute(
+            select(Job.status, Job.kind, Job.queue_id).where(Job.id == job_id)
+        ).first()
+    if row is None:
+        raise InvalidInput(f"no job {job_id}", field="job")
+    status, name, queue_id = row
+    kind = KINDS.get(name)
+    title = kind.title if kind else name
+    if status in ENDED:
+        raise InvalidInput(f"job {job_id} has already ended ({status})", field="job")
+    postgres = not is_sqlite(store.engine)
+    if status == "queued":
+        with store.transaction(actor=actor) as work:
+            taken = getattr(
+                work.db.execute(
+                    update(Job)
+                    .where(Job.id == job_id, Job.status == "queued")
+                    .values(
+                        status="cancelled",
+                        error=f"Cancelled by {actor} before it ran.",
+                        payload=None,
+                        finished_at=utcnow(),
+                    )
+                ),
+                "rowcount",
+                0,
+            )
+            if taken:
+                work.audit("cancel", "job", job_id, name)
+        if taken:
+            if postgres and queue_id is not None:
+                from therabill.store.services import job_queue
+
+                job_queue.cancel_queued(store, int(queue_id))
+            return {
+                "id": job_id,
+                "status": "cancelled",
+                "message": f"Job {job_id} ({title}) is cancelled; it will not run.",
+            }
+        # a worker took it meanwhile: it is running now
+    if kind is None or not kind.stoppable:
+        raise InvalidInput(
+            f"job {job_id} ({title}) is already running and cannot stop halfway; "
+            "it will finish on its own",
+            field="job",
+        )
+    if postgres:
+        from therabill.store.services import job_queue
+
+        if queue_id is None or not job_queue.abort(store, int(queue_id)):
+            raise InvalidInput(
+                f"job {job_id} ({title}) is already running and its worker cannot be reached; "
+                "it will finish on its own",
+                field="job",
+            )
+        with store.transaction(actor=actor) as work:
+            work.db.execute(
+                update(Job)
+                .where(Job.id == job_id, Job.status == "running")
+                .values(error=f"{job_queue.STOP_NOTE}{actor}.")
+            )
+            work.audit("cancel", "job", job_id, "stop asked while running")
+    else:  # the running job holds SQLite's write lock: the request waits beside the database
+        job_sidecar.ask_to_stop(store.engine, job_id, actor)
+    return {
+        "id": job_id,
+        "status": "running",
+        "message": f"Job {job_id} ({title}) is already running: {stop_note(kind)}",
+    }
+
+
+def stop_note(kind: Kind) -> str:
+    """What a stop request does to a running job of ``kind``, in a sentence."""
+    if not kind.stoppable:
+        return "it cannot stop halfway, so it will finish on its own."
+    kept = "nothing it did is kept" if kind.in_transaction else "what it finished is kept"
+    return f"it stops after the {kind.boundary} it is on, and {kept}."
 
 
 # ---------------------------------------------------------------- running them
@@ -461,17 +662,39 @@ def next_job(store: Store) -> int | None:
     return found
 
 
+class Cancelled(Exception):
+    """A stop was asked for while the job ran: raised at its next batch boundary, so its
+    transaction rolls back whole."""
+
+    def __init__(self, asked_by: str, done: int, total: int) -> None:
+        super().__init__(f"stopped at the request of {asked_by}")
+        self.asked_by, self.done, self.total = asked_by, done, total
+
+
+StopAsked = Callable[[], str | None]  # who asked the running job to stop, if anyone
+
+
 class _Heartbeat:
     """Renews the claim's lease while the job runs, and writes its progress (at most twice a
     second). SQLite: while the job's transaction holds the write lock nothing else can write,
-    so the job's progress shows when it ends; its lease cannot be taken meanwhile either."""
+    so the progress goes to a file beside the database instead (``job_sidecar``), read over
+    the row while the job runs; the lease cannot be taken meanwhile either.
 
-    def __init__(self, store: Store, job_id: int, worker: str) -> None:
+    ``progress`` is also where a job looks for a stop request (``stop_asked``): each call
+    comes at a batch boundary (a claim drafted, a client asked about, a file fetched)."""
+
+    STOP_CHECK = 0.2  # seconds between looks for a stop request
+
+    def __init__(
+        self, store: Store, job_id: int, worker: str, stop_asked: StopAsked | None = None
+    ) -> None:
         self.store, self.job_id, self.worker = store, job_id, worker
         self.stop = threading.Event()
         self.latest: tuple[int, int] | None = None
         self.written: tuple[int, int] | None = None
         self.quiet = is_sqlite(store.engine)
+        self.stop_asked = stop_asked
+        self.looked = 0.0
         # A thread starts with no practice chosen: the beat names the job's own, or row-level
         # security would hide the row it renews (docs/tenants.md).
         self.practice = tenancy.scoped_practice()
@@ -479,10 +702,24 @@ class _Heartbeat:
 
     def progress(self, done: int, total: int) -> None:
         self.latest = (done, total)
+        if self.stop_asked is None:
+            return
+        now = time.monotonic()
+        if now - self.looked < self.STOP_CHECK and done < total:
+            return
+        self.looked = now
+        asked_by = self.stop_asked()
+        if asked_by is not None:
+            raise Cancelled(asked_by, done, total)
 
     def _write(self) -> None:
-        values: dict[str, Any] = {"lease_until": utcnow() + dt.timedelta(seconds=lease_seconds())}
         latest = self.latest
+        if self.quiet and self.busy:  # the job's transaction holds the write lock
+            if latest is not None and latest != self.written:
+                job_sidecar.write_progress(self.store.engine, self.job_id, *latest)
+                self.written = latest
+            return
+        values: dict[str, Any] = {"lease_until": utcnow() + dt.timedelta(seconds=lease_seconds())}
         if latest is not None and latest != self.written:
             values["done"], values["total"] = latest
         with tenancy.practice_scope(self.practice), self.store.engine.begin() as conn:
@@ -492,10 +729,8 @@ class _Heartbeat:
         self.written = latest
 
     def _beat(self) -> None:
-        every = min(lease_seconds() / 3, 0.5 if not self.quiet else lease_seconds() / 3)
+        every = min(lease_seconds() / 3, 0.5)
         while not self.stop.wait(every):
-            if self.quiet and self.busy:
-                continue
             try:
                 self._write()
             except Exception:  # a missed beat is retried; the lease is three beats long
@@ -510,6 +745,7 @@ class _Heartbeat:
     def __exit__(self, *_: object) -> None:
         self.stop.set()
         self.thread.join()
+        job_sidecar.clear(self.store.engine, self.job_id)
 
 
 @contextmanager
@@ -558,10 +794,39 @@ def _fail(store: Store, job_id: int, worker: str, error: str) -> None:
         work.audit("finish", "job", job_id, "failed")
 
 
-def run_job(store: Store, job_id: int, *, worker: str | None = None) -> str:
-    """Claim job ``job_id`` and run it; its status afterwards ("done", "failed"), or
-    "skipped" when it was not there to take (done already, or another worker holds it)."""
+def _stopped(store: Store, job_id: int, worker: str, kind: Kind, stop: Cancelled) -> None:
+    if kind.in_transaction:
+        note = "nothing it did was kept"
+    else:
+        note = f"what it finished before ({stop.done} of {stop.total}) is kept"
+    with store.transaction(actor=stop.asked_by) as work:
+        work.db.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.worker == worker)
+            .values(
+                status="cancelled",
+                error=f"Cancelled by {stop.asked_by} while it ran; {note}.",
+                payload=None,
+                finished_at=utcnow(),
+                lease_until=None,
+            )
+        )
+        work.audit("cancel", "job", job_id, f"stopped after {stop.done} of {stop.total}")
+
+
+def run_job(
+    store: Store, job_id: int, *, worker: str | None = None, stop_asked: StopAsked | None = None
+) -> str:
+    """Claim job ``job_id`` and run it; its status afterwards ("done", "failed",
+    "cancelled"), or "skipped" when it was not there to take (done already, cancelled, or
+    another worker holds it). ``stop_asked``: who asked it to stop (PostgreSQL: the queue's
+    abort; SQLite: the stop file beside the database, the default there)."""
     me = worker or worker_name()
+    if stop_asked is None and job_sidecar.folder(store.engine) is not None:
+
+        def stop_asked() -> str | None:
+            return job_sidecar.stop_asked(store.engine, job_id)
+
     if not claim(store, job_id, me):
         return "skipped"
     with store.sessions() as db:
@@ -572,7 +837,7 @@ def run_job(store: Store, job_id: int, *, worker: str | None = None) -> str:
     if kind is None:
         _fail(store, job_id, me, f"this therabill has no job kind {name!r}")
         return "failed"
-    with _Heartbeat(store, job_id, me) as beat:
+    with _Heartbeat(store, job_id, me, stop_asked if kind.stoppable else None) as beat:
         running = Running(store, job_id, _loads(arguments) or {}, payload, actor, beat.progress)
         try:
             if kind.in_transaction:
@@ -586,6 +851,10 @@ def run_job(store: Store, job_id: int, *, worker: str | None = None) -> str:
         except LostClaim:
             log.warning("job %s: taken over by another worker; this run rolled back", job_id)
             return "skipped"
+        except Cancelled as stop:
+            _stopped(store, job_id, me, kind, stop)
+            log.info("job %s (%s) stopped: %s", job_id, name, stop)
+            return "cancelled"
         except TherabillError as exc:
             _fail(store, job_id, me, str(exc))
             return "failed"
@@ -649,7 +918,7 @@ def wait_for(
             if job is None:
                 raise InvalidInput(f"no job {job_id}", field="job")
             found = job_dict(job)
-        if found["status"] in ("done", "failed") or time.monotonic() > deadline:
+        if found["status"] in ENDED or time.monotonic() > deadline:
             return found
         time.sleep(every)
 

@@ -1,6 +1,7 @@
 """Eligibility from the client's page: write a 270 for the client's policy into the outbox
 (the clearinghouse connection sends it), or upload the payer's 271 and store it on the
-policy. Both POST, then 303 back to the client's page with what happened."""
+policy. Both POST, then 303 back to the client's page with what happened. From the clients
+list, an eligibility batch: a 270 for every client with a policy, as a background job."""
 
 from __future__ import annotations
 
@@ -13,10 +14,24 @@ from therabill.store.services import eligibility
 from therabill.store.services.access import client_for
 from therabill.web import flash
 from therabill.web.deps import Ctx, FormFields, PageBiller, PathId
+from therabill.web.routes.jobs import start as start_job
 
 router = APIRouter()
 MAX_271_BYTES = 5 * 1024 * 1024
 """A 271 for one client is a few kilobytes; anything over 5 MB is not one."""
+
+
+@router.post("/eligibility/batch")
+def eligibility_batch(
+    request: Request, ctx: Ctx, account: PageBiller, fields: FormFields
+) -> Response:
+    """A 270 for every client with a policy on file, for the day given (default today), as
+    a background job; the answer is the job's page (a bad date: 422 naming it)."""
+    arguments = {"clients": "all"}
+    day = str(fields.get("date_of_service") or "").strip()
+    if day:
+        arguments["date_of_service"] = day
+    return start_job(ctx.store, account, "eligibility-batch", arguments)
 
 
 def _back(client_id: int) -> Response:

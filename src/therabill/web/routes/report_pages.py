@@ -11,9 +11,10 @@ from fastapi.responses import HTMLResponse, Response
 
 from therabill.errors import InvalidInput
 from therabill.store.services import report_pages
-from therabill.web.deps import Ctx, PageBiller
+from therabill.web.deps import Ctx, FormFields, PageBiller
 from therabill.web.reads import reading
 from therabill.web.render import render
+from therabill.web.routes.jobs import start as start_job
 from therabill.web.tables import TableView, grid, grid_rows
 
 router = APIRouter()
@@ -58,6 +59,18 @@ def reports_page(
     values["tables"] = report_tables(request, found)
     values["period"] = report_pages.period(first, last, today=today)
     return render(request, "reports.html", values)
+
+
+@router.post("/reports/refresh")
+def reports_refresh(request: Request, ctx: Ctx, account: PageBiller, form: FormFields) -> Response:
+    """Every report for the period, worked out in the background (a report refresh job); the
+    answer is the job's page, which lists them with a link back here."""
+    arguments = {"today": dt.date.today().isoformat()}
+    for key, name in (("start", "from"), ("end", "to")):
+        value = str(form.get(name) or "").strip()
+        if value:
+            arguments[key] = value
+    return start_job(ctx.store, account, "report-refresh", arguments)
 
 
 def report_tables(request: Request, found: list[report_pages.Report]) -> dict[str, TableView]:
