@@ -454,6 +454,7 @@ def _values(two: TwoPractices, account: Any, outbox: Path) -> dict[str, Any]:
     sweep = "cross-practice sweep"
     return {
         "account": account,
+        "actor": "alma",
         "reason": sweep,
         "why": sweep,
         "note": sweep,
