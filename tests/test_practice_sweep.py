@@ -102,7 +102,6 @@ NOT_SWEPT = {  # not a practice's data at all
     "/login/code",
     "/logout",
     "/password",
-    "/practice",
     "/account/mfa",
     "/account/mfa/recovery-codes",
     "/api/v1/openapi.json",
