@@ -159,6 +159,15 @@ def current_practice(connection: Connection) -> int | None:
     return cached
 
 
+def transaction_practice(connection: Connection) -> int | None:
+    """The practice the open transaction works for, without asking the database (what
+    :func:`current_practice` would answer; None when it would have to look)."""
+    if connection.dialect.name == "postgresql":
+        found = connection.info.get(_INFO)
+        return found if isinstance(found, int) else None
+    return current_practice(connection)
+
+
 def practice_default(context: Any) -> int | None:
     """Column default of ``practice_id`` for ORM and Core inserts: the transaction's practice
     (NULL when there is none, which the NOT NULL column refuses)."""

@@ -18,10 +18,13 @@ class TherapySession(PracticeOwned, Base):
 
     __tablename__ = "sessions"
     __table_args__ = (
-        Index("ix_sessions_unbilled", "claim_id", "date_of_service"),
+        # Indexes over what every practice has (dates, statuses, "not billed yet") lead with
+        # the practice, which every query names (models.base._name_the_practice): one
+        # practice's rows are one range of the index however many practices there are.
+        Index("ix_sessions_unbilled", "practice_id", "claim_id", "date_of_service"),
         Index("ix_sessions_client", "client_id", "date_of_service"),
-        # The day's sessions in the order of the day (dashboard, day sheet).
-        Index("ix_sessions_day", "date_of_service", "start_time", "id"),
+        # The day's sessions in the order of the day (dashboard, day sheet, sessions list).
+        Index("ix_sessions_day", "practice_id", "date_of_service", "start_time", "id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"))
@@ -69,7 +72,9 @@ class ClaimRecord(PracticeOwned, Base):
 
     __tablename__ = "claims"
     __table_args__ = (
-        Index("ix_claims_status", "status", "id"),
+        Index("ix_claims_status", "practice_id", "status", "id"),
+        # The claims queue in date order, the reports' claims of a period.
+        Index("ix_claims_date", "practice_id", "date_of_service", "id"),
         Index("ix_claims_client", "client_id", "date_of_service"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -40,7 +40,7 @@ class Denial(PracticeOwned, Base):
             name="closed_how",
         ),
         CheckConstraint("(status = 'closed') = (closed_at IS NOT NULL)", name="closed"),
-        Index("ix_denials_status", "status", "opened_on"),
+        Index("ix_denials_status", "practice_id", "status", "opened_on"),
         Index("ix_denials_claim", "claim_id", "id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -126,6 +126,8 @@ class RemittanceException(PracticeOwned, Base):
     """A CLP the poster could not match to a claim: nothing of it is posted; a biller looks."""
 
     __tablename__ = "remittance_exceptions"
+    # The open exceptions, newest first (one 835 can leave hundreds of thousands).
+    __table_args__ = (Index("ix_remittance_exceptions_open", "practice_id", "resolved_at", "id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     remittance_id: Mapped[int] = mapped_column(ForeignKey("remittances.id"), index=True)
     patient_control_number: Mapped[str] = mapped_column(String(50))
@@ -170,7 +172,9 @@ class SubmittedClaim(PracticeOwned, Base):
     999 acknowledgement (which names group and transaction, not claims) finds its claims."""
 
     __tablename__ = "submitted_claims"
-    __table_args__ = (Index("ix_submitted_claims_control", "group_number", "transaction_number"),)
+    __table_args__ = (
+        Index("ix_submitted_claims_control", "practice_id", "group_number", "transaction_number"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
     file_name: Mapped[str] = mapped_column(String(200))

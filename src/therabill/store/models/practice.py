@@ -90,6 +90,8 @@ class Client(PracticeOwned, Base):
     __tablename__ = "clients"
     __table_args__ = (
         UniqueConstraint("practice_id", "chart_number", name="uq_clients_chart_number"),
+        # The clients list in name order, one practice at a time.
+        Index("ix_clients_name", "practice_id", "last_name", "first_name", "id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     chart_number: Mapped[str | None] = mapped_column(String(40))
@@ -191,6 +193,8 @@ class Authorization(PracticeOwned, Base):
     __table_args__ = (
         UniqueConstraint("payer_id", "number"),
         Index("ix_authorizations_client", "client_id", "start_date"),
+        # The authorizations in force (burn-down report, the clients list's watch).
+        Index("ix_authorizations_in_force", "practice_id", "end_date", "start_date"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"))

@@ -12,10 +12,10 @@ import datetime as dt
 from sqlalchemy import BigInteger, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from therabill.store.models.base import Base
+from therabill.store.models.base import Base, PracticeRows
 
 
-class LedgerDaySum(Base):
+class LedgerDaySum(PracticeRows, Base):
     """Ledger entries by day they take effect, payer (the entry's, else its claim's), the
     claim's payer and provider, the line's code and the kind: the revenue report and the
     charges of days in A/R."""
@@ -32,7 +32,7 @@ class LedgerDaySum(Base):
     entries: Mapped[int] = mapped_column(BigInteger)
 
 
-class ServiceDaySum(Base):
+class ServiceDaySum(PracticeRows, Base):
     """Ledger entries on claims by the claim's date of service, payer and provider, kind and
     responsibility: aging (who owes what, how old), days in A/R and what was collected per
     provider for the services of a period."""
@@ -48,7 +48,7 @@ class ServiceDaySum(Base):
     entries: Mapped[int] = mapped_column(BigInteger)
 
 
-class ClientSum(Base):
+class ClientSum(PracticeRows, Base):
     """Ledger entries per client, kind and responsibility: every client's balance at once
     (the largest client balances)."""
 
@@ -61,7 +61,7 @@ class ClientSum(Base):
     entries: Mapped[int] = mapped_column(BigInteger)
 
 
-class SessionDayCount(Base):
+class SessionDayCount(PracticeRows, Base):
     """Sessions per day of service and provider (provider productivity)."""
 
     __tablename__ = "session_day_counts"
@@ -71,7 +71,7 @@ class SessionDayCount(Base):
     sessions: Mapped[int] = mapped_column(BigInteger)
 
 
-class LineDaySum(Base):
+class LineDaySum(PracticeRows, Base):
     """Lines of original primary claims (frequency 1) per line date of service and the
     claim's provider: units and charges billed (provider productivity)."""
 
@@ -84,7 +84,7 @@ class LineDaySum(Base):
     lines: Mapped[int] = mapped_column(BigInteger)
 
 
-class VisitDay(Base):
+class VisitDay(PracticeRows, Base):
     """Claims that count as a visit (not void, not a void-frequency claim) per client, payer,
     the provider's discipline and date of service."""
 
@@ -97,7 +97,7 @@ class VisitDay(Base):
     claims: Mapped[int] = mapped_column(BigInteger)
 
 
-class VisitYear(Base):
+class VisitYear(PracticeRows, Base):
     """Visits (dates of service with a claim that counts) per client, payer, discipline and
     year: the visit-limit report."""
 
@@ -110,7 +110,7 @@ class VisitYear(Base):
     visits: Mapped[int] = mapped_column(BigInteger)
 
 
-class ClientBalance(Base):
+class ClientBalance(PracticeRows, Base):
     """What each client owes (their share, cents), kept per entry with
     ``therabill.ledger.effect``: the largest client balances are the top of an index."""
 
