@@ -83,3 +83,37 @@ def test_a_read_does_not_wait_for_a_writer(practice: Store) -> None:
     finally:
         release.set()
         thread.join()
+
+
+def test_a_transaction_inside_another_on_sqlite_is_refused_at_once(practice: Store) -> None:
+    """The outer transaction holds SQLite's one write lock from its start, so an inner one
+    could only wait out the busy timeout (30 s) and fail: it is refused at once, naming the
+    mistake, and the outer one is rolled back whole. On PostgreSQL two transactions go on
+    side by side; another thread is never refused."""
+    from therabill.store.services.context import NestedTransaction
+
+    sqlite = practice.engine.dialect.name == "sqlite"
+    before = _entries(practice)
+    if sqlite:
+        with pytest.raises(NestedTransaction, match="inside another"):
+            with practice.transaction(actor="ann") as outer:
+                outer.audit("touch", "payer", 1)
+                with practice.transaction(actor="ann"):
+                    pass
+        assert _entries(practice) == before  # nothing half-written
+    else:
+        with practice.transaction(actor="ann") as outer:
+            outer.audit("touch", "payer", 1)
+            with practice.transaction(actor="ann") as inner:
+                inner.audit("touch", "payer", 2)
+    done: list[bool] = []
+
+    def other_thread() -> None:
+        with practice.transaction(actor="bo") as work:
+            work.audit("touch", "payer", 3)
+        done.append(True)
+
+    worker = threading.Thread(target=other_thread)
+    worker.start()  # after the outer one ended: takes the lock in turn, in its own context
+    worker.join(timeout=60)
+    assert done == [True]

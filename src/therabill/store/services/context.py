@@ -8,6 +8,7 @@ caller carries on (the web app commits many readers' entries in one transaction)
 
 from __future__ import annotations
 
+import contextvars
 import getpass
 import os
 from collections.abc import Iterator, Sequence
@@ -30,6 +31,41 @@ ACTOR_ENV = "THERABILL_USER"
 def _scope(practice: int | None) -> AbstractContextManager[None]:
     """The given practice's scope, or the current one left as it is."""
     return nullcontext() if practice is None else tenancy.practice_scope(practice)
+
+
+# The SQLite databases this thread (or task) holds a write transaction on. A transaction takes
+# SQLite's one write lock when it starts (it names its practice), so a second one opened inside
+# it, on another connection, could only wait for the first: 30 s, then "database is locked".
+_WRITING: contextvars.ContextVar[frozenset[str]] = contextvars.ContextVar(
+    "therabill_writing", default=frozenset()
+)
+
+
+class NestedTransaction(RuntimeError):
+    """A write transaction opened inside another on the same SQLite database: a programming
+    error, raised at once instead of after the busy timeout."""
+
+
+@contextmanager
+def _sole_writer(engine: Engine) -> Iterator[None]:
+    """Refuse a write transaction inside another on the same SQLite database (see
+    ``_WRITING``); PostgreSQL's row locks let separate transactions go on side by side."""
+    if engine.dialect.name != "sqlite":
+        yield
+        return
+    database = str(engine.url)
+    held = _WRITING.get()
+    if database in held:
+        raise NestedTransaction(
+            "a write transaction was opened inside another on the same SQLite database: it "
+            "would wait for the outer one's write lock until the busy timeout. Do the work in "
+            "the outer transaction (work.db.begin_nested() for a part that may fail)."
+        )
+    token = _WRITING.set(held | {database})
+    try:
+        yield
+    finally:
+        _WRITING.reset(token)
 
 
 def current_actor() -> str:
@@ -141,7 +177,7 @@ class Store:
         is for ``practice``, else the current :func:`~therabill.store.tenancy.practice_scope`,
         else the installation's only practice."""
         try:
-            with _scope(practice), self.sessions() as db, db.begin():
+            with _sole_writer(self.engine), _scope(practice), self.sessions() as db, db.begin():
                 work = UnitOfWork(db=db, actor=actor or current_actor())
                 work.practice_id = tenancy.current_practice(db.connection())
                 yield work
@@ -181,7 +217,7 @@ class Store:
             by_practice.setdefault(event.practice_id, []).append(event)
         heads = []
         try:
-            with self.sessions() as db, db.begin():
+            with _sole_writer(self.engine), self.sessions() as db, db.begin():
                 for practice_id, group in by_practice.items():
                     connection = db.connection()
                     chain = tenancy.set_practice(connection, practice_id)
