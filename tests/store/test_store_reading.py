@@ -95,11 +95,13 @@ def test_a_transaction_inside_another_on_sqlite_is_refused_at_once(practice: Sto
     sqlite = practice.engine.dialect.name == "sqlite"
     before = _entries(practice)
     if sqlite:
-        with pytest.raises(NestedTransaction, match="inside another"):
-            with practice.transaction(actor="ann") as outer:
-                outer.audit("touch", "payer", 1)
-                with practice.transaction(actor="ann"):
-                    pass
+        with (
+            pytest.raises(NestedTransaction, match="inside another"),
+            practice.transaction(actor="ann") as outer,
+        ):
+            outer.audit("touch", "payer", 1)
+            with practice.transaction(actor="ann"):
+                pass
         assert _entries(practice) == before  # nothing half-written
     else:
         with practice.transaction(actor="ann") as outer:
