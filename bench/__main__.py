@@ -34,6 +34,7 @@ BENCHMARKS = [
     "paper",
     "code_advisor",
     "reports",
+    "practices",
 ]
 OUT = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
 

@@ -20,7 +20,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -126,25 +126,44 @@ def _discipline_of(client_index: int) -> tuple[int, str]:
     return provider + 1, PROVIDERS[provider].discipline
 
 
-def _load_sessions(store: Store, clients: int, sessions: int, unbilled: int) -> float:
-    """Bulk-load sessions; all but the newest ``unbilled`` get a claim, lines and ledger."""
+@dataclass(frozen=True)
+class Ids:
+    """Where one practice's rows start: the ids before its first session, ledger entry,
+    client, policy, payer and provider (all 0 for the database's only practice; for the next
+    practices of one database, bench/practices.py reads them before loading each)."""
+
+    session: int = 0
+    entry: int = 0
+    client: int = 0
+    policy: int = 0
+    payer: int = 0
+    provider: int = 0
+
+
+def _load_sessions(
+    store: Store, clients: int, sessions: int, unbilled: int, ids: Ids | None = None
+) -> float:
+    """Bulk-load sessions; all but the newest ``unbilled`` get a claim, lines and ledger.
+    ``ids``: where the practice's rows start (the clients imported by ``_import_clients``,
+    one policy each, the payers and providers of ``_set_up`` in their order)."""
+    at = ids or Ids()
     started = time.perf_counter()
     per_client = sessions // clients
     first_day = TODAY - dt.timedelta(days=7 * per_client + 7)
     rnd = random.Random(4)
-    billed_cutoff = sessions - unbilled
+    billed_cutoff = at.session + sessions - unbilled
     fee = FEES
 
     def session_rows() -> Iterator[dict[str, Any]]:
-        sid = 0
+        sid = at.session
         for week in range(per_client):
             for c in range(clients):
                 sid += 1
                 provider_id, _ = _discipline_of(c)
                 yield {
                     "id": sid,
-                    "client_id": c + 1,
-                    "provider_id": provider_id,
+                    "client_id": at.client + c + 1,
+                    "provider_id": at.provider + provider_id,
                     "date_of_service": first_day + dt.timedelta(days=7 * week + c % 5),
                     "start_time": dt.time(9 + c % 8),
                     "end_time": dt.time(9 + c % 8, 50),
@@ -158,11 +177,12 @@ def _load_sessions(store: Store, clients: int, sessions: int, unbilled: int) -> 
     with store.engine.begin() as conn:
         # claims first (sessions reference them); one claim per billed session
         statuses = ["paid"] * 16 + ["denied", "partly_paid", "submitted", "rejected"]
-        entry_id = 0
+        entry_id = at.entry
         for batch in _chunks(session_rows()):
             claims, lines, services, diagnoses, entries = [], [], [], [], []
             for s in batch:
-                _, discipline = _discipline_of(s["client_id"] - 1)
+                index = s["client_id"] - at.client - 1  # the client's place in the import
+                _, discipline = _discipline_of(index)
                 plan = PLANS[discipline]
                 for position, (code, minutes) in enumerate(plan, 1):
                     services.append(
@@ -177,8 +197,8 @@ def _load_sessions(store: Store, clients: int, sessions: int, unbilled: int) -> 
                 diagnoses.append({"session_id": s["id"], "position": 1, "code": "M5450"})
                 if s["claim_id"] is None:
                     continue
-                slot = (s["client_id"] - 1) % 5  # as _import_clients gave the payer
-                payer_id = 1 if slot < 2 else (3 if slot == 3 else 2)
+                slot = index % 5  # as _import_clients gave the payer
+                payer_id = at.payer + (1 if slot < 2 else (3 if slot == 3 else 2))
                 status = rnd.choice(statuses)
                 total = 0
                 for number, (code, minutes) in enumerate(plan, 1):
@@ -235,7 +255,7 @@ def _load_sessions(store: Store, clients: int, sessions: int, unbilled: int) -> 
                         "id": s["id"],
                         "client_id": s["client_id"],
                         "payer_id": payer_id,
-                        "policy_id": s["client_id"],
+                        "policy_id": at.policy + index + 1,
                         "provider_id": s["provider_id"],
                         "date_of_service": s["date_of_service"],
                         "status": status,
