@@ -96,14 +96,13 @@ class Kind:
     in_transaction: bool = True
     page: str = ""  # where the result lives in the web app
     takes: tuple[str, ...] = ()  # the arguments it reads
+    needs: tuple[str, ...] = ()  # of those, the ones it cannot run without
     # What it does between two looks for a stop request ("" : it cannot stop halfway).
     boundary: str = ""
 
     @property
     def stoppable(self) -> bool:
         return bool(self.boundary)
-
-    needs: tuple[str, ...] = ()  # of those, the ones it cannot run without
 
 
 # ---------------------------------------------------------------- the kinds
