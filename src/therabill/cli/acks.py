@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from therabill.cli import store_common
 from therabill.cli.output import JsonOption, console, emit_json, handles_errors
@@ -30,9 +31,15 @@ def ack_command(
         emit_json(result.to_dict())
         return
     for entry in result.accepted:
-        console.print(f"claim {entry['claim']}: [green]accepted[/green] ({entry['reason']})")
+        console.print(
+            f"claim {entry['claim']}: [green]accepted[/green] ({escape(entry['reason'])})",
+            markup=True,
+        )
     for entry in result.rejected:
-        console.print(f"claim {entry['claim']}: [red]rejected[/red] ({entry['reason']})")
+        console.print(
+            f"claim {entry['claim']}: [red]rejected[/red] ({escape(entry['reason'])})",
+            markup=True,
+        )
     for entry in result.unchanged:
         console.print(f"claim {entry['claim'] or '-'}: unchanged ({entry['reason']})")
     for outcome in ("accepted", "rejected", "unchanged"):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from therabill.claims.corrections import ClaimEdit, parse_edit
@@ -122,8 +123,9 @@ def show(
         emit_json(data)
         return
     console.print(
-        f"[bold]Claim {data['id']}[/bold]  client {data['client_id']}  {data['payer']}  "
-        f"{data['date_of_service']}  {data['status']}  ({data['frequency']})"
+        f"[bold]Claim {data['id']}[/bold]  client {data['client_id']}  {escape(data['payer'])}  "
+        f"{data['date_of_service']}  {data['status']}  ({data['frequency']})",
+        markup=True,
     )
     if data["replaces"] or data["replaced_by"] or data["voided_by"]:
         console.print(

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from therabill.cli import store_common
@@ -299,7 +300,9 @@ def show(client: ClientArg, json_output: JsonOption = False) -> None:
         emit_json(data)
         return
     console.print(
-        f"[bold]{data['name']}[/bold]  id {data['id']}  chart {data['chart_number'] or '-'}  born {data['birth_date']}  sex {data['sex']}"
+        f"[bold]{escape(data['name'])}[/bold]  id {data['id']}  "
+        f"chart {escape(data['chart_number'] or '-')}  born {data['birth_date']}  sex {data['sex']}",
+        markup=True,
     )
     where = ", ".join(
         x for x in (data["address"], data["city"], data["state"], data["postal_code"]) if x

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from therabill.cli.output import JsonOption, console, emit_json, handles_errors
 from therabill.cli.units import parse_date
@@ -59,7 +60,9 @@ def _print(advice: Advice) -> None:
     if not advice.suggestions:
         console.print("No code matches this description; name the techniques and goals.")
     for rank, s in enumerate(advice.suggestions, start=1):
-        console.print(f"[bold]{rank}. {s.code}[/bold] ({s.score:.2f}) {s.description}")
+        console.print(
+            f"[bold]{rank}. {s.code}[/bold] ({s.score:.2f}) {escape(s.description)}", markup=True
+        )
         console.print(f"   Why: {s.why}")
         console.print(f"   Source: {s.source}")
         if s.payer is not None:
@@ -73,4 +76,7 @@ def _print(advice: Advice) -> None:
             if facts.get("paid"):
                 console.print(f"   Paid: {facts['paid']}")
     for item in advice.avoid:
-        console.print(f"[red]Avoid {item.code}[/red]: {item.why} ({item.source})")
+        console.print(
+            f"[red]Avoid {item.code}[/red]: {escape(item.why)} ({escape(item.source)})",
+            markup=True,
+        )

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from therabill.cli.output import JsonOption, console, emit_json, fail, handles_errors
@@ -80,7 +81,9 @@ def show(
     if json_output:
         emit_json(data)
         return
-    console.print(f"[bold]{entry.code}[/bold] ({entry.kind}) {entry.description}")
+    console.print(
+        f"[bold]{entry.code}[/bold] ({entry.kind}) {escape(entry.description)}", markup=True
+    )
     console.print(f"Timing: {entry.timing_text()}")
     if entry.min_minutes:
         console.print(f"Minimum time for the first unit: {entry.min_minutes} minutes")

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from therabill.cli import store_common
 from therabill.cli.output import JsonOption, console, emit_json, handles_errors
@@ -100,7 +101,10 @@ def _network(network: str | None) -> str:
 
 def _print(summary: EligibilitySummary) -> None:
     who = summary.member_name or "(no member)"
-    console.print(f"[bold]{who}[/bold] {summary.member_id} — {summary.payer}")
+    console.print(
+        f"[bold]{escape(who)}[/bold] {escape(summary.member_id or '')} — {escape(summary.payer or '')}",
+        markup=True,
+    )
     dates = ""
     if summary.coverage_from or summary.coverage_to:
         dates = f" {summary.coverage_from or '…'} to {summary.coverage_to or '…'}"
@@ -135,7 +139,10 @@ def _print(summary: EligibilitySummary) -> None:
             f"{amount.meaning} {amount.dates}"
         )
     for rejection in summary.rejections:
-        console.print(f"  [red]refused[/red]: {rejection['reason']} — {rejection['action']}")
+        console.print(
+            f"  [red]refused[/red]: {escape(str(rejection['reason']))} — {escape(str(rejection['action']))}",
+            markup=True,
+        )
     console.print(f"  {headline(summary)}")
 
 

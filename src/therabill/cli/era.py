@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from therabill.cli.output import JsonOption, console, emit_json, handles_errors
@@ -36,8 +37,9 @@ def _print(remittance: Remittance) -> None:
     payee = h.payee.name if h.payee else "unknown payee"
     paid_on = f" on {h.payment_date}" if h.payment_date else ""
     console.print(
-        f"[bold]{payer}[/bold] → {payee}: {amount_text(h.payment_amount)} "
-        f"({h.payment_method or 'no payment'}{paid_on}), trace {h.trace_number}"
+        f"[bold]{escape(payer)}[/bold] → {escape(payee)}: {amount_text(h.payment_amount)} "
+        f"({h.payment_method or 'no payment'}{paid_on}), trace {escape(h.trace_number or '')}",
+        markup=True,
     )
     console.print(
         f"{h.file}, transaction {h.transaction_control_number} at segment {h.segment_number}"
@@ -67,7 +69,7 @@ def _print(remittance: Remittance) -> None:
         )
     problems = check_balance(remittance)
     if problems:
-        console.print(f"[red]Does not balance ({len(problems)} problems):[/red]")
+        console.print(f"[red]Does not balance ({len(problems)} problems):[/red]", markup=True)
         for problem in problems:
             console.print(f"  {problem.message}")
     else:

@@ -20,8 +20,11 @@ from therabill.errors import TherabillError
 P = ParamSpec("P")
 R = TypeVar("R")
 
-console = Console(highlight=False, soft_wrap=True)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+# Markup off: what therabill prints is data (names, payer messages, "[connection]" in an error)
+# and square brackets in it must show as typed. A line styled on purpose says markup=True and
+# passes its data through ``escape``.
+console = Console(highlight=False, soft_wrap=True, markup=False)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
 
 JsonOption = Annotated[
     bool, typer.Option("--json", help="Print machine-readable JSON instead of tables.")

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 from sqlalchemy.exc import OperationalError
 
@@ -31,7 +32,10 @@ def _read(path: Path) -> bytes:
 def _print(intake: Intake) -> None:
     result = intake.posting
     colour = {"posted": "green", "quarantined": "red"}.get(result.outcome, "yellow")
-    console.print(f"[bold]{result.file_name}[/bold]: [{colour}]{result.message}[/{colour}]")
+    console.print(
+        f"[bold]{escape(result.file_name)}[/bold]: [{colour}]{escape(result.message)}[/{colour}]",
+        markup=True,
+    )
     for payment in result.payments:
         console.print(
             f"  payment {payment['trace_number']} from {payment['payer'] or 'unknown payer'}: "
@@ -45,9 +49,13 @@ def _print(intake: Intake) -> None:
             "  provider-level adjustments (PLB): " + format_money(result.provider_adjustment_cents)
         )
     for exception in result.exceptions:
-        console.print(f"  [yellow]not posted[/yellow] {exception['claim']}: {exception['reason']}")
+        console.print(
+            f"  [yellow]not posted[/yellow] {escape(str(exception['claim']))}: "
+            f"{escape(exception['reason'])}",
+            markup=True,
+        )
     for problem in result.unreconciled:
-        console.print(f"  [yellow]does not reconcile[/yellow] {problem}")
+        console.print(f"  [yellow]does not reconcile[/yellow] {escape(str(problem))}", markup=True)
 
 
 def post_command(
@@ -126,7 +134,9 @@ def exceptions_command(
     console.print(table if data["exceptions"] else "No exceptions.")
     for q in data["quarantined"]:
         console.print(
-            f"[red]quarantined[/red] {q['file']} ({q['received_at'][:19]}): {q['reason']}"
+            f"[red]quarantined[/red] {escape(q['file'])} ({q['received_at'][:19]}): "
+            f"{escape(q['reason'])}",
+            markup=True,
         )
 
 

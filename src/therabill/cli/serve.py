@@ -8,6 +8,7 @@ import os
 from typing import TYPE_CHECKING, Any
 
 import typer
+from rich.markup import escape
 
 from therabill.cli.output import JsonOption, console, emit_json, handles_errors
 from therabill.store.engine import URL_ENV, database_url
@@ -146,8 +147,9 @@ def _say_how_to_log_in(address: str, first: FirstRun) -> None:
     console.print(f"therabill is running on {address}  (Ctrl-C stops it)")
     if first.admin_password:
         console.print(
-            f"Log in as [bold]{first.admin_username}[/bold] with the one-time password "
-            f"[bold]{first.admin_password}[/bold]; you will choose your own password next."
+            f"Log in as [bold]{escape(first.admin_username or '')}[/bold] with the one-time password "
+            f"[bold]{first.admin_password}[/bold]; you will choose your own password next.",
+            markup=True,
         )
     else:
         console.print(

@@ -74,7 +74,7 @@ class TransferReport:
 def _connection(profile: Clearinghouse) -> Connection:
     if profile.connection is None:
         raise InvalidInput(
-            f"clearinghouse profile {profile.name!r} has no [connection] section",
+            f"clearinghouse profile {profile.name!r} has no [connection] section.",
             field="connection",
             hint="Add host, user, a key or password_env, and the folders (see the shipped "
             "default.toml).",
