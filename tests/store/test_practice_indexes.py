@@ -227,8 +227,11 @@ def test_every_practice_query_names_the_practice(db_url: str) -> None:
             store, lambda w: claims_queue.queue_page(
                 w, claims_queue.QueueFilter(status="attention"), PageRequest(), today=TODAY)
         )  # fmt: skip
-        count_sql = next(sql for sql, _ in captured if "count(*)" in sql)
+        # the page's rows: claims joined to their names, the balance a subquery, the page's
+        # claims a subquery of their own
+        page_sql = next(sql for sql, _ in captured if "JOIN clients" in sql)
         for name in ("claims", "clients", "payers", "providers", "ledger_entries"):
-            assert f"{name}.practice_id = " in count_sql, name
+            assert f"{name}.practice_id = " in page_sql, name
+        assert page_sql.count("claims.practice_id = ") >= 2, "the page's claims subquery"
     finally:
         store.dispose()

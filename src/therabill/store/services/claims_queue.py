@@ -81,8 +81,11 @@ def queue_page(
         .join(Payer, Payer.id == ClaimRecord.payer_id)
         .join(Provider, Provider.id == ClaimRecord.provider_id)
     )
-    for condition in _conditions(wanted):
-        query = query.where(condition)
+    conditions = _conditions(wanted)
+    query = query.where(*conditions)
+    # the same claims without the names: counted, summed and paged by their own index
+    alone = select(ClaimRecord.id, ClaimRecord.total_charge_cents.label("charge"), balance)
+    alone = alone.where(*conditions)
     sorts: dict[str, SortKey] = {
         "claim": ClaimRecord.id,
         "date": ClaimRecord.date_of_service,
@@ -101,6 +104,8 @@ def queue_page(
         default="date",
         tiebreak=[ClaimRecord.id],
         sums=("charge", "balance"),
+        alone=alone,
+        alone_sorts=("claim", "date", "status", "charge", "balance"),
     )
     work.audit("list", "claim", "queue", f"{len(found.rows)} rows")
     reasons = _reasons(work, [row[0] for row in found.rows])

@@ -6,7 +6,7 @@ with ten.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVarTuple
 
@@ -67,14 +67,26 @@ def fetch_page(
     default: str,
     tiebreak: Sequence[SortKey],
     sums: Sequence[str] = (),
+    alone: Select[*tuple[Any, ...]] | None = None,
+    alone_sorts: Collection[str] = (),
 ) -> Page[*Ts]:
     """The ``wanted`` page of ``query``: sorted by ``sorts[wanted.sort]`` (``default`` when
     the name is unknown) then ``tiebreak`` (a unique key, so pages never overlap), with the
     count of all matching rows and the sums of the labelled columns ``sums`` over all of them
-    in one more query. A page past the end is the last page."""
+    in one more query. A page past the end is the last page.
+
+    ``alone``: the same rows from the list's own table without the joins that only add names
+    (inner joins on required keys, which keep every row): its first column the table's
+    primary key, then the ``sums`` columns by the same labels, with every condition of
+    ``query``. The count and the sums are taken from it, and for a sort named in
+    ``alone_sorts`` (whose key and ``tiebreak`` are that table's own) the page's keys are
+    taken from it first, so the joins run for the page's rows only. Among many practices the
+    planner underestimates a join of several practices' tables (each with its own
+    ``practice_id`` test) and loops over the whole practice; this keeps the joins to a page
+    (docs/performance.md, "Many practices in one PostgreSQL database")."""
     sort = wanted.sort if wanted.sort in sorts else default
     per_page = min(max(wanted.per_page, 1), MAX_PER_PAGE)
-    whole = query.order_by(None).subquery()
+    whole = (query if alone is None else alone).order_by(None).subquery()
     figures = db.execute(
         select(
             func.count(), *[func.coalesce(func.sum(whole.c[name]), 0) for name in sums]
@@ -86,9 +98,19 @@ def fetch_page(
     key = sorts[sort]
     order = [key.desc() if wanted.descending else key.asc()]
     order += [t.desc() if wanted.descending else t.asc() for t in tiebreak]
-    rows = list(
-        db.execute(query.order_by(*order).limit(per_page).offset((page - 1) * per_page)).all()
-    )
+    if alone is not None and sort in alone_sorts:
+        row_key = alone.selected_columns[0]
+        keys = (
+            alone.with_only_columns(row_key)
+            .order_by(*order)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+            .subquery()
+        )
+        shown = query.where(row_key.in_(select(keys.c[0]))).order_by(*order)
+    else:
+        shown = query.order_by(*order).limit(per_page).offset((page - 1) * per_page)
+    rows = list(db.execute(shown).all())
     return Page(
         rows=rows,
         total=total,

@@ -409,14 +409,16 @@ def session_page(
         .join(Provider, Provider.id == TherapySession.provider_id)
         .options(selectinload(TherapySession.services))
     )
+    conditions: list[ColumnElement[bool]] = []
     if not account.sees_all_clients:
-        query = query.where(TherapySession.provider_id == (account.provider_id or -1))
+        conditions.append(TherapySession.provider_id == (account.provider_id or -1))
     if wanted.billed == "no":
-        query = query.where(TherapySession.claim_id.is_(None))
+        conditions.append(TherapySession.claim_id.is_(None))
     elif wanted.billed == "yes":
-        query = query.where(TherapySession.claim_id.is_not(None))
+        conditions.append(TherapySession.claim_id.is_not(None))
     if wanted.provider_id is not None:
-        query = query.where(TherapySession.provider_id == wanted.provider_id)
+        conditions.append(TherapySession.provider_id == wanted.provider_id)
+    query = query.where(*conditions)
     found = fetch_page(
         work.db,
         query,
@@ -428,6 +430,9 @@ def session_page(
         },
         default="date",
         tiebreak=[TherapySession.start_time, TherapySession.id],
+        # the same sessions without the names: counted and paged by date on their own index
+        alone=select(TherapySession.id).where(*conditions),
+        alone_sorts=("date",),
     )
     work.audit("list", "session", wanted.billed or "*", f"{len(found.rows)} rows")
     return found, [
