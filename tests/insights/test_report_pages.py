@@ -233,3 +233,40 @@ def test_visit_limits_list_the_clients_nearest_their_limit_and_count_them_all(
     shown = report(practice, "visit-limits")
     assert shown.rows == [] and shown.figures["clients"] == 1
     assert shown.note.endswith("The 0 nearest their limit of 1 are listed.")
+
+
+def test_client_aging_is_each_clients_share_of_owed_claims_by_age(
+    practice: Store, tmp_path: Path
+) -> None:
+    """The client balances by age (summed per claim over the ledger, the claims' ages read
+    apart): the same as the clients' share of every entry on a claim that is not a draft,
+    by the claim's age, counted here in Python from the rows."""
+    from collections import defaultdict
+
+    from therabill.ledger import EntryKind, Responsibility, effect
+    from therabill.store.services import build, reports
+
+    paid_practice(practice, tmp_path, paid=4, denied=1)
+    with practice.transaction() as work:  # a draft: what it carries is no one's debt yet
+        add_session(work=work, client="C-1", provider=1, day=TODAY - dt.timedelta(days=100),
+                    services=[ServiceMinutes("97110", 30)], diagnoses=["M5450"])  # fmt: skip
+    with practice.transaction(actor="biller") as work:
+        build.build_claims(work=work)
+    with practice.sessions() as db:
+        figures = reports.aging_now(db, today=TODAY, top_clients=25, payers=False)
+        claims = {c.id: c for c in db.execute(select(ClaimRecord)).scalars()}
+        expected: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(reports.BUCKETS, 0))
+        for entry in db.execute(select(LedgerEntry)).scalars():
+            claim = claims.get(entry.claim_id) if entry.claim_id else None
+            if claim is None or claim.status == "draft":
+                continue
+            age = (TODAY - claim.date_of_service).days
+            bucket = reports.BUCKETS[min(max(age - 1, 0) // 30, 4)]
+            share = effect(EntryKind(entry.kind), entry.amount_cents,
+                           Responsibility(entry.responsibility)).patient_cents  # fmt: skip
+            expected[entry.client_id][bucket] += share
+    assert figures.by_client  # the copays
+    assert [c.status for c in claims.values()].count("draft") == 1
+    assert {figures.client_ids[name]: row for name, row in figures.by_client.items()} == {
+        client_id: row for client_id, row in expected.items() if sum(row.values()) > 0
+    }
