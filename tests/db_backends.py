@@ -140,8 +140,14 @@ def plain_role(admin_url: str, role: str) -> str:
     return make_url(admin_url).set(username=role).render_as_string(hide_password=False)
 
 
-def drop_role(role: str) -> None:
-    """Drop a role :func:`plain_role` made (after its databases are dropped)."""
+def drop_role(role: str, *, granted_in: str | None = None) -> None:
+    """Drop a role :func:`plain_role` made: its grants in ``granted_in`` (the admin URL of
+    a database that outlives it) first; its other databases must be dropped already."""
+    if granted_in is not None:
+        engine = create_engine(granted_in, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP OWNED BY "{role}"'))
+        engine.dispose()
     server = os.environ[POSTGRES_ENV].replace("postgresql://", "postgresql+psycopg://", 1)
     engine = create_engine(server, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:

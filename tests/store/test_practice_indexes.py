@@ -20,10 +20,10 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, event, inspect, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
+from db_backends import drop_role, plain_role
 from therabill.store import migrate, tenancy
 from therabill.store.factories import PracticeSpec, build_one_claim, client, set_up_practice
 from therabill.store.models import Client, Practice
@@ -64,26 +64,6 @@ LISTS: list[tuple[str, str, Callable[[UnitOfWork], object]]] = [
 ]  # fmt: skip
 
 
-def _grant(admin_url: str, role: str) -> None:
-    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'CREATE ROLE "{role}" LOGIN NOSUPERUSER NOBYPASSRLS'))
-        conn.execute(
-            text(f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "{role}"')
-        )
-        conn.execute(text(f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO "{role}"'))
-    engine.dispose()
-
-
-def _drop_role(admin_url: str, role: str) -> None:
-    """Drop the role (its grants in the test's database first: that database outlives it)."""
-    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'DROP OWNED BY "{role}"'))
-        conn.execute(text(f'DROP ROLE "{role}"'))
-    engine.dispose()
-
-
 @pytest.fixture
 def store(db_url: str) -> Iterator[Store]:
     """A practice with a claim, and on PostgreSQL a second practice beside it (the store is
@@ -95,8 +75,7 @@ def store(db_url: str) -> Iterator[Store]:
     role = f"therabill_app_{uuid.uuid4().hex[:10]}"
     url = db_url
     if postgres:
-        _grant(db_url, role)
-        url = make_url(db_url).set(username=role).render_as_string(hide_password=False)
+        url = plain_role(db_url, role)
     app = open_store(url)
     try:
         example = set_up_practice(app, PracticeSpec(clients=(CLIENT,)))
@@ -116,7 +95,7 @@ def store(db_url: str) -> Iterator[Store]:
     finally:
         app.dispose()
         if postgres:
-            _drop_role(db_url, role)
+            drop_role(role, granted_in=db_url)
 
 
 def _practice_led(connection: Any) -> dict[str, set[str]]:

@@ -15,11 +15,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import create_engine, inspect, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import DBAPIError
 
-from db_backends import POSTGRES_ENV, postgres_database
+from db_backends import POSTGRES_ENV, drop_role, plain_role, postgres_database
 from therabill.errors import InvalidInput, NotFound, TherabillError
 from therabill.store import audit, migrate, tenancy
 from therabill.store.factories import PT_NPI, PracticeSpec, build_one_claim, client, set_up_practice
@@ -86,17 +85,6 @@ class TwoPractices:
     client_b: int
 
 
-def _grant(admin_url: str, role: str) -> None:
-    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'CREATE ROLE "{role}" LOGIN NOSUPERUSER NOBYPASSRLS'))
-        conn.execute(
-            text(f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "{role}"')
-        )
-        conn.execute(text(f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO "{role}"'))
-    engine.dispose()
-
-
 def _second_practice(app: Store) -> tuple[int, int, int]:
     """Practice B, with the same payer name, provider NPI and chart number as A (keys are
     per practice): (practice, client, claim)."""
@@ -146,8 +134,7 @@ def two_practices() -> Iterator[TwoPractices]:
     admin = open_store(url)
     migrate.upgrade(admin.engine)
     admin.dispose()
-    _grant(url, role)
-    app = open_store(make_url(url).set(username=role).render_as_string(hide_password=False))
+    app = open_store(plain_role(url, role))
     try:
         example = set_up_practice(app, PracticeSpec(clients=(CLIENT,)))
         claim_a = build_one_claim(
@@ -162,11 +149,7 @@ def two_practices() -> Iterator[TwoPractices]:
     finally:
         app.dispose()
         next(database, None)  # drops the database
-        server = os.environ[POSTGRES_ENV].replace("postgresql://", "postgresql+psycopg://", 1)
-        engine = create_engine(server, isolation_level="AUTOCOMMIT")
-        with engine.connect() as conn:
-            conn.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
-        engine.dispose()
+        drop_role(role)
 
 
 def test_an_unscoped_query_sees_only_its_practice(two_practices: TwoPractices) -> None:

@@ -4,16 +4,18 @@ every answer sent only after its entries are committed, the chain intact."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Sequence
 
 import httpx
 import pytest
-from sqlalchemy import select
-from web_helpers import Practice, api_token
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from web_helpers import Practice, api_token, login
 
-from therabill.store import audit
+from therabill.store import audit, audit_spool
 from therabill.store.audit import AuditEvent
 from therabill.store.models import AuditEntry
 from therabill.web.app import create_app
@@ -166,3 +168,30 @@ def test_the_error_page_carries_the_security_headers(
     assert answer.headers["cache-control"] == "no-store"
     assert answer.headers["x-frame-options"] == "DENY"
     assert "script-src 'self'" in answer.headers["content-security-policy"]
+
+
+def test_pages_answer_while_a_long_job_holds_the_sqlite_write_lock(
+    practice: Practice, web: TestClient
+) -> None:
+    """A month's claims build holds SQLite's only write lock for its whole run. A biller's
+    pages still answer (their read entries go to the spool beside the database) and are in
+    the chain once the job is done."""
+    login(web, "bill")
+    with practice.store.read_sessions() as db:
+        before = db.execute(select(func.count()).select_from(AuditEntry)).scalar_one()
+    job = sqlite3.connect(practice.url.removeprefix("sqlite:///"), isolation_level=None)
+    job.execute("BEGIN IMMEDIATE")
+    try:
+        for page in ("/", "/clients", "/claims", "/sessions", "/jobs", "/clients/1"):
+            answer = web.get(page)
+            assert answer.status_code == 200, (page, answer.text[:300])
+        assert audit_spool.pending(practice.store.engine)
+    finally:
+        job.execute("ROLLBACK")
+        job.close()
+    assert web.get("/clients/1").status_code == 200  # the lock is free: spool taken first
+    assert not audit_spool.pending(practice.store.engine)
+    with practice.store.read_sessions() as db:
+        entries = db.execute(select(AuditEntry).where(AuditEntry.seq > before)).scalars().all()
+        assert audit.verify(db).ok
+    assert {(e.actor, e.entity) for e in entries} >= {("bill", "client"), ("bill", "session")}

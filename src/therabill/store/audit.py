@@ -47,6 +47,7 @@ class AuditEvent:
     entity_id: str
     detail: str = ""
     practice_id: int | None = None  # whose chain it goes to (None: the transaction's)
+    at: dt.datetime | None = None  # when it happened, if before it is appended (audit_spool)
 
 
 def _stamp(at: dt.datetime) -> str:
@@ -162,11 +163,12 @@ def append(
     rows = []
     for event in todo:
         seq += 1
-        digest = entry_hash(key, prev, seq, at, event)
+        when = event.at or at
+        digest = entry_hash(key, prev, seq, when, event)
         rows.append(
             {
                 "seq": seq,
-                "at": at,
+                "at": when,
                 "actor": event.actor,
                 "action": event.action,
                 "entity": event.entity,

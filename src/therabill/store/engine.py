@@ -63,14 +63,32 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 READ_ONLY = "therabill_read_only"
 """Execution option marking a connection that only reads (see :meth:`Store.reading`)."""
 
+BUSY_MS = "therabill_busy_ms"
+"""Execution option: how long a write transaction on SQLite waits for the write lock, when
+not :data:`BUSY_TIMEOUT_MS` (see :func:`impatient`)."""
+
 
 def _sqlite_begin(connection: Any) -> None:
     # A reader takes no write lock: in WAL mode its snapshot never blocks the writer, and
     # readers never queue behind each other (https://www.sqlite.org/lang_transaction.html).
-    if connection.get_execution_options().get(READ_ONLY):
+    options = connection.get_execution_options()
+    if options.get(READ_ONLY):
         connection.exec_driver_sql("BEGIN")
-    else:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        return
+    wait = int(options.get(BUSY_MS, BUSY_TIMEOUT_MS))
+    if connection.info.get(BUSY_MS, BUSY_TIMEOUT_MS) != wait:  # pooled: set only on change
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={wait}")
+        connection.info[BUSY_MS] = wait
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def impatient(engine: Engine, wait_ms: int) -> Engine:
+    """The same engine and pool, whose write transactions give up on SQLite's write lock
+    after ``wait_ms`` instead of :data:`BUSY_TIMEOUT_MS`: for writes that can be put off
+    (a read's audit entries, a login session's last-seen time) while a long job writes."""
+    if is_sqlite(engine):
+        return engine.execution_options(**{BUSY_MS: wait_ms})
+    return engine
 
 
 def read_only(engine: Engine) -> Engine:

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Table, select
 
 from therabill.errors import InvalidInput, TherabillError
-from therabill.store import audit
+from therabill.store import audit, audit_spool
 from therabill.store.audit_key import key_source
 from therabill.store.csv_cells import QUOTING, safe_row
 from therabill.store.models import AuditEntry, Base
@@ -139,5 +139,14 @@ def list_audit(
 
 
 def verify_audit(*, store: Store, expect_head: str | None = None) -> audit.Verification:
-    with store.sessions() as db:
-        return audit.verify(db, expect_head=expect_head)
+    """Check the chain on a read transaction (no wait for a running job's write lock), and
+    say how many read entries wait in the SQLite spool for the next write."""
+    with store.read_sessions() as db:
+        result = audit.verify(db, expect_head=expect_head)
+    waiting = audit_spool.count(store.engine)
+    if waiting:
+        result.warnings.append(
+            f"{waiting} read entries wait in {audit_spool.path(store.engine)} (written while "
+            "a job held the database's write lock); the next action that writes adds them"
+        )
+    return result

@@ -12,7 +12,7 @@ import contextvars
 import getpass
 import os
 from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,8 +21,15 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from therabill.errors import InvalidInput, TherabillError
-from therabill.store import audit, audit_anchor, migrate, tenancy
-from therabill.store.engine import BUSY_TIMEOUT_MS, make_engine, read_only, session_factory
+from therabill.store import audit, audit_anchor, audit_spool, migrate, tenancy
+from therabill.store.engine import (
+    BUSY_TIMEOUT_MS,
+    impatient,
+    is_sqlite,
+    make_engine,
+    read_only,
+    session_factory,
+)
 from therabill.store.models import Practice
 
 ACTOR_ENV = "THERABILL_USER"
@@ -168,6 +175,8 @@ class Store:
     sessions: sessionmaker[Session]
     reader: Engine  # the same pool, for transactions that only read (engine.read_only)
     read_sessions: sessionmaker[Session]
+    # the same pool, for writes that give up on SQLite's write lock soon, by how soon (ms)
+    _hurried: dict[int, sessionmaker[Session]] = field(default_factory=dict)
 
     @contextmanager
     def transaction(
@@ -188,6 +197,11 @@ class Store:
                 raise DatabaseBusy() from exc
             raise
         self._anchor(head)
+        if audit_spool.pending(self.engine) and not _WRITING.get():
+            # reads spooled while this (a long job) held the lock: into the chain now; if
+            # another writer has the lock already, whoever records reads next takes them
+            with suppress(DatabaseBusy):
+                self._commit_reads((), wait_ms=0)
 
     @contextmanager
     def reading(
@@ -209,22 +223,53 @@ class Store:
 
     def record_reads(self, events: Sequence[audit.AuditEvent]) -> None:
         """Commit the audit entries of reads in one write transaction (all or none), each
-        practice's to its own chain."""
-        if not events:
+        practice's to its own chain, after any the spool holds. On a SQLite file, when the
+        write lock stays taken (a long job), they go to the spool instead: durable either
+        way before this returns (see :mod:`therabill.store.audit_spool`)."""
+        spooling = audit_spool.path(self.engine) is not None
+        waiting = spooling and audit_spool.pending(self.engine)
+        if not events and not waiting:
             return
-        by_practice: dict[int | None, list[audit.AuditEvent]] = {}
-        for event in events:
-            by_practice.setdefault(event.practice_id, []).append(event)
-        heads = []
         try:
-            with _sole_writer(self.engine), self.sessions() as db, db.begin():
-                for practice_id, group in by_practice.items():
-                    connection = db.connection()
-                    chain = tenancy.set_practice(connection, practice_id)
-                    if chain is None:
-                        chain = tenancy.current_practice(connection)
-                    # reads write no ledger entry: nothing to seal
-                    heads.append(audit.append(db, group, seal=False, practice_id=chain))
+            # a spool with lines in it: the long writer is likely still at work, so only a
+            # free lock is taken, and a page pays the wait once per job, not once per view
+            wait = (0 if waiting else audit_spool.WAIT_MS) if spooling else None
+            self._commit_reads(events, wait_ms=wait)
+        except DatabaseBusy:
+            if not spooling or not events:
+                raise
+            audit_spool.spool(self.engine, events)
+
+    def _hurry(self, wait_ms: int | None) -> sessionmaker[Session]:
+        """Sessions whose write transactions wait ``wait_ms`` for SQLite's write lock (None:
+        the usual busy timeout); the same engine and pool."""
+        if wait_ms is None or not is_sqlite(self.engine):
+            return self.sessions
+        if wait_ms not in self._hurried:
+            self._hurried[wait_ms] = session_factory(impatient(self.engine, wait_ms))
+        return self._hurried[wait_ms]
+
+    def _commit_reads(self, events: Sequence[audit.AuditEvent], *, wait_ms: int | None) -> None:
+        heads = []
+        sessions = self._hurry(wait_ms)
+        try:
+            with (
+                audit_spool.taken(self.engine) as spool,
+                _sole_writer(self.engine),
+                sessions() as db,
+            ):
+                with db.begin():
+                    by_practice: dict[int | None, list[audit.AuditEvent]] = {}
+                    for event in [*spool.events(), *events]:
+                        by_practice.setdefault(event.practice_id, []).append(event)
+                    for practice_id, group in by_practice.items():
+                        connection = db.connection()
+                        chain = tenancy.set_practice(connection, practice_id)
+                        if chain is None:
+                            chain = tenancy.current_practice(connection)
+                        # reads write no ledger entry: nothing to seal
+                        heads.append(audit.append(db, group, seal=False, practice_id=chain))
+                spool.done()  # committed: the spool's lines are in the chain
         except OperationalError as exc:
             if "locked" in str(exc.orig):
                 raise DatabaseBusy() from exc

@@ -21,18 +21,27 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
+import os
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy.exc import OperationalError
 
-from therabill.store.engine import read_only
+from therabill.store import audit_spool
+from therabill.store.engine import impatient, read_only
 from therabill.store.models import PracticeMember, User
 from therabill.store.services import mfa
 from therabill.store.services.context import Store
 from therabill.store.services.users import Account, check_password, load_account
 from therabill.store.web_tables import aware, utcnow, web_login_failures, web_sessions
+
+log = logging.getLogger(__name__)
 
 FREE_TRIES = 3
 MAX_DELAY = 60
@@ -242,16 +251,60 @@ def find_session(
     row = reader.execute(select(web_sessions).where(web_sessions.c.id_hash == key)).first()
     if row is None or row.ended_at is not None:
         return None
-    last_seen = aware(row.last_seen_at)
+    written = aware(row.last_seen_at)
+    last_seen = written
+    if now - written > TOUCH_EVERY:  # a touch put off while a job held the lock counts too
+        last_seen = max(written, _put_off_touch(engine, key) or written)
     if now - last_seen > idle or now - aware(row.created_at) > absolute:
-        end_session(engine, secret)
+        with _unless_busy(engine, key, None):  # expired either way; ended by a later look
+            end_session(impatient(engine, 0), secret)
         return None
-    if now - last_seen > TOUCH_EVERY:
-        with engine.begin() as conn:
+    if now - written > TOUCH_EVERY:
+        # not waiting for SQLite's write lock: if it is taken, the time is kept in a file
+        # beside the database until a later request can write it
+        with _unless_busy(engine, key, now), impatient(engine, 0).begin() as conn:
             conn.execute(
                 update(web_sessions).where(web_sessions.c.id_hash == key).values(last_seen_at=now)
             )
+            _forget_touch(engine, key)  # the lock is ours: the row has the newer time
     return LoginSession(row.user_id, row.csrf_token, key, row.stage or "", row.practice_id)
+
+
+def _touch_file(engine: Engine, key: str) -> Path | None:
+    """Where a last-seen time waits while SQLite's write lock is taken (None: PostgreSQL)."""
+    place = audit_spool.path(engine)
+    return None if place is None else place.with_name(f"{place.name}-touch-{key[:32]}")
+
+
+def _put_off_touch(engine: Engine, key: str) -> dt.datetime | None:
+    touch = _touch_file(engine, key)
+    try:
+        return None if touch is None else dt.datetime.fromtimestamp(touch.stat().st_mtime, dt.UTC)
+    except FileNotFoundError:
+        return None
+
+
+def _forget_touch(engine: Engine, key: str) -> None:
+    touch = _touch_file(engine, key)
+    if touch is not None:
+        touch.unlink(missing_ok=True)
+
+
+@contextmanager
+def _unless_busy(engine: Engine, key: str, now: dt.datetime | None) -> Iterator[None]:
+    """Put off a write that can wait when SQLite's write lock is taken (a long job runs),
+    keeping the last-seen time ``now`` in a file meanwhile, so a biller at work through a
+    long job is not logged out as idle: never a page that waits for the job."""
+    try:
+        yield
+    except OperationalError as exc:
+        if "locked" not in str(exc.orig):
+            raise
+        touch = _touch_file(engine, key)
+        if now is not None and touch is not None:
+            touch.touch(mode=0o600)
+            os.utime(touch, (now.timestamp(), now.timestamp()))
+        log.info("login session write put off: the database is busy")
 
 
 def end_session(engine: Engine, secret: str) -> None:

@@ -35,11 +35,12 @@ from therabill.store.models import (
     Statement,
     StatementRun,
 )
-from therabill.store.services import balances, lookup
+from therabill.store.services import access, balances, lookup
 from therabill.store.services.context import UnitOfWork
 from therabill.store.services.files_on_commit import publish_on_commit
 from therabill.store.services.paging import AnyPage, PageRequest, SortKey, fetch_page
 from therabill.store.services.practice import practice_row
+from therabill.store.services.users import Account
 
 DUE_DAYS = 30
 STREAM_ROWS = 2000
@@ -358,14 +359,20 @@ def run_statements(
     return result
 
 
-def statement_pdf(*, work: UnitOfWork, number: str) -> bytes:
-    """A recorded statement again, as it was: the entries posted by the time it was made."""
+def statement_pdf(*, work: UnitOfWork, number: str, account: Account | None = None) -> bytes:
+    """A recorded statement again, as it was: the entries posted by the time it was made.
+    With ``account``: only a client that login may see (NotFound otherwise). It only reads,
+    so a page can show it while a job holds SQLite's write lock."""
     row = work.db.execute(
         select(Statement).where(Statement.number == number.strip().upper())
     ).scalar_one_or_none()
     if row is None:
         raise InvalidInput(f"no statement {number!r}", field="statement")
-    client = work.db.get(Client, row.client_id)
+    client = (
+        work.db.get(Client, row.client_id)
+        if account is None
+        else access.client_for(work, account, row.client_id)
+    )
     assert client is not None
     rows = list(_entries(work, [row.client_id], row.statement_date, posted_by=row.created_at))
     made = build_statement(

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from therabill.errors import InvalidInput, TherabillError
 from therabill.money import format_dollars, parse_money
 from therabill.paper import statement as statement_paper
-from therabill.store.models import Statement, TherapySession
+from therabill.store.models import TherapySession
 from therabill.store.services import (
     UnitOfWork,
     client_account,
@@ -594,15 +594,9 @@ def statement_settings(
 
 @router.get("/statements/{number}.pdf")
 def statement_pdf(ctx: Ctx, account: PageBiller, number: str) -> Response:
-    with ctx.store.transaction(actor=account.username) as work:
-        found = work.db.execute(
-            select(Statement).where(Statement.number == number.strip().upper())
-        ).scalar_one_or_none()
-        if found is None:
-            raise InvalidInput(f"no statement {number!r}", field="statement")
-        client_for(work, account, found.client_id)
-        pdf = statements.statement_pdf(work=work, number=number)
-    return pdf_response(pdf, f"statement-{found.number}.pdf")
+    with reading(ctx, account) as work:
+        pdf = statements.statement_pdf(work=work, number=number, account=account)
+    return pdf_response(pdf, f"statement-{number.strip().upper()}.pdf")
 
 
 @router.post("/statements/reminders")
