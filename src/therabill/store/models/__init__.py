@@ -54,6 +54,7 @@ from therabill.store.models.reminders import ReminderMessage, ReminderSettings
 from therabill.store.models.statements import Statement, StatementRun
 from therabill.store.models.sums import (
     ClientBalance,
+    ClientRevision,
     ClientSum,
     LedgerDaySum,
     LineDaySum,
@@ -80,6 +81,7 @@ __all__ = [
     "Client",
     "ClientBalance",
     "ClientPayment",
+    "ClientRevision",
     "ClientSum",
     "ContractRate",
     "ControlNumberCounter",

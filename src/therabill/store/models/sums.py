@@ -121,3 +121,13 @@ class ClientBalance(PracticeRows, Base):
     practice_id: Mapped[int] = mapped_column(ForeignKey("practice.id"), primary_key=True)
     client_id: Mapped[int] = mapped_column(primary_key=True)
     patient_cents: Mapped[int] = mapped_column(BigInteger)
+
+
+class ClientRevision(PracticeRows, Base):
+    """A stamp of each client's billing data, moved by triggers whenever a row the live
+    check reads changes (``therabill.store.revisions``); client 0: the practice's own rows."""
+
+    __tablename__ = "client_revisions"
+    practice_id: Mapped[int] = mapped_column(ForeignKey("practice.id"), primary_key=True)
+    client_id: Mapped[int] = mapped_column(primary_key=True)
+    revision: Mapped[int] = mapped_column(BigInteger)

@@ -239,12 +239,13 @@ def draft_claim(
     day: dt.date,
     same_day: Sequence[doc.SameDayService] = (),
     plans: plans_of_care.PlanSource | None = None,
+    facts: dict[str, Any] | None = None,
 ) -> Draft:
     """The claim for ``sessions`` with its document and every finding the build records,
     nothing written. Raises ``NotBillable`` when the sessions cannot become a claim.
     ``same_day``: what other disciplines gave the client that day (``same_day_services``);
     ``plans``: where the plan of care is read (a build's preloaded plans; default the
-    database)."""
+    database); ``facts``: the plan of care's facts read already (:func:`plan_facts`)."""
     if not assembly.lines:  # e.g. an add-on alone: the unit engine's error says why
         errors = [f.message for f in assembly.findings if f.severity == Severity.ERROR]
         raise NotBillable(f"no billable units: {' '.join(errors)}" if errors else NO_UNITS)
@@ -300,7 +301,8 @@ def draft_claim(
     except ValidationError as exc:  # a detail the claim document cannot hold
         raise InvalidInput(f"the claim cannot be built: {_problems(exc)}") from None
     document = scrubber.fill(document)  # the year's allowed amounts, for the KX rule
-    facts = plan_facts(scrubber.work, parties, sessions, day, plans, scrubber.profiles)
+    if facts is None:
+        facts = plan_facts(scrubber.work, parties, sessions, day, plans, scrubber.profiles)
     document = document.model_copy(update=facts)
     scrubbed = scrubber(document=document, claim=claim)
     # the unit engine and the scrubber share the time rules (therabill.units.checks): a finding

@@ -14,15 +14,18 @@ build (their authorization units and duplicate lines).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
 
+from therabill import claims as doc
 from therabill.claims.assemble import ServiceEntry
 from therabill.codes import load_code_set
 from therabill.errors import TherabillError
 from therabill.findings import Finding, Severity
+from therabill.store import revisions
 from therabill.store.models import (
     Client,
     Payer,
@@ -31,8 +34,15 @@ from therabill.store.models import (
     SessionService,
     TherapySession,
 )
-from therabill.store.services import auths, build, eligibility, profiles, scrubbing
-from therabill.store.services.caches import scrub_tables
+from therabill.store.services import (
+    auths,
+    build,
+    eligibility,
+    plans_of_care,
+    profiles,
+    scrubbing,
+)
+from therabill.store.services.caches import Stamped, database_key, practice_files, scrub_tables
 from therabill.store.services.clients import primary_policy
 from therabill.store.services.context import UnitOfWork
 from therabill.units import UnitResult, UnitRule
@@ -100,6 +110,18 @@ def preview_session(
     result = Preview()
     policy = primary_policy(client, day) if client is not None else None
     payer: Payer | None = policy.payer if policy is not None else None
+    known = (
+        client_day(
+            work,
+            client=client,
+            discipline=provider.discipline if provider is not None else None,
+            payer=payer,
+            day=day,
+            unsaved=exclude_session is None,
+        )
+        if client is not None
+        else None
+    )
     if payer is not None:
         result.payer = payer.name
         result.rule = profiles.unit_rule(payer.profile_id)
@@ -108,9 +130,8 @@ def preview_session(
         result.rule_source = f"{payer.name}'s profile" + (f" ({source})" if source else "")
     elif client is not None:
         result.rule_source = "no insurance on file for this date: CMS 8-minute rule shown"
-    if client is not None:
-        discipline = provider.discipline if provider is not None else None
-        result.eligibility = eligibility.session_line(work, client.id, discipline=discipline)
+    if known is not None:
+        result.eligibility = known.eligibility
     # The rows a save keeps (it drops rows without minutes), in the session's own shape.
     wanted = [s for s in services if s.code and s.minutes != 0]
     if not wanted:
@@ -150,7 +171,7 @@ def preview_session(
             discipline=provider.discipline if provider is not None else "",
             payer=payer,
             sessions=group,
-            fees=build.practice_fees(work),
+            fees=known.fees if known is not None else build.practice_fees(work),
             code_set=load_code_set(),
             day=day,
         )
@@ -166,8 +187,14 @@ def preview_session(
         return result
     if client is None or provider is None or policy is None or payer is None:
         return result
+    assert known is not None and known.scrubbing is not None
     scrubber = scrubbing.Scrubber(
-        work, group, scrub_tables(), clients=[client.id], today=dt.date.today()
+        work,
+        group,
+        scrub_tables(),
+        clients=[client.id],
+        today=dt.date.today(),
+        known=known.scrubbing,
     )
     practice = work.practice()
     try:
@@ -178,9 +205,8 @@ def preview_session(
             statuses=auths.statuses(work=work, client_id=client.id, payer_id=payer.id),
             scrubber=scrubber,
             day=day,
-            same_day=build.same_day_services(
-                work, client_id=client.id, day=day, discipline=provider.discipline
-            ),
+            same_day=known.same_day,
+            facts=known.facts,
         )
     except build.NotBillable as exc:
         result.not_billed = str(exc)
@@ -191,6 +217,96 @@ def preview_session(
     result.findings = draft.findings
     result.scrubbed = True
     return result
+
+
+@dataclass(frozen=True, slots=True)
+class ClientDay:
+    """What the live check reads about a client's day that the form's typing does not change:
+    kept between requests (``LIVE_CONTEXT``) while the client's revision, the practice's and
+    the practice's files stay the same. Shared between threads: never changed once made."""
+
+    eligibility: str | None
+    fees: dict[str, int]
+    # with a provider and a payer: the Scrubber's reads (the year's allowed amounts, the
+    # lines already billed that day), the other disciplines' services and the plan's facts
+    scrubbing: scrubbing.Known | None = None
+    same_day: tuple[doc.SameDayService, ...] = ()
+    facts: dict[str, Any] | None = None
+
+
+LIVE_CONTEXT: Stamped[ClientDay] = Stamped("the live check's client days", keys=4096)
+
+
+def client_day(
+    work: UnitOfWork,
+    *,
+    client: Client,
+    discipline: str | None,
+    payer: Payer | None,
+    day: dt.date,
+    unsaved: bool,
+) -> ClientDay:
+    """The client's day as the live check reads it, kept while its stamp holds: one query
+    (the client's and the practice's revisions, ``therabill.store.revisions``) when kept."""
+    today = dt.date.today()
+    stamp: Hashable = None
+    if work.practice_id is not None:
+        revision = revisions.client_stamp(
+            work.db.connection(), practice_id=work.practice_id, client_id=client.id
+        )
+        stamp = (revision, practice_files())
+    key = (
+        database_key(work.db.get_bind().engine.url),
+        client.id,
+        discipline,
+        payer.id if payer is not None else None,
+        day,
+        today,
+        unsaved,
+    )
+
+    def compute() -> ClientDay:
+        return _read_client_day(work, client, discipline, payer, day, unsaved, today)
+
+    if stamp is None:  # no practice yet: nothing to keep
+        return compute()
+    return LIVE_CONTEXT.get(key, stamp, compute)
+
+
+def _read_client_day(
+    work: UnitOfWork,
+    client: Client,
+    discipline: str | None,
+    payer: Payer | None,
+    day: dt.date,
+    unsaved: bool,
+    today: dt.date,
+) -> ClientDay:
+    line = eligibility.session_line(work, client.id, discipline=discipline)
+    fees = build.practice_fees(work)
+    if discipline is None or payer is None:
+        return ClientDay(line, fees)
+    since = dt.date(today.year - 1, 1, 1)  # as the Scrubber reads it
+    allowed, same_year_day = scrubbing.therapy_year(work, [client.id], since=since)
+    billed = scrubbing.billed_between(work, {client.id}, day, day)
+    facts = plans_of_care.claim_facts(
+        work,
+        client_id=client.id,
+        discipline=discipline,
+        payer_id=payer.id,
+        profile=profiles.payer_profiles().get(payer.profile_id),
+        day=day,
+        unsaved=unsaved,
+    )
+    return ClientDay(
+        line,
+        fees,
+        scrubbing=(dict(allowed), dict(same_year_day), billed),
+        same_day=tuple(
+            build.same_day_services(work, client_id=client.id, day=day, discipline=discipline)
+        ),
+        facts=facts,
+    )
 
 
 def _as_stored(

@@ -50,7 +50,13 @@ def billed_lines(work: UnitOfWork, sessions: Sequence[TherapySession]) -> dict[B
         return {}
     first = min(s.date_of_service for s in sessions)
     last = max(s.date_of_service for s in sessions)
-    client_ids = {s.client_id for s in sessions}
+    return billed_between(work, {s.client_id for s in sessions}, first, last)
+
+
+def billed_between(
+    work: UnitOfWork, client_ids: Collection[int], start: dt.date, end: dt.date
+) -> dict[BilledKey, int]:
+    """Lines already on claims for ``client_ids`` from ``start`` to ``end`` → their claim."""
     # A few clients (the live check's one, a small build) are named in the query, which then
     # reads their claims by index instead of every client's lines on those dates; a large
     # build reads the dates' lines once and keeps its clients' here.
@@ -69,7 +75,7 @@ def billed_lines(work: UnitOfWork, sessions: Sequence[TherapySession]) -> dict[B
         .join(Provider, Provider.id == ClaimRecord.provider_id)
         .outerjoin(TherapySession, TherapySession.id == ClaimLine.session_id)
         .where(
-            ClaimLine.date_of_service.between(first, last),
+            ClaimLine.date_of_service.between(start, end),
             ClaimRecord.frequency_code != "8",
             or_(ClaimLine.session_id.is_(None), TherapySession.claim_id == ClaimLine.claim_id),
             *few,
@@ -258,6 +264,11 @@ def therapy_year(
     return allowed, same_day
 
 
+# what a Scrubber reads of its clients: the year's allowed amounts, the same day's counted
+# services, the lines already billed
+Known = tuple[dict[AllowedKey, Decimal], dict[DayKey, list[Service]], dict[BilledKey, int]]
+
+
 class Scrubber:
     """The scrubber with its tables loaded once per build (or live check).
 
@@ -265,6 +276,9 @@ class Scrubber:
     ``today`` replaces the tables' date (tables kept by a long-running process are older);
     ``since``: the first day whose allowed amounts are read (default January 1 of last year;
     a build reads from the first year of its services, the only years its claims count).
+    ``known``: what :func:`therapy_year` and :func:`billed_lines` answered for these clients
+    and sessions already (the live check keeps them per client and day, see
+    ``live_check.ClientDay``); copied, as :meth:`remember` adds to them.
     """
 
     def __init__(
@@ -276,6 +290,7 @@ class Scrubber:
         clients: Collection[int] | None = None,
         today: dt.date | None = None,
         since: dt.date | None = None,
+        known: Known | None = None,
     ) -> None:
         self.work = work
         # the payer profiles as this scrub run found them (read once, not per claim)
@@ -283,8 +298,14 @@ class Scrubber:
         tables = loaded or ScrubContext.load()
         day = today or tables.today
         since = since or dt.date(day.year - 1, 1, 1)
-        self.allowed, self.same_day = therapy_year(work, clients, since=since)
-        self.billed = billed_lines(work, sessions)
+        if known is None:
+            self.allowed, self.same_day = therapy_year(work, clients, since=since)
+            self.billed = billed_lines(work, sessions)
+        else:
+            allowed, same_day, billed = known
+            self.allowed = defaultdict(Decimal, allowed)
+            self.same_day = defaultdict(list, {k: list(v) for k, v in same_day.items()})
+            self.billed = dict(billed)
         self.context = dataclasses.replace(
             tables,
             therapy_allowed=self.allowed,

@@ -1,0 +1,182 @@
+"""The live check keeps a client's day between requests (``live_check.ClientDay``), stamped
+with the client's revision (``therabill.store.revisions``), on each backend: every write that
+changes what it holds moves the stamp, so the next check reads the day again, and reads
+(audited ones included) never move it, so a biller typing minutes is answered from what was
+kept. After each change the kept day must equal a fresh read of it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from clock import TODAY
+from therabill.identifiers.npi import calc_check_digit
+from therabill.store import factories, revisions
+from therabill.store.models import ClaimLine, Client, Provider
+from therabill.store.services import (
+    Store,
+    UnitOfWork,
+    auths,
+    build,
+    clients,
+    ledger,
+    live_check,
+    open_store,
+    practice,
+    remittances,
+    submission,
+)
+from therabill.store.services.live_check import ServiceEntry
+
+DAY = TODAY - dt.timedelta(days=20)
+OT_NPI = "170000000" + calc_check_digit("170000000")
+SPEC = factories.PracticeSpec(
+    payers=(factories.PayerSpec("MEDICARE", "Medicare Part B", "04111"),),
+    providers=(
+        factories.PHYSICAL_THERAPIST,
+        factories.ProviderSpec(OT_NPI, "Olive", "Tan", "ot", "225X00000X"),
+    ),
+    fees={**factories.PT_FEES, "97535": 4000},
+    clients=(factories.client("C-1", "Cleo", payer="Medicare Part B", member_id="1EG4TE5MK73"),),
+)
+
+
+@pytest.fixture
+def store(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
+    monkeypatch.setenv("THERABILL_HOME", str(tmp_path / "home"))
+    opened = open_store(db_url)
+    factories.set_up_practice(opened, SPEC)
+    yield opened
+    opened.dispose()
+
+
+def _parties(work: UnitOfWork) -> tuple[Client, Provider]:
+    client = work.db.execute(select(Client)).scalar_one()
+    provider = work.db.execute(
+        select(Provider).where(Provider.npi == factories.PT_NPI)
+    ).scalar_one()
+    return client, provider
+
+
+def _kept(store: Store) -> tuple[live_check.ClientDay, tuple[int, int]]:
+    """The kept day (checked against a fresh read of it) and the stamp it was kept under."""
+    with store.reading(actor="biller") as work:
+        client, _provider = _parties(work)
+        policy = clients.primary_policy(client, DAY)
+        assert policy is not None
+        kept = live_check.client_day(
+            work, client=client, discipline="pt", payer=policy.payer, day=DAY, unsaved=True
+        )
+        fresh = live_check._read_client_day(
+            work, client, "pt", policy.payer, DAY, True, dt.date.today()
+        )
+        assert work.practice_id is not None
+        stamp = revisions.client_stamp(
+            work.db.connection(), practice_id=work.practice_id, client_id=client.id
+        )
+    assert kept == fresh
+    return kept, stamp
+
+
+def _preview(store: Store, **minutes: int) -> live_check.Preview:
+    with store.reading(actor="biller") as work:
+        client, provider = _parties(work)
+        return live_check.preview_session(
+            work,
+            client=client,
+            provider=provider,
+            day=DAY,
+            services=[ServiceEntry(code, m) for code, m in minutes.items()],
+            diagnoses=["M54.50"],
+        )
+
+
+def test_the_kept_day_follows_every_write_and_no_read(store: Store, tmp_path: Path) -> None:
+    first, stamp = _kept(store)
+    again, same = _kept(store)
+    assert again is first and same == stamp  # kept: the second check read no day again
+    with store.reading(actor="biller") as work:  # an audited read moves nothing
+        ledger.client_ledger(work=work, client="C-1")
+    assert _kept(store)[1] == stamp
+
+    # another discipline's session that day: the same-day services change
+    with store.transaction(actor="therapist") as work:
+        factories.add_session(work, client="C-1", provider=OT_NPI, day=DAY, services={"97535": 30})
+    kept, moved = _kept(store)
+    assert moved != stamp and [s.code for s in kept.same_day] == ["97535"]
+
+    # a claim built for the PT session: its line is billed
+    with store.transaction(actor="therapist") as work:
+        factories.add_session(
+            work, client="C-1", provider=factories.PT_NPI, day=DAY, services={"97110": 30}
+        )
+    with store.transaction(actor="biller") as work:
+        built = build.build_claims(work=work)
+    assert built.claims
+    kept, stamp = _kept(store)
+    assert {code for (_, _, code, _) in kept.scrubbing[2]} >= {"97110"}  # type: ignore[index]
+
+    # the line edited in place on the ready claim (no ledger entry, no new row)
+    with store.transaction(actor="biller") as work:
+        line = work.db.execute(select(ClaimLine).where(ClaimLine.code == "97110")).scalar_one()
+        line.code = "97112"
+    kept, moved = _kept(store)
+    assert moved != stamp
+    assert {code for (_, _, code, _) in kept.scrubbing[2]} >= {"97112"}  # type: ignore[index]
+    assert "97110" not in {code for (_, _, code, _) in kept.scrubbing[2]}  # type: ignore[index]
+
+    # the claims paid by an 835: the year's allowed amounts count what the payer allowed
+    before = dict(kept.scrubbing[0])  # type: ignore[index]
+    with store.transaction(actor="biller") as work:
+        submission.submit_claims(work=work, outbox=tmp_path / "outbox")
+    with store.transaction(actor="biller") as work:
+        data = factories.remittance_for(work, built.claims, allowed_percent=50).encode()
+    with store.transaction(actor="biller") as work:
+        posted = remittances.post_remittance(work=work, data=data, file_name="era.835")
+    assert posted.claims_posted
+    kept, stamp = _kept(store)
+    assert kept.scrubbing[0] != before  # type: ignore[index]
+
+    # the practice's fees (client 0's revision)
+    with store.transaction(actor="admin") as work:
+        practice.set_fee(work=work, code="97110", unit_charge_cents=9900)
+    kept, moved = _kept(store)
+    assert moved != stamp and kept.fees["97110"] == 9900
+
+    # an authorization added for the client
+    with store.transaction(actor="biller") as work:
+        auths.add_authorization(
+            work=work,
+            client="C-1",
+            payer="Medicare Part B",
+            number="AUTH-1",
+            start=DAY - dt.timedelta(days=30),
+            end=DAY + dt.timedelta(days=30),
+            codes=["97110"],
+            units=20,
+        )
+    assert _kept(store)[1] != moved
+
+
+def test_the_next_live_check_sees_a_line_edited_on_a_ready_claim(store: Store) -> None:
+    """A claim billed 97110 that day: the live check of 97110 finds the duplicate; once the
+    claim's line says 97112 instead, the next check finds it there and no longer for 97110."""
+    claim = factories.build_one_claim(
+        store, client="C-1", provider=factories.PT_NPI, day=DAY, services={"97110": 30}
+    )
+
+    def duplicates(**minutes: int) -> list[str]:
+        found = _preview(store, **minutes).findings
+        return [f.code or "" for f in found if f.id == "store.duplicate-line"]
+
+    assert duplicates(**{"97110": 30}) == ["97110"]
+    assert duplicates(**{"97112": 30}) == []
+    with store.transaction(actor="biller") as work:
+        line = work.db.execute(select(ClaimLine).where(ClaimLine.claim_id == claim)).scalar_one()
+        line.code = "97112"
+    assert duplicates(**{"97110": 30}) == []
+    assert duplicates(**{"97112": 30}) == ["97112"]
