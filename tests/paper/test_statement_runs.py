@@ -56,9 +56,15 @@ def test_chunks_make_the_same_statements_and_a_dry_run_records_nothing(
     assert [m["balance_cents"] for m in preview.made] == [1000, 1001, 1002, 1003, 1004]
     assert preview.made[0]["client_name"] == "Ada Example" and preview.made[0]["number"] is None
     monkeypatch.setattr(statements, "CHUNK", 2)
+    heard: list[tuple[int, int]] = []
     with store.transaction(actor="biller") as work:
-        done = statements.run_statements(work=work, through=TODAY, folder=tmp_path / "out")
-        rows = list(work.db.execute(select(Statement).order_by(Statement.id)).scalars())
+        done = statements.run_statements(
+            work=work, through=TODAY, folder=tmp_path / "out",
+            progress=lambda d, t: heard.append((d, t)),
+        )  # fmt: skip
+    assert heard == [(2, 5), (4, 5), (5, 5)]  # a job's progress, chunk by chunk
+    with store.read_sessions() as db:
+        rows = list(db.execute(select(Statement).order_by(Statement.id)).scalars())
     assert [m["balance_cents"] for m in done.made] == [1000, 1001, 1002, 1003, 1004]
     assert [r.number for r in rows] == [m["number"] for m in done.made]
     assert all(r.number == f"S-{TODAY:%Y%m}-{r.id:06d}" for r in rows)

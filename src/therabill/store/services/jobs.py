@@ -157,6 +157,7 @@ def _statement_run(work: UnitOfWork, job: Running) -> dict[str, Any]:
         work=work,
         through=through,
         folder=practice_folder(work.practice_id) / "statements" / through.isoformat(),
+        progress=job.progress,
     )
     job.progress(len(done.made), len(done.made))
     return {

@@ -259,7 +259,12 @@ def _run_row(work: UnitOfWork, through: dt.date, *, create: bool = True) -> Stat
 
 
 def run_statements(
-    *, work: UnitOfWork, through: dt.date, folder: Path | None = None, dry_run: bool = False
+    *,
+    work: UnitOfWork,
+    through: dt.date,
+    folder: Path | None = None,
+    dry_run: bool = False,
+    progress: Callable[[int, int], None] | None = None,
 ) -> RunResult:
     """The period's statements: one per client owing at least the minimum and not on hold,
     none made twice for a period; PDFs into ``folder`` when it is given. ``dry_run``: who
@@ -352,6 +357,8 @@ def run_statements(
             work.db.expunge(row)
         for client in clients.values():
             work.db.expunge(client)
+        if progress is not None:
+            progress(min(start + CHUNK, len(owing)), len(owing))
     if not dry_run:
         work.audit(
             "run", "statements", result.run_id, f"{len(result.made)} made, {result.already} already"
