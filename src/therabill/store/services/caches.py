@@ -82,10 +82,16 @@ def database_key(db_url: object) -> tuple[str, int | None]:
     return str(db_url), tenancy.scoped_practice()
 
 
+# One round trip, built once: the live check and the dashboard ask it on every request.
+_GENERATION = select(
+    select(func.max(LedgerEntry.id)).scalar_subquery(),
+    select(func.max(ClaimStatusChange.id)).scalar_subquery(),
+)
+
+
 def ledger_generation(db: Session) -> tuple[int, int]:
     """The stamp of the money figures: the newest ledger entry and claim status change."""
-    newest_entry = db.execute(select(func.max(LedgerEntry.id))).scalar_one()
-    newest_change = db.execute(select(func.max(ClaimStatusChange.id))).scalar_one()
+    newest_entry, newest_change = db.connection().execute(_GENERATION).one()
     return int(newest_entry or 0), int(newest_change or 0)
 
 
