@@ -69,6 +69,35 @@ class Figures:
     per_second: float
     requests: int
     errors: int
+    cpu_ms: float = 0.0  # the server's CPU time (all its processes) per request
+
+
+TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _server_cpu(pid: int) -> float:
+    """CPU seconds (user and system) used so far by process ``pid`` and its children (the
+    uvicorn workers), from /proc; 0 where there is no /proc."""
+    stats: dict[int, tuple[int, float]] = {}
+    for entry in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = entry.read_text()
+        except OSError:
+            continue
+        fields = text[text.rindex(")") + 2 :].split()
+        stats[int(entry.parent.name)] = (
+            int(fields[1]),
+            (int(fields[11]) + int(fields[12])) / TICKS,
+        )
+    wanted, total = {pid}, 0.0
+    while True:
+        more = {p for p, (parent, _) in stats.items() if parent in wanted and p not in wanted}
+        if not more:
+            break
+        wanted |= more
+    for p in wanted:
+        total += stats.get(p, (0, 0.0))[1]
+    return total
 
 
 def _port() -> int:
@@ -146,9 +175,13 @@ end
 """
 
 
-def _wrk(base: str, endpoint: Endpoint, seconds: int, think_ms: int, folder: Path) -> Figures:
+def _wrk(
+    base: str, endpoint: Endpoint, seconds: int, think_ms: int, folder: Path, server: int = 0
+) -> Figures:
     """Run wrk for ``seconds``: ``USERS`` connections, ``think_ms`` mean pause between a
-    connection's answer and its next request (0: none)."""
+    connection's answer and its next request (0: none). ``server``: the server's process id,
+    whose CPU time per request is measured."""
+    cpu_before = _server_cpu(server) if server else 0.0
     out = folder / "wrk-result.json"
     out.unlink(missing_ok=True)
     script = folder / "load.lua"
@@ -180,8 +213,10 @@ def _wrk(base: str, endpoint: Endpoint, seconds: int, think_ms: int, folder: Pat
         check=True,
         capture_output=True,
     )
+    cpu = (_server_cpu(server) - cpu_before) if server else 0.0
     raw = json.loads(out.read_text())
     return Figures(
+        cpu_ms=cpu * 1000 / max(raw["requests"], 1),
         p50=raw["p50"],
         p95=raw["p95"],
         p99=raw["p99"],
@@ -199,41 +234,65 @@ def run(quick: bool) -> str:
     size = QUICK if quick else FULL
     warm_up, saturation, at_work = SECONDS[quick]
     workers = default_workers()
+    home = os.environ.get("THERABILL_HOME")
     with tempfile.TemporaryDirectory(prefix="therabill-bench-web-") as name:
-        folder = Path(name)
-        url = f"sqlite:///{folder / 'bench.sqlite3'}"
-        store = open_store(url)
-        migrate.upgrade(store.engine)
-        _set_up(store)
-        print(f"bench web: loading {size['clients']:,} clients", file=sys.stderr)
-        _import_clients(store, size["clients"], folder)
-        print(f"bench web: loading {size['sessions']:,} sessions", file=sys.stderr)
-        _load_sessions(store, size["clients"], size["sessions"], size["build"])
-        store.dispose()
-        secret, csrf, token = _login_user(url)
-        port = _port()
-        env = {**os.environ, "THERABILL_DATABASE_URL": url, "THERABILL_HOME": name}
-        server = subprocess.Popen(
-            [THERABILL, "serve", "--port", str(port), "--workers", str(workers)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        base = f"http://127.0.0.1:{port}"
+        # the loading, the login and the server share one data directory, so one audit key
+        # (the chain is keyed: a server with another key could audit no read)
+        os.environ["THERABILL_HOME"] = name
         try:
-            _wait_until_up(base)
-            endpoints = _endpoints(size["clients"], secret, csrf, token)
-            rows = []
-            for endpoint in endpoints:
-                print(f"bench web: {endpoint.name}", file=sys.stderr)
-                _wrk(base, endpoint, warm_up, 0, folder)
-                human = _wrk(base, endpoint, at_work, THINK_MS, folder)
-                flat_out = _wrk(base, endpoint, saturation, 0, folder)
-                rows.append((endpoint.name, human, flat_out))
+            return _run_in(Path(name), size, workers, quick, warm_up, saturation, at_work)
         finally:
-            server.terminate()
-            server.wait(timeout=30)
-    return _report(rows, size, workers, quick)
+            if home is None:
+                os.environ.pop("THERABILL_HOME", None)
+            else:
+                os.environ["THERABILL_HOME"] = home
+
+
+def _run_in(
+    folder: Path,
+    size: dict[str, int],
+    workers: int,
+    quick: bool,
+    warm_up: int,
+    saturation: int,
+    at_work: int,
+) -> str:
+    name = str(folder)
+    url = f"sqlite:///{folder / 'bench.sqlite3'}"
+    store = open_store(url)
+    migrate.upgrade(store.engine)
+    _set_up(store)
+    print(f"bench web: loading {size['clients']:,} clients", file=sys.stderr)
+    _import_clients(store, size["clients"], folder)
+    print(f"bench web: loading {size['sessions']:,} sessions", file=sys.stderr)
+    _load_sessions(store, size["clients"], size["sessions"], size["build"])
+    store.dispose()
+    secret, csrf, token = _login_user(url)
+    port = _port()
+    env = {**os.environ, "THERABILL_DATABASE_URL": url, "THERABILL_HOME": name}
+    server = subprocess.Popen(
+        [THERABILL, "serve", "--port", str(port), "--workers", str(workers)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    load = [os.getloadavg()[0]]
+    try:
+        _wait_until_up(base)
+        endpoints = _endpoints(size["clients"], secret, csrf, token)
+        rows = []
+        for endpoint in endpoints:
+            print(f"bench web: {endpoint.name}", file=sys.stderr)
+            _wrk(base, endpoint, warm_up, 0, folder)
+            human = _wrk(base, endpoint, at_work, THINK_MS, folder, server.pid)
+            flat_out = _wrk(base, endpoint, saturation, 0, folder, server.pid)
+            rows.append((endpoint.name, human, flat_out))
+        load.append(os.getloadavg()[0])
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return _report(rows, size, workers, quick, load)
 
 
 def _wait_until_up(base: str) -> None:
@@ -313,6 +372,7 @@ def _report(
     size: dict[str, int],
     workers: int,
     quick: bool,
+    load: list[float],
 ) -> str:
     lines = [
         f"## {TITLE}",
@@ -342,6 +402,12 @@ def _report(
     lines += _table([(name, flat_out) for name, _, flat_out in rows])
     lines += [
         "",
+        f"The machine's load average (1 minute) was {load[0]:.1f} before the run and "
+        f"{load[-1]:.1f} after it, on {os.cpu_count()} cores: above the two cores, other work "
+        "shared them and the latencies and rates above are inflated by it. The server's CPU "
+        "time per request (all its processes, from /proc), which other load changes less, is "
+        "the figure to compare between runs.",
+        "",
         "Every page request looks its login session up, every read of client data is "
         "audited in the hash-chained log before the answer leaves (a group commit: the "
         "entries of every request that arrived meanwhile in one transaction), and reads run "
@@ -355,8 +421,9 @@ def _report(
 def _table(rows: list[tuple[str, Figures]]) -> list[str]:
     """One load model's figures, one endpoint a row, with the verdict on the p95 target."""
     return [
-        "| Endpoint | requests | p50 ms | p95 ms | p99 ms | requests/s | errors | p95 < 100 ms |",
-        "|---|---|---|---|---|---|---|---|",
+        "| Endpoint | requests | p50 ms | p95 ms | p99 ms | requests/s | server CPU ms/request "
+        "| errors | p95 < 100 ms |",
+        "|---|---|---|---|---|---|---|---|---|",
         *(_row(name, figures, _verdict(name, figures)) for name, figures in rows),
     ]
 
@@ -364,5 +431,5 @@ def _table(rows: list[tuple[str, Figures]]) -> list[str]:
 def _row(name: str, figures: Figures, verdict: str) -> str:
     return (
         f"| {name} | {figures.requests:,} | {figures.p50:.1f} | {figures.p95:.1f} | {figures.p99:.1f} | "
-        f"{figures.per_second:,.0f} | {figures.errors} | {verdict} |"
+        f"{figures.per_second:,.0f} | {figures.cpu_ms:.1f} | {figures.errors} | {verdict} |"
     )
