@@ -3,7 +3,8 @@
 Each sum table (``therabill.store.models.sums``) is a grouped sum of a base table: the ledger
 (append-only, so its sums only ever grow), the claim lines, the sessions. A trigger on the
 base table adds each new row to its group (and, where rows change or go, takes the old row
-out), in the writer's own transaction: every path that writes (the services, the 835
+out), in the writer's own transaction (on PostgreSQL the ledger's per statement, each group
+once: ``PER_STATEMENT``): every path that writes (the services, the 835
 poster's bulk insert, ``claims build``'s batch, a restore) keeps the sums, every process and
 reader sees them exactly when it sees the rows, and the first look after a change costs no
 more than the second. ``therabill.ledger.effect`` stays the one place that says who owes what:
@@ -47,13 +48,13 @@ class Sum:
     changes: tuple[str, ...] = ()  # what, over the base row, decides its group and values
     deletes: bool = False  # base rows can be deleted (the ledger's cannot)
 
-    def _select(self, row: str, *, sign: str = "", grouped: bool = False) -> str:
+    def _select(self, row: str, *, sign: str = "", grouped: bool = False, rows: str = "") -> str:
         keys = [expr.format(r=row) for _, expr in self.keys]
         values = [
             f"SUM({expr.format(r=row)})" if grouped else f"{sign}({expr.format(r=row)})"
             for _, expr in self.values
         ]
-        source = f"{self.base} AS {row}" if grouped else "(SELECT 1 AS one) AS here"
+        source = f"{rows or self.base} AS {row}" if grouped else "(SELECT 1 AS one) AS here"
         sql = (
             f"SELECT {', '.join(keys + values)} FROM {source} {self.joins.format(r=row)} "
             f"WHERE {self.where.format(r=row)}"
@@ -69,6 +70,16 @@ class Sum:
         added = ", ".join(f"{n} = {self.table}.{n} + excluded.{n}" for n, _ in self.values)
         return (
             f"INSERT INTO {self.table} ({', '.join(self.columns)}) {self._select(row, sign=sign)} "
+            f"ON CONFLICT ({', '.join(n for n, _ in self.keys)}) DO UPDATE SET {added}"
+        )
+
+    def upsert_rows(self, rows: str) -> str:
+        """Add every row of the transition table ``rows`` (a statement's new rows) to its
+        group: one upsert per group the statement touched, not one per row."""
+        added = ", ".join(f"{n} = {self.table}.{n} + excluded.{n}" for n, _ in self.values)
+        return (
+            f"INSERT INTO {self.table} ({', '.join(self.columns)}) "
+            f"{self._select('n', grouped=True, rows=rows)} "
             f"ON CONFLICT ({', '.join(n for n, _ in self.keys)}) DO UPDATE SET {added}"
         )
 
@@ -232,14 +243,46 @@ def sums(connection: Connection, only: tuple[str, ...] = ()) -> tuple[Sum, ...]:
     return tuple(replace(total, keys=(PRACTICE_KEY, *total.keys)) for total in present)
 
 
-def create_triggers(connection: Connection, only: tuple[str, ...] = ()) -> None:
-    """Make (or make again) every sum's triggers."""
+# Bases whose sums PostgreSQL keeps per statement (migration 0039): ``ledger_entries`` is
+# append-only, and an 835's entries fall on a few groups (the payment's day, its codes, one
+# client's balance), which a row trigger updated once per entry: the same few rows updated
+# tens of thousands of times in one transaction, each update a new row version that the next
+# must step over (posting 10,000 claims spent 116 of its 121 s of ledger inserts there). A
+# statement trigger with the statement's new rows (``REFERENCING NEW TABLE``) adds each group
+# once per statement; a writer of many entries sends them in one statement (the 835 poster's
+# ``INSERT … SELECT FROM unnest``). SQLite has no statement triggers: its stay per row.
+PER_STATEMENT = ("ledger_entries",)
+NEW_ROWS = "new_rows"
+
+
+def create_triggers(
+    connection: Connection, only: tuple[str, ...] = (), *, per_statement: bool = True
+) -> None:
+    """Make (or make again) every sum's triggers (``per_statement=False``: PostgreSQL's
+    ledger sums per row, as before migration 0039)."""
     postgres = connection.dialect.name == "postgresql"
     for total in sums(connection, only):
         for name, (event, moved, statements) in total.triggers().items():
             body = "; ".join(statements)
             when = f"WHEN ({moved})" if moved else ""
-            if postgres:
+            if postgres and per_statement and event == "INSERT" and total.base in PER_STATEMENT:
+                connection.execute(
+                    _sql(
+                        connection,
+                        f"CREATE OR REPLACE FUNCTION therabill_{name}() RETURNS trigger "
+                        f"LANGUAGE plpgsql AS $$ BEGIN {total.upsert_rows(NEW_ROWS)}; "
+                        "RETURN NULL; END $$",
+                    )
+                )
+                connection.execute(text(f"DROP TRIGGER IF EXISTS {name} ON {total.base}"))
+                connection.execute(
+                    text(
+                        f"CREATE TRIGGER {name} AFTER INSERT ON {total.base} "
+                        f"REFERENCING NEW TABLE AS {NEW_ROWS} FOR EACH STATEMENT "
+                        f"EXECUTE FUNCTION therabill_{name}()"
+                    )
+                )
+            elif postgres:
                 connection.execute(
                     _sql(
                         connection,

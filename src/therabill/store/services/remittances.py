@@ -55,7 +55,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
+from sqlalchemy import Connection, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -120,6 +120,7 @@ from therabill.x12.remittance_835 import (
 from therabill.x12.remittance_835 import Remittance as RemittanceData
 
 BATCH = 500
+LEDGER_ROWS = 5000  # ledger entries per INSERT on PostgreSQL (_Poster._insert_ledger)
 SQLITE_CACHE_KB = 64 * 1024
 POSTABLE = frozenset(
     {
@@ -567,9 +568,10 @@ class _Poster:
         self.payer_keys: dict[int, str] = {}
         self.status_changes: list[tuple[Any, ...]] = []
         self.sqlite = work.db.get_bind().dialect.name == "sqlite"
-        self.new_status: list[dict[str, Any]] = []
+        self.new_status: list[tuple[int, str]] = []
         self.deadline_days: dict[int, tuple[int | None, int | None]] = {}
         self.scrub_tables: ScrubContext | None = None
+        self.ledger_sql = ""  # PostgreSQL's INSERT of the ledger entries (_insert_ledger)
 
     def begin(self, remittance: Payment835, row: RemittanceRecord) -> None:
         """Start posting one payment (its key row ``row`` written); claims come by :meth:`add`."""
@@ -781,13 +783,17 @@ class _Poster:
         self.db.flush()
         connection = self.db.connection()
         if plans:
-            table = cast(Table, RemittanceClaim.__table__)
             for (*_, record), new_id in zip(
                 plans, _reserve_ids(connection, "remittance_claims", len(plans)), strict=True
             ):
                 record.id = new_id
                 record.values["id"] = new_id
-            connection.execute(insert(table), [r.values for *_, r in plans])
+            _bulk_insert(
+                connection,
+                "remittance_claims",
+                RECORD_COLUMNS,
+                [tuple(r.values[c] for c in RECORD_COLUMNS) for *_, r in plans],
+            )
         entries: list[tuple[Any, ...]] = []
         line_rows: list[tuple[Any, ...]] = []
         adjustment_rows: list[tuple[Any, ...]] = []
@@ -822,22 +828,41 @@ class _Poster:
             self._move_status(claim, plan, payment)
         self.db.flush()
         # Plain DBAPI executemany for the many rows: no per-row ORM or parameter processing.
-        _bulk_insert(connection, "ledger_entries", LEDGER_COLUMNS, entries)
+        self._insert_ledger(connection, entries)
         _bulk_insert(connection, "remittance_lines", LINE_COLUMNS, line_rows)
         _bulk_insert(connection, "remittance_adjustments", ADJUSTMENT_COLUMNS, adjustment_rows)
         _bulk_insert(connection, "claim_status_changes", STATUS_COLUMNS, self.status_changes)
         self._denials(plans)
-        if self.new_status:
-            claims_table = cast(Table, ClaimRecord.__table__)
-            connection.execute(
-                update(claims_table)
-                .where(claims_table.c.id == bindparam("claim"))
-                .values(status=bindparam("status")),
-                self.new_status,
-            )
+        _set_statuses(connection, self.new_status)
         self.status_changes, self.new_status = [], []
         for item in passing_on:
             self._pass_on(item)
+
+    def _insert_ledger(self, connection: Connection, entries: list[tuple[Any, ...]]) -> None:
+        """The batch's ledger entries. SQLite: one ``executemany``. PostgreSQL: one ``INSERT …
+        SELECT FROM unnest(…)`` of a column array each per ``LEDGER_ROWS`` entries, so the
+        report sums' statement triggers (``report_sums.PER_STATEMENT``) add each group once
+        per statement, not once per entry (and psycopg dumps 13 arrays, not 13 values a row)."""
+        if self.sqlite or not entries:
+            _bulk_insert(connection, "ledger_entries", LEDGER_COLUMNS, entries)
+            return
+        if not self.ledger_sql:
+            found: dict[str, str] = dict(
+                connection.exec_driver_sql(
+                    "SELECT attname, format_type(atttypid, NULL) FROM pg_attribute "
+                    "WHERE attrelid = 'ledger_entries'::regclass AND attnum > 0"
+                ).all()
+            )
+            arrays = ", ".join(f"%s::{found[name]}[]" for name in LEDGER_COLUMNS)
+            self.ledger_sql = (
+                f"INSERT INTO ledger_entries ({', '.join(LEDGER_COLUMNS)}) "
+                f"SELECT * FROM unnest({arrays})"
+            )
+        for start in range(0, len(entries), LEDGER_ROWS):
+            chunk = entries[start : start + LEDGER_ROWS]
+            connection.exec_driver_sql(
+                self.ledger_sql, tuple(list(c) for c in zip(*chunk, strict=True))
+            )
 
     def _next_payer(
         self,
@@ -1215,7 +1240,7 @@ class _Poster:
             current = step
         if changes:
             self.status_changes.extend(changes)
-            self.new_status.append({"claim": claim.id, "status": current.value})
+            self.new_status.append((claim.id, current.value))
             claim.status = current
             key = current.value
             self.result.status_changes[key] = self.result.status_changes.get(key, 0) + 1
@@ -1345,18 +1370,44 @@ DENIAL_COLUMNS = (
     "deadline",
 )
 STATUS_COLUMNS = ("claim_id", "from_status", "to_status", "actor", "at", "reason")
+RECORD_COLUMNS = (
+    "id",
+    "remittance_id",
+    "claim_id",
+    "payer_id",
+    "status_code",
+    "payer_claim_number",
+    "charge_cents",
+    "paid_cents",
+    "patient_cents",
+    "secondary",
+    "reversed_by_id",
+    "reconciled",
+    "note",
+)
 
 
 def _bulk_insert(
     connection: Connection, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]
 ) -> None:
     """``executemany`` straight on the DBAPI cursor; values must be ready for the driver (on
-    SQLite, dates and times as ``_sqlite_value`` text)."""
+    SQLite, dates and times as ``_sqlite_value`` text). On PostgreSQL psycopg pipelines the
+    rows: measured for 56,000 ledger rows it takes less CPU than multi-row ``INSERT … VALUES``
+    (its long statements are parsed again each time) or ``unnest`` of arrays."""
     if not rows:
         return
     mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
     connection.exec_driver_sql(sql, rows)
+
+
+def _set_statuses(connection: Connection, statuses: list[tuple[int, str]]) -> None:
+    """Set each (claim id, status) with one plain ``executemany``."""
+    if not statuses:
+        return
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    sql = f"UPDATE claims SET status = {mark} WHERE id = {mark}"
+    connection.exec_driver_sql(sql, [(status, claim) for claim, status in statuses])
 
 
 def _reserve_ids(connection: Connection, table: str, count: int) -> list[int]:
