@@ -362,3 +362,36 @@ def test_a_login_of_no_practice_is_the_only_practices(tmp_path: object) -> None:
         assert users.user_named(work, "olda").id == old
         users.reset_password(work, user_id=old)
     store.dispose()
+
+
+def test_a_practices_payer_profiles_and_fees_are_its_own(two_practices: TwoPractices) -> None:
+    """A payer profile saved by B's admin goes to B's folder (where B's fee schedules are
+    imported too: the same ``default_payers_dir``) and changes nothing for A, which still
+    bills by the shipped profile."""
+    from therabill.config import data_dir, practice_folder
+    from therabill.payers.loader import default_payers_dir
+    from therabill.store.services import caches, profiles
+    from therabill.units import UnitRule
+
+    t = two_practices
+    shipped = profiles.profile_text(profiles.payer_profiles()["COMMERCIAL"])
+    changed = shipped.replace('unit_rule = "midpoint"', 'unit_rule = "cms"', 1)
+    assert changed != shipped
+    with t.app.transaction(actor="root", practice=t.b) as work:
+        assert default_payers_dir() == practice_folder(t.b) / "payers"
+        profiles.save_profile(work, profile_id="COMMERCIAL", text=changed)
+    assert (practice_folder(t.b) / "payers" / "commercial.toml").is_file()
+    assert not (data_dir() / "payers" / "commercial.toml").exists()
+    with tenancy.practice_scope(t.b):
+        assert profiles.unit_rule("COMMERCIAL") is UnitRule.CMS
+        assert caches.scrub_tables().payers["COMMERCIAL"].unit_rule is UnitRule.CMS
+    for a in (t.a, None):
+        with tenancy.practice_scope(a):
+            assert profiles.unit_rule("COMMERCIAL") is UnitRule.MIDPOINT
+            assert caches.scrub_tables().payers["COMMERCIAL"].unit_rule is UnitRule.MIDPOINT
+    with tenancy.practice_scope(t.b):  # the code set and edits are shared, not reread
+        assert caches.scrub_tables().code_set is caches.scrub_tables().code_set
+    with tenancy.practice_scope(t.a):
+        a_codes = caches.scrub_tables().code_set
+    with tenancy.practice_scope(t.b):
+        assert caches.scrub_tables().code_set is a_codes

@@ -353,10 +353,12 @@ def profiles_in_dir(directory: Path) -> dict[str, PayerProfile]:
 
 
 def default_payers_dir() -> Path:
-    """The practice's own profiles: ``data_dir()/payers`` (THERABILL_HOME to move it)."""
-    from therabill.config import data_dir
+    """The practice's own profiles and fee schedules: ``payers`` in the folder of the
+    practice in scope (the data directory for the first practice; THERABILL_HOME to move
+    it), see :func:`therabill.config.payers_folder`."""
+    from therabill.config import payers_folder
 
-    return data_dir() / "payers"
+    return payers_folder()
 
 
 def _folders(first: Path | None) -> tuple[Path, ...]:

@@ -29,6 +29,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Pool, event, text
 
+from therabill.config import PRACTICE_IN_SCOPE
+
 PRACTICE_SETTING = "therabill.practice_id"
 PRACTICE_ENV = "THERABILL_PRACTICE"
 
@@ -57,7 +59,7 @@ COLUMN_DEFAULT = f"(current_setting('{PRACTICE_SETTING}'))::integer"
 
 log = logging.getLogger(__name__)
 
-_scope: ContextVar[int | None] = ContextVar("therabill_practice", default=None)
+_scope: ContextVar[int | None] = PRACTICE_IN_SCOPE  # kept in config: the files follow it
 
 
 @contextmanager

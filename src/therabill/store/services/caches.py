@@ -29,6 +29,7 @@ import contextvars
 import os
 import threading
 from collections.abc import Callable, Hashable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -37,7 +38,7 @@ from sqlalchemy.orm import Session
 
 from therabill.config import data_dir_path, descriptor_file
 from therabill.edits.indexed import INDEX_NAME
-from therabill.payers import PayerProfile, load_payer_profiles
+from therabill.payers import PayerProfile, default_payers_dir, load_payer_profiles
 from therabill.store import tenancy
 from therabill.store.models import ClaimStatusChange, LedgerEntry
 
@@ -59,7 +60,7 @@ def _file_stamp(path: Path) -> FileStamp | None:
 def payer_profile_files() -> tuple[str, tuple[FileStamp, ...]]:
     """The practice's payer profile folder and the stamp of each ``.toml`` profile and
     ``.csv`` fee schedule in it."""
-    folder = data_dir_path() / "payers"
+    folder = default_payers_dir()  # the practice in scope's own
     try:
         names = sorted(e.name for e in os.scandir(folder) if e.name.endswith((".toml", ".csv")))
     except (FileNotFoundError, NotADirectoryError):
@@ -71,8 +72,13 @@ def payer_profile_files() -> tuple[str, tuple[FileStamp, ...]]:
 def practice_files() -> Hashable:
     """The stamp of the practice's own data files: payer profiles, imported descriptors and
     imported NCCI edits (an import renames a new index over the old one)."""
-    edits = _file_stamp(data_dir_path() / "edits" / INDEX_NAME)
-    return payer_profile_files(), _file_stamp(descriptor_file()), edits
+    return payer_profile_files(), installation_files()
+
+
+def installation_files() -> Hashable:
+    """The stamp of the data files every practice of the installation shares: imported
+    descriptors and NCCI edits (public or licensed reference data, not a practice's own)."""
+    return _file_stamp(descriptor_file()), _file_stamp(data_dir_path() / "edits" / INDEX_NAME)
 
 
 def database_key(db_url: object) -> tuple[str, int | None]:
@@ -166,13 +172,15 @@ class Stamped(Generic[V]):
 CACHES: list[Stamped[Any]] = []  # every cache: the ones below
 
 
-PAYER_PROFILES: Stamped[dict[str, PayerProfile]] = Stamped("payer profiles")
-SCRUB_TABLES: Stamped[ScrubContext] = Stamped("the scrubber's tables")
+# per practice folder: as many as a billing office's practices at work at once
+PAYER_PROFILES: Stamped[dict[str, PayerProfile]] = Stamped("payer profiles", keys=256)
+SHARED_TABLES: Stamped[ScrubContext] = Stamped("the code set and edit tables", keys=1)
+SCRUB_TABLES: Stamped[ScrubContext] = Stamped("the scrubber's tables", keys=256)
 MONEY_FIGURES: Stamped[Any] = Stamped("the dashboard's money figures")  # reports.Aging
 
 
 def payer_profiles() -> dict[str, PayerProfile]:
-    """Shipped profiles plus the practice's own (``<data dir>/payers``), keyed by id."""
+    """Shipped profiles plus the practice in scope's own (its folder's ``payers``), by id."""
     folder, files = payer_profile_files()
     return PAYER_PROFILES.get(folder, files, lambda: load_payer_profiles(None))
 
@@ -183,4 +191,13 @@ def scrub_tables() -> ScrubContext:
     set (``dataclasses.replace``)."""
     from therabill.scrub import ScrubContext  # the scrubber only when it is needed
 
-    return SCRUB_TABLES.get("tables", practice_files(), ScrubContext.load)
+    # the code set and edit tables are read once for every practice; each practice's payer
+    # profiles (its own folder) are put over them
+    installation = installation_files()
+    shared = SHARED_TABLES.get("tables", installation, ScrubContext.load)
+    folder, files = payer_profile_files()
+    return SCRUB_TABLES.get(
+        folder,
+        (files, installation),
+        lambda: replace(shared, payers=payer_profiles(), feature_cache={}),
+    )
