@@ -72,14 +72,13 @@ def _sqlite_begin(connection: Any) -> None:
     # A reader takes no write lock: in WAL mode its snapshot never blocks the writer, and
     # readers never queue behind each other (https://www.sqlite.org/lang_transaction.html).
     options = connection.get_execution_options()
-    if options.get(READ_ONLY):
-        connection.exec_driver_sql("BEGIN")
-        return
-    wait = int(options.get(BUSY_MS, BUSY_TIMEOUT_MS))
+    reading = bool(options.get(READ_ONLY))
+    # a reader may still meet SQLITE_BUSY (a WAL checkpoint's recovery): it waits as usual
+    wait = BUSY_TIMEOUT_MS if reading else int(options.get(BUSY_MS, BUSY_TIMEOUT_MS))
     if connection.info.get(BUSY_MS, BUSY_TIMEOUT_MS) != wait:  # pooled: set only on change
         connection.exec_driver_sql(f"PRAGMA busy_timeout={wait}")
         connection.info[BUSY_MS] = wait
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
 
 def impatient(engine: Engine, wait_ms: int) -> Engine:
