@@ -23,7 +23,11 @@ class TherabillError(Exception):
 
     def __str__(self) -> str:
         text = f"{self.field}: {self.message}" if self.field else self.message
-        return f"{text} {self.hint}" if self.hint else text
+        if not self.hint:
+            return text
+        # the message is a sentence of its own before the hint's
+        end = "" if text.rstrip().endswith((".", "?", "!", ":")) else "."
+        return f"{text.rstrip()}{end} {self.hint}"
 
 
 class InvalidInput(TherabillError):

@@ -78,17 +78,17 @@ def test_repeated_code_adds_its_minutes() -> None:
         ),
         (
             ["units", "97110=-5"],
-            "Error: 97110=-5: minutes '-5' must be a whole number from 0 to 1440 Example: 97140=38\n",
+            "Error: 97110=-5: minutes '-5' must be a whole number from 0 to 1440. Example: 97140=38\n",
         ),
         (
             ["units", "97110=7.5"],
-            "Error: 97110=7.5: minutes '7.5' must be a whole number from 0 to 1440 Example: 97140=38\n",
+            "Error: 97110=7.5: minutes '7.5' must be a whole number from 0 to 1440. Example: 97140=38\n",
         ),
         (
             ["units", "97110=1441"],
-            "Error: 97110=1441: minutes '1441' must be a whole number from 0 to 1440 Example: 97140=38\n",
+            "Error: 97110=1441: minutes '1441' must be a whole number from 0 to 1440. Example: 97140=38\n",
         ),
-        (["units", "97110"], "Error: argument: '97110' is not CODE=MINUTES Example: 97140=38\n"),
+        (["units", "97110"], "Error: argument: '97110' is not CODE=MINUTES. Example: 97140=38\n"),
         (
             ["units", "--date", "2026-02-30", "97110=8"],
             "Error: --date: '2026-02-30' is not a date YYYY-MM-DD\n",
@@ -99,7 +99,7 @@ def test_repeated_code_adds_its_minutes() -> None:
         ),
         (
             ["codes", "list", "--discipline", "dancer"],
-            "Error: --discipline: unknown discipline 'dancer' Use one of massage, music, ot, pt, slp, behavioral, at.\n",
+            "Error: --discipline: unknown discipline 'dancer'. Use one of massage, music, ot, pt, slp, behavioral, at.\n",
         ),
     ],
     ids=[

@@ -91,7 +91,7 @@ def test_bad_file_is_one_error_line_and_nothing_on_stdout(tmp_path: Path) -> Non
     assert (code, out) == (2, "")
     assert err == (
         f"Error: {bad}, segment 38 (SE), element SE01: SE01 says 35 segments but transaction "
-        "0001 has 36 (ST at segment 3) Is a segment missing or added?\n"
+        "0001 has 36 (ST at segment 3). Is a segment missing or added?\n"
     )
 
 

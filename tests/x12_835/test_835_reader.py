@@ -157,7 +157,7 @@ def test_wrong_se_count() -> None:
     assert (error.segment_id, error.element) == ("SE", "SE01")
     assert str(error) == (
         "<bytes>, segment 38 (SE), element SE01: SE01 says 12 segments but transaction 0001 has "
-        "36 (ST at segment 3) Is a segment missing or added?"
+        "36 (ST at segment 3). Is a segment missing or added?"
     )
 
 
