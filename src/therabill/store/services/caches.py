@@ -97,7 +97,9 @@ _GENERATION = select(
 
 def ledger_generation(db: Session) -> tuple[int, int]:
     """The stamp of the money figures: the newest ledger entry and claim status change."""
-    newest_entry, newest_change = db.connection().execute(_GENERATION).one()
+    # through the ORM session: its hook names the practice in both subqueries (the indexes
+    # led by the practice serve them among many practices)
+    newest_entry, newest_change = db.execute(_GENERATION).one()
     return int(newest_entry or 0), int(newest_change or 0)
 
 
