@@ -33,10 +33,11 @@ it shows have their own stamp, ``caches.ledger_generation``).
 
 On SQLite a row trigger sets the revision to a new random 64-bit number (a few microseconds
 a row; random rather than counted, so a database restored from an older copy does not bring
-back a revision a running server kept with other data). On PostgreSQL a
-statement trigger sets it to the writing transaction's id (``txid_current()``, never
-reused), once per client and statement, reading the statement's transition tables: a bulk
-insert of 100,000 rows costs one statement, and a client touched again in the same
+back a revision a running server kept with other data). On PostgreSQL a statement trigger
+sets it to the writing transaction's id (``txid_current()``, never reused), once per client
+and statement, reading the statement's transition tables: a multi-row ``INSERT … VALUES``
+(SQLAlchemy's batched inserts) costs one trigger call for all its rows, though an
+``executemany`` sent row by row still costs one a row; a client touched again in the same
 transaction is not rewritten (the ``WHERE`` of the upsert), so a large posting leaves one
 row version per client, not one per row.
 
