@@ -75,6 +75,8 @@ class ClaimRecord(PracticeOwned, Base):
         Index("ix_claims_status", "practice_id", "status", "id"),
         # The claims queue in date order, the reports' claims of a period.
         Index("ix_claims_date", "practice_id", "date_of_service", "id"),
+        # ... and by claim number (the API's newest claims; migration 0038)
+        Index("ix_claims_practice", "practice_id", "id"),
         Index("ix_claims_client", "client_id", "date_of_service"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
