@@ -85,6 +85,7 @@ from therabill.posting import (
     status_path,
 )
 from therabill.scrub import ScrubContext
+from therabill.store import ledger_insert
 from therabill.store.models import (
     ClaimLine,
     ClaimRecord,
@@ -120,7 +121,6 @@ from therabill.x12.remittance_835 import (
 from therabill.x12.remittance_835 import Remittance as RemittanceData
 
 BATCH = 500
-LEDGER_ROWS = 5000  # ledger entries per INSERT on PostgreSQL (_Poster._insert_ledger)
 SQLITE_CACHE_KB = 64 * 1024
 POSTABLE = frozenset(
     {
@@ -571,7 +571,6 @@ class _Poster:
         self.new_status: list[tuple[int, str]] = []
         self.deadline_days: dict[int, tuple[int | None, int | None]] = {}
         self.scrub_tables: ScrubContext | None = None
-        self.ledger_sql = ""  # PostgreSQL's INSERT of the ledger entries (_insert_ledger)
 
     def begin(self, remittance: Payment835, row: RemittanceRecord) -> None:
         """Start posting one payment (its key row ``row`` written); claims come by :meth:`add`."""
@@ -839,30 +838,13 @@ class _Poster:
             self._pass_on(item)
 
     def _insert_ledger(self, connection: Connection, entries: list[tuple[Any, ...]]) -> None:
-        """The batch's ledger entries. SQLite: one ``executemany``. PostgreSQL: one ``INSERT …
-        SELECT FROM unnest(…)`` of a column array each per ``LEDGER_ROWS`` entries, so the
-        report sums' statement triggers (``report_sums.PER_STATEMENT``) add each group once
-        per statement, not once per entry (and psycopg dumps 13 arrays, not 13 values a row)."""
+        """The batch's ledger entries. SQLite: one ``executemany``. PostgreSQL: an ``INSERT …
+        SELECT FROM unnest(…)`` per 5,000 entries, so the report sums' statement triggers add
+        each group once per statement, not once per entry (``ledger_insert``)."""
         if self.sqlite or not entries:
             _bulk_insert(connection, "ledger_entries", LEDGER_COLUMNS, entries)
             return
-        if not self.ledger_sql:
-            found: dict[str, str] = dict(
-                connection.exec_driver_sql(
-                    "SELECT attname, format_type(atttypid, NULL) FROM pg_attribute "
-                    "WHERE attrelid = 'ledger_entries'::regclass AND attnum > 0"
-                ).all()
-            )
-            arrays = ", ".join(f"%s::{found[name]}[]" for name in LEDGER_COLUMNS)
-            self.ledger_sql = (
-                f"INSERT INTO ledger_entries ({', '.join(LEDGER_COLUMNS)}) "
-                f"SELECT * FROM unnest({arrays})"
-            )
-        for start in range(0, len(entries), LEDGER_ROWS):
-            chunk = entries[start : start + LEDGER_ROWS]
-            connection.exec_driver_sql(
-                self.ledger_sql, tuple(list(c) for c in zip(*chunk, strict=True))
-            )
+        ledger_insert.insert_entries(connection, entries)
 
     def _next_payer(
         self,
@@ -1318,21 +1300,7 @@ class _Record:
 
 
 INSURANCE = Responsibility.INSURANCE.value
-LEDGER_COLUMNS = (
-    "kind",
-    "amount_cents",
-    "responsibility",
-    "client_id",
-    "claim_line_id",
-    "claim_id",
-    "payer_id",
-    "effective_date",
-    "posted_at",
-    "actor",
-    "memo",
-    "receipt",
-    "reverses_id",
-)
+LEDGER_COLUMNS = ledger_insert.COLUMNS
 LINE_COLUMNS = (
     "remittance_claim_id",
     "claim_line_id",
