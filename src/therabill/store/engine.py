@@ -76,7 +76,9 @@ def _sqlite_begin(connection: Any) -> None:
     # a reader may still meet SQLITE_BUSY (a WAL checkpoint's recovery): it waits as usual
     wait = BUSY_TIMEOUT_MS if reading else int(options.get(BUSY_MS, BUSY_TIMEOUT_MS))
     if connection.info.get(BUSY_MS, BUSY_TIMEOUT_MS) != wait:  # pooled: set only on change
-        connection.exec_driver_sql(f"PRAGMA busy_timeout={wait}")
+        # on the driver's connection: a setting of the connection, not a statement of the
+        # unit of work (the query counts of tests/web see only the work's own)
+        connection.connection.dbapi_connection.execute(f"PRAGMA busy_timeout={wait}")
         connection.info[BUSY_MS] = wait
     connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
