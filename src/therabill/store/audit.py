@@ -56,19 +56,16 @@ def _stamp(at: dt.datetime) -> str:
     return at.isoformat(timespec="microseconds")
 
 
+def event_fields(event: AuditEvent) -> list[str]:
+    """An event's own fields, in the order the chain's hash covers them: the one place that
+    order is written, so the audit spool's lines (which carry the same fields) cannot drift."""
+    return [event.actor, event.action, event.entity, event.entity_id, event.detail]
+
+
 def entry_body(prev_hash: str, seq: int, at: dt.datetime, event: AuditEvent) -> bytes:
     """The bytes an entry's hash covers."""
     body = json.dumps(
-        [
-            prev_hash,
-            seq,
-            _stamp(at),
-            event.actor,
-            event.action,
-            event.entity,
-            event.entity_id,
-            event.detail,
-        ],
+        [prev_hash, seq, _stamp(at), *event_fields(event)],
         ensure_ascii=False,
         separators=(",", ":"),
     )

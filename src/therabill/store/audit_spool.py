@@ -34,26 +34,23 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from therabill.store.audit import SYSTEM_ACTOR, AuditEvent
+from therabill.store.audit import SYSTEM_ACTOR, AuditEvent, event_fields
 from therabill.store.audit_key import audit_key
+from therabill.store.engine import beside_database
 from therabill.store.models import utcnow
 
 WAIT_MS = 1_000
 """How long a read's audit entries wait for SQLite's write lock before going to the spool:
 well over a group commit's few milliseconds, well under a page a biller waits for."""
 
+SUFFIX = "-audit-spool"  # the spool is the database file's name with this after it
+
 ALTERED = "altered"  # the action of an entry recording a spool line whose HMAC failed
 
 
 def path(engine: Engine) -> Path | None:
     """The spool file of a SQLite database file (None: PostgreSQL, or in memory)."""
-    if engine.dialect.name != "sqlite":
-        return None
-    database = engine.url.database
-    if not database or database == ":memory:" or database.startswith("file:"):
-        return None
-    file = Path(database)
-    return file.with_name(f"{file.name}-audit-spool")
+    return beside_database(engine, SUFFIX)
 
 
 def pending(engine: Engine) -> bool:
@@ -86,15 +83,7 @@ def _mac(key: bytes, body: str) -> str:
 def _line(key: bytes, event: AuditEvent, at: dt.datetime) -> bytes:
     when = event.at or at
     body = json.dumps(
-        [
-            event.practice_id,
-            when.isoformat(timespec="microseconds"),
-            event.actor,
-            event.action,
-            event.entity,
-            event.entity_id,
-            event.detail,
-        ],
+        [event.practice_id, when.isoformat(timespec="microseconds"), *event_fields(event)],
         ensure_ascii=False,
         separators=(",", ":"),
     )  # one line: json.dumps escapes every newline in the strings

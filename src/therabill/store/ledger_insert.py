@@ -32,7 +32,9 @@ COLUMNS = (
     "receipt",
     "reverses_id",
 )
-"""The columns of an entry, in the order :func:`insert_entries` takes its tuples."""
+"""The columns of an entry, in the order :func:`insert_entries` takes its tuples. The same
+as ``ledger_seal.SEALED_COLUMNS`` without the id, but not derived from it: the seal's list is
+fixed forever, this one follows the table (tests/store/test_ledger_insert.py checks both)."""
 
 ROWS_PER_STATEMENT = 5000
 

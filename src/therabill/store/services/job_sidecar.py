@@ -25,16 +25,12 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from therabill.store.engine import beside_database
+
 
 def folder(engine: Engine) -> Path | None:
     """The sidecar folder of a SQLite database file (None: PostgreSQL, or in memory)."""
-    if engine.dialect.name != "sqlite":
-        return None
-    database = engine.url.database
-    if not database or database == ":memory:" or database.startswith("file:"):
-        return None
-    path = Path(database)
-    return path.with_name(f"{path.name}-jobs")
+    return beside_database(engine, "-jobs")
 
 
 def write_progress(engine: Engine, job_id: int, done: int, total: int) -> None:

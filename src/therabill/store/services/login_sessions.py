@@ -34,7 +34,7 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 from sqlalchemy.exc import OperationalError
 
 from therabill.store import audit_spool
-from therabill.store.engine import impatient, read_only
+from therabill.store.engine import beside_database, impatient, read_only
 from therabill.store.models import PracticeMember, User
 from therabill.store.services import mfa
 from therabill.store.services.context import Store
@@ -272,8 +272,7 @@ def find_session(
 
 def _touch_file(engine: Engine, key: str) -> Path | None:
     """Where a last-seen time waits while SQLite's write lock is taken (None: PostgreSQL)."""
-    place = audit_spool.path(engine)
-    return None if place is None else place.with_name(f"{place.name}-touch-{key[:32]}")
+    return beside_database(engine, f"{audit_spool.SUFFIX}-touch-{key[:32]}")
 
 
 def _put_off_touch(engine: Engine, key: str) -> dt.datetime | None:
