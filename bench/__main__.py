@@ -10,12 +10,15 @@ sections there; ``--quick`` (small sizes) and a plain named run only print.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import importlib
 import os
 import platform
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 BENCHMARKS = [
@@ -55,22 +58,8 @@ def main() -> int:
     )
     args = parser.parse_args()
     names = args.names or BENCHMARKS
-    sections = []
-    for name in names:
-        try:
-            module = importlib.import_module(f"bench.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"bench.{name}":
-                print(f"bench: no benchmark {name!r} yet, skipped", file=sys.stderr)
-                continue
-            raise
-        print(f"bench: running {name} …", file=sys.stderr, flush=True)
-        started = time.perf_counter()
-        section = module.run(args.quick)
-        print(f"bench: {name} done in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-        stamp = f"_Measured on {machine()}, {dt.date.today().isoformat()}._\n"
-        head, _, body = section.strip().partition("\n")
-        sections.append(f"{head}\n\n{stamp}{body.rstrip()}\n")
+    with _own_home():
+        sections = _run(names, quick=args.quick)
     header = (
         "# therabill performance\n\n"
         "Written by `make bench` (`python -m bench`). Each section was measured in one run, its "
@@ -88,6 +77,42 @@ def main() -> int:
         OUT.write_text(header + "\n".join(sections), "utf-8")
         print(f"bench: wrote {OUT}", file=sys.stderr)
     return 0
+
+
+def _run(names: list[str], *, quick: bool) -> list[str]:
+    """Run the named benchmarks in order; their Markdown sections, stamped."""
+    sections = []
+    for name in names:
+        try:
+            module = importlib.import_module(f"bench.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"bench.{name}":
+                print(f"bench: no benchmark {name!r} yet, skipped", file=sys.stderr)
+                continue
+            raise
+        print(f"bench: running {name} …", file=sys.stderr, flush=True)
+        started = time.perf_counter()
+        section = module.run(quick)
+        print(f"bench: {name} done in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+        stamp = f"_Measured on {machine()}, {dt.date.today().isoformat()}._\n"
+        head, _, body = section.strip().partition("\n")
+        sections.append(f"{head}\n\n{stamp}{body.rstrip()}\n")
+    return sections
+
+
+@contextlib.contextmanager
+def _own_home() -> Iterator[None]:
+    """Run with a data directory of the run's own unless THERABILL_HOME names one: a bench
+    must never write into (or depend on the audit key of) the user's real data directory."""
+    if os.environ.get("THERABILL_HOME"):
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="therabill-bench-") as home:
+        os.environ["THERABILL_HOME"] = home
+        try:
+            yield
+        finally:
+            os.environ.pop("THERABILL_HOME", None)
 
 
 def _merge(document: str, sections: list[str]) -> str:
