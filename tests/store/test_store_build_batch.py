@@ -5,15 +5,17 @@ not grow with its claims, and rules that depend on the claims built before in th
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
 from sqlalchemy import event, func, select
 
 from therabill.store.factories import PT_NPI
 from therabill.store.models import AuthorizationUse, ClaimRecord
-from therabill.store.services import Store, auths, build, clients, sessions
+from therabill.store.services import Store, auths, build, build_batch, clients, sessions
 
 CLIENTS = 40
 DAYS = 6  # 240 sessions → 240 claims
@@ -110,3 +112,31 @@ def test_a_build_of_240_sessions_is_set_based_and_sees_its_own_earlier_claims(
     assert len(left) == CLIENTS // 2
     assert set(map(tuple, left.values())) == {(4, 1, 0, 0, 0, 0)}
     assert used == CLIENTS // 2 * DAYS * 3  # every claim records the units it used
+
+
+def test_a_build_keeps_the_collector_off_older_objects_and_puts_its_settings_back(
+    practice: Store,
+) -> None:
+    """During a build the cyclic garbage collector skips what was there before it (frozen)
+    and runs less often; after it, the process's settings are as they were and nothing stays
+    frozen, even when the build fails."""
+    add_caseload(practice)
+    before = gc.get_threshold()
+    during: list[tuple[tuple[int, int, int], int]] = []
+
+    def seen(_done: int, _total: int) -> None:
+        during.append((gc.get_threshold(), gc.get_freeze_count()))
+
+    with practice.transaction() as work:
+        build.build_claims(work=work, progress=seen, session_ids=[1, 2])
+    assert during and all(
+        threshold[0] >= build_batch.YOUNG_OBJECTS and frozen > 0 for threshold, frozen in during
+    )
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+    def fails(_done: int, _total: int) -> None:
+        raise RuntimeError("stopped")
+
+    with pytest.raises(RuntimeError), practice.transaction() as work:
+        build.build_claims(work=work, progress=fails)
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0

@@ -397,6 +397,19 @@ def build_claims(
     """
     if work.db.get_bind().dialect.name == "postgresql":
         work.db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": BUILD_LOCK_KEY})
+    with build_batch.fewer_collections():
+        return _build(work, start, end, provider_id, session_ids, progress, scrub_tables)
+
+
+def _build(
+    work: UnitOfWork,
+    start: dt.date | None,
+    end: dt.date | None,
+    provider_id: int | None,
+    session_ids: Collection[int] | None,
+    progress: Callable[[int, int], None] | None,
+    scrub_tables: ScrubContext | None,
+) -> BuildResult:
     result = BuildResult()
     sessions = _unbilled(work, start, end, provider_id, session_ids)
     parties = build_batch.Parties(work, (s.client_id for s in sessions))
