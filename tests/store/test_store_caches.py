@@ -7,7 +7,9 @@ from __future__ import annotations
 import ast
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
 from importlib.resources import files
 from pathlib import Path
 
@@ -44,6 +46,73 @@ def test_a_stale_value_is_served_once_more_while_it_is_computed_again() -> None:
     while cache.refreshing() and time.monotonic() < deadline:
         time.sleep(0.01)
     assert cache.get_or_refresh("k", 2, lambda: (2, "newer")) == "new"
+
+
+def _first_value_race(fail: bool) -> tuple[list[str], list[object]]:
+    """Six callers ask a cache with nothing kept yet; the first one's computation is held
+    until the other five have had time to start computations of their own (which they
+    must not: they wait for the first). Returns the computations started and the answers."""
+    cache: caches.Stamped[str] = caches.Stamped("test")
+    started, release = threading.Event(), threading.Event()
+    computed: list[str] = []
+    answers: list[object] = []
+
+    def first() -> tuple[int, str]:
+        computed.append("first")
+        started.set()
+        release.wait(10)
+        if fail:
+            raise RuntimeError("the sums failed")
+        return 1, "summed once"
+
+    def another() -> tuple[int, str]:
+        computed.append("another")
+        return 1, "summed again"
+
+    def ask(compute: Callable[[], tuple[int, str]]) -> None:
+        try:
+            answers.append(cache.get_or_refresh("k", 1, compute))
+        except RuntimeError as exc:
+            answers.append(exc)
+
+    leader = threading.Thread(target=ask, args=(first,))
+    leader.start()
+    assert started.wait(10)
+    others = [threading.Thread(target=ask, args=(another,)) for _ in range(5)]
+    for thread in others:
+        thread.start()
+    deadline = time.monotonic() + 1  # room for a caller that does not wait to compute
+    while len(computed) < 6 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    release.set()
+    for thread in [leader, *others]:
+        thread.join(10)
+    return computed, answers
+
+
+def test_callers_that_come_while_the_first_value_is_computed_wait_for_it() -> None:
+    # a server started under load: fifty dashboards at once sum the ledger once, not fifty
+    # times side by side (each then taking fifty times as long)
+    computed, answers = _first_value_race(fail=False)
+    assert computed == ["first"]
+    assert answers == ["summed once"] * 6
+
+
+def test_callers_waiting_for_a_first_value_that_failed_get_its_error() -> None:
+    computed, answers = _first_value_race(fail=True)
+    assert computed == ["first"]
+    assert len(answers) == 6 and all(isinstance(a, RuntimeError) for a in answers)
+
+
+def test_after_a_failed_first_value_the_next_caller_computes_it_again() -> None:
+    cache: caches.Stamped[str] = caches.Stamped("test")
+
+    def fails() -> tuple[int, str]:
+        raise RuntimeError("the sums failed")
+
+    with pytest.raises(RuntimeError):
+        cache.get_or_refresh("k", 1, fails)
+    assert cache.get_or_refresh("k", 1, lambda: (1, "summed")) == "summed"
 
 
 def test_a_profile_saved_through_the_service_is_used_by_the_next_read(practice: Store) -> None:

@@ -29,6 +29,7 @@ import contextvars
 import os
 import threading
 from collections.abc import Callable, Hashable
+from concurrent.futures import Future
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -112,6 +113,9 @@ class Stamped(Generic[V]):
         self.keys = keys  # the oldest key is dropped beyond this many
         self._kept: dict[Hashable, tuple[Hashable, V]] = {}
         self._refreshing: set[Hashable] = set()
+        # keys whose first value is being computed: the callers that come meanwhile wait for
+        # that one computation instead of each starting their own
+        self._first: dict[Hashable, Future[V]] = {}
         self._lock = threading.Lock()
         CACHES.append(self)
 
@@ -134,7 +138,9 @@ class Stamped(Generic[V]):
         """Like :meth:`get`, but a value kept under an older stamp is answered once more
         while one background thread computes the new one. ``compute`` returns the stamp it
         read with the value (in one database snapshot, so the two agree). With nothing kept
-        yet, the caller waits for the first value."""
+        yet, the caller waits for the first value, and callers that come while it is being
+        computed wait for that same computation: a server started under load (fifty
+        dashboards at once) sums the ledger once, not once a request."""
         with self._lock:
             kept = self._kept.get(key)
             if kept is not None:
@@ -147,7 +153,25 @@ class Stamped(Generic[V]):
                         target=refresh, args=(self._refresh, key, compute), daemon=True
                     ).start()
                 return kept[1]
-        return self._refresh(key, compute)
+            first = self._first.get(key)
+            if first is not None:
+                waiting = True
+            else:
+                waiting, first = False, Future()
+                self._first[key] = first
+        if waiting:
+            return first.result()  # raises what the computation raised
+        try:
+            value = self._refresh(key, compute)
+        except BaseException as exc:
+            first.set_exception(exc)
+            raise
+        else:
+            first.set_result(value)
+            return value
+        finally:
+            with self._lock:
+                self._first.pop(key, None)
 
     def _refresh(self, key: Hashable, compute: Callable[[], tuple[Hashable, V]]) -> V:
         try:
