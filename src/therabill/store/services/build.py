@@ -40,8 +40,6 @@ from therabill.findings import Finding, Severity
 from therabill.payers import PayerProfile
 from therabill.scrub import ScrubContext
 from therabill.store.models import (
-    ClaimLine,
-    ClaimRecord,
     Client,
     Fee,
     Payer,
@@ -62,6 +60,7 @@ from therabill.store.services.auths import AuthorizationStatus
 from therabill.store.services.build_batch import ConcurrentBuild as ConcurrentBuild
 from therabill.store.services.clients import primary_policy
 from therabill.store.services.context import UnitOfWork
+from therabill.store.services.drafts import DraftClaim, DraftLine
 from therabill.units import UnitRule
 
 BUILD_LOCK_KEY = 7_401_002
@@ -108,11 +107,11 @@ class Parties:
 class Draft:
     """A claim as the build would write it, not added to the database session."""
 
-    claim: ClaimRecord
+    claim: DraftClaim
     assembly: Assembly
     document: doc.Claim
     findings: list[Finding]
-    covering: list[tuple[ClaimLine, AuthorizationStatus]]  # the authorization each line uses
+    covering: list[tuple[DraftLine, AuthorizationStatus]]  # the authorization each line uses
 
 
 def session_entry(session: TherapySession) -> SessionEntry:
@@ -161,8 +160,8 @@ def assemble_for(
 
 
 def covering(
-    lines: Sequence[ClaimLine], statuses: Sequence[AuthorizationStatus]
-) -> list[tuple[ClaimLine, AuthorizationStatus]]:
+    lines: Sequence[DraftLine], statuses: Sequence[AuthorizationStatus]
+) -> list[tuple[DraftLine, AuthorizationStatus]]:
     """Each line with the first authorization (oldest first) covering its code on its date."""
     found = []
     for line in lines:
@@ -250,7 +249,7 @@ def draft_claim(
         errors = [f.message for f in assembly.findings if f.severity == Severity.ERROR]
         raise NotBillable(f"no billable units: {' '.join(errors)}" if errors else NO_UNITS)
     lines = [
-        ClaimLine(
+        DraftLine(
             line_number=line.line_number,
             session_id=line.session_id,
             date_of_service=day,
@@ -269,14 +268,13 @@ def draft_claim(
                 f"line {line.line_number} ({line.code}): modifiers {line.modifiers!r} do not "
                 "fit a claim line (at most four, 837P SV101-3 to SV101-6)"
             )
-    claim = ClaimRecord(
+    claim = DraftClaim(
         client_id=parties.client.id,
         payer_id=parties.payer.id,
         policy_id=parties.policy.id,
         provider_id=parties.provider.id,
         date_of_service=day,
         status=ClaimStatus.DRAFT.value,
-        frequency_code="1",
         total_charge_cents=assembly.total_cents,
         lines=lines,
     )
@@ -432,10 +430,9 @@ def _build(
         except TherabillError as exc:  # nothing of this claim is kept
             result.skipped.extend({"session_id": s.id, "reason": str(exc)} for s in group)
         else:
-            claim = builder.keep(draft, group, rows)
-            result.claims.append(claim.id)
+            result.claims.append(builder.keep(draft, group, rows))
             result.sessions_billed += len(group)
-            if claim.status == ClaimStatus.READY:
+            if draft.claim.status == ClaimStatus.READY:
                 result.ready += 1
             else:
                 result.draft += 1
@@ -522,12 +519,13 @@ class _Builder:
 
     def keep(
         self, draft: Draft, group: Sequence[TherapySession], rows: build_batch.ClaimRows
-    ) -> ClaimRecord:
+    ) -> int:
         """Number the drafted claim, settle its status, take its authorization units and
-        record what it bills for the claims after it; its rows go to ``rows``."""
+        record what it bills for the claims after it; its rows go to ``rows``. Returns its
+        id."""
         claim = draft.claim
-        claim.id = self.ids.next()
-        document = draft.document.model_copy(update={"claim_id": claim_number(claim.id)})
+        claim.id = claim_id = self.ids.next()
+        document = draft.document.model_copy(update={"claim_id": claim_number(claim_id)})
         claim.document_json = document.model_dump_json()
         claim.findings_json = json.dumps([f.to_dict() for f in draft.findings])
         reasons: list[tuple[str | None, str, str]] = [
@@ -543,7 +541,7 @@ class _Builder:
         self.plans.billed(session_ids, claim.payer_id)
         self.scrubber.remember(document=draft.document, claim=claim)  # after: drafts count no KX
         rows.add(claim, session_ids, uses, reasons)
-        self.work.audit("create", "claim", claim.id, f"{len(claim.lines)} lines")
+        self.work.audit("create", "claim", claim_id, f"{len(claim.lines)} lines")
         charges = sum(1 for line in claim.lines if line.charge_cents > 0)
-        self.work.audit("post", "ledger_entry", f"claim {claim.id}", f"{charges} charges")
-        return claim
+        self.work.audit("post", "ledger_entry", f"claim {claim_id}", f"{charges} charges")
+        return claim_id

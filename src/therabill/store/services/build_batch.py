@@ -50,6 +50,7 @@ from therabill.store.models import (
 from therabill.store.services import ledger
 from therabill.store.services.auths import AuthorizationStatus
 from therabill.store.services.context import UnitOfWork
+from therabill.store.services.drafts import DraftClaim, DraftLine
 
 CHUNK = 5_000  # ids per IN list, well under SQLite's bound-parameter limit
 
@@ -157,12 +158,12 @@ class AuthorizationBook:
         return list(self._by.get((client_id, payer_id), ()))
 
     def take(
-        self, uses: Sequence[tuple[ClaimLine, AuthorizationStatus]]
-    ) -> list[tuple[ClaimLine, int, int, int]]:
+        self, uses: Sequence[tuple[DraftLine, AuthorizationStatus]]
+    ) -> list[tuple[DraftLine, int, int, int]]:
         """Each line's units (and the visit, once per authorization and claim) taken from the
         authorization covering it, added to the totals the next claims see: (line,
         authorization id, units, visits) for the ``authorization_uses`` rows."""
-        taken: list[tuple[ClaimLine, int, int, int]] = []
+        taken: list[tuple[DraftLine, int, int, int]] = []
         visited: set[int] = set()
         for line, status in uses:
             a = status.authorization
@@ -237,22 +238,23 @@ class ClaimRows:
     def __init__(self, work: UnitOfWork) -> None:
         self.work = work
         self.claims: list[dict[str, Any]] = []
-        self.lines: list[ClaimLine] = []
-        self.line_claims: list[ClaimRecord] = []
+        self.lines: list[DraftLine] = []
+        self.line_claims: list[DraftClaim] = []
         self.changes: list[dict[str, Any]] = []
-        self.sessions: list[dict[str, int]] = []
-        self.uses: list[tuple[ClaimLine, int, int, int]] = []
+        self.sessions: list[dict[str, int | None]] = []
+        self.uses: list[tuple[DraftLine, int, int, int]] = []
 
     def add(
         self,
-        claim: ClaimRecord,
+        claim: DraftClaim,
         session_ids: Sequence[int],
-        uses: Sequence[tuple[ClaimLine, int, int, int]],
+        uses: Sequence[tuple[DraftLine, int, int, int]],
         reasons: Sequence[tuple[str | None, str, str]],
     ) -> None:
         """One built claim (its id, status, document and findings set) with its lines, the
         sessions it bills, the authorization units its lines took
         (``AuthorizationBook.take``) and its status changes (from, to, why)."""
+        assert claim.id is not None, "a claim is numbered before its rows are kept"
         self.claims.append(
             {
                 "id": claim.id,
@@ -307,7 +309,7 @@ class ClaimRows:
                     "charge_cents": ln.charge_cents,
                     "diagnosis_pointers": ln.diagnosis_pointers,
                     "authorization_id": ln.authorization_id,
-                    "control_number": control_number_of(claim.id, ln.line_number),
+                    "control_number": control_number_of(cast(int, claim.id), ln.line_number),
                 }
                 for ln, claim in zip(self.lines, self.line_claims, strict=True)
             ],
@@ -353,11 +355,11 @@ class ClaimRows:
 
 
 def _by_claim(
-    lines: Sequence[ClaimLine], claims: Sequence[ClaimRecord]
-) -> Iterator[tuple[ClaimRecord, list[ClaimLine]]]:
+    lines: Sequence[DraftLine], claims: Sequence[DraftClaim]
+) -> Iterator[tuple[DraftClaim, list[DraftLine]]]:
     """The lines grouped by their claim, in order (``lines`` are grouped already)."""
-    current: ClaimRecord | None = None
-    group: list[ClaimLine] = []
+    current: DraftClaim | None = None
+    group: list[DraftLine] = []
     for line, claim in zip(lines, claims, strict=True):
         if claim is not current:
             if current is not None:

@@ -18,6 +18,7 @@ from therabill.store.models import (
     Provider,
     TherapySession,
 )
+from therabill.store.services.drafts import DraftClaim
 
 SUBSCRIBER_RELATIONSHIPS = {"spouse": "spouse", "child": "child", "other": "other"}
 
@@ -36,7 +37,7 @@ def _address(
 
 def claim_document(
     *,
-    claim: ClaimRecord,
+    claim: ClaimRecord | DraftClaim,
     client: Client,
     payer: Payer,
     policy: Policy,

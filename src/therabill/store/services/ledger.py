@@ -29,6 +29,7 @@ from therabill.money import format_money
 from therabill.store.models import ClaimLine, ClaimRecord, LedgerEntry
 from therabill.store.services import lookup
 from therabill.store.services.context import UnitOfWork
+from therabill.store.services.drafts import DraftClaim, DraftLine
 
 
 def facts(entry: LedgerEntry) -> EntryFacts:
@@ -93,7 +94,10 @@ def post_entry(
 
 
 def charge_rows(
-    *, claim: ClaimRecord, lines: Sequence[ClaimLine], actor: str
+    *,
+    claim: ClaimRecord | DraftClaim,
+    lines: Sequence[ClaimLine] | Sequence[DraftLine],
+    actor: str,
 ) -> list[dict[str, Any]]:
     """The charge entries of a newly built claim's ``lines`` (billed to the payer), as rows:
     ``post_charges`` adds them one by one, ``claims build`` inserts a whole batch at once."""

@@ -39,6 +39,7 @@ from therabill.store.models import (
 )
 from therabill.store.services import insights, profiles
 from therabill.store.services.context import UnitOfWork
+from therabill.store.services.drafts import DraftClaim
 
 BilledKey = tuple[int, dt.date, str, str]  # client, date of service, code, discipline
 FEW = 500  # clients named in a query's IN list at most (SQLite allows 32,766 parameters)
@@ -98,7 +99,7 @@ def duplicate_line(code: str, day: dt.date, other_claim: int, line_number: int) 
 
 
 def duplicate_lines(
-    claim: ClaimRecord, billed: dict[BilledKey, int], discipline: str
+    claim: ClaimRecord | DraftClaim, billed: dict[BilledKey, int], discipline: str
 ) -> list[Finding]:
     """Lines billed before on another claim for the same client, date and code by the same
     discipline (``discipline``: the claim's provider's). A secondary or tertiary payer's
@@ -337,15 +338,16 @@ class Scrubber:
         ]
         return document.model_copy(update={"therapy_allowed_to_date": to_date})
 
-    def __call__(self, *, document: doc.Claim, claim: ClaimRecord) -> list[Finding]:
+    def __call__(self, *, document: doc.Claim, claim: ClaimRecord | DraftClaim) -> list[Finding]:
         """The scrubber's findings for ``document``, then the lines already billed."""
         found = list(scrub_claim(self.fill(document), self.context).findings)
         return found + duplicate_lines(claim, self.billed, document.provider.discipline)
 
-    def remember(self, *, document: doc.Claim, claim: ClaimRecord) -> None:
+    def remember(self, *, document: doc.Claim, claim: ClaimRecord | DraftClaim) -> None:
         """A claim the build wrote: later claims of the build see its lines (duplicates)
         and, unless it stays a draft, to a payer with a KX threshold, its allowed amounts
         (the year's total)."""
+        assert claim.id is not None, "the build remembers a numbered claim"
         discipline = document.provider.discipline
         for billed in claim.lines:
             billed_key = (claim.client_id, billed.date_of_service, billed.code, discipline)
