@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import ColumnElement, or_, select
@@ -201,67 +203,74 @@ def therapy_year(
                Provider.discipline)
         .join(Provider, Provider.id == ClaimRecord.provider_id)
         .where(*where)
-    ).all()  # fmt: skip
+    ).tuples().all()  # fmt: skip
     superseded = {
-        c.original_claim_id
-        for c in claims
-        if c.original_claim_id is not None and c.status not in NOT_COUNTED
+        original
+        for _, _, _, status, _, original, _ in claims
+        if original is not None and status not in NOT_COUNTED
     }
+    # claim id → (client id as in the claim document, payer id, discipline)
     counted = {
-        c.id: c
-        for c in claims
-        if c.status not in NOT_COUNTED and c.frequency_code != "8" and c.id not in superseded
+        claim_id: (str(client_id), payer_id, discipline)
+        for claim_id, client_id, payer_id, status, frequency, _, discipline in claims
+        if status not in NOT_COUNTED and frequency != "8" and claim_id not in superseded
     }
     if not counted:
         return allowed, same_day
     rows = work.db.execute(
-        select(ClaimLine.id, ClaimLine.claim_id, ClaimLine.date_of_service, ClaimLine.code,
+        select(ClaimLine.claim_id, ClaimLine.id, ClaimLine.date_of_service, ClaimLine.code,
                ClaimLine.modifiers, ClaimLine.units, ClaimLine.charge_cents,
                TherapySession.place_of_service)
         .join(ClaimRecord, ClaimRecord.id == ClaimLine.claim_id)
         .outerjoin(TherapySession, TherapySession.id == ClaimLine.session_id)
         .where(*where)
         .order_by(ClaimLine.claim_id, ClaimLine.line_number)
-    ).all()  # fmt: skip
+    ).tuples().all()  # fmt: skip
     remitted = _remitted(work, where)
-    by_claim: dict[int, list[Any]] = defaultdict(list)
-    for row in rows:
-        if row.claim_id in counted:
-            by_claim[row.claim_id].append(row)
     # A claim's estimates depend on its payer, place, and each line's year (the fee
     # schedule's), day (a day's units are priced together), code, units and charge: claims
     # alike in those are priced once (a practice bills the same visits week after week).
     priced: dict[tuple[Any, ...], list[Decimal]] = {}
     groups: dict[tuple[str, str], str | None] = {}
-    for claim_id, lines in by_claim.items():
-        claim = counted[claim_id]
-        place = lines[0].place_of_service or "11"
+    # a line as the threshold counts it, made once per (day, code, units, cents): frozen, so
+    # the claims alike share it
+    made: dict[tuple[dt.date, str, int, int], Service] = {}
+    for claim_id, claim_rows in itertools.groupby(rows, key=itemgetter(0)):
+        if claim_id not in counted:
+            continue
+        client, payer_id, discipline = counted[claim_id]
+        lines = list(claim_rows)
+        place = lines[0][7] or "11"
+        profile = payers[payer_id]
+        services = []
         days: dict[dt.date, int] = {}
-        profile = payers[claim.payer_id]
-        services = [Service(ln.date_of_service, ln.code, ln.units, to_decimal(ln.charge_cents))
-                    for ln in lines]  # fmt: skip
-        day_keys = {(str(claim.client_id), profile.id, s.day) for s in services}
-        earlier = [s for key in sorted(day_keys) for s in same_day.get(key, ())]
-        shape = (claim.payer_id, place, *(
-            (ln.date_of_service.year, days.setdefault(ln.date_of_service, len(days)), ln.code,
-             ln.units, ln.charge_cents) for ln in lines))  # fmt: skip
-        estimates = None if earlier else priced.get(shape)
+        shape: list[Any] = [payer_id, place]
+        for _, _, day, code, _, units, cents, _ in lines:
+            key = (day, code, units, cents)
+            service = made.get(key)
+            if service is None:
+                service = made[key] = Service(day, code, units, to_decimal(cents))
+            services.append(service)
+            shape += (day.year, days.setdefault(day, len(days)), code, units, cents)
+        earlier = [s for day in sorted(days) for s in same_day.get((client, profile.id, day), ())]
+        shape_key = tuple(shape)
+        estimates = None if earlier else priced.get(shape_key)
         if estimates is None:
             estimates = estimated_allowed(profile, services, place, earlier=earlier)
             if not earlier:
-                priced[shape] = estimates
+                priced[shape_key] = estimates
         for service in services:
-            same_day[(str(claim.client_id), profile.id, service.day)].append(service)
+            same_day[(client, profile.id, service.day)].append(service)
         for line, estimate in zip(lines, estimates, strict=True):
-            key = (line.modifiers, claim.discipline)
-            if key not in groups:
-                groups[key] = line_group(line.modifiers.split(","), claim.discipline)
-            group = groups[key]
+            line_id, modifiers, year = line[1], line[4], line[2].year
+            group_key = (modifiers, discipline)
+            if group_key not in groups:
+                groups[group_key] = line_group(modifiers.split(","), discipline)
+            group = groups[group_key]
             if group is None:
                 continue
-            cents = remitted.get(line.id)
-            amount = estimate if cents is None else to_decimal(cents)
-            allowed[(str(claim.client_id), line.date_of_service.year, group)] += amount
+            paid = remitted.get(line_id)
+            allowed[(client, year, group)] += estimate if paid is None else to_decimal(paid)
     return allowed, same_day
 
 
