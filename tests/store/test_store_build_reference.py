@@ -24,7 +24,7 @@ from sqlalchemy import func, select, text
 
 from clock import TODAY
 from therabill.store.models import SessionService, TherapySession
-from therabill.store.services import Store, build, clients, demo, sessions
+from therabill.store.services import Store, build, clients, demo, locations, sessions
 
 REFERENCE = Path(__file__).parent / "data" / "claims_build_reference.json"
 WEEK = TODAY - dt.timedelta(days=6)  # the unbilled week the last build bills
@@ -126,6 +126,33 @@ def _practice(store: Store) -> None:
                 services=[sessions.ServiceMinutes(code, minutes)],
                 diagnoses=["M54.50"] if npi != "1245319599" else ["F80.0"],
             )
+        # at a school (837P 2310C), with two codes, modifiers, techniques and a note
+        locations.add_location(
+            work=work,
+            name="Harbour School",
+            address="5 School Road",
+            city="Springfield",
+            state="IL",
+            postal_code="62702",
+            npi="1003000126",
+        )
+        sessions.add_session(
+            work=work,
+            client=by_chart["DEMO-006"].id,
+            provider="1234567893",
+            day=on(2),
+            start=dt.time(14),
+            end=dt.time(14, 50),
+            place_of_service="03",
+            services=[
+                sessions.ServiceMinutes("97110", 25, ("59",)),
+                sessions.ServiceMinutes("97112", 25),
+            ],
+            diagnoses=["M54.50", "M25.561"],
+            techniques=["therapeutic exercise", "balance training"],
+            note="Seen at school.",
+            location="Harbour School",
+        )
 
 
 def _dump(store: Store, marks: dict[str, int]) -> dict[str, Any]:
