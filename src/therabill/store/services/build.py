@@ -26,8 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, cast, get_args
 
 from pydantic import ValidationError
-from sqlalchemy import select, text
-from sqlalchemy.orm import selectinload
+from sqlalchemy import ColumnElement, select, text
 
 from therabill import claims as doc
 from therabill.claims.assemble import Assembly, ServiceEntry, SessionEntry, assemble_claim
@@ -46,6 +45,8 @@ from therabill.store.models import (
     Policy,
     Practice,
     Provider,
+    ServiceLocation,
+    SessionDiagnosis,
     SessionService,
     TherapySession,
 )
@@ -60,7 +61,13 @@ from therabill.store.services.auths import AuthorizationStatus
 from therabill.store.services.build_batch import ConcurrentBuild as ConcurrentBuild
 from therabill.store.services.clients import primary_policy
 from therabill.store.services.context import UnitOfWork
-from therabill.store.services.drafts import DraftClaim, DraftLine
+from therabill.store.services.drafts import (
+    DiagnosisRow,
+    DraftClaim,
+    DraftLine,
+    ServiceRow,
+    SessionRow,
+)
 from therabill.units import UnitRule
 
 BUILD_LOCK_KEY = 7_401_002
@@ -114,7 +121,7 @@ class Draft:
     covering: list[tuple[DraftLine, AuthorizationStatus]]  # the authorization each line uses
 
 
-def session_entry(session: TherapySession) -> SessionEntry:
+def session_entry(session: TherapySession | SessionRow) -> SessionEntry:
     """A stored (or unsaved) session as the claim assembly takes it."""
     return SessionEntry(
         id=session.id,
@@ -137,7 +144,7 @@ def assemble_for(
     *,
     discipline: str,
     payer: Payer | None,
-    sessions: Sequence[TherapySession],
+    sessions: Sequence[TherapySession | SessionRow],
     fees: dict[str, int],
     code_set: CodeSet,
     day: dt.date,
@@ -231,7 +238,7 @@ def same_day_services(
 def draft_claim(
     *,
     parties: Parties,
-    sessions: Sequence[TherapySession],
+    sessions: Sequence[TherapySession | SessionRow],
     assembly: Assembly,
     statuses: Sequence[AuthorizationStatus],
     scrubber: scrubbing.Scrubber,
@@ -313,7 +320,7 @@ def draft_claim(
 def plan_facts(
     work: UnitOfWork,
     parties: Parties,
-    sessions: Sequence[TherapySession],
+    sessions: Sequence[TherapySession | SessionRow],
     day: dt.date,
     plans: plans_of_care.PlanSource | None = None,
     known: Mapping[str, PayerProfile] | None = None,
@@ -353,22 +360,60 @@ def _unbilled(
     end: dt.date | None,
     provider_id: int | None,
     session_ids: Collection[int] | None = None,
-) -> list[TherapySession]:
-    query = (
-        select(TherapySession)
-        .where(TherapySession.claim_id.is_(None))
-        .options(selectinload(TherapySession.services), selectinload(TherapySession.diagnoses))
-        .order_by(TherapySession.client_id, TherapySession.date_of_service, TherapySession.id)
-    )
+) -> list[SessionRow]:
+    """The unbilled sessions in client, date and id order, with their services and diagnoses
+    in their order: Core rows in three queries (and one for their service locations)."""
+    where: list[ColumnElement[bool]] = [TherapySession.claim_id.is_(None)]
     if start:
-        query = query.where(TherapySession.date_of_service >= start)
+        where.append(TherapySession.date_of_service >= start)
     if end:
-        query = query.where(TherapySession.date_of_service <= end)
+        where.append(TherapySession.date_of_service <= end)
     if provider_id is not None:
-        query = query.where(TherapySession.provider_id == provider_id)
+        where.append(TherapySession.provider_id == provider_id)
     if session_ids is not None:
-        query = query.where(TherapySession.id.in_(sorted(set(session_ids))))
-    return list(work.db.execute(query).scalars())
+        where.append(TherapySession.id.in_(sorted(set(session_ids))))
+    s = TherapySession
+    rows = (
+        work.db.execute(
+            select(s.id, s.client_id, s.provider_id, s.date_of_service, s.start_time, s.end_time,
+                   s.place_of_service, s.techniques, s.note, s.service_location_id)
+            .where(*where)
+            .order_by(s.client_id, s.date_of_service, s.id)
+        ).tuples().all()
+    )  # fmt: skip
+    if not rows:
+        return []
+    places: dict[int, ServiceLocation] = {}
+    if wanted := sorted({row[9] for row in rows if row[9] is not None}):
+        places = {
+            place.id: place
+            for place in work.db.execute(
+                select(ServiceLocation).where(ServiceLocation.id.in_(wanted))
+            ).scalars()
+        }
+    found = {
+        row[0]: SessionRow(*row[:9], places.get(row[9]) if row[9] is not None else None)
+        for row in rows
+    }
+    # a session added meanwhile by another writer (PostgreSQL) is not one of this build's
+    for session_id, code, minutes, modifiers in work.db.execute(
+        select(SessionService.session_id, SessionService.code, SessionService.minutes,
+               SessionService.modifiers)
+        .join(TherapySession, TherapySession.id == SessionService.session_id)
+        .where(*where)
+        .order_by(SessionService.session_id, SessionService.position)
+    ).tuples():  # fmt: skip
+        if (session := found.get(session_id)) is not None:
+            session.services.append(ServiceRow(code, minutes, modifiers))
+    for session_id, code in work.db.execute(
+        select(SessionDiagnosis.session_id, SessionDiagnosis.code)
+        .join(TherapySession, TherapySession.id == SessionDiagnosis.session_id)
+        .where(*where)
+        .order_by(SessionDiagnosis.session_id, SessionDiagnosis.position)
+    ).tuples():
+        if (session := found.get(session_id)) is not None:
+            session.diagnoses.append(DiagnosisRow(code))
+    return list(found.values())
 
 
 def build_claims(
@@ -411,7 +456,7 @@ def _build(
     result = BuildResult()
     sessions = _unbilled(work, start, end, provider_id, session_ids)
     parties = build_batch.Parties(work, (s.client_id for s in sessions))
-    groups: dict[GroupKey, list[TherapySession]] = defaultdict(list)
+    groups: dict[GroupKey, list[SessionRow]] = defaultdict(list)
     for session in sessions:
         client = parties.clients[session.client_id]
         policy = primary_policy(client, session.date_of_service)
@@ -450,7 +495,7 @@ class _Builder:
     def __init__(
         self,
         work: UnitOfWork,
-        sessions: Sequence[TherapySession],
+        sessions: Sequence[SessionRow],
         tables: ScrubContext | None,
         keys: Sequence[GroupKey],
         parties: build_batch.Parties,
@@ -489,7 +534,7 @@ class _Builder:
         self.authorizations = build_batch.AuthorizationBook(work, clients)
         self.ids = build_batch.ClaimIds(work, len(keys))
 
-    def draft(self, key: GroupKey, group: Sequence[TherapySession]) -> Draft:
+    def draft(self, key: GroupKey, group: Sequence[SessionRow]) -> Draft:
         """The claim for one group, nothing written; ``TherabillError`` when the group cannot
         become a claim."""
         client_id, policy_id, provider_id, day = key
@@ -517,9 +562,7 @@ class _Builder:
             plans=self.plans,
         )
 
-    def keep(
-        self, draft: Draft, group: Sequence[TherapySession], rows: build_batch.ClaimRows
-    ) -> int:
+    def keep(self, draft: Draft, group: Sequence[SessionRow], rows: build_batch.ClaimRows) -> int:
         """Number the drafted claim, settle its status, take its authorization units and
         record what it bills for the claims after it; its rows go to ``rows``. Returns its
         id."""

@@ -3,6 +3,8 @@ scrubber, the 837P writer and the CMS-1500 take."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from pydantic import ValidationError
 
 from therabill import claims as doc
@@ -18,7 +20,7 @@ from therabill.store.models import (
     Provider,
     TherapySession,
 )
-from therabill.store.services.drafts import DraftClaim
+from therabill.store.services.drafts import DraftClaim, SessionRow
 
 SUBSCRIBER_RELATIONSHIPS = {"spouse": "spouse", "child": "child", "other": "other"}
 
@@ -43,7 +45,7 @@ def claim_document(
     policy: Policy,
     provider: Provider,
     practice: Practice | None,
-    sessions: list[TherapySession],
+    sessions: Sequence[TherapySession | SessionRow],
     diagnoses: list[str],
     authorization: Authorization | None,
     units_remaining: int | None,

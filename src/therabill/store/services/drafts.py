@@ -1,4 +1,5 @@
-"""A claim and its lines as ``claims build`` drafts them: plain objects, not ORM rows.
+"""A claim and its lines as ``claims build`` drafts them, and the sessions it reads: plain
+objects, not ORM rows.
 
 The build writes its rows in bulk (``build_batch.ClaimRows``), so a drafted claim never
 enters the database session; as transient ORM objects its claim and lines cost the build
@@ -11,6 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from therabill.store.models import ServiceLocation
 
 
 @dataclass(slots=True)
@@ -53,3 +58,40 @@ class DraftClaim:
     original_claim_id: int | None = None
     primary_claim_id: int | None = None
     reference_claim_number: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceRow:
+    """A ``SessionService`` as the build reads it: the minutes of one code."""
+
+    code: str
+    minutes: int
+    modifiers: str
+
+
+@dataclass(frozen=True, slots=True)
+class DiagnosisRow:
+    """A ``SessionDiagnosis`` as the build reads it."""
+
+    code: str
+
+
+@dataclass(slots=True)
+class SessionRow:
+    """An unbilled ``TherapySession`` as the build reads it, from Core rows (three queries
+    for the whole batch) instead of ORM objects: the fields the claim document, the unit
+    engine and the plan of care read, with its services and diagnoses in their order and its
+    service location (an ORM row: a practice has a handful)."""
+
+    id: int
+    client_id: int
+    provider_id: int
+    date_of_service: dt.date
+    start_time: dt.time | None
+    end_time: dt.time | None
+    place_of_service: str
+    techniques: str | None
+    note: str | None
+    service_location: ServiceLocation | None
+    services: list[ServiceRow] = field(default_factory=list)
+    diagnoses: list[DiagnosisRow] = field(default_factory=list)

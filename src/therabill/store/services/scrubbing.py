@@ -41,13 +41,15 @@ from therabill.store.models import (
 )
 from therabill.store.services import insights, profiles
 from therabill.store.services.context import UnitOfWork
-from therabill.store.services.drafts import DraftClaim
+from therabill.store.services.drafts import DraftClaim, SessionRow
 
 BilledKey = tuple[int, dt.date, str, str]  # client, date of service, code, discipline
 FEW = 500  # clients named in a query's IN list at most (SQLite allows 32,766 parameters)
 
 
-def billed_lines(work: UnitOfWork, sessions: Sequence[TherapySession]) -> dict[BilledKey, int]:
+def billed_lines(
+    work: UnitOfWork, sessions: Sequence[TherapySession | SessionRow]
+) -> dict[BilledKey, int]:
     """Lines already on claims for the clients and dates of ``sessions`` → their claim."""
     if not sessions:
         return {}
@@ -294,7 +296,7 @@ class Scrubber:
     def __init__(
         self,
         work: UnitOfWork,
-        sessions: Sequence[TherapySession],
+        sessions: Sequence[TherapySession | SessionRow],
         loaded: ScrubContext | None,
         *,
         clients: Collection[int] | None = None,
