@@ -13,13 +13,13 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import String, bindparam, insert, select, update
 
 from therabill.errors import InvalidInput, NotFound
 from therabill.store.models import User
 from therabill.store.services.context import Store, UnitOfWork
 from therabill.store.services.login_sessions import digest
-from therabill.store.services.users import Account, load_account
+from therabill.store.services.users import Account, account_columns, account_from_rows
 from therabill.store.web_tables import aware, utcnow, web_api_tokens
 
 PREFIX = "tb_"
@@ -124,27 +124,25 @@ def revoke_token(work: UnitOfWork, *, token_id: int, user_id: int | None = None)
     work.audit("revoke", "api_token", owner, str(token_id))
 
 
-def token_user(conn: Connection, secret: str) -> tuple[int, int | None] | None:
-    """The user of a live API token and the practice it works for (looked up on ``conn``, a
-    read-only connection)."""
-    if not secret.startswith(PREFIX) or len(secret) > 100:
-        return None
-    row = conn.execute(
-        select(
-            web_api_tokens.c.user_id, web_api_tokens.c.expires_at, web_api_tokens.c.practice_id
-        ).where(
-            web_api_tokens.c.token_hash == digest(secret),
-            web_api_tokens.c.revoked_at.is_(None),
-        )
-    ).first()
-    if row is None or aware(row.expires_at) <= utcnow():
-        return None
-    return int(row.user_id), row.practice_id
+# Built once: every API request looks its token and account up in this one statement (one
+# row per practice the user belongs to).
+_TOKEN_AND_ACCOUNT = account_columns(
+    select(web_api_tokens.c.expires_at, web_api_tokens.c.practice_id.label("token_practice")),
+    web_api_tokens.c.user_id,
+).where(
+    web_api_tokens.c.token_hash == bindparam("token_hash", type_=String),
+    web_api_tokens.c.revoked_at.is_(None),
+)
 
 
 def token_account(store: Store, secret: str) -> Account | None:
-    """The account an API request acts as; ``None`` for an unknown, expired or revoked
-    token or a disabled account. One read-only connection, no write lock."""
+    """The account an API request acts as, for the practice its token works for; ``None``
+    for an unknown, expired or revoked token or a disabled account. One read-only
+    connection, no write lock, one statement (the token and its account)."""
+    if not secret.startswith(PREFIX) or len(secret) > 100:
+        return None
     with store.reader.connect() as conn:
-        owner = token_user(conn, secret)
-        return None if owner is None else load_account(conn, *owner)
+        rows = conn.execute(_TOKEN_AND_ACCOUNT, {"token_hash": digest(secret)}).all()
+        if not rows or aware(rows[0].expires_at) <= utcnow():
+            return None
+        return account_from_rows(conn, rows, rows[0].token_practice)

@@ -29,8 +29,20 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Row,
+    String,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.exc import OperationalError
 
 from therabill.store import audit_spool
@@ -38,7 +50,13 @@ from therabill.store.engine import beside_database, impatient, read_only
 from therabill.store.models import PracticeMember, User
 from therabill.store.services import mfa
 from therabill.store.services.context import Store
-from therabill.store.services.users import Account, check_password, load_account
+from therabill.store.services.users import (
+    Account,
+    account_columns,
+    account_from_rows,
+    check_password,
+    load_account,
+)
 from therabill.store.web_tables import aware, utcnow, web_login_failures, web_sessions
 
 log = logging.getLogger(__name__)
@@ -179,14 +197,26 @@ def log_out(store: Store, *, secret: str, account: Account) -> None:
             work.audit("logout", "user", account.id)
 
 
+# Built once: every page request looks its login session and account up in this one
+# statement (one row per practice the user belongs to).
+_SESSION_AND_ACCOUNT = account_columns(select(*web_sessions.c), web_sessions.c.user_id).where(
+    web_sessions.c.id_hash == bindparam("key", type_=String)
+)
+
+
 def logged_in(
     store: Store, secret: str, *, idle: dt.timedelta, absolute: dt.timedelta
 ) -> tuple[LoginSession, Account] | None:
     """The live login session of ``secret`` and its account; ``None`` when the session has
-    ended or expired or the account is disabled. Read on one read-only connection."""
+    ended or expired or the account is disabled. Read on one read-only connection, in one
+    statement (the session and its account), prebuilt."""
+    if not secret or len(secret) > 100:
+        return None
+    key = digest(secret)
     with store.reader.connect() as conn:  # one connection, no write lock
-        found = find_session(store.engine, conn, secret, idle=idle, absolute=absolute)
-        account = None if found is None else load_account(conn, found.user_id, found.practice_id)
+        rows = conn.execute(_SESSION_AND_ACCOUNT, {"key": key}).all()
+        found = _still_live(store.engine, rows[0] if rows else None, key, idle, absolute)
+        account = None if found is None else account_from_rows(conn, rows, found.practice_id)
     if found is None or account is None:
         return None
     return found, account
@@ -247,8 +277,16 @@ def find_session(
     if not secret or len(secret) > 100:
         return None
     key = digest(secret)
-    now = utcnow()
     row = reader.execute(select(web_sessions).where(web_sessions.c.id_hash == key)).first()
+    return _still_live(engine, row, key, idle, absolute)
+
+
+def _still_live(
+    engine: Engine, row: Row[Any] | None, key: str, idle: dt.timedelta, absolute: dt.timedelta
+) -> LoginSession | None:
+    """The session of ``row`` (its ``web_sessions`` columns), touched; ``None`` (and ended)
+    when it has expired."""
+    now = utcnow()
     if row is None or row.ended_at is not None:
         return None
     written = aware(row.last_seen_at)
@@ -257,7 +295,7 @@ def find_session(
         last_seen = max(written, _put_off_touch(engine, key) or written)
     if now - last_seen > idle or now - aware(row.created_at) > absolute:
         with _unless_busy(engine, key, None):  # expired either way; ended by a later look
-            end_session(impatient(engine, 0), secret)
+            _end(impatient(engine, 0), key)
         return None
     if now - written > TOUCH_EVERY:
         # not waiting for SQLite's write lock: if it is taken, the time is kept in a file
@@ -307,10 +345,14 @@ def _unless_busy(engine: Engine, key: str, now: dt.datetime | None) -> Iterator[
 
 
 def end_session(engine: Engine, secret: str) -> None:
+    _end(engine, digest(secret))
+
+
+def _end(engine: Engine, key: str) -> None:
     with engine.begin() as conn:
         conn.execute(
             update(web_sessions)
-            .where(web_sessions.c.id_hash == digest(secret), web_sessions.c.ended_at.is_(None))
+            .where(web_sessions.c.id_hash == key, web_sessions.c.ended_at.is_(None))
             .values(ended_at=utcnow())
         )
 

@@ -14,13 +14,25 @@ from __future__ import annotations
 
 import secrets
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, CursorResult, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    CursorResult,
+    Integer,
+    Row,
+    Select,
+    bindparam,
+    insert,
+    select,
+    update,
+)
 
 from therabill.errors import InvalidInput, NotFound
 from therabill.store import tenancy
@@ -160,57 +172,95 @@ def parse_role(text: str) -> Role:
         ) from None
 
 
+_ACCOUNT_COLUMNS = (
+    User.id.label("account_id"),
+    User.username,
+    User.display_name,
+    User.role,
+    web_accounts.c.provider_id,
+    web_accounts.c.must_change_password,
+    web_accounts.c.disabled,
+    web_mfa.c.confirmed_at,
+    PracticeMember.practice_id.label("member_practice_id"),
+    PracticeMember.role.label("member_role"),
+    Practice.id.label("member_practice_found"),
+    Practice.name.label("member_practice_name"),
+)
+
+
+def _account_joins(query: Select[Any]) -> Select[Any]:
+    """The user's web account, authenticator and practices joined to ``query``'s users."""
+    return (
+        query.outerjoin(web_accounts, web_accounts.c.user_id == User.id)
+        .outerjoin(web_mfa, web_mfa.c.user_id == User.id)
+        .outerjoin(PracticeMember, PracticeMember.user_id == User.id)
+        .outerjoin(Practice, Practice.id == PracticeMember.practice_id)
+    )
+
+
+def account_columns(query: Select[Any], user_id: ColumnElement[int]) -> Select[Any]:
+    """``query`` with the account of ``user_id`` joined in: its user, web account and
+    authenticator columns and one row for each practice the user belongs to (one row with
+    empty membership columns when none): the page's login look-up and the API's token
+    look-up read session or token and account in one statement. Read the rows with
+    :func:`account_from_rows`."""
+    return _account_joins(query.add_columns(*_ACCOUNT_COLUMNS).join(User, User.id == user_id))
+
+
+# Built once: every page and API request looks its account up.
+_ACCOUNT = _account_joins(select(*_ACCOUNT_COLUMNS).select_from(User)).where(
+    User.id == bindparam("user_id", type_=Integer)
+)
+_ONLY_PRACTICE = select(Practice.id, Practice.name).limit(2)
+
+
 def _membership(
-    conn: Connection, user_id: int, practice_id: int | None
+    conn: Connection, rows: Sequence[Row[Any]], practice_id: int | None
 ) -> tuple[int | None, str, str | None, int]:
     """(practice, its name, the user's role there, how many practices they belong to): the
     chosen practice when they belong to it, else their only one. No membership at all (a
     login made before there was a practice): ``users.role`` in the only practice."""
-    rows = conn.execute(
-        select(PracticeMember.practice_id, Practice.name, PracticeMember.role)
-        .join(Practice, Practice.id == PracticeMember.practice_id)
-        .where(PracticeMember.user_id == user_id)
-    ).all()
-    if not rows:
-        only = conn.execute(select(Practice.id, Practice.name).limit(2)).all()
+    members = [
+        (r.member_practice_id, r.member_practice_name, r.member_role)
+        for r in rows
+        if r.member_practice_found is not None
+    ]
+    if not members:
+        only = conn.execute(_ONLY_PRACTICE).all()
         if len(only) == 1:
             return int(only[0][0]), str(only[0][1]), None, 1
         return None, "", None, 0
-    for pid, name, role in rows:
-        if practice_id == pid or (practice_id is None and len(rows) == 1):
-            return int(pid), str(name), str(role), len(rows)
-    return None, "", None, len(rows)
+    for pid, name, role in members:
+        if practice_id == pid or (practice_id is None and len(members) == 1):
+            return int(pid), str(name), str(role), len(members)
+    return None, "", None, len(members)
 
 
 def load_account(conn: Connection, user_id: int, practice_id: int | None = None) -> Account | None:
     """The account of ``user_id`` working for ``practice_id`` (None: their only practice);
     ``None`` when there is none, it is disabled, or it does not belong to that practice."""
-    chosen, practice_name, member_role, count = _membership(conn, user_id, practice_id)
+    return account_from_rows(conn, conn.execute(_ACCOUNT, {"user_id": user_id}).all(), practice_id)
+
+
+def account_from_rows(
+    conn: Connection, rows: Sequence[Row[Any]], practice_id: int | None
+) -> Account | None:
+    """The account in ``rows`` (a query of :func:`account_columns`) working for
+    ``practice_id``, as :func:`load_account` says."""
+    if not rows:
+        return None
+    chosen, practice_name, member_role, count = _membership(conn, rows, practice_id)
     if practice_id is not None and chosen is None:
         return None
-    row = conn.execute(
-        select(
-            User.id,
-            User.username,
-            User.display_name,
-            User.role,
-            web_accounts.c.provider_id,
-            web_accounts.c.must_change_password,
-            web_accounts.c.disabled,
-            web_mfa.c.confirmed_at,
-        )
-        .outerjoin(web_accounts, web_accounts.c.user_id == User.id)
-        .outerjoin(web_mfa, web_mfa.c.user_id == User.id)
-        .where(User.id == user_id)
-    ).first()
-    if row is None or row.disabled:
+    row = rows[0]
+    if row.disabled:
         return None
     try:
         role = Role(member_role or row.role)
     except ValueError:
         return None
     return Account(
-        id=row.id,
+        id=row.account_id,
         username=row.username,
         display_name=row.display_name or row.username,
         role=role,
