@@ -25,7 +25,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from sqlalchemy import column, insert, select, table, text
+from sqlalchemy import Integer, bindparam, column, insert, select, table, text
 from sqlalchemy.orm import Session
 
 from therabill.errors import TherabillError
@@ -108,14 +108,39 @@ class WrongAuditKey(TherabillError):
 _CHAIN_COLUMNS = ("seq", "at", "actor", "action", "entity", "entity_id", "detail", "prev_hash")
 
 
-def _last_entry(db: Session, practice_id: int | None) -> Any:
-    """The chain's newest entry (columns named, so migration 0020, which appends before the
-    practice column exists, reads it too)."""
+def _chain_reads() -> tuple[Any, Any]:
+    """The newest entry of the whole log and of one practice's chain (columns named, so
+    migration 0020, which appends before the practice column exists, reads it too)."""
     log = AuditEntry.__table__
     query = select(*(log.c[n] for n in _CHAIN_COLUMNS), log.c.hash)
-    if practice_id is not None:
-        query = query.where(log.c.practice_id == practice_id)
-    return db.execute(query.order_by(log.c.seq.desc()).limit(1)).first()
+    one_practice = query.where(log.c.practice_id == bindparam("practice", type_=Integer))
+    return (
+        query.order_by(log.c.seq.desc()).limit(1),
+        one_practice.order_by(log.c.seq.desc()).limit(1),
+    )
+
+
+_LOCK = text("SELECT pg_advisory_xact_lock(:key, :practice)")
+# Built once: every audited request appends (statements built again each time cost more
+# than SQLite's own work for them).
+_LAST, _LAST_OF_PRACTICE = _chain_reads()
+_ADD = {
+    owned: insert(
+        table(
+            "audit_log",
+            *(column(c) for c in (*_CHAIN_COLUMNS, "hash", *(["practice_id"] if owned else []))),
+        )
+    )
+    for owned in (False, True)
+}
+
+
+def _last_entry(db: Session, practice_id: int | None) -> Any:
+    """The chain's newest entry (the whole log's before practices, in migration 0020)."""
+    connection = db.connection()
+    if practice_id is None:
+        return connection.execute(_LAST).first()
+    return connection.execute(_LAST_OF_PRACTICE, {"practice": practice_id}).first()
 
 
 def append(
@@ -133,10 +158,7 @@ def append(
     an entry a script left in the queue is sealed by the next transaction that writes).
     ``practice_id``: whose chain (None only before practices, in migration 0020)."""
     if db.get_bind().dialect.name == "postgresql":
-        db.execute(
-            text("SELECT pg_advisory_xact_lock(:key, :practice)"),
-            {"key": AUDIT_LOCK_KEY, "practice": practice_id or 0},
-        )
+        db.connection().execute(_LOCK, {"key": AUDIT_LOCK_KEY, "practice": practice_id or 0})
     actor = events[0].actor if events else SYSTEM_ACTOR
     seals = ledger_seal.seal_pending(db) if seal else []
     todo = list(events) + [
@@ -155,7 +177,6 @@ def append(
             raise WrongAuditKey()
         seq, prev = last.seq, last.hash
     owner = {} if practice_id is None else {"practice_id": practice_id}
-    columns = [*_CHAIN_COLUMNS, "hash", *owner]
     at = utcnow()
     rows = []
     for event in todo:
@@ -179,7 +200,7 @@ def append(
         prev = digest
     # One executemany, not one ORM object per entry; a plain table of the columns written
     # (migration 0020 appends before audit_log has practice_id).
-    db.execute(insert(table("audit_log", *(column(c) for c in columns))), rows)
+    db.connection().execute(_ADD[bool(owner)], rows)
     return Head(seq, prev, practice_id)
 
 
