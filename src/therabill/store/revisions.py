@@ -202,3 +202,27 @@ def client_stamp(connection: Connection, *, practice_id: int, client_id: int) ->
         )
     }
     return int(found.get(client_id, 0)), int(found.get(PRACTICE_ROWS, 0))
+
+
+# Two primes under 2**32: a revision is a 64-bit integer, and (revision % P1, revision / P1
+# % P2) tells every two of them apart, so a practice's sums of the two move whenever one
+# client's revision moves (and no sum can overflow: 10,000 clients × 2**32 is far below
+# 2**63).
+_P1, _P2 = 4_294_967_291, 4_294_967_279
+PRACTICE_STAMP = text(
+    f"SELECT count(*), sum(revision % {_P1}), sum((revision / {_P1}) % {_P2}), "
+    "(SELECT max(id) FROM ledger_entries WHERE practice_id = :practice), "
+    "(SELECT max(id) FROM claim_status_changes WHERE practice_id = :practice) "
+    f"FROM {TABLE} WHERE practice_id = :practice"
+)
+
+
+def practice_stamp(connection: Connection, *, practice_id: int) -> tuple[int, ...]:
+    """A stamp of everything :data:`WATCHED` holds for the whole practice, and of its money
+    figures (the newest ledger entry and claim status change, as
+    ``caches.ledger_generation``): one statement, a range of this table's primary key (about
+    1 ms at 10,000 clients on SQLite). Any client's revision moving moves it; reads never
+    do. For figures over all the practice's clients (the dashboard's work queues), where one
+    client's stamp would not do."""
+    row = connection.execute(PRACTICE_STAMP, {"practice": practice_id}).one()
+    return tuple(int(value or 0) for value in row)

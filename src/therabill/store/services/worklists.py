@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from therabill.scrub.rules.plan_of_care import RECERTIFY_WARNING_DAYS
+from therabill.store import revisions
 from therabill.store.models import (
     Authorization,
     AuthorizationUse,
@@ -29,7 +30,9 @@ from therabill.store.models import (
     RemittanceException,
     TherapySession,
 )
+from therabill.store.services import caches
 from therabill.store.services.access import own_client_clause
+from therabill.store.services.caches import Stamped
 from therabill.store.services.clients import escape_like
 from therabill.store.services.context import UnitOfWork
 from therabill.store.services.paging import AnyPage, PageRequest, SortKey, fetch_page
@@ -178,31 +181,75 @@ def _clients_where(account: Account, condition: ColumnElement[bool]) -> Any:
     return query
 
 
-def work_queues(work: UnitOfWork, account: Account, *, today: dt.date) -> list[WorkQueue]:
-    """The dashboard's queues for ``account``: a therapist sees their own unbilled sessions
-    and certifications; billers and admins see the whole practice's billing work."""
+# The slow counts of the dashboard's queues (over every session, claim, authorization, plan
+# of care and client balance), by database and practice, day and who asks: kept while the
+# practice's stamp (``revisions.practice_stamp``: every client's revision and the money
+# figures' generation) stays the same, so a write by any worker or process is seen by the
+# next dashboard.
+KEPT_COUNTS: Stamped[tuple[tuple[str, int], ...]] = Stamped(
+    "the dashboard's work queue counts", keys=256
+)
+
+
+def _slow_counts(work: UnitOfWork, account: Account, today: dt.date) -> dict[str, int]:
+    """The queue counts that read what ``revisions.WATCHED`` and the ledger hold."""
     unbilled = (
         select(func.count()).select_from(TherapySession).where(TherapySession.claim_id.is_(None))
     )
     if not account.sees_all_clients:
         unbilled = unbilled.where(TherapySession.provider_id == (account.provider_id or -1))
+    counts = {
+        "unbilled": _count(work, unbilled),
+        "certifications": _count(work, _clients_where(account, _certification_due(today))),
+    }
+    if account.sees_all_clients:
+        counts |= {
+            str(status): int(n)
+            for status, n in work.db.execute(
+                select(ClaimRecord.status, func.count())
+                .where(ClaimRecord.status.in_(("draft", "ready", "corrected", "rejected")))
+                .group_by(ClaimRecord.status)
+            ).all()
+        }
+        counts["statements"] = _statements_due(work)
+        counts["authorizations"] = _count(work, _clients_where(account, _running_out(today)))
+    return counts
+
+
+def _kept_counts(work: UnitOfWork, account: Account, today: dt.date) -> dict[str, int]:
+    """:func:`_slow_counts`, kept under the practice's stamp (one statement when kept)."""
+    if work.practice_id is None:  # no practice yet: nothing to keep
+        return _slow_counts(work, account, today)
+    stamp = revisions.practice_stamp(work.db.connection(), practice_id=work.practice_id)
+    key = (
+        caches.database_key(work.db.get_bind().engine.url),
+        today,
+        account.sees_all_clients,
+        account.provider_id,
+    )
+    kept = KEPT_COUNTS.get(
+        key, stamp, lambda: tuple(sorted(_slow_counts(work, account, today).items()))
+    )
+    return dict(kept)
+
+
+def work_queues(work: UnitOfWork, account: Account, *, today: dt.date) -> list[WorkQueue]:
+    """The dashboard's queues for ``account``: a therapist sees their own unbilled sessions
+    and certifications; billers and admins see the whole practice's billing work. The slow
+    counts are kept under the practice's stamp (:func:`_kept_counts`); the denials and
+    remittance exceptions, which no stamp watches and a few rows answer, are counted each
+    time."""
+    kept = _kept_counts(work, account, today)
     queues = [
         WorkQueue(
             "unbilled",
             "Unbilled sessions",
-            _count(work, unbilled),
+            kept["unbilled"],
             "/sessions?billed=no",
             "Sessions no claim carries yet",
         )
     ]
     if account.sees_all_clients:
-        by_status = dict(
-            work.db.execute(
-                select(ClaimRecord.status, func.count())
-                .where(ClaimRecord.status.in_(("draft", "ready", "corrected", "rejected")))
-                .group_by(ClaimRecord.status)
-            ).all()
-        )
         open_denials = select(func.count()).select_from(Denial).where(Denial.status != "closed")
         # a denial is one reason on one line: the tile says how many claims they sit on too
         denied_claims = select(func.count(func.distinct(Denial.claim_id))).where(
@@ -218,7 +265,7 @@ def work_queues(work: UnitOfWork, account: Account, *, today: dt.date) -> list[W
             WorkQueue(
                 "drafts",
                 "Drafts with errors",
-                int(by_status.get("draft", 0)),
+                kept.get("draft", 0),
                 "/claims?status=draft",
                 "Fix what the check found, then submit",
                 "bad",
@@ -226,14 +273,14 @@ def work_queues(work: UnitOfWork, account: Account, *, today: dt.date) -> list[W
             WorkQueue(
                 "ready",
                 "Ready to submit",
-                int(by_status.get("ready", 0)) + int(by_status.get("corrected", 0)),
+                kept.get("ready", 0) + kept.get("corrected", 0),
                 "/claims?status=ready",
                 "Checked and clean: send them",
             ),
             WorkQueue(
                 "rejected",
                 "Rejected",
-                int(by_status.get("rejected", 0)),
+                kept.get("rejected", 0),
                 "/claims?status=rejected",
                 "The payer refused them at the door",
                 "bad",
@@ -259,14 +306,14 @@ def work_queues(work: UnitOfWork, account: Account, *, today: dt.date) -> list[W
             WorkQueue(
                 "statements",
                 "Statements due",
-                _statements_due(work),
+                kept["statements"],
                 "/clients?watch=statements",
                 "Clients who owe a balance",
             ),
             WorkQueue(
                 "authorizations",
                 "Authorizations running out",
-                _count(work, _clients_where(account, _running_out(today))),
+                kept["authorizations"],
                 "/clients?watch=authorizations",
                 f"Ending within {AUTH_WARNING_DAYS} days or {AUTH_LOW_UNITS} units left",
             ),
@@ -275,7 +322,7 @@ def work_queues(work: UnitOfWork, account: Account, *, today: dt.date) -> list[W
         WorkQueue(
             "certifications",
             "Certifications due",
-            _count(work, _clients_where(account, _certification_due(today))),
+            kept["certifications"],
             "/clients?watch=certifications",
             "Plans of care to sign or recertify",
         )
