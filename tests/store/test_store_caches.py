@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -113,6 +114,88 @@ def test_after_a_failed_first_value_the_next_caller_computes_it_again() -> None:
     with pytest.raises(RuntimeError):
         cache.get_or_refresh("k", 1, fails)
     assert cache.get_or_refresh("k", 1, lambda: (1, "summed")) == "summed"
+
+
+def _held_get(cache: caches.Stamped[str], fail: bool = False) -> tuple[Any, ...]:
+    """A ``get`` of key "k" under stamp 1 whose computation is held until released."""
+    started, release = threading.Event(), threading.Event()
+    answers: list[object] = []
+
+    def held() -> str:
+        started.set()
+        release.wait(10)
+        if fail:
+            raise RuntimeError("the read failed")
+        return "computed once"
+
+    def ask() -> None:
+        try:
+            answers.append(cache.get("k", 1, held))
+        except RuntimeError as exc:
+            answers.append(exc)
+
+    leader = threading.Thread(target=ask)
+    leader.start()
+    assert started.wait(10)
+    return leader, release, answers
+
+
+def _ask_meanwhile(
+    cache: caches.Stamped[str], stamp: int, computed: list[str]
+) -> tuple[list[threading.Thread], list[str]]:
+    answers: list[str] = []
+
+    def compute() -> str:
+        computed.append(f"under {stamp}")
+        return f"computed under {stamp}"
+
+    others = [
+        threading.Thread(target=lambda: answers.append(cache.get("k", stamp, compute)))
+        for _ in range(5)
+    ]
+    for thread in others:
+        thread.start()
+    deadline = time.monotonic() + 1  # room for a caller that does not wait to compute
+    while len(computed) < 5 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return others, answers
+
+
+def test_callers_with_the_same_stamp_wait_for_the_value_being_computed() -> None:
+    # fifty live checks after an 835 is posted read the payers' records once
+    cache: caches.Stamped[str] = caches.Stamped("test")
+    leader, release, first = _held_get(cache)
+    computed: list[str] = []
+    others, answers = _ask_meanwhile(cache, 1, computed)
+    release.set()
+    for thread in [leader, *others]:
+        thread.join(10)
+    assert computed == [] and first == ["computed once"]
+    assert answers == ["computed once"] * 5
+
+
+def test_a_caller_with_another_stamp_never_takes_the_value_being_computed() -> None:
+    cache: caches.Stamped[str] = caches.Stamped("test")
+    leader, release, first = _held_get(cache)
+    computed: list[str] = []
+    others, answers = _ask_meanwhile(cache, 2, computed)
+    for thread in others:
+        thread.join(10)  # not waiting for the held computation
+    release.set()
+    leader.join(10)
+    assert answers == ["computed under 2"] * 5 and first == ["computed once"]
+
+
+def test_waiters_compute_on_their_own_when_the_computation_failed() -> None:
+    cache: caches.Stamped[str] = caches.Stamped("test")
+    leader, release, first = _held_get(cache, fail=True)
+    computed: list[str] = []
+    others, answers = _ask_meanwhile(cache, 1, computed)
+    release.set()
+    for thread in [leader, *others]:
+        thread.join(10)
+    assert len(first) == 1 and isinstance(first[0], RuntimeError)
+    assert answers == ["computed under 1"] * 5
 
 
 def test_a_profile_saved_through_the_service_is_used_by_the_next_read(practice: Store) -> None:

@@ -116,21 +116,52 @@ class Stamped(Generic[V]):
         # keys whose first value is being computed: the callers that come meanwhile wait for
         # that one computation instead of each starting their own
         self._first: dict[Hashable, Future[V]] = {}
+        # (key, stamp) being computed by :meth:`get`: the computing thread and its answer
+        self._computing: dict[tuple[Hashable, Hashable], tuple[int, Future[V]]] = {}
         self._lock = threading.Lock()
         CACHES.append(self)
 
     def get(self, key: Hashable, stamp: Hashable, compute: Callable[[], V]) -> V:
         """The value kept for ``key`` if it was computed under ``stamp``, else a new one.
         Read ``stamp`` before computing: a change in between costs one more computation,
-        never a stale answer."""
+        never a stale answer.
+
+        Callers that come with the same key and stamp while a value is being computed wait
+        for that computation (the same stamp: the same data) instead of starting their own:
+        after an 835 is posted, fifty live checks at once read the payers' records once.
+        If it fails, each waiter computes on its own."""
         with self._lock:
             kept = self._kept.get(key)
-        if kept is not None and kept[0] == stamp:
-            return kept[1]
-        value = compute()
+            if kept is not None and kept[0] == stamp:
+                return kept[1]
+            running = self._computing.get((key, stamp))
+            mine = running is None
+            if running is None:
+                running = (threading.get_ident(), Future())
+                self._computing[key, stamp] = running
+        if not mine and running[0] != threading.get_ident():  # never waits for itself
+            try:
+                return running[1].result()
+            except Exception:
+                return compute()
+        try:
+            value = compute()
+        except BaseException as exc:
+            if mine:
+                self._done(key, stamp, running)
+                running[1].set_exception(exc)
+            raise
         with self._lock:
             self._keep(key, stamp, value)
+        if mine:
+            self._done(key, stamp, running)
+            running[1].set_result(value)
         return value
+
+    def _done(self, key: Hashable, stamp: Hashable, running: tuple[int, Future[V]]) -> None:
+        with self._lock:
+            if self._computing.get((key, stamp)) is running:
+                del self._computing[key, stamp]
 
     def get_or_refresh(
         self, key: Hashable, stamp: Hashable, compute: Callable[[], tuple[Hashable, V]]
