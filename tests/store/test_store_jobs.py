@@ -183,7 +183,7 @@ def _wait_for_line(process: subprocess.Popen[str], line: str, timeout: float) ->
 def test_a_killed_workers_job_is_finished_once_by_another(
     practice: Store, db_url: str, tmp_path: Path
 ) -> None:
-    """The first worker is killed (SIGKILL) after its build wrote the claims and before the
+    """The first worker is killed (SIGKILL) at its build's last claim, before the
     commit; once its lease (and on PostgreSQL its procrastinate heartbeat) has run out, a
     second worker (``therabill worker --once``) runs the job again: every session billed once."""
     add_sessions(practice, 4)

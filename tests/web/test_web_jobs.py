@@ -170,3 +170,54 @@ def test_an_office_administrator_starts_month_end_for_every_practice(
     done = web.get("/jobs/month-end").text
     assert ">done<" in done and "Month-end through 2026-10-31: Built " in done
     assert 'hx-get="/jobs/month-end"' not in done
+
+
+def test_a_biller_saves_a_payment_while_the_build_runs(
+    web: TestClient, practice: Practice, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite: a build started from Claims (slowed: its first part holds its transaction
+    1.5 s, its second waits for the save) and, while it runs, the biller records a client's
+    payment on the account page.
+    The save answers within a part's time and is recorded while the build still runs (it
+    used to wait for the whole build's transaction, or fail after 30 s); the build ends
+    with both sessions billed."""
+    monkeypatch.setattr(jobs, "BUILD_CHUNK_SESSIONS", 1)  # one part per client
+    started, saved_then = threading.Event(), threading.Event()
+    real = jobs.KINDS["claims-build"]
+
+    def slow(units: Any, job: jobs.Running) -> dict[str, Any]:
+        def progress(done: int, total: int) -> None:
+            job.progress(done, total)
+            if not started.is_set():
+                started.set()
+                time.sleep(1.5)  # in the first part's transaction: the lock is held
+            else:  # the second part waits until the save has answered (at most 10 s)
+                saved_then.wait(10)
+
+        return real.run(units, dataclasses.replace(job, progress=progress))
+
+    monkeypatch.setitem(jobs.KINDS, "claims-build", dataclasses.replace(real, run=slow))
+    login(web, "bill")
+    job = start(web, "/claims", "/claims/build")
+    job_id = int(job.rsplit("/", 1)[1])
+    account = f"/clients/{practice.ana_client}"
+    token = csrf_of(web.get(f"{account}/account").text)
+    form = {"csrf_token": token, "kind": "payment", "amount": "20.00", "method": "cash",
+            "keep_credit": "1"}  # fmt: skip
+    ended: list[str] = []
+    worker = threading.Thread(target=lambda: ended.append(jobs.run_job(practice.store, job_id)))
+    worker.start()
+    try:
+        assert started.wait(30)
+        began = time.monotonic()
+        saved = web.post(f"{account}/payments", data=form)
+        waited = time.monotonic() - began
+        status = web.get(f"{job}/status").text
+    finally:
+        saved_then.set()
+        worker.join(60)
+    assert ended == ["done"]
+    assert saved.status_code == 200 and "Receipt R-2026-" in saved.text
+    assert waited < 3.0, f"the save waited {waited:.1f} s"
+    assert 'id="job-state">running<' in status  # saved while the build went on
+    assert "Built 2 claims" in web.get(job).text

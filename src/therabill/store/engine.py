@@ -4,7 +4,9 @@ SQLite gets, on every connection: WAL (readers never block the writer), ``synchr
 (a committed transaction survives a power cut; with WAL, NORMAL may lose the last commits),
 foreign keys (off by default in SQLite) and a busy timeout. Every writing transaction on
 SQLite starts with ``BEGIN IMMEDIATE`` so two writers queue on the busy timeout instead of failing
-halfway when a read transaction tries to become a write one.
+halfway when a read transaction tries to become a write one; while a long job commits in
+chunks, a writer waiting there says so beside the database and gets its turn between two
+chunks (``write_turns``).
 Source: https://www.sqlite.org/pragma.html, https://www.sqlite.org/wal.html and SQLAlchemy's
 "Serializable isolation / Savepoints / Transactional DDL" recipe for pysqlite.
 """
@@ -21,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from therabill.config import data_dir
 from therabill.errors import InvalidInput
-from therabill.store import tenancy
+from therabill.store import tenancy, write_turns
 
 URL_ENV = "THERABILL_DATABASE_URL"
 BUSY_TIMEOUT_MS = 30_000
@@ -80,7 +82,12 @@ def _sqlite_begin(connection: Any) -> None:
         # unit of work (the query counts of tests/web see only the work's own)
         connection.connection.dbapi_connection.execute(f"PRAGMA busy_timeout={wait}")
         connection.info[BUSY_MS] = wait
-    connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+    if reading:
+        connection.exec_driver_sql("BEGIN")
+        return
+    # a long job that commits in chunks lets the writers that say they wait in between them
+    with write_turns.waiting("sqlite", connection.engine.url.database):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def impatient(engine: Engine, wait_ms: int) -> Engine:

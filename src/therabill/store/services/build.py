@@ -354,15 +354,12 @@ def _problems(exc: ValidationError) -> str:
 GroupKey = tuple[int, int, int, dt.date]  # client, policy, provider, date
 
 
-def _unbilled(
-    work: UnitOfWork,
+def _unbilled_where(
     start: dt.date | None,
     end: dt.date | None,
     provider_id: int | None,
-    session_ids: Collection[int] | None = None,
-) -> list[SessionRow]:
-    """The unbilled sessions in client, date and id order, with their services and diagnoses
-    in their order: Core rows in three queries (and one for their service locations)."""
+    session_ids: Collection[int] | None,
+) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = [TherapySession.claim_id.is_(None)]
     if start:
         where.append(TherapySession.date_of_service >= start)
@@ -372,6 +369,38 @@ def _unbilled(
         where.append(TherapySession.provider_id == provider_id)
     if session_ids is not None:
         where.append(TherapySession.id.in_(sorted(set(session_ids))))
+    return where
+
+
+def unbilled_sessions(
+    work: UnitOfWork,
+    *,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    provider_id: int | None = None,
+    session_ids: Collection[int] | None = None,
+) -> list[tuple[int, int]]:
+    """(session id, client id) of the sessions :func:`build_claims` would bill with these
+    arguments, in the order it takes them (client, day, id): a build in parts (a background
+    job on SQLite) takes them a few clients at a time, each part ``session_ids``."""
+    rows = work.db.execute(
+        select(TherapySession.id, TherapySession.client_id)
+        .where(*_unbilled_where(start, end, provider_id, session_ids))
+        .order_by(TherapySession.client_id, TherapySession.date_of_service, TherapySession.id)
+    )
+    return [(int(session_id), int(client_id)) for session_id, client_id in rows]
+
+
+def _unbilled(
+    work: UnitOfWork,
+    start: dt.date | None,
+    end: dt.date | None,
+    provider_id: int | None,
+    session_ids: Collection[int] | None = None,
+) -> list[SessionRow]:
+    """The unbilled sessions in client, date and id order, with their services and diagnoses
+    in their order: Core rows in three queries (and one for their service locations)."""
+    where = _unbilled_where(start, end, provider_id, session_ids)
     s = TherapySession
     rows = (
         work.db.execute(

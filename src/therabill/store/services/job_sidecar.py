@@ -1,9 +1,9 @@
 """SQLite: what a running job and the people watching it tell each other outside the
 database.
 
-A job does its work and marks itself done in one transaction, and on SQLite that transaction
-holds the database's only write lock for the whole run: nothing can write the job's progress
-into its row meanwhile, and no one can write a request to stop it there either. So, beside
+A job's transaction on SQLite holds the database's only write lock (for the whole run, or for
+one part of a job in parts): nothing can write the job's progress into its row meanwhile, and
+no one can write a request to stop it there either. So, beside
 the database file (``practice.sqlite3-jobs/``; SQLite runs on one host, where every process
 using the file sees this folder):
 

@@ -18,6 +18,13 @@ leaves nothing behind, and a worker that lost its claim rolls its work back. The
 idempotent besides (a build skips sessions already on a claim, an 835 posted before is not
 posted again, a fetch skips files fetched before), so even a kind that commits as it goes
 (the clearinghouse fetch) repeats nothing when retried.
+
+On SQLite, where that one transaction would hold the only write lock for the whole job and
+keep every biller's save waiting, the long kinds (``chunked``: claims build, statement run,
+month-end) commit in parts instead (:class:`Units`): each part its own audited transaction
+that also records the job's checkpoint in its row, with the writers waiting for the lock let
+in between two parts (``therabill.store.write_turns``). A run killed between parts is taken
+up again from its checkpoint and ends as an uninterrupted one (docs/jobs.md).
 """
 
 from __future__ import annotations
@@ -32,14 +39,14 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import or_, select, update
 
 from therabill.config import practice_folder
 from therabill.errors import InvalidInput, TherabillError
-from therabill.store import tenancy
+from therabill.store import tenancy, write_turns
 from therabill.store.engine import is_sqlite
 from therabill.store.models import Job
 from therabill.store.models.base import utcnow
@@ -56,6 +63,19 @@ STATUSES = ("queued", "running", "done", "failed", "cancelled")
 ENDED = ("done", "failed", "cancelled")
 
 Progress = Callable[[int, int], None]
+
+BUILD_CHUNK_SESSIONS = 250
+"""Sessions a claims build (or a month-end's) bills per transaction on SQLite, rounded up to
+the end of a client: each part commits and lets a waiting writer (a biller saving a form) in
+before the next. The build bills about 500 sessions per second of CPU (docs/performance.md),
+so a part holds the write lock about half a second, a saved form waits about that long, and
+the build pays one commit, audit batch and read of its inputs per 250 sessions (a few per
+cent). Smaller parts cost the build more; larger ones keep a biller waiting longer."""
+STATEMENT_CHUNK_CLIENTS = 50
+"""Clients a statement run (or a month-end's) takes per transaction on SQLite: each part
+commits its statements and their PDFs, then lets a waiting writer in. A statement costs about
+13 ms, most of it drawing its PDF (74 statements/s, docs/performance.md), so 50 hold the
+write lock under a second."""
 
 
 def lease_seconds() -> float:
@@ -99,6 +119,9 @@ class Kind:
     needs: tuple[str, ...] = ()  # of those, the ones it cannot run without
     # What it does between two looks for a stop request ("" : it cannot stop halfway).
     boundary: str = ""
+    # On SQLite, ``run`` gets :class:`Units` and commits part by part (a waiting writer gets
+    # in between two parts); on PostgreSQL the parts are one transaction, as ``in_transaction``.
+    chunked: bool = False
 
     @property
     def stoppable(self) -> bool:
@@ -117,69 +140,251 @@ def _day(value: object, field: str) -> dt.date | None:
         raise InvalidInput(f"{value!r} is not a date (YYYY-MM-DD)", field=field) from None
 
 
-def _claims_build(work: UnitOfWork, job: Running) -> dict[str, Any]:
-    from therabill.scrub import ScrubContext
-    from therabill.store.services.build import build_claims
+class Units:
+    """The transactions a chunked kind's work runs in.
 
-    args = job.arguments
-    ids = args.get("session_ids")
-    result = build_claims(
-        work=work,
-        start=_day(args.get("start"), "from"),
-        end=_day(args.get("end"), "to"),
-        provider_id=args.get("provider_id"),
-        session_ids=[int(i) for i in ids] if ids is not None else None,
-        progress=job.progress,
-        scrub_tables=ScrubContext.load(),
-    )
-    built = result.to_dict()
-    skipped = built.get("skipped", [])
-    built["skipped"] = skipped[:SHOWN_ROWS]
-    built["skipped_count"] = len(skipped)
-    built["claim_ids"] = result.claims[:SHOWN_ROWS]
-    n, s = len(result.claims), result.sessions_billed
-    built["message"] = (
-        f"Built {n} claim{'' if n == 1 else 's'} ({result.ready} ready, {result.draft} with "
+    Whole (PostgreSQL): :meth:`unit` is the one transaction the job is marked done in, every
+    time; a killed or cancelled job leaves nothing, as before.
+
+    In parts (SQLite): each :meth:`unit` is a transaction of its own, audited, that also
+    writes the job's checkpoint (:attr:`state`: what the parts so far did and where the next
+    starts) into its row, renews its lease, and is guarded by the claim like the end is (a
+    worker that lost its claim rolls the part back). After each commit the writers waiting
+    for the lock get their turn (``write_turns``). A job killed between parts is claimed
+    again after its lease and starts from its checkpoint; the services skip what is done
+    (a session on a claim, a client with the period's statement), so nothing is done twice."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        job_id: int,
+        worker: str,
+        actor: str,
+        whole: UnitOfWork | None,
+        state: dict[str, Any] | None = None,
+        latest: Callable[[], tuple[int, int] | None] = lambda: None,
+    ) -> None:
+        self.store, self.job_id, self.worker, self.actor = store, job_id, worker, actor
+        self.whole = whole
+        self.state: dict[str, Any] = state or {}
+        self.latest = latest
+        self.committed = 0  # parts committed by this run
+
+    @property
+    def in_parts(self) -> bool:
+        return self.whole is None
+
+    @contextmanager
+    def unit(self) -> Iterator[UnitOfWork]:
+        if self.whole is not None:
+            yield self.whole
+            return
+        with self.store.transaction(actor=self.actor) as work:
+            yield work
+            self._save(work)
+        self.committed += 1
+        write_turns.let_writers_in(self.store.engine)
+
+    @contextmanager
+    def reading(self) -> Iterator[UnitOfWork]:
+        """A unit that only reads (no lock on SQLite); in a whole job, the job's own."""
+        if self.whole is not None:
+            yield self.whole
+            return
+        with self.store.reading(actor=self.actor) as work:
+            yield work
+
+    def _save(self, work: UnitOfWork) -> None:
+        values: dict[str, Any] = {
+            "result": json.dumps({"checkpoint": self.state}, default=str),
+            "lease_until": utcnow() + dt.timedelta(seconds=lease_seconds()),
+        }
+        latest = self.latest()
+        if latest is not None:
+            values["done"], values["total"] = latest
+        saved = getattr(
+            work.db.execute(
+                update(Job)
+                .where(Job.id == self.job_id, Job.worker == self.worker, Job.status == "running")
+                .values(**values)
+            ),
+            "rowcount",
+            0,
+        )
+        if not saved:
+            raise LostClaim(f"job {self.job_id} was taken over by another worker")
+
+    def kept(self) -> str | None:
+        """What the committed parts did, in a phrase (None: nothing committed yet)."""
+        said = [
+            phrase
+            for part in ("build", "statements")
+            if (phrase := (self.state.get(part) or {}).get("kept"))
+        ]
+        return " and ".join(said) or None
+
+
+def _parts(items: list[tuple[int, int]], size: int) -> Iterator[list[tuple[int, int]]]:
+    """``items`` (id, client id), in client order, cut into parts of about ``size``: a
+    client's items all in one part, so each part is one or more whole clients."""
+    part: list[tuple[int, int]] = []
+    for item in items:
+        if len(part) >= size and item[1] != part[-1][1]:
+            yield part
+            part = []
+        part.append(item)
+    if part:
+        yield part
+
+
+def _add_build(state: dict[str, Any], built: Any) -> None:
+    """Add one part's ``BuildResult`` to the build's running totals (kept to what a result
+    shows: the first ``SHOWN_ROWS`` claims and skipped sessions, every count)."""
+    state["claim_ids"] = (state.get("claim_ids", []) + built.claims)[:SHOWN_ROWS]
+    state["claims_built"] = state.get("claims_built", 0) + len(built.claims)
+    for key in ("ready", "draft", "sessions_billed"):
+        state[key] = state.get(key, 0) + getattr(built, key)
+    state["skipped"] = (state.get("skipped", []) + built.skipped)[:SHOWN_ROWS]
+    state["skipped_count"] = state.get("skipped_count", 0) + len(built.skipped)
+    n = state["claims_built"]
+    state["kept"] = f"{n} claim{'' if n == 1 else 's'} built"
+
+
+def _build(units: Units, job: Running, arguments: dict[str, Any]) -> dict[str, Any]:
+    """The claims build of a job: whole, one ``build_claims``; in parts, the unbilled
+    sessions read first (no lock), then billed :data:`BUILD_CHUNK_SESSIONS` at a time,
+    clients in order, from after the last client a committed part finished."""
+    from therabill.scrub import ScrubContext
+    from therabill.store.services.build import build_claims, unbilled_sessions
+
+    ids = arguments.get("session_ids")
+    asked: dict[str, Any] = {
+        "start": _day(arguments.get("start"), "from"),
+        "end": _day(arguments.get("end"), "to"),
+        "provider_id": arguments.get("provider_id"),
+        "session_ids": [int(i) for i in ids] if ids is not None else None,
+    }
+    tables = ScrubContext.load()
+    state = units.state.setdefault("build", {})
+    if not units.in_parts:
+        with units.unit() as work:
+            _add_build(
+                state, build_claims(work=work, progress=job.progress, scrub_tables=tables, **asked)
+            )
+    else:
+        after = int(state.get("after_client", 0))
+        with units.reading() as work:
+            todo = [s for s in unbilled_sessions(work, **asked) if s[1] > after]
+        parts = list(_parts(todo, BUILD_CHUNK_SESSIONS)) or [[]]
+        before = 0
+        for part in parts:
+
+            def progress(
+                done: int, total: int, before: int = before, size: int = len(part)
+            ) -> None:
+                job.progress(before + (size * done // total if total else 0), len(todo))
+
+            with units.unit() as work:
+                built = build_claims(
+                    work=work,
+                    progress=progress,
+                    scrub_tables=tables,
+                    **{**asked, "session_ids": [session_id for session_id, _ in part]},
+                )
+                _add_build(state, built)
+                if part:
+                    state["after_client"] = part[-1][1]
+            before += len(part)
+            job.progress(before, len(todo))
+    shown: dict[str, Any] = {k: v for k, v in state.items() if k not in ("after_client", "kept")}
+    n, s, skipped = shown["claims_built"], shown["sessions_billed"], shown["skipped_count"]
+    shown["message"] = (
+        f"Built {n} claim{'' if n == 1 else 's'} ({shown['ready']} ready, {shown['draft']} with "
         f"errors) from {s} session{'' if s == 1 else 's'}"
-        + (f"; {len(skipped)} skipped" if skipped else "")
+        + (f"; {skipped} skipped" if skipped else "")
         + "."
     )
-    return built
+    return shown
 
 
-def _statement_run(work: UnitOfWork, job: Running) -> dict[str, Any]:
-    from therabill.store.services.statements import run_statements
+def _claims_build(units: Units, job: Running) -> dict[str, Any]:
+    return _build(units, job, job.arguments)
 
+
+def _add_statements(state: dict[str, Any], done: Any) -> None:
+    state["run_id"] = done.run_id
+    shown = [
+        {"number": m["number"], "client_id": m["client_id"], "balance_cents": m["balance_cents"]}
+        for m in done.made
+    ]
+    state["statements"] = (state.get("statements", []) + shown)[:SHOWN_ROWS]
+    state["made"] = state.get("made", 0) + len(done.made)
+    for key in ("already", "held", "below_minimum"):
+        state[key] = state.get(key, 0) + getattr(done, key)
+    n = state["made"]
+    state["kept"] = f"{n} statement{'' if n == 1 else 's'} made"
+
+
+def _statements(units: Units, job: Running, through: dt.date) -> dict[str, Any]:
+    """The statement run of a job: whole, one ``run_statements``; in parts, the clients who
+    owe read first (no lock), then :data:`STATEMENT_CHUNK_CLIENTS` at a time, from after the
+    last client a committed part finished."""
+    from therabill.store.services.statements import clients_owing, run_statements
+
+    state = units.state.setdefault("statements", {})
+    if not units.in_parts:
+        with units.unit() as work:
+            folder = practice_folder(work.practice_id) / "statements" / through.isoformat()
+            _add_statements(
+                state,
+                run_statements(work=work, through=through, folder=folder, progress=job.progress),
+            )
+    else:
+        after = int(state.get("after_client", 0))
+        with units.reading() as work:
+            folder = practice_folder(work.practice_id) / "statements" / through.isoformat()
+            todo = [(c, c) for c in clients_owing(work, through) if c > after]
+        parts = list(_parts(todo, STATEMENT_CHUNK_CLIENTS)) or [[]]
+        before = 0
+        for part in parts:
+
+            def progress(done: int, total: int, before: int = before) -> None:
+                job.progress(before + done, len(todo))
+
+            with units.unit() as work:
+                _add_statements(
+                    state,
+                    run_statements(
+                        work=work, through=through, folder=folder, progress=progress,
+                        clients=[client_id for client_id, _ in part],
+                    ),
+                )  # fmt: skip
+                if part:
+                    state["after_client"] = part[-1][1]
+            before += len(part)
+    job.progress(state["made"], state["made"])
+    made = state["made"]
+    return {
+        "through": through.isoformat(),
+        "run_id": state["run_id"],
+        "made": made,
+        "statements": state.get("statements", []),
+        "already": state["already"],
+        "held": state["held"],
+        "below_minimum": state["below_minimum"],
+        "message": (
+            f"Statements through {through}: {made} made, {state['already']} already "
+            f"made, {state['held']} on hold, {state['below_minimum']} below the minimum."
+        ),
+    }
+
+
+def _statement_run(units: Units, job: Running) -> dict[str, Any]:
     through = _day(job.arguments.get("through"), "through")
     if through is None:
         raise InvalidInput("is required", field="through")
-    done = run_statements(
-        work=work,
-        through=through,
-        folder=practice_folder(work.practice_id) / "statements" / through.isoformat(),
-        progress=job.progress,
-    )
-    job.progress(len(done.made), len(done.made))
-    return {
-        "through": through.isoformat(),
-        "run_id": done.run_id,
-        "made": len(done.made),
-        "statements": [
-            {
-                "number": m["number"],
-                "client_id": m["client_id"],
-                "balance_cents": m["balance_cents"],
-            }
-            for m in done.made[:SHOWN_ROWS]
-        ],
-        "already": done.already,
-        "held": done.held,
-        "below_minimum": done.below_minimum,
-        "message": (
-            f"Statements through {through}: {len(done.made)} made, {done.already} already "
-            f"made, {done.held} on hold, {done.below_minimum} below the minimum."
-        ),
-    }
+    return _statements(units, job, through)
 
 
 def _post_835(work: UnitOfWork, job: Running) -> dict[str, Any]:
@@ -293,16 +498,20 @@ def _eligibility_batch(work: UnitOfWork, job: Running) -> dict[str, Any]:
     }
 
 
-def _report_refresh(work: UnitOfWork, job: Running) -> dict[str, Any]:
+def _report_refresh(store: Store, job: Running) -> dict[str, Any]:
+    """Every report, read in a transaction that only reads: on SQLite it takes no write lock,
+    so billers' saves go on while it reads (its audit entries follow it, or wait in the
+    audit spool); the job's row is marked done after it, in a short transaction of its own."""
     from therabill.store.services.report_pages import all_reports
 
     today = _day(job.arguments.get("today"), "today") or dt.date.today()
-    made = all_reports(
-        work,
-        today=today,
-        start=_day(job.arguments.get("start"), "from"),
-        end=_day(job.arguments.get("end"), "to"),
-    )
+    with store.reading(actor=job.actor) as work:
+        made = all_reports(
+            work,
+            today=today,
+            start=_day(job.arguments.get("start"), "from"),
+            end=_day(job.arguments.get("end"), "to"),
+        )
     job.progress(len(made), len(made))
     return {
         "today": today.isoformat(),
@@ -319,15 +528,16 @@ def last_month_end(today: dt.date | None = None) -> dt.date:
     return (today or dt.date.today()).replace(day=1) - dt.timedelta(days=1)
 
 
-def _month_end(work: UnitOfWork, job: Running) -> dict[str, Any]:
-    """A practice's month-end in one transaction: the claims build for its sessions through
-    ``through``, then its statement run through that day. A retry bills no session twice
-    and makes no statement twice (each service is idempotent; the two commit together)."""
+def _month_end(units: Units, job: Running) -> dict[str, Any]:
+    """A practice's month-end: the claims build for its sessions through ``through``, then
+    its statement run through that day. PostgreSQL: in one transaction. SQLite: the build's
+    parts, then the run's, each committed (:class:`Units`). Either way a retry bills no
+    session twice and makes no statement twice."""
     through = _day(job.arguments.get("through"), "through")
     if through is None:
         raise InvalidInput("is required", field="through")
-    build = _claims_build(work, replace(job, arguments={"end": through.isoformat()}))
-    statements = _statement_run(work, replace(job, arguments={"through": through.isoformat()}))
+    build = _build(units, job, {"end": through.isoformat()})
+    statements = _statements(units, job, through)
     return {
         "through": through.isoformat(),
         "build": build,
@@ -342,10 +552,11 @@ KINDS: dict[str, Kind] = {
         Kind(
             "claims-build", "Build claims", _claims_build, page="/claims",
             takes=("start", "end", "provider_id", "session_ids"), boundary="claim drafted",
+            chunked=True,
         ),
         Kind(
             "statement-run", "Statement run", _statement_run, page="/statements",
-            takes=("through",), needs=("through",),
+            takes=("through",), needs=("through",), boundary="batch of statements", chunked=True,
         ),
         Kind("post-835", "Post an 835", _post_835, page="/remittances", takes=("file_name",)),
         Kind(
@@ -359,11 +570,12 @@ KINDS: dict[str, Kind] = {
         ),
         Kind(
             "report-refresh", "Report refresh", _report_refresh, page="/reports",
-            takes=("today", "start", "end"),
+            takes=("today", "start", "end"), in_transaction=False,
         ),
         Kind(
             "month-end", "Month-end", _month_end, page="/claims",
-            takes=("through",), needs=("through",), boundary="claim drafted",
+            takes=("through",), needs=("through",), chunked=True,
+            boundary="claim drafted or batch of statements",
         ),
     )
 }  # fmt: skip
@@ -522,7 +734,8 @@ def cancel(store: Store, job_id: int, *, actor: str) -> dict[str, Any]:
     """Cancel job ``job_id`` for ``actor``: a queued job is marked cancelled at once (and
     taken off procrastinate's queue), audited, and never runs. A running job that stops at
     batch boundaries is asked to stop at its next one, its transaction rolled back (nothing
-    half-written); one that cannot stop halfway is refused with that reason. Returns the
+    half-written; a job in parts keeps the parts it committed); one that cannot stop halfway
+    is refused with that reason. Returns the
     job's status after the request and a sentence for the user."""
     with store.reader.connect() as conn:
         row = conn.execute(
@@ -592,15 +805,24 @@ def cancel(store: Store, job_id: int, *, actor: str) -> dict[str, Any]:
     return {
         "id": job_id,
         "status": "running",
-        "message": f"Job {job_id} ({title}) is already running: {stop_note(kind)}",
+        "message": (
+            f"Job {job_id} ({title}) is already running: "
+            f"{stop_note(kind, in_parts=kind.chunked and not postgres)}"
+        ),
     }
 
 
-def stop_note(kind: Kind) -> str:
-    """What a stop request does to a running job of ``kind``, in a sentence."""
+def stop_note(kind: Kind, *, in_parts: bool = False) -> str:
+    """What a stop request does to a running job of ``kind``, in a sentence; ``in_parts``:
+    it commits part by part (a chunked kind on SQLite)."""
     if not kind.stoppable:
         return "it cannot stop halfway, so it will finish on its own."
-    kept = "nothing it did is kept" if kind.in_transaction else "what it finished is kept"
+    if in_parts:
+        kept = "the parts it committed before that one are kept (running it again finishes it)"
+    elif kind.in_transaction:
+        kept = "nothing it did is kept"
+    else:
+        kept = "what it finished is kept"
     return f"it stops after the {kind.boundary} it is on, and {kept}."
 
 
@@ -664,7 +886,7 @@ def next_job(store: Store) -> int | None:
 
 class Cancelled(Exception):
     """A stop was asked for while the job ran: raised at its next batch boundary, so its
-    transaction rolls back whole."""
+    transaction (in a job in parts: the part under way) rolls back."""
 
     def __init__(self, asked_by: str, done: int, total: int) -> None:
         super().__init__(f"stopped at the request of {asked_by}")
@@ -678,7 +900,8 @@ class _Heartbeat:
     """Renews the claim's lease while the job runs, and writes its progress (at most twice a
     second). SQLite: while the job's transaction holds the write lock nothing else can write,
     so the progress goes to a file beside the database instead (``job_sidecar``), read over
-    the row while the job runs; the lease cannot be taken meanwhile either.
+    the row while the job runs; the lease cannot be taken meanwhile either (a job in parts
+    renews it, and writes its progress into the row, with each part's commit).
 
     ``progress`` is also where a job looks for a stop request (``stop_asked``): each call
     comes at a batch boundary (a claim drafted, a client asked about, a file fetched)."""
@@ -784,18 +1007,31 @@ def _finish(
     work.audit("finish", "job", job_id, "done")
 
 
-def _fail(store: Store, job_id: int, worker: str, error: str) -> None:
+def _fail(store: Store, job_id: int, worker: str, error: str, kept: str | None = None) -> None:
+    if kept is not None:  # a job in parts: what its committed parts did stays
+        error = f"{error} (before that: {kept}, kept; running it again finishes the rest)"
     with store.transaction(actor="worker") as work:
         work.db.execute(
             update(Job)
             .where(Job.id == job_id, Job.worker == worker)
-            .values(status="failed", error=error[:2000], finished_at=utcnow(), lease_until=None)
+            .values(
+                status="failed",
+                error=error[:2000],
+                result=None,
+                finished_at=utcnow(),
+                lease_until=None,
+            )
         )
         work.audit("finish", "job", job_id, "failed")
 
 
-def _stopped(store: Store, job_id: int, worker: str, kind: Kind, stop: Cancelled) -> None:
-    if kind.in_transaction:
+def _stopped(
+    store: Store, job_id: int, worker: str, kind: Kind, stop: Cancelled, units: Units | None
+) -> None:
+    kept = units.kept() if units is not None and units.in_parts else None
+    if kept is not None:
+        note = f"what its committed parts did is kept ({kept})"
+    elif kind.in_transaction or units is not None:
         note = "nothing it did was kept"
     else:
         note = f"what it finished before ({stop.done} of {stop.total}) is kept"
@@ -806,12 +1042,17 @@ def _stopped(store: Store, job_id: int, worker: str, kind: Kind, stop: Cancelled
             .values(
                 status="cancelled",
                 error=f"Cancelled by {stop.asked_by} while it ran; {note}.",
+                result=None,
                 payload=None,
                 finished_at=utcnow(),
                 lease_until=None,
             )
         )
         work.audit("cancel", "job", job_id, f"stopped after {stop.done} of {stop.total}")
+
+
+def _kept(units: Units | None) -> str | None:
+    return units.kept() if units is not None and units.in_parts else None
 
 
 def run_job(
@@ -833,14 +1074,32 @@ def run_job(
         job = db.get(Job, job_id)
         assert job is not None
         name, actor, arguments, payload = job.kind, job.requested_by, job.arguments, job.payload
+        # a run before this one that was killed between parts left where it got to
+        checkpoint = (_loads(job.result) or {}).get("checkpoint")
     kind = KINDS.get(name)
     if kind is None:
         _fail(store, job_id, me, f"this therabill has no job kind {name!r}")
         return "failed"
+    units: Units | None = None
     with _Heartbeat(store, job_id, me, stop_asked if kind.stoppable else None) as beat:
         running = Running(store, job_id, _loads(arguments) or {}, payload, actor, beat.progress)
         try:
-            if kind.in_transaction:
+            if kind.chunked and is_sqlite(store.engine):  # part by part, each committed
+                units = Units(
+                    store, job_id=job_id, worker=me, actor=actor, whole=None,
+                    state=checkpoint if isinstance(checkpoint, dict) else None,
+                    latest=lambda: beat.latest,
+                )  # fmt: skip
+                with _held(beat), write_turns.chunked_job(store.engine):
+                    result = kind.run(units, running)
+                    with store.transaction(actor=actor) as work:
+                        _finish(work, job_id, me, result, beat.latest)
+            elif kind.chunked:  # PostgreSQL: the parts in one transaction
+                with _held(beat), store.transaction(actor=actor) as work:
+                    units = Units(store, job_id=job_id, worker=me, actor=actor, whole=work)
+                    result = kind.run(units, running)
+                    _finish(work, job_id, me, result, beat.latest)
+            elif kind.in_transaction:
                 with _held(beat), store.transaction(actor=actor) as work:
                     result = kind.run(work, running)
                     _finish(work, job_id, me, result, beat.latest)
@@ -852,15 +1111,16 @@ def run_job(
             log.warning("job %s: taken over by another worker; this run rolled back", job_id)
             return "skipped"
         except Cancelled as stop:
-            _stopped(store, job_id, me, kind, stop)
+            _stopped(store, job_id, me, kind, stop, units)
             log.info("job %s (%s) stopped: %s", job_id, name, stop)
             return "cancelled"
         except TherabillError as exc:
-            _fail(store, job_id, me, str(exc))
+            _fail(store, job_id, me, str(exc), _kept(units))
             return "failed"
         except Exception as exc:
             log.exception("job %s (%s) failed", job_id, name)
-            _fail(store, job_id, me, f"internal error ({type(exc).__name__}); see the worker's log")
+            error = f"internal error ({type(exc).__name__}); see the worker's log"
+            _fail(store, job_id, me, error, _kept(units))
             return "failed"
     log.info("job %s (%s) done", job_id, name)
     return "done"

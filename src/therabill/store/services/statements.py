@@ -9,7 +9,8 @@ keeps it in the insurance bucket, so it is not billed to the client until that p
 A run for a period (``through``) makes one statement per client who owes at least the
 practice's minimum and is not on hold, and never a second one for the same client and
 period: running it again makes only the statements still missing. Each statement is written
-as a PDF into the run's folder when the transaction commits (a run that fails leaves none).
+as a PDF into the run's folder when the transaction commits (a run that fails leaves none; a
+background run on SQLite commits a few clients at a time, each part with its own files).
 """
 
 from __future__ import annotations
@@ -265,11 +266,14 @@ def run_statements(
     folder: Path | None = None,
     dry_run: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    clients: Collection[int] | None = None,
 ) -> RunResult:
     """The period's statements: one per client owing at least the minimum and not on hold,
     none made twice for a period; PDFs into ``folder`` when it is given. ``dry_run``: who
     would get one and for how much, nothing recorded or written (the Statements page's
-    preview).
+    preview). ``clients``: only these clients' part of the run (a background job on SQLite
+    runs a period's statements a few clients per transaction, :func:`clients_owing` in
+    order; who owes, who is on hold and who has one already are read again each time).
 
     Set-based: one grouped query finds who owes, then clients are taken in chunks, each
     chunk's clients and ledger rows read in one query apiece and its statements inserted
@@ -287,7 +291,8 @@ def run_statements(
     held = set(work.db.execute(select(Client.id).where(Client.statement_hold.is_(True))).scalars())
     minimum = max(practice.statement_minimum_cents, 1)
     owing: list[int] = []
-    for client_id, owed in sorted(balances.patient_balances(work, through=through).items()):
+    owed_by = balances.patient_balances(work, clients, through=through)
+    for client_id, owed in sorted(owed_by.items()):
         if owed <= 0:
             continue
         if client_id in done:
@@ -364,6 +369,13 @@ def run_statements(
             "run", "statements", result.run_id, f"{len(result.made)} made, {result.already} already"
         )
     return result
+
+
+def clients_owing(work: UnitOfWork, through: dt.date) -> list[int]:
+    """The clients who owe something through ``through`` (before the minimum, holds and the
+    statements made already), in id order: what a run takes in parts (``clients``)."""
+    owed = balances.patient_balances(work, through=through)
+    return sorted(client_id for client_id, cents in owed.items() if cents > 0)
 
 
 def statement_pdf(*, work: UnitOfWork, number: str, account: Account | None = None) -> bytes:

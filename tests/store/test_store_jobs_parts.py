@@ -1,0 +1,435 @@
+"""Long jobs and billers who keep working (issue 17).
+
+On SQLite a claims build, a statement run and a month-end commit part by part (``jobs.Units``:
+``BUILD_CHUNK_SESSIONS`` sessions, ``STATEMENT_CHUNK_CLIENTS`` clients), and a writer waiting
+for the lock gets its turn between two parts (``write_turns``): a biller's save answers within
+a part's time, not the job's. A job killed between parts and run again finishes the rest and
+ends exactly as an uninterrupted run (the same claims, ledger, statements, files and result).
+On PostgreSQL a job stays one transaction (a killed one leaves nothing) and ends the same.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select, update
+from sqlalchemy.engine import make_url
+
+from clock import TODAY
+from therabill.config import practice_folder
+from therabill.store import write_turns
+from therabill.store.models import (
+    ClaimLine,
+    ClaimRecord,
+    Job,
+    LedgerEntry,
+    Statement,
+    StatementRun,
+    TherapySession,
+)
+from therabill.store.services import Store, jobs, open_store, payments
+from therabill.store.services.demo import create_demo
+from therabill.store.services.job_sidecar import ask_to_stop
+
+THROUGH = TODAY - dt.timedelta(days=1)
+
+
+@pytest.fixture
+def demo(store: Store) -> Store:
+    """The demo practice: 12 clients, two months of sessions, the last week's unbilled, and
+    client balances after the payers' answers."""
+    create_demo(store=store, clients_count=12, months=2, today=TODAY)
+    return store
+
+
+@pytest.fixture
+def small_parts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Parts of two sessions and two clients: a small practice's month-end in many parts."""
+    monkeypatch.setattr(jobs, "BUILD_CHUNK_SESSIONS", 2)
+    monkeypatch.setattr(jobs, "STATEMENT_CHUNK_CLIENTS", 2)
+
+
+def queue(store: Store, kind: str, arguments: dict[str, object]) -> int:
+    with store.transaction(actor="biller") as work:
+        return jobs.create(work, kind=kind, arguments=arguments).id
+
+
+def job_row(store: Store, job_id: int) -> Job:
+    with store.sessions() as db:
+        found = db.get(Job, job_id)
+        assert found is not None
+        db.expunge(found)
+        return found
+
+
+def billing(store: Store, *, exact: bool) -> dict[str, list[tuple[Any, ...]]]:
+    """Everything a build and a statement run write, as plain rows (no times of writing).
+    Not ``exact`` (PostgreSQL): without the ids, which a sequence hands out again after a
+    rollback only on SQLite (a rolled-back PostgreSQL run leaves gaps), sorted instead."""
+    with store.sessions() as db:
+        claims = select(
+            ClaimRecord.id, ClaimRecord.client_id, ClaimRecord.payer_id, ClaimRecord.status,
+            ClaimRecord.date_of_service, ClaimRecord.total_charge_cents,
+            ClaimRecord.document_json, ClaimRecord.findings_json,
+        ).order_by(ClaimRecord.id)  # fmt: skip
+        lines = select(
+            ClaimLine.claim_id, ClaimLine.session_id, ClaimLine.code, ClaimLine.units,
+            ClaimLine.charge_cents, ClaimLine.modifiers,
+        ).order_by(ClaimLine.id)  # fmt: skip
+        sessions = select(TherapySession.id, TherapySession.claim_id).order_by(TherapySession.id)
+        ledger = select(
+            LedgerEntry.id, LedgerEntry.client_id, LedgerEntry.kind, LedgerEntry.amount_cents,
+            LedgerEntry.responsibility, LedgerEntry.claim_line_id, LedgerEntry.effective_date,
+        ).order_by(LedgerEntry.id)  # fmt: skip
+        statements = (
+            select(
+                Statement.number, Statement.client_id, Statement.balance_cents,
+                Statement.current_cents, Statement.days_31_60_cents, Statement.file_name,
+                StatementRun.through,
+            )
+            .join(StatementRun, StatementRun.id == Statement.run_id)
+            .order_by(Statement.id)
+        )  # fmt: skip
+        found = {
+            name: [tuple(row) for row in db.execute(query)]
+            for name, query in (
+                ("claims", claims), ("lines", lines), ("sessions", sessions),
+                ("ledger", ledger), ("statements", statements),
+            )
+        }  # fmt: skip
+    if exact:
+        return found
+    keep = {  # the columns that are not ids of what the run made
+        "claims": (1, 2, 3, 4, 5),
+        "lines": (1, 2, 3, 4, 5),
+        "ledger": (1, 2, 3, 4, 6),
+        "statements": (1, 2, 3, 4, 6),
+    }
+    out = {k: sorted(tuple(r[i] for i in cols) for r in found[k]) for k, cols in keep.items()}
+    out["sessions"] = sorted((r[0], r[1] is not None) for r in found["sessions"])
+    return out
+
+
+COUNTS = {
+    "build": ("claims_built", "ready", "draft", "sessions_billed", "skipped_count"),
+    "statements": ("made", "already", "held", "below_minimum"),
+}
+
+
+def counts(result: dict[str, Any]) -> dict[str, int]:
+    return {f"{part}.{key}": result[part][key] for part, keys in COUNTS.items() for key in keys}
+
+
+@contextmanager
+def copy_of(store: Store, db_url: str, tmp_path: Path) -> Iterator[Store]:
+    """A second database holding what ``store`` holds now."""
+    if db_url.startswith("sqlite"):
+        target = tmp_path / "copy.sqlite3"
+        source = sqlite3.connect(str(make_url(db_url).database))
+        with sqlite3.connect(str(target)) as copy:
+            source.backup(copy)
+        source.close()
+        opened = open_store(f"sqlite:///{target}")
+        yield opened
+        opened.dispose()
+        return
+    from db_backends import postgres_database
+
+    store.dispose()  # a template may have no one connected
+    urls = postgres_database(template=make_url(db_url).database)
+    url = next(urls)
+    opened = open_store(url)
+    try:
+        yield opened
+    finally:
+        opened.dispose()
+        urls.close()
+
+
+def statement_files(home: Path) -> list[str]:
+    return sorted(p.name for p in (home / "statements").rglob("*.pdf"))
+
+
+def billed_once(store: Store) -> None:
+    """Every session is on one claim: its lines on no other, the claim its row names."""
+    with store.sessions() as db:
+        on = dict(db.execute(select(TherapySession.id, TherapySession.claim_id)).tuples().all())
+        lines = db.execute(select(ClaimLine.session_id, ClaimLine.claim_id)).tuples().all()
+    claims_of: dict[int, set[int]] = {}
+    for session_id, claim_id in lines:
+        if session_id is not None:
+            claims_of.setdefault(session_id, set()).add(claim_id)
+    assert all(claims == {on[s]} for s, claims in claims_of.items()), claims_of
+    assert all(claim is None or s in claims_of for s, claim in on.items())
+
+
+class Killed(BaseException):
+    """The worker dies here: nothing after it runs (not an error the job could record)."""
+
+
+def test_a_month_end_killed_between_parts_ends_as_an_uninterrupted_one(
+    demo: Store, db_url: str, tmp_path: Path, small_parts: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same month-end twice from the same database: once straight through, once killed
+    again and again (run n dies in its n-th part: odd runs before that part commits, even
+    runs just after it committed), each time run again once the lease ran out. Both end with
+    the same claims, lines, billed sessions, ledger, statements, statement files and job
+    result; the row counts every attempt. SQLite commits each part, so each run goes
+    further; PostgreSQL keeps a job in one transaction, so each kill leaves nothing and the
+    last run does it all (there rows are compared without the ids a rollback skipped)."""
+    sqlite = db_url.startswith("sqlite")
+    home = practice_folder(None)
+    monkeypatch.setattr(jobs, "MAX_ATTEMPTS", 100)
+    with copy_of(demo, db_url, tmp_path) as straight:
+        job_id = queue(straight, "month-end", {"through": THROUGH.isoformat()})
+        assert jobs.run_job(straight, job_id, worker="w") == "done"
+        expected = billing(straight, exact=sqlite)
+        expected_job = jobs.job_dict(job_row(straight, job_id))
+    expected_files = statement_files(home)
+    shutil.rmtree(home / "statements")
+    assert expected_job["result"]["build"]["claims_built"] >= 4
+    assert expected_job["result"]["statements"]["made"] >= 3
+
+    real_unit = jobs.Units.unit
+    run = count = 0
+
+    @contextmanager
+    def dying(self: jobs.Units) -> Iterator[Any]:
+        nonlocal count
+        count += 1
+        mine = count
+        with real_unit(self) as work:
+            yield work
+            if mine == run and run % 2:
+                raise Killed()  # in the part: it rolls back
+        if mine == run:
+            raise Killed()  # just after the part committed
+
+    monkeypatch.setattr(jobs.Units, "unit", dying)
+    job_id = queue(demo, "month-end", {"through": THROUGH.isoformat()})
+    for run in range(1, 60):
+        count = 0
+        try:
+            ended = jobs.run_job(demo, job_id, worker=f"w{run}")
+        except Killed:
+            assert job_row(demo, job_id).status == "running"
+            with demo.transaction(actor="test") as work:  # its lease runs out
+                work.db.execute(
+                    update(Job).where(Job.id == job_id).values(lease_until=dt.datetime(2000, 1, 1))
+                )
+            continue
+        assert ended == "done"
+        break
+    found = jobs.job_dict(job_row(demo, job_id))
+    assert found["attempts"] == run and run >= (5 if sqlite else 3)
+    assert billing(demo, exact=sqlite) == expected
+    assert len(statement_files(home)) == len(expected_files)
+    if sqlite:
+        assert statement_files(home) == expected_files
+        assert found["result"] == expected_job["result"]
+        assert found["message"] == expected_job["message"]
+    else:
+        assert counts(found["result"]) == counts(expected_job["result"])
+
+
+def test_a_biller_saves_while_a_long_build_runs(
+    demo: Store, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A claims build that takes seconds (each claim held 0.8 s inside its part's
+    transaction, as a slow build would) and a biller who records a client's payment in the
+    middle of it: the save answers within a part's time and is committed while the build
+    still runs; the build then ends with every session billed. (Before, on SQLite, the save
+    waited for the whole build: its one transaction held the only write lock.)"""
+    monkeypatch.setattr(jobs, "BUILD_CHUNK_SESSIONS", 1)
+    real = jobs.KINDS["claims-build"]
+    started = threading.Event()
+
+    def slow(units: Any, job: jobs.Running) -> dict[str, Any]:
+        def progress(done: int, total: int) -> None:
+            job.progress(done, total)
+            started.set()
+            time.sleep(0.8)  # in the part's transaction (the lock held), and after it
+
+        return real.run(units, dataclasses.replace(job, progress=progress))
+
+    monkeypatch.setitem(jobs.KINDS, "claims-build", dataclasses.replace(real, run=slow))
+    with demo.sessions() as db:
+        unbilled = len(
+            db.execute(select(TherapySession.id).where(TherapySession.claim_id.is_(None))).all()
+        )
+    assert unbilled >= 5  # the build holds the lock 4 s and more in all
+    job_id = queue(demo, "claims-build", {})
+    ended: list[str] = []
+    worker = threading.Thread(target=lambda: ended.append(jobs.run_job(demo, job_id, worker="w")))
+    worker.start()
+    try:
+        assert started.wait(30)
+        time.sleep(0.2)
+        began = time.monotonic()
+        with demo.transaction(actor="bill") as work:
+            paid = payments.take_payment(
+                work=work, client="DEMO-001", amount_cents=500, method="cash", keep_credit=True
+            )
+        waited = time.monotonic() - began
+        status = job_row(demo, job_id).status
+    finally:
+        worker.join(60)
+    assert ended == ["done"]
+    assert waited < 2.0, f"the save waited {waited:.1f} s"
+    assert status == "running"  # saved while the build went on
+    assert paid.payment.receipt
+    with demo.sessions() as db:
+        left = db.execute(select(TherapySession.id).where(TherapySession.claim_id.is_(None))).all()
+    assert left == []
+    found = jobs.job_dict(job_row(demo, job_id))
+    assert found["result"]["sessions_billed"] == unbilled
+
+
+def test_a_build_stopped_between_parts_keeps_them_and_a_new_one_finishes(
+    demo: Store, db_url: str, small_parts: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite: a stop asked for while the second part runs keeps the first part's claims
+    (the row says how many) and rolls the second back; a new build bills the rest, once.
+    PostgreSQL: the build is one transaction, and nothing is kept."""
+    sqlite = db_url.startswith("sqlite")
+    real = jobs.KINDS["claims-build"]
+
+    def asking(units: Any, job: jobs.Running) -> dict[str, Any]:
+        def progress(done: int, total: int) -> None:
+            if done >= 3:  # in the second part (of two sessions)
+                ask_to_stop(demo.engine, job.job_id, "bill")
+                if not sqlite:
+                    raise jobs.Cancelled("bill", done, total)
+            job.progress(done, total)
+
+        return real.run(units, dataclasses.replace(job, progress=progress))
+
+    monkeypatch.setitem(jobs.KINDS, "claims-build", dataclasses.replace(real, run=asking))
+    monkeypatch.setattr(jobs._Heartbeat, "STOP_CHECK", 0.0)  # looks at every claim
+    with demo.sessions() as db:
+        before = len(db.execute(select(ClaimRecord.id)).all())
+    job_id = queue(demo, "claims-build", {})
+    assert jobs.run_job(demo, job_id, worker="w") == "cancelled"
+    found = jobs.job_dict(job_row(demo, job_id))
+    with demo.sessions() as db:
+        kept = len(db.execute(select(ClaimRecord.id)).all()) - before
+    if sqlite:
+        assert 1 <= kept <= 2
+        assert found["error"] == (
+            "Cancelled by bill while it ran; what its committed parts did is kept "
+            f"({kept} claim{'' if kept == 1 else 's'} built)."
+        )
+    else:
+        assert kept == 0
+        assert found["error"] == "Cancelled by bill while it ran; nothing it did was kept."
+    monkeypatch.setitem(jobs.KINDS, "claims-build", real)
+    again = queue(demo, "claims-build", {})
+    assert jobs.run_job(demo, again, worker="w") == "done"
+    with demo.sessions() as db:
+        assert (
+            db.execute(select(TherapySession.id).where(TherapySession.claim_id.is_(None))).all()
+            == []
+        )
+    billed_once(demo)
+
+
+def test_writers_say_they_wait_only_while_a_job_runs_in_parts(demo: Store, db_url: str) -> None:
+    """The turn-taking files: none while no job runs in parts; while one runs, a writer's
+    file is there while it waits and gone once it has the lock, and the job waits for it."""
+    place = write_turns.folder(demo.engine)
+    if place is None:
+        pytest.skip("PostgreSQL: row locks, no turns to take")
+    with demo.transaction(actor="bill"):
+        assert write_turns.writers_waiting(place) == 0
+        assert not place.exists() or not write_turns.job_running(place)
+    with write_turns.chunked_job(demo.engine):
+        assert write_turns.job_running(place)
+        got: list[float] = []
+        with demo.transaction(actor="job"):  # the job's part holds the lock
+
+            def save() -> None:
+                with demo.transaction(actor="bill"):
+                    got.append(time.monotonic())
+
+            writer = threading.Thread(target=save)
+            writer.start()
+            for _ in range(100):
+                if write_turns.writers_waiting(place):
+                    break
+                time.sleep(0.01)
+            assert write_turns.writers_waiting(place) == 1
+        committed = time.monotonic()
+        waited = write_turns.let_writers_in(demo.engine)
+        writer.join(10)
+        assert got and got[0] >= committed and waited < 1.0
+        assert write_turns.writers_waiting(place) == 0
+    assert not write_turns.job_running(place)
+
+
+@pytest.mark.processes
+def test_a_worker_killed_in_its_last_part_leaves_the_rest_to_the_next(
+    demo: Store, db_url: str, tmp_path: Path
+) -> None:
+    """SQLite, real processes: a worker building in parts of one session is killed (SIGKILL)
+    in its last part; the parts before it stay committed, the last rolls back. Once its
+    lease has run out ``therabill worker --once`` bills the rest, and the job's result counts
+    every session of the build once, as an uninterrupted build would."""
+    if not db_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL keeps a build in one transaction (test_store_jobs.py kills it)")
+    from test_store_jobs import CLI, HERE, _wait_for_line
+
+    with demo.sessions() as db:
+        unbilled = len(
+            db.execute(select(TherapySession.id).where(TherapySession.claim_id.is_(None))).all()
+        )
+    assert unbilled >= 3
+    job_id = queue(demo, "claims-build", {})
+    env = {
+        **os.environ,
+        "THERABILL_DATABASE_URL": db_url,
+        "THERABILL_HOME": str(tmp_path),
+        "THERABILL_USER": "worker-test",
+        jobs.LEASE_ENV: "1",
+    }
+    first = subprocess.Popen(
+        [sys.executable, str(HERE / "job_pause_worker.py"), db_url, "1"],
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _wait_for_line(first, "paused", timeout=60)
+    finally:
+        first.kill()
+        first.wait()
+    with demo.sessions() as db:
+        left = len(
+            db.execute(select(TherapySession.id).where(TherapySession.claim_id.is_(None))).all()
+        )
+    assert 1 <= left < unbilled  # the parts before the last were kept
+    time.sleep(1.5)  # the lease runs out
+    second = subprocess.run(
+        [*CLI, "worker", "--once"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert second.returncode == 0, second.stderr
+    found = jobs.job_dict(job_row(demo, job_id))
+    assert (found["status"], found["attempts"]) == ("done", 2), found
+    assert found["result"]["sessions_billed"] == unbilled
+    with demo.sessions() as db:
+        assert not db.execute(
+            select(TherapySession.id).where(TherapySession.claim_id.is_(None))
+        ).all()
+    billed_once(demo)
