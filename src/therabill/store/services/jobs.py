@@ -67,15 +67,17 @@ Progress = Callable[[int, int], None]
 BUILD_CHUNK_SESSIONS = 250
 """Sessions a claims build (or a month-end's) bills per transaction on SQLite, rounded up to
 the end of a client: each part commits and lets a waiting writer (a biller saving a form) in
-before the next. The build bills about 500 sessions per second of CPU (docs/performance.md),
-so a part holds the write lock about half a second, a saved form waits about that long, and
-the build pays one commit, audit batch and read of its inputs per 250 sessions (a few per
-cent). Smaller parts cost the build more; larger ones keep a biller waiting longer."""
+before the next. Measured (docs/jobs.md): a part of 250 holds the write lock about 0.2 s of
+CPU, a few times that in wall time on a busy machine, and the build in parts took no more CPU
+than in one transaction (each part pays a commit, an audit batch and a read of its clients'
+inputs). Smaller parts cost the build more commits; larger ones keep a biller waiting
+longer."""
 STATEMENT_CHUNK_CLIENTS = 50
 """Clients a statement run (or a month-end's) takes per transaction on SQLite: each part
-commits its statements and their PDFs, then lets a waiting writer in. A statement costs about
-13 ms, most of it drawing its PDF (74 statements/s, docs/performance.md), so 50 hold the
-write lock under a second."""
+commits its statements and their PDFs, then lets a waiting writer in. Drawing the PDFs is most
+of a statement's cost: measured (docs/jobs.md), 50 statements held the lock about 0.2 s of CPU
+(0.3 s wall); docs/performance.md's larger statements took up to 13 ms each, under a second
+for 50."""
 
 
 def lease_seconds() -> float:
