@@ -433,3 +433,57 @@ def test_a_worker_killed_in_its_last_part_leaves_the_rest_to_the_next(
             select(TherapySession.id).where(TherapySession.claim_id.is_(None))
         ).all()
     billed_once(demo)
+
+
+def test_a_killed_jobs_flag_goes_when_the_next_job_in_parts_ends(demo: Store, db_url: str) -> None:
+    """A job killed while it ran in parts leaves its mark; the next one to end removes it
+    (its process is gone) with the flag, so writers stop saying they wait."""
+    place = write_turns.folder(demo.engine)
+    if place is None:
+        pytest.skip("PostgreSQL: row locks, no turns to take")
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    place.mkdir(parents=True, exist_ok=True)
+    (place / f"{write_turns.FLAG}.{gone.stdout.strip()}.1").touch()
+    (place / write_turns.FLAG).touch()
+    with write_turns.chunked_job(demo.engine):
+        assert write_turns.job_running(place)
+    assert not write_turns.job_running(place)
+    assert [p.name for p in place.iterdir() if p.name.startswith(write_turns.FLAG)] == []
+
+
+def test_a_hold_saved_between_two_parts_keeps_that_clients_statement_back(
+    demo: Store, db_url: str, small_parts: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite: a biller holds a client's statements while the run is between two parts; the
+    parts after it read holds again, so that client gets no statement and is counted on
+    hold, and the statements made are the run's count, all for clients who owe."""
+    if not db_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL: the run is one transaction, which reads the holds once")
+    from therabill.store.services.statements import clients_owing, set_hold
+
+    with demo.reading(actor="test") as work:
+        owing = clients_owing(work, THROUGH)
+    assert len(owing) >= 3
+    late = owing[-1]  # in the last part
+    real_unit = jobs.Units.unit
+    done = 0
+
+    @contextmanager
+    def then_hold(self: jobs.Units) -> Iterator[Any]:
+        nonlocal done
+        with real_unit(self) as work:
+            yield work
+        done += 1
+        if done == 1:  # the first part committed: a biller saves a hold
+            with demo.transaction(actor="bill") as work:
+                set_hold(work=work, client=late, hold=True)
+
+    monkeypatch.setattr(jobs.Units, "unit", then_hold)
+    job_id = queue(demo, "statement-run", {"through": THROUGH.isoformat()})
+    assert jobs.run_job(demo, job_id, worker="w") == "done"
+    result = jobs.job_dict(job_row(demo, job_id))["result"]
+    with demo.sessions() as db:
+        made = set(db.execute(select(Statement.client_id)).scalars())
+    assert late not in made and result["held"] >= 1
+    assert result["made"] == len(made) and made <= set(owing)

@@ -82,8 +82,24 @@ def chunked_job(engine: Engine) -> Iterator[None]:
     finally:
         with contextlib.suppress(OSError):  # the folder may be gone with the database
             mine.unlink(missing_ok=True)
-            if not any(p.name.startswith(f"{FLAG}.") for p in place.iterdir()):
+            if not any(_alive(p) for p in place.iterdir() if p.name.startswith(f"{FLAG}.")):
                 (place / FLAG).unlink(missing_ok=True)
+
+
+def _alive(mark: Path) -> bool:
+    """Whether the process that left ``chunked-job.PID.THREAD`` still runs (a killed job's
+    mark is removed here, so its flag does not outlive it past the next job's end)."""
+    try:
+        pid = int(mark.name.split(".")[1])
+        os.kill(pid, 0)
+    except (IndexError, ValueError):
+        return False
+    except ProcessLookupError:
+        mark.unlink(missing_ok=True)
+        return False
+    except PermissionError:  # another user's process: it runs
+        return True
+    return True
 
 
 @contextlib.contextmanager
