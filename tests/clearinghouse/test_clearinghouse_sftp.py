@@ -226,3 +226,37 @@ def test_a_277ca_damaged_halfway_is_quarantined_and_moves_no_claim(
     assert "SE01" in outcome["detail"] or "segment" in outcome["detail"], outcome
     with practice.transaction() as work:
         assert claim_records.show_claim(work=work, claim_id=claim)["status"] == "submitted"
+
+
+def test_another_practices_835_in_a_shared_mailbox_is_left_for_it(
+    practice: Store, home: Path, sftp: Server
+) -> None:
+    """A billing office's practices may share one clearinghouse mailbox: an 835 whose payee
+    (N1*PE) is another practice is not posted, not quarantined and not kept here, and is
+    not downloaded again; the mailbox keeps it for that practice's own fetch."""
+    profile = sftp.profile(home)
+    ours = build_claim(practice, c97110=30)
+    theirs = build_claim(practice, "C-2", c97110=45)
+    run("claims", "submit")
+    with practice.transaction() as work:
+        mine = factories.remittance_for(work, [ours], trace="EFT-OURS")
+        other = factories.remittance_for(work, [theirs], trace="EFT-THEIRS")
+    payee = f"N1*PE*HARBOUR THERAPY*XX*{factories.PT_NPI}~"
+    assert payee in other
+    other = other.replace(payee, "N1*PE*SEASIDE SPEECH*XX*1497758544~")
+    (sftp.outbound / "a-ours.835").write_bytes(mine.encode())
+    (sftp.outbound / "b-theirs.835").write_bytes(other.encode())
+    fetched = run("clearinghouse", "fetch", "--clearinghouse", profile)
+    outcome = {f["file"]: (f["status"], f["detail"]) for f in fetched["files"]}  # type: ignore[union-attr,index]
+    assert outcome["a-ours.835"][0] == "applied"
+    status, detail = outcome["b-theirs.835"]
+    assert status == "not ours"
+    assert "SEASIDE SPEECH (NPI 1497758544), not this practice" in detail
+    with practice.reading() as work:
+        assert claim_records.show_claim(work=work, claim_id=ours)["status"] == "paid"
+        assert claim_records.show_claim(work=work, claim_id=theirs)["status"] != "paid"
+    assert not (home / "inbox" / "b-theirs.835").exists()
+    assert not (home / "inbox" / "quarantine" / "b-theirs.835").exists()
+    assert (sftp.outbound / "b-theirs.835").is_file()  # still there for its own practice
+    again = run("clearinghouse", "fetch", "--clearinghouse", profile)
+    assert again["files"] == []

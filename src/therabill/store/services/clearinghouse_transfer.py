@@ -13,7 +13,9 @@ Fetching (:func:`fetch_inbox`): every file in the clearinghouse's folder not fet
 (by name and size, then name and SHA-256) is downloaded to ``inbox/.NAME.part``, fsynced and
 renamed when complete, then read in one transaction with its record: 999 and 277CA →
 acknowledgements applied to the claims; 835 → the remittance intake (posted, or quarantined
-with the reason); 271 → eligibility answers stored on their policies; 277 (claim status,
+with the reason; one that pays another practice, by its payee's NPI or tax id, is recorded as
+``not ours``, its downloaded copy removed and nothing posted: a billing office's
+practices may share one mailbox, and each practice's own fetch takes its files); 271 → eligibility answers stored on their policies; 277 (claim status,
 005010X212) → the claim status reader records each claim's answer; anything
 else, or a file that cannot be read → moved to ``inbox/quarantine/`` with the reason. Nothing
 is deleted from the clearinghouse: it purges its own folders.
@@ -52,6 +54,7 @@ with warnings.catch_warnings():  # asyncssh imports cryptography's deprecated DS
     import asyncssh
 
 CHUNK = 64 * 1024
+NOT_OURS = "not ours"  # a fetched 835 that pays another practice, left for that practice
 Progress = Callable[[int, int], None]
 
 
@@ -295,7 +298,11 @@ def _read_file(work: UnitOfWork, name: str, data: bytes) -> tuple[str, str, str]
                 f"{counts['unchanged']} unchanged"
             )  # fmt: skip
         if kind == "835":
-            intake = remittance_intake.receive_remittance(work=work, data=data, file_name=name)
+            intake = remittance_intake.receive_remittance(
+                work=work, data=data, file_name=name, leave_others=True
+            )
+            if intake.outcome == remittance_intake.OTHER_PRACTICE:
+                return kind, NOT_OURS, intake.message
             status = "quarantined" if intake.quarantined else "applied"
             return kind, status, intake.message
         if kind == "271":
@@ -402,7 +409,9 @@ def _apply(
             )
         )  # fmt: skip
         work.audit("fetch", "clearinghouse", profile.name, f"{name[:80]}: {status}")
-    if status == "quarantined":
+    if status == NOT_OURS:  # its copy stays in the mailbox for its own practice's fetch
+        (inbox / name).unlink(missing_ok=True)
+    elif status == "quarantined":
         folder = inbox / "quarantine"
         folder.mkdir(exist_ok=True)
         os.replace(inbox / name, folder / name)

@@ -22,6 +22,7 @@ from therabill.store.services.context import UnitOfWork
 from therabill.store.services.remittances import (
     PostingResult,
     RemittanceFile835,
+    other_payee,
     post_read,
     read_remittance,
 )
@@ -96,15 +97,31 @@ class Intake:
         return [c for c in self.claims if c.denied]
 
 
-def receive_remittance(*, work: UnitOfWork, data: bytes, file_name: str) -> Intake:
+OTHER_PRACTICE = "another practice's"
+"""The outcome of a file left alone by :func:`receive_remittance` with ``leave_others``."""
+
+
+def receive_remittance(
+    *, work: UnitOfWork, data: bytes, file_name: str, leave_others: bool = False
+) -> Intake:
     """Read ``data``, quarantine or post it, and remember the upload (whatever its outcome)
     for the dashboard; never raises for a bad file, only for one over the size limit
     (``InvalidInput``: callers check the size with :func:`check_size` before reading). The
     file is read twice, as a stream: the check (which also gathers the claims shown here)
-    and the posting."""
+    and the posting.
+
+    A file that pays another practice (``remittances.other_payee``) is quarantined, unless
+    ``leave_others``: then nothing is recorded and the outcome is :data:`OTHER_PRACTICE`. A
+    fetch from a clearinghouse mailbox that a billing office's practices share leaves each
+    practice's files to that practice's own fetch."""
     check_size(len(data), file_name)
     claims: list[ClaimSummary] = []
     read = read_remittance(data, file_name, on_claim=lambda c: claims.append(claim_summary(c)))
+    elsewhere = other_payee(work, read) if leave_others and not read.refusal else ""
+    if elsewhere:
+        left = PostingResult(file_name=read.file_name, sha256=read.sha256)
+        left.outcome, left.message = OTHER_PRACTICE, f"Left for its own practice: {elsewhere}"
+        return summarize(read, left, [])
     intake = summarize(read, post_read(work=work, read=read), claims)
     record_upload(
         work,

@@ -8,7 +8,9 @@ claims it shows. In order:
 
 1. the file is read (``therabill.x12.remittance_835``) and its own arithmetic checked with the
    reader's balancing checks, and every amount must be whole cents: otherwise the file is
-   quarantined (``remittance_quarantine``, with the reason) and nothing is posted;
+   quarantined (``remittance_quarantine``, with the reason) and nothing is posted; so is a
+   file whose payee (N1*PE, loop 1000B) is another practice's (``therabill.posting.payee``:
+   a billing office's practices may share one clearinghouse mailbox);
 2. the file's SHA-256 and each payment's payer + trace number (TRN03/TRN02) are unique keys:
    seen before, nothing changes and the result says so. The key rows are inserted (under a
    savepoint) *before* anything else, so a second process posting the same file waits for the
@@ -80,6 +82,7 @@ from therabill.posting import (
     check_payment_amounts,
     denied_amounts,
     ledger_moves,
+    payee,
     plan_claim,
     reconcile,
     status_path,
@@ -93,6 +96,7 @@ from therabill.store.models import (
     LedgerEntry,
     Payer,
     Policy,
+    Provider,
     ProviderAdjustmentRecord,
     QuarantinedFile,
     RemittanceClaim,
@@ -352,6 +356,9 @@ def post_read(*, work: UnitOfWork, read: RemittanceFile835) -> PostingResult:
         count = read.problem_count
         shown = "; ".join(read.problems[:10]) + (f"; and {count - 10} more" if count > 10 else "")
         return _quarantine(work, result, read.size_bytes, f"the file does not balance: {shown}")
+    elsewhere = other_payee(work, read)
+    if elsewhere:
+        return _quarantine(work, result, read.size_bytes, elsewhere)
     keys = [(payer_key(p), p.trace_number.strip()[:80]) for p in read.payments]
     seen = _posted_keys(work, keys)
     if all(k in seen for k in keys):
@@ -381,6 +388,22 @@ def post_read(*, work: UnitOfWork, read: RemittanceFile835) -> PostingResult:
     result.message = "Posted: " + record.summary
     work.audit("post", "remittance_file", record.id, record.summary)
     return result
+
+
+def other_payee(work: UnitOfWork, read: RemittanceFile835) -> str:
+    """Why ``read`` pays another practice ("": it pays this one, or its payee cannot be told
+    apart): its payee's NPI or tax id against the practice's NPI and tax id and its
+    providers' NPIs (a solo therapist may be paid under their own). See ``posting.payee``."""
+    practice = work.practice()
+    if practice is None:
+        return ""
+    providers = work.db.scalars(select(Provider.npi)).all()
+    own = payee.OwnIds.of([practice.npi, *providers], [practice.tax_id])
+    for payment in read.payments:
+        reason = payee.not_ours(payment.header.payee, own)
+        if reason:
+            return f"{reason} (trace {payment.trace_number})"
+    return ""
 
 
 @contextlib.contextmanager
