@@ -234,3 +234,32 @@ def test_users_become_members_of_the_practice_in_their_role(db_url: str) -> None
         ).all()
     assert [tuple(r) for r in rows] == [(1, 1, "admin"), (2, 1, "biller")]
     store.dispose()
+
+
+def test_the_installations_control_numbers_start_above_every_practices(db_url: str) -> None:
+    """0045: no number a practice has sent is handed out again by another practice: the
+    installation's floor starts at the highest of each kind."""
+    store = open_store(db_url)
+    migrate.upgrade(store.engine, "0038")
+    now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    with store.engine.begin() as conn:
+        for practice_id, name in ((1, "One"), (2, "Two")):
+            conn.execute(
+                text("INSERT INTO practice (id, name, created_at) VALUES (:id, :name, :now)"),
+                {"id": practice_id, "name": name, "now": now},
+            )
+        for practice_id, kind, number in (
+            (1, "interchange", 41), (2, "interchange", 17), (1, "group", 3), (2, "group", 9),
+        ):  # fmt: skip
+            conn.execute(
+                text(
+                    "INSERT INTO x12_control_numbers (practice_id, kind, last_number) "
+                    "VALUES (:p, :k, :n)"
+                ),
+                {"p": practice_id, "k": kind, "n": number},
+            )
+    migrate.upgrade(store.engine)
+    with store.engine.connect() as conn:
+        rows = conn.execute(text("SELECT kind, last_number FROM x12_installation_numbers"))
+        assert dict(rows.tuples().all()) == {"interchange": 41, "group": 9}
+    store.dispose()

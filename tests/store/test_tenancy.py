@@ -32,6 +32,7 @@ from therabill.store.services import (
     practices,
     users,
 )
+from therabill.store.services.submission import DatabaseControlNumbers
 
 DAY = dt.date(2026, 11, 2)
 CLIENT = client(payer="Acme Health Plan", member_id="M-1")
@@ -395,3 +396,16 @@ def test_a_practices_payer_profiles_and_fees_are_its_own(two_practices: TwoPract
         a_codes = caches.scrub_tables().code_set
     with tenancy.practice_scope(t.b):
         assert caches.scrub_tables().code_set is a_codes
+
+
+def test_control_numbers_are_unique_across_practices(two_practices: TwoPractices) -> None:
+    """A billing office sends every practice's files under one submitter id: an ISA13 or
+    GS06 one practice used is never another's, whichever host writes the file (TA1 025)."""
+    taken: list[int] = []
+    for practice_id, count in ((two_practices.a, 3), (two_practices.b, 2), (two_practices.a, 1)):
+        with two_practices.app.transaction(practice=practice_id) as work:
+            taken += DatabaseControlNumbers(work).reserve("interchange", count)
+    assert len(set(taken)) == len(taken) == 6
+    assert taken == sorted(taken)
+    with two_practices.app.reading(practice=two_practices.b) as work:
+        assert DatabaseControlNumbers(work).last()["interchange"] == taken[4]

@@ -51,6 +51,7 @@ GLOBAL_TABLES = frozenset(
         "web_mfa",
         "web_mfa_recovery",
         "web_flashes",
+        "x12_installation_numbers",  # control numbers unique across practices (models/edi.py)
     }
 )
 POLICY = "practice_isolation"

@@ -20,6 +20,7 @@ from therabill.store.models.corrections import ClaimChange, ClaimReopening
 from therabill.store.models.denials import Denial
 from therabill.store.models.edi import (
     ControlNumberCounter,
+    InstallationControlNumber,
     ProviderAdjustmentRecord,
     QuarantinedFile,
     RemittanceAdjustment,
@@ -89,6 +90,7 @@ __all__ = [
     "EligibilityCheck",
     "EligibilityRequest",
     "Fee",
+    "InstallationControlNumber",
     "Invoice",
     "InvoiceLine",
     "Job",

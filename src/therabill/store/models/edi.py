@@ -167,6 +167,22 @@ class ControlNumberCounter(PracticeOwned, Base):
     last_number: Mapped[int] = mapped_column(default=0)
 
 
+class InstallationControlNumber(Base):
+    """The last X12 control number of each kind handed out by any practice of the
+    installation: the floor under every practice's own counter.
+
+    A receiver rejects an interchange whose ISA13 it has seen before from the same sender
+    (TA1 note code 025, "duplicate interchange control number"; GS06 likewise per sender).
+    A billing office sends all its practices' files under one submitter id, so the numbers
+    must be unique across practices, on every app host: the host file mirror alone does
+    not reach across hosts. Not practice-owned on purpose (tenancy.GLOBAL_TABLES): it holds
+    three counters, nothing of any practice's."""
+
+    __tablename__ = "x12_installation_numbers"
+    kind: Mapped[str] = mapped_column(String(12), primary_key=True)
+    last_number: Mapped[int] = mapped_column(default=0)
+
+
 class SubmittedClaim(PracticeOwned, Base):
     """Which 837P file, functional group (GS06) and transaction (ST02) carried a claim: how a
     999 acknowledgement (which names group and transaction, not claims) finds its claims."""

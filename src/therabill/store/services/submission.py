@@ -35,7 +35,12 @@ from therabill import claims as doc
 from therabill.claims.number import claim_id_from_control_number
 from therabill.claims.status import ClaimStatus
 from therabill.errors import InvalidInput
-from therabill.store.models import ClaimRecord, ControlNumberCounter, SubmittedClaim
+from therabill.store.models import (
+    ClaimRecord,
+    ControlNumberCounter,
+    InstallationControlNumber,
+    SubmittedClaim,
+)
 from therabill.store.services import lookup
 from therabill.store.services.claim_records import change_status
 from therabill.store.services.context import UnitOfWork
@@ -59,7 +64,15 @@ SUBMITTABLE = frozenset({ClaimStatus.READY.value, ClaimStatus.CORRECTED.value})
 
 
 class DatabaseControlNumbers:
-    """``ControlNumbers`` kept in the practice database, in the caller's transaction."""
+    """``ControlNumbers`` kept in the practice database, in the caller's transaction.
+
+    Each number is above the practice's own counter, the installation's
+    (``x12_installation_numbers``: every practice's numbers, so a billing office sending all
+    its practices under one submitter id never repeats one, whichever app host writes the
+    file) and the host's file mirror. The installation's row is locked first, then the
+    practice's: one order for every submitter, so two never wait on each other in a circle.
+    Submitters of different practices queue on the installation's row for the rest of their
+    transaction."""
 
     def __init__(self, work: UnitOfWork, *, mirror: FileControlNumbers | None = None) -> None:
         self.work = work
@@ -71,6 +84,7 @@ class DatabaseControlNumbers:
         if count < 1:
             raise InvalidInput("at least one control number must be reserved", field="count")
         db = self.work.db
+        floor = self._installation_last(kind)
         # A practice's counters start at 0 when first used (migration 0032): a second
         # practice, or a database made after it, has none before its first file.
         new = (pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert)(
@@ -90,7 +104,7 @@ class DatabaseControlNumbers:
             raise InvalidInput(
                 "the control number table is empty", hint="Run: therabill init (it upgrades)"
             )
-        last = int(row[0])
+        last = max(int(row[0]), floor)
         if self.mirror is not None:
             last = max(last, self.mirror.last().get(kind, 0))
         first, new_last = last + 1, last + count
@@ -105,12 +119,38 @@ class DatabaseControlNumbers:
             .where(ControlNumberCounter.kind == kind)
             .values(last_number=new_last)
         )
+        db.execute(
+            update(InstallationControlNumber)
+            .where(InstallationControlNumber.kind == kind)
+            .values(last_number=new_last)
+        )
         if self.mirror is not None:
             behind = new_last - self.mirror.last().get(kind, 0)
             if behind > 0:
                 self.mirror.reserve(kind, behind)
         self.work.audit("reserve", "x12_control_number", kind, f"{first}-{new_last}")
         return range(first, new_last + 1)
+
+    def _installation_last(self, kind: Kind) -> int:
+        """The installation's last number of ``kind``, its row locked until the caller's
+        transaction ends (made at 0 when missing)."""
+        db = self.work.db
+        new = (pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert)(
+            InstallationControlNumber
+        )
+        db.execute(new.values(kind=kind, last_number=0).on_conflict_do_nothing())
+        db.execute(
+            update(InstallationControlNumber)
+            .where(InstallationControlNumber.kind == kind)
+            .values(last_number=InstallationControlNumber.last_number)
+        )
+        return int(
+            db.execute(
+                select(InstallationControlNumber.last_number).where(
+                    InstallationControlNumber.kind == kind
+                )
+            ).scalar_one()
+        )
 
     def last(self) -> dict[str, int]:
         rows = self.work.db.execute(
