@@ -20,7 +20,7 @@ from therabill.x12.remittance_835.builder import AdjudicatedClaim, Payee
 from therabill.x12.remittance_835.model import Party
 
 OTHER_NPI = "1497758544"  # a valid NPI (Luhn over 80840) that is not the test practice's
-OURS = OwnIds.of([PT_NPI, "1245319599"], ["12-3456789"])
+OURS = OwnIds.of(PT_NPI, ["1245319599"], ["12-3456789"])
 
 
 def party(qualifier: str = "", id_: str = "", *references: tuple[str, str]) -> Party:
@@ -57,11 +57,22 @@ def test_the_payee_is_this_practice_when_an_id_of_a_kind_on_file_matches(
 
 
 def test_an_id_the_practice_has_not_entered_is_not_compared() -> None:
-    no_tax_id = OwnIds.of([PT_NPI], [None])
+    no_tax_id = OwnIds.of(PT_NPI, [], [None])
     assert not_ours(party("FI", "987654321"), no_tax_id) is None
-    no_npi = OwnIds.of([None, ""], ["123456789"])
+    no_npi = OwnIds.of(None, [""], ["123456789"])
     assert not_ours(party("XX", OTHER_NPI), no_npi) is None
     assert not_ours(party("XX", OTHER_NPI, ("TJ", "987654321")), no_npi) is not None
+
+
+def test_the_message_names_the_practices_ids_and_counts_its_providers() -> None:
+    reason = not_ours(party("XX", OTHER_NPI), OURS)
+    assert reason == (
+        f"the payee (N1*PE) is HARBOUR THERAPY (NPI {OTHER_NPI}), not this practice "
+        f"(NPI {PT_NPI}, 1 provider's NPI, tax id 123456789): another practice's file"
+    )
+    assert OwnIds.of(PT_NPI, [PT_NPI, "1245319599", "1497758544"], []).shown == (
+        f"NPI {PT_NPI}, 2 providers' NPIs"
+    )
 
 
 def test_the_payee_ids_as_the_file_gives_them() -> None:

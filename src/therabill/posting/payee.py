@@ -35,17 +35,29 @@ TAX_ID_REFERENCE = "TJ"
 
 @dataclass(frozen=True, slots=True)
 class OwnIds:
-    """The ids a payer may pay this practice under: its NPI(s) and tax id(s)."""
+    """The ids a payer may pay this practice under: its NPI, its providers' NPIs (a solo
+    therapist may be paid under their own) and its tax id(s)."""
 
     npis: frozenset[str]
     tax_ids: frozenset[str]
+    shown: str  # how a message names them: the practice's NPI and tax id, providers counted
 
     @classmethod
-    def of(cls, npis: Iterable[str | None], tax_ids: Iterable[str | None]) -> OwnIds:
-        return cls(
-            frozenset(n.strip() for n in npis if n and n.strip()),
-            frozenset(t for t in (digits(x) for x in tax_ids if x) if t),
-        )
+    def of(
+        cls,
+        practice_npi: str | None,
+        provider_npis: Iterable[str | None],
+        tax_ids: Iterable[str | None],
+    ) -> OwnIds:
+        own = (practice_npi or "").strip()
+        providers = {n.strip() for n in provider_npis if n and n.strip()} - {own}
+        taxes = frozenset(t for t in (digits(x) for x in tax_ids if x) if t)
+        named = [f"NPI {own}"] if own else []
+        if providers:
+            many = len(providers) > 1
+            named.append(f"{len(providers)} providers' NPIs" if many else "1 provider's NPI")
+        named += [f"tax id {t}" for t in sorted(taxes)]
+        return cls(frozenset(providers | ({own} if own else set())), taxes, ", ".join(named))
 
 
 def digits(tax_id: str) -> str:
@@ -89,6 +101,5 @@ def not_ours(payee: Party | None, own: OwnIds) -> str | None:
     name = f"{payee.name} " if payee.name else ""
     return (
         f"the payee (N1*PE) is {name}({' and '.join(comparable)}), not this practice "
-        f"(NPI {', '.join(sorted(own.npis)) or 'not on file'}, "
-        f"tax id {', '.join(sorted(own.tax_ids)) or 'not on file'}): another practice's file"
+        f"({own.shown}): another practice's file"
     )

@@ -398,7 +398,7 @@ def other_payee(work: UnitOfWork, read: RemittanceFile835) -> str:
     if practice is None:
         return ""
     providers = work.db.scalars(select(Provider.npi)).all()
-    own = payee.OwnIds.of([practice.npi, *providers], [practice.tax_id])
+    own = payee.OwnIds.of(practice.npi, providers, [practice.tax_id])
     for payment in read.payments:
         reason = payee.not_ours(payment.header.payee, own)
         if reason:
