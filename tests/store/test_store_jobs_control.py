@@ -225,3 +225,22 @@ def test_month_end_builds_and_runs_statements_in_one_job(
     assert count(practice, ClaimRecord) == 2
     future = cli("jobs", "month-end", "--through", "2099-01-31", code=2)
     assert "a month-end cannot be for a day still to come" in future
+
+
+def test_a_heartbeat_that_comes_after_the_finish_leaves_the_finished_job_alone(
+    practice: Store,
+) -> None:
+    """On SQLite a beat waits for the write lock behind the job's own finishing commit; it
+    must not then write its older progress (1 of 2) or a lease over the finished row (seen
+    as a fetch job that ended "done" at 1 of 2 files)."""
+    job_id = jobs.submit(practice, kind="report-refresh", arguments={}, actor="tester")
+    assert jobs.claim(practice, job_id, "w1")
+    beat = jobs._Heartbeat(practice, job_id, "w1")
+    beat.progress(1, 2)  # the beat read this before the job went on
+    with practice.transaction(actor="tester") as work:
+        jobs._finish(work, job_id, "w1", {"files": 2}, (2, 2))
+    beat._write()  # the beat, let in after the finish
+    with practice.reading() as work:
+        row = work.db.get(Job, job_id)
+        assert row is not None
+        assert (row.status, row.done, row.total, row.lease_until) == ("done", 2, 2, None)

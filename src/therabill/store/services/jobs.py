@@ -947,9 +947,13 @@ class _Heartbeat:
         values: dict[str, Any] = {"lease_until": utcnow() + dt.timedelta(seconds=lease_seconds())}
         if latest is not None and latest != self.written:
             values["done"], values["total"] = latest
+        # Only while it runs: a beat that waited for the lock behind the job's own finishing
+        # commit must not write its older progress (or a lease) over the finished row.
         with tenancy.practice_scope(self.practice), self.store.engine.begin() as conn:
             conn.execute(
-                update(Job).where(Job.id == self.job_id, Job.worker == self.worker).values(**values)
+                update(Job)
+                .where(Job.id == self.job_id, Job.worker == self.worker, Job.status == "running")
+                .values(**values)
             )
         self.written = latest
 
