@@ -4,7 +4,8 @@ Each benchmark is a module in this package with ``TITLE: str`` and ``run(quick: 
 returning a Markdown section that starts with ``## TITLE`` (figures, peers measured in the
 same run, the command to repeat it). ``python -m bench`` runs all of them and rewrites
 docs/performance.md; ``python -m bench --write NAME …`` runs some and replaces only their
-sections there; ``--quick`` (small sizes) and a plain named run only print.
+sections there; ``--quick`` (small sizes) and a named run without ``--write`` only print;
+``--quick --write NAME`` writes the small run's sections (never the whole file at small size).
 """
 
 from __future__ import annotations
@@ -57,6 +58,8 @@ def main() -> int:
         "--write", action="store_true", help="replace the named sections in docs/performance.md"
     )
     args = parser.parse_args()
+    if args.quick and args.write and not args.names:
+        parser.error("--quick --write needs the benchmarks named: the whole file is full size")
     names = args.names or BENCHMARKS
     with _own_home():
         sections = _run(names, quick=args.quick)
@@ -66,7 +69,7 @@ def main() -> int:
         "peers beside it in that same run; the line under each heading says where and when.\n"
         "Numbers vary with the machine: repeat with the command each section gives.\n\n"
     )
-    if args.quick or (args.names and not args.write):
+    if not args.write and (args.quick or args.names):
         print(header + "\n".join(sections))
     elif args.names:
         OUT.write_text(

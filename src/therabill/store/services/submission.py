@@ -30,6 +30,7 @@ from typing import Any
 from sqlalchemy import Select, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
 
 from therabill import claims as doc
 from therabill.claims.number import claim_id_from_control_number
@@ -63,6 +64,18 @@ from therabill.x12.writer import MAX_CONTROL_NUMBER
 SUBMITTABLE = frozenset({ClaimStatus.READY.value, ClaimStatus.CORRECTED.value})
 
 
+def _locked_last(
+    db: Session, counter: type[ControlNumberCounter] | type[InstallationControlNumber], kind: Kind
+) -> int:
+    """``counter``'s last number of ``kind`` (its row made at 0 when missing), read after
+    taking the row's lock with an UPDATE: concurrent submitters queue here until the
+    caller's transaction ends."""
+    new = (pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert)(counter)
+    db.execute(new.values(kind=kind, last_number=0).on_conflict_do_nothing())
+    db.execute(update(counter).where(counter.kind == kind).values(last_number=counter.last_number))
+    return int(db.execute(select(counter.last_number).where(counter.kind == kind)).scalar_one())
+
+
 class DatabaseControlNumbers:
     """``ControlNumbers`` kept in the practice database, in the caller's transaction.
 
@@ -84,27 +97,10 @@ class DatabaseControlNumbers:
         if count < 1:
             raise InvalidInput("at least one control number must be reserved", field="count")
         db = self.work.db
-        floor = self._installation_last(kind)
+        floor = _locked_last(db, InstallationControlNumber, kind)
         # A practice's counters start at 0 when first used (migration 0032): a second
         # practice, or a database made after it, has none before its first file.
-        new = (pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert)(
-            ControlNumberCounter
-        )
-        db.execute(new.values(kind=kind, last_number=0).on_conflict_do_nothing())
-        # Take the row lock first (UPDATE), then read: concurrent submitters queue here.
-        db.execute(
-            update(ControlNumberCounter)
-            .where(ControlNumberCounter.kind == kind)
-            .values(last_number=ControlNumberCounter.last_number)
-        )
-        row = db.execute(
-            select(ControlNumberCounter.last_number).where(ControlNumberCounter.kind == kind)
-        ).first()
-        if row is None:
-            raise InvalidInput(
-                "the control number table is empty", hint="Run: therabill init (it upgrades)"
-            )
-        last = max(int(row[0]), floor)
+        last = max(_locked_last(db, ControlNumberCounter, kind), floor)
         if self.mirror is not None:
             last = max(last, self.mirror.last().get(kind, 0))
         first, new_last = last + 1, last + count
@@ -114,43 +110,14 @@ class DatabaseControlNumbers:
                 field="x12_control_numbers",
                 hint="Agree a new sender id with the clearinghouse before sending more.",
             )
-        db.execute(
-            update(ControlNumberCounter)
-            .where(ControlNumberCounter.kind == kind)
-            .values(last_number=new_last)
-        )
-        db.execute(
-            update(InstallationControlNumber)
-            .where(InstallationControlNumber.kind == kind)
-            .values(last_number=new_last)
-        )
+        for counter in (ControlNumberCounter, InstallationControlNumber):
+            db.execute(update(counter).where(counter.kind == kind).values(last_number=new_last))
         if self.mirror is not None:
             behind = new_last - self.mirror.last().get(kind, 0)
             if behind > 0:
                 self.mirror.reserve(kind, behind)
         self.work.audit("reserve", "x12_control_number", kind, f"{first}-{new_last}")
         return range(first, new_last + 1)
-
-    def _installation_last(self, kind: Kind) -> int:
-        """The installation's last number of ``kind``, its row locked until the caller's
-        transaction ends (made at 0 when missing)."""
-        db = self.work.db
-        new = (pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert)(
-            InstallationControlNumber
-        )
-        db.execute(new.values(kind=kind, last_number=0).on_conflict_do_nothing())
-        db.execute(
-            update(InstallationControlNumber)
-            .where(InstallationControlNumber.kind == kind)
-            .values(last_number=InstallationControlNumber.last_number)
-        )
-        return int(
-            db.execute(
-                select(InstallationControlNumber.last_number).where(
-                    InstallationControlNumber.kind == kind
-                )
-            ).scalar_one()
-        )
 
     def last(self) -> dict[str, int]:
         rows = self.work.db.execute(
