@@ -26,7 +26,7 @@ from therabill.payers import PayerProfile
 from therabill.scrub.rules.plan_of_care import RECERTIFY_WARNING_DAYS
 from therabill.store.models import ClaimRecord, PlanOfCare, ProgressReport, Provider
 from therabill.store.models import TherapySession as Session
-from therabill.store.services import lookup
+from therabill.store.services import lookup, read_dates
 from therabill.store.services.context import UnitOfWork, require_text
 
 PLAN_DAYS = 90  # §220.1.3: a plan covers at most 90 calendar days
@@ -295,9 +295,14 @@ class PreloadedPlans:
             return
         found: dict[tuple[int, str], set[dt.date]] = defaultdict(set)
         clients = sorted({client for client, _ in self._plans})
+        parsed = read_dates.Days()
         for start in range(0, len(clients), self.CHUNK):
             rows = work.db.execute(
-                select(Session.client_id, Provider.discipline, Session.date_of_service)
+                select(
+                    Session.client_id,
+                    Provider.discipline,
+                    read_dates.as_read(work, Session.date_of_service),
+                )
                 .join(Provider, Provider.id == Session.provider_id)
                 .where(
                     Session.client_id.in_(clients[start : start + self.CHUNK]),
@@ -305,17 +310,18 @@ class PreloadedPlans:
                 )
             )
             for client_id, discipline, day in rows:
-                found[(client_id, discipline)].add(day)
+                found[(client_id, discipline)].add(parsed[day])
         self._days = {key: sorted(days) for key, days in found.items()}
 
     def _load_visits(self, ids: list[int], since: dt.date) -> None:
         visits: dict[tuple[int, str], list[list[Any]]] = defaultdict(list)
+        parsed = read_dates.Days()
         for start in range(0, len(ids), self.CHUNK):
             rows = self._work.db.execute(
                 select(
                     Session.client_id,
                     Provider.discipline,
-                    Session.date_of_service,
+                    read_dates.as_read(self._work, Session.date_of_service),
                     Session.id,
                     ClaimRecord.payer_id,
                 )
@@ -327,7 +333,7 @@ class PreloadedPlans:
                 )
             )
             for client_id, discipline, day, session_id, payer_id in rows:
-                visit = [day, session_id, payer_id]
+                visit = [parsed[day], session_id, payer_id]
                 visits[(client_id, discipline)].append(visit)
                 self._visit_of[session_id] = visit
         self._visits = visits

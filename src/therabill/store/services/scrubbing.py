@@ -39,7 +39,7 @@ from therabill.store.models import (
     RemittanceLine,
     TherapySession,
 )
-from therabill.store.services import insights, profiles
+from therabill.store.services import insights, profiles, read_dates
 from therabill.store.services.context import UnitOfWork
 from therabill.store.services.drafts import DraftClaim, SessionRow
 
@@ -199,35 +199,30 @@ def therapy_year(
         where.append(ClaimRecord.client_id.in_(list(clients)))
     if since is not None:
         where.append(ClaimRecord.date_of_service >= since)
-    claims = work.db.execute(
-        select(ClaimRecord.id, ClaimRecord.client_id, ClaimRecord.payer_id,
-               ClaimRecord.status, ClaimRecord.frequency_code, ClaimRecord.original_claim_id,
-               Provider.discipline)
-        .join(Provider, Provider.id == ClaimRecord.provider_id)
-        .where(*where)
-    ).tuples().all()  # fmt: skip
-    superseded = {
-        original
-        for _, _, _, status, _, original, _ in claims
-        if original is not None and status not in NOT_COUNTED
-    }
-    # claim id → (client id as in the claim document, payer id, discipline)
-    counted = {
-        claim_id: (str(client_id), payer_id, discipline)
-        for claim_id, client_id, payer_id, status, frequency, _, discipline in claims
-        if status not in NOT_COUNTED and frequency != "8" and claim_id not in superseded
-    }
-    if not counted:
-        return allowed, same_day
+    # One read of the counted claims' lines (draft, denied and closed claims and voids are
+    # left out in SQL); the claims a counted replacement or void supersedes, few, apart.
+    superseded = set(
+        work.db.execute(
+            select(ClaimRecord.original_claim_id).where(
+                *where,
+                ClaimRecord.original_claim_id.is_not(None),
+                ClaimRecord.status.not_in(NOT_COUNTED),
+            )
+        ).scalars()
+    )
     rows = work.db.execute(
-        select(ClaimLine.claim_id, ClaimLine.id, ClaimLine.date_of_service, ClaimLine.code,
-               ClaimLine.modifiers, ClaimLine.units, ClaimLine.charge_cents,
+        select(ClaimLine.claim_id, ClaimRecord.client_id, ClaimRecord.payer_id,
+               Provider.discipline, ClaimLine.id, read_dates.as_read(work, ClaimLine.date_of_service),
+               ClaimLine.code, ClaimLine.modifiers, ClaimLine.units, ClaimLine.charge_cents,
                TherapySession.place_of_service)
         .join(ClaimRecord, ClaimRecord.id == ClaimLine.claim_id)
+        .join(Provider, Provider.id == ClaimRecord.provider_id)
         .outerjoin(TherapySession, TherapySession.id == ClaimLine.session_id)
-        .where(*where)
+        .where(*where, ClaimRecord.status.not_in(NOT_COUNTED), ClaimRecord.frequency_code != "8")
         .order_by(ClaimLine.claim_id, ClaimLine.line_number)
-    ).tuples().all()  # fmt: skip
+    ).all()  # fmt: skip
+    if not rows:
+        return allowed, same_day
     remitted = _remitted(work, where)
     # A claim's estimates depend on its payer, place, and each line's year (the fee
     # schedule's), day (a day's units are priced together), code, units and charge: claims
@@ -237,24 +232,29 @@ def therapy_year(
     # a line as the threshold counts it, made once per (day, code, units, cents): frozen, so
     # the claims alike share it
     made: dict[tuple[dt.date, str, int, int], Service] = {}
+    days_of = read_dates.Days()
     for claim_id, claim_rows in itertools.groupby(rows, key=itemgetter(0)):
-        if claim_id not in counted:
+        if claim_id in superseded:
             continue
-        client, payer_id, discipline = counted[claim_id]
         lines = list(claim_rows)
-        place = lines[0][7] or "11"
+        _, client_id, payer_id, discipline, _, _, _, _, _, _, place = lines[0]
+        client = str(client_id)
+        place = place or "11"
         profile = payers[payer_id]
         services = []
-        days: dict[dt.date, int] = {}
+        order: dict[dt.date, int] = {}  # the claim's days, in the order of its lines
         shape: list[Any] = [payer_id, place]
-        for _, _, day, code, _, units, cents, _ in lines:
+        counted: list[tuple[int, dt.date, str]] = []  # line id, day, modifiers
+        for *_, line_id, raw_day, code, modifiers, units, cents, _ in lines:
+            day = days_of[raw_day]
             key = (day, code, units, cents)
             service = made.get(key)
             if service is None:
                 service = made[key] = Service(day, code, units, to_decimal(cents))
             services.append(service)
-            shape += (day.year, days.setdefault(day, len(days)), code, units, cents)
-        earlier = [s for day in sorted(days) for s in same_day.get((client, profile.id, day), ())]
+            counted.append((line_id, day, modifiers))
+            shape += (day.year, order.setdefault(day, len(order)), code, units, cents)
+        earlier = [s for day in sorted(order) for s in same_day.get((client, profile.id, day), ())]
         shape_key = tuple(shape)
         estimates = None if earlier else priced.get(shape_key)
         if estimates is None:
@@ -263,8 +263,7 @@ def therapy_year(
                 priced[shape_key] = estimates
         for service in services:
             same_day[(client, profile.id, service.day)].append(service)
-        for line, estimate in zip(lines, estimates, strict=True):
-            line_id, modifiers, year = line[1], line[4], line[2].year
+        for (line_id, day, modifiers), estimate in zip(counted, estimates, strict=True):
             group_key = (modifiers, discipline)
             if group_key not in groups:
                 groups[group_key] = line_group(modifiers.split(","), discipline)
@@ -272,7 +271,7 @@ def therapy_year(
             if group is None:
                 continue
             paid = remitted.get(line_id)
-            allowed[(client, year, group)] += estimate if paid is None else to_decimal(paid)
+            allowed[(client, day.year, group)] += estimate if paid is None else to_decimal(paid)
     return allowed, same_day
 
 
