@@ -36,7 +36,7 @@ from sqlalchemy import Engine
 
 from therabill.store.audit import SYSTEM_ACTOR, AuditEvent, event_fields
 from therabill.store.audit_key import audit_key
-from therabill.store.engine import beside_database
+from therabill.store.beside import beside_database
 from therabill.store.models import utcnow
 
 WAIT_MS = 1_000

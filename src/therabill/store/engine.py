@@ -137,17 +137,3 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
-
-
-def beside_database(engine: Engine, suffix: str) -> Path | None:
-    """A path named after a SQLite database file with ``suffix``, in its folder, for what
-    processes sharing that file must share but cannot write into it while a job holds its
-    lock (the audit spool, job progress, a put-off last-seen time). None on PostgreSQL and
-    for a database in memory or given as a ``file:`` URL: there is no file to sit beside."""
-    if not is_sqlite(engine):
-        return None
-    database = engine.url.database
-    if not database or database == ":memory:" or database.startswith("file:"):
-        return None
-    file = Path(database)
-    return file.with_name(f"{file.name}{suffix}")

@@ -31,6 +31,10 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from therabill.store.beside import beside, beside_database
+
+SUFFIX = "-jobs"
+"""The folder beside the database: the job sidecar folder (``job_sidecar``) too."""
 FLAG = "chunked-job"
 PREFIX = "waiting-"
 HANDOFF_LIMIT_S = 2.0
@@ -48,16 +52,7 @@ _counter = itertools.count()
 def folder(engine: Engine) -> Path | None:
     """``practice.sqlite3-jobs`` beside a SQLite database file; None for PostgreSQL or an
     in-memory database."""
-    return _folder_of(engine.dialect.name, engine.url.database)
-
-
-def _folder_of(dialect: str, database: str | None) -> Path | None:
-    if dialect != "sqlite" or not database or database == ":memory:":
-        return None
-    if database.startswith("file:"):
-        return None
-    path = Path(database)
-    return path.with_name(f"{path.name}-jobs")
+    return beside_database(engine, SUFFIX)
 
 
 def job_running(place: Path) -> bool:
@@ -106,7 +101,7 @@ def _alive(mark: Path) -> bool:
 def waiting(dialect: str, database: str | None) -> Iterator[None]:
     """Around a writer's ``BEGIN IMMEDIATE``: while a chunked job runs, a file says that this
     writer waits for the lock, gone once it has it (or gave up)."""
-    place = _folder_of(dialect, database)
+    place = beside(dialect, database, SUFFIX)
     if place is None or not job_running(place):
         yield
         return

@@ -25,12 +25,13 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from therabill.store.engine import beside_database
+from therabill.store import write_turns
+from therabill.store.beside import beside_database
 
 
 def folder(engine: Engine) -> Path | None:
     """The sidecar folder of a SQLite database file (None: PostgreSQL, or in memory)."""
-    return beside_database(engine, "-jobs")
+    return beside_database(engine, write_turns.SUFFIX)
 
 
 def write_progress(engine: Engine, job_id: int, done: int, total: int) -> None:

@@ -46,7 +46,8 @@ from sqlalchemy import (
 from sqlalchemy.exc import OperationalError
 
 from therabill.store import audit_spool
-from therabill.store.engine import beside_database, impatient, read_only
+from therabill.store.beside import beside_database
+from therabill.store.engine import impatient, read_only
 from therabill.store.models import PracticeMember, User
 from therabill.store.services import mfa
 from therabill.store.services.context import Store
