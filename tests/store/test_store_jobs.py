@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import selectors
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from paused_worker import CLI, paused_worker, worker_env
 from sqlalchemy import func, select
 
 from therabill.errors import InvalidInput
@@ -20,8 +18,6 @@ from therabill.store import factories
 from therabill.store.models import ClaimRecord, Job, LedgerEntry, TherapySession
 from therabill.store.services import Store, jobs
 
-HERE = Path(__file__).parent
-CLI = [sys.executable, "-c", "from therabill.cli.main import main; main()"]
 PT = factories.PT_NPI
 
 
@@ -165,20 +161,6 @@ def test_an_unknown_kind_and_status_are_refused(practice: Store) -> None:
         jobs.list_jobs(work, status="lost")
 
 
-def _wait_for_line(process: subprocess.Popen[str], line: str, timeout: float) -> None:
-    assert process.stdout is not None
-    selector = selectors.DefaultSelector()
-    selector.register(process.stdout, selectors.EVENT_READ)
-    while selector.select(timeout):
-        got = process.stdout.readline()
-        if not got:
-            break
-        if got.strip() == line:
-            return
-    process.kill()
-    raise AssertionError(f"the worker never printed {line!r} (exit {process.poll()})")
-
-
 @pytest.mark.processes
 def test_a_killed_workers_job_is_finished_once_by_another(
     practice: Store, db_url: str, tmp_path: Path
@@ -188,13 +170,7 @@ def test_a_killed_workers_job_is_finished_once_by_another(
     second worker (``therabill worker --once``) runs the job again: every session billed once."""
     add_sessions(practice, 4)
     job_id = queue(practice, "claims-build", {})
-    env = {
-        **os.environ,
-        "THERABILL_DATABASE_URL": db_url,
-        "THERABILL_HOME": str(tmp_path),
-        "THERABILL_USER": "worker-test",
-        jobs.LEASE_ENV: "1",
-    }
+    env = worker_env(db_url, tmp_path)
     if not db_url.startswith("sqlite"):
         from therabill.store.services import job_queue
 
@@ -202,20 +178,10 @@ def test_a_killed_workers_job_is_finished_once_by_another(
             job_queue.hand_over(practice, job_id)
         finally:
             job_queue.close_apps()
-    first = subprocess.Popen(
-        [sys.executable, str(HERE / "job_pause_worker.py"), db_url],
-        env=env,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        _wait_for_line(first, "paused", timeout=60)
+    with paused_worker(env, db_url):
         with practice.reader.connect() as conn:  # a plain read: the worker holds the lock
             status = conn.execute(select(Job.status).where(Job.id == job_id)).scalar_one()
         assert status == "running"
-    finally:
-        first.kill()
-        first.wait()
     assert (count(practice, ClaimRecord), billed(practice)) == (0, 0)  # rolled back
     import time
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import os
 import shutil
 import sqlite3
 import subprocess
@@ -389,7 +388,7 @@ def test_a_worker_killed_in_its_last_part_leaves_the_rest_to_the_next(
     every session of the build once, as an uninterrupted build would."""
     if not db_url.startswith("sqlite"):
         pytest.skip("PostgreSQL keeps a build in one transaction (test_store_jobs.py kills it)")
-    from test_store_jobs import CLI, HERE, _wait_for_line
+    from paused_worker import CLI, paused_worker, worker_env
 
     with demo.sessions() as db:
         unbilled = len(
@@ -397,24 +396,9 @@ def test_a_worker_killed_in_its_last_part_leaves_the_rest_to_the_next(
         )
     assert unbilled >= 3
     job_id = queue(demo, "claims-build", {})
-    env = {
-        **os.environ,
-        "THERABILL_DATABASE_URL": db_url,
-        "THERABILL_HOME": str(tmp_path),
-        "THERABILL_USER": "worker-test",
-        jobs.LEASE_ENV: "1",
-    }
-    first = subprocess.Popen(
-        [sys.executable, str(HERE / "job_pause_worker.py"), db_url, "1"],
-        env=env,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        _wait_for_line(first, "paused", timeout=60)
-    finally:
-        first.kill()
-        first.wait()
+    env = worker_env(db_url, tmp_path)
+    with paused_worker(env, db_url, "1"):
+        pass
     with demo.sessions() as db:
         left = len(
             db.execute(select(TherapySession.id).where(TherapySession.claim_id.is_(None))).all()

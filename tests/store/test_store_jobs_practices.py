@@ -11,7 +11,6 @@ import datetime as dt
 import json
 import os
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -19,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from paused_worker import CLI, paused_worker, worker_env
 from sqlalchemy import create_engine, func, select, text, update
-from test_store_jobs import CLI, HERE, _wait_for_line
 
 from db_backends import POSTGRES_ENV, drop_role, plain_role, postgres_database
 from therabill.store import factories, migrate, tenancy
@@ -123,25 +122,10 @@ def test_killed_and_lost_jobs_of_every_practice_run_again_each_in_its_own(
         killed = queue(app, b, hand_over=True)
     finally:
         job_queue.close_apps()
-    env = {
-        **os.environ,
-        "THERABILL_DATABASE_URL": office.app_url,
-        "THERABILL_HOME": str(tmp_path),
-        "THERABILL_USER": "worker-test",
-        jobs.LEASE_ENV: "1",
-    }
+    env = worker_env(office.app_url, tmp_path)
     env.pop(tenancy.PRACTICE_ENV, None)
-    first = subprocess.Popen(
-        [sys.executable, str(HERE / "job_pause_worker.py"), office.app_url],
-        env=env,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        _wait_for_line(first, "paused", timeout=60)
-    finally:
-        first.kill()
-        first.wait()
+    with paused_worker(env, office.app_url):
+        pass
     assert billed(app, b) == (0, 0)  # rolled back with the worker
     vanished = queue(app, b, hand_over=False)
     with tenancy.practice_scope(b):
