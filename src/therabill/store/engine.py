@@ -14,6 +14,7 @@ Source: https://www.sqlite.org/pragma.html, https://www.sqlite.org/wal.html and 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -95,7 +96,7 @@ def impatient(engine: Engine, wait_ms: int) -> Engine:
     after ``wait_ms`` instead of :data:`BUSY_TIMEOUT_MS`: for writes that can be put off
     (a read's audit entries, a login session's last-seen time) while a long job writes."""
     if is_sqlite(engine):
-        return engine.execution_options(**{BUSY_MS: wait_ms})
+        return _derived(engine, (BUSY_MS, wait_ms), lambda: {BUSY_MS: wait_ms})
     return engine
 
 
@@ -103,8 +104,20 @@ def read_only(engine: Engine) -> Engine:
     """The same engine and pool, for transactions that only read: a deferred transaction on
     SQLite, ``SET TRANSACTION READ ONLY`` on PostgreSQL."""
     if is_sqlite(engine):
-        return engine.execution_options(**{READ_ONLY: True})
-    return engine.execution_options(postgresql_readonly=True)
+        return _derived(engine, (READ_ONLY, True), lambda: {READ_ONLY: True})
+    return _derived(engine, ("postgresql_readonly", True), lambda: {"postgresql_readonly": True})
+
+
+def _derived(
+    engine: Engine, key: tuple[str, object], options: Callable[[], dict[str, Any]]
+) -> Engine:
+    """The engine with these execution options, made once per engine and kept on it: a
+    login's last-seen touch and a read asked for one per call."""
+    kept: dict[tuple[str, object], Engine] = engine.__dict__.setdefault("_therabill_derived", {})
+    found = kept.get(key)
+    if found is None:
+        found = kept[key] = engine.execution_options(**options())
+    return found
 
 
 def make_engine(url: str | None = None, *, echo: bool = False) -> Engine:
