@@ -42,6 +42,7 @@ from therabill.store.services import (
 )
 from therabill.store.services.context import Store, open_store
 from therabill.store.services.demo import create_demo
+from therabill.x12.remittance_835.builder import AdjudicatedClaim, Payee, paid_line, write_835
 
 PASSWORD = "correct horse battery"
 
@@ -131,12 +132,20 @@ def _practice_b(store: Store, b: int, outbox: Path) -> tuple[int, str, int]:
             remittance_intake.receive_remittance(
                 work=work, data=_stray_835().encode("ascii"), file_name="bravo-stray.835"
             )
+            # One paid under an NPI that is not B's: quarantined for its payee.
+            elsewhere = _stray_835(Payee("HARBOUR (OLD NPI)", "1497758544"), "BRAVOTRACE2")
+            quarantined = remittance_intake.receive_remittance(
+                work=work, data=elsewhere.encode("ascii"), file_name="bravo-old-npi.835"
+            )
+            assert quarantined.quarantined, quarantined.message
         jobs.submit(store, kind="report-refresh", arguments={}, actor="setup")
     return bruno, b_token, token_id
 
 
-def _stray_835() -> str:
-    from therabill.x12.remittance_835.builder import AdjudicatedClaim, Payee, paid_line, write_835
+B_PAYEE = Payee("HARBOUR THERAPY COLLECTIVE (DEMO)", "1356433015")
+
+
+def _stray_835(payee: Payee = B_PAYEE, trace: str = "BRAVOTRACE1") -> str:
 
     return write_835(
         [
@@ -148,10 +157,10 @@ def _stray_835() -> str:
                 patient=("QUIXBY", "ZEB", "BQ999"),
             )
         ],
-        trace="BRAVOTRACE1",
+        trace=trace,
         payer="HARBOURSIDE HEALTH PLAN (DEMO)",
         payer_id="HHP01",
-        payee=Payee("HARBOUR THERAPY COLLECTIVE (DEMO)", "1356433015"),
+        payee=payee,
         paid_on=TODAY - dt.timedelta(days=3),
         produced_on=TODAY - dt.timedelta(days=3),
     )
@@ -219,6 +228,7 @@ ID_TABLES = {
     "location_id": "service_locations",
     "payment_plan_id": "payment_plans",
     "file_id": "remittance_files",
+    "quarantine_id": "remittance_quarantine",
     "entry_id": "ledger_entries",
 }
 

@@ -12,10 +12,11 @@ from remit_builder import billed, paid_as_billed, remit
 from sqlalchemy import func, select
 
 from posting_fixtures import build_claim
+from therabill.errors import InvalidInput
 from therabill.posting.payee import OwnIds, not_ours, payee_ids
 from therabill.store.factories import PT_NPI
-from therabill.store.models import LedgerEntry, QuarantinedFile, RemittanceClaim
-from therabill.store.services import Store, remittance_intake, submission
+from therabill.store.models import AuditEntry, LedgerEntry, QuarantinedFile, RemittanceClaim
+from therabill.store.services import Store, jobs, remittance_intake, remittances, submission
 from therabill.x12.remittance_835.builder import AdjudicatedClaim, Payee
 from therabill.x12.remittance_835.model import Party
 
@@ -134,3 +135,97 @@ def test_a_file_paid_to_a_providers_own_npi_posts(practice: Store, tmp_path: Pat
     with practice.transaction() as work:
         intake = remittance_intake.receive_remittance(work=work, data=data, file_name="era.835")
     assert intake.outcome == "posted", intake.message
+
+
+# ---------------------------------------------------------------- posting one anyway
+
+
+def _quarantined_for_its_payee(store: Store, outbox: Path) -> tuple[bytes, int]:
+    data = _billed_835(store, outbox, Payee("HARBOUR THERAPY (OLD NPI)", OTHER_NPI))
+    with store.transaction() as work:
+        assert remittance_intake.receive_remittance(
+            work=work, data=data, file_name="era.835"
+        ).quarantined
+    with store.reading() as work:
+        (listed,) = remittances.list_quarantine(work=work)
+    assert listed["payee_only"] and listed["posted_at"] is None
+    return data, int(listed["id"])
+
+
+def test_a_file_quarantined_for_its_payee_posts_on_the_billers_word(
+    practice: Store, tmp_path: Path
+) -> None:
+    """The payer still pays under an NPI the practice no longer has on file: the biller
+    checks it and posts it anyway; only the payee check is waived, and it is audited."""
+    data, quarantined = _quarantined_for_its_payee(practice, tmp_path / "out")
+    claims, entries, _ = _posted(practice)
+    with practice.transaction(actor="bill") as work:
+        intake = remittance_intake.receive_remittance(
+            work=work, data=data, file_name="era-again.835", release=quarantined
+        )
+    assert intake.outcome == "posted", intake.message
+    assert intake.posting.exceptions == []
+    (note,) = [n for n in intake.posting.notes if "word" in n]
+    assert note.startswith("posted on bill's word that it pays this practice, although the payee")
+    after = _posted(practice)
+    assert after[0] == claims + 1 and after[1] > entries
+    with practice.reading() as work:
+        (listed,) = remittances.list_quarantine(work=work)
+        released = work.db.execute(
+            select(AuditEntry.actor, AuditEntry.entity_id).where(AuditEntry.action == "release")
+        ).one()
+    assert listed["posted_at"] is not None
+    assert tuple(released) == ("bill", str(quarantined))
+    with practice.transaction() as work:  # and only once
+        again = remittance_intake.receive_remittance(
+            work=work, data=data, file_name="era.835", release=quarantined
+        )
+    assert again.outcome == "already posted"
+
+
+def test_only_the_same_file_refused_for_its_payee_alone_can_be_posted_anyway(
+    practice: Store, tmp_path: Path
+) -> None:
+    data, quarantined = _quarantined_for_its_payee(practice, tmp_path / "out")
+    before = _posted(practice)
+    other = data.replace(b"TRN*1*EFT0001*", b"TRN*1*EFT0002*")
+    assert other != data
+    with (
+        pytest.raises(InvalidInput, match=r"this is not era\.835 \(received .*\): its contents"),
+        practice.transaction() as work,
+    ):
+        remittance_intake.receive_remittance(
+            work=work, data=other, file_name="era.835", release=quarantined
+        )
+    with (
+        pytest.raises(InvalidInput, match="no quarantined file 999"),
+        practice.transaction() as work,
+    ):
+        remittance_intake.receive_remittance(work=work, data=data, file_name="era.835", release=999)
+    with practice.transaction() as work:  # a file that does not balance
+        bad = remittance_intake.receive_remittance(
+            work=work, data=data.replace(b"BPR*I*", b"BPR*I*1"), file_name="bad.835"
+        )
+    assert bad.quarantined and "does not balance" in bad.message
+    with practice.reading() as work:
+        unbalanced = next(
+            q["id"] for q in remittances.list_quarantine(work=work) if not q["payee_only"]
+        )
+    with (
+        pytest.raises(InvalidInput, match="only a file refused for its payee can be posted"),
+        practice.transaction() as work,
+    ):
+        remittance_intake.receive_remittance(
+            work=work,
+            data=data.replace(b"BPR*I*", b"BPR*I*1"),
+            file_name="bad.835",
+            release=unbalanced,
+        )
+    assert _posted(practice)[:2] == before[:2]
+
+
+def test_a_post_835_job_takes_only_a_whole_number_as_the_file_to_release() -> None:
+    jobs.check_arguments("post-835", {"file_name": "era.835", "release": 4})
+    for wrong in ("4", True, 4.5):
+        with pytest.raises(InvalidInput, match="is not a quarantined file's number"):
+            jobs.check_arguments("post-835", {"file_name": "era.835", "release": wrong})

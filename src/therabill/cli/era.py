@@ -104,6 +104,7 @@ def show(
 from therabill.cli import posting as _posting  # noqa: E402
 
 app.command("post")(_posting.post)
+app.command("release")(_posting.release)
 app.command("exceptions")(_posting.exceptions)
 app.command("resolve")(_posting.resolve)
 

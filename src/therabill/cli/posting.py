@@ -1,4 +1,4 @@
-"""``therabill era post`` and ``era exceptions``: post 835 remittances into the practice's
+"""``therabill era post``, ``era release`` and ``era exceptions``: post 835 remittances into the practice's
 records (each file in one transaction: all of it or none of it, and only once)."""
 
 from __future__ import annotations
@@ -133,9 +133,16 @@ def exceptions_command(
         )
     console.print(table if data["exceptions"] else "No exceptions.")
     for q in data["quarantined"]:
+        since = (
+            f" [green]posted {q['posted_at'][:10]}[/green]"
+            if q["posted_at"]
+            else " (post it anyway: therabill era release " + str(q["id"]) + " FILE)"
+            if q["payee_only"]
+            else ""
+        )
         console.print(
-            f"[red]quarantined[/red] {escape(q['file'])} ({q['received_at'][:19]}): "
-            f"{escape(q['reason'])}",
+            f"[red]quarantined[/red] {q['id']} {escape(q['file'])} ({q['received_at'][:19]}): "
+            f"{escape(q['reason'])}{since}",
             markup=True,
         )
 
@@ -168,6 +175,35 @@ def resolve_command(
     console.print(f"Exception {done['id']} resolved: {done['resolution']}")
 
 
+def release_command(
+    quarantine_id: Annotated[
+        int, typer.Argument(help="The quarantined file's id (therabill era exceptions).")
+    ],
+    file: Annotated[Path, typer.Argument(help="The same 835 file that was quarantined.")],
+    json_output: JsonOption = False,
+) -> None:
+    """Post anyway an 835 quarantined because its payee's NPI or tax id is not the
+    practice's, once you have checked that it pays this practice (an old NPI or tax id the
+    payer still has on file). Only the payee check is waived: the file must be the same one
+    (the same contents) and have had nothing else wrong with it. If the practice's NPI or
+    tax id changed, correct it in the settings instead and post the file as usual.
+
+    Example: therabill era release 4 remit-2026-03-07.835
+    """
+    data = _read(file)
+    with store_common.action() as work:
+        intake = receive_remittance(
+            work=work, data=data, file_name=str(file), release=quarantine_id
+        )
+    if json_output:
+        emit_json(intake.posting.to_dict())
+    else:
+        _print(intake)
+    if intake.quarantined:
+        raise typer.Exit(EXIT_QUARANTINED)
+
+
 post = handles_errors(post_command)
+release = handles_errors(release_command)
 exceptions = handles_errors(exceptions_command)
 resolve = handles_errors(resolve_command)

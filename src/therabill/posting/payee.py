@@ -31,6 +31,8 @@ from therabill.x12.remittance_835.model import Party
 NPI = "XX"
 TAX_ID = "FI"
 TAX_ID_REFERENCE = "TJ"
+REFUSAL = "the payee (N1*PE) is "
+"""How every reason :func:`not_ours` gives begins (a quarantined file's reason is kept as text)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +102,11 @@ def not_ours(payee: Party | None, own: OwnIds) -> str | None:
         return None
     name = f"{payee.name} " if payee.name else ""
     return (
-        f"the payee (N1*PE) is {name}({' and '.join(comparable)}), not this practice "
+        f"{REFUSAL}{name}({' and '.join(comparable)}), not this practice "
         f"({own.shown}): another practice's file"
     )
+
+
+def is_payee_refusal(reason: str) -> bool:
+    """Whether a quarantined file's reason is its payee (and nothing else was wrong with it)."""
+    return reason.startswith(REFUSAL)

@@ -396,7 +396,13 @@ def _post_835(work: UnitOfWork, job: Running) -> dict[str, Any]:
     if job.payload is None:
         raise InvalidInput("the uploaded file is gone", field="file")
     name = str(job.arguments.get("file_name") or "upload.835")
-    intake = receive_remittance(work=work, data=job.payload, file_name=name)
+    release = job.arguments.get("release")
+    intake = receive_remittance(
+        work=work,
+        data=job.payload,
+        file_name=name,
+        release=None if release is None else int(release),
+    )
     job.progress(len(intake.claims), len(intake.claims))
     posted = intake.posted
     if posted is not None:  # long lists stay in their own pages (exceptions, the ledger)
@@ -560,7 +566,10 @@ KINDS: dict[str, Kind] = {
             "statement-run", "Statement run", _statement_run, page="/statements",
             takes=("through",), needs=("through",), boundary="batch of statements", chunked=True,
         ),
-        Kind("post-835", "Post an 835", _post_835, page="/remittances", takes=("file_name",)),
+        Kind(
+            "post-835", "Post an 835", _post_835, page="/remittances",
+            takes=("file_name", "release"),
+        ),
         Kind(
             "clearinghouse-fetch", "Clearinghouse fetch", _clearinghouse_fetch,
             in_transaction=False, page="/clearinghouse", takes=("clearinghouse",),
@@ -602,6 +611,9 @@ def check_arguments(kind: str, arguments: dict[str, Any]) -> None:
     for key, field in DATES.items():
         if key in arguments:
             _day(arguments[key], field)
+    release = arguments.get("release")
+    if release is not None and (isinstance(release, bool) or not isinstance(release, int)):
+        raise InvalidInput(f"is not a quarantined file's number: {release!r}", field="release")
     if "clearinghouse" in arguments:
         from therabill.x12.clearinghouse import load_clearinghouse
 

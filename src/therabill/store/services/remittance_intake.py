@@ -102,7 +102,12 @@ OTHER_PRACTICE = "another practice's"
 
 
 def receive_remittance(
-    *, work: UnitOfWork, data: bytes, file_name: str, leave_others: bool = False
+    *,
+    work: UnitOfWork,
+    data: bytes,
+    file_name: str,
+    leave_others: bool = False,
+    release: int | None = None,
 ) -> Intake:
     """Read ``data``, quarantine or post it, and remember the upload (whatever its outcome)
     for the dashboard; never raises for a bad file, only for one over the size limit
@@ -113,7 +118,11 @@ def receive_remittance(
     A file that pays another practice (``remittances.other_payee``) is quarantined, unless
     ``leave_others``: then nothing is recorded and the outcome is :data:`OTHER_PRACTICE`. A
     fetch from a clearinghouse mailbox that a billing office's practices share leaves each
-    practice's files to that practice's own fetch."""
+    practice's files to that practice's own fetch.
+
+    ``release``: the id of the quarantined file ``data`` is, refused for its payee, which
+    the biller says pays this practice: posted anyway (``remittances.payee_release``; raises
+    ``InvalidInput`` when the file is not that one or was refused for something else)."""
     check_size(len(data), file_name)
     claims: list[ClaimSummary] = []
     read = read_remittance(data, file_name, on_claim=lambda c: claims.append(claim_summary(c)))
@@ -122,7 +131,7 @@ def receive_remittance(
         left = PostingResult(file_name=read.file_name, sha256=read.sha256)
         left.outcome, left.message = OTHER_PRACTICE, f"Left for its own practice: {elsewhere}"
         return summarize(read, left, [])
-    intake = summarize(read, post_read(work=work, read=read), claims)
+    intake = summarize(read, post_read(work=work, read=read, release=release), claims)
     record_upload(
         work,
         file_name=intake.file_name,

@@ -342,12 +342,19 @@ def post_remittance(*, work: UnitOfWork, data: bytes | Path, file_name: str) -> 
     return post_read(work=work, read=read_remittance(data, file_name))
 
 
-def post_read(*, work: UnitOfWork, read: RemittanceFile835) -> PostingResult:
+def post_read(
+    *, work: UnitOfWork, read: RemittanceFile835, release: int | None = None
+) -> PostingResult:
     """Post one 835 file already checked by :func:`read_remittance`: quarantined when it
     could not be read or does not balance, once only (see the module docstring). The
-    second pass over the file posts its claims in batches as they stream."""
+    second pass over the file posts its claims in batches as they stream.
+
+    ``release``: the quarantined file this one is (:func:`payee_release`), which the biller
+    says pays this practice although its payee's ids are not the practice's: it is posted
+    all the same (only that check is waived)."""
     result = PostingResult(file_name=read.file_name, sha256=read.sha256)
     db = work.db
+    released = None if release is None else payee_release(work, release, read.sha256)
     if db.execute(select(RemittanceFile.id).where(RemittanceFile.sha256 == result.sha256)).first():
         return _already(result, "this file was posted before; nothing changed")
     if read.refusal:
@@ -357,8 +364,13 @@ def post_read(*, work: UnitOfWork, read: RemittanceFile835) -> PostingResult:
         shown = "; ".join(read.problems[:10]) + (f"; and {count - 10} more" if count > 10 else "")
         return _quarantine(work, result, read.size_bytes, f"the file does not balance: {shown}")
     elsewhere = other_payee(work, read)
-    if elsewhere:
+    if elsewhere and released is None:
         return _quarantine(work, result, read.size_bytes, elsewhere)
+    if elsewhere and released is not None:
+        result.notes.append(
+            f"posted on {work.actor}'s word that it pays this practice, although {elsewhere}"
+        )
+        work.audit("release", "remittance_quarantine", released.id, elsewhere[:200])
     keys = [(payer_key(p), p.trace_number.strip()[:80]) for p in read.payments]
     seen = _posted_keys(work, keys)
     if all(k in seen for k in keys):
@@ -388,6 +400,29 @@ def post_read(*, work: UnitOfWork, read: RemittanceFile835) -> PostingResult:
     result.message = "Posted: " + record.summary
     work.audit("post", "remittance_file", record.id, record.summary)
     return result
+
+
+def payee_release(work: UnitOfWork, quarantine_id: int, sha256: str) -> QuarantinedFile:
+    """The quarantined file ``quarantine_id``, checked to be the file in hand (the same
+    SHA-256) and refused for its payee only: what a biller may post anyway after checking
+    that it pays this practice (its NPI or tax id changed, or the payer has an old one)."""
+    found = work.db.get(QuarantinedFile, quarantine_id)
+    if found is None:
+        raise InvalidInput(f"no quarantined file {quarantine_id}", field="quarantined file")
+    if not payee.is_payee_refusal(found.reason):
+        raise InvalidInput(
+            f"{found.file_name} was quarantined because {found.reason}; only a file refused "
+            "for its payee can be posted anyway",
+            field="quarantined file",
+        )
+    if found.sha256 != sha256:
+        raise InvalidInput(
+            f"this is not {found.file_name} (received {found.received_at:%Y-%m-%d %H:%M}): "
+            "its contents differ",
+            field="file",
+            hint="Upload the same file that was quarantined.",
+        )
+    return found
 
 
 def other_payee(work: UnitOfWork, read: RemittanceFile835) -> str:
@@ -1638,11 +1673,16 @@ def resolve_exception(*, work: UnitOfWork, exception_id: int, note: str) -> Remi
 
 
 def list_quarantine(*, work: UnitOfWork, limit: int | None = None) -> list[dict[str, Any]]:
-    """Quarantined files, newest first (the ``limit`` newest when given)."""
-    query = select(QuarantinedFile).order_by(QuarantinedFile.id.desc())
+    """Quarantined files, newest first (the ``limit`` newest when given), each with when
+    the same file was posted since (its payee released by a biller, or sent again once the
+    practice's ids were right), and whether it was refused for its payee only."""
+    query = (
+        select(QuarantinedFile, RemittanceFile.posted_at)
+        .outerjoin(RemittanceFile, RemittanceFile.sha256 == QuarantinedFile.sha256)
+        .order_by(QuarantinedFile.id.desc())
+    )
     if limit is not None:
         query = query.limit(limit)
-    rows = work.db.execute(query).scalars()
     return [
         {
             "id": q.id,
@@ -1650,8 +1690,10 @@ def list_quarantine(*, work: UnitOfWork, limit: int | None = None) -> list[dict[
             "sha256": q.sha256,
             "reason": q.reason,
             "received_at": q.received_at.isoformat(),
+            "payee_only": payee.is_payee_refusal(q.reason),
+            "posted_at": posted_at.isoformat() if posted_at else None,
         }
-        for q in rows
+        for q, posted_at in work.db.execute(query).tuples()
     ]
 
 
@@ -1663,6 +1705,7 @@ __all__ = [
     "list_deposits",
     "list_exceptions",
     "list_quarantine",
+    "payee_release",
     "post_read",
     "post_remittance",
     "read_remittance",

@@ -18,7 +18,7 @@ from therabill.store.services.claim_records import show_claim
 from therabill.store.services.claims_queue import QueueFilter, queue
 from therabill.store.services.clients import CLIENT_COLUMNS, client_dict, search_clients
 from therabill.store.services.live_check import ServiceEntry, preview_session
-from therabill.store.services.remittance_intake import check_size, receive_remittance
+from therabill.store.services.remittance_intake import Intake, check_size, receive_remittance
 from therabill.store.services.sessions import ServiceMinutes, add_session, session_dict
 from therabill.store.services.users import Account
 from therabill.units import count_units
@@ -265,6 +265,36 @@ def remittance(data: RawBody, ctx: Ctx, account: ApiBiller) -> dict[str, Any]:
     check_size(len(data), "body")
     with ctx.store.transaction(actor=account.username) as work:
         result = receive_remittance(work=work, data=data, file_name="api-upload.835")
+    return _intake_answer(result)
+
+
+@router.post(
+    "/remittances/quarantined/{quarantine_id}",
+    tags=["remittances"],
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/edi-x12": {"schema": {"type": "string"}}},
+        }
+    },
+)
+def post_quarantined(
+    quarantine_id: PathId, data: RawBody, ctx: Ctx, account: ApiBiller
+) -> dict[str, Any]:
+    """Post anyway an 835 quarantined because its payee's NPI or tax id is not the
+    practice's, once you have checked that it pays this practice: the body is the same file
+    (the same bytes). A file refused for anything else cannot be released."""
+    if not data:
+        raise InvalidInput("send the quarantined 835 file as the request body", field="body")
+    check_size(len(data), "body")
+    with ctx.store.transaction(actor=account.username) as work:
+        result = receive_remittance(
+            work=work, data=data, file_name="api-upload.835", release=quarantine_id
+        )
+    return _intake_answer(result)
+
+
+def _intake_answer(result: Intake) -> dict[str, Any]:
     if result.quarantined:
         raise InvalidInput(result.message, field="body")
     return {

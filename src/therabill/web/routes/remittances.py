@@ -50,6 +50,7 @@ QUARANTINED = Table(
         Column("received", "Received"),
         Column("file", "File"),
         Column("reason", "Why", sortable=False),
+        Column("action", "Since", kind="cell", sortable=False, export=False),
     ),
     default_sort="",
     exportable=False,
@@ -149,6 +150,44 @@ def resolve_exception(
 def upload(request: Request, ctx: Ctx, account: PageBiller, form: FormFields) -> Response:
     """Check an uploaded 835's size and queue it for posting (a background job keeps the
     file in the database, so any worker can post it); the answer is the job's page."""
+    read = _uploaded(request, form)
+    if isinstance(read, Response):
+        return read
+    name, data = read
+    return start_job(ctx.store, account, "post-835", {"file_name": name}, data)
+
+
+@router.post("/remittances/quarantined/{quarantine_id}/post", response_class=HTMLResponse)
+def post_anyway(
+    request: Request, ctx: Ctx, account: PageBiller, quarantine_id: PathId, form: FormFields
+) -> Response:
+    """Post a file quarantined for its payee, on the biller's word that it pays this
+    practice: the same file uploaded again, queued like an upload (the job checks that it is
+    the same file and that its payee was all that was wrong)."""
+    if form.get("pays_us") != "yes":
+        with ctx.store.transaction(actor=account.username) as work:
+            flash.leave(
+                work,
+                request,
+                "remittances",
+                {
+                    "error": f"Quarantined file {quarantine_id}: tick “It pays this practice” "
+                    "once you have checked the payment is ours; nothing was posted."
+                },
+            )
+        return RedirectResponse("/remittances#quarantined", status_code=303)
+    read = _uploaded(request, form)
+    if isinstance(read, Response):
+        return read
+    name, data = read
+    return start_job(
+        ctx.store, account, "post-835", {"file_name": name, "release": quarantine_id}, data
+    )
+
+
+def _uploaded(request: Request, form: FormFields) -> tuple[str, bytes] | Response:
+    """The uploaded file's name and bytes, or the page again saying what is wrong (none
+    chosen, or over the size limit: never more than the limit is read)."""
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
         return render(
@@ -169,4 +208,4 @@ def upload(request: Request, ctx: Ctx, account: PageBiller, form: FormFields) ->
             {"result": None, "toast_error": f"{exc}"},
             status=413,
         )
-    return start_job(ctx.store, account, "post-835", {"file_name": upload.filename}, data)
+    return upload.filename, data
