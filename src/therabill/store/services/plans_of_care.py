@@ -26,7 +26,7 @@ from therabill.payers import PayerProfile
 from therabill.scrub.rules.plan_of_care import RECERTIFY_WARNING_DAYS
 from therabill.store.models import ClaimRecord, PlanOfCare, ProgressReport, Provider
 from therabill.store.models import TherapySession as Session
-from therabill.store.services import lookup, read_dates
+from therabill.store.services import bulk_reads, lookup
 from therabill.store.services.context import UnitOfWork, require_text
 
 PLAN_DAYS = 90  # §220.1.3: a plan covers at most 90 calendar days
@@ -295,19 +295,21 @@ class PreloadedPlans:
             return
         found: dict[tuple[int, str], set[dt.date]] = defaultdict(set)
         clients = sorted({client for client, _ in self._plans})
-        parsed = read_dates.Days()
+        parsed = bulk_reads.Days()
         for start in range(0, len(clients), self.CHUNK):
-            rows = work.db.execute(
+            rows = bulk_reads.rows(
+                work,
                 select(
                     Session.client_id,
                     Provider.discipline,
-                    read_dates.as_read(work, Session.date_of_service),
+                    bulk_reads.as_read(work, Session.date_of_service),
                 )
                 .join(Provider, Provider.id == Session.provider_id)
                 .where(
                     Session.client_id.in_(clients[start : start + self.CHUNK]),
                     Session.date_of_service >= earliest,
-                )
+                ),
+                practice_tables=(Session, Provider),
             )
             for client_id, discipline, day in rows:
                 found[(client_id, discipline)].add(parsed[day])
@@ -315,13 +317,14 @@ class PreloadedPlans:
 
     def _load_visits(self, ids: list[int], since: dt.date) -> None:
         visits: dict[tuple[int, str], list[list[Any]]] = defaultdict(list)
-        parsed = read_dates.Days()
+        parsed = bulk_reads.Days()
         for start in range(0, len(ids), self.CHUNK):
-            rows = self._work.db.execute(
+            rows = bulk_reads.rows(
+                self._work,
                 select(
                     Session.client_id,
                     Provider.discipline,
-                    read_dates.as_read(self._work, Session.date_of_service),
+                    bulk_reads.as_read(self._work, Session.date_of_service),
                     Session.id,
                     ClaimRecord.payer_id,
                 )
@@ -330,7 +333,8 @@ class PreloadedPlans:
                 .where(
                     Session.client_id.in_(ids[start : start + self.CHUNK]),
                     Session.date_of_service >= since,
-                )
+                ),
+                practice_tables=(Session, Provider),
             )
             for client_id, discipline, day, session_id, payer_id in rows:
                 visit = [parsed[day], session_id, payer_id]

@@ -39,7 +39,7 @@ from therabill.store.models import (
     RemittanceLine,
     TherapySession,
 )
-from therabill.store.services import insights, profiles, read_dates
+from therabill.store.services import bulk_reads, insights, profiles
 from therabill.store.services.context import UnitOfWork
 from therabill.store.services.drafts import DraftClaim, SessionRow
 
@@ -68,7 +68,8 @@ def billed_between(
     few = [ClaimRecord.client_id.in_(sorted(client_ids))] if len(client_ids) <= FEW else []
     # A line stops counting as billed when its session was freed or moved to another claim
     # (a closed or voided claim, a replaced one), and a void (frequency 8) bills nothing.
-    rows = work.db.execute(
+    rows = bulk_reads.rows(
+        work,
         select(
             ClaimRecord.client_id,
             ClaimLine.date_of_service,
@@ -84,8 +85,9 @@ def billed_between(
             ClaimRecord.frequency_code != "8",
             or_(ClaimLine.session_id.is_(None), TherapySession.claim_id == ClaimLine.claim_id),
             *few,
-        )
-    ).all()
+        ),
+        practice_tables=(ClaimLine, ClaimRecord, Provider),
+    )
     return {(c, d, code, who): claim_id for c, d, code, who, claim_id in rows if c in client_ids}
 
 
@@ -210,17 +212,19 @@ def therapy_year(
             )
         ).scalars()
     )
-    rows = work.db.execute(
+    rows = bulk_reads.rows(
+        work,
         select(ClaimLine.claim_id, ClaimRecord.client_id, ClaimRecord.payer_id,
-               Provider.discipline, ClaimLine.id, read_dates.as_read(work, ClaimLine.date_of_service),
+               Provider.discipline, ClaimLine.id, bulk_reads.as_read(work, ClaimLine.date_of_service),
                ClaimLine.code, ClaimLine.modifiers, ClaimLine.units, ClaimLine.charge_cents,
                TherapySession.place_of_service)
         .join(ClaimRecord, ClaimRecord.id == ClaimLine.claim_id)
         .join(Provider, Provider.id == ClaimRecord.provider_id)
         .outerjoin(TherapySession, TherapySession.id == ClaimLine.session_id)
         .where(*where, ClaimRecord.status.not_in(NOT_COUNTED), ClaimRecord.frequency_code != "8")
-        .order_by(ClaimLine.claim_id, ClaimLine.line_number)
-    ).all()  # fmt: skip
+        .order_by(ClaimLine.claim_id, ClaimLine.line_number),
+        practice_tables=(ClaimLine, ClaimRecord, Provider),
+    )  # fmt: skip
     if not rows:
         return allowed, same_day
     remitted = _remitted(work, where)
@@ -232,7 +236,7 @@ def therapy_year(
     # a line as the threshold counts it, made once per (day, code, units, cents): frozen, so
     # the claims alike share it
     made: dict[tuple[dt.date, str, int, int], Service] = {}
-    days_of = read_dates.Days()
+    days_of = bulk_reads.Days()
     for claim_id, claim_rows in itertools.groupby(rows, key=itemgetter(0)):
         if claim_id in superseded:
             continue
