@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from clock import TODAY
 from therabill.identifiers.npi import calc_check_digit
@@ -26,6 +26,7 @@ from therabill.store.services import (
     ledger,
     live_check,
     open_store,
+    payers,
     practice,
     remittances,
     submission,
@@ -180,3 +181,124 @@ def test_the_next_live_check_sees_a_line_edited_on_a_ready_claim(store: Store) -
         line.code = "97112"
     assert duplicates(**{"97110": 30}) == []
     assert duplicates(**{"97112": 30}) == ["97112"]
+
+
+def _columns(row: object) -> dict[str, object] | None:
+    if row is None:
+        return None
+    mapper = inspect(type(row))
+    return {a.key: getattr(row, a.key) for a in mapper.column_attrs}
+
+
+def _plain(parties: live_check.DayParties) -> tuple[object, ...]:
+    """The kept parties' values (rows compare by identity, their copies by these)."""
+    return (
+        _columns(parties.policy),
+        _columns(parties.payer),
+        _columns(parties.practice),
+        [
+            (_columns(s.authorization), s.authorization.code_list(), s.units_used, s.visits_used)
+            for s in parties.statuses
+        ],
+        parties.others,
+        parties.places,
+    )
+
+
+def _kept_parties(store: Store) -> tuple[live_check.DayParties, object]:
+    """The kept parties of the client's PT day (checked against a fresh read of them) and the
+    stamp they were kept under."""
+    with store.reading(actor="biller") as work:
+        client, provider = _parties(work)
+        stamp = live_check._stamp(work, client)
+        kept = live_check.day_parties(work, client=client, provider=provider, day=DAY, stamp=stamp)
+        fresh = live_check._read_day_parties(work, client, provider, DAY)
+    assert _plain(kept) == _plain(fresh)
+    return kept, stamp
+
+
+def test_the_kept_parties_follow_every_write_and_no_read(store: Store) -> None:
+    """The client's policy and payer, the practice, the authorizations (with their codes and
+    uses) and the provider's other sessions that day are kept between live checks; each
+    write to them moves the stamp, and the next check's parties equal a fresh read."""
+    first, stamp = _kept_parties(store)
+    again, same = _kept_parties(store)
+    assert again is first and same == stamp  # kept: read once
+    with store.reading(actor="biller") as work:  # an audited read moves nothing
+        ledger.client_ledger(work=work, client="C-1")
+    assert _kept_parties(store)[1] == stamp
+    assert first.others == () and first.statuses == ()
+
+    # another PT session that day: pooled into the claim
+    with store.transaction(actor="therapist") as work:
+        factories.add_session(
+            work, client="C-1", provider=factories.PT_NPI, day=DAY, services={"97110": 30}
+        )
+    kept, moved = _kept_parties(store)
+    assert moved != stamp and [s.services[0].code for s in kept.others] == ["97110"]
+
+    # the policy's member id
+    with store.transaction(actor="biller") as work:
+        client, _ = _parties(work)
+        policy = clients.primary_policy(client, DAY)
+        assert policy is not None
+        clients.edit_policy(work=work, policy_id=policy.id, changes={"member_id": "1EG4TE5MK74"})
+    kept, stamp = _kept_parties(store)
+    assert stamp != moved and kept.policy is not None and kept.policy.member_id == "1EG4TE5MK74"
+
+    # the payer's electronic id (client 0's revision)
+    with store.transaction(actor="admin") as work:
+        assert kept.payer is not None
+        payers.edit_payer(work=work, payer=kept.payer.id, payer_id="99999")
+    kept, moved = _kept_parties(store)
+    assert moved != stamp and kept.payer is not None and kept.payer.payer_id == "99999"
+
+    # the practice's name on the claim (the billing provider)
+    with store.transaction(actor="admin") as work:
+        work.require_practice().name = "Renamed Practice"
+    kept, stamp = _kept_parties(store)
+    assert stamp != moved and kept.practice is not None
+    assert kept.practice.name == "Renamed Practice"
+
+    # an authorization, then its codes alone changed (authorization_codes, migration 0047)
+    with store.transaction(actor="biller") as work:
+        added = auths.add_authorization(
+            work=work,
+            client="C-1",
+            payer="Medicare Part B",
+            number="AUTH-1",
+            start=DAY - dt.timedelta(days=30),
+            end=DAY + dt.timedelta(days=30),
+            codes=["97110"],
+            units=20,
+        )
+        auth_id = added.id
+    kept, moved = _kept_parties(store)
+    assert moved != stamp and [s.authorization.code_list() for s in kept.statuses] == [["97110"]]
+    with store.transaction(actor="biller") as work:
+        auths.edit_authorization(work=work, auth_id=auth_id, changes={"codes": ["97112"]})
+    kept, stamp = _kept_parties(store)
+    assert stamp != moved and [s.authorization.code_list() for s in kept.statuses] == [["97112"]]
+
+    # the PT session billed: no longer pooled, and the authorization's units used
+    with store.transaction(actor="biller") as work:
+        auths.edit_authorization(work=work, auth_id=auth_id, changes={"codes": ["97110"]})
+    with store.transaction(actor="biller") as work:
+        assert build.build_claims(work=work).claims
+    kept, moved = _kept_parties(store)
+    assert moved != stamp and kept.others == ()
+    assert [s.units_used for s in kept.statuses] == [2]
+
+
+def test_a_kept_live_check_answers_as_a_fresh_one(store: Store) -> None:
+    """The live check from kept parties gives the answer of one that keeps nothing."""
+    with store.transaction(actor="therapist") as work:
+        factories.add_session(
+            work, client="C-1", provider=factories.PT_NPI, day=DAY, services={"97110": 30}
+        )
+    first = _preview(store, **{"97112": 25}).to_dict()
+    kept = _preview(store, **{"97112": 25}).to_dict()  # from what the first one kept
+    for cache in (live_check.LIVE_PARTIES, live_check.LIVE_CONTEXT):
+        cache._kept.clear()
+    assert kept == first == _preview(store, **{"97112": 25}).to_dict()
+    assert first["scrubbed"] and first["total_charge_cents"] > 0

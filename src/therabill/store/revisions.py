@@ -23,7 +23,8 @@ What is watched, and why each table (the client's id from the row, or from its p
 - ``claims``, ``claim_lines``: the lines already billed, the year's allowed amounts, visits;
 - ``remittance_claims``, ``remittance_lines``, ``remittance_adjustments``: what the payer
   allowed (the KX amounts count the 835's figure when there is one);
-- ``authorizations``, ``authorization_uses``: the authorization a claim draws on;
+- ``authorizations``, ``authorization_codes``, ``authorization_uses``: the authorization a
+  claim draws on (the codes it covers: migration 0047);
 - ``eligibility_checks``: the eligibility line;
 - ``plans_of_care``, ``progress_reports``: the referring provider, certification, days;
 - ``practice``, ``providers``, ``payers``, ``fees``: every client's claims (client 0).
@@ -47,6 +48,7 @@ triggers) must call :func:`create_triggers` again, as for the report sums.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
@@ -92,6 +94,7 @@ WATCHED: tuple[Watched, ...] = (
     ),
     Watched("authorizations", "{r}.client_id"),
     Watched("authorization_uses", _via("authorizations", "authorization_id")),
+    Watched("authorization_codes", _via("authorizations", "authorization_id")),
     Watched("eligibility_checks", "{r}.client_id"),
     Watched("plans_of_care", "{r}.client_id"),
     Watched("progress_reports", _via("plans_of_care", "plan_id")),
@@ -142,10 +145,12 @@ def _postgres_body(watched: Watched, event: str) -> str:
     )
 
 
-def create_triggers(connection: Connection) -> None:
-    """Make (or make again) the triggers of every watched table."""
+def create_triggers(connection: Connection, *, tables: Collection[str] | None = None) -> None:
+    """Make (or make again) the triggers of every watched table (or of ``tables``)."""
     postgres = connection.dialect.name == "postgresql"
     for watched in WATCHED:
+        if tables is not None and watched.table not in tables:
+            continue
         for event in watched.events:
             name = _name(watched, event)
             if postgres:
@@ -174,9 +179,11 @@ def create_triggers(connection: Connection) -> None:
                 )
 
 
-def drop_triggers(connection: Connection) -> None:
+def drop_triggers(connection: Connection, *, tables: Collection[str] | None = None) -> None:
     postgres = connection.dialect.name == "postgresql"
     for watched in WATCHED:
+        if tables is not None and watched.table not in tables:
+            continue
         for event in watched.events:
             name = _name(watched, event)
             if postgres:

@@ -13,11 +13,13 @@ build (their authorization units and duplicate lines).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Hashable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
+from sqlalchemy import inspect as orm_inspect
 from sqlalchemy import select
 
 from therabill import claims as doc
@@ -27,9 +29,14 @@ from therabill.errors import TherabillError
 from therabill.findings import Finding, Severity
 from therabill.store import revisions
 from therabill.store.models import (
+    Authorization,
+    Base,
     Client,
     Payer,
+    Policy,
+    Practice,
     Provider,
+    ServiceLocation,
     SessionDiagnosis,
     SessionService,
     TherapySession,
@@ -45,6 +52,7 @@ from therabill.store.services import (
 from therabill.store.services.caches import Stamped, database_key, practice_files, scrub_tables
 from therabill.store.services.clients import primary_policy
 from therabill.store.services.context import UnitOfWork
+from therabill.store.services.drafts import DiagnosisRow, ServiceRow, SessionRow
 from therabill.units import UnitResult, UnitRule
 
 __all__ = ["Preview", "ServiceEntry", "preview_session", "scrub_tables"]
@@ -108,8 +116,15 @@ def preview_session(
     billed, only its own units are shown (its claim holds the findings).
     """
     result = Preview()
-    policy = primary_policy(client, day) if client is not None else None
-    payer: Payer | None = policy.payer if policy is not None else None
+    work.chain_practice()  # the practice whose parties are read (a web request's is known)
+    stamp = _stamp(work, client) if client is not None else None
+    kept = (
+        day_parties(work, client=client, provider=provider, day=day, stamp=stamp)
+        if client is not None
+        else None
+    )
+    policy = kept.policy if kept is not None else None
+    payer = kept.payer if kept is not None else None
     known = (
         client_day(
             work,
@@ -118,14 +133,16 @@ def preview_session(
             payer=payer,
             day=day,
             unsaved=exclude_session is None,
+            stamp=stamp,
         )
         if client is not None
         else None
     )
+    installed = profiles.payer_profiles()  # read once: each read stats the profile files
     if payer is not None:
         result.payer = payer.name
-        result.rule = profiles.unit_rule(payer.profile_id)
-        profile = profiles.payer_profiles().get(payer.profile_id)
+        profile = installed.get(payer.profile_id)
+        result.rule = profile.unit_rule if profile is not None else UnitRule.CMS
         source = profile.sources.get("unit_rule") if profile else None
         result.rule_source = f"{payer.name}'s profile" + (f" ({source})" if source else "")
     elif client is not None:
@@ -143,17 +160,9 @@ def preview_session(
         if exclude_session is not None
         else None
     )
-    others: list[TherapySession] = []
-    if client is not None and provider is not None and billed_on is None:
-        query = select(TherapySession).where(
-            TherapySession.client_id == client.id,
-            TherapySession.provider_id == provider.id,
-            TherapySession.date_of_service == day,
-            TherapySession.claim_id.is_(None),
-        )
-        if exclude_session is not None:
-            query = query.where(TherapySession.id != exclude_session)
-        others = list(work.db.execute(query.order_by(TherapySession.id)).scalars())
+    others: list[SessionRow] = []
+    if kept is not None and provider is not None and billed_on is None:
+        others = _placed(work, kept, exclude_session)
         result.pooled_sessions = len(others)
     session = TherapySession(
         id=exclude_session,  # None: not saved yet
@@ -165,7 +174,9 @@ def preview_session(
         place_of_service=place_of_service,
         **_as_stored(wanted, diagnoses or [], techniques or []),
     )
-    group = sorted([*others, session], key=lambda s: (s.id is None, s.id or 0))
+    group: list[TherapySession | SessionRow] = sorted(
+        [*others, session], key=lambda s: (s.id is None, s.id or 0)
+    )
     try:
         assembly = build.assemble_for(
             discipline=provider.discipline if provider is not None else "",
@@ -174,6 +185,7 @@ def preview_session(
             fees=known.fees if known is not None else build.practice_fees(work),
             code_set=load_code_set(),
             day=day,
+            known=installed,
         )
     except TherabillError as exc:
         result.problem, result.problem_field = str(exc), exc.field
@@ -187,7 +199,7 @@ def preview_session(
         return result
     if client is None or provider is None or policy is None or payer is None:
         return result
-    assert known is not None and known.scrubbing is not None
+    assert known is not None and known.scrubbing is not None and kept is not None
     scrubber = scrubbing.Scrubber(
         work,
         group,
@@ -196,13 +208,12 @@ def preview_session(
         today=dt.date.today(),
         known=known.scrubbing,
     )
-    practice = work.practice()
     try:
         draft = build.draft_claim(
-            parties=build.Parties(client, policy, payer, provider, practice),
+            parties=build.Parties(client, policy, payer, provider, kept.practice),
             sessions=group,
             assembly=assembly,
-            statuses=auths.statuses(work=work, client_id=client.id, payer_id=payer.id),
+            statuses=kept.statuses,
             scrubber=scrubber,
             day=day,
             same_day=known.same_day,
@@ -237,6 +248,21 @@ class ClientDay:
 LIVE_CONTEXT: Stamped[ClientDay] = Stamped("the live check's client days", keys=4096)
 
 
+def _stamp(work: UnitOfWork, client: Client) -> Hashable:
+    """What the client's kept day and parties are kept under: the client's and the
+    practice's revisions (``therabill.store.revisions``, one query) and the practice's files;
+    None with no practice yet (nothing is kept)."""
+    if work.practice_id is None:
+        return None
+    # the stamp is read on the connection, where the session's autoflush does not reach:
+    # changes made in this unit of work must move it first (their triggers run on flush)
+    work.db.flush()
+    revision = revisions.client_stamp(
+        work.db.connection(), practice_id=work.practice_id, client_id=client.id
+    )
+    return (revision, practice_files())
+
+
 def client_day(
     work: UnitOfWork,
     *,
@@ -245,16 +271,14 @@ def client_day(
     payer: Payer | None,
     day: dt.date,
     unsaved: bool,
+    stamp: Hashable = None,
 ) -> ClientDay:
     """The client's day as the live check reads it, kept while its stamp holds: one query
-    (the client's and the practice's revisions, ``therabill.store.revisions``) when kept."""
+    (the client's and the practice's revisions, ``therabill.store.revisions``) when kept.
+    ``stamp``: that stamp, read already (:func:`_stamp`)."""
     today = dt.date.today()
-    stamp: Hashable = None
-    if work.practice_id is not None:
-        revision = revisions.client_stamp(
-            work.db.connection(), practice_id=work.practice_id, client_id=client.id
-        )
-        stamp = (revision, practice_files())
+    if stamp is None:
+        stamp = _stamp(work, client)
     key = (
         database_key(work.db.get_bind().engine.url),
         client.id,
@@ -271,6 +295,135 @@ def client_day(
     if stamp is None:  # no practice yet: nothing to keep
         return compute()
     return LIVE_CONTEXT.get(key, stamp, compute)
+
+
+@dataclass(frozen=True, slots=True)
+class DayParties:
+    """Who the claim of a client's day with a provider is between, and the provider's other
+    unbilled sessions of that day: kept between requests (``LIVE_PARTIES``) under the same
+    stamp as :class:`ClientDay` (the client's revision moves with every write to the client,
+    its policies, sessions and authorizations; the practice's with the practice's row, its
+    providers and payers). The rows are copies no database session holds (a session's
+    rollback would expire them, and they are shared between threads): column values only,
+    never changed once made. The sessions' service locations are not watched, so only their
+    ids are kept (``places``) and the rows are read again per request (:func:`_placed`)."""
+
+    policy: Policy | None  # the policy that pays first that day
+    payer: Payer | None
+    practice: Practice | None
+    statuses: tuple[auths.AuthorizationStatus, ...] = ()  # the client's, with that payer
+    others: tuple[SessionRow, ...] = ()  # with the provider (none without one)
+    places: tuple[int | None, ...] = ()  # each other session's service location
+
+
+LIVE_PARTIES: Stamped[DayParties] = Stamped("the live check's parties", keys=4096)
+
+
+def day_parties(
+    work: UnitOfWork, *, client: Client, provider: Provider | None, day: dt.date, stamp: Hashable
+) -> DayParties:
+    """The parties and the other sessions of the client's day (:class:`DayParties`), kept
+    while ``stamp`` (:func:`_stamp`) holds."""
+    key = (
+        database_key(work.db.get_bind().engine.url),
+        client.id,
+        provider.id if provider is not None else None,
+        day,
+    )
+
+    def compute() -> DayParties:
+        return _read_day_parties(work, client, provider, day)
+
+    if stamp is None:
+        return compute()
+    return LIVE_PARTIES.get(key, stamp, compute)
+
+
+M = TypeVar("M", bound=Base)
+
+
+def _copy(row: M) -> M:
+    """A copy of ``row``'s column values in a new object no database session holds."""
+    mapper = orm_inspect(type(row))
+    return type(row)(**{a.key: getattr(row, a.key) for a in mapper.column_attrs})
+
+
+def _copy_authorization(authorization: Authorization) -> Authorization:
+    """A copy of ``authorization`` with its codes (the claim document and ``covers`` read
+    them)."""
+    copy = _copy(authorization)
+    copy.codes = [_copy(code) for code in authorization.codes]
+    return copy
+
+
+def _read_day_parties(
+    work: UnitOfWork, client: Client, provider: Provider | None, day: dt.date
+) -> DayParties:
+    policy = primary_policy(client, day)
+    payer = policy.payer if policy is not None else None
+    practice = work.practice()
+    statuses = (
+        auths.statuses(work=work, client_id=client.id, payer_id=payer.id)
+        if payer is not None
+        else []
+    )
+    others: list[TherapySession] = []
+    if provider is not None:
+        others = list(
+            work.db.execute(
+                select(TherapySession)
+                .where(
+                    TherapySession.client_id == client.id,
+                    TherapySession.provider_id == provider.id,
+                    TherapySession.date_of_service == day,
+                    TherapySession.claim_id.is_(None),
+                )
+                .order_by(TherapySession.id)
+            ).scalars()
+        )
+    return DayParties(
+        policy=_copy(policy) if policy is not None else None,
+        payer=_copy(payer) if payer is not None else None,
+        practice=_copy(practice) if practice is not None else None,
+        statuses=tuple(
+            auths.AuthorizationStatus(
+                _copy_authorization(s.authorization), s.units_used, s.visits_used
+            )
+            for s in statuses
+        ),
+        others=tuple(
+            SessionRow(
+                s.id,
+                s.client_id,
+                s.provider_id,
+                s.date_of_service,
+                s.start_time,
+                s.end_time,
+                s.place_of_service,
+                s.techniques,
+                s.note,
+                None,
+                [ServiceRow(v.code, v.minutes, v.modifiers) for v in s.services],
+                [DiagnosisRow(d.code) for d in s.diagnoses],
+            )
+            for s in others
+        ),
+        places=tuple(s.service_location_id for s in others),
+    )
+
+
+def _placed(work: UnitOfWork, kept: DayParties, exclude: int | None) -> list[SessionRow]:
+    """The kept other sessions but ``exclude``, each with its service location read now."""
+    found: list[SessionRow] = []
+    for session, place in zip(kept.others, kept.places, strict=True):
+        if session.id == exclude:
+            continue
+        if place is not None:
+            session = dataclasses.replace(
+                session, service_location=work.db.get(ServiceLocation, place)
+            )
+        found.append(session)
+    return found
 
 
 def _read_client_day(
