@@ -11,9 +11,11 @@ from sqlalchemy import select
 from web_helpers import Practice, csrf_of, login, run_jobs
 
 from clock import TODAY
-from therabill.store.models import ClaimRecord, Payer
-from therabill.store.services import ledger, reports
+from therabill.store import tenancy
+from therabill.store.models import ClaimRecord, LedgerEntry, Payer
+from therabill.store.services import caches, ledger, practices, reports
 from therabill.store.services.sessions import ServiceMinutes, add_session
+from therabill.web.routes import dashboard
 
 
 def test_aging_by_payer_sums_the_claims_balances(web: TestClient, practice: Practice) -> None:
@@ -88,3 +90,62 @@ def test_aging_leaves_out_drafts_no_payer_or_client_can_owe_yet(
     owed = reports.aging(practice.store.reader, today=TODAY)
     assert owed.totals["31–60"] == 0  # ... but not in the aging
     assert sum(owed.totals.values()) == sendable
+
+
+def _money_tables(html: str) -> str:
+    """The dashboard's chart and aging tables (after the heading, which says when the figures
+    were summed)."""
+    start = html.index('<section aria-labelledby="aging-head">')
+    section = html[start : html.index("</section>", start)]
+    return section[section.index("</h2>") :]
+
+
+def _built(web: TestClient, practice: Practice) -> None:
+    web.post("/claims/build", data={"csrf_token": csrf_of(web.get("/claims").text)})
+    run_jobs(practice)
+
+
+def test_the_kept_money_tables_follow_the_ledger(web: TestClient, practice: Practice) -> None:
+    """The chart and aging tables are rendered once per kept figures; a ledger entry brings
+    figures summed again, and the tables shown then are those of a dashboard that
+    kept nothing."""
+    login(web, "bill")
+    _built(web, practice)
+    caches.MONEY_FIGURES._kept.clear()  # figures of before the build would be shown once more
+    first = _money_tables(web.get("/").text)
+    assert dashboard.AGING_HTML._kept  # rendered once, kept with the figures
+    assert _money_tables(web.get("/").text) == first
+    old = reports.aging(practice.store.reader, today=TODAY)
+
+    with practice.store.transaction(actor="t") as work:  # a charge reversed: owed less
+        charge = (
+            work.db.execute(
+                select(LedgerEntry)
+                .join(ClaimRecord, ClaimRecord.id == LedgerEntry.claim_id)
+                .where(LedgerEntry.kind == "charge", ClaimRecord.status != "draft")
+                .order_by(LedgerEntry.id)
+            )
+            .scalars()
+            .first()
+        )
+        assert charge is not None
+        ledger.reverse_entry(work=work, entry_id=charge.id, reason="entered twice")
+    web.get("/")  # the old figures once more, while they are summed again
+    assert _summed_again(practice, old) is not old
+    kept = _money_tables(web.get("/").text)
+    assert kept != first
+    dashboard.AGING_HTML._kept.clear()
+    caches.MONEY_FIGURES._kept.clear()
+    assert _money_tables(web.get("/").text) == kept  # as rendered from nothing kept
+
+
+def test_a_server_sums_the_money_figures_as_it_starts(practice: Practice) -> None:
+    """``therabill serve`` sums each practice's figures at start-up (in a background thread):
+    the first dashboard is answered from them."""
+    caches.MONEY_FIGURES._kept.clear()
+    assert reports.sum_at_start(practice.store, today=TODAY) == 1
+    ((practice_id, _),) = practices.list_practices(practice.store)
+    with tenancy.practice_scope(practice_id):
+        key = (caches.database_key(practice.store.reader.url), TODAY, 10)
+        summed = caches.MONEY_FIGURES._kept[key][1]
+        assert reports.aging(practice.store.reader, today=TODAY) is summed

@@ -114,6 +114,8 @@ def serve_command(
     os.environ["THERABILL_BEHIND_PROXY"] = "1" if proxy_headers else "0"
     # SQLite: background jobs run in a thread of each web process (PostgreSQL: therabill worker).
     os.environ["THERABILL_JOB_THREAD"] = "1"
+    # Each web process sums the dashboard's money figures as it starts, in the background.
+    os.environ["THERABILL_SUM_AT_START"] = "1"
     if workers == 1:
         uvicorn.run(create_app(url), **options)
         return

@@ -17,6 +17,7 @@ import logging
 import os
 import secrets
 import sys
+import threading
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 
@@ -32,7 +33,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from therabill.errors import TherabillError
 from therabill.identifiers import icd10cm
 from therabill.store.engine import is_sqlite
-from therabill.store.services import Store, jobs, open_store
+from therabill.store.services import Store, jobs, open_store, reports
 from therabill.web import api, routes
 from therabill.web.context import HERE, WebContext, WebSettings, make_templates
 from therabill.web.deps import (
@@ -92,6 +93,19 @@ def create_app(database_url: str | None = None, *, settings: WebSettings | None 
     return app
 
 
+SUM_AT_START_ENV = "THERABILL_SUM_AT_START"  # set by ``therabill serve``
+
+
+def _sum_at_start(store: Store) -> None:
+    """The dashboard's money figures of every practice, summed as the worker starts (a
+    background thread: the worker answers meanwhile, and a dashboard that comes before the
+    sum is done waits for this same sum, see ``caches.Stamped.get_or_refresh``)."""
+    try:
+        reports.sum_at_start(store)
+    except Exception as exc:  # the first dashboard sums them instead
+        log_failure(log, exc, request_id="start-up")
+
+
 def _job_lifespan(
     store: Store,
 ) -> Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]:
@@ -104,6 +118,8 @@ def _job_lifespan(
         stop = None
         if os.environ.get(jobs.THREAD_ENV) == "1" and is_sqlite(store.engine):
             stop = jobs.start_thread(store)
+        if os.environ.get(SUM_AT_START_ENV) == "1":
+            threading.Thread(target=_sum_at_start, args=(store,), daemon=True).start()
         try:
             yield
         finally:
