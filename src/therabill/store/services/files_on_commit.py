@@ -9,27 +9,60 @@ import os
 from pathlib import Path
 
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
+
+_PENDING = "therabill_files_on_commit"
 
 
 def publish_on_commit(db: Session, pending: list[tuple[Path, Path]]) -> None:
     """Rename each ``(temporary, target)`` after ``db`` commits (then sync the directory, so
-    the names survive a crash); remove the temporary files after a rollback."""
+    the names survive a crash); remove the temporary files after a rollback.
 
-    def publish(_session: Session) -> None:
-        for temporary, target in pending:
-            temporary.replace(target)
-        if pending:
-            sync_directory(pending[0][1].parent)
-        pending.clear()
+    The files belong to the innermost transaction open now, savepoints included: they are
+    removed when it or a transaction around it rolls back (one client's refused inquiry in a
+    batch, or the whole batch), and renamed only when the outermost one commits. SQLAlchemy
+    sends ``after_commit`` for a savepoint's release too, so a savepoint's files are not
+    published when it is released: its transaction may still roll back."""
+    own = db.get_nested_transaction() or db.get_transaction()
+    if own is None:
+        raise RuntimeError("publish_on_commit needs a transaction")
+    chain: list[SessionTransaction] = []
+    walk: SessionTransaction | None = own
+    while walk is not None:
+        chain.append(walk)
+        walk = walk.parent
+    groups: list[tuple[list[SessionTransaction], list[tuple[Path, Path]]]] | None = db.info.get(
+        _PENDING
+    )
+    if groups is None:
+        groups = db.info[_PENDING] = []
+        event.listen(db, "after_commit", _committed)
+        event.listen(db, "after_soft_rollback", _rolled_back)
+    groups.append((chain, pending))
 
-    def discard(_session: Session) -> None:
-        for temporary, _ in pending:
-            temporary.unlink(missing_ok=True)
-        pending.clear()
 
-    event.listen(db, "after_commit", publish, once=True)
-    event.listen(db, "after_rollback", discard, once=True)
+def _committed(session: Session) -> None:
+    if session.in_nested_transaction():  # a savepoint released: its transaction goes on
+        return
+    groups = session.info.get(_PENDING) or []
+    published = [pair for _, pending in groups for pair in pending]
+    groups.clear()
+    for temporary, target in published:
+        temporary.replace(target)
+    for folder in {target.parent for _, target in published}:
+        sync_directory(folder)
+
+
+def _rolled_back(session: Session, previous: SessionTransaction) -> None:
+    groups = session.info.get(_PENDING) or []
+    kept = []
+    for chain, pending in groups:
+        if any(t is previous for t in chain):
+            for temporary, _ in pending:
+                temporary.unlink(missing_ok=True)
+        else:
+            kept.append((chain, pending))
+    groups[:] = kept
 
 
 def sync_directory(path: Path) -> None:
