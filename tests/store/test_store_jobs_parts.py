@@ -33,6 +33,7 @@ from therabill.store import write_turns
 from therabill.store.models import (
     ClaimLine,
     ClaimRecord,
+    EligibilityRequest,
     Job,
     LedgerEntry,
     Statement,
@@ -59,6 +60,7 @@ def small_parts(monkeypatch: pytest.MonkeyPatch) -> None:
     """Parts of two sessions and two clients: a small practice's month-end in many parts."""
     monkeypatch.setattr(jobs, "BUILD_CHUNK_SESSIONS", 2)
     monkeypatch.setattr(jobs, "STATEMENT_CHUNK_CLIENTS", 2)
+    monkeypatch.setattr(jobs, "ELIGIBILITY_CHUNK_CLIENTS", 2)
 
 
 def queue(store: Store, kind: str, arguments: dict[str, object]) -> int:
@@ -179,29 +181,11 @@ class Killed(BaseException):
     """The worker dies here: nothing after it runs (not an error the job could record)."""
 
 
-def test_a_month_end_killed_between_parts_ends_as_an_uninterrupted_one(
-    demo: Store, db_url: str, tmp_path: Path, small_parts: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The same month-end twice from the same database: once straight through, once killed
-    again and again (run n dies in its n-th part: odd runs before that part commits, even
-    runs just after it committed), each time run again once the lease ran out. Both end with
-    the same claims, lines, billed sessions, ledger, statements, statement files and job
-    result; the row counts every attempt. SQLite commits each part, so each run goes
-    further; PostgreSQL keeps a job in one transaction, so each kill leaves nothing and the
-    last run does it all (there rows are compared without the ids a rollback skipped)."""
-    sqlite = db_url.startswith("sqlite")
-    home = practice_folder(None)
+def killed_again_and_again(store: Store, job_id: int, monkeypatch: pytest.MonkeyPatch) -> int:
+    """Run the job until it is done, run n dying in its n-th part (odd runs before that
+    part commits, even runs just after it committed), each time run again once its lease
+    ran out; how many runs it took."""
     monkeypatch.setattr(jobs, "MAX_ATTEMPTS", 100)
-    with copy_of(demo, db_url, tmp_path) as straight:
-        job_id = queue(straight, "month-end", {"through": THROUGH.isoformat()})
-        assert jobs.run_job(straight, job_id, worker="w") == "done"
-        expected = billing(straight, exact=sqlite)
-        expected_job = jobs.job_dict(job_row(straight, job_id))
-    expected_files = statement_files(home)
-    shutil.rmtree(home / "statements")
-    assert expected_job["result"]["build"]["claims_built"] >= 4
-    assert expected_job["result"]["statements"]["made"] >= 3
-
     real_unit = jobs.Units.unit
     run = count = 0
 
@@ -218,20 +202,46 @@ def test_a_month_end_killed_between_parts_ends_as_an_uninterrupted_one(
             raise Killed()  # just after the part committed
 
     monkeypatch.setattr(jobs.Units, "unit", dying)
-    job_id = queue(demo, "month-end", {"through": THROUGH.isoformat()})
     for run in range(1, 60):
         count = 0
         try:
-            ended = jobs.run_job(demo, job_id, worker=f"w{run}")
+            ended = jobs.run_job(store, job_id, worker=f"w{run}")
         except Killed:
-            assert job_row(demo, job_id).status == "running"
-            with demo.transaction(actor="test") as work:  # its lease runs out
+            assert job_row(store, job_id).status == "running"
+            with store.transaction(actor="test") as work:  # its lease runs out
                 work.db.execute(
                     update(Job).where(Job.id == job_id).values(lease_until=dt.datetime(2000, 1, 1))
                 )
             continue
         assert ended == "done"
-        break
+        return run
+    raise AssertionError("the job never finished")
+
+
+def test_a_month_end_killed_between_parts_ends_as_an_uninterrupted_one(
+    demo: Store, db_url: str, tmp_path: Path, small_parts: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same month-end twice from the same database: once straight through, once killed
+    again and again (run n dies in its n-th part: odd runs before that part commits, even
+    runs just after it committed), each time run again once the lease ran out. Both end with
+    the same claims, lines, billed sessions, ledger, statements, statement files and job
+    result; the row counts every attempt. SQLite commits each part, so each run goes
+    further; PostgreSQL keeps a job in one transaction, so each kill leaves nothing and the
+    last run does it all (there rows are compared without the ids a rollback skipped)."""
+    sqlite = db_url.startswith("sqlite")
+    home = practice_folder(None)
+    with copy_of(demo, db_url, tmp_path) as straight:
+        job_id = queue(straight, "month-end", {"through": THROUGH.isoformat()})
+        assert jobs.run_job(straight, job_id, worker="w") == "done"
+        expected = billing(straight, exact=sqlite)
+        expected_job = jobs.job_dict(job_row(straight, job_id))
+    expected_files = statement_files(home)
+    shutil.rmtree(home / "statements")
+    assert expected_job["result"]["build"]["claims_built"] >= 4
+    assert expected_job["result"]["statements"]["made"] >= 3
+
+    job_id = queue(demo, "month-end", {"through": THROUGH.isoformat()})
+    run = killed_again_and_again(demo, job_id, monkeypatch)
     found = jobs.job_dict(job_row(demo, job_id))
     assert found["attempts"] == run and run >= (5 if sqlite else 3)
     assert billing(demo, exact=sqlite) == expected
@@ -471,3 +481,73 @@ def test_a_hold_saved_between_two_parts_keeps_that_clients_statement_back(
         made = set(db.execute(select(Statement.client_id)).scalars())
     assert late not in made and result["held"] >= 1
     assert result["made"] == len(made) and made <= set(owing)
+
+
+def inquiries(store: Store) -> list[tuple[Any, ...]]:
+    """Each eligibility request written: its policy, service types and day (no trace, no
+    file: a rolled-back part's numbers are handed out again only on SQLite)."""
+    with store.sessions() as db:
+        rows = db.execute(
+            select(
+                EligibilityRequest.policy_id,
+                EligibilityRequest.service_types,
+                EligibilityRequest.date_of_service,
+            )
+        ).all()
+    return sorted(tuple(r) for r in rows)
+
+
+def test_an_eligibility_batch_killed_between_parts_asks_about_each_client_once(
+    demo: Store, db_url: str, tmp_path: Path, small_parts: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every insured client of the demo, two a part on SQLite: killed again and again, the
+    batch ends with one inquiry per client (one 270 file each in the outbox), as a batch run
+    straight through does; the parts before a kill are kept."""
+    sqlite = db_url.startswith("sqlite")
+    arguments: dict[str, object] = {"clients": "all", "date_of_service": TODAY.isoformat()}
+    with copy_of(demo, db_url, tmp_path) as straight:
+        job_id = queue(straight, "eligibility-batch", arguments)
+        assert jobs.run_job(straight, job_id, worker="w") == "done"
+        expected = inquiries(straight)
+        expected_job = jobs.job_dict(job_row(straight, job_id))
+    outbox = practice_folder(None) / "outbox"
+    shutil.rmtree(outbox)
+    assert len(expected) >= 6 and expected_job["result"]["written_count"] == len(expected)
+    job_id = queue(demo, "eligibility-batch", arguments)
+    run = killed_again_and_again(demo, job_id, monkeypatch)
+    assert run >= (3 if sqlite else 2)  # killed at least once in a part and after a commit
+    assert inquiries(demo) == expected, jobs.job_dict(job_row(demo, job_id))["result"]
+    assert len(list(outbox.glob("270-*.x12"))) == len(expected)
+    assert not list(outbox.glob(".*.part"))  # a rolled-back part's files were never published
+    found = jobs.job_dict(job_row(demo, job_id))
+    assert found["message"] == expected_job["message"]
+    assert found["result"]["written_count"] == expected_job["result"]["written_count"]
+
+
+def test_a_biller_saves_between_the_parts_of_an_eligibility_batch(
+    demo: Store, db_url: str, small_parts: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On SQLite each part commits: a payment saved while the batch runs lands between two
+    parts (the batch's later parts see it), and the batch still finishes."""
+    if not db_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL: row locks, no turns to take")
+    real_unit = jobs.Units.unit
+    saved: list[int] = []
+
+    @contextmanager
+    def then_save(self: jobs.Units) -> Iterator[Any]:
+        with real_unit(self) as work:
+            yield work
+        if not saved:  # after the first part's commit, before the next begins
+            with demo.transaction(actor="biller") as work:
+                client = work.db.execute(select(EligibilityRequest.policy_id)).scalars().first()
+                assert client is not None  # the first part's inquiries are committed
+                saved.append(client)
+
+    monkeypatch.setattr(jobs.Units, "unit", then_save)
+    job_id = queue(demo, "eligibility-batch", {"clients": "all"})
+    assert jobs.run_job(demo, job_id, worker="w") == "done"
+    assert (
+        saved
+        and len(inquiries(demo)) == jobs.job_dict(job_row(demo, job_id))["result"]["written_count"]
+    )

@@ -72,6 +72,12 @@ CPU, a few times that in wall time on a busy machine, and the build in parts too
 than in one transaction (each part pays a commit, an audit batch and a read of its clients'
 inputs). Smaller parts cost the build more commits; larger ones keep a biller waiting
 longer."""
+ELIGIBILITY_CHUNK_CLIENTS = 10
+"""Clients an eligibility batch asks about per transaction on SQLite: each part writes its
+270 files (published when it commits) and their requests, then lets a waiting writer in.
+Measured (docs/jobs.md): an inquiry costs about 16 ms of CPU and, with the fsyncs of its file
+and of the control numbers' file mirror, several times that in wall time, so 10 a part holds
+the lock about as long as a part of a build or statement run."""
 STATEMENT_CHUNK_CLIENTS = 50
 """Clients a statement run (or a month-end's) takes per transaction on SQLite: each part
 commits its statements and their PDFs, then lets a waiting writer in. Drawing the PDFs is most
@@ -221,7 +227,7 @@ class Units:
         """What the committed parts did, in a phrase (None: nothing committed yet)."""
         said = [
             phrase
-            for part in ("build", "statements")
+            for part in ("build", "statements", "eligibility")
             if (phrase := (self.state.get(part) or {}).get("kept"))
         ]
         return " and ".join(said) or None
@@ -471,39 +477,70 @@ def _batch_clients(work: UnitOfWork, named: object) -> list[str | int]:
     return [str(c) for c in named]
 
 
-def _eligibility_batch(work: UnitOfWork, job: Running) -> dict[str, Any]:
-    """A 270 inquiry for each client named (ids or chart numbers, or every insured client),
-    in one transaction: a retry writes none twice. A client that cannot be asked about is
-    listed with why."""
+def _eligibility_batch(units: Units, job: Running) -> dict[str, Any]:
+    """A 270 inquiry for each client named (ids or chart numbers, or every insured client).
+    On PostgreSQL in one transaction: a retry writes none twice. On SQLite
+    :data:`ELIGIBILITY_CHUNK_CLIENTS` clients a part, each committed with the position
+    reached, so billers save between parts and a retry goes on after the last committed
+    client. A client that cannot be asked about is listed with why."""
     from therabill.store.services.eligibility import request_eligibility
 
-    clients = _batch_clients(work, job.arguments.get("clients", []))
+    state = units.state.setdefault("eligibility", {})
+    with units.reading() as work:  # in a whole job, the job's own transaction
+        clients = _batch_clients(work, job.arguments.get("clients", []))
+        outbox = practice_folder(work.practice_id) / "outbox"
     if not clients:
         raise InvalidInput("name at least one client", field="clients")
     day = _day(job.arguments.get("date_of_service"), "date_of_service")
-    outbox = practice_folder(work.practice_id) / "outbox"
-    written: list[dict[str, Any]] = []
-    refused: list[dict[str, Any]] = []
-    for done, client in enumerate(clients, 1):
-        try:
-            with work.db.begin_nested():
-                outcome = request_eligibility(
-                    work=work, client=client, outbox=outbox, date_of_service=day
-                )
-        except TherabillError as exc:
-            refused.append({"client": str(client), "reason": str(exc)})
-        else:
-            written.append(
-                {"client": str(client), "file": outcome.path.name, "trace": outcome.trace}
-            )
-        job.progress(done, len(clients))
+    start = _resume_at(clients, state)
+    size = ELIGIBILITY_CHUNK_CLIENTS if units.in_parts else max(len(clients), 1)
+    for begin in range(start, len(clients), size):
+        with units.unit() as work:
+            for index in range(begin, min(begin + size, len(clients))):
+                client = clients[index]
+                try:
+                    with work.db.begin_nested():
+                        outcome = request_eligibility(
+                            work=work, client=client, outbox=outbox, date_of_service=day
+                        )
+                except TherabillError as exc:
+                    _add_row(state, "refused", {"client": str(client), "reason": str(exc)})
+                else:
+                    _add_row(
+                        state,
+                        "written",
+                        {"client": str(client), "file": outcome.path.name, "trace": outcome.trace},
+                    )
+                job.progress(index + 1, len(clients))
+                state["after"], state["done"] = str(client), index + 1
+            n = state.get("written_count", 0)
+            state["kept"] = f"{n} eligibility inquir{'y' if n == 1 else 'ies'} written"
+    written, refused = state.get("written_count", 0), state.get("refused_count", 0)
     return {
-        "written": written[:SHOWN_ROWS],
-        "written_count": len(written),
-        "refused": refused[:SHOWN_ROWS],
-        "refused_count": len(refused),
-        "message": f"{len(written)} eligibility inquiries written, {len(refused)} refused.",
+        "written": state.get("written", []),
+        "written_count": written,
+        "refused": state.get("refused", []),
+        "refused_count": refused,
+        "message": f"{written} eligibility inquiries written, {refused} refused.",
     }
+
+
+def _resume_at(clients: list[str | int], state: dict[str, Any]) -> int:
+    """Where a batch goes on: after the last client a committed part asked about (found
+    again by name: clients added since do not shift it), else after as many as were done."""
+    after = state.get("after")
+    if after is None:
+        return 0
+    named = [str(c) for c in clients]
+    return named.index(after) + 1 if after in named else min(state.get("done", 0), len(clients))
+
+
+def _add_row(state: dict[str, Any], key: str, row: dict[str, Any]) -> None:
+    """Count a row under ``key`` and keep it if it is among the first ``SHOWN_ROWS``."""
+    state[f"{key}_count"] = state.get(f"{key}_count", 0) + 1
+    shown = state.setdefault(key, [])
+    if len(shown) < SHOWN_ROWS:
+        shown.append(row)
 
 
 def _report_refresh(store: Store, job: Running) -> dict[str, Any]:
@@ -578,6 +615,7 @@ KINDS: dict[str, Kind] = {
         Kind(
             "eligibility-batch", "Eligibility batch", _eligibility_batch, page="/clients",
             takes=("clients", "date_of_service"), needs=("clients",), boundary="client asked about",
+            chunked=True,
         ),
         Kind(
             "report-refresh", "Report refresh", _report_refresh, page="/reports",
