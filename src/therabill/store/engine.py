@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from therabill.config import data_dir
 from therabill.errors import InvalidInput
-from therabill.store import tenancy, write_turns
+from therabill.store import bulk_writes, tenancy, write_turns
 
 URL_ENV = "THERABILL_DATABASE_URL"
 BUSY_TIMEOUT_MS = 30_000
@@ -54,7 +54,9 @@ def _normalise(url: str) -> str:
     return url
 
 
-def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_connect(dbapi_connection: Any, record: Any) -> None:
+    # the bulk writer's gate on some row triggers (store.bulk_writes, migration 0046)
+    bulk_writes.register(dbapi_connection, record.info)
     # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's own BEGIN is deferred).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()

@@ -38,7 +38,7 @@ fixed forever, this one follows the table (tests/store/test_ledger_insert.py che
 
 ROWS_PER_STATEMENT = 5000
 
-_SQL = "therabill_ledger_unnest"  # Connection.info: the statement, made once per connection
+_SQL = "therabill_unnest"  # Connection.info: table → its statement, made once per connection
 
 
 def insert_entries(connection: Connection, entries: Sequence[tuple[Any, ...]]) -> None:
@@ -46,19 +46,56 @@ def insert_entries(connection: Connection, entries: Sequence[tuple[Any, ...]]) -
     :data:`ROWS_PER_STATEMENT`."""
     if connection.dialect.name != "postgresql":
         raise ValueError("insert_entries is PostgreSQL's; SQLite's sums are kept per row")
-    if not entries:
+    insert_rows(connection, "ledger_entries", COLUMNS, entries)
+
+
+def insert_rows(
+    connection: Connection, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+) -> None:
+    """Insert ``rows`` (tuples in ``columns`` order) into ``table`` on PostgreSQL with one
+    ``INSERT … SELECT FROM unnest(…)`` per :data:`ROWS_PER_STATEMENT`: the table's statement
+    triggers (the ledger's sums and seal queue, the client revisions of migration 0040) run
+    once per statement, where an ``executemany`` runs them once per row."""
+    if connection.dialect.name != "postgresql":
+        raise ValueError("insert_rows is PostgreSQL's")
+    if not rows:
         return
-    sql = connection.info.get(_SQL)
+    made: dict[tuple[str, tuple[str, ...]], str] = connection.info.setdefault(_SQL, {})
+    key = (table, tuple(columns))
+    sql = made.get(key)
     if sql is None:
         types: dict[str, str] = dict(
             connection.exec_driver_sql(
                 "SELECT attname, format_type(atttypid, NULL) FROM pg_attribute "
-                "WHERE attrelid = 'ledger_entries'::regclass AND attnum > 0"
+                "WHERE attrelid = %s::regclass AND attnum > 0",
+                (table,),
             ).all()
         )
-        arrays = ", ".join(f"%s::{types[name]}[]" for name in COLUMNS)
-        sql = f"INSERT INTO ledger_entries ({', '.join(COLUMNS)}) SELECT * FROM unnest({arrays})"
-        connection.info[_SQL] = sql
-    for start in range(0, len(entries), ROWS_PER_STATEMENT):
-        chunk = entries[start : start + ROWS_PER_STATEMENT]
+        arrays = ", ".join(f"%s::{types[name]}[]" for name in columns)
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({arrays})"
+        made[key] = sql
+    for start in range(0, len(rows), ROWS_PER_STATEMENT):
+        chunk = rows[start : start + ROWS_PER_STATEMENT]
         connection.exec_driver_sql(sql, tuple(list(c) for c in zip(*chunk, strict=True)))
+
+
+def set_column(
+    connection: Connection, table: str, column: str, values: Sequence[tuple[int, Any]]
+) -> None:
+    """Set ``column`` of each (id, value) of ``table`` on PostgreSQL in one ``UPDATE … FROM
+    unnest(…)`` (the last value given for an id wins, as in an ``executemany``)."""
+    if connection.dialect.name != "postgresql":
+        raise ValueError("set_column is PostgreSQL's")
+    last = dict(values)
+    if not last:
+        return
+    kind = connection.exec_driver_sql(
+        "SELECT format_type(atttypid, NULL) FROM pg_attribute "
+        "WHERE attrelid = %s::regclass AND attname = %s",
+        (table, column),
+    ).scalar_one()
+    connection.exec_driver_sql(
+        f"UPDATE {table} SET {column} = v.value FROM unnest(%s::integer[], %s::{kind}[]) "
+        f"AS v(id, value) WHERE {table}.id = v.id",
+        (list(last), list(last.values())),
+    )

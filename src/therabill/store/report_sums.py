@@ -20,6 +20,11 @@ A claim's frequency code, priority and provider are set when it is made (a corre
 secondary claim is a new claim), so the line sums, which depend on them, need no trigger on
 the claims; its status does change, and the visit sums follow it.
 
+On SQLite the 835 poster's ledger inserts are the one exception: the ledger's insert triggers
+stand aside for them (``WHEN NOT therabill_bulk_writer()``, migration 0046) and the poster
+adds each batch with :meth:`Sum.upsert_rows` itself, in the same transaction
+(``store.bulk_writes``).
+
 A migration that rebuilds one of the base tables (SQLite batch mode copies a table and drops
 its triggers) must call :func:`create_triggers` again, as for ``ledger_entries_to_seal``.
 """
@@ -32,6 +37,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy import Connection, TextClause, inspect, text
 
 from therabill.ledger import EntryKind, Responsibility, effect
+from therabill.store import bulk_writes
 
 
 @dataclass(frozen=True)
@@ -222,7 +228,7 @@ YEAR_OF = {
 }
 
 
-def _sql(connection: Connection, sql: str) -> TextClause:
+def dialect_sql(connection: Connection, sql: str) -> TextClause:
     """``sql`` for the connection's database (the year of a date is said differently)."""
     return text(re.sub(r"YEAR_OF\(([^()]*)\)", YEAR_OF[connection.dialect.name], sql))
 
@@ -256,10 +262,15 @@ NEW_ROWS = "new_rows"
 
 
 def create_triggers(
-    connection: Connection, only: tuple[str, ...] = (), *, per_statement: bool = True
+    connection: Connection,
+    only: tuple[str, ...] = (),
+    *,
+    per_statement: bool = True,
+    bulk_gate: bool = True,
 ) -> None:
     """Make (or make again) every sum's triggers (``per_statement=False``: PostgreSQL's
-    ledger sums per row, as before migration 0039)."""
+    ledger sums per row, as before migration 0039; ``bulk_gate=False``: SQLite's ledger
+    insert triggers without ``bulk_writes.GATE``, as before migration 0046)."""
     postgres = connection.dialect.name == "postgresql"
     for total in sums(connection, only):
         for name, (event, moved, statements) in total.triggers().items():
@@ -267,7 +278,7 @@ def create_triggers(
             when = f"WHEN ({moved})" if moved else ""
             if postgres and per_statement and event == "INSERT" and total.base in PER_STATEMENT:
                 connection.execute(
-                    _sql(
+                    dialect_sql(
                         connection,
                         f"CREATE OR REPLACE FUNCTION therabill_{name}() RETURNS trigger "
                         f"LANGUAGE plpgsql AS $$ BEGIN {total.upsert_rows(NEW_ROWS)}; "
@@ -284,7 +295,7 @@ def create_triggers(
                 )
             elif postgres:
                 connection.execute(
-                    _sql(
+                    dialect_sql(
                         connection,
                         f"CREATE OR REPLACE FUNCTION therabill_{name}() RETURNS trigger "
                         f"LANGUAGE plpgsql AS $$ BEGIN {body}; RETURN NULL; END $$",
@@ -292,15 +303,17 @@ def create_triggers(
                 )
                 connection.execute(text(f"DROP TRIGGER IF EXISTS {name} ON {total.base}"))
                 connection.execute(
-                    _sql(
+                    dialect_sql(
                         connection,
                         f"CREATE TRIGGER {name} AFTER {event} ON {total.base} FOR EACH ROW "
                         f"{when} EXECUTE FUNCTION therabill_{name}()",
                     )
                 )
             else:
+                if bulk_gate and event == "INSERT" and total.base in bulk_writes.GATED:
+                    when = f"WHEN {bulk_writes.GATE}"
                 connection.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
-                connection.execute(_sql(connection,
+                connection.execute(dialect_sql(connection,
                     f"CREATE TRIGGER {name} AFTER {event} ON {total.base} FOR EACH ROW "
                     f"{when} BEGIN {body}; END"))  # fmt: skip
 
@@ -321,7 +334,7 @@ def rebuild(connection: Connection, only: tuple[str, ...] = ()) -> None:
     for total in sums(connection, only):
         connection.execute(text(f"DELETE FROM {total.table}"))
         connection.execute(
-            _sql(
+            dialect_sql(
                 connection,
                 f"INSERT INTO {total.table} ({', '.join(total.columns)}) {total.summed()}",
             )
@@ -336,7 +349,7 @@ def differences(connection: Connection) -> dict[str, list[tuple[object, ...]]]:
         width = len(total.keys)
 
         def groups(sql: str, width: int = width) -> dict[tuple[object, ...], tuple[int, ...]]:
-            rows = connection.execute(_sql(connection, sql)).all()
+            rows = connection.execute(dialect_sql(connection, sql)).all()
             return {
                 tuple(row[:width]): values
                 for row in rows

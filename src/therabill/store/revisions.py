@@ -42,6 +42,11 @@ and statement, reading the statement's transition tables: a multi-row ``INSERT â
 transaction is not rewritten (the ``WHERE`` of the upsert), so a large posting leaves one
 row version per client, not one per row.
 
+On SQLite the inserts of remittance claims, lines and adjustments by the 835 poster are the
+one exception: their triggers stand aside (``WHEN NOT therabill_bulk_writer()``, migration
+0046) and the poster moves the revision of each client of the batch once itself, in the same
+transaction (``store.bulk_writes``).
+
 A migration that rebuilds a watched table (SQLite batch mode copies it and drops its
 triggers) must call :func:`create_triggers` again, as for the report sums.
 """
@@ -52,6 +57,8 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
+
+from therabill.store import bulk_writes
 
 TABLE = "client_revisions"
 PRACTICE_ROWS = 0  # the client id under which the practice's own rows move
@@ -145,8 +152,12 @@ def _postgres_body(watched: Watched, event: str) -> str:
     )
 
 
-def create_triggers(connection: Connection, *, tables: Collection[str] | None = None) -> None:
-    """Make (or make again) the triggers of every watched table (or of ``tables``)."""
+def create_triggers(
+    connection: Connection, *, tables: Collection[str] | None = None, bulk_gate: bool = True
+) -> None:
+    """Make (or make again) the triggers of every watched table (or of ``tables``;
+    ``bulk_gate=False``: SQLite's without ``bulk_writes.GATE`` on the inserts of
+    ``bulk_writes.REVISED``, as before migration 0046)."""
     postgres = connection.dialect.name == "postgresql"
     for watched in WATCHED:
         if tables is not None and watched.table not in tables:
@@ -170,11 +181,13 @@ def create_triggers(connection: Connection, *, tables: Collection[str] | None = 
                     )
                 )
             else:
+                gated = bulk_gate and event == "INSERT" and watched.table in bulk_writes.REVISED
+                when = f"WHEN {bulk_writes.GATE} " if gated else ""
                 connection.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
                 connection.execute(
                     text(
                         f"CREATE TRIGGER {name} AFTER {event} ON {watched.table} FOR EACH ROW "
-                        f"BEGIN {_sqlite_body(watched, event)}; END"
+                        f"{when}BEGIN {_sqlite_body(watched, event)}; END"
                     )
                 )
 

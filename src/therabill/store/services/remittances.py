@@ -88,7 +88,7 @@ from therabill.posting import (
     status_path,
 )
 from therabill.scrub import ScrubContext
-from therabill.store import ledger_insert
+from therabill.store import bulk_writes, ledger_insert
 from therabill.store.models import (
     ClaimLine,
     ClaimRecord,
@@ -629,6 +629,7 @@ class _Poster:
         self.new_status: list[tuple[int, str]] = []
         self.deadline_days: dict[int, tuple[int | None, int | None]] = {}
         self.scrub_tables: ScrubContext | None = None
+        self.record_ids: tuple[int, int] | None = None  # the batch's remittance claims
 
     def begin(self, remittance: Payment835, row: RemittanceRecord) -> None:
         """Start posting one payment (its key row ``row`` written); claims come by :meth:`add`."""
@@ -840,17 +841,19 @@ class _Poster:
         self.db.flush()
         connection = self.db.connection()
         if plans:
-            for (*_, record), new_id in zip(
-                plans, _reserve_ids(connection, "remittance_claims", len(plans)), strict=True
-            ):
+            reserved = _reserve_ids(connection, "remittance_claims", len(plans))
+            for (*_, record), new_id in zip(plans, reserved, strict=True):
                 record.id = new_id
                 record.values["id"] = new_id
-            _bulk_insert(
+            self.record_ids = (reserved[0], reserved[-1])
+            self._insert(
                 connection,
                 "remittance_claims",
                 RECORD_COLUMNS,
                 [tuple(r.values[c] for c in RECORD_COLUMNS) for *_, r in plans],
             )
+        else:
+            self.record_ids = None
         entries: list[tuple[Any, ...]] = []
         line_rows: list[tuple[Any, ...]] = []
         adjustment_rows: list[tuple[Any, ...]] = []
@@ -886,23 +889,43 @@ class _Poster:
         self.db.flush()
         # Plain DBAPI executemany for the many rows: no per-row ORM or parameter processing.
         self._insert_ledger(connection, entries)
-        _bulk_insert(connection, "remittance_lines", LINE_COLUMNS, line_rows)
-        _bulk_insert(connection, "remittance_adjustments", ADJUSTMENT_COLUMNS, adjustment_rows)
-        _bulk_insert(connection, "claim_status_changes", STATUS_COLUMNS, self.status_changes)
+        self._insert(connection, "remittance_lines", LINE_COLUMNS, line_rows)
+        self._insert(connection, "remittance_adjustments", ADJUSTMENT_COLUMNS, adjustment_rows)
+        self._insert(connection, "claim_status_changes", STATUS_COLUMNS, self.status_changes)
         self._denials(plans)
-        _set_statuses(connection, self.new_status)
+        if self.sqlite:
+            _set_statuses(connection, self.new_status)
+        else:
+            ledger_insert.set_column(connection, "claims", "status", self.new_status)
         self.status_changes, self.new_status = [], []
         for item in passing_on:
             self._pass_on(item)
 
     def _insert_ledger(self, connection: Connection, entries: list[tuple[Any, ...]]) -> None:
-        """The batch's ledger entries. SQLite: one ``executemany``. PostgreSQL: an ``INSERT …
-        SELECT FROM unnest(…)`` per 5,000 entries, so the report sums' statement triggers add
-        each group once per statement, not once per entry (``ledger_insert``)."""
-        if self.sqlite or not entries:
-            _bulk_insert(connection, "ledger_entries", LEDGER_COLUMNS, entries)
+        """The batch's ledger entries. SQLite: one ``executemany`` while the report sums' and
+        the seal queue's row triggers stand aside, then each sum and the queue in one grouped
+        statement (``bulk_writes``). PostgreSQL: an ``INSERT … SELECT FROM unnest(…)`` per
+        5,000 entries, so the statement triggers add each group once per statement, not once
+        per entry (``ledger_insert``)."""
+        if self.sqlite:
+            bulk_writes.insert_ledger(connection, LEDGER_COLUMNS, entries)
             return
         ledger_insert.insert_entries(connection, entries)
+
+    def _insert(
+        self, connection: Connection, table: str, columns: Sequence[str], rows: list[Any]
+    ) -> None:
+        """The batch's rows of ``table``. PostgreSQL: ``INSERT … SELECT FROM unnest(…)``, so
+        the client revisions' statement triggers run once, not once per row. SQLite: one
+        ``executemany``; for the remittance claims, lines and adjustments (all of this
+        batch's remittance claims) the revision triggers stand aside and the batch's clients'
+        revisions move once (``bulk_writes.insert_revised``)."""
+        if not self.sqlite:
+            ledger_insert.insert_rows(connection, table, columns, rows)
+        elif table in bulk_writes.REVISED and self.record_ids is not None:
+            bulk_writes.insert_revised(connection, table, columns, rows, self.record_ids)
+        else:
+            _bulk_insert(connection, table, columns, rows)
 
     def _next_payer(
         self,
