@@ -274,3 +274,25 @@ def test_a_large_277ca_is_applied_in_batches_listing_the_first_claims(
     assert [r["claim"] for r in done.accepted] == claims[:2] and done.more("accepted") == 1
     assert done.to_dict()["counts"]["accepted"] == 3
     assert [status(practice, c) for c in claims] == ["accepted"] * 3
+
+
+def test_the_database_envelope_is_above_every_counter_and_writes_the_mirror_once(
+    practice: Store, tmp_path: Path
+) -> None:
+    """Each kind above the practice's counter, the installation's and the host's mirror,
+    the mirror written once, an audit entry per kind."""
+    from therabill.x12.control_numbers import FileControlNumbers
+    from therabill.x12.control_numbers import envelope as take_envelope
+
+    mirror = FileControlNumbers(tmp_path / "mirror.json")
+    mirror.reserve("group", 40)  # the host's file is ahead for groups
+    with practice.transaction() as work:
+        numbers = submission.DatabaseControlNumbers(work, mirror=mirror)
+        numbers.reserve("transaction", 9)
+        writes = []
+        real = mirror.reserve_many
+        mirror.reserve_many = lambda counts: (writes.append(dict(counts)), real(counts))[1]  # type: ignore[method-assign]
+        assert take_envelope(numbers, 2) == (1, 41, range(10, 12))
+        assert writes == [{"interchange": 1, "group": 1, "transaction": 2}]  # one write
+        assert numbers.last() == {"interchange": 1, "group": 41, "transaction": 11}
+    assert mirror.last() == {"interchange": 1, "group": 41, "transaction": 11}

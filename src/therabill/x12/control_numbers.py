@@ -15,7 +15,7 @@ import contextlib
 import fcntl
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Literal, Protocol
 
@@ -35,6 +35,28 @@ class ControlNumbers(Protocol):
         """``count`` fresh consecutive numbers of ``kind``."""
         ...
 
+    def reserve_many(self, counts: Mapping[Kind, int]) -> dict[Kind, range]:
+        """Fresh numbers of several kinds at once (one write where they are kept)."""
+        ...
+
+
+def envelope(numbers: ControlNumbers, transactions: int = 1) -> tuple[int, int, range]:
+    """One file's interchange (ISA13) and group (GS06) numbers and its transactions' (ST02),
+    reserved together: one write of the file mirror instead of three."""
+    got = numbers.reserve_many({"interchange": 1, "group": 1, "transaction": transactions})
+    return got["interchange"][0], got["group"][0], got["transaction"]
+
+
+def checked_counts(counts: Mapping[Kind, int]) -> dict[Kind, int]:
+    """``counts`` in the one order every store takes them (so two reservers never lock in a
+    circle), after refusing an unknown kind or a count below one."""
+    for kind, count in counts.items():
+        if kind not in KINDS:
+            raise InvalidInput(f"unknown control number kind {kind!r}", field="kind")
+        if count < 1:
+            raise InvalidInput("at least one control number must be reserved", field="count")
+    return {kind: counts[kind] for kind in KINDS if kind in counts}
+
 
 class FileControlNumbers:
     """Control numbers kept in a small JSON file, safe across processes (POSIX lock)."""
@@ -43,23 +65,26 @@ class FileControlNumbers:
         self.path = path if path is not None else data_dir() / FILE_NAME
 
     def reserve(self, kind: Kind, count: int = 1) -> range:
-        if kind not in KINDS:
-            raise InvalidInput(f"unknown control number kind {kind!r}", field="kind")
-        if count < 1:
-            raise InvalidInput("at least one control number must be reserved", field="count")
+        return self.reserve_many({kind: count})[kind]
+
+    def reserve_many(self, counts: Mapping[Kind, int]) -> dict[Kind, range]:
+        wanted = checked_counts(counts)
+        got: dict[Kind, range] = {}
         with self._locked():
             state = self._read()
-            first = state[kind] + 1
-            last = state[kind] + count
-            if last > MAX_CONTROL_NUMBER:
-                raise InvalidInput(
-                    f"the {kind} control numbers are used up (last {state[kind]})",
-                    field=str(self.path),
-                    hint="Agree a new sender id with the clearinghouse before sending more.",
-                )
-            state[kind] = last
+            for kind, count in wanted.items():
+                first = state[kind] + 1
+                last = state[kind] + count
+                if last > MAX_CONTROL_NUMBER:
+                    raise InvalidInput(
+                        f"the {kind} control numbers are used up (last {state[kind]})",
+                        field=str(self.path),
+                        hint="Agree a new sender id with the clearinghouse before sending more.",
+                    )
+                state[kind] = last
+                got[kind] = range(first, last + 1)
             self._write(state)
-        return range(first, last + 1)
+        return got
 
     def last(self) -> dict[str, int]:
         """The last number handed out of each kind (0 when none yet)."""
@@ -124,3 +149,6 @@ class FixedControlNumbers:
         first = self._next[kind]
         self._next[kind] = first + count
         return range(first, first + count)
+
+    def reserve_many(self, counts: Mapping[Kind, int]) -> dict[Kind, range]:
+        return {kind: self.reserve(kind, count) for kind, count in checked_counts(counts).items()}

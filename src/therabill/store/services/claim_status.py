@@ -41,7 +41,7 @@ from therabill.x12.claim_status import ClaimStatus as PayerStatus
 from therabill.x12.claim_status import LevelStatus, StatusQuery, iter_277, write_276
 from therabill.x12.claim_status.model import REJECTED
 from therabill.x12.clearinghouse import Clearinghouse, load_clearinghouse
-from therabill.x12.control_numbers import FileControlNumbers
+from therabill.x12.control_numbers import FileControlNumbers, envelope
 from therabill.x12.reader import Source, rewound
 
 # Claims no payer has yet: nothing to ask about.
@@ -122,14 +122,15 @@ def status_request(
                 f"claim {claim_id} is {claim.status}: no payer has it yet", field="claims"
             )
         queries.append(_query(work, claim, practice))
-    numbers = DatabaseControlNumbers(work, mirror=FileControlNumbers())
-    interchange = numbers.reserve("interchange")[0]
+    interchange, group, transactions = envelope(
+        DatabaseControlNumbers(work, mirror=FileControlNumbers())
+    )
     text = write_276(
         queries,
         profile=profile or load_clearinghouse(),
         interchange=interchange,
-        group=numbers.reserve("group")[0],
-        transaction=numbers.reserve("transaction")[0],
+        group=group,
+        transaction=transactions[0],
         created=created or dt.datetime.now(dt.UTC).replace(tzinfo=None),
     )
     ids = tuple(dict.fromkeys(claim_ids))

@@ -41,7 +41,7 @@ from therabill.store.services.context import UnitOfWork
 from therabill.store.services.files_on_commit import publish_on_commit
 from therabill.store.services.submission import DatabaseControlNumbers
 from therabill.x12.clearinghouse import Clearinghouse, load_clearinghouse
-from therabill.x12.control_numbers import FileControlNumbers
+from therabill.x12.control_numbers import FileControlNumbers, envelope
 from therabill.x12.eligibility import (
     EligibilityResponse,
     Inquiry,
@@ -159,13 +159,15 @@ def request_eligibility(
         group_number=policy.group_number or "",
         service_types=types,
     )
-    numbers = DatabaseControlNumbers(work, mirror=FileControlNumbers())
+    interchange, group, transactions = envelope(
+        DatabaseControlNumbers(work, mirror=FileControlNumbers())
+    )
     text = write_270(
         [inquiry],
         profile=profile or load_clearinghouse(),
-        interchange=numbers.reserve("interchange")[0],
-        group=numbers.reserve("group")[0],
-        transactions=list(numbers.reserve("transaction")),
+        interchange=interchange,
+        group=group,
+        transactions=list(transactions),
         created=moment,
     )
     path = target or outbox / f"270-{trace}.x12"

@@ -75,7 +75,7 @@ longer."""
 ELIGIBILITY_CHUNK_CLIENTS = 10
 """Clients an eligibility batch asks about per transaction on SQLite: each part writes its
 270 files (published when it commits) and their requests, then lets a waiting writer in.
-Measured (docs/jobs.md): an inquiry costs about 16 ms of CPU and, with the fsyncs of its file
+Measured (docs/jobs.md): an inquiry costs about 11 ms of CPU and, with the fsyncs of its file
 and of the control numbers' file mirror, several times that in wall time, so 10 a part holds
 the lock about as long as a part of a build or statement run."""
 STATEMENT_CHUNK_CLIENTS = 50

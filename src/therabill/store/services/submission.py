@@ -22,7 +22,7 @@ import itertools
 import json
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,7 +57,7 @@ from therabill.x12.acknowledgements import (
 )
 from therabill.x12.claim_837p import write_batch
 from therabill.x12.clearinghouse import Clearinghouse, load_clearinghouse
-from therabill.x12.control_numbers import KINDS, FileControlNumbers, Kind
+from therabill.x12.control_numbers import KINDS, FileControlNumbers, Kind, checked_counts
 from therabill.x12.reader import Source, iter_segments, rewound
 from therabill.x12.writer import MAX_CONTROL_NUMBER
 
@@ -92,32 +92,40 @@ class DatabaseControlNumbers:
         self.mirror = mirror
 
     def reserve(self, kind: Kind, count: int = 1) -> range:
-        if kind not in KINDS:
-            raise InvalidInput(f"unknown control number kind {kind!r}", field="kind")
-        if count < 1:
-            raise InvalidInput("at least one control number must be reserved", field="count")
+        return self.reserve_many({kind: count})[kind]
+
+    def reserve_many(self, counts: Mapping[Kind, int]) -> dict[Kind, range]:
+        """Each kind's numbers above the installation's, the practice's and the mirror's
+        last, the rows locked kind by kind in one order; the mirror written once."""
+        wanted = checked_counts(counts)
         db = self.work.db
-        floor = _locked_last(db, InstallationControlNumber, kind)
-        # A practice's counters start at 0 when first used (migration 0032): a second
-        # practice, or a database made after it, has none before its first file.
-        last = max(_locked_last(db, ControlNumberCounter, kind), floor)
+        mirrored = self.mirror.last() if self.mirror is not None else {}
+        got: dict[Kind, range] = {}
+        for kind, count in wanted.items():
+            floor = _locked_last(db, InstallationControlNumber, kind)
+            # A practice's counters start at 0 when first used (migration 0032): a second
+            # practice, or a database made after it, has none before its first file.
+            last = max(_locked_last(db, ControlNumberCounter, kind), floor, mirrored.get(kind, 0))
+            first, new_last = last + 1, last + count
+            if new_last > MAX_CONTROL_NUMBER:
+                raise InvalidInput(
+                    f"the {kind} control numbers are used up (last {last})",
+                    field="x12_control_numbers",
+                    hint="Agree a new sender id with the clearinghouse before sending more.",
+                )
+            for counter in (ControlNumberCounter, InstallationControlNumber):
+                db.execute(update(counter).where(counter.kind == kind).values(last_number=new_last))
+            self.work.audit("reserve", "x12_control_number", kind, f"{first}-{new_last}")
+            got[kind] = range(first, new_last + 1)
         if self.mirror is not None:
-            last = max(last, self.mirror.last().get(kind, 0))
-        first, new_last = last + 1, last + count
-        if new_last > MAX_CONTROL_NUMBER:
-            raise InvalidInput(
-                f"the {kind} control numbers are used up (last {last})",
-                field="x12_control_numbers",
-                hint="Agree a new sender id with the clearinghouse before sending more.",
-            )
-        for counter in (ControlNumberCounter, InstallationControlNumber):
-            db.execute(update(counter).where(counter.kind == kind).values(last_number=new_last))
-        if self.mirror is not None:
-            behind = new_last - self.mirror.last().get(kind, 0)
-            if behind > 0:
-                self.mirror.reserve(kind, behind)
-        self.work.audit("reserve", "x12_control_number", kind, f"{first}-{new_last}")
-        return range(first, new_last + 1)
+            behind: dict[Kind, int] = {
+                kind: numbers[-1] - mirrored.get(kind, 0)
+                for kind, numbers in got.items()
+                if numbers[-1] > mirrored.get(kind, 0)
+            }
+            if behind:
+                self.mirror.reserve_many(behind)
+        return got
 
     def last(self) -> dict[str, int]:
         rows = self.work.db.execute(

@@ -18,7 +18,7 @@ from therabill.claims.document import Claim
 from therabill.errors import InvalidInput
 from therabill.x12.claim_837p import loops
 from therabill.x12.clearinghouse import Clearinghouse
-from therabill.x12.control_numbers import ControlNumbers, FixedControlNumbers
+from therabill.x12.control_numbers import ControlNumbers, FixedControlNumbers, envelope
 from therabill.x12.writer import (
     Segments,
     Values,
@@ -220,13 +220,13 @@ def _render_group(
     claims: list[Claim], profile: Clearinghouse, numbers: ControlNumbers, created: dt.datetime
 ) -> tuple[int, Iterator[str]]:
     n_transactions = -(-len(claims) // MAX_CLAIMS_PER_TRANSACTION)
-    interchange = numbers.reserve("interchange")[0]
+    interchange, group, transactions = envelope(numbers, n_transactions)
     chunks = iter_837p(
         claims,
         profile=profile,
         interchange=interchange,
-        group=numbers.reserve("group")[0],
-        transactions=iter(numbers.reserve("transaction", n_transactions)),
+        group=group,
+        transactions=iter(transactions),
         created=created,
     )
     return interchange, chunks
