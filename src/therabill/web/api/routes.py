@@ -247,15 +247,19 @@ def claim(claim_id: PathId, ctx: Ctx, account: ApiBiller) -> Item:
         return Item(data=show_claim(work=work, claim_id=claim_id))
 
 
+X12_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/edi-x12": {"schema": {"type": "string"}}},
+    }
+}
+"""The OpenAPI body of the calls that take an X12 file as it is (the raw bytes)."""
+
+
 @router.post(
     "/remittances",
     tags=["remittances"],
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {"application/edi-x12": {"schema": {"type": "string"}}},
-        }
-    },
+    openapi_extra=X12_BODY,
 )
 def remittance(data: RawBody, ctx: Ctx, account: ApiBiller) -> dict[str, Any]:
     """Post an 835 (the raw file as the body). Posting the same file again changes nothing
@@ -271,12 +275,7 @@ def remittance(data: RawBody, ctx: Ctx, account: ApiBiller) -> dict[str, Any]:
 @router.post(
     "/remittances/quarantined/{quarantine_id}",
     tags=["remittances"],
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {"application/edi-x12": {"schema": {"type": "string"}}},
-        }
-    },
+    openapi_extra=X12_BODY,
 )
 def post_quarantined(
     quarantine_id: PathId, data: RawBody, ctx: Ctx, account: ApiBiller
