@@ -178,3 +178,13 @@ def submitted_claims(store: Store, ids: dict[str, int], count: int) -> list[Adju
         work.db.execute(insert(ClaimRecord), claims)
         work.db.execute(insert(ClaimLine), lines)
     return answers
+
+
+@pytest.fixture
+def bulk(home: Path, db_url: str) -> Iterator[tuple[Store, dict[str, int]]]:
+    """The Harbour practice for the bulk posting tests, with the first id of each record
+    they refer to (``first_of_each``)."""
+    store = open_store(db_url)
+    factories.set_up_practice(store, HARBOUR)
+    yield store, first_of_each(store)
+    store.dispose()

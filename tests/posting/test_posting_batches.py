@@ -7,15 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from posting_fixtures import BULK_DAY, HARBOUR, first_of_each, submitted_claims
+from posting_fixtures import BULK_DAY, submitted_claims
 from therabill.claims.number import claim_id_from_control_number
-from therabill.store import audit, factories
+from therabill.store import audit
 from therabill.store.models import (
     ClaimLine,
     ClaimRecord,
@@ -25,18 +23,10 @@ from therabill.store.models import (
     RemittanceClaim,
     RemittanceLine,
 )
-from therabill.store.services import Store, open_store, remittances
+from therabill.store.services import Store, remittances
 from therabill.x12.remittance_835.builder import AdjudicatedClaim, write_835
 
 COUNT = 23  # claims of 2 lines: 46 remittance lines, 85 ledger entries
-
-
-@pytest.fixture
-def bulk(home: Path, db_url: str) -> Iterator[tuple[Store, dict[str, int]]]:
-    store = open_store(db_url)
-    factories.set_up_practice(store, HARBOUR)
-    yield store, first_of_each(store)
-    store.dispose()
 
 
 def _check_rows(store: Store, answers: list[AdjudicatedClaim]) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,14 +23,6 @@ from therabill.x12.remittance_835.builder import write_835
 
 COUNT = 23  # claims of 2 lines, some with a copay, some with a denied line
 LEDGER_SUMS = bulk_writes.LEDGER_SUMS
-
-
-@pytest.fixture
-def bulk(home: Path, db_url: str) -> Iterator[tuple[Store, dict[str, int]]]:
-    store = open_store(db_url)
-    factories.set_up_practice(store, HARBOUR)
-    yield store, first_of_each(store)
-    store.dispose()
 
 
 def _post(store: Store, data: bytes) -> remittances.PostingResult:

@@ -6,28 +6,18 @@ docs/performance.md, ``python -m bench posting``)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import event, func, select
 
-from posting_fixtures import BULK_DAY, HARBOUR, first_of_each, submitted_claims
-from therabill.store import audit, factories
+from posting_fixtures import BULK_DAY, submitted_claims
+from therabill.store import audit
 from therabill.store.models import Denial, LedgerEntry
-from therabill.store.services import Store, open_store, remittances
+from therabill.store.services import Store, remittances
 from therabill.x12.remittance_835.builder import write_835
 
 # The statements a post may take whatever its size (checks, keys, audit, seal) and per chunk.
 FIXED, PER_CHUNK = 40, 40
-
-
-@pytest.fixture
-def bulk(home: Path, db_url: str) -> Iterator[tuple[Store, dict[str, int]]]:
-    store = open_store(db_url)
-    factories.set_up_practice(store, HARBOUR)
-    yield store, first_of_each(store)
-    store.dispose()
 
 
 def statements_to_post(store: Store, data: bytes) -> tuple[int, remittances.PostingResult]:

@@ -149,17 +149,7 @@ def test_the_kept_day_follows_every_write_and_no_read(store: Store, tmp_path: Pa
     assert moved != stamp and kept.fees["97110"] == 9900
 
     # an authorization added for the client
-    with store.transaction(actor="biller") as work:
-        auths.add_authorization(
-            work=work,
-            client="C-1",
-            payer="Medicare Part B",
-            number="AUTH-1",
-            start=DAY - dt.timedelta(days=30),
-            end=DAY + dt.timedelta(days=30),
-            codes=["97110"],
-            units=20,
-        )
+    _add_authorization(store)
     assert _kept(store)[1] != moved
 
 
@@ -261,18 +251,7 @@ def test_the_kept_parties_follow_every_write_and_no_read(store: Store) -> None:
     assert kept.practice.name == "Renamed Practice"
 
     # an authorization, then its codes alone changed (authorization_codes, migration 0047)
-    with store.transaction(actor="biller") as work:
-        added = auths.add_authorization(
-            work=work,
-            client="C-1",
-            payer="Medicare Part B",
-            number="AUTH-1",
-            start=DAY - dt.timedelta(days=30),
-            end=DAY + dt.timedelta(days=30),
-            codes=["97110"],
-            units=20,
-        )
-        auth_id = added.id
+    auth_id = _add_authorization(store)
     kept, moved = _kept_parties(store)
     assert moved != stamp and [s.authorization.code_list() for s in kept.statuses] == [["97110"]]
     with store.transaction(actor="biller") as work:
@@ -302,3 +281,18 @@ def test_a_kept_live_check_answers_as_a_fresh_one(store: Store) -> None:
         cache._kept.clear()
     assert kept == first == _preview(store, **{"97112": 25}).to_dict()
     assert first["scrubbed"] and first["total_charge_cents"] > 0
+
+
+def _add_authorization(store: Store) -> int:
+    """Medicare's authorization AUTH-1 for C-1, 20 units of 97110 around the day."""
+    with store.transaction(actor="biller") as work:
+        return auths.add_authorization(
+            work=work,
+            client="C-1",
+            payer="Medicare Part B",
+            number="AUTH-1",
+            start=DAY - dt.timedelta(days=30),
+            end=DAY + dt.timedelta(days=30),
+            codes=["97110"],
+            units=20,
+        ).id
