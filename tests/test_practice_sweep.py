@@ -507,6 +507,7 @@ def _values(two: TwoPractices, account: Any, outbox: Path) -> dict[str, Any]:
         "outbox": outbox,
         "file_name": "sweep.csv",
         "sha256": "0" * 64,
+        "contents": b"not the quarantined file",
         "values": {"first_name": "Sweep"},
         "changes": {"first_name": "Sweep"},
         "provider_ids": [two.ids["provider_id"][0]],

@@ -425,6 +425,12 @@ def payee_release(work: UnitOfWork, quarantine_id: int, sha256: str) -> Quaranti
     return found
 
 
+def check_release(work: UnitOfWork, quarantine_id: int, contents: bytes) -> QuarantinedFile:
+    """:func:`payee_release` for a file in hand, before it is queued: the page says at once
+    that a file is not the quarantined one instead of failing the job later."""
+    return payee_release(work, quarantine_id, hashlib.sha256(contents).hexdigest())
+
+
 def other_payee(work: UnitOfWork, read: RemittanceFile835) -> str:
     """Why ``read`` pays another practice ("": it pays this one, or its payee cannot be told
     apart): its payee's NPI or tax id against the practice's NPI and tax id and its
@@ -1724,6 +1730,7 @@ __all__ = [
     "NotPostable",
     "PostingResult",
     "RemittanceFile835",
+    "check_release",
     "exceptions_page",
     "list_deposits",
     "list_exceptions",

@@ -162,27 +162,37 @@ def post_anyway(
     request: Request, ctx: Ctx, account: PageBiller, quarantine_id: PathId, form: FormFields
 ) -> Response:
     """Post a file quarantined for its payee, on the biller's word that it pays this
-    practice: the same file uploaded again, queued like an upload (the job checks that it is
-    the same file and that its payee was all that was wrong)."""
+    practice: the same file uploaded again, checked to be that file (and refused for its
+    payee alone), then queued like an upload (the job checks it again as it posts)."""
     if form.get("pays_us") != "yes":
-        with ctx.store.transaction(actor=account.username) as work:
-            flash.leave(
-                work,
-                request,
-                "remittances",
-                {
-                    "error": f"Quarantined file {quarantine_id}: tick “It pays this practice” "
-                    "once you have checked the payment is ours; nothing was posted."
-                },
-            )
-        return RedirectResponse("/remittances#quarantined", status_code=303)
+        return _back_with(
+            ctx,
+            account,
+            request,
+            f"Quarantined file {quarantine_id}: tick “It pays this practice” once you have "
+            "checked the payment is ours; nothing was posted.",
+        )
     read = _uploaded(request, form)
     if isinstance(read, Response):
         return read
     name, data = read
+    try:
+        with reading(ctx, account) as work:
+            posting.check_release(work, quarantine_id, data)
+    except TherabillError as exc:
+        return _back_with(
+            ctx, account, request, f"Quarantined file {quarantine_id}: {exc}; nothing was posted."
+        )
     return start_job(
         ctx.store, account, "post-835", {"file_name": name, "release": quarantine_id}, data
     )
+
+
+def _back_with(ctx: Ctx, account: PageBiller, request: Request, error: str) -> Response:
+    """Back to the quarantined files, saying what stopped the posting."""
+    with ctx.store.transaction(actor=account.username) as work:
+        flash.leave(work, request, "remittances", {"error": error})
+    return RedirectResponse("/remittances#quarantined", status_code=303)
 
 
 def _uploaded(request: Request, form: FormFields) -> tuple[str, bytes] | Response:
