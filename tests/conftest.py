@@ -66,3 +66,18 @@ def _no_practice_chosen() -> Iterator[None]:
     token = tenancy._scope.set(None)
     yield
     tenancy._scope.reset(token)
+
+
+@pytest.fixture(scope="session")
+def two(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """Two practices in one PostgreSQL database served as a plain role, built once for the
+    cross-practice tests (tests/practice_sweep.py); skipped without PostgreSQL."""
+    import os
+
+    from db_backends import POSTGRES_ENV
+
+    if not os.environ.get(POSTGRES_ENV):
+        pytest.skip(f"{POSTGRES_ENV} not set")
+    from practice_sweep import build
+
+    yield from build(tmp_path_factory.mktemp("sweep-home"))

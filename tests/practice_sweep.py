@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, inspect, select, text
 
 from clock import TODAY
@@ -33,6 +35,8 @@ from therabill.store.services import (
     api_tokens,
     jobs,
     locations,
+    login_sessions,
+    mfa,
     payment_plans,
     practices,
     remittance_intake,
@@ -97,6 +101,9 @@ def _practice_b(store: Store, b: int, outbox: Path) -> tuple[int, str, int]:
             ).id
             b_token = api_tokens.issue_token(work, user_id=bruno, name="bravo")
             token_id = max(t.id for t in api_tokens.list_tokens(work, user_id=bruno))
+            # A second factor being set up, with recovery codes: what a reset would take.
+            mfa.enrolment(work, user_id=bruno)
+            mfa.new_recovery_codes(work, user_id=bruno)
             locations.add_location(
                 work=work,
                 name="Bravo Annex",
@@ -139,6 +146,7 @@ def _practice_b(store: Store, b: int, outbox: Path) -> tuple[int, str, int]:
             )
             assert quarantined.quarantined, quarantined.message
         jobs.submit(store, kind="report-refresh", arguments={}, actor="setup")
+    login_sessions.start_session(store.engine, bruno)  # an open login: what a log-out ends
     return bruno, b_token, token_id
 
 
@@ -289,7 +297,7 @@ def _what_b_has(
 
 def digest(admin_url: str, practice_id: int, *, users_of: tuple[int, ...] = ()) -> dict[str, str]:
     """A hash of every practice-owned table's rows of ``practice_id`` (and of the logins in
-    ``users_of`` with their tokens and memberships), read as the superuser: equal before and
+    ``users_of`` with their tokens, memberships, login sessions and second factor), read as the superuser: equal before and
     after means nothing of the practice was written."""
     engine = create_engine(admin_url)
     found: dict[str, str] = {}
@@ -304,6 +312,9 @@ def digest(admin_url: str, practice_id: int, *, users_of: tuple[int, ...] = ()) 
             ("web_api_tokens", "user_id"),
             ("practice_members", "user_id"),
             ("web_accounts", "user_id"),
+            ("web_sessions", "user_id"),
+            ("web_mfa", "user_id"),
+            ("web_mfa_recovery", "user_id"),
         ):
             rows = conn.execute(
                 select(text("*")).select_from(text(table)).where(text(f"{column} = ANY(:ids)")),
@@ -312,3 +323,19 @@ def digest(admin_url: str, practice_id: int, *, users_of: tuple[int, ...] = ()) 
             found[table] = hashlib.sha256(repr(sorted(map(repr, rows))).encode()).hexdigest()
     engine.dispose()
     return found
+
+
+def log_in(web: TestClient, username: str) -> str:
+    """Log ``username`` in on ``web``; returns the page's CSRF token."""
+    page = web.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token
+    answer = web.post(
+        "/login",
+        data={"username": username, "password": PASSWORD, "csrf_token": token.group(1)},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303, answer.text
+    found = re.search(r'name="csrf_token" value="([^"]+)"', web.get("/account").text)
+    assert found
+    return found.group(1)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import inspect
-import os
 import pkgutil
 import re
 from collections.abc import Iterator
@@ -35,8 +34,7 @@ from typer.testing import CliRunner
 import therabill.store.models as models
 import therabill.store.services as package
 from clock import TODAY
-from db_backends import POSTGRES_ENV
-from practice_sweep import PASSWORD, TwoPractices, build, digest
+from practice_sweep import PASSWORD, TwoPractices, digest, log_in
 from therabill.claims.corrections import ClaimEdit
 from therabill.claims.status import ClaimStatus
 from therabill.cli.main import app as cli_app
@@ -51,11 +49,7 @@ from therabill.web.app import create_app
 pytestmark = pytest.mark.postgres
 
 
-@pytest.fixture(scope="module")
-def two(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TwoPractices]:
-    if not os.environ.get(POSTGRES_ENV):
-        pytest.skip(f"{POSTGRES_ENV} not set")
-    yield from build(tmp_path_factory.mktemp("sweep-home"))
+# ``two`` (conftest.py): the two practices, built once for the cross-practice tests.
 
 
 @pytest.fixture
@@ -268,18 +262,6 @@ FIGURE_PAGES = ("/", "/reports", "/insights", "/claims", "/denials", "/statement
 MONEY = re.compile(r"\$\d[\d,]*\.\d\d")
 
 
-def _log_in(web: TestClient, username: str) -> None:
-    page = web.get("/login")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert token
-    answer = web.post(
-        "/login",
-        data={"username": username, "password": PASSWORD, "csrf_token": token.group(1)},
-        follow_redirects=False,
-    )
-    assert answer.status_code == 303, answer.text
-
-
 def test_every_page_as_a_user_of_a_with_bs_ids(
     two: TwoPractices, home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -287,7 +269,7 @@ def test_every_page_as_a_user_of_a_with_bs_ids(
     are then B's too); then A's admin tries every page: B's money figures must not appear."""
     app = create_app(two.app_url)
     with TestClient(app, base_url="https://testserver") as b_web:
-        _log_in(b_web, "bruno")
+        log_in(b_web, "bruno")
         figures = {m for path in FIGURE_PAGES for m in MONEY.findall(b_web.get(path).text)}
     before = digest(two.admin_url, two.b, users_of=(two.b_user,))  # B's own reads audited
     swept = 0
@@ -295,7 +277,7 @@ def test_every_page_as_a_user_of_a_with_bs_ids(
     assert len(figures) > 10, figures
     monkeypatch.setattr(two, "markers", [*two.markers, *sorted(figures)])
     with TestClient(app, base_url="https://testserver") as web:
-        _log_in(web, "alma")
+        log_in(web, "alma")
         found = re.search(r'name="csrf_token" value="([^"]+)"', web.get("/account").text)
         assert found
         csrf = found.group(1)
@@ -407,22 +389,11 @@ SERVICE_IDS = {
     "prior_claim_id": "claim_id",
 }
 # Services that take an id but are not a user's action on a practice's record, and why.
+# (The logins' own services, api_tokens.*, mfa.* and users.set_password and kin, are swept:
+# each takes only a login of the work's practice; test_practice_logins.py tries their edges.)
 NOT_SERVICES = {
-    "api_tokens.issue_token": "the edges pass the acting user's own id (or users.user_named's)",
-    "api_tokens.list_tokens": "the edges pass the acting user's own id (or users.user_named's)",
-    "api_tokens.revoke_token": "the edges pass the acting user's own id (or users.user_named's)",
-    "mfa.check_code": "the acting user's own second factor",
-    "mfa.confirm": "the acting user's own second factor",
-    "mfa.enrolment": "the acting user's own second factor",
-    "mfa.new_recovery_codes": "the acting user's own second factor",
-    "mfa.recovery_codes_left": "the acting user's own second factor",
-    "users.change_password": "the acting user's own password",
-    "users.set_password": "the acting user's own password (and first run's)",
-    "users.log_out_everywhere": "called for a login found by users.practice_user",
     "users.load_account": "the installation's logins, read at sign-in, before any practice",
     "users.join": "adds a login to a practice: the installation's admin (therabill user add)",
-    "users.create_user": "a new login; provider_id is checked in the work's practice",
-    "users.add_login": "a new login; the provider is looked up in the work's practice",
     "practices.memberships": "the installation's table: which practices a login is in",
     "login_sessions.second_factor": "a login session, not a practice's record",
     "job_queue.hand_over": "hands a queued job's id to procrastinate (the worker runs it "
@@ -517,7 +488,17 @@ def _values(two: TwoPractices, account: Any, outbox: Path) -> dict[str, Any]:
         "referring_npi": "1679576722",
         "referring_first_name": "Rosa",
         "referring_last_name": "Diaz",
+        # The logins' services: B's login's real password, a strong new one, a role.
+        "username": "sweeper",
+        "role": users.Role.BILLER,
+        "password": STRONG,
+        "current": PASSWORD,
     }
+
+
+STRONG = "quartz lantern orbit melody 47"
+# A parameter whose value differs for one service (``new`` is a claim status elsewhere).
+SERVICE_VALUES = {"users.change_password": {"new": STRONG}}
 
 
 def _b_value(two: TwoPractices, name: str, annotation: str) -> Any:
@@ -578,10 +559,11 @@ def test_every_service_that_takes_an_id_in_as_scope_with_bs_ids(
             elif parameter.name == "profile" and "str" not in str(parameter.annotation):
                 kwargs["profile"] = payer_profiles()["COMMERCIAL"]
             elif parameter.default is inspect.Parameter.empty:
-                if parameter.name not in values:
+                given = {**values, **SERVICE_VALUES.get(name, {})}
+                if parameter.name not in given:
                     unknown.append(f"{name}({parameter.name})")
                     break
-                kwargs[parameter.name] = values[parameter.name]
+                kwargs[parameter.name] = given[parameter.name]
         else:
             try:
                 with tenancy.practice_scope(two.a):

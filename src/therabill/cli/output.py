@@ -15,7 +15,7 @@ from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
 import typer
 from rich.console import Console
 
-from therabill.errors import TherabillError
+from therabill.errors import NotFound, TherabillError
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -45,7 +45,9 @@ def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
 
 
 def handles_errors(func: Callable[P, R]) -> Callable[P, R]:
-    """Turn every ``TherabillError`` raised by a command into ``Error: …`` and exit 2."""
+    """Turn every ``TherabillError`` raised by a command into ``Error: …`` and exit 2, and
+    a record not found (``NotFound``: another practice's, or none) into ``Error: not found``
+    rather than a traceback."""
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -53,5 +55,7 @@ def handles_errors(func: Callable[P, R]) -> Callable[P, R]:
             return func(*args, **kwargs)
         except TherabillError as exc:
             fail(str(exc))
+        except NotFound as exc:
+            fail(str(exc) or "not found")
 
     return wrapper

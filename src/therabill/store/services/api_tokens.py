@@ -4,7 +4,9 @@ The token is shown once; the database keeps only its SHA-256, like a login sessi
 Each has a name, an expiry (90 days unless chosen: OWASP REST Security Cheat Sheet, "API
 keys … revoke"; NIST SP 800-63B §7.1 asks that authenticators issued for a session be
 revocable) and can be revoked by its user or an admin. A password reset, a password change
-and disabling the user revoke them all (``users.log_out_everywhere``).
+and disabling the user revoke them all (``users.log_out_everywhere``). Each function takes
+a login of the work's practice (``users.practice_user``): another practice's login and its
+tokens are not found, whatever id an edge passes.
 """
 
 from __future__ import annotations
@@ -19,7 +21,13 @@ from therabill.errors import InvalidInput, NotFound
 from therabill.store.models import User
 from therabill.store.services.context import Store, UnitOfWork
 from therabill.store.services.login_sessions import digest
-from therabill.store.services.users import Account, account_columns, account_from_rows
+from therabill.store.services.users import (
+    Account,
+    account_columns,
+    account_from_rows,
+    in_practice,
+    practice_user,
+)
 from therabill.store.web_tables import aware, utcnow, web_api_tokens
 
 PREFIX = "tb_"
@@ -67,6 +75,7 @@ def issue_token(work: UnitOfWork, *, user_id: int, name: str, days: int = DEFAUL
         raise InvalidInput("give the token a name (1–80 characters)", field="name")
     if not 1 <= days <= MAX_DAYS:
         raise InvalidInput(f"must be 1 to {MAX_DAYS} days", field="days")
+    practice_user(work, user_id)
     secret = PREFIX + secrets.token_urlsafe(32)
     now = utcnow()
     work.db.execute(
@@ -84,14 +93,18 @@ def issue_token(work: UnitOfWork, *, user_id: int, name: str, days: int = DEFAUL
 
 
 def list_tokens(work: UnitOfWork, *, user_id: int | None = None) -> list[TokenRow]:
-    """Tokens, newest first: one user's, or (``None``) everyone's (audited)."""
+    """Tokens, newest first: one user's, or (``None``) those of the work's practice
+    (audited)."""
     query = (
         select(web_api_tokens, User.username)
         .join(User, User.id == web_api_tokens.c.user_id)
         .order_by(web_api_tokens.c.id.desc())
     )
     if user_id is not None:
+        practice_user(work, user_id)
         query = query.where(web_api_tokens.c.user_id == user_id)
+    elif work.practice_id is not None:
+        query = query.where(web_api_tokens.c.practice_id == work.practice_id)
     rows = work.db.execute(query).all()
     work.audit("list", "api_token", "*" if user_id is None else user_id)
     return [
@@ -114,7 +127,7 @@ def revoke_token(work: UnitOfWork, *, token_id: int, user_id: int | None = None)
     if user_id is not None:
         query = query.where(web_api_tokens.c.user_id == user_id)
     owner = work.db.execute(query).scalar_one_or_none()
-    if owner is None:
+    if owner is None or not in_practice(work, owner):
         raise NotFound(f"no API token {token_id}")
     work.db.execute(
         update(web_api_tokens)

@@ -8,6 +8,9 @@ hash is enough, as for API tokens). A code is accepted within one 30-second step
 (RFC 6238 §5.2 allows for clock drift), once only: a step already used is refused (§5.2,
 "the verifier MUST NOT accept the second attempt of the same OTP"). An admin can take a
 user's second factor away (``therabill user mfa-reset``) so they enrol again.
+
+Each function takes a login of the work's practice (``users.practice_user``): another
+practice's login is not found, whatever id an edge passes (the cross-practice sweep tries).
 """
 
 from __future__ import annotations
@@ -21,9 +24,9 @@ import pyotp
 import segno
 from sqlalchemy import delete, insert, select, update
 
-from therabill.errors import InvalidInput, NotFound
-from therabill.store.models import User
+from therabill.errors import InvalidInput
 from therabill.store.services.context import UnitOfWork
+from therabill.store.services.users import practice_user
 from therabill.store.web_tables import utcnow, web_mfa, web_mfa_recovery
 
 ISSUER = "therabill"
@@ -68,9 +71,7 @@ def _recovery_code() -> str:
 def enrolment(work: UnitOfWork, *, user_id: int) -> Enrolment:
     """The secret being enrolled (a new one when none is pending). A user who has a
     confirmed second factor must have it reset first."""
-    user = work.db.get(User, user_id)
-    if user is None:
-        raise NotFound()
+    user = practice_user(work, user_id)
     row = work.db.execute(select(web_mfa).where(web_mfa.c.user_id == user_id)).first()
     if row is not None and row.confirmed_at is not None:
         raise InvalidInput("a second factor is already set up for this login", field="code")
@@ -90,6 +91,7 @@ def confirm(
 ) -> list[str]:
     """Turn the pending secret on once ``code`` is one it makes; returns the recovery codes
     (shown once)."""
+    practice_user(work, user_id)
     row = work.db.execute(select(web_mfa).where(web_mfa.c.user_id == user_id)).first()
     if row is None or row.confirmed_at is not None:
         raise InvalidInput("start setting up the authenticator first", field="code")
@@ -110,6 +112,7 @@ def confirm(
 
 def new_recovery_codes(work: UnitOfWork, *, user_id: int) -> list[str]:
     """Ten new recovery codes (the old ones stop working)."""
+    practice_user(work, user_id)
     work.db.execute(delete(web_mfa_recovery).where(web_mfa_recovery.c.user_id == user_id))
     codes = [_recovery_code() for _ in range(RECOVERY_CODES)]
     for code in codes:
@@ -137,6 +140,7 @@ def _matching_step(secret: str, code: str, at: dt.datetime, *, after: int) -> in
 def check_code(work: UnitOfWork, *, user_id: int, code: str, at: dt.datetime | None = None) -> bool:
     """Whether ``code`` (an authenticator code or an unused recovery code) proves the second
     factor; a good code cannot be used again. Audited either way."""
+    practice_user(work, user_id)
     row = work.db.execute(select(web_mfa).where(web_mfa.c.user_id == user_id)).first()
     if row is None or row.confirmed_at is None:
         return False
@@ -163,6 +167,7 @@ def check_code(work: UnitOfWork, *, user_id: int, code: str, at: dt.datetime | N
 
 
 def recovery_codes_left(work: UnitOfWork, *, user_id: int) -> int:
+    practice_user(work, user_id)
     return len(
         work.db.execute(
             select(web_mfa_recovery.c.id).where(
@@ -175,8 +180,7 @@ def recovery_codes_left(work: UnitOfWork, *, user_id: int) -> int:
 def reset(work: UnitOfWork, *, user_id: int) -> None:
     """Take a user's second factor away (a lost phone and no recovery code): they enrol
     again at their next login when their role needs one. Audited."""
-    if work.db.get(User, user_id) is None:
-        raise NotFound()
+    practice_user(work, user_id)  # a login of another practice is not found
     work.db.execute(delete(web_mfa).where(web_mfa.c.user_id == user_id))
     work.db.execute(delete(web_mfa_recovery).where(web_mfa_recovery.c.user_id == user_id))
     work.audit("mfa-reset", "user", user_id)

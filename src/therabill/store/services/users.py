@@ -319,11 +319,11 @@ def create_user(
         raise InvalidInput("use letters, digits, dots and dashes (1–80)", field="username")
     if work.db.execute(select(User.id).where(User.username == name)).first():
         raise InvalidInput(f"a user named {name!r} already exists", field="username")
-    if role is Role.THERAPIST:
-        if provider_id is None:
-            raise InvalidInput("a therapist login needs the provider it is", field="provider")
-        if work.db.get(Provider, provider_id) is None:
-            raise InvalidInput(f"no provider {provider_id}", field="provider")
+    if role is Role.THERAPIST and provider_id is None:
+        raise InvalidInput("a therapist login needs the provider it is", field="provider")
+    if provider_id is not None and work.db.get(Provider, provider_id) is None:
+        # Any role: a login is never tied to another practice's provider.
+        raise InvalidInput(f"no provider {provider_id}", field="provider")
     user = User(
         username=name,
         display_name=display_name.strip(),
@@ -393,9 +393,8 @@ def add_login(
 def set_password(
     work: UnitOfWork, *, user_id: int, password: str, must_change: bool = False
 ) -> None:
-    user = work.db.get(User, user_id)
-    if user is None:
-        raise NotFound()
+    """Set the password of ``user_id``, a login of the work's practice (else not found)."""
+    user = practice_user(work, user_id)
     user.password_hash = hash_password(password)
     _upsert_account(work, user_id, must_change_password=must_change)
     work.audit("password", "user", user_id)
@@ -408,9 +407,7 @@ def change_password(
     not the one it replaces (so not the one-time password either). Every other login
     session and every API token of the user ends (``keep_session``: the id hash of the
     session the change was made in, which stays)."""
-    user = work.db.get(User, user_id)
-    if user is None:
-        raise NotFound()
+    user = practice_user(work, user_id)
     if not check_password(user.password_hash, current):
         raise InvalidInput("is not your current password", field="current")
     if new == current:
@@ -443,7 +440,10 @@ def set_disabled(work: UnitOfWork, *, user_id: int, disabled: bool) -> None:
 
 def log_out_everywhere(work: UnitOfWork, *, user_id: int, but: str = "") -> None:
     """End every open login session of a user (but the one whose id hash is ``but``) and
-    revoke every API token: password changed or reset, account disabled."""
+    revoke every API token: password changed or reset, account disabled. Only a login of
+    the work's practice (else not found)."""
+    if not in_practice(work, user_id):
+        raise NotFound()
     now = utcnow()
     work.db.execute(
         update(web_sessions)
