@@ -71,6 +71,63 @@ def test_saving_without_minutes_names_the_field(web: TestClient, practice: Pract
     assert "code_1" in response.text
 
 
+def test_saving_a_form_with_several_mistakes_names_each_at_its_field(
+    web: TestClient, practice: Practice
+) -> None:
+    """Every problem at once (not one per save), in the form's order, each linked to its
+    field and the field marked invalid; nothing is saved."""
+    login(web, "ana")
+    sessions_before = web.get("/sessions").text.count("/sessions/")
+    token = csrf_of(web.get("/sessions/new").text)
+    data = _form(
+        token,
+        practice,
+        start="10:00",
+        end="09:30",
+        code_1="97110",
+        minutes_1="-5",
+        code_2="",
+        minutes_2="20",
+        code_3="97140",
+        minutes_3="7",
+    )
+    del data["provider"]
+    response = web.post("/sessions", data=data)
+    assert response.status_code == 422
+    listed = response.text.split('id="form-problems">')[1].split("</ul>")[0]
+    assert [item.split("</a>")[0].split(">")[-1] for item in listed.split("<li")[1:]] == [
+        "Provider",
+        "End",
+        "Minutes, row 1",
+        "Code, row 2",
+    ]
+    assert "4 things to fix" in response.text
+    assert "must be a whole number of minutes, 0 to 1440" in listed
+    for name in ("provider", "end", "minutes_1", "code_2"):
+        assert f'id="field-{name}" required aria-invalid="true"' in response.text or (
+            f'id="field-{name}" aria-invalid="true" aria-describedby="problem-{name}"'
+            in response.text
+        ), name
+    assert 'id="field-code_3" aria-invalid' not in response.text
+    assert 'value="-5"' in response.text  # what was typed comes back to be fixed
+    assert web.get("/sessions").text.count("/sessions/") == sessions_before
+
+
+def test_the_live_panel_lists_what_it_left_out(web: TestClient, practice: Practice) -> None:
+    """A row the form cannot read is not counted: the panel says so instead of silently
+    showing units without it."""
+    login(web, "ana")
+    token = csrf_of(web.get("/sessions/new").text)
+    response = web.post(
+        "/sessions/preview",
+        data=_form(token, practice, code_1="97110", minutes_1="30", code_2="97140", minutes_2="x"),
+    )
+    assert response.status_code == 200
+    panel = response.text.split('id="preview-form-problems"')[1].split("</div>")[0]
+    assert "Minutes, row 2: must be a whole number of minutes" in panel
+    assert 'id="total-units">2<' in response.text
+
+
 def test_a_therapist_cannot_enter_a_session_for_another_therapists_client(
     web: TestClient, practice: Practice
 ) -> None:

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 
 from starlette.datastructures import FormData
 
-from therabill.errors import InvalidInput
 from therabill.store.services.live_check import ServiceEntry
 
 ROWS = 3  # code rows the form opens with; "Add a code row" adds more, up to MAX_ROWS
@@ -37,6 +36,24 @@ class SessionForm:
     diagnoses: list[str] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)
     raw: dict[str, str] = field(default_factory=dict)
+
+
+FIELD_LABELS = {
+    "client": "Client",
+    "provider": "Provider",
+    "date": "Date",
+    "start": "Start",
+    "end": "End",
+    "place_of_service": "Place of service",
+}
+
+
+def field_label(name: str) -> str:
+    """The name a biller sees on the form for a field (``minutes_2`` is "Minutes, row 2")."""
+    kind, _, row = name.rpartition("_")
+    if kind in ("code", "minutes", "modifiers") and row.isdigit():
+        return f"{kind.capitalize()}, row {row}"
+    return FIELD_LABELS.get(name, name.replace("_", " ").capitalize())
 
 
 def _text(form: FormData, name: str, limit: int = 200) -> str:
@@ -73,7 +90,7 @@ def read_session_form(form: FormData) -> SessionForm:
             except ValueError:
                 parsed.errors[name] = "is not a time (HH:MM)"
     if parsed.start and parsed.end and parsed.end <= parsed.start:
-        parsed.errors["end"] = "is before the start"
+        parsed.errors["end"] = "is not after the start"
     place = _text(form, "place_of_service", 2) or "11"
     if place not in PLACES:
         parsed.errors["place_of_service"] = "is not a place of service therabill knows"
@@ -89,7 +106,7 @@ def read_session_form(form: FormData) -> SessionForm:
         minutes = 0
         if minutes_text:
             if not minutes_text.isdigit() or not 0 <= int(minutes_text) <= 1440:
-                parsed.errors[f"minutes_{row}"] = "must be 0–1440"
+                parsed.errors[f"minutes_{row}"] = "must be a whole number of minutes, 0 to 1440"
                 continue
             minutes = int(minutes_text)
         mods = tuple(
@@ -120,14 +137,22 @@ def row_count(raw: dict[str, str]) -> int:
     return min(max([ROWS, *filled]), MAX_ROWS)
 
 
-def require_complete(parsed: SessionForm) -> None:
-    """Saving needs more than previewing: the first missing thing is named."""
-    if parsed.errors:
-        name, message = next(iter(parsed.errors.items()))
-        raise InvalidInput(message, field=name)
-    if parsed.client_id is None:
-        raise InvalidInput("choose the client", field="client")
-    if parsed.provider_id is None:
-        raise InvalidInput("choose the provider", field="provider")
-    if not any(s.minutes > 0 for s in parsed.services):
-        raise InvalidInput("give at least one code with its minutes", field="code_1")
+def problems(parsed: SessionForm, *, saving: bool) -> dict[str, str]:
+    """Everything wrong with the form at once, by field, in the form's order: a biller fixes
+    them in one pass instead of meeting them one save at a time. Saving also needs what a
+    preview can do without (the client, the provider, a code with minutes)."""
+    found = dict(parsed.errors)
+    if saving:
+        if parsed.client_id is None and "client" not in found:
+            found["client"] = "choose the client"
+        if parsed.provider_id is None and "provider" not in found:
+            found["provider"] = "choose the provider"
+        if not any(s.minutes > 0 for s in parsed.services) and not any(
+            name.startswith(("code_", "minutes_")) for name in found
+        ):
+            found["code_1"] = "give at least one code with its minutes"
+    order = [
+        *FIELD_LABELS,
+        *(f"{k}_{r}" for r in range(1, MAX_ROWS + 1) for k in ("code", "minutes")),
+    ]
+    return dict(sorted(found.items(), key=lambda item: order.index(item[0])))

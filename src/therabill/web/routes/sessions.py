@@ -40,8 +40,9 @@ from therabill.web.render import done, render
 from therabill.web.session_form import (
     PLACES,
     SessionForm,
+    field_label,
+    problems,
     read_session_form,
-    require_complete,
     row_count,
 )
 from therabill.web.tables import Column, Table, csv_response, wants_csv
@@ -180,14 +181,32 @@ def session_preview(
             end=form.end,
             techniques=form.techniques,
         )
-    return render(request, "session_preview.html", {"preview": preview, "form": form})
+    return render(
+        request,
+        "session_preview.html",
+        {
+            "preview": preview,
+            "form": form,
+            "problems": problems(form, saving=False),
+            "label": field_label,
+        },
+    )
 
 
 @router.post("/sessions")
 def save_session(request: Request, ctx: Ctx, account: PageUser, fields: FormFields) -> Response:
     form = read_session_form(fields)
+    found = problems(form, saving=True)
+    if found:
+        with reading(ctx, account) as work:
+            values = _choices(work, account, form.client_id, form.raw)
+        return render(
+            request,
+            "session_new.html",
+            {**values, "form": form, "preview": None, "problems": found, "label": field_label},
+            status=422,
+        )
     try:
-        require_complete(form)
         with ctx.store.transaction(actor=account.username) as work:
             client, provider = _check_choice(work, account, form)
             assert client is not None and provider is not None
