@@ -17,6 +17,7 @@ from therabill.store import factories
 from therabill.store.models import (
     AuditEntry,
     ClaimRecord,
+    ClaimStatusChange,
     Client,
     Payer,
     RemittanceException,
@@ -24,6 +25,7 @@ from therabill.store.models import (
 )
 from therabill.store.services import Store, remittance_intake, remittances, submission
 from therabill.store.services.demo import create_demo
+from therabill.store.services.insights import payer_records
 
 
 def test_the_default_practice_is_written_and_audited_through_the_services(store: Store) -> None:
@@ -109,3 +111,22 @@ def test_the_demo_is_paid_by_835s_through_the_posting_service(store: Store) -> N
         statuses = Counter(db.execute(select(ClaimRecord.status)).scalars())
     assert statuses["paid"] == summary["paid"]
     assert statuses["partly_paid"] == summary["partly_paid"]
+
+
+def test_the_demos_payers_take_weeks_to_pay_not_zero_days(store: Store) -> None:
+    """The demo dates each claim's sending as the Monday after its week of service (not the
+    moment the demo is made), so a payer's record reads as a practice's would: paid about
+    two to three weeks after it was sent, never before."""
+    create_demo(store=store, clients_count=6, months=2, today=TODAY)
+    with store.sessions() as db:
+        records = payer_records(db, today=TODAY)
+        sent = db.execute(
+            select(ClaimStatusChange.at, ClaimRecord.date_of_service)
+            .join(ClaimRecord, ClaimRecord.id == ClaimStatusChange.claim_id)
+            .where(ClaimStatusChange.to_status == "submitted")
+        ).all()
+    means = [r.days_mean for r in records.values() if r.days_mean is not None]
+    assert means and all(14 <= m <= 21 for m in means), means
+    assert sent and all(
+        at.date().weekday() == 0 and 1 <= (at.date() - service).days <= 7 for at, service in sent
+    )

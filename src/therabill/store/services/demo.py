@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, update
 
 from therabill.claims.number import claim_number
 from therabill.claims.status import ClaimStatus
@@ -22,7 +22,7 @@ from therabill.store.factories import (
     add_plans_of_care,
     set_up_practice,
 )
-from therabill.store.models import ClaimLine, ClaimRecord, Client, Payer
+from therabill.store.models import ClaimLine, ClaimRecord, ClaimStatusChange, Client, Payer
 from therabill.store.services import (
     auths,
     build,
@@ -271,6 +271,12 @@ def _paid_on(service: dt.date, today: dt.date) -> dt.date:
     return min(friday, today)
 
 
+def _sent_on(service: dt.date, today: dt.date) -> dt.date:
+    """The Monday after the week of ``service`` (the demo practice bills weekly), or
+    ``today`` if that is earlier."""
+    return min(service + dt.timedelta(days=7 - service.weekday()), today)
+
+
 def _adjudicate(work: UnitOfWork, rnd: random.Random, today: dt.date) -> dict[str, int]:
     """Send the older ready claims and answer them as their payers would: a few rejected at
     the payer's front door, the rest in one made-up 835 per payer (most paid, some partly
@@ -289,8 +295,17 @@ def _adjudicate(work: UnitOfWork, rnd: random.Random, today: dt.date) -> dict[st
         .all()
     )
 
+    moved: list[tuple[int, str, dt.datetime]] = []
+
     def move(claim: ClaimRecord, status: ClaimStatus, why: str) -> None:
+        """Move the claim, and date the move as the week the demo sends it (the Monday
+        after its week of service; the payer's answer the day after), not the moment the
+        demo is made: the payer record's days from submission to payment and the follow-up
+        worklists then read as a real practice's would."""
         claim_records.change_status(work=work, claim_id=claim.id, new=status, reason=why)
+        sent = _sent_on(claim.date_of_service, today)
+        day = sent if status is ClaimStatus.SUBMITTED else min(sent + dt.timedelta(days=1), today)
+        moved.append((claim.id, status.value, dt.datetime.combine(day, dt.time(15), dt.UTC)))
 
     # One 835 per payer per week, paid on the Friday three weeks after the week of service
     # (never after today): the Reports page then shows collections spread over the months
@@ -306,6 +321,16 @@ def _adjudicate(work: UnitOfWork, rnd: random.Random, today: dt.date) -> dict[st
         move(claim, ClaimStatus.ACCEPTED, "demo: 277CA accepted")
         key = (claim.payer_id, _paid_on(claim.date_of_service, today))
         answers.setdefault(key, []).append(_answer(claim, roll))
+    now = dt.datetime.now(dt.UTC)
+    for claim_id, status_value, at in moved:
+        work.db.execute(
+            update(ClaimStatusChange)
+            .where(
+                ClaimStatusChange.claim_id == claim_id,
+                ClaimStatusChange.to_status == status_value,
+            )
+            .values(at=min(at, now))
+        )
     office = work.require_practice()
     for (payer_id, paid_on), claims in sorted(answers.items()):
         payer = work.db.execute(select(Payer).where(Payer.id == payer_id)).scalar_one()
