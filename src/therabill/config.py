@@ -65,4 +65,13 @@ def payers_folder() -> Path:
 
 def descriptor_file() -> Path:
     """A user's licensed CPT descriptor file, once imported with ``therabill codes import``."""
-    return data_dir() / "descriptors.csv"
+    return data_dir() / DESCRIPTORS
+
+
+def descriptor_path() -> Path:
+    """Where :func:`descriptor_file` is, without creating the data directory (for look-ups
+    made on every request)."""
+    return data_dir_path() / DESCRIPTORS
+
+
+DESCRIPTORS = "descriptors.csv"

@@ -231,6 +231,23 @@ def test_a_profile_saved_by_another_process_is_used_by_the_next_read(
     assert caches.scrub_tables().payers["COMMERCIAL"].unit_rule is UnitRule.CMS
 
 
+def test_one_look_sees_the_files_as_they_were_when_the_request_began(practice: Store) -> None:
+    """Inside ``one_look`` (a live check) the practice's files are looked at once: a profile
+    saved meanwhile is seen by the next look (the next request), never missed."""
+    shipped = caches.payer_profiles()["COMMERCIAL"].name
+    with caches.one_look():
+        looked = caches.practice_files()
+        with practice.transaction(actor="t") as work:
+            profiles.save_profile(work, profile_id="COMMERCIAL", text=_commercial("cms", "Mid"))
+        assert caches.practice_files() == looked  # one look a request
+        assert caches.payer_profiles()["COMMERCIAL"].name == shipped  # as the request began
+    assert caches.practice_files() != looked  # the next request's look
+    assert profiles.payer_profiles()["COMMERCIAL"].name == "Mid"
+    with practice.transaction(actor="t") as work:
+        profiles.save_profile(work, profile_id="COMMERCIAL", text=_commercial("cms", "Next"))
+    assert caches.scrub_tables().payers["COMMERCIAL"].name == "Next"
+
+
 def test_the_ledger_generation_moves_with_a_write_from_another_process(practice: Store) -> None:
     with practice.reading(actor="t") as work:
         before = caches.ledger_generation(work.db)

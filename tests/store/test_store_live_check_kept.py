@@ -20,8 +20,10 @@ from therabill.store.models import ClaimLine, Client, Provider
 from therabill.store.services import (
     Store,
     UnitOfWork,
+    access,
     auths,
     build,
+    caches,
     clients,
     ledger,
     live_check,
@@ -32,6 +34,7 @@ from therabill.store.services import (
     submission,
 )
 from therabill.store.services.live_check import ServiceEntry
+from therabill.store.services.users import Account, Role
 
 DAY = TODAY - dt.timedelta(days=20)
 OT_NPI = "170000000" + calc_check_digit("170000000")
@@ -79,6 +82,12 @@ def _kept(store: Store) -> tuple[live_check.ClientDay, tuple[int, int]]:
         stamp = revisions.client_stamp(
             work.db.connection(), practice_id=work.practice_id, client_id=client.id
         )
+        # the live check reads the ledger's generation (the payer records' stamp) in the
+        # same statement as the client's stamp: the same figures as read on their own
+        both = revisions.client_and_ledger_stamp(
+            work.db.connection(), practice_id=work.practice_id, client_id=client.id
+        )
+        assert both == (stamp, caches.ledger_generation(work.db))
     assert kept == fresh
     return kept, stamp
 
@@ -281,6 +290,73 @@ def test_a_kept_live_check_answers_as_a_fresh_one(store: Store) -> None:
         cache._kept.clear()
     assert kept == first == _preview(store, **{"97112": 25}).to_dict()
     assert first["scrubbed"] and first["total_charge_cents"] > 0
+
+
+def _kept_people(store: Store) -> tuple[Client, Provider | None]:
+    """The client and provider a live check by id keeps (checked against a fresh read)."""
+    with store.reading(actor="biller") as work:
+        client, provider = _parties(work)
+        stamp = live_check._stamp(work, client)
+        kept = live_check._people(work, client.id, provider.id, stamp)
+        assert (_columns(kept[0]), _columns(kept[1])) == (_columns(client), _columns(provider))
+    return kept  # type: ignore[return-value]
+
+
+def test_the_kept_client_and_provider_follow_every_write(store: Store) -> None:
+    """A live check by id (the session form's, the API's scrub) keeps copies of the client
+    and provider under the client's stamp; a change to either is in the next check."""
+    first = _kept_people(store)
+    assert _kept_people(store)[0] is first[0]  # kept
+    with store.transaction(actor="biller") as work:
+        client, provider = _parties(work)
+        client.last_name = "Renamed"
+    kept = _kept_people(store)
+    assert kept[0] is not first[0] and kept[0].last_name == "Renamed"
+    with store.transaction(actor="admin") as work:
+        client, provider = _parties(work)
+        provider.taxonomy = "225100000X"
+    moved = _kept_people(store)
+    assert moved[1] is not None and moved[1].taxonomy == "225100000X"
+
+
+def _preview_by_id(store: Store, **minutes: int) -> live_check.Preview:
+    """The live check as the session form and the API ask it: access checked by id, then
+    the check of the client and provider by id."""
+    biller = Account(id=0, username="biller", display_name="B", role=Role.BILLER, provider_id=None)
+    with store.reading(actor="biller") as work:
+        client, provider = _parties(work)
+        client_id = access.client_id_for(work, biller, client.id)
+        provider_id = access.provider_id_for(work, biller, provider.id)
+        assert [e.entity for e in work.events] == ["client"]  # audited as a read
+        return live_check.preview_for(
+            work,
+            client_id=client_id,
+            provider_id=provider_id,
+            day=DAY,
+            services=[ServiceEntry(code, m) for code, m in minutes.items()],
+            diagnoses=["M54.50"],
+        )
+
+
+def test_a_live_check_by_id_answers_as_one_of_loaded_rows(store: Store) -> None:
+    """``preview_for`` (kept client and provider) answers as ``preview_session`` given the
+    rows, kept or not, before and after the client's policy changes."""
+    _add_authorization(store)
+    by_id = _preview_by_id(store, **{"97110": 38}).to_dict()
+    assert by_id == _preview_by_id(store, **{"97110": 38}).to_dict()  # from what was kept
+    for cache in (live_check.LIVE_PARTIES, live_check.LIVE_CONTEXT, live_check.LIVE_PEOPLE):
+        cache._kept.clear()
+    assert by_id == _preview(store, **{"97110": 38}).to_dict()
+    assert by_id["scrubbed"] and by_id["total_charge_cents"] > 0
+    with store.transaction(actor="biller") as work:
+        client, _ = _parties(work)
+        policy = clients.primary_policy(client, DAY)
+        assert policy is not None
+        clients.edit_policy(work=work, policy_id=policy.id, changes={"member_id": "1EG4TE5MK74"})
+    again = _preview_by_id(store, **{"97110": 38}).to_dict()
+    for cache in (live_check.LIVE_PARTIES, live_check.LIVE_CONTEXT, live_check.LIVE_PEOPLE):
+        cache._kept.clear()
+    assert again == _preview(store, **{"97110": 38}).to_dict()
 
 
 def _add_authorization(store: Store) -> int:

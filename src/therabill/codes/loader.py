@@ -353,10 +353,12 @@ def load_code_set() -> CodeSet:
 
     Cached: the files are read once per process (and again only if the descriptor file changes).
     """
-    from therabill.config import descriptor_file
+    from therabill.config import descriptor_path
 
     codes_path = os.environ.get("THERABILL_CODESET") or None
-    descriptors = descriptor_file()
-    if descriptors.exists():
-        return _cached(codes_path, str(descriptors), descriptors.stat().st_mtime)
-    return _cached(codes_path, None, 0.0)
+    descriptors = descriptor_path()  # one stat a call: the live check asks on every request
+    try:
+        changed = descriptors.stat().st_mtime
+    except (FileNotFoundError, NotADirectoryError):
+        return _cached(codes_path, None, 0.0)
+    return _cached(codes_path, str(descriptors), changed)

@@ -224,6 +224,27 @@ def client_stamp(connection: Connection, *, practice_id: int, client_id: int) ->
     return int(found.get(client_id, 0)), int(found.get(PRACTICE_ROWS, 0))
 
 
+# The live check's stamps in one round trip: the client's and the practice's revisions, and
+# the ledger's generation (the payer records' stamp, ``caches.ledger_generation``) beside them.
+LIVE_STAMP = text(
+    f"SELECT (SELECT revision FROM {TABLE} WHERE practice_id = :practice AND client_id = :client), "
+    f"(SELECT revision FROM {TABLE} WHERE practice_id = :practice AND client_id = 0), "
+    "(SELECT max(id) FROM ledger_entries WHERE practice_id = :practice), "
+    "(SELECT max(id) FROM claim_status_changes WHERE practice_id = :practice)"
+)
+
+
+def client_and_ledger_stamp(
+    connection: Connection, *, practice_id: int, client_id: int
+) -> tuple[tuple[int, int], tuple[int, int]]:
+    """:func:`client_stamp` and the ledger's generation (the newest ledger entry and claim
+    status change, as ``caches.ledger_generation`` reads them), in one statement."""
+    client, practice, entry, change = connection.execute(
+        LIVE_STAMP, {"practice": practice_id, "client": client_id}
+    ).one()
+    return (int(client or 0), int(practice or 0)), (int(entry or 0), int(change or 0))
+
+
 # Two primes under 2**32: a revision is a 64-bit integer, and (revision % P1, revision / P1
 # % P2) tells every two of them apart, so a practice's sums of the two move whenever one
 # client's revision moves (and no sum can overflow: 10,000 clients × 2**32 is far below

@@ -9,7 +9,7 @@ as not found, so ids cannot be probed.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, exists, or_, select
+from sqlalchemy import BindParameter, ColumnElement, Integer, Select, bindparam, exists, or_, select
 
 from therabill.errors import InvalidInput, NotFound
 from therabill.store.models import (
@@ -28,7 +28,10 @@ from therabill.store.services.users import Account
 def own_client_clause(account: Account) -> ColumnElement[bool]:
     """A WHERE clause on Client limiting a therapist to their caseload and clients they have
     seen."""
-    provider_id = account.provider_id or -1
+    return _own_clients(account.provider_id or -1)
+
+
+def _own_clients(provider_id: int | BindParameter[int]) -> ColumnElement[bool]:
     return or_(
         exists().where(
             CaseloadEntry.client_id == Client.id, CaseloadEntry.provider_id == provider_id
@@ -37,6 +40,24 @@ def own_client_clause(account: Account) -> ColumnElement[bool]:
             TherapySession.client_id == Client.id, TherapySession.provider_id == provider_id
         ),
     )
+
+
+def _client_seen(all_clients: bool) -> Select[int]:
+    query = select(Client.id).where(
+        Client.practice_id == bindparam("practice"), Client.id == bindparam("client")
+    )
+    if not all_clients:
+        query = query.where(_own_clients(bindparam("provider", type_=Integer)))
+    return query
+
+
+# Built once, run as Core statements on the transaction's connection naming the practice
+# themselves (the live check and the API's scrub ask on every request; loading the client
+# and provider as ORM objects cost more than the rest of the check's reads together).
+_CLIENT_SEEN = {sees_all: _client_seen(sees_all) for sees_all in (True, False)}
+_PROVIDER_FOUND = select(Provider.id).where(
+    Provider.practice_id == bindparam("practice"), Provider.id == bindparam("provider")
+)
 
 
 def visible_clients(account: Account) -> Select[Client]:
@@ -55,6 +76,21 @@ def client_for(work: UnitOfWork, account: Account, client_id: int) -> Client:
         raise NotFound()
     work.audit("read", "client", client_id)
     return found
+
+
+def client_id_for(work: UnitOfWork, account: Account, client_id: int) -> int:
+    """:func:`client_for` without loading the client: ``client_id`` if this user may see
+    them (one statement), audited as a read; not found otherwise."""
+    if work.practice_id is None:  # before the first practice: nothing to name
+        return client_for(work, account, client_id).id
+    values = {"practice": work.practice_id, "client": client_id}
+    if not account.sees_all_clients:
+        values["provider"] = account.provider_id or -1
+    seen = work.db.connection().execute(_CLIENT_SEEN[account.sees_all_clients], values).first()
+    if seen is None:
+        raise NotFound()
+    work.audit("read", "client", client_id)
+    return client_id
 
 
 def session_for(work: UnitOfWork, account: Account, session_id: int) -> TherapySession:
@@ -79,15 +115,38 @@ def provider_for(
     """The provider a session is entered for: the one chosen, else a therapist's own. A
     therapist choosing another provider gets not found (whether or not it exists); anyone
     choosing an unknown one is told so, naming ``field``."""
-    chosen = provider_id or (None if account.sees_all_clients else account.provider_id)
+    chosen = _chosen(account, provider_id)
     if chosen is None:
         return None
-    if not account.sees_all_clients and chosen != account.provider_id:
-        raise NotFound()
     found = work.db.get(Provider, chosen)
     if found is None:
         raise InvalidInput(f"no provider {chosen}", field=field)
     return found
+
+
+def provider_id_for(
+    work: UnitOfWork, account: Account, provider_id: int | None, *, field: str = "provider_id"
+) -> int | None:
+    """:func:`provider_for` without loading the provider: the id chosen (one statement)."""
+    chosen = _chosen(account, provider_id)
+    if chosen is None:
+        return None
+    if work.practice_id is None:  # before the first practice: nothing to name
+        provider_for(work, account, chosen, field=field)
+        return chosen
+    values = {"practice": work.practice_id, "provider": chosen}
+    if work.db.connection().execute(_PROVIDER_FOUND, values).first() is None:
+        raise InvalidInput(f"no provider {chosen}", field=field)
+    return chosen
+
+
+def _chosen(account: Account, provider_id: int | None) -> int | None:
+    """The provider chosen, else a therapist's own; not found for a therapist choosing
+    another."""
+    chosen = provider_id or (None if account.sees_all_clients else account.provider_id)
+    if chosen is not None and not account.sees_all_clients and chosen != account.provider_id:
+        raise NotFound()
+    return chosen
 
 
 def providers_to_choose(work: UnitOfWork, account: Account) -> list[Provider]:

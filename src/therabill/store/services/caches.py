@@ -28,8 +28,9 @@ from __future__ import annotations
 import contextvars
 import os
 import threading
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
 from concurrent.futures import Future
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -37,7 +38,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from therabill.config import data_dir_path, descriptor_file
+from therabill.config import PRACTICE_IN_SCOPE, data_dir_path, descriptor_path
 from therabill.edits.indexed import INDEX_NAME
 from therabill.payers import PayerProfile, default_payers_dir, load_payer_profiles
 from therabill.store import tenancy
@@ -58,9 +59,46 @@ def _file_stamp(path: Path) -> FileStamp | None:
     return path.name, seen.st_size, seen.st_mtime_ns, seen.st_ino
 
 
+# What the practice's files looked like at the start of a request (:func:`one_look`): by
+# which look and the practice in scope.
+_LOOKED: contextvars.ContextVar[dict[tuple[str, int | None], Any] | None] = contextvars.ContextVar(
+    "therabill_files_looked", default=None
+)
+
+
+@contextmanager
+def one_look() -> Iterator[None]:
+    """Within the block, the practice's files (:func:`practice_files`, the payer profiles'
+    and the scrubber's tables' stamps) are looked at once, however many kept values ask:
+    for a request that only reads (the live check), whose kept values all stand for the
+    files as they were when it began. A file changed during the block is seen by the next
+    request (the values computed meanwhile are kept under the older stamp: one more
+    computation, never a stale answer)."""
+    token = _LOOKED.set({})
+    try:
+        yield
+    finally:
+        _LOOKED.reset(token)
+
+
+def _once(name: str, look: Callable[[], V]) -> V:
+    seen = _LOOKED.get()
+    if seen is None:
+        return look()
+    key = (name, PRACTICE_IN_SCOPE.get())
+    if key not in seen:
+        seen[key] = look()
+    found: V = seen[key]
+    return found
+
+
 def payer_profile_files() -> tuple[str, tuple[FileStamp, ...]]:
     """The practice's payer profile folder and the stamp of each ``.toml`` profile and
     ``.csv`` fee schedule in it."""
+    return _once("payers", _payer_profile_files)
+
+
+def _payer_profile_files() -> tuple[str, tuple[FileStamp, ...]]:
     folder = default_payers_dir()  # the practice in scope's own
     try:
         names = sorted(e.name for e in os.scandir(folder) if e.name.endswith((".toml", ".csv")))
@@ -79,7 +117,11 @@ def practice_files() -> Hashable:
 def installation_files() -> Hashable:
     """The stamp of the data files every practice of the installation shares: imported
     descriptors and NCCI edits (public or licensed reference data, not a practice's own)."""
-    return _file_stamp(descriptor_file()), _file_stamp(data_dir_path() / "edits" / INDEX_NAME)
+    return _once("installation", _installation_files)
+
+
+def _installation_files() -> Hashable:
+    return _file_stamp(descriptor_path()), _file_stamp(data_dir_path() / "edits" / INDEX_NAME)
 
 
 def database_key(db_url: object) -> tuple[str, int | None]:

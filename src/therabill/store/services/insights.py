@@ -436,10 +436,15 @@ def record_of(payer: str, lines: Sequence[PaidLine]) -> PayerRecord:
     )
 
 
-def payer_records(db: Session, *, today: dt.date) -> dict[str, PayerRecord]:
+def payer_records(
+    db: Session, *, today: dt.date, stamp: tuple[int, int] | None = None
+) -> dict[str, PayerRecord]:
     """Every payer's record over the last ``RECORD_DAYS`` of service, by payer name; kept
-    while the ledger's generation stays the same (posting an 835 moves it)."""
-    stamp = caches.ledger_generation(db)
+    while the ledger's generation stays the same (posting an 835 moves it). ``stamp``: that
+    generation, read already in this transaction (the live check reads it with the client's
+    revision, ``revisions.client_and_ledger_stamp``)."""
+    if stamp is None:
+        stamp = caches.ledger_generation(db)
     key = (caches.database_key(db.get_bind().engine.url), today)
 
     def compute() -> dict[str, PayerRecord]:

@@ -25,7 +25,7 @@ from sqlalchemy import select
 from therabill import claims as doc
 from therabill.claims.assemble import ServiceEntry
 from therabill.codes import load_code_set
-from therabill.errors import TherabillError
+from therabill.errors import InvalidInput, NotFound, TherabillError
 from therabill.findings import Finding, Severity
 from therabill.store import revisions
 from therabill.store.models import (
@@ -49,13 +49,19 @@ from therabill.store.services import (
     profiles,
     scrubbing,
 )
-from therabill.store.services.caches import Stamped, database_key, practice_files, scrub_tables
+from therabill.store.services.caches import (
+    Stamped,
+    database_key,
+    one_look,
+    practice_files,
+    scrub_tables,
+)
 from therabill.store.services.clients import primary_policy
 from therabill.store.services.context import UnitOfWork
 from therabill.store.services.drafts import DiagnosisRow, ServiceRow, SessionRow
 from therabill.units import UnitResult, UnitRule
 
-__all__ = ["Preview", "ServiceEntry", "preview_session", "scrub_tables"]
+__all__ = ["Preview", "ServiceEntry", "preview_for", "preview_session", "scrub_tables"]
 
 
 @dataclass(slots=True)
@@ -114,10 +120,82 @@ def preview_session(
     ``exclude_session`` is the id of the stored session being shown: it takes its own place
     among the day's sessions (in the build's order) instead of being counted twice; once
     billed, only its own units are shown (its claim holds the findings).
+
+    The practice's files are looked at once for the whole check (``caches.one_look``).
     """
+    with one_look():
+        return _preview(
+            work,
+            client=client,
+            provider=provider,
+            day=day,
+            services=services,
+            place_of_service=place_of_service,
+            diagnoses=diagnoses,
+            start=start,
+            end=end,
+            techniques=techniques,
+            exclude_session=exclude_session,
+        )
+
+
+def preview_for(
+    work: UnitOfWork,
+    *,
+    client_id: int | None,
+    provider_id: int | None,
+    day: dt.date,
+    services: list[ServiceEntry],
+    place_of_service: str = "11",
+    diagnoses: list[str] | None = None,
+    start: dt.time | None = None,
+    end: dt.time | None = None,
+    techniques: list[str] | None = None,
+) -> Preview:
+    """:func:`preview_session` of a new session for a client and provider given by id, each
+    checked already (``access.client_id_for``, ``access.provider_id_for``: the client's
+    access is checked per request). The two are kept with the client's day
+    (:data:`LIVE_PEOPLE`, copies under the client's stamp, which moves with every write to
+    the client's row and the practice's providers), not loaded on every key."""
+    with one_look():
+        stamps = _stamps(work, client_id) if client_id is not None else (None, None)
+        client, provider = _people(work, client_id, provider_id, stamps[0])
+        return _preview(
+            work,
+            client=client,
+            provider=provider,
+            day=day,
+            services=services,
+            place_of_service=place_of_service,
+            diagnoses=diagnoses,
+            start=start,
+            end=end,
+            techniques=techniques,
+            exclude_session=None,
+            stamps=stamps,
+        )
+
+
+def _preview(
+    work: UnitOfWork,
+    *,
+    client: Client | None,
+    provider: Provider | None,
+    day: dt.date,
+    services: list[ServiceEntry],
+    place_of_service: str,
+    diagnoses: list[str] | None,
+    start: dt.time | None,
+    end: dt.time | None,
+    techniques: list[str] | None,
+    exclude_session: int | None,
+    stamps: tuple[Hashable, tuple[int, int] | None] | None = None,
+) -> Preview:
     result = Preview()
     work.chain_practice()  # the practice whose parties are read (a web request's is known)
-    stamp = _stamp(work, client) if client is not None else None
+    if stamps is None:
+        stamps = _stamps(work, client.id) if client is not None else (None, None)
+    stamp, ledger = stamps
     kept = (
         day_parties(work, client=client, provider=provider, day=day, stamp=stamp)
         if client is not None
@@ -207,6 +285,7 @@ def preview_session(
         clients=[client.id],
         today=dt.date.today(),
         known=known.scrubbing,
+        ledger=ledger,
     )
     try:
         draft = build.draft_claim(
@@ -252,15 +331,49 @@ def _stamp(work: UnitOfWork, client: Client) -> Hashable:
     """What the client's kept day and parties are kept under: the client's and the
     practice's revisions (``therabill.store.revisions``, one query) and the practice's files;
     None with no practice yet (nothing is kept)."""
+    return _stamps(work, client.id)[0]
+
+
+def _stamps(work: UnitOfWork, client_id: int) -> tuple[Hashable, tuple[int, int] | None]:
+    """:func:`_stamp` and the ledger's generation (the payer records' stamp), read in the
+    same statement; (None, None) with no practice yet."""
     if work.practice_id is None:
-        return None
+        return None, None
     # the stamp is read on the connection, where the session's autoflush does not reach:
     # changes made in this unit of work must move it first (their triggers run on flush)
     work.db.flush()
-    revision = revisions.client_stamp(
-        work.db.connection(), practice_id=work.practice_id, client_id=client.id
+    revision, ledger = revisions.client_and_ledger_stamp(
+        work.db.connection(), practice_id=work.practice_id, client_id=client_id
     )
-    return (revision, practice_files())
+    return (revision, practice_files()), ledger
+
+
+LIVE_PEOPLE: Stamped[tuple[Client, Provider | None]] = Stamped(
+    "the live check's clients and providers", keys=4096
+)
+
+
+def _people(
+    work: UnitOfWork, client_id: int | None, provider_id: int | None, stamp: Hashable
+) -> tuple[Client | None, Provider | None]:
+    """The client and provider of a live check by id: copies no database session holds,
+    kept under ``stamp`` (:func:`_stamp`; column values only, never changed once made)."""
+    if client_id is None:
+        return None, work.db.get(Provider, provider_id) if provider_id is not None else None
+
+    def compute() -> tuple[Client, Provider | None]:
+        client = work.db.get(Client, client_id)
+        provider = work.db.get(Provider, provider_id) if provider_id is not None else None
+        if client is None:  # checked already in this transaction: gone meanwhile
+            raise NotFound()
+        if provider is None and provider_id is not None:
+            raise InvalidInput(f"no provider {provider_id}", field="provider")
+        return _copy(client), _copy(provider) if provider is not None else None
+
+    if stamp is None:
+        return compute()
+    key = (database_key(work.db.get_bind().engine.url), client_id, provider_id)
+    return LIVE_PEOPLE.get(key, stamp, compute)
 
 
 def client_day(
@@ -359,7 +472,10 @@ def _copy_authorization(authorization: Authorization) -> Authorization:
 def _read_day_parties(
     work: UnitOfWork, client: Client, provider: Provider | None, day: dt.date
 ) -> DayParties:
-    policy = primary_policy(client, day)
+    # the client's policies through the database session (``client`` may be a kept copy,
+    # whose relationships no session would load)
+    loaded = work.db.get(Client, client.id)
+    policy = primary_policy(loaded, day) if loaded is not None else None
     payer = policy.payer if policy is not None else None
     practice = work.practice()
     statuses = (

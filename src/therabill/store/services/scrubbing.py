@@ -293,7 +293,8 @@ class Scrubber:
     a build reads from the first year of its services, the only years its claims count).
     ``known``: what :func:`therapy_year` and :func:`billed_lines` answered for these clients
     and sessions already (the live check keeps them per client and day, see
-    ``live_check.ClientDay``); copied, as :meth:`remember` adds to them.
+    ``live_check.ClientDay``); copied, as :meth:`remember` adds to them. ``ledger``: the
+    ledger's generation read already in this transaction (the payer records' stamp).
     """
 
     def __init__(
@@ -306,6 +307,7 @@ class Scrubber:
         today: dt.date | None = None,
         since: dt.date | None = None,
         known: Known | None = None,
+        ledger: tuple[int, int] | None = None,
     ) -> None:
         self.work = work
         # the payer profiles as this scrub run found them (read once, not per claim)
@@ -326,7 +328,7 @@ class Scrubber:
             therapy_allowed=self.allowed,
             therapy_same_day=self.same_day,
             today=day,
-            payer_records=insights.payer_records(work.db, today=day),
+            payer_records=insights.payer_records(work.db, today=day, stamp=ledger),
         )
 
     def fill(self, document: doc.Claim) -> doc.Claim:

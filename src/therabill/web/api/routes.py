@@ -12,12 +12,19 @@ from therabill.codes import load_code_set
 from therabill.errors import InvalidInput
 from therabill.store.models import Client
 from therabill.store.services import UnitOfWork, client_entry, reports
-from therabill.store.services.access import claim_for, client_for, provider_for, session_for
+from therabill.store.services.access import (
+    claim_for,
+    client_for,
+    client_id_for,
+    provider_for,
+    provider_id_for,
+    session_for,
+)
 from therabill.store.services.caseload import caseload_providers
 from therabill.store.services.claim_records import show_claim
 from therabill.store.services.claims_queue import QueueFilter, queue
 from therabill.store.services.clients import CLIENT_COLUMNS, client_dict, search_clients
-from therabill.store.services.live_check import ServiceEntry, preview_session
+from therabill.store.services.live_check import ServiceEntry, preview_for
 from therabill.store.services.remittance_intake import Intake, check_size, receive_remittance
 from therabill.store.services.sessions import ServiceMinutes, add_session, session_dict
 from therabill.store.services.users import Account
@@ -65,12 +72,10 @@ def scrub(body: ScrubIn, ctx: Ctx, account: ApiUser) -> dict[str, Any]:
     """Units under the client's payer's rule and the findings for the claim a session would
     become, without saving anything."""
     with reading(ctx, account) as work:
-        client = client_for(work, account, body.client_id)
-        provider = provider_for(work, account, body.provider_id)
-        preview = preview_session(
+        preview = preview_for(
             work,
-            client=client,
-            provider=provider,
+            client_id=client_id_for(work, account, body.client_id),
+            provider_id=provider_id_for(work, account, body.provider_id),
             day=body.date or dt.date.today(),
             services=[
                 ServiceEntry(s.code.upper(), s.minutes, tuple(m.upper() for m in s.modifiers))

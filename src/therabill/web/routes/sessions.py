@@ -16,13 +16,15 @@ from therabill.store.models import Client, Provider
 from therabill.store.services import UnitOfWork
 from therabill.store.services.access import (
     client_for,
+    client_id_for,
     provider_for,
+    provider_id_for,
     providers_to_choose,
     session_for,
 )
 from therabill.store.services.build import practice_fees
 from therabill.store.services.clients import search_clients
-from therabill.store.services.live_check import ServiceEntry, preview_session
+from therabill.store.services.live_check import ServiceEntry, preview_for, preview_session
 from therabill.store.services.sessions import (
     ServiceMinutes,
     add_session,
@@ -168,11 +170,12 @@ def session_preview(
 ) -> HTMLResponse:
     form = read_session_form(fields)
     with reading(ctx, account) as work:
-        client, provider = _check_choice(work, account, form)
-        preview = preview_session(
+        client_id = client_id_for(work, account, form.client_id) if form.client_id else None
+        provider_id = provider_id_for(work, account, form.provider_id, field="provider")
+        preview = preview_for(
             work,
-            client=client,
-            provider=provider,
+            client_id=client_id,
+            provider_id=provider_id,
             day=form.day,
             services=form.services,
             place_of_service=form.place_of_service,
