@@ -317,6 +317,30 @@ def test_the_session_form_in_its_states_passes_axe(biller: Any, demo: Demo) -> N
     check_both_widths(biller, "/sessions/new (refused)")
 
 
+def test_a_laptop_sees_every_denial_column_and_the_opened_actions(biller: Any, demo: Demo) -> None:
+    """At 1280 px the denials list needs no sideways scrolling to its Next step and Act
+    columns, and a row's opened actions lie inside the list's box (they once stretched the
+    table past it, their forms off screen); the panel passes axe."""
+    from playwright.sync_api import expect
+
+    biller.set_viewport_size({"width": 1280, "height": 900})
+    biller.goto(demo.base + "/denials")
+    box = biller.locator("#denials").locator("xpath=..")
+
+    def overflow() -> int:
+        return int(box.evaluate("e => e.scrollWidth - e.clientWidth"))
+
+    assert overflow() <= 1
+    biller.locator("details.row-actions summary").first.click()
+    panel = biller.locator(".row-actions-panel").first
+    expect(panel.get_by_role("button", name="Write off")).to_be_visible()
+    assert overflow() <= 1
+    outer, inner = box.bounding_box(), panel.bounding_box()
+    assert outer is not None and inner is not None
+    assert outer["x"] <= inner["x"] and inner["x"] + inner["width"] <= outer["x"] + outer["width"]
+    check_both_widths(biller, "/denials (a row's actions open)")
+
+
 @pytest.mark.skipif(
     not screenshots_wanted(), reason="THERABILL_SCREENSHOTS=1 rewrites the README's pictures"
 )

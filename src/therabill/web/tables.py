@@ -53,6 +53,7 @@ class Column:
     export: bool = True  # a column in the CSV (not a row's buttons)
     wide: bool = False  # a sentence (a reason, a next step): kept readable, not squeezed
     desk_only: bool = False  # hidden below 1000 px, so a tablet sees the money columns
+    screen: bool = True  # a column on the page (False: the CSV's alone, shown in another cell)
 
     @property
     def css(self) -> str:
@@ -120,6 +121,11 @@ class Table:
             page=_number(params.get(self.key("page"), ""), 1),
             per_page=min(_number(params.get(self.key("per"), ""), self.per_page), MAX_PER_PAGE),
         )
+
+    @property
+    def shown(self) -> tuple[Column, ...]:
+        """The columns the page draws (the CSV has every exported one)."""
+        return tuple(c for c in self.columns if c.screen)
 
     @property
     def totals(self) -> tuple[str, ...]:
@@ -331,7 +337,7 @@ def _csv_value(value: Any, kind: Kind) -> str:
         cents = int(value)
         return f"{'-' if cents < 0 else ''}{abs(cents) // 100}.{abs(cents) % 100:02d}"
     text = display(value, kind)
-    if kind == "text" and text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    if kind in ("text", "cell") and text[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + text
     return text
 
