@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, Engine, ScalarSelect, and_, case, func, se
 from sqlalchemy.orm import Session
 
 from therabill.ledger import Balance, EntryKind, Responsibility, effect
-from therabill.store import tenancy
+from therabill.store import revisions, tenancy
 from therabill.store.models import (
     Authorization,
     AuthorizationUse,
@@ -296,7 +296,44 @@ def _by_claim_age(
     return [(client_id, name, cents) for (client_id, name), cents in summed.items()]
 
 
-def todays_sessions(work: UnitOfWork, account: Account, *, today: dt.date) -> list[dict[str, Any]]:
+# The dashboard's sessions of the day, by database and practice, day and who asks: kept while
+# the practice's stamp (``revisions.practice_stamp``) stays the same. Sessions, their
+# services, clients and providers are all watched tables (``revisions.WATCHED``), so any
+# write to what the list shows, by any process, moves the stamp.
+TODAYS_SESSIONS: caches.Stamped[tuple[dict[str, Any], ...]] = caches.Stamped(
+    "the dashboard's sessions of the day", keys=256
+)
+
+
+def dashboard_stamp(work: UnitOfWork) -> Hashable:
+    """The practice's stamp (``revisions.practice_stamp``) the dashboard's kept figures are
+    checked against, read once a dashboard; None before the first practice."""
+    if work.practice_id is None:
+        return None
+    return revisions.practice_stamp(work.db.connection(), practice_id=work.practice_id)
+
+
+def todays_sessions(
+    work: UnitOfWork, account: Account, *, today: dt.date, stamp: Hashable = None
+) -> list[dict[str, Any]]:
+    """The first 100 sessions of ``today`` this user may see (audited as a list), kept under
+    the practice's stamp (:func:`dashboard_stamp`, read now when not given)."""
+    work.audit("list", "session", f"date={today.isoformat()}")
+    if stamp is None:
+        stamp = dashboard_stamp(work)
+    if stamp is None:
+        return _todays_sessions(work, account, today)
+    key = (
+        caches.database_key(work.db.get_bind().engine.url),
+        today,
+        account.sees_all_clients,
+        account.provider_id,
+    )
+    kept = TODAYS_SESSIONS.get(key, stamp, lambda: tuple(_todays_sessions(work, account, today)))
+    return [dict(row) for row in kept]  # the caller's own: the kept rows stay as they are
+
+
+def _todays_sessions(work: UnitOfWork, account: Account, today: dt.date) -> list[dict[str, Any]]:
     query = (
         select(TherapySession, Client, Provider)
         .join(Client, Client.id == TherapySession.client_id)
@@ -308,7 +345,6 @@ def todays_sessions(work: UnitOfWork, account: Account, *, today: dt.date) -> li
     if not account.sees_all_clients:
         query = query.where(TherapySession.provider_id == (account.provider_id or -1))
     rows = work.db.execute(query).all()
-    work.audit("list", "session", f"date={today.isoformat()}")
     return [
         {
             "id": s.id,

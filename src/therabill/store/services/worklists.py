@@ -7,6 +7,7 @@ and authorization left) and sessions. Every list is one page at a time
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
 
@@ -216,11 +217,15 @@ def _slow_counts(work: UnitOfWork, account: Account, today: dt.date) -> dict[str
     return counts
 
 
-def _kept_counts(work: UnitOfWork, account: Account, today: dt.date) -> dict[str, int]:
-    """:func:`_slow_counts`, kept under the practice's stamp (one statement when kept)."""
+def _kept_counts(
+    work: UnitOfWork, account: Account, today: dt.date, stamp: Hashable = None
+) -> dict[str, int]:
+    """:func:`_slow_counts`, kept under the practice's stamp (one statement when kept;
+    ``stamp``: that stamp, read already this request)."""
     if work.practice_id is None:  # no practice yet: nothing to keep
         return _slow_counts(work, account, today)
-    stamp = revisions.practice_stamp(work.db.connection(), practice_id=work.practice_id)
+    if stamp is None:
+        stamp = revisions.practice_stamp(work.db.connection(), practice_id=work.practice_id)
     key = (
         caches.database_key(work.db.get_bind().engine.url),
         today,
@@ -233,13 +238,15 @@ def _kept_counts(work: UnitOfWork, account: Account, today: dt.date) -> dict[str
     return dict(kept)
 
 
-def work_queues(work: UnitOfWork, account: Account, *, today: dt.date) -> list[WorkQueue]:
+def work_queues(
+    work: UnitOfWork, account: Account, *, today: dt.date, stamp: Hashable = None
+) -> list[WorkQueue]:
     """The dashboard's queues for ``account``: a therapist sees their own unbilled sessions
     and certifications; billers and admins see the whole practice's billing work. The slow
     counts are kept under the practice's stamp (:func:`_kept_counts`); the denials and
     remittance exceptions, which no stamp watches and a few rows answer, are counted each
-    time."""
-    kept = _kept_counts(work, account, today)
+    time. ``stamp``: the practice's stamp, read already this request."""
+    kept = _kept_counts(work, account, today, stamp)
     queues = [
         WorkQueue(
             "unbilled",

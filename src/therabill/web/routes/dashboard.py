@@ -148,8 +148,9 @@ def dashboard(request: Request, ctx: Ctx, account: PageUser) -> HTMLResponse:
         values["aging"] = owed
         values["aging_tables"] = _aging_tables(request, ctx, owed, today)
     with reading(ctx, account) as work:
-        sessions = reports.todays_sessions(work, account, today=today)
-        values["queues"] = worklists.work_queues(work, account, today=today)
+        stamp = reports.dashboard_stamp(work)  # one read for both kept parts
+        sessions = reports.todays_sessions(work, account, today=today, stamp=stamp)
+        values["queues"] = worklists.work_queues(work, account, today=today, stamp=stamp)
         if account.sees_all_clients:
             work.audit("list", "aging", "practice")
             recent = recent_remittances(work)
