@@ -317,6 +317,30 @@ def test_the_session_form_in_its_states_passes_axe(biller: Any, demo: Demo) -> N
     check_both_widths(biller, "/sessions/new (refused)")
 
 
+LISTS = ("/claims", "/claims/submitted", "/clients", "/sessions", "/remittances", "/denials",
+         "/insights", "/statements", "/reports", "/jobs", "/fees", "/payers")  # fmt: skip
+
+
+def test_a_laptop_sees_every_column_of_every_list(biller: Any, demo: Demo) -> None:
+    """At 1280 px (a common laptop) no list scrolls sideways: a biller sees every column,
+    the next step and the row's buttons included (the denials and insights lists once hid
+    their last columns past the edge)."""
+    biller.set_viewport_size({"width": 1280, "height": 900})
+    wide: list[str] = []
+    for path in LISTS:
+        biller.goto(demo.base + path)
+        wide += [
+            f"{path}: {name} is {extra} px wider than its box"
+            for name, extra in biller.evaluate(
+                "() => [...document.querySelectorAll('.table-scroll')]"
+                ".map(e => [e.firstElementChild.id, e.scrollWidth - e.clientWidth])"
+            )
+            if extra > 1
+        ]
+    biller.set_viewport_size({"width": 1366, "height": 900})
+    assert wide == []
+
+
 def test_a_laptop_sees_every_denial_column_and_the_opened_actions(biller: Any, demo: Demo) -> None:
     """At 1280 px the denials list needs no sideways scrolling to its Next step and Act
     columns, and a row's opened actions lie inside the list's box (they once stretched the

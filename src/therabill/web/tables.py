@@ -54,6 +54,7 @@ class Column:
     wide: bool = False  # a sentence (a reason, a next step): kept readable, not squeezed
     desk_only: bool = False  # hidden below 1000 px, so a tablet sees the money columns
     screen: bool = True  # a column on the page (False: the CSV's alone, shown in another cell)
+    figures: bool = False  # a drawn cell of figures: right-aligned as numbers are
 
     @property
     def css(self) -> str:
@@ -77,7 +78,7 @@ class Column:
 
     @property
     def numeric(self) -> bool:
-        return self.kind in ("money", "signed", "number")
+        return self.figures or self.kind in ("money", "signed", "number")
 
 
 @dataclass(frozen=True, slots=True)
