@@ -78,6 +78,7 @@ class TwoPractices:
     b_token_id: int
     home: Path  # the installation's data directory (THERABILL_HOME)
     ids: dict[str, list[int | str]] = field(default_factory=dict)  # B's, by kind
+    a_ids: dict[str, list[int]] = field(default_factory=dict)  # A's (as built), by kind
     markers: list[str] = field(default_factory=list)  # B's names, numbers and amounts
 
 
@@ -210,6 +211,7 @@ def build(home: Path) -> Iterator[TwoPractices]:
             home,
         )
         built.ids, built.markers = _what_b_has(admin_url, b, b_user, b_token_id, outbox)
+        built.a_ids = ids_of(admin_url, a)
         yield built
     finally:
         if store is not None:
@@ -239,6 +241,24 @@ ID_TABLES = {
     "quarantine_id": "remittance_quarantine",
     "entry_id": "ledger_entries",
 }
+
+
+def ids_of(admin_url: str, practice_id: int) -> dict[str, list[int]]:
+    """The practice's row ids of every kind in ``ID_TABLES``, read as the superuser."""
+    engine = create_engine(admin_url)
+    with engine.connect() as conn:
+        found = {
+            kind: [
+                int(i)
+                for (i,) in conn.execute(
+                    text(f"SELECT id FROM {table} WHERE practice_id = :p ORDER BY id"),
+                    {"p": practice_id},
+                )
+            ]
+            for kind, table in ID_TABLES.items()
+        }
+    engine.dispose()
+    return found
 
 
 def _what_b_has(
@@ -339,3 +359,34 @@ def log_in(web: TestClient, username: str) -> str:
     found = re.search(r'name="csrf_token" value="([^"]+)"', web.get("/account").text)
     assert found
     return found.group(1)
+
+
+def cross_references(admin_url: str) -> list[str]:
+    """Rows that point at a row of another practice, read as the superuser over every
+    foreign key between practice-owned tables (``table.column -> parent: n``). A foreign key
+    check does not heed row-level security, so only the app's own look-ups in the work's
+    practice keep a practice's rows from naming another's (a payer id in a form, say)."""
+    engine = create_engine(admin_url)
+    found: list[str] = []
+    checked = 0
+    with engine.connect() as conn:
+        seen = inspect(conn)
+        owned = set(tenancy.owned_tables(seen.get_table_names()))
+        for table in sorted(owned):
+            for key in seen.get_foreign_keys(table):
+                parent = key["referred_table"]
+                if parent not in owned or len(key["constrained_columns"]) != 1:
+                    continue
+                column, target = key["constrained_columns"][0], key["referred_columns"][0]
+                n = conn.execute(
+                    text(
+                        f"SELECT count(*) FROM {table} c JOIN {parent} p "
+                        f"ON c.{column} = p.{target} WHERE c.practice_id <> p.practice_id"
+                    )
+                ).scalar_one()
+                checked += 1
+                if n:
+                    found.append(f"{table}.{column} -> {parent}: {n}")
+    engine.dispose()
+    assert checked > 30, f"only {checked} foreign keys between practice-owned tables"
+    return found

@@ -28,13 +28,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine
 from sqlalchemy import inspect as inspect_db
 from sqlalchemy import text as sql
+from starlette.datastructures import FormData
 from starlette.routing import Mount, Route
 from typer.testing import CliRunner
 
 import therabill.store.models as models
 import therabill.store.services as package
 from clock import TODAY
-from practice_sweep import PASSWORD, TwoPractices, digest, log_in
+from practice_sweep import PASSWORD, TwoPractices, cross_references, digest, log_in
 from therabill.claims.corrections import ClaimEdit
 from therabill.claims.status import ClaimStatus
 from therabill.cli.main import app as cli_app
@@ -111,9 +112,31 @@ ID_NAMES = {  # form and JSON field names that take an id, and the kind of id
     "payer_id": "payer_id",
     "claim": "claim_id",
     "claim_id": "claim_id",
-    "id": "denial_id",
+    "id": "denial_id",  # the API's; a page form's ``id`` is in FORM_IDS
     "session_id": "session_id",
     "practice_id": "practice",
+    "providers": "provider_id",  # the client form's caseload (a list)
+    "copay_session": "session_id",  # a payment's copay session (the API's)
+}
+# A page form's ``id`` (the ticked boxes of a bulk action) names a different record on each
+# route. A route that reads a form field ``id`` and is not here fails the page sweep.
+FORM_IDS = {
+    "POST /claims/build-ticked": "session_id",
+    "POST /claims/submit": "claim_id",
+    "POST /claims/print": "claim_id",
+    "POST /denials/bulk": "denial_id",
+}
+# A form field or JSON property with a name like these names a record: the sweep must give
+# it B's id (ID_NAMES, FORM_IDS), or the sweep fails naming it.
+RECORD_FIELD = re.compile(
+    r"(^|_)(ids?|clients?|providers?|polic(y|ies)|payers?|claims?|sessions?|denials?|plans?|"
+    r"authorizations?|locations?|jobs?|users?|tokens?|entry|entries|underpayments?|"
+    r"exceptions?|quarantine|practices?|receipts?|statements?)$"
+)
+NOT_RECORDS = {  # names like those that name no record, and what they are
+    "csrf_token": "the form's own token against cross-site requests",
+    "member_id": "the insurer's member number, as typed",
+    "tax_id": "the practice's own tax id (EIN), as typed",
 }
 
 
@@ -191,6 +214,8 @@ def form_for(two: TwoPractices, token: str) -> dict[str, str]:
         "services": "97110:30",
         "line": "1",
         "days": "30",
+        "code_1": "97110",  # the session form's first service line
+        "minutes_1": "30",
     }
     for field, kind in ID_NAMES.items():
         if kind in b:
@@ -198,6 +223,81 @@ def form_for(two: TwoPractices, token: str) -> dict[str, str]:
         elif kind == "practice":
             form[field] = str(two.b)
     return form
+
+
+def a_paths_for(template: str, two: TwoPractices) -> list[str]:
+    """The template filled with A's own ids (none when A has no row of a kind it takes): a
+    form or body of B's ids is tried on A's own record too."""
+    filled = [template]
+    for name in re.findall(r"\{(\w+)\}", template):
+        if name == "action":
+            values: list[str] = list(ACTIONS.get(template, ()))
+        elif name in INSTALLATION:
+            values = [INSTALLATION[name]]
+        else:
+            values = [str(i) for i in two.a_ids.get(name, [])[:1]]
+        if not values:
+            return []
+        filled = [p.replace("{" + name + "}", v) for p in filled for v in values]
+    return filled
+
+
+def _reads_an_id(route: str, names: set[str]) -> bool:
+    plain = {n.removesuffix("[]") for n in names}
+    return bool(plain & set(ID_NAMES) - {"id"}) or ("id" in plain and route in FORM_IDS)
+
+
+def form_of_route(
+    route: str, form: dict[str, str], two: TwoPractices
+) -> dict[str, str | list[str]]:
+    """``form`` for ``route`` ("POST /claims/print"): its ``id`` field given B's id of the
+    route's kind, and every id field sent as A's id, then two of B's (when A has one of the
+    kind): a bulk action (``form.getlist``) gets a mix, a single field B's (the last)."""
+    sent: dict[str, str | list[str]] = dict(form)
+    for name in [*ID_NAMES, "id"]:
+        kind = FORM_IDS.get(route, "denial_id") if name == "id" else ID_NAMES[name]
+        b = two.ids.get(kind)
+        if not b:
+            continue
+        a = two.a_ids.get(kind, [])[:1]
+        sent[name] = [*map(str, a), str(b[-1]), str(b[0])]
+    return sent
+
+
+def _unswept_fields(read: dict[str, set[str]]) -> list[str]:
+    """The form fields a route read that name a record but got no B's id."""
+    missing = []
+    for route, names in read.items():
+        for name in names:
+            plain = name.removesuffix("[]")
+            if not RECORD_FIELD.search(plain) or plain in NOT_RECORDS:
+                continue
+            if plain == "id" and route not in FORM_IDS:
+                missing.append(f"{route}: form field 'id' (say its kind in FORM_IDS)")
+            elif plain != "id" and plain not in ID_NAMES:
+                missing.append(f"{route}: form field {plain!r} (add it to ID_NAMES)")
+    return sorted(missing)
+
+
+def json_fields(schema: dict[str, Any], spec: dict[str, Any], seen: set[str]) -> set[str]:
+    """Every property name in ``schema`` (``$ref``s followed)."""
+    if "$ref" in schema:
+        if schema["$ref"] in seen:
+            return set()
+        seen.add(schema["$ref"])
+        target: Any = spec
+        for part in schema["$ref"].lstrip("#/").split("/"):
+            target = target[part]
+        return json_fields(target, spec, seen)
+    names: set[str] = set()
+    for key in ("anyOf", "oneOf", "allOf"):
+        for option in schema.get(key, []):
+            names |= json_fields(option, spec, seen)
+    for key, value in schema.get("properties", {}).items():
+        names |= {key, *json_fields(value, spec, seen)}
+    if "items" in schema:
+        names |= json_fields(schema["items"], spec, seen)
+    return names
 
 
 def json_for(
@@ -227,6 +327,9 @@ def json_for(
                 for key, value in schema.get("properties", {}).items()
             }
         case "array":
+            kind = ID_NAMES.get(name)
+            if kind and kind in two.ids:  # a list of ids: A's and B's mixed
+                return [*two.a_ids.get(kind, [])[:1], two.ids[kind][-1], two.ids[kind][0]]
             return [json_for(schema.get("items", {}), spec, two, name)]
         case "integer":
             return max(1, int(schema.get("minimum", 1)))
@@ -258,6 +361,29 @@ def _openapi_operation(spec: dict[str, Any], path: str, method: str) -> dict[str
     return dict(spec.get("paths", {}).get(path, {}).get(method.lower(), {}))
 
 
+def _recording_form_reads(
+    monkeypatch: pytest.MonkeyPatch,
+) -> tuple[dict[str, set[str]], list[str]]:
+    """Record the form fields each route reads (``form.get``, ``form.getlist``, FastAPI's
+    ``Form()`` parameters alike): {route: {field names}}, and the list whose one item
+    names the route being swept."""
+    read: dict[str, set[str]] = {}
+    now = [""]
+    one, many = FormData.__getitem__, FormData.getlist
+
+    def getitem(self: FormData, key: str) -> Any:
+        read.setdefault(now[0], set()).add(key)
+        return one(self, key)
+
+    def getlist(self: FormData, key: str) -> list[Any]:
+        read.setdefault(now[0], set()).add(key + "[]")
+        return many(self, key)
+
+    monkeypatch.setattr(FormData, "__getitem__", getitem)
+    monkeypatch.setattr(FormData, "getlist", getlist)
+    return read, now
+
+
 FIGURE_PAGES = ("/", "/reports", "/insights", "/claims", "/denials", "/statements")
 MONEY = re.compile(r"\$\d[\d,]*\.\d\d")
 
@@ -276,6 +402,8 @@ def test_every_page_as_a_user_of_a_with_bs_ids(
     figures -= {"$0.00"}
     assert len(figures) > 10, figures
     monkeypatch.setattr(two, "markers", [*two.markers, *sorted(figures)])
+    fields_read, reading_now = _recording_form_reads(monkeypatch)
+    on_as_own: list[str] = []
     with TestClient(app, base_url="https://testserver") as web:
         log_in(web, "alma")
         found = re.search(r'name="csrf_token" value="([^"]+)"', web.get("/account").text)
@@ -286,6 +414,7 @@ def test_every_page_as_a_user_of_a_with_bs_ids(
         for method, template, _route in routes_of(app):
             if template.startswith("/api/") or template in NOT_SWEPT:
                 continue
+            reading_now[0] = f"{method} {template}"
             operation = _openapi_operation(spec, template, method)
             query = _b_query(operation, form)
             for path in paths_for(template, two):
@@ -294,7 +423,7 @@ def test_every_page_as_a_user_of_a_with_bs_ids(
                         method,
                         path,
                         params=params,
-                        data=form if method != "GET" else None,
+                        data=form_of_route(reading_now[0], form, two) if method != "GET" else None,
                         headers={"x-csrf-token": csrf},
                         follow_redirects=False,
                     )
@@ -302,9 +431,34 @@ def test_every_page_as_a_user_of_a_with_bs_ids(
                     assert answer.status_code < 500, (what, answer.text[-2000:])
                     _no_b_in(two, what, answer.text)
                     swept += 1
+            if (
+                "{" not in template
+                or method == "GET"
+                or not _reads_an_id(reading_now[0], fields_read.get(reading_now[0], set()))
+            ):
+                continue
+            for path in a_paths_for(template, two):  # A's record, B's ids in the form
+                answer = web.request(
+                    method,
+                    path,
+                    data=form_of_route(reading_now[0], form, two),
+                    headers={"x-csrf-token": csrf},
+                    follow_redirects=False,
+                )
+                what = f"{method} {path} (A's) with B's ids in the form"
+                assert answer.status_code < 500, (what, answer.text[-2000:])
+                _no_b_in(two, what, answer.text)
+                on_as_own.append(what)
+                swept += 1
     app.state.ctx.store.dispose()
     assert swept > 100
+    assert len(on_as_own) >= 4, on_as_own
+    unswept = _unswept_fields(fields_read)
+    assert not unswept, "\n".join(unswept)
+    bulk = {r for r, names in fields_read.items() if any(n.endswith("[]") for n in names)}
+    assert set(FORM_IDS) <= bulk, "each bulk action was sent a list of ids"
     assert digest(two.admin_url, two.b, users_of=(two.b_user,)) == before
+    assert cross_references(two.admin_url) == []
 
 
 def test_every_api_call_with_as_token_and_bs_ids(two: TwoPractices, home: Path) -> None:
@@ -313,6 +467,8 @@ def test_every_api_call_with_as_token_and_bs_ids(two: TwoPractices, home: Path) 
     spec = api.openapi()
     before = digest(two.admin_url, two.b, users_of=(two.b_user,))
     swept = 0
+    named: set[str] = set()  # the JSON bodies' property names
+    form = form_for(two, "")
     with TestClient(app, base_url="https://testserver") as web:
         headers = {"authorization": f"Bearer {two.a_token}"}
         for method, template, _route in routes_of(app):
@@ -324,18 +480,42 @@ def test_every_api_call_with_as_token_and_bs_ids(two: TwoPractices, home: Path) 
             body: Any = None
             raw: bytes | None = None
             if "application/json" in content:
-                body = json_for(content["application/json"]["schema"], spec, two)
+                schema = content["application/json"]["schema"]
+                body = json_for(schema, spec, two)
+                named |= json_fields(schema, spec, set())
             elif content:
                 raw = b"ISA*00*"  # an upload: a file that is not one
+            query = _b_query(operation, form)
             for path in paths_for(template, two):
-                answer = web.request(method, path, json=body, content=raw, headers=headers)
-                what = f"{method} {path}"
+                for params in [None, query] if query else [None]:
+                    answer = web.request(
+                        method, path, params=params, json=body, content=raw, headers=headers
+                    )
+                    what = f"{method} {path} {params or ''}"
+                    assert answer.status_code < 500, (what, answer.text[-2000:])
+                    _no_b_in(two, what, answer.text)
+                    swept += 1
+            takes = (
+                json_fields(content["application/json"]["schema"], spec, set()) if body else set()
+            )
+            if not takes & set(ID_NAMES):
+                continue
+            for path in a_paths_for(template, two):  # A's record, B's ids in the body
+                answer = web.request(method, path, json=body, headers=headers)
+                what = f"{method} {path} (A's) with B's ids in the body"
                 assert answer.status_code < 500, (what, answer.text[-2000:])
                 _no_b_in(two, what, answer.text)
                 swept += 1
     app.state.ctx.store.dispose()
     assert swept > 40
+    unnamed = sorted(
+        n for n in named if RECORD_FIELD.search(n) and n not in ID_NAMES and n not in NOT_RECORDS
+    )
+    assert unnamed == [], (
+        f"JSON fields that name a record with no B's id: add to ID_NAMES: {unnamed}"
+    )
     assert digest(two.admin_url, two.b, users_of=(two.b_user,)) == before
+    assert cross_references(two.admin_url) == []
 
 
 def test_the_markers_are_what_b_sees(two: TwoPractices, home: Path) -> None:
@@ -590,6 +770,7 @@ def test_every_service_that_takes_an_id_in_as_scope_with_bs_ids(
     assert problems == [], "\n".join(problems)
     assert swept > 80
     assert digest(two.admin_url, two.b, users_of=(two.b_user,)) == before
+    assert cross_references(two.admin_url) == []
 
 
 # --- the command line ----------------------------------------------------------------------
@@ -708,6 +889,7 @@ def test_every_command_that_takes_an_id_with_practice_a_and_bs_ids(
     assert problems == [], "\n".join(problems)
     assert swept > 60
     assert digest(two.admin_url, two.b, users_of=(two.b_user,)) == before
+    assert cross_references(two.admin_url) == []
 
 
 def test_an_unscoped_query_of_every_table_sees_only_as_rows(two: TwoPractices) -> None:

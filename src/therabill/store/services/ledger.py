@@ -26,7 +26,7 @@ from therabill.ledger import (
     balances_by,
 )
 from therabill.money import format_money
-from therabill.store.models import ClaimLine, ClaimRecord, LedgerEntry
+from therabill.store.models import ClaimLine, ClaimRecord, Client, LedgerEntry, Payer
 from therabill.store.services import lookup
 from therabill.store.services.context import UnitOfWork
 from therabill.store.services.drafts import DraftClaim, DraftLine
@@ -51,9 +51,15 @@ def post_entry(
     receipt: str | None = None,
     payer_id: int | None = None,
 ) -> LedgerEntry:
-    """Append one entry. ``amount_cents`` is positive; the kind says which way it moves."""
+    """Append one entry. ``amount_cents`` is positive; the kind says which way it moves.
+    The client and payer must be the work's practice's: a foreign key does not heed
+    row-level security, so only this look-up keeps an entry from naming another's."""
     if amount_cents <= 0:
         raise InvalidInput("must be more than zero (reverse an entry to undo it)", field="amount")
+    if work.db.get(Client, client_id) is None:
+        raise InvalidInput(f"no client {client_id}", field="client")
+    if payer_id is not None and work.db.get(Payer, payer_id) is None:
+        raise InvalidInput(f"no payer {payer_id}", field="payer")
     if kind is EntryKind.TRANSFER_TO_INSURANCE:
         raise InvalidInput(
             "a transfer to another payer is posted in pairs, with the next payer's claim: "
