@@ -162,6 +162,58 @@ def test_bad_payments_refused(
         )
 
 
+TOMORROW = dt.date.today() + dt.timedelta(days=1)  # the tests' frozen clock's tomorrow
+
+
+@pytest.mark.parametrize(
+    ("call", "message", "field"),
+    [
+        ({"amount_cents": 500, "received_on": TOMORROW}, "is after today", "received_on"),
+        ({"amount_cents": 0, "copay_session": 1}, "more than zero", "amount"),
+        ({"amount_cents": -100, "copay_session": 1}, "more than zero", "amount"),
+        ({"amount_cents": 0}, "more than zero", "amount"),
+        ({"refund": True, "amount_cents": 0}, "more than zero", "amount"),
+        ({"refund": True, "amount_cents": 100, "paid_on": TOMORROW}, "is after today", "paid_on"),
+    ],
+    ids=[
+        "payment tomorrow",
+        "no copay",
+        "negative copay",
+        "no payment",
+        "no refund",
+        "refund tomorrow",
+    ],
+)
+def test_money_that_has_not_changed_hands_is_refused(
+    store: Store,
+    practice: factories.ExamplePractice,
+    call: dict[str, object],
+    message: str,
+    field: str,
+) -> None:
+    """A receipt dated after today (its number would carry that year: R-2030-…) and a
+    copay or refund of nothing are refused, and nothing is written."""
+    owes(store, DAY, 1000)
+    with store.transaction(actor="front desk") as work:
+        payments.take_payment(
+            work=work, client="C-1", amount_cents=1500, method="cash", keep_credit=True
+        )
+    with store.sessions() as db:
+        before = db.execute(select(func.count()).select_from(LedgerEntry)).scalar_one()
+    with (
+        pytest.raises(InvalidInput, match=message) as refused,
+        store.transaction(actor="front desk") as work,
+    ):
+        args = dict(call)
+        if args.pop("refund", False):
+            payments.refund(work=work, client="C-1", method="cash", **args)  # type: ignore[arg-type]
+        else:
+            payments.take_payment(work=work, client="C-1", method="cash", **args)  # type: ignore[arg-type]
+    assert refused.value.field == field
+    with store.sessions() as db:
+        assert db.execute(select(func.count()).select_from(LedgerEntry)).scalar_one() == before
+
+
 def test_receipt(store: Store, practice: factories.ExamplePractice) -> None:
     owes(store, DAY, 3000)
     with store.transaction(actor="front desk") as work:

@@ -88,6 +88,25 @@ def _method(method: str, reference: str | None) -> tuple[str, str | None]:
     return clean, ref
 
 
+def _day(given: dt.date | None, field: str) -> dt.date:
+    """The day money changed hands: today unless given, and never after today (a receipt
+    dated ahead would show as taken before it was, and its number carries that year)."""
+    today = dt.date.today()
+    day = given or today
+    if day > today:
+        raise InvalidInput(
+            f"{day.isoformat()} is after today ({today.isoformat()}): enter the day the "
+            "money changed hands",
+            field=field,
+        )
+    return day
+
+
+def _positive(amount_cents: int) -> None:
+    if amount_cents <= 0:
+        raise InvalidInput("must be more than zero", field="amount")
+
+
 def client_balance_cents(work: UnitOfWork, client_id: int) -> int:
     """What the client owes after every payer (the ledger's patient bucket; negative: a
     credit on account)."""
@@ -161,7 +180,8 @@ def take_payment(
     client owes is refused unless ``keep_credit`` keeps the rest on the account."""
     found = lookup.client(work, client)
     how, ref = _method(method, reference)
-    day = received_on or dt.date.today()
+    day = _day(received_on, "received_on")
+    _positive(amount_cents)
     if copay_session is not None:
         session = work.db.get(TherapySession, copay_session)
         if session is None or session.client_id != found.id:
@@ -173,8 +193,6 @@ def take_payment(
         _post(work, found.id, row.receipt, day, [], amount_cents, row.memo)
         work.audit("create", "client_payment", row.id, f"copay {amount_cents}")
         return PaymentResult(row, [], amount_cents, client_balance_cents(work, found.id))
-    if amount_cents <= 0:
-        raise InvalidInput("must be more than zero", field="amount")
     items = ledger.open_patient_items(work, found.id)
     allocation = ledger.allocate_patient_payment(
         items, amount_cents, order=order, amounts=amounts, keep_credit=keep_credit
@@ -209,13 +227,14 @@ def refund(
     refused: a payment posted in error is reversed (``therabill entry reverse``) instead."""
     found = lookup.client(work, client)
     how, ref = _method(method, reference)
+    _positive(amount_cents)
+    day = _day(paid_on, "paid_on")
     credit = credit_cents(work, found.id)
     if amount_cents > credit:
         raise InvalidInput(
             f"the client has {format_money(max(credit, 0))} credit on account; refund at most that",
             field="amount",
         )
-    day = paid_on or dt.date.today()
     row = _new_payment(work, found, "refund", how, ref, amount_cents, day, memo or "refund")
     ledger.post_entry(
         work=work, kind=EntryKind.REFUND, amount_cents=amount_cents, client_id=found.id,
