@@ -25,7 +25,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from sqlalchemy import Integer, bindparam, column, insert, select, table, text
+from sqlalchemy import Connection, Integer, bindparam, column, insert, select, table, text
 from sqlalchemy.orm import Session
 
 from therabill.errors import TherabillError
@@ -135,16 +135,15 @@ _ADD = {
 }
 
 
-def _last_entry(db: Session, practice_id: int | None) -> Any:
+def _last_entry(connection: Connection, practice_id: int | None) -> Any:
     """The chain's newest entry (the whole log's before practices, in migration 0020)."""
-    connection = db.connection()
     if practice_id is None:
         return connection.execute(_LAST).first()
     return connection.execute(_LAST_OF_PRACTICE, {"practice": practice_id}).first()
 
 
 def append(
-    db: Session,
+    db: Session | Connection,
     events: Sequence[AuditEvent],
     *,
     seal: bool = True,
@@ -156,11 +155,17 @@ def append(
 
     ``seal=False`` is for a transaction that only records reads (it writes no ledger entry;
     an entry a script left in the queue is sealed by the next transaction that writes).
-    ``practice_id``: whose chain (None only before practices, in migration 0020)."""
-    if db.get_bind().dialect.name == "postgresql":
-        db.connection().execute(_LOCK, {"key": AUDIT_LOCK_KEY, "practice": practice_id or 0})
+    ``practice_id``: whose chain (None only before practices, in migration 0020).
+    ``db``: the transaction's ORM session, or (reads only, ``seal=False``) its connection."""
+    connection = db if isinstance(db, Connection) else db.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(_LOCK, {"key": AUDIT_LOCK_KEY, "practice": practice_id or 0})
     actor = events[0].actor if events else SYSTEM_ACTOR
-    seals = ledger_seal.seal_pending(db) if seal else []
+    seals: list[ledger_seal.Seal] = []
+    if seal:
+        if isinstance(db, Connection):
+            raise TypeError("sealing the ledger needs the transaction's session")
+        seals = ledger_seal.seal_pending(db)
     todo = list(events) + [
         AuditEvent(
             actor, ledger_seal.SEAL_ACTION, ledger_seal.SEAL_ENTITY, s.entity_id(), s.detail()
@@ -170,7 +175,7 @@ def append(
     if not todo:
         return None
     key = audit_key()
-    last = _last_entry(db, practice_id)
+    last = _last_entry(connection, practice_id)
     seq, prev = 0, GENESIS
     if last is not None:
         if entry_hash(key, last.prev_hash, last.seq, last.at, _event(last)) != last.hash:
@@ -200,7 +205,7 @@ def append(
         prev = digest
     # One executemany, not one ORM object per entry; a plain table of the columns written
     # (migration 0020 appends before audit_log has practice_id).
-    db.connection().execute(_ADD[bool(owner)], rows)
+    connection.execute(_ADD[bool(owner)], rows)
     return Head(seq, prev, practice_id)
 
 

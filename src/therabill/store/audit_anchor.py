@@ -26,7 +26,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import URL
 
-from therabill.config import data_dir
+from therabill.config import data_dir_path
 
 ANCHOR_ENV = "THERABILL_AUDIT_ANCHOR"
 ANCHOR_FILE = "audit-anchor.log"
@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 
 def anchor_path() -> Path:
     override = os.environ.get(ANCHOR_ENV, "").strip()
-    return Path(override) if override else data_dir() / ANCHOR_FILE
+    return Path(override) if override else data_dir_path() / ANCHOR_FILE
 
 
 def database_id(url: URL, practice_id: int | None = None) -> str:
@@ -74,8 +74,11 @@ def record(url: URL, head: Head, *, restored: bool = False) -> None:
     )
     path = anchor_path()
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        except FileNotFoundError:  # its folder first (once, not at every commit)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
             os.write(fd, line)
         finally:

@@ -25,7 +25,6 @@ from therabill.store import audit, audit_anchor, audit_spool, migrate, tenancy
 from therabill.store.engine import (
     BUSY_TIMEOUT_MS,
     impatient,
-    is_sqlite,
     make_engine,
     read_only,
     session_factory,
@@ -175,8 +174,6 @@ class Store:
     sessions: sessionmaker[Session]
     reader: Engine  # the same pool, for transactions that only read (engine.read_only)
     read_sessions: sessionmaker[Session]
-    # the same pool, for writes that give up on SQLite's write lock soon, by how soon (ms)
-    _hurried: dict[int, sessionmaker[Session]] = field(default_factory=dict)
 
     @contextmanager
     def transaction(
@@ -240,35 +237,28 @@ class Store:
                 raise
             audit_spool.spool(self.engine, events)
 
-    def _hurry(self, wait_ms: int | None) -> sessionmaker[Session]:
-        """Sessions whose write transactions wait ``wait_ms`` for SQLite's write lock (None:
-        the usual busy timeout); the same engine and pool."""
-        if wait_ms is None or not is_sqlite(self.engine):
-            return self.sessions
-        if wait_ms not in self._hurried:
-            self._hurried[wait_ms] = session_factory(impatient(self.engine, wait_ms))
-        return self._hurried[wait_ms]
-
     def _commit_reads(self, events: Sequence[audit.AuditEvent], *, wait_ms: int | None) -> None:
         heads = []
-        sessions = self._hurry(wait_ms)
+        # a Core connection, not an ORM session: the entries are Core statements, and a
+        # session's transaction cost as much again as the rest of this write (every read
+        # of client data comes here)
+        engine = self.engine if wait_ms is None else impatient(self.engine, wait_ms)
         try:
             with (
                 audit_spool.taken(self.engine) as spool,
                 _sole_writer(self.engine),
-                sessions() as db,
+                engine.connect() as connection,
             ):
-                with db.begin():
+                with connection.begin():
                     by_practice: dict[int | None, list[audit.AuditEvent]] = {}
                     for event in [*spool.events(), *events]:
                         by_practice.setdefault(event.practice_id, []).append(event)
                     for practice_id, group in by_practice.items():
-                        connection = db.connection()
                         chain = tenancy.set_practice(connection, practice_id)
                         if chain is None:
                             chain = tenancy.current_practice(connection)
                         # reads write no ledger entry: nothing to seal
-                        heads.append(audit.append(db, group, seal=False, practice_id=chain))
+                        heads.append(audit.append(connection, group, seal=False, practice_id=chain))
                 spool.done()  # committed: the spool's lines are in the chain
         except OperationalError as exc:
             if "locked" in str(exc.orig):
