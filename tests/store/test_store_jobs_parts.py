@@ -13,7 +13,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import shutil
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -24,23 +23,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
-from sqlalchemy.engine import make_url
+from sqlalchemy import select
 
 from clock import TODAY
+from job_helpers import copy_of, job_row, killed_again_and_again
 from therabill.config import practice_folder
 from therabill.store import write_turns
 from therabill.store.models import (
     ClaimLine,
     ClaimRecord,
     EligibilityRequest,
-    Job,
     LedgerEntry,
     Statement,
     StatementRun,
     TherapySession,
 )
-from therabill.store.services import Store, jobs, open_store, payments
+from therabill.store.services import Store, jobs, payments
 from therabill.store.services.demo import create_demo
 from therabill.store.services.job_sidecar import ask_to_stop
 
@@ -66,14 +64,6 @@ def small_parts(monkeypatch: pytest.MonkeyPatch) -> None:
 def queue(store: Store, kind: str, arguments: dict[str, object]) -> int:
     with store.transaction(actor="biller") as work:
         return jobs.create(work, kind=kind, arguments=arguments).id
-
-
-def job_row(store: Store, job_id: int) -> Job:
-    with store.sessions() as db:
-        found = db.get(Job, job_id)
-        assert found is not None
-        db.expunge(found)
-        return found
 
 
 def billing(store: Store, *, exact: bool) -> dict[str, list[tuple[Any, ...]]]:
@@ -134,32 +124,6 @@ def counts(result: dict[str, Any]) -> dict[str, int]:
     return {f"{part}.{key}": result[part][key] for part, keys in COUNTS.items() for key in keys}
 
 
-@contextmanager
-def copy_of(store: Store, db_url: str, tmp_path: Path) -> Iterator[Store]:
-    """A second database holding what ``store`` holds now."""
-    if db_url.startswith("sqlite"):
-        target = tmp_path / "copy.sqlite3"
-        source = sqlite3.connect(str(make_url(db_url).database))
-        with sqlite3.connect(str(target)) as copy:
-            source.backup(copy)
-        source.close()
-        opened = open_store(f"sqlite:///{target}")
-        yield opened
-        opened.dispose()
-        return
-    from db_backends import postgres_database
-
-    store.dispose()  # a template may have no one connected
-    urls = postgres_database(template=make_url(db_url).database)
-    url = next(urls)
-    opened = open_store(url)
-    try:
-        yield opened
-    finally:
-        opened.dispose()
-        urls.close()
-
-
 def statement_files(home: Path) -> list[str]:
     return sorted(p.name for p in (home / "statements").rglob("*.pdf"))
 
@@ -175,47 +139,6 @@ def billed_once(store: Store) -> None:
             claims_of.setdefault(session_id, set()).add(claim_id)
     assert all(claims == {on[s]} for s, claims in claims_of.items()), claims_of
     assert all(claim is None or s in claims_of for s, claim in on.items())
-
-
-class Killed(BaseException):
-    """The worker dies here: nothing after it runs (not an error the job could record)."""
-
-
-def killed_again_and_again(store: Store, job_id: int, monkeypatch: pytest.MonkeyPatch) -> int:
-    """Run the job until it is done, run n dying in its n-th part (odd runs before that
-    part commits, even runs just after it committed), each time run again once its lease
-    ran out; how many runs it took."""
-    monkeypatch.setattr(jobs, "MAX_ATTEMPTS", 100)
-    real_unit = jobs.Units.unit
-    run = count = 0
-
-    @contextmanager
-    def dying(self: jobs.Units) -> Iterator[Any]:
-        nonlocal count
-        count += 1
-        mine = count
-        with real_unit(self) as work:
-            yield work
-            if mine == run and run % 2:
-                raise Killed()  # in the part: it rolls back
-        if mine == run:
-            raise Killed()  # just after the part committed
-
-    monkeypatch.setattr(jobs.Units, "unit", dying)
-    for run in range(1, 60):
-        count = 0
-        try:
-            ended = jobs.run_job(store, job_id, worker=f"w{run}")
-        except Killed:
-            assert job_row(store, job_id).status == "running"
-            with store.transaction(actor="test") as work:  # its lease runs out
-                work.db.execute(
-                    update(Job).where(Job.id == job_id).values(lease_until=dt.datetime(2000, 1, 1))
-                )
-            continue
-        assert ended == "done"
-        return run
-    raise AssertionError("the job never finished")
 
 
 def test_a_month_end_killed_between_parts_ends_as_an_uninterrupted_one(

@@ -135,7 +135,7 @@ def deposits(
         table.add_column(column)
     for r in rows:
         table.add_row(
-            r["trace_number"],
+            r["trace_number"] + (" (still posting)" if r["still_posting"] else ""),
             r["payer"],
             r["payment_date"] or "",
             format_money(r["deposit_cents"]),

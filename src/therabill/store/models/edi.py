@@ -32,6 +32,9 @@ class RemittanceFile(PracticeOwned, Base):
     posted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     actor: Mapped[str] = mapped_column(String(80))
     summary: Mapped[str] = mapped_column(String(400), default="")
+    # While a posting in parts (a post-835 job on SQLite) is under way or stopped part-way:
+    # where it got to (JSON, ``remittances.posting_steps``); NULL once the file is posted.
+    posting: Mapped[str | None] = mapped_column(Text, default=None)
 
 
 class RemittanceRecord(PracticeOwned, Base):

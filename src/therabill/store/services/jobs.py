@@ -21,7 +21,7 @@ posted again, a fetch skips files fetched before), so even a kind that commits a
 
 On SQLite, where that one transaction would hold the only write lock for the whole job and
 keep every biller's save waiting, the long kinds (``chunked``: claims build, statement run,
-month-end) commit in parts instead (:class:`Units`): each part its own audited transaction
+month-end, eligibility batch, posting an 835) commit in parts instead (:class:`Units`): each part its own audited transaction
 that also records the job's checkpoint in its row, with the writers waiting for the lock let
 in between two parts (``therabill.store.write_turns``). A run killed between parts is taken
 up again from its checkpoint and ends as an uninterrupted one (docs/jobs.md).
@@ -40,7 +40,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import or_, select, update
 
@@ -227,7 +227,7 @@ class Units:
         """What the committed parts did, in a phrase (None: nothing committed yet)."""
         said = [
             phrase
-            for part in ("build", "statements", "eligibility")
+            for part in ("build", "statements", "eligibility", "post")
             if (phrase := (self.state.get(part) or {}).get("kept"))
         ]
         return " and ".join(said) or None
@@ -395,26 +395,84 @@ def _statement_run(units: Units, job: Running) -> dict[str, Any]:
     return _statements(units, job, through)
 
 
-def _post_835(work: UnitOfWork, job: Running) -> dict[str, Any]:
-    from therabill.money import exact_cents, format_dollars, to_cents
-    from therabill.store.services.remittance_intake import receive_remittance
+def _post_835(units: Units, job: Running) -> dict[str, Any]:
+    """Post an uploaded 835. PostgreSQL: one ``receive_remittance``, one transaction. SQLite:
+    in parts (``remittance_intake.receive_in_parts``): a part per batch of claims
+    (``remittances.BATCH``) and per payment, each committed with where the posting got to,
+    so billers save between parts; the file's checks all come in the first part. A run
+    killed between parts goes on after the last committed claim; once the last part has
+    committed, its result is in the checkpoint, so a run killed before the job's end only
+    ends it. A part that fails keeps the parts before it: the upload and the job say so, and
+    the same file uploaded again posts the rest (docs/jobs.md)."""
+    from therabill.store.services.remittance_intake import (
+        Intake,
+        posting_stopped,
+        receive_in_parts,
+        receive_remittance,
+    )
 
     if job.payload is None:
         raise InvalidInput("the uploaded file is gone", field="file")
     name = str(job.arguments.get("file_name") or "upload.835")
     release = job.arguments.get("release")
-    intake = receive_remittance(
-        work=work,
+    state = units.state.setdefault("post", {})
+    if "result" in state:  # every part committed before the run was killed
+        job.progress(state["result"]["claims"], state["result"]["claims"])
+        return dict(state["result"])
+    if not units.in_parts:
+        with units.unit() as work:
+            intake = receive_remittance(
+                work=work,
+                data=job.payload,
+                file_name=name,
+                release=None if release is None else int(release),
+            )
+        job.progress(len(intake.claims), len(intake.claims))
+        return _post_835_result(intake)
+    steps = receive_in_parts(
         data=job.payload,
         file_name=name,
+        owner=job.job_id,
         release=None if release is None else int(release),
     )
-    job.progress(len(intake.claims), len(intake.claims))
+    done, total = next(steps)
+    ended: Intake | None = None
+    try:
+        while ended is None:
+            with units.unit() as work:
+                try:
+                    done, total = steps.send(work)
+                except StopIteration as stop:
+                    ended = cast(Intake, stop.value)
+                    state["result"] = _post_835_result(ended)
+                    done = total
+                else:
+                    state["kept"] = f"{done} of {total} claims of {name[:80]} posted"
+            job.progress(done, total)
+    except Exception as exc:
+        if "kept" in state and not isinstance(exc, LostClaim):
+            error = str(exc) if isinstance(exc, TherabillError) else type(exc).__name__
+            with units.store.transaction(actor=units.actor) as work:
+                posting_stopped(work, _sha256(job.payload), state["kept"], error)
+        raise
+    return dict(state["result"])
+
+
+def _sha256(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
+def _post_835_result(intake: Any) -> dict[str, Any]:
+    """A post-835 job's result: what the file says and what posting did with it."""
+    from therabill.money import exact_cents, format_dollars, to_cents
+
     posted = intake.posted
     if posted is not None:  # long lists stay in their own pages (exceptions, the ledger)
         for key in ("exceptions", "unreconciled", "notes"):
             items = posted.get(key) or []
-            posted[f"{key}_count"] = len(items)
+            posted[f"{key}_count"] = intake.posting.count(key)
             posted[key] = items[:SHOWN_ROWS]
     return {
         "file_name": intake.file_name,
@@ -605,7 +663,7 @@ KINDS: dict[str, Kind] = {
         ),
         Kind(
             "post-835", "Post an 835", _post_835, page="/remittances",
-            takes=("file_name", "release"),
+            takes=("file_name", "release"), chunked=True,
         ),
         Kind(
             "clearinghouse-fetch", "Clearinghouse fetch", _clearinghouse_fetch,
@@ -1065,7 +1123,7 @@ def _finish(
 
 def _fail(store: Store, job_id: int, worker: str, error: str, kept: str | None = None) -> None:
     if kept is not None:  # a job in parts: what its committed parts did stays
-        error = f"{error} (before that: {kept}, kept; running it again finishes the rest)"
+        error = f"{error} (before that: {kept})"
     with store.transaction(actor="worker") as work:
         work.db.execute(
             update(Job)
@@ -1108,7 +1166,13 @@ def _stopped(
 
 
 def _kept(units: Units | None) -> str | None:
-    return units.kept() if units is not None and units.in_parts else None
+    """What a failed job in parts keeps, and how to finish it, in a phrase."""
+    kept = units.kept() if units is not None and units.in_parts else None
+    if kept is None or units is None:
+        return None
+    if (units.state.get("post") or {}).get("kept"):  # the job's file, uploaded again
+        return f"{kept}, kept; uploading the same file again posts the rest"
+    return f"{kept}, kept; running it again finishes the rest"
 
 
 def run_job(

@@ -9,11 +9,12 @@ quarantined, listed and remembered the same way wherever it was received.
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from therabill import settings
 from therabill.errors import InvalidInput
@@ -24,6 +25,7 @@ from therabill.store.services.remittances import (
     RemittanceFile835,
     other_payee,
     post_read,
+    posting_steps,
     read_remittance,
 )
 from therabill.store.web_tables import utcnow, web_remittance_uploads
@@ -132,14 +134,120 @@ def receive_remittance(
         left.outcome, left.message = OTHER_PRACTICE, f"Left for its own practice: {elsewhere}"
         return summarize(read, left, [])
     intake = summarize(read, post_read(work=work, read=read, release=release), claims)
-    record_upload(
-        work,
-        file_name=intake.file_name,
-        sha256=intake.sha256,
-        outcome=intake.outcome,
-        summary=_summary(len(intake.claims), intake.payment),
-    )
+    _record_end(work, intake)
     return intake
+
+
+POSTING = "posting"
+"""The outcome an upload shows while its posting in parts is under way (or stopped)."""
+STOPPED = "posting stopped"
+
+
+def receive_in_parts(
+    *, data: bytes, file_name: str, owner: int, release: int | None = None
+) -> Generator[tuple[int, int], UnitOfWork, Intake]:
+    """:func:`receive_remittance` in parts, for a post-835 job (``owner``: its id) on SQLite,
+    where each part is its own transaction (``jobs.Units``). Primed with ``next`` (the file
+    is read and checked then, outside any transaction), it is sent each part's unit of work
+    and yields (claims done, claims in the file) when a part may commit; it returns the
+    intake from the last part. The checks (posted before, quarantined, another payee) all
+    come in the first part, before anything is posted (``remittances.posting_steps``); from
+    the first part that posts until the last, the upload shows as :data:`POSTING`, then as
+    its outcome."""
+    check_size(len(data), file_name)
+    claims: list[ClaimSummary] = []
+    read = read_remittance(data, file_name, on_claim=lambda c: claims.append(claim_summary(c)))
+    total = sum(p.claim_count for p in read.payments)
+    steps = posting_steps(read=read, release=release, owner=owner)
+    next(steps)
+    work = yield 0, total
+    shown = False
+    while True:
+        try:
+            done = steps.send(work)
+        except StopIteration as stop:
+            posting = cast(PostingResult, stop.value)
+            break
+        if not shown:
+            shown = _posting_shown(work, read, total)
+        work = yield done, total
+    intake = summarize(read, posting, claims)
+    _record_end(work, intake)
+    return intake
+
+
+def _record_end(work: UnitOfWork, intake: Intake) -> None:
+    """Remember the upload and its outcome; a file posted in the end whose posting in parts
+    was listed as under way or stopped: that row now says posted."""
+    summary = _summary(len(intake.claims), intake.payment)
+    ended = intake.outcome == "posted" and bool(
+        getattr(
+            work.db.execute(
+                update(web_remittance_uploads)
+                .where(
+                    web_remittance_uploads.c.sha256 == intake.sha256,
+                    web_remittance_uploads.c.outcome.in_((POSTING, STOPPED)),
+                )
+                .values(outcome=intake.outcome[:40], summary=summary[:400])
+            ),
+            "rowcount",
+            0,
+        )
+    )
+    if not ended:
+        record_upload(
+            work,
+            file_name=intake.file_name,
+            sha256=intake.sha256,
+            outcome=intake.outcome,
+            summary=summary,
+        )
+    else:
+        work.audit("upload", "remittance", intake.sha256[:40], intake.outcome)
+
+
+def _posting_shown(work: UnitOfWork, read: RemittanceFile835, total: int) -> bool:
+    """The upload listed as :data:`POSTING` from the first part that posts (once)."""
+    listed = work.db.execute(
+        select(web_remittance_uploads.c.id).where(
+            web_remittance_uploads.c.sha256 == read.sha256,
+            web_remittance_uploads.c.outcome.in_((POSTING, STOPPED)),
+        )
+    ).first()
+    if listed is not None:  # stopped before, now posted on
+        work.db.execute(
+            update(web_remittance_uploads)
+            .where(web_remittance_uploads.c.id == listed.id)
+            .values(outcome=POSTING)
+        )
+    else:
+        record_upload(
+            work,
+            file_name=read.file_name,
+            sha256=read.sha256,
+            outcome=POSTING,
+            summary=f"{total} claim{'' if total == 1 else 's'}: posting in parts, not done yet",
+        )
+    return True
+
+
+def posting_stopped(work: UnitOfWork, sha256: str, kept: str, error: str) -> None:
+    """A posting in parts stopped by an error: the upload says so, with what is kept and how
+    to go on (the same file uploaded again posts the rest)."""
+    work.db.execute(
+        update(web_remittance_uploads)
+        .where(
+            web_remittance_uploads.c.sha256 == sha256,
+            web_remittance_uploads.c.outcome.in_((POSTING, STOPPED)),
+        )
+        .values(
+            outcome=STOPPED,
+            summary=(f"{kept}; stopped: {error}. Upload the same file again to post the rest.")[
+                :400
+            ],
+        )
+    )
+    work.audit("stop", "remittance", sha256[:40], error[:200])
 
 
 def _summary(claims: int, payment: Decimal) -> str:

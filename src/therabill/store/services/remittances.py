@@ -1,7 +1,8 @@
 """Post an 835 remittance into the practice's records: all of a file or none of it, once.
 
 ``post_remittance(work=…, data=…, file_name=…)`` runs inside the caller's transaction (one
-per file, so a file is atomic); it is :func:`read_remittance` then :func:`post_read`, which
+per file, so a file is atomic; a post-835 job on SQLite posts it in parts instead, each
+committed, going on after the last committed claim when it stops: :func:`posting_steps`); it is :func:`read_remittance` then :func:`post_read`, which
 the remittance intake (``remittance_intake.receive_remittance``, the one way in for the page,
 the API and ``therabill era post``) calls itself so that its check pass also gathers the
 claims it shows. In order:
@@ -50,14 +51,15 @@ import contextlib
 import datetime as dt
 import hashlib
 import io
+import json
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Generator, Iterator, Sequence
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -150,7 +152,7 @@ class PostingResult:
 
     file_name: str
     sha256: str
-    outcome: str = "posted"  # posted | already posted | quarantined
+    outcome: str = "posted"  # posted | already posted | being posted | quarantined
     message: str = ""
     payments: list[dict[str, Any]] = field(default_factory=list)
     claims_posted: int = 0
@@ -167,10 +169,24 @@ class PostingResult:
     unreconciled: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     next_claims: list[dict[str, Any]] = field(default_factory=list)  # secondary/tertiary
+    # A posting in parts keeps the first LIST_KEPT of each list: how many more there were.
+    more: dict[str, int] = field(default_factory=dict)
+
+    LISTS: ClassVar[tuple[str, ...]] = (
+        "payments", "provider_adjustments", "exceptions", "unreconciled", "notes", "next_claims",
+    )  # fmt: skip
 
     @property
     def already_posted(self) -> bool:
         return self.outcome == "already posted"
+
+    def count(self, name: str) -> int:
+        """How many items list ``name`` had (those kept and those only counted)."""
+        return len(getattr(self, name)) + self.more.get(name, 0)
+
+    def to_state(self) -> dict[str, Any]:
+        """Every field, for a posting's checkpoint (``_restore`` reads it back)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -345,61 +361,236 @@ def post_remittance(*, work: UnitOfWork, data: bytes | Path, file_name: str) -> 
 def post_read(
     *, work: UnitOfWork, read: RemittanceFile835, release: int | None = None
 ) -> PostingResult:
-    """Post one 835 file already checked by :func:`read_remittance`: quarantined when it
-    could not be read or does not balance, once only (see the module docstring). The
-    second pass over the file posts its claims in batches as they stream.
+    """Post one 835 file already checked by :func:`read_remittance`, in ``work``'s one
+    transaction: quarantined when it could not be read or does not balance, once only (see
+    the module docstring). The second pass over the file posts its claims in batches as they
+    stream (:func:`posting_steps`, every step in this one transaction).
 
     ``release``: the quarantined file this one is (:func:`payee_release`), which the biller
     says pays this practice although its payee's ids are not the practice's: it is posted
     all the same (only that check is waived)."""
+    steps = posting_steps(read=read, release=release)
+    next(steps)
+    with _bigger_sqlite_cache(work):
+        try:
+            while True:
+                steps.send(work)
+        except StopIteration as done:
+            return cast(PostingResult, done.value)
+
+
+Steps = Generator[int, UnitOfWork, PostingResult]
+"""A posting step by step (:func:`posting_steps`): sent the unit of work of the next step,
+it yields how many of the file's claims are posted (or were skipped) when a step ends, and
+returns the result."""
+
+LIST_KEPT = 500
+"""Items of each of a result's lists kept in a posting's checkpoint (the rest counted)."""
+
+
+def posting_steps(
+    *, read: RemittanceFile835, release: int | None = None, owner: int | None = None
+) -> Steps:
+    """:func:`post_read` as steps: primed with ``next``, then sent a unit of work for each
+    step; a step ends after each batch of claims and each payment, and the result is
+    returned once the file is posted (or refused, quarantined, found posted before).
+
+    Sent the same unit of work each time (:func:`post_read`), it is one transaction. A
+    post-835 job on SQLite (``owner``: its id) sends a new transaction each time and commits
+    each step (``jobs.Units``): then the checks (posted before, unreadable, not balanced,
+    another payee: quarantined) all come in the first step, before anything is posted, and
+    each step writes where the posting got to on the file's row (``RemittanceFile.posting``)
+    with its claims. A run that stops (a killed worker, an error) leaves that checkpoint;
+    the next run for the same file (the job run again, or the same file uploaded again once
+    that job has ended) goes on after the last claim of the last committed step, so each
+    claim is posted once. While the checkpoint is there, the file counts as still posting
+    (:func:`list_deposits`), and a posting of the same file by anyone else is refused."""
+    work = yield 0
     result = PostingResult(file_name=read.file_name, sha256=read.sha256)
     db = work.db
     released = None if release is None else payee_release(work, release, read.sha256)
-    if db.execute(select(RemittanceFile.id).where(RemittanceFile.sha256 == result.sha256)).first():
-        return _already(result, "this file was posted before; nothing changed")
-    if read.refusal:
-        return _quarantine(work, result, read.size_bytes, read.refusal)
-    if read.problem_count:
-        count = read.problem_count
-        shown = "; ".join(read.problems[:10]) + (f"; and {count - 10} more" if count > 10 else "")
-        return _quarantine(work, result, read.size_bytes, f"the file does not balance: {shown}")
-    elsewhere = other_payee(work, read)
-    if elsewhere and released is None:
-        return _quarantine(work, result, read.size_bytes, elsewhere)
-    if elsewhere and released is not None:
-        result.notes.append(
-            f"posted on {work.actor}'s word that it pays this practice, although {elsewhere}"
+    found = db.execute(
+        select(RemittanceFile.id, RemittanceFile.posting).where(
+            RemittanceFile.sha256 == result.sha256
         )
-        work.audit("release", "remittance_quarantine", released.id, elsewhere[:200])
-    keys = [(payer_key(p), p.trace_number.strip()[:80]) for p in read.payments]
-    seen = _posted_keys(work, keys)
-    if all(k in seen for k in keys):
-        traces = ", ".join(t for _, t in keys)
-        return _already(result, f"every payment in it (trace {traces}) was posted before")
-    try:
-        with db.begin_nested():
-            record = RemittanceFile(
-                sha256=result.sha256,
-                file_name=result.file_name,
-                size_bytes=read.size_bytes,
-                actor=work.actor,
+    ).first()
+    state: dict[str, Any]
+    if found is not None and found.posting is None:
+        return _already(result, "this file was posted before; nothing changed")
+    if found is not None:
+        state = json.loads(found.posting)
+        holder = state.get("job")
+        if holder != owner and holder is not None and _job_running(work, int(holder)):
+            result.outcome = "being posted"
+            result.message = f"Being posted now (job {holder}): nothing changed by this upload."
+            return result
+        if owner is None:  # posted on from where the stopped job got to, in one transaction
+            state["job"] = None
+        file_id = int(found.id)
+        _restore(result, state["result"])
+        state["job"] = owner
+        if holder != owner:  # taken over from a job that ended
+            result.notes.append(f"posted on from claim {state['claims'] + 1} after job {holder}")
+            work.audit("resume", "remittance_file", file_id, f"from job {holder}")
+            if owner is not None:
+                db.execute(
+                    update(RemittanceFile)
+                    .where(RemittanceFile.id == file_id)
+                    .values(posting=json.dumps(state, default=str))
+                )
+    else:
+        if read.refusal:
+            return _quarantine(work, result, read.size_bytes, read.refusal)
+        if read.problem_count:
+            count = read.problem_count
+            shown = "; ".join(read.problems[:10]) + (
+                f"; and {count - 10} more" if count > 10 else ""
             )
-            db.add(record)
-            db.flush()
-    except IntegrityError:
-        return _already(result, "this file was posted at the same time by someone else")
+            return _quarantine(work, result, read.size_bytes, f"the file does not balance: {shown}")
+        elsewhere = other_payee(work, read)
+        if elsewhere and released is None:
+            return _quarantine(work, result, read.size_bytes, elsewhere)
+        if elsewhere and released is not None:
+            result.notes.append(
+                f"posted on {work.actor}'s word that it pays this practice, although {elsewhere}"
+            )
+            work.audit("release", "remittance_quarantine", released.id, elsewhere[:200])
+        keys = [_key(p) for p in read.payments]
+        seen = _posted_keys(work, keys)
+        if all(k in seen for k in keys):
+            traces = ", ".join(t for _, t in keys)
+            return _already(result, f"every payment in it (trace {traces}) was posted before")
+        try:
+            with db.begin_nested():
+                record = RemittanceFile(
+                    sha256=result.sha256,
+                    file_name=result.file_name,
+                    size_bytes=read.size_bytes,
+                    actor=work.actor,
+                )
+                db.add(record)
+                db.flush()
+        except IntegrityError:
+            return _already(result, "this file was posted at the same time by someone else")
+        file_id = record.id
+        state = {
+            "job": owner,
+            "claims": 0,  # claims of the file posted (or skipped) so far, in file order
+            "payment": 0,  # the payment the next step is in
+            "row": None,  # that payment's remittance row, once it is begun
+            "seen": [i for i, k in enumerate(keys) if k in seen],  # posted before this file
+        }
     poster = _Poster(work, result)
-    with _bigger_sqlite_cache(work):
-        _post_all(work, result, poster, read, keys, seen, record.id)
-    underpayments.flag_file(work, file_id=record.id)  # lines paid below the agreed amount
-    record.summary = (
+    index, claims, posting = -1, 0, False
+    for event in read.events():
+        kind = type(event)
+        if kind is ClaimPayment:
+            claims += 1
+            if not posting or claims <= state["claims"]:
+                continue
+            claim = cast(ClaimPayment, event)
+            if poster.cuts_before(claim):  # a batch ends: the step too
+                poster.flush()
+                state["claims"] = claims - 1
+                _keep(work, file_id, state, result, owner)
+                work = yield state["claims"]
+                poster.rebind(work)
+            poster.add(claim)
+            continue
+        if kind is RemittanceEnd:
+            if index < state["payment"]:
+                continue
+            if posting:
+                poster.finish()
+                result.payments.append(_payment(read.payments[index], "posted"))
+            posting = False
+            state.update(claims=claims, payment=index + 1, row=None)
+            _keep(work, file_id, state, result, owner)
+            work = yield claims
+            poster.rebind(work)
+            continue
+        index += 1
+        if index < state["payment"]:
+            continue
+        payment = read.payments[index]
+        if state["row"] is not None:  # this payment was begun by a committed step
+            row = work.db.get(RemittanceRecord, state["row"])
+            assert row is not None
+        elif index in state["seen"]:
+            result.payments.append(_payment(payment, "already posted"))
+            result.notes.append(f"payment {_key(payment)[1]} was posted before; skipped")
+            continue
+        else:
+            found_row = _claim_key(work, payment, _key(payment), file_id)
+            if found_row is None:
+                result.payments.append(_payment(payment, "already posted"))
+                result.notes.append(
+                    f"payment {_key(payment)[1]} was posted at the same time; skipped"
+                )
+                continue
+            row = found_row
+            state["row"] = row.id
+        poster.begin(payment, row)
+        posting = True
+    file = work.db.get(RemittanceFile, file_id)
+    assert file is not None
+    underpayments.flag_file(work, file_id=file_id)  # lines paid below the agreed amount
+    exceptions, unreconciled = result.count("exceptions"), result.count("unreconciled")
+    file.summary = (
         f"{result.claims_posted} claim{'' if result.claims_posted == 1 else 's'}, "
         f"paid {format_dollars(result.paid_cents)}, "
-        f"{len(result.exceptions)} exceptions, {len(result.unreconciled)} unreconciled"
+        f"{exceptions} exceptions, {unreconciled} unreconciled"
     )[:400]
-    result.message = "Posted: " + record.summary
-    work.audit("post", "remittance_file", record.id, record.summary)
+    file.posting = None
+    result.message = "Posted: " + file.summary
+    work.audit("post", "remittance_file", file_id, file.summary)
     return result
+
+
+def _key(payment: Payment835) -> tuple[str, str]:
+    """The payment's payer + trace key (unique: a payment is posted once)."""
+    return payer_key(payment), payment.trace_number.strip()[:80]
+
+
+def _job_running(work: UnitOfWork, job_id: int) -> bool:
+    """Whether job ``job_id`` has not ended (it runs, or will be taken up again)."""
+    from therabill.store.models import Job
+
+    status = work.db.execute(select(Job.status).where(Job.id == job_id)).scalar_one_or_none()
+    return status in ("queued", "running")
+
+
+def _keep(
+    work: UnitOfWork, file_id: int, state: dict[str, Any], result: PostingResult, owner: int | None
+) -> None:
+    """A step's end in a posting in parts: where it got to, and the result so far (its lists
+    cut to :data:`LIST_KEPT`, the rest counted), on the file's row in the step's transaction.
+    In one transaction nothing is written (the posting ends in it)."""
+    if owner is None:
+        return
+    for name in PostingResult.LISTS:
+        items = getattr(result, name)
+        if len(items) > LIST_KEPT:
+            result.more[name] = result.more.get(name, 0) + len(items) - LIST_KEPT
+            del items[LIST_KEPT:]
+    state["result"] = result.to_state()
+    found = work.db.execute(
+        select(RemittanceFile.posting).where(RemittanceFile.id == file_id)
+    ).scalar_one()
+    if found is not None and json.loads(found).get("job") != owner:
+        raise InvalidInput(
+            f"job {json.loads(found).get('job')} took this file's posting over", field="file"
+        )
+    work.db.execute(
+        update(RemittanceFile)
+        .where(RemittanceFile.id == file_id)
+        .values(posting=json.dumps(state, default=str))
+    )
+
+
+def _restore(result: PostingResult, saved: dict[str, Any]) -> None:
+    for name, value in saved.items():
+        setattr(result, name, value)
 
 
 def payee_release(work: UnitOfWork, quarantine_id: int, sha256: str) -> QuarantinedFile:
@@ -462,44 +653,6 @@ def _bigger_sqlite_cache(work: UnitOfWork) -> Iterator[None]:
         yield
     finally:
         connection.exec_driver_sql(f"PRAGMA cache_size={int(before or -2000)}")
-
-
-def _post_all(
-    work: UnitOfWork,
-    result: PostingResult,
-    poster: _Poster,
-    read: RemittanceFile835,
-    keys: list[tuple[str, str]],
-    seen: set[tuple[str, str]],
-    file_id: int,
-) -> None:
-    """The second pass: each payment's claims posted in batches as the file streams by."""
-    index, posting = -1, False
-    for event in read.events():
-        kind = type(event)
-        if kind is ClaimPayment:
-            if posting:
-                poster.add(cast(ClaimPayment, event))
-            continue
-        if kind is RemittanceEnd:
-            if posting:
-                poster.finish()
-                result.payments.append(_payment(read.payments[index], "posted"))
-            posting = False
-            continue
-        index += 1
-        payment, key = read.payments[index], keys[index]
-        if key in seen:
-            result.payments.append(_payment(payment, "already posted"))
-            result.notes.append(f"payment {key[1]} was posted before; skipped")
-            continue
-        row = _claim_key(work, payment, key, file_id)
-        if row is None:
-            result.payments.append(_payment(payment, "already posted"))
-            result.notes.append(f"payment {key[1]} was posted at the same time; skipped")
-            continue
-        poster.begin(payment, row)
-        posting = True
 
 
 def _already(result: PostingResult, why: str) -> PostingResult:
@@ -654,7 +807,7 @@ class _Poster:
         """One more claim of the payment; a full batch is posted first. A reversal, or a
         claim met twice, starts a new batch so it sees everything posted before it."""
         key = claim.patient_control_number
-        if self.batch and (claim.is_reversal or key in self.batch_keys or len(self.batch) >= BATCH):
+        if self.cuts_before(claim):
             self._flush()
         self.batch.append(claim)
         self.batch_keys.add(key)
@@ -664,6 +817,27 @@ class _Poster:
         self._flush()
         self._provider_adjustments(self.remittance, self.row)
         self.work.audit("post", "remittance", self.row.id, f"{self.remittance.claim_count} claims")
+
+    def cuts_before(self, claim: ClaimPayment) -> bool:
+        """Whether :meth:`add` would post the batch before ``claim`` (a batch ends there)."""
+        return bool(self.batch) and (
+            claim.is_reversal
+            or claim.patient_control_number in self.batch_keys
+            or len(self.batch) >= BATCH
+        )
+
+    def rebind(self, work: UnitOfWork) -> None:
+        """Go on in ``work`` (a posting in parts: the next part's transaction)."""
+        if work is self.work:
+            return
+        self.work, self.db = work, work.db
+        if hasattr(self, "row"):
+            row = work.db.get(RemittanceRecord, self.row.id)
+            assert row is not None
+            self.row = row
+
+    def flush(self) -> None:
+        self._flush()
 
     def _flush(self) -> None:
         """Post the batch, and write its audit events and seal its ledger entries now, so
@@ -1586,12 +1760,19 @@ def list_deposits(*, work: UnitOfWork, limit: int = 200) -> list[dict[str, Any]]
     recoupments); ``interest_cents`` the L6 interest taken as income; ``held_cents`` the other
     provider-level amounts (forwarding balances, offsets, reasons kept for review), all signed
     as money in. ``difference_cents`` = deposit − posted − interest − held: what came in but
-    reached no claim (claims of the 835 that matched none of ours: ``unmatched``)."""
-    payments = (
-        work.db.execute(select(RemittanceRecord).order_by(RemittanceRecord.id.desc()).limit(limit))
-        .scalars()
-        .all()
-    )
+    reached no claim (claims of the 835 that matched none of ours: ``unmatched``).
+
+    ``still_posting``: the payment's file is being posted in parts (a post-835 job on SQLite)
+    or its posting stopped part-way: what it shows as posted is only what the committed parts
+    posted, and the difference is not yet what the payer left unmatched."""
+    rows = work.db.execute(
+        select(RemittanceRecord, RemittanceFile.posting.is_not(None))
+        .join(RemittanceFile, RemittanceFile.id == RemittanceRecord.file_id)
+        .order_by(RemittanceRecord.id.desc())
+        .limit(limit)
+    ).all()
+    payments = [p for p, _ in rows]
+    posting = {p.id: bool(still) for p, still in rows}
     ids = [p.id for p in payments]
     posted: dict[int, int] = defaultdict(int)
     receipts: dict[str, int] = {}
@@ -1654,6 +1835,7 @@ def list_deposits(*, work: UnitOfWork, limit: int = 200) -> list[dict[str, Any]]
                 "difference_cents": difference,
                 "unmatched_claims": count,
                 "unmatched_paid_cents": not_posted,
+                "still_posting": posting[p.id],
                 "provider_adjustments": [
                     {
                         "reason": a.reason,
@@ -1738,5 +1920,6 @@ __all__ = [
     "payee_release",
     "post_read",
     "post_remittance",
+    "posting_steps",
     "read_remittance",
 ]
