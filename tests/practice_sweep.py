@@ -141,9 +141,8 @@ def _practice_b(store: Store, b: int, outbox: Path) -> tuple[int, str, int]:
                 work=work, data=_stray_835().encode("ascii"), file_name="bravo-stray.835"
             )
             # One paid under an NPI that is not B's: quarantined for its payee.
-            elsewhere = _stray_835(Payee("HARBOUR (OLD NPI)", "1497758544"), "BRAVOTRACE2")
             quarantined = remittance_intake.receive_remittance(
-                work=work, data=elsewhere.encode("ascii"), file_name="bravo-old-npi.835"
+                work=work, data=quarantined_835(), file_name="bravo-old-npi.835"
             )
             assert quarantined.quarantined, quarantined.message
         jobs.submit(store, kind="report-refresh", arguments={}, actor="setup")
@@ -152,6 +151,11 @@ def _practice_b(store: Store, b: int, outbox: Path) -> tuple[int, str, int]:
 
 
 B_PAYEE = Payee("HARBOUR THERAPY COLLECTIVE (DEMO)", "1356433015")
+
+
+def quarantined_835() -> bytes:
+    """The 835 of B's that is quarantined for its payee (the same contents, to release)."""
+    return _stray_835(Payee("HARBOUR (OLD NPI)", "1497758544"), "BRAVOTRACE2").encode("ascii")
 
 
 def _stray_835(payee: Payee = B_PAYEE, trace: str = "BRAVOTRACE1") -> str:

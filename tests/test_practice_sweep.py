@@ -35,7 +35,15 @@ from typer.testing import CliRunner
 import therabill.store.models as models
 import therabill.store.services as package
 from clock import TODAY
-from practice_sweep import PASSWORD, TwoPractices, cross_references, digest, log_in
+from practice_rows import call_graph, qualified, reaching, row_services, watching
+from practice_sweep import (
+    PASSWORD,
+    TwoPractices,
+    cross_references,
+    digest,
+    log_in,
+    quarantined_835,
+)
 from therabill.claims.corrections import ClaimEdit
 from therabill.claims.status import ClaimStatus
 from therabill.cli.main import app as cli_app
@@ -384,6 +392,12 @@ def _recording_form_reads(
     return read, now
 
 
+def assert_no_row_of_b(handed: dict[str, list[str]]) -> None:
+    """No service that takes a loaded row was given one of B's (practice_rows.watching)."""
+    given = {name: sorted(set(p)) for name, p in handed.items() if name != "*"}
+    assert given == {}, f"services given a row of practice B's while acting as A: {given}"
+
+
 FIGURE_PAGES = ("/", "/reports", "/insights", "/claims", "/denials", "/statements")
 MONEY = re.compile(r"\$\d[\d,]*\.\d\d")
 
@@ -404,7 +418,8 @@ def test_every_page_as_a_user_of_a_with_bs_ids(
     monkeypatch.setattr(two, "markers", [*two.markers, *sorted(figures)])
     fields_read, reading_now = _recording_form_reads(monkeypatch)
     on_as_own: list[str] = []
-    with TestClient(app, base_url="https://testserver") as web:
+    rows = watching(monkeypatch, two.b)
+    with rows as handed, TestClient(app, base_url="https://testserver") as web:
         log_in(web, "alma")
         found = re.search(r'name="csrf_token" value="([^"]+)"', web.get("/account").text)
         assert found
@@ -453,6 +468,7 @@ def test_every_page_as_a_user_of_a_with_bs_ids(
     app.state.ctx.store.dispose()
     assert swept > 100
     assert len(on_as_own) >= 4, on_as_own
+    assert_no_row_of_b(handed)
     unswept = _unswept_fields(fields_read)
     assert not unswept, "\n".join(unswept)
     bulk = {r for r, names in fields_read.items() if any(n.endswith("[]") for n in names)}
@@ -461,7 +477,9 @@ def test_every_page_as_a_user_of_a_with_bs_ids(
     assert cross_references(two.admin_url) == []
 
 
-def test_every_api_call_with_as_token_and_bs_ids(two: TwoPractices, home: Path) -> None:
+def test_every_api_call_with_as_token_and_bs_ids(
+    two: TwoPractices, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     app = create_app(two.app_url)
     api = next(r.app for r in app.routes if isinstance(r, Mount) and r.path == "/api/v1")
     spec = api.openapi()
@@ -469,7 +487,8 @@ def test_every_api_call_with_as_token_and_bs_ids(two: TwoPractices, home: Path) 
     swept = 0
     named: set[str] = set()  # the JSON bodies' property names
     form = form_for(two, "")
-    with TestClient(app, base_url="https://testserver") as web:
+    rows = watching(monkeypatch, two.b)
+    with rows as handed, TestClient(app, base_url="https://testserver") as web:
         headers = {"authorization": f"Bearer {two.a_token}"}
         for method, template, _route in routes_of(app):
             if not template.startswith("/api/v1/") or template in NOT_SWEPT:
@@ -484,7 +503,8 @@ def test_every_api_call_with_as_token_and_bs_ids(two: TwoPractices, home: Path) 
                 body = json_for(schema, spec, two)
                 named |= json_fields(schema, spec, set())
             elif content:
-                raw = b"ISA*00*"  # an upload: a file that is not one
+                # an upload: B's quarantined file to release, else a file that is not one
+                raw = quarantined_835() if "{quarantine_id}" in template else b"ISA*00*"
             query = _b_query(operation, form)
             for path in paths_for(template, two):
                 for params in [None, query] if query else [None]:
@@ -514,24 +534,30 @@ def test_every_api_call_with_as_token_and_bs_ids(two: TwoPractices, home: Path) 
     assert unnamed == [], (
         f"JSON fields that name a record with no B's id: add to ID_NAMES: {unnamed}"
     )
+    assert_no_row_of_b(handed)
     assert digest(two.admin_url, two.b, users_of=(two.b_user,)) == before
     assert cross_references(two.admin_url) == []
 
 
-def test_the_markers_are_what_b_sees(two: TwoPractices, home: Path) -> None:
-    """The sweep's check can fail: B's own token reads B's clients and claims, markers and
-    all, through the same app and role."""
+def test_the_markers_are_what_b_sees(
+    two: TwoPractices, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sweep's checks can fail: B's own token reads B's clients and claims, markers and
+    all, through the same app and role, and the services that take a loaded row are given
+    B's rows (the watch records them)."""
     app = create_app(two.app_url)
-    with TestClient(app, base_url="https://testserver") as web:
+    client, claim = two.ids["client_id"][0], two.ids["claim_id"][0]
+    rows = watching(monkeypatch, two.b)
+    with rows as handed, TestClient(app, base_url="https://testserver") as web:
         headers = {"authorization": f"Bearer {two.b_token}"}
-        claim = two.ids["claim_id"][0]
         seen = "".join(
             web.get(f"/api/v1/{what}", headers=headers).text
-            for what in ("clients", f"claims/{claim}")
+            for what in ("clients", f"claims/{claim}", f"clients/{client}")
         )
     app.state.ctx.store.dispose()
     assert "DEMO-001" in seen
     assert f"TB{claim:08d}" in seen and f"TB{claim:08d}" in two.markers
+    assert {"claim_records.history", "reports.client_picture"} <= set(handed), handed
 
 
 # --- the services ------------------------------------------------------------------------
@@ -711,7 +737,7 @@ def _leaks(value: Any, b: int, depth: int = 0) -> bool:
 
 
 def test_every_service_that_takes_an_id_in_as_scope_with_bs_ids(
-    two: TwoPractices, home: Path, tmp_path: Path
+    two: TwoPractices, home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Each service, called in A's scope with B's id, raises the app's error (not found,
     or a refusal naming the record as unknown) or answers with nothing of B's; B's rows are
@@ -725,7 +751,9 @@ def test_every_service_that_takes_an_id_in_as_scope_with_bs_ids(
     unknown: list[str] = []
     problems: list[str] = []
     swept = 0
-    for name, function in _services():
+    services = _services()
+    handed = watching(monkeypatch, two.b).__enter__()  # undone by monkeypatch
+    for name, function in services:
         if name in NOT_SERVICES:
             continue
         kwargs: dict[str, Any] = {}
@@ -769,6 +797,7 @@ def test_every_service_that_takes_an_id_in_as_scope_with_bs_ids(
     assert unknown == [], f"give the sweep a value for these parameters: {unknown}"
     assert problems == [], "\n".join(problems)
     assert swept > 80
+    assert_no_row_of_b(handed)
     assert digest(two.admin_url, two.b, users_of=(two.b_user,)) == before
     assert cross_references(two.admin_url) == []
 
@@ -794,7 +823,10 @@ CLI_IDS = {  # parameters that name a record, and the kind of B's id they get
     "location_id": "location_id",
     "entry_id": "entry_id",
     "username": "username",
+    "quarantine_id": "quarantine_id",
 }
+# A file that goes with B's id: ``era release B's-quarantine FILE`` gets B's quarantined 835.
+CLI_FILES = {"era release": quarantined_835}
 NUMBERS = {"payment receipt": "R-", "statements print": "S-"}  # ``number`` names one of these
 NOT_CLI = {"user add": "adds a login, or lets one join the practice: the installation's admin"}
 CLI_VALUES = {  # the other required parameters
@@ -846,6 +878,7 @@ def test_every_command_that_takes_an_id_with_practice_a_and_bs_ids(
     unknown: list[str] = []
     problems: list[str] = []
     swept = 0
+    handed = watching(monkeypatch, two.b).__enter__()  # undone by monkeypatch
     for name, command in _commands():
         ids = [p for p in command.params if p.name in CLI_IDS]
         if not ids or name in NOT_CLI:
@@ -860,6 +893,9 @@ def test_every_command_that_takes_an_id_with_practice_a_and_bs_ids(
                 value = next(str(n) for n in two.ids["number"] if str(n).startswith(NUMBERS[name]))
             elif parameter.name == "output":
                 value = str(tmp_path / f"{name.replace(' ', '-')}.out")
+            elif parameter.name == "file" and name in CLI_FILES:
+                value = str(tmp_path / f"{name.replace(' ', '-')}.in")
+                Path(value).write_bytes(CLI_FILES[name]())
             elif parameter.name == "file" and parameter.required:
                 value = str(tmp_path / "rates.csv")
                 Path(value).write_text("code,allowed\n97110,40.00\n")
@@ -888,6 +924,7 @@ def test_every_command_that_takes_an_id_with_practice_a_and_bs_ids(
     assert unknown == [], f"give the sweep a value for these parameters: {unknown}"
     assert problems == [], "\n".join(problems)
     assert swept > 60
+    assert_no_row_of_b(handed)
     assert digest(two.admin_url, two.b, users_of=(two.b_user,)) == before
     assert cross_references(two.admin_url) == []
 
@@ -913,3 +950,127 @@ def test_an_unscoped_query_of_every_table_sees_only_as_rows(two: TwoPractices) -
                 sql(f"SELECT count(*) FROM {table} WHERE practice_id <> :a"), {"a": two.a}
             ).scalar_one()
             assert others == 0, f"{table}: {others} rows of another practice seen as A"
+
+
+# --- the services that take a loaded row ---------------------------------------------------
+
+# Commands that reach a service taking a loaded row but take no id the sweep could give B's
+# (so the CLI sweep does not run them), and what they find their rows by.
+NOT_CLI_ROWS = {
+    "serve": "starts the web app, whose routes the page and API sweeps try",
+    "demo": "makes the demo practice, in a practice of its own",
+    "fee set": "a fee is the practice's own, by code (no id): re-pricing finds the claims in "
+    "the practice; its twin PUT /api/v1/fees/{code} is swept",
+    "era post": "an 835 file, not an id: test_an_835_naming_bs_claims_posted_as_a posts one "
+    "naming B's claims, by the command and the API",
+    "claims status-read": "a 277 file, not an id: the claims it names are looked up by number "
+    "in the practice",
+    "x12 ack": "a 999 or 277CA file, not an id: the claims it names are looked up by number "
+    "in the practice",
+}
+
+
+def _edges(app: FastAPI) -> dict[str, set[str]]:
+    """Every route ("POST /claims/{claim_id}/{action}") and command ("therabill claims
+    void") with the functions it reaches (practice_rows.call_graph)."""
+    graph = call_graph()
+    edges: dict[str, set[str]] = {}
+    for method, template, route in routes_of(app):
+        endpoint = getattr(route, "endpoint", None)
+        if endpoint is not None:
+            start = qualified(endpoint)
+            edges[f"{method} {template}"] = reaching(graph, start) | {start}
+    for name, command in _commands():
+        start = qualified(command.callback)
+        edges[f"therabill {name}"] = reaching(graph, start) | {start}
+    return edges
+
+
+def rows_and_edges(app: FastAPI) -> dict[str, list[str]]:
+    """Each service that takes a loaded row, with the routes and commands that reach it."""
+    edges = _edges(app)
+    return {
+        name: sorted(e for e, reached in edges.items() if qualified(function) in reached)
+        for name, function in row_services().items()
+    }
+
+
+def test_services_given_a_loaded_row_are_reached_only_through_swept_routes_and_commands(
+    two: TwoPractices, home: Path
+) -> None:
+    """The services that take a row their caller loaded (``claim: ClaimRecord``…) cannot be
+    called with B's id. Each is reached from routes and commands (a static call graph); every
+    one of those is in the page, API or CLI sweep with B's ids, where a watch on these
+    services (practice_rows.watching) fails the sweep if any is handed a row of B's. So a
+    caller that loaded a row without its practice would show there."""
+    app = create_app(two.app_url)
+    found = rows_and_edges(app)
+    app.state.ctx.store.dispose()
+    swept_commands = {
+        f"therabill {name}"
+        for name, command in _commands()
+        if any(p.name in CLI_IDS for p in command.params) and name not in NOT_CLI
+    }
+    unswept: list[str] = []
+    for service, edges in found.items():
+        for edge in edges:
+            method, _, target = edge.partition(" ")
+            if method == "therabill":
+                if edge not in swept_commands and target not in NOT_CLI_ROWS:
+                    unswept.append(f"{service} <- {edge}")
+            elif target in NOT_SWEPT:
+                unswept.append(f"{service} <- {edge}")
+    assert len(found) > 25
+    assert not unswept, "\n".join(sorted(unswept))
+    unreached = sorted(s for s, edges in found.items() if not edges)
+    assert unreached == [], f"services taking a row that no route or command reaches: {unreached}"
+
+
+def test_an_835_naming_bs_claims_posted_as_a_touches_nothing_of_bs(
+    two: TwoPractices, home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """B's claims, paid in an 835 whose payee is A (so the payee check lets it in): posted
+    as A by ``therabill era post`` and by the API's upload, it finds none of B's claims (an
+    exception for each, in A), and no service is handed a row of B's."""
+    admin = create_engine(two.admin_url)
+    with admin.connect() as conn:
+        rows = conn.execute(
+            sql(
+                "SELECT id, payer_id FROM claims WHERE practice_id = :b AND status IN "
+                "('submitted', 'accepted', 'paid', 'partly_paid', 'denied') ORDER BY id"
+            ),
+            {"b": two.b},
+        ).all()
+        a_npi, b_npi = (
+            conn.execute(sql("SELECT npi FROM practice WHERE id = :p"), {"p": p}).scalar_one()
+            for p in (two.a, two.b)
+        )
+    admin.dispose()
+    payer = rows[0][1]
+    claims = [int(i) for i, p in rows if p == payer][:3]
+    with tenancy.practice_scope(two.b), two.store.transaction(actor="setup") as work:
+        data = factories.remittance_for(work, claims, trace="SWEEPCROSS1")
+    assert b_npi in data and a_npi
+    file = tmp_path / "cross.835"
+    file.write_text(data.replace(b_npi, a_npi))
+    monkeypatch.setenv("THERABILL_DATABASE_URL", two.app_url)
+    monkeypatch.setenv("THERABILL_USER", "alma")
+    before = digest(two.admin_url, two.b, users_of=(two.b_user,))
+    app = create_app(two.app_url)
+    with watching(monkeypatch, two.b) as handed:
+        posted = CliRunner().invoke(cli_app, ["--practice", str(two.a), "era", "post", str(file)])
+        with TestClient(app, base_url="https://testserver") as web:
+            uploaded = web.post(
+                "/api/v1/remittances",
+                content=file.read_bytes().replace(b"SWEEPCROSS1", b"SWEEPCROSS2"),
+                headers={"authorization": f"Bearer {two.a_token}"},
+            )
+    app.state.ctx.store.dispose()
+    assert posted.exception is None or isinstance(posted.exception, SystemExit), posted.output
+    assert uploaded.status_code < 500, uploaded.text
+    for what, text in (("era post", posted.output), ("upload", uploaded.text)):
+        _no_b_in(two, f"{what} {data}", text)  # but what the file itself says (its numbers)
+    assert "TB" in posted.output  # the file's claims, not found in A: its exceptions
+    assert_no_row_of_b(handed)
+    assert digest(two.admin_url, two.b, users_of=(two.b_user,)) == before
+    assert cross_references(two.admin_url) == []
