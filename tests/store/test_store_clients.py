@@ -49,7 +49,7 @@ def test_every_bad_field_is_reported_and_imports_still_stop_at_the_first() -> No
     assert [(p.field, p.message) for p in problems] == [
         ("first_name", "is required"),
         ("birth_date", "2990-01-01 is not a plausible birth date"),
-        ("state", "'Ill' is not a two-letter state"),
+        ("state", "'Ill' is not two letters: use the USPS abbreviation (IL, NY, PR …)"),
     ]
     with pytest.raises(InvalidInput) as raised:
         client_input(row)

@@ -197,7 +197,8 @@ BAD_FIELDS = [
     pytest.param(
         {"chart_number": "C" * 41}, "chart_number", "is longer than 40 characters", id="long-chart"
     ),
-    pytest.param({"state": "I1"}, "state", "is not a two-letter state", id="bad-state"),
+    pytest.param({"state": "I1"}, "state", "is not two letters", id="bad-state"),
+    pytest.param({"state": "XX"}, "state", "is not a US state", id="no-such-state"),
     pytest.param({"postal_code": "6270"}, "postal_code", "is not a ZIP code", id="bad-zip"),
     pytest.param({"email": "eve@"}, "email", "is not an email address", id="bad-email"),
     pytest.param({"caseload": [999999]}, "caseload", "no provider 999999", id="unknown-provider"),

@@ -109,7 +109,10 @@ def test_every_bad_field_is_named_beside_it_and_nothing_is_saved(
     assert 'id="first_name-error">First name: is required<' in page
     assert 'id="birth_date-error">Date of birth: &#39;1990-13-40&#39; is not a date' in page
     assert 'id="postal_code-error">ZIP code: &#39;6270&#39; is not a ZIP code<' in page
-    assert 'id="state-error">State: &#39;Illinois&#39; is not a two-letter state<' in page
+    assert (
+        'id="state-error">State: &#39;Illinois&#39; is not two letters: use the USPS abbreviation (IL, NY, PR …)<'
+        in page
+    )
     assert 'id="phone-error">Phone: is longer than 30 characters<' in page
     assert 'value="Evans"' in page  # what was typed is kept
     assert _client_count(practice) == before

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from therabill.errors import InvalidInput
+from therabill.identifiers.us_state import check_state
 from therabill.store.models import Client, Policy
 from therabill.store.services import lookup
 from therabill.store.services.access import own_client_clause
@@ -115,8 +116,11 @@ def read_client(
     if sex not in ("F", "M", "U"):
         bad("sex", "must be F, M or U")
     state = _opt(row, "state")
-    if state and not re.fullmatch(r"[A-Za-z]{2}", state):
-        bad("state", f"{state!r} is not a two-letter state")
+    if state:
+        try:
+            state = check_state(state)
+        except InvalidInput as exc:
+            problems.append(exc)
     postal = _opt(row, "postal_code")
     if postal and not re.fullmatch(r"\d{5}(-?\d{4})?", postal):
         bad("postal_code", f"{postal!r} is not a ZIP code")
@@ -255,9 +259,8 @@ def _check_policy(values: Mapping[str, Any]) -> None:
             raise InvalidInput(f"is longer than {longest} characters", field=name)
     if values["subscriber_sex"] is not None and values["subscriber_sex"] not in SEXES:
         raise InvalidInput("must be F, M or U", field="subscriber_sex")
-    state = values["subscriber_state"]
-    if state and not (len(state) == 2 and state.isalpha()):
-        raise InvalidInput("must be a two-letter state", field="subscriber_state")
+    if values["subscriber_state"]:
+        check_state(values["subscriber_state"], "subscriber_state")
     if values["subscriber_postal_code"] and not ZIP.fullmatch(values["subscriber_postal_code"]):
         raise InvalidInput(
             "must be a US ZIP code (12345 or 12345-6789)", field="subscriber_postal_code"
@@ -327,7 +330,7 @@ def add_policy(
         subscriber_sex=subscriber_sex,
         subscriber_address=subscriber_address,
         subscriber_city=subscriber_city,
-        subscriber_state=subscriber_state.upper() if subscriber_state else None,
+        subscriber_state=subscriber_state.strip().upper() if subscriber_state else None,
         subscriber_postal_code=subscriber_postal_code,
         start_date=start_date,
         end_date=end_date,

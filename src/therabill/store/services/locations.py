@@ -10,12 +10,12 @@ from typing import Any
 from sqlalchemy import select
 
 from therabill.errors import InvalidInput
+from therabill.identifiers.us_state import check_state
 from therabill.store.models import Practice, ServiceLocation
 from therabill.store.services import lookup
 from therabill.store.services.context import UnitOfWork, require_text
 
 ZIP = re.compile(r"[0-9]{5}(-?[0-9]{4})?")
-STATE = re.compile(r"[A-Za-z]{2}")
 
 
 def checked_address(
@@ -28,13 +28,12 @@ def checked_address(
         raise InvalidInput("at most 55 characters (837P N301)", field=f"{field}.address")
     if not 2 <= len(town) <= 30:
         raise InvalidInput("2 to 30 characters (837P N401)", field=f"{field}.city")
-    if not STATE.fullmatch(state.strip()):
-        raise InvalidInput(f"{state!r} is not a two-letter state", field=f"{field}.state")
+    code = check_state(state, f"{field}.state")
     if not ZIP.fullmatch(postal_code.strip()):
         raise InvalidInput(
             f"{postal_code!r} is not a ZIP code (12345 or 12345-6789)", field=f"{field}.zip"
         )
-    return street, town, state.strip().upper(), postal_code.strip()
+    return street, town, code, postal_code.strip()
 
 
 def add_location(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,6 +10,7 @@ from sqlalchemy import select
 
 from therabill.codes import load_code_set
 from therabill.errors import InvalidInput, NotFound
+from therabill.identifiers.us_state import check_state
 from therabill.store import migrate
 from therabill.store.models import Fee, Practice, Provider
 from therabill.store.services import claim_edits, locations, lookup
@@ -203,9 +203,7 @@ def provider_dict(provider: Provider) -> dict[str, Any]:
 
 
 def _state(text: str) -> str:
-    if not re.fullmatch(r"[A-Za-z]{2}", text):
-        raise InvalidInput(f"{text!r} is not a two-letter state", field="state")
-    return text.upper()
+    return check_state(text)
 
 
 def update_practice(
