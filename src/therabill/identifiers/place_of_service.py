@@ -3,12 +3,9 @@
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
-from importlib import resources
 
-from therabill.errors import DataFileError
+from therabill.identifiers.code_table import packaged, parse_codes
 from therabill.identifiers.exceptions import InvalidComponent, InvalidFormat
 
 TABLE = "therabill/identifiers/data/place_of_service.csv"
@@ -17,22 +14,15 @@ SOURCE = "CMS Place of Service Code Set (professional claims)"
 
 def parse_places(text: str, name: str) -> dict[str, str]:
     """The table, code → name; a broken row is a ``DataFileError`` naming file and row."""
-    lines = [(n, line) for n, line in enumerate(text.splitlines(), 1) if not line.startswith("#")]
-    reader = csv.DictReader(io.StringIO("\n".join(line for _, line in lines)))
-    table: dict[str, str] = {}
-    for index, row in enumerate(reader, start=1):
-        code = (row.get("code") or "").strip()
-        if len(code) != 2 or not code.isdigit() or code in table:
-            raise DataFileError(name, lines[index][0], f"code {code!r}: two digits, listed once")
-        table[code] = (row.get("name") or "").strip()
-    return table
+    return parse_codes(
+        text, name, valid=lambda code: len(code) == 2 and code.isdigit(), rule="two digits"
+    )
 
 
 @functools.cache
 def places() -> dict[str, str]:
     """Every place of service code therabill knows, with its name."""
-    text = resources.files("therabill.identifiers").joinpath("data", "place_of_service.csv")
-    return parse_places(text.read_text("utf-8"), TABLE)
+    return parse_places(packaged("place_of_service.csv"), TABLE)
 
 
 def compact(code: str) -> str:

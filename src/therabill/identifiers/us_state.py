@@ -4,12 +4,10 @@ through to the 837P's N4, where the payer's front end refuses the claim."""
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
-from importlib import resources
 
-from therabill.errors import DataFileError, InvalidInput
+from therabill.errors import InvalidInput
+from therabill.identifiers.code_table import packaged, parse_codes
 
 TABLE = "therabill/identifiers/data/us_states.csv"
 SOURCE = "USPS Publication 28, Appendix B (state and possession abbreviations)"
@@ -17,22 +15,18 @@ SOURCE = "USPS Publication 28, Appendix B (state and possession abbreviations)"
 
 def parse_states(text: str, name: str) -> dict[str, str]:
     """The table, code → place; a broken row is a ``DataFileError`` naming file and row."""
-    lines = [(n, line) for n, line in enumerate(text.splitlines(), 1) if not line.startswith("#")]
-    reader = csv.DictReader(io.StringIO("\n".join(line for _, line in lines)))
-    table: dict[str, str] = {}
-    for index, row in enumerate(reader, start=1):
-        code = (row.get("code") or "").strip()
-        if len(code) != 2 or not code.isascii() or not code.isupper() or code in table:
-            raise DataFileError(name, lines[index][0], f"code {code!r}: two capitals, listed once")
-        table[code] = (row.get("name") or "").strip()
-    return table
+    return parse_codes(
+        text,
+        name,
+        valid=lambda code: len(code) == 2 and code.isascii() and code.isalpha() and code.isupper(),
+        rule="two capitals",
+    )
 
 
 @functools.cache
 def states() -> dict[str, str]:
     """Every abbreviation a US address may carry, with its place."""
-    text = resources.files("therabill.identifiers").joinpath("data", "us_states.csv")
-    return parse_states(text.read_text("utf-8"), TABLE)
+    return parse_states(packaged("us_states.csv"), TABLE)
 
 
 def check_state(text: str, field: str = "state") -> str:
