@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -29,6 +30,7 @@ from pydantic import (
 )
 
 from therabill.errors import InvalidInput
+from therabill.identifiers.us_state import states
 from therabill.money import AMOUNT_PATTERN, parse_amount
 
 Discipline = Literal["massage", "music", "ot", "pt", "slp", "behavioral", "at"]
@@ -109,13 +111,21 @@ class Document(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
+def _us_state(value: str) -> str:
+    """One of the USPS abbreviations (Publication 28 Appendix B): N402 and the CMS-1500's
+    state boxes; any two letters would reach a payer that refuses them."""
+    if value not in states():
+        raise ValueError(f"{value!r} is not a US state: use the USPS abbreviation (IL, NY, PR …)")
+    return value
+
+
 class Address(Document):
     """A postal address (837P N3/N4; CMS-1500 boxes 5, 7, 33)."""
 
     line1: Name
     line2: Text | None = None
     city: Name
-    state: Annotated[str, UPPER, Field(pattern=r"^[A-Za-z]{2}$")]
+    state: Annotated[str, UPPER, Field(pattern=r"^[A-Za-z]{2}$"), AfterValidator(_us_state)]
     zip: Annotated[str, Field(pattern=r"^\d{5}(-?\d{4})?$")]
 
 
