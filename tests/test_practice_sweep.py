@@ -970,29 +970,26 @@ NOT_CLI_ROWS = {
 }
 
 
-def _edges(app: FastAPI) -> dict[str, set[str]]:
-    """Every route ("POST /claims/{claim_id}/{action}") and command ("therabill claims
-    void") with the functions it reaches (practice_rows.call_graph)."""
-    graph = call_graph()
-    edges: dict[str, set[str]] = {}
+def rows_and_edges(app: FastAPI) -> dict[str, list[str]]:
+    """Each service that takes a loaded row, with the routes ("POST /claims/{claim_id}/
+    {action}") and commands ("therabill claims void") that reach it in the static call graph
+    (practice_rows.call_graph), walked backwards from the service."""
+    callers: dict[str, set[str]] = {}
+    for caller, called in call_graph().items():
+        for name in called:
+            callers.setdefault(name, set()).add(caller)
+    starts: dict[str, list[str]] = {}
     for method, template, route in routes_of(app):
         endpoint = getattr(route, "endpoint", None)
         if endpoint is not None:
-            start = qualified(endpoint)
-            edges[f"{method} {template}"] = reaching(graph, start) | {start}
+            starts.setdefault(qualified(endpoint), []).append(f"{method} {template}")
     for name, command in _commands():
-        start = qualified(command.callback)
-        edges[f"therabill {name}"] = reaching(graph, start) | {start}
-    return edges
-
-
-def rows_and_edges(app: FastAPI) -> dict[str, list[str]]:
-    """Each service that takes a loaded row, with the routes and commands that reach it."""
-    edges = _edges(app)
-    return {
-        name: sorted(e for e, reached in edges.items() if qualified(function) in reached)
-        for name, function in row_services().items()
-    }
+        starts.setdefault(qualified(command.callback), []).append(f"therabill {name}")
+    found: dict[str, list[str]] = {}
+    for name, function in row_services().items():
+        above = reaching(callers, qualified(function))
+        found[name] = sorted(edge for start in above for edge in starts.get(start, []))
+    return found
 
 
 def test_services_given_a_loaded_row_are_reached_only_through_swept_routes_and_commands(
