@@ -532,9 +532,19 @@ def posting_steps(
             state["row"] = row.id
         poster.begin(payment, row)
         posting = True
+    # lines paid below the agreed amount: a page of the file's claims a step
+    profiles_now = payer_profiles()
+    flagged = int(state.get("flagged", 0))
+    while page := underpayments.file_page(
+        work, file_id=file_id, after=int(state.get("flag_after", 0))
+    ):
+        flagged += underpayments.flag_page(work, page, profiles_now)
+        state.update(flag_after=page[-1], flagged=flagged)
+        _keep(work, file_id, state, result, owner)
+        work = yield claims
+    underpayments.flagged_file(work, file_id=file_id, flagged=flagged)
     file = work.db.get(RemittanceFile, file_id)
     assert file is not None
-    underpayments.flag_file(work, file_id=file_id)  # lines paid below the agreed amount
     exceptions, unreconciled = result.count("exceptions"), result.count("unreconciled")
     file.summary = (
         f"{result.claims_posted} claim{'' if result.claims_posted == 1 else 's'}, "

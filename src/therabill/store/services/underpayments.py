@@ -341,28 +341,36 @@ def flag_file(work: UnitOfWork, *, file_id: int) -> int:
     memory, not all of its lines."""
     flagged, after = 0, 0
     profiles_now = profiles.payer_profiles()  # once: each look-up checks the profile files
-    while True:
-        page = list(
-            work.db.execute(
-                select(RemittanceClaim.id)
-                .join(RemittanceRecord, RemittanceRecord.id == RemittanceClaim.remittance_id)
-                .where(
-                    RemittanceRecord.file_id == file_id,
-                    RemittanceClaim.id > after,
-                    RemittanceClaim.status_code != "22",
-                    RemittanceClaim.reversed_by_id.is_(None),
-                )
-                .order_by(RemittanceClaim.id)
-                .limit(PAGE)
-            ).scalars()
-        )
-        if not page:
-            break
+    while page := file_page(work, file_id=file_id, after=after):
         after = page[-1]
-        flagged += _flag_page(work, page, profiles_now)
+        flagged += flag_page(work, page, profiles_now)
+    flagged_file(work, file_id=file_id, flagged=flagged)
+    return flagged
+
+
+def file_page(work: UnitOfWork, *, file_id: int, after: int) -> list[int]:
+    """The next :data:`PAGE` remittance claims of a file after id ``after`` that
+    :func:`flag_page` looks at (a poster in parts flags a page per part)."""
+    return list(
+        work.db.execute(
+            select(RemittanceClaim.id)
+            .join(RemittanceRecord, RemittanceRecord.id == RemittanceClaim.remittance_id)
+            .where(
+                RemittanceRecord.file_id == file_id,
+                RemittanceClaim.id > after,
+                RemittanceClaim.status_code != "22",
+                RemittanceClaim.reversed_by_id.is_(None),
+            )
+            .order_by(RemittanceClaim.id)
+            .limit(PAGE)
+        ).scalars()
+    )
+
+
+def flagged_file(work: UnitOfWork, *, file_id: int, flagged: int) -> None:
+    """Audit a file's flagging once all its pages are done."""
     if flagged:
         work.audit("flag", "underpayments", file_id, f"{flagged} lines")
-    return flagged
 
 
 _LINE_COLUMNS = (
@@ -419,7 +427,7 @@ def _paid_lines(work: UnitOfWork, *where: Any) -> list[tuple[_Line, int]]:
     return found
 
 
-def _flag_page(
+def flag_page(
     work: UnitOfWork, remit_claims: list[int], profiles_now: dict[str, PayerProfile]
 ) -> int:
     """Flag the underpaid lines of these remittance claims (one page of a file)."""
