@@ -17,7 +17,13 @@ VALUE = st.one_of(
     st.text(),  # memos with quotes, backslashes, control and non-ASCII characters
     st.dates(),
     st.datetimes(),
-    st.datetimes(timezones=st.timezones()),
+    # an entry's posted_at is a commit time: the first and last days of the calendar are left
+    # out, where moving an aware time to UTC leaves the years datetime can hold
+    st.datetimes(
+        min_value=dt.datetime(1, 1, 2),
+        max_value=dt.datetime(9999, 12, 30),
+        timezones=st.timezones(),
+    ),
 )
 
 

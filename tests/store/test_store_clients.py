@@ -5,13 +5,15 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from therabill.errors import InvalidInput
 from therabill.store.models import Client, Provider
 from therabill.store.services import Store
 from therabill.store.services.caseload import add_to_caseload, caseload_providers, set_caseload
-from therabill.store.services.clients import client_input, read_client, update_client
+from therabill.store.services.clients import client_input, phone_problem, read_client, update_client
 
 
 def _ids(store: Store) -> tuple[int, list[int]]:
@@ -108,3 +110,49 @@ def test_a_field_too_long_is_refused_not_cut(name: str, longest: int) -> None:
     assert [(p.field, p.message) for p in problems] == [
         (name, f"is longer than {longest} characters")
     ]
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "217-555-0100",
+        "(217) 555-0100",
+        "1 217 555 0100",
+        "+1 217.555.0100",
+        "2175550100",
+        "217-555-0100 x12",
+        "217-555-0100 ext. 4",
+    ],
+)
+def test_a_us_phone_number_is_taken_as_typed(typed: str) -> None:
+    assert phone_problem(typed) is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "why"),
+    [
+        ("12", "ten digits"),
+        ("555-0100", "ten digits"),
+        ("217-555-01000", "ten digits"),
+        ("217-555-010O", "ten digits"),
+        ("call the mother", "ten digits"),
+        ("017-555-0100", "never start with 0 or 1"),
+        ("217-155-0100", "never start with 0 or 1"),
+    ],
+)
+def test_anything_else_is_not_a_phone_number(typed: str, why: str) -> None:
+    problem = phone_problem(typed)
+    assert problem is not None and why in problem
+
+
+@given(
+    area=st.integers(200, 999),
+    exchange=st.integers(200, 999),
+    line=st.integers(0, 9999),
+    shape=st.sampled_from(["{a}-{e}-{l}", "({a}) {e}-{l}", "{a}.{e}.{l}", "1{a}{e}{l}"]),
+)
+def test_every_nanp_number_in_any_usual_shape_is_taken(
+    area: int, exchange: int, line: int, shape: str
+) -> None:
+    typed = shape.format(a=area, e=exchange, l=f"{line:04d}")
+    assert phone_problem(typed) is None

@@ -22,6 +22,7 @@ PRIORITIES = ("primary", "secondary", "tertiary")
 RELATIONSHIPS = ("self", "spouse", "child", "other")
 SEXES = ("F", "M", "U")
 ZIP = re.compile(r"\d{5}(-?\d{4})?")
+EXTENSION = re.compile(r"\s*(?:x|ext\.?|extension)\s*\d{1,6}\s*$", re.IGNORECASE)
 CLIENT_COLUMNS = (
     "chart_number",
     "first_name",
@@ -57,6 +58,23 @@ class ClientInput:
     member_id: str | None = None
     group_number: str | None = None
     priority: str = "primary"
+
+
+def phone_problem(text: str) -> str | None:
+    """Why ``text`` is not a US telephone number, or None. The North American Numbering Plan's
+    NXX-NXX-XXXX: ten digits (a leading 1 allowed), the area code and the exchange starting
+    2-9 (NANPA, "About the North American Numbering Plan"); an extension may follow ("x12").
+    CMS-1500 boxes 5, 7 and 33 print the area code and the number apart, so anything else
+    would be left off the form."""
+    number = EXTENSION.sub("", text)
+    digits = "".join(ch for ch in number if ch.isdigit())
+    if len(digits) == 11 and digits[0] == "1":
+        digits = digits[1:]
+    if set(number) - set("0123456789 ()-.+") or len(digits) != 10:
+        return "is not a US phone number (ten digits, e.g. 217-555-0100)"
+    if digits[0] in "01" or digits[3] in "01":
+        return "is not a US phone number: an area code and an exchange never start with 0 or 1"
+    return None
 
 
 def _opt(row: Mapping[str, str | None], key: str) -> str | None:
@@ -124,6 +142,9 @@ def read_client(
     postal = _opt(row, "postal_code")
     if postal and not re.fullmatch(r"\d{5}(-?\d{4})?", postal):
         bad("postal_code", f"{postal!r} is not a ZIP code")
+    phone = _opt(row, "phone")
+    if phone and len(phone) <= MAX_LENGTHS["phone"] and (why := phone_problem(phone)):
+        bad("phone", why)
     email = _opt(row, "email")
     if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
         bad("email", "is not an email address")
