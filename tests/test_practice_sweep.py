@@ -665,6 +665,8 @@ def _values(two: TwoPractices, account: Any, outbox: Path) -> dict[str, Any]:
         "first_due": TODAY + dt.timedelta(days=7),
         "discipline": "pt",
         "amount_cents": 1000,
+        "after": 0,
+        "flagged": 1,
         "instalment_cents": 1000,
         "codes": ["97110"],
         "code": "97110",

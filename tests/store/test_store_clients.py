@@ -122,6 +122,7 @@ def test_a_field_too_long_is_refused_not_cut(name: str, longest: int) -> None:
         "2175550100",
         "217-555-0100 x12",
         "217-555-0100 ext. 4",
+        "555-0142",  # a local number without its area code (other systems' exports)
     ],
 )
 def test_a_us_phone_number_is_taken_as_typed(typed: str) -> None:
@@ -132,7 +133,8 @@ def test_a_us_phone_number_is_taken_as_typed(typed: str) -> None:
     ("typed", "why"),
     [
         ("12", "ten digits"),
-        ("555-0100", "ten digits"),
+        ("55-0100", "ten digits"),
+        ("155-0100", "never start with 0 or 1"),
         ("217-555-01000", "ten digits"),
         ("217-555-010O", "ten digits"),
         ("call the mother", "ten digits"),

@@ -62,17 +62,18 @@ class ClientInput:
 
 def phone_problem(text: str) -> str | None:
     """Why ``text`` is not a US telephone number, or None. The North American Numbering Plan's
-    NXX-NXX-XXXX: ten digits (a leading 1 allowed), the area code and the exchange starting
-    2-9 (NANPA, "About the North American Numbering Plan"); an extension may follow ("x12").
-    CMS-1500 boxes 5, 7 and 33 print the area code and the number apart, so anything else
-    would be left off the form."""
+    NXX-NXX-XXXX: ten digits (a leading 1 allowed), or the seven of a local number whose area
+    code is not known (kept: other systems' exports have them), the area code and the
+    exchange starting 2-9 (NANPA, "About the North American Numbering Plan"); an extension may
+    follow ("x12"). CMS-1500 boxes 5 and 7 print the area code and the number apart, so a
+    number without its area code is left off the form."""
     number = EXTENSION.sub("", text)
     digits = "".join(ch for ch in number if ch.isdigit())
     if len(digits) == 11 and digits[0] == "1":
         digits = digits[1:]
-    if set(number) - set("0123456789 ()-.+") or len(digits) != 10:
+    if set(number) - set("0123456789 ()-.+") or len(digits) not in (7, 10):
         return "is not a US phone number (ten digits, e.g. 217-555-0100)"
-    if digits[0] in "01" or digits[3] in "01":
+    if digits[0] in "01" or (len(digits) == 10 and digits[3] in "01"):
         return "is not a US phone number: an area code and an exchange never start with 0 or 1"
     return None
 
