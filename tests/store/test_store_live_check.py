@@ -199,12 +199,14 @@ def test_the_live_check_shows_what_the_build_records(setting: Setting, day: Day)
             work,
             client=client,
             provider=provider,
-            day=DAY,
-            services=[live_check.ServiceEntry(s.code, s.minutes, s.modifiers) for s in entered],
-            diagnoses=dx,
-            start=dt.time(9, 0),
-            end=dt.time(10, 0),
-            techniques=["therapeutic exercise"],
+            entered=live_check.Entered(
+                day=DAY,
+                services=[live_check.ServiceEntry(s.code, s.minutes, s.modifiers) for s in entered],
+                diagnoses=dx,
+                start=dt.time(9, 0),
+                end=dt.time(10, 0),
+                techniques=["therapeutic exercise"],
+            ),
         )
         assert not (db.new or db.dirty or db.deleted)  # the live check writes nothing
         try:
@@ -265,9 +267,9 @@ def test_a_billed_session_shows_its_units_and_no_second_claim(setting: Setting) 
             work,
             client=work.db.get(Client, setting.clients["MEDICARE"]),
             provider=work.db.get(Provider, setting.providers["pt"]),
-            day=DAY,
-            services=[live_check.ServiceEntry("97110", 30)],
-            diagnoses=["M54.50"],
+            entered=live_check.Entered(
+                day=DAY, services=[live_check.ServiceEntry("97110", 30)], diagnoses=["M54.50"]
+            ),
             exclude_session=shown,
         )
     assert preview.not_billed == f"already billed on claim {claim_id}"

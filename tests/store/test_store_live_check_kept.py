@@ -33,7 +33,7 @@ from therabill.store.services import (
     remittances,
     submission,
 )
-from therabill.store.services.live_check import ServiceEntry
+from therabill.store.services.live_check import Entered, ServiceEntry
 from therabill.store.services.users import Account, Role
 
 DAY = TODAY - dt.timedelta(days=20)
@@ -92,6 +92,12 @@ def _kept(store: Store) -> tuple[live_check.ClientDay, tuple[int, int]]:
     return kept, stamp
 
 
+def _entered(minutes: dict[str, int]) -> Entered:
+    return Entered(
+        day=DAY, services=[ServiceEntry(c, m) for c, m in minutes.items()], diagnoses=["M54.50"]
+    )
+
+
 def _preview(store: Store, **minutes: int) -> live_check.Preview:
     with store.reading(actor="biller") as work:
         client, provider = _parties(work)
@@ -99,9 +105,7 @@ def _preview(store: Store, **minutes: int) -> live_check.Preview:
             work,
             client=client,
             provider=provider,
-            day=DAY,
-            services=[ServiceEntry(code, m) for code, m in minutes.items()],
-            diagnoses=["M54.50"],
+            entered=_entered(minutes),
         )
 
 
@@ -332,9 +336,7 @@ def _preview_by_id(store: Store, **minutes: int) -> live_check.Preview:
             work,
             client_id=client_id,
             provider_id=provider_id,
-            day=DAY,
-            services=[ServiceEntry(code, m) for code, m in minutes.items()],
-            diagnoses=["M54.50"],
+            entered=_entered(minutes),
         )
 
 

@@ -19,7 +19,7 @@ from therabill.errors import InvalidInput
 from therabill.store import factories
 from therabill.store.models import ClaimRecord, Client, Provider
 from therabill.store.services import Store, build, claim_edits, plans_of_care, sessions
-from therabill.store.services.live_check import ServiceEntry, preview_session
+from therabill.store.services.live_check import Entered, ServiceEntry, preview_session
 
 PT = factories.PHYSICAL_THERAPIST
 SPEC = factories.PracticeSpec(
@@ -87,12 +87,14 @@ def test_a_medicare_therapy_claim_needs_its_certifying_provider(clinic: Store) -
             work,
             client=client,
             provider=provider,
-            day=day + dt.timedelta(days=1),
-            services=[ServiceEntry("97110", 30, ("GP",))],
-            start=dt.time(9, 0),
-            end=dt.time(9, 30),
-            techniques=["exercise"],
-            diagnoses=["M54.50"],
+            entered=Entered(
+                day=day + dt.timedelta(days=1),
+                services=[ServiceEntry("97110", 30, ("GP",))],
+                start=dt.time(9, 0),
+                end=dt.time(9, 30),
+                techniques=["exercise"],
+                diagnoses=["M54.50"],
+            ),
         )
     # The session form's live check says it before anything is saved.
     live = {f.id for f in preview.findings}

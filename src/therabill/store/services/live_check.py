@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -61,7 +61,7 @@ from therabill.store.services.context import UnitOfWork
 from therabill.store.services.drafts import DiagnosisRow, ServiceRow, SessionRow
 from therabill.units import UnitResult, UnitRule
 
-__all__ = ["Preview", "ServiceEntry", "preview_for", "preview_session", "scrub_tables"]
+__all__ = ["Entered", "Preview", "ServiceEntry", "preview_for", "preview_session", "scrub_tables"]
 
 
 @dataclass(slots=True)
@@ -101,18 +101,26 @@ class Preview:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class Entered:
+    """What the session form holds, typed: the values a live check counts and scrubs (the
+    web form, the API body and a stored session shown again each make one)."""
+
+    day: dt.date
+    services: Sequence[ServiceEntry]
+    place_of_service: str = "11"
+    diagnoses: Sequence[str] = ()
+    start: dt.time | None = None
+    end: dt.time | None = None
+    techniques: Sequence[str] = ()
+
+
 def preview_session(
     work: UnitOfWork,
     *,
     client: Client | None,
     provider: Provider | None,
-    day: dt.date,
-    services: list[ServiceEntry],
-    place_of_service: str = "11",
-    diagnoses: list[str] | None = None,
-    start: dt.time | None = None,
-    end: dt.time | None = None,
-    techniques: list[str] | None = None,
+    entered: Entered,
     exclude_session: int | None = None,
 ) -> Preview:
     """Units and findings for the claim a session would become; never raises for bad input.
@@ -124,33 +132,11 @@ def preview_session(
     The practice's files are looked at once for the whole check (``caches.one_look``).
     """
     with one_look():
-        return _preview(
-            work,
-            client=client,
-            provider=provider,
-            day=day,
-            services=services,
-            place_of_service=place_of_service,
-            diagnoses=diagnoses,
-            start=start,
-            end=end,
-            techniques=techniques,
-            exclude_session=exclude_session,
-        )
+        return _preview(work, client, provider, entered, exclude_session=exclude_session)
 
 
 def preview_for(
-    work: UnitOfWork,
-    *,
-    client_id: int | None,
-    provider_id: int | None,
-    day: dt.date,
-    services: list[ServiceEntry],
-    place_of_service: str = "11",
-    diagnoses: list[str] | None = None,
-    start: dt.time | None = None,
-    end: dt.time | None = None,
-    techniques: list[str] | None = None,
+    work: UnitOfWork, *, client_id: int | None, provider_id: int | None, entered: Entered
 ) -> Preview:
     """:func:`preview_session` of a new session for a client and provider given by id, each
     checked already (``access.client_id_for``, ``access.provider_id_for``: the client's
@@ -160,38 +146,20 @@ def preview_for(
     with one_look():
         stamps = _stamps(work, client_id) if client_id is not None else (None, None)
         client, provider = _people(work, client_id, provider_id, stamps[0])
-        return _preview(
-            work,
-            client=client,
-            provider=provider,
-            day=day,
-            services=services,
-            place_of_service=place_of_service,
-            diagnoses=diagnoses,
-            start=start,
-            end=end,
-            techniques=techniques,
-            exclude_session=None,
-            stamps=stamps,
-        )
+        return _preview(work, client, provider, entered, exclude_session=None, stamps=stamps)
 
 
 def _preview(
     work: UnitOfWork,
-    *,
     client: Client | None,
     provider: Provider | None,
-    day: dt.date,
-    services: list[ServiceEntry],
-    place_of_service: str,
-    diagnoses: list[str] | None,
-    start: dt.time | None,
-    end: dt.time | None,
-    techniques: list[str] | None,
+    entered: Entered,
+    *,
     exclude_session: int | None,
     stamps: tuple[Hashable, tuple[int, int] | None] | None = None,
 ) -> Preview:
     result = Preview()
+    day = entered.day
     work.chain_practice()  # the practice whose parties are read (a web request's is known)
     if stamps is None:
         stamps = _stamps(work, client.id) if client is not None else (None, None)
@@ -228,7 +196,7 @@ def _preview(
     if known is not None:
         result.eligibility = known.eligibility
     # The rows a save keeps (it drops rows without minutes), in the session's own shape.
-    wanted = [s for s in services if s.code and s.minutes != 0]
+    wanted = [s for s in entered.services if s.code and s.minutes != 0]
     if not wanted:
         return result
     billed_on = (
@@ -247,10 +215,10 @@ def _preview(
         client_id=client.id if client is not None else None,
         provider_id=provider.id if provider is not None else None,
         date_of_service=day,
-        start_time=start,
-        end_time=end,
-        place_of_service=place_of_service,
-        **_as_stored(wanted, diagnoses or [], techniques or []),
+        start_time=entered.start,
+        end_time=entered.end,
+        place_of_service=entered.place_of_service,
+        **_as_stored(wanted, entered.diagnoses, entered.techniques),
     )
     group: list[TherapySession | SessionRow] = sorted(
         [*others, session], key=lambda s: (s.id is None, s.id or 0)
@@ -579,7 +547,7 @@ def _read_client_day(
 
 
 def _as_stored(
-    services: list[ServiceEntry], diagnoses: list[str], techniques: list[str]
+    services: list[ServiceEntry], diagnoses: Sequence[str], techniques: Sequence[str]
 ) -> dict[str, Any]:
     """Services, diagnoses and techniques as ``add_session`` stores them (diagnoses upper
     case without dots, techniques stripped), on rows never added to the database session."""

@@ -24,7 +24,7 @@ from therabill.store.services.caseload import caseload_providers
 from therabill.store.services.claim_records import show_claim
 from therabill.store.services.claims_queue import QueueFilter, queue
 from therabill.store.services.clients import CLIENT_COLUMNS, client_dict, search_clients
-from therabill.store.services.live_check import ServiceEntry, preview_for
+from therabill.store.services.live_check import Entered, ServiceEntry, preview_for
 from therabill.store.services.remittance_intake import Intake, check_size, receive_remittance
 from therabill.store.services.sessions import ServiceMinutes, add_session, session_dict
 from therabill.store.services.users import Account
@@ -76,13 +76,15 @@ def scrub(body: ScrubIn, ctx: Ctx, account: ApiUser) -> dict[str, Any]:
             work,
             client_id=client_id_for(work, account, body.client_id),
             provider_id=provider_id_for(work, account, body.provider_id),
-            day=body.date or dt.date.today(),
-            services=[
-                ServiceEntry(s.code.upper(), s.minutes, tuple(m.upper() for m in s.modifiers))
-                for s in body.services
-            ],
-            place_of_service=body.place_of_service,
-            diagnoses=body.diagnoses,
+            entered=Entered(
+                day=body.date or dt.date.today(),
+                services=[
+                    ServiceEntry(s.code.upper(), s.minutes, tuple(m.upper() for m in s.modifiers))
+                    for s in body.services
+                ],
+                place_of_service=body.place_of_service,
+                diagnoses=body.diagnoses,
+            ),
         )
     if preview.problem:
         raise InvalidInput(preview.problem, field=preview.problem_field or "services")

@@ -24,7 +24,12 @@ from therabill.store.services.access import (
 )
 from therabill.store.services.build import practice_fees
 from therabill.store.services.clients import search_clients
-from therabill.store.services.live_check import ServiceEntry, preview_for, preview_session
+from therabill.store.services.live_check import (
+    Entered,
+    ServiceEntry,
+    preview_for,
+    preview_session,
+)
 from therabill.store.services.sessions import (
     ServiceMinutes,
     add_session,
@@ -176,13 +181,15 @@ def session_preview(
             work,
             client_id=client_id,
             provider_id=provider_id,
-            day=form.day,
-            services=form.services,
-            place_of_service=form.place_of_service,
-            diagnoses=form.diagnoses,
-            start=form.start,
-            end=form.end,
-            techniques=form.techniques,
+            entered=Entered(
+                day=form.day,
+                services=form.services,
+                place_of_service=form.place_of_service,
+                diagnoses=form.diagnoses,
+                start=form.start,
+                end=form.end,
+                techniques=form.techniques,
+            ),
         )
     return render(
         request,
@@ -285,16 +292,18 @@ def _session_page(
             work,
             client=client,
             provider=provider,
-            day=session.date_of_service,
-            services=[
-                ServiceEntry(s.code, s.minutes, tuple(m for m in s.modifiers.split(",") if m))
-                for s in session.services
-            ],
-            place_of_service=session.place_of_service,
-            diagnoses=[d.code for d in session.diagnoses],
-            start=session.start_time,
-            end=session.end_time,
-            techniques=(session.techniques or "").splitlines(),
+            entered=Entered(
+                day=session.date_of_service,
+                services=[
+                    ServiceEntry(s.code, s.minutes, tuple(m for m in s.modifiers.split(",") if m))
+                    for s in session.services
+                ],
+                place_of_service=session.place_of_service,
+                diagnoses=[d.code for d in session.diagnoses],
+                start=session.start_time,
+                end=session.end_time,
+                techniques=(session.techniques or "").splitlines(),
+            ),
             exclude_session=session.id,
         )
         return render(
