@@ -244,6 +244,8 @@ ID_TABLES = {
     "file_id": "remittance_files",
     "quarantine_id": "remittance_quarantine",
     "entry_id": "ledger_entries",
+    "line_id": "claim_lines",
+    "remit_claim_id": "remittance_claims",
 }
 
 

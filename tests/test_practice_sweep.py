@@ -50,7 +50,7 @@ from therabill.cli.main import app as cli_app
 from therabill.errors import NotFound, TherabillError
 from therabill.ledger.entries import EntryKind
 from therabill.store import factories, tenancy
-from therabill.store.services import users
+from therabill.store.services import login_sessions, users
 from therabill.store.services.profiles import payer_profiles
 from therabill.store.services.sessions import ServiceMinutes
 from therabill.web.app import create_app
@@ -593,6 +593,37 @@ SERVICE_IDS = {
     "receipt": "receipt",
     "number": "statement",
     "prior_claim_id": "claim_id",
+    "prior_ids": "claim_id",
+    "replacement_claim_id": "claim_id",
+    "provider_ids": "provider_id",
+    "clients": "client_id",
+    "auth_id": "authorization_id",
+    "entry_id": "entry_id",
+    "line_ids": "line_id",
+    "remit_claims": "remit_claim_id",
+    "copay_session": "session_id",
+    "location": "location_id",
+    "practice_id": "practice",
+}
+# A parameter whose kind differs from one service to another (``ids``: of clients or providers).
+SERVICE_ID_KINDS = {
+    "names.client_names": {"ids": "client_id"},
+    "names.provider_names": {"ids": "provider_id"},
+}
+# A service parameter with a name like these names a record: it must be in SERVICE_IDS (or
+# SERVICE_ID_KINDS, or NOT_ID_PARAMETERS with what it is), or the sweep fails naming it.
+RECORD_PARAMETER = re.compile(
+    r"(^|_)(ids?|clients?|providers?|polic(y|ies)|payers?|claims?|sessions?|denials?|plans?|"
+    r"auth|authorizations?|locations?|jobs?|users?|tokens?|entry|entries|underpayments?|"
+    r"exceptions?|quarantine|practices?|receipts?|statements?|lines?|files?|runs?)$"
+)
+NOT_ID_PARAMETERS = {
+    "member_id": "the insurer's member number, as typed",
+    "tax_id": "the practice's tax id (EIN), as typed",
+    "processed_as_later": "claim status codes of the 835 (CLP02), not claims",
+    "profile_id": "a payer profile's name: a practice saves its own in its own scope (the "
+    "shipped ones are every practice's; the pages' /payer-profiles/{profile_id} is swept)",
+    "keep_session": "the caller's own login session, kept when their others are ended",
 }
 # Services that take an id but are not a user's action on a practice's record, and why.
 # (The logins' own services, api_tokens.*, mfa.* and users.set_password and kin, are swept:
@@ -604,9 +635,10 @@ NOT_SERVICES = {
     "login_sessions.second_factor": "a login session, not a practice's record",
     "job_queue.hand_over": "hands a queued job's id to procrastinate (the worker runs it "
     "in the practice that queued it)",
-    "jobs.claim": "the worker's: it claims any practice's job and runs it in that practice",
-    "jobs.run_job": "the worker's: it runs a job in the practice that queued it",
-    "jobs.wait_for": "polls a job the caller made",
+    "job_queue.abort": "procrastinate's id of a queue job (the installation's queue, outside "
+    "the practices' tables), read by jobs.cancel from a job row of the work's practice",
+    "job_queue.cancel_queued": "procrastinate's id of a queue job, as job_queue.abort",
+    "users.account_from_rows": "load_account's second half: the rows it read for the login",
     "users.in_practice": "the check itself",
     "users.practice_user": "the check itself",
 }
@@ -631,7 +663,8 @@ def _services() -> list[tuple[str, Any]]:
             takes_id = [
                 p
                 for p in parameters.values()
-                if p.name in SERVICE_IDS and re.search(r"\bint\b|\bstr\b", str(p.annotation))
+                if _id_kind(f"{info.name}.{name}", p.name)
+                and re.search(r"\bint\b|\bstr\b", str(p.annotation))
             ]
             found_row = any(
                 a_row.search(str(p.annotation))
@@ -643,8 +676,47 @@ def _services() -> list[tuple[str, Any]]:
     return found
 
 
-def _values(two: TwoPractices, account: Any, outbox: Path) -> dict[str, Any]:
-    """What the sweep passes a service's other required parameters, by name."""
+def _id_kind(service: str, parameter: str) -> str | None:
+    """The kind of B's id ``parameter`` of ``service`` gets (None: it takes no id)."""
+    return SERVICE_ID_KINDS.get(service, {}).get(parameter) or SERVICE_IDS.get(parameter)
+
+
+def _unnamed_id_parameters() -> list[str]:
+    """Parameters of the services the sweep calls whose names name a record but that it
+    gives no B's id: a new kind of id cannot slip past."""
+    rows = {n for n, c in vars(models).items() if hasattr(c, "__tablename__")}
+    a_row = re.compile(r"\b(" + "|".join(sorted(rows)) + r")\b")
+    found = []
+    for info in pkgutil.iter_modules(package.__path__):
+        module = importlib.import_module(f"{package.__name__}.{info.name}")
+        for name, function in inspect.getmembers(module, inspect.isfunction):
+            service = f"{info.name}.{name}"
+            if function.__module__ != module.__name__ or name.startswith("_"):
+                continue
+            parameters = inspect.signature(function).parameters
+            if not {"work", "store", "conn"} & set(parameters) or service in NOT_SERVICES:
+                continue
+            if any(
+                a_row.search(str(p.annotation))
+                for p in parameters.values()
+                if p.default is inspect.Parameter.empty
+            ):
+                continue  # takes a loaded row: watched (practice_rows.py)
+            for p in parameters.values():
+                annotation = str(p.annotation)
+                if (
+                    RECORD_PARAMETER.search(p.name)
+                    and re.search(r"\bint\b|\bstr\b", annotation)
+                    and not _id_kind(service, p.name)
+                    and p.name not in NOT_ID_PARAMETERS
+                ):
+                    found.append(f"{service}({p.name}: {annotation})")
+    return sorted(found)
+
+
+def _values(two: TwoPractices, account: Any, outbox: Path, secret: str) -> dict[str, Any]:
+    """What the sweep passes a service's other required parameters, by name (``secret``:
+    A's admin's login session)."""
 
     sweep = "cross-practice sweep"
     return {
@@ -689,8 +761,10 @@ def _values(two: TwoPractices, account: Any, outbox: Path) -> dict[str, Any]:
         "contents": b"not the quarantined file",
         "values": {"first_name": "Sweep"},
         "changes": {"first_name": "Sweep"},
-        "provider_ids": [two.ids["provider_id"][0]],
-        "prior_ids": [two.ids["claim_id"][0]],
+        "through": TODAY,
+        "worker": "sweep",
+        "profiles_now": payer_profiles(),
+        "secret": secret,
         "data": factories.client("SW-1", "Sweep", "Tester"),
         "kind": EntryKind.WRITE_OFF,
         "referring_npi": "1679576722",
@@ -709,16 +783,21 @@ STRONG = "quartz lantern orbit melody 47"
 SERVICE_VALUES = {"users.change_password": {"new": STRONG}}
 
 
-def _b_value(two: TwoPractices, name: str, annotation: str) -> Any:
-    kind = SERVICE_IDS[name]
-    if kind == "receipt":
-        value: Any = next(n for n in two.ids["number"] if str(n).startswith("R-"))
+def _b_value(two: TwoPractices, service: str, name: str, annotation: str) -> Any:
+    kind = _id_kind(service, name)
+    assert kind is not None
+    if kind == "practice":
+        value: Any = two.b
+    elif kind == "receipt":
+        value = next(n for n in two.ids["number"] if str(n).startswith("R-"))
     elif kind == "statement":
         value = next(n for n in two.ids["number"] if str(n).startswith("S-"))
     elif not re.search(r"\bint\b", annotation):  # by name: B's payer, client or provider
-        value = {"payer_id": "Harbourside Health Plan (demo)", "client_id": "DEMO-001"}.get(
-            kind, str(two.ids[kind][0])
-        )
+        value = {
+            "payer_id": "Harbourside Health Plan (demo)",
+            "client_id": "DEMO-001",
+            "location_id": "Bravo Annex",
+        }.get(kind, str(two.ids[kind][0]))
     else:
         value = two.ids[kind][0]
     many = name.endswith("_ids") or re.search(r"Collection|Sequence|list|Iterable", annotation)
@@ -748,7 +827,8 @@ def test_every_service_that_takes_an_id_in_as_scope_with_bs_ids(
     store = two.store
     with store.reader.connect() as conn:
         account = users.load_account(conn, two.a_user, two.a)
-    values = _values(two, account, tmp_path / "outbox")
+    secret, _ = login_sessions.start_session(store.engine, two.a_user)  # A's admin's
+    values = _values(two, account, tmp_path / "outbox", secret)
     before = digest(two.admin_url, two.b, users_of=(two.b_user,))
     unknown: list[str] = []
     problems: list[str] = []
@@ -760,10 +840,12 @@ def test_every_service_that_takes_an_id_in_as_scope_with_bs_ids(
             continue
         kwargs: dict[str, Any] = {}
         for parameter in inspect.signature(function).parameters.values():
-            if parameter.name in SERVICE_IDS and re.search(
+            if _id_kind(name, parameter.name) and re.search(
                 r"\bint\b|\bstr\b", str(parameter.annotation)
             ):
-                kwargs[parameter.name] = _b_value(two, parameter.name, str(parameter.annotation))
+                kwargs[parameter.name] = _b_value(
+                    two, name, parameter.name, str(parameter.annotation)
+                )
             elif parameter.name in ("work", "store", "conn"):
                 kwargs[parameter.name] = None
             elif parameter.name == "profile" and "str" not in str(parameter.annotation):
@@ -797,6 +879,8 @@ def test_every_service_that_takes_an_id_in_as_scope_with_bs_ids(
                 problems.append(f"{name}: answered with practice B's {result!r}"[:300])
             swept += 1
     assert unknown == [], f"give the sweep a value for these parameters: {unknown}"
+    unnamed = _unnamed_id_parameters()
+    assert unnamed == [], f"give these id parameters their kind in SERVICE_IDS: {unnamed}"
     assert problems == [], "\n".join(problems)
     assert swept > 80
     assert_no_row_of_b(handed)
@@ -855,6 +939,11 @@ CLI_VALUES = {  # the other required parameters
 }
 
 
+def _a_number(command: str, parameter: str | None) -> bool:
+    """Whether ``parameter`` of ``command`` is a receipt's or statement's number."""
+    return parameter == "number" and command in NUMBERS
+
+
 def _commands() -> Iterator[tuple[str, Any]]:
 
     def walk(command: Any, path: list[str]) -> Iterator[tuple[str, Any]]:
@@ -882,7 +971,7 @@ def test_every_command_that_takes_an_id_with_practice_a_and_bs_ids(
     swept = 0
     handed = watching(monkeypatch, two.b).__enter__()  # undone by monkeypatch
     for name, command in _commands():
-        ids = [p for p in command.params if p.name in CLI_IDS]
+        ids = [p for p in command.params if p.name in CLI_IDS or _a_number(name, p.name)]
         if not ids or name in NOT_CLI:
             continue
         arguments: list[str] = []
@@ -965,10 +1054,10 @@ NOT_CLI_ROWS = {
     "the practice; its twin PUT /api/v1/fees/{code} is swept",
     "era post": "an 835 file, not an id: test_an_835_naming_bs_claims_posted_as_a posts one "
     "naming B's claims, by the command and the API",
-    "claims status-read": "a 277 file, not an id: the claims it names are looked up by number "
-    "in the practice",
-    "x12 ack": "a 999 or 277CA file, not an id: the claims it names are looked up by number "
-    "in the practice",
+    "claims status-read": "a 277 file, not an id: test_practice_jobs.py reads one naming B's "
+    "claims as A, by the command and by the clearinghouse fetch job",
+    "x12 ack": "a 277CA, 999 or TA1 file, not an id: test_practice_jobs.py reads ones naming "
+    "B's claims, group and interchange as A, by the command and by the clearinghouse fetch job",
 }
 
 
@@ -1008,7 +1097,8 @@ def test_services_given_a_loaded_row_are_reached_only_through_swept_routes_and_c
     swept_commands = {
         f"therabill {name}"
         for name, command in _commands()
-        if any(p.name in CLI_IDS for p in command.params) and name not in NOT_CLI
+        if any(p.name in CLI_IDS or _a_number(name, p.name) for p in command.params)
+        and name not in NOT_CLI
     }
     unswept: list[str] = []
     for service, edges in found.items():
