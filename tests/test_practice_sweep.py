@@ -51,6 +51,7 @@ from therabill.errors import NotFound, TherabillError
 from therabill.ledger.entries import EntryKind
 from therabill.store import factories, tenancy
 from therabill.store.services import login_sessions, users
+from therabill.store.services.live_check import Entered, ServiceEntry
 from therabill.store.services.profiles import payer_profiles
 from therabill.store.services.sessions import ServiceMinutes
 from therabill.web.app import create_app
@@ -762,6 +763,7 @@ def _values(two: TwoPractices, account: Any, outbox: Path, secret: str) -> dict[
         "values": {"first_name": "Sweep"},
         "changes": {"first_name": "Sweep"},
         "through": TODAY,
+        "entered": Entered(TODAY, [ServiceEntry("97110", 30)]),  # a session form's values
         "worker": "sweep",
         "profiles_now": payer_profiles(),
         "secret": secret,
