@@ -109,6 +109,7 @@ NOT_SWEPT = {  # not a practice's data at all
     "/account/mfa",
     "/account/mfa/recovery-codes",
     "/api/v1/openapi.json",
+    "/favicon.ico",
 }
 ID_NAMES = {  # form and JSON field names that take an id, and the kind of id
     "client": "client_id",

@@ -130,3 +130,33 @@ def test_the_demos_payers_take_weeks_to_pay_not_zero_days(store: Store) -> None:
     assert sent and all(
         at.date().weekday() == 0 and 1 <= (at.date() - service).days <= 7 for at, service in sent
     )
+
+
+def test_the_demos_claim_histories_read_in_order_and_835s_on_their_week(store: Store) -> None:
+    """A demo claim's history is dated as a practice would have lived it: made and checked
+    the morning it is sent, answered by the 835 on its payment date; each 835 upload is
+    dated on that payment date too (its file name's), not the moment the demo is made."""
+    create_demo(store=store, clients_count=6, months=2, today=TODAY)
+    with store.sessions() as db:
+        changes = db.execute(
+            select(
+                ClaimStatusChange.claim_id, ClaimStatusChange.to_status, ClaimStatusChange.at
+            ).order_by(ClaimStatusChange.claim_id, ClaimStatusChange.id)
+        ).all()
+        uploads = db.execute(select(RemittanceFile.file_name, RemittanceFile.posted_at)).all()
+    by_claim: dict[int, list[tuple[str, dt.datetime]]] = {}
+    for claim_id, status, at in changes:
+        by_claim.setdefault(claim_id, []).append((status, at))
+    assert by_claim
+    for history in by_claim.values():
+        times = [at for _, at in history]
+        assert times == sorted(times), history
+        assert all(at.date() <= TODAY for at in times)
+    paid = [h for h in by_claim.values() if h[-1][0] in ("paid", "partly_paid", "denied")]
+    assert paid and all(h[-1][1].date() < TODAY for h in paid)  # answered weeks ago
+    with store.reading(actor="test") as work:
+        listed = remittance_intake.recent_remittances(work, limit=100)
+    uploads += [(u["file_name"], u["uploaded_at"]) for u in listed]
+    assert uploads and listed
+    for name, posted_at in uploads:
+        assert posted_at.date() == dt.datetime.strptime(name[-12:-4], "%Y%m%d").date(), name

@@ -184,6 +184,15 @@ def test_security_headers_on_every_response(web: TestClient, path: str) -> None:
     assert response.headers["referrer-policy"] == "no-referrer"
 
 
+def test_the_icon_browsers_ask_for_is_the_pages_own_without_a_login(web: TestClient) -> None:
+    """A browser asks for /favicon.ico on a page without an icon link (a text file, a PDF):
+    it gets the pages' icon, even before logging in, not a 404."""
+    moved = web.get("/favicon.ico", follow_redirects=False)
+    assert moved.status_code == 301 and moved.headers["location"] == "/static/favicon.svg"
+    icon = web.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.headers["content-type"] == "image/svg+xml"
+
+
 def test_no_inline_script_in_any_page(web: TestClient) -> None:
     login(web, "root")
     for path in ("/", "/codes", "/clients", "/login"):

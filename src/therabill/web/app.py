@@ -83,6 +83,13 @@ def create_app(database_url: str | None = None, *, settings: WebSettings | None 
     ctx = WebContext(store=store, settings=settings, templates=make_templates())
     app.state.ctx = ctx
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    # Browsers ask for /favicon.ico on any page without a <link rel="icon"> (a text file,
+    # a PDF): the pages' own icon, not a 404 in the log and the console.
+    app.add_api_route(
+        "/favicon.ico",
+        lambda: RedirectResponse("/static/favicon.svg", status_code=301),
+        include_in_schema=False,
+    )
     for router in routes.ROUTERS:
         app.include_router(router)
     app.mount("/api/v1", api.create_api(ctx))

@@ -22,7 +22,15 @@ from therabill.store.factories import (
     add_plans_of_care,
     set_up_practice,
 )
-from therabill.store.models import ClaimLine, ClaimRecord, ClaimStatusChange, Client, Payer
+from therabill.store.models import (
+    ClaimLine,
+    ClaimRecord,
+    ClaimStatusChange,
+    Client,
+    Payer,
+    RemittanceFile,
+    RemittanceRecord,
+)
 from therabill.store.services import (
     auths,
     build,
@@ -35,6 +43,7 @@ from therabill.store.services import (
 )
 from therabill.store.services.context import Store, UnitOfWork
 from therabill.store.services.payers import MailingAddress
+from therabill.store.web_tables import web_remittance_uploads
 from therabill.x12.remittance_835.builder import (
     AdjudicatedClaim,
     AdjudicatedLine,
@@ -240,6 +249,7 @@ def create_demo(
     say("claims")
     with store.transaction(actor="demo") as work:
         built = build.build_claims(work=work, end=today - dt.timedelta(days=7))
+        _date_the_build(work, today)
     with store.sessions() as db:
         draft_findings = dict(
             Counter(
@@ -277,6 +287,53 @@ def _sent_on(service: dt.date, today: dt.date) -> dt.date:
     return min(service + dt.timedelta(days=7 - service.weekday()), today)
 
 
+def _date_the_build(work: UnitOfWork, today: dt.date) -> None:
+    """Date each claim's making (draft, ready) the morning of the day the demo practice bills
+    its week, before it is sent that afternoon: a claim's history then reads in order (made,
+    checked, sent, answered, paid), not "made today" after "sent last month"."""
+    for claim_id, service in work.db.execute(select(ClaimRecord.id, ClaimRecord.date_of_service)):
+        made = dt.datetime.combine(_sent_on(service, today), dt.time(9), dt.UTC)
+        work.db.execute(
+            update(ClaimStatusChange)
+            .where(
+                ClaimStatusChange.claim_id == claim_id,
+                ClaimStatusChange.to_status.in_(("draft", "ready")),
+            )
+            .values(at=min(made, dt.datetime.now(dt.UTC)))
+        )
+
+
+def _date_the_posting(
+    work: UnitOfWork, sha256: str, claim_ids: list[int], paid_on: dt.date, since: dt.datetime
+) -> None:
+    """Date a demo 835's upload and the status changes its posting made the afternoon of its
+    payment date, as a biller would have posted it that week (the Remittances page's
+    "Uploaded before" and each claim's history), not the moment the demo is made."""
+    posted = min(dt.datetime.combine(paid_on, dt.time(16), dt.UTC), dt.datetime.now(dt.UTC))
+    file_id = work.db.execute(
+        select(RemittanceFile.id).where(RemittanceFile.sha256 == sha256)
+    ).scalar_one()
+    work.db.execute(
+        update(RemittanceFile).where(RemittanceFile.id == file_id).values(posted_at=posted)
+    )
+    work.db.execute(
+        update(RemittanceRecord).where(RemittanceRecord.file_id == file_id).values(posted_at=posted)
+    )
+    work.db.execute(  # the Remittances page's and the dashboard's list of uploads
+        update(web_remittance_uploads)
+        .where(
+            web_remittance_uploads.c.sha256 == sha256,
+            web_remittance_uploads.c.practice_id == work.require_practice().id,
+        )
+        .values(uploaded_at=posted)
+    )
+    work.db.execute(
+        update(ClaimStatusChange)
+        .where(ClaimStatusChange.claim_id.in_(claim_ids), ClaimStatusChange.at >= since)
+        .values(at=posted)
+    )
+
+
 def _adjudicate(work: UnitOfWork, rnd: random.Random, today: dt.date) -> dict[str, int]:
     """Send the older ready claims and answer them as their payers would: a few rejected at
     the payer's front door, the rest in one made-up 835 per payer (most paid, some partly
@@ -311,6 +368,7 @@ def _adjudicate(work: UnitOfWork, rnd: random.Random, today: dt.date) -> dict[st
     # (never after today): the Reports page then shows collections spread over the months
     # the demo covers, as a real practice's would be, not all of them today.
     answers: dict[tuple[int, dt.date], list[AdjudicatedClaim]] = {}
+    answered: dict[tuple[int, dt.date], list[int]] = {}
     for claim in ready:
         move(claim, ClaimStatus.SUBMITTED, "demo batch")
         roll = rnd.random()
@@ -321,6 +379,7 @@ def _adjudicate(work: UnitOfWork, rnd: random.Random, today: dt.date) -> dict[st
         move(claim, ClaimStatus.ACCEPTED, "demo: 277CA accepted")
         key = (claim.payer_id, _paid_on(claim.date_of_service, today))
         answers.setdefault(key, []).append(_answer(claim, roll))
+        answered.setdefault(key, []).append(claim.id)
     now = dt.datetime.now(dt.UTC)
     for claim_id, status_value, at in moved:
         work.db.execute(
@@ -344,11 +403,12 @@ def _adjudicate(work: UnitOfWork, rnd: random.Random, today: dt.date) -> dict[st
             produced_on=paid_on,
         )
         # As a biller's upload: posted and listed under the dashboard's recent remittances.
-        remittance_intake.receive_remittance(
+        intake = remittance_intake.receive_remittance(
             work=work,
             data=text.encode("ascii"),
             file_name=f"demo-{payer_id}-{paid_on:%Y%m%d}.835",
         )
+        _date_the_posting(work, intake.sha256, answered[payer_id, paid_on], paid_on, now)
     posted = work.db.execute(
         select(ClaimRecord.status).where(ClaimRecord.id.in_([c.id for c in ready]))
     ).scalars()
