@@ -917,7 +917,12 @@ CLI_IDS = {  # parameters that name a record, and the kind of B's id they get
 # A file that goes with B's id: ``era release B's-quarantine FILE`` gets B's quarantined 835.
 CLI_FILES = {"era release": quarantined_835}
 NUMBERS = {"payment receipt": "R-", "statements print": "S-"}  # ``number`` names one of these
-NOT_CLI = {"user add": "adds a login, or lets one join the practice: the installation's admin"}
+NOT_CLI = {
+    "user add": "adds a login, or lets one join the practice: the installation's admin",
+    "jobs run": "queues a job (its --client names are looked up as the job runs, and a kind "
+    "is required: the sweep's would be refused for that alone): test_practice_jobs.py queues "
+    "and runs every job kind with B's ids",
+}
 CLI_VALUES = {  # the other required parameters
     "reason": "cross-practice sweep",
     "note": "cross-practice sweep",
@@ -959,11 +964,73 @@ def _commands() -> Iterator[tuple[str, Any]]:
     yield from walk(typer.main.get_command(cli_app), [])
 
 
+# Options that name a record besides a command's main id, by command, and the kind of B's id
+# each gets ("line_id=10.00": the value written around the id). Each command here is run a
+# second time on A's own record (A's client, provider…) with B's ids in these options.
+CLI_OPTION_IDS = {
+    "session add": {"location": "location_id"},
+    "session edit": {"location": "location_id"},  # A has no session: B's session only
+    "payment take": {"line": "line_id", "copay_session": "session_id", "apply": "line_id=10.00"},
+    "entry pay": {"lines": "line_id"},
+    "user token": {"revoke": "token_id"},
+}
+# Parameters whose names are like a record's but that name none, and what they are: any
+# other such parameter of a command fails the sweep (a new id option cannot slip past).
+CLI_RECORD = re.compile(
+    r"(^|_)(ids?|clients?|providers?|polic(y|ies)|payers?|claims?|sessions?|denials?|plans?|"
+    r"auth|authorizations?|locations?|jobs?|users?|tokens?|entry|entries|underpayments?|"
+    r"exceptions?|quarantine|practices?|receipts?|statements?|lines?|number|revoke)$"
+)
+NOT_CLI_IDS = {
+    "all_clients": "a flag: every client with a policy on file",
+    "payers": "a directory of payer profiles (*.toml), a file path",
+    "tax_id": "the practice's tax id (EIN), as typed",
+    "chart_number": "a new client's chart number, as typed",
+    "member_id": "the insurer's member number, as typed",
+    "group_number": "the insurer's group number, as typed",
+    "payer_claim_number": "the payer's number of the claim, as the payer gave it",
+    "payer_id": "the payer's EDI id, as typed (payer add/edit)",
+    "number": "an authorization's number, as the payer gave it (auth add/edit); a receipt or "
+    "statement number where NUMBERS says so",
+    "line": "a line number on the claim (claims edit/correct, entry post); a claim line id "
+    "where CLI_OPTION_IDS says so",
+    "clients": "how many clients the demo practice has",
+    "practice": "the practice a login joins (user add: NOT_CLI)",
+}
+
+
+def _cli_value(two: TwoPractices, kind: str, ids: dict[str, Any]) -> str | None:
+    """The value of ``kind`` from ``ids`` (B's or A's), as the command line takes it."""
+    if kind == "username":
+        return "bruno" if ids is two.ids else "alma"
+    kind, _, tail = kind.partition("=")
+    found = ids.get(kind) or []
+    if not found:
+        return None
+    return f"{found[0]}={tail}" if tail else str(found[0])
+
+
+def _unnamed_cli_ids() -> list[str]:
+    """Command parameters whose names name a record but that the sweep gives no B's id."""
+    return sorted(
+        f"{name} ({p.name})"
+        for name, command in _commands()
+        for p in command.params
+        if p.name
+        and CLI_RECORD.search(p.name)
+        and p.name not in CLI_IDS
+        and p.name not in CLI_OPTION_IDS.get(name, {})
+        and not _a_number(name, p.name)
+        and p.name not in NOT_CLI_IDS
+    )
+
+
 def test_every_command_that_takes_an_id_with_practice_a_and_bs_ids(
     two: TwoPractices, home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """``therabill --practice A <command> <B's id>``, run in this process: an error, never
-    a traceback, nothing of B's printed, B's rows unchanged."""
+    a traceback, nothing of B's printed, B's rows unchanged. A command with options that
+    name a record (CLI_OPTION_IDS) is also run on A's own record with B's ids in them."""
 
     monkeypatch.setenv("THERABILL_DATABASE_URL", two.app_url)
     monkeypatch.setenv("THERABILL_USER", "alma")
@@ -972,52 +1039,72 @@ def test_every_command_that_takes_an_id_with_practice_a_and_bs_ids(
     unknown: list[str] = []
     problems: list[str] = []
     swept = 0
+    on_as_own: list[str] = []
     handed = watching(monkeypatch, two.b).__enter__()  # undone by monkeypatch
     for name, command in _commands():
         ids = [p for p in command.params if p.name in CLI_IDS or _a_number(name, p.name)]
         if not ids or name in NOT_CLI:
             continue
-        arguments: list[str] = []
-        options: list[str] = []
-        for parameter in command.params:
-            if parameter.name in CLI_IDS:
-                kind = CLI_IDS[parameter.name]
-                value = "bruno" if kind == "username" else str(two.ids[kind][0])
-            elif parameter.name == "number" and name in NUMBERS:
-                value = next(str(n) for n in two.ids["number"] if str(n).startswith(NUMBERS[name]))
-            elif parameter.name == "output":
-                value = str(tmp_path / f"{name.replace(' ', '-')}.out")
-            elif parameter.name == "file" and name in CLI_FILES:
-                value = str(tmp_path / f"{name.replace(' ', '-')}.in")
-                Path(value).write_bytes(CLI_FILES[name]())
-            elif parameter.name == "file" and parameter.required:
-                value = str(tmp_path / "rates.csv")
-                Path(value).write_text("code,allowed\n97110,40.00\n")
-            elif not parameter.required:
-                continue
-            elif parameter.name in CLI_VALUES:
-                value = CLI_VALUES[parameter.name]
+        optional = CLI_OPTION_IDS.get(name, {})
+        # B's ids everywhere; then A's record with B's id in one option at a time
+        runs = [(two.ids, optional)] + [(two.a_ids, {o: k}) for o, k in optional.items()]
+        for main, options_b in runs:
+            arguments: list[str] = []
+            options: list[str] = []
+            for parameter in command.params:
+                value: str | None
+                if parameter.name in options_b:
+                    value = _cli_value(two, options_b[parameter.name], two.ids)
+                elif parameter.name in CLI_IDS:
+                    value = _cli_value(two, CLI_IDS[parameter.name], main)
+                    if value is None:  # A has no row of the kind: no own record to try
+                        break
+                elif parameter.name == "number" and name in NUMBERS:
+                    value = next(
+                        str(n) for n in two.ids["number"] if str(n).startswith(NUMBERS[name])
+                    )
+                elif parameter.name == "output":
+                    value = str(tmp_path / f"{name.replace(' ', '-')}.out")
+                elif parameter.name == "file" and name in CLI_FILES:
+                    value = str(tmp_path / f"{name.replace(' ', '-')}.in")
+                    Path(value).write_bytes(CLI_FILES[name]())
+                elif parameter.name == "file" and parameter.required:
+                    value = str(tmp_path / "rates.csv")
+                    Path(value).write_text("code,allowed\n97110,40.00\n")
+                elif not parameter.required:
+                    continue
+                elif parameter.name in CLI_VALUES:
+                    value = CLI_VALUES[parameter.name]
+                else:
+                    unknown.append(f"{name} ({parameter.name})")
+                    continue
+                assert value is not None, (name, parameter.name)
+                if type(parameter).__name__.endswith("Argument"):
+                    arguments.append(value)
+                else:
+                    options += [parameter.opts[0], value]
             else:
-                unknown.append(f"{name} ({parameter.name})")
-                continue
-            if type(parameter).__name__.endswith("Argument"):
-                arguments.append(value)
-            else:
-                options += [parameter.opts[0], value]
-        argv = ["--practice", str(two.a), *name.split(), *arguments, *options]
-        result = runner.invoke(cli_app, argv)
-        shown = " ".join(argv)
-        if result.exception is not None and not isinstance(result.exception, SystemExit):
-            problems.append(f"{shown}: {type(result.exception).__name__}: {result.exception}")
-        elif result.exit_code == 0:
-            problems.append(f"{shown}: exit 0 for B's record: {result.output[:200]}")
-        seen = [m for m in two.markers if m in result.output and m not in shown]
-        if seen:
-            problems.append(f"{shown}: printed practice B's {seen}")
-        swept += 1
+                argv = ["--practice", str(two.a), *name.split(), *arguments, *options]
+                result = runner.invoke(cli_app, argv)
+                shown = " ".join(argv)
+                if result.exception is not None and not isinstance(result.exception, SystemExit):
+                    problems.append(
+                        f"{shown}: {type(result.exception).__name__}: {result.exception}"
+                    )
+                elif result.exit_code == 0:
+                    problems.append(f"{shown}: exit 0 for B's record: {result.output[:200]}")
+                seen = [m for m in two.markers if m in result.output and m not in shown]
+                if seen:
+                    problems.append(f"{shown}: printed practice B's {seen}")
+                swept += 1
+                if main is two.a_ids:
+                    on_as_own.append(shown)
     assert unknown == [], f"give the sweep a value for these parameters: {unknown}"
+    unnamed = _unnamed_cli_ids()
+    assert unnamed == [], f"give these their kind in CLI_IDS or CLI_OPTION_IDS: {unnamed}"
     assert problems == [], "\n".join(problems)
     assert swept > 60
+    assert len(on_as_own) >= 5, on_as_own
     assert_no_row_of_b(handed)
     assert digest(two.admin_url, two.b, users_of=(two.b_user,)) == before
     assert cross_references(two.admin_url) == []
