@@ -14,10 +14,11 @@ from sqlalchemy import select
 
 from clock import TODAY
 from therabill.claims import Claim
+from therabill.payers.threshold import Service
 from therabill.store import factories
-from therabill.store.models import ClaimRecord
+from therabill.store.models import ClaimRecord, RemittanceLine
 from therabill.store.services import Store, build, remittances, submission
-from therabill.store.services.scrubbing import therapy_allowed
+from therabill.store.services.scrubbing import therapy_allowed, therapy_year
 
 OT_NPI = "1678901236"
 SLP_NPI = factories.SLP_NPI
@@ -205,3 +206,104 @@ def test_a_days_claims_share_one_full_unit(
         (str(client), 2026, "pt_slp"): Decimal("29.06"),
         (str(client), 2026, "ot"): Decimal("28.22"),
     }
+
+
+def _post(store: Store, claim_ids: list[int], percent: int, tmp_path: Path, trace: str) -> None:
+    with store.transaction(actor="biller") as work:
+        submission.submit_claims(work=work, outbox=tmp_path, claim_ids=claim_ids)
+    with store.transaction(actor="biller") as work:
+        text = factories.remittance_for(
+            work, claim_ids, allowed_percent=percent, paid_on=TODAY, trace=trace
+        )
+        remittances.post_remittance(work=work, data=text.encode(), file_name=f"{trace}.835")
+
+
+def _year(
+    store: Store, client_id: int, days: tuple[dt.date, dt.date] | None
+) -> tuple[dict[tuple[str, int, str], Decimal], dict[tuple[str, str, dt.date], list[Service]]]:
+    with store.transaction(actor="biller") as work:
+        allowed, same_day = therapy_year(work, [client_id], days=days)
+        return dict(allowed), {key: list(found) for key, found in same_day.items()}
+
+
+def test_a_day_with_posted_and_unposted_claims_past_the_threshold(
+    store: Store, practice: factories.ExamplePractice, tmp_path: Path
+) -> None:
+    """Posted lines count what the 835 allowed (summed by the database); a line with no
+    posted 835 is estimated with its day's other lines, posted or not: the OT claim adds
+    what the day grows by (28.22), not a full unit, though the PT line of that day was paid."""
+    big = _claim(store, factories.PT_NPI, {"97140": 15}, DAY - dt.timedelta(days=3))
+    pt = _claim(store, factories.PT_NPI, {"97110": 15})
+    _post(store, [big], 96, tmp_path, "EFT0001")  # $2,880.00 allowed
+    _post(store, [pt], 20, tmp_path, "EFT0002")  # $30.00 allowed
+    _claim(store, OT_NPI, {"97530": 15})  # ready, no 835 yet
+    (client,) = practice.clients
+    expected = {
+        (str(client), 2026, "pt_slp"): Decimal("2910.00"),  # past the $2,480 threshold
+        (str(client), 2026, "ot"): Decimal("28.22"),
+    }
+    assert _allowed(store, client) == expected
+    # read for the build (its days only) or for every day: the same amounts; the same-day
+    # lines of the day estimated and of the days asked for, all of them
+    everything, every_day = _year(store, client, None)
+    scrubbed, some_days = _year(store, client, (DAY + dt.timedelta(days=1),) * 2)
+    assert everything == scrubbed == expected
+    assert set(every_day) == {(str(client), "MEDICARE", DAY - dt.timedelta(days=3)),
+                              (str(client), "MEDICARE", DAY)}  # fmt: skip
+    assert some_days == {(str(client), "MEDICARE", DAY): every_day[(str(client), "MEDICARE", DAY)]}
+    assert [s.code for s in some_days[(str(client), "MEDICARE", DAY)]] == ["97110", "97530"]
+    # the next PT claim needs KX: the year's total before it includes both posted claims
+    later = _claim(store, factories.PT_NPI, {"97110": 15}, DAY + dt.timedelta(days=1))
+    with store.sessions() as db:
+        record = db.get(ClaimRecord, later)
+        assert record is not None
+        kx = [f for f in json.loads(record.findings_json) if f["id"] == "modifier.kx"]
+    assert record.status == "draft" and "2,910.00 before it" in kx[0]["message"]
+
+
+@pytest.mark.parametrize("status", ["submitted", "denied"])
+def test_a_replacement_supersedes_its_posted_original_while_it_counts(
+    store: Store, practice: factories.ExamplePractice, tmp_path: Path, status: str
+) -> None:
+    """A counted replacement (frequency 7) takes its original's place, 835 and all; a denied
+    replacement counts nothing and leaves the original counting (CMS Pub 100-04 ch.5 §10.3)."""
+    original = _claim(store, factories.PT_NPI, {"97140": 15})
+    _post(store, [original], 50, tmp_path, "EFT0001")  # $1,500.00 allowed
+    replacement = _claim(store, factories.PT_NPI, {"97110": 15}, DAY + dt.timedelta(days=1))
+    with store.transaction(actor="biller") as work:
+        claim = work.db.get(ClaimRecord, replacement)
+        assert claim is not None
+        claim.original_claim_id, claim.frequency_code, claim.status = original, "7", status
+    (client,) = practice.clients
+    counted = Decimal("29.06") if status == "submitted" else Decimal("1500.00")
+    assert _allowed(store, client) == {(str(client), 2026, "pt_slp"): counted}
+    assert _year(store, client, (DAY, DAY))[0] == _allowed(store, client)
+
+
+def test_a_line_the_835_left_out_counts_what_the_posting_recorded(
+    store: Store, practice: factories.ExamplePractice, tmp_path: Path
+) -> None:
+    """An 835 that leaves a line of the claim out: the posting records that line as paid
+    nothing (a remittance line of $0.00), so the claim counts what the 835 allowed, the
+    posted line's $300.00, and nothing for the line left out, as before the database summed
+    the posted lines. A line with no remittance line at all counts its estimate (the first
+    test here)."""
+    claim_id = _claim(store, factories.PT_NPI, {"97140": 15, "97110": 15})
+    with store.transaction(actor="biller") as work:
+        submission.submit_claims(work=work, outbox=tmp_path, claim_ids=[claim_id])
+    with store.transaction(actor="biller") as work:
+        text = factories.remittance_for(
+            work, [claim_id], allowed_percent=10, paid_on=TODAY, first_lines=1
+        )
+        remittances.post_remittance(work=work, data=text.encode(), file_name="part.835")
+    (client,) = practice.clients
+    with store.sessions() as db:
+        posted = db.execute(
+            select(RemittanceLine.paid_code, RemittanceLine.paid_cents).order_by(
+                RemittanceLine.claim_line_id
+            )
+        ).all()
+    assert [tuple(row) for row in posted] == [("97140", 30000), ("", 0)]
+    expected = {(str(client), 2026, "pt_slp"): Decimal("300.00")}  # 10% of $3,000.00
+    assert _allowed(store, client) == expected
+    assert _year(store, client, (DAY, DAY))[0] == expected

@@ -264,11 +264,13 @@ def remittance_for(
     trace: str = "EFT0001",
     paid_on: dt.date | None = None,
     bpr_off_by: int = 0,
+    first_lines: int | None = None,
 ) -> str:
     """The 835 the claims' payer would send paying every line of ``claim_ids``: each line
     allowed at ``allowed_percent`` of its charge (the rest CO-45), the first line of each claim
     leaving ``copay_cents`` to the client (PR-3). The claims must share one payer;
-    ``bpr_off_by`` (cents) makes the file unbalanced on purpose."""
+    ``bpr_off_by`` (cents) makes the file unbalanced on purpose; ``first_lines``: only that
+    many lines of each claim are in the file (an 835 that leaves the others out)."""
     rows = work.db.execute(
         select(ClaimRecord, Payer, Client, Policy)
         .join(Payer, Payer.id == ClaimRecord.payer_id)
@@ -293,7 +295,7 @@ def remittance_for(
                     allowed_percent=allowed_percent,
                     copay=copay_cents if n == 0 else 0,
                 )
-                for n, line in enumerate(claim.lines)
+                for n, line in enumerate(claim.lines[:first_lines])
             ],
             payer_claim_number=f"PAYER{claim.id:08d}",
             patient=(person.last_name.upper(), person.first_name.upper(), policy.member_id),

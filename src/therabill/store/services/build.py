@@ -534,7 +534,12 @@ class _Builder:
         clients = {key[0] for key in keys}
         first = min(key[3] for key in keys)
         self.scrubber = scrubbing.Scrubber(
-            work, sessions, tables, clients=clients, since=dt.date(first.year, 1, 1)
+            work,
+            sessions,
+            tables,
+            clients=clients,
+            since=dt.date(first.year, 1, 1),
+            days=(first, max(key[3] for key in keys)),
         )
         known = self.scrubber.profiles
         limited = {  # payers that limit visits: their clients' visits are counted

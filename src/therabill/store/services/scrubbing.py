@@ -19,14 +19,15 @@ from decimal import Decimal
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.orm import aliased
 
 from therabill import claims as doc
 from therabill.claims.status import ClaimStatus
 from therabill.findings import Finding, Severity
 from therabill.money import to_decimal
 from therabill.payers import PayerProfile
-from therabill.payers.fee_schedule import allowed_from_remittance
+from therabill.payers.fee_schedule import ALLOWED_ADJUSTMENTS
 from therabill.payers.threshold import Service, estimated_allowed, line_group
 from therabill.scrub import ScrubContext, scrub_claim
 from therabill.store.models import (
@@ -140,35 +141,53 @@ def _kx_payers(work: UnitOfWork) -> dict[int, PayerProfile]:
     return found
 
 
-def _remitted(work: UnitOfWork, where: Sequence[ColumnElement[bool]]) -> dict[int, int]:
-    """Allowed cents per claim line (of the claims ``where`` picks) from its newest posted
-    primary 835 that was not reversed: paid plus the patient's share and sequestration
-    (payers.fee_schedule)."""
-    lines = work.db.execute(
-        select(RemittanceLine.claim_line_id, RemittanceLine.remittance_claim_id,
-               RemittanceLine.paid_cents)
+def _picked(
+    claims: Any,
+    payers: Collection[int],
+    clients: Collection[int] | None,
+    since: dt.date | None,
+) -> list[ColumnElement[bool]]:
+    """The conditions on ``claims`` (the claims table or an alias of it) for the claims to
+    payers with a KX threshold, of ``clients`` when given, from ``since`` when given."""
+    where: list[ColumnElement[bool]] = [claims.payer_id.in_(sorted(payers))]
+    if clients is not None:
+        where.append(claims.client_id.in_(sorted(clients)))
+    if since is not None:
+        where.append(claims.date_of_service >= since)
+    return where
+
+
+def _posted_cents(counted_line: Any) -> Any:
+    """What ``counted_line``'s newest posted primary 835 that was not reversed allowed, in
+    cents: paid plus the patient's share and sequestration
+    (payers.fee_schedule.allowed_from_remittance); NULL when no posted 835 has the line."""
+    newest = (
+        select(RemittanceLine.id)
         .join(RemittanceClaim, RemittanceClaim.id == RemittanceLine.remittance_claim_id)
-        .join(ClaimRecord, ClaimRecord.id == RemittanceClaim.claim_id)
-        .where(*where, RemittanceClaim.reversed_by_id.is_(None),
-               RemittanceClaim.secondary.is_(False), RemittanceClaim.status_code != "22")
-        .order_by(RemittanceLine.remittance_claim_id)
-    ).all()  # fmt: skip
-    if not lines:
-        return {}
-    adjustments: dict[tuple[int, int | None], list[tuple[str, str, int]]] = defaultdict(list)
-    for record_id, line_id, group, reason, cents in work.db.execute(
-        select(RemittanceAdjustment.remittance_claim_id, RemittanceAdjustment.claim_line_id,
-               RemittanceAdjustment.group_code, RemittanceAdjustment.reason,
-               RemittanceAdjustment.amount_cents)
-        .join(RemittanceClaim, RemittanceClaim.id == RemittanceAdjustment.remittance_claim_id)
-        .join(ClaimRecord, ClaimRecord.id == RemittanceClaim.claim_id)
-        .where(*where, RemittanceAdjustment.claim_line_id.is_not(None))
-    ).all():  # fmt: skip
-        adjustments[(record_id, line_id)].append((group, reason, cents))
-    allowed: dict[int, int] = {}
-    for line_id, record_id, paid in lines:  # newest posting last: it wins
-        allowed[line_id] = allowed_from_remittance(paid, adjustments.get((record_id, line_id), []))
-    return allowed
+        .where(RemittanceLine.claim_line_id == counted_line.id,
+               RemittanceClaim.claim_id == counted_line.claim_id,
+               RemittanceClaim.reversed_by_id.is_(None), RemittanceClaim.secondary.is_(False),
+               RemittanceClaim.status_code != "22")
+        .order_by(RemittanceLine.remittance_claim_id.desc(), RemittanceLine.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )  # fmt: skip
+    posting = aliased(RemittanceLine)
+    kinds = [
+        and_(RemittanceAdjustment.group_code == group, RemittanceAdjustment.reason == reason)
+        for group, reason in sorted(ALLOWED_ADJUSTMENTS)
+    ]
+    shares = (
+        select(func.coalesce(func.sum(RemittanceAdjustment.amount_cents), 0))
+        .where(RemittanceAdjustment.remittance_claim_id == posting.remittance_claim_id,
+               RemittanceAdjustment.claim_line_id == posting.claim_line_id, or_(*kinds))
+        .scalar_subquery()
+    )  # fmt: skip
+    return (
+        select(posting.paid_cents + shares.correlate(posting))
+        .where(posting.id == newest.correlate(counted_line))
+        .scalar_subquery()
+    )
 
 
 def therapy_allowed(
@@ -179,103 +198,126 @@ def therapy_allowed(
 
 
 def therapy_year(
-    work: UnitOfWork, clients: Collection[int] | None = None, *, since: dt.date | None = None
+    work: UnitOfWork,
+    clients: Collection[int] | None = None,
+    *,
+    since: dt.date | None = None,
+    days: tuple[dt.date, dt.date] | None = None,
 ) -> tuple[dict[AllowedKey, Decimal], dict[DayKey, list[Service]]]:
     """The clients' allowed amounts per (client, year, KX group) on claims to payers with a
     KX threshold (Medicare), so the KX rule sees the whole year, not one claim. A line
     counts what its posted 835 allowed, else what the payer's fee schedule allows (Medicare's
     therapy reduction included); draft, denied and closed claims, voids and the claims a
-    replacement or void supersedes count nothing. Only ``clients``' when given (the live
-    check asks for one client); only services from ``since``.
+    replacement or void supersedes count nothing. Each line counts on its own: a claim's
+    line that no posted 835 has (the posting records a line an 835 left out as paid
+    nothing, so this is a line without any remittance line) counts its estimate beside the
+    posted lines' amounts. Only ``clients``' when given (the live check asks for one
+    client); only services from ``since``.
 
     With them, each counted line by (client, payer profile, day): Medicare's multiple procedure
     reduction spans the client's whole day across claims, so a claim is priced with the lines
-    of the same day on claims counted before it (payers.threshold.estimated_allowed)."""
+    of the same day on claims counted before it (payers.threshold.estimated_allowed).
+
+    The database works out each posted line's allowed amount (the newest posting's paid
+    amount and adjustments, as :func:`payers.fee_schedule.allowed_from_remittance` adds
+    them); only the days with a line to estimate are priced line by line (the estimate
+    prices a line with its day's other lines, posted or not) and, when ``days`` (first,
+    last) is given, every day between them (the days the caller scrubs claims of, whose
+    lines the KX rule prices with the day's: a build's sessions); the same-day lines are
+    those days'. Without ``days`` every day is priced so, as the live check needs."""
     payers = _kx_payers(work)
     allowed: dict[AllowedKey, Decimal] = defaultdict(Decimal)
     same_day: dict[DayKey, list[Service]] = defaultdict(list)
     if not payers:
         return allowed, same_day
-    where: list[ColumnElement[bool]] = [ClaimRecord.payer_id.in_(list(payers))]
-    if clients is not None:
-        where.append(ClaimRecord.client_id.in_(list(clients)))
-    if since is not None:
-        where.append(ClaimRecord.date_of_service >= since)
-    # One read of the counted claims' lines (draft, denied and closed claims and voids are
-    # left out in SQL); the claims a counted replacement or void supersedes, few, apart.
-    superseded = set(
-        work.db.execute(
-            select(ClaimRecord.original_claim_id).where(
-                *where,
-                ClaimRecord.original_claim_id.is_not(None),
-                ClaimRecord.status.not_in(NOT_COUNTED),
-            )
-        ).scalars()
+    superseding = aliased(ClaimRecord)
+    # the claims a counted replacement or void supersedes (CMS frequency codes 7 and 8)
+    superseded = select(superseding.original_claim_id).where(
+        *_picked(superseding, payers, clients, since),
+        superseding.original_claim_id.is_not(None),
+        superseding.status.not_in(NOT_COUNTED),
     )
     rows = bulk_reads.rows(
         work,
         select(ClaimLine.claim_id, ClaimRecord.client_id, ClaimRecord.payer_id,
-               Provider.discipline, ClaimLine.id, bulk_reads.as_read(work, ClaimLine.date_of_service),
-               ClaimLine.code, ClaimLine.modifiers, ClaimLine.units, ClaimLine.charge_cents,
+               Provider.discipline, _posted_cents(ClaimLine),
+               bulk_reads.as_read(work, ClaimLine.date_of_service), ClaimLine.code,
+               ClaimLine.modifiers, ClaimLine.units, ClaimLine.charge_cents,
                TherapySession.place_of_service)
         .join(ClaimRecord, ClaimRecord.id == ClaimLine.claim_id)
         .join(Provider, Provider.id == ClaimRecord.provider_id)
         .outerjoin(TherapySession, TherapySession.id == ClaimLine.session_id)
-        .where(*where, ClaimRecord.status.not_in(NOT_COUNTED), ClaimRecord.frequency_code != "8")
+        .where(*_picked(ClaimRecord, payers, clients, since),
+               ClaimRecord.status.not_in(NOT_COUNTED), ClaimRecord.frequency_code != "8",
+               ClaimRecord.id.not_in(superseded))
         .order_by(ClaimLine.claim_id, ClaimLine.line_number),
         practice_tables=(ClaimLine, ClaimRecord, Provider),
     )  # fmt: skip
-    if not rows:
-        return allowed, same_day
-    remitted = _remitted(work, where)
+    days_of = bulk_reads.Days()
+    # the (client, day)s priced line by line: a line to estimate, or a day the caller scrubs
+    needed = {(row[1], row[5]) for row in rows if row[4] is None}
+    if days is None:
+        needed.update((row[1], row[5]) for row in rows)
+    else:
+        needed.update((row[1], row[5]) for row in rows if days[0] <= days_of[row[5]] <= days[1])
+    groups: dict[tuple[str, str], str | None] = {}
+
+    def group_of(modifiers: str, discipline: str) -> str | None:
+        key = (modifiers, discipline)
+        if key not in groups:
+            groups[key] = line_group(modifiers.split(","), discipline)
+        return groups[key]
+
     # A claim's estimates depend on its payer, place, and each line's year (the fee
     # schedule's), day (a day's units are priced together), code, units and charge: claims
     # alike in those are priced once (a practice bills the same visits week after week).
     priced: dict[tuple[Any, ...], list[Decimal]] = {}
-    groups: dict[tuple[str, str], str | None] = {}
     # a line as the threshold counts it, made once per (day, code, units, cents): frozen, so
     # the claims alike share it
     made: dict[tuple[dt.date, str, int, int], Service] = {}
-    days_of = bulk_reads.Days()
-    for claim_id, claim_rows in itertools.groupby(rows, key=itemgetter(0)):
-        if claim_id in superseded:
-            continue
+    for _, claim_rows in itertools.groupby(rows, key=itemgetter(0)):
         lines = list(claim_rows)
         _, client_id, payer_id, discipline, _, _, _, _, _, _, place = lines[0]
         client = str(client_id)
+        if not any((client_id, line[5]) in needed for line in lines):
+            # posted, every line, on days no estimate needs: what the 835s allowed
+            for *_, posted, raw_day, _, modifiers, _, _, _ in lines:
+                if (group := group_of(modifiers, discipline)) is not None:
+                    allowed[(client, days_of[raw_day].year, group)] += to_decimal(int(posted))
+            continue
         place = place or "11"
         profile = payers[payer_id]
         services = []
         order: dict[dt.date, int] = {}  # the claim's days, in the order of its lines
         shape: list[Any] = [payer_id, place]
-        counted: list[tuple[int, dt.date, str]] = []  # line id, day, modifiers
-        for *_, line_id, raw_day, code, modifiers, units, cents, _ in lines:
+        for *_, raw_day, code, _, units, cents, _ in lines:
             day = days_of[raw_day]
             key = (day, code, units, cents)
             service = made.get(key)
             if service is None:
                 service = made[key] = Service(day, code, units, to_decimal(cents))
             services.append(service)
-            counted.append((line_id, day, modifiers))
             shape += (day.year, order.setdefault(day, len(order)), code, units, cents)
         earlier = [s for day in sorted(order) for s in same_day.get((client, profile.id, day), ())]
-        shape_key = tuple(shape)
-        estimates = None if earlier else priced.get(shape_key)
-        if estimates is None:
-            estimates = estimated_allowed(profile, services, place, earlier=earlier)
-            if not earlier:
-                priced[shape_key] = estimates
         for service in services:
             same_day[(client, profile.id, service.day)].append(service)
-        for (line_id, day, modifiers), estimate in zip(counted, estimates, strict=True):
-            group_key = (modifiers, discipline)
-            if group_key not in groups:
-                groups[group_key] = line_group(modifiers.split(","), discipline)
-            group = groups[group_key]
-            if group is None:
+        estimates: list[Decimal] | None = None
+        if any(line[4] is None for line in lines):
+            shape_key = tuple(shape)
+            estimates = None if earlier else priced.get(shape_key)
+            if estimates is None:
+                estimates = estimated_allowed(profile, services, place, earlier=earlier)
+                if not earlier:
+                    priced[shape_key] = estimates
+        for index, (*_, posted, _, _, modifiers, _, _, _) in enumerate(lines):
+            if (group := group_of(modifiers, discipline)) is None:
                 continue
-            paid = remitted.get(line_id)
-            allowed[(client, day.year, group)] += estimate if paid is None else to_decimal(paid)
+            year = services[index].day.year
+            if posted is None:
+                assert estimates is not None
+                allowed[(client, year, group)] += estimates[index]
+            else:
+                allowed[(client, year, group)] += to_decimal(int(posted))
     return allowed, same_day
 
 
@@ -291,6 +333,8 @@ class Scrubber:
     ``today`` replaces the tables' date (tables kept by a long-running process are older);
     ``since``: the first day whose allowed amounts are read (default January 1 of last year;
     a build reads from the first year of its services, the only years its claims count).
+    ``days``: the first and last day of the claims scrubbed (a build's), when known: the
+    same-day lines are then read for those days only (see :func:`therapy_year`).
     ``known``: what :func:`therapy_year` and :func:`billed_lines` answered for these clients
     and sessions already (the live check keeps them per client and day, see
     ``live_check.ClientDay``); copied, as :meth:`remember` adds to them. ``ledger``: the
@@ -306,6 +350,7 @@ class Scrubber:
         clients: Collection[int] | None = None,
         today: dt.date | None = None,
         since: dt.date | None = None,
+        days: tuple[dt.date, dt.date] | None = None,
         known: Known | None = None,
         ledger: tuple[int, int] | None = None,
     ) -> None:
@@ -316,7 +361,7 @@ class Scrubber:
         day = today or tables.today
         since = since or dt.date(day.year - 1, 1, 1)
         if known is None:
-            self.allowed, self.same_day = therapy_year(work, clients, since=since)
+            self.allowed, self.same_day = therapy_year(work, clients, since=since, days=days)
             self.billed = billed_lines(work, sessions)
         else:
             allowed, same_day, billed = known
