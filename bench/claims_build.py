@@ -1,7 +1,8 @@
 """``claims build`` at size, on SQLite and PostgreSQL, each beside its floor.
 
 The practice of bench/store.py (10,000 clients, 500,000 sessions with their billing history,
-Medicare clients under plans of care) with its newest 10,000 sessions unbilled. The build runs
+Medicare clients under plans of care, the paid claims' 835s posted) with its newest 10,000
+sessions unbilled. The build runs
 in a child process as the CLI and a job worker run it: the scrubber's tables loaded first
 (once per process, timed apart), then one transaction. The child reports wall and CPU time and
 its own peak memory (VmHWM).
@@ -86,6 +87,9 @@ def _prepare(store: Store, size: dict[str, int], folder: Path) -> None:
     practice_bench._load_plans_of_care(
         store, size["clients"], practice_bench.TODAY - dt.timedelta(days=7 * per_client + 7)
     )
+    # the paid claims' 835s, posted, as a practice's history has them: the KX rule counts
+    # what they allowed and the scrubber's payer records read them
+    practice_bench._load_remittances(store)
     if store.engine.dialect.name == "postgresql":  # the bulk load gave ids: move the sequences on
         with store.engine.begin() as conn:
             for table in ("sessions", "claims", "claim_lines", "ledger_entries"):
@@ -258,7 +262,8 @@ def run(quick: bool) -> str:
         [
             f"## {TITLE}",
             "",
-            f"{size['clients']:,} clients, {size['sessions']:,} sessions of history, the newest "
+            f"{size['clients']:,} clients, {size['sessions']:,} sessions of history (the paid "
+            "claims' 835s posted), the newest "
             f"{size['build']:,} unbilled; one claims build of them in one transaction (load "
             f"average at the end: {load:.1f} on {os.cpu_count()} cores).",
             "",

@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 
 from therabill.store import migrate
 from therabill.store.factories import CERTIFIER, set_up_practice
@@ -33,6 +33,8 @@ from therabill.store.models import (
     ClaimRecord,
     LedgerEntry,
     PlanOfCare,
+    RemittanceFile,
+    RemittanceRecord,
     SessionDiagnosis,
     SessionService,
     TherapySession,
@@ -367,3 +369,62 @@ def run(quick: bool) -> str:
             f"Repeat: `python -m bench{' --quick' if quick else ''} store`",
         ]
     )
+
+
+def _load_remittances(store: Store) -> None:
+    """A posted primary 835 for every paid and partly paid claim of the bulk-loaded history,
+    as a practice's history has them: each line paid what its ledger says, the patient's
+    10% as PR-2 and the rest CO-45 (the KX rule counts a posted line's allowed amount)."""
+    paid = "(l.charge_cents * (CASE c.status WHEN 'paid' THEN 70 ELSE 40 END) / 100)"
+    with store.engine.begin() as conn:
+        practice = conn.execute(text("SELECT min(practice_id) FROM claims")).scalar_one()
+        file_id = conn.execute(
+            insert(RemittanceFile).returning(RemittanceFile.id),
+            {"practice_id": practice, "sha256": "0" * 64, "file_name": "bench.835",
+             "size_bytes": 0, "posted_at": NOW, "actor": "bench", "summary": ""},
+        ).scalar_one()  # fmt: skip
+        remittance_id = conn.execute(
+            insert(RemittanceRecord).returning(RemittanceRecord.id),
+            {"practice_id": practice, "file_id": file_id, "payer_key": "bench",
+             "trace_number": "1", "payer_name": "bench", "payer_id": None, "payment_cents": 0,
+             "payment_method": "ACH", "payment_date": TODAY, "claim_count": 0,
+             "posted_at": NOW},
+        ).scalar_one()  # fmt: skip
+        conn.execute(
+            text(
+                "INSERT INTO remittance_claims (practice_id, remittance_id, claim_id, payer_id,"
+                " status_code, payer_claim_number, charge_cents, paid_cents, patient_cents,"
+                " secondary, reconciled, reversed_by_id, note)"
+                " SELECT practice_id, :remittance, id, payer_id, '1', '', total_charge_cents, 0,"
+                " 0, false, true, NULL, '' FROM claims"
+                " WHERE status IN ('paid', 'partly_paid') ORDER BY id"
+            ),
+            {"remittance": remittance_id},
+        )
+        lines = (
+            " FROM claim_lines l JOIN claims c ON c.id = l.claim_id"
+            " JOIN remittance_claims r ON r.claim_id = c.id ORDER BY l.id"
+        )
+        conn.execute(
+            text(
+                "INSERT INTO remittance_lines (practice_id, remittance_claim_id, claim_line_id,"
+                " paid_code, paid_modifiers, paid_units, charge_cents, paid_cents,"
+                " adjusted_cents, patient_cents, how_matched)"
+                f" SELECT l.practice_id, r.id, l.id, l.code, '', '', l.charge_cents, {paid},"
+                f" l.charge_cents - {paid} - l.charge_cents / 10, l.charge_cents / 10, 'bench'"
+                + lines
+            )
+        )
+        for group, reason, amount in (
+            ("PR", "2", "l.charge_cents / 10"),
+            ("CO", "45", f"l.charge_cents - {paid} - l.charge_cents / 10"),
+        ):
+            conn.execute(
+                text(
+                    "INSERT INTO remittance_adjustments (practice_id, remittance_claim_id,"
+                    " claim_line_id, group_code, reason, amount_cents, remarks)"
+                    f" SELECT l.practice_id, r.id, l.id, '{group}', '{reason}', {amount}, ''"
+                    + lines
+                )
+            )
+        conn.exec_driver_sql("ANALYZE")
