@@ -78,6 +78,9 @@ class ClaimRecord(PracticeOwned, Base):
         # ... and by claim number (the API's newest claims; migration 0038)
         Index("ix_claims_practice", "practice_id", "id"),
         Index("ix_claims_client", "client_id", "date_of_service"),
+        # the claims that follow a claim (a secondary's, a correction's), by practice: on
+        # SQLite the practice alone would be taken for a narrow search (migration 0049)
+        Index("ix_claims_prior", "practice_id", "prior_claim_id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"))
@@ -125,6 +128,8 @@ class ClaimLine(PracticeOwned, Base):
     __table_args__ = (
         UniqueConstraint("claim_id", "line_number"),
         Index("ix_claim_lines_control_number", "practice_id", "control_number", unique=True),
+        # a batch of claims' lines (posting an 835): practice and claim (migration 0049)
+        Index("ix_claim_lines_claim", "practice_id", "claim_id", "line_number"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"))

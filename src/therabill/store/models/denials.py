@@ -42,6 +42,10 @@ class Denial(PracticeOwned, Base):
         CheckConstraint("(status = 'closed') = (closed_at IS NOT NULL)", name="closed"),
         Index("ix_denials_status", "practice_id", "status", "opened_on"),
         Index("ix_denials_claim", "claim_id", "id"),
+        # a batch's claims' denials and a reversal's payments' (posting an 835; on SQLite
+        # the practice alone would be taken for a narrow search: migration 0049)
+        Index("ix_denials_practice_claim", "practice_id", "claim_id", "id"),
+        Index("ix_denials_practice_payment", "practice_id", "remittance_claim_id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"))

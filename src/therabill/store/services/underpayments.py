@@ -351,12 +351,17 @@ def flag_file(work: UnitOfWork, *, file_id: int) -> int:
 def file_page(work: UnitOfWork, *, file_id: int, after: int) -> list[int]:
     """The next :data:`PAGE` remittance claims of a file after id ``after`` that
     :func:`flag_page` looks at (a poster in parts flags a page per part)."""
+    # Read in id order from ``after`` (the primary key), the file's payments a list to match:
+    # a file's claims are posted one after another, so a page reads about its own rows. ``+ 0``
+    # keeps SQLite off the index on remittance_id, which it took before: every claim of the
+    # file's payments after ``after`` read and sorted for each page, a check that grew
+    # faster than the file (docs/performance.md).
+    payments = select(RemittanceRecord.id).where(RemittanceRecord.file_id == file_id)
     return list(
         work.db.execute(
             select(RemittanceClaim.id)
-            .join(RemittanceRecord, RemittanceRecord.id == RemittanceClaim.remittance_id)
             .where(
-                RemittanceRecord.file_id == file_id,
+                (RemittanceClaim.remittance_id + 0).in_(payments.scalar_subquery()),
                 RemittanceClaim.id > after,
                 RemittanceClaim.status_code != "22",
                 RemittanceClaim.reversed_by_id.is_(None),
@@ -392,6 +397,63 @@ def _paid_lines(work: UnitOfWork, *where: Any) -> list[tuple[_Line, int]]:
         .outerjoin(TherapySession, TherapySession.id == ClaimLine.session_id)
         .where(*where)
     ).all()
+    return _lines_of(work, [tuple(row) for row in rows])
+
+
+def _page_lines(work: UnitOfWork, remit_claims: list[int]) -> list[tuple[_Line, int]]:
+    """:func:`_paid_lines` of a page of remittance claims, the same rows in the same order,
+    read in two steps so each is searched by its own ids: the remitted lines by their
+    remittance claims, then the claim lines of the claims paid. (In one join SQLite read the
+    practice's every claim line per page, through an index led by the practice that it takes
+    for a narrow one: the check grew with the file; docs/performance.md.)"""
+    paid = sorted(  # in the file's order (sorted here: an ORDER BY may scan the table)
+        work.db.execute(
+            select(RemittanceLine.id, RemittanceLine.remittance_claim_id,
+                   RemittanceLine.claim_line_id, RemittanceLine.paid_cents,
+                   RemittanceClaim.payer_id, RemittanceClaim.claim_id)
+            .join(RemittanceClaim, RemittanceClaim.id == RemittanceLine.remittance_claim_id)
+            .where(RemittanceLine.remittance_claim_id.in_(remit_claims))
+        ).all()
+    )  # fmt: skip
+    wanted = {row[2] for row in paid}
+    claim_ids = sorted({int(row[5]) for row in paid})
+    details: dict[int, tuple[Any, ...]] = {}
+    columns = (
+        ClaimLine.id, ClaimLine.claim_id, ClaimLine.code, ClaimLine.modifiers, ClaimLine.units,
+        ClaimLine.date_of_service, ClaimRecord.payer_id, TherapySession.place_of_service,
+        ClaimRecord.client_id,
+    )  # fmt: skip
+    for i in range(0, len(claim_ids), 900):  # a remitted line is one of its claim's lines
+        for row in work.db.execute(
+            select(*columns)
+            .join(ClaimRecord, ClaimRecord.id == ClaimLine.claim_id)
+            .outerjoin(TherapySession, TherapySession.id == ClaimLine.session_id)
+            .where(ClaimLine.claim_id.in_(claim_ids[i : i + 900]))
+        ):
+            if row[0] in wanted:
+                details[row[0]] = tuple(row[1:])
+    missing = sorted(wanted - details.keys())
+    for i in range(0, len(missing), 900):  # should one not be: found by its own id
+        for row in work.db.execute(
+            select(*columns)
+            .join(ClaimRecord, ClaimRecord.id == ClaimLine.claim_id)
+            .outerjoin(TherapySession, TherapySession.id == ClaimLine.session_id)
+            .where(ClaimLine.id.in_(missing[i : i + 900]))
+        ):
+            details[row[0]] = tuple(row[1:])
+    rows = []
+    for _id, rc, line_id, paid_cents, remit_payer, _claim in paid:
+        found = details.get(line_id)
+        if found is None:  # the inner join of _paid_lines leaves such a line out
+            continue
+        claim_id, code, mods, units, day, claim_payer, pos, client = found
+        rows.append((rc, line_id, paid_cents, claim_id, code, mods, units, day, claim_payer,
+                     remit_payer, pos, client))  # fmt: skip
+    return _lines_of(work, rows)
+
+
+def _lines_of(work: UnitOfWork, rows: list[tuple[Any, ...]]) -> list[tuple[_Line, int]]:
+    """Rows of :data:`_LINE_COLUMNS` as lines, each with what it was allowed."""
     adjustments: dict[tuple[int, int], list[tuple[str, str, int]]] = defaultdict(list)
     remits = sorted({row[0] for row in rows})
     for i in range(0, len(remits), 900):
@@ -431,7 +493,7 @@ def flag_page(
     work: UnitOfWork, remit_claims: list[int], profiles_now: dict[str, PayerProfile]
 ) -> int:
     """Flag the underpaid lines of these remittance claims (one page of a file)."""
-    paid = _paid_lines(work, RemittanceLine.remittance_claim_id.in_(remit_claims))
+    paid = _page_lines(work, remit_claims)
     if not paid:
         return 0
     payer_ids = {line.payer_id for line, _ in paid}
