@@ -9,6 +9,7 @@ file uploaded again posts the rest."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -336,3 +337,165 @@ def test_a_part_that_fails_keeps_the_parts_before_and_an_upload_again_posts_the_
     with store.sessions() as db:
         statuses = set(db.execute(select(ClaimRecord.status)).scalars())
     assert statuses <= {"paid", "partly_paid"}
+
+
+def _era_post(path: Path, *options: str) -> Any:
+    """``therabill era post PATH`` run in this process (its output, exit code)."""
+    from typer.testing import CliRunner
+
+    from therabill.cli.main import app
+
+    return CliRunner().invoke(app, ["era", "post", str(path), *options])
+
+
+def _post_jobs(store: Store) -> list[tuple[str, str]]:
+    with store.sessions() as db:
+        return [tuple(r) for r in db.execute(select(Job.kind, Job.status).order_by(Job.id))]
+
+
+def test_era_post_posts_through_the_jobs_parts_and_answers_as_one_transaction(
+    bulk: tuple[Store, dict[str, int]], db_url: str, tmp_path: Path, small_batches: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """``therabill era post`` calls the service the post-835 job runs: on SQLite the file is
+    posted in the job's parts (a post-835 job recorded and run by the command), on
+    PostgreSQL in one transaction (no job). Either way the rows, sums, seals and audit
+    entries are those of the same file posted in one transaction on a copy of the
+    database, and ``--json`` answers what that posting answers; posted again, the file is
+    already posted."""
+    store, ids = bulk
+    sqlite = db_url.startswith("sqlite")
+    data = _file(store, ids)
+    path = tmp_path / "parts.835"
+    path.write_bytes(data)
+    with copy_of(store, db_url, tmp_path) as straight:
+        with straight.transaction() as work:  # the command's actor: this user
+            expected_result = remittance_intake.receive_remittance(
+                work=work, data=data, file_name=str(path)
+            ).posting
+        expected = _rows(straight, exact=sqlite)
+    real_unit = jobs.Units.unit
+    parts: list[int] = []  # ledger entries committed when each part ended
+
+    @contextmanager
+    def counted(self: jobs.Units) -> Iterator[Any]:
+        with real_unit(self) as work:
+            yield work
+        parts.append(_ledger(store))
+
+    monkeypatch.setattr(jobs.Units, "unit", counted)
+    monkeypatch.setenv("THERABILL_DATABASE_URL", db_url)
+    posted = _era_post(path, "--json")
+    assert posted.exit_code == 0, posted.output
+    (answer,) = json.loads(posted.stdout)["files"]
+    assert answer == json.loads(json.dumps(expected_result.to_dict(), default=str))
+    if sqlite:  # 6 batches, the payment's end, a page of the underpayment check
+        assert len(parts) == 8 and 0 < parts[0] < parts[-1], parts
+        assert _post_jobs(store) == [("post-835", "done")]
+    else:
+        assert not parts and _post_jobs(store) == []
+    found = _rows(store, exact=sqlite)
+    if sqlite:  # the upload was listed as posting from the first part on
+        found["audit"] -= Counter({("upload", "remittance", "posting"): 1})
+    assert found == expected
+    again = _era_post(path)
+    assert again.exit_code == 0 and "Already posted" in again.stdout
+
+
+def test_a_biller_saves_while_era_post_posts(
+    bulk: tuple[Store, dict[str, int]], db_url: str, tmp_path: Path, small_batches: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """SQLite: while ``therabill era post`` posts a file, a client's payment saved from
+    another connection between two of its parts is saved (in one transaction it would wait
+    for the whole file), and the command still posts every claim."""
+    if not db_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL: one transaction, row locks")
+    store, ids = bulk
+    path = tmp_path / "parts.835"
+    path.write_bytes(_file(store, ids))
+    real_unit = jobs.Units.unit
+    saved: list[int] = []
+
+    @contextmanager
+    def then_save(self: jobs.Units) -> Iterator[Any]:
+        with real_unit(self) as work:
+            yield work
+        if not saved:
+            with store.transaction(actor="biller") as work:
+                assert work.db.execute(select(func.count()).select_from(LedgerEntry)).scalar()
+                paid = payments.take_payment(
+                    work=work, client=ids["client"], amount_cents=500, method="cash",
+                    keep_credit=True,
+                )  # fmt: skip
+                saved.append(paid.payment.id)
+
+    monkeypatch.setattr(jobs.Units, "unit", then_save)
+    monkeypatch.setenv("THERABILL_DATABASE_URL", db_url)
+    posted = _era_post(path, "--json")
+    assert posted.exit_code == 0, posted.output
+    assert saved and json.loads(posted.stdout)["files"][0]["claims_posted"] == COUNT
+
+
+def test_era_post_failing_in_a_later_part_says_what_it_kept_and_goes_on_when_run_again(
+    bulk: tuple[Store, dict[str, int]], db_url: str, tmp_path: Path, small_batches: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """SQLite: the poster fails in the third batch of ``era post``. The command fails
+    saying how many claims its parts posted, kept, and that the same file again posts the
+    rest; the same command again goes on from there and notes it: in the end the rows are
+    those of a posting straight through. PostgreSQL: the failure leaves nothing, and the
+    command again posts the file whole."""
+    store, ids = bulk
+    sqlite = db_url.startswith("sqlite")
+    data = _file(store, ids)
+    path = tmp_path / "parts.835"
+    path.write_bytes(data)
+    with copy_of(store, db_url, tmp_path) as straight:
+        with straight.transaction() as work:
+            remittance_intake.receive_remittance(work=work, data=data, file_name=str(path))
+        expected = _rows(straight, exact=sqlite)
+    real = remittances._Poster._post_batch
+    batches = 0
+
+    def failing(self: Any, batch: list[Any]) -> None:
+        nonlocal batches
+        batches += 1
+        if batches == 3:
+            raise InvalidInput("the payer's claim could not be read", field="CLP")
+        real(self, batch)
+
+    monkeypatch.setattr(remittances._Poster, "_post_batch", failing)
+    monkeypatch.setenv("THERABILL_DATABASE_URL", db_url)
+    failed = _era_post(path)
+    assert failed.exit_code != 0
+    said = " ".join(failed.stderr.split())
+    assert "the payer's claim could not be read" in said, failed.output
+    if sqlite:
+        assert "8 of 23 claims of" in said and "posted, kept" in said, said
+        assert "posts the rest" in said
+        assert _ledger(store) > 0
+    else:
+        assert _ledger(store) == 0
+    monkeypatch.setattr(remittances._Poster, "_post_batch", real)
+    again = _era_post(path, "--json")
+    assert again.exit_code == 0, again.output
+    (answer,) = json.loads(again.stdout)["files"]
+    assert (answer["outcome"], answer["claims_posted"]) == ("posted", COUNT)
+    found = _rows(store, exact=sqlite)
+    if sqlite:
+        (first, _) = [i for (i,) in _job_ids(store)]
+        assert any(f"after job {first}" in n for n in answer["notes"]), answer["notes"]
+        found["audit"] -= Counter(
+            {
+                ("upload", "remittance", "posting"): 1,
+                ("stop", "remittance", "CLP: the payer's claim could not be read"): 1,
+                ("resume", "remittance_file", f"from job {first}"): 1,
+            }
+        )
+    assert found == expected
+
+
+def _job_ids(store: Store) -> list[tuple[int]]:
+    with store.sessions() as db:
+        return [(int(i),) for i in db.execute(select(Job.id).order_by(Job.id)).scalars()]

@@ -152,3 +152,34 @@ def test_a_file_that_is_not_an_835_is_quarantined_with_its_reason_on_the_page(
     (entry,) = _quarantined(practice.url)
     assert entry["file"] == "notes.txt" and "not an X12 file" in entry["reason"]
     assert entry["reason"] in html.unescape(answer.text)
+
+
+def test_an_835_sent_to_the_api_is_posted_by_the_post_835_jobs_service(
+    web: TestClient, practice: Practice
+) -> None:
+    """SQLite: the API's upload posts through the post-835 job's service (a job recorded and
+    run at once, in parts), answering as before; the same file again is already posted."""
+    from sqlalchemy import select
+
+    from therabill.store.models import Job
+
+    data = write_835(
+        [AdjudicatedClaim("TB00000001", "1", [LINE])],
+        trace="EFT-API",
+        payer="MEDICARE PART B",
+        payer_id="MCR01",
+    ).encode("ascii")
+    auth = {"Authorization": f"Bearer {api_token(practice, 'bill')}"}
+    answer = web.post("/api/v1/remittances", headers=auth, content=data)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert set(body) == {"outcome", "message", "payment", "trace_numbers", "claims", "posting"}
+    assert body["outcome"] == "posted" and body["trace_numbers"] == ["EFT-API"]
+    assert body["posting"]["claims_posted"] + len(body["posting"]["exceptions"]) == 1
+    with practice.store.sessions() as db:
+        jobs = db.execute(select(Job.kind, Job.status, Job.requested_by)).all()
+    assert [tuple(j) for j in jobs] == [("post-835", "done", "bill")]
+    (upload,) = _uploads(practice.url)
+    assert upload["outcome"] == "posted"
+    again = web.post("/api/v1/remittances", headers=auth, content=data)
+    assert again.status_code == 200 and again.json()["outcome"] == "already posted"

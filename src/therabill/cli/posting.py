@@ -1,5 +1,6 @@
 """``therabill era post``, ``era release`` and ``era exceptions``: post 835 remittances into the practice's
-records (each file in one transaction: all of it or none of it, and only once)."""
+records (each file only once; ``era post`` through the post-835 job's service, in parts on
+SQLite: ``jobs.post_835_now``)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from therabill.cli import store_common
 from therabill.cli.output import JsonOption, console, emit_json, handles_errors
 from therabill.errors import InvalidInput, TherabillError
 from therabill.money import format_money
-from therabill.store.services import remittances
+from therabill.store.services import jobs, remittances
 from therabill.store.services.remittance_intake import Intake, check_size, receive_remittance
 
 EXIT_QUARANTINED = 1
@@ -65,8 +66,11 @@ def post_command(
     """Post 835 remittances: payments, adjustments, the client's share, denials with their
     reasons and provider-level adjustments, matched to your claims and lines.
 
-    Each file is posted whole or not at all, and only once: the same file (or the same payer
-    and trace number) again changes nothing and says so. A file that does not balance is
+    Each file is posted only once: the same file (or the same payer and trace number) again
+    changes nothing and says so. On PostgreSQL a file is posted whole or not at all; on
+    SQLite in parts of 500 claims, each saved as it is done, so others can save meanwhile: if
+    a part fails, the claims before it stay posted (the error says how many) and the same
+    command again posts the rest. A file that does not balance is
     quarantined with the reason (exit status 1); claims that cannot be matched are listed as
     exceptions (see: therabill era exceptions).
 
@@ -76,9 +80,9 @@ def post_command(
     quarantined = False
     for path in files:
         data = _read(path)
+        opened = store_common.store()
         try:
-            with store_common.action() as work:
-                intake = receive_remittance(work=work, data=data, file_name=str(path))
+            intake = jobs.post_835_now(opened, data=data, file_name=str(path))
         except OperationalError as exc:
             if "locked" not in str(exc):
                 raise
@@ -88,6 +92,8 @@ def post_command(
                 field=str(path),
                 hint="Run the same command again when it has finished.",
             ) from None
+        finally:
+            opened.dispose()
         quarantined = quarantined or intake.quarantined
         results.append(intake.posting.to_dict())
         if not json_output:

@@ -40,6 +40,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any, cast
 
 from sqlalchemy import or_, select, update
@@ -110,6 +111,8 @@ class Running:
     payload: bytes | None
     actor: str
     progress: Progress
+    # what the job's code hands back whole to a caller that runs it here (post_835_now)
+    ended: list[Any] = dataclass_field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -428,6 +431,7 @@ def _post_835(units: Units, job: Running) -> dict[str, Any]:
                 release=None if release is None else int(release),
             )
         job.progress(len(intake.claims), len(intake.claims))
+        job.ended.append(intake)
         return _post_835_result(intake)
     steps = receive_in_parts(
         data=job.payload,
@@ -444,6 +448,7 @@ def _post_835(units: Units, job: Running) -> dict[str, Any]:
                     done, total = steps.send(work)
                 except StopIteration as stop:
                     ended = cast(Intake, stop.value)
+                    job.ended.append(ended)
                     state["result"] = _post_835_result(ended)
                     done = total
                 else:
@@ -1183,13 +1188,25 @@ def run_job(
     another worker holds it). ``stop_asked``: who asked it to stop (PostgreSQL: the queue's
     abort; SQLite: the stop file beside the database, the default there)."""
     me = worker or worker_name()
+    if not claim(store, job_id, me):
+        return "skipped"
+    return _run(store, job_id, me, stop_asked)
+
+
+def _run(
+    store: Store,
+    job_id: int,
+    me: str,
+    stop_asked: StopAsked | None = None,
+    ended: list[Any] | None = None,
+) -> str:
+    """Run job ``job_id``, claimed by worker ``me`` (:func:`run_job`). ``ended``: given
+    what the job's code hands back whole (``Running.ended``)."""
     if stop_asked is None and job_sidecar.folder(store.engine) is not None:
 
         def stop_asked() -> str | None:
             return job_sidecar.stop_asked(store.engine, job_id)
 
-    if not claim(store, job_id, me):
-        return "skipped"
     with store.sessions() as db:
         job = db.get(Job, job_id)
         assert job is not None
@@ -1203,6 +1220,8 @@ def run_job(
     units: Units | None = None
     with _Heartbeat(store, job_id, me, stop_asked if kind.stoppable else None) as beat:
         running = Running(store, job_id, _loads(arguments) or {}, payload, actor, beat.progress)
+        if ended is not None:
+            running.ended = ended
         try:
             if kind.chunked and is_sqlite(store.engine):  # part by part, each committed
                 units = Units(
@@ -1244,6 +1263,52 @@ def run_job(
             return "failed"
     log.info("job %s (%s) done", job_id, name)
     return "done"
+
+
+def post_835_now(
+    store: Store,
+    *,
+    data: bytes,
+    file_name: str,
+    actor: str | None = None,
+    release: int | None = None,
+) -> Any:
+    """Post an 835 now and answer with what came of it (a ``remittance_intake.Intake``):
+    ``therabill era post`` and the API's upload. PostgreSQL: in one transaction
+    (``receive_remittance``), as before. SQLite: as the post-835 job an upload on the
+    Remittances page queues, recorded and run here at once by this process (its code, its
+    parts: a part per batch of claims, per payment and per page of the underpayment check,
+    each committed, so a biller's save waits at most one part, not the whole file). Its
+    row makes this posting the file's holder, as an upload's job is: the same file posted
+    meanwhile is *being posted*, and a posting killed part-way is taken up by a worker once
+    its lease runs out, or goes on when the same file is posted again after that.
+
+    Raises ``TherabillError`` when a part fails (or the job is cancelled): its message says
+    what the committed parts posted, kept, and that posting the same file again posts the
+    rest."""
+    from therabill.store.services.remittance_intake import check_size, receive_remittance
+
+    check_size(len(data), file_name)
+    arguments: dict[str, Any] = {"file_name": file_name}
+    if release is not None:
+        arguments["release"] = release
+    if not is_sqlite(store.engine):
+        with store.transaction(actor=actor) as work:
+            return receive_remittance(work=work, data=data, file_name=file_name, release=release)
+    me = new_worker_name("era-post:")
+    now = utcnow()
+    with store.transaction(actor=actor) as work:  # queued and claimed at once: no worker
+        job = create(work, kind="post-835", arguments=arguments, payload=data)  # takes it
+        job.status, job.worker, job.attempts, job.started_at = "running", me, 1, now
+        job.lease_until = now + dt.timedelta(seconds=lease_seconds())
+        job_id = job.id
+    ended: list[Any] = []
+    status = _run(store, job_id, me, ended=ended)
+    if status == "done" and ended:
+        return ended[-1]
+    with store.sessions() as db:
+        error = db.execute(select(Job.error).where(Job.id == job_id)).scalar_one_or_none()
+    raise TherabillError(f"{error or 'the posting stopped'} (job {job_id})", field=file_name[:200])
 
 
 def work_sqlite(

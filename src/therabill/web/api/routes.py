@@ -11,7 +11,7 @@ from therabill.claims.status import ClaimStatus
 from therabill.codes import load_code_set
 from therabill.errors import InvalidInput
 from therabill.store.models import Client
-from therabill.store.services import UnitOfWork, client_entry, reports
+from therabill.store.services import UnitOfWork, client_entry, jobs, reports
 from therabill.store.services.access import (
     claim_for,
     client_for,
@@ -274,8 +274,10 @@ def remittance(data: RawBody, ctx: Ctx, account: ApiBiller) -> dict[str, Any]:
     if not data:
         raise InvalidInput("send the 835 file as the request body", field="body")
     check_size(len(data), "body")
-    with ctx.store.transaction(actor=account.username) as work:
-        result = receive_remittance(work=work, data=data, file_name="api-upload.835")
+    # SQLite: posted in parts (a post-835 job run here), so billers' saves get in between
+    result = jobs.post_835_now(
+        ctx.store, data=data, file_name="api-upload.835", actor=account.username
+    )
     return _intake_answer(result)
 
 
