@@ -244,11 +244,8 @@ def _post(url: str, remit: Path) -> dict[str, Any]:
 
 def _post_in_parts(url: str, remit: Path) -> dict[str, Any]:
     """Post ``remit`` as a post-835 job on SQLite, in parts, in a fresh process; its figures."""
-    # a 100,000-claim file (34 MB) is over the upload's default limit (THERABILL_MAX_835_MB, 20)
-    env = {**os.environ, "THERABILL_MAX_835_MB": "64"}
     done = subprocess.run(
         [sys.executable, "-c", PARTS_CHILD, url, str(remit)],
-        env=env,
         capture_output=True,
         text=True,
         check=False,

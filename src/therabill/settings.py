@@ -42,12 +42,18 @@ class Setting:
 
 MAX_835_MB = Setting(
     "THERABILL_MAX_835_MB",
-    20,
+    64,
     1,
     1024,
     "the largest 835 file accepted, in megabytes",
 )
-"""A busy practice's weekly 835 is well under 1 MB; 20 MB holds some 60,000 claims."""
+"""A busy practice's weekly 835 is well under 1 MB; a clearinghouse's file for a billing
+office can be far larger: 64 MB holds some 190,000 claims (a 100,000-claim 835 is 34 MB).
+Posting reads the file as a stream, twice, in batches (peak memory under 200 MB at 100,000
+claims), and on SQLite posts it in parts (a biller's save waits one part, not the file), so
+the size no longer bounds the posting; what it bounds is the file held whole in memory while
+it is received (the request's body, then the job's copy of it): two copies of 64 MB per
+upload at most. A deployer may raise it (up to 1,024) or lower it."""
 
 PAGE_SIZE = Setting(
     "THERABILL_PAGE_SIZE",
