@@ -807,6 +807,48 @@ def _b_value(two: TwoPractices, service: str, name: str, annotation: str) -> Any
     return [value] if many else value
 
 
+def _a_value(two: TwoPractices, service: str, name: str, annotation: str) -> Any:
+    """A's own id (or name) for parameter ``name``, as :func:`_b_value` gives B's; None when
+    A has no row of its kind."""
+    kind = _id_kind(service, name)
+    found = two.a_ids.get(kind or "") or []
+    if not found:
+        return None
+    value: Any = found[0]
+    if not re.search(r"\bint\b", annotation):
+        value = {"payer_id": "Alder Mutual", "client_id": "A-1"}.get(kind or "", str(value))
+    many = name.endswith("_ids") or re.search(r"Collection|Sequence|list|Iterable", annotation)
+    return [value] if many else value
+
+
+def _call_as_a(two: TwoPractices, name: str, function: Any, given: dict[str, Any]) -> str:
+    """Call ``function`` in A's practice with ``given`` (its unit of work, reader connection
+    or store put in): "" when it refused or answered with nothing of B's, else what went
+    wrong."""
+    store = two.store
+    kwargs = dict(given)
+    try:
+        with tenancy.practice_scope(two.a):
+            if "work" in kwargs:
+                with store.transaction(actor="alma", practice=two.a) as work:
+                    kwargs["work"] = work
+                    result = function(**kwargs)
+            elif "conn" in kwargs:
+                with store.reader.connect() as conn:
+                    kwargs["conn"] = conn
+                    result = function(**kwargs)
+            else:
+                kwargs["store"] = store
+                result = function(**kwargs)
+    except (TherabillError, NotFound):
+        return ""
+    except Exception as exc:  # a crash: the service did not expect a missing row
+        return f"{name}: {type(exc).__name__}: {exc}"[:300]
+    if _leaks(result, two.b) or any(m in repr(result) for m in two.markers):
+        return f"{name}: answered with practice B's {result!r}"[:300]
+    return ""
+
+
 def _leaks(value: Any, b: int, depth: int = 0) -> bool:
     """Whether ``value`` holds a row of practice ``b`` (an ORM object, a dict, a list…)."""
     if depth > 3 or value is None or isinstance(value, str | int | float | bytes):
@@ -836,12 +878,16 @@ def test_every_service_that_takes_an_id_in_as_scope_with_bs_ids(
     unknown: list[str] = []
     problems: list[str] = []
     swept = 0
+    on_as_own: list[str] = []
     services = _services()
     handed = watching(monkeypatch, two.b).__enter__()  # undone by monkeypatch
     for name, function in services:
         if name in NOT_SERVICES:
             continue
         kwargs: dict[str, Any] = {}
+        annotations = {
+            p.name: str(p.annotation) for p in inspect.signature(function).parameters.values()
+        }
         for parameter in inspect.signature(function).parameters.values():
             if _id_kind(name, parameter.name) and re.search(
                 r"\bint\b|\bstr\b", str(parameter.annotation)
@@ -860,32 +906,31 @@ def test_every_service_that_takes_an_id_in_as_scope_with_bs_ids(
                     break
                 kwargs[parameter.name] = given[parameter.name]
         else:
-            try:
-                with tenancy.practice_scope(two.a):
-                    if "work" in kwargs:
-                        with store.transaction(actor="alma", practice=two.a) as work:
-                            kwargs["work"] = work
-                            result = function(**kwargs)
-                    elif "conn" in kwargs:
-                        with store.reader.connect() as conn:
-                            kwargs["conn"] = conn
-                            result = function(**kwargs)
-                    else:
-                        kwargs["store"] = store
-                        result = function(**kwargs)
-            except (TherabillError, NotFound):
-                result = None
-            except Exception as exc:  # a crash: the service did not expect a missing row
-                problems.append(f"{name}: {type(exc).__name__}: {exc}"[:300])
+            problem = _call_as_a(two, name, function, kwargs)
+            if problem:
+                problems.append(problem)
                 continue
-            if _leaks(result, two.b) or any(m in repr(result) for m in two.markers):
-                problems.append(f"{name}: answered with practice B's {result!r}"[:300])
             swept += 1
+            # A's own records with B's id in one parameter at a time (when A has rows of
+            # the other parameters' kinds): a service checking one id and not the other
+            taking = [k for k in kwargs if _id_kind(name, k)]
+            for b_one in taking if len(taking) > 1 else []:
+                mixed = dict(kwargs)
+                for other in taking:
+                    if other != b_one:
+                        mixed[other] = _a_value(two, name, other, annotations[other])
+                if any(mixed[o] is None for o in taking):
+                    continue
+                problem = _call_as_a(two, f"{name} (B's {b_one}, A's others)", function, mixed)
+                if problem:
+                    problems.append(problem)
+                on_as_own.append(f"{name}({b_one})")
     assert unknown == [], f"give the sweep a value for these parameters: {unknown}"
     unnamed = _unnamed_id_parameters()
     assert unnamed == [], f"give these id parameters their kind in SERVICE_IDS: {unnamed}"
     assert problems == [], "\n".join(problems)
     assert swept > 80
+    assert len(on_as_own) >= 5, on_as_own
     assert_no_row_of_b(handed)
     assert digest(two.admin_url, two.b, users_of=(two.b_user,)) == before
     assert cross_references(two.admin_url) == []

@@ -129,6 +129,26 @@ def test_ending_an_authorization_is_checked(practice: Store, on: dt.date, messag
         auths.end_authorization(work=work, auth_id=auth_id, on=on)
 
 
+def test_a_policy_for_a_client_not_in_the_practice_is_refused(practice: Store) -> None:
+    """The service looks the client up in the work's practice itself (its callers do too):
+    an id alone, of another practice's client or of none, adds no policy naming it
+    (tests/test_practice_sweep.py tries another practice's client on PostgreSQL)."""
+    with (
+        pytest.raises(InvalidInput, match="no client 999999") as caught,
+        practice.transaction() as work,
+    ):
+        clients.add_policy(
+            work=work, client_id=999999, payer="Blue Harbour Health", member_id="BH-9"
+        )
+    assert caught.value.field == "client"
+    with practice.transaction() as work:
+        client = clients.show_client(work=work, client="C-1")
+        added = clients.add_policy(
+            work=work, client_id=client.id, payer="Blue Harbour Health", member_id="BH-9"
+        )
+        assert added.client_id == client.id
+
+
 def test_a_policy_is_changed_and_ended(practice: Store) -> None:
     with practice.transaction() as work:
         client = clients.show_client(work=work, client="C-1")

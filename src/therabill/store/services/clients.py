@@ -339,6 +339,8 @@ def add_policy(
         "end_date": end_date,
     }
     _check_policy(values)
+    if work.db.get(Client, client_id) is None:  # the work's practice's client, not an id alone
+        raise InvalidInput(f"no client {client_id}", field="client")
     policy = Policy(
         client_id=client_id,
         payer_id=lookup.payer(work, payer).id,
