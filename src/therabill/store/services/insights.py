@@ -24,12 +24,13 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from therabill.errors import InvalidInput
-from therabill.payers.fee_schedule import allowed_from_remittance
+from therabill.payers.fee_schedule import ALLOWED_ADJUSTMENTS, allowed_from_remittance
 from therabill.payers.record import CodeRecord, PayerRecord
+from therabill.store import tenancy
 from therabill.store.models import (
     ClaimLine,
     ClaimRecord,
@@ -394,6 +395,83 @@ def insights(
     }
 
 
+def _record_lines(db: Session, *, start: dt.date, end: dt.date) -> list[PaidLine]:
+    """The posted lines (not reversed) with service from ``start`` to ``end`` as the payer
+    records read them (:func:`record_of`): each line's allowed amount worked out by the
+    database (paid plus PR-1/2/3 and CO-253, payers.fee_schedule.allowed_from_remittance),
+    and the adjustments read only for the lines it finds denied (their reasons are what a
+    record keeps), so ``reasons`` is empty on the others. Oldest service first."""
+    kinds = [
+        and_(RemittanceAdjustment.group_code == group, RemittanceAdjustment.reason == reason)
+        for group, reason in sorted(ALLOWED_ADJUSTMENTS)
+    ]
+    shares = (
+        select(func.coalesce(func.sum(RemittanceAdjustment.amount_cents), 0))
+        .where(RemittanceAdjustment.remittance_claim_id == RemittanceLine.remittance_claim_id,
+               RemittanceAdjustment.claim_line_id == RemittanceLine.claim_line_id, or_(*kinds))
+        .scalar_subquery()
+    )  # fmt: skip
+    query = _lines_query(payer_id=None, code=None, start=start, end=end)
+    query = query.add_columns(RemittanceLine.paid_cents + shares)
+    connection = db.connection()
+    practice = tenancy.transaction_practice(connection)
+    if practice is not None:  # as the ORM's hook would (row-level security holds it too)
+        query = query.where(
+            *(table.practice_id == practice
+              for table in (RemittanceLine, RemittanceClaim, RemittanceRecord, ClaimLine,
+                            ClaimRecord))
+        )  # fmt: skip
+    rows = connection.execute(query).all()
+    if not rows:
+        return []
+    denied = {(row[0], row[1]) for row in rows if row[13] <= 0 and row[2] > 0}
+    reasons: dict[tuple[int, int | None], list[str]] = defaultdict(list)
+    remit_claims = sorted({rc for rc, _ in denied})
+    for at in range(0, len(remit_claims), 900):
+        for rc, line, group, reason in connection.execute(
+            select(RemittanceAdjustment.remittance_claim_id, RemittanceAdjustment.claim_line_id,
+                   RemittanceAdjustment.group_code, RemittanceAdjustment.reason)
+            .where(RemittanceAdjustment.remittance_claim_id.in_(remit_claims[at : at + 900]))
+        ):  # fmt: skip
+            if (rc, line) in denied:
+                reasons[(rc, line)].append(f"{group}-{reason}")
+    submitted: dict[int, dt.date | None] = {}
+    changes = [] if practice is None else [ClaimStatusChange.practice_id == practice]
+    for claim_id, first in connection.execute(
+        select(ClaimStatusChange.claim_id, func.min(ClaimStatusChange.at))
+        .where(ClaimStatusChange.to_status == "submitted", *changes,
+               ClaimStatusChange.claim_id.in_(
+                   query.with_only_columns(ClaimRecord.id).distinct()))
+        .group_by(ClaimStatusChange.claim_id)
+    ):  # fmt: skip
+        submitted[claim_id] = _as_date(first)
+    payers: dict[int, str] = dict(connection.execute(select(Payer.id, Payer.name)).all())
+    lines = [
+        PaidLine(
+            payer_id=payer,
+            payer=payers.get(payer, f"#{payer}"),
+            claim_id=claim_id,
+            code=code,
+            modifiers=mods or "",
+            provider_id=provider,
+            provider="",
+            place=place or "",
+            date_of_service=day,
+            units=max(int(units or 1), 1),
+            charge_cents=charge,
+            paid_cents=paid,
+            allowed_cents=int(allowed),
+            reasons=tuple(reasons.get((rc, line_id), ())),
+            submitted=submitted.get(claim_id),
+            paid_on=_as_date(paid_on),
+        )
+        for (rc, line_id, charge, paid, code, mods, units, day, claim_id, provider, payer,
+             paid_on, place, allowed) in rows
+    ]  # fmt: skip
+    lines.sort(key=lambda ln: (ln.date_of_service, ln.claim_id))
+    return lines
+
+
 RECORD_DAYS = 365  # the advice reads the last year of posted lines
 PAYER_RECORDS: caches.Stamped[dict[str, PayerRecord]] = caches.Stamped("payer records")
 
@@ -449,7 +527,7 @@ def payer_records(
 
     def compute() -> dict[str, PayerRecord]:
         per: dict[str, list[PaidLine]] = defaultdict(list)
-        for line in paid_lines(db, start=today - dt.timedelta(days=RECORD_DAYS), end=today):
+        for line in _record_lines(db, start=today - dt.timedelta(days=RECORD_DAYS), end=today):
             per[line.payer].append(line)
         return {payer: record_of(payer, lines) for payer, lines in per.items()}
 
