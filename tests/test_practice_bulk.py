@@ -13,7 +13,8 @@ Each test also shows that A's ids alone do what the action does, so the refusal 
 practice's and not a broken request. "A" here is a third practice, Cedar Row, made for
 these tests beside the sweep's two: the sweep's pages change practice A's settings (its NPI,
 tax id, fees), which a claim of A's must keep to be sent. The generic page sweep (tests/test_practice_sweep.py)
-sends every bulk action such a mix too; these tests look at A's side.
+sends every bulk action such a mix too; these tests look at A's side. The last closes A's
+denial with B's claim named as its replacement (a service's second id).
 """
 
 from __future__ import annotations
@@ -39,8 +40,9 @@ from practice_sweep import (
     log_in,
 )
 from therabill.claims.number import claim_number
+from therabill.errors import InvalidInput
 from therabill.store import factories, tenancy
-from therabill.store.services import build, jobs, practices, remittances, users
+from therabill.store.services import build, denials, jobs, practices, remittances, users
 from therabill.web.app import create_app
 from therabill.x12.remittance_835.builder import AdjudicatedClaim, AdjudicatedLine, Payee, write_835
 
@@ -216,6 +218,30 @@ def test_denials_bulk_refuses_the_lot(
     assert _one(a, "SELECT status FROM denials WHERE id = :d", d=mine) == "open"
     assert _post(web, "/denials/bulk", form[:3]).status_code == 303  # A's alone
     assert _one(a, "SELECT status FROM denials WHERE id = :d", d=mine) != "open"
+
+
+def test_a_denial_closed_with_bs_claim_as_its_replacement_is_refused(
+    a: TwoPractices, web: tuple[TestClient, str]
+) -> None:
+    """``denials.close_denial`` looks the replacement claim up in the work's practice: B's
+    claim as the replacement of A's denial is refused (a denial of A's never names B's
+    claim), A's own is taken."""
+    mine, theirs = _a_denial(a, web), int(a.ids["claim_id"][0])
+    with (
+        tenancy.practice_scope(a.a),
+        pytest.raises(InvalidInput, match=f"no claim {theirs}"),
+        a.store.transaction(actor="cyril") as work,
+    ):
+        denials.close_denial(
+            work=work, denial_id=mine, how="corrected", note="x", replacement_claim_id=theirs
+        )
+    assert _one(a, "SELECT status FROM denials WHERE id = :d", d=mine) == "open"
+    own = _a_claim(a)
+    with tenancy.practice_scope(a.a), a.store.transaction(actor="cyril") as work:
+        denials.close_denial(
+            work=work, denial_id=mine, how="corrected", note="x", replacement_claim_id=own
+        )
+    assert _one(a, "SELECT replacement_claim_id FROM denials WHERE id = :d", d=mine) == own
 
 
 def test_statement_hold_refuses_the_lot(a: TwoPractices, web: tuple[TestClient, str]) -> None:

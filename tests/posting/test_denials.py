@@ -93,6 +93,11 @@ def test_close_denial_records_how_and_refuses_twice(practice: Store, tmp_path: P
             denials.close_denial(work=work, denial_id=d["id"], how="forgotten", note="x")
         with pytest.raises(InvalidInput, match="say what was done"):
             denials.close_denial(work=work, denial_id=d["id"], how="corrected", note=" ")
+        with pytest.raises(InvalidInput, match="no claim 999999"):  # not the practice's
+            denials.close_denial(
+                work=work, denial_id=d["id"], how="corrected", note="x",
+                replacement_claim_id=999999,
+            )  # fmt: skip
         closed = denials.close_denial(
             work=work, denial_id=d["id"], how="corrected", note="NPI added, sent again"
         )

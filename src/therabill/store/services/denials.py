@@ -127,6 +127,10 @@ def close_denial(
         raise InvalidInput(f"{how!r} is not one of {', '.join(CLOSED_HOW)}", field="how")
     text = _note(note, "what was done about it")
     denial = get_denial(work, denial_id)
+    if replacement_claim_id is not None and work.db.get(ClaimRecord, replacement_claim_id) is None:
+        # the work's practice's claim, not an id alone (a denial of one practice never
+        # names another's claim)
+        raise InvalidInput(f"no claim {replacement_claim_id}", field="replacement_claim")
     if denial.status == "closed":
         raise InvalidInput(
             f"denial {denial_id} was already closed ({denial.closed_how}) by "
