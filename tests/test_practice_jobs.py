@@ -68,7 +68,8 @@ TESTS = Path(__file__).parent
 def _helpers(path: str) -> ModuleType:
     """A test module of another folder, for its file helpers (the repo's own builders of
     277CA, 999, TA1 and 277 files, as the acknowledgement and claim status tests use)."""
-    name = Path(path).stem
+    # a name of its own: pytest imports the test module itself (its asserts rewritten)
+    name = f"practice_jobs_{Path(path).stem}"
     if name in sys.modules:
         return sys.modules[name]
     spec = importlib.util.spec_from_file_location(name, TESTS / path)
