@@ -22,7 +22,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
@@ -75,18 +75,58 @@ class PaidLine:
 
     @property
     def denied(self) -> bool:
-        return self.allowed_cents <= 0 and self.charge_cents > 0
+        return _denied(self.allowed_cents, self.charge_cents)
 
     @property
     def denial_reasons(self) -> list[str]:
-        return [r.split("-", 1)[1] for r in self.reasons
-                if not r.startswith("PR-") and r.split("-", 1)[1] not in NOT_A_DENIAL]  # fmt: skip
+        return _denial_reasons(self.reasons)
 
     @property
     def days_to_payment(self) -> int | None:
-        if self.submitted is None or self.paid_on is None:
-            return None
-        return max((self.paid_on - self.submitted).days, 0)
+        return _days_to_payment(self.submitted, self.paid_on)
+
+
+class RecordLine(NamedTuple):
+    """A posted line as a payer's record reads it (:func:`record_of`): what ``PaidLine``
+    has of it, as a plain tuple (a year of lines is made for each record)."""
+
+    claim_id: int
+    code: str
+    date_of_service: dt.date
+    units: int
+    charge_cents: int
+    paid_cents: int
+    allowed_cents: int
+    reasons: tuple[str, ...]
+    submitted: dt.date | None
+    paid_on: dt.date | None
+
+    @property
+    def denied(self) -> bool:
+        return _denied(self.allowed_cents, self.charge_cents)
+
+    @property
+    def denial_reasons(self) -> list[str]:
+        return _denial_reasons(self.reasons)
+
+    @property
+    def days_to_payment(self) -> int | None:
+        return _days_to_payment(self.submitted, self.paid_on)
+
+
+def _denied(allowed_cents: int, charge_cents: int) -> bool:
+    return allowed_cents <= 0 and charge_cents > 0
+
+
+def _denial_reasons(reasons: Sequence[str]) -> list[str]:
+    return [r.split("-", 1)[1] for r in reasons
+            if not r.startswith("PR-") and r.split("-", 1)[1] not in NOT_A_DENIAL]  # fmt: skip
+
+
+def _days_to_payment(submitted: dt.date | None, paid_on: dt.date | None) -> int | None:
+    if submitted is None or paid_on is None:
+        return None
+    return max((paid_on - submitted).days, 0)
 
 
 def _dollars(cents: Decimal | int) -> Decimal:
@@ -395,12 +435,13 @@ def insights(
     }
 
 
-def _record_lines(db: Session, *, start: dt.date, end: dt.date) -> list[PaidLine]:
+def _record_lines(db: Session, *, start: dt.date, end: dt.date) -> dict[str, list[RecordLine]]:
     """The posted lines (not reversed) with service from ``start`` to ``end`` as the payer
-    records read them (:func:`record_of`): each line's allowed amount worked out by the
-    database (paid plus PR-1/2/3 and CO-253, payers.fee_schedule.allowed_from_remittance),
-    and the adjustments read only for the lines it finds denied (their reasons are what a
-    record keeps), so ``reasons`` is empty on the others. Oldest service first."""
+    records read them (:func:`record_of`), by payer name, oldest service first: each line's
+    allowed amount worked out by the database (paid plus PR-1/2/3 and CO-253,
+    payers.fee_schedule.allowed_from_remittance), and the adjustments read only for the
+    lines it finds denied (their reasons are what a record keeps), so ``reasons`` is empty
+    on the others."""
     kinds = [
         and_(RemittanceAdjustment.group_code == group, RemittanceAdjustment.reason == reason)
         for group, reason in sorted(ALLOWED_ADJUSTMENTS)
@@ -423,7 +464,7 @@ def _record_lines(db: Session, *, start: dt.date, end: dt.date) -> list[PaidLine
         )  # fmt: skip
     rows = connection.execute(query).all()
     if not rows:
-        return []
+        return {}
     denied = {(row[0], row[1]) for row in rows if row[13] <= 0 and row[2] > 0}
     reasons: dict[tuple[int, int | None], list[str]] = defaultdict(list)
     remit_claims = sorted({rc for rc, _ in denied})
@@ -446,39 +487,26 @@ def _record_lines(db: Session, *, start: dt.date, end: dt.date) -> list[PaidLine
     ):  # fmt: skip
         submitted[claim_id] = _as_date(first)
     payers: dict[int, str] = dict(connection.execute(select(Payer.id, Payer.name)).all())
-    lines = [
-        PaidLine(
-            payer_id=payer,
-            payer=payers.get(payer, f"#{payer}"),
-            claim_id=claim_id,
-            code=code,
-            modifiers=mods or "",
-            provider_id=provider,
-            provider="",
-            place=place or "",
-            date_of_service=day,
-            units=max(int(units or 1), 1),
-            charge_cents=charge,
-            paid_cents=paid,
-            allowed_cents=int(allowed),
-            reasons=tuple(reasons.get((rc, line_id), ())),
-            submitted=submitted.get(claim_id),
-            paid_on=_as_date(paid_on),
-        )
-        for (rc, line_id, charge, paid, code, mods, units, day, claim_id, provider, payer,
-             paid_on, place, allowed) in rows
-    ]  # fmt: skip
-    lines.sort(key=lambda ln: (ln.date_of_service, ln.claim_id))
-    return lines
+    per: dict[str, list[RecordLine]] = defaultdict(list)
+    for (rc, line_id, charge, paid, code, _, units, day, claim_id, _, payer, paid_on, _,
+         allowed) in rows:  # fmt: skip
+        per[payers.get(payer, f"#{payer}")].append(
+            RecordLine(claim_id, code, day, max(int(units or 1), 1), charge, paid, int(allowed),
+                       tuple(reasons.get((rc, line_id), ())), submitted.get(claim_id),
+                       _as_date(paid_on))
+        )  # fmt: skip
+    for lines in per.values():
+        lines.sort(key=lambda ln: (ln.date_of_service, ln.claim_id))
+    return per
 
 
 RECORD_DAYS = 365  # the advice reads the last year of posted lines
 PAYER_RECORDS: caches.Stamped[dict[str, PayerRecord]] = caches.Stamped("payer records")
 
 
-def record_of(payer: str, lines: Sequence[PaidLine]) -> PayerRecord:
+def record_of(payer: str, lines: Sequence[PaidLine] | Sequence[RecordLine]) -> PayerRecord:
     """One payer's record (``payers.record``) from its posted lines, oldest service first."""
-    by_code: dict[str, list[PaidLine]] = defaultdict(list)
+    by_code: dict[str, list[PaidLine | RecordLine]] = defaultdict(list)
     for line in lines:
         by_code[line.code].append(line)
     codes = {}
@@ -526,9 +554,7 @@ def payer_records(
     key = (caches.database_key(db.get_bind().engine.url), today)
 
     def compute() -> dict[str, PayerRecord]:
-        per: dict[str, list[PaidLine]] = defaultdict(list)
-        for line in _record_lines(db, start=today - dt.timedelta(days=RECORD_DAYS), end=today):
-            per[line.payer].append(line)
+        per = _record_lines(db, start=today - dt.timedelta(days=RECORD_DAYS), end=today)
         return {payer: record_of(payer, lines) for payer, lines in per.items()}
 
     return PAYER_RECORDS.get(key, stamp, compute)
