@@ -41,7 +41,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import or_, select, update
 
@@ -53,6 +53,9 @@ from therabill.store.models import Job
 from therabill.store.models.base import utcnow
 from therabill.store.services import job_sidecar
 from therabill.store.services.context import Store, UnitOfWork
+
+if TYPE_CHECKING:
+    from therabill.store.services.remittance_intake import Intake
 
 log = logging.getLogger(__name__)
 
@@ -1272,8 +1275,8 @@ def post_835_now(
     file_name: str,
     actor: str | None = None,
     release: int | None = None,
-) -> Any:
-    """Post an 835 now and answer with what came of it (a ``remittance_intake.Intake``):
+) -> Intake:
+    """Post an 835 now and answer with what came of it:
     ``therabill era post`` and the API's upload. PostgreSQL: in one transaction
     (``receive_remittance``), as before. SQLite: as the post-835 job an upload on the
     Remittances page queues, recorded and run here at once by this process (its code, its
@@ -1305,7 +1308,7 @@ def post_835_now(
     ended: list[Any] = []
     status = _run(store, job_id, me, ended=ended)
     if status == "done" and ended:
-        return ended[-1]
+        return cast("Intake", ended[-1])
     with store.sessions() as db:
         error = db.execute(select(Job.error).where(Job.id == job_id)).scalar_one_or_none()
     raise TherabillError(f"{error or 'the posting stopped'} (job {job_id})", field=file_name[:200])
