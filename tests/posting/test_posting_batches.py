@@ -6,10 +6,11 @@ postings, open denials) covering all of its claims."""
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from collections import Counter, defaultdict
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from posting_fixtures import BULK_DAY, submitted_claims
 from therabill.claims.number import claim_id_from_control_number
@@ -23,7 +24,7 @@ from therabill.store.models import (
     RemittanceClaim,
     RemittanceLine,
 )
-from therabill.store.services import Store, remittances
+from therabill.store.services import Store, build_batch, remittances
 from therabill.x12.remittance_835.builder import AdjudicatedClaim, write_835
 
 COUNT = 23  # claims of 2 lines: 46 remittance lines, 85 ledger entries
@@ -118,3 +119,30 @@ def test_one_batch_posts_what_the_answers_say(bulk: tuple[Store, dict[str, int]]
     result = _post(store, data.encode())
     assert (result.outcome, result.claims_posted, result.exceptions) == ("posted", COUNT, [])
     _check_rows(store, answers)
+
+
+def test_a_posting_keeps_the_collector_off_older_objects_and_puts_its_settings_back(
+    bulk: tuple[Store, dict[str, int]],
+) -> None:
+    """While a file posts, the cyclic garbage collector skips what was there before it and
+    runs less often, as in a claims build (its full passes over a large file's posting grew
+    faster than the file); after it, the process's settings are as they were."""
+    store, ids = bulk
+    answers = submitted_claims(store, ids, COUNT)
+    data = write_835(answers, trace="EFT-GC", paid_on=BULK_DAY + dt.timedelta(days=20))
+    before = gc.get_threshold()
+    during: list[tuple[int, int]] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if "INSERT INTO remittance_claims" in statement:
+            during.append((gc.get_threshold()[0], gc.get_freeze_count()))
+
+    event.listen(store.engine, "before_cursor_execute", seen)
+    try:
+        assert _post(store, data.encode()).claims_posted == COUNT
+    finally:
+        event.remove(store.engine, "before_cursor_execute", seen)
+    assert during and all(
+        young >= build_batch.YOUNG_OBJECTS and frozen > 0 for young, frozen in during
+    )
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0

@@ -8,6 +8,7 @@ file uploaded again posts the rest."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from collections import Counter
@@ -23,7 +24,13 @@ from job_helpers import Killed, copy_of, job_row, killed_again_and_again
 from posting_fixtures import BULK_DAY, submitted_claims
 from therabill.errors import InvalidInput
 from therabill.store import audit, bulk_writes, report_sums
-from therabill.store.models import ClaimRecord, Job, LedgerEntry, RemittanceFile
+from therabill.store.models import (
+    ClaimRecord,
+    Job,
+    LedgerEntry,
+    RemittanceException,
+    RemittanceFile,
+)
 from therabill.store.models.base import Base
 from therabill.store.services import Store, jobs, payments, remittance_intake, remittances
 from therabill.x12.remittance_835.builder import write_835
@@ -499,3 +506,33 @@ def test_era_post_failing_in_a_later_part_says_what_it_kept_and_goes_on_when_run
 def _job_ids(store: Store) -> list[tuple[int]]:
     with store.sessions() as db:
         return [(int(i),) for i in db.execute(select(Job.id).order_by(Job.id)).scalars()]
+
+
+def test_era_post_in_parts_lists_the_first_items_and_counts_the_rest(
+    bulk: tuple[Store, dict[str, int]], db_url: str, tmp_path: Path, small_batches: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """SQLite: a posting in parts keeps the first ``LIST_KEPT`` items of each list between
+    parts; ``era post`` says how many more there were (``more`` in ``--json``, a line in
+    the text) instead of dropping them silently, and every exception is stored."""
+    if not db_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL: one transaction, every item listed")
+    store, ids = bulk
+    monkeypatch.setattr(remittances, "LIST_KEPT", 3)
+    monkeypatch.setenv("THERABILL_DATABASE_URL", db_url)
+    answers = submitted_claims(store, ids, COUNT)
+    ours = [dataclasses.replace(a, claim_number=f"TB9{n:07d}") for n, a in enumerate(answers)]
+    for trace, options in (("EFT-NOT-OURS-1", ["--json"]), ("EFT-NOT-OURS-2", [])):
+        path = tmp_path / f"{trace}.835"
+        path.write_text(write_835(ours, trace=trace, paid_on=PAID_ON))
+        posted = _era_post(path, *options)
+        assert posted.exit_code == 0, posted.output
+        if options:
+            (answer,) = json.loads(posted.stdout)["files"]
+            assert len(answer["exceptions"]) == 3
+            assert answer["more"] == {"exceptions": COUNT - 3}
+        else:
+            assert f"and {COUNT - 3} more exceptions not listed here" in posted.stdout
+    with store.sessions() as db:
+        stored = db.execute(select(func.count()).select_from(RemittanceException)).scalar()
+    assert stored == 2 * COUNT

@@ -57,6 +57,10 @@ def _print(intake: Intake) -> None:
         )
     for problem in result.unreconciled:
         console.print(f"  [yellow]does not reconcile[/yellow] {escape(str(problem))}", markup=True)
+    for name, count in sorted(result.more.items()):  # a posting in parts lists the first 500
+        shown = name.replace("_", " ")
+        where = " (therabill era exceptions)" if name == "exceptions" else ""
+        console.print(f"  and {count:,} more {shown} not listed here{where}")
 
 
 def post_command(

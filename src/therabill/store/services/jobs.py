@@ -51,7 +51,7 @@ from therabill.store import tenancy, write_turns
 from therabill.store.engine import is_sqlite
 from therabill.store.models import Job
 from therabill.store.models.base import utcnow
-from therabill.store.services import job_sidecar
+from therabill.store.services import build_batch, job_sidecar
 from therabill.store.services.context import Store, UnitOfWork
 
 if TYPE_CHECKING:
@@ -436,33 +436,36 @@ def _post_835(units: Units, job: Running) -> dict[str, Any]:
         job.progress(len(intake.claims), len(intake.claims))
         job.ended.append(intake)
         return _post_835_result(intake)
-    steps = receive_in_parts(
-        data=job.payload,
-        file_name=name,
-        owner=job.job_id,
-        release=None if release is None else int(release),
-    )
-    done, total = next(steps)
-    ended: Intake | None = None
-    try:
-        while ended is None:
-            with units.unit() as work:
-                try:
-                    done, total = steps.send(work)
-                except StopIteration as stop:
-                    ended = cast(Intake, stop.value)
-                    job.ended.append(ended)
-                    state["result"] = _post_835_result(ended)
-                    done = total
-                else:
-                    state["kept"] = f"{done} of {total} claims of {name[:80]} posted"
-            job.progress(done, total)
-    except Exception as exc:
-        if "kept" in state and not isinstance(exc, LostClaim):
-            error = str(exc) if isinstance(exc, TherabillError) else type(exc).__name__
-            with units.store.transaction(actor=units.actor) as work:
-                posting_stopped(work, _sha256(job.payload), state["kept"], error)
-        raise
+    # The garbage collector as a build runs it (``build_batch.fewer_collections``), as
+    # ``receive_remittance`` does: its full passes grew faster than the file.
+    with build_batch.fewer_collections():
+        steps = receive_in_parts(
+            data=job.payload,
+            file_name=name,
+            owner=job.job_id,
+            release=None if release is None else int(release),
+        )
+        done, total = next(steps)
+        ended: Intake | None = None
+        try:
+            while ended is None:
+                with units.unit() as work:
+                    try:
+                        done, total = steps.send(work)
+                    except StopIteration as stop:
+                        ended = cast(Intake, stop.value)
+                        job.ended.append(ended)
+                        state["result"] = _post_835_result(ended)
+                        done = total
+                    else:
+                        state["kept"] = f"{done} of {total} claims of {name[:80]} posted"
+                job.progress(done, total)
+        except Exception as exc:
+            if "kept" in state and not isinstance(exc, LostClaim):
+                error = str(exc) if isinstance(exc, TherabillError) else type(exc).__name__
+                with units.store.transaction(actor=units.actor) as work:
+                    posting_stopped(work, _sha256(job.payload), state["kept"], error)
+            raise
     return dict(state["result"])
 
 

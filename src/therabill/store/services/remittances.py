@@ -108,7 +108,7 @@ from therabill.store.models import (
     RemittanceRecord,
     utcnow,
 )
-from therabill.store.services import cob, underpayments
+from therabill.store.services import build_batch, cob, underpayments
 from therabill.store.services.context import UnitOfWork
 from therabill.store.services.paging import AnyPage, PageRequest, SortKey, fetch_page
 from therabill.store.services.profiles import payer_profiles
@@ -210,6 +210,9 @@ class PostingResult:
             "unreconciled": self.unreconciled,
             "notes": self.notes,
             "next_claims": self.next_claims,
+            # a posting in parts lists the first LIST_KEPT of each list: how many more
+            # there were (every exception is kept in the database: ``era exceptions``)
+            "more": dict(self.more),
         }
 
 
@@ -371,7 +374,8 @@ def post_read(
     all the same (only that check is waived)."""
     steps = posting_steps(read=read, release=release)
     next(steps)
-    with _bigger_sqlite_cache(work):
+    # the garbage collector as a build runs it: its full passes grew faster than the file
+    with _bigger_sqlite_cache(work), build_batch.fewer_collections():
         try:
             while True:
                 steps.send(work)
