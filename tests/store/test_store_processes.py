@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, func, select, text, update
 
 from posting_fixtures import first_of_each, submitted_claims
 from therabill.store import audit
@@ -24,11 +24,13 @@ from therabill.store.models import (
     ClaimLine,
     ClaimRecord,
     Client,
+    Job,
     LedgerEntry,
+    RemittanceClaim,
     RemittanceFile,
     TherapySession,
 )
-from therabill.store.services import Store, build, clients, remittances, sessions
+from therabill.store.services import Store, build, clients, jobs, remittances, sessions
 from therabill.x12.remittance_835.builder import write_835
 
 pytestmark = pytest.mark.processes
@@ -225,9 +227,12 @@ def test_import_killed_midway_leaves_before_or_after(
 def test_posting_killed_midway_leaves_all_or_nothing(
     practice: Store, db_url: str, tmp_path: Path
 ) -> None:
-    """``era post`` of a 3,000-claim 835 killed while it writes: no ledger entry of it stays
-    (the batches' audit entries and seals written on the way go with it); posting again
-    posts it whole, once."""
+    """``era post`` of a 3,000-claim 835 killed while it writes. PostgreSQL (one
+    transaction): no ledger entry of it stays (the batches' audit entries and seals written on
+    the way go with it), or all of it; posting again posts it whole, once. SQLite (in parts,
+    through a post-835 job): the parts committed stay, the killed run's job holds the file
+    ("being posted") until its lease runs out, and the job taken up again posts the rest:
+    every claim once."""
     answers = submitted_claims(practice, first_of_each(practice), 3000)
     remit = tmp_path / "big.835"
     remit.write_text(write_835(answers, trace="EFT-KILL"), "ascii")
@@ -240,6 +245,8 @@ def test_posting_killed_midway_leaves_all_or_nothing(
             )
 
     before = counts()
+    with practice.sessions() as db:
+        remitted_before = db.execute(select(func.count(RemittanceClaim.id))).scalar_one()
     env = environment(db_url, tmp_path)
     code = kill_midway([*CLI, "era", "post", str(remit)], env, db_url, 0.3)
     assert code == -signal.SIGKILL
@@ -249,9 +256,27 @@ def test_posting_killed_midway_leaves_all_or_nothing(
     with practice.transaction() as work:
         again = remittances.post_remittance(work=work, data=remit, file_name=remit.name)
     posted = counts()
-    assert posted[1] == before[1] + 1 and posted[0] > before[0]
-    if after == before:  # killed before its commit: nothing of it stayed
+    if after == before:  # killed before its (first) commit: nothing of it stayed
         assert again.outcome == "posted" and again.claims_posted == 3000
+        assert posted[1] == before[1] + 1 and posted[0] > before[0]
+    elif db_url.startswith("sqlite"):  # parts committed: the killed run's job holds the file
+        assert again.outcome == "being posted" and posted == after
+        with practice.transaction() as work:  # its lease runs out: a worker takes it up
+            (job_id,) = work.db.execute(select(Job.id).where(Job.kind == "post-835")).one()
+            work.db.execute(
+                update(Job)
+                .where(Job.id == job_id)
+                .values(lease_until=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1))
+            )
+        assert jobs.run_job(practice, job_id) == "done"
+        with practice.sessions() as db:
+            remitted, distinct = db.execute(
+                select(func.count(), func.count(RemittanceClaim.claim_id.distinct()))
+            ).one()
+            still = db.execute(select(RemittanceFile.posting)).scalars().all()
+        assert remitted - remitted_before == 3000 and distinct == remitted
+        assert still == [None]
+        assert counts()[1] == before[1] + 1
     else:  # it had committed: the second post changes nothing
         assert after == posted and again.already_posted
     with practice.sessions() as db:
