@@ -30,11 +30,12 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, insert, make_url, text
 
 from bench import store as practice_bench
 from therabill.store import migrate
 from therabill.store.engine import make_engine
+from therabill.store.models import Authorization, AuthorizationCode
 from therabill.store.services import Store, open_store
 
 TITLE = "Claims build (SQLite and PostgreSQL)"
@@ -90,6 +91,7 @@ def _prepare(store: Store, size: dict[str, int], folder: Path) -> None:
     # the paid claims' 835s, posted, as a practice's history has them: the KX rule counts
     # what they allowed and the scrubber's payer records read them
     practice_bench._load_remittances(store)
+    _as_a_practice_bills(store, size)
     if store.engine.dialect.name == "postgresql":  # the bulk load gave ids: move the sequences on
         with store.engine.begin() as conn:
             for table in ("sessions", "claims", "claim_lines", "ledger_entries"):
@@ -101,6 +103,44 @@ def _prepare(store: Store, size: dict[str, int], folder: Path) -> None:
                 )
     with store.transaction(actor="bench") as work:
         work.audit("load", "bench", "*", "bulk-loaded history sealed")
+
+
+def _as_a_practice_bills(store: Store, size: dict[str, int]) -> None:
+    """What a practice has in place before it builds the newest sessions: the Medicare PT and
+    speech clients are past the year's KX threshold by November (25 weeks of history), so
+    their therapists put KX on the sessions (medical necessity documented); the massage
+    clients' payer requires prior authorization for 97124, so each has one. Without these
+    (until session 14) the build made 585 drafts of 1,000 (KX and authorization errors the
+    practice would have fixed first), not the claims a practice sends."""
+    per_client = size["sessions"] // size["clients"]
+    first_day = practice_bench.TODAY - dt.timedelta(days=7 * per_client + 7)
+    with store.engine.begin() as conn:
+        practice = conn.execute(text("SELECT min(practice_id) FROM clients")).scalar_one()
+        # clients are imported in order: slot 0 and 1 (client_id - 1) % 5 are Medicare's
+        conn.execute(
+            text(
+                "UPDATE session_services SET modifiers = 'KX' WHERE session_id IN"
+                " (SELECT id FROM sessions WHERE claim_id IS NULL AND (client_id - 1) % 5 < 2)"
+            )
+        )
+        massage = [
+            row[0] for row in conn.execute(text("SELECT id FROM clients WHERE (id - 1) % 5 = 3"))
+        ]
+        payer = conn.execute(
+            text("SELECT DISTINCT payer_id FROM claims WHERE (client_id - 1) % 5 = 3")
+        ).scalar_one()
+        for client in massage:
+            authorization = conn.execute(
+                insert(Authorization).returning(Authorization.id),
+                {"practice_id": practice, "client_id": client, "payer_id": payer,
+                 "number": f"BA{client:08d}", "discipline": "massage", "start_date": first_day,
+                 "end_date": practice_bench.TODAY + dt.timedelta(days=90),
+                 "units_approved": None, "visits_approved": None},
+            ).scalar_one()  # fmt: skip
+            conn.execute(
+                insert(AuthorizationCode),
+                {"practice_id": practice, "authorization_id": authorization, "code": "97124"},
+            )
 
 
 def _marks(url: str) -> dict[str, int]:
