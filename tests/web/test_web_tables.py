@@ -60,6 +60,17 @@ def test_pages_split_the_rows_and_totals_cover_every_matching_row(
     assert 'aria-current="page"><span class="visually-hidden">Page </span>2<' in second
 
 
+def test_an_empty_list_says_so_once_inside_the_table(biller: TestClient) -> None:
+    """No count, bulk buttons or CSV link above an empty list: its own message says it."""
+    page = biller.get("/claims?status=paid").text
+    assert page.count('<tr class="empty">') == 1
+    assert QUEUE.empty in page
+    assert 'id="claims-count"' not in page and "CSV of these rows" not in page
+    assert "No rows" not in page
+    full = biller.get("/claims?status=").text
+    assert 'id="claims-count">1–2 of 2<' in full and '<tr class="empty">' not in full
+
+
 @pytest.mark.parametrize("direction", ["asc", "desc"])
 def test_a_sorted_column_orders_the_rows_and_says_so(
     biller: TestClient, practice: Practice, direction: str
