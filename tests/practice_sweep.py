@@ -30,9 +30,10 @@ from clock import TODAY
 from db_backends import drop_role, plain_role, postgres_database
 from therabill.config import practice_folder
 from therabill.store import factories, migrate, tenancy
-from therabill.store.models import ClaimRecord
+from therabill.store.models import ClaimLine, ClaimRecord
 from therabill.store.services import (
     api_tokens,
+    denials,
     jobs,
     locations,
     login_sessions,
@@ -85,6 +86,38 @@ class TwoPractices:
 def _practice_a(store: Store, a: int) -> tuple[int, str]:
     with tenancy.practice_scope(a):
         factories.set_up_practice(store, A_SPEC, actor="setup")
+        # A claim of A's with an open denial, and a session not yet billed: the mixed calls
+        # (B's id in one parameter, A's in the others) need A's session, claim and denial.
+        claim = factories.build_one_claim(
+            store,
+            client="A-1",
+            provider="1245319599",
+            day=TODAY - dt.timedelta(days=14),
+            services={"97110": 38},
+        )
+        with store.transaction(actor="setup") as work:
+            factories.add_session(
+                work,
+                client="A-1",
+                provider="1245319599",
+                day=TODAY - dt.timedelta(days=7),
+                services={"97112": 30},
+            )
+            line = work.db.scalars(select(ClaimLine.id).where(ClaimLine.claim_id == claim)).first()
+            denials.open_denial(
+                work,
+                denials.NewDenial(
+                    claim_id=claim,
+                    claim_line_id=line,
+                    group_code="CO",
+                    carc="197",
+                    rarc="",
+                    amount_cents=9020,
+                    action_class="correct",
+                    next_action="Get the authorization and send a corrected claim",
+                    opened_on=TODAY,
+                ),
+            )
         with store.transaction(actor="setup") as work:
             alma = users.create_user(
                 work, username="alma", role=users.Role.ADMIN, password=PASSWORD

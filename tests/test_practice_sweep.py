@@ -55,6 +55,7 @@ from therabill.store.services.live_check import Entered, ServiceEntry
 from therabill.store.services.profiles import payer_profiles
 from therabill.store.services.sessions import ServiceMinutes
 from therabill.web.app import create_app
+from therabill.x12.clearinghouse import load_clearinghouse
 
 pytestmark = pytest.mark.postgres
 
@@ -897,8 +898,10 @@ def test_every_service_that_takes_an_id_in_as_scope_with_bs_ids(
                 )
             elif parameter.name in ("work", "store", "conn"):
                 kwargs[parameter.name] = None
-            elif parameter.name == "profile" and "str" not in str(parameter.annotation):
+            elif parameter.name == "profile" and "PayerProfile" in str(parameter.annotation):
                 kwargs["profile"] = payer_profiles()["COMMERCIAL"]
+            elif parameter.name == "profile" and "Clearinghouse" in str(parameter.annotation):
+                kwargs["profile"] = load_clearinghouse()
             elif parameter.default is inspect.Parameter.empty:
                 given = {**values, **SERVICE_VALUES.get(name, {})}
                 if parameter.name not in given:
@@ -931,6 +934,13 @@ def test_every_service_that_takes_an_id_in_as_scope_with_bs_ids(
     assert problems == [], "\n".join(problems)
     assert swept > 80
     assert len(on_as_own) >= 5, on_as_own
+    # A's session, claim and denial are among A's own (tests/practice_sweep.py makes them)
+    with_as_own = {
+        "denials.transfer_to_payer(denial_id)",
+        "denials.transfer_to_payer(policy_id)",
+        "denials.close_claim_denials(claim_id)",
+    }
+    assert with_as_own <= set(on_as_own), sorted(on_as_own)
     assert_no_row_of_b(handed)
     assert digest(two.admin_url, two.b, users_of=(two.b_user,)) == before
     assert cross_references(two.admin_url) == []
@@ -1150,6 +1160,13 @@ def test_every_command_that_takes_an_id_with_practice_a_and_bs_ids(
     assert problems == [], "\n".join(problems)
     assert swept > 60
     assert len(on_as_own) >= 5, on_as_own
+    # A's session, claim and denial are among A's own (tests/practice_sweep.py makes them)
+    with_as_own = {
+        "denials.transfer_to_payer(denial_id)",
+        "denials.transfer_to_payer(policy_id)",
+        "denials.close_claim_denials(claim_id)",
+    }
+    assert with_as_own <= set(on_as_own), sorted(on_as_own)
     assert_no_row_of_b(handed)
     assert digest(two.admin_url, two.b, users_of=(two.b_user,)) == before
     assert cross_references(two.admin_url) == []
