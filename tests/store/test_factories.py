@@ -160,3 +160,24 @@ def test_the_demos_claim_histories_read_in_order_and_835s_on_their_week(store: S
     assert uploads and listed
     for name, posted_at in uploads:
         assert posted_at.date() == dt.datetime.strptime(name[-12:-4], "%Y%m%d").date(), name
+
+
+def test_the_demos_front_door_answers_are_277ca_statuses(store: Store) -> None:
+    """Every demo claim sent is accepted or rejected by a 277CA acknowledgement applied by
+    the same service as a real one: a rejection's reason names its category, status code
+    and entity in the code lists' words, as a biller working the rejected list reads it."""
+    summary = create_demo(store=store, clients_count=12, months=3, today=TODAY)
+    with store.sessions() as db:
+        answers = db.execute(
+            select(ClaimStatusChange.to_status, ClaimStatusChange.reason).where(
+                ClaimStatusChange.to_status.in_(("accepted", "rejected"))
+            )
+        ).all()
+    rejected = [reason for status, reason in answers if status == "rejected"]
+    accepted = [reason for status, reason in answers if status == "accepted"]
+    assert len(rejected) == summary["rejected"] > 0
+    assert accepted and all(r.startswith("277CA A2:20: ") for r in accepted), accepted[:3]
+    assert all(
+        re.match(r"277CA A7:(164|562|158): rejected: information is invalid", r) for r in rejected
+    )
+    assert any("subscriber" in r or "billing provider" in r or "patient" in r for r in rejected)

@@ -40,10 +40,12 @@ from therabill.store.services import (
     payments,
     remittance_intake,
     sessions,
+    submission,
 )
 from therabill.store.services.context import Store, UnitOfWork
 from therabill.store.services.payers import MailingAddress
 from therabill.store.web_tables import web_remittance_uploads
+from therabill.x12.acknowledgements.model import ClaimAck, Status
 from therabill.x12.remittance_835.builder import (
     AdjudicatedClaim,
     AdjudicatedLine,
@@ -356,30 +358,36 @@ def _adjudicate(work: UnitOfWork, rnd: random.Random, today: dt.date) -> dict[st
 
     def move(claim: ClaimRecord, status: ClaimStatus, why: str) -> None:
         """Move the claim, and date the move as the week the demo sends it (the Monday
-        after its week of service; the payer's answer the day after), not the moment the
-        demo is made: the payer record's days from submission to payment and the follow-up
-        worklists then read as a real practice's would."""
+        after its week of service; the payer's answer, below, the day after), not the moment
+        the demo is made: the payer record's days from submission to payment and the
+        follow-up worklists then read as a real practice's would."""
         claim_records.change_status(work=work, claim_id=claim.id, new=status, reason=why)
         sent = _sent_on(claim.date_of_service, today)
-        day = sent if status is ClaimStatus.SUBMITTED else min(sent + dt.timedelta(days=1), today)
-        moved.append((claim.id, status.value, dt.datetime.combine(day, dt.time(15), dt.UTC)))
+        moved.append((claim.id, status.value, dt.datetime.combine(sent, dt.time(15), dt.UTC)))
 
     # One 835 per payer per week, paid on the Friday three weeks after the week of service
     # (never after today): the Reports page then shows collections spread over the months
     # the demo covers, as a real practice's would be, not all of them today.
     answers: dict[tuple[int, dt.date], list[AdjudicatedClaim]] = {}
     answered: dict[tuple[int, dt.date], list[int]] = {}
+    acks: list[ClaimAck] = []
     for claim in ready:
         move(claim, ClaimStatus.SUBMITTED, "demo batch")
         roll = rnd.random()
-        if roll < 0.05:
-            move(claim, ClaimStatus.REJECTED, "demo: payer front-end edit")
-            tally["rejected"] += 1
+        # The payer's front door answers every claim in a 277CA, applied by the service a
+        # real one goes through: its reason then reads as a real rejection's would.
+        rejected = roll < 0.05
+        acks.append(_front_door(claim, rejected))
+        answer = ClaimStatus.REJECTED if rejected else ClaimStatus.ACCEPTED
+        sent = _sent_on(claim.date_of_service, today)
+        day = min(sent + dt.timedelta(days=1), today)
+        moved.append((claim.id, answer.value, dt.datetime.combine(day, dt.time(15), dt.UTC)))
+        if rejected:  # counted with the others' statuses, below
             continue
-        move(claim, ClaimStatus.ACCEPTED, "demo: 277CA accepted")
         key = (claim.payer_id, _paid_on(claim.date_of_service, today))
         answers.setdefault(key, []).append(_answer(claim, roll))
         answered.setdefault(key, []).append(claim.id)
+    submission.apply_acknowledgements(work=work, acks=acks)
     now = dt.datetime.now(dt.UTC)
     for claim_id, status_value, at in moved:
         work.db.execute(
@@ -440,6 +448,28 @@ def _adjudicate(work: UnitOfWork, rnd: random.Random, today: dt.date) -> dict[st
                 memo="demo card",
             )
     return tally
+
+
+# Front-door rejections a small practice sees most (277CA, 005010X214: STC01 category A6/A7
+# "missing/invalid", status code 508 and entity 98 from the claim status code lists): the
+# subscriber's member number, the billing provider's NPI, the patient's birth date.
+REJECTIONS = (("A7", "164", "IL"), ("A7", "562", "85"), ("A7", "158", "QC"))
+
+
+def _front_door(claim: ClaimRecord, rejected: bool) -> ClaimAck:
+    """The 277CA's answer to ``claim``: accepted for processing (A2:20), or rejected for
+    one of :data:`REJECTIONS` (by the claim's id: the demo's random draws stay as they were)."""
+    category, code, entity = (
+        REJECTIONS[claim.id % len(REJECTIONS)] if rejected else ("A2", "20", "")
+    )
+    return ClaimAck(
+        file="demo-277ca",
+        claim_number=claim_number(claim.id),
+        category=category,
+        status_code=code,
+        message="",
+        statuses=(Status(category, code, entity),),
+    )
 
 
 def _answer(claim: ClaimRecord, roll: float) -> AdjudicatedClaim:
