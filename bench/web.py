@@ -437,8 +437,10 @@ def _report(
         "",
         "Every page request looks its login session up, every read of client data is "
         "audited in the hash-chained log before the answer leaves (a group commit: the "
-        "entries of every request that arrived meanwhile in one transaction), and reads run "
-        "in read transactions that take no lock.",
+        "entries of every request that arrived meanwhile in one transaction, the writer "
+        "waiting up to 4 ms for reads still in flight, docs/audit.md), and reads run "
+        "in read transactions that take no lock, each worker thread on a pooled connection "
+        "of its own (SQLite: `engine.SQLITE_POOL_SIZE`).",
         "",
         f"Repeat: `python -m bench{' --quick' if quick else ''} web` (needs `wrk`).",
     ]

@@ -12,11 +12,12 @@ from collections.abc import Callable, Sequence
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from web_helpers import Practice, api_token, login
 
 from therabill.store import audit, audit_spool
 from therabill.store.audit import AuditEvent
+from therabill.store.engine import SQLITE_POOL_SIZE, make_engine
 from therabill.store.models import AuditEntry
 from therabill.web.app import create_app
 from therabill.web.audit_batch import AuditBatcher
@@ -92,6 +93,91 @@ def test_every_waiter_hears_that_its_entries_were_not_written() -> None:
     assert batcher.batches == 0
 
 
+def _writes_into(written: list[list[AuditEvent]]) -> Callable[[Sequence[AuditEvent]], None]:
+    def write(events: Sequence[AuditEvent]) -> None:
+        written.append(list(events))
+
+    return write
+
+
+def test_a_writer_waits_for_the_reads_in_flight_to_join_its_transaction() -> None:
+    """The commit delay: a request about to write while another is still inside its read
+    waits for that read's entries, and both go in one transaction; it does not wait out the
+    whole delay once no read is left in flight."""
+    written: list[list[AuditEvent]] = []
+    batcher = AuditBatcher(_writes_into(written), delay=30)
+    inside, go = threading.Event(), threading.Event()
+
+    def slower_read() -> None:
+        with batcher.reading() as hand_in:
+            inside.set()
+            assert go.wait(20)
+            hand_in([_event(1)])
+
+    other = threading.Thread(target=slower_read)
+    other.start()
+    assert inside.wait(20)
+    started = time.monotonic()
+
+    def first_read() -> None:
+        with batcher.reading() as hand_in:
+            hand_in([_event(0)])
+
+    first = threading.Thread(target=first_read)
+    first.start()
+    _wait_for(lambda: batcher.waiting == 1 and batcher.in_flight == 1)
+    time.sleep(0.05)
+    assert written == []  # the first waits: a read is in flight
+    go.set()
+    for thread in (first, other):
+        thread.join()
+    assert time.monotonic() - started < 20  # not the 30 s delay: the read came in
+    assert [[e.entity_id for e in batch] for batch in written] == [["0", "1"]]
+    assert (batcher.batches, batcher.entries, batcher.in_flight) == (1, 2, 0)
+
+
+def test_a_lone_read_and_a_failed_read_add_no_wait() -> None:
+    """No other read in flight: the entries are written at once. A read that fails (or
+    hands nothing in) is no longer in flight, so no writer waits for it."""
+    written: list[list[AuditEvent]] = []
+    batcher = AuditBatcher(_writes_into(written), delay=30)
+    started = time.monotonic()
+    with pytest.raises(ValueError), batcher.reading():
+        raise ValueError("the read failed")
+    with batcher.reading() as hand_in:
+        hand_in([])
+    with batcher.reading() as hand_in:
+        hand_in([_event(0)])
+    batcher.record([_event(1)])
+    assert time.monotonic() - started < 10
+    assert [len(batch) for batch in written] == [1, 1]
+    assert batcher.in_flight == 0
+
+
+def test_the_commit_delay_is_bounded() -> None:
+    """A read that stays in flight (a long page) holds a writer back for the delay only."""
+    written: list[list[AuditEvent]] = []
+    batcher = AuditBatcher(_writes_into(written), delay=0.2)
+    inside, go = threading.Event(), threading.Event()
+
+    def long_read() -> None:
+        with batcher.reading() as hand_in:
+            inside.set()
+            assert go.wait(20)
+            hand_in([_event(1)])
+
+    other = threading.Thread(target=long_read)
+    other.start()
+    assert inside.wait(20)
+    started = time.monotonic()
+    batcher.record([_event(0)])
+    waited = time.monotonic() - started
+    go.set()
+    other.join()
+    assert 0.15 < waited < 10
+    assert [[e.entity_id for e in batch] for batch in written] == [["0"], ["1"]]
+
+
 def test_concurrent_api_reads_are_each_audited_in_fewer_transactions(practice: Practice) -> None:
     token = api_token(practice, "bill")
     app = create_app(practice.url)
@@ -124,6 +210,47 @@ def test_concurrent_api_reads_are_each_audited_in_fewer_transactions(practice: P
         )
         assert audit.verify(db).ok
     app.state.ctx.store.dispose()
+
+
+def test_concurrent_reads_reuse_the_pooled_sqlite_connections(practice: Practice) -> None:
+    """Every worker thread of the web's threadpool keeps a pooled connection: a second round
+    of as many requests at once opens none (SQLAlchemy's default pool kept 5 and opened the
+    rest anew for each request, each with its pragmas and an empty page cache)."""
+    if not practice.url.startswith("sqlite"):
+        pytest.skip("PostgreSQL keeps SQLAlchemy's default pool (its connections are processes)")
+    token = api_token(practice, "bill")
+    app = create_app(practice.url)
+    opened: list[object] = []
+    event.listen(app.state.ctx.store.engine, "connect", lambda conn, _record: opened.append(conn))
+
+    async def round_of(count: int) -> list[int]:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app),
+            base_url="https://testserver",
+            headers={"Authorization": f"Bearer {token}"},
+        ) as client:
+            path = f"/api/v1/clients/{practice.ana_client}"
+            answers = await asyncio.gather(*(client.get(path) for _ in range(count)))
+            return [a.status_code for a in answers]
+
+    try:
+        assert asyncio.run(round_of(40)) == [200] * 40
+        first = len(opened)
+        assert 5 < first <= SQLITE_POOL_SIZE  # more at once than the default pool kept
+        assert asyncio.run(round_of(40)) == [200] * 40
+        assert len(opened) == first
+    finally:
+        app.state.ctx.store.dispose()
+
+
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///file:live?mode=memory&uri=true"])
+def test_an_in_memory_sqlite_database_keeps_sqlalchemys_pool(url: str) -> None:
+    """The larger pool is for database files: an in-memory database keeps one connection a
+    thread (SQLAlchemy's SingletonThreadPool, which takes no pool size)."""
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT 1").scalar() == 1
+    engine.dispose()
 
 
 def _read_while_the_audit_log_fails(

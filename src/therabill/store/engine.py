@@ -65,6 +65,16 @@ def _sqlite_connect(dbapi_connection: Any, record: Any) -> None:
     cursor.close()
 
 
+SQLITE_POOL_SIZE = 44
+"""Connections an SQLite engine keeps open (opened as they are first needed): one for each of
+the web's 40 worker threads (anyio's threadpool, which serves the plain ``def`` routes), the
+job and start-up threads, and a few more. SQLAlchemy's default keeps 5 (and opens 10 more,
+each closed again when given back): at 50 requests at once, most requests then opened a
+new connection (its pragmas, its functions, an empty page cache) and waited for the pool,
+the live check's CPU per request at saturation almost doubled (``bench web``,
+docs/performance.md). An idle connection costs a file handle and its page cache."""
+
+
 READ_ONLY = "therabill_read_only"
 """Execution option marking a connection that only reads (see :meth:`Store.reading`)."""
 
@@ -133,7 +143,15 @@ def make_engine(url: str | None = None, *, echo: bool = False) -> Engine:
     if backend == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(text, echo=echo, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+        pool: dict[str, int] = {}  # an in-memory database keeps its one connection per thread
+        in_memory = (
+            parsed.database in (None, "", ":memory:") or parsed.query.get("mode") == "memory"
+        )
+        if not in_memory:  # a file: a pool as pysqlite's (QueuePool), but larger
+            pool = {"pool_size": SQLITE_POOL_SIZE, "max_overflow": 10}
+        engine = create_engine(
+            text, echo=echo, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, **pool
+        )
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine

@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import secrets
+import random
 import sys
 import threading
 import time
@@ -139,6 +139,12 @@ def _job_lifespan(
     return lifespan
 
 
+# Request ids name a request in the log and on its error page: they need to differ, not to be
+# secret, so they come from a generator seeded once from the system's (``secrets`` asks the
+# kernel each time: a system call that lets the worker threads take the GIL from the loop).
+_REQUEST_IDS = random.Random()
+
+
 class SecurityHeaders:
     """The security headers, ``Cache-Control`` and ``X-Request-ID`` on every response, and
     one log line per request with the path only: query strings never reach the log (they
@@ -156,7 +162,7 @@ class SecurityHeaders:
         started = time.perf_counter()
         path: str = scope["path"]
         status = 0
-        request_id = secrets.token_hex(6)
+        request_id = f"{_REQUEST_IDS.getrandbits(48):012x}"
         scope.setdefault("state", {})["request_id"] = request_id
 
         async def send_with_headers(message: Message) -> None:

@@ -36,6 +36,7 @@ def reading(ctx: WebContext, account: Account) -> Iterator[UnitOfWork]:
     """``with reading(ctx, account) as work:`` — read and render; audited on the way out,
     and the answer waits for the commit. In a plain ``def`` route only."""
     off_the_event_loop()
-    with ctx.store.reading(actor=account.username, audit_later=True) as work:
-        yield work
-    ctx.audit.record(work.events)
+    with ctx.audit.reading() as hand_in:  # in flight: the audit's writer may wait for it
+        with ctx.store.reading(actor=account.username, audit_later=True) as work:
+            yield work
+        hand_in(work.events)
