@@ -112,6 +112,15 @@ def test_999_rejection_and_277ca_acceptance(practice: Store, tmp_path: Path) -> 
     assert [r["claim"] for r in data["rejected"]] == [second], data
     assert "invalid code value" in data["rejected"][0]["reason"]
     assert status(practice, second) == "rejected"
+    # claims show says why at once, and how to send it again once fixed
+    shown = CliRunner().invoke(app, ["claims", "show", str(second)])
+    assert shown.exit_code == 0, shown.output
+    assert re.search(r"Rejected: 999 R: .*invalid code value", shown.stdout)
+    assert f"therabill claims correct {second}" in shown.stdout
+    as_json = json.loads(CliRunner().invoke(app, ["claims", "show", str(second), "--json"]).stdout)
+    assert as_json["rejected_because"] == data["rejected"][0]["reason"]
+    first_shown = CliRunner().invoke(app, ["claims", "show", str(first), "--json"]).stdout
+    assert json.loads(first_shown)["rejected_because"] is None
     ca = envelope(
         "277",
         "HN",

@@ -4,12 +4,18 @@ no claim bills yet, and sends a billed one to its claim."""
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from web_helpers import Practice, api_token, csrf_of, login
 
-from therabill.store.models import ClaimRecord, TherapySession
-from therabill.store.services import build
+from therabill.claims.number import claim_number
+from therabill.store.models import ClaimRecord, Client, TherapySession
+from therabill.store.services import build, clients, submission
+from therabill.store.services.clients import CLIENT_COLUMNS, ClientInput
+from therabill.x12.acknowledgements.model import ClaimAck, Status
 
 
 def _build(practice: Practice) -> list[int]:
@@ -126,3 +132,71 @@ def test_the_api_changes_sessions_and_claims_with_the_same_rules(
     closed = web.post(f"/api/v1/claims/{claim_id}/close", json={"reason": "redo"}, headers=bill)
     assert closed.status_code == 200 and closed.json()["data"]["status"] == "closed"
     assert closed.json()["data"]["sessions_released"] == [practice.ana_session]
+
+
+def test_a_rejected_claim_says_why_and_is_fixed_checked_and_sent_from_its_page(
+    web: TestClient, practice: Practice, tmp_path: Path
+) -> None:
+    """A 277CA rejects a claim for the patient's birth date: the claim page says so at the
+    top; the biller fixes the client's record, checks the claim again with today's records
+    (it is corrected and carries the new date) and sends it from the same page."""
+    claim_id = _build(practice)[0]
+    with practice.store.transaction(actor="bill") as work:
+        submission.submit_claims(work=work, outbox=tmp_path, claim_ids=[claim_id])
+        submission.apply_acknowledgements(
+            work=work,
+            acks=[
+                ClaimAck("t.277", claim_number(claim_id), "A7", "158", "", statuses=(
+                    Status("A7", "158", "QC"),
+                ))
+            ],
+        )  # fmt: skip
+    login(web, "bill")
+    page = web.get(f"/claims/{claim_id}").text
+    because = page[page.find('id="rejected-because"') :][:600]
+    assert "277CA A7:158" in because and "date of birth (patient)" in because
+    assert 'id="recheck-form"' in page and 'id="submit-form"' not in page  # fix it first
+    with practice.store.transaction(actor="bill") as work:
+        claim = work.db.get(ClaimRecord, claim_id)
+        assert claim is not None
+        client = work.db.get(Client, claim.client_id)
+        assert client is not None
+        given = {name: getattr(client, name) for name in CLIENT_COLUMNS}
+        clients.update_client(
+            work=work,
+            client_id=client.id,
+            data=ClientInput(**{**given, "birth_date": dt.date(1981, 6, 2)}),
+        )
+    checked = web.post(
+        f"/claims/{claim_id}/recheck", data={"csrf_token": csrf_of(page)}, follow_redirects=False
+    )
+    assert checked.status_code == 303 and checked.headers["location"] == f"/claims/{claim_id}"
+    shown = web.get(f"/claims/{claim_id}").text
+    assert "checked again with today&#39;s records: no errors; it is corrected" in shown
+    assert 'id="rejected-because"' not in shown and 'id="submit-form"' in shown
+    with practice.store.sessions() as db:
+        claim = db.get(ClaimRecord, claim_id)
+        assert claim is not None and claim.status == "corrected"
+        assert '"birth_date":"1981-06-02"' in claim.document_json.replace(" ", "")
+    sent = web.post(
+        "/claims/submit",
+        data={"csrf_token": csrf_of(shown), "claim": str(claim_id)},
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303 and sent.headers["location"] == "/claims/submitted"
+    with practice.store.sessions() as db:
+        claim = db.get(ClaimRecord, claim_id)
+        assert claim is not None and claim.status == "submitted"
+
+
+def test_checking_a_sent_claim_again_is_refused_on_its_page(
+    web: TestClient, practice: Practice, tmp_path: Path
+) -> None:
+    claim_id = _build(practice)[0]
+    with practice.store.transaction(actor="bill") as work:
+        submission.submit_claims(work=work, outbox=tmp_path, claim_ids=[claim_id])
+    login(web, "bill")
+    page = web.get(f"/claims/{claim_id}").text
+    assert 'id="recheck-form"' not in page and 'id="submit-form"' not in page
+    response = web.post(f"/claims/{claim_id}/recheck", data={"csrf_token": csrf_of(page)})
+    assert response.status_code == 422 and 'id="claim-error"' in response.text

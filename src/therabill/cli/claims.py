@@ -141,6 +141,11 @@ def show(
         )
     if data["payer_claim_number"]:
         console.print(f"Payer claim number: {data['payer_claim_number']}")
+    if data["rejected_because"]:
+        console.print(
+            f"Rejected: {data['rejected_because']}\nFix what it names, then: therabill claims "
+            f"correct {data['id']} (with no changes it is rebuilt from today's records)"
+        )
     table = Table(box=None)
     for column in ("Line", "Code", "Mod", "Min", "Units", "Charge", "Owed: payer", "client"):
         table.add_column(column)

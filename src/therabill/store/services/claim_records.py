@@ -151,6 +151,14 @@ def show_claim(*, work: UnitOfWork, claim_id: int) -> dict[str, Any]:
     next_claim = work.db.execute(
         select(func.max(ClaimRecord.id)).where(ClaimRecord.prior_claim_id == claim.id)
     ).scalar()
+    changes = history(work, claim)
+    # A rejected claim says why at once (the TA1, 999 or 277CA's reason), not only in its
+    # history: that reason is the biller's work on it.
+    rejected_because = (
+        next((c["why"] for c in reversed(changes) if c["to"] == "rejected"), None)
+        if claim.status == "rejected"
+        else None
+    )
     reopenings = work.db.execute(
         select(ClaimReopening)
         .where(ClaimReopening.claim_id == claim.id)
@@ -195,7 +203,8 @@ def show_claim(*, work: UnitOfWork, claim_id: int) -> dict[str, Any]:
             for line in claim.lines
         ],
         "findings": json.loads(claim.findings_json),
-        "history": history(work, claim),
+        "history": changes,
+        "rejected_because": rejected_because,
         "payer_status": latest_status(work, claim.id),
         "reopenings": [
             {

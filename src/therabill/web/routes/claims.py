@@ -11,16 +11,21 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from therabill.claims.corrections import parse_edit
 from therabill.claims.status import ADJUDICATED, EDITABLE, TRANSITIONS, ClaimStatus
 from therabill.errors import InvalidInput, TherabillError
+from therabill.findings import Severity
 from therabill.money import format_money
 from therabill.store.models import Client
 from therabill.store.services import cob, lookup
 from therabill.store.services.access import claim_for
-from therabill.store.services.claim_edits import edit_claim
+from therabill.store.services.claim_edits import edit_claim, recheck_claim
 from therabill.store.services.claim_records import show_claim
 from therabill.store.services.claims_queue import QueueFilter, filter_choices, queue_page
 from therabill.store.services.corrections import close_claim, correct_claim, void_claim
 from therabill.store.services.paper import print_claims
-from therabill.store.services.submission import download_outbox_file, submit_claims
+from therabill.store.services.submission import (
+    SUBMITTABLE,
+    download_outbox_file,
+    submit_claims,
+)
 from therabill.web import flash
 from therabill.web.deps import Ctx, FormFields, NotFound, PageBiller, PathId
 from therabill.web.reads import reading
@@ -188,6 +193,7 @@ def _actions(status: str) -> dict[str, bool]:
     current = ClaimStatus(status)
     return {
         "can_edit": current in EDITABLE,
+        "can_submit": current.value in SUBMITTABLE,
         "can_correct": current in ADJUDICATED,
         "can_void": current in ADJUDICATED or current is ClaimStatus.ACCEPTED,
         "can_close": ClaimStatus.CLOSED in TRANSITIONS[current],
@@ -272,9 +278,10 @@ def _text(form: FormFields, name: str) -> str:
 def claim_action(
     request: Request, ctx: Ctx, account: PageBiller, claim_id: PathId, action: str, form: FormFields
 ) -> Response:
-    """Edit, correct, void or close a claim (the same services as the CLI), then 303 to the
-    claim the action leaves to work on; a refusal shows the claim page with the reason."""
-    if action not in ("edit", "correct", "void", "close", "secondary"):
+    """Edit, check again, correct, void or close a claim (the same services as the CLI), then
+    303 to the claim the action leaves to work on; a refusal shows the claim page with the
+    reason."""
+    if action not in ("edit", "recheck", "correct", "void", "close", "secondary"):
         raise NotFound()
     try:
         with ctx.store.transaction(actor=account.username) as work:
@@ -302,6 +309,15 @@ def claim_action(
             elif action == "edit":
                 done = edit_claim(work=work, claim_id=claim_id, edit=edit, reason=reason)
                 target, message = claim_id, f"Claim {claim_id} is {done.status}."
+            elif action == "recheck":
+                done = recheck_claim(work=work, claim_id=claim_id)
+                errors = sum(1 for f in done.findings if f.severity == Severity.ERROR)
+                target = claim_id
+                message = f"Claim {claim_id} was checked again with today's records: " + (
+                    f"{errors} error{'' if errors == 1 else 's'} to fix; it is {done.status}."
+                    if errors
+                    else f"no errors; it is {done.status.replace('_', ' ')}."
+                )
             elif action == "correct":
                 result = correct_claim(
                     work=work,
