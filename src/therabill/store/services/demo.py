@@ -368,8 +368,8 @@ def _adjudicate(work: UnitOfWork, rnd: random.Random, today: dt.date) -> dict[st
     # One 835 per payer per week, paid on the Friday three weeks after the week of service
     # (never after today): the Reports page then shows collections spread over the months
     # the demo covers, as a real practice's would be, not all of them today.
-    answers: dict[tuple[int, dt.date], list[AdjudicatedClaim]] = {}
-    answered: dict[tuple[int, dt.date], list[int]] = {}
+    # (payer, payment date) → the claims that 835 pays, each with the payer's decision
+    answers: dict[tuple[int, dt.date], list[tuple[int, AdjudicatedClaim]]] = {}
     acks: list[ClaimAck] = []
     for claim in ready:
         move(claim, ClaimStatus.SUBMITTED, "demo batch")
@@ -385,8 +385,7 @@ def _adjudicate(work: UnitOfWork, rnd: random.Random, today: dt.date) -> dict[st
         if rejected:  # counted with the others' statuses, below
             continue
         key = (claim.payer_id, _paid_on(claim.date_of_service, today))
-        answers.setdefault(key, []).append(_answer(claim, roll))
-        answered.setdefault(key, []).append(claim.id)
+        answers.setdefault(key, []).append((claim.id, _answer(claim, roll)))
     submission.apply_acknowledgements(work=work, acks=acks)
     now = dt.datetime.now(dt.UTC)
     for claim_id, status_value, at in moved:
@@ -399,10 +398,10 @@ def _adjudicate(work: UnitOfWork, rnd: random.Random, today: dt.date) -> dict[st
             .values(at=min(at, now))
         )
     office = work.require_practice()
-    for (payer_id, paid_on), claims in sorted(answers.items()):
+    for (payer_id, paid_on), decided in sorted(answers.items()):
         payer = work.db.execute(select(Payer).where(Payer.id == payer_id)).scalar_one()
         text = write_835(
-            claims,
+            [answer for _, answer in decided],
             trace=f"DEMO{payer_id:04d}{paid_on:%y%m%d}",
             payer=payer.name.upper(),
             payer_id=payer.payer_id or f"DEMO{payer_id}",
@@ -416,7 +415,7 @@ def _adjudicate(work: UnitOfWork, rnd: random.Random, today: dt.date) -> dict[st
             data=text.encode("ascii"),
             file_name=f"demo-{payer_id}-{paid_on:%Y%m%d}.835",
         )
-        _date_the_posting(work, intake.sha256, answered[payer_id, paid_on], paid_on, now)
+        _date_the_posting(work, intake.sha256, [i for i, _ in decided], paid_on, now)
     posted = work.db.execute(
         select(ClaimRecord.status).where(ClaimRecord.id.in_([c.id for c in ready]))
     ).scalars()
