@@ -80,7 +80,7 @@ LEDGER_COLUMNS = (
 
 # The posting process: imports, then post the file from its path, then the floor.
 CHILD = r"""
-import json, sys, time
+import json, os, sys, time
 from pathlib import Path
 from sqlalchemy import text
 from therabill.store import bulk_writes
@@ -92,12 +92,24 @@ def vm(name):
             return int(line.split()[1]) / 1024
     return 0.0
 
+def backend_cpu(pid):
+    # the PostgreSQL server backend's user + system CPU seconds (it runs on this machine)
+    if pid is None:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
 url, path, columns = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
 store = open_store(url)
 started, cpu = time.perf_counter(), time.process_time()
 with store.transaction(actor="bench") as work:
+    pid = None
+    if work.db.get_bind().dialect.name == "postgresql":
+        pid = work.db.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+    server = backend_cpu(pid)
     result = remittances.post_remittance(work=work, data=path, file_name=path.name)
 seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+server = backend_cpu(pid) - server
 peak = vm("VmHWM")
 with store.engine.connect() as connection:
     entries = connection.execute(text("SELECT count(*) FROM ledger_entries")).scalar_one()
@@ -129,7 +141,7 @@ with store.engine.connect() as connection:
     connection.rollback()
 store.dispose()
 print(json.dumps({
-    "seconds": seconds, "cpu": cpu, "peak_mb": peak, "entries": entries, "floor": floor,
+    "seconds": seconds, "cpu": cpu, "server_cpu": server, "peak_mb": peak, "entries": entries, "floor": floor,
     "outcome": result.outcome, "claims": result.claims_posted,
     "exceptions": len(result.exceptions), "unreconciled": len(result.unreconciled),
 }))
@@ -274,6 +286,12 @@ def parts_row(n: int, remit: Path, one_cpu: float) -> str:
     )
 
 
+def _server(backend: str, figures: dict[str, Any]) -> str:
+    """The server's CPU for the posting: its backend's, read from ``/proc`` (PostgreSQL runs
+    on this machine); SQLite has no server (its work is the process's CPU)."""
+    return "—" if backend == "sqlite" else f"{figures['server_cpu']:.1f} s"
+
+
 def _postgres_admin() -> str | None:
     for name in POSTGRES_ENVS:
         url = os.environ.get(name, "").strip()
@@ -324,13 +342,14 @@ def run(quick: bool) -> str:
     for backend in backends:
         label = "SQLite (WAL, synchronous=FULL)" if backend == "sqlite" else "PostgreSQL"
         if backend == "postgresql" and _postgres_admin() is None:
-            rows.append(f"| {label} | — | not measured (set {POSTGRES_ENVS[0]}) | | | | | |")
+            rows.append(f"| {label} | — | not measured (set {POSTGRES_ENVS[0]}) | | | | | | |")
             continue
         for n in sizes:
             f = found[(backend, n)] = _measure(backend, files[n])
             rows.append(
                 f"| {label} | {n:,} | **{f['seconds']:.1f} s** ({n / f['seconds']:,.0f}/s) | "
-                f"{f['cpu']:.1f} s | {f['peak_mb']:.0f} MB | {f['entries']:,} | "
+                f"{f['cpu']:.1f} s | {_server(backend, f)} | {f['peak_mb']:.0f} MB | "
+                f"{f['entries']:,} | "
                 f"{f['floor']:.1f} s | `{f['outcome']}`, {f['exceptions']} exceptions, "
                 f"{f['unreconciled']} unreconciled |"
             )
@@ -343,11 +362,12 @@ def run(quick: bool) -> str:
             continue
         small = found[(backend, sizes[0])]
         time_ok = "meets" if f["seconds"] < TARGET_SECONDS else "misses"
-        cpu_ok = "meets" if f["cpu"] < TARGET_SECONDS else "misses"
+        cpu_ok = "meets" if f["cpu"] + f.get("server_cpu", 0) < TARGET_SECONDS else "misses"
+        server = " and its server's" if backend == "postgresql" else ""
         mem_ok = "meets" if f["peak_mb"] < TARGET_MB else "misses"
         verdicts.append(
             f"{backend}: {time_ok} the time target by the wall clock ({cpu_ok} by this "
-            f"process's CPU), {mem_ok} the memory target ({small['peak_mb']:.0f} MB at "
+            f"process's CPU{server}), {mem_ok} the memory target ({small['peak_mb']:.0f} MB at "
             f"{sizes[0]:,} claims, {f['peak_mb']:.0f} MB at {big:,})"
         )
     parts_rows = [parts_row(n, files[n], found[("sqlite", n)]["cpu"]) for n in sizes]
@@ -358,7 +378,9 @@ def run(quick: bool) -> str:
         f"`{files[big].name}` is {size_mb:.1f} MB. Each row is one fresh process posting one "
         "file from its path in one transaction (two passes over the file, batches of claims, "
         "bulk inserts; commit included). Seconds: wall clock, then that process's CPU (the "
-        "figure to trust on a busy machine); peak: that process's high-water mark, "
+        "figure to trust on a busy machine) and, for PostgreSQL, its server backend's CPU over "
+        "the same posting (from `/proc/PID/stat` of `pg_backend_pid()`: the server runs on "
+        "this machine; the statements' execution, triggers and foreign keys are there); peak: that process's high-water mark, "
         "interpreter and imports included. Floor: the same ledger rows inserted again in the "
         "same process (same table, indexes and triggers; rolled back), as the poster sends them: "
         "SQLite, one plain DBAPI `executemany` with the report sums' and seal queue's row "
@@ -366,9 +388,9 @@ def run(quick: bool) -> str:
         "(`store.bulk_writes`); PostgreSQL, one plain `INSERT … SELECT FROM unnest` per 5,000 "
         "rows (the ledger's report sums are kept per statement there, so an `executemany`, one "
         "statement per row, updates each sum once per row).\n\n"
-        "| database | claims | post | CPU | peak memory | ledger entries | floor: the ledger "
-        "rows alone | result |\n"
-        "|---|---:|---:|---:|---:|---:|---:|---|\n" + "\n".join(rows) + "\n\n"
+        "| database | claims | post | CPU | server CPU | peak memory | ledger entries | floor: "
+        "the ledger rows alone | result |\n"
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|\n" + "\n".join(rows) + "\n\n"
         f"Targets (issue 17: under {TARGET_SECONDS} s for 100,000 claims, under {TARGET_MB} MB "
         f"whatever the size): {'; '.join(verdicts)}. Load average during the run: {load:.1f} "
         f"on {os.cpu_count()} cores.\n\n"
