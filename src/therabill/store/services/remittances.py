@@ -90,7 +90,7 @@ from therabill.posting import (
     status_path,
 )
 from therabill.scrub import ScrubContext
-from therabill.store import bulk_writes, ledger_insert
+from therabill.store import bulk_writes, ledger_insert, planner_statistics
 from therabill.store.models import (
     ClaimLine,
     ClaimRecord,
@@ -484,7 +484,7 @@ def posting_steps(
             "row": None,  # that payment's remittance row, once it is begun
             "seen": [i for i, k in enumerate(keys) if k in seen],  # posted before this file
         }
-    poster = _Poster(work, result)
+    poster = _Poster(work, result, claims=sum(p.claim_count for p in read.payments))
     index, claims, posting = -1, 0, False
     for event in read.events():
         kind = type(event)
@@ -792,7 +792,10 @@ class _PassOn:
 class _Poster:
     """Posts the claims of one payment in batches (see the module docstring)."""
 
-    def __init__(self, work: UnitOfWork, result: PostingResult) -> None:
+    def __init__(self, work: UnitOfWork, result: PostingResult, *, claims: int = 0) -> None:
+        # PostgreSQL: the tables a posting fills and reads get statistics after its first
+        # batch when they have none and the file has more batches to go (planner_statistics)
+        self.to_analyze = claims > BATCH and work.db.get_bind().dialect.name == "postgresql"
         self.work = work
         self.db = work.db
         self.result = result
@@ -860,6 +863,9 @@ class _Poster:
             self._post_batch(self.batch)
             self.batch, self.batch_keys = [], set()
             self.work.checkpoint()
+            if self.to_analyze:
+                self.to_analyze = False
+                planner_statistics.analyze_unplanned(self.db.connection(), LOOKED_UP)
 
     def _provider_adjustments(self, remittance: Payment835, row: RemittanceRecord) -> None:
         """Apply each PLB where it belongs (see ``therabill.posting.provider_adjustments``)."""
@@ -1588,6 +1594,11 @@ class _Record:
     original: RemittanceClaim | None = None
 
 
+LOOKED_UP = (
+    "claims", "claim_lines", "remittance_claims", "remittance_lines", "remittance_adjustments",
+    "denials", "ledger_entries",
+)  # fmt: skip
+"""The tables a posting reads its batches' rows from by their ids, as it fills them."""
 INSURANCE = Responsibility.INSURANCE.value
 LEDGER_COLUMNS = ledger_insert.COLUMNS
 LINE_COLUMNS = (
