@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from typer.testing import CliRunner
 from web_helpers import Practice, api_token, csrf_of, login, run_jobs
 
 from therabill.cli.main import app as cli
+from therabill.store.models import Job
 from therabill.store.services import remittance_intake, remittances
 from therabill.x12.remittance_835.builder import AdjudicatedClaim, Payee, paid_line, write_835
 
@@ -125,6 +127,15 @@ def test_the_cli_lists_the_quarantined_file_and_releases_it(
     released = CliRunner().invoke(cli, ["era", "release", str(quarantined), str(file), "--json"])
     assert released.exit_code == 0, released.output
     assert json.loads(released.stdout)["outcome"] == "posted"
+    # posted as era post posts: on SQLite by a post-835 job run at once, in parts
+    with practice.store.sessions() as db:
+        ran = db.execute(select(Job.status, Job.arguments).where(Job.kind == "post-835")).all()
+    if practice.url.startswith("sqlite"):
+        assert [(status, json.loads(args).get("release")) for status, args in ran] == [
+            ("done", quarantined)
+        ]
+    else:
+        assert ran == []  # PostgreSQL: the file in one transaction, as era post
     again = CliRunner().invoke(cli, ["era", "release", "4711", str(file)])
     assert again.exit_code != 0 and "no quarantined file 4711" in again.output
     shown = CliRunner().invoke(cli, ["era", "exceptions", "--json"])

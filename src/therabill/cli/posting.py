@@ -1,6 +1,6 @@
-"""``therabill era post``, ``era release`` and ``era exceptions``: post 835 remittances into the practice's
-records (each file only once; ``era post`` through the post-835 job's service, in parts on
-SQLite: ``jobs.post_835_now``)."""
+"""``therabill era post``, ``era release`` and ``era exceptions``: post 835 remittances into
+the practice's records (each file only once; ``era post`` and ``era release`` through the
+post-835 job's service, in parts on SQLite: ``jobs.post_835_now``)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from therabill.cli.output import JsonOption, console, emit_json, handles_errors
 from therabill.errors import InvalidInput, TherabillError
 from therabill.money import format_money
 from therabill.store.services import jobs, remittances
-from therabill.store.services.remittance_intake import Intake, check_size, receive_remittance
+from therabill.store.services.remittance_intake import Intake, check_size
 
 EXIT_QUARANTINED = 1
 
@@ -63,6 +63,25 @@ def _print(intake: Intake) -> None:
         console.print(f"  and {count:,} more {shown} not listed here{where}")
 
 
+def _post_now(data: bytes, path: Path, release: int | None = None) -> Intake:
+    """Post ``data`` (the file at ``path``) now, as the post-835 job does (in parts on
+    SQLite: ``jobs.post_835_now``)."""
+    opened = store_common.store()
+    try:
+        return jobs.post_835_now(opened, data=data, file_name=str(path), release=release)
+    except OperationalError as exc:
+        if "locked" not in str(exc):
+            raise
+        raise TherabillError(
+            "the practice database stayed busy (another posting or import is running); "
+            "nothing was posted",
+            field=str(path),
+            hint="Run the same command again when it has finished.",
+        ) from None
+    finally:
+        opened.dispose()
+
+
 def post_command(
     files: Annotated[list[Path], typer.Argument(help="One or more 835 files.")],
     json_output: JsonOption = False,
@@ -83,21 +102,7 @@ def post_command(
     results: list[dict[str, Any]] = []
     quarantined = False
     for path in files:
-        data = _read(path)
-        opened = store_common.store()
-        try:
-            intake = jobs.post_835_now(opened, data=data, file_name=str(path))
-        except OperationalError as exc:
-            if "locked" not in str(exc):
-                raise
-            raise TherabillError(
-                "the practice database stayed busy (another posting or import is running); "
-                "nothing was posted",
-                field=str(path),
-                hint="Run the same command again when it has finished.",
-            ) from None
-        finally:
-            opened.dispose()
+        intake = _post_now(_read(path), path)
         quarantined = quarantined or intake.quarantined
         results.append(intake.posting.to_dict())
         if not json_output:
@@ -196,15 +201,15 @@ def release_command(
     practice's, once you have checked that it pays this practice (an old NPI or tax id the
     payer still has on file). Only the payee check is waived: the file must be the same one
     (the same contents) and have had nothing else wrong with it. If the practice's NPI or
-    tax id changed, correct it in the settings instead and post the file as usual.
+    tax id changed, correct it in the settings instead and post the file as usual. It is
+    posted as era post posts (on SQLite in parts of 500 claims, each saved as it is done).
 
     Example: therabill era release 4 remit-2026-03-07.835
     """
     data = _read(file)
-    with store_common.action() as work:
-        intake = receive_remittance(
-            work=work, data=data, file_name=str(file), release=quarantine_id
-        )
+    with store_common.action() as work:  # a wrong id or another file is said before posting
+        remittances.check_release(work, quarantine_id, data)
+    intake = _post_now(data, file, release=quarantine_id)
     if json_output:
         emit_json(intake.posting.to_dict())
     else:
