@@ -12,7 +12,8 @@ defaults (the practice from the transaction's setting).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection
@@ -39,6 +40,7 @@ fixed forever, this one follows the table (tests/store/test_ledger_insert.py che
 ROWS_PER_STATEMENT = 5000
 
 _SQL = "therabill_unnest"  # Connection.info: table → its statement, made once per connection
+_ZONED = "therabill_unnest_zoned"  # Connection.info: table → which columns are timestamptz
 
 
 def insert_entries(connection: Connection, entries: Sequence[tuple[Any, ...]]) -> None:
@@ -74,9 +76,52 @@ def insert_rows(
         arrays = ", ".join(f"%s::{types[name]}[]" for name in columns)
         sql = f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({arrays})"
         made[key] = sql
+        connection.info.setdefault(_ZONED, {})[key] = tuple(
+            types[name] == "timestamp with time zone" for name in columns
+        )
+    zoned = connection.info[_ZONED][key]
     for start in range(0, len(rows), ROWS_PER_STATEMENT):
         chunk = rows[start : start + ROWS_PER_STATEMENT]
-        connection.exec_driver_sql(sql, tuple(list(c) for c in zip(*chunk, strict=True)))
+        connection.exec_driver_sql(
+            sql,
+            tuple(
+                array_text(column, zoned=z)
+                for column, z in zip(zip(*chunk, strict=True), zoned, strict=True)
+            ),
+        )
+
+
+_NONE = type(None)
+_QUOTED: dict[type, Callable[[Any], str]] = {
+    str: lambda v: '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"',
+    dt.date: lambda v: v.isoformat(),
+    bool: lambda v: "t" if v else "f",
+}
+
+
+def array_text(values: Sequence[Any], *, zoned: bool = False) -> str | list[Any]:
+    """``values`` as the text of a PostgreSQL array (what ``array_in`` reads: ``{1,NULL,"a"}``)
+    when they are all of one plain kind (whole numbers, text, dates, booleans; times only for
+    a ``timestamptz`` column, ``zoned``, where an offset means what psycopg would send), else
+    the list itself for psycopg to dump. psycopg dumps a list element by element in Python:
+    for a posting's batch of 2,800 ledger entries that was about a quarter of the posting
+    process's CPU on PostgreSQL; a joined text is about a tenth of that."""
+    kinds = set(map(type, values))
+    kinds.discard(_NONE)
+    if len(kinds) > 1:
+        return list(values)
+    kind = kinds.pop() if kinds else int
+    if kind is dt.datetime and zoned:
+        quote: Callable[[Any], str] = dt.datetime.isoformat
+    elif kind is int:
+        quote = str
+    elif kind in _QUOTED:
+        quote = _QUOTED[kind]
+    else:
+        return list(values)
+    if None in values:
+        return "{" + ",".join("NULL" if v is None else quote(v) for v in values) + "}"
+    return "{" + ",".join(map(quote, values)) + "}"
 
 
 def set_column(
