@@ -265,12 +265,15 @@ def remittance_for(
     paid_on: dt.date | None = None,
     bpr_off_by: int = 0,
     first_lines: int | None = None,
+    reverses: int | None = None,
 ) -> str:
     """The 835 the claims' payer would send paying every line of ``claim_ids``: each line
     allowed at ``allowed_percent`` of its charge (the rest CO-45), the first line of each claim
     leaving ``copay_cents`` to the client (PR-3). The claims must share one payer;
     ``bpr_off_by`` (cents) makes the file unbalanced on purpose; ``first_lines``: only that
-    many lines of each claim are in the file (an 835 that leaves the others out)."""
+    many lines of each claim are in the file (an 835 that leaves the others out);
+    ``reverses``: the claims were paid at that percent already, and the file takes that
+    payment back first (CLP02 22, the payer's reversal) before paying them again."""
     rows = work.db.execute(
         select(ClaimRecord, Payer, Client, Policy)
         .join(Payer, Payer.id == ClaimRecord.payer_id)
@@ -281,27 +284,33 @@ def remittance_for(
     ).all()
     if not rows or len({payer.id for _, payer, _, _ in rows}) != 1:
         raise InvalidInput("give stored claims of one payer", field="claims")
-    decided = [
-        AdjudicatedClaim(
-            claim_number(claim.id),
-            "1",
-            [
-                paid_line(
-                    line.code,
-                    line.charge_cents,
-                    line.units,
-                    day=line.date_of_service,
-                    modifiers=[m for m in line.modifiers.split(",") if m],
-                    allowed_percent=allowed_percent,
-                    copay=copay_cents if n == 0 else 0,
-                )
-                for n, line in enumerate(claim.lines[:first_lines])
-            ],
-            payer_claim_number=f"PAYER{claim.id:08d}",
-            patient=(person.last_name.upper(), person.first_name.upper(), policy.member_id),
-        )
-        for claim, _, person, policy in rows
-    ]
+
+    def decided_at(percent: int, status: str) -> list[AdjudicatedClaim]:
+        return [
+            AdjudicatedClaim(
+                claim_number(claim.id),
+                status,
+                [
+                    paid_line(
+                        line.code,
+                        line.charge_cents,
+                        line.units,
+                        day=line.date_of_service,
+                        modifiers=[m for m in line.modifiers.split(",") if m],
+                        allowed_percent=percent,
+                        copay=copay_cents if n == 0 else 0,
+                    )
+                    for n, line in enumerate(claim.lines[:first_lines])
+                ],
+                payer_claim_number=f"PAYER{claim.id:08d}",
+                patient=(person.last_name.upper(), person.first_name.upper(), policy.member_id),
+            )
+            for claim, _, person, policy in rows
+        ]
+
+    decided = decided_at(allowed_percent, "1")
+    if reverses is not None:
+        decided = decided_at(reverses, "22") + decided
     payer = rows[0][1]
     office = work.require_practice()
     day = paid_on or dt.date.today()

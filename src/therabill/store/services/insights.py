@@ -22,9 +22,9 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, NamedTuple
+from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Connection, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from therabill.errors import InvalidInput
@@ -70,34 +70,6 @@ class PaidLine:
     paid_cents: int
     allowed_cents: int
     reasons: tuple[str, ...]  # group-CARC of every adjustment, e.g. ("CO-45", "PR-2")
-    submitted: dt.date | None
-    paid_on: dt.date | None
-
-    @property
-    def denied(self) -> bool:
-        return _denied(self.allowed_cents, self.charge_cents)
-
-    @property
-    def denial_reasons(self) -> list[str]:
-        return _denial_reasons(self.reasons)
-
-    @property
-    def days_to_payment(self) -> int | None:
-        return _days_to_payment(self.submitted, self.paid_on)
-
-
-class RecordLine(NamedTuple):
-    """A posted line as a payer's record reads it (:func:`record_of`): what ``PaidLine``
-    has of it, as a plain tuple (a year of lines is made for each record)."""
-
-    claim_id: int
-    code: str
-    date_of_service: dt.date
-    units: int
-    charge_cents: int
-    paid_cents: int
-    allowed_cents: int
-    reasons: tuple[str, ...]
     submitted: dt.date | None
     paid_on: dt.date | None
 
@@ -435,13 +407,105 @@ def insights(
     }
 
 
-def _record_lines(db: Session, *, start: dt.date, end: dt.date) -> dict[str, list[RecordLine]]:
-    """The posted lines (not reversed) with service from ``start`` to ``end`` as the payer
-    records read them (:func:`record_of`), by payer name, oldest service first: each line's
-    allowed amount worked out by the database (paid plus PR-1/2/3 and CO-253,
-    payers.fee_schedule.allowed_from_remittance), and the adjustments read only for the
-    lines it finds denied (their reasons are what a record keeps), so ``reasons`` is empty
-    on the others."""
+def _record_query(
+    *, start: dt.date, end: dt.date, practice: int | None, paid_on: bool
+) -> Select[*tuple[Any, ...]]:
+    """The posted lines (not reversed) with service from ``start`` to ``end``, as
+    :func:`_lines_query` finds them, over the tables the payer records read (``paid_on``:
+    with the remittance, for its payment date), limited to ``practice`` as the ORM's hook
+    would (Core statements do not get the hook; row-level security holds it too)."""
+    tables: list[Any] = [RemittanceLine, RemittanceClaim, ClaimLine, ClaimRecord]
+    query = (
+        select(RemittanceLine.id)
+        .join(RemittanceClaim, RemittanceClaim.id == RemittanceLine.remittance_claim_id)
+        .join(ClaimLine, ClaimLine.id == RemittanceLine.claim_line_id)
+        .join(ClaimRecord, ClaimRecord.id == ClaimLine.claim_id)
+        .where(RemittanceClaim.reversed_by_id.is_(None), RemittanceClaim.status_code != "22",
+               ClaimLine.date_of_service >= start, ClaimLine.date_of_service <= end)
+    )  # fmt: skip
+    if paid_on:
+        query = query.join(RemittanceRecord, RemittanceRecord.id == RemittanceClaim.remittance_id)
+        tables.append(RemittanceRecord)
+    if practice is not None:
+        query = query.where(*(table.practice_id == practice for table in tables))
+    return query
+
+
+class _Code:
+    """What a payer's record keeps of one code's lines while they are summed (per payer
+    name, as :func:`record_of` groups them): counts, dates, each paid line's paid amount per
+    unit with how many lines paid it, and the denied lines themselves."""
+
+    __slots__ = ("denied", "first", "last", "lines", "paid", "paid_first", "paid_last", "per_unit")
+
+    def __init__(self) -> None:
+        self.lines = 0
+        self.first: dt.date | None = None
+        self.last: dt.date | None = None
+        self.paid = 0
+        self.paid_first: dt.date | None = None
+        self.paid_last: dt.date | None = None
+        self.per_unit: list[tuple[Decimal, int]] = []
+        # (service date, claim, remittance claim, claim line) of each denied line
+        self.denied: list[tuple[dt.date, int, int, int]] = []
+
+    def add(self, count: int, first: dt.date, last: dt.date) -> None:
+        self.lines += count
+        self.first = first if self.first is None else min(self.first, first)
+        self.last = last if self.last is None else max(self.last, last)
+
+    def add_paid(self, per_unit: Decimal, count: int, first: dt.date, last: dt.date) -> None:
+        self.paid += count
+        self.per_unit.append((per_unit, count))
+        self.paid_first = first if self.paid_first is None else min(self.paid_first, first)
+        self.paid_last = last if self.paid_last is None else max(self.paid_last, last)
+
+    def median(self) -> Decimal | None:
+        """``statistics.median`` of the paid lines' amounts per unit, from their counts."""
+        if not self.paid:
+            return None
+        ordered = sorted(self.per_unit, key=lambda pair: pair[0])
+        wanted = [self.paid // 2] if self.paid % 2 else [self.paid // 2 - 1, self.paid // 2]
+        found: list[Decimal] = []
+        seen = 0
+        for value, count in ordered:
+            seen += count
+            while wanted and wanted[0] < seen:
+                found.append(value)
+                wanted.pop(0)
+            if not wanted:
+                break
+        return found[0] if len(found) == 1 else (found[0] + found[1]) / 2
+
+    def record(self, code: str, reasons: dict[tuple[int, int], list[str]]) -> CodeRecord:
+        assert self.first is not None and self.last is not None
+        counted: Counter[str] = Counter()
+        for _, _, rc, line in sorted(self.denied):
+            counted.update(set(_denial_reasons(reasons.get((rc, line), ()))))
+        return CodeRecord(
+            code=code,
+            lines=self.lines,
+            first=self.first,
+            last=self.last,
+            paid=self.paid,
+            paid_median_cents=self.median(),
+            paid_first=self.paid_first,
+            paid_last=self.paid_last,
+            denied=len(self.denied),
+            reasons=tuple(r for r, _ in counted.most_common()),
+        )
+
+
+def _summed_records(db: Session, *, start: dt.date, end: dt.date) -> dict[str, PayerRecord]:
+    """Every payer's record (:func:`record_of`) over the posted lines (not reversed) with
+    service from ``start`` to ``end``, by payer name, summed by the database: per payer,
+    code, units and paid amount the lines' count and dates (their median per unit is the
+    median of those groups' amounts, weighted by their counts); the denied lines one by one
+    (a line is denied when its allowed amount, paid plus PR-1/2/3 and CO-253 as
+    payers.fee_schedule.allowed_from_remittance adds them, is nothing) with their
+    adjustments' reasons; per payer and claim, the newest service's payment date (the days to
+    payment). Equal to :func:`record_of` over the lines one by one
+    (tests/store/test_store_payer_records.py)."""
     kinds = [
         and_(RemittanceAdjustment.group_code == group, RemittanceAdjustment.reason == reason)
         for group, reason in sorted(ALLOWED_ADJUSTMENTS)
@@ -452,61 +516,167 @@ def _record_lines(db: Session, *, start: dt.date, end: dt.date) -> dict[str, lis
                RemittanceAdjustment.claim_line_id == RemittanceLine.claim_line_id, or_(*kinds))
         .scalar_subquery()
     )  # fmt: skip
-    query = _lines_query(payer_id=None, code=None, start=start, end=end)
-    query = query.add_columns(RemittanceLine.paid_cents + shares)
     connection = db.connection()
     practice = tenancy.transaction_practice(connection)
-    if practice is not None:  # as the ORM's hook would (row-level security holds it too)
-        query = query.where(
-            *(table.practice_id == practice
-              for table in (RemittanceLine, RemittanceClaim, RemittanceRecord, ClaimLine,
-                            ClaimRecord))
-        )  # fmt: skip
-    rows = connection.execute(query).all()
-    if not rows:
+    query = _record_query(start=start, end=end, practice=practice, paid_on=False)
+    payer = func.coalesce(RemittanceClaim.payer_id, ClaimRecord.payer_id)
+    denied = case(
+        (and_(RemittanceLine.paid_cents + shares <= 0, RemittanceLine.charge_cents > 0),
+         RemittanceLine.id),
+        else_=None,
+    )  # fmt: skip
+    each = query.with_only_columns(
+        payer.label("payer"), ClaimLine.code, ClaimLine.units, RemittanceLine.paid_cents,
+        ClaimLine.date_of_service, RemittanceLine.remittance_claim_id,
+        RemittanceLine.claim_line_id, ClaimRecord.id.label("claim"), denied.label("denied"),
+    ).subquery()  # fmt: skip
+    key = (each.c.payer, each.c.code, each.c.units, each.c.paid_cents, each.c.denied)
+    groups = connection.execute(
+        select(*key, func.count(), func.min(each.c.date_of_service),
+               func.max(each.c.date_of_service), func.min(each.c.remittance_claim_id),
+               func.min(each.c.claim_line_id), func.min(each.c.claim))
+        .group_by(*key)
+    ).all()  # fmt: skip
+    if not groups:
         return {}
-    denied = {(row[0], row[1]) for row in rows if row[13] <= 0 and row[2] > 0}
-    reasons: dict[tuple[int, int | None], list[str]] = defaultdict(list)
-    remit_claims = sorted({rc for rc, _ in denied})
+    names: dict[int, str] = dict(connection.execute(select(Payer.id, Payer.name)).all())
+    per: dict[str, dict[str, _Code]] = defaultdict(dict)
+    denied_lines: set[tuple[int, int]] = set()
+    for payer_id, code, units, paid, denied_id, count, first, last, rc, line, claim in groups:
+        codes = per[names.get(payer_id, f"#{payer_id}")]
+        entry = codes.get(code) or codes.setdefault(code, _Code())
+        entry.add(count, first, last)
+        if denied_id is None:
+            entry.add_paid(Decimal(paid) / max(int(units or 1), 1), count, first, last)
+        else:
+            entry.denied.append((first, claim, rc, line))
+            denied_lines.add((rc, line))
+    reasons: dict[tuple[int, int], list[str]] = defaultdict(list)
+    remit_claims = sorted({rc for rc, _ in denied_lines})
     for at in range(0, len(remit_claims), 900):
         for rc, line, group, reason in connection.execute(
             select(RemittanceAdjustment.remittance_claim_id, RemittanceAdjustment.claim_line_id,
                    RemittanceAdjustment.group_code, RemittanceAdjustment.reason)
             .where(RemittanceAdjustment.remittance_claim_id.in_(remit_claims[at : at + 900]))
         ):  # fmt: skip
-            if (rc, line) in denied:
+            if line is not None and (rc, line) in denied_lines:
                 reasons[(rc, line)].append(f"{group}-{reason}")
-    submitted: dict[int, dt.date | None] = {}
+    days = _days_to_pay(
+        connection, _record_query(start=start, end=end, practice=practice, paid_on=True),
+        practice, names,
+    )  # fmt: skip
+    records = {}
+    for name, codes in per.items():
+        spent = days.get(name)
+        records[name] = PayerRecord(
+            payer=name,
+            codes={
+                code: entry.record(code, reasons)
+                for code, entry in sorted(codes.items(), key=lambda item: (item[1].first, item[0]))
+            },
+            days_mean=round(spent.total / spent.claims, 1) if spent else None,
+            days_claims=spent.claims if spent else 0,
+            days_first=spent.first if spent else None,
+            days_last=spent.last if spent else None,
+        )
+    return records
+
+
+class _Days:
+    """A payer's claims' days from submission to payment while they are summed."""
+
+    __slots__ = ("claims", "first", "last", "total")
+
+    def __init__(self) -> None:
+        self.claims = 0
+        self.total = 0
+        self.first: dt.date | None = None
+        self.last: dt.date | None = None
+
+    def add(self, days: int, claims: int, first: dt.date, last: dt.date) -> None:
+        self.claims += claims
+        self.total += days * claims
+        self.first = first if self.first is None else min(self.first, first)
+        self.last = last if self.last is None else max(self.last, last)
+
+
+def _days_to_pay(
+    connection: Connection,
+    query: Select[*tuple[Any, ...]],
+    practice: int | None,
+    names: dict[int, str],
+) -> dict[str, _Days]:
+    """Per payer name, its claims' days from the first submission to the payment date of
+    the claim's newest line with the payer (what :func:`record_of` keeps per claim), from
+    the posted lines of ``query`` (:func:`_record_query`'s). The database groups the claims
+    by payer, submission day and payment day (a few rows per payer and week); a claim whose
+    lines the payer paid on different days is read line by line."""
+    paid_on = func.coalesce(RemittanceRecord.payment_date, func.date(RemittanceRecord.posted_at))
+    payer = func.coalesce(RemittanceClaim.payer_id, ClaimRecord.payer_id)
     changes = [] if practice is None else [ClaimStatusChange.practice_id == practice]
-    for claim_id, first in connection.execute(
-        select(ClaimStatusChange.claim_id, func.min(ClaimStatusChange.at))
-        .where(ClaimStatusChange.to_status == "submitted", *changes,
-               ClaimStatusChange.claim_id.in_(
-                   query.with_only_columns(ClaimRecord.id).distinct()))
-        .group_by(ClaimStatusChange.claim_id)
+    per_claim = (
+        query.with_only_columns(
+            payer.label("payer"), ClaimRecord.id.label("claim"),
+            func.max(ClaimLine.date_of_service).label("last"), func.min(paid_on).label("early"),
+            func.max(paid_on).label("late"),
+        )
+        .group_by(payer, ClaimRecord.id)
+        .subquery()
+    )  # fmt: skip
+    submitted = (
+        select(func.date(func.min(ClaimStatusChange.at)))
+        .where(ClaimStatusChange.claim_id == per_claim.c.claim,
+               ClaimStatusChange.to_status == "submitted", *changes)
+        .scalar_subquery()
+    )  # fmt: skip
+    dated = select(
+        per_claim.c.payer, per_claim.c.last, per_claim.c.early,
+        case((per_claim.c.early != per_claim.c.late, per_claim.c.claim), else_=None).label("mixed"),
+        submitted.label("submitted"),
+    ).subquery()  # fmt: skip
+    key = (dated.c.payer, dated.c.submitted, dated.c.early, dated.c.mixed)
+    out: dict[str, _Days] = defaultdict(_Days)
+    mixed: dict[tuple[str, int], dt.date] = {}
+    for payer_id, day, on, claim, count, first, last in connection.execute(
+        select(*key, func.count(), func.min(dated.c.last), func.max(dated.c.last))
+        .where(dated.c.submitted.is_not(None))
+        .group_by(*key)
     ):  # fmt: skip
-        submitted[claim_id] = _as_date(first)
-    payers: dict[int, str] = dict(connection.execute(select(Payer.id, Payer.name)).all())
-    per: dict[str, list[RecordLine]] = defaultdict(list)
-    for (rc, line_id, charge, paid, code, _, units, day, claim_id, _, payer, paid_on, _,
-         allowed) in rows:  # fmt: skip
-        per[payers.get(payer, f"#{payer}")].append(
-            RecordLine(claim_id, code, day, max(int(units or 1), 1), charge, paid, int(allowed),
-                       tuple(reasons.get((rc, line_id), ())), submitted.get(claim_id),
-                       _as_date(paid_on))
-        )  # fmt: skip
-    for lines in per.values():
-        lines.sort(key=lambda ln: (ln.date_of_service, ln.claim_id))
-    return per
+        submitted_on, paid = _as_date(day), _as_date(on)
+        name = names.get(payer_id, f"#{payer_id}")
+        if claim is not None:  # paid on more than one day: its newest line decides
+            assert submitted_on is not None
+            mixed[name, claim] = submitted_on
+        elif (d := _days_to_payment(submitted_on, paid)) is not None:
+            out[name].add(d, count, first, last)
+    claims = sorted({claim for _, claim in mixed})
+    for at in range(0, len(claims), 900):
+        newest: dict[tuple[str, int], tuple[dt.date, dt.date]] = {}
+        for payer_id, claim_id, day, last in connection.execute(
+            query.with_only_columns(payer, ClaimRecord.id, paid_on,
+                                    func.max(ClaimLine.date_of_service))
+            .where(ClaimRecord.id.in_(claims[at : at + 900]))
+            .group_by(payer, ClaimRecord.id, paid_on)
+        ):  # fmt: skip
+            name = names.get(payer_id, f"#{payer_id}")
+            if (on := _as_date(day)) is None or (name, claim_id) not in mixed:
+                continue
+            kept = newest.get((name, claim_id))
+            if kept is None or (last, on) > kept:
+                newest[name, claim_id] = (last, on)
+        for (name, claim_id), (last, on) in newest.items():
+            if (d := _days_to_payment(mixed[name, claim_id], on)) is not None:
+                out[name].add(d, 1, last, last)
+    return out
 
 
 RECORD_DAYS = 365  # the advice reads the last year of posted lines
 PAYER_RECORDS: caches.Stamped[dict[str, PayerRecord]] = caches.Stamped("payer records")
 
 
-def record_of(payer: str, lines: Sequence[PaidLine] | Sequence[RecordLine]) -> PayerRecord:
+def record_of(payer: str, lines: Sequence[PaidLine]) -> PayerRecord:
     """One payer's record (``payers.record``) from its posted lines, oldest service first."""
-    by_code: dict[str, list[PaidLine | RecordLine]] = defaultdict(list)
+    by_code: dict[str, list[PaidLine]] = defaultdict(list)
     for line in lines:
         by_code[line.code].append(line)
     codes = {}
@@ -554,8 +724,7 @@ def payer_records(
     key = (caches.database_key(db.get_bind().engine.url), today)
 
     def compute() -> dict[str, PayerRecord]:
-        per = _record_lines(db, start=today - dt.timedelta(days=RECORD_DAYS), end=today)
-        return {payer: record_of(payer, lines) for payer, lines in per.items()}
+        return _summed_records(db, start=today - dt.timedelta(days=RECORD_DAYS), end=today)
 
     return PAYER_RECORDS.get(key, stamp, compute)
 
