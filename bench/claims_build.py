@@ -303,7 +303,8 @@ def run(quick: bool) -> str:
             f"## {TITLE}",
             "",
             f"{size['clients']:,} clients, {size['sessions']:,} sessions of history (the paid "
-            "claims' 835s posted), the newest "
+            "claims' 835s posted; KX on the Medicare therapy clients' new sessions and the "
+            "massage clients' authorizations on file, as a practice has them), the newest "
             f"{size['build']:,} unbilled; one claims build of them in one transaction (load "
             f"average at the end: {load:.1f} on {os.cpu_count()} cores).",
             "",
