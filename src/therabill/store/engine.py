@@ -70,9 +70,9 @@ SQLITE_POOL_SIZE = 44
 the web's 40 worker threads (anyio's threadpool, which serves the plain ``def`` routes), the
 job and start-up threads, and a few more. SQLAlchemy's default keeps 5 (and opens 10 more,
 each closed again when given back): at 50 requests at once, most requests then opened a
-new connection (its pragmas, its functions, an empty page cache) and waited for the pool,
-the live check's CPU per request at saturation almost doubled (``bench web``,
-docs/performance.md). An idle connection costs a file handle and its page cache."""
+new connection (its pragmas, its functions, an empty page cache) or waited for one: 600
+live checks 50 at once opened 110 to 154 connections, and took about 30% more CPU each
+(docs/performance.md, session 14). An idle connection costs a file handle and its cache."""
 
 
 READ_ONLY = "therabill_read_only"
