@@ -19,6 +19,7 @@ from therabill.store.models import (
     ClaimRecord,
     ClaimStatusChange,
     Client,
+    Denial,
     Payer,
     RemittanceException,
     RemittanceFile,
@@ -181,3 +182,19 @@ def test_the_demos_front_door_answers_are_277ca_statuses(store: Store) -> None:
         re.match(r"277CA A7:(164|562|158): rejected: information is invalid", r) for r in rejected
     )
     assert any("subscriber" in r or "billing provider" in r or "patient" in r for r in rejected)
+
+
+def test_the_demos_denials_are_what_each_payer_would_say(store: Store) -> None:
+    """Medicare Part B asks no prior authorization for outpatient therapy: its demo denials
+    say medical necessity (CARC 50); the other payers' say the authorization is missing (197)."""
+    create_demo(store=store, clients_count=12, months=3, today=TODAY)
+    with store.sessions() as db:
+        found = db.execute(
+            select(Payer.profile_id, Denial.carc)
+            .join(ClaimRecord, ClaimRecord.id == Denial.claim_id)
+            .join(Payer, Payer.id == ClaimRecord.payer_id)
+            .where(Denial.carc.in_(("50", "197")))
+        ).all()
+    by_payer = {(profile, carc) for profile, carc in found}
+    assert ("MEDICARE", "50") in by_payer and ("MEDICARE", "197") not in by_payer
+    assert any(carc == "197" for profile, carc in by_payer if profile != "MEDICARE")

@@ -371,6 +371,7 @@ def _adjudicate(work: UnitOfWork, rnd: random.Random, today: dt.date) -> dict[st
     # (payer, payment date) → the claims that 835 pays, each with the payer's decision
     answers: dict[tuple[int, dt.date], list[tuple[int, AdjudicatedClaim]]] = {}
     acks: list[ClaimAck] = []
+    medicare = set(work.db.scalars(select(Payer.id).where(Payer.profile_id == "MEDICARE")))
     for claim in ready:
         move(claim, ClaimStatus.SUBMITTED, "demo batch")
         roll = rnd.random()
@@ -385,7 +386,8 @@ def _adjudicate(work: UnitOfWork, rnd: random.Random, today: dt.date) -> dict[st
         if rejected:  # counted with the others' statuses, below
             continue
         key = (claim.payer_id, _paid_on(claim.date_of_service, today))
-        answers.setdefault(key, []).append((claim.id, _answer(claim, roll)))
+        decision = _answer(claim, roll, medicare=claim.payer_id in medicare)
+        answers.setdefault(key, []).append((claim.id, decision))
     submission.apply_acknowledgements(work=work, acks=acks)
     now = dt.datetime.now(dt.UTC)
     for claim_id, status_value, at in moved:
@@ -471,13 +473,15 @@ def _front_door(claim: ClaimRecord, rejected: bool) -> ClaimAck:
     )
 
 
-def _answer(claim: ClaimRecord, roll: float) -> AdjudicatedClaim:
-    """A payer's made-up decision: 10% of claims denied (CARC 197, no prior authorization);
-    on 15% the lines after the first are not paid (CARC 97, included in another service);
-    otherwise each line allowed at 80% of its charge with 10% of the charge left to the
-    client as a copay."""
+def _answer(claim: ClaimRecord, roll: float, medicare: bool) -> AdjudicatedClaim:
+    """A payer's made-up decision: 10% of claims denied (CARC 197, no prior authorization;
+    Medicare Part B asks none for outpatient therapy, so its denials are CARC 50, not
+    medically necessary, the one its therapy reviews give); on 15% the lines after the first
+    are not paid (CARC 97, included in another service); otherwise each line allowed at 80% of
+    its charge with 10% of the charge left to the client as a copay."""
     number = claim_number(claim.id)
     if roll < 0.15:
+        carc = "50" if medicare else "197"
         denied = [
             AdjudicatedLine(
                 line.code,
@@ -486,7 +490,7 @@ def _answer(claim: ClaimRecord, roll: float) -> AdjudicatedClaim:
                 line.units,
                 line.date_of_service,
                 _modifiers(line),
-                [("CO", "197", line.charge_cents)],
+                [("CO", carc, line.charge_cents)],
             )
             for line in claim.lines
         ]
