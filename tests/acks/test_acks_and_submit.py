@@ -116,7 +116,7 @@ def test_999_rejection_and_277ca_acceptance(practice: Store, tmp_path: Path) -> 
     shown = CliRunner().invoke(app, ["claims", "show", str(second)])
     assert shown.exit_code == 0, shown.output
     assert re.search(r"Rejected: 999 R: .*invalid code value", shown.stdout)
-    assert f"therabill claims correct {second}" in shown.stdout
+    assert f"therabill claims correct {second} --reason" in shown.stdout
     as_json = json.loads(CliRunner().invoke(app, ["claims", "show", str(second), "--json"]).stdout)
     assert as_json["rejected_because"] == data["rejected"][0]["reason"]
     first_shown = CliRunner().invoke(app, ["claims", "show", str(first), "--json"]).stdout

@@ -144,7 +144,8 @@ def show(
     if data["rejected_because"]:
         console.print(
             f"Rejected: {data['rejected_because']}\nFix what it names, then: therabill claims "
-            f"correct {data['id']} (with no changes it is rebuilt from today's records)"
+            f'correct {data["id"]} --reason "…" (with no changes it is rebuilt from today\'s '
+            "records)"
         )
     table = Table(box=None)
     for column in ("Line", "Code", "Mod", "Min", "Units", "Charge", "Owed: payer", "client"):
