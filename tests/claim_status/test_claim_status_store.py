@@ -73,8 +73,7 @@ def test_ask_read_and_record(practice: Store, tmp_path: Path) -> None:
         rejected, "submitted", "rejected",
     )  # fmt: skip
     assert first["description"] == (
-        "A7:187 rejected: information is invalid (the status code says which): the date(s) of "
-        "service (patient)"
+        "A7:187 rejected: information is invalid: the date(s) of service (patient)"
     )
     assert first["action"] == "correct"
     assert (second["status_after"], second["category"], second["action"]) == (

@@ -154,7 +154,9 @@ def test_a_rejected_claim_says_why_and_is_fixed_checked_and_sent_from_its_page(
     login(web, "bill")
     page = web.get(f"/claims/{claim_id}").text
     because = page[page.find('id="rejected-because"') :][:600]
-    assert "277CA A7:158" in because and "date of birth (patient)" in because
+    assert "277CA A7:158: rejected: information is invalid: the patient's date of birth" in (
+        because.replace("&#39;", "'")
+    )
     assert 'id="recheck-form"' in page and 'id="submit-form"' not in page  # fix it first
     with practice.store.transaction(actor="bill") as work:
         claim = work.db.get(ClaimRecord, claim_id)

@@ -12,7 +12,12 @@ import io
 from dataclasses import dataclass, field
 from importlib import resources
 
-from therabill.x12.claim_status.codes import describe_category, describe_entity, describe_status
+from therabill.x12.claim_status.codes import (
+    describe_category,
+    describe_entity,
+    describe_status,
+    plain_status,
+)
 
 ACCEPTED_CATEGORIES = frozenset({"A2"})
 """277CA STC01-1 A2: accepted into the payer's adjudication system (code list 507)."""
@@ -123,11 +128,7 @@ class Status:
 
     @property
     def text(self) -> str:
-        where = f" ({describe('entity', self.entity)})" if self.entity else ""
-        return (
-            f"{self.category}:{self.code}: {describe('category', self.category)}: "
-            f"{describe('status', self.code)}{where}"
-        )
+        return f"{self.category}:{self.code}: {plain_status(self.category, self.code, self.entity)}"
 
 
 @dataclass(frozen=True, slots=True)

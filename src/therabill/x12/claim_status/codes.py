@@ -70,3 +70,26 @@ def category_action(code: str) -> str:
     """What a biller does about a category: correct, wait, answer, done, retry ('' unknown)."""
     entry = status_codes().get(("category", code))
     return entry.action if entry else ""
+
+
+SAYS_WHICH = " (the status code says which)"
+"""The end of categories A6/A7's words (information missing or invalid), true only when no
+status code follows: :func:`plain_status` drops it when one does."""
+THE_ENTITYS = "the entity's "
+
+
+def plain_status(category: str, code: str, entity: str = "") -> str:
+    """A status composite in a biller's words: the category's, then the status code's with
+    the entity it concerns put in its place (``"A7", "158", "QC"`` → ``"rejected:
+    information is invalid: the patient's date of birth"``). A status code that does not
+    begin "the entity's" keeps the entity after it in brackets."""
+    said = describe_category(category)
+    who = describe_entity(entity) if entity else ""
+    if not code:
+        return f"{said} ({who})" if who else said
+    status = describe_status(code)
+    if who and status.startswith(THE_ENTITYS):
+        status = f"the {who}'s {status.removeprefix(THE_ENTITYS)}"
+    elif who:
+        status = f"{status} ({who})"
+    return f"{said.removesuffix(SAYS_WHICH)}: {status}"

@@ -8,9 +8,7 @@ from decimal import Decimal
 
 from therabill.x12.claim_status.codes import (
     category_action,
-    describe_category,
-    describe_entity,
-    describe_status,
+    plain_status,
 )
 
 MAX_KEPT = 100
@@ -32,9 +30,7 @@ class Status:
 
     @property
     def text(self) -> str:
-        status = f": {describe_status(self.code)}" if self.code else ""
-        entity = f" ({describe_entity(self.entity)})" if self.entity else ""
-        return f"{self.category}:{self.code} {describe_category(self.category)}{status}{entity}"
+        return f"{self.category}:{self.code} {plain_status(self.category, self.code, self.entity)}"
 
 
 @dataclass(frozen=True, slots=True)
