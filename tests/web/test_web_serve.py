@@ -60,6 +60,11 @@ def test_forwarded_addresses_are_believed_only_when_configured(
     monkeypatch.setenv("THERABILL_HOME", str(tmp_path))
     monkeypatch.delenv("THERABILL_DATABASE_URL", raising=False)
     monkeypatch.delenv("THERABILL_BEHIND_PROXY", raising=False)
+    # serve sets these for its web processes: recorded here (setenv, which delenv of an unset
+    # name is not) so they are put back after, or every later web test of this process would
+    # run a job thread and a money sum racing the test's own
+    monkeypatch.setenv("THERABILL_JOB_THREAD", "0")
+    monkeypatch.setenv("THERABILL_SUM_AT_START", "0")
     runner = CliRunner()
     assert runner.invoke(app, ["serve", "--workers", "2"]).exit_code == 0
     assert seen[-1]["proxy_headers"] is False and seen[-1]["forwarded_allow_ips"] is None
