@@ -63,7 +63,20 @@ PAGE_SIZE = Setting(
     "rows shown per page of a long list",
 )
 
-SETTINGS = (MAX_835_MB, PAGE_SIZE)
+DB_POOL_SIZE = Setting(
+    "THERABILL_DB_POOL_SIZE",
+    0,
+    0,
+    500,
+    "database connections each process keeps open; 0 for the default",
+)
+"""Connections a process keeps open to its database (0: the backend's default,
+:data:`therabill.store.engine.SQLITE_POOL_SIZE` for an SQLite file,
+:data:`therabill.store.engine.POSTGRES_POOL_SIZE` for PostgreSQL). On PostgreSQL it is also
+the most a process opens: ``hosts × processes × THERABILL_DB_POOL_SIZE`` plus the commands'
+and backups' must stay under the server's ``max_connections`` (docs/deployment.md)."""
+
+SETTINGS = (MAX_835_MB, PAGE_SIZE, DB_POOL_SIZE)
 
 
 def max_835_bytes() -> int:

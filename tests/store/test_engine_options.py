@@ -4,13 +4,23 @@ per engine, and still do what they say."""
 from __future__ import annotations
 
 import sqlite3
+import threading
+import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.exc import OperationalError
 
-from therabill.store.engine import impatient, make_engine, read_only
+from therabill.errors import InvalidInput
+from therabill.store.engine import (
+    POSTGRES_POOL_SIZE,
+    SQLITE_POOL_SIZE,
+    impatient,
+    is_sqlite,
+    make_engine,
+    read_only,
+)
 
 
 def test_variants_are_made_once_per_engine(tmp_path: Path) -> None:
@@ -50,3 +60,68 @@ def test_an_impatient_write_gives_up_at_once_while_the_lock_is_taken(tmp_path: P
             conn.execute(text("INSERT INTO t VALUES (1)"))
     finally:
         engine.dispose()
+
+
+def test_concurrent_connections_are_kept_for_the_next_round(db_url: str) -> None:
+    """12 threads holding a connection at once, twice: the second round opens none.
+    SQLAlchemy's default pool kept 5 and closed the others as they were given back, so under
+    load most requests opened a connection (on PostgreSQL a server process and its
+    authentication). On PostgreSQL the pool is also the most open at once: 40 threads at once
+    (the web's threadpool) share its 15."""
+    engine = make_engine(db_url)
+    opened: list[object] = []
+    event.listen(engine, "connect", lambda conn, _record: opened.append(conn))
+
+    def round_of(count: int, *, together: bool) -> None:
+        meet = threading.Barrier(count)
+
+        def use() -> None:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+                if together:
+                    meet.wait(timeout=30)  # every thread holds its connection at once
+                else:
+                    time.sleep(0.01)
+
+        threads = [threading.Thread(target=use) for _ in range(count)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    try:
+        round_of(12, together=True)
+        assert len(opened) == 12
+        round_of(12, together=True)
+        assert len(opened) == 12
+        if not is_sqlite(engine):
+            round_of(40, together=False)
+            assert len(opened) <= POSTGRES_POOL_SIZE
+    finally:
+        engine.dispose()
+
+
+def test_the_pool_size_is_a_setting(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """``THERABILL_DB_POOL_SIZE`` sets how many connections a process keeps (0: the default);
+    a value out of range is refused naming the variable, before any connection is opened."""
+    url = f"sqlite:///{tmp_path / 'pool.db'}"
+    postgres = "postgresql+psycopg://nobody@127.0.0.1:1/none"  # never connected here
+    assert _pool(url) == (SQLITE_POOL_SIZE, 10)
+    assert _pool(postgres) == (POSTGRES_POOL_SIZE, 0)
+    monkeypatch.setenv("THERABILL_DB_POOL_SIZE", "0")
+    assert _pool(url) == (SQLITE_POOL_SIZE, 10)
+    monkeypatch.setenv("THERABILL_DB_POOL_SIZE", "8")
+    assert _pool(url) == (8, 10)
+    assert _pool(postgres) == (8, 0)
+    for wrong in ("-1", "501", "eight"):
+        monkeypatch.setenv("THERABILL_DB_POOL_SIZE", wrong)
+        with pytest.raises(InvalidInput, match="0 to 500") as raised:
+            make_engine(url)
+        assert raised.value.field == "THERABILL_DB_POOL_SIZE"
+
+
+def _pool(url: str) -> tuple[int, int]:
+    """The engine's pool size and how many more it may open beyond it."""
+    engine = make_engine(url)
+    pool = engine.pool
+    return pool.size(), pool._max_overflow  # type: ignore[attr-defined]

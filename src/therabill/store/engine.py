@@ -22,6 +22,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from therabill import settings
 from therabill.config import data_dir
 from therabill.errors import InvalidInput
 from therabill.store import bulk_writes, tenancy, write_turns
@@ -73,6 +74,22 @@ each closed again when given back): at 50 requests at once, most requests then o
 new connection (its pragmas, its functions, an empty page cache) or waited for one: 600
 live checks 50 at once opened 110 to 154 connections, and took about 30% more CPU each
 (docs/performance.md, session 14). An idle connection costs a file handle and its cache."""
+
+
+POSTGRES_POOL_SIZE = 15
+"""Connections a PostgreSQL engine keeps open (opened as first needed), and the most it opens:
+no overflow beyond it, so that a deployer can count connections against the server's
+``max_connections`` (each is a server process). SQLAlchemy's default (5 kept, 10 more opened
+and closed again as they are given back) had the same most, 15, but under load it opened and
+closed a connection, a server process's start and its authentication, for most requests, as
+SQLite's did before :data:`SQLITE_POOL_SIZE` (docs/performance.md, session 14). A request
+that finds all 15 in use waits for one (up to 30 s), which at 50 requests at once on a few
+cores is the queue the CPU imposes anyway. ``THERABILL_DB_POOL_SIZE`` changes it."""
+
+
+def _pool_arguments(default: int, overflow: int) -> dict[str, int]:
+    """``create_engine``'s pool size, from ``THERABILL_DB_POOL_SIZE`` or ``default``."""
+    return {"pool_size": settings.DB_POOL_SIZE.value() or default, "max_overflow": overflow}
 
 
 READ_ONLY = "therabill_read_only"
@@ -148,7 +165,7 @@ def make_engine(url: str | None = None, *, echo: bool = False) -> Engine:
             parsed.database in (None, "", ":memory:") or parsed.query.get("mode") == "memory"
         )
         if not in_memory:  # a file: a pool as pysqlite's (QueuePool), but larger
-            pool = {"pool_size": SQLITE_POOL_SIZE, "max_overflow": 10}
+            pool = _pool_arguments(SQLITE_POOL_SIZE, overflow=10)
         engine = create_engine(
             text, echo=echo, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, **pool
         )
@@ -156,7 +173,9 @@ def make_engine(url: str | None = None, *, echo: bool = False) -> Engine:
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     if backend == "postgresql":
-        engine = create_engine(text, echo=echo, pool_pre_ping=True)
+        engine = create_engine(
+            text, echo=echo, pool_pre_ping=True, **_pool_arguments(POSTGRES_POOL_SIZE, overflow=0)
+        )
         tenancy.install(engine)  # every transaction names its practice (row-level security)
         return engine
     raise InvalidInput(
