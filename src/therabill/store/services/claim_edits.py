@@ -61,12 +61,17 @@ class EditResult:
     changes: list[Change] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
 
+    @property
+    def errors(self) -> int:
+        """How many findings are errors: what stands between the claim and the payer."""
+        return sum(1 for f in self.findings if f.severity == Severity.ERROR)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "claim_id": self.claim_id,
             "status": self.status,
             "changes": [c.to_dict() for c in self.changes],
-            "errors": sum(1 for f in self.findings if f.severity == Severity.ERROR),
+            "errors": self.errors,
             "findings": [f.to_dict() for f in self.findings],
         }
 

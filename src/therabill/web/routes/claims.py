@@ -11,7 +11,6 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from therabill.claims.corrections import parse_edit
 from therabill.claims.status import ADJUDICATED, EDITABLE, TRANSITIONS, ClaimStatus
 from therabill.errors import InvalidInput, TherabillError
-from therabill.findings import Severity
 from therabill.money import format_money
 from therabill.store.models import Client
 from therabill.store.services import cob, lookup
@@ -311,10 +310,10 @@ def claim_action(
                 target, message = claim_id, f"Claim {claim_id} is {done.status}."
             elif action == "recheck":
                 done = recheck_claim(work=work, claim_id=claim_id)
-                errors = sum(1 for f in done.findings if f.severity == Severity.ERROR)
-                target = claim_id
+                errors, target = done.errors, claim_id
                 message = f"Claim {claim_id} was checked again with today's records: " + (
-                    f"{errors} error{'' if errors == 1 else 's'} to fix; it is {done.status}."
+                    f"{errors} error{'' if errors == 1 else 's'} to fix; it is "
+                    f"{done.status.replace('_', ' ')}."
                     if errors
                     else f"no errors; it is {done.status.replace('_', ' ')}."
                 )
