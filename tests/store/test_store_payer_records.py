@@ -13,10 +13,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from clock import TODAY
 from therabill.store import factories
-from therabill.store.models import ClaimRecord
+from therabill.store.models import ClaimLine, ClaimRecord, Payer
 from therabill.store.services import Store, remittances, submission
 from therabill.store.services.demo import create_demo
 from therabill.store.services.insights import (
@@ -24,6 +25,7 @@ from therabill.store.services.insights import (
     PaidLine,
     _Code,
     paid_lines,
+    paid_sentences,
     payer_records,
     record_of,
 )
@@ -44,6 +46,28 @@ def test_the_lean_records_equal_the_records_of_every_posted_line(store: Store) -
     assert any(code.denied and code.reasons for code in codes)
     assert any(code.paid for code in codes)
     assert any(line.reasons and not line.denied for line in lines)  # reasons on paid lines
+
+
+def test_the_code_advices_sentences_read_the_same_records(store: Store) -> None:
+    """The code advisor's sentences on what one payer paid for some codes (all posted lines
+    to today, not only the last year's) are summed by the database as the scrubber's records
+    are, and equal those of the payer's lines one by one."""
+    create_demo(store=store, clients_count=12, months=4, today=TODAY)
+    said = 0
+    with store.sessions() as db:
+        codes = sorted(set(db.scalars(select(ClaimLine.code))))[:-1]  # all but one code
+        for payer_id in db.scalars(select(Payer.id)):
+            lines = paid_lines(db, payer_id=payer_id, end=TODAY, codes=codes)
+            expected: dict[str, str] = {}
+            if lines:
+                record = record_of(lines[0].payer, lines)
+                for code, entry in record.codes.items():
+                    if sentences := entry.sentences(record.payer):
+                        expected[code] = "; ".join(sentences)
+            found = paid_sentences(db, payer_id=payer_id, codes=codes, today=TODAY)
+            assert found == expected
+            said += len(found)
+    assert said  # the demo's payers paid enough lines for advice
 
 
 def _paid_advice(store: Store, day: dt.date) -> list[str]:

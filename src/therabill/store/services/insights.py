@@ -407,13 +407,24 @@ def insights(
     }
 
 
+@dataclass(frozen=True, slots=True)
+class _Lines:
+    """Which posted lines a payer record sums: service up to ``end`` (from ``start`` if
+    given), of one payer (by the id :func:`_lines_query` filters on) and some codes if given."""
+
+    end: dt.date
+    start: dt.date | None = None
+    payer_id: int | None = None
+    codes: tuple[str, ...] | None = None
+
+
 def _record_query(
-    *, start: dt.date, end: dt.date, practice: int | None, paid_on: bool
+    lines: _Lines, *, practice: int | None, paid_on: bool
 ) -> Select[*tuple[Any, ...]]:
-    """The posted lines (not reversed) with service from ``start`` to ``end``, as
-    :func:`_lines_query` finds them, over the tables the payer records read (``paid_on``:
-    with the remittance, for its payment date), limited to ``practice`` as the ORM's hook
-    would (Core statements do not get the hook; row-level security holds it too)."""
+    """The posted lines (not reversed) that ``lines`` names, as :func:`_lines_query` finds
+    them, over the tables the payer records read (``paid_on``: with the remittance, for its
+    payment date), limited to ``practice`` as the ORM's hook would (Core statements do not
+    get the hook; row-level security holds it too)."""
     tables: list[Any] = [RemittanceLine, RemittanceClaim, ClaimLine, ClaimRecord]
     query = (
         select(RemittanceLine.id)
@@ -421,8 +432,15 @@ def _record_query(
         .join(ClaimLine, ClaimLine.id == RemittanceLine.claim_line_id)
         .join(ClaimRecord, ClaimRecord.id == ClaimLine.claim_id)
         .where(RemittanceClaim.reversed_by_id.is_(None), RemittanceClaim.status_code != "22",
-               ClaimLine.date_of_service >= start, ClaimLine.date_of_service <= end)
+               ClaimLine.date_of_service <= lines.end)
     )  # fmt: skip
+    if lines.start is not None:
+        query = query.where(ClaimLine.date_of_service >= lines.start)
+    if lines.payer_id is not None:
+        payer = func.coalesce(RemittanceClaim.payer_id, ClaimRecord.payer_id)
+        query = query.where(payer == lines.payer_id)
+    if lines.codes is not None:
+        query = query.where(ClaimLine.code.in_(lines.codes))
     if paid_on:
         query = query.join(RemittanceRecord, RemittanceRecord.id == RemittanceClaim.remittance_id)
         tables.append(RemittanceRecord)
@@ -496,9 +514,9 @@ class _Code:
         )
 
 
-def _summed_records(db: Session, *, start: dt.date, end: dt.date) -> dict[str, PayerRecord]:
-    """Every payer's record (:func:`record_of`) over the posted lines (not reversed) with
-    service from ``start`` to ``end``, by payer name, summed by the database: per payer,
+def _summed_records(db: Session, lines: _Lines) -> dict[str, PayerRecord]:
+    """Every payer's record (:func:`record_of`) over the posted lines (not reversed) that
+    ``lines`` names, by payer name, summed by the database: per payer,
     code, units and paid amount the lines' count and dates (their median per unit is the
     median of those groups' amounts, weighted by their counts); the denied lines one by one
     (a line is denied when its allowed amount, paid plus PR-1/2/3 and CO-253 as
@@ -512,7 +530,7 @@ def _summed_records(db: Session, *, start: dt.date, end: dt.date) -> dict[str, P
     ]
     connection = db.connection()
     practice = tenancy.transaction_practice(connection)
-    query = _record_query(start=start, end=end, practice=practice, paid_on=False)
+    query = _record_query(lines, practice=practice, paid_on=False)
     shares: Any
     if connection.dialect.name == "postgresql":
         # the patient's shares and sequestration summed per line once, then joined: as a
@@ -584,7 +602,7 @@ def _summed_records(db: Session, *, start: dt.date, end: dt.date) -> dict[str, P
             if line is not None and (rc, line) in denied_lines:
                 reasons[(rc, line)].append(f"{group}-{reason}")
     days = _days_to_pay(
-        connection, _record_query(start=start, end=end, practice=practice, paid_on=True),
+        connection, _record_query(lines, practice=practice, paid_on=True),
         practice, names,
     )  # fmt: skip
     records = {}
@@ -746,7 +764,7 @@ def payer_records(
     key = (caches.database_key(db.get_bind().engine.url), today)
 
     def compute() -> dict[str, PayerRecord]:
-        return _summed_records(db, start=today - dt.timedelta(days=RECORD_DAYS), end=today)
+        return _summed_records(db, _Lines(start=today - dt.timedelta(days=RECORD_DAYS), end=today))
 
     return PAYER_RECORDS.get(key, stamp, compute)
 
@@ -758,13 +776,12 @@ def paid_sentences(
     out). ``today`` bounds the dates of service (nothing from the future)."""
     if not codes:
         return {}
-    lines = paid_lines(db, payer_id=payer_id, end=today, codes=codes)
-    if not lines:
-        return {}
-    record = record_of(lines[0].payer, lines)
     out = {}
-    for code, entry in record.codes.items():
-        sentences = entry.sentences(record.payer)
-        if sentences:
-            out[code] = "; ".join(sentences)
+    for record in _summed_records(
+        db, _Lines(end=today, payer_id=payer_id, codes=tuple(codes))
+    ).values():
+        for code, entry in record.codes.items():
+            sentences = entry.sentences(record.payer)
+            if sentences:
+                out[code] = "; ".join(sentences)
     return out
