@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from typing import Any
 
@@ -293,16 +293,21 @@ def _date_the_build(work: UnitOfWork, today: dt.date) -> None:
     """Date each claim's making (draft, ready) the morning of the day the demo practice bills
     its week, before it is sent that afternoon: a claim's history then reads in order (made,
     checked, sent, answered, paid), not "made today" after "sent last month"."""
+    now = dt.datetime.now(dt.UTC)
+    by_morning: dict[dt.datetime, list[int]] = defaultdict(list)  # one statement a billing day
     for claim_id, service in work.db.execute(select(ClaimRecord.id, ClaimRecord.date_of_service)):
         made = dt.datetime.combine(_sent_on(service, today), dt.time(9), dt.UTC)
-        work.db.execute(
-            update(ClaimStatusChange)
-            .where(
-                ClaimStatusChange.claim_id == claim_id,
-                ClaimStatusChange.to_status.in_(("draft", "ready")),
+        by_morning[min(made, now)].append(claim_id)
+    for made, claim_ids in by_morning.items():
+        for at in range(0, len(claim_ids), 900):  # under SQLite's bound parameters
+            work.db.execute(
+                update(ClaimStatusChange)
+                .where(
+                    ClaimStatusChange.claim_id.in_(claim_ids[at : at + 900]),
+                    ClaimStatusChange.to_status.in_(("draft", "ready")),
+                )
+                .values(at=made)
             )
-            .values(at=min(made, dt.datetime.now(dt.UTC)))
-        )
 
 
 def _date_the_posting(

@@ -715,7 +715,8 @@ PAYER_RECORDS: caches.Stamped[dict[str, PayerRecord]] = caches.Stamped("payer re
 
 
 def record_of(payer: str, lines: Sequence[PaidLine]) -> PayerRecord:
-    """One payer's record (``payers.record``) from its posted lines, oldest service first."""
+    """One payer's record (``payers.record``) from its posted lines, oldest service first:
+    the definition the database's sums (:func:`_summed_records`) are tested equal to."""
     by_code: dict[str, list[PaidLine]] = defaultdict(list)
     for line in lines:
         by_code[line.code].append(line)
