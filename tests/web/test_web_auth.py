@@ -280,7 +280,8 @@ def test_a_crash_reaches_neither_the_server_log_nor_the_response_with_its_messag
     from therabill.web.app import create_app
 
     app = create_app(practice.url)
-    target = app if not prefix else app.routes[-1].app  # type: ignore[attr-defined]
+    api = next(r for r in app.routes if getattr(r, "path", "") == "/api/v1")
+    target = app if not prefix else api.app  # type: ignore[attr-defined]
 
     def crash() -> None:
         raise ValueError("INSERT … parameters ('Carla', 'Cruz', '1980-05-01')")

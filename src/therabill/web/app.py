@@ -51,6 +51,7 @@ from therabill.web.deps import (
 from therabill.web.limits import LimitBodies
 from therabill.web.problems import PROBLEM, log_failure, problem
 from therabill.web.render import render
+from therabill.web.routing import add_routes
 
 log = logging.getLogger("therabill.web")
 
@@ -82,6 +83,8 @@ def create_app(database_url: str | None = None, *, settings: WebSettings | None 
     settings = settings or WebSettings.from_env()
     ctx = WebContext(store=store, settings=settings, templates=make_templates())
     app.state.ctx = ctx
+    # The API first: its requests are matched against one prefix, not every page route.
+    app.mount("/api/v1", api.create_api(ctx))
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     # Browsers ask for /favicon.ico on any page without a <link rel="icon"> (a text file,
     # a PDF): the pages' own icon, not a 404 in the log and the console.
@@ -90,9 +93,7 @@ def create_app(database_url: str | None = None, *, settings: WebSettings | None 
         lambda: RedirectResponse("/static/favicon.svg", status_code=301),
         include_in_schema=False,
     )
-    for router in routes.ROUTERS:
-        app.include_router(router)
-    app.mount("/api/v1", api.create_api(ctx))
+    add_routes(app, routes.ROUTERS)
     _add_handlers(app)
 
     app.add_middleware(LimitBodies, limits=settings.limits)

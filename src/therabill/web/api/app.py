@@ -15,6 +15,7 @@ from therabill.web.api.routes import ROUTERS
 from therabill.web.context import WebContext
 from therabill.web.deps import Forbidden, LoginRequired, NotFound, PasswordChangePending
 from therabill.web.problems import PROBLEM, problem
+from therabill.web.routing import add_routes
 
 
 def _invalid(errors: list[tuple[str | None, str]]) -> Response:
@@ -55,8 +56,7 @@ def create_api(ctx: WebContext) -> FastAPI:
         openapi_url="/openapi.json",
     )
     api.state.ctx = ctx
-    for router in ROUTERS:
-        api.include_router(router)
+    add_routes(api, ROUTERS)
 
     @api.exception_handler(LoginRequired)
     async def unauthorized(_request: Request, _exc: LoginRequired) -> Response:
