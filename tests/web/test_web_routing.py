@@ -43,3 +43,28 @@ def test_a_router_with_a_prefix_or_dependencies_is_refused() -> None:
     """Its routes would lose the prefix or the dependencies if added as they are."""
     with pytest.raises(ValueError, match="include_router"):
         add_routes(FastAPI(), [APIRouter(prefix="/x")])
+
+
+def test_no_request_asks_opentelemetry_for_its_providers(
+    web: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """FastAPI's telemetry is off in both apps: with it on, every request of each app asks
+    OpenTelemetry for the global providers (therabill configures none)."""
+    from opentelemetry import metrics, trace
+
+    asked: list[str] = []
+    tracer, meter = trace.get_tracer_provider, metrics.get_meter_provider
+
+    def tracer_asked() -> trace.TracerProvider:
+        asked.append("tracer")
+        return tracer()
+
+    def meter_asked() -> metrics.MeterProvider:
+        asked.append("meter")
+        return meter()
+
+    monkeypatch.setattr(trace, "get_tracer_provider", tracer_asked)
+    monkeypatch.setattr(metrics, "get_meter_provider", meter_asked)
+    assert web.get("/login").status_code == 200
+    assert web.get("/api/v1/clients").status_code == 401
+    assert asked == []

@@ -51,7 +51,7 @@ from therabill.web.deps import (
 from therabill.web.limits import LimitBodies
 from therabill.web.problems import PROBLEM, log_failure, problem
 from therabill.web.render import render
-from therabill.web.routing import add_routes
+from therabill.web.routing import NO_TELEMETRY, add_routes
 
 log = logging.getLogger("therabill.web")
 
@@ -79,6 +79,7 @@ def create_app(database_url: str | None = None, *, settings: WebSettings | None 
         redoc_url=None,
         openapi_url=None,
         lifespan=_job_lifespan(store),
+        telemetry=NO_TELEMETRY,
     )
     settings = settings or WebSettings.from_env()
     ctx = WebContext(store=store, settings=settings, templates=make_templates())

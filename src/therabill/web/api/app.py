@@ -15,7 +15,7 @@ from therabill.web.api.routes import ROUTERS
 from therabill.web.context import WebContext
 from therabill.web.deps import Forbidden, LoginRequired, NotFound, PasswordChangePending
 from therabill.web.problems import PROBLEM, problem
-from therabill.web.routing import add_routes
+from therabill.web.routing import NO_TELEMETRY, add_routes
 
 
 def _invalid(errors: list[tuple[str | None, str]]) -> Response:
@@ -54,6 +54,7 @@ def create_api(ctx: WebContext) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         openapi_url="/openapi.json",
+        telemetry=NO_TELEMETRY,
     )
     api.state.ctx = ctx
     add_routes(api, ROUTERS)
