@@ -30,8 +30,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -292,7 +294,9 @@ def _run_in(
     finally:
         server.terminate()
         server.wait(timeout=30)
-    return _report(rows, size, workers, quick, load)
+    print("bench web: in one process", file=sys.stderr)
+    steady = in_process(url, endpoints[1:])
+    return _report(rows, size, workers, quick, load, steady)
 
 
 def _wait_until_up(base: str) -> None:
@@ -373,6 +377,7 @@ def _report(
     workers: int,
     quick: bool,
     load: list[float],
+    steady: list[InProcess],
 ) -> str:
     lines = [
         f"## {TITLE}",
@@ -407,6 +412,19 @@ def _report(
         "shared them and the latencies and rates above are inflated by it. The server's CPU "
         "time per request (all its processes, from /proc), which other load changes less, is "
         "the figure to compare between runs.",
+        "",
+        f"**In one process** (the steadier signals: no wrk, no sockets; each endpoint's "
+        f"requests sent {USERS} at a time straight into the app, through its threadpool, "
+        "after every body was sent once):",
+        "",
+        "| Endpoint | requests | CPU ms/request | connections opened | requests per "
+        "read-audit transaction |",
+        "|---|---|---|---|---|",
+        *(
+            f"| {r.name} | {r.requests:,} | {r.cpu_ms:.1f} | {r.connections_opened} | "
+            f"{r.per_audit_commit:.1f} |"
+            for r in steady
+        ),
         "",
         "Where a request's CPU goes (cProfile around the ASGI app in one process, FastAPI's "
         "threadpool replaced by a direct call, on this database). While the client's "
@@ -462,3 +480,136 @@ def _row(name: str, figures: Figures, verdict: str) -> str:
         f"| {name} | {figures.requests:,} | {figures.p50:.1f} | {figures.p95:.1f} | {figures.p99:.1f} | "
         f"{figures.per_second:,.0f} | {figures.cpu_ms:.1f} | {figures.errors} | {verdict} |"
     )
+
+
+# In one process: the steady signals. Wall-clock figures at saturation vary by a third between
+# runs of the same code on a shared machine; what a request costs in CPU, how many database
+# connections the requests open and how many requests share an audit transaction vary little.
+
+
+@dataclass(frozen=True, slots=True)
+class InProcess:
+    """``concurrent`` requests at a time through the app's own threadpool, in one process."""
+
+    name: str
+    requests: int
+    concurrent: int
+    cpu_ms: float  # this process's CPU time per request (the driver's share is small)
+    connections_opened: int  # database connections the pool opened during the round
+    per_audit_commit: float  # requests whose read-audit entries shared one transaction
+    statuses: frozenset[int]
+
+
+def _asgi_call(app: Any, endpoint: Endpoint, body: str) -> Callable[[], Any]:
+    """One request straight into the ASGI app (no HTTP client, no socket): its status."""
+    raw = body.encode()
+    path = endpoint.path
+    headers = [(k.lower().encode(), v.encode()) for k, v in endpoint.headers.items()]
+    headers.append((b"host", b"127.0.0.1"))
+    if raw:
+        headers.append((b"content-length", str(len(raw)).encode()))
+
+    async def call() -> int:
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": endpoint.method,
+            "scheme": "http",
+            "path": path,
+            "raw_path": path.encode(),
+            "root_path": "",
+            "query_string": b"",
+            "headers": headers,
+            "client": ("127.0.0.1", 50000),
+            "server": ("127.0.0.1", 8000),
+        }
+        sent = False
+        status = 0
+
+        async def receive() -> dict[str, Any]:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": raw, "more_body": False}
+            return {"type": "http.disconnect"}
+
+        async def send(message: dict[str, Any]) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+
+        await app(scope, receive, send)
+        return status
+
+    return call
+
+
+def in_process(
+    url: str,
+    endpoints: list[Endpoint],
+    *,
+    concurrent: int = USERS,
+    requests: int = 600,
+) -> list[InProcess]:
+    """Each endpoint's ``requests`` sent ``concurrent`` at a time into one app in this
+    process (every body sent once before, so the kept values are in place), measured."""
+    import asyncio
+
+    from sqlalchemy import event
+
+    from therabill.web.app import create_app
+
+    app = create_app(url)
+    ctx = app.state.ctx
+    opened = 0
+
+    def connected(*_args: object) -> None:
+        nonlocal opened
+        opened += 1
+
+    event.listen(ctx.store.engine, "connect", connected)
+    results = []
+
+    async def round_of(endpoint: Endpoint, count: int) -> set[int]:
+        bodies = endpoint.bodies or [""]
+        calls = [_asgi_call(app, endpoint, body) for body in bodies]
+        gate = asyncio.Semaphore(concurrent)
+        statuses: set[int] = set()
+
+        async def one(index: int) -> None:
+            async with gate:
+                statuses.add(await calls[index % len(calls)]())
+
+        await asyncio.gather(*(one(i) for i in range(count)))
+        return statuses
+
+    async def main() -> None:
+        for endpoint in endpoints:
+            await round_of(endpoint, max(len(endpoint.bodies), concurrent))  # warm
+            opened_before, batches, entries = opened, ctx.audit.batches, ctx.audit.entries
+            cpu = time.process_time()
+            statuses = await round_of(endpoint, requests)
+            cpu = time.process_time() - cpu
+            if statuses != {200}:
+                raise RuntimeError(f"{endpoint.name}: answered {sorted(statuses)}, not 200")
+            audited = ctx.audit.entries - entries
+            commits = ctx.audit.batches - batches
+            results.append(
+                InProcess(
+                    name=endpoint.name,
+                    requests=requests,
+                    concurrent=concurrent,
+                    cpu_ms=cpu * 1000 / requests,
+                    connections_opened=opened - opened_before,
+                    per_audit_commit=requests / commits if commits and audited else 0.0,
+                    statuses=frozenset(statuses),
+                )
+            )
+
+    try:
+        asyncio.run(main())
+    finally:
+        event.remove(ctx.store.engine, "connect", connected)
+        ctx.store.dispose()
+    return results
