@@ -80,3 +80,42 @@ def test_any_day_is_said_the_same(services: dict[str, int], payer: str) -> None:
         assert "units.day-too-long" in ids
         return
     assert said == scrubber_says(services, payer)
+
+
+FIFTEEN_MINUTE_CODES = ["97110", "97112", "97116", "97140", "97530", "97535"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from(FIFTEEN_MINUTE_CODES), st.integers(min_value=1, max_value=60), min_size=1
+    )
+)
+def test_the_claim_the_8_minute_rule_makes_passes_the_scrubbers_unit_rules(
+    services: dict[str, int],
+) -> None:
+    """Whatever a day's 15-minute codes and minutes, the claim the unit engine makes of them
+    under the CMS rule (a line per code with units, the codes left without a unit in
+    ``unbilled_time``) has no unit finding: CMS Pub 100-04 ch.5 §20.2 counts the day's total,
+    so a unit billed on 7 minutes beside 7 + 7 unbilled (example 5) is supported."""
+    counted = count_units(
+        services, rule="cms", day=dt.date.fromisoformat(DAY), code_set=context().code_set
+    )
+    billed = [ln for ln in counted.lines if ln.units]
+    if not billed:
+        return  # under 8 minutes in all: no claim
+    document = claim(*(line(ln.code, ln.minutes, ln.units) for ln in billed), payer="MEDICARE")
+    document["unbilled_time"] = [
+        {"date": DAY, "code": ln.code, "minutes": ln.minutes}
+        for ln in counted.lines
+        if not ln.units
+    ]
+    said = [
+        f.message for rule_id in ("units.over", "units.under") for f in run_rule(rule_id, document)
+    ]
+    assert said == []
+    if document["unbilled_time"]:  # without them the scrubber sees fewer minutes than billed
+        del document["unbilled_time"]
+        total = sum(ln.minutes for ln in billed)
+        if sum(ln.units for ln in billed) > (total - 8) // 15 + 1 or total < 8:
+            assert run_rule("units.over", document)

@@ -17,6 +17,7 @@ from therabill.claims.document import (
     Session,
     Subscriber,
     TherapyAllowed,
+    UnbilledTime,
     frequency_of,
 )
 from therabill.claims.reader import iter_claims, read_claims
@@ -38,6 +39,7 @@ __all__ = [
     "Session",
     "Subscriber",
     "TherapyAllowed",
+    "UnbilledTime",
     "frequency_of",
     "iter_claims",
     "read_claims",

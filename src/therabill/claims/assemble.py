@@ -88,6 +88,14 @@ class Assembly:
     def total_cents(self) -> int:
         return sum(line.charge_cents for line in self.lines)
 
+    @property
+    def unbilled(self) -> tuple[tuple[str, int], ...]:
+        """(code, minutes) of the codes whose minutes the unit rule left without a unit: the
+        claim document's ``unbilled_time``, so that a scrub sees the day's whole total."""
+        return tuple(
+            (ln.code, ln.minutes) for ln in self.units.lines if not ln.units and ln.minutes
+        )
+
     def charges(self) -> dict[str, int]:
         """Charge in cents by code (a code billing no unit is absent)."""
         return {line.code: line.charge_cents for line in self.lines}

@@ -25,8 +25,10 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
     StringConstraints,
     WithJsonSchema,
+    model_serializer,
 )
 
 from therabill.errors import InvalidInput
@@ -229,6 +231,18 @@ class ServiceLine(Document):
     control_number: Annotated[str, Field(min_length=1, max_length=50)] | None = None
 
 
+class UnbilledTime(Document):
+    """Timed minutes of a code the unit rule left without a unit on ``date``: not billed, but
+    part of the day's total timed minutes, which decide the day's units under the CMS
+    8-minute rule (CMS Pub 100-04 ch.5 §20.2: 7 + 7 + 7 minutes of three codes are 21
+    minutes, one unit, billed on one of them). Without them a scrubber would see the billed
+    line's 7 minutes alone and find its unit unsupported."""
+
+    date: dt.date
+    code: Code
+    minutes: Annotated[int, Field(ge=1, le=MAX_MINUTES)]
+
+
 class Session(Document):
     """What the note says about the encounter: clock times, techniques used, the note itself."""
 
@@ -346,6 +360,8 @@ class Claim(Document):
     authorization: Authorization | None = None
     place_of_service: Annotated[str, Field(pattern=r"^\d{2}$")]
     lines: Annotated[list[ServiceLine], Field(min_length=1)]
+    # Minutes of the same days on codes that bill no unit (they are not sent to the payer).
+    unbilled_time: list[UnbilledTime] = Field(default_factory=list)
     session: Session | None = None
     same_day_services: list[SameDayService] | None = None
     other_payers: list[OtherPayer] = Field(default_factory=list)
@@ -358,3 +374,12 @@ class Claim(Document):
     visits_this_year: Annotated[int, Field(ge=0, le=100_000)] | None = None
     # Medicare paying after another payer: the Medicare secondary payer type (837P SBR05).
     medicare_secondary_type: MedicareSecondaryType | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_empty_unbilled_time(self, handler: SerializerFunctionWrapHandler) -> Any:
+        """``unbilled_time`` is left out when there is none (nearly every claim), so that a
+        claim's stored document and the API's answer read as before the field existed."""
+        data = handler(self)
+        if isinstance(data, dict) and not data.get("unbilled_time", True):
+            del data["unbilled_time"]
+        return data

@@ -247,6 +247,10 @@ def prepare(claim: Claim, scrub: ScrubContext) -> ClaimContext:
                 continue
             minutes = 0  # untimed: one unit; add-on: its family's minutes may be on the primary
         services.setdefault(line.date, []).append((code.code, minutes))
+    for item in claim.unbilled_time:  # minutes that billed no unit still count in the day
+        unbilled = _active(scrub.code_set, item.code, item.date)
+        if unbilled is not None and item.date in services:
+            services[item.date].append((unbilled.code, item.minutes))
     days = {day: _day_units(items, payer, day, scrub) for day, items in services.items()}
     return ClaimContext(
         scrub,

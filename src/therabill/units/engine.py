@@ -398,7 +398,7 @@ def _cms(work: _Work, pooled: dict[str, int]) -> None:
                 "units.cms-no-unit-left",
                 Severity.INFO,
                 f"{code}'s {m} minutes bill no unit: the day's {_plural(units, 'unit')} "
-                "went to codes with more minutes."
+                "went to codes with more minutes left (or listed first, in a tie)."
                 if units
                 else f"{code}'s {m} minutes bill nothing: the day's timed total of {total} "
                 "minutes is under 8.",

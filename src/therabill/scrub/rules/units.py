@@ -3,7 +3,9 @@
 Sources: CMS Pub 100-04 ch.5 §20.2 (8-minute rule, the day's total timed minutes decide the
 units) and the CPT midpoint rule as quoted by Premera; which one applies is the payer
 profile's ``unit_rule``. Under the CMS rule 97129 + 97130 (15-minute units) join the day's
-total (:func:`therabill.units.checks.pooled_under_cms`); other initial/add-on families are
+total (:func:`therabill.units.checks.pooled_under_cms`), and so do the minutes of codes the
+rule left without a unit that day (the claim document's ``unbilled_time``: example 5's
+7 + 7 + 7 minutes are one unit on a line of 7 minutes); other initial/add-on families are
 rule 4 (time); untimed codes are capped by MUE and the code set's daily maximum (rule 6).
 """
 
@@ -14,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from therabill.claims import Claim
-from therabill.codes import Timing
+from therabill.codes import CodeStatus, Timing
 from therabill.findings import Finding, Severity
 from therabill.scrub.context import ClaimContext
 from therabill.scrub.registry import finding, rule
@@ -109,6 +111,7 @@ def _verdicts(claim: Claim, ctx: ClaimContext) -> list[_Verdict]:
         )  # fmt: skip
     for (day, initial), (at, billed, minutes) in families.items():
         pooled.setdefault(day, []).append((at, initial, billed, minutes))
+    unbilled = _unbilled_minutes(claim, ctx) if cms else {}
     for day, items in pooled.items():
         capped = [
             _Verdict(
@@ -123,7 +126,7 @@ def _verdicts(claim: Claim, ctx: ClaimContext) -> list[_Verdict]:
         out += capped
         if capped or day in incomplete:
             continue
-        minutes = sum(m for _, _, _, m in items)
+        minutes = sum(m for _, _, _, m in items) + unbilled.get(day, 0)
         billed = sum(b for _, _, b, _ in items)
         supported = cms_total_units(minutes)
         if billed == supported:
@@ -149,6 +152,24 @@ def _verdicts(claim: Claim, ctx: ClaimContext) -> list[_Verdict]:
             )
         )  # fmt: skip
     ctx.memo["units.verdicts"] = out
+    return out
+
+
+def _unbilled_minutes(claim: Claim, ctx: ClaimContext) -> dict[dt.date, int]:
+    """Per day, the timed minutes the claim documents on codes that bill no unit
+    (``unbilled_time``) and that join the day's total under the CMS rule: 15-minute codes
+    and the 97129 + 97130 family (§20.2; example 5: 7 + 7 + 7 minutes of three codes are
+    one unit, billed on one line of 7 minutes)."""
+    out: dict[dt.date, int] = {}
+    for item in claim.unbilled_time:
+        entry = ctx.code_set.get(item.code)
+        if entry is None or entry.status_on(item.date) is not CodeStatus.ACTIVE:
+            continue
+        timing = entry.timing
+        if timing is Timing.PER_15 or (
+            timing in FAMILY and checks.pooled_under_cms(entry, ctx.code_set)
+        ):
+            out[item.date] = out.get(item.date, 0) + item.minutes
     return out
 
 

@@ -305,6 +305,9 @@ def draft_claim(
         )
     except ValidationError as exc:  # a detail the claim document cannot hold
         raise InvalidInput(f"the claim cannot be built: {_problems(exc)}") from None
+    if assembly.unbilled:  # the day's minutes that bill no unit still count in its total
+        unbilled = [doc.UnbilledTime(date=day, code=c, minutes=m) for c, m in assembly.unbilled]
+        document = document.model_copy(update={"unbilled_time": unbilled})
     document = scrubber.fill(document)  # the year's allowed amounts, for the KX rule
     if facts is None:
         facts = plan_facts(scrubber.work, parties, sessions, day, plans, scrubber.profiles)

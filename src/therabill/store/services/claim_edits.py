@@ -212,6 +212,7 @@ def redocument(work: UnitOfWork, claim: ClaimRecord, base: doc.Claim) -> doc.Cla
             **facts,
             "authorization": base.authorization,
             "other_payers": base.other_payers,
+            "unbilled_time": base.unbilled_time,  # what the build's unit rule left unbilled
             "medicare_secondary_type": policy.medicare_secondary_type,
             "referring_provider": claim_referring(claim) or facts.get("referring_provider"),
         }
