@@ -102,7 +102,7 @@ def test_saving_a_form_with_several_mistakes_names_each_at_its_field(
         "Code, row 2",
     ]
     assert "4 things to fix" in response.text
-    assert "must be a whole number of minutes, 0 to 1440" in listed
+    assert "must be a whole number of minutes, 1 to 1440" in listed
     for name in ("provider", "end", "minutes_1", "code_2"):
         assert f'id="field-{name}" required aria-invalid="true"' in response.text or (
             f'id="field-{name}" aria-invalid="true" aria-describedby="problem-{name}"'

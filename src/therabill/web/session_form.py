@@ -103,12 +103,15 @@ def read_session_form(form: FormData) -> SessionForm:
         if not code:
             parsed.errors[f"code_{row}"] = "is missing"
             continue
-        minutes = 0
-        if minutes_text:
-            if not minutes_text.isdigit() or not 0 <= int(minutes_text) <= 1440:
-                parsed.errors[f"minutes_{row}"] = "must be a whole number of minutes, 0 to 1440"
-                continue
-            minutes = int(minutes_text)
+        # a session records the minutes of every code, an untimed one's too (the save refuses
+        # 0): said here, beside the row, rather than after the form is sent
+        if not minutes_text:
+            parsed.errors[f"minutes_{row}"] = "is missing (the minutes spent on the code)"
+            continue
+        if not minutes_text.isdigit() or not 1 <= int(minutes_text) <= 1440:
+            parsed.errors[f"minutes_{row}"] = "must be a whole number of minutes, 1 to 1440"
+            continue
+        minutes = int(minutes_text)
         mods = tuple(
             m for m in _text(form, f"modifiers_{row}", 20).upper().replace(" ", ",").split(",") if m
         )
