@@ -25,10 +25,8 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    SerializerFunctionWrapHandler,
     StringConstraints,
     WithJsonSchema,
-    model_serializer,
 )
 
 from therabill.errors import InvalidInput
@@ -361,7 +359,9 @@ class Claim(Document):
     place_of_service: Annotated[str, Field(pattern=r"^\d{2}$")]
     lines: Annotated[list[ServiceLine], Field(min_length=1)]
     # Minutes of the same days on codes that bill no unit (they are not sent to the payer).
-    unbilled_time: list[UnbilledTime] = Field(default_factory=list)
+    # Left out of the JSON when there is none (nearly every claim), so that a claim's stored
+    # document and the API's answer read as before the field existed.
+    unbilled_time: list[UnbilledTime] = Field(default_factory=list, exclude_if=lambda v: not v)
     session: Session | None = None
     same_day_services: list[SameDayService] | None = None
     other_payers: list[OtherPayer] = Field(default_factory=list)
@@ -374,12 +374,3 @@ class Claim(Document):
     visits_this_year: Annotated[int, Field(ge=0, le=100_000)] | None = None
     # Medicare paying after another payer: the Medicare secondary payer type (837P SBR05).
     medicare_secondary_type: MedicareSecondaryType | None = None
-
-    @model_serializer(mode="wrap")
-    def _without_empty_unbilled_time(self, handler: SerializerFunctionWrapHandler) -> Any:
-        """``unbilled_time`` is left out when there is none (nearly every claim), so that a
-        claim's stored document and the API's answer read as before the field existed."""
-        data = handler(self)
-        if isinstance(data, dict) and not data.get("unbilled_time", True):
-            del data["unbilled_time"]
-        return data
