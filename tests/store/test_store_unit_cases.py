@@ -15,7 +15,6 @@ from sqlalchemy import select
 
 from clock import TODAY
 from reference_cases import sourced_cases
-from therabill.codes import load_code_set
 from therabill.store import factories
 from therabill.store.models import ClaimRecord
 from therabill.store.services import Store, build
@@ -28,18 +27,11 @@ CASES = [
 PAYERS = {"cms": "Medicare Part B", "midpoint": "Acme Health Plan"}
 
 
-def _billable(case: dict[str, Any]) -> bool:
-    """Cases whose codes are all in the shipped code set (a case may name a code a payer
-    replaces, e.g. Medicare's G0283 for 97014)."""
-    codes = load_code_set().codes
-    return all(service["code"] in codes for service in case["services"])
-
-
 def test_every_sourced_unit_case_builds_a_claim_with_its_units_and_no_unit_error(
     store: Store,
 ) -> None:
-    cases = [case for case in CASES if _billable(case)]
-    assert len(cases) >= 30  # the reference's 8-minute and midpoint cases
+    cases = CASES
+    assert len(cases) == 45  # the reference's 8-minute and midpoint cases, all in the code set
     factories.set_up_practice(
         store,
         factories.PracticeSpec(
