@@ -318,3 +318,29 @@ def test_any_day_assembles_into_lines_from_its_sessions_or_a_therabill_error(
 def _fee_of(code: str, payer: str | None) -> object:
     profile_fees = PROFILES[payer].fees if payer else {}
     return FEES.get(code, profile_fees.get(code))
+
+
+def test_a_build_counts_the_same_minutes_once_and_gets_the_same_lines() -> None:
+    """A build keeps the unit engine's answers (``counted``): a claim with the minutes, rule
+    and day of an earlier one reuses its frozen answer, and its lines are those assembled
+    without the memo; other minutes, another day or another rule are counted anew."""
+    profile = PROFILES["MEDICARE"]
+    code_set = load_code_set()
+    counted: dict[Any, Any] = {}
+
+    def build(
+        day: dt.date, *sessions: SessionEntry, rule: UnitRule = profile.unit_rule
+    ) -> Assembly:
+        return assemble_claim(sessions=sessions, discipline="pt", profile=profile, rule=rule,
+                              fees=FEES, code_set=code_set, day=day, counted=counted)  # fmt: skip
+
+    first = build(DAY, session(1, "97110=23", "97112=24"))
+    again = build(DAY, session(2, "97110=23", "97112=24", dx=("R262",)))
+    assert again.units is first.units
+    assert len(counted) == 1
+    alone = assemble(session(2, "97110=23", "97112=24", dx=("R262",)))
+    assert again == alone
+    build(DAY + dt.timedelta(days=7), session(3, "97110=23", "97112=24"))
+    build(DAY, session(4, "97110=23", "97112=25"))
+    build(DAY, session(5, "97110=23", "97112=24"), rule=UnitRule.MIDPOINT)
+    assert len(counted) == 4

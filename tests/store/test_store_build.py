@@ -244,3 +244,39 @@ def test_a_build_of_ticked_sessions_leaves_the_others_unbilled(practice: Store) 
     assert {s for _, _, s, _ in built_lines(practice, result.claims[0])} == {second}
     with practice.sessions() as db:
         assert db.get(TherapySession, first).claim_id is None  # type: ignore[union-attr]
+
+
+def test_a_build_makes_a_clients_payers_and_providers_document_parts_once(
+    practice: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three claims of one client (three days): the document's client, payer, provider and
+    billing provider parts are made (and validated) once for the build and shared, and each
+    stored document has them as a claim built alone has them."""
+    from therabill.store.services import documents
+
+    made: dict[str, int] = {}
+    for kind in ("_client", "_subscriber", "_payer", "_provider", "_billing", "_facility"):
+        original = getattr(documents, kind)
+
+        def counted(*args: object, _kind: str = kind, _make: object = original) -> object:
+            made[_kind] = made.get(_kind, 0) + 1
+            return _make(*args)  # type: ignore[operator]
+
+        monkeypatch.setattr(documents, kind, counted)
+    pat = "1234567893"
+    for offset in range(3):
+        add_session(
+            practice, pat, sessions.ServiceMinutes("97110", 30), day=DAY + dt.timedelta(offset)
+        )
+    with practice.transaction() as work:
+        result = build.build_claims(work=work)
+    assert len(result.claims) == 3
+    assert made == dict.fromkeys(made, 1) and set(made) >= {"_client", "_payer", "_provider"}
+    with practice.sessions() as db:
+        stored = [
+            json.loads(claim.document_json)
+            for claim in db.execute(select(ClaimRecord).order_by(ClaimRecord.id)).scalars()
+        ]
+    for part in ("client", "payer", "provider", "billing_provider", "subscriber"):
+        assert stored[0].get(part) == stored[1].get(part) == stored[2].get(part)
+    assert stored[0]["client"]["first_name"] and stored[0]["payer"]["id"]

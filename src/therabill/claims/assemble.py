@@ -28,7 +28,7 @@ claim the live check scrubs is the claim the build writes. The steps, with their
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 
 from therabill.codes import CodeSet
@@ -41,6 +41,8 @@ from therabill.units import UnitResult, UnitRule, count_units
 MAX_POINTERS = 4  # CMS-1500 box 24E / 837P SV107: up to four diagnosis pointers per line
 MAX_DIAGNOSES = 12  # CMS-1500 box 21 (A-L) / 837P HI: a pointer names one of the first twelve
 FEE_SOURCE = "practice fee schedule, else the payer profile's fees (therabill)"
+# the unit engine's answer for a day's minutes by code under a rule (one code set)
+UnitMemo = MutableMapping[tuple[UnitRule, dt.date, tuple[tuple[str, int], ...]], UnitResult]
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,9 +112,13 @@ def assemble_claim(
     fees: Mapping[str, int],
     code_set: CodeSet,
     day: dt.date,
+    counted: UnitMemo | None = None,
 ) -> Assembly:
     """The lines of the claim for ``sessions`` (one client, provider, payer and ``day``, in
     the order the build takes them), ``fees`` being the practice's charge per unit in cents.
+    ``counted``: the unit engine's answers kept by a caller that assembles many claims with
+    one ``code_set`` (a build: the same minutes recur day after day); the result is frozen,
+    and depends only on the rule, the day and the minutes by code, in their order.
 
     Raises what :func:`~therabill.units.count_units` raises (``InvalidInput`` for a day over
     1,440 minutes of a code, ``UnknownCode``/``CodeNotActive`` for a code not billable on
@@ -125,7 +131,13 @@ def assemble_claim(
             code = service.code.strip().upper()
             minutes[code] = minutes.get(code, 0) + service.minutes
             origin.setdefault(code, (session, service))
-    units = count_units(list(minutes.items()), rule=rule, day=day, code_set=code_set)
+    items = tuple(minutes.items())
+    key = (rule, day, items)
+    units = counted.get(key) if counted is not None else None
+    if units is None:
+        units = count_units(items, rule=rule, day=day, code_set=code_set)
+        if counted is not None:
+            counted[key] = units
     diagnoses = tuple(dict.fromkeys(dx for s in sessions for dx in s.diagnoses))
     plan = THERAPY_PLAN.get(discipline)
     add_plan = plan if profile is not None and profile.therapy_modifier_required else None

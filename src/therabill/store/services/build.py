@@ -29,7 +29,13 @@ from pydantic import ValidationError
 from sqlalchemy import ColumnElement, select, text
 
 from therabill import claims as doc
-from therabill.claims.assemble import Assembly, ServiceEntry, SessionEntry, assemble_claim
+from therabill.claims.assemble import (
+    Assembly,
+    ServiceEntry,
+    SessionEntry,
+    UnitMemo,
+    assemble_claim,
+)
 from therabill.claims.document import Discipline
 from therabill.claims.number import claim_number
 from therabill.claims.status import ClaimStatus
@@ -149,10 +155,12 @@ def assemble_for(
     code_set: CodeSet,
     day: dt.date,
     known: Mapping[str, PayerProfile] | None = None,
+    counted: UnitMemo | None = None,
 ) -> Assembly:
     """The claim lines for one day's ``sessions`` under ``payer``'s profile (without a payer,
     or with a profile no longer installed: the CMS 8-minute rule and no profile settings).
-    ``known``: the payer profiles (a build reads them once; default: as installed now)."""
+    ``known``: the payer profiles (a build reads them once; default: as installed now);
+    ``counted``: the unit engine's answers a build keeps (``assemble_claim``)."""
     known = profiles.payer_profiles() if known is None else known
     profile = known.get(payer.profile_id) if payer is not None else None
     return assemble_claim(
@@ -163,6 +171,7 @@ def assemble_for(
         fees=fees,
         code_set=code_set,
         day=day,
+        counted=counted,
     )
 
 
@@ -246,12 +255,14 @@ def draft_claim(
     same_day: Sequence[doc.SameDayService] = (),
     plans: plans_of_care.PlanSource | None = None,
     facts: dict[str, Any] | None = None,
+    parts: documents.PartsMemo | None = None,
 ) -> Draft:
     """The claim for ``sessions`` with its document and every finding the build records,
     nothing written. Raises ``NotBillable`` when the sessions cannot become a claim.
     ``same_day``: what other disciplines gave the client that day (``same_day_services``);
     ``plans``: where the plan of care is read (a build's preloaded plans; default the
-    database); ``facts``: the plan of care's facts read already (:func:`plan_facts`)."""
+    database); ``facts``: the plan of care's facts read already (:func:`plan_facts`);
+    ``parts``: the document parts a build makes once (``documents.claim_document``)."""
     if not assembly.lines:  # e.g. an add-on alone: the unit engine's error says why
         errors = [f.message for f in assembly.findings if f.severity == Severity.ERROR]
         raise NotBillable(f"no billable units: {' '.join(errors)}" if errors else NO_UNITS)
@@ -302,6 +313,7 @@ def draft_claim(
             authorization=authorization,
             units_remaining=remaining,
             same_day_services=list(same_day),
+            parts=parts,
         )
     except ValidationError as exc:  # a detail the claim document cannot hold
         raise InvalidInput(f"the claim cannot be built: {_problems(exc)}") from None
@@ -570,6 +582,8 @@ class _Builder:
         self.fees = practice_fees(work)
         self.authorizations = build_batch.AuthorizationBook(work, clients)
         self.ids = build_batch.ClaimIds(work, len(keys))
+        self.parts: documents.PartsMemo = {}  # the claim documents' shared parts
+        self.units: UnitMemo = {}  # the unit engine's answers, by rule, day and minutes
 
     def draft(self, key: GroupKey, group: Sequence[SessionRow]) -> Draft:
         """The claim for one group, nothing written; ``TherabillError`` when the group cannot
@@ -587,6 +601,7 @@ class _Builder:
             code_set=self.code_set,
             day=day,
             known=self.scrubber.profiles,
+            counted=self.units,
         )
         return draft_claim(
             parties=Parties(client, policy, payer, provider, self.parties.practice),
@@ -597,6 +612,7 @@ class _Builder:
             day=day,
             same_day=self.same_day.of(client_id=client_id, day=day, discipline=provider.discipline),
             plans=self.plans,
+            parts=self.parts,
         )
 
     def keep(self, draft: Draft, group: Sequence[SessionRow], rows: build_batch.ClaimRows) -> int:
