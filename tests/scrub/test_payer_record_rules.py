@@ -59,3 +59,17 @@ def test_too_little_evidence_or_no_record_says_nothing(rule_id: str) -> None:
     data = claim(line("97124", 60, 4), discipline="massage")
     assert run_rule(rule_id, data, with_records(few)) == []
     assert run_rule(rule_id, data) == []
+
+
+def test_a_codes_sentences_are_worded_once_per_record_and_follow_its_figures() -> None:
+    """A build asks for the same code's sentences on every claim to the payer: they are
+    worded once per record (equal figures, the same sentence) and a record with other
+    figures (a later posting) gets its own."""
+    same = dataclasses.replace(PAID_97124)
+    assert PAID_97124.paid_text("Test payer") is same.paid_text("Test payer")
+    assert DENIED_97124.denied_text("Test payer") is DENIED_97124.denied_text("Test payer")
+    more = dataclasses.replace(PAID_97124, paid=PAID_97124.paid + 1)
+    assert more.paid_text("Test payer") == PAID_97124.paid_text("Test payer").replace(
+        f"n = {PAID_97124.paid}", f"n = {PAID_97124.paid + 1}"
+    )
+    assert PAID_97124.paid_text("Other payer").startswith("Other payer paid 97124")

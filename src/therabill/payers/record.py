@@ -9,11 +9,13 @@ months of service they span, and nothing is said from fewer than ``MIN_EVIDENCE`
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 MIN_EVIDENCE = 5  # lines (or claims) a sentence needs; fewer say nothing
+SENTENCES_KEPT = 4_096  # a code's sentences, by its record's figures: a build asks per claim
 CENT = Decimal("0.01")
 
 
@@ -45,6 +47,11 @@ class CodeRecord:
     reasons: tuple[str, ...] = ()
 
     def paid_text(self, payer: str) -> str | None:
+        """What ``payer`` paid per unit, when enough lines say; worded once per record
+        (the sentence depends only on the record's figures, which are frozen)."""
+        return _paid_text(self, payer)
+
+    def _paid_text(self, payer: str) -> str | None:
         if self.paid < MIN_EVIDENCE or self.paid_median_cents is None:
             return None
         months = span(self.paid_first or self.first, self.paid_last or self.last)
@@ -58,6 +65,10 @@ class CodeRecord:
         return self.lines >= MIN_EVIDENCE and self.denied * 2 >= self.lines
 
     def denied_text(self, payer: str) -> str | None:
+        """How often ``payer`` denied the code and why, when it mostly did (worded once)."""
+        return _denied_text(self, payer)
+
+    def _denied_text(self, payer: str) -> str | None:
         if not self.mostly_denied:
             return None
         why = ", ".join(f"CARC {r}" for r in self.reasons[:2]) or "no reason code"
@@ -68,6 +79,10 @@ class CodeRecord:
 
     def sentences(self, payer: str) -> list[str]:
         return [s for s in (self.paid_text(payer), self.denied_text(payer)) if s]
+
+
+_paid_text = functools.lru_cache(maxsize=SENTENCES_KEPT)(CodeRecord._paid_text)
+_denied_text = functools.lru_cache(maxsize=SENTENCES_KEPT)(CodeRecord._denied_text)
 
 
 @dataclass(frozen=True)
