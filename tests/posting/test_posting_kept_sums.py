@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from db_backends import postgres_database
 from posting_fixtures import BULK_DAY, HARBOUR, first_of_each, submitted_claims
-from therabill.store import audit, bulk_writes, factories, report_sums
+from therabill.store import audit, bulk_writes, factories, ledger_insert, report_sums
 from therabill.store.services import Store, open_store, remittances
 from therabill.x12.remittance_835.builder import write_835
 
@@ -155,3 +155,41 @@ def test_the_triggers_keep_the_sums_when_the_writer_does_not(
         ).scalar()
         queued = connection.execute(text("SELECT count(*) FROM ledger_unsealed")).scalar()
     assert (owed, queued) == (1000, 1)
+
+
+def test_a_bulk_insert_is_queued_for_the_seal_as_its_runs(
+    bulk: tuple[Store, dict[str, int]], db_url: str
+) -> None:
+    """The poster's bulk insert of ledger entries (one ``INSERT … unnest`` on PostgreSQL, the
+    bulk writer's ``executemany`` on SQLite) queues them for the seal as their run of ids,
+    one queue row and not one per entry (migration 0050); the seal covers each of them."""
+    store, ids = bulk
+    sqlite = db_url.startswith("sqlite")
+    day = "2026-10-05" if sqlite else dt.date(2026, 10, 5)
+    at = "2026-10-05 09:00:00.000000" if sqlite else dt.datetime(2026, 10, 5, 9, tzinfo=dt.UTC)
+    entries = [
+        ("charge", 100 + n, "patient", ids["client"], None, None, None, day, at, "tester",
+         f"entry {n}", "", None)
+        for n in range(40)
+    ]  # fmt: skip
+    with store.transaction(actor="tester") as work:
+        connection = work.db.connection()
+        if sqlite:
+            bulk_writes.insert_ledger(connection, remittances.LEDGER_COLUMNS, entries)
+        else:
+            ledger_insert.insert_entries(connection, entries)
+        first, last = connection.execute(text("SELECT min(id), max(id) FROM ledger_entries")).one()
+        queued = connection.execute(text("SELECT entry_id, last_id FROM ledger_unsealed")).all()
+        assert [tuple(q) for q in queued] == [(first, last)] and last - first == 39
+        work.audit("test", "ledger", first, "40 entries")
+    with store.engine.connect() as connection:
+        waiting = connection.execute(text("SELECT count(*) FROM ledger_unsealed")).scalar_one()
+        details = (
+            connection.execute(text("SELECT detail FROM audit_log WHERE action = 'seal'"))
+            .scalars()
+            .all()
+        )
+    assert waiting == 0 and [d.split(" ")[1:3] for d in details] == [["n=40", f"{first}-{last}"]]
+    with store.transaction(actor="tester") as work:
+        verified = audit.verify(work.db)
+        assert verified.ok, verified.problems

@@ -15,7 +15,7 @@ this connection's bulk writer has said, for the length of one insert (:func:`ins
 grouped statement per sum (``report_sums.Sum.upsert_rows``, the same SQL PostgreSQL's
 statement triggers run over their transition tables), one for the seal queue and one for the
 revisions of the batch's clients: the same rows the triggers would have written (sums are
-added, the queue holds the ids, a revision is a new random number), checked by
+added, the queue holds the ids (as their runs since migration 0050), a revision is a new random number), checked by
 ``report_sums.differences`` in tests/store/test_bulk_writes.py.
 
 A connection opened outside therabill (the ``sqlite3`` shell) has no such function: inserting
@@ -40,6 +40,12 @@ GATED = ("ledger_entries",)
 """The bases whose report-sum insert triggers (and the seal queue's) stand aside."""
 REVISED = ("remittance_claims", "remittance_lines", "remittance_adjustments")
 """The tables whose insert triggers move client revisions and stand aside for the writer."""
+QUEUE_RUNS = (
+    "INSERT INTO ledger_unsealed (entry_id, last_id) SELECT min(id), max(id) FROM (SELECT id, "
+    "id - row_number() OVER (ORDER BY id) AS run FROM ledger_entries WHERE id > :last) AS ids "
+    "GROUP BY run"
+)
+"""The seal queue's rows for the entries after ``:last``: one per run of consecutive ids."""
 _FLAG = "therabill_bulk_writer"  # Connection.info: this connection's _Flag
 _SUMS = "therabill_bulk_ledger_sums"  # Connection.info: the grouped statements, made once
 
@@ -109,11 +115,8 @@ def insert_ledger(
             report_sums.dialect_sql(connection, total.upsert_rows(new_rows))
             for total in report_sums.sums(connection, LEDGER_SUMS)
         ]
-        statements.append(
-            text(
-                "INSERT INTO ledger_unsealed (entry_id) SELECT id FROM ledger_entries WHERE id > :last"
-            )
-        )
+        # the new entries' runs of ids (one, as a rule), as PostgreSQL's trigger queues them
+        statements.append(text(QUEUE_RUNS))
         connection.info[_SUMS] = statements
     for statement in statements:
         connection.execute(statement, {"last": last})

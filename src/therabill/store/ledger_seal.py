@@ -1,11 +1,13 @@
 """Ledger entries sealed into the audit chain.
 
 A trigger puts the id of every new ledger entry into ``ledger_unsealed`` (migration 0020), so
-entries written by any path (the ORM, the 835 poster's bulk insert) are found. When a
-transaction appends its audit entries it also seals what is waiting: a ``seal ledger`` entry
-whose detail holds the ids and a SHA-256 digest of the entries' fields. The digest sits inside
-the keyed chain, so a changed amount, a deleted entry or an entry added behind therabill's back
-(with the append-only triggers dropped) is reported by ``therabill audit verify``.
+entries written by any path (the ORM, the 835 poster's bulk insert) are found; a bulk
+insert's entries go in as runs of consecutive ids (``last_id``, migration 0050: a row per run,
+not per entry). When a transaction appends its audit entries it also seals what is waiting: a
+``seal ledger`` entry whose detail holds the ids and a SHA-256 digest of the entries' fields.
+The digest sits inside the keyed chain, so a changed amount, a deleted entry or an entry added
+behind therabill's back (with the append-only triggers dropped) is reported by ``therabill
+audit verify``.
 
 On PostgreSQL a transaction sees only its own uncommitted ids in the queue (and none of other
 transactions in flight), and sealing runs under the audit lock, so each entry is sealed once.
@@ -20,7 +22,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, delete, select
+from sqlalchemy import Connection, Table, delete, inspect, select
 from sqlalchemy.orm import Session
 
 from therabill.store.models import LedgerEntry, LedgerUnsealed
@@ -46,6 +48,8 @@ SEALED_COLUMNS = (
     "reverses_id",
 )
 DETAIL_CHARS = 200  # audit_log.detail
+ROWS_PER_FETCH = 2000
+QUEUE_HAS_RUNS = "therabill_seal_queue_runs"  # Connection.info: the queue has last_id
 _LEDGER: Table = LedgerEntry.__table__  # type: ignore[assignment]
 _QUEUE: Table = LedgerUnsealed.__table__  # type: ignore[assignment]
 
@@ -73,21 +77,20 @@ def canonical_entry(row: Iterable[Any]) -> bytes:
     """:func:`canonical`, byte for byte, at about half the cost: only the dates and times
     are converted, and the encoder is made once. Sealing and checking a large 835's half a
     million entries spends most of its time here."""
-    values = list(row)
-    for i, value in enumerate(values):
-        if isinstance(value, dt.date):
-            values[i] = _plain(value)
+    values = [_plain(v) if isinstance(v, dt.date) else v for v in row]
     return _ENCODE(values).encode("utf-8") + b"\n"
 
 
-def runs(ids: list[int]) -> list[tuple[int, int]]:
-    """Sorted ids as inclusive runs: [1, 2, 3, 7] → [(1, 3), (7, 7)]."""
+def merged(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Inclusive spans sorted by their first id, joined where they touch or overlap: the
+    seal queue's rows (an entry, or a run of entries since migration 0050) as runs:
+    [(1, 1), (2, 5), (9, 9)] → [(1, 5), (9, 9)]."""
     out: list[tuple[int, int]] = []
-    for i in ids:
-        if out and i == out[-1][1] + 1:
-            out[-1] = (out[-1][0], i)
+    for first, last in spans:
+        if out and first <= out[-1][1] + 1:
+            out[-1] = (out[-1][0], max(out[-1][1], last))
         else:
-            out.append((i, i))
+            out.append((first, last))
     return out
 
 
@@ -143,18 +146,39 @@ def _chunks(all_runs: list[tuple[int, int]]) -> Iterator[list[tuple[int, int]]]:
 def _rows(db: Session, lo: int, hi: int) -> Iterator[tuple[int, bytes]]:
     columns = [_LEDGER.c[name] for name in SEALED_COLUMNS]
     query = select(*columns).where(_LEDGER.c.id.between(lo, hi)).order_by(_LEDGER.c.id)
-    for row in db.execute(query):
-        yield int(row[0]), canonical_entry(row)
+    # fetched a few thousand rows at a time: row by row, the driver's and SQLAlchemy's
+    # per-row calls cost about as much as digesting the rows
+    for rows in db.execute(query).partitions(ROWS_PER_FETCH):
+        for row in rows:
+            yield int(row[0]), canonical_entry(row)
+
+
+def _queue_has_runs(connection: Connection) -> bool:
+    """Whether the seal queue has ``last_id`` (migration 0050; migration 0020, which seals
+    the entries already there, runs before it). Known once per connection; migration 0050
+    forgets it on the connection that adds or drops the column."""
+    if connection.info.get(QUEUE_HAS_RUNS):
+        return True
+    columns = {column["name"] for column in inspect(connection).get_columns(_QUEUE.name)}
+    if "last_id" in columns:
+        connection.info[QUEUE_HAS_RUNS] = True
+        return True
+    return False
 
 
 def seal_pending(db: Session) -> list[Seal]:
     """Seal every ledger entry waiting in the queue and empty it (inside the caller's
     transaction, under the audit lock)."""
-    waiting = [int(i) for i in db.scalars(select(_QUEUE.c.entry_id).order_by(_QUEUE.c.entry_id))]
+    connection = db.connection()
+    if _queue_has_runs(connection):
+        queued = db.execute(select(_QUEUE.c.entry_id, _QUEUE.c.last_id).order_by(_QUEUE.c.entry_id))
+        waiting = merged((int(first), int(last or first)) for first, last in queued)
+    else:  # a migration before 0050 (0020 seals the entries already there)
+        waiting = merged((int(i), int(i)) for i in db.scalars(select(_QUEUE.c.entry_id)))
     if not waiting:
         return []
     seals = []
-    for chunk in _chunks(runs(waiting)):
+    for chunk in _chunks(waiting):
         digest = hashlib.sha256()
         count = 0
         for lo, hi in chunk:

@@ -31,8 +31,12 @@ class AuditEntry(PracticeOwned, Base):
 
 class LedgerUnsealed(PracticeOwned, Base):
     """Ids of ledger entries not yet sealed into the audit chain: a database trigger adds each
-    new entry's id, the transaction's audit append seals them and removes them (see
-    therabill.store.ledger_seal). Empty between transactions."""
+    new entry's id (a bulk insert's entries as runs of ids), the transaction's audit append
+    seals them and removes them (see therabill.store.ledger_seal). Empty between
+    transactions."""
 
     __tablename__ = "ledger_unsealed"
     entry_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_id: Mapped[int | None] = mapped_column(default=None)
+    """The last entry of a run of consecutive ids from ``entry_id`` (migration 0050: a bulk
+    insert's entries are queued as their runs); NULL: ``entry_id`` alone."""
