@@ -174,7 +174,8 @@ def seal_pending(db: Session) -> list[Seal]:
         queued = db.execute(select(_QUEUE.c.entry_id, _QUEUE.c.last_id).order_by(_QUEUE.c.entry_id))
         waiting = merged((int(first), int(last or first)) for first, last in queued)
     else:  # a migration before 0050 (0020 seals the entries already there)
-        waiting = merged((int(i), int(i)) for i in db.scalars(select(_QUEUE.c.entry_id)))
+        ids = db.scalars(select(_QUEUE.c.entry_id).order_by(_QUEUE.c.entry_id))  # merged's order
+        waiting = merged((int(i), int(i)) for i in ids)
     if not waiting:
         return []
     seals = []
